@@ -1,0 +1,82 @@
+"""Build the pieces every command needs from settings, in one place."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from bot.settings import Settings
+from content.service import Knowledge
+from handlers.conversation import Conversation
+from storage import db
+from storage.repo import Repository
+
+
+@dataclass
+class App:
+    settings: Settings
+    knowledge: Knowledge
+    repo: Repository
+    conversation: Conversation
+
+
+def build_app(settings: Settings, migrate: bool = True) -> App:
+    if migrate:
+        db.upgrade(settings.db_url)
+    engine = db.make_engine(settings.db_url)
+    repo = Repository(engine)
+    knowledge = Knowledge(settings.content_dir)
+    conversation = Conversation(knowledge, repo, is_admin=settings.is_admin)
+    return App(settings=settings, knowledge=knowledge, repo=repo, conversation=conversation)
+
+
+class RedactingFilter(logging.Filter):
+    """Masks secrets in every log record, whatever library wrote it."""
+
+    def __init__(self, secrets: list[str]):
+        super().__init__()
+        self.secrets = [s for s in secrets if s]
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if not self.secrets:
+            return True
+        message = record.getMessage()
+        if record.exc_info and not record.exc_text:
+            record.exc_text = logging.Formatter().formatException(record.exc_info)
+        redacted = message
+        for s in self.secrets:
+            redacted = redacted.replace(s, "***")
+        if redacted != message:
+            record.msg, record.args = redacted, None
+        if record.exc_text:
+            for s in self.secrets:
+                record.exc_text = record.exc_text.replace(s, "***")
+        return True
+
+
+def secrets_of(settings: Settings) -> list[str]:
+    out = []
+    for value in (settings.telegram_bot_token, settings.zalo_bot_token, settings.telegram_webhook_secret,
+                  settings.zalo_webhook_secret):
+        if value is not None:
+            out.append(value.get_secret_value())
+    return out
+
+
+def setup_logging(settings: Settings) -> None:
+    root = logging.getLogger()
+    root.setLevel(settings.log_level)
+    if not any(getattr(h, "_bot_handler", False) for h in root.handlers):
+        handler = logging.StreamHandler()
+        handler._bot_handler = True  # type: ignore[attr-defined]
+        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+        root.addHandler(handler)
+    flt = RedactingFilter(secrets_of(settings))
+    for h in root.handlers:
+        for old in [f for f in h.filters if isinstance(f, RedactingFilter)]:
+            h.removeFilter(old)
+        h.addFilter(flt)
+    # httpx logs every request URL at INFO, and Bot API URLs carry the token.
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+    logging.getLogger("sqlalchemy").setLevel(logging.WARNING)
+    logging.getLogger("alembic").setLevel(logging.WARNING)

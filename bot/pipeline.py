@@ -1,0 +1,82 @@
+"""What every channel does with an incoming event, polling or webhook alike:
+skip redeliveries, slow down floods, run the handlers off the event loop,
+turn a crash into an apology, and hand the replies to the channel's sender."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections import defaultdict, deque
+from collections.abc import Awaitable, Callable
+
+from handlers import texts
+from handlers.conversation import Conversation
+from handlers.events import IncomingEvent, Reply
+from storage.repo import Repository
+
+log = logging.getLogger(__name__)
+
+Sender = Callable[[list[Reply]], Awaitable[None]]
+
+
+class FloodGuard:
+    """Allows `limit` messages per user in `window` seconds; beyond that the user
+    is told once to slow down and further messages wait their turn, while other
+    users are served as usual."""
+
+    def __init__(self, limit: int = 20, window: float = 10.0):
+        self.limit = limit
+        self.window = window
+        self._seen: dict[tuple[str, str], deque[float]] = defaultdict(deque)
+        self._warned: dict[tuple[str, str], float] = {}
+
+    def delay(self, channel: str, user_id: str, now: float | None = None) -> tuple[float, bool]:
+        """Seconds this message should wait, and whether to warn the user now."""
+        now = time.monotonic() if now is None else now
+        key = (channel, user_id)
+        q = self._seen[key]
+        while q and now - q[0] > self.window:
+            q.popleft()
+        q.append(now)
+        if len(q) <= self.limit:
+            return 0.0, False
+        wait = self.window - (now - q[-self.limit - 1]) if len(q) > self.limit else 0.0
+        warn = now - self._warned.get(key, -1e9) > self.window
+        if warn:
+            self._warned[key] = now
+        return max(wait, 0.0), warn
+
+
+class Pipeline:
+    def __init__(self, conversation: Conversation, repo: Repository, flood: FloodGuard | None = None):
+        self.conversation = conversation
+        self.repo = repo
+        self.flood = flood or FloodGuard()
+
+    async def process(self, event: IncomingEvent, send: Sender, update_key: str | None = None) -> bool:
+        """Handle one event; False when it was a redelivery and was skipped."""
+        if update_key is not None:
+            fresh = await asyncio.to_thread(self.repo.mark_processed, event.channel, update_key)
+            if not fresh:
+                log.info("skipping redelivered %s update %s", event.channel, update_key)
+                return False
+        wait, warn = self.flood.delay(event.channel, event.user_id)
+        if warn:
+            await self._safe_send(send, [Reply(texts.SLOW_DOWN)])
+        if wait:
+            await asyncio.sleep(wait)
+        try:
+            replies = await asyncio.to_thread(self.conversation.handle, event)
+        except Exception:
+            log.exception("handler failed for a %s event", event.channel)
+            replies = [Reply(texts.INTERNAL_ERROR)]
+        await self._safe_send(send, replies)
+        return True
+
+    @staticmethod
+    async def _safe_send(send: Sender, replies: list[Reply]) -> None:
+        try:
+            await send(replies)
+        except Exception:
+            log.exception("could not deliver replies")

@@ -1,0 +1,142 @@
+"""Load the curated YAML and check it; every problem names its file and entry."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+from pydantic import ValidationError
+
+from content.schema import Entry, EntryFile, SynonymFile, Topic, TopicFile, Unit, UnitFile
+
+
+class ContentError(Exception):
+    def __init__(self, problems: list[str]):
+        super().__init__("\n".join(problems))
+        self.problems = problems
+
+
+@dataclass
+class KnowledgeBase:
+    entries: list[Entry]
+    topics: list[Topic]
+    synonyms: SynonymFile
+    units: list[Unit] = field(default_factory=list)
+    by_id: dict[str, Entry] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.by_id = {e.id: e for e in self.entries}
+
+    def topic(self, topic_id: str) -> Topic | None:
+        return next((t for t in self.topics if t.id == topic_id), None)
+
+    def entries_of(self, topic_id: str) -> list[Entry]:
+        return [e for e in self.entries if e.topic == topic_id]
+
+
+def _read_yaml(path: Path, problems: list[str]) -> object:
+    try:
+        return yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError) as exc:
+        problems.append(f"{path}: cannot read: {exc}")
+    except yaml.YAMLError as exc:
+        problems.append(f"{path}: not valid YAML: {exc}")
+    return None
+
+
+def _validation_problems(path: Path, exc: ValidationError, data: object) -> list[str]:
+    out = []
+    for err in exc.errors():
+        loc = list(err["loc"])
+        where = ".".join(str(p) for p in loc)
+        # Name the entry by its id when the error sits inside a list item.
+        if len(loc) >= 2 and isinstance(loc[1], int) and isinstance(data, dict):
+            items = data.get(loc[0]) or []
+            if loc[1] < len(items) and isinstance(items[loc[1]], dict) and items[loc[1]].get("id"):
+                where = f"{loc[0]}[{loc[1]}] (id {items[loc[1]]['id']})" + (
+                    "." + ".".join(str(p) for p in loc[2:]) if loc[2:] else "")
+        out.append(f"{path}: {where}: {err['msg']}")
+    return out
+
+
+def load(content_dir: Path) -> KnowledgeBase:
+    """Load and cross-check the content; raise ContentError listing every problem."""
+    content_dir = Path(content_dir)
+    problems: list[str] = []
+    if not content_dir.is_dir():
+        raise ContentError([f"{content_dir}: content directory not found"])
+
+    def parse(path: Path, model):  # noqa: ANN001, ANN202
+        data = _read_yaml(path, problems)
+        if data is None:
+            if path.exists() and not problems:
+                problems.append(f"{path}: file is empty")
+            return None
+        try:
+            return model.model_validate(data)
+        except ValidationError as exc:
+            problems.extend(_validation_problems(path, exc, data))
+            return None
+
+    topics_file = content_dir / "topics.yaml"
+    topics = parse(topics_file, TopicFile) if topics_file.exists() else None
+    if not topics_file.exists():
+        problems.append(f"{topics_file}: missing")
+    syn_file = content_dir / "synonyms.yaml"
+    synonyms = (parse(syn_file, SynonymFile) if syn_file.exists() else SynonymFile()) or SynonymFile()
+    units_file = content_dir / "units.yaml"
+    units = parse(units_file, UnitFile) if units_file.exists() else None
+
+    entries: list[tuple[Path, Entry]] = []
+    entry_files = sorted((content_dir / "entries").glob("*.yaml"))
+    if not entry_files:
+        problems.append(f"{content_dir / 'entries'}: no entry files (*.yaml)")
+    for path in entry_files:
+        parsed = parse(path, EntryFile)
+        if parsed:
+            entries.extend((path, e) for e in parsed.entries)
+
+    topic_list = topics.topics if topics else []
+    seen_topics: dict[str, Topic] = {}
+    for t in topic_list:
+        if t.id in seen_topics:
+            problems.append(f"{topics_file}: topic {t.id}: duplicate id")
+        seen_topics[t.id] = t
+
+    seen: dict[str, Path] = {}
+    for path, e in entries:
+        if e.id in seen:
+            problems.append(f"{path}: entry {e.id}: duplicate id (also in {seen[e.id].name})")
+        else:
+            seen[e.id] = path
+    for path, e in entries:
+        if topics and e.topic not in seen_topics:
+            problems.append(f"{path}: entry {e.id}: unknown topic {e.topic!r}")
+        for rel in e.related:
+            if rel not in seen:
+                problems.append(f"{path}: entry {e.id}: related entry {rel!r} does not exist")
+            elif rel == e.id:
+                problems.append(f"{path}: entry {e.id}: related to itself")
+    used = {e.topic for _, e in entries}
+    for t in topic_list:
+        if t.id not in used:
+            problems.append(f"{topics_file}: topic {t.id}: has no entries")
+
+    if synonyms:
+        for abbr, expansion in synonyms.abbreviations.items():
+            if not abbr.strip() or not expansion.strip():
+                problems.append(f"{syn_file}: abbreviation {abbr!r}: blank")
+        for i, group in enumerate(synonyms.synonyms):
+            if len(group) < 2:
+                problems.append(f"{syn_file}: synonyms[{i}]: a group needs at least two phrases")
+
+    unit_list = units.units if units else []
+    unit_ids = {u.id for u in unit_list}
+    for u in unit_list:
+        if u.parent and u.parent not in unit_ids:
+            problems.append(f"{units_file}: unit {u.id}: parent {u.parent!r} does not exist")
+
+    if problems:
+        raise ContentError(problems)
+    return KnowledgeBase(entries=[e for _, e in entries], topics=topic_list, synonyms=synonyms, units=unit_list)

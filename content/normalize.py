@@ -1,0 +1,34 @@
+"""Text folding shared by the matcher and the question log.
+
+Staff type with or without diacritics, with abbreviations and typos; the
+matcher compares everything in one folded, lowercase, unaccented form.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+# A token keeps inner "/" and "-" so document numbers ("01/2019/tt-vkstc",
+# "19/ct-ttg", "covid-19") survive as one unit; their parts are indexed too.
+TOKEN_RE = re.compile(r"[a-z0-9]+(?:[/\-.][a-z0-9]+)*")
+
+
+def strip_diacritics(text: str) -> str:
+    text = unicodedata.normalize("NFD", text)
+    text = "".join(ch for ch in text if unicodedata.category(ch) != "Mn")
+    return text.replace("đ", "d").replace("Đ", "D")
+
+
+def fold(text: str) -> str:
+    """Lowercase, remove diacritics (đ -> d), collapse punctuation to spaces."""
+    text = strip_diacritics(unicodedata.normalize("NFC", text).lower())
+    return " ".join(TOKEN_RE.findall(text))
+
+
+def tokens(text: str) -> list[str]:
+    return TOKEN_RE.findall(strip_diacritics(unicodedata.normalize("NFC", text).lower()))
+
+
+def has_letters(text: str) -> bool:
+    return any(ch.isalpha() for ch in text)

@@ -1,0 +1,81 @@
+"""The shape of the curated YAML files, validated with pydantic."""
+
+from __future__ import annotations
+
+import re
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]{0,39}$")
+
+
+def _check_id(value: str) -> str:
+    if not ID_PATTERN.match(value):
+        raise ValueError("id must be 1-40 lowercase ASCII letters, digits or '-'")
+    return value
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Topic(Strict):
+    id: str
+    title: str = Field(min_length=1)
+    description: str = ""
+
+    _id = field_validator("id")(_check_id)
+
+
+class Entry(Strict):
+    id: str
+    topic: str
+    title: str = Field(min_length=1)
+    questions: list[str] = Field(min_length=1)
+    keywords: list[str] = []
+    answer: str = Field(min_length=1)
+    source: str = Field(min_length=1)
+    related: list[str] = []
+
+    _id = field_validator("id")(_check_id)
+
+    @field_validator("questions", "keywords")
+    @classmethod
+    def _no_blank(cls, values: list[str]) -> list[str]:
+        if any(not v or not v.strip() for v in values):
+            raise ValueError("blank item")
+        return [v.strip() for v in values]
+
+    @field_validator("answer", "source", "title")
+    @classmethod
+    def _strip(cls, value: str) -> str:
+        if not value.strip():
+            raise ValueError("must not be blank")
+        return value.strip()
+
+
+class Unit(Strict):
+    id: str
+    name: str = Field(min_length=1)
+    parent: str | None = None
+
+    _id = field_validator("id")(_check_id)
+
+
+class SynonymFile(Strict):
+    # Abbreviation token -> its expansion, e.g. "bk": "bằng khen".
+    abbreviations: dict[str, str] = {}
+    # Groups of interchangeable phrases; the first one is the canonical form.
+    synonyms: list[list[str]] = []
+
+
+class EntryFile(Strict):
+    entries: list[Entry]
+
+
+class TopicFile(Strict):
+    topics: list[Topic]
+
+
+class UnitFile(Strict):
+    units: list[Unit]

@@ -1,0 +1,1 @@
+"""Conversation logic shared by every channel; knows no messenger."""

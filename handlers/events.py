@@ -1,0 +1,70 @@
+"""The contract between channel adapters and the conversation logic.
+
+Adapters turn platform updates into `IncomingEvent`s and render the `Reply`s
+they get back. Nothing here knows which messenger is on the other side.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class Attachment:
+    """A file the user sent. `url` is set when the platform gives a link
+    (Zalo images, which expire); `file_id` when it gives a handle (Telegram)."""
+
+    kind: str  # "photo" | "document"
+    file_id: str | None = None
+    url: str | None = None
+    file_name: str | None = None
+    mime_type: str | None = None
+    size: int | None = None
+    caption: str | None = None
+
+
+@dataclass(frozen=True)
+class IncomingEvent:
+    channel: str  # "telegram" | "zalo" | "console"
+    chat_id: str
+    user_id: str
+    text: str = ""
+    display_name: str | None = None
+    # The id of a button the user pressed (Telegram callback data). Channels
+    # without buttons leave it empty; the handlers read numbered answers.
+    choice: str | None = None
+    attachments: tuple[Attachment, ...] = ()
+    message_id: str | None = None
+    # What the platform told us that the handlers may want to explain
+    # ("sticker", "voice", "unsupported"); empty for ordinary messages.
+    unsupported: str | None = None
+
+
+@dataclass(frozen=True)
+class Choice:
+    """A button on Telegram; a numbered line on Zalo and in the console.
+    `id` travels back as `IncomingEvent.choice`; it stays within 64 bytes."""
+
+    id: str
+    label: str
+
+    def __post_init__(self) -> None:
+        if len(self.id.encode("utf-8")) > 64:
+            raise ValueError(f"choice id longer than 64 bytes: {self.id!r}")
+
+
+@dataclass(frozen=True)
+class Document:
+    file_name: str
+    data: bytes
+    mime_type: str = "application/octet-stream"
+    caption: str | None = None
+
+
+@dataclass
+class Reply:
+    """Plain text (adapters escape it for their markup), optional choices."""
+
+    text: str
+    choices: list[Choice] = field(default_factory=list)
+    documents: list[Document] = field(default_factory=list)

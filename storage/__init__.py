@@ -1,0 +1,1 @@
+"""Persistence: SQLModel models, queries and Alembic migrations."""

@@ -1,0 +1,139 @@
+"""Queries the rest of the app uses; callers never build SQL themselves."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import func
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, select
+
+from storage.models import ConversationState, ProcessedUpdate, QuestionLog, User, utcnow
+
+
+@dataclass(frozen=True)
+class UnansweredRow:
+    text: str
+    count: int
+    last_asked: datetime
+    best_entry: str | None
+    best_score: float
+
+
+class Repository:
+    def __init__(self, engine: Engine):
+        self.engine = engine
+
+    @contextmanager
+    def session(self) -> Iterator[Session]:
+        with Session(self.engine, expire_on_commit=False) as session:
+            yield session
+
+    # --- users and state -------------------------------------------------
+    def get_or_create_user(self, channel: str, external_id: str, display_name: str | None = None) -> User:
+        with self.session() as s:
+            user = s.exec(select(User).where(User.channel == channel, User.external_id == external_id)).first()
+            if user is None:
+                user = User(channel=channel, external_id=external_id, display_name=display_name)
+                s.add(user)
+                try:
+                    s.commit()
+                except IntegrityError:
+                    # Another worker created the same user a moment ago.
+                    s.rollback()
+                    user = s.exec(
+                        select(User).where(User.channel == channel, User.external_id == external_id)
+                    ).one()
+            else:
+                user.last_seen_at = utcnow()
+                if display_name and display_name != user.display_name:
+                    user.display_name = display_name
+                s.add(user)
+                s.commit()
+            s.refresh(user)
+            return user
+
+    def load_state(self, user_id: int) -> dict:
+        with self.session() as s:
+            row = s.get(ConversationState, user_id)
+            return dict(row.data) if row else {}
+
+    def save_state(self, user_id: int, data: dict) -> None:
+        with self.session() as s:
+            row = s.get(ConversationState, user_id)
+            if row is None:
+                row = ConversationState(user_id=user_id, data=data)
+            else:
+                row.data = dict(data)
+                row.updated_at = utcnow()
+            s.add(row)
+            s.commit()
+
+    # --- question log ----------------------------------------------------
+    def log_question(self, *, user_id: int | None, channel: str, text: str, normalized: str, outcome: str,
+                     entry_id: str | None, score: float) -> None:
+        with self.session() as s:
+            s.add(QuestionLog(user_id=user_id, channel=channel, text=text[:4000], normalized=normalized[:4000],
+                              outcome=outcome, entry_id=entry_id, score=round(score, 4)))
+            s.commit()
+
+    def question_log(self) -> list[QuestionLog]:
+        with self.session() as s:
+            return list(s.exec(select(QuestionLog).order_by(QuestionLog.id)))
+
+    def unanswered(self, limit: int = 20, since: datetime | None = None) -> list[UnansweredRow]:
+        """Questions the bot could not answer confidently, most frequent first,
+        grouped by their normalised form so spelling variants count together."""
+        with self.session() as s:
+            q = (
+                select(
+                    QuestionLog.normalized,
+                    func.count(QuestionLog.id),
+                    func.max(QuestionLog.created_at),
+                    func.max(QuestionLog.text),
+                    func.max(QuestionLog.entry_id),
+                    func.max(QuestionLog.score),
+                )
+                .where(QuestionLog.outcome.in_(("fallback", "clarify")))
+                .group_by(QuestionLog.normalized)
+                .order_by(func.count(QuestionLog.id).desc(), func.max(QuestionLog.created_at).desc())
+                .limit(limit)
+            )
+            if since is not None:
+                q = q.where(QuestionLog.created_at >= since)
+            return [UnansweredRow(text=r[3], count=r[1], last_asked=r[2], best_entry=r[4], best_score=r[5])
+                    for r in s.exec(q)]
+
+    # --- delivery --------------------------------------------------------
+    def mark_processed(self, channel: str, update_key: str) -> bool:
+        """Record an update id; False when it was already recorded (a redelivery)."""
+        with self.session() as s:
+            s.add(ProcessedUpdate(channel=channel, update_key=str(update_key)[:128]))
+            try:
+                s.commit()
+            except IntegrityError:
+                s.rollback()
+                return False
+            return True
+
+    def forget_processed(self, channel: str, update_key: str) -> None:
+        """Undo mark_processed when handling failed before anything was answered,
+        so a redelivery of the same update gets another chance."""
+        with self.session() as s:
+            row = s.exec(select(ProcessedUpdate).where(ProcessedUpdate.channel == channel,
+                                                       ProcessedUpdate.update_key == str(update_key)[:128])).first()
+            if row is not None:
+                s.delete(row)
+                s.commit()
+
+    def prune_processed(self, older_than: timedelta = timedelta(days=7)) -> int:
+        with self.session() as s:
+            rows = s.exec(select(ProcessedUpdate).where(ProcessedUpdate.created_at < utcnow() - older_than)).all()
+            for row in rows:
+                s.delete(row)
+            s.commit()
+            return len(rows)
