@@ -49,18 +49,28 @@ class FloodGuard:
 
 
 class Pipeline:
+    """Channels call `accept` as soon as an update arrives (cheap: one insert;
+    a webhook can acknowledge right after it), then `process`. An update that
+    was accepted but not finished is found again by `recover` on the next start."""
+
     def __init__(self, conversation: Conversation, repo: Repository, flood: FloodGuard | None = None):
         self.conversation = conversation
         self.repo = repo
         self.flood = flood or FloodGuard()
 
-    async def process(self, event: IncomingEvent, send: Sender, update_key: str | None = None) -> bool:
-        """Handle one event; False when it was a redelivery and was skipped."""
-        if update_key is not None:
-            fresh = await asyncio.to_thread(self.repo.mark_processed, event.channel, update_key)
-            if not fresh:
-                log.info("skipping redelivered %s update %s", event.channel, update_key)
-                return False
+    async def accept(self, channel: str, update_key: str, payload: dict | None = None) -> bool:
+        """False when this update was already accepted (a redelivery): skip it."""
+        fresh = await asyncio.to_thread(self.repo.accept_update, channel, update_key, payload)
+        if not fresh:
+            log.info("skipping redelivered %s update %s", channel, update_key)
+        return fresh
+
+    async def recover(self, channel: str) -> list[tuple[str, dict]]:
+        """(update_key, payload) of updates accepted earlier but never finished."""
+        return await asyncio.to_thread(self.repo.pending_updates, channel)
+
+    async def process(self, event: IncomingEvent, send: Sender, update_key: str | None = None) -> None:
+        """Handle one accepted event and deliver the replies; marks the update done."""
         wait, warn = self.flood.delay(event.channel, event.user_id)
         if warn:
             await self._safe_send(send, [Reply(texts.SLOW_DOWN)])
@@ -72,7 +82,12 @@ class Pipeline:
             log.exception("handler failed for a %s event", event.channel)
             replies = [Reply(texts.INTERNAL_ERROR)]
         await self._safe_send(send, replies)
-        return True
+        if update_key is not None:
+            await asyncio.to_thread(self.repo.finish_update, event.channel, update_key)
+
+    async def finish(self, channel: str, update_key: str) -> None:
+        """Mark an accepted update done without processing (ignored event kinds)."""
+        await asyncio.to_thread(self.repo.finish_update, channel, update_key)
 
     @staticmethod
     async def _safe_send(send: Sender, replies: list[Reply]) -> None:

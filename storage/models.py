@@ -49,7 +49,9 @@ class QuestionLog(SQLModel, table=True):
 
 
 class ProcessedUpdate(SQLModel, table=True):
-    """Platform update ids already handled, so a redelivery is processed once."""
+    """The inbox: every platform update accepted, keyed by its platform id so a
+    redelivery is recognised. `payload` keeps the raw update until it is done,
+    so one accepted but not finished (the process died) is run again on start."""
 
     __tablename__ = "processed_updates"
     __table_args__ = (UniqueConstraint("channel", "update_key", name="uq_processed_channel_key"),)
@@ -57,4 +59,7 @@ class ProcessedUpdate(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     channel: str = Field(max_length=16)
     update_key: str = Field(max_length=128)
+    status: str = Field(default="done", max_length=16, index=True)  # pending | done
+    payload: dict | None = Field(default=None, sa_column=Column(JSON, nullable=True))
+    attempts: int = 0
     created_at: datetime = Field(default_factory=utcnow, index=True)

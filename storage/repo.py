@@ -108,11 +108,12 @@ class Repository:
             return [UnansweredRow(text=r[3], count=r[1], last_asked=r[2], best_entry=r[4], best_score=r[5])
                     for r in s.exec(q)]
 
-    # --- delivery --------------------------------------------------------
-    def mark_processed(self, channel: str, update_key: str) -> bool:
-        """Record an update id; False when it was already recorded (a redelivery)."""
+    # --- inbox -----------------------------------------------------------
+    def accept_update(self, channel: str, update_key: str, payload: dict | None = None) -> bool:
+        """Record an update as pending; False when it was seen before (a redelivery)."""
         with self.session() as s:
-            s.add(ProcessedUpdate(channel=channel, update_key=str(update_key)[:128]))
+            s.add(ProcessedUpdate(channel=channel, update_key=str(update_key)[:128], status="pending",
+                                  payload=payload))
             try:
                 s.commit()
             except IntegrityError:
@@ -120,19 +121,43 @@ class Repository:
                 return False
             return True
 
-    def forget_processed(self, channel: str, update_key: str) -> None:
-        """Undo mark_processed when handling failed before anything was answered,
-        so a redelivery of the same update gets another chance."""
+    def finish_update(self, channel: str, update_key: str) -> None:
         with self.session() as s:
             row = s.exec(select(ProcessedUpdate).where(ProcessedUpdate.channel == channel,
                                                        ProcessedUpdate.update_key == str(update_key)[:128])).first()
             if row is not None:
-                s.delete(row)
+                row.status, row.payload = "done", None
+                s.add(row)
                 s.commit()
 
-    def prune_processed(self, older_than: timedelta = timedelta(days=7)) -> int:
+    def pending_updates(self, channel: str, max_attempts: int = 3) -> list[tuple[str, dict]]:
+        """Updates accepted but never finished, oldest first; each call counts an attempt
+        so an update that crashes the process every time is eventually given up."""
         with self.session() as s:
-            rows = s.exec(select(ProcessedUpdate).where(ProcessedUpdate.created_at < utcnow() - older_than)).all()
+            rows = s.exec(select(ProcessedUpdate).where(ProcessedUpdate.channel == channel,
+                                                        ProcessedUpdate.status == "pending")
+                          .order_by(ProcessedUpdate.id)).all()
+            out = []
+            for row in rows:
+                row.attempts += 1
+                if row.attempts > max_attempts or row.payload is None:
+                    row.status = "failed"
+                else:
+                    out.append((row.update_key, dict(row.payload)))
+                s.add(row)
+            s.commit()
+            return out
+
+    def update_status(self, channel: str, update_key: str) -> str | None:
+        with self.session() as s:
+            row = s.exec(select(ProcessedUpdate).where(ProcessedUpdate.channel == channel,
+                                                       ProcessedUpdate.update_key == str(update_key)[:128])).first()
+            return row.status if row else None
+
+    def prune_updates(self, older_than: timedelta = timedelta(days=7)) -> int:
+        with self.session() as s:
+            rows = s.exec(select(ProcessedUpdate).where(ProcessedUpdate.created_at < utcnow() - older_than,
+                                                        ProcessedUpdate.status != "pending")).all()
             for row in rows:
                 s.delete(row)
             s.commit()

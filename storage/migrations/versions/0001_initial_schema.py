@@ -1,12 +1,11 @@
 """initial schema
 
 Revision ID: 0001
-Revises: 
+Revises: -
 Create Date: 2026-11-23
 """
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 revision = '0001'
 down_revision = None
@@ -19,12 +18,16 @@ def upgrade() -> None:
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('channel', sa.String(length=16), nullable=False),
     sa.Column('update_key', sa.String(length=128), nullable=False),
+    sa.Column('status', sa.String(length=16), nullable=False),
+    sa.Column('payload', sa.JSON(), nullable=True),
+    sa.Column('attempts', sa.Integer(), nullable=False),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.PrimaryKeyConstraint('id'),
     sa.UniqueConstraint('channel', 'update_key', name='uq_processed_channel_key')
     )
     with op.batch_alter_table('processed_updates', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_processed_updates_created_at'), ['created_at'], unique=False)
+        batch_op.create_index(batch_op.f('ix_processed_updates_status'), ['status'], unique=False)
 
     op.create_table('users',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -74,5 +77,6 @@ def downgrade() -> None:
     op.drop_table('users')
     with op.batch_alter_table('processed_updates', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_processed_updates_created_at'))
+        batch_op.drop_index(batch_op.f('ix_processed_updates_status'))
 
     op.drop_table('processed_updates')
