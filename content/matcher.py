@@ -17,7 +17,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from rapidfuzz import fuzz, process
-from rapidfuzz.distance import Levenshtein
+from rapidfuzz.distance import OSA
 
 from content.loader import KnowledgeBase
 from content.normalize import tokens
@@ -93,6 +93,9 @@ class Analyzer:
         self.phrases: dict[tuple[str, ...], tuple[str, ...]] = {}
         for group in synonyms.synonyms:
             canonical = self._expand(tokens(group[0]))
+            # The canonical phrase maps to itself so that the longest match wins
+            # ("thủ tướng chính phủ" must not be read as "thủ tướng" + "chính phủ").
+            self.phrases[canonical] = canonical
             for phrase in group[1:]:
                 variant = self._expand(tokens(phrase))
                 if variant and variant != canonical:
@@ -160,7 +163,7 @@ class Analyzer:
         if tok in self._corrections:
             return self._corrections[tok] or tok
         pool = [w for n in (len(tok) - 1, len(tok), len(tok) + 1) for w in self._by_length.get(n, ())]
-        best = process.extractOne(tok, pool, scorer=Levenshtein.normalized_similarity, score_cutoff=0.78)
+        best = process.extractOne(tok, pool, scorer=OSA.normalized_similarity, score_cutoff=0.78)
         fixed = best[0] if best else None
         self._corrections[tok] = fixed
         return fixed or tok

@@ -1,0 +1,40 @@
+"""`python -m bot ask --json`: one JSON object per input line, nothing written."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def ask(lines: list[str], tmp_path: Path, *extra: str) -> list[dict]:
+    env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "DATA_DIR": str(tmp_path / "data"),
+           "PYTHONPATH": str(ROOT)}
+    proc = subprocess.run([sys.executable, "-m", "bot", "ask", "--json", *extra], cwd=tmp_path, env=env,
+                          input="".join(f"{q}\n" for q in lines), capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    return [json.loads(line) for line in proc.stdout.splitlines()]
+
+
+def test_one_object_per_line_in_order_and_nothing_written(tmp_path: Path):
+    hostile = ["", "x" * 10_000, "😀🙏🎉", "<script>alert('x')</script>", "What is the capital of France?",
+               "ho so huan chuong lao dong gom nhung gi"]
+    out = ask(hostile, tmp_path)
+    assert len(out) == len(hostile)
+    for obj in out:
+        assert set(obj) == {"kind", "text", "entry", "score", "sources"}
+        assert obj["kind"] in {"answer", "clarify", "fallback"} and obj["text"].strip()
+    assert [o["kind"] for o in out[:5]] == ["fallback"] * 5
+    assert "10.000" in out[1]["text"]
+    assert out[5]["kind"] == "answer" and "05 bộ" in out[5]["text"] and out[5]["sources"]
+    assert not (tmp_path / "data").exists()
+
+
+def test_question_as_argument(tmp_path: Path):
+    env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "PYTHONPATH": str(ROOT)}
+    proc = subprocess.run([sys.executable, "-m", "bot", "ask", "giấy", "khen", "nộp", "mấy", "bộ"], cwd=tmp_path,
+                          env=env, capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0 and "01 bộ" in proc.stdout

@@ -1,0 +1,102 @@
+"""`python -m bot content check` on the real content and on broken copies."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+from content.loader import ContentError, load
+from tests.conftest import REAL_CONTENT
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def run_check(content_dir: Path) -> subprocess.CompletedProcess:
+    env = {"CONTENT_DIR": str(content_dir), "PATH": "/usr/bin:/bin", "HOME": str(content_dir)}
+    return subprocess.run([sys.executable, "-m", "bot", "content", "check"], cwd=ROOT, env=env,
+                          capture_output=True, text=True, timeout=60)
+
+
+def test_real_content_passes():
+    proc = run_check(REAL_CONTENT)
+    assert proc.returncode == 0, proc.stderr
+    assert "content OK" in proc.stdout
+
+
+def test_real_content_covers_both_plans():
+    kb = load(REAL_CONTENT)
+    sources = " ".join(e.source for e in kb.entries)
+    assert "515/KH-VKS" in sources
+    assert "19/CT-TTg" in sources
+    assert len(kb.entries) >= 60
+    for topic in kb.topics:
+        assert kb.entries_of(topic.id), topic.id
+
+
+@pytest.fixture
+def broken(tmp_path: Path) -> Path:
+    target = tmp_path / "content"
+    shutil.copytree(REAL_CONTENT, target, ignore=shutil.ignore_patterns("*.py", "__pycache__"))
+    return target
+
+
+def _first_entry_file(content: Path) -> Path:
+    return sorted((content / "entries").glob("*.yaml"))[0]
+
+
+def test_duplicate_id_is_reported_with_file_and_entry(broken: Path):
+    path = _first_entry_file(broken)
+    kb = load(broken)
+    first = next(e for e in kb.entries if e.id in path.read_text(encoding="utf-8"))
+    extra = broken / "entries" / "zz_extra.yaml"
+    extra.write_text(
+        "entries:\n"
+        f"  - id: {first.id}\n    topic: {first.topic}\n    title: Bản sao\n"
+        "    questions: [câu hỏi]\n    answer: trả lời\n    source: KH 515/KH-VKS\n",
+        encoding="utf-8")
+    proc = run_check(broken)
+    assert proc.returncode != 0
+    assert "zz_extra.yaml" in proc.stderr and first.id in proc.stderr and "duplicate" in proc.stderr
+
+
+def test_missing_source_and_dangling_related_are_reported(broken: Path):
+    extra = broken / "entries" / "zz_bad.yaml"
+    extra.write_text(
+        "entries:\n"
+        "  - id: khong-nguon\n    topic: ho-so\n    title: Không nguồn\n"
+        "    questions: [câu hỏi]\n    answer: trả lời\n"
+        "  - id: lien-ket-hong\n    topic: ho-so\n    title: Liên kết hỏng\n"
+        "    questions: [câu hỏi]\n    answer: trả lời\n    source: KH 515/KH-VKS\n    related: [khong-co-muc-nay]\n",
+        encoding="utf-8")
+    proc = run_check(broken)
+    assert proc.returncode != 0
+    assert "zz_bad.yaml" in proc.stderr
+    assert "khong-nguon" in proc.stderr and "source" in proc.stderr
+    assert "lien-ket-hong" in proc.stderr and "khong-co-muc-nay" in proc.stderr
+
+
+def test_invalid_yaml_and_unknown_topic_are_reported(broken: Path):
+    (broken / "entries" / "zz_syntax.yaml").write_text("entries:\n  - id: [unclosed\n", encoding="utf-8")
+    (broken / "entries" / "zz_topic.yaml").write_text(
+        "entries:\n  - id: sai-chu-de\n    topic: khong-ton-tai\n    title: T\n"
+        "    questions: [q]\n    answer: a\n    source: s\n", encoding="utf-8")
+    with pytest.raises(ContentError) as err:
+        load(broken)
+    text = "\n".join(err.value.problems)
+    assert "zz_syntax.yaml" in text and "not valid YAML" in text
+    assert "sai-chu-de" in text and "khong-ton-tai" in text
+
+
+def test_topic_without_entries_is_reported(broken: Path):
+    topics = broken / "topics.yaml"
+    data = yaml.safe_load(topics.read_text(encoding="utf-8"))
+    data["topics"].append({"id": "chu-de-trong", "title": "Trống"})
+    topics.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    with pytest.raises(ContentError) as err:
+        load(broken)
+    assert any("chu-de-trong" in p and "no entries" in p for p in err.value.problems)

@@ -1,0 +1,123 @@
+"""The messenger-agnostic conversation, driven in-process with a real SQLite file."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from bot.app import App, build_app
+from bot.settings import load_settings
+from handlers import texts
+from handlers.conversation import Conversation
+from handlers.events import IncomingEvent
+from tests.conftest import REAL_CONTENT
+
+
+def say(app: App, text: str = "", user: str = "u1", choice: str | None = None, **kw):
+    return app.conversation.handle(IncomingEvent(channel="zalo", chat_id=user, user_id=user, text=text,
+                                                 choice=choice, **kw))
+
+
+def test_start_shows_the_main_menu(app: App):
+    [reply] = say(app, "/start", display_name="Lan")
+    assert "Lan" in reply.text
+    labels = [c.label for c in reply.choices]
+    assert labels == [texts.MENU_QA, texts.MENU_CRITERIA, texts.MENU_FORMS, texts.MENU_DOSSIER,
+                      texts.MENU_REPORT, texts.MENU_DEADLINES, texts.MENU_HELP]
+
+
+def test_numbered_answers_follow_the_last_offered_list(app: App):
+    say(app, "xin chào")
+    [topic] = say(app, "4")  # Hồ sơ - thủ tục
+    assert topic.choices and all(c.id.startswith(("e:", "menu")) for c in topic.choices)
+    first = topic.choices[0]
+    [entry] = say(app, "1")
+    assert "Nguồn:" in entry.text
+    assert app.knowledge.kb.by_id[first.id[2:]].answer in entry.text
+    # A choice can also be picked by typing its label.
+    [menu] = say(app, texts.BACK_TO_MENU)
+    assert menu.choices[0].label == texts.MENU_QA
+
+
+def test_state_lives_in_the_database_not_in_memory(app: App):
+    say(app, "/menu")
+    fresh = Conversation(app.knowledge, app.repo)  # e.g. after a restart
+    [reply] = fresh.handle(IncomingEvent(channel="zalo", chat_id="u1", user_id="u1", text="7"))
+    assert reply.text == texts.HELP
+
+
+def test_users_are_separate(app: App):
+    say(app, "/menu", user="a")
+    [reply] = say(app, "7", user="b")  # b was offered nothing: "7" is no choice for b
+    assert reply.text != texts.HELP
+
+
+def test_clarify_then_pick(app: App):
+    [reply] = say(app, "bằng khen")
+    assert reply.text.startswith(texts.CLARIFY)
+    entries = [c for c in reply.choices if c.id.startswith("e:")]
+    [picked] = say(app, "2")
+    assert app.knowledge.kb.by_id[entries[1].id[2:]].source in picked.text
+    rows = app.repo.question_log()
+    assert rows[-1].outcome == "clarify" and rows[-1].text == "bằng khen"
+
+
+def test_button_choice_and_stale_choice(app: App):
+    entry = app.knowledge.kb.entries[0]
+    [reply] = say(app, choice=f"e:{entry.id}")
+    assert entry.source in reply.text
+    [stale] = say(app, choice="e:khong-ton-tai")
+    assert stale.text == texts.STALE_CHOICE
+
+
+def test_features_of_later_issues_say_they_are_coming(app: App):
+    [report] = say(app, choice="m:report")
+    [deadlines] = say(app, choice="m:deadlines")
+    assert "đang được hoàn thiện" in report.text and "đang được hoàn thiện" in deadlines.text
+
+
+@pytest.mark.parametrize("text,expected", [
+    ("", texts.EMPTY_MESSAGE),
+    ("   ", texts.EMPTY_MESSAGE),
+    ("🙏🙏🙏", texts.NOT_TEXT),
+    ("x" * 10_000, "10.000 ký tự"),
+])
+def test_bad_input_gets_a_polite_reply(app: App, text: str, expected: str):
+    [reply] = say(app, text)
+    assert expected in reply.text
+
+
+def test_markup_and_foreign_language_fall_back_politely(app: App):
+    for text in ["<script>alert(1)</script>", "Where is the nearest bank?", "你好，请问"]:
+        [reply] = say(app, text)
+        assert reply.text == texts.FALLBACK or reply.text == texts.NOT_TEXT
+
+
+def test_sticker_and_unsupported_events(app: App):
+    [reply] = say(app, unsupported="sticker")
+    assert "sticker" in reply.text
+
+
+def test_reload_is_for_admins_and_keeps_old_content_when_broken(tmp_path: Path):
+    content = tmp_path / "content"
+    shutil.copytree(REAL_CONTENT, content, ignore=shutil.ignore_patterns("*.py", "__pycache__"))
+    app = build_app(load_settings(data_dir=tmp_path / "data", content_dir=content, admin_ids="zalo:boss"))
+    [refused] = say(app, "/reload", user="someone")
+    assert refused.text == texts.NOT_ADMIN
+
+    extra = content / "entries" / "zz_new.yaml"
+    extra.write_text("entries:\n  - id: muc-moi\n    topic: ho-so\n    title: Mục mới về lễ trao tặng\n"
+                     "    questions: [lễ trao tặng tổ chức ở hội trường nào]\n"
+                     "    answer: Hội trường tầng 3.\n    source: Thông báo thử nghiệm\n", encoding="utf-8")
+    [ok] = say(app, "/reload", user="boss")
+    assert "Đã nạp lại" in ok.text
+    [answer] = say(app, "lễ trao tặng tổ chức ở hội trường nào")
+    assert "Hội trường tầng 3" in answer.text
+
+    extra.write_text("entries:\n  - id: muc-moi\n    topic: khong-co\n", encoding="utf-8")
+    [bad] = say(app, "/reload", user="boss")
+    assert "vẫn giữ nội dung cũ" in bad.text and "zz_new.yaml" in bad.text
+    [still] = say(app, "lễ trao tặng tổ chức ở hội trường nào")
+    assert "Hội trường tầng 3" in still.text

@@ -1,0 +1,61 @@
+from content.matcher import Analyzer
+from content.normalize import fold, strip_diacritics, tokens
+from content.schema import SynonymFile
+
+
+def test_fold_removes_diacritics_and_d_stroke():
+    assert fold("Hồ sơ đề nghị Bằng khen Thủ tướng") == "ho so de nghi bang khen thu tuong"
+    assert fold("ĐỒNG CHÍ Đặng") == "dong chi dang"
+    assert strip_diacritics("Huân chương Lao động") == "Huan chuong Lao dong"
+
+
+def test_fold_handles_composed_and_decomposed_input():
+    decomposed = "ho\u0302\u0300 so\u031b"  # "hồ sơ" typed with combining marks
+    assert fold(decomposed) == fold("hồ sơ") == "ho so"
+
+
+def test_fold_drops_punctuation_but_keeps_document_numbers():
+    assert fold("Thông tư 01/2019/TT-VKSTC, Điều 48!") == "thong tu 01/2019/tt-vkstc dieu 48"
+    assert fold("<b>xin</b> chào???") == "b xin b chao"
+    assert tokens("COVID-19") == ["covid-19"]
+
+
+def _analyzer() -> Analyzer:
+    return Analyzer(SynonymFile(
+        abbreviations={"bk": "bằng khen", "ttg": "thủ tướng chính phủ", "hcld": "huân chương lao động",
+                       "tt": "thông tư", "vkstc": "viện kiểm sát nhân dân tối cao"},
+        synonyms=[["mấy bộ", "bao nhiêu bộ", "số bộ"], ["thủ tướng chính phủ", "thủ tướng"]],
+    ))
+
+
+def test_abbreviations_expand_to_full_words():
+    an = _analyzer()
+    assert an.analyze("BK TTg") == ["bang", "khen", "thu", "tuong", "chinh", "phu"]
+    assert an.analyze("HCLĐ") == ["huan", "chuong", "lao", "dong"]
+
+
+def test_synonyms_rewrite_to_the_canonical_phrase():
+    an = _analyzer()
+    assert an.analyze("bao nhiêu bộ") == an.analyze("mấy bộ") == ["may", "bo"]
+    assert an.analyze("bằng khen thủ tướng") == an.analyze("bằng khen thủ tướng chính phủ")
+
+
+def test_document_numbers_are_kept_whole_and_split_into_parts():
+    out = _analyzer().analyze("TT 01/2019/TT-VKSTC")
+    assert "01/2019/tt-vkstc" in out
+    assert {"1", "2019", "thong", "tu", "toi", "cao"} <= set(out)
+
+
+def test_leading_zeros_do_not_matter():
+    an = _analyzer()
+    assert an.analyze("04 bộ") == an.analyze("4 bộ")
+
+
+def test_typos_are_corrected_against_the_vocabulary_only():
+    an = _analyzer()
+    an.learn({"huan", "chuong", "thuong", "khen", "tieu", "chuan"})
+    assert an.analyze("huan chuogn", correct=True) == ["huan", "chuong"]
+    assert an.analyze("tieu chaun", correct=True) == ["tieu", "chuan"]
+    # Short syllables are too ambiguous to repair; unknown long words stay as typed.
+    assert an.analyze("pho bo", correct=True) == ["pho", "bo"]
+    assert an.analyze("passport", correct=True) == ["passport"]

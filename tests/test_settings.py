@@ -1,0 +1,55 @@
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from bot.settings import SettingsError, load_settings
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_defaults():
+    s = load_settings()
+    assert s.timezone == "Asia/Ho_Chi_Minh" and s.port == 8080
+    assert s.db_url.startswith("sqlite:///") and s.db_url.endswith("data/bot.sqlite3")
+    assert (s.content_dir / "topics.yaml").exists()
+
+
+def test_admin_ids_parse_channel_and_user():
+    s = load_settings(admin_ids="telegram:123456, zalo:6ede9afa66")
+    assert s.is_admin("telegram", "123456") and s.is_admin("zalo", "6ede9afa66")
+    assert not s.is_admin("zalo", "123456")
+
+
+@pytest.mark.parametrize("env,name", [
+    ({"PORT": "http"}, "PORT"),
+    ({"TIMEZONE": "Mars/Olympus"}, "TIMEZONE"),
+    ({"ADMIN_IDS": "123456"}, "ADMIN_IDS"),
+    ({"ZALO_WEBHOOK_SECRET": "short"}, "ZALO_WEBHOOK_SECRET"),
+    ({"TELEGRAM_BOT_TOKEN": "not a token"}, "TELEGRAM_BOT_TOKEN"),
+    ({"LOG_LEVEL": "LOUD"}, "LOG_LEVEL"),
+])
+def test_invalid_settings_name_the_setting(monkeypatch: pytest.MonkeyPatch, env: dict, name: str):
+    for k, v in env.items():
+        monkeypatch.setenv(k, v)
+    with pytest.raises(SettingsError) as err:
+        load_settings()
+    assert name in str(err.value)
+
+
+def test_invalid_setting_stops_the_bot_with_a_message_and_no_secret(tmp_path: Path):
+    env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "PORT": "99999",
+           "TELEGRAM_BOT_TOKEN": "123:SECRET-TOKEN-VALUE"}
+    proc = subprocess.run([sys.executable, "-m", "bot", "run"], cwd=tmp_path, env=env | {"PYTHONPATH": str(ROOT)},
+                          capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 2
+    assert "PORT" in proc.stderr
+    assert "SECRET-TOKEN-VALUE" not in proc.stderr + proc.stdout
+
+
+def test_env_file_is_read(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    (tmp_path / ".env").write_text("PORT=9090\nADMIN_IDS=zalo:abc\n", encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    s = load_settings()
+    assert s.port == 9090 and s.is_admin("zalo", "abc")
