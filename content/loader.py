@@ -8,7 +8,7 @@ from pathlib import Path
 import yaml
 from pydantic import ValidationError
 
-from content.schema import Entry, EntryFile, SynonymFile, Topic, TopicFile, Unit, UnitFile
+from content.schema import Entry, SynonymFile, Topic, TopicFile, Unit, UnitFile
 
 
 class ContentError(Exception):
@@ -60,6 +60,32 @@ def _validation_problems(path: Path, exc: ValidationError, data: object) -> list
     return out
 
 
+def _parse_entries(path: Path, problems: list[str]) -> list[Entry]:
+    """Entries are validated one by one, so one broken entry does not hide the
+    problems (or the links) of the others in the same file."""
+    data = _read_yaml(path, problems)
+    if data is None:
+        return []
+    if not isinstance(data, dict) or not isinstance(data.get("entries"), list):
+        problems.append(f"{path}: expected a mapping with a list under 'entries'")
+        return []
+    extra = set(data) - {"entries"}
+    if extra:
+        problems.append(f"{path}: unexpected top-level keys: {', '.join(sorted(map(str, extra)))}")
+    out = []
+    for i, item in enumerate(data["entries"]):
+        try:
+            out.append(Entry.model_validate(item))
+        except ValidationError as exc:
+            name = f"entries[{i}]"
+            if isinstance(item, dict) and item.get("id"):
+                name += f" (id {item['id']})"
+            for err in exc.errors():
+                field = ".".join(str(p) for p in err["loc"])
+                problems.append(f"{path}: {name}{'.' + field if field else ''}: {err['msg']}")
+    return out
+
+
 def load(content_dir: Path) -> KnowledgeBase:
     """Load and cross-check the content; raise ContentError listing every problem."""
     content_dir = Path(content_dir)
@@ -93,9 +119,7 @@ def load(content_dir: Path) -> KnowledgeBase:
     if not entry_files:
         problems.append(f"{content_dir / 'entries'}: no entry files (*.yaml)")
     for path in entry_files:
-        parsed = parse(path, EntryFile)
-        if parsed:
-            entries.extend((path, e) for e in parsed.entries)
+        entries.extend((path, e) for e in _parse_entries(path, problems))
 
     topic_list = topics.topics if topics else []
     seen_topics: dict[str, Topic] = {}

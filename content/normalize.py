@@ -30,5 +30,13 @@ def tokens(text: str) -> list[str]:
     return TOKEN_RE.findall(strip_diacritics(unicodedata.normalize("NFC", text).lower()))
 
 
+WORD_RE = re.compile(r"\w+", re.UNICODE)
+
+
+def accented_words(text: str) -> set[str]:
+    """Lowercase words as written, diacritics kept."""
+    return set(WORD_RE.findall(unicodedata.normalize("NFC", text).lower()))
+
+
 def has_letters(text: str) -> bool:
     return any(ch.isalpha() for ch in text)
