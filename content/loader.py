@@ -155,6 +155,17 @@ def load(content_dir: Path) -> KnowledgeBase:
             if len(group) < 2:
                 problems.append(f"{syn_file}: synonyms[{i}]: a group needs at least two phrases")
 
+    if synonyms and synonyms.not_covered:
+        from content.normalize import fold
+
+        uncovered = [(term, f" {fold(term)} ") for term in synonyms.not_covered]
+        for path, e in entries:
+            for text in (e.title, *e.questions, *e.keywords):
+                for term, folded in uncovered:
+                    if folded in f" {fold(text)} ":
+                        problems.append(f"{path}: entry {e.id}: asks about {term!r}, which synonyms.yaml lists "
+                                        "under not_covered; remove it from that list")
+
     unit_list = units.units if units else []
     unit_ids = {u.id for u in unit_list}
     for u in unit_list:

@@ -42,6 +42,7 @@ ANSWER_WEIGHT = 0.35  # a word found only in an entry's answer counts this much
 # ("tuyển" against "tuyên", "lương" against "lượng", "bò" against "bộ") is
 # most likely another word: it counts this much.
 ACCENT_MISMATCH = 0.3
+REPAIRED_WEIGHT = 0.8  # a word matched only after repairing a typo is a little less certain
 SHORTLIST = 16  # entries scored in full, the best by coverage
 
 
@@ -70,11 +71,11 @@ class Thresholds:
     answer: float = 0.60  # best score needed to answer
     coverage: float = 0.66  # share of the question the entry must cover to answer
     clarify: float = 0.52  # between this and `answer`, offer choices; below, fall back
-    margin: float = 0.025  # a runner-up this close makes an answer ambiguous...
-    sure: float = 0.75  # ...unless the best is this good
-    tie: float = 0.01  # and not practically tied
+    lead_answer: float = 0.55  # a fair score is enough...
+    lead_coverage: float = 0.60
+    lead: float = 0.08  # ...when the best entry is this far ahead of the next
     terse_margin: float = 0.1  # the lead a one- or two-word question needs to be answered
-    spread: float = 0.08  # candidates this close to the best are offered when clarifying
+    spread: float = 0.08  # candidates this close to the best are offered as alternatives
 
 
 @dataclass
@@ -95,14 +96,14 @@ class _Doc:
 
 
 class Analyzer:
-    """Folding plus the domain's abbreviations, synonyms and typo repair."""
+    """Folding plus the domain's abbreviations, synonyms, uncovered terms and typo repair."""
 
     def __init__(self, synonyms: SynonymFile):
         self.abbreviations: dict[str, tuple[str, ...]] = {}
         for abbr, expansion in synonyms.abbreviations.items():
-            key = tuple(tokens(abbr))
+            key = tuple(self._norm_token(t) for t in tokens(abbr))
             if len(key) == 1:
-                self.abbreviations[key[0]] = tuple(tokens(expansion))
+                self.abbreviations[key[0]] = tuple(self._norm_token(t) for t in tokens(expansion))
         self.phrases: dict[tuple[str, ...], tuple[str, ...]] = {}
         for group in synonyms.synonyms:
             canonical = self._expand(tokens(group[0]))
@@ -113,6 +114,16 @@ class Analyzer:
                 variant = self._expand(tokens(phrase))
                 if variant and variant != canonical:
                     self.phrases[variant] = canonical
+        # A term the content does not cover becomes one word that no entry has,
+        # weighing as much as the words it replaces: "cờ thi đua" must not be
+        # answered from entries that merely share "thi đua".
+        self.uncovered: dict[str, int] = {}
+        for term in synonyms.not_covered:
+            words = self._expand(tokens(term))
+            if words:
+                token = "~" + "-".join(words)
+                self.phrases[words] = (token,)
+                self.uncovered[token] = len(words)
         for phrase in POLITE_PHRASES:
             self.phrases.setdefault(phrase, ())
         # Phrase lengths to try at a position, longest first, keyed by the first word.
@@ -122,18 +133,29 @@ class Analyzer:
                 lengths[phrase[0]].add(len(phrase))
         self._lengths = {first: sorted(ns, reverse=True) for first, ns in lengths.items()}
         self.vocabulary: set[str] = set()
+        self.frequency: dict[str, int] = {}
         self._by_length: dict[int, list[str]] = defaultdict(list)
         self._by_length_initial: dict[tuple[int, str], list[str]] = defaultdict(list)
         self._corrections: dict[str, str | None] = {}
 
     @staticmethod
     def _norm_token(tok: str) -> str:
-        return (tok.lstrip("0") or "0") if tok.isdigit() else tok
+        if tok.isdigit():
+            return tok.lstrip("0") or "0"
+        # "ký"/"kí", "lý"/"lí", "mỹ"/"mĩ": Vietnamese writes a final i or y after
+        # a consonant either way.
+        if len(tok) >= 2 and tok[-1] == "y" and tok[-2] in "bcdghklmnpqrstvx":
+            return tok[:-1] + "i"
+        return tok
 
     def _expand(self, toks: list[str]) -> tuple[str, ...]:
         out: list[str] = []
         for tok in toks:
             tok = self._norm_token(tok)
+            whole = self.abbreviations.get(tok)
+            if whole is not None:
+                out.extend(whole)
+                continue
             if ("/" in tok or "-" in tok) and any(c.isalpha() for c in tok):
                 # A document number: keep it whole and index its parts too.
                 out.append(tok)
@@ -141,10 +163,7 @@ class Analyzer:
                     part = self._norm_token(part)
                     out.extend(self.abbreviations.get(part, (part,)))
                 continue
-            if "-" in tok or "/" in tok:
-                out.append(tok)  # dates and ranges such as 08/11/2021, 2021-2025
-                continue
-            out.extend(self.abbreviations.get(tok, (tok,)))
+            out.append(tok)  # words, and dates or ranges such as 08/11/2021, 2021-2025
         return tuple(out)
 
     def _rewrite(self, toks: tuple[str, ...]) -> list[str]:
@@ -162,16 +181,30 @@ class Analyzer:
                 i += 1
         return out
 
-    def analyze(self, text: str, correct: bool = False) -> list[str]:
-        raw = tokens(text)
-        if correct and self.vocabulary:
-            raw = [self._correct(t) for t in raw]
-        return self._rewrite(self._expand(raw))
+    def analyze(self, text: str) -> list[str]:
+        return self._rewrite(self._expand(tokens(text)))
 
-    def learn(self, words: set[str]) -> None:
-        self.vocabulary = set(words)
+    def analyze_query(self, text: str) -> tuple[list[str], set[str]]:
+        """Like `analyze`, repairing typos first; also returns the repaired words."""
+        raw = tokens(text)
+        fixed: set[str] = set()
+        if self.vocabulary:
+            repaired = []
+            for t in raw:
+                r = self._correct(t)
+                if r != t:
+                    fixed.add(r)
+                repaired.append(r)
+            raw = repaired
+        return self._rewrite(self._expand(raw)), fixed
+
+    def learn(self, frequency: dict[str, int]) -> None:
+        """The vocabulary typos are repaired towards, with document frequencies
+        to prefer the commoner word when two are equally close."""
+        self.frequency = dict(frequency)
+        self.vocabulary = set(frequency)
         self._by_length.clear()
-        self._by_length_initial: dict[tuple[int, str], list[str]] = defaultdict(list)
+        self._by_length_initial.clear()
         for w in sorted(self.vocabulary):
             if w.isalpha():
                 self._by_length[len(w)].append(w)
@@ -179,7 +212,8 @@ class Analyzer:
         self._corrections.clear()
 
     def _correct(self, tok: str) -> str:
-        if (tok in self.vocabulary or tok in self.abbreviations or tok in STOPWORDS or len(tok) < 4
+        norm = self._norm_token(tok)
+        if (norm in self.vocabulary or norm in self.abbreviations or norm in STOPWORDS or len(tok) < 3
                 or not tok.isalpha()):
             return tok
         if tok in self._corrections:
@@ -190,8 +224,17 @@ class Analyzer:
             pool = [w for n in sizes for w in self._by_length_initial.get((n, tok[0]), ())]
         else:
             pool = [w for n in sizes for w in self._by_length.get(n, ())]
-        best = process.extractOne(tok, pool, scorer=OSA.normalized_similarity, score_cutoff=0.8)
-        fixed = best[0] if best else None
+        # One slip (a letter missed, doubled, swapped or wrong) per word; two in long
+        # words. In a syllable of three or four letters only a missed letter is
+        # repaired ("dih" -> "dinh"): changing one letter of so short a word
+        # mostly gives another real word ("mẫu" is not "mấy").
+        limit = 1 if len(tok) < 8 else 2
+        if len(tok) <= 4:
+            pool = [w for w in pool if len(w) == len(tok) + 1]
+        found = process.extract(tok, pool, scorer=OSA.distance, score_cutoff=limit, limit=None)
+        fixed = None
+        if found:
+            fixed = min(found, key=lambda m: (m[1], -self.frequency.get(m[0], 0), m[0]))[0]
         self._corrections[tok] = fixed
         return fixed or tok
 
@@ -233,7 +276,18 @@ class Matcher:
         n = max(len(raw_docs), 1)
         self.idf = {t: math.log((n + 1) / (d + 0.5)) for t, d in df.items()}
         self.unknown_idf = math.log((n + 1) / 0.5)
-        an.learn(vocab | set(an.abbreviations))
+        # Typos are repaired towards words as written in the content (before any
+        # synonym rewrite: "mấy" must stay "mấy", not become the nearby "mã").
+        written: dict[str, int] = defaultdict(int)
+        for entry in self.kb.entries:
+            for w in set(tokens(" ".join([entry.title, *entry.questions, *entry.keywords, entry.answer]))):
+                written[w] += 1
+        for group in self.kb.synonyms.synonyms:
+            for w in tokens(" ".join(group)):
+                written[w] += 1
+        for w in [*an.abbreviations, *STOPWORDS, *df]:
+            written[w] += 1
+        an.learn(written)
         self.docs: list[_Doc] = []
         postings: dict[str, list[tuple[int, float]]] = defaultdict(list)
         accent_postings: dict[str, list[int]] = defaultdict(list)
@@ -283,10 +337,13 @@ class Matcher:
         }
 
     def weight(self, tok: str) -> float:
-        return self.idf.get(tok, self.unknown_idf)
+        known = self.idf.get(tok)
+        if known is not None:
+            return known
+        return self.unknown_idf * self.analyzer.uncovered.get(tok, 1)
 
     def rank(self, question: str, limit: int = 5) -> tuple[list[Candidate], str]:
-        toks = self.analyzer.analyze(question, correct=True)
+        toks, repaired = self.analyzer.analyze_query(question)
         content = _content(toks)
         normalized = " ".join(content)
         if not content:
@@ -307,7 +364,7 @@ class Matcher:
             if posting is None:
                 continue
             idx, gains = posting
-            gain = gains * w
+            gain = gains * (w * REPAIRED_WEIGHT if t in repaired else w)
             exact = typed.get(t)
             if exact is not None:
                 has = np.zeros(n, dtype=bool)
@@ -360,17 +417,19 @@ class Matcher:
             return MatchResult("fallback", None, 0.0, (), normalized)
         best = ranked[0]
         runner = ranked[1].score if len(ranked) > 1 else 0.0
-        close = tuple(c for c in ranked[:3] if best.score - c.score <= th.spread)
-        confident = best.score >= th.answer and best.coverage >= th.coverage
         gap = best.score - runner
+        close = tuple(c for c in ranked[:3] if best.score - c.score <= th.spread)
+        # Confident: a good score, or a fair one far ahead of every other entry.
+        confident = (best.score >= th.answer and best.coverage >= th.coverage) or (
+            best.score >= th.lead_answer and best.coverage >= th.lead_coverage and gap >= th.lead)
         # One or two words ("HCLĐ", "bằng khen") name a subject, not a question:
-        # unless one entry clearly stands out, ask which aspect is meant.
+        # unless one entry clearly stands out, ask which aspect is meant. A real
+        # question is answered from the best entry; a close runner-up is offered
+        # first among the follow-ups (MatchResult.candidates[1]).
         terse = len([t for t in tokens(question) if t not in STOPWORDS]) <= 2
-        clear = gap >= th.terse_margin if terse else (
-            gap >= th.margin or (best.score >= th.sure and gap >= th.tie))
-        if confident and clear:
+        if confident and (not terse or gap >= th.terse_margin):
             return MatchResult("answer", best.entry, best.score, tuple(ranked[:3]), normalized)
-        if best.score >= th.clarify and best.coverage >= th.coverage - 0.06:
+        if best.score >= th.clarify and best.coverage >= th.lead_coverage:
             return MatchResult("clarify", None, best.score, close if len(close) >= 2 else tuple(ranked[:2]),
                                normalized)
         return MatchResult("fallback", None, best.score, tuple(ranked[:3]), normalized)

@@ -67,6 +67,9 @@ class SynonymFile(Strict):
     abbreviations: dict[str, str] = {}
     # Groups of interchangeable phrases; the first one is the canonical form.
     synonyms: list[list[str]] = []
+    # Terms staff ask about that the content deliberately does not cover (other
+    # titles and awards, other procedures); questions built on them fall back.
+    not_covered: list[str] = []
 
 
 class EntryFile(Strict):

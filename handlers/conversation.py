@@ -179,7 +179,10 @@ class Conversation:
             return AnswerResult("fallback", [Reply(texts.NOT_TEXT, self._menu_choices())], None)
         result = self.knowledge.match(text)
         if result.kind == "answer":
-            replies = [self._entry_reply(result.entry)]
+            # A runner-up almost as good is offered first, in case it was meant.
+            close = [c.entry.id for c in result.candidates[1:2]
+                     if result.score - c.score <= self.knowledge.matcher.thresholds.spread]
+            replies = [self._entry_reply(result.entry, prefer=close)]
         elif result.kind == "clarify":
             choices = [Choice(f"e:{c.entry.id}", c.entry.title) for c in result.candidates]
             choices.append(Choice("m:topics", texts.MORE_TOPICS))
@@ -197,10 +200,11 @@ class Conversation:
                 log.exception("could not record question")
         return AnswerResult(result.kind, replies, result)
 
-    def _entry_reply(self, entry) -> Reply:  # noqa: ANN001
+    def _entry_reply(self, entry, prefer: list[str] | None = None) -> Reply:  # noqa: ANN001
         kb = self.knowledge.kb
         body = f"{entry.answer}\n\n{texts.SOURCE_LINE.format(source=entry.source)}"
-        choices = [Choice(f"e:{rid}", kb.by_id[rid].title) for rid in entry.related if rid in kb.by_id]
+        follow = list(dict.fromkeys([*(prefer or []), *entry.related]))
+        choices = [Choice(f"e:{rid}", kb.by_id[rid].title) for rid in follow if rid in kb.by_id and rid != entry.id]
         choices.append(Choice("menu", texts.BACK_TO_MENU))
         return Reply(body, choices)
 

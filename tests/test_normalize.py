@@ -51,11 +51,32 @@ def test_leading_zeros_do_not_matter():
     assert an.analyze("04 bộ") == an.analyze("4 bộ")
 
 
+def fixed(an: Analyzer, text: str) -> list[str]:
+    return an.analyze_query(text)[0]
+
+
 def test_typos_are_corrected_against_the_vocabulary_only():
     an = _analyzer()
-    an.learn({"huan", "chuong", "thuong", "khen", "tieu", "chuan"})
-    assert an.analyze("huan chuogn", correct=True) == ["huan", "chuong"]
-    assert an.analyze("tieu chaun", correct=True) == ["tieu", "chuan"]
-    # Short syllables are too ambiguous to repair; unknown long words stay as typed.
-    assert an.analyze("pho bo", correct=True) == ["pho", "bo"]
-    assert an.analyze("passport", correct=True) == ["passport"]
+    an.learn({"huan": 3, "chuong": 3, "thuong": 9, "khen": 9, "tieu": 4, "chuan": 4, "dinh": 5, "dan": 2,
+              "tuong": 3})
+    assert fixed(an, "huan chuogn") == ["huan", "chuong"]  # swapped letters
+    assert fixed(an, "tieu chaun") == ["tieu", "chuan"]
+    assert fixed(an, "tham dih") == ["tham", "dinh"]  # a dropped letter in a short syllable
+    assert an.analyze_query("thu tuog")[1] == {"tuong"}
+    # Another first letter makes another word; far-off words stay as typed.
+    assert fixed(an, "hieu") == ["hieu"]
+    assert fixed(an, "pho bo") == ["pho", "bo"]
+    assert fixed(an, "passport") == ["passport"]
+
+
+def test_final_i_and_y_are_the_same():
+    an = _analyzer()
+    assert an.analyze("người ký") == an.analyze("nguoi ki")
+    assert an.analyze("Tây Ninh") == ["tay", "ninh"]  # a vowel before y: unchanged
+
+
+def test_uncovered_terms_become_one_unknown_word():
+    an = Analyzer(SynonymFile(not_covered=["cờ thi đua", "lao động tiên tiến"]))
+    assert an.analyze("tiêu chuẩn cờ thi đua") == ["tieu", "chuan", "~co-thi-dua"]
+    assert an.uncovered["~co-thi-dua"] == 3
+    assert an.analyze("thi đua") == ["thi", "dua"]

@@ -16,7 +16,7 @@ from content.service import Knowledge
 from handlers.conversation import Conversation
 from tests.conftest import REAL_CONTENT
 
-HELDOUT = Path(__file__).parent / "qa_heldout.yaml"
+HELDOUT_SETS = sorted(Path(__file__).parent.glob("qa_heldout*.yaml"))
 
 
 def _fold(text: str) -> str:
@@ -41,8 +41,9 @@ def judge(conversation: Conversation, item: dict) -> str | None:
     return f"missing {missing} in {result.match.entry.id}" if missing else None
 
 
-def test_heldout_accuracy(conversation: Conversation):
-    items = yaml.safe_load(HELDOUT.read_text(encoding="utf-8"))
+@pytest.mark.parametrize("path", HELDOUT_SETS, ids=lambda p: p.name)
+def test_heldout_accuracy(conversation: Conversation, path: Path):
+    items = yaml.safe_load(path.read_text(encoding="utf-8"))
     misses = [(it["q"], why) for it in items if (why := judge(conversation, it))]
     accuracy = 1 - len(misses) / len(items)
     report = "\n".join(f"  {q!r}: {why}" for q, why in misses)
