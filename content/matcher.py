@@ -13,6 +13,8 @@ score decides between answering, offering a choice, and an honest fallback.
 from __future__ import annotations
 
 import math
+import re
+import unicodedata
 from collections import defaultdict
 from dataclasses import dataclass, field
 
@@ -21,8 +23,9 @@ from rapidfuzz import fuzz, process
 from rapidfuzz.distance import OSA
 
 from content.loader import KnowledgeBase
-from content.normalize import accented_words, strip_diacritics, tokens
+from content.normalize import accented_words, drop_fillers, strip_diacritics, tokens
 from content.schema import Entry, SynonymFile
+from content.syllables import is_syllable
 
 # Fillers that carry no topic in a question: particles, politeness, "có ...
 # không". Kept short on purpose: unaccented Vietnamese folds many words
@@ -31,11 +34,11 @@ from content.schema import Entry, SynonymFile
 # Question words ("gì", "nào", "bao nhiêu", "ai") are kept: they tell intent,
 # and IDF already makes them light.
 STOPWORDS = frozenset(
-    """a ah ak oi nhe nha nhi vay la va voi cua cho vui long giup biet ad admin bot
+    """a ah ak oi nhe nha nhi vay la va voi cua cho vui long giup ad admin bot
     dc duoc k ko khong nhung cac mot kia roi se da""".split()
 )
 POLITE_PHRASES = [("dong", "chi"), ("cho", "toi", "hoi"), ("cho", "em", "hoi"), ("xin", "hoi"), ("cho", "hoi"),
-                  ("xin", "cho", "biet"), ("cam", "on")]
+                  ("xin", "cho", "biet"), ("cho", "biet"), ("cam", "on")]
 
 ANSWER_WEIGHT = 0.35  # a word found only in an entry's answer counts this much
 # A word typed WITH diacritics that an entry has only in another accented form
@@ -44,6 +47,20 @@ ANSWER_WEIGHT = 0.35  # a word found only in an entry's answer counts this much
 ACCENT_MISMATCH = 0.3
 REPAIRED_WEIGHT = 0.8  # a word matched only after repairing a typo is a little less certain
 SHORTLIST = 16  # entries scored in full, the best by coverage
+
+
+# Where the real question starts in a long message ("..., cho em hỏi X").
+ASKING = re.compile(r"\b(?:xin hoi|cho (?:em|toi|minh|chau|anh|chi|con) hoi|cho hoi|(?:em|toi|minh) (?:muon )?hoi"
+                    r"|muon hoi|hoi la|xin cho biet|cho biet)\b")
+CLAUSE = re.compile(r"[,.;!?\n]+")
+LONG_QUESTION = 10  # content words; a message this long may carry context before its question
+WINDOW_WORDS = 4  # a part of it must have this many to be matched on its own
+WINDOW_DISCOUNT = 0.97  # a part wins only when it is clearly better than the whole
+
+
+def _plain(text: str) -> str:
+    """Lowercase without diacritics, one character for each character of the NFC text."""
+    return "".join((unicodedata.normalize("NFD", c)[0] if c not in "đĐ" else "d") for c in text.lower())
 
 
 @dataclass(frozen=True)
@@ -136,7 +153,8 @@ class Analyzer:
         self.frequency: dict[str, int] = {}
         self._by_length: dict[int, list[str]] = defaultdict(list)
         self._by_length_initial: dict[tuple[int, str], list[str]] = defaultdict(list)
-        self._corrections: dict[str, str | None] = {}
+        self._corrections: dict[str, list[tuple[str, int]]] = {}
+        self.pairs: set[tuple[str, str]] = set()
 
     @staticmethod
     def _norm_token(tok: str) -> str:
@@ -189,20 +207,23 @@ class Analyzer:
         raw = tokens(text)
         fixed: set[str] = set()
         if self.vocabulary:
-            repaired = []
-            for t in raw:
-                r = self._correct(t)
+            repaired = list(raw)
+            for i, t in enumerate(raw):
+                prev = repaired[i - 1] if i else None
+                nxt = raw[i + 1] if i + 1 < len(raw) else None
+                r = self._correct(t, prev, nxt)
                 if r != t:
                     fixed.add(r)
-                repaired.append(r)
+                    repaired[i] = r
             raw = repaired
         return self._rewrite(self._expand(raw)), fixed
 
-    def learn(self, frequency: dict[str, int]) -> None:
-        """The vocabulary typos are repaired towards, with document frequencies
-        to prefer the commoner word when two are equally close."""
+    def learn(self, frequency: dict[str, int], pairs: set[tuple[str, str]] | None = None) -> None:
+        """The words typos are repaired towards, with how many entries use each,
+        and the word pairs the content contains (to choose by context)."""
         self.frequency = dict(frequency)
         self.vocabulary = set(frequency)
+        self.pairs = set(pairs or ())
         self._by_length.clear()
         self._by_length_initial.clear()
         for w in sorted(self.vocabulary):
@@ -211,32 +232,43 @@ class Analyzer:
                 self._by_length_initial[(len(w), w[0])].append(w)
         self._corrections.clear()
 
-    def _correct(self, tok: str) -> str:
-        norm = self._norm_token(tok)
-        if (norm in self.vocabulary or norm in self.abbreviations or norm in STOPWORDS or len(tok) < 3
-                or not tok.isalpha()):
-            return tok
-        if tok in self._corrections:
-            return self._corrections[tok] or tok
+    def _candidates(self, tok: str) -> list[tuple[str, int]]:
+        cached = self._corrections.get(tok)
+        if cached is not None:
+            return cached
         sizes = (len(tok) - 1, len(tok), len(tok) + 1)
         if len(tok) <= 5:
             # A short syllable with another first letter is another word ("chiếu" is not "hiệu").
             pool = [w for n in sizes for w in self._by_length_initial.get((n, tok[0]), ())]
         else:
             pool = [w for n in sizes for w in self._by_length.get(n, ())]
-        # One slip (a letter missed, doubled, swapped or wrong) per word; two in long
-        # words. In a syllable of three or four letters only a missed letter is
-        # repaired ("dih" -> "dinh"): changing one letter of so short a word
-        # mostly gives another real word ("mẫu" is not "mấy").
+        # One slip (a letter missed, doubled, swapped or wrong) per word; two in long words.
         limit = 1 if len(tok) < 8 else 2
-        if len(tok) <= 4:
-            pool = [w for w in pool if len(w) == len(tok) + 1]
         found = process.extract(tok, pool, scorer=OSA.distance, score_cutoff=limit, limit=None)
-        fixed = None
-        if found:
-            fixed = min(found, key=lambda m: (m[1], -self.frequency.get(m[0], 0), m[0]))[0]
-        self._corrections[tok] = fixed
-        return fixed or tok
+        best = min((d for _, d, _ in found), default=None)
+        out = [(w, d) for w, d, _ in found if d == best]
+        self._corrections[tok] = out
+        return out
+
+    def _correct(self, tok: str, prev: str | None = None, nxt: str | None = None) -> str:
+        norm = self._norm_token(tok)
+        if (norm in self.vocabulary or norm in self.abbreviations or norm in STOPWORDS or len(tok) < 3
+                or not tok.isalpha()):
+            return tok
+        candidates = self._candidates(tok)
+        if not candidates:
+            return tok
+
+        def in_context(w: str) -> bool:
+            return (prev, w) in self.pairs or (w, nxt) in self.pairs
+
+        if len(tok) <= 7 and is_syllable(norm):
+            # A real syllable the content lacks ("bên", "nhiệt") is left as typed,
+            # unless a neighbour shows the slip ("huân chươn" -> "chương").
+            candidates = [c for c in candidates if in_context(c[0])]
+            if not candidates:
+                return tok
+        return min(candidates, key=lambda c: (not in_context(c[0]), -self.frequency.get(c[0], 0), c[0]))[0]
 
 
 def _content(toks: list[str]) -> list[str]:
@@ -279,7 +311,11 @@ class Matcher:
         # Typos are repaired towards words as written in the content (before any
         # synonym rewrite: "mấy" must stay "mấy", not become the nearby "mã").
         written: dict[str, int] = defaultdict(int)
+        pairs: set[tuple[str, str]] = set()
         for entry in self.kb.entries:
+            for text in [entry.title, *entry.questions, *entry.keywords, entry.answer]:
+                words = tokens(text)
+                pairs.update(zip(words, words[1:], strict=False))
             for w in set(tokens(" ".join([entry.title, *entry.questions, *entry.keywords, entry.answer]))):
                 written[w] += 1
         for group in self.kb.synonyms.synonyms:
@@ -287,7 +323,7 @@ class Matcher:
                 written[w] += 1
         for w in [*an.abbreviations, *STOPWORDS, *df]:
             written[w] += 1
-        an.learn(written)
+        an.learn(written, pairs)
         self.docs: list[_Doc] = []
         postings: dict[str, list[tuple[int, float]]] = defaultdict(list)
         accent_postings: dict[str, list[int]] = defaultdict(list)
@@ -343,6 +379,7 @@ class Matcher:
         return self.unknown_idf * self.analyzer.uncovered.get(tok, 1)
 
     def rank(self, question: str, limit: int = 5) -> tuple[list[Candidate], str]:
+        question = drop_fillers(question)
         toks, repaired = self.analyzer.analyze_query(question)
         content = _content(toks)
         normalized = " ".join(content)
@@ -410,7 +447,38 @@ class Matcher:
         scored.sort(key=lambda c: c.score, reverse=True)
         return scored[:limit], normalized
 
+    def windows(self, question: str) -> list[str]:
+        """The message itself and, when it is long, the parts that may be the real
+        question: what follows the last "cho em hỏi", the last clause or two."""
+        text = unicodedata.normalize("NFC", question)
+        if len(_content(tokens(text))) < LONG_QUESTION:
+            return [text]
+        parts = []
+        asks = list(ASKING.finditer(_plain(text)))
+        if asks:
+            parts.append(text[asks[-1].end():])
+        clauses = [c for c in CLAUSE.split(text) if c.strip()]
+        if len(clauses) > 1:
+            parts.append(clauses[-1])
+            parts.append(", ".join(clauses[-2:]))
+        out = [text]
+        for part in parts:
+            part = part.strip()
+            if part and part not in out and len(_content(tokens(part))) >= WINDOW_WORDS:
+                out.append(part)
+        return out
+
     def match(self, question: str) -> MatchResult:
+        results = [self._match_one(q) for q in self.windows(question)]
+        whole = results[0]
+        rank = {"answer": 2, "clarify": 1, "fallback": 0}
+        best = whole
+        for r in results[1:]:
+            if (rank[r.kind], r.score * WINDOW_DISCOUNT) > (rank[best.kind], best.score):
+                best = r
+        return best
+
+    def _match_one(self, question: str) -> MatchResult:
         th = self.thresholds
         ranked, normalized = self.rank(question)
         if not ranked:

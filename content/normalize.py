@@ -40,3 +40,22 @@ def accented_words(text: str) -> set[str]:
 
 def has_letters(text: str) -> bool:
     return any(ch.isalpha() for ch in text)
+
+
+# Pronouns and particles that only pad a question. Matched as typed, with
+# their diacritics, so "mình" goes and "minh" (as in "minh bạch") stays;
+# "anh" goes only from a message typed with diacritics, where "ảnh" would
+# have been written as such.
+_FILLERS = {"mình", "bên", "em", "chị", "tôi", "ạ", "ơi", "nhé", "nhá", "ấy", "nhỉ", "hả", "bạn", "sếp",
+            "cháu", "anh em"}
+_FILLER_RE = re.compile(r"(?<!\w)(?:" + "|".join(sorted(map(re.escape, _FILLERS), key=len, reverse=True))
+                        + r")(?!\w)")
+_ANH_RE = re.compile(r"(?<!\w)anh(?!\w)")
+
+
+def drop_fillers(text: str) -> str:
+    text = unicodedata.normalize("NFC", text).lower()
+    accented = strip_diacritics(text) != text
+    if not accented:
+        return text
+    return _ANH_RE.sub(" ", _FILLER_RE.sub(" ", text))
