@@ -80,3 +80,41 @@ def test_uncovered_terms_become_one_unknown_word():
     assert an.analyze("tiêu chuẩn cờ thi đua") == ["tieu", "chuan", "~co-thi-dua"]
     assert an.uncovered["~co-thi-dua"] == 3
     assert an.analyze("thi đua") == ["thi", "dua"]
+
+
+def test_syllable_check_tells_slips_from_real_words():
+    from content.syllables import is_syllable
+
+    for word in ["ben", "nhiet", "khuyen", "nguoi", "quoc", "xuat", "tuyen", "chuong", "khuya"]:
+        assert is_syllable(word), word
+    for word in ["tuog", "dih", "chaun", "tine", "chuonh", "hcld", "vaccine"]:
+        assert not is_syllable(word), word
+
+
+def test_real_syllables_are_repaired_only_with_context():
+    an = _analyzer()
+    an.learn({"huan": 3, "chuong": 3, "ben": 0, "bien": 5, "phap": 4}, pairs={("huan", "chuong"), ("bien", "phap")})
+    assert fixed(an, "huan chuon") == ["huan", "chuong"]  # "huân chươn": the neighbour shows the slip
+    assert fixed(an, "chuon") == ["chuon"]  # alone, it may be a word the content lacks
+    assert fixed(an, "ben tinh") == ["ben", "tinh"]  # "bên tỉnh" stays
+
+
+def test_fillers_are_dropped_only_where_unambiguous():
+    from content.normalize import drop_fillers
+
+    assert drop_fillers("Bên mình bắt đầu khi nào ạ").split() == ["bắt", "đầu", "khi", "nào"]
+    assert drop_fillers("anh em được khen gì").split() == ["được", "khen", "gì"]
+    # Without diacritics "minh" may be "minh bạch" and "anh" may be "ảnh": kept.
+    assert drop_fillers("cong khai minh bach anh huong").split() == ["cong", "khai", "minh", "bach", "anh", "huong"]
+
+
+def test_long_messages_are_also_matched_by_their_question_part():
+    from content.loader import load
+    from content.matcher import Matcher
+    from tests.conftest import REAL_CONTENT
+
+    m = Matcher(load(REAL_CONTENT))
+    parts = m.windows("Chị ơi, sếp bảo em viết báo cáo có nhắc tới mục tiêu kép mà em không rõ lắm, "
+                      "cho em hỏi mục tiêu kép gồm những gì vậy?")
+    assert parts[1].startswith("mục tiêu kép gồm")
+    assert m.windows("Hồ sơ Huân chương Lao động gồm những gì?") == ["Hồ sơ Huân chương Lao động gồm những gì?"]
