@@ -7,7 +7,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import func
+from sqlalchemy import func, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
@@ -130,23 +130,33 @@ class Repository:
                 s.add(row)
                 s.commit()
 
-    def pending_updates(self, channel: str, max_attempts: int = 3) -> list[tuple[str, dict]]:
-        """Updates accepted but never finished, oldest first; each call counts an attempt
-        so an update that crashes the process every time is eventually given up."""
+    def pending_updates(self, channel: str, max_attempts: int = 3,
+                        older_than: timedelta = timedelta(seconds=0)) -> list[tuple[str, dict]]:
+        """Updates accepted but never finished, oldest first, each claimed for
+        this caller. Only updates pending for `older_than` are taken, so that
+        with several instances one starting up does not redo what another is
+        still answering; the claim is a conditional update, so two instances
+        starting together do not both take the same update. Every claim counts
+        an attempt, and an update that failed `max_attempts` times is given up."""
+        cutoff = utcnow() - older_than
+        out = []
         with self.session() as s:
             rows = s.exec(select(ProcessedUpdate).where(ProcessedUpdate.channel == channel,
-                                                        ProcessedUpdate.status == "pending")
+                                                        ProcessedUpdate.status == "pending",
+                                                        ProcessedUpdate.created_at <= cutoff)
                           .order_by(ProcessedUpdate.id)).all()
-            out = []
             for row in rows:
-                row.attempts += 1
-                if row.attempts > max_attempts or row.payload is None:
-                    row.status = "failed"
-                else:
+                give_up = row.attempts + 1 > max_attempts or row.payload is None
+                claimed = s.execute(
+                    update(ProcessedUpdate)
+                    .where(ProcessedUpdate.id == row.id, ProcessedUpdate.attempts == row.attempts,
+                           ProcessedUpdate.status == "pending")
+                    .values(attempts=row.attempts + 1, status="failed" if give_up else "pending")
+                ).rowcount
+                if claimed and not give_up:
                     out.append((row.update_key, dict(row.payload)))
-                s.add(row)
             s.commit()
-            return out
+        return out
 
     def update_status(self, channel: str, update_key: str) -> str | None:
         with self.session() as s:

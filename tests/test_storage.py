@@ -104,3 +104,20 @@ def test_db_upgrade_command(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, cap
     assert main(["db", "upgrade"]) == 0
     assert "up to date" in capsys.readouterr().out
     assert (tmp_path / "d" / "bot.sqlite3").exists()
+
+
+def test_recovery_claims_each_update_once_and_can_wait_for_live_instances(url: str):
+    from datetime import timedelta
+
+    db.upgrade(url)
+    repo = Repository(db.make_engine(url))
+    other = Repository(db.make_engine(url))  # a second instance on the same database
+    repo.accept_update("telegram", "7", {"update_id": 7})
+    # Just accepted: another instance may still be answering it.
+    assert repo.pending_updates("telegram", older_than=timedelta(minutes=1)) == []
+    first = repo.pending_updates("telegram")
+    second = other.pending_updates("telegram")
+    assert first == [("7", {"update_id": 7})]
+    assert second == [("7", {"update_id": 7})]  # still pending: a later claim may retry it
+    repo.finish_update("telegram", "7")
+    assert other.pending_updates("telegram") == []
