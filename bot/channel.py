@@ -9,6 +9,11 @@ from aiohttp import web
 from handlers.events import Reply
 
 
+class ChannelError(RuntimeError):
+    """A channel cannot run as configured (a refused token, a missing webhook secret).
+    The message says what to fix; `python -m bot run` prints it and exits."""
+
+
 class Channel(Protocol):
     name: str
 

@@ -113,11 +113,16 @@ def _cmd_run(settings, args) -> int:  # noqa: ANN001
             return 2
         return _cmd_chat(settings, args)
     from bot.app import build_app, setup_logging
+    from bot.channel import ChannelError
     from bot.runner import serve
 
     setup_logging(settings)
     app = build_app(settings)
-    asyncio.run(serve(app, webhook=getattr(args, "webhook", False)))
+    try:
+        asyncio.run(serve(app, webhook=getattr(args, "webhook", False)))
+    except ChannelError as exc:
+        print(f"Cannot run: {exc}", file=sys.stderr)
+        return 1
     return 0
 
 

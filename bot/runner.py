@@ -61,11 +61,13 @@ async def serve(app: App, webhook: bool = False, host: str = "0.0.0.0") -> None:
     if not channels:
         raise RuntimeError("no channel configured")
     _install_reload(app)
+    # Routes first: a channel that cannot serve webhooks (no secret) refuses before anything starts.
+    web_app = make_web_app(channels) if webhook else None
     for ch in channels.values():
         await ch.start()
     try:
-        if webhook:
-            runner = web.AppRunner(make_web_app(channels), access_log=None)
+        if web_app is not None:
+            runner = web.AppRunner(web_app, access_log=None)
             await runner.setup()
             site = web.TCPSite(runner, host, app.settings.port)
             await site.start()

@@ -1,0 +1,389 @@
+"""The Telegram channel: long polling or webhook, both through the shared pipeline.
+
+Every update is first accepted into the database inbox (so a redelivery is
+skipped and a crash is recovered), then handled in its own task. Updates of
+one user are handled in arrival order, one at a time; different users never
+wait for each other.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hmac
+import logging
+import time
+from collections.abc import AsyncIterator
+from typing import Any
+
+from aiogram import Bot
+from aiogram.client.session.aiohttp import AiohttpSession
+from aiogram.client.telegram import TelegramAPIServer
+from aiogram.exceptions import (
+    TelegramBadRequest,
+    TelegramConflictError,
+    TelegramForbiddenError,
+    TelegramRetryAfter,
+    TelegramUnauthorizedError,
+)
+from aiogram.methods import GetUpdates
+from aiogram.types import (
+    BotCommand,
+    BufferedInputFile,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    LinkPreviewOptions,
+    ReplyParameters,
+)
+from aiohttp import web
+
+from bot.channel import ChannelError
+from bot.pipeline import Pipeline
+from bot.settings import Settings
+from bot.telegram.adapter import ALLOWED_UPDATES, CHANNEL, BotIdentity, Inbound, parse_update
+from bot.telegram.render import OutMessage, caption_html, render
+from bot.telegram.retry import Redactor, RetryPolicy, call_with_retry, is_transient
+from handlers.events import Reply
+
+log = logging.getLogger(__name__)
+
+WEBHOOK_PATH = "/webhook/telegram"
+SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
+COMMANDS = [
+    ("start", "Bắt đầu và mở menu chính"),
+    ("menu", "Menu chính: hỏi đáp, tiêu chí, hình thức, hồ sơ"),
+    ("hoi", "Đặt câu hỏi về thi đua, khen thưởng"),
+    ("huy", "Hủy thao tác đang làm"),
+    ("trogiup", "Hướng dẫn sử dụng"),
+]
+
+
+class RawGetUpdates(GetUpdates):
+    """getUpdates returning the updates exactly as Telegram sent them (the same
+    JSON a webhook receives), so both paths store and read one format."""
+
+    __returning__ = list[dict[str, Any]]
+
+
+class _PerUser:
+    """One lock per user, created on demand and dropped when nobody waits for it.
+    asyncio.Lock wakes waiters first-come first-served, which keeps each user's order."""
+
+    def __init__(self) -> None:
+        self._locks: dict[str, tuple[asyncio.Lock, int]] = {}
+
+    @contextlib.asynccontextmanager
+    async def hold(self, key: str) -> AsyncIterator[None]:
+        lock, users = self._locks.get(key, (asyncio.Lock(), 0))
+        self._locks[key] = (lock, users + 1)
+        try:
+            async with lock:
+                yield
+        finally:
+            lock, users = self._locks[key]
+            if users <= 1:
+                del self._locks[key]
+            else:
+                self._locks[key] = (lock, users - 1)
+
+    def __len__(self) -> int:
+        return len(self._locks)
+
+
+class TelegramChannel:
+    name = CHANNEL
+
+    def __init__(self, settings: Settings, pipeline: Pipeline, *, retry: RetryPolicy | None = None,
+                 poll_timeout: int = 25, typing_after: float = 0.4, typing_every: float = 4.5,
+                 max_in_flight: int = 500, close_timeout: float = 10.0):
+        if settings.telegram_bot_token is None:
+            raise ValueError("TELEGRAM_BOT_TOKEN is not set")
+        self.settings = settings
+        self.pipeline = pipeline
+        self.retry = retry or RetryPolicy()
+        self.poll_timeout = poll_timeout
+        self.typing_after = typing_after
+        self.typing_every = typing_every
+        self.max_in_flight = max_in_flight
+        self.close_timeout = close_timeout
+        self._token = settings.telegram_bot_token.get_secret_value()
+        secret = settings.telegram_webhook_secret
+        self._secret = secret.get_secret_value() if secret is not None else None
+        self.redact = Redactor([self._token, self._secret])
+        self.bot: Bot | None = None
+        self.me: BotIdentity | None = None
+        self._tasks: set[asyncio.Task] = set()
+        self._users = _PerUser()
+        self._closing = False
+
+    # --- lifecycle ----------------------------------------------------------------
+    def _ensure_bot(self) -> Bot:
+        if self.bot is None:
+            api = TelegramAPIServer.from_base(self.settings.telegram_api_url)
+            try:
+                self.bot = Bot(self._token, session=AiohttpSession(api=api))
+            except Exception:
+                raise ChannelError("TELEGRAM_BOT_TOKEN is not a valid bot token (expected <digits>:<secret>)") from None
+        return self.bot
+
+    async def start(self) -> None:
+        bot = self._ensure_bot()
+        try:
+            user = await self._call(bot.get_me, "getMe")
+        except Exception as exc:
+            await self.close()
+            if isinstance(exc, TelegramUnauthorizedError):
+                raise ChannelError("Telegram refused TELEGRAM_BOT_TOKEN (401 Unauthorized): check the token") from None
+            raise ChannelError(f"cannot reach the Telegram Bot API at {self.settings.telegram_api_url}: "
+                               f"{self.redact(exc)}") from None
+        raw = user if isinstance(user, dict) else {"id": getattr(user, "id", None), "username": getattr(user, "username", None)}
+        if not isinstance(raw.get("id"), int):
+            await self.close()
+            raise ChannelError(f"the Bot API at {self.settings.telegram_api_url} answered getMe without a bot id")
+        self.me = BotIdentity(id=int(raw["id"]), username=raw.get("username"))
+        log.info("telegram bot @%s (id %s) ready", self.me.username, self.me.id)
+        self._spawn(self._set_commands())  # a convenience: serving does not wait for it
+        pending = await self.pipeline.recover(CHANNEL)
+        if pending:
+            log.info("re-processing %d telegram update(s) left unfinished", len(pending))
+        for key, payload in pending:
+            self._dispatch(key, payload)
+
+    async def _set_commands(self) -> None:
+        bot = self._ensure_bot()
+        commands = [BotCommand(command=c, description=d) for c, d in COMMANDS]
+        try:
+            await self._call(lambda: bot.set_my_commands(commands), "setMyCommands")
+        except Exception as exc:
+            log.warning("could not set the command menu: %s", self.redact(exc))
+
+    async def close(self) -> None:
+        self._closing = True
+        if self._tasks:
+            # Let work in progress finish; anything cut off stays pending in the inbox for the next start.
+            _done, still = await asyncio.wait(set(self._tasks), timeout=self.close_timeout)
+            for task in still:
+                task.cancel()
+            if still:
+                await asyncio.wait(still, timeout=1.0)
+        if self.bot is not None:
+            with contextlib.suppress(Exception):
+                await self.bot.session.close()
+            self.bot = None
+
+    # --- long polling -------------------------------------------------------------
+    async def poll(self) -> None:
+        bot = self._ensure_bot()
+        offset: int | None = None
+        delay = self.retry.base_delay
+        while True:
+            await self._wait_for_room()
+            asked = time.monotonic()
+            try:
+                updates = await bot(RawGetUpdates(offset=offset, timeout=self.poll_timeout,
+                                                  allowed_updates=ALLOWED_UPDATES),
+                                    request_timeout=self.poll_timeout + 15)
+            except asyncio.CancelledError:
+                raise
+            except TelegramUnauthorizedError:
+                raise ChannelError("Telegram refused TELEGRAM_BOT_TOKEN (401 Unauthorized)") from None
+            except TelegramRetryAfter as exc:
+                await asyncio.sleep(min(float(exc.retry_after), self.retry.max_retry_after))
+                continue
+            except TelegramConflictError as exc:
+                log.error("telegram getUpdates conflict (%s): another instance is polling with this token, or a "
+                          "webhook is set (remove it: python -m bot webhook delete --channel telegram)",
+                          self.redact(exc))
+                delay = await self._pause(delay)
+                continue
+            except Exception as exc:
+                level = logging.WARNING if is_transient(exc) else logging.ERROR
+                log.log(level, "telegram getUpdates failed: %s; retrying in %.1f s", self.redact(exc), delay)
+                delay = await self._pause(delay)
+                continue
+            delay = self.retry.base_delay
+            if not updates and time.monotonic() - asked < 0.1:
+                # An API server that ignores the long-polling timeout: do not hammer it.
+                await asyncio.sleep(0.5)
+            for update in updates:
+                update_id = update.get("update_id")
+                if not isinstance(update_id, int):
+                    continue
+                key = str(update_id)
+                try:
+                    fresh = await self.pipeline.accept(CHANNEL, key, update)
+                except Exception as exc:
+                    # Not stored: do not confirm it, Telegram will deliver it again.
+                    log.error("could not store telegram update %s: %s", key, self.redact(exc))
+                    delay = await self._pause(delay)
+                    break
+                offset = update_id + 1
+                if fresh:
+                    self._dispatch(key, update)
+
+    async def _pause(self, delay: float) -> float:
+        await asyncio.sleep(delay)
+        return min(delay * 2, self.retry.max_delay)
+
+    async def _wait_for_room(self) -> None:
+        """Back-pressure: stop fetching while too many updates are being handled."""
+        while len(self._tasks) >= self.max_in_flight:
+            await asyncio.wait(set(self._tasks), return_when=asyncio.FIRST_COMPLETED)
+
+    # --- webhook ------------------------------------------------------------------
+    def add_routes(self, app: web.Application) -> None:
+        if not self._secret:
+            raise ChannelError("TELEGRAM_WEBHOOK_SECRET is not set: refusing webhook mode, since anyone could post "
+                               "fake updates. Set it (A-Z, a-z, 0-9, _ and -) and register the webhook again.")
+        app.router.add_post(WEBHOOK_PATH, self.handle_webhook)
+
+    async def handle_webhook(self, request: web.Request) -> web.Response:
+        # The secret is checked before the body is read.
+        given = request.headers.get(SECRET_HEADER)
+        if given is None:
+            return web.Response(status=401, text="missing secret token")
+        if not self._secret or not hmac.compare_digest(given.encode("utf-8"), self._secret.encode("utf-8")):
+            return web.Response(status=403, text="wrong secret token")
+        if self.me is None or self._closing:
+            return web.Response(status=503, text="starting or stopping")
+        try:
+            update = await request.json()
+        except Exception:
+            return web.Response(status=400, text="body is not JSON")
+        if not isinstance(update, dict) or not isinstance(update.get("update_id"), int):
+            return web.Response(status=400, text="not a Telegram update")
+        key = str(update["update_id"])
+        try:
+            fresh = await self.pipeline.accept(CHANNEL, key, update)
+        except Exception as exc:
+            log.error("could not store telegram update %s: %s", key, self.redact(exc))
+            return web.Response(status=500, text="try again")  # Telegram redelivers
+        if fresh:
+            self._dispatch(key, update)
+        return web.Response(status=200)
+
+    async def set_webhook(self, url: str) -> None:
+        bot = self._ensure_bot()
+        if not self._secret:
+            raise ChannelError("TELEGRAM_WEBHOOK_SECRET must be set before registering a webhook")
+        await self._call(lambda: bot.set_webhook(url=url, secret_token=self._secret, allowed_updates=ALLOWED_UPDATES,
+                                                 drop_pending_updates=False), "setWebhook")
+
+    async def delete_webhook(self) -> None:
+        bot = self._ensure_bot()
+        await self._call(lambda: bot.delete_webhook(drop_pending_updates=False), "deleteWebhook")
+
+    # --- handling -----------------------------------------------------------------
+    def _dispatch(self, key: str, update: dict) -> None:
+        """Start handling one accepted update in the background."""
+        try:
+            inbound = parse_update(update, self.me or BotIdentity(0, None))
+        except Exception:
+            log.exception("unreadable telegram update %s; skipping it", key)
+            inbound = None
+        if inbound is not None and inbound.callback_id:
+            self._spawn(self._answer_callback(inbound.callback_id))
+        if inbound is None or inbound.event is None:
+            self._spawn(self.pipeline.finish(CHANNEL, key))
+            return
+        self._spawn(self._handle(key, inbound))
+
+    def _spawn(self, coro: Any) -> asyncio.Task:
+        task = asyncio.get_running_loop().create_task(coro)
+        self._tasks.add(task)
+        task.add_done_callback(self._task_done)
+        return task
+
+    def _task_done(self, task: asyncio.Task) -> None:
+        self._tasks.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            exc = task.exception()
+            log.error("telegram task failed: %s", self.redact(exc), exc_info=exc)
+
+    async def _answer_callback(self, callback_id: str) -> None:
+        bot = self._ensure_bot()
+        try:
+            await self._call(lambda: bot.answer_callback_query(callback_id), "answerCallbackQuery")
+        except Exception as exc:  # an old query (after a restart) can no longer be answered
+            log.info("could not answer a button press: %s", self.redact(exc))
+
+    async def _handle(self, key: str, inbound: Inbound) -> None:
+        event = inbound.event
+        assert event is not None
+        async with self._users.hold(event.user_id):
+            typing = self._spawn(self._typing(event.chat_id))
+
+            async def send(replies: list[Reply]) -> None:
+                typing.cancel()
+                try:
+                    await self._deliver(event.chat_id, replies, reply_to=inbound.reply_to)
+                except TelegramForbiddenError as exc:  # the user blocked the bot, or it left the group
+                    log.warning("cannot write to telegram chat %s: %s", event.chat_id, self.redact(exc))
+
+            try:
+                await self.pipeline.process(event, send, update_key=key)
+            finally:
+                typing.cancel()
+
+    async def _typing(self, chat_id: str) -> None:
+        """Show "typing..." while the answer takes longer than a moment."""
+        bot = self._ensure_bot()
+        await asyncio.sleep(self.typing_after)
+        while True:
+            try:
+                await bot.send_chat_action(chat_id=chat_id, action="typing")
+            except Exception as exc:
+                log.debug("typing action failed: %s", self.redact(exc))
+                return
+            await asyncio.sleep(self.typing_every)
+
+    # --- sending ------------------------------------------------------------------
+    async def send(self, chat_id: str, replies: list[Reply]) -> None:
+        await self._deliver(chat_id, replies)
+
+    async def _deliver(self, chat_id: str, replies: list[Reply], reply_to: int | None = None) -> None:
+        for reply in replies:
+            for part in render(reply):
+                await self._send_part(chat_id, part, reply_to)
+                reply_to = None  # only the first message quotes the question
+            for doc in reply.documents:
+                caption = caption_html(doc.caption)
+                if doc.caption and caption is None:  # too long for a caption
+                    for part in render(Reply(doc.caption)):
+                        await self._send_part(chat_id, part, None)
+                await self._send_document(chat_id, doc.file_name, doc.data, caption)
+
+    async def _send_part(self, chat_id: str, part: OutMessage, reply_to: int | None) -> None:
+        bot = self._ensure_bot()
+        markup = None
+        if part.buttons:
+            markup = InlineKeyboardMarkup(inline_keyboard=[
+                [InlineKeyboardButton(text=c.label, callback_data=c.id)] for c in part.buttons])
+        reply_parameters = ReplyParameters(message_id=reply_to, allow_sending_without_reply=True) if reply_to else None
+        no_preview = LinkPreviewOptions(is_disabled=True)
+
+        async def html_message() -> Any:
+            return await bot.send_message(chat_id=chat_id, text=part.html, parse_mode="HTML", reply_markup=markup,
+                                          link_preview_options=no_preview, reply_parameters=reply_parameters)
+
+        async def plain_message() -> Any:
+            return await bot.send_message(chat_id=chat_id, text=part.plain, parse_mode=None, reply_markup=markup,
+                                          link_preview_options=no_preview, reply_parameters=reply_parameters)
+
+        try:
+            await self._call(html_message, "sendMessage")
+        except TelegramBadRequest as exc:
+            if "entit" not in str(exc).lower():
+                raise
+            # Should not happen (everything is escaped); never lose the answer over markup.
+            log.warning("Telegram refused the HTML of a message (%s); sending it as plain text", self.redact(exc))
+            await self._call(plain_message, "sendMessage")
+
+    async def _send_document(self, chat_id: str, file_name: str, data: bytes, caption: str | None) -> None:
+        bot = self._ensure_bot()
+        await self._call(lambda: bot.send_document(chat_id=chat_id, document=BufferedInputFile(data, file_name),
+                                                   caption=caption, parse_mode="HTML" if caption else None),
+                         "sendDocument")
+
+    async def _call(self, fn: Any, what: str) -> Any:
+        return await call_with_retry(fn, what=what, policy=self.retry, redact=self.redact)
