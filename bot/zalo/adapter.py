@@ -1,0 +1,313 @@
+"""The Zalo channel: long polling or webhook, both through the shared pipeline.
+
+Every update goes the same way: parse → `pipeline.accept` (the DB inbox; a
+redelivered message_id stops here) → `pipeline.process` in a background task,
+serialised per user so "2" is read after the menu it answers. Zalo has no
+buttons, so choices are rendered as a numbered list and the conversation reads
+the number back.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hmac
+import json
+import logging
+from collections.abc import Awaitable, Callable
+
+from aiohttp import web
+
+from bot.channel import ChannelError
+from bot.pipeline import Pipeline
+from bot.rendering import ZALO_LIMIT, numbered, split_text
+from bot.settings import Settings
+from bot.zalo.client import ZaloClient, ZaloError, ZaloUnauthorized
+from bot.zalo.parse import CHANNEL, InvalidUpdate, ParsedUpdate, parse_update, unwrap
+from handlers.events import IncomingEvent, Reply
+
+log = logging.getLogger(__name__)
+
+WEBHOOK_PATH = "/webhook/zalo"
+SECRET_HEADER = "X-Bot-Api-Secret-Token"
+MAX_BODY = 256 * 1024  # bytes; an update is a few hundred bytes
+MAX_IN_FLIGHT = 64  # updates being processed at once; polling waits beyond that
+SHUTDOWN_GRACE = 5.0  # seconds close() lets in-flight updates finish (the rest are recovered on start)
+
+
+class ZaloConfigError(ChannelError):
+    """The Zalo channel cannot run as configured; the message says what to set."""
+
+
+class Backoff:
+    """Exponential delay for retries: initial, doubling, capped; reset after a success."""
+
+    def __init__(self, initial: float = 1.0, maximum: float = 30.0):
+        self.initial = initial
+        self.maximum = maximum
+        self._next = initial
+
+    def next(self) -> float:
+        delay = self._next
+        self._next = min(self._next * 2, self.maximum)
+        return delay
+
+    def reset(self) -> None:
+        self._next = self.initial
+
+
+class _PerUser:
+    """One lock per user, dropped when nobody holds or waits for it."""
+
+    def __init__(self) -> None:
+        self._locks: dict[str, tuple[asyncio.Lock, int]] = {}
+
+    @contextlib.asynccontextmanager
+    async def hold(self, key: str):  # noqa: ANN201
+        lock, users = self._locks.get(key, (None, 0))
+        if lock is None:
+            lock = asyncio.Lock()
+        self._locks[key] = (lock, users + 1)
+        try:
+            async with lock:
+                yield
+        finally:
+            lock, users = self._locks[key]
+            if users <= 1:
+                del self._locks[key]
+            else:
+                self._locks[key] = (lock, users - 1)
+
+
+class ZaloChannel:
+    name = CHANNEL
+
+    def __init__(self, settings: Settings, pipeline: Pipeline, *, client: ZaloClient | None = None,
+                 poll_timeout: int = 30, backoff_initial: float = 1.0, backoff_max: float = 30.0,
+                 sleep: Callable[[float], Awaitable[None]] = asyncio.sleep):
+        if settings.zalo_bot_token is None:
+            raise ZaloConfigError("ZALO_BOT_TOKEN is not set")
+        self.settings = settings
+        self.pipeline = pipeline
+        self.client = client or ZaloClient(settings.zalo_bot_token.get_secret_value(), settings.zalo_api_url)
+        self.poll_timeout = poll_timeout
+        self.backoff = Backoff(backoff_initial, backoff_max)
+        self._sleep = sleep
+        self._tasks: set[asyncio.Task] = set()
+        self._users = _PerUser()
+        self.bot_info: dict = {}
+
+    # --- lifecycle -------------------------------------------------------------
+    async def start(self) -> None:
+        """Check the token (getMe) and re-run updates accepted before a crash."""
+        try:
+            self.bot_info = await self.client.get_me()
+        except ZaloUnauthorized as exc:
+            log.error("%s", exc)
+            raise
+        except ZaloError as exc:
+            # Unreachable now is not fatal: polling backs off and retries, a webhook waits for calls.
+            log.warning("Zalo getMe failed, continuing: %s", exc)
+        else:
+            log.info("Zalo bot %r (id %s) ready", self.bot_info.get("account_name") or self.bot_info.get("name"),
+                     self.bot_info.get("id"))
+        pending = await self.pipeline.recover(CHANNEL)
+        if pending:
+            log.info("re-processing %d Zalo update(s) accepted before the last stop", len(pending))
+            self._spawn(self._recover(pending))
+
+    async def _recover(self, pending: list[tuple[str, dict]]) -> None:
+        for key, payload in pending:
+            try:
+                parsed = parse_update(payload)
+            except InvalidUpdate as exc:
+                log.warning("dropping stored Zalo update %s: %s", key, exc)
+                await self.pipeline.finish(CHANNEL, key)
+                continue
+            await self._run(parsed, key)
+
+    async def close(self) -> None:
+        if self._tasks:
+            _done, still = await asyncio.wait(set(self._tasks), timeout=SHUTDOWN_GRACE)
+            for task in still:
+                task.cancel()
+            if still:
+                await asyncio.wait(still, timeout=1.0)
+        await self.client.close()
+
+    async def wait_idle(self, timeout: float = 10.0) -> None:
+        """Wait until every update handed to a background task is done (tests, shutdown)."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        while self._tasks:
+            remaining = deadline - loop.time()
+            if remaining <= 0:
+                raise TimeoutError(f"{len(self._tasks)} Zalo update(s) still being processed")
+            await asyncio.wait(set(self._tasks), timeout=remaining)
+
+    # --- polling ---------------------------------------------------------------
+    async def poll(self) -> None:
+        """Long-poll getUpdates one update at a time until cancelled. Transport and
+        server errors back off (doubling up to the cap, reset on success); a refused
+        token stops polling with ZaloUnauthorized."""
+        await self._drop_webhook()
+        log.info("Zalo: long polling")
+        while True:
+            try:
+                raw = await self.client.get_updates(self.poll_timeout)
+            except ZaloUnauthorized as exc:
+                log.error("Zalo polling stopped: %s", exc)
+                raise
+            except ZaloError as exc:
+                delay = self.backoff.next()
+                log.warning("Zalo getUpdates failed (%s); retrying in %.1f s", exc, delay)
+                await self._sleep(delay)
+                continue
+            self.backoff.reset()
+            if raw is None:
+                continue
+            try:
+                await self._take(raw)
+            except Exception:
+                # The inbox could not record it (database down); Zalo will not send it again.
+                log.exception("Zalo update could not be accepted")
+                await self._sleep(self.backoff.next())
+            # Backpressure: stop fetching while too many updates are still being processed.
+            while len(self._tasks) >= MAX_IN_FLIGHT:
+                await asyncio.wait(set(self._tasks), return_when=asyncio.FIRST_COMPLETED)
+
+    async def _drop_webhook(self) -> None:
+        """getUpdates does not work while a webhook is set: remove it, saying so."""
+        try:
+            info = await self.client.get_webhook_info()
+            if info.get("url"):
+                log.warning("Zalo webhook %s was set; deleting it so long polling works "
+                            "(set it again with `python -m bot webhook set --channel zalo`)", info["url"])
+                await self.client.delete_webhook()
+        except ZaloUnauthorized as exc:
+            log.error("Zalo polling stopped: %s", exc)
+            raise
+        except ZaloError as exc:
+            log.warning("Zalo: could not check the webhook before polling: %s", exc)
+
+    # --- webhook ---------------------------------------------------------------
+    def add_routes(self, app: web.Application) -> None:
+        if self.settings.zalo_webhook_secret is None:
+            raise ZaloConfigError(
+                "ZALO_WEBHOOK_SECRET must be set (8-256 characters) to serve the Zalo webhook; "
+                "use the same value with `python -m bot webhook set --channel zalo --url https://.../webhook/zalo`")
+        app.router.add_post(WEBHOOK_PATH, self._on_webhook)
+
+    async def _on_webhook(self, request: web.Request) -> web.Response:
+        # The secret first, before the body is read or anything else is looked at.
+        secret = self.settings.zalo_webhook_secret
+        given = request.headers.get(SECRET_HEADER)
+        if given is None:
+            return web.json_response({"ok": False, "description": "missing secret token"}, status=401)
+        if secret is None or not hmac.compare_digest(given.encode("utf-8", "surrogateescape"),
+                                                     secret.get_secret_value().encode("utf-8")):
+            return web.json_response({"ok": False, "description": "wrong secret token"}, status=403)
+        too_large = web.json_response({"ok": False, "description": "body too large"}, status=413)
+        if request.content_length is not None and request.content_length > MAX_BODY:
+            return too_large
+        chunks: list[bytes] = []
+        size = 0
+        while chunk := await request.content.read(64 * 1024):
+            size += len(chunk)
+            if size > MAX_BODY:
+                return too_large
+            chunks.append(chunk)
+        body = b"".join(chunks)
+        try:
+            data = json.loads(body)
+            update = unwrap(data)
+        except (ValueError, UnicodeDecodeError) as exc:
+            log.warning("Zalo webhook: unreadable body (%s)", type(exc).__name__)
+            return web.json_response({"ok": False, "description": "body is not a JSON object"}, status=400)
+        await self._take(update)
+        return web.json_response({"ok": True})
+
+    # --- the shared path ----------------------------------------------------------
+    async def _take(self, update: dict) -> None:
+        """Parse, accept into the inbox, and hand to a background task. Never raises
+        for a bad update: it is logged and ignored."""
+        try:
+            parsed = parse_update(update)
+        except InvalidUpdate as exc:
+            log.warning("ignoring a Zalo update: %s", exc)
+            return
+        if not await self.pipeline.accept(CHANNEL, parsed.message_id, update):
+            return
+        if parsed.event is None:
+            log.info("ignoring Zalo event %s (message %s)", parsed.event_name, parsed.message_id)
+            await self.pipeline.finish(CHANNEL, parsed.message_id)
+            return
+        self._spawn(self._run(parsed, parsed.message_id))
+
+    def _spawn(self, coro: Awaitable[None]) -> None:
+        task = asyncio.ensure_future(coro)
+        self._tasks.add(task)
+        task.add_done_callback(self._done)
+
+    def _done(self, task: asyncio.Task) -> None:
+        self._tasks.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            log.error("Zalo update processing failed", exc_info=task.exception())
+
+    async def _run(self, parsed: ParsedUpdate, key: str) -> None:
+        event = parsed.event
+        if event is None:
+            await self.pipeline.finish(CHANNEL, key)
+            return
+        async with self._users.hold(event.user_id):
+            await self._process(event, key)
+
+    async def _process(self, event: IncomingEvent, key: str) -> None:
+        typing = asyncio.ensure_future(self._typing(event.chat_id))
+
+        async def send(replies: list[Reply]) -> None:
+            # The typing indicator must not land after the answer.
+            with contextlib.suppress(Exception):
+                await typing
+            await self.send(event.chat_id, replies)
+
+        try:
+            await self.pipeline.process(event, send, update_key=key)
+        finally:
+            if not typing.done():
+                typing.cancel()
+
+    async def _typing(self, chat_id: str) -> None:
+        try:
+            await asyncio.wait_for(self.client.send_chat_action(chat_id, "typing"), timeout=5.0)
+        except (ZaloError, TimeoutError) as exc:
+            log.debug("Zalo typing indicator failed: %s", exc)
+
+    # --- sending -------------------------------------------------------------------
+    async def send(self, chat_id: str, replies: list[Reply]) -> None:
+        """Each reply as text (choices as a numbered list, kept in the last part),
+        split under Zalo's 2,000 characters on paragraph boundaries."""
+        for reply in replies:
+            for part in render(reply):
+                await self.client.send_message(chat_id, part)
+            for doc in reply.documents:
+                log.warning("Zalo cannot send files; %s was not delivered to chat %s", doc.file_name, chat_id)
+
+    async def set_webhook(self, url: str) -> None:
+        secret = self.settings.zalo_webhook_secret
+        if secret is None:
+            raise ZaloConfigError("ZALO_WEBHOOK_SECRET must be set before registering the Zalo webhook")
+        result = await self.client.set_webhook(url, secret.get_secret_value())
+        log.info("Zalo webhook set to %s", result.get("url") or url)
+
+    async def delete_webhook(self) -> None:
+        await self.client.delete_webhook()
+        log.info("Zalo webhook deleted")
+
+
+def render(reply: Reply) -> list[str]:
+    """The messages one reply becomes on Zalo."""
+    return split_text(numbered(reply), ZALO_LIMIT)
+
+
+__all__ = ["ZaloChannel", "ZaloConfigError", "render"]

@@ -1,0 +1,228 @@
+"""A thin client for the Zalo Bot API: one httpx.AsyncClient, JSON in and out.
+
+Every call is `POST {base}/bot{token}/{method}` and answers an envelope
+`{"ok": bool, "result": ..., "error_code": int?, "description": str?}`; HTTP 200
+alone is not success. The token sits in the URL, so nothing this module raises
+or logs carries the URL: httpx errors are wrapped in `ZaloTransportError` with a
+redacted message, and the httpx/httpcore loggers get a filter that masks the
+token even when the application's own logging setup was skipped.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from typing import Any
+from urllib.parse import quote
+
+import httpx
+
+from bot.channel import ChannelError
+
+log = logging.getLogger(__name__)
+
+DEFAULT_TIMEOUT = 15.0  # seconds for ordinary calls
+POLL_GRACE = 10.0  # extra seconds a long poll may take beyond the timeout it asks for
+MAX_DOWNLOAD = 20 * 1024 * 1024  # bytes; Zalo images are far smaller
+UNAUTHORIZED_CODES = frozenset({401, 403})
+
+
+class ZaloError(Exception):
+    """Anything that went wrong talking to Zalo. The message never holds the token."""
+
+
+class ZaloTransportError(ZaloError):
+    """The request did not get a usable answer (network, timeout, 5xx, not JSON): retry later."""
+
+
+class ZaloApiError(ZaloError):
+    """Zalo answered `ok: false`."""
+
+    def __init__(self, method: str, error_code: int | None, description: str, http_status: int | None = None):
+        self.method = method
+        self.error_code = error_code
+        self.description = description
+        self.http_status = http_status
+        super().__init__(f"Zalo {method} failed: error {error_code}: {description}")
+
+
+class ZaloUnauthorized(ZaloApiError, ChannelError):
+    """The bot token was refused. Retrying will not help."""
+
+    def __init__(self, method: str, error_code: int | None, description: str, http_status: int | None = None):
+        super().__init__(method, error_code, description, http_status)
+        self.args = (
+            f"Zalo refused the bot token ({method}: error {error_code}: {description}). "
+            "Check ZALO_BOT_TOKEN: copy it again from Zalo Bot Manager (it looks like <digits>:<secret>).",
+        )
+
+
+class _TokenMask(logging.Filter):
+    """Masks registered tokens in records of the loggers httpx writes request URLs to."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.secrets: set[str] = set()
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if not self.secrets:
+            return True
+        try:
+            message = record.getMessage()
+        except Exception:  # noqa: BLE001 - a broken record is not ours to fix
+            return True
+        redacted = message
+        for s in self.secrets:
+            redacted = redacted.replace(s, "***")
+        if redacted != message:
+            record.msg, record.args = redacted, None
+        return True
+
+
+_MASK = _TokenMask()
+for _name in ("httpx", "httpcore"):
+    logging.getLogger(_name).addFilter(_MASK)
+
+
+class ZaloClient:
+    """Calls Zalo Bot API methods; `call` returns the envelope's `result` or raises a ZaloError."""
+
+    def __init__(self, token: str, base_url: str = "https://bot-api.zaloplatforms.com",
+                 timeout: float = DEFAULT_TIMEOUT, transport: httpx.AsyncBaseTransport | None = None):
+        if not token:
+            raise ValueError("a Zalo bot token is needed")
+        self._token = token
+        self._secrets = {token, quote(token, safe=""), quote(token, safe="/:")}
+        _MASK.secrets.update(self._secrets)
+        self._base = f"{base_url.rstrip('/')}/bot{token}"
+        self.timeout = timeout
+        self._http = httpx.AsyncClient(timeout=httpx.Timeout(timeout, connect=min(timeout, 10.0)),
+                                       transport=transport, follow_redirects=False,
+                                       headers={"User-Agent": "thidua-bot"})
+
+    def redact(self, text: str) -> str:
+        for s in self._secrets:
+            text = text.replace(s, "***")
+        return text
+
+    async def close(self) -> None:
+        await self._http.aclose()
+
+    # --- the one way a method is called ------------------------------------
+    async def call(self, method: str, payload: dict[str, Any] | None = None, *, timeout: float | None = None,
+                   empty_on_408: bool = False, connect_retries: int = 0) -> Any:
+        """POST the method with a JSON body and return `result`.
+
+        Raises ZaloUnauthorized for a refused token, ZaloApiError for any other
+        `ok: false`, ZaloTransportError when no usable answer came back. With
+        `empty_on_408`, Zalo's "Request timeout" (error 408, the empty long poll)
+        returns None instead of raising. `connect_retries` retries only when the
+        connection could not be made, so the request surely was not sent.
+        """
+        attempt = 0
+        while True:
+            try:
+                response = await self._http.post(
+                    f"{self._base}/{method}", json=payload or {},
+                    timeout=timeout if timeout is not None else httpx.USE_CLIENT_DEFAULT)
+                break
+            except (httpx.ConnectError, httpx.ConnectTimeout) as exc:
+                if attempt >= connect_retries:
+                    raise ZaloTransportError(
+                        f"Zalo {method}: {type(exc).__name__}: {self.redact(str(exc))}") from None
+                attempt += 1
+                await asyncio.sleep(0.5 * attempt)
+            except httpx.TimeoutException as exc:
+                raise ZaloTransportError(f"Zalo {method}: timed out ({type(exc).__name__})") from None
+            except httpx.HTTPError as exc:
+                raise ZaloTransportError(f"Zalo {method}: {type(exc).__name__}: {self.redact(str(exc))}") from None
+        return self._result(method, response, empty_on_408)
+
+    def _result(self, method: str, response: httpx.Response, empty_on_408: bool) -> Any:
+        """Check the envelope; the result, None for an empty poll, or a typed error."""
+        status = response.status_code
+        try:
+            body = response.json()
+        except (json.JSONDecodeError, UnicodeDecodeError):
+            body = None
+        if not isinstance(body, dict) or not isinstance(body.get("ok"), bool):
+            if empty_on_408 and status == 408:
+                return None
+            if status in UNAUTHORIZED_CODES:
+                raise ZaloUnauthorized(method, status, f"HTTP {status}", status)
+            raise ZaloTransportError(f"Zalo {method}: HTTP {status}, not a Bot API answer")
+        if body["ok"]:
+            return body.get("result")
+
+        code = body.get("error_code")
+        code = code if isinstance(code, int) and not isinstance(code, bool) else None
+        description = self.redact(str(body.get("description") or "no description"))[:300]
+        if empty_on_408 and (code == 408 or (code is None and status == 408)):
+            return None
+        if code in UNAUTHORIZED_CODES or (code is None and status in UNAUTHORIZED_CODES):
+            raise ZaloUnauthorized(method, code if code is not None else status, description, status)
+        raise ZaloApiError(method, code, description, status)
+
+    # --- methods ---------------------------------------------------------------
+    async def get_me(self) -> dict:
+        result = await self.call("getMe")
+        return result if isinstance(result, dict) else {}
+
+    async def get_updates(self, timeout: int = 30) -> dict | None:
+        """One update, or None when the long poll ended empty. Zalo has no offsets:
+        each answer carries one update and the next call gets the next one."""
+        result = await self.call("getUpdates", {"timeout": timeout}, timeout=timeout + POLL_GRACE,
+                                 empty_on_408=True)
+        if result is None:
+            return None
+        if not isinstance(result, dict):
+            raise ZaloTransportError(f"Zalo getUpdates: expected one update object, got {type(result).__name__}")
+        return result
+
+    async def send_message(self, chat_id: str, text: str) -> dict:
+        result = await self.call("sendMessage", {"chat_id": chat_id, "text": text}, connect_retries=2)
+        return result if isinstance(result, dict) else {}
+
+    async def send_chat_action(self, chat_id: str, action: str = "typing") -> None:
+        await self.call("sendChatAction", {"chat_id": chat_id, "action": action})
+
+    async def set_webhook(self, url: str, secret_token: str) -> dict:
+        result = await self.call("setWebhook", {"url": url, "secret_token": secret_token})
+        return result if isinstance(result, dict) else {}
+
+    async def delete_webhook(self) -> dict:
+        result = await self.call("deleteWebhook")
+        return result if isinstance(result, dict) else {}
+
+    async def get_webhook_info(self) -> dict:
+        result = await self.call("getWebhookInfo")
+        return result if isinstance(result, dict) else {}
+
+    async def download(self, url: str, max_bytes: int = MAX_DOWNLOAD) -> bytes:
+        """Fetch a file Zalo sent as a link (an image's `photo` url) and return its bytes.
+
+        Zalo's image links expire, so a flow that keeps a photo (the coming
+        good-example report) must call this when the image arrives, not later.
+        Only http(s) links are fetched, redirects are followed, and anything
+        larger than `max_bytes` is refused. Raises ZaloTransportError on failure.
+        """
+        if not url.startswith(("http://", "https://")):
+            raise ZaloTransportError("Zalo download: not an http(s) link")
+        try:
+            async with self._http.stream("GET", url, follow_redirects=True) as response:
+                if response.status_code != 200:
+                    raise ZaloTransportError(f"Zalo download: HTTP {response.status_code}")
+                declared = response.headers.get("content-length")
+                if declared and declared.isdigit() and int(declared) > max_bytes:
+                    raise ZaloTransportError(f"Zalo download: file larger than {max_bytes} bytes")
+                chunks: list[bytes] = []
+                size = 0
+                async for chunk in response.aiter_bytes():
+                    size += len(chunk)
+                    if size > max_bytes:
+                        raise ZaloTransportError(f"Zalo download: file larger than {max_bytes} bytes")
+                    chunks.append(chunk)
+                return b"".join(chunks)
+        except httpx.HTTPError as exc:
+            raise ZaloTransportError(f"Zalo download: {type(exc).__name__}: {self.redact(str(exc))}") from None
