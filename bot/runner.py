@@ -55,17 +55,31 @@ def _install_reload(app: App) -> None:
         asyncio.get_running_loop().add_signal_handler(signal.SIGHUP, reload)
 
 
-async def serve(app: App, webhook: bool = False, host: str = "0.0.0.0") -> None:
+def _install_stop(stop: asyncio.Event) -> None:
+    # systemd stops services with SIGTERM: finish what is in flight and close
+    # cleanly instead of dying mid-answer (the inbox would recover it, but a
+    # clean stop answers sooner and sends nothing twice).
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        with contextlib.suppress(NotImplementedError, AttributeError, RuntimeError, ValueError):
+            loop.add_signal_handler(sig, stop.set)
+
+
+async def serve(app: App, webhook: bool = False, host: str = "0.0.0.0", stop: asyncio.Event | None = None) -> None:
     pipeline = Pipeline(app.conversation, app.repo)
     channels = make_channels(app, pipeline)
     if not channels:
         raise RuntimeError("no channel configured")
+    stop = stop or asyncio.Event()
     _install_reload(app)
+    _install_stop(stop)
     # Routes first: a channel that cannot serve webhooks (no secret) refuses before anything starts.
     web_app = make_web_app(channels) if webhook else None
-    for ch in channels.values():
-        await ch.start()
+    started: list[Channel] = []
     try:
+        for ch in channels.values():
+            await ch.start()
+            started.append(ch)
         if web_app is not None:
             runner = web.AppRunner(web_app, access_log=None)
             await runner.setup()
@@ -73,13 +87,23 @@ async def serve(app: App, webhook: bool = False, host: str = "0.0.0.0") -> None:
             await site.start()
             log.info("webhook server listening on port %d for %s", app.settings.port, ", ".join(channels))
             try:
-                await asyncio.Event().wait()
+                await stop.wait()
             finally:
                 await runner.cleanup()
         else:
             log.info("long polling: %s", ", ".join(channels))
-            await asyncio.gather(*(ch.poll() for ch in channels.values()))
+            polling = asyncio.gather(*(ch.poll() for ch in channels.values()))
+            stopping = asyncio.ensure_future(stop.wait())
+            done, _ = await asyncio.wait({polling, stopping}, return_when=asyncio.FIRST_COMPLETED)
+            if polling in done:
+                stopping.cancel()
+                polling.result()  # a channel that stopped polling (e.g. token revoked) ends the run
+            else:
+                polling.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await polling
+        log.info("stopped")
     finally:
-        for ch in channels.values():
+        for ch in reversed(started):
             with contextlib.suppress(Exception):
                 await ch.close()

@@ -1,0 +1,85 @@
+"""bot.runner.serve with stand-in channels: clean stop, and no channel left open."""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+
+import aiohttp
+import pytest
+
+from bot import runner
+from bot.app import App
+
+
+class StubChannel:
+    def __init__(self, name: str, fail_start: bool = False):
+        self.name = name
+        self.fail_start = fail_start
+        self.events: list[str] = []
+
+    async def start(self) -> None:
+        self.events.append("start")
+        if self.fail_start:
+            raise RuntimeError("refused")
+
+    async def poll(self) -> None:
+        self.events.append("poll")
+        await asyncio.Event().wait()
+
+    def add_routes(self, app) -> None:  # noqa: ANN001
+        self.events.append("routes")
+
+    async def close(self) -> None:
+        self.events.append("close")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture
+def stubs(monkeypatch: pytest.MonkeyPatch) -> dict[str, StubChannel]:
+    channels = {"telegram": StubChannel("telegram"), "zalo": StubChannel("zalo")}
+    monkeypatch.setattr(runner, "make_channels", lambda app, pipeline: channels)
+    return channels
+
+
+async def test_polling_stops_cleanly_on_request(app: App, stubs: dict[str, StubChannel]):
+    stop = asyncio.Event()
+    task = asyncio.create_task(runner.serve(app, stop=stop))
+    await asyncio.sleep(0.2)
+    stop.set()
+    await asyncio.wait_for(task, 5)
+    assert stubs["telegram"].events == ["start", "poll", "close"]
+    assert stubs["zalo"].events == ["start", "poll", "close"]
+
+
+async def test_webhook_server_serves_healthz_and_stops(app: App, stubs: dict[str, StubChannel]):
+    app.settings.port = free_port()
+    stop = asyncio.Event()
+    task = asyncio.create_task(runner.serve(app, webhook=True, host="127.0.0.1", stop=stop))
+    async with aiohttp.ClientSession() as http:
+        for _ in range(50):
+            try:
+                async with http.get(f"http://127.0.0.1:{app.settings.port}/healthz") as resp:
+                    assert resp.status == 200 and (await resp.json()) == {"ok": True}
+                    break
+            except aiohttp.ClientConnectionError:
+                await asyncio.sleep(0.1)
+        else:
+            pytest.fail("webhook server did not come up")
+    stop.set()
+    await asyncio.wait_for(task, 5)
+    assert stubs["zalo"].events == ["routes", "start", "close"]
+
+
+async def test_a_channel_that_fails_to_start_closes_the_ones_already_started(app: App,
+                                                                              stubs: dict[str, StubChannel]):
+    stubs["zalo"].fail_start = True
+    with pytest.raises(RuntimeError, match="refused"):
+        await asyncio.wait_for(runner.serve(app, stop=asyncio.Event()), 5)
+    assert stubs["telegram"].events == ["start", "close"]
+    assert stubs["zalo"].events == ["start"]
