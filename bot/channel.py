@@ -26,6 +26,9 @@ class Channel(Protocol):
     def add_routes(self, app: web.Application) -> None:
         """Register this channel's webhook endpoint."""
 
+    async def recover_pending(self) -> None:
+        """Re-run updates that were accepted but never finished."""
+
     async def send(self, chat_id: str, replies: list[Reply]) -> None:
         """Deliver replies to a chat (used for answers and for the bot's own messages)."""
 

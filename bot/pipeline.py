@@ -9,6 +9,7 @@ import logging
 import time
 from collections import defaultdict, deque
 from collections.abc import Awaitable, Callable
+from datetime import timedelta
 
 from handlers import texts
 from handlers.conversation import Conversation
@@ -53,10 +54,14 @@ class Pipeline:
     a webhook can acknowledge right after it), then `process`. An update that
     was accepted but not finished is found again by `recover` on the next start."""
 
-    def __init__(self, conversation: Conversation, repo: Repository, flood: FloodGuard | None = None):
+    def __init__(self, conversation: Conversation, repo: Repository, flood: FloodGuard | None = None,
+                 recover_after: timedelta = timedelta(0)):
         self.conversation = conversation
         self.repo = repo
         self.flood = flood or FloodGuard()
+        # Several instances share one inbox: an update accepted a moment ago may
+        # still be answered by another one, so recovery leaves it this long.
+        self.recover_after = recover_after
 
     async def accept(self, channel: str, update_key: str, payload: dict | None = None) -> bool:
         """False when this update was already accepted (a redelivery): skip it."""
@@ -67,7 +72,7 @@ class Pipeline:
 
     async def recover(self, channel: str) -> list[tuple[str, dict]]:
         """(update_key, payload) of updates accepted earlier but never finished."""
-        return await asyncio.to_thread(self.repo.pending_updates, channel)
+        return await asyncio.to_thread(self.repo.pending_updates, channel, 3, self.recover_after)
 
     async def process(self, event: IncomingEvent, send: Sender, update_key: str | None = None) -> None:
         """Handle one accepted event and deliver the replies; marks the update done."""

@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import logging
 import signal
+from datetime import timedelta
 
 from aiohttp import web
 
@@ -55,6 +56,20 @@ def _install_reload(app: App) -> None:
         asyncio.get_running_loop().add_signal_handler(signal.SIGHUP, reload)
 
 
+RECOVER_AFTER = timedelta(seconds=90)  # an update pending this long was dropped by a stopped instance
+SWEEP_EVERY = 60.0  # seconds between looks for such updates
+
+
+async def _sweep(channels: dict[str, Channel], every: float = SWEEP_EVERY) -> None:
+    while True:
+        await asyncio.sleep(every)
+        for ch in channels.values():
+            try:
+                await ch.recover_pending()
+            except Exception:
+                log.exception("recovery sweep failed for %s", ch.name)
+
+
 def _install_stop(stop: asyncio.Event) -> None:
     # systemd stops services with SIGTERM: finish what is in flight and close
     # cleanly instead of dying mid-answer (the inbox would recover it, but a
@@ -66,7 +81,7 @@ def _install_stop(stop: asyncio.Event) -> None:
 
 
 async def serve(app: App, webhook: bool = False, host: str = "0.0.0.0", stop: asyncio.Event | None = None) -> None:
-    pipeline = Pipeline(app.conversation, app.repo)
+    pipeline = Pipeline(app.conversation, app.repo, recover_after=RECOVER_AFTER)
     channels = make_channels(app, pipeline)
     if not channels:
         raise RuntimeError("no channel configured")
@@ -76,10 +91,12 @@ async def serve(app: App, webhook: bool = False, host: str = "0.0.0.0", stop: as
     # Routes first: a channel that cannot serve webhooks (no secret) refuses before anything starts.
     web_app = make_web_app(channels) if webhook else None
     started: list[Channel] = []
+    sweeper: asyncio.Task | None = None
     try:
         for ch in channels.values():
             await ch.start()
             started.append(ch)
+        sweeper = asyncio.create_task(_sweep(channels))
         if web_app is not None:
             runner = web.AppRunner(web_app, access_log=None)
             await runner.setup()
@@ -104,6 +121,8 @@ async def serve(app: App, webhook: bool = False, host: str = "0.0.0.0", stop: as
                     await polling
         log.info("stopped")
     finally:
+        if sweeper is not None:
+            sweeper.cancel()
         for ch in reversed(started):
             with contextlib.suppress(Exception):
                 await ch.close()

@@ -30,6 +30,9 @@ class StubChannel:
     def add_routes(self, app) -> None:  # noqa: ANN001
         self.events.append("routes")
 
+    async def recover_pending(self) -> None:
+        self.events.append("recover")
+
     async def close(self) -> None:
         self.events.append("close")
 
@@ -83,3 +86,10 @@ async def test_a_channel_that_fails_to_start_closes_the_ones_already_started(app
         await asyncio.wait_for(runner.serve(app, stop=asyncio.Event()), 5)
     assert stubs["telegram"].events == ["start", "close"]
     assert stubs["zalo"].events == ["start"]
+
+
+async def test_the_sweep_recovers_left_updates_periodically(stubs: dict[str, StubChannel]):
+    task = asyncio.create_task(runner._sweep(stubs, every=0.05))
+    await asyncio.sleep(0.18)
+    task.cancel()
+    assert stubs["zalo"].events.count("recover") >= 2

@@ -143,6 +143,10 @@ class TelegramChannel:
         self.me = BotIdentity(id=int(raw["id"]), username=raw.get("username"))
         log.info("telegram bot @%s (id %s) ready", self.me.username, self.me.id)
         self._spawn(self._set_commands())  # a convenience: serving does not wait for it
+        await self.recover_pending()
+
+    async def recover_pending(self) -> None:
+        """Re-run updates accepted but never finished (at start, then periodically)."""
         pending = await self.pipeline.recover(CHANNEL)
         if pending:
             log.info("re-processing %d telegram update(s) left unfinished", len(pending))

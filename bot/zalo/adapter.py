@@ -111,9 +111,13 @@ class ZaloChannel:
         else:
             log.info("Zalo bot %r (id %s) ready", self.bot_info.get("account_name") or self.bot_info.get("name"),
                      self.bot_info.get("id"))
+        await self.recover_pending()
+
+    async def recover_pending(self) -> None:
+        """Re-run updates accepted but never finished (at start, then periodically)."""
         pending = await self.pipeline.recover(CHANNEL)
         if pending:
-            log.info("re-processing %d Zalo update(s) accepted before the last stop", len(pending))
+            log.info("re-processing %d Zalo update(s) left unfinished", len(pending))
             self._spawn(self._recover(pending))
 
     async def _recover(self, pending: list[tuple[str, dict]]) -> None:
