@@ -112,6 +112,35 @@ class _Doc:
     phrasings: list[_Phrasing] = field(default_factory=list)
 
 
+class _PhraseTable:
+    """Rewrites phrases (tuples of words) to their replacements, longest match first."""
+
+    def __init__(self, phrases: dict[tuple[str, ...], tuple[str, ...]]):
+        self.phrases = phrases
+        lengths: dict[str, set[int]] = defaultdict(set)
+        for phrase in phrases:
+            if phrase:
+                lengths[phrase[0]].add(len(phrase))
+        # Phrase lengths to try at a position, longest first, keyed by the first word.
+        self.lengths = {first: sorted(ns, reverse=True) for first, ns in lengths.items()}
+
+    def rewrite(self, toks: tuple[str, ...] | list[str]) -> list[str]:
+        toks = tuple(toks)
+        out: list[str] = []
+        i = 0
+        while i < len(toks):
+            for n in self.lengths.get(toks[i], ()):
+                canon = self.phrases.get(toks[i:i + n]) if i + n <= len(toks) else None
+                if canon is not None:
+                    out.extend(canon)
+                    i += n
+                    break
+            else:
+                out.append(toks[i])
+                i += 1
+        return out
+
+
 class Analyzer:
     """Folding plus the domain's abbreviations, synonyms, uncovered terms and typo repair."""
 
@@ -134,21 +163,21 @@ class Analyzer:
         # A term the content does not cover becomes one word that no entry has,
         # weighing as much as the words it replaces: "cờ thi đua" must not be
         # answered from entries that merely share "thi đua".
+        # They are rewritten in a pass of their own, before the synonyms, so that
+        # a synonym such as "đề nghị huân chương" cannot swallow half of
+        # "huân chương bảo vệ tổ quốc".
         self.uncovered: dict[str, int] = {}
+        uncovered_phrases: dict[tuple[str, ...], tuple[str, ...]] = {}
         for term in synonyms.not_covered:
             words = self._expand(tokens(term))
             if words:
                 token = "~" + "-".join(words)
-                self.phrases[words] = (token,)
+                uncovered_phrases[words] = (token,)
                 self.uncovered[token] = len(words)
+        self._uncovered_pass = _PhraseTable(uncovered_phrases)
         for phrase in POLITE_PHRASES:
             self.phrases.setdefault(phrase, ())
-        # Phrase lengths to try at a position, longest first, keyed by the first word.
-        lengths: dict[str, set[int]] = defaultdict(set)
-        for phrase in self.phrases:
-            if phrase:
-                lengths[phrase[0]].add(len(phrase))
-        self._lengths = {first: sorted(ns, reverse=True) for first, ns in lengths.items()}
+        self._synonym_pass = _PhraseTable(self.phrases)
         self.vocabulary: set[str] = set()
         self.frequency: dict[str, int] = {}
         self._by_length: dict[int, list[str]] = defaultdict(list)
@@ -185,19 +214,7 @@ class Analyzer:
         return tuple(out)
 
     def _rewrite(self, toks: tuple[str, ...]) -> list[str]:
-        out: list[str] = []
-        i = 0
-        while i < len(toks):
-            for n in self._lengths.get(toks[i], ()):
-                canon = self.phrases.get(toks[i:i + n]) if i + n <= len(toks) else None
-                if canon is not None:
-                    out.extend(canon)
-                    i += n
-                    break
-            else:
-                out.append(toks[i])
-                i += 1
-        return out
+        return self._synonym_pass.rewrite(self._uncovered_pass.rewrite(toks))
 
     def analyze(self, text: str) -> list[str]:
         return self._rewrite(self._expand(tokens(text)))

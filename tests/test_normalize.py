@@ -118,3 +118,10 @@ def test_long_messages_are_also_matched_by_their_question_part():
                       "cho em hỏi mục tiêu kép gồm những gì vậy?")
     assert parts[1].startswith("mục tiêu kép gồm")
     assert m.windows("Hồ sơ Huân chương Lao động gồm những gì?") == ["Hồ sơ Huân chương Lao động gồm những gì?"]
+
+
+def test_uncovered_terms_win_over_overlapping_synonyms():
+    an = Analyzer(SynonymFile(synonyms=[["đề nghị huân chương", "xin huân chương"]],
+                              not_covered=["huân chương bảo vệ tổ quốc"]))
+    assert an.analyze("xin huân chương bảo vệ tổ quốc") == ["xin", "~huan-chuong-bao-ve-to-quoc"]
+    assert an.analyze("xin huân chương lao động") == ["de", "nghi", "huan", "chuong", "lao", "dong"]
