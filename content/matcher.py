@@ -23,7 +23,14 @@ from rapidfuzz import fuzz, process
 from rapidfuzz.distance import OSA
 
 from content.loader import KnowledgeBase
-from content.normalize import accented_words, drop_fillers, strip_diacritics, tokens
+from content.normalize import (
+    accented_word_list,
+    accented_words,
+    drop_fillers,
+    same_spelling,
+    strip_diacritics,
+    tokens,
+)
 from content.schema import Entry, SynonymFile
 from content.syllables import is_syllable
 
@@ -124,14 +131,14 @@ class _PhraseTable:
         # Phrase lengths to try at a position, longest first, keyed by the first word.
         self.lengths = {first: sorted(ns, reverse=True) for first, ns in lengths.items()}
 
-    def rewrite(self, toks: tuple[str, ...] | list[str]) -> list[str]:
+    def rewrite(self, toks: tuple[str, ...] | list[str], skip: frozenset[tuple[str, ...]] = frozenset()) -> list[str]:
         toks = tuple(toks)
         out: list[str] = []
         i = 0
         while i < len(toks):
             for n in self.lengths.get(toks[i], ()):
                 canon = self.phrases.get(toks[i:i + n]) if i + n <= len(toks) else None
-                if canon is not None:
+                if canon is not None and canon not in skip:
                     out.extend(canon)
                     i += n
                     break
@@ -168,12 +175,19 @@ class Analyzer:
         # "huân chương bảo vệ tổ quốc".
         self.uncovered: dict[str, int] = {}
         uncovered_phrases: dict[tuple[str, ...], tuple[str, ...]] = {}
+        # The terms as written, by their first folded word, to tell "cờ thi đua"
+        # from a typed "có thi đua" that folds the same.
+        self._uncovered_spelled: dict[str, list[tuple[tuple[str, ...], tuple[str, ...], str]]] = defaultdict(list)
         for term in synonyms.not_covered:
             words = self._expand(tokens(term))
             if words:
                 token = "~" + "-".join(words)
                 uncovered_phrases[words] = (token,)
                 self.uncovered[token] = len(words)
+                spelled = tuple(accented_word_list(term))
+                folded = tuple(strip_diacritics(w) for w in spelled)
+                if folded:
+                    self._uncovered_spelled[folded[0]].append((folded, spelled, token))
         self._uncovered_pass = _PhraseTable(uncovered_phrases)
         for phrase in POLITE_PHRASES:
             self.phrases.setdefault(phrase, ())
@@ -213,8 +227,23 @@ class Analyzer:
             out.append(tok)  # words, and dates or ranges such as 08/11/2021, 2021-2025
         return tuple(out)
 
-    def _rewrite(self, toks: tuple[str, ...]) -> list[str]:
-        return self._synonym_pass.rewrite(self._uncovered_pass.rewrite(toks))
+    def _rewrite(self, toks: tuple[str, ...], skip: frozenset[tuple[str, ...]] = frozenset()) -> list[str]:
+        return self._synonym_pass.rewrite(self._uncovered_pass.rewrite(toks, skip))
+
+    def contradicted_terms(self, text: str) -> frozenset[tuple[str, ...]]:
+        """Uncovered terms whose folded form is in `text` but whose words were
+        typed with other diacritics: "có thi đua" is not "cờ thi đua". A word
+        typed without diacritics could be either, so it never contradicts."""
+        words = accented_word_list(text)
+        folded = [strip_diacritics(w) for w in words]
+        out = set()
+        for i, first in enumerate(folded):
+            for term, spelled, token in self._uncovered_spelled.get(first, ()):
+                typed = words[i:i + len(term)]
+                if tuple(folded[i:i + len(term)]) == term and any(
+                        t != f and not same_spelling(t, s) for t, f, s in zip(typed, term, spelled, strict=True)):
+                    out.add((token,))
+        return frozenset(out)
 
     def analyze(self, text: str) -> list[str]:
         return self._rewrite(self._expand(tokens(text)))
@@ -233,7 +262,7 @@ class Analyzer:
                     fixed.add(r)
                     repaired[i] = r
             raw = repaired
-        return self._rewrite(self._expand(raw)), fixed
+        return self._rewrite(self._expand(raw), self.contradicted_terms(text)), fixed
 
     def learn(self, frequency: dict[str, int], pairs: set[tuple[str, str]] | None = None) -> None:
         """The words typos are repaired towards, with how many entries use each,

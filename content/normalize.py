@@ -38,6 +38,22 @@ def accented_words(text: str) -> set[str]:
     return set(WORD_RE.findall(unicodedata.normalize("NFC", text).lower()))
 
 
+def accented_word_list(text: str) -> list[str]:
+    """Lowercase words as written, diacritics kept, in order."""
+    return WORD_RE.findall(unicodedata.normalize("NFC", text).lower())
+
+
+_FINAL_Y = str.maketrans("yýỳỷỹỵ", "iíìỉĩị")
+
+
+def same_spelling(typed: str, written: str) -> bool:
+    """Whether two accented words are one word, allowing a final i for y ("kí"/"ký")."""
+    if typed == written:
+        return True
+    return len(typed) >= 2 and len(written) == len(typed) and typed[:-1] == written[:-1] \
+        and typed[-1].translate(_FINAL_Y) == written[-1].translate(_FINAL_Y)
+
+
 def has_letters(text: str) -> bool:
     return any(ch.isalpha() for ch in text)
 
@@ -47,7 +63,7 @@ def has_letters(text: str) -> bool:
 # "anh" goes only from a message typed with diacritics, where "ảnh" would
 # have been written as such.
 _FILLERS = {"mình", "bên", "em", "chị", "tôi", "ạ", "ơi", "nhé", "nhá", "ấy", "nhỉ", "hả", "bạn", "sếp",
-            "cháu", "anh em"}
+            "cháu", "anh em", "nè", "nữa", "kiểu", "luôn", "chút", "giùm", "dùm"}
 _FILLER_RE = re.compile(r"(?<!\w)(?:" + "|".join(sorted(map(re.escape, _FILLERS), key=len, reverse=True))
                         + r")(?!\w)")
 _ANH_RE = re.compile(r"(?<!\w)anh(?!\w)")

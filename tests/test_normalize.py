@@ -82,6 +82,16 @@ def test_uncovered_terms_become_one_unknown_word():
     assert an.analyze("thi đua") == ["thi", "dua"]
 
 
+def test_uncovered_terms_yield_to_what_the_diacritics_say():
+    an = Analyzer(SynonymFile(not_covered=["cờ thi đua", "kỷ niệm chương"]))
+    # "có thi đua" folds like "cờ thi đua", but its diacritics say otherwise.
+    assert an.analyze_query("đơn vị có thi đua tốt")[0] == ["don", "vi", "co", "thi", "dua", "tot"]
+    # Unaccented, or accented as the term: still the uncovered term.
+    assert an.analyze_query("don vi co thi dua")[0] == ["don", "vi", "~co-thi-dua"]
+    assert an.analyze_query("tiêu chuẩn cờ thi đua")[0] == ["tieu", "chuan", "~co-thi-dua"]
+    assert an.analyze_query("kỉ niệm chương")[0] == ["~ki-niem-chuong"]  # "kỉ" and "kỷ" are one word
+
+
 def test_syllable_check_tells_slips_from_real_words():
     from content.syllables import is_syllable
 
@@ -104,6 +114,7 @@ def test_fillers_are_dropped_only_where_unambiguous():
 
     assert drop_fillers("Bên mình bắt đầu khi nào ạ").split() == ["bắt", "đầu", "khi", "nào"]
     assert drop_fillers("anh em được khen gì").split() == ["được", "khen", "gì"]
+    assert drop_fillers("hồ sơ nộp mấy bộ nữa nè").split() == ["hồ", "sơ", "nộp", "mấy", "bộ"]
     # Without diacritics "minh" may be "minh bạch" and "anh" may be "ảnh": kept.
     assert drop_fillers("cong khai minh bach anh huong").split() == ["cong", "khai", "minh", "bach", "anh", "huong"]
 
