@@ -40,18 +40,27 @@ class RedactingFilter(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
         if not self.secrets:
             return True
-        message = record.getMessage()
+        try:
+            message = record.getMessage()
+            broken = False
+        except Exception:  # noqa: BLE001 - a malformed call must not crash its caller, nor be
+            # reported by logging.Handler.handleError, which prints the raw arguments to stderr.
+            message, broken = f"{record.msg} {record.args!r}", True
         if record.exc_info and not record.exc_text:
             record.exc_text = logging.Formatter().formatException(record.exc_info)
-        redacted = message
-        for s in self.secrets:
-            redacted = redacted.replace(s, "***")
-        if redacted != message:
+        redacted = self._mask(message)
+        if redacted != message or broken:
             record.msg, record.args = redacted, None
         if record.exc_text:
-            for s in self.secrets:
-                record.exc_text = record.exc_text.replace(s, "***")
+            record.exc_text = self._mask(record.exc_text)
+        if record.stack_info:
+            record.stack_info = self._mask(record.stack_info)
         return True
+
+    def _mask(self, text: str) -> str:
+        for s in self.secrets:
+            text = text.replace(s, "***")
+        return text
 
 
 def secrets_of(settings: Settings) -> list[str]:

@@ -53,3 +53,29 @@ def test_env_file_is_read(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     monkeypatch.chdir(tmp_path)
     s = load_settings()
     assert s.port == 9090 and s.is_admin("zalo", "abc")
+
+
+def test_log_filter_masks_secrets_even_in_malformed_log_calls():
+    import io
+    import logging
+
+    from bot.app import RedactingFilter
+
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)
+    handler.addFilter(RedactingFilter(["123:SECRET"]))
+    logger = logging.getLogger("test.redaction")
+    logger.addHandler(handler)
+    logger.propagate = False
+    try:
+        logger.warning("calling https://api/bot%s/getMe", "123:SECRET")
+        logger.warning("one placeholder, two values: %s", "https://api/bot123:SECRET/x", "extra")
+        try:
+            raise RuntimeError("failed at https://api/bot123:SECRET/getMe")
+        except RuntimeError:
+            logger.exception("boom")
+    finally:
+        logger.removeHandler(handler)
+    out = stream.getvalue()
+    assert "SECRET" not in out
+    assert out.count("***") == 4  # once per line, and once in the traceback
