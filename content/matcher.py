@@ -114,7 +114,7 @@ class _Doc:
     entry: Entry
     core: frozenset[str]
     answer: frozenset[str]
-    bigrams: frozenset[tuple[str, str]]
+    bigrams: frozenset[str]
     accented: frozenset[str]
     phrasings: list[_Phrasing] = field(default_factory=list)
 
@@ -325,9 +325,10 @@ def _content(toks: list[str]) -> list[str]:
     return list(seen)
 
 
-def _bigrams(toks: list[str]) -> set[tuple[str, str]]:
+def _bigrams(toks: list[str]) -> set[str]:
+    """Adjacent content-word pairs, as strings (whose hashes Python caches)."""
     content = [t for t in toks if t not in STOPWORDS]
-    return set(zip(content, content[1:], strict=False))
+    return {f"{a} {b}" for a, b in zip(content, content[1:], strict=False)}
 
 
 class Matcher:
@@ -407,11 +408,13 @@ class Matcher:
             starts.append(len(self.phrasing_texts))
             for p in doc.phrasings:
                 j = len(self.phrasing_texts)
-                self.phrasing_texts.append(p.text)
+                # Words pre-sorted: fuzz.ratio on these is token_sort_ratio without re-sorting per question.
+                self.phrasing_texts.append(" ".join(sorted(p.text.split())))
                 for t, w in p.weights.items():
                     phr_postings[t].append((j, w / p.norm))
         self.starts = np.asarray(starts, dtype=np.int64)
         self.ends = np.append(self.starts[1:], len(self.phrasing_texts))
+        self._bounds = list(zip(self.starts.tolist(), self.ends.tolist(), strict=True))
         self.phr_postings = {
             t: (np.fromiter((j for j, _ in p), dtype=np.int32, count=len(p)),
                 np.fromiter((w for _, w in p), dtype=np.float64, count=len(p)))
@@ -435,7 +438,7 @@ class Matcher:
         total = sum(weights.values())
         qnorm = math.sqrt(sum(w * w for w in weights.values())) or 1.0
         qbigrams = _bigrams(toks)
-        qtext = " ".join(content)
+        qtext = " ".join(sorted(content))
 
         # Words the person typed with diacritics, by their folded form.
         typed = {strip_diacritics(w): w for w in accented_words(question)}
@@ -477,21 +480,21 @@ class Matcher:
         k = min(SHORTLIST, hits)
         shortlist = np.argpartition(-rough, k - 1)[:k]
 
-        scored: list[Candidate] = []
-        for i in shortlist.tolist():
-            doc = self.docs[i]
-            lo, hi = int(self.starts[i]), int(self.ends[i])
-            local = cos[lo:hi]
+        scored: list[tuple[float, int, float]] = []
+        short = shortlist.tolist()
+        for i, cov_i in zip(short, coverage[shortlist].tolist(), strict=True):
+            lo, hi = self._bounds[i]
+            local = cos[lo:hi].tolist()
             # The string ratio rewards word order and near-misses; only the two
             # closest phrasings by cosine are worth comparing letter by letter.
-            closest = np.argsort(-local)[:2].tolist()
-            best_phr = max(0.7 * float(local[j]) + 0.3 * fuzz.token_sort_ratio(qtext, self.phrasing_texts[lo + j])
+            closest = sorted(range(len(local)), key=local.__getitem__, reverse=True)[:2]
+            best_phr = max(0.7 * local[j] + 0.3 * fuzz.ratio(qtext, self.phrasing_texts[lo + j])
                            / 100.0 for j in closest)
-            pair = len(qbigrams & doc.bigrams) / len(qbigrams) if qbigrams else float(coverage[i])
-            score = 0.5 * float(coverage[i]) + 0.35 * best_phr + 0.15 * pair
-            scored.append(Candidate(entry=doc.entry, score=score, coverage=float(coverage[i])))
-        scored.sort(key=lambda c: c.score, reverse=True)
-        return scored[:limit], normalized
+            pair = len(qbigrams & self.docs[i].bigrams) / len(qbigrams) if qbigrams else cov_i
+            score = 0.5 * cov_i + 0.35 * best_phr + 0.15 * pair
+            scored.append((score, i, cov_i))
+        scored.sort(key=lambda c: c[0], reverse=True)
+        return [Candidate(entry=self.docs[i].entry, score=sc, coverage=cv) for sc, i, cv in scored[:limit]], normalized
 
     def windows(self, question: str) -> list[str]:
         """The message itself and, when it is long, the parts that may be the real
