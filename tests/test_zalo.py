@@ -192,10 +192,23 @@ async def test_sticker_voice_image_unsupported_unknown_and_broken_events(polling
     assert status == {"e1": "done", "e2": "done", "e3": "done", "e4": "done", "e6": "done", "e7": "done"}
 
 
-async def test_group_message_is_answered_in_the_group(polling: Bot) -> None:
-    polling.fake.push(make_update("group_text", message_id="g1", text="xin chao", user="u6", chat="g-1"))
+async def test_in_a_group_only_messages_for_the_bot_are_answered(polling: Bot) -> None:
+    # Chatter among members, and a sticker, are left alone...
+    polling.fake.push(make_update("group_text", message_id="g0", text="chiều nay họp nhé", user="u7", chat="g-1"))
+    sticker = make_update("sticker", message_id="g0s", user="u7", chat="g-1")
+    sticker["message"]["chat"]["chat_type"] = "GROUP"
+    polling.fake.push(sticker)
+    # ...a mention by the bot's account name is answered in the group, without the mention.
+    polling.fake.push(make_update("group_text", message_id="g1", text="@bot.thidua xin chao", user="u6", chat="g-1"))
     [menu] = await polling.fake.wait_texts("g-1", 1)
     assert texts.MENU_QA in menu
+    polling.fake.push(make_update("group_text", message_id="g2", text="/trogiup", user="u6", chat="g-1"))
+    await polling.fake.wait_texts("g-1", 2)
+    await polling.channel.wait_idle()
+    replies = polling.fake.texts("g-1")
+    assert len(replies) == 2 and texts.MENU_QA not in replies[1]
+    status = {r.update_key: r.status for r in polling.inbox()}
+    assert status["g0"] == status["g0s"] == "done"
     with polling.app.repo.session() as s:
         assert s.exec(select(User).where(User.channel == "zalo", User.external_id == "u6")).first() is not None
 

@@ -75,8 +75,32 @@ def test_unknown_event_is_valid_but_not_for_us() -> None:
 
 
 def test_group_chat_replies_to_the_chat_and_knows_the_sender() -> None:
-    e = parse_update(load_fixture("group_text")).event
+    data = load_fixture("group_text")
+    data["result"]["message"]["text"] = "@Bot Thi Đua: tieu chuan chien si thi dua"
+    e = parse_update(data, ("bot.thidua", "Bot Thi Đua")).event
     assert e is not None and e.chat_id == "g-55aa66bb" and e.user_id == "6ede9afa66b14ec1a2a3"
+    assert e.text == "tieu chuan chien si thi dua"
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("tieu chuan chien si thi dua", None),  # chatter among members
+    ("@bot.thidua2 hỏi bot khác", None),
+    ("email ai@bot.thidua", None),
+    ("/menu", "/menu"),
+    ("@BOT.THIDUA hồ sơ BK", "hồ sơ BK"),
+    ("cho em hỏi @bot.thidua hồ sơ BK", "cho em hỏi hồ sơ BK"),
+])
+def test_group_messages_need_a_command_or_a_mention(text: str, expected: str | None) -> None:
+    data = load_fixture("group_text")
+    data["result"]["message"]["text"] = text
+    e = parse_update(data, ("bot.thidua",)).event
+    assert (e.text if e else None) == expected
+
+
+def test_group_stickers_are_ignored() -> None:
+    data = load_fixture("sticker")
+    data["result"]["message"]["chat"]["chat_type"] = "GROUP"
+    assert parse_update(data, ("bot.thidua",)).event is None
 
 
 @pytest.mark.parametrize("mutate", [

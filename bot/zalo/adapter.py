@@ -97,6 +97,12 @@ class ZaloChannel:
         self._users = _PerUser()
         self.bot_info: dict = {}
 
+    @property
+    def bot_names(self) -> tuple[str, ...]:
+        """The names group members mention the bot by, from getMe."""
+        names = (self.bot_info.get("account_name"), self.bot_info.get("display_name"), self.bot_info.get("name"))
+        return tuple(n.strip() for n in names if isinstance(n, str) and n.strip())
+
     # --- lifecycle -------------------------------------------------------------
     async def start(self) -> None:
         """Check the token (getMe) and re-run updates accepted before a crash."""
@@ -123,7 +129,7 @@ class ZaloChannel:
     async def _recover(self, pending: list[tuple[str, dict]]) -> None:
         for key, payload in pending:
             try:
-                parsed = parse_update(payload)
+                parsed = parse_update(payload, self.bot_names)
             except InvalidUpdate as exc:
                 log.warning("dropping stored Zalo update %s: %s", key, exc)
                 await self.pipeline.finish(CHANNEL, key)
@@ -236,7 +242,7 @@ class ZaloChannel:
         """Parse, accept into the inbox, and hand to a background task. Never raises
         for a bad update: it is logged and ignored."""
         try:
-            parsed = parse_update(update)
+            parsed = parse_update(update, self.bot_names)
         except InvalidUpdate as exc:
             log.warning("ignoring a Zalo update: %s", exc)
             return

@@ -11,6 +11,7 @@ Shapes accepted (see tests/fixtures/zalo/*.json):
 from __future__ import annotations
 
 import logging
+import re
 from dataclasses import dataclass
 
 from handlers.events import Attachment, IncomingEvent
@@ -99,8 +100,21 @@ def _photo_url(message: dict) -> str | None:
     return url.strip() if url and url.strip().startswith(("http://", "https://")) else None
 
 
-def parse_update(body: object) -> ParsedUpdate:
-    """Parse one update; raises InvalidUpdate when it cannot be answered."""
+def addressed_in_group(text: str, bot_names: tuple[str, ...]) -> str | None:
+    """In a group (Zalo's GROUP chats, in beta) the bot answers only what is meant
+    for it, as on Telegram: a /command, or a message mentioning it by name.
+    Returns the text without the mention, or None when the message is chatter."""
+    body = text.strip()
+    for name in bot_names:
+        mention = re.compile(rf"(?<![\w@])@{re.escape(name)}(?!\w)", re.IGNORECASE)
+        if mention.search(body):
+            return re.sub(r"[ \t]{2,}", " ", mention.sub("", body)).lstrip(" \t,:;").strip()
+    return body if body.startswith("/") else None
+
+
+def parse_update(body: object, bot_names: tuple[str, ...] = ()) -> ParsedUpdate:
+    """Parse one update; raises InvalidUpdate when it cannot be answered.
+    `bot_names`: how members mention the bot in a group (its account and display names)."""
     update = unwrap(body)
     message = update.get("message")
     if not isinstance(message, dict):
@@ -118,6 +132,13 @@ def parse_update(body: object) -> ParsedUpdate:
 
     if sender.get("is_bot") is True:
         return ParsedUpdate(message_id, name, None)
+    if str(chat.get("chat_type") or "").upper() == "GROUP":
+        # Stickers, images and chatter among members are not for the bot.
+        text = message.get("text")
+        meant = addressed_in_group(text, bot_names) if name == TEXT and isinstance(text, str) else None
+        if meant is None:
+            return ParsedUpdate(message_id, name, None)
+        message = {**message, "text": meant}
     base = {"channel": CHANNEL, "chat_id": chat_id, "user_id": user_id, "display_name": _sender_name(sender),
             "message_id": message_id}
     if name == TEXT:
