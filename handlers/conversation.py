@@ -72,6 +72,13 @@ class Conversation:
         if choice:
             return self._on_choice(choice, event)
         text = (event.text or "").strip()
+        caption = next((a.caption.strip() for a in event.attachments if a.caption and a.caption.strip()), "")
+        if not text and caption and not event.unsupported:
+            # A photo with a question written under it gets the answer; a caption
+            # that only describes the photo ("Ảnh trao thưởng") is not a question.
+            found = self.answer(caption, record=False)
+            if found.kind == "answer":
+                return [Reply(texts.PHOTO_CAPTION_READ), *found.reply_list]
         if not text:
             if event.unsupported:
                 return [Reply(texts.UNSUPPORTED.get(event.unsupported, texts.UNSUPPORTED["unsupported"]))]

@@ -69,6 +69,7 @@ UNSUPPORTED = {
     "unsupported": "Tôi chưa đọc được loại tin nhắn này; mời đồng chí gõ câu hỏi bằng chữ.",
     "photo": "Tôi đã nhận ảnh, nhưng hiện chưa có thao tác nào cần ảnh. Mời đồng chí gõ câu hỏi bằng chữ.",
 }
+PHOTO_CAPTION_READ = "Tôi đã nhận ảnh (hiện chưa có thao tác nào cần lưu ảnh) và xin trả lời phần chữ kèm theo:"
 THANKS = "Rất vui được hỗ trợ đồng chí. Khi cần, đồng chí cứ gõ câu hỏi hoặc chọn /menu."
 CANCELLED = "Đã hủy. Đồng chí có thể gõ câu hỏi hoặc chọn một mục trong menu."
 NOTHING_TO_CANCEL = "Hiện không có thao tác nào đang làm dở. Đồng chí có thể gõ câu hỏi bất cứ lúc nào."

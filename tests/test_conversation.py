@@ -121,3 +121,16 @@ def test_reload_is_for_admins_and_keeps_old_content_when_broken(tmp_path: Path):
     assert "vẫn giữ nội dung cũ" in bad.text and "zz_new.yaml" in bad.text
     [still] = say(app, "lễ trao tặng tổ chức ở hội trường nào")
     assert "Hội trường tầng 3" in still.text
+
+
+def test_a_photo_with_a_question_under_it_gets_the_answer(app: App):
+    from handlers.events import Attachment
+
+    photo = Attachment(kind="photo", url="https://example.invalid/p.jpg", caption="bằng khen thủ tướng cần mấy bộ hồ sơ")
+    note, answer = say(app, attachments=(photo,))[:2]
+    assert note.text == texts.PHOTO_CAPTION_READ
+    assert "04 bộ" in answer.text and "Nguồn:" in answer.text
+    # A caption that only describes the photo is not taken for a question.
+    for caption in (None, "Ảnh trao thưởng"):
+        [bare] = say(app, attachments=(Attachment(kind="photo", url="https://example.invalid/q.jpg", caption=caption),))
+        assert bare.text == texts.UNSUPPORTED["photo"]
