@@ -14,6 +14,16 @@ class ChannelError(RuntimeError):
     The message says what to fix; `python -m bot run` prints it and exits."""
 
 
+class DeliveryDeferred(Exception):
+    """Replies could not be delivered for now (the network or the platform is down,
+    or asks to wait). `remaining` are the replies not yet sent: the pipeline keeps
+    them and the recovery sweep sends them later, instead of losing the answer."""
+
+    def __init__(self, message: str, remaining: list[Reply]):
+        super().__init__(message)
+        self.remaining = remaining
+
+
 class Channel(Protocol):
     name: str
 
@@ -30,7 +40,8 @@ class Channel(Protocol):
         """Re-run updates that were accepted but never finished."""
 
     async def send(self, chat_id: str, replies: list[Reply]) -> None:
-        """Deliver replies to a chat (used for answers and for the bot's own messages)."""
+        """Deliver replies to a chat (used for answers and for the bot's own messages).
+        Raises DeliveryDeferred when a passing failure stopped it."""
 
     async def set_webhook(self, url: str) -> None: ...
 

@@ -41,6 +41,8 @@ class Outbound:
         self.limiters = {name: RateLimiter(*RATES.get(name, (30.0, 1.0))) for name in channels}
 
     async def send(self, channel: str, user_id: str, replies: list[Reply]) -> None:
+        """Raises DeliveryDeferred (with the replies not sent) when the messenger is
+        unreachable for now; the caller keeps them and tries again later."""
         if channel not in self.channels:
             raise KeyError(f"channel {channel!r} is not running")
         await self.limiters[channel].acquire(user_id)

@@ -11,14 +11,17 @@ from collections import defaultdict, deque
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
 
+from bot.channel import DeliveryDeferred
 from handlers import texts
 from handlers.conversation import Conversation
-from handlers.events import IncomingEvent, Reply
+from handlers.events import IncomingEvent, Reply, reply_from_dict, reply_to_dict
 from storage.repo import Repository
 
 log = logging.getLogger(__name__)
 
 Sender = Callable[[list[Reply]], Awaitable[None]]
+ChatSender = Callable[[str, list[Reply]], Awaitable[None]]
+REDELIVERY_ATTEMPTS = 10  # sweeps (one a minute) before kept replies are given up
 
 
 class FloodGuard:
@@ -75,7 +78,8 @@ class Pipeline:
         return await asyncio.to_thread(self.repo.pending_updates, channel, 3, self.recover_after)
 
     async def process(self, event: IncomingEvent, send: Sender, update_key: str | None = None) -> None:
-        """Handle one accepted event and deliver the replies; marks the update done."""
+        """Handle one accepted event and deliver the replies; marks the update done,
+        or, when delivery failed for now, keeps the replies for `redeliver`."""
         wait, warn = self.flood.delay(event.channel, event.user_id)
         if warn:
             await self._safe_send(send, [Reply(texts.SLOW_DOWN)])
@@ -86,17 +90,60 @@ class Pipeline:
         except Exception:
             log.exception("handler failed for a %s event", event.channel)
             replies = [Reply(texts.INTERNAL_ERROR)]
-        await self._safe_send(send, replies)
-        if update_key is not None:
+        remaining = await self._safe_send(send, replies)
+        if update_key is None:
+            return
+        if remaining:
+            # The handler has run (its effects are stored): only the replies are kept, so
+            # sending them later does not handle the message twice.
+            await asyncio.to_thread(self.repo.defer_delivery, event.channel, update_key, event.chat_id,
+                                    [reply_to_dict(r) for r in remaining])
+            log.warning("%s update %s: %d repl(ies) kept to send again later", event.channel, update_key,
+                        len(remaining))
+        else:
             await asyncio.to_thread(self.repo.finish_update, event.channel, update_key)
+
+    async def redeliver(self, channel: str, send_to: ChatSender) -> int:
+        """Send replies kept by `process` after a failed delivery; returns how many
+        updates were completed."""
+        kept = await asyncio.to_thread(self.repo.undelivered, channel, REDELIVERY_ATTEMPTS, self.recover_after)
+        done = 0
+        for key, payload in kept:
+            try:
+                chat_id = str(payload["chat_id"])
+                replies = [reply_from_dict(r) for r in payload["replies"]]
+            except (KeyError, TypeError, ValueError) as exc:
+                log.error("unreadable kept replies for %s update %s: %r", channel, key, exc)
+                await self.finish(channel, key)
+                continue
+            try:
+                await send_to(chat_id, replies)
+            except DeliveryDeferred as exc:
+                log.warning("%s update %s: still cannot deliver (%s)", channel, key, exc)
+                await asyncio.to_thread(self.repo.defer_delivery, channel, key, chat_id,
+                                        [reply_to_dict(r) for r in exc.remaining])
+                continue
+            except Exception:
+                log.exception("%s update %s: kept replies could not be delivered; giving up", channel, key)
+            await self.finish(channel, key)
+            done += 1
+        if done:
+            log.info("delivered kept replies of %d %s update(s)", done, channel)
+        return done
 
     async def finish(self, channel: str, update_key: str) -> None:
         """Mark an accepted update done without processing (ignored event kinds)."""
         await asyncio.to_thread(self.repo.finish_update, channel, update_key)
 
     @staticmethod
-    async def _safe_send(send: Sender, replies: list[Reply]) -> None:
+    async def _safe_send(send: Sender, replies: list[Reply]) -> list[Reply]:
+        """Replies left undelivered by a passing failure (empty when all went out, or
+        when the failure was not one that waiting would cure)."""
         try:
             await send(replies)
+        except DeliveryDeferred as exc:
+            log.warning("could not deliver replies for now: %s", exc)
+            return exc.remaining
         except Exception:
             log.exception("could not deliver replies")
+        return []

@@ -6,6 +6,7 @@ they get back. Nothing here knows which messenger is on the other side.
 
 from __future__ import annotations
 
+import base64
 from dataclasses import dataclass, field
 
 
@@ -68,3 +69,17 @@ class Reply:
     text: str
     choices: list[Choice] = field(default_factory=list)
     documents: list[Document] = field(default_factory=list)
+
+
+def reply_to_dict(reply: Reply) -> dict:
+    """A reply as JSON-safe data, to keep one that could not be delivered yet."""
+    return {"text": reply.text, "choices": [{"id": c.id, "label": c.label} for c in reply.choices],
+            "documents": [{"file_name": d.file_name, "data": base64.b64encode(d.data).decode("ascii"),
+                           "mime_type": d.mime_type, "caption": d.caption} for d in reply.documents]}
+
+
+def reply_from_dict(data: dict) -> Reply:
+    return Reply(text=data["text"], choices=[Choice(**c) for c in data.get("choices", [])],
+                 documents=[Document(file_name=d["file_name"], data=base64.b64decode(d["data"]),
+                                     mime_type=d.get("mime_type") or "application/octet-stream",
+                                     caption=d.get("caption")) for d in data.get("documents", [])])

@@ -59,7 +59,9 @@ class ProcessedUpdate(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     channel: str = Field(max_length=16)
     update_key: str = Field(max_length=128)
-    status: str = Field(default="done", max_length=16, index=True)  # pending | done
+    # pending (payload: the update) | undelivered (payload: chat_id and the replies
+    # still to send) | done | failed (given up after repeated attempts)
+    status: str = Field(default="done", max_length=16, index=True)
     payload: dict | None = Field(default=None, sa_column=Column(JSON, nullable=True))
     attempts: int = 0
     created_at: datetime = Field(default_factory=utcnow, index=True)

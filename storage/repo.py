@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -10,9 +11,11 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from storage.models import ConversationState, ProcessedUpdate, QuestionLog, User, utcnow
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -138,11 +141,29 @@ class Repository:
         still answering; the claim is a conditional update, so two instances
         starting together do not both take the same update. Every claim counts
         an attempt, and an update that failed `max_attempts` times is given up."""
+        return self._claim(channel, "pending", max_attempts, older_than)
+
+    def defer_delivery(self, channel: str, update_key: str, chat_id: str, replies: list[dict]) -> None:
+        """Keep replies that could not be delivered, for `undelivered` to hand out later."""
+        with self.session() as s:
+            row = s.exec(select(ProcessedUpdate).where(ProcessedUpdate.channel == channel,
+                                                       ProcessedUpdate.update_key == str(update_key)[:128])).first()
+            if row is not None:
+                row.status, row.payload = "undelivered", {"chat_id": chat_id, "replies": replies}
+                s.add(row)
+                s.commit()
+
+    def undelivered(self, channel: str, max_attempts: int = 10,
+                    older_than: timedelta = timedelta(seconds=0)) -> list[tuple[str, dict]]:
+        """Kept replies ({"chat_id", "replies"}) to send again, claimed like `pending_updates`."""
+        return self._claim(channel, "undelivered", max_attempts, older_than)
+
+    def _claim(self, channel: str, status: str, max_attempts: int, older_than: timedelta) -> list[tuple[str, dict]]:
         cutoff = utcnow() - older_than
         out = []
         with self.session() as s:
             rows = s.exec(select(ProcessedUpdate).where(ProcessedUpdate.channel == channel,
-                                                        ProcessedUpdate.status == "pending",
+                                                        ProcessedUpdate.status == status,
                                                         ProcessedUpdate.created_at <= cutoff)
                           .order_by(ProcessedUpdate.id)).all()
             for row in rows:
@@ -150,11 +171,14 @@ class Repository:
                 claimed = s.execute(
                     update(ProcessedUpdate)
                     .where(ProcessedUpdate.id == row.id, ProcessedUpdate.attempts == row.attempts,
-                           ProcessedUpdate.status == "pending")
-                    .values(attempts=row.attempts + 1, status="failed" if give_up else "pending")
+                           ProcessedUpdate.status == status)
+                    .values(attempts=row.attempts + 1, status="failed" if give_up else status)
                 ).rowcount
                 if claimed and not give_up:
                     out.append((row.update_key, dict(row.payload)))
+                elif claimed:
+                    log.warning("giving up %s update %s after %d attempts (%s)", channel, row.update_key,
+                                row.attempts, status)
             s.commit()
         return out
 
@@ -167,7 +191,7 @@ class Repository:
     def prune_updates(self, older_than: timedelta = timedelta(days=7)) -> int:
         with self.session() as s:
             rows = s.exec(select(ProcessedUpdate).where(ProcessedUpdate.created_at < utcnow() - older_than,
-                                                        ProcessedUpdate.status != "pending")).all()
+                                                        col(ProcessedUpdate.status).in_(("done", "failed")))).all()
             for row in rows:
                 s.delete(row)
             s.commit()

@@ -69,6 +69,7 @@ class FakeZalo:
     photos: dict[str, bytes] = field(default_factory=dict)
     revoked: bool = False
     refuse_send: int = 0  # how many of the next sendMessage calls answer ok:false
+    break_send: int = 0  # how many of the next sendMessage calls fail with a 502 page (a passing outage)
     url: str = ""
     _runner: web.AppRunner | None = None
 
@@ -165,6 +166,9 @@ class FakeZalo:
 
     async def _m_sendMessage(self, _r, body, call) -> web.Response:  # noqa: N802
         chat_id, text = body.get("chat_id"), body.get("text")
+        if self.break_send > 0:
+            self.break_send -= 1
+            return web.Response(status=502, text="<html>Bad Gateway</html>", content_type="text/html")
         if self.refuse_send > 0:
             self.refuse_send -= 1
             return self._err(400, "Bad Request: refused by the test")

@@ -134,3 +134,13 @@ def test_a_photo_with_a_question_under_it_gets_the_answer(app: App):
     for caption in (None, "Ảnh trao thưởng"):
         [bare] = say(app, attachments=(Attachment(kind="photo", url="https://example.invalid/q.jpg", caption=caption),))
         assert bare.text == texts.UNSUPPORTED["photo"]
+
+
+def test_replies_kept_for_later_delivery_survive_json():
+    import json
+
+    from handlers.events import Choice, Document, Reply, reply_from_dict, reply_to_dict
+
+    reply = Reply("Danh sách", [Choice("e:x", "Mục X")], [Document("bao-cao.xlsx", b"\x00\xffPK", "application/zip",
+                                                                     "Báo cáo")])
+    assert reply_from_dict(json.loads(json.dumps(reply_to_dict(reply)))) == reply

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterator
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -95,6 +96,21 @@ def test_an_update_that_keeps_failing_is_given_up(url: str):
         assert repo.pending_updates("zalo", max_attempts=3) == [("m1", {"x": 1})]
     assert repo.pending_updates("zalo", max_attempts=3) == []
     assert repo.update_status("zalo", "m1") == "failed"
+
+
+def test_kept_replies_are_handed_out_apart_from_pending_updates_and_given_up_in_time(url: str):
+    db.upgrade(url)
+    repo = Repository(db.make_engine(url))
+    repo.accept_update("zalo", "m2", {"message": "raw"})
+    kept = {"chat_id": "c1", "replies": [{"text": "Trả lời", "choices": [], "documents": []}]}
+    repo.defer_delivery("zalo", "m2", "c1", kept["replies"])
+    assert repo.update_status("zalo", "m2") == "undelivered"
+    assert repo.pending_updates("zalo") == []  # the message is not handled again
+    for _ in range(2):
+        assert repo.undelivered("zalo", max_attempts=2) == [("m2", kept)]
+    assert repo.undelivered("zalo", max_attempts=2) == []
+    assert repo.update_status("zalo", "m2") == "failed"
+    assert repo.prune_updates(older_than=timedelta(0)) == 1
 
 
 def test_db_upgrade_command(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture):

@@ -371,14 +371,20 @@ async def test_network_and_server_errors_are_retried_with_backoff(tg_app: App, f
         assert [c.status for c in fake.calls_to("sendMessage", ok_only=False)] == [500, 0, 200]
         assert len(answer) == 1 and "04 bộ" in answer[0]
 
-        # Bounded: a server that keeps failing is given up on (and logged), and the bot goes on.
+        # A server that keeps failing: the retries are bounded and the answer is kept...
         fake.fail("sendMessage", 500, times=FAST.attempts)
-        fake.send_message(USER, "/trogiup")
-        await fake.wait_for(lambda: len(fake.calls_to("sendMessage", ok_only=False)) >= 3 + FAST.attempts)
-        await bot.idle()
+        fake.send_message(USER, "ho so huan chuong lao dong nop may bo")
+        await fake.wait_for(lambda: any(r.status == "undelivered" for r in _inbox(tg_app)))
         assert len(fake.calls_to("sendMessage", ok_only=False)) == 3 + FAST.attempts
+        # ...the bot goes on serving...
         later = await bot.ask(USER, "/trogiup")
         assert later and "Hướng dẫn" in later[0]
+        # ...and the recovery sweep delivers the kept answer without handling the question again.
+        await bot.channel.recover_pending()
+        await fake.wait_for(lambda: "05 bộ" in visible_text(fake.messages_to(USER)[-1]))
+        await bot.idle()
+    assert {r.status for r in _inbox(tg_app)} == {"done"}
+    assert [q.text for q in tg_app.repo.question_log()].count("ho so huan chuong lao dong nop may bo") == 1
 
 
 async def test_polling_survives_get_updates_failures(tg_app: App, fake: FakeTelegram) -> None:

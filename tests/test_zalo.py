@@ -213,6 +213,20 @@ async def test_in_a_group_only_messages_for_the_bot_are_answered(polling: Bot) -
         assert s.exec(select(User).where(User.channel == "zalo", User.external_id == "u6")).first() is not None
 
 
+async def test_an_answer_zalo_could_not_take_is_kept_and_sent_by_the_recovery_sweep(polling: Bot) -> None:
+    fake = polling.fake
+    fake.break_send = 1
+    fake.push(make_update(message_id="d1", text="ho so huan chuong lao dong nop may bo", user="u8"))
+    await fake.wait_for(lambda: any(r.status == "undelivered" for r in polling.inbox()), what="a kept answer")
+    assert fake.texts("u8") == []
+    await polling.channel.recover_pending()
+    [answer] = await fake.wait_texts("u8", 1)
+    assert "05 bộ" in answer
+    await polling.channel.wait_idle()
+    assert [r.status for r in polling.inbox()] == ["done"]
+    assert len(polling.app.repo.question_log()) == 1  # handled once; only the reply was sent again
+
+
 async def test_long_answer_is_split_under_2000_characters(tmp_path: Path, fake: FakeZalo) -> None:
     content = tmp_path / "content"
     shutil.copytree(CONTENT, content, ignore=shutil.ignore_patterns("*.py", "__pycache__"))

@@ -37,7 +37,7 @@ from aiogram.types import (
 )
 from aiohttp import web
 
-from bot.channel import ChannelError
+from bot.channel import ChannelError, DeliveryDeferred
 from bot.pipeline import Pipeline
 from bot.settings import Settings
 from bot.telegram.adapter import ALLOWED_UPDATES, CHANNEL, BotIdentity, Inbound, parse_update
@@ -152,6 +152,7 @@ class TelegramChannel:
             log.info("re-processing %d telegram update(s) left unfinished", len(pending))
         for key, payload in pending:
             self._dispatch(key, payload)
+        self._spawn(self.pipeline.redeliver(CHANNEL, self.send))
 
     async def _set_commands(self) -> None:
         bot = self._ensure_bot()
@@ -346,16 +347,23 @@ class TelegramChannel:
         await self._deliver(chat_id, replies)
 
     async def _deliver(self, chat_id: str, replies: list[Reply], reply_to: int | None = None) -> None:
-        for reply in replies:
-            for part in render(reply):
-                await self._send_part(chat_id, part, reply_to)
-                reply_to = None  # only the first message quotes the question
-            for doc in reply.documents:
-                caption = caption_html(doc.caption)
-                if doc.caption and caption is None:  # too long for a caption
-                    for part in render(Reply(doc.caption)):
-                        await self._send_part(chat_id, part, None)
-                await self._send_document(chat_id, doc.file_name, doc.data, caption)
+        for i, reply in enumerate(replies):
+            try:
+                for part in render(reply):
+                    await self._send_part(chat_id, part, reply_to)
+                    reply_to = None  # only the first message quotes the question
+                for doc in reply.documents:
+                    caption = caption_html(doc.caption)
+                    if doc.caption and caption is None:  # too long for a caption
+                        for part in render(Reply(doc.caption)):
+                            await self._send_part(chat_id, part, None)
+                    await self._send_document(chat_id, doc.file_name, doc.data, caption)
+            except Exception as exc:
+                if not (isinstance(exc, TelegramRetryAfter) or is_transient(exc)):
+                    raise
+                # Retries are spent: keep this reply and the rest for the recovery sweep.
+                # (A reply split in parts may then repeat the parts that did go out.)
+                raise DeliveryDeferred(self.redact(exc), replies[i:]) from None
 
     async def _send_part(self, chat_id: str, part: OutMessage, reply_to: int | None) -> None:
         bot = self._ensure_bot()

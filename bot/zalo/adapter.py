@@ -18,11 +18,11 @@ from collections.abc import Awaitable, Callable
 
 from aiohttp import web
 
-from bot.channel import ChannelError
+from bot.channel import ChannelError, DeliveryDeferred
 from bot.pipeline import Pipeline
 from bot.rendering import ZALO_LIMIT, numbered, split_text
 from bot.settings import Settings
-from bot.zalo.client import ZaloClient, ZaloError, ZaloUnauthorized
+from bot.zalo.client import ZaloApiError, ZaloClient, ZaloError, ZaloTransportError, ZaloUnauthorized
 from bot.zalo.parse import CHANNEL, InvalidUpdate, ParsedUpdate, parse_update, unwrap
 from handlers.events import IncomingEvent, Reply
 
@@ -33,6 +33,16 @@ SECRET_HEADER = "X-Bot-Api-Secret-Token"
 MAX_BODY = 256 * 1024  # bytes; an update is a few hundred bytes
 MAX_IN_FLIGHT = 64  # updates being processed at once; polling waits beyond that
 SHUTDOWN_GRACE = 5.0  # seconds close() lets in-flight updates finish (the rest are recovered on start)
+
+
+def _passing(exc: ZaloError) -> bool:
+    """A failure that waiting may cure: no answer, a server error, or "too many requests"."""
+    if isinstance(exc, ZaloTransportError):
+        return True
+    if isinstance(exc, ZaloApiError) and not isinstance(exc, ZaloUnauthorized):
+        return exc.error_code == 429 or (exc.http_status or 0) == 429 or (exc.http_status or 0) >= 500 \
+            or (exc.error_code or 0) >= 500
+    return False
 
 
 class ZaloConfigError(ChannelError):
@@ -125,6 +135,7 @@ class ZaloChannel:
         if pending:
             log.info("re-processing %d Zalo update(s) left unfinished", len(pending))
             self._spawn(self._recover(pending))
+        self._spawn(self.pipeline.redeliver(CHANNEL, self.send))
 
     async def _recover(self, pending: list[tuple[str, dict]]) -> None:
         for key, payload in pending:
@@ -254,7 +265,7 @@ class ZaloChannel:
             return
         self._spawn(self._run(parsed, parsed.message_id))
 
-    def _spawn(self, coro: Awaitable[None]) -> None:
+    def _spawn(self, coro: Awaitable[object]) -> None:
         task = asyncio.ensure_future(coro)
         self._tasks.add(task)
         task.add_done_callback(self._done)
@@ -297,9 +308,16 @@ class ZaloChannel:
     async def send(self, chat_id: str, replies: list[Reply]) -> None:
         """Each reply as text (choices as a numbered list, kept in the last part),
         split under Zalo's 2,000 characters on paragraph boundaries."""
-        for reply in replies:
-            for part in render(reply):
-                await self.client.send_message(chat_id, part)
+        for i, reply in enumerate(replies):
+            try:
+                for part in render(reply):
+                    await self.client.send_message(chat_id, part)
+            except ZaloError as exc:
+                if not _passing(exc):
+                    raise
+                # Keep this reply and the rest for the recovery sweep.
+                # (A reply split in parts may then repeat the parts that did go out.)
+                raise DeliveryDeferred(str(exc), replies[i:]) from None
             for doc in reply.documents:
                 log.warning("Zalo cannot send files; %s was not delivered to chat %s", doc.file_name, chat_id)
 
