@@ -44,6 +44,19 @@ STOPWORDS = frozenset(
     """a ah ak oi nhe nha nhi vay la va voi cua cho vui long giup ad admin bot
     dc duoc k ko khong nhung cac mot kia roi se da""".split()
 )
+# Everyday words (folded) that say nothing of a topic. A word the content rarely
+# or never uses weighs heavily, so that "kết hôn" or "hộ chiếu" are not answered
+# from a commendation entry; these words weigh at most as a word a third of the
+# entries use: "nộp lên thì bên nào thẩm định" is about "nộp" and "thẩm định",
+# not about "lên" and "bên".
+# Only words whose unaccented form has no weightier reading: not "hon" (kết
+# hôn), "bao" (báo cáo), "can" (cán bộ), "co" (cờ, cơ quan), "de" (đề nghị),
+# "hoi" (Hội đồng), "toi" (tối cao), "neu" (nêu gương).
+COMMON_WORDS = frozenset(
+    """len xuong ra vao ben tren duoi ngoai di den ve nay kia day ay thi ma nen roi xong het nua luon ne kieu
+    sao gi nao truoc sau phai bi lam biet xem thay rat nhat deu vua nhu giong khac em anh ta oi u uh vang thoi
+    it hay hoac tuc nghia tiep""".split()
+)
 POLITE_PHRASES = [("dong", "chi"), ("cho", "toi", "hoi"), ("cho", "em", "hoi"), ("xin", "hoi"), ("cho", "hoi"),
                   ("xin", "cho", "biet"), ("cho", "biet"), ("cam", "on")]
 
@@ -355,6 +368,7 @@ class Matcher:
         n = max(len(raw_docs), 1)
         self.idf = {t: math.log((n + 1) / (d + 0.5)) for t, d in df.items()}
         self.unknown_idf = math.log((n + 1) / 0.5)
+        self.common_idf = math.log((n + 1) / (0.3 * n + 0.5))  # as a word a third of the entries use
         # Typos are repaired towards words as written in the content (before any
         # synonym rewrite: "mấy" must stay "mấy", not become the nearby "mã").
         written: dict[str, int] = defaultdict(int)
@@ -423,6 +437,8 @@ class Matcher:
 
     def weight(self, tok: str) -> float:
         known = self.idf.get(tok)
+        if tok in COMMON_WORDS:
+            return min(known, self.common_idf) if known is not None else self.common_idf
         if known is not None:
             return known
         return self.unknown_idf * self.analyzer.uncovered.get(tok, 1)
