@@ -136,3 +136,17 @@ def test_uncovered_terms_win_over_overlapping_synonyms():
                               not_covered=["huân chương bảo vệ tổ quốc"]))
     assert an.analyze("xin huân chương bảo vệ tổ quốc") == ["xin", "~huan-chuong-bao-ve-to-quoc"]
     assert an.analyze("xin huân chương lao động") == ["de", "nghi", "huan", "chuong", "lao", "dong"]
+
+
+def test_everyday_words_do_not_outweigh_the_topic():
+    from content.loader import load
+    from content.matcher import Matcher
+    from tests.conftest import REAL_CONTENT
+
+    m = Matcher(load(REAL_CONTENT))
+    # "lên", "bên" are rare in the content but say nothing of the topic...
+    r = m.match("hs khen thuong nop len thi ben nao tham dinh")
+    assert r.kind == "answer" and r.entry.id == "tham-dinh-ho-so"
+    assert m.weight("len") <= m.common_idf < m.weight("nop")
+    # ...while words of another subject still count in full.
+    assert m.match("ho so dang ky ket hon nop len dau").kind == "fallback"
