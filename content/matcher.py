@@ -60,6 +60,15 @@ COMMON_WORDS = frozenset(
 POLITE_PHRASES = [("dong", "chi"), ("cho", "toi", "hoi"), ("cho", "em", "hoi"), ("xin", "hoi"), ("cho", "hoi"),
                   ("xin", "cho", "biet"), ("cho", "biet"), ("cam", "on")]
 
+# A numbered part of a plan ("giải pháp 7", "tiêu chí 2.5", "mục IV.4") is also
+# indexed as one token, so that the number counts only next to its heading.
+SECTION_HEADS = {("giai", "phap"): "giai-phap", ("bien", "phap"): "giai-phap", ("tieu", "chi"): "tieu-chi",
+                 ("noi", "dung"): "noi-dung", ("nhom",): "nhom", ("muc",): "muc", ("dieu",): "dieu",
+                 ("khoan",): "khoan", ("nhiem", "vu"): "nhiem-vu"}
+SECTION_NUMBER = re.compile(r"(?:\d+|[ivx]+)(?:\.\d+)*")
+SECTION_MARK = "§"
+_SECTION_FIRST = {head[0] for head in SECTION_HEADS}
+
 ANSWER_WEIGHT = 0.35  # a word found only in an entry's answer counts this much
 # A word typed WITH diacritics that an entry has only in another accented form
 # ("tuyển" against "tuyên", "lương" against "lượng", "bò" against "bộ") is
@@ -241,7 +250,8 @@ class Analyzer:
         return tuple(out)
 
     def _rewrite(self, toks: tuple[str, ...], skip: frozenset[tuple[str, ...]] = frozenset()) -> list[str]:
-        return self._synonym_pass.rewrite(self._uncovered_pass.rewrite(toks, skip))
+        out = self._synonym_pass.rewrite(self._uncovered_pass.rewrite(toks, skip))
+        return out + _sections(out)
 
     def contradicted_terms(self, text: str) -> frozenset[tuple[str, ...]]:
         """Uncovered terms whose folded form is in `text` but whose words were
@@ -328,6 +338,20 @@ class Analyzer:
             if not candidates:
                 return tok
         return min(candidates, key=lambda c: (not in_context(c[0]), -self.frequency.get(c[0], 0), c[0]))[0]
+
+
+def _sections(toks: list[str]) -> list[str]:
+    """Section tokens ("§giai-phap-7") for each heading followed by a number."""
+    out = []
+    for i, tok in enumerate(toks):
+        if tok not in _SECTION_FIRST:
+            continue
+        for length in (2, 1):
+            head = SECTION_HEADS.get(tuple(toks[i:i + length]))
+            if head is not None and i + length < len(toks) and SECTION_NUMBER.fullmatch(toks[i + length]):
+                out.append(f"{SECTION_MARK}{head}-{toks[i + length]}")
+                break
+    return out
 
 
 def _content(toks: list[str]) -> list[str]:
@@ -448,6 +472,10 @@ class Matcher:
         toks, repaired = self.analyzer.analyze_query(question)
         content = _content(toks)
         normalized = " ".join(content)
+        if not content:
+            return [], normalized
+        # A section the content does not have ("tiêu chí 9") is no evidence either way.
+        content = [t for t in content if t[0] != SECTION_MARK or t in self.idf]
         if not content:
             return [], normalized
         weights = {t: self.weight(t) for t in content}

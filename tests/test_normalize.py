@@ -150,3 +150,22 @@ def test_everyday_words_do_not_outweigh_the_topic():
     assert m.weight("len") <= m.common_idf < m.weight("nop")
     # ...while words of another subject still count in full.
     assert m.match("ho so dang ky ket hon nop len dau").kind == "fallback"
+
+
+def test_numbered_sections_are_one_token_next_to_their_heading():
+    an = _analyzer()
+    assert an.analyze("tiêu chí 2.5")[-1] == "§tieu-chi-2.5"
+    assert an.analyze("biện pháp 4")[-1] == "§giai-phap-4"  # the plan's headings, however named
+    assert an.analyze("Mục IV.4")[-1] == "§muc-iv.4"
+    assert not [t for t in an.analyze("mục tiêu kép, 2 mục tiêu") if t.startswith("§")]
+
+
+def test_a_section_is_found_by_its_number_and_a_missing_one_is_not_invented():
+    from content.loader import load
+    from content.matcher import Matcher
+    from tests.conftest import REAL_CONTENT
+
+    m = Matcher(load(REAL_CONTENT))
+    assert m.match("giai phap 7 tap trung khen thuong nhung ai").entry.id == "doi-tuong-khen-thuong"
+    assert m.match("tiêu chí 2.5 là gì").entry.id == "tc-tuan-thu-nghiep-vu"
+    assert m.match("tieu chi 9 la gi").kind == "fallback"
