@@ -11,11 +11,11 @@ ZALO_LIMIT = 2000
 def numbered(reply: Reply) -> str:
     """The reply's text with its choices as a numbered list (Zalo, console, `ask`)."""
     if not reply.choices:
-        return reply.text
+        return reply.full_text
     lines = [f"{i}. {c.label}" for i, c in enumerate(reply.choices, 1)]
     n = len(reply.choices)
     hint = "Trả lời 1" if n == 1 else f"Trả lời bằng số từ 1 đến {n}"
-    return f"{reply.text}\n\n" + "\n".join(lines) + f"\n({hint}.)"
+    return f"{reply.full_text}\n\n" + "\n".join(lines) + f"\n({hint}.)"
 
 
 def split_text(text: str, limit: int) -> list[str]:

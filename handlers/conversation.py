@@ -213,7 +213,7 @@ class Conversation:
         follow = list(dict.fromkeys([*(prefer or []), *entry.related]))
         choices = [Choice(f"e:{rid}", kb.by_id[rid].title) for rid in follow if rid in kb.by_id and rid != entry.id]
         choices.append(Choice("menu", texts.BACK_TO_MENU))
-        return Reply(body, choices)
+        return Reply(body, choices, heading=entry.title)
 
     # --- menus -------------------------------------------------------------------
     @staticmethod

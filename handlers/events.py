@@ -64,22 +64,30 @@ class Document:
 
 @dataclass
 class Reply:
-    """Plain text (adapters escape it for their markup), optional choices."""
+    """Plain text (adapters escape it for their markup), optional choices. `heading`
+    names what is answered (an entry's title), so the reader sees at once whether
+    the bot understood the question; adapters show it above the text, in bold
+    where the messenger can."""
 
     text: str
     choices: list[Choice] = field(default_factory=list)
     documents: list[Document] = field(default_factory=list)
+    heading: str | None = None
+
+    @property
+    def full_text(self) -> str:
+        return f"{self.heading}\n\n{self.text}" if self.heading else self.text
 
 
 def reply_to_dict(reply: Reply) -> dict:
     """A reply as JSON-safe data, to keep one that could not be delivered yet."""
-    return {"text": reply.text, "choices": [{"id": c.id, "label": c.label} for c in reply.choices],
+    return {"text": reply.text, "heading": reply.heading, "choices": [{"id": c.id, "label": c.label} for c in reply.choices],
             "documents": [{"file_name": d.file_name, "data": base64.b64encode(d.data).decode("ascii"),
                            "mime_type": d.mime_type, "caption": d.caption} for d in reply.documents]}
 
 
 def reply_from_dict(data: dict) -> Reply:
-    return Reply(text=data["text"], choices=[Choice(**c) for c in data.get("choices", [])],
+    return Reply(text=data["text"], heading=data.get("heading"), choices=[Choice(**c) for c in data.get("choices", [])],
                  documents=[Document(file_name=d["file_name"], data=base64.b64decode(d["data"]),
                                      mime_type=d.get("mime_type") or "application/octet-stream",
                                      caption=d.get("caption")) for d in data.get("documents", [])])

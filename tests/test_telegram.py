@@ -169,6 +169,8 @@ async def test_question_is_answered_with_its_source_and_logged(tg_app: App, fake
     source = next(line for line in answer.splitlines() if line.startswith("Nguồn:"))
     assert "KH 515/KH-VKS" in source and "IV.4" in source
     assert f"<i>{source}</i>" in fake.messages_to(USER)[-1].params["text"]
+    title = tg_app.knowledge.kb.by_id[tg_app.repo.question_log()[0].entry_id].title
+    assert fake.messages_to(USER)[-1].params["text"].startswith(f"<b>{title}</b>\n\n")  # what is answered, first
     log = tg_app.repo.question_log()
     assert len(log) == 1
     assert (log[0].channel, log[0].outcome, log[0].text) == ("telegram", "answer", QUESTION)

@@ -253,8 +253,9 @@ async def test_long_answer_is_split_under_2000_characters(tmp_path: Path, fake: 
     assert len(parts) >= 4
     assert all(len(p) <= ZALO_LIMIT for p in parts)
     assert all(c.body.get("_accepted") for c in fake.calls_of("sendMessage"))  # the fake refused nothing
-    assert all(p.startswith("Mục ") for p in parts)  # every part starts at a paragraph
-    assert "\n\n".join(parts).startswith("\n\n".join(paragraphs[:2]))
+    assert parts[0].startswith("Quy trình xét duyệt zeta\n\nMục 1.")  # the entry's title, then the answer
+    assert all(p.startswith("Mục ") for p in parts[1:])  # every part starts at a paragraph
+    assert "\n\n".join(parts).startswith("Quy trình xét duyệt zeta\n\n" + "\n\n".join(paragraphs[:2]))
     assert "Nguồn: Tài liệu thử, mục 1" in parts[-1] and f"1. {texts.BACK_TO_MENU}" in parts[-1]
 
 

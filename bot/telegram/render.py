@@ -57,7 +57,12 @@ def split_html(text: str, limit: int = TELEGRAM_LIMIT, budget: int | None = None
 
 
 def render(reply: Reply, limit: int = TELEGRAM_LIMIT) -> list[OutMessage]:
-    parts = split_html(reply.text or "", limit)
+    parts = split_html(reply.full_text or "", limit)
+    if reply.heading and parts:
+        heading = html.escape(reply.heading.strip(), quote=False)
+        first_html, first_plain = parts[0]
+        if first_html.startswith(heading) and measure(first_html) + 7 <= limit:
+            parts[0] = (f"<b>{heading}</b>{first_html[len(heading):]}", first_plain)
     if not parts and reply.choices:
         parts = [(html.escape(CHOOSE, quote=False), CHOOSE)]
     messages = [OutMessage(h, p) for h, p in parts]
