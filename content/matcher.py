@@ -55,7 +55,7 @@ STOPWORDS = frozenset(
 COMMON_WORDS = frozenset(
     """len xuong ra vao ben tren duoi ngoai di den ve nay kia day ay thi ma nen roi xong het nua luon ne kieu
     sao gi nao truoc sau phai bi lam biet xem thay rat nhat deu vua nhu giong khac em anh ta oi u uh vang thoi
-    it hay hoac tuc nghia tiep""".split()
+    it hay hoac tuc nghia tiep no quen mat doc ghi""".split()
 )
 POLITE_PHRASES = [("dong", "chi"), ("cho", "toi", "hoi"), ("cho", "em", "hoi"), ("xin", "hoi"), ("cho", "hoi"),
                   ("xin", "cho", "biet"), ("cho", "biet"), ("cam", "on")]
