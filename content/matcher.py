@@ -488,36 +488,45 @@ class Matcher:
         typed = {strip_diacritics(w): w for w in accented_words(question)}
         typed = {f: w for f, w in typed.items() if f != w}
         n = len(self.docs)
-        idx_parts, gain_parts = [], []
+        # Postings are gathered first and scaled by the word weights in one go:
+        # numpy's per-call overhead, not the arithmetic, is what costs here.
+        idx_parts, gain_parts, scale = [], [], []
         for t, w in weights.items():
             posting = self.postings.get(t)
             if posting is None:
                 continue
             idx, gains = posting
-            gain = gains * (w * REPAIRED_WEIGHT if t in repaired else w)
+            w = w * REPAIRED_WEIGHT if t in repaired else w
             exact = typed.get(t)
             if exact is not None:
                 has = np.zeros(n, dtype=bool)
                 has[self.accent_postings.get(exact, np.empty(0, dtype=np.int32))] = True
-                gain = np.where(has[idx], gain, gain * ACCENT_MISMATCH)
+                gains = np.where(has[idx], gains, gains * ACCENT_MISMATCH)
             idx_parts.append(idx)
-            gain_parts.append(gain)
+            gain_parts.append(gains)
+            scale.append((w, len(idx)))
         if not idx_parts:
             return [], normalized
         # One bincount per question instead of one scatter per word.
-        covered = np.bincount(np.concatenate(idx_parts), np.concatenate(gain_parts), minlength=n)
+        factors = np.repeat([w for w, _ in scale], [k for _, k in scale])
+        covered = np.bincount(np.concatenate(idx_parts), np.concatenate(gain_parts) * factors, minlength=n)
         hits = int(np.count_nonzero(covered))
         if not hits:
             return [], normalized
         # Cosine between the question and every phrasing, then each entry's best.
-        pidx, pval = [], []
+        pidx, pval, pscale = [], [], []
         for t, w in weights.items():
             posting = self.phr_postings.get(t)
             if posting is not None:
                 pidx.append(posting[0])
-                pval.append(posting[1] * (w / qnorm))
-        cos = np.bincount(np.concatenate(pidx), np.concatenate(pval), minlength=len(self.phrasing_texts)) \
-            if pidx else np.zeros(len(self.phrasing_texts))
+                pval.append(posting[1])
+                pscale.append((w / qnorm, len(posting[0])))
+        if pidx:
+            pfactors = np.repeat([w for w, _ in pscale], [k for _, k in pscale])
+            cos = np.bincount(np.concatenate(pidx), np.concatenate(pval) * pfactors,
+                              minlength=len(self.phrasing_texts))
+        else:
+            cos = np.zeros(len(self.phrasing_texts))
         best_cos = np.maximum.reduceat(cos, self.starts)
         coverage = covered / total
         rough = 0.5 * coverage + 0.35 * 0.7 * best_cos
