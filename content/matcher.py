@@ -57,6 +57,8 @@ COMMON_WORDS = frozenset(
     sao gi nao truoc sau phai bi lam biet xem thay rat nhat deu vua nhu giong khac em anh ta oi u uh vang thoi
     it hay hoac tuc nghia tiep no quen mat doc ghi""".split()
 )
+# Chat words that are never typos of a content word: "chào bạn" is not "cao ban".
+EVERYDAY = COMMON_WORDS | frozenset("chao cam on xin nho giup ten khoe vui ban oke ok".split())
 POLITE_PHRASES = [("dong", "chi"), ("cho", "toi", "hoi"), ("cho", "em", "hoi"), ("xin", "hoi"), ("cho", "hoi"),
                   ("xin", "cho", "biet"), ("cho", "biet"), ("cam", "on")]
 
@@ -214,11 +216,18 @@ class Analyzer:
         for phrase in POLITE_PHRASES:
             self.phrases.setdefault(phrase, ())
         self._synonym_pass = _PhraseTable(self.phrases)
+        compounds = {}
+        for phrase in synonyms.compounds:
+            words = self._expand(tokens(phrase))
+            if len(words) > 1:
+                compounds[words] = ("_".join(words),)
+        self._compound_pass = _PhraseTable(compounds)
         self.vocabulary: set[str] = set()
         self.frequency: dict[str, int] = {}
         self._by_length: dict[int, list[str]] = defaultdict(list)
         self._by_length_initial: dict[tuple[int, str], list[str]] = defaultdict(list)
         self._corrections: dict[str, list[tuple[str, int]]] = {}
+        self._splits: dict[str, list[str]] = {}
         self.pairs: set[tuple[str, str]] = set()
 
     @staticmethod
@@ -251,6 +260,8 @@ class Analyzer:
 
     def _rewrite(self, toks: tuple[str, ...], skip: frozenset[tuple[str, ...]] = frozenset()) -> list[str]:
         out = self._synonym_pass.rewrite(self._uncovered_pass.rewrite(toks, skip))
+        if self._compound_pass.phrases:
+            out = self._compound_pass.rewrite(out)
         return out + _sections(out)
 
     def contradicted_terms(self, text: str) -> frozenset[tuple[str, ...]]:
@@ -276,16 +287,42 @@ class Analyzer:
         raw = tokens(text)
         fixed: set[str] = set()
         if self.vocabulary:
-            repaired = list(raw)
+            repaired: list[str] = []
             for i, t in enumerate(raw):
-                prev = repaired[i - 1] if i else None
+                prev = repaired[-1] if repaired else None
                 nxt = raw[i + 1] if i + 1 < len(raw) else None
                 r = self._correct(t, prev, nxt)
                 if r != t:
                     fixed.add(r)
-                    repaired[i] = r
+                    repaired.append(r)
+                    continue
+                parts = self._split(t)
+                if len(parts) > 1:
+                    fixed.update(parts)
+                repaired.extend(parts)
             raw = repaired
         return self._rewrite(self._expand(raw), self.contradicted_terms(text)), fixed
+
+    def _split(self, tok: str) -> list[str]:
+        """Syllables typed together ("bangkhen", "thutuong", "hoso"), when the content
+        has them side by side; otherwise the token as it is."""
+        if (len(tok) < 4 or not tok.isalpha() or tok in self.vocabulary or tok in self.abbreviations
+                or is_syllable(tok)):
+            return [tok]
+        cached = self._splits.get(tok)
+        if cached is not None:
+            return cached
+        out = [tok]
+        for cut in range(2, len(tok) - 1):
+            left, right = tok[:cut], tok[cut:]
+            if left not in self.vocabulary or not is_syllable(left):
+                continue
+            rest = [right] if right in self.vocabulary and is_syllable(right) else self._split(right)
+            if all(r in self.vocabulary for r in rest) and (left, rest[0]) in self.pairs:
+                out = [left, *rest]
+                break
+        self._splits[tok] = out
+        return out
 
     def learn(self, frequency: dict[str, int], pairs: set[tuple[str, str]] | None = None) -> None:
         """The words typos are repaired towards, with how many entries use each,
@@ -300,6 +337,7 @@ class Analyzer:
                 self._by_length[len(w)].append(w)
                 self._by_length_initial[(len(w), w[0])].append(w)
         self._corrections.clear()
+        self._splits.clear()
 
     def _candidates(self, tok: str) -> list[tuple[str, int]]:
         cached = self._corrections.get(tok)
@@ -321,8 +359,8 @@ class Analyzer:
 
     def _correct(self, tok: str, prev: str | None = None, nxt: str | None = None) -> str:
         norm = self._norm_token(tok)
-        if (norm in self.vocabulary or norm in self.abbreviations or norm in STOPWORDS or len(tok) < 3
-                or not tok.isalpha()):
+        if (norm in self.vocabulary or norm in self.abbreviations or norm in STOPWORDS or norm in EVERYDAY
+                or len(tok) < 3 or not tok.isalpha()):
             return tok
         candidates = self._candidates(tok)
         if not candidates:

@@ -70,6 +70,10 @@ class SynonymFile(Strict):
     # Terms staff ask about that the content deliberately does not cover (other
     # titles and awards, other procedures); questions built on them fall back.
     not_covered: list[str] = []
+    # Phrases always read as one word, because without diacritics one of their
+    # words is another, weightier word: "mục đích" holds "đích", folded "dich"
+    # like "dịch" (the epidemic).
+    compounds: list[str] = []
 
 
 class EntryFile(Strict):

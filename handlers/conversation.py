@@ -8,6 +8,7 @@ user through the repository, never in memory.
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -46,6 +47,9 @@ WORD_COMMANDS = {
     "huy": "cancel", "huy bo": "cancel", "thoat": "cancel",
 }
 GREETINGS = {"xin chao", "chao", "chao ban", "chao bot", "hello", "hi", "alo", "chao anh", "chao chi", "chao em"}
+# "bạn là ai?", "chào bạn, bạn tên gì vậy": the bot introduces itself.
+WHO_ARE_YOU = re.compile(r"^(?:(?:xin )?chao(?: ban| bot| em| ad)? )?(?:ban|bot|em|ad|admin) (?:la ai|ten (?:la )?gi|la gi"
+                         r"|la bot gi|lam duoc gi|giup duoc gi)(?: vay| the| a| nhi| nhe| day)?$")
 THANKS = {"cam on", "cam on ban", "cam on nhieu", "thanks", "thank you", "ok cam on", "cam on a", "tks"}
 
 
@@ -94,7 +98,7 @@ class Conversation:
         folded = fold(text)
         if folded in WORD_COMMANDS:
             return self._on_command(WORD_COMMANDS[folded], event, "")
-        if folded in GREETINGS:
+        if folded in GREETINGS or WHO_ARE_YOU.match(folded):
             return self._welcome(event)
         if folded in THANKS:
             return [Reply(texts.THANKS)]

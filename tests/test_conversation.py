@@ -144,3 +144,9 @@ def test_replies_kept_for_later_delivery_survive_json():
     reply = Reply("Danh sách", [Choice("e:x", "Mục X")], [Document("bao-cao.xlsx", b"\x00\xffPK", "application/zip",
                                                                      "Báo cáo")])
     assert reply_from_dict(json.loads(json.dumps(reply_to_dict(reply)))) == reply
+
+
+def test_asked_who_it_is_the_bot_introduces_itself(app: App):
+    for text in ("bạn là ai?", "chào bạn, bạn tên gì vậy", "bot lam duoc gi"):
+        [reply] = say(app, text)
+        assert texts.BOT_NAME in reply.text and reply.choices, text

@@ -169,3 +169,23 @@ def test_a_section_is_found_by_its_number_and_a_missing_one_is_not_invented():
     assert m.match("giai phap 7 tap trung khen thuong nhung ai").entry.id == "doi-tuong-khen-thuong"
     assert m.match("tiêu chí 2.5 là gì").entry.id == "tc-tuan-thu-nghiep-vu"
     assert m.match("tieu chi 9 la gi").kind == "fallback"
+
+
+def test_syllables_typed_together_are_split_where_the_content_has_them_side_by_side():
+    an = _analyzer()
+    an.learn({"bang": 2, "khen": 5, "thu": 3, "tuong": 3, "chinh": 2, "phu": 2, "ho": 4, "so": 4},
+             pairs={("bang", "khen"), ("thu", "tuong"), ("tuong", "chinh"), ("chinh", "phu"), ("ho", "so")})
+    toks, fixed = an.analyze_query("bangkhen thutuongchinhphu")
+    assert toks == ["bang", "khen", "thu", "tuong", "chinh", "phu"] and "khen" in fixed
+    assert an.analyze_query("sokhen")[0] == ["sokhen"]  # never side by side in the content: left alone
+
+
+def test_chat_words_are_not_taken_for_typos():
+    an = _analyzer()
+    an.learn({"cao": 5, "ban": 3}, pairs={("cao", "ban")})
+    assert an.analyze_query("chao ban")[0] == ["chao", "ban"]  # "chào bạn", not "cao ban"
+
+
+def test_compounds_keep_a_phrase_apart_from_its_words():
+    an = Analyzer(SynonymFile(compounds=["mục đích"]))
+    assert an.analyze("mục đích của phong trào chống dịch") == ["muc_dich", "cua", "phong", "trao", "chong", "dich"]
