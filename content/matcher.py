@@ -84,6 +84,24 @@ SHORTLIST = 16  # entries scored in full, the best by coverage
 ASKING = re.compile(r"\b(?:xin hoi|cho (?:em|toi|minh|chau|anh|chi|con) hoi|cho hoi|(?:em|toi|minh) (?:muon )?hoi"
                     r"|muon hoi|hoi la|xin cho biet|cho biet)\b")
 CLAUSE = re.compile(r"[,.;!?\n]+")
+# "A với B khác nhau thế nào (về X)", "A khác B chỗ nào", "so sánh A và B (về X)",
+# matched on the folded text; the sides are then asked about one by one.
+_ASPECT = r"(?:\s+(?:ve|o|trong)\s+(?P<aspect>.+?))?"
+_ENDING = r"(?:\s+(?:the nao|nhu the nao|ra sao|cho nao|o cho nao|diem nao|o diem nao|gi|nhung gi|khong|a|vay|nhi|nhe))*"
+COMPARISON = [
+    re.compile(r"^(?:so sanh\s+)?(?P<a>.+?)\s+(?:voi|va|vs|so voi)\s+(?P<b>.+?)\s+(?:co\s+)?(?:gi\s+)?"
+               r"(?:khac nhau|giong nhau|khac|giong)" + _ENDING + _ASPECT + _ENDING + r"$"),
+    # "A khác B" alone is also "đơn vị khác ..." (other units): it needs "khác gì",
+    # "khác với", or a question such as "thế nào", "chỗ nào" after B.
+    re.compile(r"^(?P<a>.+?)\s+(?:khac gi so voi|khac gi voi|khac gi|khac voi|khac so voi)\s+(?P<b>.+?)" + _ENDING
+               + _ASPECT + _ENDING + r"$"),
+    re.compile(r"^(?P<a>.+?)\s+khac\s+(?P<b>.+?)\s+(?:the nao|nhu the nao|ra sao|cho nao|o cho nao|diem nao"
+               r"|o diem nao)" + _ENDING + _ASPECT + _ENDING + r"$"),
+    re.compile(r"^so sanh\s+(?P<a>.+?)\s+(?:voi|va)\s+(?P<b>.+?)" + _ASPECT + _ENDING + r"$"),
+]
+MAX_SIDE_WORDS = 8  # a side names a thing ("Bằng khen Thủ tướng"); longer is an ordinary sentence
+# Without a stated aspect, award forms differ first of all in their standards.
+DEFAULT_ASPECT = "tiêu chuẩn"
 LONG_QUESTION = 10  # content words; a message this long may carry context before its question
 WINDOW_WORDS = 4  # a part of it must have this many to be matched on its own
 WINDOW_DISCOUNT = 0.97  # a part wins only when it is clearly better than the whole
@@ -108,6 +126,9 @@ class MatchResult:
     score: float
     candidates: tuple[Candidate, ...] = ()
     normalized: str = ""
+    # A comparison ("HCLĐ với BK TTg khác nhau thế nào") is answered from one
+    # entry per side: `entry` for the first, these for the others.
+    also: tuple[Entry, ...] = ()
 
 
 @dataclass
@@ -505,9 +526,15 @@ class Matcher:
             return known
         return self.unknown_idf * self.analyzer.uncovered.get(tok, 1)
 
-    def rank(self, question: str, limit: int = 5) -> tuple[list[Candidate], str]:
+    def _analyze(self, question: str) -> tuple[list[str], set[str], str]:
+        """Tokens, repaired words, and the filler-free text, for one message or part of one."""
         question = drop_fillers(question)
         toks, repaired = self.analyzer.analyze_query(question)
+        return toks, repaired, question
+
+    def rank(self, question: str, limit: int = 5,
+             analyzed: tuple[list[str], set[str], str] | None = None) -> tuple[list[Candidate], str]:
+        toks, repaired, question = analyzed or self._analyze(question)
         content = _content(toks)
         normalized = " ".join(content)
         if not content:
@@ -609,18 +636,63 @@ class Matcher:
         return out
 
     def match(self, question: str) -> MatchResult:
-        results = [self._match_one(q) for q in self.windows(question)]
+        # Parts of a long message often read the same once analysed ("cho em hỏi X"
+        # and "X"): each distinct reading is scored once.
+        results, seen = [], set()
+        for part in self.windows(question):
+            analyzed = self._analyze(part)
+            key = tuple(analyzed[0])
+            if key in seen:
+                continue
+            seen.add(key)
+            results.append(self._match_one(part, analyzed))
         whole = results[0]
         rank = {"answer": 2, "clarify": 1, "fallback": 0}
         best = whole
         for r in results[1:]:
             if (rank[r.kind], r.score * WINDOW_DISCOUNT) > (rank[best.kind], best.score):
                 best = r
-        return best
+        return self._compare(question) or best
 
-    def _match_one(self, question: str) -> MatchResult:
+    def _compare(self, question: str) -> MatchResult | None:
+        """Both sides of a comparison, when each is answered confidently by an entry of its own."""
+        text = unicodedata.normalize("NFC", question).strip().rstrip("?!. ")
+        plain = _plain(text)
+        if "khac" not in plain and "giong" not in plain and "so sanh" not in plain:
+            return None
+        for pattern in COMPARISON:
+            m = pattern.match(plain)
+            if m is None:
+                continue
+            a, b = text[m.start("a"):m.end("a")], text[m.start("b"):m.end("b")]
+            if max(len(a.split()), len(b.split())) > MAX_SIDE_WORDS:
+                continue
+            aspect = text[m.start("aspect"):m.end("aspect")] if m.group("aspect") else ""
+            sides = []
+            for side, other in ((a, b), (b, a)):
+                # Each side must name something the content knows ("BK TTg"), not be
+                # the rest of an ordinary sentence ("đơn vị khác phải làm gì").
+                if self._match_one(side).kind == "fallback":
+                    break
+                # The aspect may follow the comparison ("... về tiêu chuẩn") or sit
+                # in the longer side ("BK TTg và BK VKSTC nộp hồ sơ khác nhau").
+                tail = " ".join(other.split()[len(side.split()):])
+                tries = [f"{side} {aspect}"] if aspect else [side, f"{side} {tail}", f"{DEFAULT_ASPECT} {side}"]
+                found = next((r for r in map(self._match_one, dict.fromkeys(t.strip() for t in tries))
+                              if r.kind == "answer"), None)
+                if found is None:
+                    break
+                sides.append(found)
+            if len(sides) == 2 and sides[0].entry is not None and sides[1].entry is not None \
+                    and sides[0].entry.id != sides[1].entry.id:
+                first, second = sides
+                return MatchResult("answer", first.entry, min(first.score, second.score), first.candidates,
+                                   first.normalized, also=(second.entry,))
+        return None
+
+    def _match_one(self, question: str, analyzed: tuple[list[str], set[str], str] | None = None) -> MatchResult:
         th = self.thresholds
-        ranked, normalized = self.rank(question)
+        ranked, normalized = self.rank(question, analyzed=analyzed)
         if not ranked:
             return MatchResult("fallback", None, 0.0, (), normalized)
         best = ranked[0]

@@ -194,6 +194,7 @@ class Conversation:
             close = [c.entry.id for c in result.candidates[1:2]
                      if result.score - c.score <= self.knowledge.matcher.thresholds.spread]
             replies = [self._entry_reply(result.entry, prefer=close)]
+            replies += [self._entry_reply(other) for other in result.also]
         elif result.kind == "clarify":
             choices = [Choice(f"e:{c.entry.id}", c.entry.title) for c in result.candidates]
             choices.append(Choice("m:topics", texts.MORE_TOPICS))

@@ -150,3 +150,9 @@ def test_asked_who_it_is_the_bot_introduces_itself(app: App):
     for text in ("bạn là ai?", "chào bạn, bạn tên gì vậy", "bot lam duoc gi"):
         [reply] = say(app, text)
         assert texts.BOT_NAME in reply.text and reply.choices, text
+
+
+def test_a_comparison_gets_both_answers_with_their_sources(app: App):
+    replies = say(app, "bằng khen VKSTC khác giấy khen thế nào")
+    assert len(replies) == 2 and all("Nguồn:" in r.text for r in replies)
+    assert replies[0].heading != replies[1].heading

@@ -189,3 +189,18 @@ def test_chat_words_are_not_taken_for_typos():
 def test_compounds_keep_a_phrase_apart_from_its_words():
     an = Analyzer(SynonymFile(compounds=["mục đích"]))
     assert an.analyze("mục đích của phong trào chống dịch") == ["muc_dich", "cua", "phong", "trao", "chong", "dich"]
+
+
+def test_a_comparison_is_answered_from_both_sides():
+    from content.loader import load
+    from content.matcher import Matcher
+    from tests.conftest import REAL_CONTENT
+
+    m = Matcher(load(REAL_CONTENT))
+    r = m.match("HCLĐ với BK TTg khác nhau thế nào về tiêu chuẩn?")
+    assert (r.kind, r.entry.id, [e.id for e in r.also]) == ("answer", "tieu-chuan-hcld", ["tieu-chuan-bk-ttg"])
+    # The aspect may sit inside the longer side.
+    r = m.match("BK TTg va BK VKSTC nop ho so khac nhau the nao")
+    assert (r.entry.id, [e.id for e in r.also]) == ("ho-so-bk-ttg", ["ho-so-bk-vkstc"])
+    # "khác" as "other" is no comparison.
+    assert not m.match("lãnh đạo đơn vị khác phải làm gì").also
