@@ -236,6 +236,10 @@ class Analyzer:
         self._uncovered_pass = _PhraseTable(uncovered_phrases)
         for phrase in POLITE_PHRASES:
             self.phrases.setdefault(phrase, ())
+        for phrase in synonyms.context:
+            words = self._expand(tokens(phrase))
+            if words:
+                self.phrases[words] = ()
         self._synonym_pass = _PhraseTable(self.phrases)
         compounds = {}
         for phrase in synonyms.compounds:
@@ -273,6 +277,8 @@ class Analyzer:
                 # A document number: keep it whole and index its parts too.
                 out.append(tok)
                 for part in tok.replace("/", " ").replace("-", " ").split():
+                    if "/" not in tok and part.isdigit():
+                        continue  # the 19 of "covid-19" is no document number (unlike "19/ct-ttg")
                     part = self._norm_token(part)
                     out.extend(self.abbreviations.get(part, (part,)))
                 continue

@@ -74,6 +74,9 @@ class SynonymFile(Strict):
     # words is another, weightier word: "mục đích" holds "đích", folded "dich"
     # like "dịch" (the epidemic).
     compounds: list[str] = []
+    # Names of the setting every entry shares ("Tây Ninh"): a question may add
+    # them or not, so they are left out of matching altogether.
+    context: list[str] = []
 
 
 class EntryFile(Strict):

@@ -204,3 +204,11 @@ def test_a_comparison_is_answered_from_both_sides():
     assert (r.entry.id, [e.id for e in r.also]) == ("ho-so-bk-ttg", ["ho-so-bk-vkstc"])
     # "khác" as "other" is no comparison.
     assert not m.match("lãnh đạo đơn vị khác phải làm gì").also
+
+
+def test_the_shared_setting_and_the_19_of_covid_19_carry_no_weight():
+    an = Analyzer(SynonymFile(context=["tây ninh"], abbreviations={"ng": "người"}))
+    assert an.analyze("VKS tỉnh Tây Ninh") == ["vks", "tinh"]
+    assert an.analyze("covid-19") == ["covid-19", "covid"]
+    assert "19" in an.analyze("19/CT-TTg")
+    assert an.analyze("ng ký") == ["nguoi", "ki"]
