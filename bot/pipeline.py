@@ -24,6 +24,20 @@ ChatSender = Callable[[str, list[Reply]], Awaitable[None]]
 REDELIVERY_ATTEMPTS = 10  # sweeps (one a minute) before kept replies are given up
 
 
+def late_notice(question: str) -> str:
+    if len(question) > 120:
+        question = question[:117].rstrip() + "..."
+    return texts.LATE_ANSWER.format(question=question) if question else texts.LATE_ANSWER_NO_QUESTION
+
+
+def late(replies: list[Reply], question: str) -> list[Reply]:
+    """Replies sent after a delay: said to be late, and without their numbered
+    choices, which would no longer match what "1" or "2" now means for the user
+    (who may have asked something else meanwhile)."""
+    return [Reply(late_notice(question))] + [
+        Reply(r.text, [], r.documents, r.heading) for r in replies]
+
+
 class FloodGuard:
     """Allows `limit` messages per user in `window` seconds; beyond that the user
     is told once to slow down and further messages wait their turn, while other
@@ -97,7 +111,7 @@ class Pipeline:
             # The handler has run (its effects are stored): only the replies are kept, so
             # sending them later does not handle the message twice.
             await asyncio.to_thread(self.repo.defer_delivery, event.channel, update_key, event.chat_id,
-                                    [reply_to_dict(r) for r in remaining])
+                                    [reply_to_dict(r) for r in remaining], event.text)
             log.warning("%s update %s: %d repl(ies) kept to send again later", event.channel, update_key,
                         len(remaining))
         else:
@@ -111,17 +125,19 @@ class Pipeline:
         for key, payload in kept:
             try:
                 chat_id = str(payload["chat_id"])
-                replies = [reply_from_dict(r) for r in payload["replies"]]
+                kept_replies = [reply_from_dict(r) for r in payload["replies"]]
+                question = str(payload.get("question") or "").strip()
             except (KeyError, TypeError, ValueError) as exc:
                 log.error("unreadable kept replies for %s update %s: %r", channel, key, exc)
                 await self.finish(channel, key)
                 continue
             try:
-                await send_to(chat_id, replies)
+                await send_to(chat_id, late(kept_replies, question))
             except DeliveryDeferred as exc:
                 log.warning("%s update %s: still cannot deliver (%s)", channel, key, exc)
+                still = [r for r in exc.remaining if r.text != late_notice(question)]
                 await asyncio.to_thread(self.repo.defer_delivery, channel, key, chat_id,
-                                        [reply_to_dict(r) for r in exc.remaining])
+                                        [reply_to_dict(r) for r in still], question)
                 continue
             except Exception:
                 log.exception("%s update %s: kept replies could not be delivered; giving up", channel, key)

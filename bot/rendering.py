@@ -20,26 +20,35 @@ def numbered(reply: Reply) -> str:
 
 def split_text(text: str, limit: int) -> list[str]:
     """Split on paragraph boundaries, then lines, then words; never cut inside a word
-    unless a single word is longer than the limit."""
+    unless a single word is longer than the limit. Parts are filled greedily, so a
+    heading stays with the start of the long list that follows it."""
     text = text.strip()
     if len(text) <= limit:
         return [text] if text else []
     parts: list[str] = []
     current = ""
-    for sep, pieces in (("\n\n", text.split("\n\n")),):
-        for piece in pieces:
-            candidate = f"{current}{sep}{piece}" if current else piece
+    for piece in text.split("\n\n"):
+        candidate = f"{current}\n\n{piece}" if current else piece
+        if len(candidate) <= limit:
+            current = candidate
+            continue
+        if len(piece) <= limit:
+            parts.append(current)
+            current = piece
+            continue
+        # A paragraph longer than a message: its lines join the part being filled.
+        sep = "\n\n" if current else ""
+        for line in piece.split("\n"):
+            candidate = f"{current}{sep}{line}" if current else line
+            sep = "\n"
             if len(candidate) <= limit:
                 current = candidate
                 continue
             if current:
                 parts.append(current)
-            if len(piece) <= limit:
-                current = piece
-            else:
-                chunks = _split_long(piece, limit)
-                parts.extend(chunks[:-1])
-                current = chunks[-1]
+            chunks = _split_long(line, limit)
+            parts.extend(chunks[:-1])
+            current = chunks[-1]
     if current:
         parts.append(current)
     return [p.strip() for p in parts if p.strip()]

@@ -283,6 +283,8 @@ class Analyzer:
                     out.extend(self.abbreviations.get(part, (part,)))
                 continue
             out.append(tok)  # words, and dates or ranges such as 08/11/2021, 2021-2025
+            if YEARS_IN.fullmatch(tok):
+                out.extend(y for y in re.split(r"[/\-]", tok) if len(y) == 4)  # "năm 2021" finds them
         return tuple(out)
 
     def _rewrite(self, toks: tuple[str, ...], skip: frozenset[tuple[str, ...]] = frozenset()) -> list[str]:
@@ -405,6 +407,23 @@ class Analyzer:
         return min(candidates, key=lambda c: (not in_context(c[0]), -self.frequency.get(c[0], 0), c[0]))[0]
 
 
+YEARS_IN = re.compile(r"\d{1,2}/\d{1,2}/\d{4}|\d{4}-\d{4}")
+# Words after which a number names a document or a part of one.
+DOCUMENT_WORDS = frozenset("hoach tu thi quyet dinh van dieu muc khoan chi phap nhom ct kh nq tt qd".split())
+
+
+def _identifiers(toks: list[str]) -> frozenset[str]:
+    """Numbers that name a document or a part ("kế hoạch 200", "thông tư số 05")."""
+    out = set()
+    for i, tok in enumerate(toks):
+        if not tok.isdigit() or i == 0:
+            continue
+        before = toks[i - 1]
+        if before in DOCUMENT_WORDS or (before == "so" and i > 1 and toks[i - 2] in DOCUMENT_WORDS):
+            out.add(tok)
+    return frozenset(out)
+
+
 def _sections(toks: list[str]) -> list[str]:
     """Section tokens ("§giai-phap-7") for each heading followed by a number."""
     out = []
@@ -524,12 +543,18 @@ class Matcher:
             for t, p in phr_postings.items()
         }
 
-    def weight(self, tok: str) -> float:
+    def weight(self, tok: str, identifiers: frozenset[str] = frozenset()) -> float:
         known = self.idf.get(tok)
         if tok in COMMON_WORDS:
             return min(known, self.common_idf) if known is not None else self.common_idf
         if known is not None:
             return known
+        if tok.isdigit() and len(tok) != 4 and tok not in identifiers:
+            # A number the content lacks is a count ("cho 10 đồng chí", "(25)"), not
+            # another subject; but "Kế hoạch 200" names a document the content does
+            # not have, and a year it never mentions ("Luật 2022") another matter:
+            # those count in full.
+            return self.common_idf
         return self.unknown_idf * self.analyzer.uncovered.get(tok, 1)
 
     def _analyze(self, question: str) -> tuple[list[str], set[str], str]:
@@ -549,7 +574,8 @@ class Matcher:
         content = [t for t in content if t[0] != SECTION_MARK or t in self.idf]
         if not content:
             return [], normalized
-        weights = {t: self.weight(t) for t in content}
+        identifiers = _identifiers(toks)
+        weights = {t: self.weight(t, identifiers) for t in content}
         total = sum(weights.values())
         qnorm = math.sqrt(sum(w * w for w in weights.values())) or 1.0
         qbigrams = _bigrams(toks)

@@ -69,6 +69,8 @@ UNSUPPORTED = {
     "unsupported": "Tôi chưa đọc được loại tin nhắn này; mời đồng chí gõ câu hỏi bằng chữ.",
     "photo": "Tôi đã nhận ảnh, nhưng hiện chưa có thao tác nào cần ảnh. Mời đồng chí gõ câu hỏi bằng chữ.",
 }
+LATE_ANSWER = "Xin lỗi đồng chí, do đường truyền gián đoạn nên câu trả lời cho câu hỏi «{question}» đến muộn:"
+LATE_ANSWER_NO_QUESTION = "Xin lỗi đồng chí, do đường truyền gián đoạn nên câu trả lời sau đây đến muộn:"
 PHOTO_CAPTION_READ = "Tôi đã nhận ảnh (hiện chưa có thao tác nào cần lưu ảnh) và xin trả lời phần chữ kèm theo:"
 THANKS = "Rất vui được hỗ trợ đồng chí. Khi cần, đồng chí cứ gõ câu hỏi hoặc chọn /menu."
 CANCELLED = "Đã hủy. Đồng chí có thể gõ câu hỏi hoặc chọn một mục trong menu."

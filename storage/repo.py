@@ -143,13 +143,15 @@ class Repository:
         an attempt, and an update that failed `max_attempts` times is given up."""
         return self._claim(channel, "pending", max_attempts, older_than)
 
-    def defer_delivery(self, channel: str, update_key: str, chat_id: str, replies: list[dict]) -> None:
+    def defer_delivery(self, channel: str, update_key: str, chat_id: str, replies: list[dict],
+                       question: str = "") -> None:
         """Keep replies that could not be delivered, for `undelivered` to hand out later."""
         with self.session() as s:
             row = s.exec(select(ProcessedUpdate).where(ProcessedUpdate.channel == channel,
                                                        ProcessedUpdate.update_key == str(update_key)[:128])).first()
             if row is not None:
-                row.status, row.payload = "undelivered", {"chat_id": chat_id, "replies": replies}
+                row.status = "undelivered"
+                row.payload = {"chat_id": chat_id, "replies": replies, "question": question}
                 s.add(row)
                 s.commit()
 

@@ -212,3 +212,18 @@ def test_the_shared_setting_and_the_19_of_covid_19_carry_no_weight():
     assert an.analyze("covid-19") == ["covid-19", "covid"]
     assert "19" in an.analyze("19/CT-TTg")
     assert an.analyze("ng ký") == ["nguoi", "ki"]
+
+
+def test_counts_are_light_but_unknown_documents_and_years_are_not():
+    from content.loader import load
+    from content.matcher import Matcher
+    from tests.conftest import REAL_CONTENT
+
+    m = Matcher(load(REAL_CONTENT))
+    for q in ("đề nghị giấy khen cho 10 đồng chí cần mấy bộ hồ sơ", "giấy khen cần mấy bộ hồ sơ (25)",
+              "giấy khen năm 2021 cần mấy bộ hồ sơ"):
+        r = m.match(q)
+        assert (r.kind, r.entry and r.entry.id) == ("answer", "ho-so-giay-khen"), q
+    for q in ("kế hoạch số 200 của vkstc", "thông tư 05/2022 quy định gì",
+              "Luật Thi đua, khen thưởng 2022 có hiệu lực từ ngày nào"):
+        assert m.match(q).kind == "fallback", q

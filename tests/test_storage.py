@@ -102,8 +102,8 @@ def test_kept_replies_are_handed_out_apart_from_pending_updates_and_given_up_in_
     db.upgrade(url)
     repo = Repository(db.make_engine(url))
     repo.accept_update("zalo", "m2", {"message": "raw"})
-    kept = {"chat_id": "c1", "replies": [{"text": "Trả lời", "choices": [], "documents": []}]}
-    repo.defer_delivery("zalo", "m2", "c1", kept["replies"])
+    kept = {"chat_id": "c1", "replies": [{"text": "Trả lời", "choices": [], "documents": []}], "question": "hỏi"}
+    repo.defer_delivery("zalo", "m2", "c1", kept["replies"], "hỏi")
     assert repo.update_status("zalo", "m2") == "undelivered"
     assert repo.pending_updates("zalo") == []  # the message is not handled again
     for _ in range(2):

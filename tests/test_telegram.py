@@ -385,6 +385,9 @@ async def test_network_and_server_errors_are_retried_with_backoff(tg_app: App, f
         await bot.channel.recover_pending()
         await fake.wait_for(lambda: "05 bộ" in visible_text(fake.messages_to(USER)[-1]))
         await bot.idle()
+        notice, late = fake.messages_to(USER)[-2:]
+        assert visible_text(notice).startswith("Xin lỗi đồng chí, do đường truyền gián đoạn")
+        assert "reply_markup" not in late.params  # no stale buttons on a late answer
     assert {r.status for r in _inbox(tg_app)} == {"done"}
     assert [q.text for q in tg_app.repo.question_log()].count("ho so huan chuong lao dong nop may bo") == 1
 
@@ -666,3 +669,16 @@ async def test_start_fails_clearly_on_a_refused_token(tg_app: App, fake: FakeTel
     with pytest.raises(RuntimeError, match="TELEGRAM_BOT_TOKEN"):
         await channel.start()
     await channel.close()
+
+
+async def test_stopping_does_not_wait_for_the_command_menu(tg_app: App, fake: FakeTelegram) -> None:
+    # Right after start, with setMyCommands failing and its retries spaced out,
+    # a stop must not sit through those retries.
+    fake.fail("setMyCommands", 500, times=5)
+    slow = RetryPolicy(attempts=5, base_delay=2.0, max_delay=8.0)
+    channel = TelegramChannel(tg_app.settings, Pipeline(tg_app.conversation, tg_app.repo), retry=slow)
+    await channel.start()
+    await fake.wait_for(lambda: fake.calls_to("setMyCommands", ok_only=False))
+    started = time.monotonic()
+    await channel.close()
+    assert time.monotonic() - started < 1.5

@@ -220,8 +220,10 @@ async def test_an_answer_zalo_could_not_take_is_kept_and_sent_by_the_recovery_sw
     await fake.wait_for(lambda: any(r.status == "undelivered" for r in polling.inbox()), what="a kept answer")
     assert fake.texts("u8") == []
     await polling.channel.recover_pending()
-    [answer] = await fake.wait_texts("u8", 1)
-    assert "05 bộ" in answer
+    notice, answer = await fake.wait_texts("u8", 2)
+    assert notice == texts.LATE_ANSWER.format(question="ho so huan chuong lao dong nop may bo")
+    # Late, the answer comes without its numbered choices: "1" now means what the user saw last.
+    assert "05 bộ" in answer and "(Trả lời" not in answer
     await polling.channel.wait_idle()
     assert [r.status for r in polling.inbox()] == ["done"]
     assert len(polling.app.repo.question_log()) == 1  # handled once; only the reply was sent again

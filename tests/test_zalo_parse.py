@@ -170,3 +170,14 @@ def test_backoff_doubles_to_the_cap_and_resets() -> None:
     assert [b.next() for _ in range(7)] == [1, 2, 4, 8, 16, 30, 30]
     b.reset()
     assert b.next() == 1
+
+
+def test_a_heading_stays_with_the_long_list_that_follows_it() -> None:
+    from bot.rendering import split_text
+
+    items = "\n".join(f"- Nhóm {i}: " + "nội dung " * 20 for i in range(1, 15))
+    text = f"Bảy nhóm nội dung\n\nKế hoạch đề ra các nhóm sau:\n\n{items}\n\nNguồn: KH"
+    parts = split_text(text, ZALO_LIMIT)
+    assert len(parts) == 2 and all(len(p) <= ZALO_LIMIT for p in parts)
+    assert parts[0].startswith("Bảy nhóm nội dung\n\nKế hoạch đề ra các nhóm sau:\n\n- Nhóm 1:")
+    assert " ".join("\n".join(parts).split()) == " ".join(text.split())

@@ -113,6 +113,7 @@ class TelegramChannel:
         self.bot: Bot | None = None
         self.me: BotIdentity | None = None
         self._tasks: set[asyncio.Task] = set()
+        self._commands_task: asyncio.Task | None = None
         self._users = _PerUser()
         self._closing = False
 
@@ -142,7 +143,8 @@ class TelegramChannel:
             raise ChannelError(f"the Bot API at {self.settings.telegram_api_url} answered getMe without a bot id")
         self.me = BotIdentity(id=int(raw["id"]), username=raw.get("username"))
         log.info("telegram bot @%s (id %s) ready", self.me.username, self.me.id)
-        self._spawn(self._set_commands())  # a convenience: serving does not wait for it
+        # A convenience: serving does not wait for it, and stopping does not either.
+        self._commands_task = self._spawn(self._set_commands())
         await self.recover_pending()
 
     async def recover_pending(self) -> None:
@@ -164,6 +166,8 @@ class TelegramChannel:
 
     async def close(self) -> None:
         self._closing = True
+        if self._commands_task is not None and not self._commands_task.done():
+            self._commands_task.cancel()
         if self._tasks:
             # Let work in progress finish; anything cut off stays pending in the inbox for the next start.
             _done, still = await asyncio.wait(set(self._tasks), timeout=self.close_timeout)
