@@ -28,6 +28,9 @@ MAX_DOWNLOAD = 20 * 1024 * 1024  # bytes; Zalo images are far smaller
 UNAUTHORIZED_CODES = frozenset({401, 403})
 
 
+GATEWAY_ERRORS = (502, 503, 504)  # a proxy or load balancer in front of the API: the call did not run
+
+
 class ZaloError(Exception):
     """Anything that went wrong talking to Zalo. The message never holds the token."""
 
@@ -111,21 +114,26 @@ class ZaloClient:
 
     # --- the one way a method is called ------------------------------------
     async def call(self, method: str, payload: dict[str, Any] | None = None, *, timeout: float | None = None,
-                   empty_on_408: bool = False, connect_retries: int = 0) -> Any:
+                   empty_on_408: bool = False, connect_retries: int = 0, gateway_retries: int = 0) -> Any:
         """POST the method with a JSON body and return `result`.
 
         Raises ZaloUnauthorized for a refused token, ZaloApiError for any other
         `ok: false`, ZaloTransportError when no usable answer came back. With
         `empty_on_408`, Zalo's "Request timeout" (error 408, the empty long poll)
         returns None instead of raising. `connect_retries` retries only when the
-        connection could not be made, so the request surely was not sent.
+        connection could not be made, so the request surely was not sent;
+        `gateway_retries` when a gateway answered 502/503/504 in front of Zalo.
         """
-        attempt = 0
+        attempt = gateway_attempt = 0
         while True:
             try:
                 response = await self._http.post(
                     f"{self._base}/{method}", json=payload or {},
                     timeout=timeout if timeout is not None else httpx.USE_CLIENT_DEFAULT)
+                if response.status_code in GATEWAY_ERRORS and gateway_attempt < gateway_retries:
+                    gateway_attempt += 1
+                    await asyncio.sleep(0.5 * gateway_attempt)
+                    continue
                 break
             except (httpx.ConnectError, httpx.ConnectTimeout) as exc:
                 if attempt >= connect_retries:
@@ -181,7 +189,8 @@ class ZaloClient:
         return result
 
     async def send_message(self, chat_id: str, text: str) -> dict:
-        result = await self.call("sendMessage", {"chat_id": chat_id, "text": text}, connect_retries=2)
+        result = await self.call("sendMessage", {"chat_id": chat_id, "text": text}, connect_retries=2,
+                                 gateway_retries=2)
         return result if isinstance(result, dict) else {}
 
     async def send_chat_action(self, chat_id: str, action: str = "typing") -> None:
