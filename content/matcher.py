@@ -55,7 +55,7 @@ STOPWORDS = frozenset(
 COMMON_WORDS = frozenset(
     """len xuong ra vao ben tren duoi ngoai di den ve nay kia day ay thi ma nen roi xong het nua luon ne kieu
     sao gi nao truoc sau phai bi lam biet xem thay rat nhat deu vua nhu giong khac em anh ta oi u uh vang thoi
-    it hay hoac tuc nghia tiep no quen mat doc ghi""".split()
+    it hay hoac tuc nghia tiep no quen mat doc ghi o muon""".split()
 )
 # Chat words that are never typos of a content word: "chào bạn" is not "cao ban".
 EVERYDAY = COMMON_WORDS | frozenset("chao cam on xin nho giup ten khoe vui ban oke ok".split())
