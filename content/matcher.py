@@ -105,6 +105,7 @@ DEFAULT_ASPECT = "tiêu chuẩn"
 LONG_QUESTION = 10  # content words; a message this long may carry context before its question
 WINDOW_WORDS = 4  # a part of it must have this many to be matched on its own
 WINDOW_DISCOUNT = 0.97  # a part wins only when it is clearly better than the whole
+WINDOW_SHARE = 0.35  # ...and only when it holds this share of the message's word weight
 
 
 def _plain(text: str) -> str:
@@ -649,34 +650,47 @@ class Matcher:
     def windows(self, question: str) -> list[str]:
         """The message itself and, when it is long, the parts that may be the real
         question: what follows the last "cho em hỏi", the last clause or two."""
+        return [text for text, _asked in self._windows(question)]
+
+    def _windows(self, question: str) -> list[tuple[str, bool]]:
+        """Like `windows`, each part marked True when an asking phrase introduced it."""
         text = unicodedata.normalize("NFC", question)
         if len(_content(tokens(text))) < LONG_QUESTION:
-            return [text]
+            return [(text, False)]
         parts = []
         asks = list(ASKING.finditer(_plain(text)))
         if asks:
-            parts.append(text[asks[-1].end():])
+            parts.append((text[asks[-1].end():], True))
         clauses = [c for c in CLAUSE.split(text) if c.strip()]
         if len(clauses) > 1:
-            parts.append(clauses[-1])
-            parts.append(", ".join(clauses[-2:]))
-        out = [text]
-        for part in parts:
+            parts.append((clauses[-1], False))
+            parts.append((", ".join(clauses[-2:]), False))
+        out = [(text, False)]
+        for part, asked in parts:
             part = part.strip()
-            if part and part not in out and len(_content(tokens(part))) >= WINDOW_WORDS:
-                out.append(part)
+            if part and part not in [t for t, _ in out] and len(_content(tokens(part))) >= WINDOW_WORDS:
+                out.append((part, asked))
         return out
 
     def match(self, question: str) -> MatchResult:
         # Parts of a long message often read the same once analysed ("cho em hỏi X"
         # and "X"): each distinct reading is scored once.
         results, seen = [], set()
-        for part in self.windows(question):
+        whole_weight = 0.0
+        for part, asked in self._windows(question):
             analyzed = self._analyze(part)
             key = tuple(analyzed[0])
             if key in seen:
                 continue
             seen.add(key)
+            # A part must carry a fair share of what the message asks about (in words
+            # the content knows; the rest is story): the last clause of "nâng cao chất
+            # lượng đội ngũ ..., khen thưởng bằng cách nào" is not the question alone.
+            weight = sum(self.idf.get(t, 0.0) for t in _content(analyzed[0]))
+            if not results:
+                whole_weight = weight
+            elif not asked and weight < WINDOW_SHARE * whole_weight:
+                continue
             results.append(self._match_one(part, analyzed))
         whole = results[0]
         rank = {"answer": 2, "clarify": 1, "fallback": 0}

@@ -227,3 +227,18 @@ def test_counts_are_light_but_unknown_documents_and_years_are_not():
     for q in ("kế hoạch số 200 của vkstc", "thông tư 05/2022 quy định gì",
               "Luật Thi đua, khen thưởng 2022 có hiệu lực từ ngày nào"):
         assert m.match(q).kind == "fallback", q
+
+
+def test_a_generic_last_clause_does_not_override_the_whole_question():
+    from content.loader import load
+    from content.matcher import Matcher
+    from tests.conftest import REAL_CONTENT
+
+    m = Matcher(load(REAL_CONTENT))
+    r = m.match("Nâng cao chất lượng đội ngũ công chức làm công tác thi đua, khen thưởng bằng cách nào?")
+    assert (r.kind, r.entry.id) == ("answer", "doi-ngu-lam-tdkt")
+    # A part introduced by "cho em hỏi" still stands on its own after a long story.
+    r = m.match("Anh chị ơi, đơn vị em đang làm hồ sơ đề nghị khen cho 2 đồng chí đi hỗ trợ khu cách ly hồi "
+                "tháng 9, lãnh đạo định đề nghị Bằng khen của Thủ tướng Chính phủ. Cho em hỏi phải nộp bao "
+                "nhiêu bộ, bản chính hay bản photo ạ?")
+    assert r.kind == "answer" and "04 bộ" in r.entry.answer
