@@ -317,8 +317,14 @@ class Analyzer:
         raw = tokens(text)
         fixed: set[str] = set()
         if self.vocabulary:
+            # Words of a term the content does not cover are no typos of words it
+            # does: "anh hung lao dong" must not become "anh huong lao dong".
+            keep = self._uncovered_positions(raw)
             repaired: list[str] = []
             for i, t in enumerate(raw):
+                if i in keep:
+                    repaired.append(t)
+                    continue
                 prev = repaired[-1] if repaired else None
                 nxt = raw[i + 1] if i + 1 < len(raw) else None
                 r = self._correct(t, prev, nxt)
@@ -332,6 +338,17 @@ class Analyzer:
                 repaired.extend(parts)
             raw = repaired
         return self._rewrite(self._expand(raw), self.contradicted_terms(text)), fixed
+
+    def _uncovered_positions(self, raw: list[str]) -> set[int]:
+        words = [self._norm_token(t) for t in raw]
+        out: set[int] = set()
+        table = self._uncovered_pass
+        for i, w in enumerate(words):
+            for n in table.lengths.get(w, ()):
+                if tuple(words[i:i + n]) in table.phrases:
+                    out.update(range(i, i + n))
+                    break
+        return out
 
     def _split(self, tok: str) -> list[str]:
         """Syllables typed together ("bangkhen", "thutuong", "hoso"), when the content
@@ -696,7 +713,9 @@ class Matcher:
         rank = {"answer": 2, "clarify": 1, "fallback": 0}
         best = whole
         for r in results[1:]:
-            if (rank[r.kind], r.score * WINDOW_DISCOUNT) > (rank[best.kind], best.score):
+            # When the whole message is answered, a part (which may have lost the
+            # subject: "HCLĐ ... Hồ sơ gồm những gì") does not overrule it.
+            if whole.kind != "answer" and (rank[r.kind], r.score * WINDOW_DISCOUNT) > (rank[best.kind], best.score):
                 best = r
         return self._compare(question) or best
 

@@ -242,3 +242,20 @@ def test_a_generic_last_clause_does_not_override_the_whole_question():
                 "tháng 9, lãnh đạo định đề nghị Bằng khen của Thủ tướng Chính phủ. Cho em hỏi phải nộp bao "
                 "nhiêu bộ, bản chính hay bản photo ạ?")
     assert r.kind == "answer" and "04 bộ" in r.entry.answer
+
+
+def test_an_answered_whole_is_not_overruled_by_a_part_that_lost_the_subject():
+    from content.loader import load
+    from content.matcher import Matcher
+    from tests.conftest import REAL_CONTENT
+
+    m = Matcher(load(REAL_CONTENT))
+    r = m.match("Tôi muốn đề nghị Huân chương Lao động cho một tập thể. Hồ sơ gồm những gì và nộp mấy bộ?")
+    assert (r.kind, r.entry.id) == ("answer", "ho-so-hcld")
+
+
+def test_words_of_an_uncovered_term_are_not_repaired_into_content_words():
+    an = Analyzer(SynonymFile(not_covered=["anh hùng lao động"]))
+    an.learn({"anh": 3, "huong": 3, "lao": 4, "dong": 4}, pairs={("anh", "huong")})
+    assert an.analyze_query("danh hieu anh hung lao dong")[0] == ["danh", "hieu", "~anh-hung-lao-dong"]
+    assert an.analyze_query("anh hung toi")[0][:2] == ["anh", "huong"]  # elsewhere the slip is still repaired
