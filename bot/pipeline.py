@@ -9,6 +9,7 @@ import logging
 import time
 from collections import defaultdict, deque
 from collections.abc import Awaitable, Callable
+from dataclasses import replace
 from datetime import timedelta
 
 from bot.channel import DeliveryDeferred
@@ -34,8 +35,7 @@ def late(replies: list[Reply], question: str) -> list[Reply]:
     """Replies sent after a delay: said to be late, and without their numbered
     choices, which would no longer match what "1" or "2" now means for the user
     (who may have asked something else meanwhile)."""
-    return [Reply(late_notice(question))] + [
-        Reply(r.text, [], r.documents, r.heading) for r in replies]
+    return [Reply(late_notice(question))] + [replace(r, choices=[]) for r in replies]
 
 
 class FloodGuard:

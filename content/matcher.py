@@ -177,20 +177,36 @@ class _PhraseTable:
         # Phrase lengths to try at a position, longest first, keyed by the first word.
         self.lengths = {first: sorted(ns, reverse=True) for first, ns in lengths.items()}
 
+    def match_at(self, toks: tuple[str, ...], i: int,
+                 skip: frozenset[tuple[str, ...]] = frozenset()) -> tuple[int, tuple[str, ...]] | None:
+        """The longest phrase starting at toks[i]: its length and its replacement."""
+        for n in self.lengths.get(toks[i], ()):
+            canon = self.phrases.get(toks[i:i + n]) if i + n <= len(toks) else None
+            if canon is not None and canon not in skip:
+                return n, canon
+        return None
+
     def rewrite(self, toks: tuple[str, ...] | list[str], skip: frozenset[tuple[str, ...]] = frozenset()) -> list[str]:
         toks = tuple(toks)
         out: list[str] = []
         i = 0
         while i < len(toks):
-            for n in self.lengths.get(toks[i], ()):
-                canon = self.phrases.get(toks[i:i + n]) if i + n <= len(toks) else None
-                if canon is not None and canon not in skip:
-                    out.extend(canon)
-                    i += n
-                    break
-            else:
+            found = self.match_at(toks, i, skip)
+            if found is None:
                 out.append(toks[i])
                 i += 1
+            else:
+                out.extend(found[1])
+                i += found[0]
+        return out
+
+    def positions(self, toks: tuple[str, ...]) -> set[int]:
+        """Indexes of the words that are part of some phrase."""
+        out: set[int] = set()
+        for i in range(len(toks)):
+            found = self.match_at(toks, i)
+            if found is not None:
+                out.update(range(i, i + found[0]))
         return out
 
 
@@ -298,6 +314,8 @@ class Analyzer:
         """Uncovered terms whose folded form is in `text` but whose words were
         typed with other diacritics: "có thi đua" is not "cờ thi đua". A word
         typed without diacritics could be either, so it never contradicts."""
+        if text.isascii():
+            return frozenset()  # nothing typed with diacritics: nothing contradicts
         words = accented_word_list(text)
         folded = [strip_diacritics(w) for w in words]
         out = set()
@@ -319,7 +337,7 @@ class Analyzer:
         if self.vocabulary:
             # Words of a term the content does not cover are no typos of words it
             # does: "anh hung lao dong" must not become "anh huong lao dong".
-            keep = self._uncovered_positions(raw)
+            keep = self._uncovered_pass.positions(tuple(self._norm_token(t) for t in raw))
             repaired: list[str] = []
             for i, t in enumerate(raw):
                 if i in keep:
@@ -338,17 +356,6 @@ class Analyzer:
                 repaired.extend(parts)
             raw = repaired
         return self._rewrite(self._expand(raw), self.contradicted_terms(text)), fixed
-
-    def _uncovered_positions(self, raw: list[str]) -> set[int]:
-        words = [self._norm_token(t) for t in raw]
-        out: set[int] = set()
-        table = self._uncovered_pass
-        for i, w in enumerate(words):
-            for n in table.lengths.get(w, ()):
-                if tuple(words[i:i + n]) in table.phrases:
-                    out.update(range(i, i + n))
-                    break
-        return out
 
     def _split(self, tok: str) -> list[str]:
         """Syllables typed together ("bangkhen", "thutuong", "hoso"), when the content
@@ -440,6 +447,12 @@ def _identifiers(toks: list[str]) -> frozenset[str]:
         if before in DOCUMENT_WORDS or (before == "so" and i > 1 and toks[i - 2] in DOCUMENT_WORDS):
             out.add(tok)
     return frozenset(out)
+
+
+def _scaled(parts: list[np.ndarray], weights: list[float]) -> np.ndarray:
+    """The parts end to end, each multiplied by its weight. Done in one go, since
+    numpy's per-call overhead, not the arithmetic, is what costs here."""
+    return np.concatenate(parts) * np.repeat(weights, [len(p) for p in parts])
 
 
 def _sections(toks: list[str]) -> list[str]:
@@ -603,8 +616,6 @@ class Matcher:
         typed = {strip_diacritics(w): w for w in accented_words(question)}
         typed = {f: w for f, w in typed.items() if f != w}
         n = len(self.docs)
-        # Postings are gathered first and scaled by the word weights in one go:
-        # numpy's per-call overhead, not the arithmetic, is what costs here.
         idx_parts, gain_parts, scale = [], [], []
         for t, w in weights.items():
             posting = self.postings.get(t)
@@ -619,12 +630,11 @@ class Matcher:
                 gains = np.where(has[idx], gains, gains * ACCENT_MISMATCH)
             idx_parts.append(idx)
             gain_parts.append(gains)
-            scale.append((w, len(idx)))
+            scale.append(w)
         if not idx_parts:
             return [], normalized
         # One bincount per question instead of one scatter per word.
-        factors = np.repeat([w for w, _ in scale], [k for _, k in scale])
-        covered = np.bincount(np.concatenate(idx_parts), np.concatenate(gain_parts) * factors, minlength=n)
+        covered = np.bincount(np.concatenate(idx_parts), _scaled(gain_parts, scale), minlength=n)
         hits = int(np.count_nonzero(covered))
         if not hits:
             return [], normalized
@@ -635,11 +645,9 @@ class Matcher:
             if posting is not None:
                 pidx.append(posting[0])
                 pval.append(posting[1])
-                pscale.append((w / qnorm, len(posting[0])))
+                pscale.append(w / qnorm)
         if pidx:
-            pfactors = np.repeat([w for w, _ in pscale], [k for _, k in pscale])
-            cos = np.bincount(np.concatenate(pidx), np.concatenate(pval) * pfactors,
-                              minlength=len(self.phrasing_texts))
+            cos = np.bincount(np.concatenate(pidx), _scaled(pval, pscale), minlength=len(self.phrasing_texts))
         else:
             cos = np.zeros(len(self.phrasing_texts))
         best_cos = np.maximum.reduceat(cos, self.starts)

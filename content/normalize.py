@@ -57,7 +57,7 @@ WORD_RE = re.compile(r"\w+", re.UNICODE)
 
 def accented_words(text: str) -> set[str]:
     """Lowercase words as written, diacritics kept."""
-    return set(WORD_RE.findall(unicodedata.normalize("NFC", text).lower()))
+    return set(accented_word_list(text))
 
 
 def accented_word_list(text: str) -> list[str]:
