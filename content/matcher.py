@@ -612,9 +612,12 @@ class Matcher:
         qbigrams = _bigrams(toks)
         qtext = " ".join(sorted(content))
 
-        # Words the person typed with diacritics, by their folded form.
-        typed = {strip_diacritics(w): w for w in accented_words(question)}
-        typed = {f: w for f, w in typed.items() if f != w}
+        # Words the person typed with diacritics, by their folded form. A folded form
+        # also typed bare ("thì" and "thi" in one message) says nothing either way.
+        forms: dict[str, set[str]] = defaultdict(set)
+        for w in accented_words(question):
+            forms[strip_diacritics(w)].add(w)
+        typed = {f: ws for f, ws in forms.items() if f not in ws}
         n = len(self.docs)
         idx_parts, gain_parts, scale = [], [], []
         for t, w in weights.items():
@@ -626,7 +629,8 @@ class Matcher:
             exact = typed.get(t)
             if exact is not None:
                 has = np.zeros(n, dtype=bool)
-                has[self.accent_postings.get(exact, np.empty(0, dtype=np.int32))] = True
+                for form in exact:
+                    has[self.accent_postings.get(form, np.empty(0, dtype=np.int32))] = True
                 gains = np.where(has[idx], gains, gains * ACCENT_MISMATCH)
             idx_parts.append(idx)
             gain_parts.append(gains)

@@ -38,3 +38,19 @@ def test_question_as_argument(tmp_path: Path):
     proc = subprocess.run([sys.executable, "-m", "bot", "ask", "giấy", "khen", "nộp", "mấy", "bộ"], cwd=tmp_path,
                           env=env, capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0 and "01 bộ" in proc.stdout
+
+
+def test_scores_do_not_depend_on_the_hash_seed():
+    # "thì" and "thi" fold alike; which of them counted used to follow set order.
+    import os
+    import subprocess
+    import sys
+
+    question = "Bao lâu thì sơ kết, tổng kết công tác thi đua khen thưởng?"
+    outputs = set()
+    for seed in ("1", "3"):
+        env = {**os.environ, "PYTHONHASHSEED": seed}
+        done = subprocess.run([sys.executable, "-m", "bot", "ask", "--json", question], env=env,
+                              capture_output=True, text=True, check=True)
+        outputs.add(done.stdout)
+    assert len(outputs) == 1
