@@ -9,6 +9,7 @@ from bot.settings import Settings
 from content.service import Knowledge
 from handlers.conversation import Conversation
 from storage import db
+from storage.outbox import OutboxStore
 from storage.repo import Repository
 
 
@@ -18,16 +19,21 @@ class App:
     knowledge: Knowledge
     repo: Repository
     conversation: Conversation
+    outbox: OutboxStore
 
 
-def build_app(settings: Settings, migrate: bool = True) -> App:
+def build_conversation(settings: Settings, knowledge: Knowledge) -> Conversation:
+    return Conversation(knowledge, is_admin=settings.is_admin, officers=lambda: sorted(settings.admin_ids),
+                        tz=settings.tz)
+
+
+def build_app(settings: Settings, migrate: bool = True, knowledge: Knowledge | None = None) -> App:
     if migrate:
         db.upgrade(settings.db_url)
     engine = db.make_engine(settings.db_url)
-    repo = Repository(engine)
-    knowledge = Knowledge(settings.content_dir)
-    conversation = Conversation(knowledge, repo, is_admin=settings.is_admin)
-    return App(settings=settings, knowledge=knowledge, repo=repo, conversation=conversation)
+    knowledge = knowledge or Knowledge(settings.content_dir)
+    return App(settings=settings, knowledge=knowledge, repo=Repository(engine),
+               conversation=build_conversation(settings, knowledge), outbox=OutboxStore(engine))
 
 
 class RedactingFilter(logging.Filter):

@@ -1,4 +1,5 @@
-"""What the runner and the outbound interface expect of a channel adapter."""
+"""What the runner, the pipeline and the delivery worker expect of a channel
+adapter, and the neutral delivery errors each channel maps its own onto."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ from typing import Protocol
 
 from aiohttp import web
 
-from handlers.events import Reply
+from handlers.events import Capabilities, Reply
 
 
 class ChannelError(RuntimeError):
@@ -14,18 +15,34 @@ class ChannelError(RuntimeError):
     The message says what to fix; `python -m bot run` prints it and exits."""
 
 
-class DeliveryDeferred(Exception):
-    """Replies could not be delivered for now (the network or the platform is down,
-    or asks to wait). `remaining` are the replies not yet sent: the pipeline keeps
-    them and the recovery sweep sends them later, instead of losing the answer."""
+class DeliveryError(Exception):
+    """A message could not be delivered. The subclass says what to do about it;
+    the message never holds a token."""
 
-    def __init__(self, message: str, remaining: list[Reply]):
-        super().__init__(message)
-        self.remaining = remaining
+
+class RetryAfter(DeliveryError):
+    """The messenger asks to slow down (429): wait `seconds`, then send the same message."""
+
+    def __init__(self, seconds: float, message: str = ""):
+        super().__init__(message or f"retry after {seconds} s")
+        self.seconds = float(seconds)
+
+
+class RecipientBlocked(DeliveryError):
+    """The person blocked the bot, left, or no longer exists: stop writing to them."""
+
+
+class PermanentFailure(DeliveryError):
+    """The messenger refused this message (a bad request): sending it again will not help."""
+
+
+class Transient(DeliveryError):
+    """Network trouble or a server error: try again later, a bounded number of times."""
 
 
 class Channel(Protocol):
     name: str
+    capabilities: Capabilities
 
     async def start(self) -> None:
         """Open clients and check the token (raise on an invalid one)."""
@@ -37,11 +54,10 @@ class Channel(Protocol):
         """Register this channel's webhook endpoint."""
 
     async def recover_pending(self) -> None:
-        """Re-run updates that were accepted but never finished."""
+        """Re-run updates that were accepted but whose turn was never committed."""
 
-    async def send(self, chat_id: str, replies: list[Reply]) -> None:
-        """Deliver replies to a chat (used for answers and for the bot's own messages).
-        Raises DeliveryDeferred when a passing failure stopped it."""
+    async def deliver(self, chat_id: str, reply: Reply, reply_to: str | None = None) -> None:
+        """Send one reply (split as the messenger needs). Raises a DeliveryError subclass."""
 
     async def set_webhook(self, url: str) -> None: ...
 

@@ -27,6 +27,9 @@ def _parser() -> argparse.ArgumentParser:
     un = sub.add_parser("unanswered", help="most frequent questions the bot could not answer")
     un.add_argument("--limit", type=int, default=20)
     un.add_argument("--days", type=int, default=None, help="only the last N days")
+    ob = sub.add_parser("outbox", help="messages waiting to be sent, and those that could not be")
+    ob.add_argument("--failed", action="store_true", help="only failed and blocked ones")
+    ob.add_argument("--limit", type=int, default=50)
     wh = sub.add_parser("webhook", help="register or remove a channel's webhook")
     wh.add_argument("action", choices=["set", "delete"])
     wh.add_argument("--channel", required=True, choices=["telegram", "zalo"])
@@ -79,7 +82,7 @@ def _cmd_ask(settings, args) -> int:  # noqa: ANN001
     from handlers.conversation import Conversation
 
     # No database: `ask` writes nothing, so it is safe for evaluation.
-    conversation = Conversation(Knowledge(settings.content_dir), repo=None)  # type: ignore[arg-type]
+    conversation = Conversation(Knowledge(settings.content_dir))
     questions = [" ".join(args.question)] if args.question else None
     lines = questions if questions is not None else (line.rstrip("\r\n") for line in sys.stdin)
     out = sys.stdout
@@ -103,7 +106,7 @@ def _cmd_chat(settings, args) -> int:  # noqa: ANN001
     from bot.console import run_console
 
     app = build_app(settings)
-    return run_console(app.conversation)
+    return run_console(app)
 
 
 def _cmd_run(settings, args) -> int:  # noqa: ANN001
@@ -138,12 +141,49 @@ def _cmd_unanswered(settings, args) -> int:  # noqa: ANN001
     rows = repo.unanswered(limit=args.limit, since=since)
     if not rows:
         print("Chưa có câu hỏi nào bị bỏ ngỏ.")
-        return 0
-    print(f"{'lần':>4}  {'lần cuối':16}  câu hỏi  [mục gần nhất, điểm]")
-    for r in rows:
-        when = r.last_asked.astimezone(settings.tz).strftime("%d/%m/%Y %H:%M") if r.last_asked else ""
-        hint = f"  [{r.best_entry}, {r.best_score:.2f}]" if r.best_entry else ""
-        print(f"{r.count:>4}  {when:16}  {r.text}{hint}")
+    else:
+        print(f"{'lần':>4}  {'lần cuối':16}  câu hỏi  [mục gần nhất, điểm]")
+        for r in rows:
+            when = r.last_asked.astimezone(settings.tz).strftime("%d/%m/%Y %H:%M") if r.last_asked else ""
+            hint = f"  [{r.best_entry}, {r.best_score:.2f}]" if r.best_entry else ""
+            print(f"{r.count:>4}  {when:16}  {r.text}{hint}")
+    asked = repo.office_questions(limit=args.limit, since=since)
+    if asked:
+        print("\nCâu hỏi gửi Văn phòng (mới nhất trước):")
+        for q in asked:
+            when = _local(q.created_at, settings.tz)
+            print(f"  #{q.id}  {when}  {q.asker_name or '?'} ({q.channel}): {q.question}")
+            if q.status == "answered":
+                print(f"        đã trả lời ({q.answerer_name or q.answered_by}, {_local(q.answered_at, settings.tz)}): "
+                      f"{q.answer}")
+            else:
+                print("        chưa trả lời")
+    return 0
+
+
+def _local(at, tz) -> str:  # noqa: ANN001
+    from datetime import UTC
+
+    if at is None:
+        return ""
+    return (at if at.tzinfo else at.replace(tzinfo=UTC)).astimezone(tz).strftime("%d/%m/%Y %H:%M")
+
+
+def _cmd_outbox(settings, args) -> int:  # noqa: ANN001
+    from storage import db
+    from storage.outbox import OutboxStore
+
+    db.upgrade(settings.db_url)
+    store = OutboxStore(db.make_engine(settings.db_url))
+    counts = store.counts()
+    print("outbox: " + (", ".join(f"{k} {v}" for k, v in sorted(counts.items())) or "empty"))
+    statuses = ("failed", "blocked") if args.failed else ("pending", "sending", "failed", "blocked")
+    for row in store.rows(statuses, limit=args.limit):
+        text = str((row.payload.get("reply") or {}).get("text") or "").replace("\n", " ")
+        text = text if len(text) <= 70 else text[:67] + "..."
+        error = f"  [{row.last_error}]" if row.last_error else ""
+        print(f"  {row.id:>6}  {row.status:8} {row.channel}:{row.chat_id}  {_local(row.created_at, settings.tz)}"
+              f"  tries {row.attempts}  {text}{error}")
     return 0
 
 
@@ -157,7 +197,7 @@ def _cmd_webhook(settings, args) -> int:  # noqa: ANN001
         print("webhook set needs --url https://...", file=sys.stderr)
         return 2
     app = build_app(settings)
-    channels = make_channels(app, Pipeline(app.conversation, app.repo))
+    channels = make_channels(app, Pipeline(app.conversation, app.repo))  # only to call the Bot API
     ch = channels.get(args.channel)
     if ch is None:
         print(f"{args.channel.upper()}_BOT_TOKEN is not set", file=sys.stderr)
@@ -192,5 +232,5 @@ def _cmd_webhook(settings, args) -> int:  # noqa: ANN001
 
 _COMMANDS = {
     "run": _cmd_run, "chat": _cmd_chat, "ask": _cmd_ask, "content": _cmd_content, "db": _cmd_db,
-    "unanswered": _cmd_unanswered, "webhook": _cmd_webhook,
+    "unanswered": _cmd_unanswered, "webhook": _cmd_webhook, "outbox": _cmd_outbox,
 }

@@ -1,46 +1,79 @@
-"""The console channel: a chat in the terminal, numbered choices, until EOF."""
+"""The console channel: a chat in the terminal, numbered choices, until EOF.
+
+It goes through the same pipeline as the messengers (each line is a turn,
+committed with its state and outbox rows), so trying the bot here exercises
+what Telegram and Zalo users get."""
 
 from __future__ import annotations
 
+import asyncio
 import getpass
 import sys
+import uuid
 from typing import TextIO
 
+from bot.app import App
+from bot.delivery import Delivery
+from bot.pipeline import FloodGuard, Pipeline
 from bot.rendering import numbered
-from handlers.conversation import Conversation
-from handlers.events import IncomingEvent
+from handlers.events import Capabilities, IncomingEvent, Reply
 
 PROMPT = "Bạn> "
+CHANNEL = "console"
 
 
-def run_console(conversation: Conversation, stdin: TextIO = sys.stdin, stdout: TextIO = sys.stdout,
-                user_id: str | None = None) -> int:
+class ConsoleChannel:
+    name = CHANNEL
+    capabilities = Capabilities(buttons=False, documents=False, text_limit=100_000)
+
+    def __init__(self, out: TextIO, me: str):
+        self.out = out
+        self.me = me
+
+    async def deliver(self, chat_id: str, reply: Reply, reply_to: str | None = None) -> None:
+        if chat_id != self.me:  # a notice to another console user (an officer trying the bot)
+            self.out.write(f"[gửi tới {chat_id}]\n")
+        self.out.write(numbered(reply) + "\n\n")
+        for doc in reply.documents:
+            self.out.write(f"(tệp {doc.file_name}, {len(doc.data)} byte: bảng điều khiển không gửi được tệp)\n\n")
+        self.out.flush()
+
+
+def run_console(app: App, stdin: TextIO = sys.stdin, stdout: TextIO = sys.stdout, user_id: str | None = None) -> int:
+    return asyncio.run(_chat(app, stdin, stdout, user_id or _local_user()))
+
+
+async def _chat(app: App, stdin: TextIO, out: TextIO, user: str) -> int:
+    channel = ConsoleChannel(out, user)
+    delivery = Delivery(app.outbox, {CHANNEL: channel})  # type: ignore[dict-item]
+    # One person at a keyboard (or a piped file): no flood guard.
+    pipeline = Pipeline(app.conversation, app.repo, delivery, flood=FloodGuard(limit=1_000_000),
+                        capabilities={CHANNEL: channel.capabilities})
+    session = uuid.uuid4().hex[:8]  # keys of this session's turns; a second session never collides
     interactive = stdin.isatty()
-    user = user_id or _local_user()
-    out = stdout
 
-    def show(replies) -> None:  # noqa: ANN001
-        for reply in replies:
-            out.write(numbered(reply) + "\n\n")
-        out.flush()
+    async def say(text: str, n: int) -> None:
+        event = IncomingEvent(channel=CHANNEL, chat_id=user, user_id=user, text=text, message_id=str(n))
+        key = f"{session}:{n}"
+        await pipeline.accept(CHANNEL, key, {"text": text})
+        await pipeline.process(event, update_key=key, notify_slow=False)
 
     if interactive:
-        show(conversation.handle(IncomingEvent(channel="console", chat_id=user, user_id=user, text="/start")))
+        await say("/start", 0)
         out.write("(Gõ câu hỏi rồi nhấn Enter; Ctrl+D để thoát.)\n\n")
     n = 0
     while True:
         if interactive:
             out.write(PROMPT)
             out.flush()
-        line = stdin.readline()
+        line = await asyncio.to_thread(stdin.readline)
         if not line:
             break
         n += 1
         text = line.rstrip("\r\n")
         if not interactive:
             out.write(f"{PROMPT}{text}\n")
-        show(conversation.handle(IncomingEvent(channel="console", chat_id=user, user_id=user, text=text,
-                                               message_id=str(n))))
+        await say(text, n)
     return 0
 
 

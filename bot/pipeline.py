@@ -1,41 +1,45 @@
-"""What every channel does with an incoming event, polling or webhook alike:
-skip redeliveries, slow down floods, run the handlers off the event loop,
-turn a crash into an apology, and hand the replies to the channel's sender."""
+"""What every channel does with an incoming event, polling or webhook alike.
+
+    accept   the update goes into the inbox (a redelivery stops here)
+    turn     one transaction: state read (with its version), handlers run,
+             new state written if nobody changed it meanwhile (else run again),
+             inbox row marked done, replies and notices written to the outbox
+    deliver  the turn's outbox rows are sent at once; what cannot go now is
+             left to the delivery worker
+
+A crash before the commit leaves the update pending: it is run again, from the
+same state, by the recovery sweep or the next start. A crash after it leaves
+outbox rows, which the worker sends. Either way the user sees each reply once.
+"""
 
 from __future__ import annotations
 
 import asyncio
+import copy
 import logging
 import time
+import uuid
 from collections import defaultdict, deque
-from collections.abc import Awaitable, Callable
-from dataclasses import replace
+from dataclasses import dataclass
 from datetime import timedelta
 
-from bot.channel import DeliveryDeferred
+from bot.delivery import Delivery
 from handlers import texts
+from handlers.context import TurnContext
 from handlers.conversation import Conversation
-from handlers.events import IncomingEvent, Reply, reply_from_dict, reply_to_dict
+from handlers.events import Capabilities, IncomingEvent, Reply, Turn, notice_to_dict, reply_to_dict
 from storage.repo import Repository
+from storage.turns import OutboxRow, TurnStore
 
 log = logging.getLogger(__name__)
 
-Sender = Callable[[list[Reply]], Awaitable[None]]
-ChatSender = Callable[[str, list[Reply]], Awaitable[None]]
-REDELIVERY_ATTEMPTS = 10  # sweeps (one a minute) before kept replies are given up
+MAX_CONFLICTS = 5  # a turn whose state changed under it is run again this many times
 
 
-def late_notice(question: str) -> str:
-    if len(question) > 120:
-        question = question[:117].rstrip() + "..."
-    return texts.LATE_ANSWER.format(question=question) if question else texts.LATE_ANSWER_NO_QUESTION
-
-
-def late(replies: list[Reply], question: str) -> list[Reply]:
-    """Replies sent after a delay: said to be late, and without their numbered
-    choices, which would no longer match what "1" or "2" now means for the user
-    (who may have asked something else meanwhile)."""
-    return [Reply(late_notice(question))] + [replace(r, choices=[]) for r in replies]
+@dataclass(frozen=True)
+class CommittedTurn:
+    replies: list[Reply]
+    outbox_ids: list[int]
 
 
 class FloodGuard:
@@ -67,19 +71,19 @@ class FloodGuard:
 
 
 class Pipeline:
-    """Channels call `accept` as soon as an update arrives (cheap: one insert;
-    a webhook can acknowledge right after it), then `process`. An update that
-    was accepted but not finished is found again by `recover` on the next start."""
-
-    def __init__(self, conversation: Conversation, repo: Repository, flood: FloodGuard | None = None,
-                 recover_after: timedelta = timedelta(0)):
+    def __init__(self, conversation: Conversation, repo: Repository, delivery: Delivery | None = None,
+                 flood: FloodGuard | None = None, recover_after: timedelta = timedelta(0),
+                 capabilities: dict[str, Capabilities] | None = None):
         self.conversation = conversation
         self.repo = repo
+        self.delivery = delivery
         self.flood = flood or FloodGuard()
         # Several instances share one inbox: an update accepted a moment ago may
         # still be answered by another one, so recovery leaves it this long.
         self.recover_after = recover_after
+        self.capabilities = dict(capabilities or {})
 
+    # --- the inbox -----------------------------------------------------------------
     async def accept(self, channel: str, update_key: str, payload: dict | None = None) -> bool:
         """False when this update was already accepted (a redelivery): skip it."""
         fresh = await asyncio.to_thread(self.repo.accept_update, channel, update_key, payload)
@@ -88,78 +92,99 @@ class Pipeline:
         return fresh
 
     async def recover(self, channel: str) -> list[tuple[str, dict]]:
-        """(update_key, payload) of updates accepted earlier but never finished."""
+        """(update_key, payload) of updates accepted earlier whose turn was never committed."""
         return await asyncio.to_thread(self.repo.pending_updates, channel, 3, self.recover_after)
 
-    async def process(self, event: IncomingEvent, send: Sender, update_key: str | None = None) -> None:
-        """Handle one accepted event and deliver the replies; marks the update done,
-        or, when delivery failed for now, keeps the replies for `redeliver`."""
-        wait, warn = self.flood.delay(event.channel, event.user_id)
-        if warn:
-            await self._safe_send(send, [Reply(texts.SLOW_DOWN)])
-        if wait:
-            await asyncio.sleep(wait)
-        try:
-            replies = await asyncio.to_thread(self.conversation.handle, event)
-        except Exception:
-            log.exception("handler failed for a %s event", event.channel)
-            replies = [Reply(texts.INTERNAL_ERROR)]
-        remaining = await self._safe_send(send, replies)
-        if update_key is None:
-            return
-        if remaining:
-            # The handler has run (its effects are stored): only the replies are kept, so
-            # sending them later does not handle the message twice.
-            await asyncio.to_thread(self.repo.defer_delivery, event.channel, update_key, event.chat_id,
-                                    [reply_to_dict(r) for r in remaining], event.text)
-            log.warning("%s update %s: %d repl(ies) kept to send again later", event.channel, update_key,
-                        len(remaining))
-        else:
-            await asyncio.to_thread(self.repo.finish_update, event.channel, update_key)
-
-    async def redeliver(self, channel: str, send_to: ChatSender) -> int:
-        """Send replies kept by `process` after a failed delivery; returns how many
-        updates were completed."""
-        kept = await asyncio.to_thread(self.repo.undelivered, channel, REDELIVERY_ATTEMPTS, self.recover_after)
-        done = 0
-        for key, payload in kept:
-            try:
-                chat_id = str(payload["chat_id"])
-                kept_replies = [reply_from_dict(r) for r in payload["replies"]]
-                question = str(payload.get("question") or "").strip()
-            except (KeyError, TypeError, ValueError) as exc:
-                log.error("unreadable kept replies for %s update %s: %r", channel, key, exc)
-                await self.finish(channel, key)
-                continue
-            try:
-                await send_to(chat_id, late(kept_replies, question))
-            except DeliveryDeferred as exc:
-                log.warning("%s update %s: still cannot deliver (%s)", channel, key, exc)
-                still = [r for r in exc.remaining if r.text != late_notice(question)]
-                await asyncio.to_thread(self.repo.defer_delivery, channel, key, chat_id,
-                                        [reply_to_dict(r) for r in still], question)
-                continue
-            except Exception:
-                log.exception("%s update %s: kept replies could not be delivered; giving up", channel, key)
-            await self.finish(channel, key)
-            done += 1
-        if done:
-            log.info("delivered kept replies of %d %s update(s)", done, channel)
-        return done
-
     async def finish(self, channel: str, update_key: str) -> None:
-        """Mark an accepted update done without processing (ignored event kinds)."""
+        """Mark an accepted update done without a turn (ignored event kinds)."""
         await asyncio.to_thread(self.repo.finish_update, channel, update_key)
 
+    # --- turns -------------------------------------------------------------------------
+    async def process(self, event: IncomingEvent, update_key: str | None = None,
+                      reply_to: str | None = None, notify_slow: bool = True) -> CommittedTurn | None:
+        """Run the turn of one accepted event and send its messages; None when the
+        update's turn was committed before (by this or another instance)."""
+        wait, warn = self.flood.delay(event.channel, event.user_id)
+        if warn and notify_slow and self.delivery is not None:
+            ids = await asyncio.to_thread(self._enqueue_slow_down, event)
+            await self.delivery.send_now(ids)
+        if wait:
+            await asyncio.sleep(wait)
+        committed = await asyncio.to_thread(self.commit_turn, event, update_key, reply_to)
+        if committed is not None and self.delivery is not None:
+            await self.delivery.send_now(committed.outbox_ids)
+        return committed
+
+    def commit_turn(self, event: IncomingEvent, update_key: str | None = None,
+                    reply_to: str | None = None) -> CommittedTurn | None:
+        user = self.repo.get_or_create_user(event.channel, event.user_id, event.display_name)
+        key = update_key or f"local-{uuid.uuid4().hex}"
+        caps = self.capabilities.get(event.channel, Capabilities())
+        for _ in range(MAX_CONFLICTS):
+            with self.repo.session() as s:
+                store = TurnStore(s)
+                state, version = store.load_state(user.id)
+                ctx = TurnContext(event=event, user_id=user.id, state=copy.deepcopy(state), store=store, caps=caps)
+                try:
+                    turn = self.conversation.handle(ctx)
+                except Exception:
+                    log.exception("handler failed for a %s event", event.channel)
+                    s.rollback()  # nothing the handler wrote is kept; the state stays as it was
+                    turn = Turn([Reply(texts.INTERNAL_ERROR)], [], state)
+                if update_key is not None and not store.finish_update(event.channel, update_key):
+                    s.rollback()
+                    log.info("%s update %s was handled already", event.channel, update_key)
+                    return None
+                rows = self._rows(event, key, turn, reply_to)
+                self._offer_notice_choices(store, turn, user.id)
+                if not store.save_state(user.id, turn.state, version):
+                    s.rollback()
+                    log.info("state of %s user %s changed during a turn; running it again", event.channel,
+                             event.user_id)
+                    continue
+                ids = store.add_outbox(rows)
+                s.commit()
+                return CommittedTurn(turn.replies, ids)
+        raise RuntimeError(f"the state of {event.channel} user {event.user_id} kept changing; turn not committed")
+
     @staticmethod
-    async def _safe_send(send: Sender, replies: list[Reply]) -> list[Reply]:
-        """Replies left undelivered by a passing failure (empty when all went out, or
-        when the failure was not one that waiting would cure)."""
-        try:
-            await send(replies)
-        except DeliveryDeferred as exc:
-            log.warning("could not deliver replies for now: %s", exc)
-            return exc.remaining
-        except Exception:
-            log.exception("could not deliver replies")
-        return []
+    def _rows(event: IncomingEvent, key: str, turn: Turn, reply_to: str | None) -> list[OutboxRow]:
+        question = (event.text or next((a.caption for a in event.attachments if a.caption), "") or "")[:200]
+        rows = [OutboxRow(dedup_key=f"{event.channel}:{key}:r{i}", channel=event.channel, chat_id=event.chat_id,
+                          kind="reply", payload={"reply": reply_to_dict(r), "seq": i, "question": question,
+                                                 "reply_to": reply_to if i == 0 else None})
+                for i, r in enumerate(turn.replies)]
+        for n in turn.notices:
+            payload: dict = {"reply": reply_to_dict(n.reply)}
+            if n.on_blocked is not None:
+                payload["on_blocked"] = notice_to_dict(n.on_blocked)
+            rows.append(OutboxRow(dedup_key=n.key, channel=n.channel, chat_id=n.user_id, kind="notice",
+                                  payload=payload))
+        return rows
+
+    @staticmethod
+    def _offer_notice_choices(store: TurnStore, turn: Turn, user_id: int) -> None:
+        """A notice with choices (an officer's "Trả lời") is the last list its recipient
+        saw, so on Zalo their "1" picks from it, unless they are in the middle of a form."""
+        for n in turn.notices:
+            if not n.reply.choices:
+                continue
+            choices = [{"id": c.id, "label": c.label} for c in n.reply.choices]
+            recipient = store.user(n.channel, n.user_id)
+            if recipient.id == user_id:
+                if not turn.state.get("flow"):
+                    turn.state["choices"] = choices
+                continue
+            state, version = store.load_state(recipient.id)
+            if state.get("flow"):
+                continue
+            state["choices"] = choices
+            store.save_state(recipient.id, state, version)
+
+    def _enqueue_slow_down(self, event: IncomingEvent) -> list[int]:
+        with self.repo.session() as s:
+            ids = TurnStore(s).add_outbox([OutboxRow(
+                dedup_key=f"{event.channel}:slow:{event.chat_id}:{int(time.time() // 10)}", channel=event.channel,
+                chat_id=event.chat_id, kind="notice", payload={"reply": reply_to_dict(Reply(texts.SLOW_DOWN))})])
+            s.commit()
+            return ids

@@ -12,7 +12,10 @@ from aiohttp import web
 
 from bot.app import App
 from bot.channel import Channel
+from bot.delivery import Delivery
+from bot.leader import worker_lock
 from bot.pipeline import Pipeline
+from bot.scheduler import make_scheduler
 from content.loader import ContentError
 
 log = logging.getLogger(__name__)
@@ -30,6 +33,15 @@ def make_channels(app: App, pipeline: Pipeline) -> dict[str, Channel]:
 
         channels["zalo"] = ZaloChannel(s, pipeline)
     return channels
+
+
+def wire_delivery(app: App, pipeline: Pipeline, channels: dict[str, Channel]) -> Delivery:
+    """The delivery worker for these channels, and the pipeline told of it and of
+    what each channel can show."""
+    delivery = Delivery(app.outbox, channels)
+    pipeline.delivery = delivery
+    pipeline.capabilities = {name: ch.capabilities for name, ch in channels.items()}
+    return delivery
 
 
 async def healthz(_request: web.Request) -> web.Response:
@@ -57,17 +69,15 @@ def _install_reload(app: App) -> None:
 
 
 RECOVER_AFTER = timedelta(seconds=90)  # an update pending this long was dropped by a stopped instance
-SWEEP_EVERY = 60.0  # seconds between looks for such updates
 
 
-async def _sweep(channels: dict[str, Channel], every: float = SWEEP_EVERY) -> None:
-    while True:
-        await asyncio.sleep(every)
-        for ch in channels.values():
-            try:
-                await ch.recover_pending()
-            except Exception:
-                log.exception("recovery sweep failed for %s", ch.name)
+async def _run_worker(app: App, delivery: Delivery, stop: asyncio.Event) -> None:
+    """Send the outbox while this instance holds the worker lock (one instance at a
+    time on PostgreSQL, so the messengers' rate limits hold across instances)."""
+    async with worker_lock(app.repo.engine, stop) as held:
+        if held:
+            log.info("this instance sends the outbox")
+            await delivery.run(stop)
 
 
 def _install_stop(stop: asyncio.Event) -> None:
@@ -85,18 +95,22 @@ async def serve(app: App, webhook: bool = False, host: str = "0.0.0.0", stop: as
     channels = make_channels(app, pipeline)
     if not channels:
         raise RuntimeError("no channel configured")
+    delivery = wire_delivery(app, pipeline, channels)
     stop = stop or asyncio.Event()
     _install_reload(app)
     _install_stop(stop)
     # Routes first: a channel that cannot serve webhooks (no secret) refuses before anything starts.
     web_app = make_web_app(channels) if webhook else None
     started: list[Channel] = []
-    sweeper: asyncio.Task | None = None
+    scheduler = make_scheduler(app, channels)
+    worker: asyncio.Task | None = None
+    worker_stop = asyncio.Event()
     try:
         for ch in channels.values():
             await ch.start()
             started.append(ch)
-        sweeper = asyncio.create_task(_sweep(channels))
+        scheduler.start()
+        worker = asyncio.create_task(_run_worker(app, delivery, worker_stop))
         if web_app is not None:
             runner = web.AppRunner(web_app, access_log=None)
             await runner.setup()
@@ -121,8 +135,12 @@ async def serve(app: App, webhook: bool = False, host: str = "0.0.0.0", stop: as
                     await polling
         log.info("stopped")
     finally:
-        if sweeper is not None:
-            sweeper.cancel()
+        if scheduler.running:
+            scheduler.shutdown(wait=False)
+        worker_stop.set()
+        if worker is not None:
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await asyncio.wait_for(worker, timeout=10)
         for ch in reversed(started):
             with contextlib.suppress(Exception):
                 await ch.close()

@@ -1,24 +1,28 @@
-"""The conversation: one incoming event in, the replies out. No messenger here.
+"""The conversation: one incoming event in, one `Turn` out. No messenger here.
 
 State that must survive between messages (the choices last offered, so a
-numbered answer on Zalo or in the console can be read back) is stored per
-user through the repository, never in memory.
+numbered answer on Zalo or in the console can be read back; a form in
+progress) lives in the turn's state, which the pipeline stores with the turn.
+How a message is routed is the table `ROUTES` at the bottom of this module.
 """
 
 from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from zoneinfo import ZoneInfo
 
 from content.loader import ContentError
 from content.matcher import MatchResult
 from content.normalize import fold, has_letters
 from content.service import Knowledge
 from handlers import texts
-from handlers.events import Choice, IncomingEvent, Reply
-from storage.repo import Repository
+from handlers.context import TurnContext
+from handlers.events import Choice, IncomingEvent, Reply, Turn
+from handlers.flows import FlowEngine
+from handlers.office import REPLY_PREFIX, START_CHOICE, Office
 
 log = logging.getLogger(__name__)
 
@@ -39,13 +43,16 @@ COMMANDS = {
     "start": "menu", "menu": "menu", "batdau": "menu",
     "hoi": "ask", "trogiup": "help", "help": "help", "huy": "cancel", "cancel": "cancel",
     "reload": "reload", "napnoidung": "reload",
+    "hoivanphong": "ask_office", "hoivp": "ask_office",
 }
 # Plain words that mean the same as a command, typed without the slash.
 WORD_COMMANDS = {
     "menu": "menu", "bat dau": "menu", "menu chinh": "menu", "start": "menu",
     "tro giup": "help", "huong dan": "help", "help": "help",
     "huy": "cancel", "huy bo": "cancel", "thoat": "cancel",
+    "hoi van phong": "ask_office",
 }
+BACK_WORDS = {"quay lai", "tro lai", "lui lai", "buoc truoc", "quay lai buoc truoc"}
 GREETINGS = {"xin chao", "chao", "chao ban", "chao bot", "hello", "hi", "alo", "chao anh", "chao chi", "chao em"}
 # "bạn là ai?", "chào bạn, bạn tên gì vậy": the bot introduces itself.
 WHO_ARE_YOU = re.compile(r"^(?:(?:xin )?chao(?: ban| bot| em| ad)? )?(?:ban|bot|em|ad|admin) (?:la ai|ten (?:la )?gi|la gi"
@@ -54,55 +61,117 @@ THANKS = {"cam on", "cam on ban", "cam on nhieu", "thanks", "thank you", "ok cam
 
 
 class Conversation:
-    def __init__(self, knowledge: Knowledge, repo: Repository, is_admin: Callable[[str, str], bool] | None = None):
+    def __init__(self, knowledge: Knowledge, is_admin: Callable[[str, str], bool] | None = None,
+                 officers: Callable[[], Iterable[tuple[str, str]]] | None = None, tz: ZoneInfo | None = None):
         self.knowledge = knowledge
-        self.repo = repo
         self.is_admin = is_admin or (lambda _c, _u: False)
+        self.office = Office(None, officers or (lambda: ()), self.is_admin, tz=tz)
+        self.flows = FlowEngine(self.office.flows())
+        self.office.engine = self.flows
 
     # --- entry point -------------------------------------------------------
-    def handle(self, event: IncomingEvent) -> list[Reply]:
-        user = self.repo.get_or_create_user(event.channel, event.user_id, event.display_name)
-        state = self.repo.load_state(user.id)
-        offered = [Choice(**c) for c in state.get("choices", [])]
-        replies = self._dispatch(event, offered, user.id)
-        # Remember what was offered last so "2" in the next message means the second line.
+    def handle(self, ctx: TurnContext) -> Turn:
+        """Route one event; the new state says what was offered last, so "2" in the next
+        message means the second line of the last list the user saw."""
+        ctx.fallback_question = ctx.state.pop("fallback_question", None)
+        msg = Message.of(self, ctx)
+        replies = next(then(self, msg) for _name, when, then in ROUTES if when(self, msg))
         last = next((r for r in reversed(replies) if r.choices), None)
-        state["choices"] = [{"id": c.id, "label": c.label} for c in last.choices] if last else []
-        self.repo.save_state(user.id, state)
-        return replies
+        ctx.state["choices"] = [{"id": c.id, "label": c.label} for c in last.choices] if last else []
+        return Turn(replies=replies, notices=list(ctx.notices), state=ctx.state)
 
-    def _dispatch(self, event: IncomingEvent, offered: list[Choice], user_id: int) -> list[Reply]:
-        choice = event.choice or self._read_choice(event.text, offered)
-        if choice:
-            return self._on_choice(choice, event)
-        text = (event.text or "").strip()
-        caption = next((a.caption.strip() for a in event.attachments if a.caption and a.caption.strip()), "")
-        if not text and caption and not event.unsupported:
-            # A photo with a question written under it gets the answer; a caption
-            # that only describes the photo ("Ảnh trao thưởng") is not a question.
-            found = self.answer(caption, record=False)
-            if found.kind == "answer":
-                return [Reply(texts.PHOTO_CAPTION_READ), *found.reply_list]
-        if not text:
-            if event.unsupported:
-                return [Reply(texts.UNSUPPORTED.get(event.unsupported, texts.UNSUPPORTED["unsupported"]))]
-            if event.attachments:
-                return [Reply(texts.UNSUPPORTED["photo"])]
-            return [Reply(texts.EMPTY_MESSAGE, self._menu_choices())]
-        if text.startswith("/"):
-            name = text[1:].split(maxsplit=1)[0].split("@", 1)[0].lower() if len(text) > 1 else ""
-            action = COMMANDS.get(name)
-            if action:
-                rest = text.split(maxsplit=1)[1] if " " in text else ""
-                return self._on_command(action, event, rest)
-        folded = fold(text)
-        if folded in WORD_COMMANDS:
-            return self._on_command(WORD_COMMANDS[folded], event, "")
-        if folded in GREETINGS or WHO_ARE_YOU.match(folded):
-            return self._welcome(event)
-        if folded in THANKS:
-            return [Reply(texts.THANKS)]
-        return self.answer(text, event=event, user_id=user_id).reply_list
+    # --- routes ----------------------------------------------------------------
+    def on_flow_choice(self, msg: Message) -> list[Reply]:
+        return self.flows.on_choice(msg.ctx, msg.choice or "")
+
+    def on_cancel(self, msg: Message) -> list[Reply]:
+        if msg.in_flow:
+            return self.flows.cancel(msg.ctx)
+        return [Reply(texts.NOTHING_TO_CANCEL, self._menu_choices())]
+
+    def on_back(self, msg: Message) -> list[Reply]:
+        return self.flows.back(msg.ctx)
+
+    def on_flow_text(self, msg: Message) -> list[Reply]:
+        """The answer to the current step; a question typed instead is answered and the
+        step shown again, so the form is not lost."""
+        taken = self.flows.on_text(msg.ctx, msg.text)
+        if taken is not None:
+            return taken
+        found = self.answer(msg.text, ctx=msg.ctx)
+        if found.kind == "fallback":
+            return [self.flows.prompt(msg.ctx, texts.FLOW_PICK_ONE)]
+        return [*self._aside(msg, found.reply_list), self._resume(msg)]
+
+    def on_detour(self, msg: Message) -> list[Reply]:
+        """Anything else while a flow is active (a menu button, a command, a photo):
+        handled as usual, then the current step is shown again."""
+        if self._starts_flow(msg):
+            return [self._resume(msg)]
+        return [*self._aside(msg, self.route_plain(msg)), self._resume(msg)]
+
+    @staticmethod
+    def _aside(msg: Message, replies: list[Reply]) -> list[Reply]:
+        """Replies given in the middle of a form. Without buttons, their choices become
+        plain lines: the numbers typed next belong to the form's step, shown after them."""
+        if msg.ctx.caps.buttons:
+            return replies
+        out = []
+        for r in replies:
+            lines = [f"- {c.label}" for c in r.choices if c.id != "menu"]
+            text = r.text + ("\n\n" + "\n".join(lines) if lines else "")
+            out.append(Reply(text, [], r.documents, r.heading))
+        return out
+
+    def on_stale_flow_choice(self, _msg: Message) -> list[Reply]:
+        return [Reply(texts.FLOW_STALE_NONE, self._menu_choices())]
+
+    def route_plain(self, msg: Message) -> list[Reply]:
+        """The routes that do not depend on a flow."""
+        return next(then(self, msg) for _name, when, then in PLAIN_ROUTES if when(self, msg))
+
+    def _resume(self, msg: Message) -> Reply:
+        flow, _fs = self.flows.active(msg.ctx.state)  # type: ignore[misc]
+        return self.flows.prompt(msg.ctx, texts.FLOW_RESUME.format(title=flow.title))
+
+    @staticmethod
+    def _starts_flow(msg: Message) -> bool:
+        return bool(msg.choice and (msg.choice == START_CHOICE or msg.choice.startswith(REPLY_PREFIX))) or \
+            msg.command == "ask_office"
+
+    def on_choice_route(self, msg: Message) -> list[Reply]:
+        return self._on_choice(msg.choice or "", msg.ctx)
+
+    def on_caption(self, msg: Message) -> list[Reply]:
+        # A photo with a question written under it gets the answer; a caption
+        # that only describes the photo ("Ảnh trao thưởng") is not a question.
+        found = self.answer(msg.caption, record=False)
+        if found.kind == "answer":
+            return [Reply(texts.PHOTO_CAPTION_READ), *found.reply_list]
+        return self.on_no_text(msg, caption_tried=True)
+
+    def on_no_text(self, msg: Message, caption_tried: bool = False) -> list[Reply]:
+        event = msg.ctx.event
+        if event.unsupported:
+            return [Reply(texts.UNSUPPORTED.get(event.unsupported, texts.UNSUPPORTED["unsupported"]))]
+        if event.attachments:
+            return [Reply(texts.UNSUPPORTED["photo"])]
+        return [Reply(texts.EMPTY_MESSAGE, self._menu_choices())]
+
+    def on_command_route(self, msg: Message) -> list[Reply]:
+        return self._on_command(msg.command or "", msg.ctx, msg.rest)
+
+    def on_greeting(self, msg: Message) -> list[Reply]:
+        return self._welcome(msg.ctx.event)
+
+    def on_thanks(self, _msg: Message) -> list[Reply]:
+        return [Reply(texts.THANKS)]
+
+    def on_question(self, msg: Message) -> list[Reply]:
+        found = self.answer(msg.text, ctx=msg.ctx)
+        if found.kind == "fallback" and found.match is not None:
+            msg.ctx.state["fallback_question"] = msg.text[:MAX_QUESTION]
+        return found.reply_list
 
     # --- choices -------------------------------------------------------------
     @staticmethod
@@ -119,16 +188,20 @@ class Conversation:
                 return c.id
         return None
 
-    def _on_choice(self, choice: str, event: IncomingEvent) -> list[Reply]:
+    def _on_choice(self, choice: str, ctx: TurnContext) -> list[Reply]:
         kind, _, arg = choice.partition(":")
         kb = self.knowledge.kb
         if choice == "menu":
             return [Reply(texts.MAIN_MENU, self._menu_choices())]
+        if choice == START_CHOICE:
+            return self.office.start_ask(ctx)
+        if choice.startswith(REPLY_PREFIX):
+            return self.office.start_answer(ctx, choice)
         if kind == "m":
             if arg == "qa":
                 return [Reply(texts.ASK_PROMPT, self._topic_choices())]
             if arg == "help":
-                return [Reply(texts.HELP, [Choice("menu", texts.BACK_TO_MENU)])]
+                return [self._help()]
             if arg in ("report", "deadlines"):
                 return [Reply(texts.COMING_SOON[arg], [Choice("menu", texts.BACK_TO_MENU)])]
             if arg == "topics":
@@ -152,15 +225,18 @@ class Conversation:
         return [Reply(texts.STALE_CHOICE, self._menu_choices())]
 
     # --- commands ----------------------------------------------------------
-    def _on_command(self, action: str, event: IncomingEvent, rest: str) -> list[Reply]:
+    def _on_command(self, action: str, ctx: TurnContext, rest: str) -> list[Reply]:
+        event = ctx.event
         if action == "menu":
             return self._welcome(event)
         if action == "help":
-            return [Reply(texts.HELP, [Choice("menu", texts.BACK_TO_MENU)])]
+            return [self._help()]
         if action == "ask":
             if rest.strip():
-                return self.answer(rest, event=event).reply_list
+                return self.on_question(Message(ctx=ctx, text=rest.strip()))
             return [Reply(texts.ASK_PROMPT)]
+        if action == "ask_office":
+            return self.office.start_ask(ctx, rest.strip() or None)
         if action == "cancel":
             return [Reply(texts.NOTHING_TO_CANCEL, self._menu_choices())]
         if action == "reload":
@@ -177,9 +253,12 @@ class Conversation:
         name = f" {event.display_name}" if event.display_name else ""
         return [Reply(texts.WELCOME.format(name=name, bot=texts.BOT_NAME), self._menu_choices())]
 
+    @staticmethod
+    def _help() -> Reply:
+        return Reply(texts.HELP, [Choice(START_CHOICE, texts.MENU_ASK_OFFICE), Choice("menu", texts.BACK_TO_MENU)])
+
     # --- question answering --------------------------------------------------
-    def answer(self, question: str, *, event: IncomingEvent | None = None, user_id: int | None = None,
-               record: bool = True) -> AnswerResult:
+    def answer(self, question: str, *, ctx: TurnContext | None = None, record: bool = True) -> AnswerResult:
         text = question.strip()
         if not text:
             return AnswerResult("fallback", [Reply(texts.EMPTY_MESSAGE, self._menu_choices())], None)
@@ -200,16 +279,14 @@ class Conversation:
             choices.append(Choice("m:topics", texts.MORE_TOPICS))
             replies = [Reply(f"{texts.CLARIFY}\n{texts.CLARIFY_TEXT_HINT}", choices)]
         else:
-            replies = [Reply(texts.FALLBACK, self._topic_choices())]
-        if record and event is not None:
-            try:
-                self.repo.log_question(
-                    user_id=user_id, channel=event.channel, text=text, normalized=result.normalized,
-                    outcome=result.kind, entry_id=result.entry.id if result.entry else (
-                        result.candidates[0].entry.id if result.candidates else None),
-                    score=result.score)
-            except Exception:  # the log must never cost the user an answer
-                log.exception("could not record question")
+            choices = [Choice(START_CHOICE, texts.MENU_ASK_OFFICE), *self._topic_choices()]
+            replies = [Reply(texts.FALLBACK, choices)]
+        if record and ctx is not None:
+            ctx.store.log_question(
+                user_id=ctx.user_id, channel=ctx.event.channel, text=text, normalized=result.normalized,
+                outcome=result.kind, entry_id=result.entry.id if result.entry else (
+                    result.candidates[0].entry.id if result.candidates else None),
+                score=result.score)
         return AnswerResult(result.kind, replies, result)
 
     def _entry_reply(self, entry, prefer: list[str] | None = None) -> Reply:  # noqa: ANN001
@@ -229,6 +306,72 @@ class Conversation:
         choices = [Choice(f"t:{t.id}", t.title) for t in self.knowledge.kb.topics]
         choices.append(Choice("menu", texts.BACK_TO_MENU))
         return choices
+
+
+@dataclass
+class Message:
+    """One event read once: the choice it makes, its text, its command."""
+
+    ctx: TurnContext
+    text: str = ""
+    choice: str | None = None
+    caption: str = ""
+    command: str | None = None
+    rest: str = ""
+    folded: str = ""
+    in_flow: bool = False
+
+    @classmethod
+    def of(cls, conv: Conversation, ctx: TurnContext) -> Message:
+        event = ctx.event
+        offered = [Choice(**c) for c in ctx.state.get("choices", [])]
+        text = (event.text or "").strip()
+        choice = event.choice or conv._read_choice(text, offered)
+        caption = next((a.caption.strip() for a in event.attachments if a.caption and a.caption.strip()), "")
+        command, rest = None, ""
+        if text.startswith("/") and len(text) > 1:
+            name = text[1:].split(maxsplit=1)[0].split("@", 1)[0].lower()
+            command = COMMANDS.get(name)
+            rest = text.split(maxsplit=1)[1] if " " in text else ""
+        folded = fold(text)
+        if command is None and folded in WORD_COMMANDS:
+            command = WORD_COMMANDS[folded]
+        return cls(ctx=ctx, text=text, choice=choice, caption=caption, command=command, rest=rest, folded=folded,
+                   in_flow=conv.flows.active(ctx.state) is not None)
+
+
+def _is_cancel(_c: Conversation, m: Message) -> bool:
+    return m.command == "cancel" and not m.choice
+
+
+# The routing table: the first row whose test holds handles the message.
+# While a flow is active it takes the message first; a number or a label is read
+# against the last list offered (`Message.choice`), whichever list that was.
+ROUTES: list[tuple[str, Callable[[Conversation, Message], bool], Callable[[Conversation, Message], list[Reply]]]] = [
+    ("a step's own option (button or number)", lambda c, m: m.in_flow and (m.choice or "").startswith("f:"),
+     Conversation.on_flow_choice),
+    ("/huy, hủy: cancel the flow (or say there is none)", _is_cancel, Conversation.on_cancel),
+    ("quay lại: the previous step", lambda c, m: m.in_flow and not m.choice and m.folded in BACK_WORDS,
+     Conversation.on_back),
+    ("typed answer to the current step", lambda c, m: m.in_flow and bool(m.text) and not m.choice
+     and m.command is None, Conversation.on_flow_text),
+    ("anything else during a flow", lambda c, m: m.in_flow, Conversation.on_detour),
+    ("an option of a flow that is over", lambda c, m: (m.choice or "").startswith("f:"),
+     Conversation.on_stale_flow_choice),
+    ("everything else", lambda c, m: True, Conversation.route_plain),
+]
+PLAIN_ROUTES: list[tuple[str, Callable[[Conversation, Message], bool],
+                         Callable[[Conversation, Message], list[Reply]]]] = [
+    ("a menu button, or a number from the last list", lambda c, m: bool(m.choice), Conversation.on_choice_route),
+    ("a photo with a question under it", lambda c, m: not m.text and bool(m.caption)
+     and not m.ctx.event.unsupported, Conversation.on_caption),
+    ("nothing to read (sticker, voice, empty)", lambda c, m: not m.text, Conversation.on_no_text),
+    ("a command (/menu, /hoi ..., menu, hủy)", lambda c, m: m.command is not None, Conversation.on_command_route),
+    ("a greeting, or 'bạn là ai'", lambda c, m: m.folded in GREETINGS or bool(WHO_ARE_YOU.match(m.folded)),
+     Conversation.on_greeting),
+    ("thanks", lambda c, m: m.folded in THANKS, Conversation.on_thanks),
+    ("a question", lambda c, m: True, Conversation.on_question),
+]
 
 
 @dataclass(frozen=True)

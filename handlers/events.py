@@ -1,7 +1,8 @@
 """The contract between channel adapters and the conversation logic.
 
-Adapters turn platform updates into `IncomingEvent`s and render the `Reply`s
-they get back. Nothing here knows which messenger is on the other side.
+Adapters turn platform updates into `IncomingEvent`s; the handlers answer with
+a `Turn` (replies, notices, new state) that the pipeline commits and the
+delivery worker sends. Nothing here knows which messenger is on the other side.
 """
 
 from __future__ import annotations
@@ -79,8 +80,44 @@ class Reply:
         return f"{self.heading}\n\n{self.text}" if self.heading else self.text
 
 
+@dataclass(frozen=True)
+class Capabilities:
+    """What a channel can show, so a handler can choose a fallback on purpose:
+    buttons or numbered lists, documents or not, how long one message may be."""
+
+    buttons: bool = False
+    documents: bool = False
+    text_limit: int = 2000
+
+
+@dataclass
+class Notice:
+    """A message to someone other than the person who wrote (an officer, the
+    submitter of a question), addressed by channel and user id. `key` is unique
+    for what the notice says happened ("office:12:answer"), so producing it
+    twice sends it once. `on_blocked` goes out instead when the messenger says
+    the recipient blocked the bot."""
+
+    channel: str
+    user_id: str
+    reply: Reply
+    key: str
+    on_blocked: Notice | None = None
+
+
+@dataclass
+class Turn:
+    """What one incoming event produces: replies to this chat, notices to other
+    people, and the conversation state after it. The pipeline commits all three
+    in one transaction."""
+
+    replies: list[Reply]
+    notices: list[Notice] = field(default_factory=list)
+    state: dict = field(default_factory=dict)
+
+
 def reply_to_dict(reply: Reply) -> dict:
-    """A reply as JSON-safe data, to keep one that could not be delivered yet."""
+    """A reply as JSON-safe data, kept in the outbox until it is sent."""
     return {"text": reply.text, "heading": reply.heading, "choices": [{"id": c.id, "label": c.label} for c in reply.choices],
             "documents": [{"file_name": d.file_name, "data": base64.b64encode(d.data).decode("ascii"),
                            "mime_type": d.mime_type, "caption": d.caption} for d in reply.documents]}
@@ -91,3 +128,13 @@ def reply_from_dict(data: dict) -> Reply:
                  documents=[Document(file_name=d["file_name"], data=base64.b64decode(d["data"]),
                                      mime_type=d.get("mime_type") or "application/octet-stream",
                                      caption=d.get("caption")) for d in data.get("documents", [])])
+
+
+def notice_to_dict(notice: Notice) -> dict:
+    return {"channel": notice.channel, "user_id": notice.user_id, "key": notice.key,
+            "reply": reply_to_dict(notice.reply)}
+
+
+def notice_from_dict(data: dict) -> Notice:
+    return Notice(channel=data["channel"], user_id=str(data["user_id"]), key=data["key"],
+                  reply=reply_from_dict(data["reply"]))

@@ -37,7 +37,8 @@ HELP = (
     "Các lệnh:\n"
     "/start hoặc /menu - menu chính\n"
     "/hoi - đặt câu hỏi\n"
-    "/huy - hủy thao tác đang làm\n"
+    "/huy - hủy thao tác đang làm (gõ \"quay lại\" để về bước trước)\n"
+    "/hoivanphong - gửi câu hỏi tới Văn phòng\n"
     "/trogiup - hướng dẫn này\n\n"
     "Nội dung do Văn phòng VKSND tỉnh (thường trực Hội đồng Thi đua, khen thưởng) biên soạn. "
     "Câu hỏi chưa có trong dữ liệu được ghi lại để bổ sung."
@@ -73,7 +74,6 @@ LATE_ANSWER = "Xin lỗi đồng chí, do đường truyền gián đoạn nên 
 LATE_ANSWER_NO_QUESTION = "Xin lỗi đồng chí, do đường truyền gián đoạn nên câu trả lời sau đây đến muộn:"
 PHOTO_CAPTION_READ = "Tôi đã nhận ảnh (hiện chưa có thao tác nào cần lưu ảnh) và xin trả lời phần chữ kèm theo:"
 THANKS = "Rất vui được hỗ trợ đồng chí. Khi cần, đồng chí cứ gõ câu hỏi hoặc chọn /menu."
-CANCELLED = "Đã hủy. Đồng chí có thể gõ câu hỏi hoặc chọn một mục trong menu."
 NOTHING_TO_CANCEL = "Hiện không có thao tác nào đang làm dở. Đồng chí có thể gõ câu hỏi bất cứ lúc nào."
 STALE_CHOICE = "Lựa chọn này đã cũ hoặc không còn. Mời đồng chí chọn lại từ menu."
 COMING_SOON = {
@@ -94,3 +94,55 @@ INTERNAL_ERROR = (
     "nếu vẫn lỗi, xin báo Văn phòng VKSND tỉnh."
 )
 SLOW_DOWN = "Đồng chí gửi nhanh quá, xin chờ vài giây rồi gửi tiếp ạ."
+
+# --- flows (multi-step conversations) ---------------------------------------------
+FLOW_BACK = "Quay lại"
+FLOW_CANCEL = "Hủy"
+FLOW_CANCELLED = "Đã hủy {title}. Đồng chí có thể gõ câu hỏi hoặc chọn một mục trong menu."
+FLOW_STALE = "Lựa chọn đó thuộc một bước trước, không dùng được nữa. Mời đồng chí trả lời bước hiện tại:"
+FLOW_STALE_NONE = "Lựa chọn này đã cũ (thao tác đó đã xong hoặc đã hủy). Đồng chí có thể gõ câu hỏi hoặc mở /menu."
+FLOW_AT_FIRST_STEP = "Đây đã là bước đầu tiên."
+FLOW_TOO_SHORT = "{what} ngắn quá (cần ít nhất {low} ký tự). Mời đồng chí viết cụ thể hơn."
+FLOW_TOO_LONG = "{what} dài quá ({length} ký tự, tối đa {high}). Mời đồng chí viết gọn lại."
+FLOW_RESUME = "Đồng chí đang {title} dở. Mời đồng chí tiếp tục (hoặc gõ /huy để hủy):"
+FLOW_PICK_ONE = "Mời đồng chí chọn một trong các mục dưới đây."
+
+# --- questions to the Office ("Hỏi Văn phòng") -------------------------------------
+MENU_ASK_OFFICE = "Hỏi Văn phòng"
+OFFICE_TITLE = "gửi câu hỏi tới Văn phòng"
+OFFICE_ASK_PROMPT = (
+    "Đồng chí gõ câu hỏi muốn gửi Văn phòng VKSND tỉnh (thường trực Hội đồng Thi đua, khen thưởng). "
+    "Văn phòng sẽ trả lời đồng chí ngay trong cuộc trò chuyện này."
+)
+OFFICE_WHAT = "Câu hỏi"
+OFFICE_CONFIRM = "Tôi sẽ gửi câu hỏi sau tới Văn phòng VKSND tỉnh:\n«{question}»\n\nĐồng chí xác nhận gửi?"
+OFFICE_SEND = "Gửi"
+OFFICE_EDIT = "Sửa câu hỏi"
+OFFICE_SENT = (
+    "Đã gửi câu hỏi (số {qid}) tới Văn phòng. Khi Văn phòng trả lời, tôi sẽ chuyển câu trả lời đến "
+    "đồng chí ngay tại đây."
+)
+OFFICE_SENT_NO_OFFICER = (
+    "Đã ghi nhận câu hỏi (số {qid}). Hiện chưa có cán bộ Văn phòng nhận câu hỏi qua trợ lý này; "
+    "đồng chí vui lòng liên hệ trực tiếp Văn phòng VKSND tỉnh nếu cần gấp."
+)
+OFFICE_NEW = "Câu hỏi mới số {qid} gửi Văn phòng, từ {asker} ({channel}):\n«{question}»"
+OFFICE_REPLY = "Trả lời"
+OFFICE_REPLY_TITLE = "trả lời câu hỏi số {qid}"
+OFFICE_ANSWER_PROMPT = "Câu hỏi số {qid} của {asker}:\n«{question}»\n\nĐồng chí gõ nội dung trả lời:"
+OFFICE_ANSWER_WHAT = "Nội dung trả lời"
+OFFICE_ANSWER_CONFIRM = "Gửi trả lời sau tới {asker}?\n«{answer}»"
+OFFICE_ANSWER_EDIT = "Sửa trả lời"
+OFFICE_ANSWER_SENT = "Đã gửi trả lời câu hỏi số {qid} tới {asker}."
+OFFICE_ALREADY_ANSWERED = (
+    "Câu hỏi số {qid} đã được {who} trả lời lúc {when}, nên trả lời của đồng chí không được gửi.\n"
+    "Nội dung đã trả lời: «{answer}»"
+)
+OFFICE_NO_SUCH_QUESTION = "Không tìm thấy câu hỏi số {qid}."
+OFFICE_ANSWER_TO_STAFF = "Văn phòng VKSND tỉnh trả lời câu hỏi của đồng chí:\n«{question}»\n\n{answer}"
+OFFICE_ANSWER_SIGNED = "Người trả lời: {who}."
+OFFICE_RECIPIENT_BLOCKED = (
+    "Không gửi được trả lời câu hỏi số {qid} tới {asker}: người hỏi đã chặn hoặc rời khỏi trợ lý. "
+    "Trả lời vẫn được lưu lại."
+)
+SOMEONE = "một cán bộ"

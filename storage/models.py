@@ -22,6 +22,9 @@ class User(SQLModel, table=True):
     display_name: str | None = Field(default=None, max_length=256)
     created_at: datetime = Field(default_factory=utcnow)
     last_seen_at: datetime = Field(default_factory=utcnow)
+    # Set when the messenger said the person blocked the bot or left: notices are
+    # not sent to them until they write again.
+    unreachable_at: datetime | None = None
 
 
 class ConversationState(SQLModel, table=True):
@@ -31,6 +34,8 @@ class ConversationState(SQLModel, table=True):
 
     user_id: int = Field(foreign_key="users.id", primary_key=True)
     data: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    # Bumped by every committed turn; a turn that read an older version is run again.
+    version: int = 0
     updated_at: datetime = Field(default_factory=utcnow)
 
 
@@ -59,9 +64,71 @@ class ProcessedUpdate(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     channel: str = Field(max_length=16)
     update_key: str = Field(max_length=128)
-    # pending (payload: the update) | undelivered (payload: chat_id and the replies
-    # still to send) | done | failed (given up after repeated attempts)
+    # pending (payload: the update) | done (its turn is committed) | failed (given up
+    # after repeated attempts)
     status: str = Field(default="done", max_length=16, index=True)
     payload: dict | None = Field(default=None, sa_column=Column(JSON, nullable=True))
     attempts: int = 0
     created_at: datetime = Field(default_factory=utcnow, index=True)
+
+
+class StoredFile(SQLModel, table=True):
+    """A file kept in the content-addressed store (storage/files.py): the bytes live
+    under DATA_DIR/files/ab/cd/<sha256>, this row says who sent them and what they are.
+    The same bytes may have several rows (several owners, or sent twice); they share
+    one blob."""
+
+    __tablename__ = "stored_files"
+
+    id: int | None = Field(default=None, primary_key=True)
+    sha256: str = Field(max_length=64, index=True)
+    size: int
+    mime_type: str = Field(max_length=128)
+    original_name: str | None = Field(default=None, max_length=256)
+    owner_user_id: int | None = Field(default=None, foreign_key="users.id", index=True)
+    channel: str | None = Field(default=None, max_length=16)
+    source_ref: str | None = Field(default=None, max_length=512)  # the platform's file_id or url
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class OutboxMessage(SQLModel, table=True):
+    """A message to send: a reply to the person who wrote, or a notice to someone
+    else. Written in the same transaction as the turn that produced it; the
+    delivery worker sends it and records the outcome. `dedup_key` makes a message
+    that could be produced twice (a replayed turn, a second instance) exist once."""
+
+    __tablename__ = "outbox"
+
+    id: int | None = Field(default=None, primary_key=True)
+    dedup_key: str = Field(max_length=200, unique=True)
+    channel: str = Field(max_length=16)
+    chat_id: str = Field(max_length=128, index=True)
+    kind: str = Field(default="reply", max_length=16)  # reply | notice
+    payload: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    # pending | sending (claimed, `lease_until` set) | sent | failed | blocked
+    status: str = Field(default="pending", max_length=16, index=True)
+    not_before: datetime = Field(default_factory=utcnow, index=True)
+    lease_until: datetime | None = None
+    attempts: int = 0
+    last_error: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    created_at: datetime = Field(default_factory=utcnow)
+    sent_at: datetime | None = None
+
+
+class OfficeQuestion(SQLModel, table=True):
+    """A question a staff member sent to the Office ("Hỏi Văn phòng") and its answer."""
+
+    __tablename__ = "office_questions"
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="users.id", index=True)
+    channel: str = Field(max_length=16)
+    chat_id: str = Field(max_length=128)
+    asker_name: str | None = Field(default=None, max_length=256)
+    question: str = Field(sa_column=Column(Text, nullable=False))
+    status: str = Field(default="open", max_length=16, index=True)  # open | answered
+    answer: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    answered_by: str | None = Field(default=None, max_length=160)  # channel:user id of the officer
+    answerer_name: str | None = Field(default=None, max_length=256)
+    created_at: datetime = Field(default_factory=utcnow, index=True)
+    answered_at: datetime | None = None

@@ -13,7 +13,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
-from storage.models import ConversationState, ProcessedUpdate, QuestionLog, User, utcnow
+from storage.models import ConversationState, OfficeQuestion, ProcessedUpdate, QuestionLog, User, utcnow
 
 log = logging.getLogger(__name__)
 
@@ -53,6 +53,7 @@ class Repository:
                     ).one()
             else:
                 user.last_seen_at = utcnow()
+                user.unreachable_at = None  # they wrote: the messenger lets us answer again
                 if display_name and display_name != user.display_name:
                     user.display_name = display_name
                 s.add(user)
@@ -61,29 +62,12 @@ class Repository:
             return user
 
     def load_state(self, user_id: int) -> dict:
+        """The stored state (turns read and write it through storage.turns.TurnStore)."""
         with self.session() as s:
             row = s.get(ConversationState, user_id)
             return dict(row.data) if row else {}
 
-    def save_state(self, user_id: int, data: dict) -> None:
-        with self.session() as s:
-            row = s.get(ConversationState, user_id)
-            if row is None:
-                row = ConversationState(user_id=user_id, data=data)
-            else:
-                row.data = dict(data)
-                row.updated_at = utcnow()
-            s.add(row)
-            s.commit()
-
     # --- question log ----------------------------------------------------
-    def log_question(self, *, user_id: int | None, channel: str, text: str, normalized: str, outcome: str,
-                     entry_id: str | None, score: float) -> None:
-        with self.session() as s:
-            s.add(QuestionLog(user_id=user_id, channel=channel, text=text[:4000], normalized=normalized[:4000],
-                              outcome=outcome, entry_id=entry_id, score=round(score, 4)))
-            s.commit()
-
     def question_log(self) -> list[QuestionLog]:
         with self.session() as s:
             return list(s.exec(select(QuestionLog).order_by(QuestionLog.id)))
@@ -110,6 +94,17 @@ class Repository:
                 q = q.where(QuestionLog.created_at >= since)
             return [UnansweredRow(text=r[3], count=r[1], last_asked=r[2], best_entry=r[4], best_score=r[5])
                     for r in s.exec(q)]
+
+    def office_questions(self, status: str | None = None, limit: int = 20,
+                         since: datetime | None = None) -> list[OfficeQuestion]:
+        """Questions sent to the Office, newest first."""
+        with self.session() as s:
+            q = select(OfficeQuestion).order_by(col(OfficeQuestion.id).desc()).limit(limit)
+            if status:
+                q = q.where(OfficeQuestion.status == status)
+            if since is not None:
+                q = q.where(OfficeQuestion.created_at >= since)
+            return list(s.exec(q))
 
     # --- inbox -----------------------------------------------------------
     def accept_update(self, channel: str, update_key: str, payload: dict | None = None) -> bool:
@@ -143,23 +138,6 @@ class Repository:
         an attempt, and an update that failed `max_attempts` times is given up."""
         return self._claim(channel, "pending", max_attempts, older_than)
 
-    def defer_delivery(self, channel: str, update_key: str, chat_id: str, replies: list[dict],
-                       question: str = "") -> None:
-        """Keep replies that could not be delivered, for `undelivered` to hand out later."""
-        with self.session() as s:
-            row = s.exec(select(ProcessedUpdate).where(ProcessedUpdate.channel == channel,
-                                                       ProcessedUpdate.update_key == str(update_key)[:128])).first()
-            if row is not None:
-                row.status = "undelivered"
-                row.payload = {"chat_id": chat_id, "replies": replies, "question": question}
-                s.add(row)
-                s.commit()
-
-    def undelivered(self, channel: str, max_attempts: int = 10,
-                    older_than: timedelta = timedelta(seconds=0)) -> list[tuple[str, dict]]:
-        """Kept replies ({"chat_id", "replies"}) to send again, claimed like `pending_updates`."""
-        return self._claim(channel, "undelivered", max_attempts, older_than)
-
     def _claim(self, channel: str, status: str, max_attempts: int, older_than: timedelta) -> list[tuple[str, dict]]:
         cutoff = utcnow() - older_than
         out = []
@@ -191,10 +169,10 @@ class Repository:
             return row.status if row else None
 
     def prune_updates(self, older_than: timedelta = timedelta(days=7)) -> int:
+        """Forget finished inbox rows after a while (a redelivery comes within minutes)."""
         with self.session() as s:
-            rows = s.exec(select(ProcessedUpdate).where(ProcessedUpdate.created_at < utcnow() - older_than,
-                                                        col(ProcessedUpdate.status).in_(("done", "failed")))).all()
-            for row in rows:
-                s.delete(row)
+            table = ProcessedUpdate.__table__  # type: ignore[attr-defined]
+            done = s.execute(table.delete().where(table.c.created_at < utcnow() - older_than,
+                                                  table.c.status.in_(("done", "failed"))))
             s.commit()
-            return len(rows)
+            return done.rowcount or 0

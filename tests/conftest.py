@@ -1,19 +1,41 @@
-"""Shared fixtures: settings on a fresh SQLite file, the assembled app, and the
-PostgreSQL URL when CI provides one."""
+"""Shared fixtures: settings on a fresh SQLite file, the assembled app, the
+PostgreSQL URL when CI provides one, and the content index built once per run."""
 
 from __future__ import annotations
 
 import os
+import uuid
 from pathlib import Path
 
 import pytest
 
+import bot.app
+import content.service
 from bot.app import App, build_app
+from bot.pipeline import FloodGuard, Pipeline
 from bot.settings import Settings, load_settings
 from content import DEFAULT_CONTENT_DIR
+from handlers.events import IncomingEvent, Reply
 
 FIXTURE_CONTENT = Path(__file__).parent / "fixtures" / "content"
 REAL_CONTENT = DEFAULT_CONTENT_DIR
+_RealKnowledge = content.service.Knowledge
+_SHARED: dict[Path, content.service.Knowledge] = {}
+
+
+def shared_knowledge(path: Path = REAL_CONTENT) -> content.service.Knowledge:
+    """The real content's index, built once for the whole run (it takes a few seconds);
+    tests that edit content use a copy elsewhere and get a fresh index."""
+    path = Path(path).resolve()
+    if path not in _SHARED:
+        _SHARED[path] = _RealKnowledge(path)
+    return _SHARED[path]
+
+
+def _knowledge(content_dir: Path) -> content.service.Knowledge:
+    if Path(content_dir).resolve() == Path(REAL_CONTENT).resolve():
+        return shared_knowledge(content_dir)
+    return _RealKnowledge(content_dir)
 
 
 @pytest.fixture(autouse=True)
@@ -24,6 +46,9 @@ def _isolated_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
                                                                "PORT", "LOG_LEVEL", "TIMEZONE"}:
             monkeypatch.delenv(name, raising=False)
     monkeypatch.chdir(tmp_path)
+    # Every in-process build of the app reuses the one index of the real content.
+    monkeypatch.setattr(bot.app, "Knowledge", _knowledge)
+    monkeypatch.setattr(content.service, "Knowledge", _knowledge)
 
 
 @pytest.fixture
@@ -42,3 +67,30 @@ def postgres_url() -> str:
     if not url:
         pytest.skip("TEST_DATABASE_URL is not set (CI sets it to the machine's PostgreSQL)")
     return url
+
+
+class Talk:
+    """Plays one or more staff members against the app's pipeline in-process: each
+    message is a committed turn (inbox, state, outbox), as on a messenger."""
+
+    def __init__(self, app: App, channel: str = "zalo"):
+        self.app = app
+        self.channel = channel
+        self.pipeline = Pipeline(app.conversation, app.repo, flood=FloodGuard(limit=1_000_000))
+        self.n = 0
+        self.prefix = uuid.uuid4().hex[:6]
+
+    def __call__(self, text: str = "", user: str = "u1", choice: str | None = None, **kw) -> list[Reply]:  # noqa: ANN003
+        self.n += 1
+        key = f"{self.prefix}-{self.n}"
+        self.app.repo.accept_update(self.channel, key, {"text": text})
+        event = IncomingEvent(channel=self.channel, chat_id=user, user_id=user, text=text, choice=choice,
+                              message_id=key, **kw)
+        turn = self.pipeline.commit_turn(event, key)
+        assert turn is not None
+        return turn.replies
+
+
+@pytest.fixture
+def talk(app: App) -> Talk:
+    return Talk(app)

@@ -100,12 +100,16 @@ class FakeTelegram:
         self._message_ids = itertools.count(5001)
         self._runner: web.AppRunner | None = None
         self.url = ""
+        self.files: dict[str, dict] = {}  # file_id -> the File object getFile answers
+        self.file_data: dict[str, bytes] = {}  # file_path -> bytes served at /file/bot<token>/<file_path>
+        self.downloads: list[str] = []  # file paths requested from /file/, in order
 
     # --- lifecycle ------------------------------------------------------------
     async def start(self) -> str:
         app = web.Application(client_max_size=60 * 1024 * 1024)
         app.router.add_post("/bot{token}/{method}", self._handle)
         app.router.add_get("/bot{token}/{method}", self._handle)
+        app.router.add_get("/file/bot{token}/{path:.+}", self._file)
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", 0)
@@ -159,6 +163,19 @@ class FakeTelegram:
 
     def press(self, user_id: int, data: str, **kw: Any) -> dict:
         return self.push(self.callback_update(user_id, data, **kw))
+
+    def add_file(self, file_id: str, data: bytes, *, file_path: str | None = None,
+                 file_size: int | None = None, report_size: bool = True) -> dict:
+        """Make `data` available to getFile(file_id) and the file download URL. Returns
+        the File object getFile answers; `file_size` overrides the size it reports
+        (None: the real size), and `report_size=False` leaves it out."""
+        path = file_path or f"documents/file_{len(self.files)}_{file_id}"
+        info: dict[str, Any] = {"file_id": file_id, "file_unique_id": f"uniq-{file_id}", "file_path": path}
+        if report_size:
+            info["file_size"] = len(data) if file_size is None else file_size
+        self.files[file_id] = info
+        self.file_data[path] = data
+        return dict(info)
 
     def fail(self, method: str, status: int, *, times: int = 1, retry_after: int = 1) -> None:
         """The next `times` calls of `method` answer `status` (429, 500) or drop the connection (0)."""
@@ -269,6 +286,25 @@ class FakeTelegram:
                 await asyncio.wait_for(self._new_update.wait(), timeout)
         limit = int(params.get("limit") or 100)
         return self.updates[:limit]
+
+    async def _m_getFile(self, params: dict, files: dict) -> dict:
+        info = self.files.get(str(params.get("file_id") or ""))
+        if info is None:
+            raise ValueError("invalid file_id")
+        if info.get("file_size", 0) > 20 * 1024 * 1024:
+            raise ValueError("file is too big")  # the official Bot API serves files up to 20 MB
+        return dict(info)
+
+    async def _file(self, request: web.Request) -> web.StreamResponse:
+        path = request.match_info["path"]
+        self.downloads.append(path)
+        self._changed.set()
+        if request.match_info["token"] != self.token:
+            return web.Response(status=401, text="Unauthorized")
+        data = self.file_data.get(path)
+        if data is None:
+            return web.Response(status=404, text="Not Found")
+        return web.Response(body=data, content_type="application/octet-stream")
 
     async def _m_sendMessage(self, params: dict, files: dict) -> dict:
         text = params.get("text") or ""

@@ -72,12 +72,16 @@ class FakeZalo:
     break_send: int = 0  # how many of the next sendMessage calls fail with a 502 page (a passing outage)
     url: str = ""
     _runner: web.AppRunner | None = None
+    images: dict[str, tuple[bytes, str]] = field(default_factory=dict)  # name -> (bytes, content type)
+    expired: set[str] = field(default_factory=set)  # names of images whose link has expired
+    image_requests: list[str] = field(default_factory=list)
 
     # --- lifecycle ---------------------------------------------------------------
     async def start(self) -> FakeZalo:
         app = web.Application()
         app.router.add_post("/bot{token}/{method}", self._api)
         app.router.add_get("/photos/{name}", self._photo)
+        app.router.add_get("/images/{name}", self._image)
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", 0)
@@ -100,6 +104,17 @@ class FakeZalo:
     def texts(self, chat_id: str | None = None) -> list[str]:
         return [c.body["text"] for c in self.calls_of("sendMessage")
                 if c.token_ok and c.body.get("_accepted") and (chat_id is None or c.body.get("chat_id") == chat_id)]
+
+    def serve_image(self, data: bytes, name: str | None = None, content_type: str = "image/jpeg") -> str:
+        """Serve `data` at an image link on this server, as Zalo does for a photo; returns the URL."""
+        name = name or f"img-{len(self.images) + 1}.jpg"
+        self.images[name] = (data, content_type)
+        self.expired.discard(name)
+        return f"{self.url}/images/{name}"
+
+    def expire(self, url: str) -> None:
+        """The link stops working (410 Gone), as Zalo's image links do after a while."""
+        self.expired.add(url.rstrip("/").rsplit("/", 1)[-1])
 
     async def wait_for(self, predicate, timeout: float = 5.0, what: str = "condition") -> None:  # noqa: ANN001
         deadline = time.monotonic() + timeout
@@ -207,3 +222,13 @@ class FakeZalo:
         if data is None:
             return web.Response(status=404, text="expired")
         return web.Response(body=data, content_type="image/jpeg")
+
+    async def _image(self, request: web.Request) -> web.Response:
+        name = request.match_info["name"]
+        self.image_requests.append(name)
+        if name in self.expired:
+            return web.Response(status=410, text="link expired")
+        if name not in self.images:
+            return web.Response(status=404, text="not found")
+        data, content_type = self.images[name]
+        return web.Response(body=data, content_type=content_type)

@@ -10,14 +10,14 @@ import pytest
 from bot.app import App, build_app
 from bot.settings import load_settings
 from handlers import texts
-from handlers.conversation import Conversation
-from handlers.events import IncomingEvent
-from tests.conftest import REAL_CONTENT
+from tests.conftest import REAL_CONTENT, Talk
+
+_TALKS: dict[int, Talk] = {}
 
 
 def say(app: App, text: str = "", user: str = "u1", choice: str | None = None, **kw):
-    return app.conversation.handle(IncomingEvent(channel="zalo", chat_id=user, user_id=user, text=text,
-                                                 choice=choice, **kw))
+    talk = _TALKS.setdefault(id(app), Talk(app))
+    return talk(text, user=user, choice=choice, **kw)
 
 
 def test_start_shows_the_main_menu(app: App):
@@ -43,8 +43,8 @@ def test_numbered_answers_follow_the_last_offered_list(app: App):
 
 def test_state_lives_in_the_database_not_in_memory(app: App):
     say(app, "/menu")
-    fresh = Conversation(app.knowledge, app.repo)  # e.g. after a restart
-    [reply] = fresh.handle(IncomingEvent(channel="zalo", chat_id="u1", user_id="u1", text="7"))
+    fresh = Talk(build_app(app.settings))  # e.g. after a restart
+    [reply] = fresh("7")
     assert reply.text == texts.HELP
 
 

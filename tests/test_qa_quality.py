@@ -12,9 +12,8 @@ import pytest
 import yaml
 
 from bot.rendering import numbered
-from content.service import Knowledge
 from handlers.conversation import Conversation
-from tests.conftest import REAL_CONTENT
+from tests.conftest import shared_knowledge
 
 HELDOUT_SETS = sorted(Path(__file__).parent.glob("qa_heldout*.yaml"))
 
@@ -27,7 +26,7 @@ def _fold(text: str) -> str:
 
 @pytest.fixture(scope="module")
 def conversation() -> Conversation:
-    return Conversation(Knowledge(REAL_CONTENT), repo=None)  # type: ignore[arg-type]
+    return Conversation(shared_knowledge())
 
 
 def judge(conversation: Conversation, item: dict) -> str | None:

@@ -8,11 +8,14 @@ import socket
 import aiohttp
 import pytest
 
-from bot import runner
+from bot import runner, scheduler
 from bot.app import App
+from handlers.events import Capabilities
 
 
 class StubChannel:
+    capabilities = Capabilities()
+
     def __init__(self, name: str, fail_start: bool = False):
         self.name = name
         self.fail_start = fail_start
@@ -88,8 +91,9 @@ async def test_a_channel_that_fails_to_start_closes_the_ones_already_started(app
     assert stubs["zalo"].events == ["start"]
 
 
-async def test_the_sweep_recovers_left_updates_periodically(stubs: dict[str, StubChannel]):
-    task = asyncio.create_task(runner._sweep(stubs, every=0.05))
-    await asyncio.sleep(0.18)
-    task.cancel()
-    assert stubs["zalo"].events.count("recover") >= 2
+async def test_the_scheduler_sweeps_for_left_updates_and_prunes(app: App, stubs: dict[str, StubChannel]):
+    sched = scheduler.make_scheduler(app, stubs)
+    assert {job.id for job in sched.get_jobs()} == {"recovery_sweep", "prune"}
+    await scheduler.recovery_sweep(stubs)
+    assert stubs["zalo"].events.count("recover") == 1 and stubs["telegram"].events.count("recover") == 1
+    await scheduler.prune(app)  # nothing old yet: runs and removes nothing

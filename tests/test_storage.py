@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import uuid
 from collections.abc import Iterator
 from datetime import timedelta
@@ -9,11 +10,16 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import inspect, text
+from sqlmodel import Session
 
 from storage import db
+from storage.models import utcnow
+from storage.outbox import OutboxStore
 from storage.repo import Repository
+from storage.turns import OutboxRow, TurnStore
 
-TABLES = {"users", "conversation_states", "question_log", "processed_updates", "alembic_version"}
+TABLES = {"users", "conversation_states", "question_log", "processed_updates", "alembic_version", "outbox",
+          "office_questions", "stored_files"}
 
 
 @pytest.fixture
@@ -56,19 +62,39 @@ def test_users_state_and_question_log(url: str):
     other = repo.get_or_create_user("telegram", "6ede9afa66")
     assert other.id != u1.id  # the same id on another channel is another person
 
-    repo.save_state(u1.id, {"choices": [{"id": "e:x", "label": "X"}]})
+    with repo.session() as s:
+        store = TurnStore(s)
+        assert store.load_state(u1.id) == ({}, None)
+        assert store.save_state(u1.id, {"choices": [{"id": "e:x", "label": "X"}]}, None)
+        s.commit()
     assert repo.load_state(u1.id)["choices"][0]["id"] == "e:x"
-    repo.save_state(u1.id, {"choices": []})
-    assert repo.load_state(u1.id) == {"choices": []}
     assert repo.load_state(other.id) == {}
 
-    for _ in range(3):
-        repo.log_question(user_id=u1.id, channel="zalo", text="Lương cơ sở?", normalized="luong co so",
-                          outcome="fallback", entry_id=None, score=0.1)
-    repo.log_question(user_id=u1.id, channel="zalo", text="BK TTg?", normalized="bang khen",
-                      outcome="clarify", entry_id="ho-so-bk-ttg", score=0.5)
-    repo.log_question(user_id=u1.id, channel="zalo", text="HCLĐ mấy bộ", normalized="hcld",
-                      outcome="answer", entry_id="ho-so-hcld", score=0.9)
+    # Versions: of two turns that read the same state, only the first to write wins.
+    with repo.session() as a, repo.session() as b:
+        state_a, version_a = TurnStore(a).load_state(u1.id)
+        state_b, version_b = TurnStore(b).load_state(u1.id)
+        a.rollback()
+        b.rollback()
+    assert version_a == version_b == 1
+    with repo.session() as a:
+        assert TurnStore(a).save_state(u1.id, {"choices": []}, version_a)
+        a.commit()
+    with repo.session() as b:
+        assert not TurnStore(b).save_state(u1.id, {"lost": True}, version_b)
+        b.rollback()
+    assert repo.load_state(u1.id) == {"choices": []}
+
+    with repo.session() as s:
+        store = TurnStore(s)
+        for _ in range(3):
+            store.log_question(user_id=u1.id, channel="zalo", text="Lương cơ sở?", normalized="luong co so",
+                               outcome="fallback", entry_id=None, score=0.1)
+        store.log_question(user_id=u1.id, channel="zalo", text="BK TTg?", normalized="bang khen",
+                           outcome="clarify", entry_id="ho-so-bk-ttg", score=0.5)
+        store.log_question(user_id=u1.id, channel="zalo", text="HCLĐ mấy bộ", normalized="hcld",
+                           outcome="answer", entry_id="ho-so-hcld", score=0.9)
+        s.commit()
     rows = repo.unanswered()
     assert [(r.text, r.count) for r in rows] == [("Lương cơ sở?", 3), ("BK TTg?", 1)]
     assert len(repo.question_log()) == 5
@@ -98,19 +124,69 @@ def test_an_update_that_keeps_failing_is_given_up(url: str):
     assert repo.update_status("zalo", "m1") == "failed"
 
 
-def test_kept_replies_are_handed_out_apart_from_pending_updates_and_given_up_in_time(url: str):
-    db.upgrade(url)
-    repo = Repository(db.make_engine(url))
-    repo.accept_update("zalo", "m2", {"message": "raw"})
+def test_replies_kept_by_the_old_pipeline_become_outbox_messages_on_upgrade(url: str):
+    db.upgrade(url, "0001")
+    engine = db.make_engine(url)
+    repo = Repository(engine)
+    repo.accept_update("zalo", "m2", None)
     kept = {"chat_id": "c1", "replies": [{"text": "Trả lời", "choices": [], "documents": []}], "question": "hỏi"}
-    repo.defer_delivery("zalo", "m2", "c1", kept["replies"], "hỏi")
-    assert repo.update_status("zalo", "m2") == "undelivered"
-    assert repo.pending_updates("zalo") == []  # the message is not handled again
-    for _ in range(2):
-        assert repo.undelivered("zalo", max_attempts=2) == [("m2", kept)]
-    assert repo.undelivered("zalo", max_attempts=2) == []
-    assert repo.update_status("zalo", "m2") == "failed"
+    with engine.begin() as conn:
+        conn.execute(text("UPDATE processed_updates SET status = 'undelivered', payload = :p WHERE update_key = 'm2'"),
+                     {"p": json.dumps(kept)})
+    db.upgrade(url)
+    assert repo.update_status("zalo", "m2") == "done"
+    [row] = OutboxStore(engine).rows()
+    assert (row.channel, row.chat_id, row.status, row.payload["reply"]["text"]) == ("zalo", "c1", "pending", "Trả lời")
     assert repo.prune_updates(older_than=timedelta(0)) == 1
+
+
+def test_outbox_rows_are_unique_claimed_once_and_sent_in_order_per_chat(url: str):
+    db.upgrade(url)
+    engine = db.make_engine(url)
+    out = OutboxStore(engine)
+    rows = [OutboxRow(f"k{i}", "telegram", chat, "notice", {"reply": {"text": f"m{i}"}})
+            for i, chat in enumerate(["a", "a", "b"])]
+    with Session(engine) as s:
+        ids = TurnStore(s).add_outbox(rows + rows[:1])  # the same key twice: stored once
+        s.commit()
+    assert len(ids) == 3
+    lease = timedelta(seconds=30)
+    # Only the oldest unsent row of a chat can be claimed.
+    assert out.due_heads() == [ids[0], ids[2]]
+    assert out.claim(ids[1], lease) is None
+    first = out.claim(ids[0], lease)
+    assert first is not None and out.claim(ids[0], lease) is None  # a second worker gets nothing
+    # A claim whose worker died is taken again once the lease has expired, not before.
+    assert out.claim(ids[0], lease, now=utcnow() + timedelta(seconds=10)) is None
+    assert out.claim(ids[0], lease, now=utcnow() + timedelta(seconds=31)) is not None
+    out.mark_sent(ids[0])
+    assert out.claim(ids[0], lease, now=utcnow() + timedelta(hours=1)) is None  # sent: never again
+    assert out.next_of_chat("telegram", "a") == ids[1]
+    out.retry_later(ids[1], utcnow() + timedelta(minutes=5), "503", 1)
+    assert out.due_heads() == [ids[2]]
+    assert out.due_heads(now=utcnow() + timedelta(minutes=6)) == [ids[1], ids[2]]
+    assert out.counts() == {"sent": 1, "pending": 2}
+
+
+def test_a_blocked_recipient_gets_no_more_notices_and_the_sender_is_told(url: str):
+    db.upgrade(url)
+    engine = db.make_engine(url)
+    repo, out = Repository(engine), OutboxStore(engine)
+    repo.get_or_create_user("zalo", "staff")
+    tell = {"channel": "telegram", "user_id": "officer", "key": "told", "reply": {"text": "không gửi được"}}
+    with Session(engine) as s:
+        ids = TurnStore(s).add_outbox([
+            OutboxRow("n1", "zalo", "staff", "notice", {"reply": {"text": "a"}, "on_blocked": tell}),
+            OutboxRow("n2", "zalo", "staff", "notice", {"reply": {"text": "b"}})])
+        s.commit()
+    row = out.claim(ids[0], timedelta(seconds=30))
+    assert row is not None
+    [told] = out.mark_blocked(row, "Forbidden: bot was blocked by the user")
+    assert out.recipient_unreachable("zalo", "staff")
+    assert {r.dedup_key: r.status for r in out.rows()} == {"n1": "blocked", "n2": "blocked", "told": "pending"}
+    assert out.get(told).chat_id == "officer"
+    repo.get_or_create_user("zalo", "staff")  # they write again: reachable again
+    assert not out.recipient_unreachable("zalo", "staff")
 
 
 def test_db_upgrade_command(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture):

@@ -9,6 +9,7 @@ import contextlib
 import logging
 import time
 from collections.abc import AsyncIterator
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -16,7 +17,8 @@ from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 from sqlmodel import select
 
-from bot.app import App, setup_logging
+from bot.app import App, build_app, setup_logging
+from bot.delivery import Delivery
 from bot.pipeline import FloodGuard, Pipeline
 from bot.runner import make_web_app
 from bot.settings import Settings, load_settings
@@ -25,12 +27,11 @@ from bot.telegram.channel import SECRET_HEADER, WEBHOOK_PATH
 from bot.telegram.retry import RetryPolicy
 from content.service import Knowledge
 from handlers import texts
+from handlers.context import TurnContext
 from handlers.conversation import Conversation
-from handlers.events import Choice, Document, IncomingEvent, Reply
-from storage import db
-from storage.models import ProcessedUpdate, User
-from storage.repo import Repository
-from tests.conftest import REAL_CONTENT
+from handlers.events import Choice, Document, IncomingEvent, Reply, Turn
+from storage.models import ProcessedUpdate, User, utcnow
+from tests.conftest import REAL_CONTENT, shared_knowledge
 from tests.fake_telegram import FakeTelegram, keyboard, parse_html, visible_text
 
 CONTENT = REAL_CONTENT
@@ -74,25 +75,22 @@ def tg_settings(tmp_path: Path, fake: FakeTelegram) -> Settings:
                          telegram_api_url=fake.url, telegram_webhook_secret=SECRET)
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture
 def knowledge() -> Knowledge:
-    # Loading and indexing the real content takes a moment: once for the module (it is read-only here).
-    return Knowledge(CONTENT)
+    return shared_knowledge()
 
 
 @pytest.fixture
 def tg_app(tg_settings: Settings, knowledge: Knowledge) -> App:
-    db.upgrade(tg_settings.db_url)
-    repo = Repository(db.make_engine(tg_settings.db_url))
-    conversation = Conversation(knowledge, repo, is_admin=tg_settings.is_admin)
-    return App(settings=tg_settings, knowledge=knowledge, repo=repo, conversation=conversation)
+    return build_app(tg_settings, knowledge=knowledge)
 
 
 class Bot:
     """A started channel, polling the fake server in a background task."""
 
-    def __init__(self, app: App, fake: FakeTelegram, channel: TelegramChannel, pipeline: Pipeline):
-        self.app, self.fake, self.channel, self.pipeline = app, fake, channel, pipeline
+    def __init__(self, app: App, fake: FakeTelegram, channel: TelegramChannel, pipeline: Pipeline,
+                 delivery: Delivery):
+        self.app, self.fake, self.channel, self.pipeline, self.delivery = app, fake, channel, pipeline, delivery
 
     async def ask(self, user: int, text: str, **kw: object) -> list[str]:
         """Send a message and wait for the bot's answer to that user (its visible texts)."""
@@ -105,7 +103,7 @@ class Bot:
     async def idle(self, timeout: float = 5.0) -> None:
         """Wait until every update taken in has been handled."""
         deadline = time.monotonic() + timeout
-        while self.channel._tasks or not all(self._done(u["update_id"]) for u in self.fake.updates):
+        while len(self.channel._tasks) or not all(self._done(u["update_id"]) for u in self.fake.updates):
             assert time.monotonic() < deadline, "bot did not go idle"
             await asyncio.sleep(0.01)
 
@@ -115,21 +113,29 @@ class Bot:
 
 @contextlib.asynccontextmanager
 async def running(app: App, fake: FakeTelegram, *, poll: bool = True, flood: FloodGuard | None = None,
-                  **kw: object) -> AsyncIterator[Bot]:
+                  worker: bool = True, **kw: object) -> AsyncIterator[Bot]:
     pipeline = Pipeline(app.conversation, app.repo, flood=flood)
     kw.setdefault("retry", FAST)
     kw.setdefault("poll_timeout", 1)
     channel = TelegramChannel(app.settings, pipeline, **kw)  # type: ignore[arg-type]
+    delivery = Delivery(app.outbox, {"telegram": channel})
+    pipeline.delivery = delivery
+    pipeline.capabilities = {"telegram": channel.capabilities}
+    stop = asyncio.Event()
+    sender = asyncio.create_task(delivery.run(stop, every=0.2)) if worker else None
     await channel.start()
     task = asyncio.create_task(channel.poll()) if poll else None
     try:
-        yield Bot(app, fake, channel, pipeline)
+        yield Bot(app, fake, channel, pipeline, delivery)
     finally:
         if task is not None:
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await asyncio.wait_for(task, 5)
         await asyncio.wait_for(channel.close(), 15)
+        stop.set()
+        if sender is not None:
+            await asyncio.wait_for(sender, 5)
 
 
 def _users(app: App) -> list[User]:
@@ -147,7 +153,7 @@ def _inbox(app: App) -> list[ProcessedUpdate]:
 async def test_start_sets_commands_and_menu_arrives_as_inline_keyboard(tg_app: App, fake: FakeTelegram) -> None:
     async with running(tg_app, fake) as bot:
         commands = (await fake.wait_for(lambda: fake.calls_to("setMyCommands")))[0].params["commands"]
-        assert [c["command"] for c in commands] == ["start", "menu", "hoi", "huy", "trogiup"]
+        assert [c["command"] for c in commands] == ["start", "menu", "hoi", "huy", "hoivanphong", "trogiup"]
         assert all(c["description"] for c in commands)
 
         await bot.ask(USER, "/start")
@@ -231,7 +237,7 @@ async def test_long_answer_is_split_with_the_keyboard_on_the_last_part(tg_app: A
     paragraphs = [f"Đoạn {i}: " + ("nội dung <b>&</b> thi đua, khen thưởng " * 12).strip() for i in range(60)]
     long_reply = Reply("\n\n".join(paragraphs), [Choice("menu", texts.BACK_TO_MENU)])
     assert len(long_reply.text) > 3 * 4096
-    monkeypatch.setattr(Conversation, "handle", lambda self, event: [long_reply])
+    monkeypatch.setattr(Conversation, "handle", lambda self, ctx: Turn([long_reply], state=ctx.state))
     async with running(tg_app, fake) as bot:
         await bot.ask(USER, "dài")
     calls = fake.messages_to(USER)
@@ -248,9 +254,9 @@ async def test_long_answer_is_split_with_the_keyboard_on_the_last_part(tg_app: A
 
 async def test_channel_send_delivers_documents_and_replies(tg_app: App, fake: FakeTelegram) -> None:
     async with running(tg_app, fake, poll=False) as bot:
-        await bot.channel.send(str(USER), [Reply("Báo cáo <tháng>", documents=[
+        await bot.channel.deliver(str(USER), Reply("Báo cáo <tháng>", documents=[
             Document("bao-cao.xlsx", b"PK\x03\x04data", caption="Danh sách <gương> & tập thể"),
-            Document("tom-tat.docx", b"docx", caption="x" * 2000)])])
+            Document("tom-tat.docx", b"docx", caption="x" * 2000)]))
     docs = fake.calls_to("sendDocument")
     assert [d.files[next(iter(d.files))][0] for d in docs] == ["bao-cao.xlsx", "tom-tat.docx"]
     assert docs[0].files[next(iter(docs[0].files))][1] == b"PK\x03\x04data"
@@ -280,9 +286,9 @@ async def test_typing_is_shown_while_the_answer_takes_time(tg_app: App, fake: Fa
                                                            monkeypatch: pytest.MonkeyPatch) -> None:
     original = Conversation.handle
 
-    def slow(self: Conversation, event: IncomingEvent) -> list[Reply]:
+    def slow(self: Conversation, ctx: TurnContext) -> Turn:
         time.sleep(0.3)
-        return original(self, event)
+        return original(self, ctx)
 
     monkeypatch.setattr(Conversation, "handle", slow)
     async with running(tg_app, fake, typing_after=0.05) as bot:
@@ -335,11 +341,11 @@ async def test_handler_crash_gives_an_apology_and_the_bot_keeps_serving(
     original = Conversation.handle
     crashes = []
 
-    def crash_once(self: Conversation, event: IncomingEvent) -> list[Reply]:
+    def crash_once(self: Conversation, ctx: TurnContext) -> Turn:
         if not crashes:
-            crashes.append(event)
+            crashes.append(ctx.event)
             raise RuntimeError("boom in handler")
-        return original(self, event)
+        return original(self, ctx)
 
     monkeypatch.setattr(Conversation, "handle", crash_once)
     caplog.set_level(logging.INFO)
@@ -373,22 +379,24 @@ async def test_network_and_server_errors_are_retried_with_backoff(tg_app: App, f
         assert [c.status for c in fake.calls_to("sendMessage", ok_only=False)] == [500, 0, 200]
         assert len(answer) == 1 and "04 bộ" in answer[0]
 
-        # A server that keeps failing: the retries are bounded and the answer is kept...
-        fake.fail("sendMessage", 500, times=FAST.attempts)
+        # A server that keeps failing: the inline retries are bounded and the answer is kept...
+        fake.fail("sendMessage", 500, times=bot.channel.send_retry.attempts)
         fake.send_message(USER, "ho so huan chuong lao dong nop may bo")
-        await fake.wait_for(lambda: any(r.status == "undelivered" for r in _inbox(tg_app)))
-        assert len(fake.calls_to("sendMessage", ok_only=False)) == 3 + FAST.attempts
-        # ...the bot goes on serving...
+        await fake.wait_for(lambda: any(r.status == "pending" and r.attempts == 1 for r in tg_app.outbox.rows()))
+        await bot.idle()
+        assert len(fake.calls_to("sendMessage", ok_only=False)) == 3 + bot.channel.send_retry.attempts
+        # ...and the worker delivers it later, once, without handling the question again; a
+        # long delay makes it say it is late and drop its buttons.
+        sent = await bot.delivery.run_once(now=utcnow() + timedelta(minutes=10))
+        assert sent == 1
+        late = fake.messages_to(USER)[-1]
+        assert visible_text(late).startswith("Xin lỗi đồng chí, do đường truyền gián đoạn")
+        assert "05 bộ" in visible_text(late)
+        assert "reply_markup" not in late.params  # no stale buttons on a late answer
         later = await bot.ask(USER, "/trogiup")
         assert later and "Hướng dẫn" in later[0]
-        # ...and the recovery sweep delivers the kept answer without handling the question again.
-        await bot.channel.recover_pending()
-        await fake.wait_for(lambda: "05 bộ" in visible_text(fake.messages_to(USER)[-1]))
-        await bot.idle()
-        notice, late = fake.messages_to(USER)[-2:]
-        assert visible_text(notice).startswith("Xin lỗi đồng chí, do đường truyền gián đoạn")
-        assert "reply_markup" not in late.params  # no stale buttons on a late answer
     assert {r.status for r in _inbox(tg_app)} == {"done"}
+    assert {r.status for r in tg_app.outbox.rows()} == {"sent"}
     assert [q.text for q in tg_app.repo.question_log()].count("ho so huan chuong lao dong nop may bo") == 1
 
 
@@ -427,10 +435,10 @@ async def test_one_users_messages_are_handled_in_order_while_users_run_in_parall
     original = Conversation.handle
     seen: list[tuple[str, str]] = []
 
-    def slow(self: Conversation, event: IncomingEvent) -> list[Reply]:
-        seen.append((event.user_id, event.text))
+    def slow(self: Conversation, ctx: TurnContext) -> Turn:
+        seen.append((ctx.event.user_id, ctx.event.text))
         time.sleep(0.2)
-        return original(self, event)
+        return original(self, ctx)
 
     monkeypatch.setattr(Conversation, "handle", slow)
     async with running(tg_app, fake) as bot:
@@ -464,9 +472,9 @@ async def test_photos_documents_and_stickers_become_events(tg_app: App, fake: Fa
     events: list[IncomingEvent] = []
     original = Conversation.handle
 
-    def spy(self: Conversation, event: IncomingEvent) -> list[Reply]:
-        events.append(event)
-        return original(self, event)
+    def spy(self: Conversation, ctx: TurnContext) -> Turn:
+        events.append(ctx.event)
+        return original(self, ctx)
 
     monkeypatch.setattr(Conversation, "handle", spy)
     photo = [{"file_id": "small", "file_unique_id": "s", "width": 90, "height": 60, "file_size": 1000},
@@ -616,11 +624,11 @@ async def test_token_and_secret_never_reach_the_logs(tg_app: App, fake: FakeTele
     original = Conversation.handle
     crashed: list[bool] = []
 
-    def crash_once(self: Conversation, event: IncomingEvent) -> list[Reply]:
+    def crash_once(self: Conversation, ctx: TurnContext) -> Turn:
         if not crashed:
             crashed.append(True)
             raise RuntimeError(f"handler failed while holding {TOKEN}")
-        return original(self, event)
+        return original(self, ctx)
 
     monkeypatch.setattr(Conversation, "handle", crash_once)
     async with running(tg_app, fake) as bot, _webhook_client(bot.channel) as client:
@@ -629,9 +637,9 @@ async def test_token_and_secret_never_reach_the_logs(tg_app: App, fake: FakeTele
         fake.fail("sendMessage", 0)
         fake.fail("getUpdates", 500)
         await bot.ask(USER, "hồ sơ mấy bộ")
-        fake.fail("sendMessage", 500, times=FAST.attempts)  # a delivery that fails for good
+        fake.fail("sendMessage", 500, times=bot.channel.send_retry.attempts)  # a delivery kept for later
         fake.send_message(USER, "/trogiup")
-        await fake.wait_for(lambda: sum(c.status == 500 for c in fake.calls) >= FAST.attempts + 2)
+        await fake.wait_for(lambda: sum(c.status == 500 for c in fake.calls) >= bot.channel.send_retry.attempts + 2)
         await bot.idle()
         fake.fail("answerCallbackQuery", 500, times=FAST.attempts)
         fake.press(USER, "menu")

@@ -9,6 +9,7 @@ import logging
 import shutil
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -17,15 +18,15 @@ from aiohttp import ClientSession, web
 from sqlmodel import select
 
 from bot.app import App, build_app
+from bot.delivery import Delivery
 from bot.pipeline import Pipeline
 from bot.rendering import ZALO_LIMIT
-from bot.runner import make_web_app
+from bot.runner import make_web_app, wire_delivery
 from bot.settings import Settings, load_settings
 from bot.zalo import ZaloChannel, ZaloConfigError, ZaloUnauthorized
 from bot.zalo.adapter import MAX_BODY
-from content.service import Knowledge
 from handlers import texts
-from storage.models import ProcessedUpdate, QuestionLog, User
+from storage.models import ProcessedUpdate, QuestionLog, User, utcnow
 from tests.conftest import REAL_CONTENT
 from tests.fake_zalo import TOKEN, FakeZalo, make_update
 
@@ -40,29 +41,13 @@ def assert_hcld_dossier_answer(text: str) -> None:
     assert "KH 515/KH-VKS" in source and "IV.4" in source
 
 
-_KNOWLEDGE: dict[Path, Knowledge] = {}
-
-
-@pytest.fixture(autouse=True)
-def _shared_knowledge(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Load each content directory once for this module (building the matcher takes
-    about a second); every test still gets its own database."""
-
-    def cached(content_dir: Path) -> Knowledge:
-        key = Path(content_dir).resolve()
-        if key not in _KNOWLEDGE:
-            _KNOWLEDGE[key] = Knowledge(key)
-        return _KNOWLEDGE[key]
-
-    monkeypatch.setattr("bot.app.Knowledge", cached)
-
-
 @dataclass
 class Bot:
     app: App
     channel: ZaloChannel
     fake: FakeZalo
     sleeps: list[float]
+    delivery: Delivery
 
     def inbox(self) -> list[ProcessedUpdate]:
         with self.app.repo.session() as s:
@@ -91,9 +76,10 @@ async def make_bot(settings: Settings, fake: FakeZalo) -> Bot:
         sleeps.append(delay)
         await asyncio.sleep(0)
 
-    channel = ZaloChannel(settings, Pipeline(app.conversation, app.repo), poll_timeout=1,
-                          backoff_initial=0.5, backoff_max=4.0, sleep=sleep)
-    return Bot(app, channel, fake, sleeps)
+    pipeline = Pipeline(app.conversation, app.repo)
+    channel = ZaloChannel(settings, pipeline, poll_timeout=1, backoff_initial=0.5, backoff_max=4.0, sleep=sleep)
+    delivery = wire_delivery(app, pipeline, {"zalo": channel})
+    return Bot(app, channel, fake, sleeps, delivery)
 
 
 @pytest.fixture
@@ -220,14 +206,15 @@ async def test_an_answer_zalo_could_not_take_is_kept_and_sent_by_the_recovery_sw
     fake.push(make_update(message_id="d0", text="giấy khen cần mấy bộ hồ sơ", user="u9"))
     [first] = await fake.wait_texts("u9", 1)
     assert "01 bộ" in first
-    # ...a longer outage leaves the answer kept for the recovery sweep.
+    # ...a longer outage leaves the answer in the outbox for the delivery worker.
     fake.break_send = 3
     fake.push(make_update(message_id="d1", text="ho so huan chuong lao dong nop may bo", user="u8"))
-    await fake.wait_for(lambda: any(r.status == "undelivered" for r in polling.inbox()), what="a kept answer")
+    await fake.wait_for(lambda: any(r.status == "pending" and r.attempts == 1 for r in polling.app.outbox.rows()),
+                        what="a kept answer")
     assert fake.texts("u8") == []
-    await polling.channel.recover_pending()
-    notice, answer = await fake.wait_texts("u8", 2)
-    assert notice == texts.LATE_ANSWER.format(question="ho so huan chuong lao dong nop may bo")
+    assert await polling.delivery.run_once(now=utcnow() + timedelta(minutes=10)) == 1
+    [answer] = await fake.wait_texts("u8", 1)
+    assert answer.startswith(texts.LATE_ANSWER.format(question="ho so huan chuong lao dong nop may bo"))
     # Late, the answer comes without its numbered choices: "1" now means what the user saw last.
     assert "05 bộ" in answer and "(Trả lời" not in answer
     await polling.channel.wait_idle()
@@ -308,8 +295,10 @@ async def test_refused_sends_are_logged_and_the_update_is_finished(polling: Bot,
     fake.push(make_update(message_id="f1", text="xin chao", user="u9"))
     await fake.wait_for(lambda: fake.calls_of("sendMessage"), what="a send attempt")
     await polling.channel.wait_idle()
-    assert "could not deliver replies" in caplog.text and "error 400" in caplog.text
+    assert "refused message" in caplog.text and "error 400" in caplog.text
     assert polling.app.repo.update_status("zalo", "f1") == "done"
+    [failed] = polling.app.outbox.rows(("failed",))
+    assert failed.chat_id == "u9" and "error 400" in (failed.last_error or "")
     fake.push(make_update(message_id="f2", text="cam on", user="u9"))
     assert await fake.wait_texts("u9", 1) == [texts.THANKS]
     assert TOKEN not in caplog.text

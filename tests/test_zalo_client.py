@@ -91,11 +91,10 @@ async def test_get_updates_refuses_a_list() -> None:
 @pytest.mark.parametrize("response", [
     lambda: envelope(401, ok=False, error_code=401, description="Unauthorized"),
     lambda: envelope(200, ok=False, error_code=401, description="Unauthorized"),
-    lambda: envelope(200, ok=False, error_code=403, description="Forbidden"),
     lambda: httpx.Response(401, text="Unauthorized"),
-    lambda: httpx.Response(403, text="<html>Forbidden</html>"),
 ])
 async def test_refused_token_is_unauthorized(response) -> None:  # noqa: ANN001
+    """Only 401 means a refused token: Zalo's error table lists 403 as "Internal server error"."""
     client = mock_client(lambda r: response())
     with pytest.raises(ZaloUnauthorized) as info:
         await client.get_me()
@@ -203,3 +202,11 @@ async def test_send_message_retries_only_when_the_connection_failed() -> None:
     assert len(attempts) == 1  # it may have been delivered: no retry, no duplicate
     await client.close()
     await client2.close()
+
+
+async def test_403_is_not_read_as_a_refused_token() -> None:
+    client = mock_client(lambda r: envelope(200, ok=False, error_code=403, description="Internal server error"))
+    with pytest.raises(ZaloApiError) as info:
+        await client.get_me()
+    await client.close()
+    assert not isinstance(info.value, ZaloUnauthorized)

@@ -6,10 +6,10 @@ read the very same payload.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from typing import Any
 
+from bot.plumbing import strip_mention
 from handlers.events import Attachment, IncomingEvent
 
 CHANNEL = "telegram"
@@ -136,10 +136,8 @@ def _addressed(msg: dict[str, Any], text: str, caption: str, me: BotIdentity) ->
         body = f"{command}{sep}{rest}"
         addressed = True
     if username:
-        mention = re.compile(rf"(?<![\w@])@{re.escape(username)}(?!\w)", re.IGNORECASE)
-        if mention.search(body):
-            body = re.sub(r"[ \t]{2,}", " ", mention.sub("", body)).lstrip(" \t,:;").strip()
-            addressed = True
+        found, body = strip_mention(body, (username,))
+        addressed = addressed or found
     reply = msg.get("reply_to_message") or {}
     if (reply.get("from") or {}).get("id") == me.id:
         addressed = True

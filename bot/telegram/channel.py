@@ -10,10 +10,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import hmac
 import logging
 import time
-from collections.abc import AsyncIterator
+from dataclasses import replace
 from typing import Any
 
 from aiogram import Bot
@@ -22,7 +21,9 @@ from aiogram.client.telegram import TelegramAPIServer
 from aiogram.exceptions import (
     TelegramBadRequest,
     TelegramConflictError,
+    TelegramEntityTooLarge,
     TelegramForbiddenError,
+    TelegramNotFound,
     TelegramRetryAfter,
     TelegramUnauthorizedError,
 )
@@ -37,13 +38,14 @@ from aiogram.types import (
 )
 from aiohttp import web
 
-from bot.channel import ChannelError, DeliveryDeferred
+from bot.channel import ChannelError, PermanentFailure, RecipientBlocked, RetryAfter, Transient
 from bot.pipeline import Pipeline
+from bot.plumbing import PerUser, TaskSet, secret_matches
 from bot.settings import Settings
 from bot.telegram.adapter import ALLOWED_UPDATES, CHANNEL, BotIdentity, Inbound, parse_update
 from bot.telegram.render import OutMessage, caption_html, render
 from bot.telegram.retry import Redactor, RetryPolicy, call_with_retry, is_transient
-from handlers.events import Reply
+from handlers.events import Capabilities, Reply
 
 log = logging.getLogger(__name__)
 
@@ -54,6 +56,7 @@ COMMANDS = [
     ("menu", "Menu chính: hỏi đáp, tiêu chí, hình thức, hồ sơ"),
     ("hoi", "Đặt câu hỏi về thi đua, khen thưởng"),
     ("huy", "Hủy thao tác đang làm"),
+    ("hoivanphong", "Gửi câu hỏi tới Văn phòng"),
     ("trogiup", "Hướng dẫn sử dụng"),
 ]
 
@@ -65,33 +68,14 @@ class RawGetUpdates(GetUpdates):
     __returning__ = list[dict[str, Any]]
 
 
-class _PerUser:
-    """One lock per user, created on demand and dropped when nobody waits for it.
-    asyncio.Lock wakes waiters first-come first-served, which keeps each user's order."""
-
-    def __init__(self) -> None:
-        self._locks: dict[str, tuple[asyncio.Lock, int]] = {}
-
-    @contextlib.asynccontextmanager
-    async def hold(self, key: str) -> AsyncIterator[None]:
-        lock, users = self._locks.get(key, (asyncio.Lock(), 0))
-        self._locks[key] = (lock, users + 1)
-        try:
-            async with lock:
-                yield
-        finally:
-            lock, users = self._locks[key]
-            if users <= 1:
-                del self._locks[key]
-            else:
-                self._locks[key] = (lock, users - 1)
-
-    def __len__(self) -> int:
-        return len(self._locks)
+# Chat texts that mean the person cannot be written to any more.
+UNREACHABLE_HINTS = ("chat not found", "user is deactivated", "bot was blocked", "bot was kicked",
+                     "user not found", "peer_id_invalid")
 
 
 class TelegramChannel:
     name = CHANNEL
+    capabilities = Capabilities(buttons=True, documents=True, text_limit=4096)
 
     def __init__(self, settings: Settings, pipeline: Pipeline, *, retry: RetryPolicy | None = None,
                  poll_timeout: int = 25, typing_after: float = 0.4, typing_every: float = 4.5,
@@ -101,6 +85,9 @@ class TelegramChannel:
         self.settings = settings
         self.pipeline = pipeline
         self.retry = retry or RetryPolicy()
+        # Sending waits out short 429s and network blips itself; anything longer goes
+        # back to the delivery worker, which keeps the message and tries again later.
+        self.send_retry = replace(self.retry, attempts=min(self.retry.attempts, 3), max_retry_after=5.0)
         self.poll_timeout = poll_timeout
         self.typing_after = typing_after
         self.typing_every = typing_every
@@ -112,9 +99,9 @@ class TelegramChannel:
         self.redact = Redactor([self._token, self._secret])
         self.bot: Bot | None = None
         self.me: BotIdentity | None = None
-        self._tasks: set[asyncio.Task] = set()
+        self._tasks = TaskSet("telegram", self.redact)
         self._commands_task: asyncio.Task | None = None
-        self._users = _PerUser()
+        self._users = PerUser()
         self._closing = False
 
     # --- lifecycle ----------------------------------------------------------------
@@ -154,7 +141,6 @@ class TelegramChannel:
             log.info("re-processing %d telegram update(s) left unfinished", len(pending))
         for key, payload in pending:
             self._dispatch(key, payload)
-        self._spawn(self.pipeline.redeliver(CHANNEL, self.send))
 
     async def _set_commands(self) -> None:
         bot = self._ensure_bot()
@@ -168,13 +154,7 @@ class TelegramChannel:
         self._closing = True
         if self._commands_task is not None and not self._commands_task.done():
             self._commands_task.cancel()
-        if self._tasks:
-            # Let work in progress finish; anything cut off stays pending in the inbox for the next start.
-            _done, still = await asyncio.wait(set(self._tasks), timeout=self.close_timeout)
-            for task in still:
-                task.cancel()
-            if still:
-                await asyncio.wait(still, timeout=1.0)
+        await self._tasks.close(self.close_timeout)
         if self.bot is not None:
             with contextlib.suppress(Exception):
                 await self.bot.session.close()
@@ -236,8 +216,7 @@ class TelegramChannel:
 
     async def _wait_for_room(self) -> None:
         """Back-pressure: stop fetching while too many updates are being handled."""
-        while len(self._tasks) >= self.max_in_flight:
-            await asyncio.wait(set(self._tasks), return_when=asyncio.FIRST_COMPLETED)
+        await self._tasks.wait_room(self.max_in_flight)
 
     # --- webhook ------------------------------------------------------------------
     def add_routes(self, app: web.Application) -> None:
@@ -251,7 +230,7 @@ class TelegramChannel:
         given = request.headers.get(SECRET_HEADER)
         if given is None:
             return web.Response(status=401, text="missing secret token")
-        if not self._secret or not hmac.compare_digest(given.encode("utf-8"), self._secret.encode("utf-8")):
+        if not secret_matches(given, self._secret):
             return web.Response(status=403, text="wrong secret token")
         if self.me is None or self._closing:
             return web.Response(status=503, text="starting or stopping")
@@ -298,16 +277,11 @@ class TelegramChannel:
         self._spawn(self._handle(key, inbound))
 
     def _spawn(self, coro: Any) -> asyncio.Task:
-        task = asyncio.get_running_loop().create_task(coro)
-        self._tasks.add(task)
-        task.add_done_callback(self._task_done)
-        return task
+        return self._tasks.spawn(coro)
 
-    def _task_done(self, task: asyncio.Task) -> None:
-        self._tasks.discard(task)
-        if not task.cancelled() and task.exception() is not None:
-            exc = task.exception()
-            log.error("telegram task failed: %s", self.redact(exc), exc_info=exc)
+    async def wait_idle(self, timeout: float = 10.0) -> None:
+        """Wait until every update handed to a background task is done (tests, shutdown)."""
+        await self._tasks.wait_idle(timeout)
 
     async def _answer_callback(self, callback_id: str) -> None:
         bot = self._ensure_bot()
@@ -321,16 +295,8 @@ class TelegramChannel:
         assert event is not None
         async with self._users.hold(event.user_id):
             typing = self._spawn(self._typing(event.chat_id))
-
-            async def send(replies: list[Reply]) -> None:
-                typing.cancel()
-                try:
-                    await self._deliver(event.chat_id, replies, reply_to=inbound.reply_to)
-                except TelegramForbiddenError as exc:  # the user blocked the bot, or it left the group
-                    log.warning("cannot write to telegram chat %s: %s", event.chat_id, self.redact(exc))
-
             try:
-                await self.pipeline.process(event, send, update_key=key)
+                await self.pipeline.process(event, update_key=key, reply_to=inbound.reply_to)
             finally:
                 typing.cancel()
 
@@ -347,27 +313,36 @@ class TelegramChannel:
             await asyncio.sleep(self.typing_every)
 
     # --- sending ------------------------------------------------------------------
-    async def send(self, chat_id: str, replies: list[Reply]) -> None:
-        await self._deliver(chat_id, replies)
-
-    async def _deliver(self, chat_id: str, replies: list[Reply], reply_to: int | None = None) -> None:
-        for i, reply in enumerate(replies):
-            try:
-                for part in render(reply):
-                    await self._send_part(chat_id, part, reply_to)
-                    reply_to = None  # only the first message quotes the question
-                for doc in reply.documents:
-                    caption = caption_html(doc.caption)
-                    if doc.caption and caption is None:  # too long for a caption
-                        for part in render(Reply(doc.caption)):
-                            await self._send_part(chat_id, part, None)
-                    await self._send_document(chat_id, doc.file_name, doc.data, caption)
-            except Exception as exc:
-                if not (isinstance(exc, TelegramRetryAfter) or is_transient(exc)):
-                    raise
-                # Retries are spent: keep this reply and the rest for the recovery sweep.
-                # (A reply split in parts may then repeat the parts that did go out.)
-                raise DeliveryDeferred(self.redact(exc), replies[i:]) from None
+    async def deliver(self, chat_id: str, reply: Reply, reply_to: int | str | None = None) -> None:
+        """Send one reply (split at 4,096 characters, documents after it); Telegram's
+        errors become the neutral ones the delivery worker understands."""
+        quote = int(reply_to) if isinstance(reply_to, int | str) and str(reply_to).isdigit() else None
+        try:
+            for part in render(reply):
+                await self._send_part(chat_id, part, quote)
+                quote = None  # only the first message quotes the question
+            for doc in reply.documents:
+                caption = caption_html(doc.caption)
+                if doc.caption and caption is None:  # too long for a caption
+                    for part in render(Reply(doc.caption)):
+                        await self._send_part(chat_id, part, None)
+                await self._send_document(chat_id, doc.file_name, doc.data, caption)
+        except TelegramRetryAfter as exc:
+            raise RetryAfter(float(exc.retry_after), self.redact(exc)) from None
+        except TelegramForbiddenError as exc:  # blocked by the user, or removed from the group
+            raise RecipientBlocked(self.redact(exc)) from None
+        except (TelegramBadRequest, TelegramNotFound) as exc:
+            if any(hint in str(exc).lower() for hint in UNREACHABLE_HINTS):
+                raise RecipientBlocked(self.redact(exc)) from None
+            raise PermanentFailure(self.redact(exc)) from None
+        except TelegramEntityTooLarge as exc:
+            raise PermanentFailure(self.redact(exc)) from None
+        except TelegramUnauthorizedError as exc:
+            raise Transient(f"the token was refused: {self.redact(exc)}") from None
+        except Exception as exc:
+            if is_transient(exc):
+                raise Transient(self.redact(exc)) from None
+            raise
 
     async def _send_part(self, chat_id: str, part: OutMessage, reply_to: int | None) -> None:
         bot = self._ensure_bot()
@@ -387,19 +362,22 @@ class TelegramChannel:
                                           link_preview_options=no_preview, reply_parameters=reply_parameters)
 
         try:
-            await self._call(html_message, "sendMessage")
+            await self._send_call(html_message, "sendMessage")
         except TelegramBadRequest as exc:
             if "entit" not in str(exc).lower():
                 raise
             # Should not happen (everything is escaped); never lose the answer over markup.
             log.warning("Telegram refused the HTML of a message (%s); sending it as plain text", self.redact(exc))
-            await self._call(plain_message, "sendMessage")
+            await self._send_call(plain_message, "sendMessage")
 
     async def _send_document(self, chat_id: str, file_name: str, data: bytes, caption: str | None) -> None:
         bot = self._ensure_bot()
-        await self._call(lambda: bot.send_document(chat_id=chat_id, document=BufferedInputFile(data, file_name),
-                                                   caption=caption, parse_mode="HTML" if caption else None),
-                         "sendDocument")
+        await self._send_call(lambda: bot.send_document(chat_id=chat_id, document=BufferedInputFile(data, file_name),
+                                                        caption=caption, parse_mode="HTML" if caption else None),
+                              "sendDocument")
 
     async def _call(self, fn: Any, what: str) -> Any:
         return await call_with_retry(fn, what=what, policy=self.retry, redact=self.redact)
+
+    async def _send_call(self, fn: Any, what: str) -> Any:
+        return await call_with_retry(fn, what=what, policy=self.send_retry, redact=self.redact)

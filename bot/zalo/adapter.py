@@ -10,21 +10,20 @@ the number back.
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import hmac
 import json
 import logging
 from collections.abc import Awaitable, Callable
 
 from aiohttp import web
 
-from bot.channel import ChannelError, DeliveryDeferred
+from bot.channel import ChannelError, PermanentFailure, RetryAfter, Transient
 from bot.pipeline import Pipeline
+from bot.plumbing import Backoff, PerUser, TaskSet, secret_matches
 from bot.rendering import ZALO_LIMIT, numbered, split_text
 from bot.settings import Settings
 from bot.zalo.client import ZaloApiError, ZaloClient, ZaloError, ZaloTransportError, ZaloUnauthorized
 from bot.zalo.parse import CHANNEL, InvalidUpdate, ParsedUpdate, parse_update, unwrap
-from handlers.events import IncomingEvent, Reply
+from handlers.events import Capabilities, IncomingEvent, Reply
 
 log = logging.getLogger(__name__)
 
@@ -35,62 +34,36 @@ MAX_IN_FLIGHT = 64  # updates being processed at once; polling waits beyond that
 SHUTDOWN_GRACE = 5.0  # seconds close() lets in-flight updates finish (the rest are recovered on start)
 
 
-def _passing(exc: ZaloError) -> bool:
-    """A failure that waiting may cure: no answer, a server error, or "too many requests"."""
+ZALO_RETRY_AFTER = 5.0  # seconds; Zalo's 429 ("Quota exceeded") names no wait
+
+
+def delivery_error(exc: ZaloError) -> Exception:
+    """Zalo's error as a neutral delivery error. Zalo documents no code for a person
+    who blocked the bot (its error table lists 400, 401, 403 "Internal server
+    error", 404, 408, 429), so nothing here is read as RecipientBlocked."""
     if isinstance(exc, ZaloTransportError):
-        return True
-    if isinstance(exc, ZaloApiError) and not isinstance(exc, ZaloUnauthorized):
-        return exc.error_code == 429 or (exc.http_status or 0) == 429 or (exc.http_status or 0) >= 500 \
-            or (exc.error_code or 0) >= 500
-    return False
+        if "429" in str(exc):  # nginx's HTML 429 page in front of the API
+            return RetryAfter(ZALO_RETRY_AFTER, str(exc))
+        return Transient(str(exc))
+    if isinstance(exc, ZaloApiError):
+        code, status = exc.error_code or 0, exc.http_status or 0
+        if code == 429 or status == 429:
+            return RetryAfter(ZALO_RETRY_AFTER, str(exc))
+        if isinstance(exc, ZaloUnauthorized):
+            return Transient(f"the token was refused: {exc}")
+        if code == 403 or code >= 500 or status >= 500 or code == 408:
+            return Transient(str(exc))
+        return PermanentFailure(str(exc))
+    return Transient(str(exc))
 
 
 class ZaloConfigError(ChannelError):
     """The Zalo channel cannot run as configured; the message says what to set."""
 
 
-class Backoff:
-    """Exponential delay for retries: initial, doubling, capped; reset after a success."""
-
-    def __init__(self, initial: float = 1.0, maximum: float = 30.0):
-        self.initial = initial
-        self.maximum = maximum
-        self._next = initial
-
-    def next(self) -> float:
-        delay = self._next
-        self._next = min(self._next * 2, self.maximum)
-        return delay
-
-    def reset(self) -> None:
-        self._next = self.initial
-
-
-class _PerUser:
-    """One lock per user, dropped when nobody holds or waits for it."""
-
-    def __init__(self) -> None:
-        self._locks: dict[str, tuple[asyncio.Lock, int]] = {}
-
-    @contextlib.asynccontextmanager
-    async def hold(self, key: str):  # noqa: ANN201
-        lock, users = self._locks.get(key, (None, 0))
-        if lock is None:
-            lock = asyncio.Lock()
-        self._locks[key] = (lock, users + 1)
-        try:
-            async with lock:
-                yield
-        finally:
-            lock, users = self._locks[key]
-            if users <= 1:
-                del self._locks[key]
-            else:
-                self._locks[key] = (lock, users - 1)
-
-
 class ZaloChannel:
     name = CHANNEL
+    capabilities = Capabilities(buttons=False, documents=False, text_limit=ZALO_LIMIT)
 
     def __init__(self, settings: Settings, pipeline: Pipeline, *, client: ZaloClient | None = None,
                  poll_timeout: int = 30, backoff_initial: float = 1.0, backoff_max: float = 30.0,
@@ -103,8 +76,8 @@ class ZaloChannel:
         self.poll_timeout = poll_timeout
         self.backoff = Backoff(backoff_initial, backoff_max)
         self._sleep = sleep
-        self._tasks: set[asyncio.Task] = set()
-        self._users = _PerUser()
+        self._tasks = TaskSet("zalo")
+        self._users = PerUser()
         self.bot_info: dict = {}
 
     @property
@@ -135,7 +108,6 @@ class ZaloChannel:
         if pending:
             log.info("re-processing %d Zalo update(s) left unfinished", len(pending))
             self._spawn(self._recover(pending))
-        self._spawn(self.pipeline.redeliver(CHANNEL, self.send))
 
     async def _recover(self, pending: list[tuple[str, dict]]) -> None:
         for key, payload in pending:
@@ -148,23 +120,12 @@ class ZaloChannel:
             await self._run(parsed, key)
 
     async def close(self) -> None:
-        if self._tasks:
-            _done, still = await asyncio.wait(set(self._tasks), timeout=SHUTDOWN_GRACE)
-            for task in still:
-                task.cancel()
-            if still:
-                await asyncio.wait(still, timeout=1.0)
+        await self._tasks.close(SHUTDOWN_GRACE)
         await self.client.close()
 
     async def wait_idle(self, timeout: float = 10.0) -> None:
         """Wait until every update handed to a background task is done (tests, shutdown)."""
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + timeout
-        while self._tasks:
-            remaining = deadline - loop.time()
-            if remaining <= 0:
-                raise TimeoutError(f"{len(self._tasks)} Zalo update(s) still being processed")
-            await asyncio.wait(set(self._tasks), timeout=remaining)
+        await self._tasks.wait_idle(timeout)
 
     # --- polling ---------------------------------------------------------------
     async def poll(self) -> None:
@@ -194,8 +155,7 @@ class ZaloChannel:
                 log.exception("Zalo update could not be accepted")
                 await self._sleep(self.backoff.next())
             # Backpressure: stop fetching while too many updates are still being processed.
-            while len(self._tasks) >= MAX_IN_FLIGHT:
-                await asyncio.wait(set(self._tasks), return_when=asyncio.FIRST_COMPLETED)
+            await self._tasks.wait_room(MAX_IN_FLIGHT)
 
     async def _drop_webhook(self) -> None:
         """getUpdates does not work while a webhook is set: remove it, saying so."""
@@ -225,8 +185,7 @@ class ZaloChannel:
         given = request.headers.get(SECRET_HEADER)
         if given is None:
             return web.json_response({"ok": False, "description": "missing secret token"}, status=401)
-        if secret is None or not hmac.compare_digest(given.encode("utf-8", "surrogateescape"),
-                                                     secret.get_secret_value().encode("utf-8")):
+        if secret is None or not secret_matches(given, secret.get_secret_value()):
             return web.json_response({"ok": False, "description": "wrong secret token"}, status=403)
         too_large = web.json_response({"ok": False, "description": "body too large"}, status=413)
         if request.content_length is not None and request.content_length > MAX_BODY:
@@ -266,14 +225,7 @@ class ZaloChannel:
         self._spawn(self._run(parsed, parsed.message_id))
 
     def _spawn(self, coro: Awaitable[object]) -> None:
-        task = asyncio.ensure_future(coro)
-        self._tasks.add(task)
-        task.add_done_callback(self._done)
-
-    def _done(self, task: asyncio.Task) -> None:
-        self._tasks.discard(task)
-        if not task.cancelled() and task.exception() is not None:
-            log.error("Zalo update processing failed", exc_info=task.exception())
+        self._tasks.spawn(coro)
 
     async def _run(self, parsed: ParsedUpdate, key: str) -> None:
         event = parsed.event
@@ -285,15 +237,8 @@ class ZaloChannel:
 
     async def _process(self, event: IncomingEvent, key: str) -> None:
         typing = asyncio.ensure_future(self._typing(event.chat_id))
-
-        async def send(replies: list[Reply]) -> None:
-            # The typing indicator must not land after the answer.
-            with contextlib.suppress(Exception):
-                await typing
-            await self.send(event.chat_id, replies)
-
         try:
-            await self.pipeline.process(event, send, update_key=key)
+            await self.pipeline.process(event, update_key=key)
         finally:
             if not typing.done():
                 typing.cancel()
@@ -305,21 +250,18 @@ class ZaloChannel:
             log.debug("Zalo typing indicator failed: %s", exc)
 
     # --- sending -------------------------------------------------------------------
-    async def send(self, chat_id: str, replies: list[Reply]) -> None:
-        """Each reply as text (choices as a numbered list, kept in the last part),
-        split under Zalo's 2,000 characters on paragraph boundaries."""
-        for i, reply in enumerate(replies):
+    async def deliver(self, chat_id: str, reply: Reply, reply_to: str | None = None) -> None:
+        """One reply as text (choices as a numbered list, kept in the last part), split
+        under Zalo's 2,000 characters on paragraph boundaries. Zalo cannot send files:
+        a handler that has one to give checks `capabilities.documents` and offers
+        something else; one that slipped through is logged, not silently dropped."""
+        for part in render(reply):
             try:
-                for part in render(reply):
-                    await self.client.send_message(chat_id, part)
+                await self.client.send_message(chat_id, part)
             except ZaloError as exc:
-                if not _passing(exc):
-                    raise
-                # Keep this reply and the rest for the recovery sweep.
-                # (A reply split in parts may then repeat the parts that did go out.)
-                raise DeliveryDeferred(str(exc), replies[i:]) from None
-            for doc in reply.documents:
-                log.warning("Zalo cannot send files; %s was not delivered to chat %s", doc.file_name, chat_id)
+                raise delivery_error(exc) from None
+        for doc in reply.documents:
+            log.warning("Zalo cannot send files; %s was not delivered to chat %s", doc.file_name, chat_id)
 
     async def set_webhook(self, url: str) -> None:
         secret = self.settings.zalo_webhook_secret

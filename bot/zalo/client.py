@@ -25,7 +25,8 @@ log = logging.getLogger(__name__)
 DEFAULT_TIMEOUT = 15.0  # seconds for ordinary calls
 POLL_GRACE = 10.0  # extra seconds a long poll may take beyond the timeout it asks for
 MAX_DOWNLOAD = 20 * 1024 * 1024  # bytes; Zalo images are far smaller
-UNAUTHORIZED_CODES = frozenset({401, 403})
+# Only 401: Zalo's error table lists 403 as "Internal server error", not a refused token.
+UNAUTHORIZED_CODES = frozenset({401})
 
 
 GATEWAY_ERRORS = (502, 503, 504)  # a proxy or load balancer in front of the API: the call did not run

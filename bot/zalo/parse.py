@@ -11,9 +11,9 @@ Shapes accepted (see tests/fixtures/zalo/*.json):
 from __future__ import annotations
 
 import logging
-import re
 from dataclasses import dataclass
 
+from bot.plumbing import strip_mention
 from handlers.events import Attachment, IncomingEvent
 
 log = logging.getLogger(__name__)
@@ -25,7 +25,6 @@ IMAGE = "message.image.received"
 STICKER = "message.sticker.received"
 VOICE = "message.voice.received"
 UNSUPPORTED = "message.unsupported.received"
-KNOWN = (TEXT, IMAGE, STICKER, VOICE, UNSUPPORTED)
 
 
 class InvalidUpdate(ValueError):
@@ -105,10 +104,9 @@ def addressed_in_group(text: str, bot_names: tuple[str, ...]) -> str | None:
     for it, as on Telegram: a /command, or a message mentioning it by name.
     Returns the text without the mention, or None when the message is chatter."""
     body = text.strip()
-    for name in bot_names:
-        mention = re.compile(rf"(?<![\w@])@{re.escape(name)}(?!\w)", re.IGNORECASE)
-        if mention.search(body):
-            return re.sub(r"[ \t]{2,}", " ", mention.sub("", body)).lstrip(" \t,:;").strip()
+    found, stripped = strip_mention(body, bot_names)
+    if found:
+        return stripped
     return body if body.startswith("/") else None
 
 

@@ -1,0 +1,226 @@
+"""The one way messages leave the bot: outbox rows, sent by channel, within
+each messenger's rate limits, with every failure classified and recorded.
+
+Replies to the person who just wrote are sent at once by `send_now` right after
+their turn commits; `run` picks up whatever that could not send, notices whose
+time has come, and rows left claimed by a process that died (their lease
+expires). A row is marked sent right after the messenger accepted it; a crash
+between those two steps is the only way a message can go out twice.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime, timedelta
+
+from bot.channel import Channel, PermanentFailure, RecipientBlocked, RetryAfter, Transient
+from handlers import texts
+from handlers.events import Reply, reply_from_dict
+from storage.models import OutboxMessage, utcnow
+from storage.outbox import OutboxStore
+
+log = logging.getLogger(__name__)
+
+MAX_ATTEMPTS = 8  # transient failures before a message is recorded as failed
+LATE_AFTER = timedelta(seconds=30)  # a reply sent later than this says it is late
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Messages a second: `overall` for the channel, `per_chat` for one chat with a
+    small burst, so an answer in three parts is not spread over three seconds."""
+
+    overall: float = 25.0
+    per_chat: float = 1.0
+    chat_burst: int = 3
+
+
+DEFAULT_LIMITS = {"telegram": Limits(25.0, 1.0, 3), "zalo": Limits(20.0, 1.0, 3), "console": Limits(1000.0, 1000.0, 100)}
+
+
+class RateLimiter:
+    """Token buckets: one for the channel, one per chat; `pause` holds everything
+    back (a 429 from Telegram is about the whole bot, not one chat)."""
+
+    def __init__(self, limits: Limits, clock: Callable[[], float] = time.monotonic):
+        self.limits = limits
+        self.clock = clock
+        self._next = 0.0
+        self._chat_tokens: dict[str, tuple[float, float]] = {}
+        self._paused_until = 0.0
+        self._lock = asyncio.Lock()
+
+    def pause(self, seconds: float) -> None:
+        self._paused_until = max(self._paused_until, self.clock() + seconds)
+
+    async def acquire(self, chat_id: str) -> None:
+        async with self._lock:
+            now = self.clock()
+            start = max(now, self._next, self._paused_until)
+            tokens, stamp = self._chat_tokens.get(chat_id, (float(self.limits.chat_burst), now))
+            tokens = min(float(self.limits.chat_burst), tokens + (start - stamp) * self.limits.per_chat)
+            if tokens < 1.0:
+                start += (1.0 - tokens) / self.limits.per_chat
+                tokens = 1.0
+            self._chat_tokens[chat_id] = (tokens - 1.0, start)
+            self._next = start + 1.0 / self.limits.overall
+            if len(self._chat_tokens) > 10_000:  # forget chats that are full again
+                self._chat_tokens = {k: v for k, v in self._chat_tokens.items() if v[1] > now - 10}
+        if start > now:
+            await asyncio.sleep(start - now)
+
+
+def late_notice(question: str) -> str:
+    if len(question) > 120:
+        question = question[:117].rstrip() + "..."
+    return texts.LATE_ANSWER.format(question=question) if question else texts.LATE_ANSWER_NO_QUESTION
+
+
+def _aware(at: datetime) -> datetime:
+    return at if at.tzinfo else at.replace(tzinfo=UTC)
+
+
+def reply_of(row: OutboxMessage, now: datetime) -> Reply:
+    """The reply a row holds; a reply sent late says so (on its first part) and comes
+    without its choices, which would no longer match what "1" means for the user."""
+    reply = reply_from_dict(row.payload["reply"])
+    if row.kind == "reply" and now - _aware(row.created_at) > LATE_AFTER:
+        text = reply.text
+        if int(row.payload.get("seq", 0)) == 0:
+            text = f"{late_notice(str(row.payload.get('question') or '').strip())}\n\n{reply.full_text}"
+            return replace(reply, text=text, heading=None, choices=[])
+        return replace(reply, choices=[])
+    return reply
+
+
+class Delivery:
+    def __init__(self, store: OutboxStore, channels: dict[str, Channel], *,
+                 limits: dict[str, Limits] | None = None, lease: timedelta = timedelta(seconds=60),
+                 concurrency: int = 32):
+        self.store = store
+        self.channels = channels
+        limits = {**DEFAULT_LIMITS, **(limits or {})}
+        self.limiters = {name: RateLimiter(limits.get(name, Limits())) for name in channels}
+        self.lease = lease
+        self.concurrency = concurrency
+        self.wake = asyncio.Event()
+        self.counts = {"sent": 0, "retry": 0, "blocked": 0, "failed": 0}
+
+    # --- the two ways in ---------------------------------------------------------
+    async def send_now(self, ids: list[int]) -> None:
+        """Send a turn's rows in order; stop at the first that cannot go now (the
+        worker takes it, and those after it, later)."""
+        for row_id in ids:
+            row = await asyncio.to_thread(self.store.claim, row_id, self.lease)
+            if row is None:  # sent already, or an older message to this chat goes first
+                self.wake.set()
+                return
+            if not await self._send(row):
+                self.wake.set()
+                return
+
+    async def run_once(self, now: datetime | None = None, limit: int = 500) -> int:
+        """Send what is due now, each chat's rows in order, chats side by side;
+        returns how many were sent."""
+        heads = await asyncio.to_thread(self.store.due_heads, now, limit)
+        if not heads:
+            return 0
+        gate = asyncio.Semaphore(self.concurrency)
+        sent = 0
+
+        async def drain(first: int) -> None:
+            nonlocal sent
+            async with gate:
+                row = await asyncio.to_thread(self.store.claim, first, self.lease, now)
+                while row is not None:
+                    if not await self._send(row, now):
+                        return
+                    sent += 1
+                    nxt = await asyncio.to_thread(self.store.next_of_chat, row.channel, row.chat_id, now)
+                    row = await asyncio.to_thread(self.store.claim, nxt, self.lease, now) if nxt else None
+
+        await asyncio.gather(*(drain(i) for i in heads))
+        return sent
+
+    async def run(self, stop: asyncio.Event, every: float = 1.0) -> None:
+        """The worker loop: a pass every `every` seconds, or at once when woken."""
+        while not stop.is_set():
+            try:
+                sent = await self.run_once()
+            except Exception:
+                log.exception("delivery pass failed")
+                sent = 0
+            if sent:
+                continue
+            self.wake.clear()
+            waiters = [asyncio.ensure_future(stop.wait()), asyncio.ensure_future(self.wake.wait())]
+            await asyncio.wait(waiters, timeout=every, return_when=asyncio.FIRST_COMPLETED)
+            for w in waiters:
+                w.cancel()
+
+    # --- one message -------------------------------------------------------------
+    async def _send(self, row: OutboxMessage, now: datetime | None = None) -> bool:
+        """Send one claimed row and record the outcome; True when it went out."""
+        channel = self.channels.get(row.channel)
+        if channel is None:
+            # Not running here (console, or a channel without its token): give the row back
+            # for an instance that runs it, and look again in a minute.
+            await asyncio.to_thread(self.store.retry_later, row.id, utcnow() + timedelta(minutes=1),
+                                    f"channel {row.channel} is not running", row.attempts)
+            return False
+        if row.kind == "notice" and await asyncio.to_thread(self.store.recipient_unreachable, row.channel,
+                                                            row.chat_id):
+            follow = await asyncio.to_thread(self.store.mark_blocked, row, "recipient unreachable")
+            self.counts["blocked"] += 1
+            if follow:
+                self.wake.set()
+            return False
+        try:
+            reply = reply_of(row, now or utcnow())
+            await self.limiters[row.channel].acquire(row.chat_id)
+            await channel.deliver(row.chat_id, reply, reply_to=row.payload.get("reply_to"))
+        except RetryAfter as exc:
+            # Not counted as an attempt: the messenger said when it will take the message.
+            self.limiters[row.channel].pause(exc.seconds)
+            log.warning("%s asks to wait %.0f s (message %s)", row.channel, exc.seconds, row.id)
+            await asyncio.to_thread(self.store.retry_later, row.id, utcnow() + timedelta(seconds=exc.seconds),
+                                    str(exc), row.attempts)
+            self.counts["retry"] += 1
+            return False
+        except RecipientBlocked as exc:
+            log.warning("%s chat %s is unreachable: %s", row.channel, row.chat_id, exc)
+            follow = await asyncio.to_thread(self.store.mark_blocked, row, str(exc))
+            self.counts["blocked"] += 1
+            if follow:
+                self.wake.set()
+            return False
+        except PermanentFailure as exc:
+            log.error("%s refused message %s for chat %s: %s", row.channel, row.id, row.chat_id, exc)
+            await asyncio.to_thread(self.store.mark_failed, row.id, str(exc), row.attempts + 1)
+            self.counts["failed"] += 1
+            return False
+        except (Transient, Exception) as exc:  # noqa: BLE001 - an unknown failure is treated as passing
+            attempts = row.attempts + 1
+            if not isinstance(exc, Transient):
+                log.exception("unexpected failure sending message %s", row.id)
+            if attempts >= MAX_ATTEMPTS:
+                log.error("giving up message %s for %s chat %s after %d attempts: %s", row.id, row.channel,
+                          row.chat_id, attempts, exc)
+                await asyncio.to_thread(self.store.mark_failed, row.id, str(exc), attempts)
+                self.counts["failed"] += 1
+            else:
+                delay = min(300.0, 2.0 * 2 ** (attempts - 1)) * (0.75 + random.random() / 2)
+                log.warning("could not send message %s to %s chat %s (%s); trying again in %.0f s", row.id,
+                            row.channel, row.chat_id, exc, delay)
+                await asyncio.to_thread(self.store.retry_later, row.id, utcnow() + timedelta(seconds=delay),
+                                        str(exc), attempts)
+                self.counts["retry"] += 1
+            return False
+        await asyncio.to_thread(self.store.mark_sent, row.id)
+        self.counts["sent"] += 1
+        return True

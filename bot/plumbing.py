@@ -1,0 +1,128 @@
+"""Plumbing every channel shares: per-user ordering, supervised background
+tasks, exponential back-off, webhook secret checks and mention stripping."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hmac
+import logging
+import re
+from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import Any
+
+log = logging.getLogger(__name__)
+
+
+class PerUser:
+    """One lock per user, created on demand and dropped when nobody holds or waits
+    for it. asyncio.Lock wakes waiters first-come first-served, which keeps each
+    user's messages in arrival order; different users never wait for each other."""
+
+    def __init__(self) -> None:
+        self._locks: dict[str, tuple[asyncio.Lock, int]] = {}
+
+    @contextlib.asynccontextmanager
+    async def hold(self, key: str) -> AsyncIterator[None]:
+        lock, users = self._locks.get(key, (None, 0))
+        if lock is None:
+            lock = asyncio.Lock()
+        self._locks[key] = (lock, users + 1)
+        try:
+            async with lock:
+                yield
+        finally:
+            lock, users = self._locks[key]
+            if users <= 1:
+                del self._locks[key]
+            else:
+                self._locks[key] = (lock, users - 1)
+
+    def __len__(self) -> int:
+        return len(self._locks)
+
+
+class TaskSet:
+    """Background tasks that are logged when they fail and awaited on close."""
+
+    def __init__(self, name: str, describe: Callable[[BaseException], str] = str):
+        self.name = name
+        self.describe = describe
+        self._tasks: set[asyncio.Task] = set()
+
+    def spawn(self, coro: Awaitable[Any]) -> asyncio.Task:
+        task = asyncio.ensure_future(coro)
+        self._tasks.add(task)
+        task.add_done_callback(self._done)
+        return task
+
+    def _done(self, task: asyncio.Task) -> None:
+        self._tasks.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            exc = task.exception()
+            log.error("%s task failed: %s", self.name, self.describe(exc), exc_info=exc)
+
+    def __len__(self) -> int:
+        return len(self._tasks)
+
+    async def wait_room(self, limit: int) -> None:
+        """Back-pressure: wait while `limit` tasks or more are running."""
+        while len(self._tasks) >= limit:
+            await asyncio.wait(set(self._tasks), return_when=asyncio.FIRST_COMPLETED)
+
+    async def wait_idle(self, timeout: float = 10.0) -> None:
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        while self._tasks:
+            remaining = deadline - loop.time()
+            if remaining <= 0:
+                raise TimeoutError(f"{len(self._tasks)} {self.name} task(s) still running")
+            await asyncio.wait(set(self._tasks), timeout=remaining)
+
+    async def close(self, grace: float) -> None:
+        """Let work in progress finish for `grace` seconds, then cancel the rest
+        (an update cut off stays pending in the inbox for the next start)."""
+        if not self._tasks:
+            return
+        _done, still = await asyncio.wait(set(self._tasks), timeout=grace)
+        for task in still:
+            task.cancel()
+        if still:
+            await asyncio.wait(still, timeout=1.0)
+
+
+class Backoff:
+    """Exponential delay for retries: initial, doubling, capped; reset after a success."""
+
+    def __init__(self, initial: float = 1.0, maximum: float = 30.0):
+        self.initial = initial
+        self.maximum = maximum
+        self._next = initial
+
+    def next(self) -> float:
+        delay = self._next
+        self._next = min(self._next * 2, self.maximum)
+        return delay
+
+    def reset(self) -> None:
+        self._next = self.initial
+
+
+def secret_matches(given: str | None, expected: str | None) -> bool:
+    """Constant-time comparison of a webhook's secret header."""
+    if given is None or not expected:
+        return False
+    return hmac.compare_digest(given.encode("utf-8", "surrogateescape"), expected.encode("utf-8"))
+
+
+def strip_mention(text: str, names: tuple[str, ...], prefix: str = "@") -> tuple[bool, str]:
+    """Whether `text` mentions one of `names` (as `@name`), and the text without it."""
+    found = False
+    for name in sorted((n for n in names if n), key=len, reverse=True):
+        pattern = re.compile(rf"(?<![\w@]){re.escape(prefix)}{re.escape(name)}(?!\w)", re.IGNORECASE)
+        if pattern.search(text):
+            found = True
+            text = pattern.sub("", text)
+    if found:
+        text = re.sub(r"[ \t]{2,}", " ", text).lstrip(" \t,:;").strip()
+    return found, text

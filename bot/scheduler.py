@@ -1,0 +1,44 @@
+"""Periodic jobs of a running bot, on APScheduler (the reminders will add theirs here):
+re-running updates whose turn was never committed, and pruning old rows."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from datetime import timedelta
+
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+
+from bot.app import App
+from bot.channel import Channel
+
+log = logging.getLogger(__name__)
+
+SWEEP_EVERY = 60  # seconds between looks for updates left unfinished
+PRUNE_EVERY = 3600  # seconds between prunes of the inbox and the outbox
+KEEP = timedelta(days=7)  # finished inbox rows and sent outbox rows are kept this long
+
+
+async def recovery_sweep(channels: dict[str, Channel]) -> None:
+    for ch in channels.values():
+        try:
+            await ch.recover_pending()
+        except Exception:
+            log.exception("recovery sweep failed for %s", ch.name)
+
+
+async def prune(app: App) -> None:
+    inbox = await asyncio.to_thread(app.repo.prune_updates, KEEP)
+    outbox = await asyncio.to_thread(app.outbox.prune, KEEP)
+    if inbox or outbox:
+        log.info("pruned %d inbox and %d outbox rows older than %d days", inbox, outbox, KEEP.days)
+
+
+def make_scheduler(app: App, channels: dict[str, Channel]) -> AsyncIOScheduler:
+    scheduler = AsyncIOScheduler(timezone=app.settings.tz)
+    # coalesce + max_instances=1: a slow pass is never run twice at once, nor caught up in a burst.
+    scheduler.add_job(recovery_sweep, "interval", seconds=SWEEP_EVERY, args=[channels], id="recovery_sweep",
+                      coalesce=True, max_instances=1)
+    scheduler.add_job(prune, "interval", seconds=PRUNE_EVERY, args=[app], id="prune", coalesce=True,
+                      max_instances=1)
+    return scheduler

@@ -1,0 +1,213 @@
+"""Multi-step conversations (a question to the Office, a report, a new deadline).
+
+A `Flow` is a list of `Step`s. Each step shows a prompt, with options when it
+offers a choice, reads the answer (a parser raises `Invalid` with a message in
+Vietnamese), and says which step comes next. Where the user is lives in the
+turn's state (`state["flow"]`), so a flow survives a restart and `kill -9`.
+
+The options of a step travel as choice ids `f:<step>:<value>`: a button pressed
+on an old prompt, or a number typed after the list changed, names a step that
+is no longer current and is refused, never read as an answer to another step.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from content.normalize import fold
+from handlers import texts
+from handlers.events import Choice, Reply
+
+FINISH = "__finish"
+CANCEL = "__cancel"
+BACK = "__back"
+
+
+class Invalid(Exception):
+    """The answer cannot be used; the message says why and what to type instead."""
+
+
+@dataclass(frozen=True)
+class Option:
+    value: str
+    label: str
+    words: tuple[str, ...] = ()  # other ways to type it ("gui", "dong y")
+
+
+@dataclass(frozen=True)
+class Step:
+    name: str
+    prompt: Callable[[FlowData], str]
+    # A choice step offers options; a text step parses what was typed.
+    options: Callable[[FlowData], list[Option]] | None = None
+    parse: Callable[[FlowData, str], Any] | None = None
+    # Where to go once answered: a step name, FINISH or CANCEL; None means the next step.
+    after: Callable[[FlowData, Any], str | None] | None = None
+
+
+@dataclass
+class FlowData:
+    """What a flow has collected so far, plus read-only facts about who is talking."""
+
+    values: dict
+    user_name: str | None = None
+
+
+@dataclass(frozen=True)
+class Flow:
+    name: str
+    title: str  # what the user is doing, for "Đã hủy {title}."
+    steps: list[Step]
+    # Called when the last step is answered: the replies (and notices, through the context).
+    finish: Callable[[Any, FlowData], list[Reply]]
+
+    def step(self, name: str) -> Step | None:
+        return next((s for s in self.steps if s.name == name), None)
+
+
+@dataclass
+class FlowState:
+    name: str
+    step: str
+    values: dict = field(default_factory=dict)
+    history: list[str] = field(default_factory=list)
+
+    @classmethod
+    def load(cls, data: dict | None) -> FlowState | None:
+        if not isinstance(data, dict) or "name" not in data or "step" not in data:
+            return None
+        return cls(name=data["name"], step=data["step"], values=dict(data.get("values") or {}),
+                   history=list(data.get("history") or []))
+
+    def dump(self) -> dict:
+        return {"name": self.name, "step": self.step, "values": self.values, "history": self.history}
+
+
+def choice_id(step: str, value: str) -> str:
+    return f"f:{step}:{value}"
+
+
+class FlowEngine:
+    """Runs the registered flows against a turn's state dict."""
+
+    def __init__(self, flows: list[Flow]):
+        self.flows = {f.name: f for f in flows}
+
+    # --- state -----------------------------------------------------------------
+    def active(self, state: dict) -> tuple[Flow, FlowState] | None:
+        fs = FlowState.load(state.get("flow"))
+        if fs is None or fs.name not in self.flows or self.flows[fs.name].step(fs.step) is None:
+            return None
+        return self.flows[fs.name], fs
+
+    def start(self, ctx: Any, name: str, values: dict | None = None, at: str | None = None) -> list[Reply]:
+        flow = self.flows[name]
+        fs = FlowState(name=name, step=at or flow.steps[0].name, values=dict(values or {}))
+        if at:  # prefilled: "quay lại" still reaches the steps skipped
+            fs.history = [s.name for s in flow.steps[: flow.steps.index(flow.step(at))]]  # type: ignore[arg-type]
+        ctx.state["flow"] = fs.dump()
+        return [self.prompt(ctx)]
+
+    def prompt(self, ctx: Any, note: str | None = None) -> Reply:
+        """The current step's question, with its options, "Quay lại" and "Hủy"."""
+        flow, fs = self.active(ctx.state)  # type: ignore[misc]
+        step = flow.step(fs.step)
+        assert step is not None
+        data = FlowData(fs.values, ctx.user_name)
+        text = step.prompt(data)
+        if note:
+            text = f"{note}\n\n{text}"
+        choices = [Choice(choice_id(step.name, o.value), o.label) for o in (step.options(data) if step.options else [])]
+        if fs.history:
+            choices.append(Choice(choice_id(step.name, BACK), texts.FLOW_BACK))
+        choices.append(Choice(choice_id(step.name, CANCEL), texts.FLOW_CANCEL))
+        return Reply(text, choices)
+
+    # --- input -----------------------------------------------------------------
+    def on_choice(self, ctx: Any, choice: str) -> list[Reply]:
+        """A pressed button or picked number whose id is `f:<step>:<value>`."""
+        _f, step_name, value = choice.split(":", 2)
+        current = self.active(ctx.state)
+        if current is None:
+            return [Reply(texts.FLOW_STALE_NONE)]
+        _flow, fs = current
+        if step_name != fs.step:
+            return [self.prompt(ctx, texts.FLOW_STALE)]
+        if value == CANCEL:
+            return self.cancel(ctx)
+        if value == BACK:
+            return self.back(ctx)
+        return self._accept(ctx, value)
+
+    def on_text(self, ctx: Any, text: str) -> list[Reply] | None:
+        """The typed answer to the current step; None when the step offers options and
+        the text is none of them (the caller may treat it as a question)."""
+        flow, fs = self.active(ctx.state)  # type: ignore[misc]
+        step = flow.step(fs.step)
+        assert step is not None
+        data = FlowData(fs.values, ctx.user_name)
+        if step.options is not None:
+            folded = " ".join(fold(text).strip(" .!").split())
+            for o in step.options(data):
+                if folded == fold(o.label) or any(folded == w or folded.startswith(w + " ")
+                                                  for w in map(fold, o.words)):
+                    return self._accept(ctx, o.value)
+            return None
+        assert step.parse is not None
+        try:
+            value = step.parse(data, text)
+        except Invalid as exc:
+            return [self.prompt(ctx, str(exc))]
+        return self._accept(ctx, value)
+
+    def cancel(self, ctx: Any) -> list[Reply]:
+        current = self.active(ctx.state)
+        ctx.state.pop("flow", None)
+        title = current[0].title if current else ""
+        return [Reply(texts.FLOW_CANCELLED.format(title=title), [Choice("menu", texts.BACK_TO_MENU)])]
+
+    def back(self, ctx: Any) -> list[Reply]:
+        flow, fs = self.active(ctx.state)  # type: ignore[misc]
+        if not fs.history:
+            return [self.prompt(ctx, texts.FLOW_AT_FIRST_STEP)]
+        fs.step = fs.history.pop()
+        ctx.state["flow"] = fs.dump()
+        return [self.prompt(ctx)]
+
+    def _accept(self, ctx: Any, value: Any) -> list[Reply]:
+        flow, fs = self.active(ctx.state)  # type: ignore[misc]
+        step = flow.step(fs.step)
+        assert step is not None
+        fs.values[step.name] = value
+        data = FlowData(fs.values, ctx.user_name)
+        nxt = step.after(data, value) if step.after else None
+        if nxt is None:
+            index = flow.steps.index(step)
+            nxt = flow.steps[index + 1].name if index + 1 < len(flow.steps) else FINISH
+        if nxt == CANCEL:
+            return self.cancel(ctx)
+        if nxt == FINISH:
+            ctx.state.pop("flow", None)
+            return flow.finish(ctx, data)
+        if nxt != fs.step:
+            fs.history.append(fs.step)
+        fs.step = nxt
+        ctx.state["flow"] = fs.dump()
+        return [self.prompt(ctx)]
+
+
+def text_between(low: int, high: int, what: str) -> Callable[[FlowData, str], str]:
+    """A parser for free text of a sensible length."""
+
+    def parse(_data: FlowData, text: str) -> str:
+        text = text.strip()
+        if len(text) < low:
+            raise Invalid(texts.FLOW_TOO_SHORT.format(what=what, low=low))
+        if len(text) > high:
+            raise Invalid(texts.FLOW_TOO_LONG.format(what=what, length=f"{len(text):,}".replace(",", "."),
+                                                     high=f"{high:,}".replace(",", ".")))
+        return text
+
+    return parse

@@ -1,0 +1,138 @@
+"""'Hỏi Văn phòng': a staff member sends a question the bot could not answer to
+the Office; officers get a notice with a 'Trả lời' choice, and the answer an
+officer types reaches the staff member as a notice quoting the question."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from datetime import UTC
+from zoneinfo import ZoneInfo
+
+from handlers import texts
+from handlers.context import TurnContext
+from handlers.events import Choice, Notice, Reply
+from handlers.flows import CANCEL, FINISH, Flow, FlowData, FlowEngine, Option, Step, text_between
+
+ASK = "office_ask"
+ANSWER = "office_answer"
+START_CHOICE = "oq:ask"  # the "Hỏi Văn phòng" button
+REPLY_PREFIX = "oq:reply:"  # + question id: an officer's "Trả lời" button
+MAX_QUESTION = 1000
+MAX_ANSWER = 3000
+
+
+def _clip(text: str, limit: int = 300) -> str:
+    return text if len(text) <= limit else text[: limit - 3].rstrip() + "..."
+
+
+class Office:
+    def __init__(self, engine: FlowEngine | None, officers: Callable[[], Iterable[tuple[str, str]]],
+                 is_officer: Callable[[str, str], bool], tz: ZoneInfo | None = None):
+        self.officers = officers
+        self.tz = tz or ZoneInfo("Asia/Ho_Chi_Minh")
+        self.is_officer = is_officer
+        self.engine = engine
+
+    # --- flows -----------------------------------------------------------------
+    def flows(self) -> list[Flow]:
+        ask = Flow(
+            name=ASK, title=texts.OFFICE_TITLE, finish=self._send_question,
+            steps=[
+                Step("question", prompt=lambda d: texts.OFFICE_ASK_PROMPT,
+                     parse=text_between(5, MAX_QUESTION, texts.OFFICE_WHAT)),
+                Step("confirm", prompt=lambda d: texts.OFFICE_CONFIRM.format(question=d.values["question"]),
+                     options=lambda d: [Option("send", texts.OFFICE_SEND, ("gui", "gui di", "dong y", "ok",
+                                                                           "xac nhan", "co")),
+                                        Option("edit", texts.OFFICE_EDIT, ("sua",))],
+                     after=lambda d, v: "question" if v == "edit" else FINISH),
+            ])
+        answer = Flow(
+            name=ANSWER, title=texts.OFFICE_TITLE.replace("gửi câu hỏi tới", "trả lời câu hỏi gửi"),
+            finish=self._send_answer,
+            steps=[
+                Step("answer", prompt=lambda d: texts.OFFICE_ANSWER_PROMPT.format(
+                    qid=d.values["qid"], asker=d.values["asker"], question=_clip(d.values["question"], 600)),
+                     parse=text_between(2, MAX_ANSWER, texts.OFFICE_ANSWER_WHAT)),
+                Step("confirm", prompt=lambda d: texts.OFFICE_ANSWER_CONFIRM.format(
+                    asker=d.values["asker"], answer=_clip(d.values["answer"], 1500)),
+                     options=lambda d: [Option("send", texts.OFFICE_SEND, ("gui", "gui di", "dong y", "ok",
+                                                                           "xac nhan", "co")),
+                                        Option("edit", texts.OFFICE_ANSWER_EDIT, ("sua",))],
+                     after=lambda d, v: "answer" if v == "edit" else (FINISH if v == "send" else CANCEL)),
+            ])
+        return [ask, answer]
+
+    # --- entry points ------------------------------------------------------------
+    def start_ask(self, ctx: TurnContext, question: str | None = None) -> list[Reply]:
+        assert self.engine is not None
+        question = (question or ctx.fallback_question or "").strip()
+        if 5 <= len(question) <= MAX_QUESTION:
+            return self.engine.start(ctx, ASK, {"question": question}, at="confirm")
+        return self.engine.start(ctx, ASK)
+
+    def start_answer(self, ctx: TurnContext, choice: str) -> list[Reply]:
+        assert self.engine is not None
+        if not self.is_officer(ctx.event.channel, ctx.event.user_id):
+            return [Reply(texts.NOT_ADMIN)]
+        try:
+            qid = int(choice.removeprefix(REPLY_PREFIX))
+        except ValueError:
+            return [Reply(texts.STALE_CHOICE)]
+        row = ctx.store.office_question(qid)
+        if row is None:
+            return [Reply(texts.OFFICE_NO_SUCH_QUESTION.format(qid=qid))]
+        if row.status == "answered":
+            return [self._already(row)]
+        return self.engine.start(ctx, ANSWER, {"qid": qid, "asker": row.asker_name or texts.SOMEONE,
+                                               "question": row.question})
+
+    # --- finishing -----------------------------------------------------------------
+    def _send_question(self, ctx: TurnContext, data: FlowData) -> list[Reply]:
+        ev = ctx.event
+        row = ctx.store.add_office_question(user_id=ctx.user_id, channel=ev.channel, chat_id=ev.chat_id,
+                                            asker_name=ev.display_name, question=data.values["question"])
+        officers = [o for o in self.officers() if o != (ev.channel, ev.user_id)]
+        for channel, officer in sorted(officers):
+            text = texts.OFFICE_NEW.format(qid=row.id, asker=ev.display_name or texts.SOMEONE, channel=ev.channel,
+                                           question=row.question)
+            ctx.notify(Notice(channel, officer, Reply(text, [Choice(f"{REPLY_PREFIX}{row.id}", texts.OFFICE_REPLY)]),
+                              key=f"office:{row.id}:new:{channel}:{officer}"))
+        template = texts.OFFICE_SENT if officers or self._is_self_officer(ctx) else texts.OFFICE_SENT_NO_OFFICER
+        if self._is_self_officer(ctx):
+            # An officer trying it on themselves gets the notice too.
+            ctx.notify(Notice(ev.channel, ev.user_id, Reply(
+                texts.OFFICE_NEW.format(qid=row.id, asker=ev.display_name or texts.SOMEONE, channel=ev.channel,
+                                        question=row.question),
+                [Choice(f"{REPLY_PREFIX}{row.id}", texts.OFFICE_REPLY)]), key=f"office:{row.id}:new:self"))
+        return [Reply(template.format(qid=row.id), [Choice("menu", texts.BACK_TO_MENU)])]
+
+    def _is_self_officer(self, ctx: TurnContext) -> bool:
+        return self.is_officer(ctx.event.channel, ctx.event.user_id)
+
+    def _send_answer(self, ctx: TurnContext, data: FlowData) -> list[Reply]:
+        ev = ctx.event
+        qid = int(data.values["qid"])
+        answer = data.values["answer"]
+        who = ev.display_name or texts.SOMEONE
+        if not ctx.store.answer_office_question(qid, answer=answer, by=f"{ev.channel}:{ev.user_id}", name=who):
+            row = ctx.store.office_question(qid)
+            if row is None:
+                return [Reply(texts.OFFICE_NO_SUCH_QUESTION.format(qid=qid))]
+            return [self._already(row)]
+        row = ctx.store.office_question(qid)
+        assert row is not None
+        to_staff = texts.OFFICE_ANSWER_TO_STAFF.format(question=_clip(row.question), answer=answer)
+        to_staff += "\n\n" + texts.OFFICE_ANSWER_SIGNED.format(who=who)
+        blocked = Notice(ev.channel, ev.user_id, Reply(texts.OFFICE_RECIPIENT_BLOCKED.format(
+            qid=qid, asker=row.asker_name or texts.SOMEONE)), key=f"office:{qid}:blocked")
+        ctx.notify(Notice(row.channel, row.chat_id, Reply(to_staff, [Choice("menu", texts.BACK_TO_MENU)]),
+                          key=f"office:{qid}:answer", on_blocked=blocked))
+        return [Reply(texts.OFFICE_ANSWER_SENT.format(qid=qid, asker=row.asker_name or texts.SOMEONE))]
+
+    def _already(self, row) -> Reply:  # noqa: ANN001
+        at = row.answered_at
+        if at is not None and at.tzinfo is None:  # SQLite gives back naive UTC
+            at = at.replace(tzinfo=UTC)
+        when = at.astimezone(self.tz).strftime("%H:%M %d/%m/%Y") if at else "?"
+        return Reply(texts.OFFICE_ALREADY_ANSWERED.format(qid=row.id, who=row.answerer_name or texts.SOMEONE,
+                                                          when=when, answer=_clip(row.answer or "", 600)))

@@ -1,0 +1,138 @@
+"""The outbox queries the delivery worker uses: claim with a lease, record the outcome.
+
+A row is claimed by one conditional UPDATE (pending and due, or sending with
+an expired lease), so two workers never hold the same row; a worker that dies
+after claiming leaves a lease that expires, and the row is sent then. Rows of
+one chat go out in id order: only the oldest unsent row of a chat can be claimed.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlalchemy import and_, exists, func, or_, update
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import aliased
+from sqlmodel import Session, col, select
+
+from storage.models import OutboxMessage, User, utcnow
+
+UNSENT = ("pending", "sending")
+
+
+class OutboxStore:
+    def __init__(self, engine: Engine):
+        self.engine = engine
+
+    def _session(self) -> Session:
+        return Session(self.engine, expire_on_commit=False)
+
+    @staticmethod
+    def _claimable(now: datetime):  # noqa: ANN205
+        earlier = aliased(OutboxMessage)
+        return and_(
+            or_(and_(col(OutboxMessage.status) == "pending", col(OutboxMessage.not_before) <= now),
+                and_(col(OutboxMessage.status) == "sending", col(OutboxMessage.lease_until) < now)),
+            ~exists().where(earlier.channel == OutboxMessage.channel, earlier.chat_id == OutboxMessage.chat_id,
+                            earlier.id < OutboxMessage.id, col(earlier.status).in_(UNSENT)))
+
+    def claim(self, row_id: int, lease: timedelta, now: datetime | None = None) -> OutboxMessage | None:
+        """Claim one row if it is due and the oldest unsent of its chat."""
+        now = now or utcnow()
+        with self._session() as s:
+            done = s.execute(update(OutboxMessage)
+                             .where(col(OutboxMessage.id) == row_id, self._claimable(now))
+                             .values(status="sending", lease_until=now + lease)
+                             .execution_options(synchronize_session=False))
+            s.commit()
+            if done.rowcount != 1:
+                return None
+            return s.get(OutboxMessage, row_id)
+
+    def due_heads(self, now: datetime | None = None, limit: int = 200) -> list[int]:
+        """Ids of rows that could be claimed now, oldest first (at most one per chat)."""
+        now = now or utcnow()
+        with self._session() as s:
+            return list(s.exec(select(OutboxMessage.id).where(self._claimable(now))
+                               .order_by(OutboxMessage.id).limit(limit)))
+
+    def next_of_chat(self, channel: str, chat_id: str, now: datetime | None = None) -> int | None:
+        now = now or utcnow()
+        with self._session() as s:
+            return s.exec(select(OutboxMessage.id).where(OutboxMessage.channel == channel,
+                                                         OutboxMessage.chat_id == chat_id, self._claimable(now))
+                          .order_by(OutboxMessage.id).limit(1)).first()
+
+    # --- outcomes ------------------------------------------------------------
+    def _set(self, row_id: int, **values) -> None:  # noqa: ANN003
+        with self._session() as s:
+            s.execute(update(OutboxMessage).where(col(OutboxMessage.id) == row_id).values(**values))
+            s.commit()
+
+    def mark_sent(self, row_id: int) -> None:
+        self._set(row_id, status="sent", sent_at=utcnow(), lease_until=None, last_error=None)
+
+    def retry_later(self, row_id: int, not_before: datetime, error: str, attempts: int) -> None:
+        self._set(row_id, status="pending", not_before=not_before, lease_until=None, last_error=error[:2000],
+                  attempts=attempts)
+
+    def mark_failed(self, row_id: int, error: str, attempts: int) -> None:
+        self._set(row_id, status="failed", lease_until=None, last_error=error[:2000], attempts=attempts)
+
+    def mark_blocked(self, row: OutboxMessage, error: str) -> list[int]:
+        """The recipient blocked the bot: record it on the person, give up this row and
+        every other unsent notice to them, and queue the rows' `on_blocked` notices
+        (ids returned, to send at once)."""
+        from storage.turns import OutboxRow, TurnStore  # one module writes outbox rows
+
+        now = utcnow()
+        with self._session() as s:
+            s.execute(update(User).where(col(User.channel) == row.channel, col(User.external_id) == row.chat_id)
+                      .values(unreachable_at=now))
+            others = s.exec(select(OutboxMessage).where(
+                OutboxMessage.channel == row.channel, OutboxMessage.chat_id == row.chat_id,
+                col(OutboxMessage.status).in_(UNSENT), OutboxMessage.kind == "notice",
+                OutboxMessage.id != row.id)).all()
+            follow: list[OutboxRow] = []
+            for r in [row, *others]:
+                s.execute(update(OutboxMessage).where(col(OutboxMessage.id) == r.id)
+                          .values(status="blocked", lease_until=None, last_error=error[:2000]))
+                tell = (r.payload or {}).get("on_blocked")
+                if tell:
+                    follow.append(OutboxRow(dedup_key=tell["key"], channel=tell["channel"],
+                                            chat_id=str(tell["user_id"]), kind="notice",
+                                            payload={"reply": tell["reply"]}))
+            ids = TurnStore(s).add_outbox(follow) if follow else []
+            s.commit()
+            return ids
+
+    def recipient_unreachable(self, channel: str, chat_id: str) -> bool:
+        with self._session() as s:
+            return s.exec(select(User.id).where(User.channel == channel, User.external_id == chat_id,
+                                                col(User.unreachable_at).is_not(None))).first() is not None
+
+    # --- reading and housekeeping ------------------------------------------------
+    def get(self, row_id: int) -> OutboxMessage | None:
+        with self._session() as s:
+            return s.get(OutboxMessage, row_id)
+
+    def rows(self, statuses: tuple[str, ...] | None = None, limit: int = 50) -> list[OutboxMessage]:
+        with self._session() as s:
+            q = select(OutboxMessage).order_by(col(OutboxMessage.id).desc()).limit(limit)
+            if statuses:
+                q = q.where(col(OutboxMessage.status).in_(statuses))
+            return list(s.exec(q))
+
+    def counts(self) -> dict[str, int]:
+        with self._session() as s:
+            return {status: n for status, n in s.exec(
+                select(OutboxMessage.status, func.count(OutboxMessage.id)).group_by(OutboxMessage.status))}
+
+    def prune(self, older_than: timedelta = timedelta(days=7)) -> int:
+        """Forget sent rows after a while; failed and blocked ones stay for the officers to see."""
+        with self._session() as s:
+            done = s.execute(OutboxMessage.__table__.delete().where(  # type: ignore[attr-defined]
+                OutboxMessage.__table__.c.status == "sent",  # type: ignore[attr-defined]
+                OutboxMessage.__table__.c.created_at < utcnow() - older_than))  # type: ignore[attr-defined]
+            s.commit()
+            return done.rowcount or 0

@@ -1,0 +1,132 @@
+"""Everything one turn reads and writes, inside the turn's single transaction.
+
+The pipeline opens a session, the handlers read and write through a
+`TurnStore` bound to it, and the pipeline commits the new state, the inbox row
+and the outbox rows together. Nothing here commits: a conflict or a crash
+before the commit leaves no trace, so the turn can simply run again.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import insert, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlmodel import Session, col, select
+
+from storage.models import (
+    ConversationState,
+    OfficeQuestion,
+    OutboxMessage,
+    ProcessedUpdate,
+    QuestionLog,
+    User,
+    utcnow,
+)
+
+
+@dataclass(frozen=True)
+class OutboxRow:
+    dedup_key: str
+    channel: str
+    chat_id: str
+    kind: str
+    payload: dict
+
+
+class TurnStore:
+    def __init__(self, session: Session):
+        self.s = session
+
+    # --- state -------------------------------------------------------------
+    def load_state(self, user_id: int) -> tuple[dict, int | None]:
+        """The state and its version (None: no row yet)."""
+        row = self.s.get(ConversationState, user_id, populate_existing=True)
+        return (dict(row.data), row.version) if row else ({}, None)
+
+    def save_state(self, user_id: int, data: dict, version: int | None) -> bool:
+        """Write the state if nobody wrote it since `version` was read; False on a conflict."""
+        if version is None:
+            stmt = self._insert_ignore(ConversationState, {"user_id": user_id, "data": data, "version": 1,
+                                                           "updated_at": utcnow()}, ["user_id"])
+            return self.s.execute(stmt.returning(ConversationState.user_id)).first() is not None
+        done = self.s.execute(
+            update(ConversationState)
+            .where(col(ConversationState.user_id) == user_id, col(ConversationState.version) == version)
+            .values(data=data, version=version + 1, updated_at=utcnow()))
+        return done.rowcount == 1
+
+    # --- inbox -------------------------------------------------------------
+    def finish_update(self, channel: str, update_key: str) -> bool:
+        """Mark the update done; False when it is not pending any more (another
+        instance committed its turn first, or it was given up)."""
+        done = self.s.execute(
+            update(ProcessedUpdate)
+            .where(col(ProcessedUpdate.channel) == channel, col(ProcessedUpdate.update_key) == update_key[:128],
+                   col(ProcessedUpdate.status) == "pending")
+            .values(status="done", payload=None))
+        return done.rowcount == 1
+
+    # --- outbox ------------------------------------------------------------
+    def add_outbox(self, rows: list[OutboxRow]) -> list[int]:
+        """Insert the rows, skipping any whose dedup_key exists; the ids of those inserted, in order."""
+        ids = []
+        now = utcnow()
+        for r in rows:
+            values = {"dedup_key": r.dedup_key[:200], "channel": r.channel, "chat_id": r.chat_id, "kind": r.kind,
+                      "payload": r.payload, "status": "pending", "not_before": now, "attempts": 0,
+                      "created_at": now}
+            new = self.s.execute(self._insert_ignore(OutboxMessage, values, ["dedup_key"])
+                                 .returning(OutboxMessage.id)).first()
+            if new is not None:
+                ids.append(new[0])
+        return ids
+
+    # --- users -------------------------------------------------------------
+    def user(self, channel: str, external_id: str, display_name: str | None = None) -> User:
+        """The user row, created when missing (an officer who never wrote still gets notices)."""
+        stmt = self._insert_ignore(User, {"channel": channel, "external_id": external_id,
+                                          "display_name": display_name, "created_at": utcnow(),
+                                          "last_seen_at": utcnow()}, ["channel", "external_id"])
+        self.s.execute(stmt)
+        return self.s.exec(select(User).where(User.channel == channel, User.external_id == external_id)).one()
+
+    # --- question log ------------------------------------------------------
+    def log_question(self, *, user_id: int | None, channel: str, text: str, normalized: str, outcome: str,
+                     entry_id: str | None, score: float) -> None:
+        self.s.add(QuestionLog(user_id=user_id, channel=channel, text=text[:4000], normalized=normalized[:4000],
+                               outcome=outcome, entry_id=entry_id, score=round(score, 4)))
+
+    # --- questions to the Office --------------------------------------------
+    def add_office_question(self, *, user_id: int, channel: str, chat_id: str, asker_name: str | None,
+                            question: str) -> OfficeQuestion:
+        row = OfficeQuestion(user_id=user_id, channel=channel, chat_id=chat_id, asker_name=asker_name,
+                             question=question)
+        self.s.add(row)
+        self.s.flush()
+        return row
+
+    def office_question(self, qid: int) -> OfficeQuestion | None:
+        return self.s.get(OfficeQuestion, qid, populate_existing=True)
+
+    def answer_office_question(self, qid: int, *, answer: str, by: str, name: str | None,
+                               at: datetime | None = None) -> bool:
+        """Record the answer unless the question was answered already (by another officer
+        a moment ago); the conditional update makes two officers' answers exclusive."""
+        done = self.s.execute(
+            update(OfficeQuestion)
+            .where(col(OfficeQuestion.id) == qid, col(OfficeQuestion.status) == "open")
+            .values(status="answered", answer=answer, answered_by=by, answerer_name=name,
+                    answered_at=at or utcnow()))
+        return done.rowcount == 1
+
+    # --- helpers -----------------------------------------------------------
+    def _insert_ignore(self, model: type, values: dict, keys: list[str]):  # noqa: ANN202
+        dialect = self.s.get_bind().dialect.name
+        table = model.__table__  # type: ignore[attr-defined]
+        if dialect == "postgresql":
+            return postgresql.insert(table).values(**values).on_conflict_do_nothing(index_elements=keys)
+        if dialect == "sqlite":
+            return sqlite.insert(table).values(**values).on_conflict_do_nothing(index_elements=keys)
+        return insert(table).values(**values)  # pragma: no cover - other databases are not supported
