@@ -12,7 +12,7 @@ from aiohttp import web
 
 from bot.app import App
 from bot.channel import Channel
-from bot.delivery import Delivery
+from bot.delivery import Delivery, Limits
 from bot.leader import worker_lock
 from bot.pipeline import Pipeline
 from bot.scheduler import make_scheduler
@@ -38,7 +38,9 @@ def make_channels(app: App, pipeline: Pipeline) -> dict[str, Channel]:
 def wire_delivery(app: App, pipeline: Pipeline, channels: dict[str, Channel]) -> Delivery:
     """The delivery worker for these channels, and the pipeline told of it and of
     what each channel can show."""
-    delivery = Delivery(app.outbox, channels)
+    s = app.settings
+    limits = {"telegram": Limits(s.telegram_rate_limit, 1.0, 3), "zalo": Limits(s.zalo_rate_limit, 1.0, 3)}
+    delivery = Delivery(app.outbox, channels, limits=limits, lease=timedelta(seconds=s.outbox_lease_seconds))
     pipeline.delivery = delivery
     pipeline.capabilities = {name: ch.capabilities for name, ch in channels.items()}
     return delivery

@@ -37,6 +37,13 @@ class Settings(BaseSettings):
     zalo_api_url: str = "https://bot-api.zaloplatforms.com"
     zalo_webhook_secret: SecretStr | None = None
 
+    # Messages a second the delivery worker sends (overall, per messenger). Telegram
+    # allows about 30; Zalo publishes no figure.
+    telegram_rate_limit: float = Field(default=25.0, gt=0, le=30)
+    zalo_rate_limit: float = Field(default=20.0, gt=0, le=1000)
+    # Seconds a message claimed by a worker stays its own; after a crash it is sent once this has passed.
+    outbox_lease_seconds: int = Field(default=60, ge=1, le=3600)
+
     port: int = Field(default=8080, ge=1, le=65535)
     log_level: str = "INFO"
 
