@@ -94,6 +94,7 @@ class FakeTelegram:
         self.updates: list[dict] = []
         self.webhook: dict[str, Any] = {}
         self._faults: dict[str, list[Fault]] = {}
+        self.blocked: set[str] = set()  # chats whose user blocked the bot: sending there answers 403
         self._new_update = asyncio.Event()
         self._changed = asyncio.Event()
         self._update_ids = itertools.count(100001)
@@ -213,6 +214,9 @@ class FakeTelegram:
         call = Call(method, params, files)
         self.calls.append(call)
         try:
+            if method.startswith("send") and str(params.get("chat_id")) in self.blocked:
+                call.status = 403
+                return self._error(403, "Forbidden: bot was blocked by the user")
             faults = self._faults.get(method)
             if faults:
                 fault = faults.pop(0)

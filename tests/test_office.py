@@ -1,0 +1,233 @@
+"""'Hỏi Văn phòng' played by a staff member and two officers, in-process through the
+real pipeline (each message a committed turn) on SQLite and, when CI provides it,
+PostgreSQL; and the flow rules every form shares (/huy, quay lại, a question in
+the middle, a stale choice, a restart between steps)."""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+from sqlmodel import select
+
+from bot.app import App, build_app
+from bot.settings import load_settings
+from handlers import texts
+from handlers.events import IncomingEvent
+from storage import db
+from storage.models import OfficeQuestion, OutboxMessage
+from tests.conftest import REAL_CONTENT, Talk
+
+OFFICERS = "zalo:cb-an,zalo:cb-binh"
+OUT_OF_SCOPE = "thủ tục làm hộ chiếu công vụ"
+
+
+def make_app(tmp_path: Path, url: str | None = None) -> App:
+    extra = {"database_url": url} if url else {}
+    return build_app(load_settings(data_dir=tmp_path / "data", content_dir=REAL_CONTENT, admin_ids=OFFICERS, **extra))
+
+
+@pytest.fixture
+def office(tmp_path: Path) -> App:
+    return make_app(tmp_path)
+
+
+def notices(app: App, chat: str) -> list[OutboxMessage]:
+    with app.repo.session() as s:
+        return list(s.exec(select(OutboxMessage).where(OutboxMessage.chat_id == chat, OutboxMessage.kind == "notice")
+                           .order_by(OutboxMessage.id)))
+
+
+def questions(app: App) -> list[OfficeQuestion]:
+    with app.repo.session() as s:
+        return list(s.exec(select(OfficeQuestion).order_by(OfficeQuestion.id)))
+
+
+def labels(reply) -> list[str]:  # noqa: ANN001
+    return [c.label for c in reply.choices]
+
+
+def test_staff_send_a_question_after_a_fallback_and_an_officer_answers_it(office: App):
+    say = Talk(office)
+    [fallback] = say(OUT_OF_SCOPE, user="staff", display_name="Trần Thị Lan")
+    assert fallback.text == texts.FALLBACK and labels(fallback)[0] == texts.MENU_ASK_OFFICE
+    [confirm] = say("1", user="staff", display_name="Trần Thị Lan")
+    assert OUT_OF_SCOPE in confirm.text and labels(confirm) == [texts.OFFICE_SEND, texts.OFFICE_EDIT,
+                                                               texts.FLOW_BACK, texts.FLOW_CANCEL]
+    [sent] = say("gửi", user="staff", display_name="Trần Thị Lan")
+    assert sent.text == texts.OFFICE_SENT.format(qid=1)
+    [row] = questions(office)
+    assert (row.question, row.status, row.asker_name) == (OUT_OF_SCOPE, "open", "Trần Thị Lan")
+    # Each officer is told, with a "Trả lời" choice that a bare "1" picks on Zalo.
+    for officer in ("cb-an", "cb-binh"):
+        [note] = notices(office, officer)
+        assert OUT_OF_SCOPE in note.payload["reply"]["text"] and "Trần Thị Lan" in note.payload["reply"]["text"]
+        assert note.payload["reply"]["choices"] == [{"id": "oq:reply:1", "label": texts.OFFICE_REPLY}]
+    [prompt] = say("1", user="cb-an", display_name="Nguyễn Văn An")
+    assert OUT_OF_SCOPE in prompt.text and "gõ nội dung trả lời" in prompt.text
+    [check] = say("Đồng chí liên hệ Phòng Tổ chức cán bộ, số máy lẻ 204.", user="cb-an", display_name="Nguyễn Văn An")
+    assert "204" in check.text and labels(check)[0] == texts.OFFICE_SEND
+    [done] = say("1", user="cb-an", display_name="Nguyễn Văn An")
+    assert done.text == texts.OFFICE_ANSWER_SENT.format(qid=1, asker="Trần Thị Lan")
+    [answer] = notices(office, "staff")
+    body = answer.payload["reply"]["text"]
+    assert OUT_OF_SCOPE in body and "số máy lẻ 204" in body and "Nguyễn Văn An" in body
+    assert answer.dedup_key == "office:1:answer"
+    [row] = questions(office)
+    assert (row.status, row.answered_by, row.answerer_name) == ("answered", "zalo:cb-an", "Nguyễn Văn An")
+    # The second officer, late, is told who answered and what.
+    [late] = say("1", user="cb-binh")
+    assert "đã được Nguyễn Văn An trả lời" in late.text and "204" in late.text
+
+
+def test_from_the_help_menu_with_cancel_back_and_a_question_in_the_middle(office: App):
+    say = Talk(office)
+    [helped] = say("/trogiup", user="s2")
+    assert labels(helped) == [texts.MENU_ASK_OFFICE, texts.BACK_TO_MENU]
+    [ask] = say("1", user="s2")
+    assert ask.text == texts.OFFICE_ASK_PROMPT and labels(ask) == [texts.FLOW_CANCEL]
+    [short] = say("hỏi", user="s2")
+    assert "ngắn quá" in short.text and short.text.endswith(texts.OFFICE_ASK_PROMPT)
+    [long] = say("x" * 1200, user="s2")
+    assert "1.200 ký tự" in long.text
+    [confirm] = say("Cán bộ biệt phái có được xét khen thưởng ở đơn vị mới không?", user="s2")
+    assert "biệt phái" in confirm.text
+    [back] = say("quay lại", user="s2")
+    assert back.text == texts.OFFICE_ASK_PROMPT
+    say("Cán bộ biệt phái được xét khen thưởng ở đâu?", user="s2")
+    # A question typed at a choice step is answered, then the step is shown again; the
+    # answer's own choices become plain lines so "1" still answers the step.
+    replies = say("bằng khen thủ tướng cần mấy bộ hồ sơ", user="s2")
+    assert len(replies) == 2 and "04 bộ" in replies[0].text and not replies[0].choices
+    assert replies[1].text.startswith(texts.FLOW_RESUME.format(title=texts.OFFICE_TITLE))
+    [cancelled] = say("/huy", user="s2")
+    assert cancelled.text == texts.FLOW_CANCELLED.format(title=texts.OFFICE_TITLE)
+    assert questions(office) == [] and notices(office, "cb-an") == []
+    [nothing] = say("/huy", user="s2")
+    assert nothing.text == texts.NOTHING_TO_CANCEL
+
+
+def test_a_stale_choice_never_answers_another_step_and_a_flow_survives_a_restart(office: App):
+    say = Talk(office)
+    say(OUT_OF_SCOPE, user="s3")
+    say("1", user="s3")  # confirm step
+    [question_step] = say("quay lại", user="s3")
+    assert question_step.text == texts.OFFICE_ASK_PROMPT
+    # A button of the confirm step pressed now (an old message): refused, the current step shown.
+    [stale] = say(choice="f:confirm:send", user="s3")
+    assert stale.text.startswith(texts.FLOW_STALE) and questions(office) == []
+    # The process restarts: the form goes on at the same step.
+    again = Talk(build_app(office.settings))
+    [confirm] = again("Cán bộ nghỉ hưu có được khen thưởng không?", user="s3")
+    assert "nghỉ hưu" in confirm.text
+    [sent] = again(choice="f:confirm:send", user="s3")
+    assert sent.text == texts.OFFICE_SENT.format(qid=1)
+    # A button of the finished form: it is over.
+    [over] = again(choice="f:confirm:send", user="s3")
+    assert over.text == texts.FLOW_STALE_NONE and len(questions(office)) == 1
+
+
+def test_only_officers_can_answer(office: App):
+    say = Talk(office)
+    say(OUT_OF_SCOPE, user="s4")
+    say("1", user="s4")
+    say("1", user="s4")
+    [refused] = say(choice="oq:reply:1", user="s4")
+    assert refused.text == texts.NOT_ADMIN
+    [missing] = say(choice="oq:reply:99", user="cb-an")
+    assert missing.text == texts.OFFICE_NO_SUCH_QUESTION.format(qid=99)
+
+
+def test_with_no_officer_configured_the_question_is_kept_and_the_staff_member_told(tmp_path: Path):
+    app = build_app(load_settings(data_dir=tmp_path / "d", content_dir=REAL_CONTENT))
+    say = Talk(app)
+    say(OUT_OF_SCOPE, user="s5")
+    say("1", user="s5")
+    [sent] = say("1", user="s5")
+    assert sent.text == texts.OFFICE_SENT_NO_OFFICER.format(qid=1) and len(questions(app)) == 1
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def any_db(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str | None]:
+    if request.param == "sqlite":
+        yield None
+        return
+    base = request.getfixturevalue("postgres_url")
+    schema = f"t_{uuid.uuid4().hex[:12]}"
+    admin = db.make_engine(base)
+    with admin.begin() as conn:
+        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+    sep = "&" if "?" in base else "?"
+    try:
+        yield f"{base}{sep}options=-csearch_path%3D{schema}"
+    finally:
+        with admin.begin() as conn:
+            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
+
+
+async def test_two_officers_sending_at_the_same_moment_send_one_answer(tmp_path: Path, any_db: str | None):
+    app = make_app(tmp_path, any_db)
+    say = Talk(app)
+    say(OUT_OF_SCOPE, user="s6")
+    say("1", user="s6")
+    say("1", user="s6")
+    for officer in ("cb-an", "cb-binh"):
+        say("1", user=officer, display_name=officer)
+        say(f"Trả lời của {officer}: liên hệ Phòng Tổ chức.", user=officer, display_name=officer)
+    # Both press "Gửi" at once: two turns committing concurrently.
+    pipeline = say.pipeline
+
+    def press(officer: str, n: int):  # noqa: ANN202
+        key = f"race-{n}"
+        app.repo.accept_update("zalo", key, None)
+        event = IncomingEvent(channel="zalo", chat_id=officer, user_id=officer, choice="f:confirm:send",
+                              display_name=officer, message_id=key)
+        return pipeline.commit_turn(event, key)
+
+    a, b = await asyncio.gather(asyncio.to_thread(press, "cb-an", 1), asyncio.to_thread(press, "cb-binh", 2))
+    outcomes = sorted(t.replies[0].text.split("\n")[0] for t in (a, b))
+    assert sum(t.startswith("Đã gửi trả lời") for t in outcomes) == 1, outcomes
+    assert sum("đã được" in t for t in outcomes) == 1, outcomes
+    [answer] = notices(app, "s6")
+    [row] = questions(app)
+    assert row.answered_by in ("zalo:cb-an", "zalo:cb-binh")
+    assert row.answered_by.split(":")[1] in answer.payload["reply"]["text"]
+
+
+def test_unanswered_lists_the_questions_sent_to_the_office_and_their_answers(office: App, monkeypatch, capsys):  # noqa: ANN001
+    from bot import cli
+
+    say = Talk(office)
+    say(OUT_OF_SCOPE, user="s7", display_name="Lê Văn Tâm")
+    say("1", user="s7")
+    say("1", user="s7")
+    say("1", user="cb-an", display_name="Nguyễn Văn An")
+    say("Liên hệ Phòng Tổ chức cán bộ.", user="cb-an", display_name="Nguyễn Văn An")
+    say("1", user="cb-an", display_name="Nguyễn Văn An")
+    monkeypatch.setattr(cli, "load_settings", lambda: office.settings)
+    assert cli.main(["unanswered"]) == 0
+    out = capsys.readouterr().out
+    assert OUT_OF_SCOPE in out and "Câu hỏi gửi Văn phòng" in out
+    assert "đã trả lời (Nguyễn Văn An" in out and "Phòng Tổ chức cán bộ" in out
+
+
+def test_the_console_plays_both_sides(tmp_path: Path):
+    """An officer trying the bot in the terminal asks, gets the notice, answers it, and
+    receives the answer: the whole exchange through the console channel."""
+    from bot.console import run_console
+
+    app = build_app(load_settings(data_dir=tmp_path / "c", content_dir=REAL_CONTENT, admin_ids="console:chi"))
+    lines = [OUT_OF_SCOPE, "1", "Gửi", "1", "Đồng chí liên hệ Phòng Tổ chức cán bộ.", "Gửi"]
+    out = io.StringIO()
+    assert run_console(app, io.StringIO("\n".join(lines) + "\n"), out, user_id="chi") == 0
+    shown = out.getvalue()
+    assert texts.OFFICE_SENT.format(qid=1) in shown
+    assert "Câu hỏi mới số 1 gửi Văn phòng" in shown and "1. Trả lời" in shown
+    assert "Văn phòng VKSND tỉnh trả lời câu hỏi của đồng chí" in shown and "Phòng Tổ chức cán bộ" in shown
+    assert {r.status for r in app.outbox.rows()} == {"sent"}
