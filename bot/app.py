@@ -9,6 +9,7 @@ from bot.settings import Settings
 from content.service import Knowledge
 from handlers.conversation import Conversation
 from storage import db
+from storage.files import FileStore
 from storage.outbox import OutboxStore
 from storage.repo import Repository
 
@@ -20,6 +21,7 @@ class App:
     repo: Repository
     conversation: Conversation
     outbox: OutboxStore
+    files: FileStore
 
 
 def build_conversation(settings: Settings, knowledge: Knowledge) -> Conversation:
@@ -33,7 +35,8 @@ def build_app(settings: Settings, migrate: bool = True, knowledge: Knowledge | N
     engine = db.make_engine(settings.db_url)
     knowledge = knowledge or Knowledge(settings.content_dir)
     return App(settings=settings, knowledge=knowledge, repo=Repository(engine),
-               conversation=build_conversation(settings, knowledge), outbox=OutboxStore(engine))
+               conversation=build_conversation(settings, knowledge), outbox=OutboxStore(engine),
+               files=FileStore(settings.data_dir, engine))
 
 
 class RedactingFilter(logging.Filter):

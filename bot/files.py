@@ -10,10 +10,17 @@ tells its size, and stop a download that grows past it.
 
 from __future__ import annotations
 
+import asyncio
 from typing import Protocol, runtime_checkable
 
+from sqlmodel import Session
+
+from handlers.context import FileUnavailable
 from handlers.events import Attachment
-from storage.files import exceeds_limit
+from storage.files import FileStore, exceeds_limit
+from storage.models import StoredFile
+
+FETCH_TIMEOUT = 60.0  # seconds a handler waits for a file from the messenger
 
 
 class FileTooLarge(Exception):
@@ -41,3 +48,46 @@ def check_size(size: int | None, max_bytes: int) -> None:
     """Raise FileTooLarge when a known size is over `max_bytes`."""
     if exceeds_limit(size, max_bytes):
         raise FileTooLarge(size, max_bytes)
+
+
+class TurnFiles:
+    """`ctx.files` for one turn. Handlers run in a worker thread; a fetch runs on the
+    event loop (where the messenger's client lives) and the thread waits for it. The
+    row is written in the turn's session, so a turn that does not commit keeps no row
+    (the bytes, content-addressed, are simply there for the next try)."""
+
+    def __init__(self, loop: asyncio.AbstractEventLoop, fetcher: Fetcher | None, store: FileStore,
+                 session: Session, owner_user_id: int, channel: str):
+        self.loop = loop
+        self.fetcher = fetcher
+        self.store = store
+        self.session = session
+        self.owner = owner_user_id
+        self.channel = channel
+
+    def keep(self, attachment: Attachment, max_bytes: int) -> StoredFile:
+        if exceeds_limit(attachment.size, max_bytes):
+            raise FileUnavailable("too_large", f"{attachment.size} bytes")
+        source = attachment.file_id or attachment.url
+        if attachment.sha256:
+            try:
+                row = self.store.record(attachment.sha256, mime_type=attachment.mime_type,
+                                        original_name=attachment.file_name, owner_user_id=self.owner,
+                                        channel=self.channel, source_ref=source, session=self.session)
+            except (FileNotFoundError, ValueError) as exc:
+                raise FileUnavailable("unavailable", str(exc)) from None
+            if exceeds_limit(row.size, max_bytes):
+                raise FileUnavailable("too_large", f"{row.size} bytes")
+            return row
+        if self.fetcher is None:
+            raise FileUnavailable("unavailable", f"{self.channel} cannot fetch files")
+        future = asyncio.run_coroutine_threadsafe(self.fetcher.fetch(attachment, max_bytes), self.loop)
+        try:
+            data, mime, name = future.result(timeout=FETCH_TIMEOUT)
+        except FileTooLarge as exc:
+            raise FileUnavailable("too_large", str(exc)) from None
+        except (FetchFailed, TimeoutError) as exc:
+            future.cancel()
+            raise FileUnavailable("unavailable", str(exc)) from None
+        return self.store.put(data, mime_type=mime or attachment.mime_type, original_name=name or attachment.file_name,
+                              owner_user_id=self.owner, channel=self.channel, source_ref=source, session=self.session)

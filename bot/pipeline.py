@@ -24,10 +24,12 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from bot.delivery import Delivery
+from bot.files import Fetcher, TurnFiles
 from handlers import texts
 from handlers.context import TurnContext
 from handlers.conversation import Conversation
 from handlers.events import Capabilities, IncomingEvent, Reply, Turn, notice_to_dict, reply_to_dict
+from storage.files import FileStore
 from storage.repo import Repository
 from storage.turns import OutboxRow, TurnStore
 
@@ -73,7 +75,8 @@ class FloodGuard:
 class Pipeline:
     def __init__(self, conversation: Conversation, repo: Repository, delivery: Delivery | None = None,
                  flood: FloodGuard | None = None, recover_after: timedelta = timedelta(0),
-                 capabilities: dict[str, Capabilities] | None = None):
+                 capabilities: dict[str, Capabilities] | None = None, files: FileStore | None = None,
+                 fetchers: dict[str, Fetcher] | None = None):
         self.conversation = conversation
         self.repo = repo
         self.delivery = delivery
@@ -82,6 +85,9 @@ class Pipeline:
         # still be answered by another one, so recovery leaves it this long.
         self.recover_after = recover_after
         self.capabilities = dict(capabilities or {})
+        self.files = files
+        self.fetchers = dict(fetchers or {})
+        self._loop: asyncio.AbstractEventLoop | None = None
 
     # --- the inbox -----------------------------------------------------------------
     async def accept(self, channel: str, update_key: str, payload: dict | None = None) -> bool:
@@ -101,22 +107,26 @@ class Pipeline:
 
     # --- turns -------------------------------------------------------------------------
     async def process(self, event: IncomingEvent, update_key: str | None = None,
-                      reply_to: str | None = None, notify_slow: bool = True) -> CommittedTurn | None:
+                      reply_to: str | None = None, notify_slow: bool = True,
+                      also_done: tuple[str, ...] = ()) -> CommittedTurn | None:
         """Run the turn of one accepted event and send its messages; None when the
         update's turn was committed before (by this or another instance)."""
+        self._loop = asyncio.get_running_loop()
         wait, warn = self.flood.delay(event.channel, event.user_id)
         if warn and notify_slow and self.delivery is not None:
             ids = await asyncio.to_thread(self._enqueue_slow_down, event)
             await self.delivery.send_now(ids)
         if wait:
             await asyncio.sleep(wait)
-        committed = await asyncio.to_thread(self.commit_turn, event, update_key, reply_to)
+        committed = await asyncio.to_thread(self.commit_turn, event, update_key, reply_to, also_done)
         if committed is not None and self.delivery is not None:
             await self.delivery.send_now(committed.outbox_ids)
         return committed
 
     def commit_turn(self, event: IncomingEvent, update_key: str | None = None,
-                    reply_to: str | None = None) -> CommittedTurn | None:
+                    reply_to: str | None = None, also_done: tuple[str, ...] = ()) -> CommittedTurn | None:
+        """Run and commit the turn of one event. `also_done`: other inbox rows this event
+        stands for (the other photos of a Telegram album), marked done with it."""
         user = self.repo.get_or_create_user(event.channel, event.user_id, event.display_name)
         key = update_key or f"local-{uuid.uuid4().hex}"
         caps = self.capabilities.get(event.channel, Capabilities())
@@ -125,6 +135,9 @@ class Pipeline:
                 store = TurnStore(s)
                 state, version = store.load_state(user.id)
                 ctx = TurnContext(event=event, user_id=user.id, state=copy.deepcopy(state), store=store, caps=caps)
+                if self.files is not None and self._loop is not None:
+                    ctx.files = TurnFiles(self._loop, self.fetchers.get(event.channel), self.files, s, user.id,
+                                          event.channel)
                 try:
                     turn = self.conversation.handle(ctx)
                 except Exception:
@@ -135,6 +148,8 @@ class Pipeline:
                     s.rollback()
                     log.info("%s update %s was handled already", event.channel, update_key)
                     return None
+                for other in also_done:
+                    store.finish_update(event.channel, other)
                 rows = self._rows(event, key, turn, reply_to)
                 self._offer_notice_choices(store, turn, user.id)
                 if not store.save_state(user.id, turn.state, version):

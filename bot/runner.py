@@ -43,6 +43,8 @@ def wire_delivery(app: App, pipeline: Pipeline, channels: dict[str, Channel]) ->
     delivery = Delivery(app.outbox, channels, limits=limits, lease=timedelta(seconds=s.outbox_lease_seconds))
     pipeline.delivery = delivery
     pipeline.capabilities = {name: ch.capabilities for name, ch in channels.items()}
+    pipeline.files = app.files
+    pipeline.fetchers = {name: ch.fetcher for name, ch in channels.items() if getattr(ch, "fetcher", None)}
     return delivery
 
 

@@ -44,6 +44,9 @@ class Settings(BaseSettings):
     # Seconds a message claimed by a worker stays its own; after a crash it is sent once this has passed.
     outbox_lease_seconds: int = Field(default=60, ge=1, le=3600)
 
+    # Largest file a user may send (photos and documents kept as evidence), in MB.
+    max_file_mb: int = Field(default=10, ge=1, le=20)
+
     port: int = Field(default=8080, ge=1, le=65535)
     log_level: str = "INFO"
 

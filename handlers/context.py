@@ -3,9 +3,26 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Protocol
 
-from handlers.events import Capabilities, IncomingEvent, Notice
+from handlers.events import Attachment, Capabilities, IncomingEvent, Notice
+from storage.models import StoredFile
 from storage.turns import TurnStore
+
+
+class FileUnavailable(Exception):
+    """A file the user sent cannot be kept. `reason`: "too_large" (over the limit the
+    handler gave) or "unavailable" (the link expired, the messenger could not be reached)."""
+
+    def __init__(self, reason: str, detail: str = ""):
+        super().__init__(detail or reason)
+        self.reason = reason
+
+
+class Files(Protocol):
+    def keep(self, attachment: Attachment, max_bytes: int) -> StoredFile:
+        """Fetch the file if needed and record it in the turn's transaction; raises FileUnavailable."""
+        ...
 
 
 @dataclass
@@ -18,6 +35,8 @@ class TurnContext:
     notices: list[Notice] = field(default_factory=list)
     # The question that fell back in the previous turn, for "Hỏi Văn phòng" to send on.
     fallback_question: str | None = None
+    # The files the user sent, kept on demand (None where the channel cannot fetch them).
+    files: Files | None = None
 
     @property
     def user_name(self) -> str | None:

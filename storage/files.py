@@ -158,6 +158,28 @@ class FileStore:
             s.refresh(row)
         return row
 
+    def keep_blob(self, data: bytes) -> str:
+        """Write the bytes only (no row yet) and return their sha256: a Zalo image is
+        kept the moment it arrives, its row is written later with the turn that uses it."""
+        sha256 = hashlib.sha256(data).hexdigest()
+        self._write_blob(sha256, data)
+        return sha256
+
+    def record(self, sha256: str, *, mime_type: str | None = None, original_name: str | None = None,
+               owner_user_id: int | None = None, channel: str | None = None, source_ref: str | None = None,
+               session: Session) -> StoredFile:
+        """A row for bytes kept earlier by `keep_blob`, added to `session` (not committed).
+        FileNotFoundError when the blob is not there."""
+        path = self.blob_path(sha256)
+        data = path.read_bytes()
+        name = clean_name(original_name)
+        row = StoredFile(sha256=sha256, size=len(data), mime_type=resolve_mime(data, mime_type, name),
+                         original_name=name, owner_user_id=owner_user_id, channel=channel,
+                         source_ref=source_ref[:512] if source_ref else None)
+        session.add(row)
+        session.flush()
+        return row
+
     def _write_blob(self, sha256: str, data: bytes) -> Path:
         path = self.blob_path(sha256)
         with contextlib.suppress(FileNotFoundError):

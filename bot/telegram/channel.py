@@ -43,6 +43,7 @@ from bot.pipeline import Pipeline
 from bot.plumbing import PerUser, TaskSet, secret_matches
 from bot.settings import Settings
 from bot.telegram.adapter import ALLOWED_UPDATES, CHANNEL, BotIdentity, Inbound, parse_update
+from bot.telegram.files import TelegramFetcher
 from bot.telegram.render import OutMessage, caption_html, render
 from bot.telegram.retry import Redactor, RetryPolicy, call_with_retry, is_transient
 from handlers.events import Capabilities, Reply
@@ -79,7 +80,7 @@ class TelegramChannel:
 
     def __init__(self, settings: Settings, pipeline: Pipeline, *, retry: RetryPolicy | None = None,
                  poll_timeout: int = 25, typing_after: float = 0.4, typing_every: float = 4.5,
-                 max_in_flight: int = 500, close_timeout: float = 10.0):
+                 max_in_flight: int = 500, close_timeout: float = 10.0, album_wait: float = 1.0):
         if settings.telegram_bot_token is None:
             raise ValueError("TELEGRAM_BOT_TOKEN is not set")
         self.settings = settings
@@ -93,6 +94,8 @@ class TelegramChannel:
         self.typing_every = typing_every
         self.max_in_flight = max_in_flight
         self.close_timeout = close_timeout
+        self.album_wait = album_wait
+        self._albums: dict[tuple[str, str], list[tuple[str, Inbound]]] = {}
         self._token = settings.telegram_bot_token.get_secret_value()
         secret = settings.telegram_webhook_secret
         self._secret = secret.get_secret_value() if secret is not None else None
@@ -274,10 +277,42 @@ class TelegramChannel:
         if inbound is None or inbound.event is None:
             self._spawn(self.pipeline.finish(CHANNEL, key))
             return
+        group = (update.get("message") or {}).get("media_group_id")
+        if group:
+            self._add_to_album(str(group), key, inbound)
+            return
         self._spawn(self._handle(key, inbound))
+
+    def _add_to_album(self, group: str, key: str, inbound: Inbound) -> None:
+        """Telegram sends an album as one message per photo, a moment apart, sharing a
+        media_group_id: they are gathered for `album_wait` seconds and handled as one
+        event with several attachments (each part's inbox row is marked done with it)."""
+        assert inbound.event is not None
+        album_key = (inbound.event.chat_id, group)
+        parts = self._albums.setdefault(album_key, [])
+        parts.append((key, inbound))
+        if len(parts) == 1:
+            self._spawn(self._flush_album(album_key))
+
+    async def _flush_album(self, album_key: tuple[str, str]) -> None:
+        await asyncio.sleep(self.album_wait)
+        parts = sorted(self._albums.pop(album_key, []), key=lambda p: int(p[1].event.message_id or 0))  # type: ignore[union-attr]
+        if not parts:
+            return
+        first_key, first = parts[0]
+        events = [p[1].event for p in parts]
+        assert first.event is not None
+        merged = replace(first.event, text=next((e.text for e in events if e and e.text), ""),
+                         attachments=tuple(a for e in events if e for a in e.attachments))
+        await self._handle(first_key, replace(first, event=merged), also_done=tuple(k for k, _ in parts[1:]))
 
     def _spawn(self, coro: Any) -> asyncio.Task:
         return self._tasks.spawn(coro)
+
+    @property
+    def fetcher(self) -> TelegramFetcher:
+        """Fetches what users sent, by file_id, when a handler needs the file."""
+        return TelegramFetcher(self._ensure_bot(), retry=self.retry)
 
     async def wait_idle(self, timeout: float = 10.0) -> None:
         """Wait until every update handed to a background task is done (tests, shutdown)."""
@@ -290,13 +325,13 @@ class TelegramChannel:
         except Exception as exc:  # an old query (after a restart) can no longer be answered
             log.info("could not answer a button press: %s", self.redact(exc))
 
-    async def _handle(self, key: str, inbound: Inbound) -> None:
+    async def _handle(self, key: str, inbound: Inbound, also_done: tuple[str, ...] = ()) -> None:
         event = inbound.event
         assert event is not None
         async with self._users.hold(event.user_id):
             typing = self._spawn(self._typing(event.chat_id))
             try:
-                await self.pipeline.process(event, update_key=key, reply_to=inbound.reply_to)
+                await self.pipeline.process(event, update_key=key, reply_to=inbound.reply_to, also_done=also_done)
             finally:
                 typing.cancel()
 

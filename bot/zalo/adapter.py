@@ -17,12 +17,14 @@ from collections.abc import Awaitable, Callable
 from aiohttp import web
 
 from bot.channel import ChannelError, PermanentFailure, RetryAfter, Transient
+from bot.files import FetchFailed, FileTooLarge
 from bot.pipeline import Pipeline
 from bot.plumbing import Backoff, PerUser, TaskSet, secret_matches
 from bot.rendering import ZALO_LIMIT, numbered, split_text
 from bot.settings import Settings
 from bot.zalo.client import ZaloApiError, ZaloClient, ZaloError, ZaloTransportError, ZaloUnauthorized
-from bot.zalo.parse import CHANNEL, InvalidUpdate, ParsedUpdate, parse_update, unwrap
+from bot.zalo.files import ZaloFetcher
+from bot.zalo.parse import CHANNEL, KEPT, InvalidUpdate, ParsedUpdate, parse_update, unwrap
 from handlers.events import Capabilities, IncomingEvent, Reply
 
 log = logging.getLogger(__name__)
@@ -79,6 +81,7 @@ class ZaloChannel:
         self._tasks = TaskSet("zalo")
         self._users = PerUser()
         self.bot_info: dict = {}
+        self.max_file_bytes = settings.max_file_mb * 1024 * 1024
 
     @property
     def bot_names(self) -> tuple[str, ...]:
@@ -216,6 +219,9 @@ class ZaloChannel:
         except InvalidUpdate as exc:
             log.warning("ignoring a Zalo update: %s", exc)
             return
+        if parsed.event is not None and any(a.url and not a.sha256 for a in parsed.event.attachments):
+            update = await self._keep_images(update, parsed.event.attachments)
+            parsed = parse_update(update, self.bot_names)
         if not await self.pipeline.accept(CHANNEL, parsed.message_id, update):
             return
         if parsed.event is None:
@@ -226,6 +232,33 @@ class ZaloChannel:
 
     def _spawn(self, coro: Awaitable[object]) -> None:
         self._tasks.spawn(coro)
+
+    @property
+    def fetcher(self) -> ZaloFetcher:
+        return ZaloFetcher(self.client)
+
+    async def _keep_images(self, update: dict, attachments: tuple) -> dict:
+        """Download the images now, while their links work (Zalo's expire), and note
+        where the bytes are in the update that goes into the inbox."""
+        store = self.pipeline.files
+        if store is None:
+            return update
+        kept: dict[str, dict] = {}
+        for a in attachments:
+            if not a.url:
+                continue
+            try:
+                data, mime, _name = await self.fetcher.fetch(a, self.max_file_bytes)
+                kept[a.url] = {"sha256": await asyncio.to_thread(store.keep_blob, data), "mime": mime}
+            except FileTooLarge:
+                kept[a.url] = {"error": "too_large"}
+            except FetchFailed as exc:
+                log.warning("could not download a Zalo image as it arrived: %s", exc)
+        if not kept:
+            return update
+        if isinstance(update.get("result"), dict) and "message" not in update:  # the envelope
+            return {**update, "result": {**update["result"], KEPT: kept}}
+        return {**update, KEPT: kept}
 
     async def _run(self, parsed: ParsedUpdate, key: str) -> None:
         event = parsed.event

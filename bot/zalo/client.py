@@ -40,6 +40,10 @@ class ZaloTransportError(ZaloError):
     """The request did not get a usable answer (network, timeout, 5xx, not JSON): retry later."""
 
 
+class ZaloFileTooLarge(ZaloTransportError):
+    """A file to download is over the limit (as declared, or as read so far)."""
+
+
 class ZaloApiError(ZaloError):
     """Zalo answered `ok: false`."""
 
@@ -225,13 +229,13 @@ class ZaloClient:
                     raise ZaloTransportError(f"Zalo download: HTTP {response.status_code}")
                 declared = response.headers.get("content-length")
                 if declared and declared.isdigit() and int(declared) > max_bytes:
-                    raise ZaloTransportError(f"Zalo download: file larger than {max_bytes} bytes")
+                    raise ZaloFileTooLarge(f"Zalo download: file larger than {max_bytes} bytes")
                 chunks: list[bytes] = []
                 size = 0
                 async for chunk in response.aiter_bytes():
                     size += len(chunk)
                     if size > max_bytes:
-                        raise ZaloTransportError(f"Zalo download: file larger than {max_bytes} bytes")
+                        raise ZaloFileTooLarge(f"Zalo download: file larger than {max_bytes} bytes")
                     chunks.append(chunk)
                 return b"".join(chunks)
         except httpx.HTTPError as exc:

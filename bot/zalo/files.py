@@ -5,11 +5,8 @@ channel fetches it as soon as the message arrives, through ZaloClient.download
 from __future__ import annotations
 
 from bot.files import FetchFailed, FileTooLarge, check_size
-from bot.zalo.client import ZaloClient, ZaloError
+from bot.zalo.client import ZaloClient, ZaloError, ZaloFileTooLarge
 from handlers.events import Attachment
-
-# ZaloClient.download says so when a file is over the limit (declared or read).
-_TOO_LARGE = "larger than"
 
 
 class ZaloFetcher:
@@ -22,10 +19,9 @@ class ZaloFetcher:
         check_size(attachment.size, max_bytes)
         try:
             data = await self.client.download(attachment.url, max_bytes=max_bytes)
+        except ZaloFileTooLarge as exc:
+            raise FileTooLarge(None, max_bytes, self.client.redact(str(exc))) from None
         except ZaloError as exc:
-            message = self.client.redact(str(exc))
-            if _TOO_LARGE in message:
-                raise FileTooLarge(None, max_bytes, message) from None
-            raise FetchFailed(message) from None
+            raise FetchFailed(self.client.redact(str(exc))) from None
         check_size(len(data), max_bytes)
         return data, attachment.mime_type, attachment.file_name
