@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
+from bot.plumbing import mask
 from bot.settings import Settings
 from content.service import Knowledge
 from handlers.conversation import Conversation
@@ -67,9 +68,7 @@ class RedactingFilter(logging.Filter):
         return True
 
     def _mask(self, text: str) -> str:
-        for s in self.secrets:
-            text = text.replace(s, "***")
-        return text
+        return mask(text, self.secrets)
 
 
 def secrets_of(settings: Settings) -> list[str]:

@@ -220,10 +220,9 @@ def _cmd_webhook(settings, args) -> int:  # noqa: ANN001
         asyncio.run(go())
     except Exception as exc:  # noqa: BLE001 - an officer at a terminal needs one readable line
         from bot.app import secrets_of
+        from bot.plumbing import mask
 
-        message = f"{type(exc).__name__}: {exc}"
-        for secret in secrets_of(settings):
-            message = message.replace(secret, "***")
+        message = mask(f"{type(exc).__name__}: {exc}", secrets_of(settings))
         print(f"Cannot {args.action} the {args.channel} webhook: {message}", file=sys.stderr)
         return 1
     print(f"{args.channel} webhook {'set to ' + args.url if args.action == 'set' else 'deleted'}")

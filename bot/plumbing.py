@@ -8,7 +8,7 @@ import contextlib
 import hmac
 import logging
 import re
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from typing import Any
 
 log = logging.getLogger(__name__)
@@ -106,6 +106,14 @@ class Backoff:
 
     def reset(self) -> None:
         self._next = self.initial
+
+
+def mask(text: str, secrets: Iterable[str | None]) -> str:
+    """`text` with every secret (token, webhook secret) replaced by ***: the one
+    masking every log line, error message and CLI output goes through."""
+    for secret in sorted((s for s in secrets if s), key=len, reverse=True):
+        text = text.replace(secret, "***")
+    return text
 
 
 def secret_matches(given: str | None, expected: str | None) -> bool:

@@ -27,6 +27,7 @@ from content.normalize import (
     accented_word_list,
     accented_words,
     drop_fillers,
+    fold_aligned,
     same_spelling,
     strip_diacritics,
     tokens,
@@ -106,11 +107,6 @@ LONG_QUESTION = 10  # content words; a message this long may carry context befor
 WINDOW_WORDS = 4  # a part of it must have this many to be matched on its own
 WINDOW_DISCOUNT = 0.97  # a part wins only when it is clearly better than the whole
 WINDOW_SHARE = 0.35  # ...and only when it holds this share of the message's word weight
-
-
-def _plain(text: str) -> str:
-    """Lowercase without diacritics, one character for each character of the NFC text."""
-    return "".join((unicodedata.normalize("NFD", c)[0] if c not in "đĐ" else "d") for c in text.lower())
 
 
 @dataclass(frozen=True)
@@ -687,7 +683,7 @@ class Matcher:
         if len(_content(tokens(text))) < LONG_QUESTION:
             return [(text, False)]
         parts = []
-        asks = list(ASKING.finditer(_plain(text)))
+        asks = list(ASKING.finditer(fold_aligned(text)))
         if asks:
             parts.append((text[asks[-1].end():], True))
         clauses = [c for c in CLAUSE.split(text) if c.strip()]
@@ -734,7 +730,7 @@ class Matcher:
     def _compare(self, question: str) -> MatchResult | None:
         """Both sides of a comparison, when each is answered confidently by an entry of its own."""
         text = unicodedata.normalize("NFC", question).strip().rstrip("?!. ")
-        plain = _plain(text)
+        plain = fold_aligned(text)
         if "khac" not in plain and "giong" not in plain and "so sanh" not in plain:
             return None
         for pattern in COMPARISON:

@@ -97,3 +97,9 @@ def drop_fillers(text: str) -> str:
     if not accented:
         return text
     return _ANH_RE.sub(" ", _FILLER_RE.sub(" ", text))
+
+
+def fold_aligned(text: str) -> str:
+    """Like `fold` (lowercase, no diacritics, đ → d) but one character for each
+    character of `text`, so a position found in the result is a position in `text`."""
+    return "".join((unicodedata.normalize("NFD", c)[0] if c not in "đĐ" else "d") for c in text.lower())

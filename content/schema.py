@@ -79,10 +79,6 @@ class SynonymFile(Strict):
     context: list[str] = []
 
 
-class EntryFile(Strict):
-    entries: list[Entry]
-
-
 class TopicFile(Strict):
     topics: list[Topic]
 

@@ -18,6 +18,8 @@ from aiogram.exceptions import (
     TelegramServerError,
 )
 
+from bot.plumbing import mask
+
 log = logging.getLogger(__name__)
 
 T = TypeVar("T")
@@ -56,9 +58,7 @@ class Redactor:
             text = f"{type(value).__name__}: {value}"
         else:
             text = str(value)
-        for s in self.secrets:
-            text = text.replace(s, "***")
-        return text
+        return mask(text, self.secrets)
 
 
 async def call_with_retry(

@@ -19,6 +19,7 @@ from urllib.parse import quote
 import httpx
 
 from bot.channel import ChannelError
+from bot.plumbing import mask
 
 log = logging.getLogger(__name__)
 
@@ -80,9 +81,7 @@ class _TokenMask(logging.Filter):
             message = record.getMessage()
         except Exception:  # noqa: BLE001 - a broken record is not ours to fix
             return True
-        redacted = message
-        for s in self.secrets:
-            redacted = redacted.replace(s, "***")
+        redacted = mask(message, self.secrets)
         if redacted != message:
             record.msg, record.args = redacted, None
         return True
@@ -110,9 +109,7 @@ class ZaloClient:
                                        headers={"User-Agent": "thidua-bot"})
 
     def redact(self, text: str) -> str:
-        for s in self._secrets:
-            text = text.replace(s, "***")
-        return text
+        return mask(text, self._secrets)
 
     async def close(self) -> None:
         await self._http.aclose()
