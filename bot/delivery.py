@@ -28,6 +28,7 @@ log = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 8  # transient failures before a message is recorded as failed
 LATE_AFTER = timedelta(seconds=30)  # a reply sent later than this says it is late
+PAUSE_HOLD = 5.0  # seconds a claimed message may wait for a messenger's pause before it is given back
 
 
 @dataclass(frozen=True)
@@ -57,6 +58,10 @@ class RateLimiter:
 
     def pause(self, seconds: float) -> None:
         self._paused_until = max(self._paused_until, self.clock() + seconds)
+
+    def paused_for(self) -> float:
+        """Seconds until a pause asked by the messenger ends (0 when none)."""
+        return max(0.0, self._paused_until - self.clock())
 
     async def acquire(self, chat_id: str) -> None:
         async with self._lock:
@@ -113,16 +118,19 @@ class Delivery:
 
     # --- the two ways in ---------------------------------------------------------
     async def send_now(self, ids: list[int]) -> None:
-        """Send a turn's rows in order; stop at the first that cannot go now (the
-        worker takes it, and those after it, later)."""
+        """Send a turn's rows in order. A row that cannot go now holds back the rows
+        after it to the same chat (the worker sends them later, in order); rows to
+        other chats (notices) still go."""
+        held: set[tuple[str, str]] = set()
         for row_id in ids:
-            row = await asyncio.to_thread(self.store.claim, row_id, self.lease)
-            if row is None:  # sent already, or an older message to this chat goes first
+            row = await asyncio.to_thread(self.store.get, row_id)
+            if row is None or (row.channel, row.chat_id) in held:
+                continue
+            claimed = await asyncio.to_thread(self.store.claim, row_id, self.lease)
+            if claimed is None or not await self._send(claimed):
+                # Sent already, or an older message to this chat goes first, or it failed.
+                held.add((row.channel, row.chat_id))
                 self.wake.set()
-                return
-            if not await self._send(row):
-                self.wake.set()
-                return
 
     async def run_once(self, now: datetime | None = None, limit: int = 500) -> int:
         """Send what is due now, each chat's rows in order, chats side by side;
@@ -180,9 +188,17 @@ class Delivery:
             if follow:
                 self.wake.set()
             return False
+        limiter = self.limiters[row.channel]
+        if limiter.paused_for() > PAUSE_HOLD:
+            # The messenger asked the whole bot to wait: give the row back rather than
+            # sit on its lease, which could expire while waiting.
+            await asyncio.to_thread(self.store.retry_later, row.id,
+                                    utcnow() + timedelta(seconds=limiter.paused_for()), "waiting for the messenger",
+                                    row.attempts)
+            return False
         try:
             reply = reply_of(row, now or utcnow())
-            await self.limiters[row.channel].acquire(row.chat_id)
+            await limiter.acquire(row.chat_id)
             await channel.deliver(row.chat_id, reply, reply_to=row.payload.get("reply_to"))
         except RetryAfter as exc:
             # Not counted as an attempt: the messenger said when it will take the message.

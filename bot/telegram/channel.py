@@ -88,7 +88,8 @@ class TelegramChannel:
         self.retry = retry or RetryPolicy()
         # Sending waits out short 429s and network blips itself; anything longer goes
         # back to the delivery worker, which keeps the message and tries again later.
-        self.send_retry = replace(self.retry, attempts=min(self.retry.attempts, 3), max_retry_after=5.0)
+        self.send_retry = replace(self.retry, attempts=min(self.retry.attempts, 3),
+                                  max_retry_after=min(self.retry.max_retry_after, 5.0))
         self.poll_timeout = poll_timeout
         self.typing_after = typing_after
         self.typing_every = typing_every
