@@ -49,13 +49,15 @@ async def _chat(app: App, stdin: TextIO, out: TextIO, user: str) -> int:
     # One person at a keyboard (or a piped file): no flood guard.
     pipeline = Pipeline(app.conversation, app.repo, delivery, flood=FloodGuard(limit=1_000_000),
                         capabilities={CHANNEL: channel.capabilities})
+    pipeline.readers[CHANNEL] = lambda payload: IncomingEvent(channel=CHANNEL, chat_id=user, user_id=user,
+                                                              text=str(payload.get("text") or ""))
     session = uuid.uuid4().hex[:8]  # keys of this session's turns; a second session never collides
     interactive = stdin.isatty()
 
     async def say(text: str, n: int) -> None:
         event = IncomingEvent(channel=CHANNEL, chat_id=user, user_id=user, text=text, message_id=str(n))
         key = f"{session}:{n}"
-        await pipeline.accept(CHANNEL, key, {"text": text})
+        await pipeline.accept(CHANNEL, key, {"text": text}, user)
         await pipeline.process(event, update_key=key, notify_slow=False)
 
     if interactive:

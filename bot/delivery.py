@@ -94,7 +94,11 @@ def reply_of(row: OutboxMessage, now: datetime) -> Reply:
     """The reply a row holds; a reply sent late says so (on its first part) and comes
     without its choices, which would no longer match what "1" means for the user."""
     reply = reply_from_dict(row.payload["reply"])
-    if row.kind == "reply" and now - _aware(row.created_at) > LATE_AFTER:
+    asked = row.payload.get("asked_at")
+    # Late is counted from when the person wrote, not from when the turn was committed
+    # (a turn recovered after a crash is committed long after the question).
+    since = datetime.fromisoformat(asked) if isinstance(asked, str) else _aware(row.created_at)
+    if row.kind == "reply" and now - _aware(since) > LATE_AFTER:
         text = reply.text
         if int(row.payload.get("seq", 0)) == 0:
             text = f"{late_notice(str(row.payload.get('question') or '').strip())}\n\n{reply.full_text}"

@@ -20,8 +20,9 @@ import logging
 import time
 import uuid
 from collections import defaultdict, deque
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 from bot.delivery import Delivery
 from bot.files import Fetcher, TurnFiles
@@ -42,6 +43,10 @@ MAX_CONFLICTS = 5  # a turn whose state changed under it is run again this many 
 class CommittedTurn:
     replies: list[Reply]
     outbox_ids: list[int]
+
+
+def _aware(at: datetime) -> datetime:
+    return at if at.tzinfo else at.replace(tzinfo=UTC)  # SQLite gives back naive UTC
 
 
 class FloodGuard:
@@ -87,19 +92,27 @@ class Pipeline:
         self.capabilities = dict(capabilities or {})
         self.files = files
         self.fetchers = dict(fetchers or {})
+        # Each channel's way to read a stored update back into an event (for catching up).
+        self.readers: dict[str, Callable[[dict], IncomingEvent | None]] = {}
         self._loop: asyncio.AbstractEventLoop | None = None
 
     # --- the inbox -----------------------------------------------------------------
-    async def accept(self, channel: str, update_key: str, payload: dict | None = None) -> bool:
-        """False when this update was already accepted (a redelivery): skip it."""
-        fresh = await asyncio.to_thread(self.repo.accept_update, channel, update_key, payload)
+    async def accept(self, channel: str, update_key: str, payload: dict | None = None,
+                     user_key: str | None = None) -> bool:
+        """False when this update was already accepted (a redelivery): skip it.
+        `user_key` (the platform's id of who wrote) lets a later message of theirs
+        wait for this one if a crash cuts its turn off."""
+        fresh = await asyncio.to_thread(self.repo.accept_update, channel, update_key, payload, user_key)
         if not fresh:
             log.info("skipping redelivered %s update %s", channel, update_key)
         return fresh
 
-    async def recover(self, channel: str) -> list[tuple[str, dict]]:
-        """(update_key, payload) of updates accepted earlier whose turn was never committed."""
-        return await asyncio.to_thread(self.repo.pending_updates, channel, 3, self.recover_after)
+    async def recover(self, channel: str, older_than: timedelta | None = None) -> list[tuple[str, dict]]:
+        """(update_key, payload) of updates accepted earlier whose turn was never committed.
+        At start every one is taken (a turn run twice commits once); the periodic sweep
+        leaves recent ones to the instance that may still be answering them."""
+        age = self.recover_after if older_than is None else older_than
+        return await asyncio.to_thread(self.repo.pending_updates, channel, 3, age)
 
     async def finish(self, channel: str, update_key: str) -> None:
         """Mark an accepted update done without a turn (ignored event kinds)."""
@@ -112,6 +125,8 @@ class Pipeline:
         """Run the turn of one accepted event and send its messages; None when the
         update's turn was committed before (by this or another instance)."""
         self._loop = asyncio.get_running_loop()
+        if update_key is not None:
+            await self._catch_up(event, update_key)
         wait, warn = self.flood.delay(event.channel, event.user_id)
         if warn and notify_slow and self.delivery is not None:
             ids = await asyncio.to_thread(self._enqueue_slow_down, event)
@@ -122,6 +137,27 @@ class Pipeline:
         if committed is not None and self.delivery is not None:
             await self.delivery.send_now(committed.outbox_ids)
         return committed
+
+    async def _catch_up(self, event: IncomingEvent, update_key: str) -> None:
+        """Run this person's older updates whose turn a crash cut off, before this one,
+        so that "1" is read against the list it answered."""
+        reader = self.readers.get(event.channel)
+        if reader is None:
+            return
+        older = await asyncio.to_thread(self.repo.older_pending, event.channel, event.user_id, update_key)
+        for key, payload in older:
+            try:
+                earlier = reader(payload)
+            except Exception:
+                log.exception("unreadable stored %s update %s", event.channel, key)
+                earlier = None
+            if earlier is None or earlier.user_id != event.user_id:
+                await self.finish(event.channel, key)
+                continue
+            log.info("%s update %s was cut off; answering it before %s", event.channel, key, update_key)
+            committed = await asyncio.to_thread(self.commit_turn, earlier, key)
+            if committed is not None and self.delivery is not None:
+                await self.delivery.send_now(committed.outbox_ids)
 
     def commit_turn(self, event: IncomingEvent, update_key: str | None = None,
                     reply_to: str | None = None, also_done: tuple[str, ...] = ()) -> CommittedTurn | None:
@@ -144,13 +180,14 @@ class Pipeline:
                     log.exception("handler failed for a %s event", event.channel)
                     s.rollback()  # nothing the handler wrote is kept; the state stays as it was
                     turn = Turn([Reply(texts.INTERNAL_ERROR)], [], state)
-                if update_key is not None and not store.finish_update(event.channel, update_key):
+                asked_at = store.finish_update(event.channel, update_key) if update_key is not None else None
+                if update_key is not None and asked_at is None:
                     s.rollback()
                     log.info("%s update %s was handled already", event.channel, update_key)
                     return None
                 for other in also_done:
                     store.finish_update(event.channel, other)
-                rows = self._rows(event, key, turn, reply_to)
+                rows = self._rows(event, key, turn, reply_to, asked_at)
                 self._offer_notice_choices(store, turn, user.id)
                 if not store.save_state(user.id, turn.state, version):
                     s.rollback()
@@ -163,11 +200,13 @@ class Pipeline:
         raise RuntimeError(f"the state of {event.channel} user {event.user_id} kept changing; turn not committed")
 
     @staticmethod
-    def _rows(event: IncomingEvent, key: str, turn: Turn, reply_to: str | None) -> list[OutboxRow]:
+    def _rows(event: IncomingEvent, key: str, turn: Turn, reply_to: str | None,
+              asked_at: datetime | None) -> list[OutboxRow]:
         question = (event.text or next((a.caption for a in event.attachments if a.caption), "") or "")[:200]
+        asked = _aware(asked_at).isoformat() if asked_at else None
         rows = [OutboxRow(dedup_key=f"{event.channel}:{key}:r{i}", channel=event.channel, chat_id=event.chat_id,
                           kind="reply", payload={"reply": reply_to_dict(r), "seq": i, "question": question,
-                                                 "reply_to": reply_to if i == 0 else None})
+                                                 "reply_to": reply_to if i == 0 else None, "asked_at": asked})
                 for i, r in enumerate(turn.replies)]
         for n in turn.notices:
             payload: dict = {"reply": reply_to_dict(n.reply)}

@@ -68,6 +68,9 @@ class ProcessedUpdate(SQLModel, table=True):
     # after repeated attempts)
     status: str = Field(default="done", max_length=16, index=True)
     payload: dict | None = Field(default=None, sa_column=Column(JSON, nullable=True))
+    # Who wrote it (the platform's user id): a newer message of theirs waits until
+    # their older pending ones have had their turn, so a crash never reorders a conversation.
+    user_key: str | None = Field(default=None, max_length=128, index=True)
     attempts: int = 0
     created_at: datetime = Field(default_factory=utcnow, index=True)
 

@@ -107,11 +107,12 @@ class Repository:
             return list(s.exec(q))
 
     # --- inbox -----------------------------------------------------------
-    def accept_update(self, channel: str, update_key: str, payload: dict | None = None) -> bool:
+    def accept_update(self, channel: str, update_key: str, payload: dict | None = None,
+                      user_key: str | None = None) -> bool:
         """Record an update as pending; False when it was seen before (a redelivery)."""
         with self.session() as s:
             s.add(ProcessedUpdate(channel=channel, update_key=str(update_key)[:128], status="pending",
-                                  payload=payload))
+                                  payload=payload, user_key=str(user_key)[:128] if user_key else None))
             try:
                 s.commit()
             except IntegrityError:
@@ -127,6 +128,19 @@ class Repository:
                 row.status, row.payload = "done", None
                 s.add(row)
                 s.commit()
+
+    def older_pending(self, channel: str, user_key: str, update_key: str) -> list[tuple[str, dict]]:
+        """This person's updates accepted before `update_key` whose turn is not committed
+        (a crash cut them off), oldest first."""
+        with self.session() as s:
+            this = s.exec(select(ProcessedUpdate.id).where(ProcessedUpdate.channel == channel,
+                                                           ProcessedUpdate.update_key == str(update_key)[:128])).first()
+            if this is None:
+                return []
+            rows = s.exec(select(ProcessedUpdate).where(
+                ProcessedUpdate.channel == channel, ProcessedUpdate.user_key == str(user_key)[:128],
+                ProcessedUpdate.status == "pending", col(ProcessedUpdate.id) < this).order_by(ProcessedUpdate.id)).all()
+            return [(r.update_key, dict(r.payload)) for r in rows if r.payload is not None]
 
     def pending_updates(self, channel: str, max_attempts: int = 3,
                         older_than: timedelta = timedelta(seconds=0)) -> list[tuple[str, dict]]:

@@ -58,15 +58,17 @@ class TurnStore:
         return done.rowcount == 1
 
     # --- inbox -------------------------------------------------------------
-    def finish_update(self, channel: str, update_key: str) -> bool:
-        """Mark the update done; False when it is not pending any more (another
-        instance committed its turn first, or it was given up)."""
+    def finish_update(self, channel: str, update_key: str) -> datetime | None:
+        """Mark the update done and return when it arrived; None when it is not pending
+        any more (another instance committed its turn first, or it was given up)."""
         done = self.s.execute(
             update(ProcessedUpdate)
             .where(col(ProcessedUpdate.channel) == channel, col(ProcessedUpdate.update_key) == update_key[:128],
                    col(ProcessedUpdate.status) == "pending")
-            .values(status="done", payload=None))
-        return done.rowcount == 1
+            .values(status="done", payload=None)
+            .returning(ProcessedUpdate.created_at))
+        row = done.first()
+        return row[0] if row is not None else None
 
     # --- outbox ------------------------------------------------------------
     def add_outbox(self, rows: list[OutboxRow]) -> list[int]:

@@ -84,7 +84,7 @@ class Talk:
     def __call__(self, text: str = "", user: str = "u1", choice: str | None = None, **kw) -> list[Reply]:  # noqa: ANN003
         self.n += 1
         key = f"{self.prefix}-{self.n}"
-        self.app.repo.accept_update(self.channel, key, {"text": text})
+        self.app.repo.accept_update(self.channel, key, {"text": text}, user)
         event = IncomingEvent(channel=self.channel, chat_id=user, user_id=user, text=text, choice=choice,
                               message_id=key, **kw)
         turn = self.pipeline.commit_turn(event, key)

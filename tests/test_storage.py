@@ -128,11 +128,10 @@ def test_replies_kept_by_the_old_pipeline_become_outbox_messages_on_upgrade(url:
     db.upgrade(url, "0001")
     engine = db.make_engine(url)
     repo = Repository(engine)
-    repo.accept_update("zalo", "m2", None)
     kept = {"chat_id": "c1", "replies": [{"text": "Trả lời", "choices": [], "documents": []}], "question": "hỏi"}
-    with engine.begin() as conn:
-        conn.execute(text("UPDATE processed_updates SET status = 'undelivered', payload = :p WHERE update_key = 'm2'"),
-                     {"p": json.dumps(kept)})
+    with engine.begin() as conn:  # a row as the old schema and pipeline left it
+        conn.execute(text("INSERT INTO processed_updates (channel, update_key, status, payload, attempts, created_at) "
+                          "VALUES ('zalo', 'm2', 'undelivered', :p, 0, :at)"), {"p": json.dumps(kept), "at": utcnow()})
     db.upgrade(url)
     assert repo.update_status("zalo", "m2") == "done"
     [row] = OutboxStore(engine).rows()

@@ -43,6 +43,15 @@ def display_name(user: dict) -> str | None:
     return name or user.get("username") or None
 
 
+def sender_of(update: dict[str, Any]) -> str | None:
+    """The id of who sent an update (a message or a button press), read before parsing."""
+    for kind in ("message", "callback_query"):
+        part = update.get(kind)
+        if isinstance(part, dict) and isinstance(part.get("from"), dict) and part["from"].get("id") is not None:
+            return str(part["from"]["id"])
+    return None
+
+
 def parse_update(update: dict[str, Any], me: BotIdentity) -> Inbound | None:
     """None when the update is not for the bot (other kinds, group chatter, other bots)."""
     if isinstance(update.get("callback_query"), dict):

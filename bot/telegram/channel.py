@@ -13,6 +13,7 @@ import contextlib
 import logging
 import time
 from dataclasses import replace
+from datetime import timedelta
 from typing import Any
 
 from aiogram import Bot
@@ -42,11 +43,11 @@ from bot.channel import ChannelError, PermanentFailure, RecipientBlocked, RetryA
 from bot.pipeline import Pipeline
 from bot.plumbing import PerUser, TaskSet, secret_matches
 from bot.settings import Settings
-from bot.telegram.adapter import ALLOWED_UPDATES, CHANNEL, BotIdentity, Inbound, parse_update
+from bot.telegram.adapter import ALLOWED_UPDATES, CHANNEL, BotIdentity, Inbound, parse_update, sender_of
 from bot.telegram.files import TelegramFetcher
 from bot.telegram.render import OutMessage, caption_html, render
 from bot.telegram.retry import Redactor, RetryPolicy, call_with_retry, is_transient
-from handlers.events import Capabilities, Reply
+from handlers.events import Capabilities, IncomingEvent, Reply
 
 log = logging.getLogger(__name__)
 
@@ -85,6 +86,7 @@ class TelegramChannel:
             raise ValueError("TELEGRAM_BOT_TOKEN is not set")
         self.settings = settings
         self.pipeline = pipeline
+        pipeline.readers[CHANNEL] = self._read
         self.retry = retry or RetryPolicy()
         # Sending waits out short 429s and network blips itself; anything longer goes
         # back to the delivery worker, which keeps the message and tries again later.
@@ -136,11 +138,11 @@ class TelegramChannel:
         log.info("telegram bot @%s (id %s) ready", self.me.username, self.me.id)
         # A convenience: serving does not wait for it, and stopping does not either.
         self._commands_task = self._spawn(self._set_commands())
-        await self.recover_pending()
+        await self.recover_pending(timedelta(0))
 
-    async def recover_pending(self) -> None:
-        """Re-run updates accepted but never finished (at start, then periodically)."""
-        pending = await self.pipeline.recover(CHANNEL)
+    async def recover_pending(self, older_than: timedelta | None = None) -> None:
+        """Re-run updates accepted but never finished (at start, every one; then periodically)."""
+        pending = await self.pipeline.recover(CHANNEL, older_than)
         if pending:
             log.info("re-processing %d telegram update(s) left unfinished", len(pending))
         for key, payload in pending:
@@ -204,7 +206,7 @@ class TelegramChannel:
                     continue
                 key = str(update_id)
                 try:
-                    fresh = await self.pipeline.accept(CHANNEL, key, update)
+                    fresh = await self.pipeline.accept(CHANNEL, key, update, sender_of(update))
                 except Exception as exc:
                     # Not stored: do not confirm it, Telegram will deliver it again.
                     log.error("could not store telegram update %s: %s", key, self.redact(exc))
@@ -246,7 +248,7 @@ class TelegramChannel:
             return web.Response(status=400, text="not a Telegram update")
         key = str(update["update_id"])
         try:
-            fresh = await self.pipeline.accept(CHANNEL, key, update)
+            fresh = await self.pipeline.accept(CHANNEL, key, update, sender_of(update))
         except Exception as exc:
             log.error("could not store telegram update %s: %s", key, self.redact(exc))
             return web.Response(status=500, text="try again")  # Telegram redelivers
@@ -283,6 +285,11 @@ class TelegramChannel:
             self._add_to_album(str(group), key, inbound)
             return
         self._spawn(self._handle(key, inbound))
+
+    def _read(self, update: dict) -> IncomingEvent | None:
+        """A stored update back as an event (the pipeline catching up after a crash)."""
+        inbound = parse_update(update, self.me or BotIdentity(0, None))
+        return inbound.event if inbound is not None else None
 
     def _add_to_album(self, group: str, key: str, inbound: Inbound) -> None:
         """Telegram sends an album as one message per photo, a moment apart, sharing a

@@ -13,6 +13,7 @@ import asyncio
 import json
 import logging
 from collections.abc import Awaitable, Callable
+from datetime import timedelta
 
 from aiohttp import web
 
@@ -74,6 +75,7 @@ class ZaloChannel:
             raise ZaloConfigError("ZALO_BOT_TOKEN is not set")
         self.settings = settings
         self.pipeline = pipeline
+        pipeline.readers[CHANNEL] = self._read
         self.client = client or ZaloClient(settings.zalo_bot_token.get_secret_value(), settings.zalo_api_url)
         self.poll_timeout = poll_timeout
         self.backoff = Backoff(backoff_initial, backoff_max)
@@ -103,11 +105,11 @@ class ZaloChannel:
         else:
             log.info("Zalo bot %r (id %s) ready", self.bot_info.get("account_name") or self.bot_info.get("name"),
                      self.bot_info.get("id"))
-        await self.recover_pending()
+        await self.recover_pending(timedelta(0))
 
-    async def recover_pending(self) -> None:
-        """Re-run updates accepted but never finished (at start, then periodically)."""
-        pending = await self.pipeline.recover(CHANNEL)
+    async def recover_pending(self, older_than: timedelta | None = None) -> None:
+        """Re-run updates accepted but never finished (at start, every one; then periodically)."""
+        pending = await self.pipeline.recover(CHANNEL, older_than)
         if pending:
             log.info("re-processing %d Zalo update(s) left unfinished", len(pending))
             self._spawn(self._recover(pending))
@@ -222,7 +224,8 @@ class ZaloChannel:
         if parsed.event is not None and any(a.url and not a.sha256 for a in parsed.event.attachments):
             update = await self._keep_images(update, parsed.event.attachments)
             parsed = parse_update(update, self.bot_names)
-        if not await self.pipeline.accept(CHANNEL, parsed.message_id, update):
+        sender = parsed.event.user_id if parsed.event is not None else None
+        if not await self.pipeline.accept(CHANNEL, parsed.message_id, update, sender):
             return
         if parsed.event is None:
             log.info("ignoring Zalo event %s (message %s)", parsed.event_name, parsed.message_id)
@@ -232,6 +235,13 @@ class ZaloChannel:
 
     def _spawn(self, coro: Awaitable[object]) -> None:
         self._tasks.spawn(coro)
+
+    def _read(self, update: dict) -> IncomingEvent | None:
+        """A stored update back as an event (the pipeline catching up after a crash)."""
+        try:
+            return parse_update(update, self.bot_names).event
+        except InvalidUpdate:
+            return None
 
     @property
     def fetcher(self) -> ZaloFetcher:

@@ -1,4 +1,4 @@
-"""turns and the outbox: versioned state, outbox, office questions, unreachable users
+"""turns and the outbox: versioned state, outbox, office questions, unreachable users, who wrote an update
 
 Revision ID: 0002_turns_outbox
 Revises: 0001
@@ -20,6 +20,9 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column('version', sa.Integer(), nullable=False, server_default='0'))
     with op.batch_alter_table('users', schema=None) as batch_op:
         batch_op.add_column(sa.Column('unreachable_at', sa.DateTime(timezone=True), nullable=True))
+    with op.batch_alter_table('processed_updates', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('user_key', sa.String(length=128), nullable=True))
+        batch_op.create_index(batch_op.f('ix_processed_updates_user_key'), ['user_key'], unique=False)
 
     outbox = op.create_table('outbox',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -94,6 +97,9 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_outbox_status'))
         batch_op.drop_index(batch_op.f('ix_outbox_chat_id'))
     op.drop_table('outbox')
+    with op.batch_alter_table('processed_updates', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_processed_updates_user_key'))
+        batch_op.drop_column('user_key')
     with op.batch_alter_table('users', schema=None) as batch_op:
         batch_op.drop_column('unreachable_at')
     with op.batch_alter_table('conversation_states', schema=None) as batch_op:
