@@ -64,6 +64,14 @@ class RateLimiter:
         return max(0.0, self._paused_until - self.clock())
 
     async def acquire(self, chat_id: str) -> None:
+        while True:
+            start, now = await self._slot(chat_id)
+            if start > now:
+                await asyncio.sleep(start - now)
+            if self.clock() >= self._paused_until:  # a 429 came while this one waited: wait that out too
+                return
+
+    async def _slot(self, chat_id: str) -> tuple[float, float]:
         async with self._lock:
             now = self.clock()
             start = max(now, self._next, self._paused_until)
@@ -76,8 +84,7 @@ class RateLimiter:
             self._next = start + 1.0 / self.limits.overall
             if len(self._chat_tokens) > 10_000:  # forget chats that are full again
                 self._chat_tokens = {k: v for k, v in self._chat_tokens.items() if v[1] > now - 10}
-        if start > now:
-            await asyncio.sleep(start - now)
+        return start, now
 
 
 def late_notice(question: str) -> str:

@@ -1,7 +1,10 @@
 """Which instance sends the outbox. On PostgreSQL one instance at a time holds
 a session advisory lock and runs the delivery worker, so the messengers' rate
-limits hold across instances; the others wait and take over within seconds
-when it stops (its connection closes and PostgreSQL releases the lock). SQLite
+limits hold across instances for what the worker sends (notices, retries;
+each instance sends the replies of its own turns itself); the others wait and
+take over within seconds when it stops (its connection closes and PostgreSQL
+releases the lock). The key includes the schema, so bots in two schemas of one
+database do not wait for each other. SQLite
 serves one host, and every process there may send: claims keep each message
 to one sender."""
 
@@ -18,6 +21,8 @@ from sqlalchemy.engine import Connection, Engine
 log = logging.getLogger(__name__)
 
 LOCK_KEY = 0x7468_6964_7561  # "thidua": any constant shared by every instance
+# Advisory locks are per database: bots in other schemas of the same database get other keys.
+KEY_SQL = "(:k # hashtext(current_schema())::bigint)"
 RETRY_EVERY = 5.0  # seconds between tries to become the sender
 
 
@@ -29,7 +34,7 @@ async def _sleep_or_stop(stop: asyncio.Event, seconds: float) -> None:
 def _try_lock(engine: Engine) -> Connection | None:
     conn = engine.connect()
     try:
-        got = conn.execute(text("SELECT pg_try_advisory_lock(:k)"), {"k": LOCK_KEY}).scalar()
+        got = conn.execute(text(f"SELECT pg_try_advisory_lock({KEY_SQL})"), {"k": LOCK_KEY}).scalar()
         conn.commit()
     except Exception:
         conn.close()
@@ -60,7 +65,7 @@ async def worker_lock(engine: Engine, stop: asyncio.Event, retry_every: float = 
     finally:
         if conn is not None:
             with contextlib.suppress(Exception):
-                await asyncio.to_thread(lambda: (conn.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": LOCK_KEY}),
-                                                 conn.commit()))
+                await asyncio.to_thread(lambda: (conn.execute(text(f"SELECT pg_advisory_unlock({KEY_SQL})"),
+                                                              {"k": LOCK_KEY}), conn.commit()))
             with contextlib.suppress(Exception):
                 await asyncio.to_thread(conn.close)

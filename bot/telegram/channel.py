@@ -88,10 +88,9 @@ class TelegramChannel:
         self.pipeline = pipeline
         pipeline.readers[CHANNEL] = self._read
         self.retry = retry or RetryPolicy()
-        # Sending waits out short 429s and network blips itself; anything longer goes
-        # back to the delivery worker, which keeps the message and tries again later.
-        self.send_retry = replace(self.retry, attempts=min(self.retry.attempts, 3),
-                                  max_retry_after=min(self.retry.max_retry_after, 5.0))
+        # Sending retries network blips itself; a 429 goes straight back to the delivery
+        # worker, which pauses every send of the bot for as long as Telegram asks.
+        self.send_retry = replace(self.retry, attempts=min(self.retry.attempts, 3), max_retry_after=0.0)
         self.poll_timeout = poll_timeout
         self.typing_after = typing_after
         self.typing_every = typing_every

@@ -1,11 +1,12 @@
 from alembic import context
-from sqlalchemy import pool
+from sqlalchemy import pool, text
 from sqlmodel import SQLModel
 
 import storage.models  # noqa: F401  (registers the tables)
 from storage.db import make_engine
 
 config = context.config
+MIGRATION_LOCK_KEY = 0x7468_6964_756D  # any constant other than the outbox lock's
 target_metadata = SQLModel.metadata
 
 
@@ -21,6 +22,9 @@ def run_migrations_online() -> None:
     with engine.connect() as connection:
         context.configure(connection=connection, target_metadata=target_metadata, render_as_batch=True)
         with context.begin_transaction():
+            if connection.dialect.name == "postgresql":
+                # Instances starting together: one migrates, the others wait, then find nothing to do.
+                connection.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": MIGRATION_LOCK_KEY})
             context.run_migrations()
     engine.dispose()
 

@@ -1,0 +1,169 @@
+"""Real `python -m bot` subprocesses for end-to-end tests: started with a clean
+environment, waited for (GET /healthz, or a line in their log), killed with
+SIGKILL or stopped with SIGTERM, their output collected in a file per process.
+
+    with Procs(tmp_path) as procs:
+        a = procs.start("a", ["run", "--webhook"], env={...}, port=free_port())
+        await a.wait_healthy()
+        a.kill()
+
+Leaving the `with` block (or calling `close()`) kills every process still
+running, whatever happened in the test.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import aiohttp
+
+from bot.settings import Settings
+
+REPO = Path(__file__).resolve().parent.parent
+
+# Settings of the developer's shell must not reach a bot under test: every field of
+# Settings (whatever is added later), and anything of the two messengers.
+_DROP_PREFIXES = ("TELEGRAM_", "ZALO_")
+_DROP = {name.upper() for name in Settings.model_fields}
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def clean_env(**settings: object) -> dict[str, str]:
+    """This process's environment without bot settings, plus `settings` (None drops one)."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(_DROP_PREFIXES) and k not in _DROP}
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO), env.get("PYTHONPATH")]))
+    env["PYTHONUNBUFFERED"] = "1"
+    for key, value in settings.items():
+        if value is not None:
+            env[key] = str(value)
+    return env
+
+
+class BotProcess:
+    def __init__(self, name: str, args: list[str], env: dict[str, str], workdir: Path, port: int | None = None,
+                 log_path: Path | None = None):
+        self.name = name
+        self.args = args
+        self.port = port
+        self.log_path = log_path or workdir / f"{name}.log"
+        self._log = open(self.log_path, "wb")  # noqa: SIM115 - closed in wait()/close()
+        self.started = time.monotonic()  # nothing this process does can happen before this
+        # The working directory has no .env, so only `env` configures the bot.
+        self.popen = subprocess.Popen([sys.executable, "-m", "bot", *args], cwd=workdir, env=env,
+                                      stdin=subprocess.DEVNULL, stdout=self._log, stderr=subprocess.STDOUT)
+
+    @property
+    def pid(self) -> int:
+        return self.popen.pid
+
+    @property
+    def url(self) -> str:
+        assert self.port is not None, f"{self.name} has no port"
+        return f"http://127.0.0.1:{self.port}"
+
+    def running(self) -> bool:
+        return self.popen.poll() is None
+
+    def output(self) -> str:
+        self._log.flush()
+        return self.log_path.read_text(encoding="utf-8", errors="replace")
+
+    def tail(self, lines: int = 40) -> str:
+        return "\n".join(self.output().splitlines()[-lines:])
+
+    def _dead(self) -> AssertionError:
+        return AssertionError(f"{self.name} (pid {self.pid}) exited with {self.popen.returncode}:\n{self.tail()}")
+
+    async def wait_healthy(self, timeout: float = 30.0) -> None:
+        """Wait until GET /healthz answers 200 (the webhook server is up)."""
+        deadline = time.monotonic() + timeout
+        async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=2)) as http:
+            while True:
+                if not self.running():
+                    raise self._dead()
+                try:
+                    async with http.get(f"{self.url}/healthz") as resp:
+                        if resp.status == 200:
+                            return
+                except (aiohttp.ClientError, TimeoutError):
+                    pass
+                if time.monotonic() > deadline:
+                    raise AssertionError(f"{self.name} not healthy after {timeout}s:\n{self.tail()}")
+                await asyncio.sleep(0.05)
+
+    async def wait_log(self, text: str, timeout: float = 30.0) -> None:
+        """Wait until `text` appears in the process's output."""
+        deadline = time.monotonic() + timeout
+        while text not in self.output():
+            if not self.running():
+                raise self._dead()
+            if time.monotonic() > deadline:
+                raise AssertionError(f"{self.name}: no {text!r} after {timeout}s:\n{self.tail()}")
+            await asyncio.sleep(0.05)
+
+    def kill(self) -> None:
+        """SIGKILL: no clean-up of any kind, as when the machine or the OOM killer stops it."""
+        if self.running():
+            self.popen.send_signal(signal.SIGKILL)
+        self.wait(10)
+
+    def stop(self, timeout: float = 15.0) -> int | None:
+        """SIGTERM, then SIGKILL if it does not stop within `timeout`."""
+        if self.running():
+            self.popen.send_signal(signal.SIGTERM)
+            try:
+                self.popen.wait(timeout)
+            except subprocess.TimeoutExpired:
+                self.popen.kill()
+        return self.wait(10)
+
+    def wait(self, timeout: float) -> int | None:
+        try:
+            code = self.popen.wait(timeout)
+        except subprocess.TimeoutExpired:
+            return None
+        self._log.close()
+        return code
+
+
+class Procs:
+    """Every bot process of one test; `close()` kills those still running."""
+
+    def __init__(self, workdir: Path):
+        self.workdir = workdir
+        self.all: list[BotProcess] = []
+
+    def start(self, name: str, args: list[str], env: dict[str, str], port: int | None = None) -> BotProcess:
+        log_path = self.workdir / f"proc{len(self.all) + 1}-{name}.log"
+        proc = BotProcess(name, args, env, self.workdir, port, log_path)
+        self.all.append(proc)
+        return proc
+
+    def close(self) -> None:
+        for proc in self.all:
+            if proc.running():
+                proc.popen.kill()
+        for proc in self.all:
+            proc.wait(10)
+
+    def logs(self) -> str:
+        """Where each process's output is (for failure messages)."""
+        return "; ".join(f"{p.name}: {p.log_path}" for p in self.all)
+
+    def __enter__(self) -> Procs:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
