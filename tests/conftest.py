@@ -3,11 +3,14 @@ PostgreSQL URL when CI provides one, and the content index built once per run.""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import uuid
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from sqlalchemy import text
 
 import bot.app
 import content.service
@@ -16,6 +19,7 @@ from bot.pipeline import FloodGuard, Pipeline
 from bot.settings import Settings, load_settings
 from content import DEFAULT_CONTENT_DIR
 from handlers.events import IncomingEvent, Reply
+from storage import db
 
 FIXTURE_CONTENT = Path(__file__).parent / "fixtures" / "content"
 REAL_CONTENT = DEFAULT_CONTENT_DIR
@@ -68,6 +72,33 @@ def postgres_url() -> str:
     if not url:
         pytest.skip("TEST_DATABASE_URL is not set (CI sets it to the machine's PostgreSQL)")
     return url
+
+
+@contextlib.contextmanager
+def pg_schema(postgres_url: str, prefix: str = "t_") -> Iterator[str]:
+    """A throw-away schema in the CI database, so runs never see each other's rows.
+    Every connection to it carries the schema's name as its application_name, so
+    teardown can end those a killed bot process left behind."""
+    schema = f"{prefix}{uuid.uuid4().hex[:10]}"
+    admin = db.make_engine(postgres_url)
+    with admin.begin() as conn:
+        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+    sep = "&" if "?" in postgres_url else "?"
+    try:
+        yield f"{postgres_url}{sep}options=-csearch_path%3D{schema}&application_name={schema}"
+    finally:
+        with admin.begin() as conn:
+            conn.execute(text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                              "WHERE application_name = :s AND pid <> pg_backend_pid()"), {"s": schema})
+            conn.execute(text("SET LOCAL lock_timeout = '20s'"))
+            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
+
+
+@pytest.fixture
+def pg_url(postgres_url: str) -> Iterator[str]:
+    with pg_schema(postgres_url) as url:
+        yield url
 
 
 class Talk:

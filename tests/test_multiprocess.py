@@ -18,7 +18,6 @@ import random
 import subprocess
 import sys
 import time
-import uuid
 from collections import Counter
 from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
@@ -33,7 +32,7 @@ from bot.telegram.channel import SECRET_HEADER, WEBHOOK_PATH
 from handlers.events import Reply, reply_to_dict
 from storage import db
 from storage.turns import OutboxRow, TurnStore
-from tests.conftest import REAL_CONTENT
+from tests.conftest import REAL_CONTENT, pg_schema
 from tests.fake_telegram import FakeTelegram, visible_text
 from tests.procs import Procs, clean_env, free_port
 
@@ -77,22 +76,8 @@ class SlowFake(FakeTelegram):
 
 @pytest.fixture
 def pg_url(postgres_url: str) -> Iterator[str]:
-    """A throw-away schema; every connection to it carries the schema's name as its
-    application_name, so teardown can end those a killed bot left behind."""
-    schema = f"t_mp_{uuid.uuid4().hex[:10]}"
-    admin = db.make_engine(postgres_url)
-    with admin.begin() as conn:
-        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-    sep = "&" if "?" in postgres_url else "?"
-    try:
-        yield f"{postgres_url}{sep}options=-csearch_path%3D{schema}&application_name={schema}"
-    finally:
-        with admin.begin() as conn:
-            conn.execute(text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-                              "WHERE application_name = :s AND pid <> pg_backend_pid()"), {"s": schema})
-            conn.execute(text("SET LOCAL lock_timeout = '20s'"))
-            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
+    with pg_schema(postgres_url, prefix="t_mp_") as url:
+        yield url
 
 
 @pytest.fixture
@@ -185,13 +170,7 @@ def test_instances_starting_together_migrate_a_fresh_database(postgres_url: str,
     up, not crash on each other's CREATE TABLE."""
     failures = []
     for attempt in range(3):
-        schema = f"t_mp_{uuid.uuid4().hex[:10]}"
-        admin = db.make_engine(postgres_url)
-        with admin.begin() as conn:
-            conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-        sep = "&" if "?" in postgres_url else "?"
-        url = f"{postgres_url}{sep}options=-csearch_path%3D{schema}"
-        try:
+        with pg_schema(postgres_url, prefix="t_mp_") as url:
             env = clean_env(DATABASE_URL=url, DATA_DIR=tmp_path / "data")
             runs = [subprocess.Popen([sys.executable, "-m", "bot", "db", "upgrade"], cwd=tmp_path, env=env,
                                      stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
@@ -202,10 +181,6 @@ def test_instances_starting_together_migrate_a_fresh_database(postgres_url: str,
                     errors = [line for line in out.splitlines() if line.startswith(("sqlalchemy.exc", "psycopg"))]
                     failures.append(f"attempt {attempt + 1}: exit {run.returncode}: "
                                     f"{(errors or out.strip().splitlines() or [''])[-1][:200]}")
-        finally:
-            with admin.begin() as conn:
-                conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-            admin.dispose()
     assert not failures, "instances migrating at the same time crashed:\n" + "\n".join(failures)
 
 
@@ -419,36 +394,28 @@ async def test_bots_in_two_schemas_of_one_database_both_deliver(fake: SlowFake, 
     """Two deployments (say staging and production) in two schemas of one PostgreSQL
     database: each must send its own outbox. The worker lock is a database-wide
     advisory lock, so it must not be shared by bots that share nothing else."""
-    other = f"t_mp_{uuid.uuid4().hex[:10]}"
-    admin = db.make_engine(postgres_url)
-    with admin.begin() as conn:
-        conn.execute(text(f'CREATE SCHEMA "{other}"'))
-    sep = "&" if "?" in postgres_url else "?"
-    other_url = f"{postgres_url}{sep}options=-csearch_path%3D{other}&application_name={other}"
     other_fake = SlowFake(TOKEN)
     await other_fake.start()
     try:
-        db.upgrade(other_url)
-        a = procs.start("schema-a", ["run"], bot_env(tmp_path, fake.url, pg_url))
-        b = procs.start("schema-b", ["run"], bot_env(tmp_path, other_fake.url, other_url))
-        # Both up and polling, so each has asked for the worker lock at least once.
-        await wait_until(lambda: fake.calls_to("getUpdates") and other_fake.calls_to("getUpdates"), 60,
-                         lambda: f"{a.tail(5)}\n{b.tail(5)}")
-        enqueue_notices(engine, ["6000001"], label="Bot A")
-        other_engine = db.make_engine(other_url)
-        try:
-            enqueue_notices(other_engine, ["6000002"], label="Bot B")
-        finally:
-            other_engine.dispose()
-        # The worker looks every second; a bot waiting for the lock tries again every 5 s.
-        await wait_until(lambda: fake.chats()["6000001"] and other_fake.chats()["6000002"], 15,
-                         lambda: f"bot A sent {dict(fake.chats())}, bot B sent {dict(other_fake.chats())}: "
-                                 f"only one bot of the database runs its delivery worker")
+        with pg_schema(postgres_url, prefix="t_mp_") as other_url:
+            try:
+                db.upgrade(other_url)
+                a = procs.start("schema-a", ["run"], bot_env(tmp_path, fake.url, pg_url))
+                b = procs.start("schema-b", ["run"], bot_env(tmp_path, other_fake.url, other_url))
+                # Both up and polling, so each has asked for the worker lock at least once.
+                await wait_until(lambda: fake.calls_to("getUpdates") and other_fake.calls_to("getUpdates"), 60,
+                                 lambda: f"{a.tail(5)}\n{b.tail(5)}")
+                enqueue_notices(engine, ["6000001"], label="Bot A")
+                other_engine = db.make_engine(other_url)
+                try:
+                    enqueue_notices(other_engine, ["6000002"], label="Bot B")
+                finally:
+                    other_engine.dispose()
+                # The worker looks every second; a bot waiting for the lock tries again every 5 s.
+                await wait_until(lambda: fake.chats()["6000001"] and other_fake.chats()["6000002"], 15,
+                                 lambda: f"bot A sent {dict(fake.chats())}, bot B sent {dict(other_fake.chats())}: "
+                                         f"only one bot of the database runs its delivery worker")
+            finally:
+                procs.close()  # the bots go before their schema
     finally:
-        procs.close()
         await other_fake.close()
-        with admin.begin() as conn:
-            conn.execute(text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-                              "WHERE application_name = :s AND pid <> pg_backend_pid()"), {"s": other})
-            conn.execute(text(f'DROP SCHEMA "{other}" CASCADE'))
-        admin.dispose()

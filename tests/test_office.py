@@ -7,19 +7,16 @@ from __future__ import annotations
 
 import asyncio
 import io
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import text
 from sqlmodel import select
 
 from bot.app import App, build_app
 from bot.settings import load_settings
 from handlers import texts
 from handlers.events import IncomingEvent
-from storage import db
 from storage.models import OfficeQuestion, OutboxMessage
 from tests.conftest import REAL_CONTENT, Talk
 
@@ -157,18 +154,7 @@ def any_db(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str | Non
     if request.param == "sqlite":
         yield None
         return
-    base = request.getfixturevalue("postgres_url")
-    schema = f"t_{uuid.uuid4().hex[:12]}"
-    admin = db.make_engine(base)
-    with admin.begin() as conn:
-        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-    sep = "&" if "?" in base else "?"
-    try:
-        yield f"{base}{sep}options=-csearch_path%3D{schema}"
-    finally:
-        with admin.begin() as conn:
-            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
+    yield request.getfixturevalue("pg_url")
 
 
 async def test_two_officers_sending_at_the_same_moment_send_one_answer(tmp_path: Path, any_db: str | None):

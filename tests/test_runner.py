@@ -56,7 +56,10 @@ def stubs(monkeypatch: pytest.MonkeyPatch) -> dict[str, StubChannel]:
 async def test_polling_stops_cleanly_on_request(app: App, stubs: dict[str, StubChannel]):
     stop = asyncio.Event()
     task = asyncio.create_task(runner.serve(app, stop=stop))
-    await asyncio.sleep(0.2)
+    for _ in range(500):  # until both channels poll (bounded)
+        if all("poll" in ch.events for ch in stubs.values()):
+            break
+        await asyncio.sleep(0.01)
     stop.set()
     await asyncio.wait_for(task, 5)
     assert stubs["telegram"].events == ["start", "poll", "close"]
