@@ -229,11 +229,7 @@ class Pipeline:
                 if not turn.state.get("flow"):
                     turn.state["choices"] = choices
                 continue
-            state, version = store.load_state(recipient.id)
-            if state.get("flow"):
-                continue
-            state["choices"] = choices
-            store.save_state(recipient.id, state, version)
+            store.offer_choices(recipient.id, choices)  # type: ignore[arg-type]
 
     def _enqueue_slow_down(self, event: IncomingEvent) -> list[int]:
         with self.repo.session() as s:

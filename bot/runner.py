@@ -106,7 +106,7 @@ async def serve(app: App, webhook: bool = False, host: str = "0.0.0.0", stop: as
     # Routes first: a channel that cannot serve webhooks (no secret) refuses before anything starts.
     web_app = make_web_app(channels) if webhook else None
     started: list[Channel] = []
-    scheduler = make_scheduler(app, channels)
+    scheduler = make_scheduler(app, channels, delivery)
     worker: asyncio.Task | None = None
     worker_stop = asyncio.Event()
     try:

@@ -1,20 +1,23 @@
-"""Periodic jobs of a running bot, on APScheduler (the reminders will add theirs here):
-re-running updates whose turn was never committed, and pruning old rows."""
+"""Periodic jobs of a running bot, on APScheduler: reminder passes, re-running updates
+whose turn was never committed, and pruning old rows."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from bot.app import App
 from bot.channel import Channel
+from bot.delivery import Delivery
+from bot.reminders import reminder_job
 
 log = logging.getLogger(__name__)
 
 SWEEP_EVERY = 60  # seconds between looks for updates left unfinished
+REMINDERS_EVERY = 60  # seconds between reminder passes
 PRUNE_EVERY = 3600  # seconds between prunes of the inbox and the outbox
 KEEP = timedelta(days=7)  # finished inbox rows and sent outbox rows are kept this long
 
@@ -34,8 +37,12 @@ async def prune(app: App) -> None:
         log.info("pruned %d inbox and %d outbox rows older than %d days", inbox, outbox, KEEP.days)
 
 
-def make_scheduler(app: App, channels: dict[str, Channel]) -> AsyncIOScheduler:
+def make_scheduler(app: App, channels: dict[str, Channel], delivery: Delivery | None = None) -> AsyncIOScheduler:
     scheduler = AsyncIOScheduler(timezone=app.settings.tz)
+    # Reminders: a pass every minute writes the due ones to the outbox (each once, whatever
+    # the number of instances: outbox keys are unique); the delivery worker sends them.
+    scheduler.add_job(reminder_job, "interval", seconds=REMINDERS_EVERY, args=[app, delivery], id="reminders",
+                      coalesce=True, max_instances=1, next_run_time=datetime.now(app.settings.tz))
     # coalesce + max_instances=1: a slow pass is never run twice at once, nor caught up in a burst.
     scheduler.add_job(recovery_sweep, "interval", seconds=SWEEP_EVERY, args=[channels], id="recovery_sweep",
                       coalesce=True, max_instances=1)

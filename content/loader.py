@@ -8,6 +8,7 @@ from pathlib import Path
 import yaml
 from pydantic import ValidationError
 
+from content.deadlines import UNIT_PREFIX, DeadlineFile, DeadlineSpec
 from content.schema import Entry, SynonymFile, Topic, TopicFile, Unit, UnitFile
 
 
@@ -23,6 +24,7 @@ class KnowledgeBase:
     topics: list[Topic]
     synonyms: SynonymFile
     units: list[Unit] = field(default_factory=list)
+    deadlines: list[DeadlineSpec] = field(default_factory=list)
     by_id: dict[str, Entry] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -172,6 +174,20 @@ def load(content_dir: Path) -> KnowledgeBase:
         if u.parent and u.parent not in unit_ids:
             problems.append(f"{units_file}: unit {u.id}: parent {u.parent!r} does not exist")
 
+    deadlines_file = content_dir / "deadlines.yaml"
+    deadline_file = (parse(deadlines_file, DeadlineFile) if deadlines_file.exists() else None) or DeadlineFile()
+    seen_deadlines: set[str] = set()
+    for d in deadline_file.deadlines:
+        where = f"{deadlines_file}: deadline {d.id}"
+        if d.id in seen_deadlines:
+            problems.append(f"{where}: duplicate id")
+        seen_deadlines.add(d.id)
+        if d.audience.startswith(UNIT_PREFIX) and d.audience[len(UNIT_PREFIX):] not in unit_ids:
+            problems.append(f"{where}: unknown unit {d.audience[len(UNIT_PREFIX):]!r} (see units.yaml)")
+        if d.entry and d.entry not in seen:
+            problems.append(f"{where}: entry {d.entry!r} does not exist")
+
     if problems:
         raise ContentError(problems)
-    return KnowledgeBase(entries=[e for _, e in entries], topics=topic_list, synonyms=synonyms, units=unit_list)
+    return KnowledgeBase(entries=[e for _, e in entries], topics=topic_list, synonyms=synonyms, units=unit_list,
+                         deadlines=list(deadline_file.deadlines))

@@ -12,6 +12,7 @@ import logging
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from datetime import time
 from zoneinfo import ZoneInfo
 
 from content.loader import ContentError
@@ -20,6 +21,7 @@ from content.normalize import fold, has_letters
 from content.service import Knowledge
 from handlers import texts
 from handlers.context import TurnContext
+from handlers.deadlines import ACK_PREFIX, Deadlines, is_done_words
 from handlers.events import Choice, IncomingEvent, Reply, Turn
 from handlers.flows import FlowEngine
 from handlers.office import REPLY_PREFIX, START_CHOICE, Office
@@ -44,6 +46,8 @@ COMMANDS = {
     "hoi": "ask", "trogiup": "help", "help": "help", "huy": "cancel", "cancel": "cancel",
     "reload": "reload", "napnoidung": "reload",
     "hoivanphong": "ask_office", "hoivp": "ask_office",
+    "lich": "deadlines", "lichnhachan": "deadlines", "nhacnho": "reminders", "hanmoi": "new_deadline",
+    "thongbao": "announce", "thongke": "stats",
 }
 # Plain words that mean the same as a command, typed without the slash.
 WORD_COMMANDS = {
@@ -51,7 +55,10 @@ WORD_COMMANDS = {
     "tro giup": "help", "huong dan": "help", "help": "help",
     "huy": "cancel", "huy bo": "cancel", "thoat": "cancel",
     "hoi van phong": "ask_office",
+    "lich nhac han": "deadlines", "lich": "deadlines", "nhac han": "deadlines",
 }
+# Commands that start a form: during another form they are refused, not stacked.
+FLOW_COMMANDS = {"ask_office", "reminders", "new_deadline", "announce"}
 BACK_WORDS = {"quay lai", "tro lai", "lui lai", "buoc truoc", "quay lai buoc truoc"}
 GREETINGS = {"xin chao", "chao", "chao ban", "chao bot", "hello", "hi", "alo", "chao anh", "chao chi", "chao em"}
 # "bạn là ai?", "chào bạn, bạn tên gì vậy": the bot introduces itself.
@@ -62,12 +69,15 @@ THANKS = {"cam on", "cam on ban", "cam on nhieu", "thanks", "thank you", "ok cam
 
 class Conversation:
     def __init__(self, knowledge: Knowledge, is_admin: Callable[[str, str], bool] | None = None,
-                 officers: Callable[[], Iterable[tuple[str, str]]] | None = None, tz: ZoneInfo | None = None):
+                 officers: Callable[[], Iterable[tuple[str, str]]] | None = None, tz: ZoneInfo | None = None,
+                 quiet: tuple[time, time] = (time(21), time(7))):
         self.knowledge = knowledge
         self.is_admin = is_admin or (lambda _c, _u: False)
+        tz = tz or ZoneInfo("Asia/Ho_Chi_Minh")
         self.office = Office(None, officers or (lambda: ()), self.is_admin, tz=tz)
-        self.flows = FlowEngine(self.office.flows())
-        self.office.engine = self.flows
+        self.deadlines = Deadlines(knowledge, self.is_admin, tz, quiet)
+        self.flows = FlowEngine(self.office.flows() + self.deadlines.flows())
+        self.office.engine = self.deadlines.engine = self.flows
 
     # --- entry point -------------------------------------------------------
     def handle(self, ctx: TurnContext) -> Turn:
@@ -136,8 +146,9 @@ class Conversation:
 
     @staticmethod
     def _starts_flow(msg: Message) -> bool:
-        return bool(msg.choice and (msg.choice == START_CHOICE or msg.choice.startswith(REPLY_PREFIX))) or \
-            msg.command == "ask_office"
+        choice = msg.choice or ""
+        return choice == START_CHOICE or choice.startswith((REPLY_PREFIX, "dl:new", "dl:cancel", "dl:edit", "dl:on")) \
+            or msg.command in FLOW_COMMANDS
 
     def on_choice_route(self, msg: Message) -> list[Reply]:
         return self._on_choice(msg.choice or "", msg.ctx)
@@ -166,6 +177,9 @@ class Conversation:
 
     def on_thanks(self, _msg: Message) -> list[Reply]:
         return [Reply(texts.THANKS)]
+
+    def on_done(self, msg: Message) -> list[Reply]:
+        return self.deadlines.ack(msg.ctx, None)
 
     def on_question(self, msg: Message) -> list[Reply]:
         found = self.answer(msg.text, ctx=msg.ctx)
@@ -197,12 +211,18 @@ class Conversation:
             return self.office.start_ask(ctx)
         if choice.startswith(REPLY_PREFIX):
             return self.office.start_answer(ctx, choice)
+        if choice.startswith(ACK_PREFIX):
+            return self.deadlines.ack(ctx, choice)
+        if kind == "dl":
+            return self.deadlines.on_choice(ctx, choice)
         if kind == "m":
             if arg == "qa":
                 return [Reply(texts.ASK_PROMPT, self._topic_choices())]
             if arg == "help":
                 return [self._help()]
-            if arg in ("report", "deadlines"):
+            if arg == "deadlines":
+                return self.deadlines.show(ctx)
+            if arg == "report":
                 return [Reply(texts.COMING_SOON[arg], [Choice("menu", texts.BACK_TO_MENU)])]
             if arg == "topics":
                 return [Reply(texts.MAIN_MENU, self._topic_choices())]
@@ -237,6 +257,16 @@ class Conversation:
             return [Reply(texts.ASK_PROMPT)]
         if action == "ask_office":
             return self.office.start_ask(ctx, rest.strip() or None)
+        if action == "deadlines":
+            return self.deadlines.show(ctx)
+        if action == "reminders":
+            return self.deadlines.toggle(ctx)
+        if action == "new_deadline":
+            return self.deadlines.start_new(ctx)
+        if action == "announce":
+            return self.deadlines.start_announce(ctx)
+        if action == "stats":
+            return self.deadlines.stats(ctx)
         if action == "cancel":
             return [Reply(texts.NOTHING_TO_CANCEL, self._menu_choices())]
         if action == "reload":
@@ -326,7 +356,10 @@ class Message:
         event = ctx.event
         offered = [Choice(**c) for c in ctx.state.get("choices", [])]
         text = (event.text or "").strip()
-        choice = event.choice or conv._read_choice(text, offered)
+        if conv.flows.expects_text(ctx.state) and text.strip(" .").isdigit():
+            choice = event.choice  # a step that wants typed text: "1" is the answer, not a pick
+        else:
+            choice = event.choice or conv._read_choice(text, offered)
         caption = next((a.caption.strip() for a in event.attachments if a.caption and a.caption.strip()), "")
         command, rest = None, ""
         if text.startswith("/") and len(text) > 1:
@@ -370,6 +403,7 @@ PLAIN_ROUTES: list[tuple[str, Callable[[Conversation, Message], bool],
     ("a greeting, or 'bạn là ai'", lambda c, m: m.folded in GREETINGS or bool(WHO_ARE_YOU.match(m.folded)),
      Conversation.on_greeting),
     ("thanks", lambda c, m: m.folded in THANKS, Conversation.on_thanks),
+    ("'đã nộp' after a reminder", lambda c, m: is_done_words(m.folded), Conversation.on_done),
     ("a question", lambda c, m: True, Conversation.on_question),
 ]
 

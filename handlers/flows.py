@@ -49,10 +49,12 @@ class Step:
 
 @dataclass
 class FlowData:
-    """What a flow has collected so far, plus read-only facts about who is talking."""
+    """What a flow has collected so far, plus the turn (for prompts that count or look
+    something up, e.g. how many people an announcement will reach)."""
 
     values: dict
     user_name: str | None = None
+    ctx: Any = None
 
 
 @dataclass(frozen=True)
@@ -115,15 +117,28 @@ class FlowEngine:
         flow, fs = self.active(ctx.state)  # type: ignore[misc]
         step = flow.step(fs.step)
         assert step is not None
-        data = FlowData(fs.values, ctx.user_name)
+        data = FlowData(fs.values, ctx.user_name, ctx)
         text = step.prompt(data)
         if note:
             text = f"{note}\n\n{text}"
         choices = [Choice(choice_id(step.name, o.value), o.label) for o in (step.options(data) if step.options else [])]
+        if step.options is None and not ctx.caps.buttons:
+            # A typed answer is expected ("1" may be the answer itself): no numbered list,
+            # the words for going back or cancelling instead.
+            hint = texts.FLOW_TEXT_HINT_BACK if fs.history else texts.FLOW_TEXT_HINT
+            return Reply(f"{text}\n\n{hint}")
         if fs.history:
             choices.append(Choice(choice_id(step.name, BACK), texts.FLOW_BACK))
         choices.append(Choice(choice_id(step.name, CANCEL), texts.FLOW_CANCEL))
         return Reply(text, choices)
+
+    def expects_text(self, state: dict) -> bool:
+        """Whether the current step wants typed text (so "1" is an answer, not a pick)."""
+        current = self.active(state)
+        if current is None:
+            return False
+        step = current[0].step(current[1].step)
+        return step is not None and step.options is None
 
     # --- input -----------------------------------------------------------------
     def on_choice(self, ctx: Any, choice: str) -> list[Reply]:
@@ -147,7 +162,7 @@ class FlowEngine:
         flow, fs = self.active(ctx.state)  # type: ignore[misc]
         step = flow.step(fs.step)
         assert step is not None
-        data = FlowData(fs.values, ctx.user_name)
+        data = FlowData(fs.values, ctx.user_name, ctx)
         if step.options is not None:
             folded = " ".join(fold(text).strip(" .!").split())
             for o in step.options(data):
@@ -181,7 +196,7 @@ class FlowEngine:
         step = flow.step(fs.step)
         assert step is not None
         fs.values[step.name] = value
-        data = FlowData(fs.values, ctx.user_name)
+        data = FlowData(fs.values, ctx.user_name, ctx)
         nxt = step.after(data, value) if step.after else None
         if nxt is None:
             index = flow.steps.index(step)

@@ -108,7 +108,8 @@ class OutboxMessage(SQLModel, table=True):
     chat_id: str = Field(max_length=128, index=True)
     kind: str = Field(default="reply", max_length=16)  # reply | notice
     payload: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
-    # pending | sending (claimed, `lease_until` set) | sent | failed | blocked
+    # pending | sending (claimed, `lease_until` set) | sent | failed | blocked | skipped (a stale
+    # reminder, recorded to be counted once) | cancelled (its deadline was edited, cancelled or acknowledged)
     status: str = Field(default="pending", max_length=16, index=True)
     not_before: datetime = Field(default_factory=utcnow, index=True)
     lease_until: datetime | None = None
@@ -135,3 +136,68 @@ class OfficeQuestion(SQLModel, table=True):
     answerer_name: str | None = Field(default=None, max_length=256)
     created_at: datetime = Field(default_factory=utcnow, index=True)
     answered_at: datetime | None = None
+
+
+class Profile(SQLModel, table=True):
+    """What a person told the bot about themselves: their unit and whether they lead
+    it (who their reminders are for), and whether they want reminders at all."""
+
+    __tablename__ = "profiles"
+
+    user_id: int = Field(foreign_key="users.id", primary_key=True)
+    full_name: str | None = Field(default=None, max_length=256)
+    unit_id: str | None = Field(default=None, max_length=64, index=True)
+    is_leader: bool = False
+    reminders: bool = False
+    updated_at: datetime = Field(default_factory=utcnow)
+
+
+class Deadline(SQLModel, table=True):
+    """A deadline staff are reminded of: from content/deadlines.yaml (key "content:<id>")
+    or added by an officer (in chat or with the CLI)."""
+
+    __tablename__ = "deadlines"
+
+    id: int | None = Field(default=None, primary_key=True)
+    key: str = Field(max_length=80, unique=True)
+    title: str = Field(max_length=300)
+    due_at: datetime  # UTC
+    audience: str = Field(default="all", max_length=80)
+    offsets: list = Field(default_factory=lambda: [7, 3, 1, 0], sa_column=Column(JSON, nullable=False))
+    send_time: str = Field(default="08:00", max_length=5)
+    note: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    entry_id: str | None = Field(default=None, max_length=64)
+    repeat: str | None = Field(default=None, max_length=16)
+    status: str = Field(default="active", max_length=16, index=True)  # active | cancelled
+    created_by: str | None = Field(default=None, max_length=160)
+    created_at: datetime = Field(default_factory=utcnow)
+    updated_at: datetime = Field(default_factory=utcnow)
+
+
+class ReminderAck(SQLModel, table=True):
+    """'Đã nộp': a person (and, for a unit-leaders deadline, their unit) needs no more
+    reminders of this occurrence of the deadline."""
+
+    __tablename__ = "reminder_acks"
+    __table_args__ = (UniqueConstraint("deadline_id", "due_at", "user_id", name="uq_reminder_ack"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    deadline_id: int = Field(foreign_key="deadlines.id", index=True)
+    due_at: datetime
+    user_id: int = Field(foreign_key="users.id")
+    unit_id: str | None = Field(default=None, max_length=64)
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class Announcement(SQLModel, table=True):
+    """A message an officer sent to many people (/thongbao); its deliveries are outbox
+    rows whose key starts with "ann:<id>:"."""
+
+    __tablename__ = "announcements"
+
+    id: int | None = Field(default=None, primary_key=True)
+    text: str = Field(sa_column=Column(Text, nullable=False))
+    audience: str = Field(max_length=80)
+    recipients: int = 0
+    created_by: str | None = Field(default=None, max_length=160)
+    created_at: datetime = Field(default_factory=utcnow)

@@ -33,6 +33,8 @@ class OutboxRow:
     chat_id: str
     kind: str
     payload: dict
+    not_before: datetime | None = None  # later than now: deferred (quiet hours)
+    status: str = "pending"  # "skipped": recorded so it is counted once, never sent
 
 
 class TurnStore:
@@ -77,13 +79,23 @@ class TurnStore:
         now = utcnow()
         for r in rows:
             values = {"dedup_key": r.dedup_key[:200], "channel": r.channel, "chat_id": r.chat_id, "kind": r.kind,
-                      "payload": r.payload, "status": "pending", "not_before": now, "attempts": 0,
+                      "payload": r.payload, "status": r.status, "not_before": r.not_before or now, "attempts": 0,
                       "created_at": now}
             new = self.s.execute(self._insert_ignore(OutboxMessage, values, ["dedup_key"])
                                  .returning(OutboxMessage.id)).first()
             if new is not None:
                 ids.append(new[0])
         return ids
+
+    def offer_choices(self, user_id: int, choices: list[dict]) -> None:
+        """A notice with choices (a reminder's "Đã nộp", an officer's "Trả lời") is the last
+        list its recipient saw: on Zalo their "1" picks from it, unless they are in the
+        middle of a form. A conflict (they are writing right now) leaves their state alone."""
+        state, version = self.load_state(user_id)
+        if state.get("flow"):
+            return
+        state["choices"] = choices
+        self.save_state(user_id, state, version)
 
     # --- users -------------------------------------------------------------
     def user(self, channel: str, external_id: str, display_name: str | None = None) -> User:

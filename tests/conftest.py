@@ -47,7 +47,7 @@ def _isolated_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     # The developer's own .env and tokens must not leak into tests.
     for name in list(os.environ):
         if name.startswith(("TELEGRAM_", "ZALO_")) or name in {"DATABASE_URL", "DATA_DIR", "CONTENT_DIR", "ADMIN_IDS",
-                                                               "PORT", "LOG_LEVEL", "TIMEZONE",
+                                                               "PORT", "LOG_LEVEL", "TIMEZONE", "QUIET_HOURS",
                                                                "OUTBOX_LEASE_SECONDS"}:
             monkeypatch.delenv(name, raising=False)
     monkeypatch.chdir(tmp_path)

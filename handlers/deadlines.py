@@ -1,0 +1,387 @@
+"""Deadlines in chat: /lich (upcoming deadlines, .ics, reminders on or off),
+/nhacnho, "Đã nộp", and for officers /hanmoi (a new deadline), cancelling or
+moving one, /thongbao (an announcement to many) and /thongke (what was sent)."""
+
+from __future__ import annotations
+
+import re
+import uuid
+from collections.abc import Callable
+from datetime import datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from content.deadlines import AUDIENCE_ALL, AUDIENCE_LEADERS, UNIT_PREFIX, check_offsets, next_occurrence
+from content.normalize import fold
+from content.service import Knowledge
+from handlers import texts
+from handlers.context import TurnContext
+from handlers.events import Choice, Document, Notice, Reply
+from handlers.flows import FINISH, Flow, FlowData, FlowEngine, Invalid, Option, Step, text_between
+from handlers.reminder_dispatch import content_fields, left_text, when_text
+from storage import reminders as q
+from storage.models import Deadline, User, utcnow
+
+PROFILE = "reminder_profile"
+NEW = "deadline_new"
+CANCEL_FLOW = "deadline_cancel"
+EDIT = "deadline_edit"
+ANNOUNCE = "announce"
+ACK_PREFIX = "rem:ack:"
+DEFAULT_OFFSETS = [7, 3, 1, 0]
+MAX_LISTED = 10
+DONE_WORDS = {"da nop", "da nop roi", "nop roi", "da gui", "xong roi"}
+
+
+class Deadlines:
+    def __init__(self, knowledge: Knowledge, is_officer: Callable[[str, str], bool], tz: ZoneInfo,
+                 quiet: tuple[time, time] = (time(21), time(7))):
+        self.knowledge = knowledge
+        self.is_officer = is_officer
+        self.tz = tz
+        self.quiet = quiet
+        self.engine: FlowEngine | None = None
+
+    # --- helpers -------------------------------------------------------------------
+    def _units(self) -> list[Option]:
+        return [Option(u.id, u.name) for u in self.knowledge.kb.units]
+
+    def _unit_name(self, unit_id: str) -> str:
+        return next((u.name for u in self.knowledge.kb.units if u.id == unit_id), unit_id)
+
+    def _audience_text(self, audience: str) -> str:
+        if audience == AUDIENCE_ALL:
+            return texts.AUDIENCE_ALL
+        if audience == AUDIENCE_LEADERS:
+            return texts.AUDIENCE_LEADERS
+        return self._unit_name(audience[len(UNIT_PREFIX):])
+
+    def _user(self, ctx: TurnContext) -> User:
+        return ctx.store.s.get(User, ctx.user_id)  # type: ignore[return-value]
+
+    def _officer(self, ctx: TurnContext) -> bool:
+        return self.is_officer(ctx.event.channel, ctx.event.user_id)
+
+    def _parse_due(self, text: str, now: datetime) -> datetime:
+        """'15/12/2026 17:00', '15/12/2026' (17:00), '15/12 17:00' (this year), '2026-12-15 17:00'."""
+        t = " ".join(text.strip().replace("lúc", " ").replace("h", ":").split())
+        m = re.fullmatch(r"(\d{1,2})[/.-](\d{1,2})(?:[/.-](\d{4}))?(?:\s+(\d{1,2})(?::(\d{2}))?)?", t)
+        iso = re.fullmatch(r"(\d{4})-(\d{1,2})-(\d{1,2})(?:\s+(\d{1,2})(?::(\d{2}))?)?", t)
+        try:
+            if m:
+                day, month, year = int(m.group(1)), int(m.group(2)), int(m.group(3) or now.astimezone(self.tz).year)
+                hour, minute = int(m.group(4) or 17), int(m.group(5) or 0)
+            elif iso:
+                year, month, day = int(iso.group(1)), int(iso.group(2)), int(iso.group(3))
+                hour, minute = int(iso.group(4) or 17), int(iso.group(5) or 0)
+            else:
+                raise ValueError(text)
+            due = datetime(year, month, day, hour, minute, tzinfo=self.tz)
+        except ValueError:
+            raise Invalid(texts.NEW_BAD_DUE.format(text=text.strip()[:40])) from None
+        if due <= now:
+            raise Invalid(texts.NEW_PAST_DUE.format(when=when_text(due, self.tz)))
+        return due
+
+    # --- flows -------------------------------------------------------------------------
+    def flows(self) -> list[Flow]:
+        yes_no = [Option("yes", texts.YES, ("co", "vang", "phai", "dung")), Option("no", texts.NO, ("khong",))]
+        profile = Flow(PROFILE, texts.PROFILE_TITLE, finish=self._save_profile, steps=[
+            Step("unit", prompt=lambda d: texts.PROFILE_UNIT, options=lambda d: self._units()),
+            Step("leader", prompt=lambda d: texts.PROFILE_LEADER, options=lambda d: yes_no),
+        ])
+        new = Flow(NEW, texts.NEW_TITLE, finish=self._create, steps=[
+            Step("title", prompt=lambda d: texts.NEW_ASK_TITLE, parse=text_between(5, 300, texts.NEW_WHAT_TITLE)),
+            Step("due", prompt=lambda d: texts.NEW_ASK_DUE,
+                 parse=lambda d, t: self._parse_due(t, utcnow()).isoformat()),
+            Step("audience", prompt=lambda d: texts.NEW_ASK_AUDIENCE,
+                 options=lambda d: [Option(AUDIENCE_ALL, texts.AUDIENCE_ALL),
+                                    Option(AUDIENCE_LEADERS, texts.AUDIENCE_LEADERS),
+                                    Option("unit", texts.AUDIENCE_UNIT)],
+                 after=lambda d, v: "unit" if v == "unit" else "offsets"),
+            Step("unit", prompt=lambda d: texts.NEW_ASK_UNIT, options=lambda d: self._units()),
+            Step("offsets", prompt=lambda d: texts.NEW_ASK_OFFSETS, parse=self._parse_offsets),
+            Step("note", prompt=lambda d: texts.NEW_ASK_NOTE, parse=lambda d, t: self._note(t)),
+            Step("confirm", prompt=self._new_summary,
+                 options=lambda d: [Option("create", texts.CREATE, ("tao", "dong y", "ok", "gui"))],
+                 after=lambda d, v: FINISH),
+        ])
+        cancel = Flow(CANCEL_FLOW, texts.CANCEL_TITLE, finish=self._cancel, steps=[
+            Step("confirm", prompt=lambda d: texts.CANCEL_CONFIRM.format(title=d.values["title"], when=d.values["when"]),
+                 options=lambda d: [Option("yes", texts.CANCEL_YES, ("dong y", "co"))], after=lambda d, v: FINISH),
+        ])
+        edit = Flow(EDIT, texts.EDIT_TITLE, finish=self._move, steps=[
+            Step("due", prompt=lambda d: texts.EDIT_ASK_DUE.format(title=d.values["title"], when=d.values["when"]),
+                 parse=lambda d, t: self._parse_due(t, utcnow()).isoformat()),
+            Step("confirm", prompt=lambda d: texts.EDIT_CONFIRM.format(
+                title=d.values["title"], when=when_text(datetime.fromisoformat(d.values["due"]), self.tz)),
+                 options=lambda d: [Option("yes", texts.EDIT_YES, ("dong y", "co"))], after=lambda d, v: FINISH),
+        ])
+        announce = Flow(ANNOUNCE, texts.ANNOUNCE_TITLE, finish=self._announce, steps=[
+            Step("audience", prompt=lambda d: texts.ANNOUNCE_ASK_AUDIENCE,
+                 options=lambda d: [Option(AUDIENCE_ALL, texts.ANNOUNCE_ALL), *self._units()]),
+            Step("text", prompt=lambda d: texts.ANNOUNCE_ASK_TEXT, parse=text_between(5, 1500, texts.ANNOUNCE_WHAT)),
+            Step("confirm", prompt=lambda d: texts.ANNOUNCE_CONFIRM.format(
+                count=self.count_for(d.ctx, self._announce_audience(d)), text=d.values["text"]),
+                 options=lambda d: [Option("send", texts.ANNOUNCE_SEND, ("gui", "dong y", "ok"))],
+                 after=lambda d, v: FINISH),
+        ])
+        return [profile, new, cancel, edit, announce]
+
+    @staticmethod
+    def _parse_offsets(_d: FlowData, text: str) -> list[int]:
+        folded = text.strip().lower()
+        if fold(folded) in ("mac dinh", "md", "mac dinh."):
+            return DEFAULT_OFFSETS
+        parts = [p for p in re.split(r"[,;\s]+", folded) if p and p not in ("và", "va", "ngày", "ngay")]
+        try:
+            return check_offsets([int(p) for p in parts])
+        except ValueError:
+            raise Invalid(texts.NEW_BAD_OFFSETS.format(text=text.strip()[:40])) from None
+
+    @staticmethod
+    def _note(text: str) -> str:
+        t = text.strip()
+        if fold(t).strip(" .") in ("bo qua", "khong", "khong co", "-"):
+            return ""
+        if len(t) > 1000:
+            raise Invalid(texts.FLOW_TOO_LONG.format(what="Ghi chú", length=len(t), high="1.000"))
+        return t
+
+    @staticmethod
+    def _announce_audience(d: FlowData) -> str:
+        audience = d.values["audience"]
+        return audience if audience == AUDIENCE_ALL else f"{UNIT_PREFIX}{audience}"
+
+    def _new_summary(self, d: FlowData) -> str:
+        audience = d.values["audience"] if d.values["audience"] != "unit" else f"{UNIT_PREFIX}{d.values['unit']}"
+        note = f"Ghi chú: {d.values['note']}\n" if d.values.get("note") else ""
+        d.values["count"] = self.count_for(d.ctx, audience)
+        return texts.NEW_CONFIRM.format(title=d.values["title"],
+                                        when=when_text(datetime.fromisoformat(d.values["due"]), self.tz),
+                                        audience=self._audience_text(audience),
+                                        offsets=", ".join(map(str, d.values["offsets"])), note=note,
+                                        count=d.values.get("count", "?"))
+
+    # --- entry points --------------------------------------------------------------------
+    def show(self, ctx: TurnContext) -> list[Reply]:
+        """/lich: the deadlines that concern this person, with reminders on or off."""
+        s = ctx.store.s
+        now = utcnow()
+        q.sync_content_deadlines(s, content_fields(self.knowledge.kb.deadlines, self.tz))  # after a /reload too
+        profile = q.profile(s, ctx.user_id)
+        officer = self._officer(ctx)
+        rows = [d for d in q.active_deadlines(s) if officer or q.concerns(d, profile)]
+        upcoming = [(d, next_occurrence(q.aware(d.due_at), d.repeat, now)) for d in rows]
+        upcoming = sorted([(d, due) for d, due in upcoming if due > now], key=lambda x: x[1])[:MAX_LISTED]
+        lines = [texts.DEADLINES_TITLE if upcoming else texts.DEADLINES_NONE]
+        choices: list[Choice] = []
+        for n, (d, due) in enumerate(upcoming, 1):
+            lines.append(texts.DEADLINES_LINE.format(n=n, title=d.title, when=when_text(due, self.tz),
+                                                     left=left_text(due, now, self.tz)))
+            if officer:
+                names = q.ack_names(s, d.id, due)  # type: ignore[arg-type]
+                if names:
+                    lines.append(texts.DEADLINES_ACKS.format(names=", ".join(names[:20])))
+            if ctx.caps.documents:
+                choices.append(Choice(f"dl:ics:{d.id}", texts.ICS_FOR.format(title=_short(d.title))))
+        if upcoming and not ctx.caps.documents:
+            lines.append(texts.DEADLINES_NO_FILE)
+        on = bool(profile and profile.reminders)
+        lines.append(texts.DEADLINES_REMINDERS_ON if on else texts.DEADLINES_REMINDERS_OFF)
+        choices.append(Choice("dl:off" if on else "dl:on", texts.TURN_OFF if on else texts.TURN_ON))
+        if officer:
+            choices.append(Choice("dl:new", texts.NEW_DEADLINE))
+            for d, _due in upcoming:
+                choices.append(Choice(f"dl:edit:{d.id}", texts.EDIT_DEADLINE.format(title=_short(d.title))))
+                choices.append(Choice(f"dl:cancel:{d.id}", texts.CANCEL_DEADLINE.format(title=_short(d.title))))
+        choices.append(Choice("menu", texts.BACK_TO_MENU))
+        return [Reply("\n".join(lines), choices)]
+
+    def toggle(self, ctx: TurnContext, on: bool | None = None) -> list[Reply]:
+        """/nhacnho (switches), or the "Bật/Tắt nhắc hạn" choice. Turning on asks the unit first."""
+        s = ctx.store.s
+        profile = q.profile(s, ctx.user_id)
+        on = not (profile and profile.reminders) if on is None else on
+        if on and (profile is None or not profile.unit_id):
+            if not self.knowledge.kb.units:
+                return [Reply(texts.NO_UNITS)]
+            assert self.engine is not None
+            first = self.engine.start(ctx, PROFILE)
+            return [Reply(texts.PRIVACY_NOTE), *first]
+        q.save_profile(s, ctx.user_id, reminders=on)
+        quiet = f"{self.quiet[0]:%H:%M} đến {self.quiet[1]:%H:%M}"
+        return [Reply(texts.REMINDERS_ON.format(quiet=quiet) if on else texts.REMINDERS_OFF,
+                      [Choice("m:deadlines", texts.MENU_DEADLINES), Choice("menu", texts.BACK_TO_MENU)])]
+
+    def on_choice(self, ctx: TurnContext, choice: str) -> list[Reply]:
+        _dl, _, rest = choice.partition(":")
+        action, _, arg = rest.partition(":")
+        if action == "on":
+            return self.toggle(ctx, True)
+        if action == "off":
+            return self.toggle(ctx, False)
+        if action == "ics":
+            return self._ics(ctx, arg)
+        if not self._officer(ctx):
+            return [Reply(texts.NOT_ADMIN)]
+        assert self.engine is not None
+        if action == "new":
+            return self.engine.start(ctx, NEW)
+        d = q.deadline(ctx.store.s, int(arg)) if arg.isdigit() else None
+        if d is None or d.status != "active":
+            return [Reply(texts.REMINDER_STALE)]
+        when = when_text(next_occurrence(q.aware(d.due_at), d.repeat, utcnow()), self.tz)
+        if action == "cancel":
+            return self.engine.start(ctx, CANCEL_FLOW, {"id": d.id, "title": d.title, "when": when})
+        if action == "edit":
+            return self.engine.start(ctx, EDIT, {"id": d.id, "title": d.title, "when": when})
+        return [Reply(texts.STALE_CHOICE)]
+
+    def start_new(self, ctx: TurnContext) -> list[Reply]:
+        if not self._officer(ctx):
+            return [Reply(texts.NOT_ADMIN)]
+        assert self.engine is not None
+        return self.engine.start(ctx, NEW)
+
+    def start_announce(self, ctx: TurnContext) -> list[Reply]:
+        if not self._officer(ctx):
+            return [Reply(texts.NOT_ADMIN)]
+        assert self.engine is not None
+        return self.engine.start(ctx, ANNOUNCE)
+
+    def ack(self, ctx: TurnContext, choice: str | None) -> list[Reply]:
+        """'Đã nộp': the button of a reminder, or the words typed after one."""
+        s = ctx.store.s
+        now = utcnow()
+        if choice:
+            parts = choice.removeprefix(ACK_PREFIX).split(":")
+            d = q.deadline(s, int(parts[0])) if parts[0].isdigit() else None
+            due = datetime.fromtimestamp(int(parts[1]), tz=now.tzinfo) if len(parts) > 1 and parts[1].isdigit() else None
+        else:
+            last = q.last_reminded(s, ctx.event.channel, ctx.event.chat_id)
+            d = q.deadline(s, last) if last is not None else None
+            due = None
+            if d is None:
+                return [Reply(texts.REMINDER_NOTHING_TO_ACK)]
+        if d is None or d.status != "active":
+            return [Reply(texts.REMINDER_STALE)]
+        due = due or next_occurrence(q.aware(d.due_at), d.repeat, now)
+        profile = q.profile(s, ctx.user_id)
+        if not q.ack(s, d, due, self._user(ctx), profile):
+            return [Reply(texts.REMINDER_ACKED_BEFORE.format(title=d.title))]
+        unit_wide = d.audience == AUDIENCE_LEADERS and profile is not None and profile.unit_id
+        return [Reply((texts.REMINDER_ACKED_UNIT if unit_wide else texts.REMINDER_ACKED).format(title=d.title),
+                      [Choice("m:deadlines", texts.MENU_DEADLINES)])]
+
+    def stats(self, ctx: TurnContext) -> list[Reply]:
+        if not self._officer(ctx):
+            return [Reply(texts.NOT_ADMIN)]
+        s = ctx.store.s
+        now = utcnow()
+        lines = [texts.STATS_TITLE]
+        for d in q.active_deadlines(s):
+            due = next_occurrence(q.aware(d.due_at), d.repeat, now)
+            c = q.outbox_counts(s, f"{q.REMINDER_KEY}{d.id}:{int(due.timestamp())}:")
+            lines.append(texts.STATS_DEADLINE.format(
+                title=d.title, when=when_text(due, self.tz), sent=c.get("sent", 0),
+                pending=c.get("pending", 0) + c.get("sending", 0), failed=c.get("failed", 0) + c.get("blocked", 0),
+                skipped=c.get("skipped", 0), acks=len(q.ack_names(s, d.id, due))))  # type: ignore[arg-type]
+        for a in q.announcements(s):
+            c = q.outbox_counts(s, f"{q.ANNOUNCEMENT_KEY}{a.id}:")
+            lines.append(texts.STATS_ANNOUNCEMENT.format(
+                id=a.id, count=a.recipients, sent=c.get("sent", 0), pending=c.get("pending", 0) + c.get("sending", 0),
+                failed=c.get("failed", 0) + c.get("blocked", 0)))
+        if len(lines) == 1:
+            lines.append(texts.STATS_NONE)
+        return [Reply("\n".join(lines), [Choice("m:deadlines", texts.MENU_DEADLINES)])]
+
+    # --- finishing flows ------------------------------------------------------------------
+    def _save_profile(self, ctx: TurnContext, data: FlowData) -> list[Reply]:
+        q.save_profile(ctx.store.s, ctx.user_id, unit_id=data.values["unit"], is_leader=data.values["leader"] == "yes",
+                       reminders=True, full_name=ctx.event.display_name)
+        return self.toggle(ctx, True)
+
+    def _create(self, ctx: TurnContext, data: FlowData) -> list[Reply]:
+        v = data.values
+        audience = v["audience"] if v["audience"] != "unit" else f"{UNIT_PREFIX}{v['unit']}"
+        row = q.save_deadline(ctx.store.s, Deadline(
+            key=f"chat:{uuid.uuid4().hex[:12]}", title=v["title"], due_at=datetime.fromisoformat(v["due"]),
+            audience=audience, offsets=list(v["offsets"]), note=v.get("note") or None,
+            created_by=f"{ctx.event.channel}:{ctx.event.user_id}"))
+        return [Reply(texts.NEW_CREATED.format(id=row.id, title=row.title), [Choice("m:deadlines", texts.MENU_DEADLINES)])]
+
+    def _cancel(self, ctx: TurnContext, data: FlowData) -> list[Reply]:
+        row = q.cancel_deadline(ctx.store.s, int(data.values["id"]))
+        if row is None:
+            return [Reply(texts.REMINDER_STALE)]
+        return [Reply(texts.CANCEL_DONE.format(title=row.title), [Choice("m:deadlines", texts.MENU_DEADLINES)])]
+
+    def _move(self, ctx: TurnContext, data: FlowData) -> list[Reply]:
+        s = ctx.store.s
+        row = q.deadline(s, int(data.values["id"]))
+        if row is None or row.status != "active":
+            return [Reply(texts.REMINDER_STALE)]
+        row.due_at = datetime.fromisoformat(data.values["due"])
+        q.save_deadline(s, row)
+        return [Reply(texts.EDIT_DONE.format(title=row.title, when=when_text(q.aware(row.due_at), self.tz)),
+                      [Choice("m:deadlines", texts.MENU_DEADLINES)])]
+
+    def _announce(self, ctx: TurnContext, data: FlowData) -> list[Reply]:
+        s = ctx.store.s
+        audience = self._announce_audience(data)
+        people = q.recipients(s, audience)
+        if not people:
+            return [Reply(texts.ANNOUNCE_NOBODY)]
+        row = q.add_announcement(s, data.values["text"], audience, len(people),
+                                 f"{ctx.event.channel}:{ctx.event.user_id}")
+        reply = Reply(texts.ANNOUNCE_HEADER.format(text=data.values["text"]))
+        for p in people:
+            ctx.notify(Notice(p.channel, p.external_id, reply, key=f"{q.ANNOUNCEMENT_KEY}{row.id}:{p.channel}:"
+                                                                   f"{p.external_id}"))
+        return [Reply(texts.ANNOUNCE_QUEUED.format(count=len(people), id=row.id))]
+
+    def count_for(self, ctx: TurnContext, audience: str) -> int:
+        return len(q.recipients(ctx.store.s, audience))
+
+    def _ics(self, ctx: TurnContext, arg: str) -> list[Reply]:
+        d = q.deadline(ctx.store.s, int(arg)) if arg.isdigit() else None
+        if d is None or d.status != "active":
+            return [Reply(texts.REMINDER_STALE)]
+        due = next_occurrence(q.aware(d.due_at), d.repeat, utcnow())
+        if not ctx.caps.documents:  # chosen on purpose: Zalo cannot send files
+            return [Reply(f"{d.title}\nHạn: {when_text(due, self.tz)}\n{texts.DEADLINES_NO_FILE}")]
+        data = ics_bytes(d, due)
+        return [Reply(texts.ICS_CAPTION.format(title=d.title),
+                      documents=[Document(f"han-{d.id}.ics", data, "text/calendar")])]
+
+
+def ics_bytes(d: Deadline, due: datetime) -> bytes:
+    """The deadline as an iCalendar event, with an alarm a day before."""
+    from icalendar import Alarm, Calendar, Event
+
+    cal = Calendar()
+    cal.add("prodid", "-//Tro ly Thi dua - Khen thuong//VKSND//VI")
+    cal.add("version", "2.0")
+    event = Event()
+    event.add("uid", f"deadline-{d.id}-{int(due.timestamp())}@thidua-bot")
+    event.add("summary", d.title)
+    event.add("dtstart", due)
+    event.add("dtend", due + timedelta(minutes=30))
+    event.add("dtstamp", utcnow())
+    if d.note:
+        event.add("description", d.note)
+    alarm = Alarm()
+    alarm.add("action", "DISPLAY")
+    alarm.add("description", d.title)
+    alarm.add("trigger", timedelta(days=-1))
+    event.add_component(alarm)
+    cal.add_component(event)
+    return cal.to_ical()
+
+
+def _short(title: str, limit: int = 40) -> str:
+    return title if len(title) <= limit else title[: limit - 1].rstrip() + "…"
+
+
+def is_done_words(folded: str) -> bool:
+    return folded.strip(" .!") in DONE_WORDS

@@ -1,0 +1,233 @@
+"""Queries of the reminders: deadlines, who is reminded, acknowledgements, profiles.
+
+Every function takes the caller's session and does not commit, so a reminder
+pass or a turn writes its rows in one transaction.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from sqlalchemy import update
+from sqlmodel import Session, col, select
+
+from storage.models import Announcement, Deadline, OutboxMessage, Profile, ReminderAck, User, utcnow
+
+CONTENT_KEY = "content:"
+REMINDER_KEY = "rem:"  # outbox keys of reminders: rem:<deadline id>:<due>:<offset>:<channel>:<user>
+ANNOUNCEMENT_KEY = "ann:"  # outbox keys of announcements: ann:<announcement id>:<channel>:<user>
+
+
+def aware(at: datetime) -> datetime:
+    return at if at.tzinfo else at.replace(tzinfo=UTC)  # SQLite gives back naive UTC
+
+
+@dataclass(frozen=True)
+class Person:
+    user_id: int
+    channel: str
+    external_id: str
+    unit_id: str | None
+    is_leader: bool
+
+
+# --- deadlines --------------------------------------------------------------------
+
+def insert_ignore(s: Session, model: type, values: dict, keys: list[str]):  # noqa: ANN201
+    from storage.turns import TurnStore
+
+    return TurnStore(s)._insert_ignore(model, values, keys)
+
+
+def active_deadlines(s: Session) -> list[Deadline]:
+    return list(s.exec(select(Deadline).where(Deadline.status == "active").order_by(Deadline.due_at, Deadline.id)))
+
+
+def deadline(s: Session, deadline_id: int) -> Deadline | None:
+    return s.get(Deadline, deadline_id)
+
+
+def save_deadline(s: Session, row: Deadline) -> Deadline:
+    """Insert or update; a changed due date or schedule drops the reminders not yet sent."""
+    if row.id is not None:
+        with s.no_autoflush:  # what the database holds, not the changed object
+            before = s.execute(select(Deadline.due_at, Deadline.offsets, Deadline.send_time)
+                               .where(Deadline.id == row.id)).first()
+        if before is not None and (aware(before[0]), before[1], before[2]) != (
+                aware(row.due_at), row.offsets, row.send_time):
+            drop_pending_reminders(s, row.id)
+    row.updated_at = utcnow()
+    s.add(row)
+    s.flush()
+    return row
+
+
+def cancel_deadline(s: Session, deadline_id: int) -> Deadline | None:
+    row = s.get(Deadline, deadline_id)
+    if row is None or row.status != "active":
+        return None
+    row.status = "cancelled"
+    row.updated_at = utcnow()
+    s.add(row)
+    drop_pending_reminders(s, deadline_id)
+    s.flush()
+    return row
+
+
+def drop_pending_reminders(s: Session, deadline_id: int, chat: tuple[str, str] | None = None) -> int:
+    """Reminders of this deadline queued but not sent (deferred to the morning, or
+    waiting for the messenger) are not sent any more."""
+    q = (update(OutboxMessage)
+         .where(col(OutboxMessage.dedup_key).startswith(f"{REMINDER_KEY}{deadline_id}:"),
+                col(OutboxMessage.status) == "pending"))
+    if chat is not None:
+        q = q.where(col(OutboxMessage.channel) == chat[0], col(OutboxMessage.chat_id) == chat[1])
+    return s.execute(q.values(status="cancelled").execution_options(synchronize_session=False)).rowcount or 0
+
+
+def sync_content_deadlines(s: Session, wanted: dict[str, dict]) -> int:
+    """Make the deadlines of content/deadlines.yaml (by key) what the file says; those
+    removed from the file are cancelled. One an officer cancelled stays cancelled until
+    the file changes it. Returns how many rows changed."""
+    changed = 0
+    existing = {d.key: d for d in s.exec(select(Deadline).where(col(Deadline.key).startswith(CONTENT_KEY)))}
+    for key, fields in wanted.items():
+        row = existing.get(key)
+        if row is None:
+            # Two instances (or two turns) may sync at once: the second insert is a no-op.
+            values = {"key": key, "status": "active", "created_by": "content", "created_at": utcnow(),
+                      "updated_at": utcnow(), **fields}
+            changed += s.execute(insert_ignore(s, Deadline, values, ["key"])).rowcount or 0
+            continue
+        current = {name: (aware(getattr(row, name)) if name == "due_at" else getattr(row, name)) for name in fields}
+        if current != fields:  # the file changed: it wins (and revives one cancelled in chat)
+            for name, value in fields.items():
+                setattr(row, name, value)
+            row.status = "active"
+            save_deadline(s, row)
+            changed += 1
+    for key, row in existing.items():
+        if key not in wanted and row.status == "active":
+            cancel_deadline(s, row.id)  # type: ignore[arg-type]
+            changed += 1
+    return changed
+
+
+# --- people -------------------------------------------------------------------------
+
+def profile(s: Session, user_id: int) -> Profile | None:
+    return s.get(Profile, user_id)
+
+
+def save_profile(s: Session, user_id: int, **fields: object) -> Profile:
+    row = s.get(Profile, user_id) or Profile(user_id=user_id)
+    for name, value in fields.items():
+        setattr(row, name, value)
+    row.updated_at = utcnow()
+    s.add(row)
+    s.flush()
+    return row
+
+
+def audience_filter(audience: str):  # noqa: ANN201
+    if audience == "unit_leaders":
+        return col(Profile.is_leader).is_(True)
+    if audience.startswith("unit:"):
+        return col(Profile.unit_id) == audience[len("unit:"):]
+    return col(Profile.user_id).is_not(None)
+
+
+def recipients(s: Session, audience: str, subscribed_only: bool = True) -> list[Person]:
+    """People a message for `audience` goes to: reachable, with reminders on."""
+    q = (select(User.id, User.channel, User.external_id, Profile.unit_id, Profile.is_leader)
+         .join(Profile, col(Profile.user_id) == col(User.id))
+         .where(col(User.unreachable_at).is_(None), audience_filter(audience)))
+    if subscribed_only:
+        q = q.where(col(Profile.reminders).is_(True))
+    return [Person(uid, ch, ext, unit, bool(lead)) for uid, ch, ext, unit, lead in s.exec(q.order_by(User.id))]
+
+
+def concerns(d: Deadline, p: Profile | None) -> bool:
+    """Whether a deadline is for this person."""
+    if d.audience == "all":
+        return True
+    if p is None:
+        return False
+    if d.audience == "unit_leaders":
+        return p.is_leader
+    return p.unit_id == d.audience[len("unit:"):]
+
+
+# --- acknowledgements ------------------------------------------------------------------
+
+def acked(s: Session, deadline_id: int, due_at: datetime) -> tuple[set[int], set[str]]:
+    """Users who said 'Đã nộp' for this occurrence, and units whose leader did."""
+    users, units = set(), set()
+    for uid, unit in s.exec(select(ReminderAck.user_id, ReminderAck.unit_id).where(
+            ReminderAck.deadline_id == deadline_id, ReminderAck.due_at == due_at)):
+        users.add(uid)
+        if unit:
+            units.add(unit)
+    return users, units
+
+
+def ack(s: Session, d: Deadline, due_at: datetime, user: User, p: Profile | None) -> bool:
+    """Record 'Đã nộp'; False when it was recorded before. For a unit-leaders deadline it
+    covers the unit, so its other leaders are not reminded either."""
+    exists = s.exec(select(ReminderAck.id).where(ReminderAck.deadline_id == d.id, ReminderAck.due_at == due_at,
+                                                 ReminderAck.user_id == user.id)).first()
+    if exists is not None:
+        return False
+    unit = p.unit_id if (p is not None and d.audience == "unit_leaders") else None
+    s.add(ReminderAck(deadline_id=d.id, due_at=due_at, user_id=user.id, unit_id=unit))  # type: ignore[arg-type]
+    drop_pending_reminders(s, d.id, (user.channel, user.external_id))  # type: ignore[arg-type]
+    if unit:
+        for other in recipients(s, f"unit:{unit}", subscribed_only=False):
+            if other.is_leader:
+                drop_pending_reminders(s, d.id, (other.channel, other.external_id))  # type: ignore[arg-type]
+    s.flush()
+    return True
+
+
+def ack_names(s: Session, deadline_id: int, due_at: datetime) -> list[str]:
+    rows = s.exec(select(User.display_name, User.external_id).join(ReminderAck, col(ReminderAck.user_id) == col(User.id))
+                  .where(ReminderAck.deadline_id == deadline_id, ReminderAck.due_at == due_at)
+                  .order_by(ReminderAck.created_at))
+    return [name or ext for name, ext in rows]
+
+
+def last_reminded(s: Session, channel: str, chat_id: str) -> int | None:
+    """The deadline of the latest reminder sent to this chat (for a typed 'đã nộp')."""
+    key = s.exec(select(OutboxMessage.dedup_key).where(
+        OutboxMessage.channel == channel, OutboxMessage.chat_id == chat_id,
+        col(OutboxMessage.dedup_key).startswith(REMINDER_KEY), col(OutboxMessage.status).in_(("sent", "pending",
+                                                                                             "sending")))
+        .order_by(col(OutboxMessage.id).desc())).first()
+    if key is None:
+        return None
+    try:
+        return int(key.split(":")[1])
+    except (IndexError, ValueError):
+        return None
+
+
+# --- reporting ------------------------------------------------------------------------------
+
+def outbox_counts(s: Session, prefix: str) -> dict[str, int]:
+    from sqlalchemy import func
+
+    return {status: n for status, n in s.exec(
+        select(OutboxMessage.status, func.count(OutboxMessage.id))
+        .where(col(OutboxMessage.dedup_key).startswith(prefix)).group_by(OutboxMessage.status))}
+
+
+def add_announcement(s: Session, text: str, audience: str, recipients_count: int, by: str) -> Announcement:
+    row = Announcement(text=text, audience=audience, recipients=recipients_count, created_by=by)
+    s.add(row)
+    s.flush()
+    return row
+
+
+def announcements(s: Session, limit: int = 5) -> list[Announcement]:
+    return list(s.exec(select(Announcement).order_by(col(Announcement.id).desc()).limit(limit)))
