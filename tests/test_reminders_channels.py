@@ -1,0 +1,100 @@
+"""Reminders end to end through the real channels (aiogram against the fake Telegram
+Bot API, our client against the fake Zalo Bot API) and the delivery worker: a
+staff member turns reminders on, an officer adds a deadline in chat, the reminder
+comes at its time, "Đã nộp" stops the rest, and an announcement reaches everyone."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from bot.reminders import dispatch_now
+from handlers import texts
+from storage import reminders as q
+from tests.fake_telegram import keyboard, visible_text
+from tests.test_office_channels import OFFICER_ZALO, both
+
+TZ = ZoneInfo("Asia/Ho_Chi_Minh")
+STAFF_TG = 5550100
+STAFF_ZALO = "nv-zalo"
+
+
+def local(text: str) -> datetime:
+    return datetime.strptime(text, "%Y-%m-%d %H:%M").replace(tzinfo=TZ)
+
+
+async def test_reminders_on_both_messengers_from_sign_up_to_done(tmp_path: Path):
+    async with both(tmp_path) as b:
+        with b.app.repo.session() as s:  # the shipped example deadlines stay out of the counts
+            q.sync_content_deadlines(s, {})
+            s.commit()
+
+        # A Telegram staff member turns reminders on: unit and leadership asked once, with buttons.
+        b.tg.send_message(STAFF_TG, "/nhacnho")
+        await b.tg.wait_for(lambda: len(b.tg.messages_to(STAFF_TG)) >= 2)
+        assert visible_text(b.tg.messages_to(STAFF_TG)[0]) == texts.PRIVACY_NOTE
+        units = keyboard(b.tg.messages_to(STAFF_TG)[1])
+        assert ("Văn phòng VKSND tỉnh", "f:unit:van-phong") in units
+        b.tg.press(STAFF_TG, "f:unit:van-phong")
+        await b.tg.wait_for(lambda: len(b.tg.messages_to(STAFF_TG)) >= 3)
+        b.tg.press(STAFF_TG, "f:leader:no")
+        await b.tg.wait_for(lambda: len(b.tg.messages_to(STAFF_TG)) >= 4)
+        assert visible_text(b.tg.messages_to(STAFF_TG)[3]).startswith("Đã bật nhắc hạn")
+
+        # A Zalo staff member does the same with numbers.
+        b.zalo_says(STAFF_ZALO, "/nhacnho", name="Lê Hoa")
+        await b.zalo.wait_texts(STAFF_ZALO, 2)
+        b.zalo_says(STAFF_ZALO, "2", name="Lê Hoa")
+        await b.zalo.wait_texts(STAFF_ZALO, 3)
+        b.zalo_says(STAFF_ZALO, "không", name="Lê Hoa")
+        assert (await b.zalo.wait_texts(STAFF_ZALO, 4))[3].startswith("Đã bật nhắc hạn")
+
+        # The officer (on Zalo) adds a deadline in chat.
+        for n, typed in enumerate(["/hanmoi", "Nộp bản đăng ký thi đua năm 2031", "15/01/2031 17:00", "1",
+                                   "3, 1", "bỏ qua"], start=1):
+            b.zalo_says(OFFICER_ZALO, typed, name="Phạm Bình")
+            await b.zalo.wait_texts(OFFICER_ZALO, n)
+        confirm = b.zalo.texts(OFFICER_ZALO)[-1]
+        assert "Hiện có 2 người sẽ được nhắc" in confirm
+        b.zalo_says(OFFICER_ZALO, "1", name="Phạm Bình")
+        assert (await b.zalo.wait_texts(OFFICER_ZALO, 7))[6].startswith("Đã tạo hạn số")
+
+        # Three days before, at 08:00: both are reminded, once.
+        first = dispatch_now(b.app, local("2031-01-12 08:00"))
+        assert len(first.queued) == 2
+        b.delivery.wake.set()
+        await b.tg.wait_for(lambda: len(b.tg.messages_to(STAFF_TG)) >= 5)
+        reminder = b.tg.messages_to(STAFF_TG)[4]
+        assert "Nộp bản đăng ký thi đua năm 2031" in visible_text(reminder) and "còn 3 ngày" in visible_text(reminder)
+        done_button = keyboard(reminder)[0]
+        assert done_button[0] == texts.REMINDER_DONE
+        zalo_reminder = (await b.zalo.wait_texts(STAFF_ZALO, 5))[4]
+        assert f"1. {texts.REMINDER_DONE}" in zalo_reminder
+        assert dispatch_now(b.app, local("2031-01-12 08:10")).queued == []  # a second pass sends nothing
+
+        # "Đã nộp": a button on Telegram, "1" on Zalo.
+        b.tg.press(STAFF_TG, done_button[1])
+        await b.tg.wait_for(lambda: len(b.tg.messages_to(STAFF_TG)) >= 6)
+        assert visible_text(b.tg.messages_to(STAFF_TG)[5]).startswith("Đã ghi nhận đồng chí đã nộp")
+        b.zalo_says(STAFF_ZALO, "1", name="Lê Hoa")
+        assert (await b.zalo.wait_texts(STAFF_ZALO, 6))[5].startswith("Đã ghi nhận đồng chí đã nộp")
+
+        # The day before: nobody is reminded any more.
+        assert dispatch_now(b.app, local("2031-01-14 08:00")).queued == []
+
+        # An announcement to everyone with reminders on.
+        for n, typed in enumerate(["/thongbao", "1", "Sáng mai 8:00 họp trực tuyến sơ kết thi đua."], start=8):
+            b.zalo_says(OFFICER_ZALO, typed, name="Phạm Bình")
+            await b.zalo.wait_texts(OFFICER_ZALO, n)
+        assert "tới 2 người" in b.zalo.texts(OFFICER_ZALO)[-1]
+        b.zalo_says(OFFICER_ZALO, "Gửi", name="Phạm Bình")
+        await b.zalo.wait_texts(OFFICER_ZALO, 11)
+        await b.tg.wait_for(lambda: any("họp trực tuyến" in visible_text(m) for m in b.tg.messages_to(STAFF_TG)))
+        assert "họp trực tuyến" in (await b.zalo.wait_texts(STAFF_ZALO, 7))[6]
+        await b.tg.wait_for(lambda: announcements_sent(b.app) == 2)
+
+
+def announcements_sent(app) -> int:  # noqa: ANN001
+    with app.repo.session() as s:
+        return q.outbox_counts(s, "ann:").get("sent", 0)
