@@ -5,6 +5,7 @@ and an officer (/nhacnho, /lich, /hanmoi, /thongbao, /thongke), bad input includ
 
 from __future__ import annotations
 
+import json
 from datetime import datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -303,3 +304,52 @@ def test_an_officer_sends_an_announcement_and_sees_what_was_sent(rem: App):
     assert "hội trường tầng 2" in notes[0].payload["reply"]["text"]
     [stats] = say("/thongke", user=OFFICER)
     assert "Thông báo số 1 (3 người): đã gửi 0, chờ gửi 3, lỗi 0" in stats.text
+
+
+def test_an_officer_moves_and_cancels_a_deadline_from_the_calendar(rem: App):
+    only_real_deadlines(rem)
+    deadline_id = add_deadline(rem, title="Nộp báo cáo quý")
+    say = Talk(rem)
+    [shown] = say("/lich", user=OFFICER)
+    labels = [c.label for c in shown.choices]
+    assert texts.NEW_DEADLINE in labels and texts.CANCEL_DEADLINE.format(title="Nộp báo cáo quý") in labels
+    [ask] = say(choice=f"dl:edit:{deadline_id}", user=OFFICER)
+    assert ask.text.startswith(texts.EDIT_ASK_DUE.format(title="Nộp báo cáo quý", when="17:00 Chủ Nhật, 15/12/2030"))
+    [confirm] = say("20/12/2030 10:00", user=OFFICER)
+    assert "10:00 Thứ Sáu, 20/12/2030" in confirm.text
+    [moved] = say("1", user=OFFICER)
+    assert moved.text.startswith("Đã đổi hạn")
+    say(choice=f"dl:cancel:{deadline_id}", user=OFFICER)
+    [cancelled] = say("1", user=OFFICER)
+    assert cancelled.text.startswith("Đã hủy hạn «Nộp báo cáo quý»")
+    [stale] = say(choice=f"dl:cancel:{deadline_id}", user=OFFICER)
+    assert stale.text == texts.REMINDER_STALE
+    [refused] = say(choice=f"dl:cancel:{deadline_id}", user="an")
+    assert refused.text == texts.NOT_ADMIN
+
+
+def test_the_command_line_adds_lists_cancels_and_dispatches(rem: App, monkeypatch: pytest.MonkeyPatch,
+                                                           capsys: pytest.CaptureFixture):
+    from bot import cli
+
+    only_real_deadlines(rem)
+    person(rem, "an")
+    monkeypatch.setattr(cli, "load_settings", lambda: rem.settings)
+    assert cli.main(["deadlines", "add", "--title", "Nộp báo cáo năm", "--due", "2030-12-15 17:00",
+                     "--offsets", "7,1"]) == 0
+    new_id = int(capsys.readouterr().out.strip())
+    assert cli.main(["deadlines", "add", "--title", "x", "--due", "15/12/2030", "--offsets", "bảy",
+                     "--audience", "unit:khong-co"]) == 2
+    err = capsys.readouterr().err
+    assert "--due" in err and "--offsets" in err and "unknown unit" in err
+    assert cli.main(["deadlines", "list", "--json"]) == 0
+    listed = json.loads(capsys.readouterr().out)
+    assert [d["id"] for d in listed] == [new_id] and listed[0]["offsets"] == [7, 1]
+    # No messenger token here: the pass queues the reminder and says it waits.
+    assert cli.main(["reminders", "dispatch", "--now", "2030-12-08T08:00+07:00"]) == 0
+    out = capsys.readouterr()
+    assert "sent 0, deferred 0, skipped 0, failed 0" in out.out and "wait in the outbox" in out.err
+    assert cli.main(["reminders", "status"]) == 0
+    assert "waiting 1" in capsys.readouterr().out
+    assert cli.main(["deadlines", "cancel", str(new_id)]) == 0
+    assert cli.main(["deadlines", "cancel", str(new_id)]) == 1
