@@ -6,34 +6,76 @@ import argparse
 import asyncio
 import json
 import sys
+from pathlib import Path
 
 from bot.settings import SettingsError, load_settings
 from content.loader import ContentError
 
+_RESUME_HELP = "continue the last console conversation instead of starting a fresh one"
+
 
 def _parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="python -m bot", description="Trợ lý Thi đua - Khen thưởng")
-    sub = p.add_subparsers(dest="command")
-    run = sub.add_parser("run", help="serve the channels whose tokens are set (console chat when none is)")
-    run.add_argument("--webhook", action="store_true", help="serve webhooks on PORT instead of long polling")
-    sub.add_parser("chat", help="chat in the terminal")
-    ask = sub.add_parser("ask", help="answer a question, or every line of standard input")
-    ask.add_argument("--json", action="store_true", help="one JSON object per question")
-    ask.add_argument("question", nargs="*")
-    content = sub.add_parser("content", help="curated content")
-    content.add_argument("action", choices=["check"])
-    dbp = sub.add_parser("db", help="database")
-    dbp.add_argument("action", choices=["upgrade"])
-    un = sub.add_parser("unanswered", help="most frequent questions the bot could not answer")
-    un.add_argument("--limit", type=int, default=20)
-    un.add_argument("--days", type=int, default=None, help="only the last N days")
-    ob = sub.add_parser("outbox", help="messages waiting to be sent, and those that could not be")
-    ob.add_argument("--failed", action="store_true", help="only failed and blocked ones")
-    ob.add_argument("--limit", type=int, default=50)
-    wh = sub.add_parser("webhook", help="register or remove a channel's webhook")
-    wh.add_argument("action", choices=["set", "delete"])
-    wh.add_argument("--channel", required=True, choices=["telegram", "zalo"])
-    wh.add_argument("--url", help="public HTTPS address, e.g. https://bot.example.gov.vn/webhook/telegram")
+    p = argparse.ArgumentParser(prog="python -m bot", description="Trợ lý Thi đua - Khen thưởng. "
+                                "Without a command: the same as `run`.")
+    sub = p.add_subparsers(dest="command", metavar="COMMAND")
+
+    def command(name: str, summary: str, description: str | None = None) -> argparse.ArgumentParser:
+        return sub.add_parser(name, help=summary, description=description or summary)
+
+    run = command("run", "serve the channels whose tokens are set (console chat when none is)")
+    run.add_argument("--webhook", action="store_true",
+                     help="serve webhooks on PORT (POST /webhook/telegram, /webhook/zalo, GET /healthz) "
+                          "instead of long polling")
+    run.add_argument("--resume", action="store_true", help=_RESUME_HELP + " (console chat only)")
+    chat = command("chat", "chat in the terminal through the same pipeline as the messengers",
+                   "Chat in the terminal, reading standard input until EOF. Each run starts a fresh "
+                   "conversation unless --resume is given.")
+    chat.add_argument("--resume", action="store_true", help=_RESUME_HELP)
+    ask = command("ask", "answer a question, or every line of standard input; writes nothing",
+                  "Answer QUESTION, or each line of standard input; nothing is written to the database.")
+    ask.add_argument("--json", action="store_true",
+                     help="one JSON object per question (kind, text, entry, score, sources), for evaluation")
+    ask.add_argument("question", nargs="*", help="the question (several words need no quotes)")
+
+    content = command("content", "curated content").add_subparsers(dest="action", metavar="ACTION", required=True)
+    content.add_parser("check", help="validate the YAML content", description="Validate the YAML content in "
+                       "CONTENT_DIR and build its index; errors name file and entry, exit code 1.")
+    dbp = command("db", "database").add_subparsers(dest="action", metavar="ACTION", required=True)
+    dbp.add_parser("upgrade", help="apply database migrations", description="Apply the database migrations to "
+                   "DATABASE_URL (also done on every start).")
+
+    un = command("unanswered", "questions the bot could not answer, and those sent to the Office",
+                 "Most frequent questions the bot could not answer, and the questions sent to the Office "
+                 "with their answers, newest first.")
+    un.add_argument("--limit", type=int, default=20, metavar="N",
+                    help="show at most N rows of each list (default 20); the rows left out are counted")
+    un.add_argument("--days", type=int, default=None, metavar="D", help="only questions of the last D days")
+    ob = command("outbox", "messages waiting to be sent, and those that could not be")
+    ob.add_argument("--failed", action="store_true", help="only messages given up (failed) or to people who "
+                    "blocked the bot")
+    ob.add_argument("--limit", type=int, default=50, metavar="N", help="show at most N messages (default 50)")
+
+    wh = command("webhook", "register or remove a channel's webhook").add_subparsers(
+        dest="action", metavar="ACTION", required=True)
+    for action, summary in (("set", "register the webhook (needs the channel's WEBHOOK_SECRET)"),
+                            ("delete", "remove the webhook, e.g. before going back to long polling")):
+        a = wh.add_parser(action, help=summary, description=summary[0].upper() + summary[1:] + ".")
+        a.add_argument("--channel", required=True, choices=["telegram", "zalo"], help="which messenger")
+        if action == "set":
+            a.add_argument("--url", required=True, metavar="URL",
+                           help="public HTTPS address, e.g. https://bot.example.gov.vn/webhook/telegram")
+
+    bk = command("backup", "write the database and the stored files to one archive",
+                 "Write a consistent copy of the SQLite database (safe while the bot runs) and the file store "
+                 "under DATA_DIR/files to a .tar.gz, with a manifest of counts and checksums. On PostgreSQL "
+                 "the archive holds the files and the manifest; dump the database with pg_dump.")
+    bk.add_argument("--out", required=True, metavar="FILE.tar.gz", help="the archive to write")
+    rs = command("restore", "restore an archive written by `backup`",
+                 "Check an archive's checksums, then restore its database (SQLite) and stored files into "
+                 "DATA_DIR. Stop the bot first.")
+    rs.add_argument("archive", metavar="FILE.tar.gz", help="the archive written by `backup`")
+    rs.add_argument("--force", action="store_true",
+                    help="replace a database and files that already hold data")
     return p
 
 
@@ -88,17 +130,28 @@ def _cmd_ask(settings, args) -> int:  # noqa: ANN001
     out = sys.stdout
     for q in lines:
         result = conversation.answer(q, record=False)
-        text = "\n\n".join(numbered(r) for r in result.reply_list)
         if args.json:
+            text = "\n\n".join(numbered(r) for r in result.reply_list)
             m = result.match
             entry = m.entry.id if m and m.entry else None
             sources = [m.entry.source] if m and m.entry else []
             out.write(json.dumps({"kind": result.kind, "text": text, "entry": entry,
                                   "score": round(result.score, 4), "sources": sources}, ensure_ascii=False) + "\n")
         else:
-            out.write(text + "\n\n")
+            out.write(_under_question(q, result.reply_list))
         out.flush()
     return 0
+
+
+def _under_question(question: str, replies: list) -> str:  # noqa: ANN001
+    """The answer indented under its question. Choices are plain lines: nobody can
+    answer "2" to `ask`, so the numbered hint would only mislead."""
+    parts = []
+    for r in replies:
+        parts.append(r.full_text + ("\n\n" + "\n".join(f"- {c.label}" for c in r.choices) if r.choices else ""))
+    body = "\n\n".join(parts)
+    indented = "\n".join(f"  {line}" if line else "" for line in body.splitlines())
+    return f"Hỏi: {question}\n{indented}\n\n"
 
 
 def _cmd_chat(settings, args) -> int:  # noqa: ANN001
@@ -106,7 +159,7 @@ def _cmd_chat(settings, args) -> int:  # noqa: ANN001
     from bot.console import run_console
 
     app = build_app(settings)
-    return run_console(app)
+    return run_console(app, resume=getattr(args, "resume", False))
 
 
 def _cmd_run(settings, args) -> int:  # noqa: ANN001
@@ -138,19 +191,21 @@ def _cmd_unanswered(settings, args) -> int:  # noqa: ANN001
     db.upgrade(settings.db_url)
     repo = Repository(db.make_engine(settings.db_url))
     since = datetime.now(UTC) - timedelta(days=args.days) if args.days else None
-    rows = repo.unanswered(limit=args.limit, since=since)
+    # Everything is read and the rest counted, so the curator knows the list is cut.
+    rows = repo.unanswered(limit=None, since=since)  # type: ignore[arg-type]
     if not rows:
         print("Chưa có câu hỏi nào bị bỏ ngỏ.")
     else:
         print(f"{'lần':>4}  {'lần cuối':16}  câu hỏi  [mục gần nhất, điểm]")
-        for r in rows:
+        for r in rows[:args.limit]:
             when = r.last_asked.astimezone(settings.tz).strftime("%d/%m/%Y %H:%M") if r.last_asked else ""
             hint = f"  [{r.best_entry}, {r.best_score:.2f}]" if r.best_entry else ""
             print(f"{r.count:>4}  {when:16}  {r.text}{hint}")
-    asked = repo.office_questions(limit=args.limit, since=since)
+        _left_out(len(rows) - args.limit)
+    asked = repo.office_questions(limit=None, since=since)  # type: ignore[arg-type]
     if asked:
         print("\nCâu hỏi gửi Văn phòng (mới nhất trước):")
-        for q in asked:
+        for q in asked[:args.limit]:
             when = _local(q.created_at, settings.tz)
             print(f"  #{q.id}  {when}  {q.asker_name or '?'} ({q.channel}): {q.question}")
             if q.status == "answered":
@@ -158,7 +213,13 @@ def _cmd_unanswered(settings, args) -> int:  # noqa: ANN001
                       f"{q.answer}")
             else:
                 print("        chưa trả lời")
+        _left_out(len(asked) - args.limit)
     return 0
+
+
+def _left_out(n: int) -> None:
+    if n > 0:
+        print(f"  ... và {n} dòng nữa không hiển thị (xem thêm với --limit)")
 
 
 def _local(at, tz) -> str:  # noqa: ANN001
@@ -193,7 +254,7 @@ def _cmd_webhook(settings, args) -> int:  # noqa: ANN001
     from bot.runner import make_channels
 
     setup_logging(settings)
-    if args.action == "set" and not (args.url and args.url.startswith("https://")):
+    if args.action == "set" and not args.url.startswith("https://"):
         print("webhook set needs --url https://...", file=sys.stderr)
         return 2
     app = build_app(settings)
@@ -229,7 +290,30 @@ def _cmd_webhook(settings, args) -> int:  # noqa: ANN001
     return 0
 
 
+def _cmd_backup(settings, args) -> int:  # noqa: ANN001
+    from bot.backup import BackupError, backup
+
+    try:
+        print(backup(settings, Path(args.out)).summary())
+    except BackupError as exc:
+        print(f"backup failed: {exc}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def _cmd_restore(settings, args) -> int:  # noqa: ANN001
+    from bot.backup import BackupError, restore
+
+    try:
+        print(restore(settings, Path(args.archive), force=args.force))
+    except BackupError as exc:
+        print(f"restore refused: {exc}", file=sys.stderr)
+        return 1
+    return 0
+
+
 _COMMANDS = {
     "run": _cmd_run, "chat": _cmd_chat, "ask": _cmd_ask, "content": _cmd_content, "db": _cmd_db,
     "unanswered": _cmd_unanswered, "webhook": _cmd_webhook, "outbox": _cmd_outbox,
+    "backup": _cmd_backup, "restore": _cmd_restore,
 }

@@ -2,7 +2,11 @@
 
 It goes through the same pipeline as the messengers (each line is a turn,
 committed with its state and outbox rows), so trying the bot here exercises
-what Telegram and Zalo users get."""
+what Telegram and Zalo users get.
+
+Each session starts a fresh conversation (the state a previous session left,
+such as the last numbered list, is cleared), so a piped "2" never picks from
+an old run's menu; `resume=True` (`--resume`) continues where the last one stopped."""
 
 from __future__ import annotations
 
@@ -12,11 +16,16 @@ import sys
 import uuid
 from typing import TextIO
 
+from sqlalchemy import update
+from sqlmodel import col
+
 from bot.app import App
 from bot.delivery import Delivery
 from bot.pipeline import FloodGuard, Pipeline
 from bot.rendering import numbered
 from handlers.events import Capabilities, IncomingEvent, Reply
+from storage.models import ProcessedUpdate
+from storage.turns import TurnStore
 
 PROMPT = "Bạn> "
 CHANNEL = "console"
@@ -39,8 +48,31 @@ class ConsoleChannel:
         self.out.flush()
 
 
-def run_console(app: App, stdin: TextIO = sys.stdin, stdout: TextIO = sys.stdout, user_id: str | None = None) -> int:
-    return asyncio.run(_chat(app, stdin, stdout, user_id or _local_user()))
+def run_console(app: App, stdin: TextIO = sys.stdin, stdout: TextIO = sys.stdout, user_id: str | None = None,
+                resume: bool = False) -> int:
+    user = user_id or _local_user()
+    if not resume:
+        _forget(app, user)
+    return asyncio.run(_chat(app, stdin, stdout, user))
+
+
+def _forget(app: App, user: str) -> None:
+    """Clear this console user's conversation state, and close the updates a killed
+    session left pending: the catch-up would otherwise answer them first, in a
+    conversation the person has left."""
+    me = app.repo.get_or_create_user(CHANNEL, user)
+    with app.repo.session() as s:
+        s.execute(update(ProcessedUpdate)
+                  .where(col(ProcessedUpdate.channel) == CHANNEL, col(ProcessedUpdate.user_key) == user,
+                         col(ProcessedUpdate.status) == "pending")
+                  .values(status="done", payload=None))
+        store = TurnStore(s)
+        _state, version = store.load_state(me.id)
+        # Versioned like a turn: a concurrent session's write is not overwritten blindly.
+        if version is not None and not store.save_state(me.id, {}, version):
+            s.rollback()
+            return
+        s.commit()
 
 
 async def _chat(app: App, stdin: TextIO, out: TextIO, user: str) -> int:
