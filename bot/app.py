@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
+from bot.logs import LoggedConversation, formatter
 from bot.plumbing import mask
 from bot.settings import Settings
 from content.service import Knowledge
@@ -26,8 +27,8 @@ class App:
 
 
 def build_conversation(settings: Settings, knowledge: Knowledge) -> Conversation:
-    return Conversation(knowledge, is_admin=settings.is_admin, officers=lambda: sorted(settings.admin_ids),
-                        tz=settings.tz)
+    return LoggedConversation(knowledge, is_admin=settings.is_admin, officers=lambda: sorted(settings.admin_ids),
+                              tz=settings.tz)
 
 
 def build_app(settings: Settings, migrate: bool = True, knowledge: Knowledge | None = None) -> App:
@@ -83,11 +84,12 @@ def secrets_of(settings: Settings) -> list[str]:
 def setup_logging(settings: Settings) -> None:
     root = logging.getLogger()
     root.setLevel(settings.log_level)
-    if not any(getattr(h, "_bot_handler", False) for h in root.handlers):
+    handler = next((h for h in root.handlers if getattr(h, "_bot_handler", False)), None)
+    if handler is None:
         handler = logging.StreamHandler()
         handler._bot_handler = True  # type: ignore[attr-defined]
-        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
         root.addHandler(handler)
+    handler.setFormatter(formatter(settings.log_format))
     flt = RedactingFilter(secrets_of(settings))
     for h in root.handlers:
         for old in [f for f in h.filters if isinstance(f, RedactingFilter)]:

@@ -1,0 +1,102 @@
+"""Logs as an operator reads them: one line per handled message with the channel and
+a short user reference, never what the person wrote; LOG_FORMAT=json gives one JSON
+object per line with the same fields; secrets stay masked in both formats."""
+
+from __future__ import annotations
+
+import io
+import json
+import logging
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from bot.app import App, RedactingFilter, build_app, setup_logging
+from bot.logs import event_kind
+from bot.settings import load_settings
+from handlers.events import Attachment, IncomingEvent
+from tests.conftest import REAL_CONTENT, Talk
+
+TOKEN = "123456:SECRET-token-abc"
+PRIVATE = "con tôi ốm nằm viện, bằng khen thủ tướng cần mấy bộ hồ sơ"
+
+
+@pytest.fixture
+def logged() -> Iterator[io.StringIO]:
+    """The production handler (setup_logging) writing into a buffer; the root
+    logger's handlers and level are put back afterwards."""
+    root = logging.getLogger()
+    handlers, level = list(root.handlers), root.level
+    stream = io.StringIO()
+    yield stream
+    for h in list(root.handlers):
+        if h not in handlers:
+            root.removeHandler(h)
+    for h in handlers:
+        for f in [f for f in h.filters if isinstance(f, RedactingFilter)]:
+            h.removeFilter(f)
+    root.setLevel(level)
+
+
+def app_with_logs(tmp_path: Path, stream: io.StringIO, log_format: str) -> App:
+    settings = load_settings(data_dir=tmp_path / "data", content_dir=REAL_CONTENT, log_format=log_format,
+                             telegram_bot_token=TOKEN)
+    setup_logging(settings)
+    handler = next(h for h in logging.getLogger().handlers if getattr(h, "_bot_handler", False))
+    handler.setStream(stream)  # type: ignore[attr-defined]
+    return build_app(settings)
+
+
+def test_one_text_line_per_message_without_what_was_written(tmp_path: Path, logged: io.StringIO):
+    app = app_with_logs(tmp_path, logged, "text")
+    talk = Talk(app, channel="telegram")
+    talk(PRIVATE, user="777001")
+    talk("/start", user="777001")
+    talk("thủ tục làm hộ chiếu công vụ", user="777002")
+    lines = [line for line in logged.getvalue().splitlines() if " bot.turns: " in line]
+    assert len(lines) == 3, logged.getvalue()
+    assert "INFO bot.turns: telegram u1 text -> answer [" in lines[0] and "1 reply" in lines[0]
+    assert "telegram u1 /start -> -" in lines[1]
+    assert "telegram u2 text -> fallback" in lines[2]
+    everything = logged.getvalue()
+    for private in ("ốm", "nằm viện", "hộ chiếu", "777001", "777002"):
+        assert private not in everything
+
+
+def test_json_lines_carry_the_turn_fields_and_mask_secrets(tmp_path: Path, logged: io.StringIO):
+    app = app_with_logs(tmp_path, logged, "json")
+    Talk(app, channel="zalo")(PRIVATE, user="6ede9afa66")
+    try:
+        raise RuntimeError(f"https://api.telegram.org/bot{TOKEN}/getMe failed")
+    except RuntimeError:
+        logging.getLogger("bot.telegram").exception("call failed for %s", TOKEN)
+    records = [json.loads(line) for line in logged.getvalue().splitlines()]
+    turn = next(r for r in records if r["logger"] == "bot.turns")
+    assert turn["channel"] == "zalo" and turn["user"] == "u1" and turn["event"] == "text"
+    assert turn["outcome"] == "answer" and turn["entry"] and turn["replies"] == 1 and turn["ms"] >= 0
+    assert turn["level"] == "INFO" and turn["time"].endswith("+00:00")
+    failure = next(r for r in records if r["logger"] == "bot.telegram")
+    assert failure["level"] == "ERROR" and "Traceback" in failure["exception"]
+    raw = logged.getvalue()
+    assert TOKEN not in raw and "SECRET" not in raw and "6ede9afa66" not in raw and "nằm viện" not in raw
+
+
+def test_an_invalid_log_format_names_the_setting():
+    from bot.settings import SettingsError
+
+    with pytest.raises(SettingsError, match="LOG_FORMAT"):
+        load_settings(log_format="xml")
+
+
+@pytest.mark.parametrize(("event", "kind"), [
+    (IncomingEvent("telegram", "1", "1", text="/hoi giấy khen cần gì"), "/hoi"),
+    (IncomingEvent("telegram", "1", "1", text="/start@ThiDuaBot"), "/start"),
+    (IncomingEvent("telegram", "1", "1", text="/tên riêng"), "text"),
+    (IncomingEvent("telegram", "1", "1", choice="t:ho-so"), "button"),
+    (IncomingEvent("zalo", "1", "1", unsupported="sticker"), "sticker"),
+    (IncomingEvent("zalo", "1", "1", attachments=(Attachment(kind="photo"),)), "file"),
+    (IncomingEvent("zalo", "1", "1", text="   "), "empty"),
+])
+def test_the_kind_of_a_message_never_includes_its_words(event: IncomingEvent, kind: str):
+    assert event_kind(event) == kind
