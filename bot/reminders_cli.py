@@ -36,7 +36,7 @@ def register(sub: argparse._SubParsersAction) -> dict:
     lst = dl_sub.add_parser("list", help="active deadlines")
     lst.add_argument("--json", action="store_true", help="one JSON array")
     cancel = dl_sub.add_parser("cancel", help="cancel a deadline (reminders not yet sent are dropped)")
-    cancel.add_argument("id", type=int)
+    cancel.add_argument("id", type=int, help="the deadline's id, as `deadlines list` shows it")
     rem = sub.add_parser("reminders", help="reminder passes")
     rem_sub = rem.add_subparsers(dest="action", required=True)
     disp = rem_sub.add_parser("dispatch", help="one pass: send the reminders due now, print the counts, exit")
