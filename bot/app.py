@@ -28,7 +28,7 @@ class App:
 
 def build_conversation(settings: Settings, knowledge: Knowledge) -> Conversation:
     return LoggedConversation(knowledge, is_admin=settings.is_admin, officers=lambda: sorted(settings.admin_ids),
-                              tz=settings.tz)
+                              tz=settings.tz, quiet=settings.quiet)
 
 
 def build_app(settings: Settings, migrate: bool = True, knowledge: Knowledge | None = None) -> App:

@@ -8,6 +8,7 @@ import json
 import sys
 from pathlib import Path
 
+from bot import reminders_cli
 from bot.settings import SettingsError, load_settings
 from content.loader import ContentError
 
@@ -76,6 +77,7 @@ def _parser() -> argparse.ArgumentParser:
     rs.add_argument("archive", metavar="FILE.tar.gz", help="the archive written by `backup`")
     rs.add_argument("--force", action="store_true",
                     help="replace a database and files that already hold data")
+    _COMMANDS.update(reminders_cli.register(sub))  # deadlines, reminders
     return p
 
 

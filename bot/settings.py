@@ -27,6 +27,8 @@ class Settings(BaseSettings):
     database_url: str | None = None
     content_dir: Path = DEFAULT_CONTENT_DIR
     timezone: str = "Asia/Ho_Chi_Minh"
+    # No reminder is sent between these local times; those due are sent when they end.
+    quiet_hours: str = "21:00-07:00"
     admin_ids: Annotated[frozenset[tuple[str, str]], NoDecode] = frozenset()
 
     telegram_bot_token: SecretStr | None = None
@@ -73,6 +75,20 @@ class Settings(BaseSettings):
         except (ZoneInfoNotFoundError, ValueError) as exc:
             raise ValueError(f"unknown time zone {value!r}") from exc
         return value
+
+    @field_validator("quiet_hours")
+    @classmethod
+    def _check_quiet(cls, value: str) -> str:
+        from content.deadlines import parse_quiet
+
+        parse_quiet(value)
+        return value.strip()
+
+    @property
+    def quiet(self):  # noqa: ANN201
+        from content.deadlines import parse_quiet
+
+        return parse_quiet(self.quiet_hours)
 
     @field_validator("log_format", mode="before")
     @classmethod
