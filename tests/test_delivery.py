@@ -119,22 +119,42 @@ async def test_server_errors_are_retried_with_back_off_then_recorded(tmp_path: P
 
 
 async def test_the_rate_limiter_keeps_the_overall_and_per_chat_pace(monkeypatch: pytest.MonkeyPatch):
-    slept: list[float] = []
+    clock = [0.0]
 
-    async def fake_sleep(seconds: float) -> None:
-        slept.append(seconds)
+    async def fake_sleep(seconds: float) -> None:  # time passes only when someone waits
+        clock[0] += seconds
 
     monkeypatch.setattr(delivery_module.asyncio, "sleep", fake_sleep)
-    limiter = RateLimiter(Limits(overall=25.0, per_chat=1.0, chat_burst=3), clock=lambda: 0.0)
+    limiter = RateLimiter(Limits(overall=25.0, per_chat=1.0, chat_burst=3), clock=lambda: clock[0])
+    released = []
     for i in range(50):
         await limiter.acquire(f"chat{i}")
-    # 50 chats at 25 a second, the clock standing still: the last waits 49/25 s.
-    assert len(slept) == 49 and abs(max(slept) - 49 / 25) < 1e-9
-    slept.clear()
-    limiter = RateLimiter(Limits(overall=1000.0, per_chat=1.0, chat_burst=3), clock=lambda: 0.0)
+        released.append(clock[0])
+    # 50 chats at 25 a second: the last goes 49/25 s after the first, never more than 25 in a second.
+    assert abs(released[-1] - 49 / 25) < 1e-6
+    assert max(sum(1 for t in released if start <= t < start + 1.0) for start in released) <= 25
+    clock[0] = 100.0
+    one_chat = []
+    limiter = RateLimiter(Limits(overall=1000.0, per_chat=1.0, chat_burst=3), clock=lambda: clock[0])
     for _ in range(5):
         await limiter.acquire("one-chat")
-    # One chat: a burst of 3 at once (the overall pace spaces them by 1 ms), then one a second.
-    assert [round(s, 2) for s in slept] == [0.0, 0.0, 1.0, 2.0]
+        one_chat.append(round(clock[0] - 100.0, 3))
+    # One chat: a burst of 3 at once (spaced by the overall pace), then one a second.
+    assert one_chat == [0.0, 0.001, 0.002, 1.0, 2.0]
     limiter.pause(30)
     assert limiter.paused_for() == 30
+
+
+async def test_a_stalled_process_does_not_send_a_burst(monkeypatch: pytest.MonkeyPatch):
+    """Slots are planned ahead: when a stalled process wakes its senders late, all at once,
+    the sends that really went in the last second decide, not the plan."""
+    clock = [0.3]
+
+    async def fake_sleep(seconds: float) -> None:
+        clock[0] += seconds
+
+    monkeypatch.setattr(delivery_module.asyncio, "sleep", fake_sleep)
+    limiter = RateLimiter(Limits(overall=10.0, per_chat=100.0, chat_burst=100), clock=lambda: clock[0])
+    limiter._sent.extend(0.2 + i / 1000 for i in range(10))  # ten went bunched, just now
+    await limiter.acquire("next")  # its planned slot (0.0) is long past
+    assert clock[0] >= 1.2 - 1e-9  # it waited for the first of the ten to age out
