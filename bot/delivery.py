@@ -145,6 +145,7 @@ class Delivery:
         self.concurrency = concurrency
         self.wake = asyncio.Event()
         self.counts = {"sent": 0, "retry": 0, "blocked": 0, "failed": 0}
+        self._next: dict[int, tuple[OutboxMessage | None, bool]] = {}
 
     # --- the two ways in ---------------------------------------------------------
     async def send_now(self, ids: list[int]) -> None:
@@ -174,13 +175,12 @@ class Delivery:
         async def drain(first: int) -> None:
             nonlocal sent
             async with gate:
-                row = await asyncio.to_thread(self.store.claim, first, self.lease, now)
+                row, unreachable = await asyncio.to_thread(self.store.claim_checked, first, self.lease, now)
                 while row is not None:
-                    if not await self._send(row, now):
+                    if not await self._send(row, now, unreachable=unreachable, then_next=True):
                         return
                     sent += 1
-                    nxt = await asyncio.to_thread(self.store.next_of_chat, row.channel, row.chat_id, now)
-                    row = await asyncio.to_thread(self.store.claim, nxt, self.lease, now) if nxt else None
+                    row, unreachable = self._next.pop(row.id, (None, False))
 
         await asyncio.gather(*(drain(i) for i in heads))
         return sent
@@ -202,8 +202,10 @@ class Delivery:
                 w.cancel()
 
     # --- one message -------------------------------------------------------------
-    async def _send(self, row: OutboxMessage, now: datetime | None = None) -> bool:
-        """Send one claimed row and record the outcome; True when it went out."""
+    async def _send(self, row: OutboxMessage, now: datetime | None = None, *, unreachable: bool | None = None,
+                    then_next: bool = False) -> bool:
+        """Send one claimed row and record the outcome; True when it went out. With
+        `then_next`, recording it sent also claims its chat's next row (kept in `_next`)."""
         channel = self.channels.get(row.channel)
         if channel is None:
             # Not running here (console, or a channel without its token): give the row back
@@ -211,8 +213,10 @@ class Delivery:
             await asyncio.to_thread(self.store.retry_later, row.id, utcnow() + timedelta(minutes=1),
                                     f"channel {row.channel} is not running", row.attempts)
             return False
-        if row.kind == "notice" and await asyncio.to_thread(self.store.recipient_unreachable, row.channel,
-                                                            row.chat_id):
+        if unreachable is None:
+            unreachable = row.kind == "notice" and await asyncio.to_thread(self.store.recipient_unreachable,
+                                                                           row.channel, row.chat_id)
+        if unreachable:
             follow = await asyncio.to_thread(self.store.mark_blocked, row, "recipient unreachable")
             self.counts["blocked"] += 1
             if follow:
@@ -267,6 +271,9 @@ class Delivery:
                                         str(exc), attempts)
                 self.counts["retry"] += 1
             return False
-        await asyncio.to_thread(self.store.mark_sent, row.id)
+        if then_next:
+            self._next[row.id] = await asyncio.to_thread(self.store.sent_then_next, row, self.lease, now)
+        else:
+            await asyncio.to_thread(self.store.mark_sent, row.id)
         self.counts["sent"] += 1
         return True

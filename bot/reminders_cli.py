@@ -20,6 +20,7 @@ from content.deadlines import (
 )
 
 MAX_DRAIN_ROUNDS = 50  # delivery passes a dispatch waits for before it reports
+LOCK_WAIT = 30.0  # seconds a dispatch waits for the worker lock before leaving the sending to its holder
 
 
 def register(sub: argparse._SubParsersAction) -> dict:
@@ -132,6 +133,7 @@ def _cmd_reminders(settings, args) -> int:  # noqa: ANN001
 
 
 async def _dispatch(settings, now: datetime | None) -> int:  # noqa: ANN001
+    from bot.leader import worker_lock
     from bot.pipeline import Pipeline
     from bot.reminders import dispatch_now
     from bot.runner import make_channels, wire_delivery
@@ -142,20 +144,29 @@ async def _dispatch(settings, now: datetime | None) -> int:  # noqa: ANN001
     pipeline = Pipeline(app.conversation, app.repo)
     channels = make_channels(app, pipeline)
     delivery = wire_delivery(app, pipeline, channels)
+    gave_up = asyncio.Event()
+    asyncio.get_running_loop().call_later(LOCK_WAIT, gave_up.set)
+    held = False
     try:
         result = await asyncio.to_thread(dispatch_now, app, now)
-        for _ in range(MAX_DRAIN_ROUNDS):
-            if not channels or not await delivery.run_once(now=now):
-                break
+        # Sending takes the worker lock, so the rate limits hold with a running bot or a second
+        # dispatcher; when another holds it for long, that one sends what this pass queued.
+        async with worker_lock(app.repo.engine, gave_up, retry_every=0.5) as held:
+            for _ in range(MAX_DRAIN_ROUNDS if held else 0):
+                if not channels or not await delivery.run_once(now=now):
+                    break
     finally:
         for ch in channels.values():
             await ch.close()
-    rows = {r.id: r for r in app.outbox.rows(limit=100_000) if r.id in set(result.queued)}
-    sent = sum(r.status == "sent" for r in rows.values())
-    failed = sum(r.status in ("failed", "blocked") or (r.status == "pending" and r.attempts > 0) for r in rows.values())
-    print(f"sent {sent}, deferred {len(result.deferred)}, skipped {result.skipped}, failed {failed}")
+    # What this process did: with two dispatchers at once, each reports its own sends,
+    # and the two add up to what the messengers received.
+    c = delivery.counts
+    print(f"sent {c['sent']}, deferred {len(result.deferred)}, skipped {result.skipped}, "
+          f"failed {c['failed'] + c['blocked']}")
     if not channels and result.queued:
         print(f"{len(result.queued)} reminder(s) wait in the outbox: no messenger token is set", file=sys.stderr)
+    elif not held and result.queued:
+        print(f"{len(result.queued)} reminder(s) queued for the instance that sends the outbox", file=sys.stderr)
     return 0
 
 
