@@ -108,7 +108,8 @@ def _cmd_content(settings, args) -> int:  # noqa: ANN001
     kb = load(settings.content_dir)
     Matcher(kb)  # the index must build too
     print(f"content OK: {len(kb.entries)} entries, {len(kb.topics)} topics, {len(kb.units)} units, "
-          f"{len(kb.synonyms.abbreviations)} abbreviations, {len(kb.synonyms.synonyms)} synonym groups")
+          f"{len(kb.deadlines)} deadlines, {len(kb.synonyms.abbreviations)} abbreviations, "
+          f"{len(kb.synonyms.synonyms)} synonym groups")
     return 0
 
 

@@ -100,3 +100,30 @@ def test_topic_without_entries_is_reported(broken: Path):
     with pytest.raises(ContentError) as err:
         load(broken)
     assert any("chu-de-trong" in p and "no entries" in p for p in err.value.problems)
+
+
+def test_broken_deadlines_are_named(tmp_path: Path):
+    content = tmp_path / "content"
+    shutil.copytree(REAL_CONTENT, content, ignore=shutil.ignore_patterns("*.py", "__pycache__"))
+    deadlines = content / "deadlines.yaml"
+    deadlines.write_text(yaml.safe_dump({"deadlines": [
+        {"id": "a", "title": "Nộp báo cáo", "due": "15/12/2026", "offsets": [3, -1]},
+        {"id": "b", "title": "Nộp hồ sơ", "due": "2026-12-16 17:00", "send_time": "25:00"},
+    ]}, allow_unicode=True), encoding="utf-8")
+    with pytest.raises(ContentError) as info:
+        load(content)
+    text = "\n".join(info.value.problems)
+    assert "(id a).due" in text and "YYYY-MM-DD HH:MM" in text and "(id a).offsets" in text
+    assert "(id b).send_time" in text
+    deadlines.write_text(yaml.safe_dump({"deadlines": [
+        {"id": "b", "title": "Nộp hồ sơ", "due": "2026-12-15 17:00", "audience": "unit:khong-co",
+         "entry": "khong-co-muc-nay"},
+        {"id": "b", "title": "Trùng mã", "due": "2026-12-16 17:00"},
+    ]}, allow_unicode=True), encoding="utf-8")
+    with pytest.raises(ContentError) as info:
+        load(content)
+    text = "\n".join(info.value.problems)
+    assert "deadline b: duplicate id" in text and "unknown unit 'khong-co'" in text
+    assert "entry 'khong-co-muc-nay' does not exist" in text
+    proc = run_check(content)
+    assert proc.returncode == 1 and "deadlines.yaml" in proc.stderr
