@@ -141,7 +141,8 @@ class Breakdown:
         self.calls: Counter = Counter()
 
     def install(self, delivery: Delivery, store: OutboxStore) -> None:
-        for name in ("claim", "get", "due_heads", "next_of_chat", "mark_sent", "retry_later", "recipient_unreachable"):
+        for name in ("claim", "claim_checked", "sent_then_next", "get", "due_heads", "mark_sent", "retry_later",
+                     "recipient_unreachable"):
             fn = getattr(store, name)
 
             def timed(*a: Any, _fn: Any = fn, _name: str = name, **kw: Any) -> Any:

@@ -226,11 +226,11 @@ def _left_out(n: int) -> None:
 
 
 def _local(at, tz) -> str:  # noqa: ANN001
-    from datetime import UTC
+    from storage.models import aware
 
     if at is None:
         return ""
-    return (at if at.tzinfo else at.replace(tzinfo=UTC)).astimezone(tz).strftime("%d/%m/%Y %H:%M")
+    return aware(at).astimezone(tz).strftime("%d/%m/%Y %H:%M")
 
 
 def _cmd_outbox(settings, args) -> int:  # noqa: ANN001

@@ -17,12 +17,12 @@ import time
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from bot.channel import Channel, PermanentFailure, RecipientBlocked, RetryAfter, Transient
 from handlers import texts
 from handlers.events import Reply, reply_from_dict
-from storage.models import OutboxMessage, utcnow
+from storage.models import OutboxMessage, aware, utcnow
 from storage.outbox import OutboxStore
 
 log = logging.getLogger(__name__)
@@ -112,10 +112,6 @@ def late_notice(question: str) -> str:
     return texts.LATE_ANSWER.format(question=question) if question else texts.LATE_ANSWER_NO_QUESTION
 
 
-def _aware(at: datetime) -> datetime:
-    return at if at.tzinfo else at.replace(tzinfo=UTC)
-
-
 def reply_of(row: OutboxMessage, now: datetime) -> Reply:
     """The reply a row holds; a reply sent late says so (on its first part) and comes
     without its choices, which would no longer match what "1" means for the user."""
@@ -123,8 +119,8 @@ def reply_of(row: OutboxMessage, now: datetime) -> Reply:
     asked = row.payload.get("asked_at")
     # Late is counted from when the person wrote, not from when the turn was committed
     # (a turn recovered after a crash is committed long after the question).
-    since = datetime.fromisoformat(asked) if isinstance(asked, str) else _aware(row.created_at)
-    if row.kind == "reply" and now - _aware(since) > LATE_AFTER:
+    since = datetime.fromisoformat(asked) if isinstance(asked, str) else aware(row.created_at)
+    if row.kind == "reply" and now - aware(since) > LATE_AFTER:
         text = reply.text
         if int(row.payload.get("seq", 0)) == 0:
             text = f"{late_notice(str(row.payload.get('question') or '').strip())}\n\n{reply.full_text}"

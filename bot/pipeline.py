@@ -22,7 +22,7 @@ import uuid
 from collections import defaultdict, deque
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from bot.delivery import Delivery
 from bot.files import Fetcher, TurnFiles
@@ -31,6 +31,7 @@ from handlers.context import TurnContext
 from handlers.conversation import Conversation
 from handlers.events import Capabilities, IncomingEvent, Reply, Turn, notice_to_dict, reply_to_dict
 from storage.files import FileStore
+from storage.models import aware
 from storage.repo import Repository
 from storage.turns import OutboxRow, TurnStore
 
@@ -43,10 +44,6 @@ MAX_CONFLICTS = 5  # a turn whose state changed under it is run again this many 
 class CommittedTurn:
     replies: list[Reply]
     outbox_ids: list[int]
-
-
-def _aware(at: datetime) -> datetime:
-    return at if at.tzinfo else at.replace(tzinfo=UTC)  # SQLite gives back naive UTC
 
 
 class FloodGuard:
@@ -203,7 +200,7 @@ class Pipeline:
     def _rows(event: IncomingEvent, key: str, turn: Turn, reply_to: str | None,
               asked_at: datetime | None) -> list[OutboxRow]:
         question = (event.text or next((a.caption for a in event.attachments if a.caption), "") or "")[:200]
-        asked = _aware(asked_at).isoformat() if asked_at else None
+        asked = aware(asked_at).isoformat() if asked_at else None
         rows = [OutboxRow(dedup_key=f"{event.channel}:{key}:r{i}", channel=event.channel, chat_id=event.chat_id,
                           kind="reply", payload={"reply": reply_to_dict(r), "seq": i, "question": question,
                                                  "reply_to": reply_to if i == 0 else None, "asked_at": asked})

@@ -16,8 +16,8 @@ from content.deadlines import (
     check_audience,
     check_offsets,
     due_utc,
-    next_occurrence,
 )
+from handlers.reminder_dispatch import occurrence
 
 MAX_DRAIN_ROUNDS = 50  # delivery passes a dispatch waits for before it reports
 LOCK_WAIT = 30.0  # seconds a dispatch waits for the worker lock before leaving the sending to its holder
@@ -105,7 +105,7 @@ def _cmd_deadlines(settings, args) -> int:  # noqa: ANN001
     sync_content(app)
     now = utcnow()
     with app.repo.session() as s:
-        rows = [(d, next_occurrence(q.aware(d.due_at), d.repeat, now)) for d in q.active_deadlines(s)]
+        rows = [(d, occurrence(d, now)) for d in q.active_deadlines(s)]
     if args.json:
         print(json.dumps([{"id": d.id, "key": d.key, "title": d.title, "due": due.astimezone(settings.tz).isoformat(),
                            "audience": d.audience, "offsets": d.offsets, "repeat": d.repeat, "note": d.note}
@@ -181,8 +181,8 @@ def _status(settings) -> int:  # noqa: ANN001
         if not deadlines:
             print("no active deadline")
         for d in deadlines:
-            due = next_occurrence(q.aware(d.due_at), d.repeat, now)
-            c = q.outbox_counts(s, f"{q.REMINDER_KEY}{d.id}:{int(due.timestamp())}:")
+            due = occurrence(d, now)
+            c = q.outbox_counts(s, q.reminder_prefix(d.id, due))
             acks = q.ack_names(s, d.id, due)  # type: ignore[arg-type]
             print(f"{d.id:>4}  {due.astimezone(settings.tz):%Y-%m-%d %H:%M}  {d.title}\n"
                   f"      sent {c.get('sent', 0)}, waiting {c.get('pending', 0) + c.get('sending', 0)}, "

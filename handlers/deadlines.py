@@ -10,16 +10,16 @@ from collections.abc import Callable
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from content.deadlines import AUDIENCE_ALL, AUDIENCE_LEADERS, UNIT_PREFIX, check_offsets, next_occurrence
+from content.deadlines import AUDIENCE_ALL, AUDIENCE_LEADERS, UNIT_PREFIX, check_offsets
 from content.normalize import fold
 from content.service import Knowledge
 from handlers import texts
 from handlers.context import TurnContext
 from handlers.events import Choice, Document, Notice, Reply
 from handlers.flows import FINISH, Flow, FlowData, FlowEngine, Invalid, Option, Step, text_between
-from handlers.reminder_dispatch import content_fields, left_text, when_text
+from handlers.reminder_dispatch import content_fields, left_text, occurrence, when_text
 from storage import reminders as q
-from storage.models import Deadline, User, utcnow
+from storage.models import Deadline, User, aware, utcnow
 
 PROFILE = "reminder_profile"
 NEW = "deadline_new"
@@ -155,12 +155,11 @@ class Deadlines:
     def _new_summary(self, d: FlowData) -> str:
         audience = d.values["audience"] if d.values["audience"] != "unit" else f"{UNIT_PREFIX}{d.values['unit']}"
         note = f"Ghi chú: {d.values['note']}\n" if d.values.get("note") else ""
-        d.values["count"] = self.count_for(d.ctx, audience)
         return texts.NEW_CONFIRM.format(title=d.values["title"],
                                         when=when_text(datetime.fromisoformat(d.values["due"]), self.tz),
                                         audience=self._audience_text(audience),
                                         offsets=", ".join(map(str, d.values["offsets"])), note=note,
-                                        count=d.values.get("count", "?"))
+                                        count=self.count_for(d.ctx, audience))
 
     # --- entry points --------------------------------------------------------------------
     def show(self, ctx: TurnContext) -> list[Reply]:
@@ -171,7 +170,7 @@ class Deadlines:
         profile = q.profile(s, ctx.user_id)
         officer = self._officer(ctx)
         rows = [d for d in q.active_deadlines(s) if officer or q.concerns(d, profile)]
-        upcoming = [(d, next_occurrence(q.aware(d.due_at), d.repeat, now)) for d in rows]
+        upcoming = [(d, occurrence(d, now)) for d in rows]
         upcoming = sorted([(d, due) for d, due in upcoming if due > now], key=lambda x: x[1])[:MAX_LISTED]
         lines = [texts.DEADLINES_TITLE if upcoming else texts.DEADLINES_NONE]
         choices: list[Choice] = []
@@ -230,7 +229,7 @@ class Deadlines:
         d = q.deadline(ctx.store.s, int(arg)) if arg.isdigit() else None
         if d is None or d.status != "active":
             return [Reply(texts.REMINDER_STALE)]
-        when = when_text(next_occurrence(q.aware(d.due_at), d.repeat, utcnow()), self.tz)
+        when = when_text(occurrence(d, utcnow()), self.tz)
         if action == "cancel":
             return self.engine.start(ctx, CANCEL_FLOW, {"id": d.id, "title": d.title, "when": when})
         if action == "edit":
@@ -265,7 +264,7 @@ class Deadlines:
                 return [Reply(texts.REMINDER_NOTHING_TO_ACK)]
         if d is None or d.status != "active":
             return [Reply(texts.REMINDER_STALE)]
-        due = due or next_occurrence(q.aware(d.due_at), d.repeat, now)
+        due = due or occurrence(d, now)
         profile = q.profile(s, ctx.user_id)
         if not q.ack(s, d, due, self._user(ctx), profile):
             return [Reply(texts.REMINDER_ACKED_BEFORE.format(title=d.title))]
@@ -280,8 +279,8 @@ class Deadlines:
         now = utcnow()
         lines = [texts.STATS_TITLE]
         for d in q.active_deadlines(s):
-            due = next_occurrence(q.aware(d.due_at), d.repeat, now)
-            c = q.outbox_counts(s, f"{q.REMINDER_KEY}{d.id}:{int(due.timestamp())}:")
+            due = occurrence(d, now)
+            c = q.outbox_counts(s, q.reminder_prefix(d.id, due))
             lines.append(texts.STATS_DEADLINE.format(
                 title=d.title, when=when_text(due, self.tz), sent=c.get("sent", 0),
                 pending=c.get("pending", 0) + c.get("sending", 0), failed=c.get("failed", 0) + c.get("blocked", 0),
@@ -323,7 +322,7 @@ class Deadlines:
             return [Reply(texts.REMINDER_STALE)]
         row.due_at = datetime.fromisoformat(data.values["due"])
         q.save_deadline(s, row)
-        return [Reply(texts.EDIT_DONE.format(title=row.title, when=when_text(q.aware(row.due_at), self.tz)),
+        return [Reply(texts.EDIT_DONE.format(title=row.title, when=when_text(aware(row.due_at), self.tz)),
                       [Choice("m:deadlines", texts.MENU_DEADLINES)])]
 
     def _announce(self, ctx: TurnContext, data: FlowData) -> list[Reply]:
@@ -347,7 +346,7 @@ class Deadlines:
         d = q.deadline(ctx.store.s, int(arg)) if arg.isdigit() else None
         if d is None or d.status != "active":
             return [Reply(texts.REMINDER_STALE)]
-        due = next_occurrence(q.aware(d.due_at), d.repeat, utcnow())
+        due = occurrence(d, utcnow())
         if not ctx.caps.documents:  # chosen on purpose: Zalo cannot send files
             return [Reply(f"{d.title}\nHạn: {when_text(due, self.tz)}\n{texts.DEADLINES_NO_FILE}")]
         data = ics_bytes(d, due)

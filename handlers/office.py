@@ -5,13 +5,13 @@ officer types reaches the staff member as a notice quoting the question."""
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from datetime import UTC
 from zoneinfo import ZoneInfo
 
 from handlers import texts
 from handlers.context import TurnContext
 from handlers.events import Choice, Notice, Reply
 from handlers.flows import CANCEL, FINISH, Flow, FlowData, FlowEngine, Option, Step, text_between
+from storage.models import aware
 
 ASK = "office_ask"
 ANSWER = "office_answer"
@@ -130,9 +130,7 @@ class Office:
         return [Reply(texts.OFFICE_ANSWER_SENT.format(qid=qid, asker=row.asker_name or texts.SOMEONE))]
 
     def _already(self, row) -> Reply:  # noqa: ANN001
-        at = row.answered_at
-        if at is not None and at.tzinfo is None:  # SQLite gives back naive UTC
-            at = at.replace(tzinfo=UTC)
+        at = aware(row.answered_at) if row.answered_at else None
         when = at.astimezone(self.tz).strftime("%H:%M %d/%m/%Y") if at else "?"
         return Reply(texts.OFFICE_ALREADY_ANSWERED.format(qid=row.id, who=row.answerer_name or texts.SOMEONE,
                                                           when=when, answer=_clip(row.answer or "", 600)))

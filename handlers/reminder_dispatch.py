@@ -23,7 +23,7 @@ from content.deadlines import DeadlineSpec, due_utc, in_quiet_hours, next_occurr
 from handlers import texts
 from handlers.events import Choice, Reply, reply_to_dict
 from storage import reminders as q
-from storage.models import Deadline, OutboxMessage
+from storage.models import Deadline, OutboxMessage, aware
 from storage.turns import OutboxRow, TurnStore
 
 
@@ -39,6 +39,11 @@ def content_fields(specs: list[DeadlineSpec], tz: ZoneInfo) -> dict[str, dict]:
     return {f"{q.CONTENT_KEY}{d.id}": {"title": d.title, "due_at": due_utc(d.due, tz), "audience": d.audience,
                                         "offsets": list(d.offsets), "send_time": d.send_time, "note": d.note,
                                         "entry_id": d.entry, "repeat": d.repeat} for d in specs}
+
+
+def occurrence(d: Deadline, now: datetime) -> datetime:
+    """The occurrence of a deadline that reminders are about at `now`."""
+    return next_occurrence(aware(d.due_at), d.repeat, now)
 
 
 def when_text(at: datetime, tz: ZoneInfo) -> str:
@@ -78,7 +83,7 @@ def run_pass(s: Session, *, now: datetime, tz: ZoneInfo, quiet: tuple[time, time
         result.synced = q.sync_content_deadlines(s, content_fields(specs, tz))
     store = TurnStore(s)
     for d in q.active_deadlines(s):
-        due = next_occurrence(q.aware(d.due_at), d.repeat, now)
+        due = occurrence(d, now)
         if due <= now:
             continue
         reached = [slot for slot in slots(due, d.offsets, d.send_time, tz) if slot.send_at <= now]
@@ -86,7 +91,7 @@ def run_pass(s: Session, *, now: datetime, tz: ZoneInfo, quiet: tuple[time, time
             continue
         current = min(reached, key=lambda slot: slot.offset)
         stale = [slot for slot in reached if slot is not current]
-        prefix = f"{q.REMINDER_KEY}{d.id}:{int(due.timestamp())}:"
+        prefix = q.reminder_prefix(d.id, due)  # type: ignore[arg-type]
         done = set(s.exec(select(OutboxMessage.dedup_key).where(col(OutboxMessage.dedup_key).startswith(prefix))))
         users_acked, units_acked = q.acked(s, d.id, due)  # type: ignore[arg-type]
         morning = in_quiet_hours(now, quiet, tz)

@@ -131,10 +131,6 @@ class FileStore:
     def path_of(self, row: StoredFile) -> Path:
         return self.blob_path(row.sha256)
 
-    @staticmethod
-    def exceeds_limit(size: int | None, max_bytes: int | None) -> bool:
-        return exceeds_limit(size, max_bytes)
-
     # --- writing --------------------------------------------------------------
     def put(self, data: bytes, *, mime_type: str | None = None, original_name: str | None = None,
             owner_user_id: int | None = None, channel: str | None = None, source_ref: str | None = None,

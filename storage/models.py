@@ -12,6 +12,11 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+def aware(at: datetime) -> datetime:
+    """A stored time as an aware UTC datetime (SQLite gives back naive UTC)."""
+    return at if at.tzinfo else at.replace(tzinfo=UTC)
+
+
 class User(SQLModel, table=True):
     __tablename__ = "users"
     __table_args__ = (UniqueConstraint("channel", "external_id", name="uq_users_channel_external"),)

@@ -106,11 +106,8 @@ class OutboxStore:
                                .order_by(OutboxMessage.id).limit(limit)))
 
     def next_of_chat(self, channel: str, chat_id: str, now: datetime | None = None) -> int | None:
-        now = now or utcnow()
         with self._session() as s:
-            return s.exec(select(OutboxMessage.id).where(OutboxMessage.channel == channel,
-                                                         OutboxMessage.chat_id == chat_id, self._claimable(now))
-                          .order_by(OutboxMessage.id).limit(1)).first()
+            return s.execute(self._stmts()[1], {"channel": channel, "chat": chat_id, "now": now or utcnow()}).scalar()
 
     # --- outcomes ------------------------------------------------------------
     def _set(self, row_id: int, **values) -> None:  # noqa: ANN003
@@ -157,8 +154,7 @@ class OutboxStore:
 
     def recipient_unreachable(self, channel: str, chat_id: str) -> bool:
         with self._session() as s:
-            return s.exec(select(User.id).where(User.channel == channel, User.external_id == chat_id,
-                                                col(User.unreachable_at).is_not(None))).first() is not None
+            return s.execute(self._stmts()[2], {"channel": channel, "chat": chat_id}).first() is not None
 
     # --- reading and housekeeping ------------------------------------------------
     def get(self, row_id: int) -> OutboxMessage | None:

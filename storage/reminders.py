@@ -7,20 +7,17 @@ pass or a turn writes its rows in one transaction.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 
-from sqlalchemy import update
+from sqlalchemy import func, update
 from sqlmodel import Session, col, select
 
-from storage.models import Announcement, Deadline, OutboxMessage, Profile, ReminderAck, User, utcnow
+from storage.models import Announcement, Deadline, OutboxMessage, Profile, ReminderAck, User, aware, utcnow
+from storage.turns import insert_ignore
 
 CONTENT_KEY = "content:"
 REMINDER_KEY = "rem:"  # outbox keys of reminders: rem:<deadline id>:<due>:<offset>:<channel>:<user>
 ANNOUNCEMENT_KEY = "ann:"  # outbox keys of announcements: ann:<announcement id>:<channel>:<user>
-
-
-def aware(at: datetime) -> datetime:
-    return at if at.tzinfo else at.replace(tzinfo=UTC)  # SQLite gives back naive UTC
 
 
 @dataclass(frozen=True)
@@ -32,13 +29,12 @@ class Person:
     is_leader: bool
 
 
+def reminder_prefix(deadline_id: int, due: datetime | None = None) -> str:
+    """Outbox keys of a deadline's reminders (of one occurrence when `due` is given)."""
+    return f"{REMINDER_KEY}{deadline_id}:" + (f"{int(due.timestamp())}:" if due is not None else "")
+
+
 # --- deadlines --------------------------------------------------------------------
-
-def insert_ignore(s: Session, model: type, values: dict, keys: list[str]):  # noqa: ANN201
-    from storage.turns import TurnStore
-
-    return TurnStore(s)._insert_ignore(model, values, keys)
-
 
 def active_deadlines(s: Session) -> list[Deadline]:
     return list(s.exec(select(Deadline).where(Deadline.status == "active").order_by(Deadline.due_at, Deadline.id)))
@@ -79,7 +75,7 @@ def drop_pending_reminders(s: Session, deadline_id: int, chat: tuple[str, str] |
     """Reminders of this deadline queued but not sent (deferred to the morning, or
     waiting for the messenger) are not sent any more."""
     q = (update(OutboxMessage)
-         .where(col(OutboxMessage.dedup_key).startswith(f"{REMINDER_KEY}{deadline_id}:"),
+         .where(col(OutboxMessage.dedup_key).startswith(reminder_prefix(deadline_id)),
                 col(OutboxMessage.status) == "pending"))
     if chat is not None:
         q = q.where(col(OutboxMessage.channel) == chat[0], col(OutboxMessage.chat_id) == chat[1])
@@ -215,8 +211,6 @@ def last_reminded(s: Session, channel: str, chat_id: str) -> int | None:
 # --- reporting ------------------------------------------------------------------------------
 
 def outbox_counts(s: Session, prefix: str) -> dict[str, int]:
-    from sqlalchemy import func
-
     return {status: n for status, n in s.exec(
         select(OutboxMessage.status, func.count(OutboxMessage.id))
         .where(col(OutboxMessage.dedup_key).startswith(prefix)).group_by(OutboxMessage.status))}

@@ -137,10 +137,16 @@ class TurnStore:
 
     # --- helpers -----------------------------------------------------------
     def _insert_ignore(self, model: type, values: dict, keys: list[str]):  # noqa: ANN202
-        dialect = self.s.get_bind().dialect.name
-        table = model.__table__  # type: ignore[attr-defined]
-        if dialect == "postgresql":
-            return postgresql.insert(table).values(**values).on_conflict_do_nothing(index_elements=keys)
-        if dialect == "sqlite":
-            return sqlite.insert(table).values(**values).on_conflict_do_nothing(index_elements=keys)
-        return insert(table).values(**values)  # pragma: no cover - other databases are not supported
+        return insert_ignore(self.s, model, values, keys)
+
+
+def insert_ignore(s: Session, model: type, values: dict, keys: list[str]):  # noqa: ANN201
+    """INSERT that does nothing when a row with the same `keys` exists (a second instance,
+    a replayed turn); on PostgreSQL and SQLite."""
+    dialect = s.get_bind().dialect.name
+    table = model.__table__  # type: ignore[attr-defined]
+    if dialect == "postgresql":
+        return postgresql.insert(table).values(**values).on_conflict_do_nothing(index_elements=keys)
+    if dialect == "sqlite":
+        return sqlite.insert(table).values(**values).on_conflict_do_nothing(index_elements=keys)
+    return insert(table).values(**values)  # pragma: no cover - other databases are not supported
