@@ -106,11 +106,15 @@ class FakeTelegram:
         self.downloads: list[str] = []  # file paths requested from /file/, in order
 
     # --- lifecycle ------------------------------------------------------------
-    async def start(self) -> str:
-        app = web.Application(client_max_size=60 * 1024 * 1024)
+    def routes(self, app: web.Application) -> None:
+        """The Bot API's paths; a subclass adds its own around them."""
         app.router.add_post("/bot{token}/{method}", self._handle)
         app.router.add_get("/bot{token}/{method}", self._handle)
         app.router.add_get("/file/bot{token}/{path:.+}", self._file)
+
+    async def start(self) -> str:
+        app = web.Application(client_max_size=60 * 1024 * 1024)
+        self.routes(app)
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", 0)

@@ -66,18 +66,9 @@ class TaggedFake(FakeTelegram):
         self.send_delay = send_delay
         self.accepted: list[tuple[str, str, float]] = []  # (tag, chat_id, monotonic time)
 
-    async def start(self) -> str:
-        app = web.Application(client_max_size=60 * 1024 * 1024)
+    def routes(self, app: web.Application) -> None:
         app.router.add_route("*", "/{tag}/bot{token}/{method}", self._tagged)
-        app.router.add_post("/bot{token}/{method}", self._handle)
-        app.router.add_get("/bot{token}/{method}", self._handle)
-        self._runner = web.AppRunner(app, access_log=None)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
-        await site.start()
-        port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-        self.url = f"http://127.0.0.1:{port}"
-        return self.url
+        super().routes(app)
 
     async def _tagged(self, request: web.Request) -> web.StreamResponse:
         _caller.set(request.match_info["tag"])
