@@ -9,7 +9,18 @@ import yaml
 from pydantic import ValidationError
 
 from content.deadlines import UNIT_PREFIX, DeadlineFile, DeadlineSpec
+from content.lexicon import LEXICON_FILE, LexiconFile
+from content.lexicon import problems as lexicon_problems
+from content.report_form import ReportForm
 from content.schema import Entry, SynonymFile, Topic, TopicFile, Unit, UnitFile
+
+# libyaml's parser when the installed PyYAML has it: the pure-Python one took
+# most of a second of every start on the content alone.
+_YamlLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+def yaml_load(text: str) -> object:
+    return yaml.load(text, Loader=_YamlLoader)  # noqa: S506 (a safe loader)
 
 
 class ContentError(Exception):
@@ -25,6 +36,10 @@ class KnowledgeBase:
     synonyms: SynonymFile
     units: list[Unit] = field(default_factory=list)
     deadlines: list[DeadlineSpec] = field(default_factory=list)
+    # The language's and the domain's word lists (lexicon.yaml); None: the ones shipped with the code.
+    lexicon: LexiconFile | None = None
+    report_form: ReportForm | None = None
+    units_note: str | None = None
     by_id: dict[str, Entry] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -39,7 +54,7 @@ class KnowledgeBase:
 
 def _read_yaml(path: Path, problems: list[str]) -> object:
     try:
-        return yaml.safe_load(path.read_text(encoding="utf-8"))
+        return yaml_load(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError) as exc:
         problems.append(f"{path}: cannot read: {exc}")
     except yaml.YAMLError as exc:
@@ -115,6 +130,10 @@ def load(content_dir: Path) -> KnowledgeBase:
     synonyms = (parse(syn_file, SynonymFile) if syn_file.exists() else SynonymFile()) or SynonymFile()
     units_file = content_dir / "units.yaml"
     units = parse(units_file, UnitFile) if units_file.exists() else None
+    lexicon_file = content_dir / LEXICON_FILE
+    lexicon = parse(lexicon_file, LexiconFile) if lexicon_file.exists() else None
+    if lexicon is not None:
+        problems.extend(f"{lexicon_file}: {p}" for p in lexicon_problems(lexicon))
 
     entries: list[tuple[Path, Entry]] = []
     entry_files = sorted((content_dir / "entries").glob("*.yaml"))
@@ -163,8 +182,9 @@ def load(content_dir: Path) -> KnowledgeBase:
         uncovered = [(term, f" {fold(term)} ") for term in synonyms.not_covered]
         for path, e in entries:
             for text in (e.title, *e.questions, *e.keywords):
+                padded = f" {fold(text)} "  # folded once per text, not once per term
                 for term, folded in uncovered:
-                    if folded in f" {fold(text)} ":
+                    if folded in padded:
                         problems.append(f"{path}: entry {e.id}: asks about {term!r}, which synonyms.yaml lists "
                                         "under not_covered; remove it from that list")
 
@@ -187,7 +207,18 @@ def load(content_dir: Path) -> KnowledgeBase:
         if d.entry and d.entry not in seen:
             problems.append(f"{where}: entry {d.entry!r} does not exist")
 
+    form_file = content_dir / "report_form.yaml"
+    form = parse(form_file, ReportForm) if form_file.exists() else None
+    for a in form.awards if form else []:
+        # The copies come from the plan: the entry that answers "mấy bộ" must say the same.
+        entry = next((e for _, e in entries if e.id == a.entry), None) if a.entry else None
+        if a.entry and entry is None:
+            problems.append(f"{form_file}: award {a.id}: entry {a.entry!r} does not exist")
+        elif entry is not None and f"{a.copies:02d} bộ" not in entry.answer:
+            problems.append(f"{form_file}: award {a.id}: entry {a.entry} does not state {a.copies:02d} bộ")
+
     if problems:
         raise ContentError(problems)
     return KnowledgeBase(entries=[e for _, e in entries], topics=topic_list, synonyms=synonyms, units=unit_list,
-                         deadlines=list(deadline_file.deadlines))
+                         deadlines=list(deadline_file.deadlines), report_form=form,
+                         units_note=units.note if units else None)

@@ -84,4 +84,6 @@ class TopicFile(Strict):
 
 
 class UnitFile(Strict):
+    # Said wherever units are offered: the shipped list is an example until the Office confirms it.
+    note: str | None = None
     units: list[Unit]

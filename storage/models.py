@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 from sqlalchemy import JSON, Column, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
@@ -154,6 +154,9 @@ class Profile(SQLModel, table=True):
     unit_id: str | None = Field(default=None, max_length=64, index=True)
     is_leader: bool = False
     reminders: bool = False
+    # STAFF_INVITE_CODE given once (good-example reports); when the privacy notice was shown.
+    invite_ok: bool = False
+    notice_seen_at: datetime | None = None
     updated_at: datetime = Field(default_factory=utcnow)
 
 
@@ -205,4 +208,90 @@ class Announcement(SQLModel, table=True):
     audience: str = Field(max_length=80)
     recipients: int = 0
     created_by: str | None = Field(default=None, max_length=160)
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class Report(SQLModel, table=True):
+    """A good example (gương người tốt, việc tốt) reported by a staff member.
+
+    status: pending (chờ duyệt) | needs_info (cần bổ sung) | approved (đã duyệt) |
+    rejected (không duyệt) | withdrawn (rút lại). The code GT-<year>-<nnnn> comes
+    from `ReportCounter` in the same transaction, so codes have no gaps."""
+
+    __tablename__ = "reports"
+
+    id: int | None = Field(default=None, primary_key=True)
+    code: str = Field(max_length=16, unique=True)
+    year: int
+    user_id: int = Field(foreign_key="users.id", index=True)
+    channel: str = Field(max_length=16)
+    chat_id: str = Field(max_length=128)  # where the submitter hears of decisions
+    submitter_name: str = Field(max_length=256)
+    submitter_unit_id: str | None = Field(default=None, max_length=64)
+    subject_kind: str = Field(max_length=16)  # self | colleague | collective
+    subject_name: str = Field(max_length=512)
+    subject_unit_id: str | None = Field(default=None, max_length=64)
+    criterion: str = Field(max_length=32)
+    story: str = Field(sa_column=Column(Text, nullable=False))
+    happened_on: date
+    status: str = Field(default="pending", max_length=16, index=True)
+    proposed_award: str | None = Field(default=None, max_length=32)
+    review_note: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    reviewed_by: str | None = Field(default=None, max_length=160)  # channel:user id of the officer
+    reviewer_name: str | None = Field(default=None, max_length=256)
+    reviewed_at: datetime | None = None
+    submit_key: str = Field(max_length=200, unique=True)  # the update that confirmed it: once only
+    created_at: datetime = Field(default_factory=utcnow, index=True)
+    updated_at: datetime = Field(default_factory=utcnow)
+
+
+class ReportFile(SQLModel, table=True):
+    """A file attached to a report (evidence, or an addition after "cần bổ sung")."""
+
+    __tablename__ = "report_files"
+
+    id: int | None = Field(default=None, primary_key=True)
+    report_id: int = Field(foreign_key="reports.id", index=True)
+    file_id: int = Field(foreign_key="stored_files.id")
+    stage: str = Field(default="submission", max_length=16)  # submission | addition
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class ReportEvent(SQLModel, table=True):
+    """What happened to a report, who did it and when: submitted, asked_more, added,
+    approved, rejected, withdrawn. `note` holds the reason, the question or the addition."""
+
+    __tablename__ = "report_events"
+
+    id: int | None = Field(default=None, primary_key=True)
+    report_id: int = Field(foreign_key="reports.id", index=True)
+    kind: str = Field(max_length=16)
+    by: str = Field(max_length=160)  # channel:user id
+    by_name: str | None = Field(default=None, max_length=256)
+    note: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class ReportCounter(SQLModel, table=True):
+    """The last report number given in a year; incremented in the report's own
+    transaction (a row lock on PostgreSQL), so numbers are sequential without gaps."""
+
+    __tablename__ = "report_counters"
+
+    year: int = Field(primary_key=True, sa_column_kwargs={"autoincrement": False})
+    last: int = 0
+
+
+class DownloadLink(SQLModel, table=True):
+    """A one-time link to a stored file (an export or a report's file for an officer on
+    Zalo, which cannot receive files): valid until `expires_at`, once."""
+
+    __tablename__ = "download_links"
+
+    token: str = Field(max_length=64, primary_key=True)
+    file_id: int = Field(foreign_key="stored_files.id")
+    file_name: str = Field(max_length=256)
+    created_for: str = Field(max_length=160)  # channel:user id
+    expires_at: datetime
+    used_at: datetime | None = None
     created_at: datetime = Field(default_factory=utcnow)

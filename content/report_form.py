@@ -1,0 +1,138 @@
+"""The good-example report form as the Office writes it in content/report_form.yaml:
+whose story, the criteria, the awards (with the dossier copies each needs), the
+words for relative dates, and the phrases that open the form. Plus the two pieces
+of language the form needs: reading a date as staff type it, and telling whether a
+message asks to report (or already tells a story)."""
+
+from __future__ import annotations
+
+import re
+from datetime import date, timedelta
+
+from pydantic import Field, field_validator, model_validator
+
+from content.normalize import fold
+from content.schema import Strict
+
+_ID = re.compile(r"^[a-z0-9][a-z0-9.-]{0,31}$")
+
+
+def _check_form_id(value: str) -> str:
+    if not _ID.match(value):
+        raise ValueError("id must be 1-32 lowercase ASCII letters, digits, '.' or '-'")
+    return value
+
+
+class FormOption(Strict):
+    id: str
+    label: str = Field(min_length=1, max_length=80)
+    words: list[str] = []
+    source: str | None = None
+
+    _id = field_validator("id")(_check_form_id)
+
+
+class Award(Strict):
+    id: str
+    name: str = Field(min_length=1, max_length=120)
+    copies: int = Field(ge=1, le=20)
+    entry: str | None = None  # the knowledge entry that states the copies
+
+    _id = field_validator("id")(_check_form_id)
+
+
+class RelativeDate(Strict):
+    days: int = Field(default=0, ge=0, le=3660)
+    months: int = Field(default=0, ge=0, le=120)
+
+
+class StartPhrases(Strict):
+    asks: list[str] = []
+    tells: list[str] = []
+
+
+class ReportForm(Strict):
+    subjects: list[FormOption] = Field(min_length=1)
+    criteria: list[FormOption] = Field(min_length=1)
+    awards: list[Award] = Field(min_length=1)
+    relative_dates: dict[str, RelativeDate] = {}
+    start_phrases: StartPhrases = StartPhrases()
+
+    @model_validator(mode="after")
+    def _unique(self) -> ReportForm:
+        for name in ("subjects", "criteria", "awards"):
+            ids = [o.id for o in getattr(self, name)]
+            dup = sorted({i for i in ids if ids.count(i) > 1})
+            if dup:
+                raise ValueError(f"{name}: duplicate id {', '.join(dup)}")
+        return self
+
+    # --- lookups ---------------------------------------------------------------
+    def criterion(self, cid: str | None) -> FormOption | None:
+        return next((c for c in self.criteria if c.id == cid), None)
+
+    def award(self, aid: str | None) -> Award | None:
+        return next((a for a in self.awards if a.id == aid), None)
+
+    def subject(self, sid: str | None) -> FormOption | None:
+        return next((o for o in self.subjects if o.id == sid), None)
+
+    # --- language --------------------------------------------------------------
+    def wants_report(self, text: str) -> str | None:
+        """"tells" when the message already tells a story (to prefill it), "asks" when
+        it asks to send one, None otherwise."""
+        folded = " " + " ".join(fold(text).split()) + " "
+        if any(f" {fold(p)} " in folded for p in self.start_phrases.tells):
+            return "tells"
+        if any(f" {fold(p)} " in folded for p in self.start_phrases.asks):
+            return "asks"
+        return None
+
+
+_DMY = re.compile(r"^(?:ngay\s*)?(\d{1,2})\s*[/.\-]\s*(\d{1,2})(?:\s*[/.\-]\s*(\d{2,4}))?$")
+_MY = re.compile(r"^(?:thang\s*)?(\d{1,2})\s*[/.\-]\s*(\d{4})$")
+_ISO = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$")
+_WORDY = re.compile(r"^ngay (\d{1,2}) thang (\d{1,2})(?: nam (\d{2,4}))?$")
+_MONTH = re.compile(r"^thang (\d{1,2})(?: nam (\d{4}))?$")
+
+
+class DateNotUnderstood(ValueError):
+    pass
+
+
+def _year(raw: str | None, today: date) -> int:
+    if raw is None:
+        return today.year
+    y = int(raw)
+    return 2000 + y if y < 100 else y
+
+
+def _months_back(today: date, months: int) -> date:
+    y, m = divmod(today.year * 12 + today.month - 1 - months, 12)
+    return date(y, m + 1, min(today.day, 28))
+
+
+def parse_date(text: str, today: date, relative: dict[str, RelativeDate]) -> date:
+    """A date as staff type it: 12/3/2024, 12-03, 2024-03-12, "ngày 12 tháng 3",
+    "tháng 3/2024" (the first of the month), or a word from `relative` ("hôm qua").
+    A date without a year that would be in the future is read as last year's."""
+    folded = " ".join(fold(text).strip(" .!").split())
+    if folded in relative:
+        r = relative[folded]
+        return _months_back(today, r.months) - timedelta(days=r.days) if r.months else today - timedelta(days=r.days)
+    try:
+        if m := _ISO.match(folded):
+            return date(int(m[1]), int(m[2]), int(m[3]))
+        for pattern in (_DMY, _WORDY):
+            if m := pattern.match(folded):
+                found = date(_year(m[3], today), int(m[2]), int(m[1]))
+                if m[3] is None and found > today:
+                    found = found.replace(year=found.year - 1)
+                return found
+        if m := _MY.match(folded):
+            return date(int(m[2]), int(m[1]), 1)
+        if m := _MONTH.match(folded):
+            return date(_year(m[2], today), int(m[1]), 1)
+    except ValueError as exc:  # 31/2, month 13
+        raise DateNotUnderstood(str(exc)) from None
+    raise DateNotUnderstood(text)
