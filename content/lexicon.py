@@ -1,0 +1,100 @@
+"""Knowledge of the language and the domain that the matcher needs, read from
+content/lexicon.yaml so that the Office can see and correct it.
+
+`LexiconFile` is the file as written (words with or without diacritics);
+`Lexicon` is the same lists folded the way the matcher compares words.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field
+
+from content.normalize import fold, tokens
+from content.schema import Strict
+
+LEXICON_FILE = "lexicon.yaml"
+
+
+class LexiconFile(Strict):
+    stopwords: list[str] = Field(min_length=1)
+    common_words: list[str] = []
+    everyday_words: list[str] = []
+    polite_phrases: list[str] = []
+    asking_phrases: list[str] = []
+    section_heads: dict[str, str] = {}
+    document_words: list[str] = []
+    default_aspect: str = Field(min_length=1)
+
+
+def problems(lex: LexiconFile) -> list[str]:
+    """What `content check` reports about the lists, beyond their shape."""
+    out = []
+    for name in ("stopwords", "common_words", "everyday_words", "document_words"):
+        for word in getattr(lex, name):
+            if len(tokens(word)) != 1:
+                out.append(f"{name}: {word!r} must be one word")
+    for name in ("polite_phrases", "asking_phrases"):
+        for phrase in getattr(lex, name):
+            if not tokens(phrase):
+                out.append(f"{name}: {phrase!r} has no words")
+    for head, token in lex.section_heads.items():
+        if not tokens(head):
+            out.append(f"section_heads: {head!r} has no words")
+        if not re.fullmatch(r"[a-z]+(?:-[a-z]+)*", token):
+            out.append(f"section_heads: {head!r}: {token!r} must be lowercase ASCII words joined by '-'")
+    if not tokens(lex.default_aspect):
+        out.append("default_aspect: has no words")
+    return out
+
+
+def _words(items: list[str]) -> frozenset[str]:
+    return frozenset(w for item in items for w in tokens(item))
+
+
+@dataclass(frozen=True)
+class Lexicon:
+    stopwords: frozenset[str]
+    common: frozenset[str]
+    everyday: frozenset[str]  # includes `common`
+    polite: tuple[tuple[str, ...], ...]
+    asking: re.Pattern[str]  # on folded text
+    section_heads: dict[tuple[str, ...], str]
+    section_first: frozenset[str]
+    document_words: frozenset[str]
+    default_aspect: str
+
+    @classmethod
+    def of(cls, lex: LexiconFile) -> Lexicon:
+        common = _words(lex.common_words)
+        heads = {tuple(tokens(h)): token for h, token in lex.section_heads.items()}
+        # Longest phrase first, so that "cho em hỏi" is taken whole rather than as "cho ... hỏi".
+        asking = sorted({fold(p) for p in lex.asking_phrases if fold(p)}, key=len, reverse=True)
+        return cls(
+            stopwords=_words(lex.stopwords),
+            common=common,
+            everyday=common | _words(lex.everyday_words),
+            polite=tuple(tuple(tokens(p)) for p in lex.polite_phrases if tokens(p)),
+            asking=re.compile(r"\b(?:" + "|".join(map(re.escape, asking)) + r")\b") if asking else re.compile(r"(?!)"),
+            section_heads=heads,
+            section_first=frozenset(h[0] for h in heads),
+            document_words=_words(lex.document_words),
+            default_aspect=lex.default_aspect,
+        )
+
+
+def read(path: Path) -> LexiconFile:
+    """The file parsed and validated; raises OSError, yaml.YAMLError or pydantic's ValidationError."""
+    from content.loader import yaml_load
+
+    return LexiconFile.model_validate(yaml_load(path.read_text(encoding="utf-8")))
+
+
+@lru_cache(maxsize=1)
+def default_lexicon() -> Lexicon:
+    """The lexicon shipped beside this module, for an analyzer built without a knowledge base."""
+    return Lexicon.of(read(Path(__file__).resolve().parent / LEXICON_FILE))
