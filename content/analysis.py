@@ -42,15 +42,20 @@ class PhraseTable:
     def rewrite(self, toks: tuple[str, ...] | list[str], skip: frozenset[tuple[str, ...]] = frozenset()) -> list[str]:
         toks = tuple(toks)
         out: list[str] = []
-        i = 0
-        while i < len(toks):
-            found = self.match_at(toks, i, skip)
-            if found is None:
-                out.append(toks[i])
-                i += 1
+        lengths, phrases = self.lengths, self.phrases
+        i, end = 0, len(toks)
+        # match_at inlined: this loop runs over every word of every entry at start-up.
+        while i < end:
+            tok = toks[i]
+            for n in lengths.get(tok, ()):
+                canon = phrases.get(toks[i:i + n]) if i + n <= end else None
+                if canon is not None and canon not in skip:
+                    out.extend(canon)
+                    i += n
+                    break
             else:
-                out.extend(found[1])
-                i += found[0]
+                out.append(tok)
+                i += 1
         return out
 
     def positions(self, toks: tuple[str, ...]) -> set[int]:
@@ -197,7 +202,11 @@ class Analyzer:
         return frozenset(out)
 
     def analyze(self, text: str) -> list[str]:
-        return self._rewrite(self._expand(tokens(text)))
+        return self.analyze_words(tokens(text))
+
+    def analyze_words(self, words: list[str]) -> list[str]:
+        """`analyze` for a text already split into folded words."""
+        return self._rewrite(self._expand(words))
 
     def analyze_query(self, text: str) -> tuple[list[str], set[str]]:
         """Like `analyze`, repairing typos first; also returns the repaired words."""

@@ -62,10 +62,12 @@ class Index:
         stop = self.lexicon.stopwords
         raw_docs = []
         df: dict[str, int] = defaultdict(int)
-        for entry in kb.entries:
-            phr_tokens = [an.analyze(p) for p in [entry.title, *entry.questions, *entry.keywords]]
+        # Each text is split into words once, for the index and for the spelling.
+        written = [[tokens(t) for t in (e.title, *e.questions, *e.keywords, e.answer)] for e in kb.entries]
+        for entry, words in zip(kb.entries, written, strict=True):
+            phr_tokens = [an.analyze_words(w) for w in words[:-1]]
             core = {t for toks in phr_tokens for t in toks if t not in stop}
-            answer = {t for t in an.analyze(entry.answer) if t not in stop} - core
+            answer = {t for t in an.analyze_words(words[-1]) if t not in stop} - core
             pairs = set().union(*(bigrams(toks, stop) for toks in phr_tokens))
             raw_docs.append((entry, phr_tokens, core, answer, pairs))
             for t in core | answer:
@@ -74,7 +76,7 @@ class Index:
         self.idf = {t: math.log((n + 1) / (d + 0.5)) for t, d in df.items()}
         self.unknown_idf = math.log((n + 1) / 0.5)
         self.common_idf = math.log((n + 1) / (0.3 * n + 0.5))  # as a word a third of the entries use
-        self._learn_spelling(kb, df)
+        self._learn_spelling(kb, written, df)
         self.entries: list[Entry] = []
         self.bigrams: list[frozenset[str]] = []
         postings: dict[str, list[tuple[int, float]]] = defaultdict(list)
@@ -115,24 +117,23 @@ class Index:
         self.bounds = list(zip(self.starts.tolist(), self.ends.tolist(), strict=True))
         self.phr_postings = _arrays(phr_postings)
 
-    def _learn_spelling(self, kb: KnowledgeBase, df: dict[str, int]) -> None:
+    def _learn_spelling(self, kb: KnowledgeBase, written: list[list[list[str]]], df: dict[str, int]) -> None:
         """Typos are repaired towards words as written in the content (before any
         synonym rewrite: "mấy" must stay "mấy", not become the nearby "mã")."""
         an = self.analyzer
-        written: dict[str, int] = defaultdict(int)
+        frequency: dict[str, int] = defaultdict(int)
         pairs: set[tuple[str, str]] = set()
-        for entry in kb.entries:
-            for text in [entry.title, *entry.questions, *entry.keywords, entry.answer]:
-                words = tokens(text)
+        for texts in written:
+            for words in texts:
                 pairs.update(zip(words, words[1:], strict=False))
-            for w in set(tokens(" ".join([entry.title, *entry.questions, *entry.keywords, entry.answer]))):
-                written[w] += 1
+            for w in {w for words in texts for w in words}:
+                frequency[w] += 1
         for group in kb.synonyms.synonyms:
             for w in tokens(" ".join(group)):
-                written[w] += 1
+                frequency[w] += 1
         for w in [*an.abbreviations, *self.lexicon.stopwords, *df]:
-            written[w] += 1
-        an.learn(written, pairs)
+            frequency[w] += 1
+        an.learn(frequency, pairs)
 
     def weight(self, tok: str, numbers: frozenset[str] = frozenset()) -> float:
         """How much a word of a question counts; `numbers` are those that name a document."""

@@ -14,26 +14,28 @@ import unicodedata
 TOKEN_RE = re.compile(r"[a-z0-9]+(?:[/\-.][a-z0-9]+)*")
 
 
-def _diacritics_table() -> dict[int, str | None]:
-    """Every BMP character that carries a mark, mapped to its base letters; the
+class _DiacriticsTable(dict):
+    """Each character that carries a mark, mapped to its base letters; the
     combining marks themselves to nothing. One str.translate per text is several
-    times faster than decomposing it character by character on every question."""
-    table: dict[int, str | None] = {}
-    for cp in range(0x80, 0x10000):
+    times faster than decomposing it character by character on every question.
+    Filled as characters are met (a handful of Vietnamese letters in practice)
+    rather than for the whole BMP at import, which cost a noticeable part of
+    every start."""
+
+    def __missing__(self, cp: int) -> str | None:
         ch = chr(cp)
         if unicodedata.category(ch) == "Mn":
-            table[cp] = None
-            continue
-        decomposed = unicodedata.normalize("NFD", ch)
-        if decomposed != ch:
-            base = "".join(c for c in decomposed if unicodedata.category(c) != "Mn")
-            if base != ch:
-                table[cp] = base
-    table[ord("đ")], table[ord("Đ")] = "d", "D"
-    return table
+            value: str | None = None
+        elif ch in "đĐ":
+            value = "d" if ch == "đ" else "D"
+        else:
+            decomposed = unicodedata.normalize("NFD", ch)
+            value = "".join(c for c in decomposed if unicodedata.category(c) != "Mn") if decomposed != ch else ch
+        self[cp] = value
+        return value
 
 
-_DIACRITICS = _diacritics_table()
+_DIACRITICS = _DiacriticsTable()
 
 
 def strip_diacritics(text: str) -> str:
