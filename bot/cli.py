@@ -8,7 +8,7 @@ import json
 import sys
 from pathlib import Path
 
-from bot import reminders_cli
+from bot import export_cli, reminders_cli
 from bot.settings import SettingsError, load_settings
 from content.loader import ContentError
 
@@ -78,6 +78,7 @@ def _parser() -> argparse.ArgumentParser:
     rs.add_argument("--force", action="store_true",
                     help="replace a database and files that already hold data")
     _COMMANDS.update(reminders_cli.register(sub))  # deadlines, reminders
+    _COMMANDS.update(export_cli.register(sub))  # export reports
     return p
 
 
