@@ -27,8 +27,10 @@ class App:
 
 
 def build_conversation(settings: Settings, knowledge: Knowledge) -> Conversation:
+    invite = settings.staff_invite_code.get_secret_value() if settings.staff_invite_code else None
     return LoggedConversation(knowledge, is_admin=settings.is_admin, officers=lambda: sorted(settings.admin_ids),
-                              tz=settings.tz, quiet=settings.quiet)
+                              tz=settings.tz, quiet=settings.quiet, invite_code=invite,
+                              max_file_mb=settings.max_file_mb)
 
 
 def build_app(settings: Settings, migrate: bool = True, knowledge: Knowledge | None = None) -> App:

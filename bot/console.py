@@ -77,7 +77,7 @@ def _forget(app: App, user: str) -> None:
 
 async def _chat(app: App, stdin: TextIO, out: TextIO, user: str) -> int:
     channel = ConsoleChannel(out, user)
-    delivery = Delivery(app.outbox, {CHANNEL: channel})  # type: ignore[dict-item]
+    delivery = Delivery(app.outbox, {CHANNEL: channel}, files=app.files)  # type: ignore[dict-item]
     # One person at a keyboard (or a piped file): no flood guard.
     pipeline = Pipeline(app.conversation, app.repo, delivery, flood=FloodGuard(limit=1_000_000),
                         capabilities={CHANNEL: channel.capabilities})

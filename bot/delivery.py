@@ -22,6 +22,7 @@ from datetime import datetime, timedelta
 from bot.channel import Channel, PermanentFailure, RecipientBlocked, RetryAfter, Transient
 from handlers import texts
 from handlers.events import Reply, reply_from_dict
+from storage.files import FileStore
 from storage.models import OutboxMessage, aware, utcnow
 from storage.outbox import OutboxStore
 
@@ -129,11 +130,31 @@ def reply_of(row: OutboxMessage, now: datetime) -> Reply:
     return reply
 
 
+def with_stored_documents(reply: Reply, files: FileStore | None) -> Reply:
+    """The reply with the bytes of documents held by reference. A file gone from the
+    store (or no store here) is named in the text instead: the rest still goes."""
+    docs, missing = [], []
+    for d in reply.documents:
+        if d.stored_file_id is None:
+            docs.append(d)
+            continue
+        try:
+            if files is None:
+                raise FileNotFoundError("no file store")
+            docs.append(replace(d, data=files.open(d.stored_file_id), stored_file_id=None))
+        except (KeyError, OSError) as exc:
+            log.error("stored file %s cannot be sent: %s", d.stored_file_id, exc)
+            missing.append(d.file_name)
+    text = reply.text + ("\n\n" + texts.FILE_MISSING.format(names=", ".join(missing)) if missing else "")
+    return replace(reply, text=text, documents=docs)
+
+
 class Delivery:
     def __init__(self, store: OutboxStore, channels: dict[str, Channel], *,
                  limits: dict[str, Limits] | None = None, lease: timedelta = timedelta(seconds=60),
-                 concurrency: int = 32):
+                 concurrency: int = 32, files: FileStore | None = None):
         self.store = store
+        self.files = files  # reads documents the outbox holds by reference
         self.channels = channels
         limits = {**DEFAULT_LIMITS, **(limits or {})}
         self.limiters = {name: RateLimiter(limits.get(name, Limits())) for name in channels}
@@ -228,8 +249,11 @@ class Delivery:
             return False
         try:
             reply = reply_of(row, now or utcnow())
+            if any(d.stored_file_id is not None for d in reply.documents):
+                reply = await asyncio.to_thread(with_stored_documents, reply, self.files)
             await limiter.acquire(row.chat_id)
-            await channel.deliver(row.chat_id, reply, reply_to=row.payload.get("reply_to"))
+            # `to`: the real chat id when it is too long for the column (storage.clean.stored_id).
+            await channel.deliver(row.payload.get("to", row.chat_id), reply, reply_to=row.payload.get("reply_to"))
         except RetryAfter as exc:
             # Not counted as an attempt: the messenger said when it will take the message.
             self.limiters[row.channel].pause(exc.seconds)

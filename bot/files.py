@@ -65,6 +65,10 @@ class TurnFiles:
         self.owner = owner_user_id
         self.channel = channel
 
+    def put(self, data: bytes, mime_type: str, file_name: str) -> StoredFile:
+        return self.store.put(data, mime_type=mime_type, original_name=file_name, owner_user_id=self.owner,
+                              channel=self.channel, session=self.session)
+
     def keep(self, attachment: Attachment, max_bytes: int) -> StoredFile:
         if exceeds_limit(attachment.size, max_bytes):
             raise FileUnavailable("too_large", f"{attachment.size} bytes")

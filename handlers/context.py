@@ -24,6 +24,10 @@ class Files(Protocol):
         """Fetch the file if needed and record it in the turn's transaction; raises FileUnavailable."""
         ...
 
+    def put(self, data: bytes, mime_type: str, file_name: str) -> StoredFile:
+        """Keep bytes the bot made (an export) for this person, in the turn's transaction."""
+        ...
+
 
 @dataclass
 class TurnContext:

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import time
 from zoneinfo import ZoneInfo
 
+from content import smalltalk
 from content.loader import ContentError
 from content.matcher import MatchResult
 from content.normalize import fold, has_letters
@@ -25,6 +26,9 @@ from handlers.deadlines import ACK_PREFIX, Deadlines, is_done_words
 from handlers.events import Choice, IncomingEvent, Reply, Turn
 from handlers.flows import FlowEngine
 from handlers.office import REPLY_PREFIX, START_CHOICE, Office
+from handlers.profile import DELETE_CHOICE, EDIT_PREFIX, Profiles
+from handlers.reports import ADD_PREFIX, MINE_CHOICE, WITHDRAW_PREFIX, Reports
+from handlers.review import EXPORT_CHOICE, PREFIX_DECISION, REVIEW_CHOICE, LinkMaker, Review
 
 log = logging.getLogger(__name__)
 
@@ -48,6 +52,8 @@ COMMANDS = {
     "hoivanphong": "ask_office", "hoivp": "ask_office",
     "lich": "deadlines", "lichnhachan": "deadlines", "nhacnho": "reminders", "hanmoi": "new_deadline",
     "thongbao": "announce", "thongke": "stats",
+    "gui": "report", "guiguong": "report", "baocao": "report", "baocaocuatoi": "my_reports",
+    "duyet": "review", "xuat": "export", "hoso": "profile", "xoahoso": "delete_profile",
 }
 # Plain words that mean the same as a command, typed without the slash.
 WORD_COMMANDS = {
@@ -56,9 +62,15 @@ WORD_COMMANDS = {
     "huy": "cancel", "huy bo": "cancel", "thoat": "cancel",
     "hoi van phong": "ask_office",
     "lich nhac han": "deadlines", "lich": "deadlines", "nhac han": "deadlines",
+    "bao cao cua toi": "my_reports", "xem bao cao cua toi": "my_reports", "duyet bao cao": "review",
+    "ho so cua toi": "profile", "xoa ho so": "delete_profile",
 }
 # Commands that start a form: during another form they are refused, not stacked.
-FLOW_COMMANDS = {"ask_office", "reminders", "new_deadline", "announce"}
+FLOW_COMMANDS = {"ask_office", "reminders", "new_deadline", "announce", "report", "review", "export",
+                 "delete_profile"}
+# Choices that start a form (refused during another one, like FLOW_COMMANDS).
+FLOW_CHOICES = (REPLY_PREFIX, "dl:new", "dl:cancel", "dl:edit", "dl:on", "m:report", ADD_PREFIX, EDIT_PREFIX,
+                DELETE_CHOICE, REVIEW_CHOICE, EXPORT_CHOICE, *PREFIX_DECISION)
 BACK_WORDS = {"quay lai", "tro lai", "lui lai", "buoc truoc", "quay lai buoc truoc"}
 GREETINGS = {"xin chao", "chao", "chao ban", "chao bot", "hello", "hi", "alo", "chao anh", "chao chi", "chao em"}
 # "bạn là ai?", "chào bạn, bạn tên gì vậy": the bot introduces itself.
@@ -70,14 +82,20 @@ THANKS = {"cam on", "cam on ban", "cam on nhieu", "thanks", "thank you", "ok cam
 class Conversation:
     def __init__(self, knowledge: Knowledge, is_admin: Callable[[str, str], bool] | None = None,
                  officers: Callable[[], Iterable[tuple[str, str]]] | None = None, tz: ZoneInfo | None = None,
-                 quiet: tuple[time, time] = (time(21), time(7))):
+                 quiet: tuple[time, time] = (time(21), time(7)), invite_code: str | None = None,
+                 max_file_mb: int = 10, make_link: LinkMaker | None = None):
         self.knowledge = knowledge
         self.is_admin = is_admin or (lambda _c, _u: False)
         tz = tz or ZoneInfo("Asia/Ho_Chi_Minh")
         self.office = Office(None, officers or (lambda: ()), self.is_admin, tz=tz)
         self.deadlines = Deadlines(knowledge, self.is_admin, tz, quiet)
-        self.flows = FlowEngine(self.office.flows() + self.deadlines.flows())
+        self.profiles = Profiles(knowledge, invite_code)
+        self.reports = Reports(knowledge, self.profiles, officers or (lambda: ()), tz, max_file_mb)
+        self.review = Review(self.reports, self.is_admin, officers or (lambda: ()), make_link)
+        self.flows = FlowEngine(self.office.flows() + self.deadlines.flows() + self.profiles.flows()
+                                + self.reports.flows() + self.review.flows())
         self.office.engine = self.deadlines.engine = self.flows
+        self.profiles.engine = self.reports.engine = self.review.engine = self.flows
 
     # --- entry point -------------------------------------------------------
     def handle(self, ctx: TurnContext) -> Turn:
@@ -102,9 +120,18 @@ class Conversation:
     def on_back(self, msg: Message) -> list[Reply]:
         return self.flows.back(msg.ctx)
 
+    def on_flow_files(self, msg: Message) -> list[Reply]:
+        return self.flows.on_files(msg.ctx, msg.ctx.event.attachments)
+
     def on_flow_text(self, msg: Message) -> list[Reply]:
         """The answer to the current step; a question typed instead is answered and the
         step shown again, so the form is not lost."""
+        if self.flows.expects_text(msg.ctx.state) and msg.text.rstrip().endswith("?"):
+            # "Tiêu chí 2.1 là gì?" typed where a name or a story is expected: a question,
+            # answered when the bot knows the answer; otherwise it is the step's answer.
+            found = self.answer(msg.text, ctx=msg.ctx, record=False)
+            if found.kind == "answer":
+                return [*self._aside(msg, found.reply_list), self._resume(msg)]
         taken = self.flows.on_text(msg.ctx, msg.text)
         if taken is not None:
             return taken
@@ -147,8 +174,7 @@ class Conversation:
     @staticmethod
     def _starts_flow(msg: Message) -> bool:
         choice = msg.choice or ""
-        return choice == START_CHOICE or choice.startswith((REPLY_PREFIX, "dl:new", "dl:cancel", "dl:edit", "dl:on")) \
-            or msg.command in FLOW_COMMANDS
+        return choice == START_CHOICE or choice.startswith(FLOW_CHOICES) or msg.command in FLOW_COMMANDS
 
     def on_choice_route(self, msg: Message) -> list[Reply]:
         return self._on_choice(msg.choice or "", msg.ctx)
@@ -175,8 +201,10 @@ class Conversation:
     def on_greeting(self, msg: Message) -> list[Reply]:
         return self._welcome(msg.ctx.event)
 
-    def on_thanks(self, _msg: Message) -> list[Reply]:
-        return [Reply(texts.THANKS)]
+    def on_small_talk(self, msg: Message) -> list[Reply]:
+        # Thanks, "ok", goodbye, laughter...: a short reply, and no question is logged.
+        kind = smalltalk.kind_of(msg.text) or "thanks"
+        return [Reply(texts.SMALL_TALK.get(kind, texts.THANKS))]
 
     def on_done(self, msg: Message) -> list[Reply]:
         return self.deadlines.ack(msg.ctx, None)
@@ -213,6 +241,8 @@ class Conversation:
             return self.office.start_answer(ctx, choice)
         if choice.startswith(ACK_PREFIX):
             return self.deadlines.ack(ctx, choice)
+        if kind == "r" or kind == "p":
+            return self._on_report_choice(choice, ctx)
         if kind == "dl":
             return self.deadlines.on_choice(ctx, choice)
         if kind == "m":
@@ -223,7 +253,7 @@ class Conversation:
             if arg == "deadlines":
                 return self.deadlines.show(ctx)
             if arg == "report":
-                return [Reply(texts.COMING_SOON[arg], [Choice("menu", texts.BACK_TO_MENU)])]
+                return self.reports.start(ctx)
             if arg == "topics":
                 return [Reply(texts.MAIN_MENU, self._topic_choices())]
         if kind == "t":
@@ -267,6 +297,18 @@ class Conversation:
             return self.deadlines.start_announce(ctx)
         if action == "stats":
             return self.deadlines.stats(ctx)
+        if action == "report":
+            return self.reports.start(ctx, rest.strip() or None)
+        if action == "my_reports":
+            return self.reports.mine(ctx)
+        if action == "review":
+            return self.review.start(ctx)
+        if action == "export":
+            return self.review.start_export(ctx)
+        if action == "profile":
+            return self.profiles.show(ctx)
+        if action == "delete_profile":
+            return self.profiles.start_delete(ctx)
         if action == "cancel":
             return [Reply(texts.NOTHING_TO_CANCEL, self._menu_choices())]
         if action == "reload":
@@ -278,6 +320,32 @@ class Conversation:
                 return [Reply(texts.RELOAD_FAILED.format(problems="\n".join(exc.problems[:10])))]
             return [Reply(texts.RELOADED.format(entries=len(kb.entries), topics=len(kb.topics)))]
         return [Reply(texts.STALE_CHOICE, self._menu_choices())]
+
+    def _on_report_choice(self, choice: str, ctx: TurnContext) -> list[Reply]:
+        if choice == MINE_CHOICE:
+            return self.reports.mine(ctx)
+        if choice.startswith(WITHDRAW_PREFIX):
+            return self.reports.withdraw(ctx, choice)
+        if choice.startswith(ADD_PREFIX):
+            return self.review.start_more(ctx, choice)
+        if choice == REVIEW_CHOICE:
+            return self.review.start(ctx)
+        if choice == EXPORT_CHOICE:
+            return self.review.start_export(ctx)
+        if choice.startswith(tuple(PREFIX_DECISION)):
+            return self.review.start_decision(ctx, choice)
+        if choice.startswith(EDIT_PREFIX):
+            return self.profiles.edit(ctx, choice)
+        if choice == DELETE_CHOICE:
+            return self.profiles.start_delete(ctx)
+        return [Reply(texts.STALE_CHOICE, self._menu_choices())]
+
+    def on_report_words(self, msg: Message) -> list[Reply]:
+        """"Em muốn gửi gương người tốt", or a story told straight away: the report form,
+        with the story already in it."""
+        form = self.knowledge.kb.report_form
+        kind = form.wants_report(msg.text) if form else None
+        return self.reports.start(msg.ctx, msg.text if kind == "tells" else None)
 
     def _welcome(self, event: IncomingEvent) -> list[Reply]:
         name = f" {event.display_name}" if event.display_name else ""
@@ -321,7 +389,7 @@ class Conversation:
 
     def _entry_reply(self, entry, prefer: list[str] | None = None) -> Reply:  # noqa: ANN001
         kb = self.knowledge.kb
-        body = f"{entry.answer}\n\n{texts.SOURCE_LINE.format(source=entry.source)}"
+        body = f"{kb.answer_text(entry)}\n\n{texts.SOURCE_LINE.format(source=kb.source_text(entry))}"
         follow = list(dict.fromkeys([*(prefer or []), *entry.related]))
         choices = [Choice(f"e:{rid}", kb.by_id[rid].title) for rid in follow if rid in kb.by_id and rid != entry.id]
         choices.append(Choice("menu", texts.BACK_TO_MENU))
@@ -356,8 +424,10 @@ class Message:
         event = ctx.event
         offered = [Choice(**c) for c in ctx.state.get("choices", [])]
         text = (event.text or "").strip()
-        if conv.flows.expects_text(ctx.state) and text.strip(" .").isdigit():
-            choice = event.choice  # a step that wants typed text: "1" is the answer, not a pick
+        if text.startswith("/") or (conv.flows.expects_text(ctx.state) and text.strip(" .").isdigit()):
+            # A command is never a pick ("/duyet" is not the "Duyệt" choice of a notice);
+            # at a step that wants typed text, "1" is the answer, not a pick.
+            choice = event.choice
         else:
             choice = event.choice or conv._read_choice(text, offered)
         caption = next((a.caption.strip() for a in event.attachments if a.caption and a.caption.strip()), "")
@@ -383,6 +453,8 @@ def _is_cancel(_c: Conversation, m: Message) -> bool:
 ROUTES: list[tuple[str, Callable[[Conversation, Message], bool], Callable[[Conversation, Message], list[Reply]]]] = [
     ("a step's own option (button or number)", lambda c, m: m.in_flow and (m.choice or "").startswith("f:"),
      Conversation.on_flow_choice),
+    ("files sent at a step that collects them", lambda c, m: m.in_flow and bool(m.ctx.event.attachments)
+     and c.flows.accepts_files(m.ctx.state), Conversation.on_flow_files),
     ("/huy, hủy: cancel the flow (or say there is none)", _is_cancel, Conversation.on_cancel),
     ("quay lại: the previous step", lambda c, m: m.in_flow and not m.choice and m.folded in BACK_WORDS,
      Conversation.on_back),
@@ -400,10 +472,14 @@ PLAIN_ROUTES: list[tuple[str, Callable[[Conversation, Message], bool],
      and not m.ctx.event.unsupported, Conversation.on_caption),
     ("nothing to read (sticker, voice, empty)", lambda c, m: not m.text, Conversation.on_no_text),
     ("a command (/menu, /hoi ..., menu, hủy)", lambda c, m: m.command is not None, Conversation.on_command_route),
-    ("a greeting, or 'bạn là ai'", lambda c, m: m.folded in GREETINGS or bool(WHO_ARE_YOU.match(m.folded)),
+    ("a greeting, or 'bạn là ai'", lambda c, m: m.folded in GREETINGS or bool(WHO_ARE_YOU.match(m.folded))
+     or smalltalk.kind_of(m.text) == "greeting",
      Conversation.on_greeting),
-    ("thanks", lambda c, m: m.folded in THANKS, Conversation.on_thanks),
+    ("small talk: thanks, ok, yes/no, goodbye, sorry, laughter, emoji (content/smalltalk.yaml)",
+     lambda c, m: m.folded in THANKS or smalltalk.is_small_talk(m.text), Conversation.on_small_talk),
     ("'đã nộp' after a reminder", lambda c, m: is_done_words(m.folded), Conversation.on_done),
+    ("asks to report a good example, or tells one", lambda c, m: bool(c.knowledge.kb.report_form
+     and c.knowledge.kb.report_form.wants_report(m.text)), Conversation.on_report_words),
     ("a question", lambda c, m: True, Conversation.on_question),
 ]
 

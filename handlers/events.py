@@ -59,10 +59,15 @@ class Choice:
 
 @dataclass(frozen=True)
 class Document:
+    """A file to send. Either its bytes, or `stored_file_id`: a file already in the file
+    store (a report's evidence, an export), which the outbox keeps by reference and the
+    delivery worker reads when it sends."""
+
     file_name: str
-    data: bytes
+    data: bytes = b""
     mime_type: str = "application/octet-stream"
     caption: str | None = None
+    stored_file_id: int | None = None
 
 
 @dataclass
@@ -121,15 +126,22 @@ class Turn:
 def reply_to_dict(reply: Reply) -> dict:
     """A reply as JSON-safe data, kept in the outbox until it is sent."""
     return {"text": reply.text, "heading": reply.heading, "choices": [{"id": c.id, "label": c.label} for c in reply.choices],
-            "documents": [{"file_name": d.file_name, "data": base64.b64encode(d.data).decode("ascii"),
-                           "mime_type": d.mime_type, "caption": d.caption} for d in reply.documents]}
+            "documents": [_document_to_dict(d) for d in reply.documents]}
+
+
+def _document_to_dict(d: Document) -> dict:
+    out = {"file_name": d.file_name, "mime_type": d.mime_type, "caption": d.caption}
+    if d.stored_file_id is not None:
+        return {**out, "stored_file_id": d.stored_file_id}
+    return {**out, "data": base64.b64encode(d.data).decode("ascii")}
 
 
 def reply_from_dict(data: dict) -> Reply:
     return Reply(text=data["text"], heading=data.get("heading"), choices=[Choice(**c) for c in data.get("choices", [])],
-                 documents=[Document(file_name=d["file_name"], data=base64.b64decode(d["data"]),
+                 documents=[Document(file_name=d["file_name"], data=base64.b64decode(d.get("data") or ""),
                                      mime_type=d.get("mime_type") or "application/octet-stream",
-                                     caption=d.get("caption")) for d in data.get("documents", [])])
+                                     caption=d.get("caption"), stored_file_id=d.get("stored_file_id"))
+                            for d in data.get("documents", [])])
 
 
 def notice_to_dict(notice: Notice) -> dict:

@@ -45,6 +45,11 @@ class Step:
     parse: Callable[[FlowData, str], Any] | None = None
     # Where to go once answered: a step name, FINISH or CANCEL; None means the next step.
     after: Callable[[FlowData, Any], str | None] | None = None
+    # A choice step that also collects: files sent at it, or typed text that is none of its
+    # options (an addition to a report). Each keeps what it got in the values and returns
+    # a note; the step is shown again under it until an option moves on.
+    take_files: Callable[[FlowData, tuple], str] | None = None
+    take_text: Callable[[FlowData, str], str] | None = None
 
 
 @dataclass
@@ -104,13 +109,16 @@ class FlowEngine:
             return None
         return self.flows[fs.name], fs
 
-    def start(self, ctx: Any, name: str, values: dict | None = None, at: str | None = None) -> list[Reply]:
+    def start(self, ctx: Any, name: str, values: dict | None = None, at: str | None = None,
+              history: bool = True, note: str | None = None) -> list[Reply]:
+        """Begin `name` at its first step, or at `at`: with `history`, the steps before it
+        were prefilled and "quay lại" still reaches them; without, they do not apply."""
         flow = self.flows[name]
         fs = FlowState(name=name, step=at or flow.steps[0].name, values=dict(values or {}))
-        if at:  # prefilled: "quay lại" still reaches the steps skipped
+        if at and history:
             fs.history = [s.name for s in flow.steps[: flow.steps.index(flow.step(at))]]  # type: ignore[arg-type]
         ctx.state["flow"] = fs.dump()
-        return [self.prompt(ctx)]
+        return [self.prompt(ctx, note)]
 
     def prompt(self, ctx: Any, note: str | None = None) -> Reply:
         """The current step's question, with its options, "Quay lại" and "Hủy"."""
@@ -140,7 +148,21 @@ class FlowEngine:
         step = current[0].step(current[1].step)
         return step is not None and step.options is None
 
+    def accepts_files(self, state: dict) -> bool:
+        current = self.active(state)
+        step = current[0].step(current[1].step) if current else None
+        return step is not None and step.take_files is not None
+
     # --- input -----------------------------------------------------------------
+    def on_files(self, ctx: Any, attachments: tuple) -> list[Reply]:
+        """Files sent at a step that collects them."""
+        flow, fs = self.active(ctx.state)  # type: ignore[misc]
+        step = flow.step(fs.step)
+        assert step is not None and step.take_files is not None
+        note = step.take_files(FlowData(fs.values, ctx.user_name, ctx), attachments)
+        ctx.state["flow"] = fs.dump()
+        return [self.prompt(ctx, note)]
+
     def on_choice(self, ctx: Any, choice: str) -> list[Reply]:
         """A pressed button or picked number whose id is `f:<step>:<value>`."""
         _f, step_name, value = choice.split(":", 2)
@@ -169,6 +191,10 @@ class FlowEngine:
                 if folded == fold(o.label) or any(folded == w or folded.startswith(w + " ")
                                                   for w in map(fold, o.words)):
                     return self._accept(ctx, o.value)
+            if step.take_text is not None:
+                note = step.take_text(data, text)
+                ctx.state["flow"] = fs.dump()
+                return [self.prompt(ctx, note)]
             return None
         assert step.parse is not None
         try:

@@ -74,6 +74,16 @@ LATE_ANSWER = "Xin lỗi đồng chí, do đường truyền gián đoạn nên 
 LATE_ANSWER_NO_QUESTION = "Xin lỗi đồng chí, do đường truyền gián đoạn nên câu trả lời sau đây đến muộn:"
 PHOTO_CAPTION_READ = "Tôi đã nhận ảnh (hiện chưa có thao tác nào cần lưu ảnh) và xin trả lời phần chữ kèm theo:"
 THANKS = "Rất vui được hỗ trợ đồng chí. Khi cần, đồng chí cứ gõ câu hỏi hoặc chọn /menu."
+# Short replies to small talk, by its kind (content/smalltalk.yaml); never logged as unanswered questions.
+SMALL_TALK = {
+    "thanks": THANKS,
+    "agree": "Dạ. Đồng chí cần tra cứu thêm nội dung nào cứ gõ câu hỏi hoặc chọn /menu.",
+    "decline": "Dạ vâng. Khi cần, đồng chí cứ nhắn cho tôi.",
+    "goodbye": "Chào đồng chí, chúc đồng chí một ngày làm việc hiệu quả! Khi cần, đồng chí cứ nhắn cho tôi.",
+    "apology": "Không sao ạ. Đồng chí cứ gõ lại câu hỏi, tôi sẵn sàng hỗ trợ.",
+    "laughter": "😊 Đồng chí cần tra cứu gì thêm cứ gõ câu hỏi nhé.",
+    "praise": "Cảm ơn đồng chí đã động viên! Đồng chí cần tra cứu gì thêm cứ gõ câu hỏi nhé.",
+}
 NOTHING_TO_CANCEL = "Hiện không có thao tác nào đang làm dở. Đồng chí có thể gõ câu hỏi bất cứ lúc nào."
 STALE_CHOICE = "Lựa chọn này đã cũ hoặc không còn. Mời đồng chí chọn lại từ menu."
 COMING_SOON = {
@@ -108,6 +118,7 @@ FLOW_RESUME = "Đồng chí đang {title} dở. Mời đồng chí tiếp tục 
 FLOW_PICK_ONE = "Mời đồng chí chọn một trong các mục dưới đây."
 FLOW_TEXT_HINT = "(Gõ «hủy» để hủy.)"
 FLOW_TEXT_HINT_BACK = "(Gõ «quay lại» để về bước trước, «hủy» để hủy.)"
+FILE_MISSING = "(Không gửi được tệp {names}: tệp không còn trong kho lưu trữ, xin báo cán bộ quản trị.)"
 
 # --- questions to the Office ("Hỏi Văn phòng") -------------------------------------
 MENU_ASK_OFFICE = "Hỏi Văn phòng"

@@ -1,0 +1,172 @@
+"""The staff profile (full name, unit, unit leader): asked the first time someone
+reports a good example, shown and edited with /hoso, deleted with /xoahoso.
+
+The steps that ask for it are built here once and used by two flows: the report
+flow (before its own steps, only what is missing) and the profile flow."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from content.normalize import fold, has_letters
+from content.service import Knowledge
+from handlers import report_texts as rt
+from handlers import texts
+from handlers.context import TurnContext
+from handlers.events import Choice, Reply
+from handlers.flows import CANCEL, FINISH, Flow, FlowData, FlowEngine, Invalid, Option, Step
+from storage import reminders as q
+from storage import reports
+from storage.models import utcnow
+
+PROFILE = "profile"
+DELETE = "profile_delete"
+EDIT_PREFIX = "p:edit:"  # + full_name | unit | leader | all
+DELETE_CHOICE = "p:delete"
+
+
+def clean_name(text: str) -> str:
+    name = " ".join(text.split())
+    if len(name) < 3:
+        raise Invalid(texts.FLOW_TOO_SHORT.format(what=rt.NAME_WHAT, low=3))
+    if len(name) > 100:
+        raise Invalid(texts.FLOW_TOO_LONG.format(what=rt.NAME_WHAT, length=len(name), high=100))
+    if not has_letters(name):
+        raise Invalid(rt.NAME_NEEDS_LETTERS)
+    # "nguyễn văn an" typed in lower case is written as a name is.
+    return name.title() if name == name.lower() else name
+
+
+def yes_no() -> list[Option]:
+    return [Option("yes", rt.LEADER_YES, ("co", "phai", "dung", "vang", "co a")),
+            Option("no", rt.LEADER_NO, ("khong", "ko", "k", "khong phai"))]
+
+
+class Profiles:
+    def __init__(self, knowledge: Knowledge, invite_code: str | None = None):
+        self.knowledge = knowledge
+        self.invite_code = (invite_code or "").strip() or None
+        self.engine: FlowEngine | None = None
+
+    # --- pieces shared with the report flow ---------------------------------------------
+    def units(self) -> list[Option]:
+        return [Option(u.id, u.name) for u in self.knowledge.kb.units]
+
+    def unit_name(self, unit_id: str | None) -> str:
+        if not unit_id:
+            return rt.PROFILE_NOT_SET
+        return next((u.name for u in self.knowledge.kb.units if u.id == unit_id), unit_id)
+
+    def unit_prompt(self, question: str) -> str:
+        note = self.knowledge.kb.units_note
+        return f"{question}\n({note})" if note else question
+
+    def missing(self, ctx: TurnContext) -> list[str]:
+        """The profile steps still to ask before a first report, in order."""
+        p = q.profile(ctx.store.s, ctx.user_id)
+        steps = []
+        if self.invite_code and not (p and p.invite_ok):
+            steps.append("invite")
+        if not (p and p.full_name):
+            steps.append("full_name")
+        if not (p and p.unit_id):
+            steps.append("unit")
+        return steps
+
+    def check_invite(self, _d: FlowData, text: str) -> bool:
+        if fold(text).strip() != fold(self.invite_code or "").strip():
+            raise Invalid(rt.INVITE_WRONG)
+        return True
+
+    def steps(self, after: Callable[[str], Callable[[FlowData, object], str | None]]) -> list[Step]:
+        """invite, full_name, unit, leader; `after(step)` says where each goes next.
+        Each answer is saved at once, in the turn that gives it."""
+        return [
+            Step("invite", prompt=lambda d: rt.INVITE_PROMPT, parse=self.check_invite,
+                 after=self._saving("invite", after("invite"))),
+            Step("full_name", prompt=lambda d: f"{rt.PRIVACY_NOTICE}\n\n{rt.NAME_PROMPT}",
+                 parse=lambda d, t: clean_name(t), after=self._saving("full_name", after("full_name"))),
+            Step("unit", prompt=lambda d: self.unit_prompt(rt.UNIT_PROMPT), options=lambda d: self.units(),
+                 after=self._saving("unit", after("unit"))),
+            Step("leader", prompt=lambda d: rt.LEADER_PROMPT, options=lambda d: yes_no(),
+                 after=self._saving("leader", after("leader"))),
+        ]
+
+    @staticmethod
+    def _saving(step: str, then: Callable[[FlowData, object], str | None]) -> Callable[[FlowData, object], str | None]:
+        fields = {"invite": lambda v: {"invite_ok": True}, "full_name": lambda v: {"full_name": v},
+                  "unit": lambda v: {"unit_id": v}, "leader": lambda v: {"is_leader": v == "yes"}}
+
+        def save(d: FlowData, value: object) -> str | None:
+            ctx = d.ctx
+            first = q.profile(ctx.store.s, ctx.user_id) is None
+            extra = {"notice_seen_at": utcnow()} if first else {}
+            q.save_profile(ctx.store.s, ctx.user_id, **fields[step](value), **extra)
+            return then(d, value)
+
+        return save
+
+    # --- the profile flow ---------------------------------------------------------------
+    def flows(self) -> list[Flow]:
+        def after(step: str) -> Callable[[FlowData, object], str | None]:
+            order = ["full_name", "unit", "leader"]
+
+            def nxt(d: FlowData, _v: object) -> str | None:
+                if d.values.get("all") and step in order[:-1]:
+                    return order[order.index(step) + 1]
+                return FINISH
+
+            return nxt
+
+        profile = Flow(PROFILE, rt.PROFILE_TITLE, steps=self.steps(after), finish=self._saved)
+        delete = Flow(DELETE, rt.DELETE_TITLE, finish=self._delete, steps=[
+            Step("confirm", prompt=lambda d: rt.DELETE_CONFIRM.format(open_count=d.values.get("open", 0)),
+                 options=lambda d: [Option("yes", rt.DELETE_YES, ("xoa", "dong y", "co")),
+                                    Option("no", rt.DELETE_NO, ("giu", "khong", "thoi"))],
+                 after=lambda d, v: FINISH if v == "yes" else CANCEL)])
+        return [profile, delete]
+
+    def show(self, ctx: TurnContext) -> list[Reply]:
+        p = q.profile(ctx.store.s, ctx.user_id)
+        if p is None or not (p.full_name or p.unit_id):
+            return [Reply(rt.PROFILE_EMPTY, [Choice(f"{EDIT_PREFIX}all", rt.FILL_PROFILE),
+                                             Choice("menu", texts.BACK_TO_MENU)])]
+        text = rt.PROFILE_SHOW.format(name=p.full_name or rt.PROFILE_NOT_SET, unit=self.unit_name(p.unit_id),
+                                      leader=rt.YES if p.is_leader else rt.NO,
+                                      reminders=rt.REMINDERS_ON if p.reminders else rt.REMINDERS_OFF,
+                                      privacy=rt.PRIVACY_NOTICE)
+        return [Reply(text, [Choice(f"{EDIT_PREFIX}full_name", rt.EDIT_NAME), Choice(f"{EDIT_PREFIX}unit", rt.EDIT_UNIT),
+                             Choice(f"{EDIT_PREFIX}leader", rt.EDIT_LEADER), Choice(DELETE_CHOICE, rt.DELETE_PROFILE),
+                             Choice("menu", texts.BACK_TO_MENU)])]
+
+    def edit(self, ctx: TurnContext, choice: str) -> list[Reply]:
+        assert self.engine is not None
+        field = choice.removeprefix(EDIT_PREFIX)
+        if field == "all":
+            first = "invite" if self.invite_code and "invite" in self.missing(ctx) else "full_name"
+            return self.engine.start(ctx, PROFILE, {"all": True}, at=first, history=False)
+        if field not in ("full_name", "unit", "leader"):
+            return [Reply(texts.STALE_CHOICE)]
+        return self.engine.start(ctx, PROFILE, {}, at=field, history=False)
+
+    def start_delete(self, ctx: TurnContext) -> list[Reply]:
+        assert self.engine is not None
+        s = ctx.store.s
+        if q.profile(s, ctx.user_id) is None and not reports.of_user(s, ctx.user_id, limit=1):
+            return [Reply(rt.NOTHING_TO_DELETE)]
+        open_count = sum(r.status in reports.OPEN for r in reports.of_user(s, ctx.user_id, limit=1000))
+        return self.engine.start(ctx, DELETE, {"open": open_count})
+
+    def _saved(self, ctx: TurnContext, _d: FlowData) -> list[Reply]:
+        return [Reply(rt.PROFILE_SAVED), *self.show(ctx)]
+
+    def _delete(self, ctx: TurnContext, _d: FlowData) -> list[Reply]:
+        s = ctx.store.s
+        ev = ctx.event
+        withdrawn = reports.withdraw_all(s, ctx.user_id, f"{ev.channel}:{ev.user_id}", ev.display_name)
+        p = q.profile(s, ctx.user_id)
+        if p is not None:
+            s.delete(p)
+            s.flush()
+        extra = rt.DELETED_WITHDRAWN.format(count=withdrawn) if withdrawn else ""
+        return [Reply(rt.DELETED.format(withdrawn=extra), [Choice("menu", texts.BACK_TO_MENU)])]

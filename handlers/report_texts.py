@@ -1,0 +1,207 @@
+"""What the bot says about good-example reports and the profile (Vietnamese)."""
+
+from __future__ import annotations
+
+# --- profile ---------------------------------------------------------------------------
+PROFILE_TITLE = "khai hồ sơ cán bộ"
+PRIVACY_NOTICE = (
+    "Lưu ý về dữ liệu cá nhân (Nghị định 13/2023/NĐ-CP): bot lưu họ tên, đơn vị, việc đồng chí có phải lãnh đạo "
+    "đơn vị hay không, và các báo cáo đồng chí gửi (kể cả tệp đính kèm). Chỉ cán bộ phụ trách thi đua, khen thưởng "
+    "của Văn phòng xem được các báo cáo; người khác không xem được. Đồng chí xem lại hồ sơ bằng /hoso và xóa bằng "
+    "/xoahoso bất cứ lúc nào."
+)
+INVITE_PROMPT = "Mời đồng chí nhập mã cán bộ do Văn phòng cung cấp (chỉ hỏi một lần):"
+INVITE_WRONG = "Mã chưa đúng. Đồng chí kiểm tra lại mã Văn phòng gửi, hoặc gõ «hủy» để dừng."
+NAME_PROMPT = "Họ và tên đầy đủ của đồng chí là gì? (ví dụ: Nguyễn Văn An)"
+NAME_WHAT = "Họ tên"
+NAME_NEEDS_LETTERS = "Họ tên cần có chữ cái. Mời đồng chí gõ lại họ và tên đầy đủ."
+UNIT_PROMPT = "Đồng chí công tác ở đơn vị nào?"
+LEADER_PROMPT = "Đồng chí có phải lãnh đạo đơn vị không?"
+LEADER_YES = "Có, tôi là lãnh đạo đơn vị"
+LEADER_NO = "Không"
+PROFILE_SHOW = (
+    "Hồ sơ của đồng chí:\n"
+    "- Họ tên: {name}\n"
+    "- Đơn vị: {unit}\n"
+    "- Lãnh đạo đơn vị: {leader}\n"
+    "- Nhắc hạn: {reminders}\n\n"
+    "{privacy}"
+)
+PROFILE_EMPTY = ("Đồng chí chưa khai hồ sơ. Hồ sơ (họ tên, đơn vị) được hỏi khi đồng chí gửi gương người tốt lần đầu, "
+                 "hoặc chọn «Khai hồ sơ» dưới đây.")
+PROFILE_NOT_SET = "chưa khai"
+YES = "có"
+NO = "không"
+REMINDERS_ON = "đang bật"
+REMINDERS_OFF = "đang tắt"
+EDIT_NAME = "Sửa họ tên"
+EDIT_UNIT = "Sửa đơn vị"
+EDIT_LEADER = "Sửa vai trò lãnh đạo"
+FILL_PROFILE = "Khai hồ sơ"
+DELETE_PROFILE = "Xóa hồ sơ"
+PROFILE_SAVED = "Đã lưu hồ sơ của đồng chí."
+DELETE_TITLE = "xóa hồ sơ"
+DELETE_CONFIRM = (
+    "Xóa hồ sơ sẽ xóa họ tên, đơn vị, vai trò lãnh đạo và tắt nhắc hạn của đồng chí; các báo cáo đang chờ duyệt "
+    "hoặc cần bổ sung ({open_count}) sẽ được rút lại. Báo cáo đã được duyệt hoặc không duyệt được Văn phòng giữ "
+    "làm hồ sơ thi đua. Đồng chí chắc chắn xóa?"
+)
+DELETE_YES = "Xóa hồ sơ"
+DELETE_NO = "Giữ lại"
+DELETED = "Đã xóa hồ sơ của đồng chí{withdrawn}."
+DELETED_WITHDRAWN = "; đã rút {count} báo cáo chưa duyệt"
+NOTHING_TO_DELETE = "Đồng chí chưa có hồ sơ nào để xóa."
+
+# --- submission --------------------------------------------------------------------------
+REPORT_TITLE = "gửi gương người tốt, việc tốt"
+REPORT_INTRO = ("Gửi gương người tốt, việc tốt: bot hỏi vài bước ngắn (của ai, tiêu chí nào, câu chuyện, thời gian, "
+                "ảnh hoặc tài liệu nếu có). Gõ «quay lại» để về bước trước, /huy để hủy.")
+STORY_PREFILLED = "Bot đã ghi lại câu chuyện đồng chí vừa kể vào phiếu; đồng chí xem và sửa ở bước cuối."
+SUBJECT_PROMPT = "Đồng chí muốn kể về ai?"
+SUBJECT_NAME_PROMPT = {
+    "colleague": "Họ tên đồng chí được nêu gương là gì?",
+    "collective": "Tên tập thể được nêu gương là gì? (ví dụ: Phòng 2, Tổ kiểm sát ...)",
+}
+SUBJECT_NAME_WHAT = "Tên"
+SUBJECT_UNIT_PROMPT = "{who} thuộc đơn vị nào?"
+SUBJECT_UNIT_WHO = {"colleague": "Đồng chí đó", "collective": "Tập thể đó"}
+CRITERION_PROMPT = "Thành tích này phù hợp nhất với tiêu chí hoặc đối tượng nào (KH 515/KH-VKS)?"
+STORY_PROMPT = ("Mời đồng chí kể việc làm cụ thể: đã làm gì, ở đâu, kết quả ra sao (ít nhất 30 ký tự, tối đa "
+                "4.000 ký tự).")
+STORY_WHAT = "Câu chuyện"
+WHEN_PROMPT = ("Việc đó diễn ra khi nào? Gõ ngày (ví dụ 15/3/2026), hoặc «hôm qua», «tuần trước», «tháng trước», "
+               "«tháng 3/2026».")
+WHEN_NOT_UNDERSTOOD = ("Bot chưa đọc được ngày «{text}». Mời đồng chí gõ theo dạng ngày/tháng/năm (ví dụ 15/3/2026), "
+                       "hoặc «hôm qua», «tháng trước».")
+WHEN_FUTURE = "Ngày {date} còn ở phía trước. Mời đồng chí gõ ngày việc đã diễn ra."
+WHEN_TOO_OLD = "Ngày {date} quá xa. Mời đồng chí kiểm tra lại năm."
+FILES_PROMPT = ("Đồng chí có ảnh hoặc tài liệu minh chứng không? Gửi ảnh, PDF, Word (DOCX) hoặc Excel (XLSX), tối đa "
+                "{max_files} tệp, mỗi tệp không quá {max_mb} MB. Gửi xong chọn «Xong»; không có thì chọn «Không có tệp».")
+FILES_PROMPT_SOME = "Đã nhận {count}/{max_files} tệp: {names}."
+FILES_DONE = "Xong, tiếp tục"
+FILES_NONE = "Không có tệp"
+FILE_KEPT = "Đã nhận tệp {name}."
+FILE_TOO_LARGE = "Tệp {name} lớn quá (tối đa {max_mb} MB mỗi tệp), bot không nhận. Đồng chí gửi bản nhỏ hơn."
+FILE_BAD_TYPE = ("Tệp {name} ({kind}) không thuộc loại bot nhận. Bot nhận ảnh JPEG, PNG và tệp PDF, DOCX, XLSX; "
+                 "đồng chí chuyển sang một trong các loại đó rồi gửi lại.")
+FILE_UNAVAILABLE = "Bot không tải được tệp {name} từ ứng dụng nhắn tin. Đồng chí gửi lại tệp đó."
+FILE_TOO_MANY = "Đã đủ {max_files} tệp; tệp {name} không được nhận. Chọn «Xong» để tiếp tục."
+FILE_NO_FETCH = "Kênh này không gửi được tệp cho bot; đồng chí chọn «Không có tệp» và gửi tệp cho Văn phòng sau."
+FILE_NAMELESS = "không tên"
+SUMMARY = (
+    "Mời đồng chí kiểm tra phiếu trước khi gửi:\n"
+    "- Người gửi: {submitter} ({submitter_unit})\n"
+    "- Gương: {subject} ({subject_unit})\n"
+    "- Tiêu chí: {criterion}\n"
+    "- Thời gian: {when}\n"
+    "- Tệp đính kèm: {files}\n"
+    "- Câu chuyện: {story}"
+)
+CONFIRM_SEND = "Gửi báo cáo"
+CONFIRM_EDIT = "Sửa một mục"
+EDIT_WHICH = "Đồng chí muốn sửa mục nào?"
+EDIT_SUBJECT = "Người/tập thể được nêu gương"
+EDIT_CRITERION = "Tiêu chí"
+EDIT_STORY = "Câu chuyện"
+EDIT_WHEN = "Thời gian"
+EDIT_FILES = "Tệp đính kèm"
+SENT = ("Đã gửi báo cáo, mã {code}. Văn phòng sẽ xem và báo lại kết quả qua tin nhắn này. Xem các báo cáo đã gửi "
+        "bằng /baocaocuatoi.")
+SENT_NO_OFFICER = ("Đã gửi báo cáo, mã {code}. Hiện chưa có cán bộ phụ trách nào nhận thông báo qua bot; đồng chí "
+                   "báo Văn phòng mã này để được xem xét.")
+NO_FILES = "không có"
+
+# --- officers --------------------------------------------------------------------------
+OFFICER_NEW = "Báo cáo gương người tốt mới {code} từ {submitter} ({channel}):\n\n{card}"
+CARD = (
+    "{code} · gửi ngày {created} · {status}\n"
+    "- Người gửi: {submitter} ({submitter_unit})\n"
+    "- Gương: {subject} ({subject_unit})\n"
+    "- Tiêu chí: {criterion}\n"
+    "- Thời gian: {when}\n"
+    "- Tệp: {files}\n"
+    "- Câu chuyện: {story}"
+)
+CARD_ADDITIONS = "- Bổ sung: {additions}"
+APPROVE = "Duyệt"
+ASK_MORE = "Yêu cầu bổ sung"
+REJECT = "Không duyệt"
+SKIP = "Để sau, xem báo cáo khác"
+REVIEW_TITLE = "duyệt báo cáo"
+REVIEW_DECIDE = "Đồng chí quyết định thế nào với báo cáo {code}?"
+REVIEW_NONE = "Không có báo cáo nào chờ duyệt."
+REVIEW_NO_OTHER = "Không còn báo cáo nào khác chờ duyệt."
+REVIEW_MORE_LEFT = "Còn {count} báo cáo chờ duyệt."
+REVIEW_NEXT = "Duyệt báo cáo tiếp theo"
+AWARD_PROMPT = "Đơn vị đề xuất hình thức khen thưởng nào cho {code}?"
+AWARD_NONE = "Chưa đề xuất"
+QUESTION_PROMPT = "Đồng chí cần người gửi bổ sung gì cho báo cáo {code}? (gõ nội dung yêu cầu)"
+QUESTION_WHAT = "Nội dung yêu cầu"
+REASON_PROMPT = "Lý do không duyệt báo cáo {code}? (bắt buộc; người gửi sẽ đọc lý do này)"
+REASON_WHAT = "Lý do"
+DECIDED = {
+    "approved": "Đã duyệt báo cáo {code}{award}. Người gửi đã được báo.",
+    "needs_info": "Đã gửi yêu cầu bổ sung cho báo cáo {code}. Người gửi đã được báo.",
+    "rejected": "Đã ghi «không duyệt» cho báo cáo {code}. Người gửi đã được báo kèm lý do.",
+}
+AWARD_SUFFIX = ", đề xuất {award}"
+ALREADY_DECIDED = "Báo cáo {code} đã được {who} xử lý lúc {when} ({status}); thao tác này không thực hiện nữa."
+ALREADY_WITHDRAWN = "Báo cáo {code} đã được người gửi rút lại; không cần duyệt nữa."
+NO_SUCH_REPORT = "Không tìm thấy báo cáo này."
+OFFICERS_ONLY = "Chức năng này chỉ dành cho cán bộ phụ trách thi đua, khen thưởng (cán bộ quản trị của bot)."
+FILES_ON_ZALO = "Tệp đính kèm ({count}): {links}"
+FILES_LINK_LINE = "\n- {name}: {url}"
+FILES_NO_LINKS = ("Báo cáo có {count} tệp đính kèm; Zalo không nhận tệp từ bot. Đồng chí xem tệp trên Telegram, hoặc "
+                  "cán bộ quản trị đặt PUBLIC_URL để bot gửi liên kết tải một lần.")
+
+# --- the submitter hears ---------------------------------------------------------------
+TO_SUBMITTER = {
+    "approved": "Báo cáo {code} ({subject}) đã được duyệt{award}. Cảm ơn đồng chí đã gửi gương người tốt, việc tốt.",
+    "needs_info": ("Báo cáo {code} ({subject}) cần bổ sung. Văn phòng đề nghị: {note}\n\n"
+                   "Chọn «Bổ sung» để gửi thêm nội dung hoặc tệp."),
+    "rejected": "Báo cáo {code} ({subject}) không được duyệt. Lý do: {note}",
+}
+TO_SUBMITTER_AWARD = "; đơn vị đề xuất: {award}"
+SIGNED = "(Cán bộ xử lý: {who})"
+ADD_MORE = "Bổ sung"
+MORE_TITLE = "bổ sung báo cáo"
+MORE_PROMPT = ("Văn phòng đề nghị bổ sung báo cáo {code}: {note}\n\nMời đồng chí gõ nội dung bổ sung và/hoặc gửi "
+               "tệp (ảnh, PDF, DOCX, XLSX). Xong chọn «Gửi bổ sung».")
+MORE_GOT = "Đã có: {what}."
+MORE_SEND = "Gửi bổ sung"
+MORE_EMPTY = "Chưa có nội dung hay tệp nào để bổ sung. Mời đồng chí gõ nội dung hoặc gửi tệp."
+MORE_TEXT_ITEM = "nội dung ({length} ký tự)"
+MORE_FILES_ITEM = "{count} tệp"
+MORE_SENT = "Đã gửi phần bổ sung cho báo cáo {code}; báo cáo trở lại chờ duyệt."
+MORE_NOT_NEEDED = "Báo cáo {code} hiện không cần bổ sung ({status})."
+OFFICER_MORE = "{submitter} đã bổ sung báo cáo {code}:\n{text}\n(Tệp mới: {files})\n\nXem và duyệt bằng /duyet."
+
+MENU_MY_REPORTS = "Báo cáo của tôi"
+
+# --- status ------------------------------------------------------------------------------
+MY_NONE = "Đồng chí chưa gửi báo cáo nào. Gửi gương người tốt, việc tốt bằng /gui."
+MY_HEAD = "Các báo cáo đồng chí đã gửi (mới nhất trước):"
+MY_LINE = "\n\n{code} · {created} · {subject} · {status}"
+MY_NOTE = "\n  Ý kiến của Văn phòng: {note}"
+WITHDRAW = "Rút báo cáo {code}"
+WITHDRAWN = "Đã rút báo cáo {code}."
+CANNOT_WITHDRAW = "Báo cáo {code} không rút được nữa ({status})."
+STATUS = {"pending": "chờ duyệt", "needs_info": "cần bổ sung", "approved": "đã duyệt", "rejected": "không duyệt",
+          "withdrawn": "đã rút"}
+SUBJECT_SELF = "bản thân người gửi"
+
+# --- exports -----------------------------------------------------------------------------
+EXPORT_TITLE = "xuất báo cáo"
+EXPORT_PROMPT = "Đồng chí cần xuất tệp nào?"
+EXPORT_KINDS = {
+    "list": "Danh sách đề nghị khen thưởng (Excel)",
+    "docx": "Bản tóm tắt thành tích (Word)",
+    "xlsx": "Tất cả báo cáo (Excel)",
+    "csv": "Tất cả báo cáo (CSV)",
+}
+EXPORT_READY = "Tệp {name}: {count} báo cáo."
+EXPORT_LINK = "Tệp {name} ({count} báo cáo): {url}\nLiên kết dùng được một lần, trong 15 phút."
+EXPORT_NO_FILES = ("Kênh này không nhận tệp từ bot. Cán bộ quản trị lấy tệp trên máy chủ bằng lệnh:\n"
+                   "python -m bot export reports --format {kind} --out {name}\n"
+                   "hoặc đặt PUBLIC_URL (webhook) để bot gửi liên kết tải một lần.")
+EXPORT_EMPTY = "Chưa có báo cáo nào phù hợp để xuất ({what})."

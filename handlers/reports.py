@@ -1,0 +1,322 @@
+"""Good-example reports (gương người tốt, việc tốt): the guided submission, the
+confirmation with its code, and the submitter's own list (/baocaocuatoi).
+
+A draft lives in the flow's state, so it survives a restart and `kill -9`, and
+resumes at the same step. Confirming stores the report, its files, its code and
+the officers' notices in the turn's one transaction; the draft's id makes a
+second Confirm (or a redelivered update) store nothing more."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Iterable
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+from content.report_form import DateNotUnderstood, ReportForm, parse_date
+from content.service import Knowledge
+from handlers import report_texts as rt
+from handlers import texts
+from handlers.context import FileUnavailable, TurnContext
+from handlers.events import Attachment, Choice, Notice, Reply
+from handlers.flows import FINISH, Flow, FlowData, FlowEngine, Invalid, Option, Step, text_between
+from handlers.profile import Profiles
+from storage import reminders as q
+from storage import reports
+from storage.files import DOCX, XLSX
+from storage.models import Report, aware
+
+REPORT = "report"
+START_CHOICE = "m:report"
+MINE_CHOICE = "r:mine"
+WITHDRAW_PREFIX = "r:wd:"
+MAX_FILES = 5
+MIN_STORY, MAX_STORY = 30, 4000
+ALLOWED_TYPES = {"image/jpeg": "JPEG", "image/png": "PNG", "application/pdf": "PDF", DOCX: "DOCX", XLSX: "XLSX"}
+ALLOWED_EXTENSIONS = {".jpg", ".jpeg", ".png", ".pdf", ".docx", ".xlsx"}
+SUBJECT_STEPS = ("subject", "name", "subject_unit")
+
+
+def clip(text: str, limit: int = 300) -> str:
+    return text if len(text) <= limit else text[: limit - 3].rstrip() + "..."
+
+
+def by(ctx: TurnContext) -> str:
+    return f"{ctx.event.channel}:{ctx.event.user_id}"
+
+
+class ReportCards:
+    """How a report reads in chat (summary, card, status), shared by the submitter's
+    and the officers' sides."""
+
+    def __init__(self, knowledge: Knowledge, profiles: Profiles, tz: ZoneInfo):
+        self.knowledge = knowledge
+        self.profiles = profiles
+        self.tz = tz
+
+    @property
+    def form(self) -> ReportForm:
+        form = self.knowledge.kb.report_form
+        assert form is not None, "content/report_form.yaml is missing"
+        return form
+
+    def criterion(self, cid: str | None) -> str:
+        c = self.form.criterion(cid)
+        return c.label if c else (cid or "")
+
+    def award(self, aid: str | None) -> str:
+        a = self.form.award(aid)
+        return a.name if a else (aid or rt.AWARD_NONE)
+
+    def subject(self, r: Report) -> str:
+        return r.subject_name
+
+    def local(self, at: datetime) -> datetime:
+        return aware(at).astimezone(self.tz)
+
+    def card(self, s, r: Report) -> str:  # noqa: ANN001
+        count = reports.file_count(s, r.id)  # type: ignore[arg-type]
+        text = rt.CARD.format(code=r.code, created=self.local(r.created_at).strftime("%d/%m/%Y"),
+                              status=rt.STATUS.get(r.status, r.status), submitter=r.submitter_name,
+                              submitter_unit=self.profiles.unit_name(r.submitter_unit_id), subject=r.subject_name,
+                              subject_unit=self.profiles.unit_name(r.subject_unit_id),
+                              criterion=self.criterion(r.criterion), when=r.happened_on.strftime("%d/%m/%Y"),
+                              files=count or rt.NO_FILES, story=clip(r.story, 1500))
+        more = reports.additions(s, r.id)  # type: ignore[arg-type]
+        if more:
+            text += "\n" + rt.CARD_ADDITIONS.format(additions=" | ".join(clip(m, 500) for m in more))
+        return text
+
+
+class Reports:
+    def __init__(self, knowledge: Knowledge, profiles: Profiles, officers: Callable[[], Iterable[tuple[str, str]]],
+                 tz: ZoneInfo, max_file_mb: int = 10, today: Callable[[], date] | None = None):
+        self.knowledge = knowledge
+        self.profiles = profiles
+        self.officers = officers
+        self.tz = tz
+        self.max_file_mb = max_file_mb
+        self.cards = ReportCards(knowledge, profiles, tz)
+        self.today = today or (lambda: datetime.now(self.tz).date())
+        self.engine: FlowEngine | None = None
+
+    @property
+    def form(self) -> ReportForm:
+        return self.cards.form
+
+    # --- the flow ------------------------------------------------------------------
+    def flows(self) -> list[Flow]:
+        def after_profile(step: str) -> Callable[[FlowData, object], str | None]:
+            def nxt(d: FlowData, _v: object) -> str | None:
+                todo = self.profiles.missing(d.ctx)
+                return todo[0] if todo else "subject"
+            return nxt
+
+        profile_steps = [st for st in self.profiles.steps(after_profile) if st.name != "leader"]
+        steps = [
+            *profile_steps,
+            Step("subject", prompt=lambda d: rt.SUBJECT_PROMPT, options=lambda d: self._options(self.form.subjects),
+                 after=lambda d, v: "name" if v != "self" else self._back_or(d, "criterion")),
+            Step("name", prompt=lambda d: rt.SUBJECT_NAME_PROMPT.get(d.values.get("subject"), rt.SUBJECT_NAME_PROMPT[
+                "colleague"]), parse=text_between(2, 300, rt.SUBJECT_NAME_WHAT)),
+            Step("subject_unit", prompt=lambda d: self.profiles.unit_prompt(rt.SUBJECT_UNIT_PROMPT.format(
+                who=rt.SUBJECT_UNIT_WHO.get(d.values.get("subject"), rt.SUBJECT_UNIT_WHO["colleague"]))),
+                 options=lambda d: self.profiles.units(), after=lambda d, v: self._back_or(d, "criterion")),
+            Step("criterion", prompt=lambda d: rt.CRITERION_PROMPT,
+                 options=lambda d: self._options(self.form.criteria),
+                 after=lambda d, v: self._back_or(d, "when" if d.values.get("story") else "story")),
+            Step("story", prompt=lambda d: rt.STORY_PROMPT, parse=text_between(MIN_STORY, MAX_STORY, rt.STORY_WHAT),
+                 after=lambda d, v: self._back_or(d, "when")),
+            Step("when", prompt=lambda d: rt.WHEN_PROMPT, parse=self._parse_when,
+                 after=lambda d, v: self._back_or(d, "files")),
+            Step("files", prompt=self._files_prompt,
+                 options=lambda d: [Option("done", rt.FILES_DONE, ("xong", "tiep", "tiep tuc", "het", "du roi", "ok")),
+                                    *([] if d.values.get("attached") else
+                                      [Option("none", rt.FILES_NONE, ("khong co", "khong", "ko", "khong co tep",
+                                                                      "bo qua"))])],
+                 take_files=self._take_files, after=lambda d, v: "confirm"),
+            Step("confirm", prompt=self._summary,
+                 options=lambda d: [Option("send", rt.CONFIRM_SEND, ("gui", "gui di", "dong y", "xac nhan", "ok", "co")),
+                                    Option("edit", rt.CONFIRM_EDIT, ("sua", "chinh sua"))],
+                 after=lambda d, v: FINISH if v == "send" else "edit"),
+            Step("edit", prompt=lambda d: rt.EDIT_WHICH,
+                 options=lambda d: [Option("subject", rt.EDIT_SUBJECT), Option("criterion", rt.EDIT_CRITERION),
+                                    Option("story", rt.EDIT_STORY), Option("when", rt.EDIT_WHEN),
+                                    Option("files", rt.EDIT_FILES)],
+                 after=self._edit),
+        ]
+        return [Flow(REPORT, rt.REPORT_TITLE, steps=steps, finish=self._submit)]
+
+    @staticmethod
+    def _options(items) -> list[Option]:  # noqa: ANN001
+        return [Option(o.id, o.label, tuple(o.words)) for o in items]
+
+    @staticmethod
+    def _back_or(d: FlowData, default: str) -> str:
+        """After an edit chosen at the summary, back to the summary."""
+        return "confirm" if d.values.get("editing") else default
+
+    @staticmethod
+    def _edit(d: FlowData, field: object) -> str:
+        d.values["editing"] = True
+        return str(field)
+
+    def _parse_when(self, _d: FlowData, text: str) -> str:
+        today = self.today()
+        try:
+            when = parse_date(text, today, self.form.relative_dates)
+        except DateNotUnderstood:
+            raise Invalid(rt.WHEN_NOT_UNDERSTOOD.format(text=clip(text.strip(), 40))) from None
+        if when > today:
+            raise Invalid(rt.WHEN_FUTURE.format(date=when.strftime("%d/%m/%Y")))
+        if when.year < 2000:
+            raise Invalid(rt.WHEN_TOO_OLD.format(date=when.strftime("%d/%m/%Y")))
+        return when.isoformat()
+
+    # --- files ---------------------------------------------------------------------
+    def _files_prompt(self, d: FlowData) -> str:
+        text = rt.FILES_PROMPT.format(max_files=MAX_FILES, max_mb=self.max_file_mb)
+        have = d.values.get("attached") or []
+        if have:
+            text = rt.FILES_PROMPT_SOME.format(count=len(have), max_files=MAX_FILES,
+                                               names=", ".join(f["name"] for f in have)) + "\n" + text
+        return text
+
+    def _take_files(self, d: FlowData, attachments: tuple) -> str:
+        return "\n".join(self.keep_files(d.ctx, d.values.setdefault("attached", []), attachments))
+
+    def keep_files(self, ctx: TurnContext, have: list[dict], attachments: Iterable[Attachment]) -> list[str]:
+        """Keep what is allowed (type, size, count) in `have`; a note per file."""
+        notes = []
+        for a in attachments:
+            name = a.file_name or (f"ảnh {len(have) + 1}" if a.kind == "photo" else rt.FILE_NAMELESS)
+            if len(have) >= MAX_FILES:
+                notes.append(rt.FILE_TOO_MANY.format(max_files=MAX_FILES, name=name))
+                continue
+            declared = self._declared_kind(a)
+            if declared is not None:  # refused before downloading it
+                notes.append(rt.FILE_BAD_TYPE.format(name=name, kind=declared))
+                continue
+            if ctx.files is None:
+                notes.append(rt.FILE_NO_FETCH)
+                break
+            try:
+                row = ctx.files.keep(a, self.max_file_mb * 1024 * 1024)
+            except FileUnavailable as exc:
+                template = rt.FILE_TOO_LARGE if exc.reason == "too_large" else rt.FILE_UNAVAILABLE
+                notes.append(template.format(name=name, max_mb=self.max_file_mb))
+                continue
+            if row.mime_type not in ALLOWED_TYPES:
+                ctx.store.s.delete(row)  # not ours to keep: no row points at it
+                ctx.store.s.flush()
+                notes.append(rt.FILE_BAD_TYPE.format(name=name, kind=row.mime_type))
+                continue
+            label = row.original_name or name
+            have.append({"id": row.id, "name": label, "mime": row.mime_type})
+            notes.append(rt.FILE_KEPT.format(name=label))
+        return notes
+
+    @staticmethod
+    def _declared_kind(a: Attachment) -> str | None:
+        """The type a document says it is, when that is clearly one we do not take."""
+        if a.kind == "photo":
+            return None
+        ext = ("." + a.file_name.rsplit(".", 1)[-1].lower()) if a.file_name and "." in a.file_name else ""
+        mime = (a.mime_type or "").split(";")[0].strip().lower()
+        if ext and ext not in ALLOWED_EXTENSIONS:
+            return ext.lstrip(".").upper()
+        if not ext and mime and mime not in ALLOWED_TYPES and mime != "application/octet-stream":
+            return mime
+        return None
+
+    # --- summary and submission -------------------------------------------------------
+    def _subject(self, ctx: TurnContext, v: dict) -> tuple[str, str | None]:
+        p = q.profile(ctx.store.s, ctx.user_id)
+        if v.get("subject") == "self":
+            return (p.full_name if p and p.full_name else ctx.user_name or ""), (p.unit_id if p else None)
+        return v.get("name", ""), v.get("subject_unit")
+
+    def _summary(self, d: FlowData) -> str:
+        ctx, v = d.ctx, d.values
+        p = q.profile(ctx.store.s, ctx.user_id)
+        subject, subject_unit = self._subject(ctx, v)
+        files = v.get("attached") or []
+        return rt.SUMMARY.format(
+            submitter=(p.full_name if p else None) or ctx.user_name or "", submitter_unit=self.profiles.unit_name(
+                p.unit_id if p else None), subject=subject, subject_unit=self.profiles.unit_name(subject_unit),
+            criterion=self.cards.criterion(v.get("criterion")),
+            when=date.fromisoformat(v["when"]).strftime("%d/%m/%Y") if v.get("when") else "",
+            files=", ".join(f["name"] for f in files) or rt.NO_FILES, story=clip(v.get("story", ""), 1500))
+
+    def start(self, ctx: TurnContext, story: str | None = None) -> list[Reply]:
+        assert self.engine is not None
+        values: dict = {"draft": uuid.uuid4().hex}
+        note = rt.REPORT_INTRO
+        if story and MIN_STORY <= len(story.strip()) <= MAX_STORY:
+            values["story"] = story.strip()
+            note += "\n" + rt.STORY_PREFILLED
+        todo = self.profiles.missing(ctx)
+        return self.engine.start(ctx, REPORT, values, at=todo[0] if todo else "subject", history=False, note=note)
+
+    def _submit(self, ctx: TurnContext, d: FlowData) -> list[Reply]:
+        v, ev, s = d.values, ctx.event, ctx.store.s
+        p = q.profile(s, ctx.user_id)
+        subject, subject_unit = self._subject(ctx, v)
+        new = reports.NewReport(
+            user_id=ctx.user_id, channel=ev.channel, chat_id=ev.chat_id,
+            submitter_name=(p.full_name if p else None) or ev.display_name or "",
+            submitter_unit_id=p.unit_id if p else None, subject_kind=v["subject"], subject_name=subject[:512],
+            subject_unit_id=subject_unit, criterion=v["criterion"], story=v["story"],
+            happened_on=date.fromisoformat(v["when"]), submit_key=f"{ev.channel}:{ev.user_id}:{v['draft']}")
+        row = reports.submit(s, new, [f["id"] for f in v.get("attached") or []], by(ctx))
+        officers = sorted(set(self.officers()))
+        card = self.cards.card(s, row)
+        for channel, officer in officers:
+            text = rt.OFFICER_NEW.format(code=row.code, submitter=row.submitter_name, channel=ev.channel, card=card)
+            ctx.notify(Notice(channel, officer, Reply(text, review_choices(row.id)),  # type: ignore[arg-type]
+                              key=f"report:{row.id}:new:{channel}:{officer}"))
+        template = rt.SENT if officers else rt.SENT_NO_OFFICER
+        return [Reply(template.format(code=row.code), [Choice(MINE_CHOICE, rt.MENU_MY_REPORTS),
+                                                       Choice("menu", texts.BACK_TO_MENU)])]
+
+    # --- the submitter's list ----------------------------------------------------------
+    def mine(self, ctx: TurnContext) -> list[Reply]:
+        rows = reports.of_user(ctx.store.s, ctx.user_id)
+        if not rows:
+            return [Reply(rt.MY_NONE, [Choice(START_CHOICE, texts.MENU_REPORT), Choice("menu", texts.BACK_TO_MENU)])]
+        text = rt.MY_HEAD
+        choices = []
+        for r in rows:
+            text += rt.MY_LINE.format(code=r.code, created=self.cards.local(r.created_at).strftime("%d/%m/%Y"),
+                                      subject=clip(r.subject_name, 60), status=rt.STATUS.get(r.status, r.status))
+            if r.review_note and r.status in ("needs_info", "rejected", "approved"):
+                text += rt.MY_NOTE.format(note=clip(r.review_note, 300))
+            if r.status == "needs_info":
+                choices.append(Choice(f"{ADD_PREFIX}{r.id}", f"{rt.ADD_MORE} {r.code}"))
+            if r.status in reports.OPEN:
+                choices.append(Choice(f"{WITHDRAW_PREFIX}{r.id}", rt.WITHDRAW.format(code=r.code)))
+        choices.append(Choice("menu", texts.BACK_TO_MENU))
+        return [Reply(text, choices)]
+
+    def withdraw(self, ctx: TurnContext, choice: str) -> list[Reply]:
+        try:
+            rid = int(choice.removeprefix(WITHDRAW_PREFIX))
+        except ValueError:
+            return [Reply(texts.STALE_CHOICE)]
+        s = ctx.store.s
+        row = reports.get(s, rid)
+        if row is None or row.user_id != ctx.user_id:
+            return [Reply(rt.NO_SUCH_REPORT)]
+        if not reports.withdraw(s, rid, ctx.user_id, by(ctx), ctx.user_name):
+            return [Reply(rt.CANNOT_WITHDRAW.format(code=row.code, status=rt.STATUS.get(row.status, row.status)))]
+        return [Reply(rt.WITHDRAWN.format(code=row.code), [Choice(MINE_CHOICE, rt.MENU_MY_REPORTS),
+                                                          Choice("menu", texts.BACK_TO_MENU)])]
+
+
+APPROVE_PREFIX, MORE_PREFIX, REJECT_PREFIX = "r:ok:", "r:more:", "r:no:"
+ADD_PREFIX = "r:add:"
+
+
+def review_choices(rid: int) -> list[Choice]:
+    return [Choice(f"{APPROVE_PREFIX}{rid}", rt.APPROVE), Choice(f"{MORE_PREFIX}{rid}", rt.ASK_MORE),
+            Choice(f"{REJECT_PREFIX}{rid}", rt.REJECT)]

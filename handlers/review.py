@@ -1,0 +1,262 @@
+"""Officers' side of good-example reports: /duyet walks the pending reports one at a
+time (with their files), each decision (approve with a proposed award, ask for
+more, reject with a reason) is recorded with who and when and told to the
+submitter; the submitter's addition joins the report; /xuat gives the exports.
+
+Only officers (ADMIN_IDS) review and export; a decision is a conditional update,
+so of two officers deciding one report at the same moment only the first counts."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+
+from handlers import report_texts as rt
+from handlers import texts
+from handlers.context import TurnContext
+from handlers.events import Choice, Document, Notice, Reply
+from handlers.flows import FINISH, Flow, FlowData, FlowEngine, Option, Step, text_between
+from handlers.reports import (
+    ADD_PREFIX,
+    APPROVE_PREFIX,
+    MORE_PREFIX,
+    REJECT_PREFIX,
+    ReportCards,
+    Reports,
+    by,
+    clip,
+)
+from storage import reports
+from storage.models import Report
+
+REVIEW = "report_review"
+MORE = "report_more"
+EXPORT = "report_export"
+REVIEW_CHOICE = "r:review"
+EXPORT_CHOICE = "r:export"
+DECISION_STEP = {"approve": "award", "more": "question", "reject": "reason"}
+PREFIX_DECISION = {APPROVE_PREFIX: "approve", MORE_PREFIX: "more", REJECT_PREFIX: "reject"}
+STATUS_OF = {"approve": "approved", "more": "needs_info", "reject": "rejected"}
+
+# (ctx, stored file id, file name) -> a one-time URL, or None where links cannot be served.
+LinkMaker = Callable[[TurnContext, int, str], "str | None"]
+
+
+class Review:
+    def __init__(self, submissions: Reports, is_officer: Callable[[str, str], bool],
+                 officers: Callable[[], Iterable[tuple[str, str]]], make_link: LinkMaker | None = None):
+        self.submissions = submissions
+        self.cards: ReportCards = submissions.cards
+        self.is_officer = is_officer
+        self.officers = officers
+        self.make_link = make_link
+        self.engine: FlowEngine | None = None
+
+    def _officer(self, ctx: TurnContext) -> bool:
+        return self.is_officer(ctx.event.channel, ctx.event.user_id)
+
+    # --- flows -----------------------------------------------------------------------
+    def flows(self) -> list[Flow]:
+        review = Flow(REVIEW, rt.REVIEW_TITLE, finish=self._decide, steps=[
+            Step("decision", prompt=lambda d: rt.REVIEW_DECIDE.format(code=d.values["code"]),
+                 options=lambda d: [Option("approve", rt.APPROVE, ("duyet", "dong y")),
+                                    Option("more", rt.ASK_MORE, ("bo sung", "yeu cau bo sung")),
+                                    Option("reject", rt.REJECT, ("khong duyet", "tu choi")),
+                                    Option("skip", rt.SKIP, ("de sau", "bo qua", "tiep"))],
+                 after=lambda d, v: DECISION_STEP.get(str(v), FINISH)),
+            Step("award", prompt=lambda d: rt.AWARD_PROMPT.format(code=d.values["code"]),
+                 options=lambda d: [*(Option(a.id, a.name) for a in self.cards.form.awards),
+                                    Option("none", rt.AWARD_NONE, ("chua", "khong"))],
+                 after=lambda d, v: FINISH),
+            Step("question", prompt=lambda d: rt.QUESTION_PROMPT.format(code=d.values["code"]),
+                 parse=text_between(5, 1000, rt.QUESTION_WHAT), after=lambda d, v: FINISH),
+            Step("reason", prompt=lambda d: rt.REASON_PROMPT.format(code=d.values["code"]),
+                 parse=text_between(5, 1000, rt.REASON_WHAT), after=lambda d, v: FINISH),
+        ])
+        more = Flow(MORE, rt.MORE_TITLE, finish=self._add_more, steps=[
+            Step("more", prompt=self._more_prompt,
+                 options=lambda d: [Option("send", rt.MORE_SEND, ("gui", "gui di", "xong", "ok"))],
+                 take_files=self._more_files, take_text=self._more_text,
+                 after=lambda d, v: FINISH if self._has_more(d) else "more"),
+        ])
+        export = Flow(EXPORT, rt.EXPORT_TITLE, finish=self._export, steps=[
+            Step("kind", prompt=lambda d: rt.EXPORT_PROMPT,
+                 options=lambda d: [Option(k, label) for k, label in rt.EXPORT_KINDS.items()]),
+        ])
+        return [review, more, export]
+
+    # --- review ----------------------------------------------------------------------
+    def start(self, ctx: TurnContext, after_id: int = 0) -> list[Reply]:
+        """/duyet: the oldest pending report (after `after_id`, for "để sau")."""
+        if not self._officer(ctx):
+            return [Reply(rt.OFFICERS_ONLY)]
+        rows = reports.pending(ctx.store.s, after_id)
+        if not rows and after_id:  # "để sau" on the newest: round again, without the one set aside
+            rows = [r for r in reports.pending(ctx.store.s) if r.id != after_id]
+            if not rows:
+                return [Reply(rt.REVIEW_NO_OTHER, [Choice("menu", texts.BACK_TO_MENU)])]
+        if not rows:
+            return [Reply(rt.REVIEW_NONE, [Choice("menu", texts.BACK_TO_MENU)])]
+        return self._show(ctx, rows[0], at="decision")
+
+    def start_decision(self, ctx: TurnContext, choice: str) -> list[Reply]:
+        """An officer's Duyệt / Yêu cầu bổ sung / Không duyệt on a report's notice."""
+        if not self._officer(ctx):
+            return [Reply(rt.OFFICERS_ONLY)]
+        prefix = next(p for p in PREFIX_DECISION if choice.startswith(p))
+        try:
+            rid = int(choice.removeprefix(prefix))
+        except ValueError:
+            return [Reply(texts.STALE_CHOICE)]
+        row = reports.get(ctx.store.s, rid)
+        if row is None:
+            return [Reply(rt.NO_SUCH_REPORT)]
+        if row.status != "pending":
+            return [self._already(row)]
+        decision = PREFIX_DECISION[prefix]
+        assert self.engine is not None
+        return self.engine.start(ctx, REVIEW, {"rid": rid, "code": row.code, "decision": decision},
+                                 at=DECISION_STEP[decision], history=False)
+
+    def _show(self, ctx: TurnContext, row: Report, at: str) -> list[Reply]:
+        assert self.engine is not None
+        card = Reply(self.cards.card(ctx.store.s, row), [], self._documents(ctx, row))
+        files = reports.files_of(ctx.store.s, row.id)  # type: ignore[arg-type]
+        if files and not ctx.caps.documents:
+            card = Reply(card.text + "\n\n" + self._links(ctx, files), [])
+        return [card, *self.engine.start(ctx, REVIEW, {"rid": row.id, "code": row.code}, at=at, history=False)]
+
+    def _documents(self, ctx: TurnContext, row: Report) -> list[Document]:
+        if not ctx.caps.documents:
+            return []
+        files = reports.files_of(ctx.store.s, row.id)  # type: ignore[arg-type]
+        return [Document(f.original_name or f"{row.code}-{i}", mime_type=f.mime_type, stored_file_id=f.id,
+                         caption=f"{row.code} ({i}/{len(files)})") for i, f in enumerate(files, 1)]
+
+    def _links(self, ctx: TurnContext, files) -> str:  # noqa: ANN001
+        urls = [(f.original_name or f"tệp {i}", self.make_link(ctx, f.id, f.original_name or f"tep-{i}")
+                 if self.make_link else None) for i, f in enumerate(files, 1)]
+        if not urls or any(u is None for _n, u in urls):
+            return rt.FILES_NO_LINKS.format(count=len(files))
+        return rt.FILES_ON_ZALO.format(count=len(files), links="".join(
+            rt.FILES_LINK_LINE.format(name=n, url=u) for n, u in urls))
+
+    def _already(self, row: Report) -> Reply:
+        if row.status == "withdrawn":
+            return Reply(rt.ALREADY_WITHDRAWN.format(code=row.code))
+        when = self.cards.local(row.reviewed_at).strftime("%H:%M %d/%m/%Y") if row.reviewed_at else "?"
+        return Reply(rt.ALREADY_DECIDED.format(code=row.code, who=row.reviewer_name or texts.SOMEONE, when=when,
+                                               status=rt.STATUS.get(row.status, row.status)))
+
+    def _decide(self, ctx: TurnContext, d: FlowData) -> list[Reply]:
+        v, s = d.values, ctx.store.s
+        rid = int(v["rid"])
+        decision = v.get("decision")
+        if decision == "skip" or decision not in STATUS_OF:
+            return self.start(ctx, after_id=rid)
+        status = STATUS_OF[decision]
+        award = v.get("award") if decision == "approve" and v.get("award") != "none" else None
+        note = v.get("question") if decision == "more" else v.get("reason")
+        who = ctx.user_name or texts.SOMEONE
+        if not reports.decide(s, rid, status, by=by(ctx), name=who, note=note, award=award):
+            row = reports.get(s, rid)
+            return [self._already(row) if row else Reply(rt.NO_SUCH_REPORT)]
+        row = reports.get(s, rid)
+        assert row is not None
+        award_name = self.cards.award(award) if award else None
+        to_submitter = rt.TO_SUBMITTER[status].format(
+            code=row.code, subject=clip(row.subject_name, 80), note=note or "",
+            award=rt.TO_SUBMITTER_AWARD.format(award=award_name) if award_name else "")
+        to_submitter += "\n" + rt.SIGNED.format(who=who)
+        choices = [Choice(f"{ADD_PREFIX}{rid}", rt.ADD_MORE)] if status == "needs_info" else []
+        step = len(reports.events_of(s, rid))
+        ctx.notify(Notice(row.channel, row.chat_id, Reply(to_submitter, [*choices, Choice("menu", texts.BACK_TO_MENU)]),
+                          key=f"report:{rid}:decision:{step}"))
+        done = rt.DECIDED[status].format(code=row.code, award=rt.AWARD_SUFFIX.format(award=award_name)
+                                         if award_name else "")
+        left = reports.count_pending(s)
+        if left:
+            return [Reply(f"{done}\n{rt.REVIEW_MORE_LEFT.format(count=left)}",
+                          [Choice(REVIEW_CHOICE, rt.REVIEW_NEXT), Choice("menu", texts.BACK_TO_MENU)])]
+        return [Reply(f"{done}\n{rt.REVIEW_NONE}", [Choice("menu", texts.BACK_TO_MENU)])]
+
+    # --- the submitter's addition -------------------------------------------------------
+    def start_more(self, ctx: TurnContext, choice: str) -> list[Reply]:
+        assert self.engine is not None
+        try:
+            rid = int(choice.removeprefix(ADD_PREFIX))
+        except ValueError:
+            return [Reply(texts.STALE_CHOICE)]
+        row = reports.get(ctx.store.s, rid)
+        if row is None or row.user_id != ctx.user_id:
+            return [Reply(rt.NO_SUCH_REPORT)]
+        if row.status != "needs_info":
+            return [Reply(rt.MORE_NOT_NEEDED.format(code=row.code, status=rt.STATUS.get(row.status, row.status)))]
+        return self.engine.start(ctx, MORE, {"rid": rid, "code": row.code, "note": row.review_note or ""})
+
+    def _more_prompt(self, d: FlowData) -> str:
+        text = rt.MORE_PROMPT.format(code=d.values["code"], note=clip(d.values.get("note", ""), 600))
+        got = []
+        if d.values.get("text"):
+            got.append(rt.MORE_TEXT_ITEM.format(length=len(d.values["text"])))
+        if d.values.get("files"):
+            got.append(rt.MORE_FILES_ITEM.format(count=len(d.values["files"])))
+        return text + ("\n\n" + rt.MORE_GOT.format(what=", ".join(got)) if got else "")
+
+    def _more_text(self, d: FlowData, text: str) -> str:
+        joined = "\n".join(t for t in (d.values.get("text"), text.strip()) if t)
+        if len(joined) > 4000:
+            return texts.FLOW_TOO_LONG.format(what=rt.STORY_WHAT, length=len(joined), high=4000)
+        d.values["text"] = joined
+        return ""
+
+    def _more_files(self, d: FlowData, attachments: tuple) -> str:
+        return "\n".join(self.submissions.keep_files(d.ctx, d.values.setdefault("files", []), attachments))
+
+    @staticmethod
+    def _has_more(d: FlowData) -> bool:
+        return bool(d.values.get("text") or d.values.get("files"))
+
+    def _add_more(self, ctx: TurnContext, d: FlowData) -> list[Reply]:
+        v, s = d.values, ctx.store.s
+        rid = int(v["rid"])
+        file_ids = [f["id"] for f in v.get("files") or []]
+        if not reports.add_more(s, rid, ctx.user_id, v.get("text"), file_ids, by(ctx), ctx.user_name):
+            row = reports.get(s, rid)
+            status = rt.STATUS.get(row.status, row.status) if row else ""
+            return [Reply(rt.MORE_NOT_NEEDED.format(code=v["code"], status=status))]
+        row = reports.get(s, rid)
+        assert row is not None
+        step = len(reports.events_of(s, rid))
+        for channel, officer in sorted(set(self.officers())):
+            text = rt.OFFICER_MORE.format(submitter=row.submitter_name, code=row.code,
+                                          text=clip(v.get("text") or "", 1500), files=len(file_ids) or rt.NO_FILES)
+            ctx.notify(Notice(channel, officer, Reply(text, [Choice(REVIEW_CHOICE, rt.REVIEW_NEXT)]),
+                              key=f"report:{rid}:added:{step}:{channel}:{officer}"))
+        return [Reply(rt.MORE_SENT.format(code=row.code), [Choice("menu", texts.BACK_TO_MENU)])]
+
+    # --- exports -----------------------------------------------------------------------
+    def start_export(self, ctx: TurnContext) -> list[Reply]:
+        if not self._officer(ctx):
+            return [Reply(rt.OFFICERS_ONLY)]
+        assert self.engine is not None
+        return self.engine.start(ctx, EXPORT)
+
+    def _export(self, ctx: TurnContext, d: FlowData) -> list[Reply]:
+        from handlers.report_exports import build_export  # openpyxl and python-docx load only when asked
+
+        kind = d.values["kind"]
+        if not self._officer(ctx):
+            return [Reply(rt.OFFICERS_ONLY)]
+        export = build_export(ctx.store.s, self.cards.knowledge.kb, kind, tz=self.cards.tz)
+        if export.count == 0:
+            return [Reply(rt.EXPORT_EMPTY.format(what=rt.EXPORT_KINDS[kind]), [Choice("menu", texts.BACK_TO_MENU)])]
+        if ctx.files is None:
+            return [Reply(rt.EXPORT_NO_FILES.format(kind=kind, name=export.file_name))]
+        row = ctx.files.put(export.data, export.mime_type, export.file_name)
+        if ctx.caps.documents:
+            doc = Document(export.file_name, mime_type=export.mime_type, stored_file_id=row.id)
+            return [Reply(rt.EXPORT_READY.format(name=export.file_name, count=export.count), [], [doc])]
+        url = self.make_link(ctx, row.id, export.file_name) if self.make_link else None
+        if url is None:
+            return [Reply(rt.EXPORT_NO_FILES.format(kind=kind, name=export.file_name))]
+        return [Reply(rt.EXPORT_LINK.format(name=export.file_name, count=export.count, url=url))]
