@@ -9,12 +9,15 @@ on one core, after the index is built: over all rounds, and the median of
 the rounds' own figures (a shared machine's hiccups hit one round, not all).
 
     python benchmarks/qa_speed.py [--entries 1000] [--rounds 5]
+
+Also prints the process's peak resident memory.
 """
 
 from __future__ import annotations
 
 import argparse
 import random
+import resource
 import statistics
 import sys
 import time
@@ -95,6 +98,8 @@ def main() -> int:
           f"p99 {p99_of(times):.3f} ms, max {times[-1]:.3f} ms")
     print(f"median of the rounds: median {statistics.median(r[0] for r in rounds):.3f} ms, "
           f"p99 {statistics.median(r[1] for r in rounds):.3f} ms")
+    # Peak resident memory of the whole process (content, index build, matching), as Linux reports it in KB.
+    print(f"peak memory: {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB")
     return 0
 
 

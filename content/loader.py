@@ -13,6 +13,8 @@ from content.lexicon import LEXICON_FILE, LexiconFile
 from content.lexicon import problems as lexicon_problems
 from content.report_form import ReportForm
 from content.schema import Entry, SynonymFile, Topic, TopicFile, Unit, UnitFile
+from content.smalltalk import SMALLTALK_FILE, SmallTalkFile
+from content.smalltalk import problems as smalltalk_problems
 
 # libyaml's parser when the installed PyYAML has it: the pure-Python one took
 # most of a second of every start on the content alone.
@@ -134,6 +136,10 @@ def load(content_dir: Path) -> KnowledgeBase:
     lexicon = parse(lexicon_file, LexiconFile) if lexicon_file.exists() else None
     if lexicon is not None:
         problems.extend(f"{lexicon_file}: {p}" for p in lexicon_problems(lexicon))
+    smalltalk_file = content_dir / SMALLTALK_FILE
+    small_talk = parse(smalltalk_file, SmallTalkFile) if smalltalk_file.exists() else None
+    if small_talk is not None:
+        problems.extend(f"{smalltalk_file}: {p}" for p in smalltalk_problems(small_talk))
 
     entries: list[tuple[Path, Entry]] = []
     entry_files = sorted((content_dir / "entries").glob("*.yaml"))
