@@ -41,6 +41,14 @@ def _parser() -> argparse.ArgumentParser:
     content = command("content", "curated content").add_subparsers(dest="action", metavar="ACTION", required=True)
     content.add_parser("check", help="validate the YAML content", description="Validate the YAML content in "
                        "CONTENT_DIR and build its index; errors name file and entry, exit code 1.")
+    cv = content.add_parser("verify", help="check the content against the text of the plans it cites",
+                            description="Check that every section a source line cites exists in the plan it "
+                            "names, that every section an answer names is cited, and that every number, date and "
+                            "document number in an answer appears in a cited section. Each mismatch names file and "
+                            "entry; exit code 1 on any.")
+    cv.add_argument("--sources", required=True, metavar="DIR", type=Path,
+                    help="folder with the plans as text files (each recognised by the `find` text of "
+                         "content/sources.yaml)")
     dbp = command("db", "database").add_subparsers(dest="action", metavar="ACTION", required=True)
     dbp.add_parser("upgrade", help="apply database migrations", description="Apply the database migrations to "
                    "DATABASE_URL (also done on every start).")
@@ -106,12 +114,30 @@ def _cmd_content(settings, args) -> int:  # noqa: ANN001
     from content.loader import load
     from content.matcher import Matcher
 
+    if args.action == "verify":
+        return _content_verify(settings, args)
     kb = load(settings.content_dir)
     Matcher(kb)  # the index must build too
     print(f"content OK: {len(kb.entries)} entries, {len(kb.topics)} topics, {len(kb.units)} units, "
           f"{len(kb.deadlines)} deadlines, {len(kb.synonyms.abbreviations)} abbreviations, "
           f"{len(kb.synonyms.synonyms)} synonym groups")
     return 0
+
+
+def _content_verify(settings, args) -> int:  # noqa: ANN001
+    from content.verify import verify
+
+    if not args.sources.is_dir():
+        print(f"{args.sources}: not a folder", file=sys.stderr)
+        return 2
+    report = verify(settings.content_dir, args.sources)
+    for line in report.mismatches:
+        print(line)
+    print(f"checked {report.entries} entries: {report.sections} cited sections, {report.references} sections "
+          f"named in answers, {report.facts} numbers, dates and document numbers ({report.counted} of them "
+          f"counts of listed items); {len(report.mismatches)} mismatches"
+          + (f"; not checked (no text of their source): {', '.join(report.skipped)}" if report.skipped else ""))
+    return 1 if report.mismatches else 0
 
 
 def _cmd_db(settings, args) -> int:  # noqa: ANN001

@@ -8,6 +8,7 @@ from pathlib import Path
 import yaml
 from pydantic import ValidationError
 
+from content import sources as content_sources
 from content.deadlines import UNIT_PREFIX, DeadlineFile, DeadlineSpec
 from content.lexicon import LEXICON_FILE, LexiconFile
 from content.lexicon import problems as lexicon_problems
@@ -42,6 +43,10 @@ class KnowledgeBase:
     lexicon: LexiconFile | None = None
     report_form: ReportForm | None = None
     units_note: str | None = None
+    # sources.yaml: the note each entry's answer gets by its topic or tags, and its
+    # source line as shown (with the date of each document cited).
+    notes: dict[str, str] = field(default_factory=dict)
+    shown_sources: dict[str, str] = field(default_factory=dict)
     by_id: dict[str, Entry] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -52,6 +57,13 @@ class KnowledgeBase:
 
     def entries_of(self, topic_id: str) -> list[Entry]:
         return [e for e in self.entries if e.topic == topic_id]
+
+    def answer_text(self, entry: Entry) -> str:
+        """The answer as shown: the entry's text and the notes rules add to it."""
+        return entry.answer + self.notes.get(entry.id, "")
+
+    def source_text(self, entry: Entry) -> str:
+        return self.shown_sources.get(entry.id, entry.source)
 
 
 def _read_yaml(path: Path, problems: list[str]) -> object:
@@ -223,8 +235,15 @@ def load(content_dir: Path) -> KnowledgeBase:
         elif entry is not None and f"{a.copies:02d} bộ" not in entry.answer:
             problems.append(f"{form_file}: award {a.id}: entry {a.entry} does not state {a.copies:02d} bộ")
 
+    sources = content_sources.load_sources(content_dir, parse)
+    notes, shown_sources = {}, {}
+    if sources is not None:
+        notes, shown_sources, source_problems = content_sources.apply(
+            sources, entries, set(seen_topics), content_dir / content_sources.SOURCES_FILE)
+        problems.extend(source_problems)
+
     if problems:
         raise ContentError(problems)
     return KnowledgeBase(entries=[e for _, e in entries], topics=topic_list, synonyms=synonyms, units=unit_list,
                          deadlines=list(deadline_file.deadlines), report_form=form,
-                         units_note=units.note if units else None)
+                         units_note=units.note if units else None, notes=notes, shown_sources=shown_sources)

@@ -36,6 +36,9 @@ class Entry(Strict):
     answer: str = Field(min_length=1)
     source: str = Field(min_length=1)
     related: list[str] = []
+    # Kinds of entry (declared in sources.yaml) that rules apply by, e.g. "thu-tuc": the
+    # note that the 2022 Law now governs procedures.
+    tags: list[str] = []
 
     _id = field_validator("id")(_check_id)
 

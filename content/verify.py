@@ -1,0 +1,308 @@
+"""`python -m bot content verify --sources DIR`: check the content against the text of
+the plans it cites.
+
+Given the plans as text files, every section a source line cites must exist in the
+document it names, every section an answer names ("mục II.6.b", "giải pháp 5") must
+be one its source line cites, and every number, date and document number in an
+answer must appear in a cited section. A number that is a count ("7 tiêu chí") is
+also accepted when a cited section has exactly that many items. Each mismatch names
+its file and entry.
+
+The plans are split into sections by their headings: "I." (Roman), "1.", "1.1."
+and "a)"; the text before section I is the preamble (title, the documents it rests
+on), the text from the document's `closing_starts` on is the closing (signature,
+recipients).
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from content.loader import ContentError, _parse_entries, load, yaml_load
+from content.normalize import fold
+from content.schema import Entry
+from content.sources import (
+    SECTION_RE,
+    SOURCES_FILE,
+    Citation,
+    Document,
+    SourcesFile,
+    label_refs,
+    parse_source,
+)
+
+PREAMBLE, CLOSING = "preamble", "closing"
+
+_ROMAN = re.compile(r"^([IVX]+)\.\s+\S")
+_SUB = re.compile(r"^(\d+)\.(\d+)\.?\s+\S")
+_NUM = re.compile(r"^(\d+)\.\s+\S")
+_LETTER = re.compile(r"^([a-z])\)\s+\S")
+_BULLET = re.compile(r"^([-+•])\s+\S")
+
+# Facts in a text. A date "08/11/2021" (or "ngày 08 tháng 11 năm 2021" in a plan); a
+# document number "515/KH-VKS", "34-CT/TW", "01/2019/TT-VKSTC"; a name with a number
+# ("COVID-19") is neither; any other number "05", "2.1", "48", and "5K".
+_DATE = re.compile(r"(?<![\d/])(\d{1,2})/(\d{1,2})/(\d{4})(?![\d/])")
+_LONG_DATE = re.compile(r"ngày\s+(\d{1,2})\s+tháng\s+(\d{1,2})\s+năm\s+(\d{4})", re.IGNORECASE)
+_DOCNO = re.compile(r"(?<![\w/-])\d+(?:[/-][0-9A-Za-zĐđ]+)*[/-][A-Za-zĐđ][0-9A-Za-zĐđ]*(?:[/-][0-9A-Za-zĐđ]+)*")
+_NAMED = re.compile(r"[A-Za-zĐđ]+-\d+")
+_NUMBER = re.compile(r"(?<![\w/.-])\d+(?:[.,]\d+)*[A-Za-z]?(?![\w/])")
+# A section named in an answer: dotted ("II.7.b", "I.1") anywhere; a bare one ("V") after "mục".
+_MUC = re.compile(r"(?i)\bmục\s+([IVX]+)(?![\w.])")
+
+
+@dataclass
+class Plan:
+    document: Document
+    path: Path
+    text: str
+    lines: list[tuple[str, str]] = field(default_factory=list)  # (address, line)
+    children: Counter = field(default_factory=Counter)  # address -> numbered children
+    runs: dict[str, set[int]] = field(default_factory=dict)  # address -> lengths of item runs
+
+    def has(self, address: str) -> bool:
+        return any(a == address for a, _ in self.lines)
+
+    def section_text(self, address: str) -> str:
+        return "\n".join(line for a, line in self.lines if a == address or a.startswith(address + "."))
+
+    def counts(self, address: str) -> set[int]:
+        """How many items the section and the sections under it list."""
+        out: set[int] = set()
+        for a in {a for a, _ in self.lines if a == address or a.startswith(address + ".")}:
+            out |= self.runs.get(a, set())
+            if self.children[a]:
+                out.add(self.children[a])
+        return out
+
+
+def parse_plan(document: Document, path: Path, text: str) -> Plan:
+    plan = Plan(document, path, text)
+    roman = num = ""
+    address = PREAMBLE
+    run: dict[str, int] = {}  # open item runs of the current section, by marker
+
+    def close_runs() -> None:
+        for n in run.values():
+            plan.runs.setdefault(address, set()).add(n)
+        run.clear()
+
+    closing_starts = [fold(s) for s in document.closing_starts]
+    for raw in text.splitlines():
+        line = raw.replace("**", "").replace("*", "").strip()
+        if not line:
+            continue
+        if address != CLOSING and any(fold(line).startswith(s) for s in closing_starts):
+            close_runs()
+            address = CLOSING
+        elif address != CLOSING and (m := _ROMAN.match(line)):
+            close_runs()
+            roman, num, address = m.group(1), "", m.group(1)
+            plan.children[PREAMBLE + "-romans"] += 1
+        elif address not in (PREAMBLE, CLOSING) and (m := _SUB.match(line)):
+            close_runs()
+            num = m.group(1)
+            address = f"{roman}.{num}.{m.group(2)}"
+            plan.children[f"{roman}.{num}"] += 1
+        elif address not in (PREAMBLE, CLOSING) and (m := _NUM.match(line)):
+            close_runs()
+            num = m.group(1)
+            address = f"{roman}.{num}"
+            plan.children[roman] += 1
+        elif address not in (PREAMBLE, CLOSING) and num and (m := _LETTER.match(line)):
+            close_runs()
+            address = f"{roman}.{num}.{m.group(1)}"
+            plan.children[f"{roman}.{num}"] += 1
+        elif m := _BULLET.match(line):
+            marker = m.group(1)
+            level = "-+•".index(marker)
+            for deeper in [k for k in run if "-+•".index(k) > level]:
+                plan.runs.setdefault(address, set()).add(run.pop(deeper))
+            run[marker] = run.get(marker, 0) + 1
+        else:
+            close_runs()
+        plan.lines.append((address, line))
+    close_runs()
+    return plan
+
+
+def plan_romans(plan: Plan) -> int:
+    return plan.children[PREAMBLE + "-romans"]
+
+
+@dataclass
+class Facts:
+    dates: set[tuple[int, int, int]] = field(default_factory=set)
+    docnos: set[str] = field(default_factory=set)
+    numbers: set[str] = field(default_factory=set)
+    counts: set[str] = field(default_factory=set)  # numbers written as a count ("7 tiêu chí")
+
+    def __len__(self) -> int:
+        return len(self.dates) + len(self.docnos) + len(self.numbers)
+
+
+def _number_key(token: str) -> str:
+    return str(int(token)) if token.isdigit() else token.upper()
+
+
+def facts_of(text: str, *, plan_text: bool = False, count_words: list[str] = ()) -> Facts:
+    out = Facts()
+    for word in count_words:  # no leading zero: "04 bộ" is a quantity the plan writes, not a count
+        out.counts |= set(re.findall(rf"(?i)(?<![\w./-])([1-9]\d*)\s+{re.escape(word)}(?!\w)", text))
+    if plan_text:
+        for m in _LONG_DATE.finditer(text):
+            out.dates.add((int(m.group(1)), int(m.group(2)), int(m.group(3))))
+    for m in _DATE.finditer(text):
+        out.dates.add((int(m.group(1)), int(m.group(2)), int(m.group(3))))
+    text = _DATE.sub(" ", text)
+    for m in _DOCNO.finditer(text):
+        out.docnos.add(fold(m.group(0)))
+        if plan_text:  # "KH 515" names the document 515/KH-VKS
+            out.numbers.add(_number_key(re.match(r"\d+", m.group(0)).group(0)))
+    text = _DOCNO.sub(" ", text)
+    text = _NAMED.sub(" ", text)
+    for m in _NUMBER.finditer(text):
+        out.numbers.add(_number_key(m.group(0)))
+    if plan_text:  # a date's year counts as a number said ("năm 2021")
+        out.numbers |= {str(y) for _, _, y in out.dates}
+    return out
+
+
+def inline_sections(answer: str, cites: list[Citation]) -> tuple[list[str], str]:
+    """Sections the answer names, and the answer with those names taken out."""
+    refs: list[str] = []
+
+    def take(m: re.Match) -> str:
+        if "." in m.group(1):
+            refs.append(m.group(1))
+            return " "
+        return m.group(0)
+
+    rest = SECTION_RE.sub(take, answer)
+    refs += _MUC.findall(rest)
+    rest = _MUC.sub(" ", rest)
+    for c in cites:
+        refs += label_refs(rest, c.document)
+        for label in c.document.labels:
+            rest = re.sub(rf"(?i)(?<!\w){re.escape(label)}\s+(?:số\s+)?\d+(?:\.\d+)*(?![\d\w])", " ", rest)
+    return list(dict.fromkeys(refs)), rest
+
+
+@dataclass
+class Report:
+    mismatches: list[str] = field(default_factory=list)
+    entries: int = 0
+    sections: int = 0  # cited sections checked to exist
+    references: int = 0  # sections named in answers
+    facts: int = 0  # numbers, dates and document numbers checked
+    counted: int = 0  # of them, counts accepted by a section's number of items
+    skipped: list[str] = field(default_factory=list)  # entries citing only documents without text
+
+
+def find_plans(sources_dir: Path, documents: list[Document]) -> tuple[dict[str, Plan], list[str]]:
+    texts = {p: p.read_text(encoding="utf-8", errors="replace") for p in sorted(Path(sources_dir).glob("*"))
+             if p.is_file() and p.suffix.lower() in (".txt", ".md", "")}
+    plans: dict[str, Plan] = {}
+    problems = []
+    for d in documents:
+        if d.external:
+            continue
+        found = [p for p, t in texts.items() if d.find and d.find in t]
+        if not found:
+            problems.append(f"document {d.id} ({d.cite}): no file in {sources_dir} holds {d.find!r}")
+        elif len(found) > 1:
+            problems.append(f"document {d.id} ({d.cite}): several files hold {d.find!r}: "
+                            + ", ".join(p.name for p in found))
+        else:
+            plans[d.id] = parse_plan(d, found[0], texts[found[0]])
+    return plans, problems
+
+
+def _covered(ref: str, cite: Citation) -> bool:
+    return cite.whole or any(ref == s or ref.startswith(s + ".") for s in cite.sections)
+
+
+def verify_entry(path: Path, entry: Entry, documents: list[Document], plans: dict[str, Plan],
+                 report: Report, count_words: list[str] = ()) -> None:
+    where = f"{path}: entry {entry.id}"
+    cites, unknown = parse_source(entry.source, documents)
+    for segment in unknown:
+        report.mismatches.append(f"{where}: source {segment!r} names no known document")
+    checked = [c for c in cites if c.document.id in plans]
+    if not checked:
+        if cites and all(c.document.external for c in cites):
+            report.skipped.append(entry.id)
+        return
+    report.entries += 1
+    pool_text = []
+    for c in checked:
+        plan = plans[c.document.id]
+        for s in c.sections:
+            report.sections += 1
+            if not plan.has(s):
+                report.mismatches.append(f"{where}: cites mục {s}, which {c.document.cite} does not have")
+        for part in c.parts:
+            report.sections += 1
+            if not plan.section_text(part).strip():
+                report.mismatches.append(f"{where}: cites the {part} of {c.document.cite}, which was not found")
+        if c.whole:
+            pool_text.append(plan.text)
+        pool_text += [plan.section_text(s) for s in c.sections] + [plan.section_text(p) for p in c.parts]
+        pool_text += [c.document.cite, c.document.short, c.document.dated]  # its own number and date
+    refs, rest = inline_sections(entry.answer, checked)
+    for ref in refs:
+        report.references += 1
+        holders = [c for c in checked if plans[c.document.id].has(ref)]
+        if not holders:
+            report.mismatches.append(f"{where}: the answer names mục {ref}, which no cited document has")
+        elif not any(_covered(ref, c) for c in holders):
+            report.mismatches.append(f"{where}: the answer names mục {ref}, which the source line does not cite")
+    pool = facts_of("\n".join(pool_text), plan_text=True)
+    said = facts_of(rest, count_words=count_words)
+    report.facts += len(said)
+    for d, m, y in sorted(said.dates - pool.dates):
+        report.mismatches.append(f"{where}: date {d:02d}/{m:02d}/{y} is not in the cited sections")
+    for no in sorted(said.docnos - pool.docnos):
+        report.mismatches.append(f"{where}: document number {no.upper()} is not in the cited sections")
+    counts: set[int] = set()
+    for c in checked:
+        plan = plans[c.document.id]
+        if c.whole:
+            counts.add(plan_romans(plan))
+            counts |= {n for a in {a for a, _ in plan.lines} for n in plan.counts(a)}
+        for s in c.sections:
+            counts |= plan.counts(s)
+    for n in sorted(said.numbers - pool.numbers):
+        if n in said.counts and int(n) in counts:
+            report.counted += 1
+            continue
+        report.mismatches.append(f"{where}: number {n} is not in the cited sections")
+
+
+def verify(content_dir: Path, sources_dir: Path) -> Report:
+    """Check the content in `content_dir` against the plans in `sources_dir`."""
+    load(content_dir)  # the content must be valid first (raises ContentError)
+    sources_path = Path(content_dir) / SOURCES_FILE
+    if not sources_path.exists():
+        raise ContentError([f"{sources_path}: missing (content verify needs the list of documents)"])
+    sources = SourcesFile.model_validate(yaml_load(sources_path.read_text(encoding="utf-8")))
+    documents = sources.documents
+    report = Report()
+    plans, problems = find_plans(sources_dir, documents)
+    report.mismatches += problems
+    for d_id, plan in plans.items():
+        doc = plan.document
+        own = facts_of(doc.cite + " " + doc.dated)
+        whole = facts_of(plan.text, plan_text=True)
+        missing = (own.dates - whole.dates, own.docnos - whole.docnos, own.numbers - whole.numbers)
+        if any(missing):
+            report.mismatches.append(f"{SOURCES_FILE}: document {d_id}: its cite and dated say "
+                                     f"{sorted(map(str, set().union(*missing)))}, not found in {plan.path.name}")
+    problems_list: list[str] = []
+    for path in sorted((Path(content_dir) / "entries").glob("*.yaml")):
+        for entry in _parse_entries(path, problems_list):
+            verify_entry(path, entry, documents, plans, report, sources.count_words)
+    return report
