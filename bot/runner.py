@@ -10,6 +10,7 @@ from datetime import timedelta
 
 from aiohttp import web
 
+from bot import downloads
 from bot.app import App
 from bot.channel import Channel
 from bot.delivery import Delivery, Limits
@@ -17,6 +18,7 @@ from bot.leader import worker_lock
 from bot.pipeline import Pipeline
 from bot.scheduler import make_scheduler
 from content.loader import ContentError
+from storage.files import FileStore
 
 log = logging.getLogger(__name__)
 
@@ -52,9 +54,11 @@ async def healthz(_request: web.Request) -> web.Response:
     return web.json_response({"ok": True})
 
 
-def make_web_app(channels: dict[str, Channel]) -> web.Application:
+def make_web_app(channels: dict[str, Channel], files: FileStore | None = None) -> web.Application:
     web_app = web.Application(client_max_size=1024 * 1024)
     web_app.router.add_get("/healthz", healthz)
+    if files is not None:  # GET /d/{token}: one-time links to exports, for officers on Zalo
+        downloads.add_routes(web_app, files)
     for ch in channels.values():
         ch.add_routes(web_app)
     return web_app
@@ -104,7 +108,7 @@ async def serve(app: App, webhook: bool = False, host: str = "0.0.0.0", stop: as
     _install_reload(app)
     _install_stop(stop)
     # Routes first: a channel that cannot serve webhooks (no secret) refuses before anything starts.
-    web_app = make_web_app(channels) if webhook else None
+    web_app = make_web_app(channels, app.files) if webhook else None
     started: list[Channel] = []
     scheduler = make_scheduler(app, channels, delivery)
     worker: asyncio.Task | None = None

@@ -50,6 +50,9 @@ class Settings(BaseSettings):
     max_file_mb: int = Field(default=10, ge=1, le=20)
 
     port: int = Field(default=8080, ge=1, le=65535)
+    # The https address the webhook server is reached at from outside (the reverse proxy),
+    # e.g. https://bot.example.vn: the base of one-time download links for officers on Zalo.
+    public_url: str | None = None
     log_level: str = "INFO"
     # text: one readable line per event; json: one JSON object per line, for log collectors.
     log_format: Literal["text", "json"] = "text"
@@ -138,6 +141,26 @@ class Settings(BaseSettings):
         if not value.startswith(("http://", "https://")):
             raise ValueError("must start with http:// or https://")
         return value.rstrip("/")
+
+    @field_validator("public_url", mode="before")
+    @classmethod
+    def _public_url(cls, value: object) -> object:
+        if not isinstance(value, str):
+            return value
+        value = value.strip().rstrip("/")
+        if not value:
+            return None
+        from urllib.parse import urlsplit
+
+        parts = urlsplit(value)
+        # The link's token is the only key to the file: it must not cross the network in clear,
+        # except to this machine (tests, a proxy on the same host).
+        local = parts.hostname in ("localhost", "127.0.0.1", "::1")
+        if parts.scheme != "https" and not (parts.scheme == "http" and local):
+            raise ValueError("must start with https:// (http:// only for localhost)")
+        if not parts.hostname or parts.query or parts.fragment:
+            raise ValueError("expected a base address such as https://bot.example.vn")
+        return value
 
     @property
     def db_url(self) -> str:

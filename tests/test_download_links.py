@@ -1,0 +1,298 @@
+"""One-time download links (for officers on Zalo, which cannot receive files): a link
+works once, expires after 15 minutes, and of two requests at the same moment exactly
+one gets the file, on SQLite and on PostgreSQL; GET /d/{token} on a real server on
+127.0.0.1 serves the bytes with a Vietnamese file name, then 404."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from urllib.parse import unquote
+from zoneinfo import ZoneInfo
+
+import pytest
+from aiohttp import web
+from aiohttp.test_utils import TestClient, TestServer
+from sqlalchemy import text
+from sqlalchemy.engine import Engine
+from sqlmodel import Session
+
+from bot import downloads
+from bot.runner import make_web_app
+from storage import db
+from storage.files import DOCX, FileStore
+from storage.links import consume_link, create_link, link_url
+from storage.models import DownloadLink
+
+T0 = datetime(2026, 11, 26, 8, 0, tzinfo=UTC)
+NAME = "Bản tóm tắt thành tích - Nguyễn Văn Ấn.docx"
+DATA = b"PK\x03\x04 not really a docx, bytes to serve"
+
+
+def _engine(url: str) -> Engine:
+    db.upgrade(url)
+    return db.make_engine(url)
+
+
+@pytest.fixture
+def sqlite_engine(tmp_path: Path):  # noqa: ANN201
+    engine = _engine(f"sqlite:///{tmp_path / 'data' / 'bot.sqlite3'}")
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def pg_engine(pg_url: str):  # noqa: ANN201
+    engine = _engine(pg_url)
+    yield engine
+    engine.dispose()
+
+
+def _file(engine: Engine, root: Path) -> tuple[FileStore, int]:
+    files = FileStore(root, engine)
+    return files, files.put(DATA, mime_type=DOCX, original_name=NAME).id  # type: ignore[return-value]
+
+
+def _link(engine: Engine, file_id: int, now: datetime | None = None, ttl: timedelta | None = None) -> str:
+    with Session(engine) as s:
+        token = create_link(s, file_id, NAME, "zalo:officer-1", now=now, **({"ttl": ttl} if ttl else {}))
+        s.commit()
+    return token
+
+
+def _consume(engine: Engine, token: str, now: datetime | None = None) -> DownloadLink | None:
+    with Session(engine, expire_on_commit=False) as s:
+        link = consume_link(s, token, now)
+        s.commit()
+    return link
+
+
+def test_a_link_works_once(sqlite_engine: Engine, tmp_path: Path):
+    _, fid = _file(sqlite_engine, tmp_path / "data")
+    token = _link(sqlite_engine, fid, now=T0)
+    assert len(token) == 43  # secrets.token_urlsafe(32)
+    link = _consume(sqlite_engine, token, T0 + timedelta(minutes=1))
+    assert link is not None and link.file_id == fid and link.file_name == NAME
+    assert link.created_for == "zalo:officer-1" and link.used_at is not None
+    assert _consume(sqlite_engine, token, T0 + timedelta(minutes=2)) is None
+    assert _consume(sqlite_engine, "no-such-token", T0) is None
+    assert link_url("https://bot.example.vn/", token) == f"https://bot.example.vn/d/{token}"
+
+
+def test_a_link_expires_after_15_minutes(sqlite_engine: Engine, tmp_path: Path):
+    _, fid = _file(sqlite_engine, tmp_path / "data")
+    late, just_in_time, local = (_link(sqlite_engine, fid, now=T0) for _ in range(3))
+    assert _consume(sqlite_engine, late, T0 + timedelta(minutes=15)) is None
+    assert _consume(sqlite_engine, just_in_time, T0 + timedelta(minutes=14, seconds=59)) is not None
+    # A `now` in another time zone is the same moment (SQLite compares stored times as
+    # text: 15:14 at +07 must count as before 08:15 UTC); a naive `now` is UTC.
+    vn = (T0 + timedelta(minutes=14)).astimezone(ZoneInfo("Asia/Ho_Chi_Minh"))
+    assert _consume(sqlite_engine, local, vn) is not None
+    naive = _link(sqlite_engine, fid, now=T0)
+    assert _consume(sqlite_engine, naive, (T0 + timedelta(minutes=15)).replace(tzinfo=None)) is None
+    naive = _link(sqlite_engine, fid, now=T0)
+    assert _consume(sqlite_engine, naive, (T0 + timedelta(minutes=14)).replace(tzinfo=None)) is not None
+    short = _link(sqlite_engine, fid, now=T0, ttl=timedelta(minutes=1))
+    assert _consume(sqlite_engine, short, T0 + timedelta(minutes=2)) is None
+
+
+def _race(engine: Engine, token: str, now: datetime) -> list[DownloadLink | None]:
+    """Two threads, each with its own connection, consume the same token at once."""
+    start = threading.Barrier(2)
+    results: list[DownloadLink | None] = []
+    lock = threading.Lock()
+
+    def one() -> None:
+        start.wait()
+        got = _consume(engine, token, now)
+        with lock:
+            results.append(got)
+
+    threads = [threading.Thread(target=one) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(30)
+    assert len(results) == 2
+    return results
+
+
+def _exactly_one_wins_each_race(engine: Engine, fid: int, rounds: int = 20) -> None:
+    for _ in range(rounds):
+        token = _link(engine, fid, now=T0)
+        results = _race(engine, token, T0 + timedelta(minutes=1))
+        assert sum(r is not None for r in results) == 1, results
+
+
+def test_two_requests_at_once_exactly_one_wins_on_sqlite(sqlite_engine: Engine, tmp_path: Path):
+    _, fid = _file(sqlite_engine, tmp_path / "data")
+    _exactly_one_wins_each_race(sqlite_engine, fid)
+
+
+def _wait_for(condition: Callable[[], bool], what: str, timeout: float = 20.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {what}")
+        time.sleep(0.02)
+
+
+def test_two_requests_at_once_exactly_one_wins_on_postgresql(pg_engine: Engine, tmp_path: Path):
+    _, fid = _file(pg_engine, tmp_path / "data")
+    _exactly_one_wins_each_race(pg_engine, fid)
+    # The worst moment, forced: the second request arrives while the first has marked
+    # the link used but not committed yet. It must wait for the row, then lose.
+    token = _link(pg_engine, fid, now=T0)
+    first = Session(pg_engine, expire_on_commit=False)
+    assert consume_link(first, token, T0 + timedelta(minutes=1)) is not None
+    second: list[DownloadLink | None] = []
+    t = threading.Thread(target=lambda: second.append(_consume(pg_engine, token, T0 + timedelta(minutes=1))))
+    t.start()
+
+    def second_waits_for_the_row() -> bool:
+        with pg_engine.connect() as c:
+            return bool(c.execute(text("SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
+                                       "AND query LIKE 'UPDATE download_links%'")).scalar())
+
+    _wait_for(second_waits_for_the_row, "the second UPDATE to wait for the row lock")
+    assert not second
+    first.commit()
+    first.close()
+    t.join(30)
+    assert second == [None]
+
+
+# --- GET /d/{token} ------------------------------------------------------------------
+
+@pytest.fixture
+async def served(sqlite_engine: Engine, tmp_path: Path):  # noqa: ANN201
+    files, fid = _file(sqlite_engine, tmp_path / "data")
+    app = web.Application()
+    downloads.add_routes(app, files)
+    async with TestClient(TestServer(app, host="127.0.0.1", port=0)) as client:
+        yield client, files, fid
+
+
+async def test_the_route_serves_the_file_once_then_404(served, sqlite_engine: Engine):  # noqa: ANN001
+    client, _, fid = served
+    token = _link(sqlite_engine, fid)
+    r = await client.get(f"/d/{token}")
+    assert r.status == 200
+    assert await r.read() == DATA
+    assert r.headers["Content-Type"] == DOCX
+    assert r.headers["Cache-Control"] == "no-store"
+    disposition = r.headers["Content-Disposition"]
+    assert disposition.startswith('attachment; filename="Ban tom tat thanh tich - Nguyen Van An.docx"; ')
+    assert unquote(disposition.split("filename*=UTF-8''", 1)[1]) == NAME
+    again = await client.get(f"/d/{token}")
+    assert again.status == 404
+    page = await again.text()
+    assert again.headers["Content-Type"].startswith("text/html")
+    assert "Liên kết không còn hiệu lực" in page and "Traceback" not in page
+
+
+async def test_unknown_malformed_and_expired_links_get_the_same_404(served, sqlite_engine: Engine):  # noqa: ANN001
+    client, _, fid = served
+    expired = _link(sqlite_engine, fid, now=datetime.now(UTC) - timedelta(minutes=16))
+    for path in (f"/d/{expired}", "/d/" + "A" * 43, "/d/short", "/d/..%2F..%2Fetc%2Fpasswd"):
+        r = await client.get(path)
+        assert r.status == 404, path
+        assert "Liên kết không còn hiệu lực" in await r.text()
+
+
+async def test_head_does_not_spend_the_link(served, sqlite_engine: Engine):  # noqa: ANN001
+    client, _, fid = served
+    token = _link(sqlite_engine, fid)
+    assert (await client.head(f"/d/{token}")).status == 405
+    r = await client.get(f"/d/{token}")
+    assert r.status == 200 and await r.read() == DATA
+
+
+async def test_a_missing_blob_is_503_and_leaves_the_link_usable(served, sqlite_engine: Engine):  # noqa: ANN001
+    client, files, fid = served
+    token = _link(sqlite_engine, fid)
+    blob = files.path_of(files.get(fid))  # type: ignore[arg-type]
+    hidden = blob.with_name("hidden")
+    blob.rename(hidden)
+    r = await client.get(f"/d/{token}")
+    assert r.status == 503
+    page = await r.text()
+    assert "Chưa tải được tệp" in page and "Traceback" not in page and "FileNotFoundError" not in page
+    hidden.rename(blob)  # the file is back: the link was not spent by the failure
+    r = await client.get(f"/d/{token}")
+    assert r.status == 200 and await r.read() == DATA
+
+
+def test_the_webhook_server_routes_downloads(sqlite_engine: Engine, tmp_path: Path):
+    files, _ = _file(sqlite_engine, tmp_path / "data")
+    paths = {r.resource.canonical for r in make_web_app({}, files).router.routes() if r.resource is not None}
+    assert downloads.ROUTE in paths and "/healthz" in paths
+    assert downloads.ROUTE not in {r.resource.canonical for r in make_web_app({}).router.routes() if r.resource}
+
+
+async def test_the_shipped_nginx_site_lets_only_a_download_get_through(tmp_path: Path, sqlite_engine: Engine):
+    """deploy/nginx-thidua-bot.conf in front of the download route: a link works
+    through it; other shapes and methods under /d/ stop at nginx."""
+    import ssl
+    import subprocess
+
+    import aiohttp
+
+    from tests.procs import free_port
+    from tests.test_deploy import need, nginx_conf
+
+    nginx = need("nginx")
+    files, fid = _file(sqlite_engine, tmp_path / "data")
+    token = _link(sqlite_engine, fid)
+    backend = web.Application()
+    downloads.add_routes(backend, files)
+    runner = web.AppRunner(backend)
+    await runner.setup()
+    upstream = free_port()
+    await web.TCPSite(runner, "127.0.0.1", upstream).start()
+    https = free_port()
+    conf = nginx_conf(tmp_path, http_port=free_port(), https_port=https, upstream_port=upstream)
+    proc = subprocess.Popen([nginx, "-e", str(tmp_path / "error.log"), "-c", str(conf)], stdout=subprocess.DEVNULL,
+                            stderr=subprocess.PIPE)
+    tls = ssl.create_default_context(cafile=str(tmp_path / "fullchain.pem"))
+    tls.check_hostname = False
+    base = f"https://127.0.0.1:{https}"
+    try:
+        async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(ssl=tls)) as http:
+            deadline = time.monotonic() + 20
+            while True:  # until nginx accepts TLS connections
+                assert proc.poll() is None, proc.stderr.read().decode()  # type: ignore[union-attr]
+                try:
+                    async with http.get(f"{base}/d/short") as r:
+                        assert r.status == 404  # not a token's shape: nginx answers, not the bot
+                        assert "Liên kết" not in await r.text()
+                        break
+                except aiohttp.ClientConnectorError:
+                    assert time.monotonic() < deadline, "nginx did not start listening"
+                    await asyncio.sleep(0.05)
+            async with http.post(f"{base}/d/{token}") as r:
+                assert r.status == 403
+            async with http.get(f"{base}/d/{token}") as r:
+                assert r.status == 200 and await r.read() == DATA
+                assert unquote(r.headers["Content-Disposition"].split("filename*=UTF-8''", 1)[1]) == NAME
+            async with http.get(f"{base}/d/{token}") as r:
+                assert r.status == 404 and "Liên kết không còn hiệu lực" in await r.text()
+    finally:
+        proc.terminate()
+        proc.wait(10)
+        await runner.cleanup()
+
+
+def test_public_url_is_an_https_base_address():
+    from bot.settings import SettingsError, load_settings
+
+    assert load_settings(public_url="https://bot.example.vn/").public_url == "https://bot.example.vn"
+    assert load_settings(public_url="  ").public_url is None
+    assert load_settings(public_url="http://127.0.0.1:8080").public_url == "http://127.0.0.1:8080"
+    for bad in ("http://bot.example.vn", "bot.example.vn", "https://bot.example.vn/?x=1"):
+        with pytest.raises(SettingsError, match="PUBLIC_URL"):
+            load_settings(public_url=bad)
