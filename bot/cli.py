@@ -8,7 +8,7 @@ import json
 import sys
 from pathlib import Path
 
-from bot import export_cli, reminders_cli
+from bot import curation_cli, export_cli, reminders_cli
 from bot.settings import SettingsError, load_settings
 from content.loader import ContentError
 
@@ -53,12 +53,6 @@ def _parser() -> argparse.ArgumentParser:
     dbp.add_parser("upgrade", help="apply database migrations", description="Apply the database migrations to "
                    "DATABASE_URL (also done on every start).")
 
-    un = command("unanswered", "questions the bot could not answer, and those sent to the Office",
-                 "Most frequent questions the bot could not answer, and the questions sent to the Office "
-                 "with their answers, newest first.")
-    un.add_argument("--limit", type=int, default=20, metavar="N",
-                    help="show at most N rows of each list (default 20); the rows left out are counted")
-    un.add_argument("--days", type=int, default=None, metavar="D", help="only questions of the last D days")
     ob = command("outbox", "messages waiting to be sent, and those that could not be")
     ob.add_argument("--failed", action="store_true", help="only messages given up (failed) or to people who "
                     "blocked the bot")
@@ -86,6 +80,7 @@ def _parser() -> argparse.ArgumentParser:
     rs.add_argument("--force", action="store_true",
                     help="replace a database and files that already hold data")
     _COMMANDS.update(reminders_cli.register(sub))  # deadlines, reminders
+    _COMMANDS.update(curation_cli.register(sub))  # unanswered, stats
     _COMMANDS.update(export_cli.register(sub))  # export reports
     return p
 
@@ -212,46 +207,6 @@ def _cmd_run(settings, args) -> int:  # noqa: ANN001
     return 0
 
 
-def _cmd_unanswered(settings, args) -> int:  # noqa: ANN001
-    from datetime import UTC, datetime, timedelta
-
-    from storage import db
-    from storage.repo import Repository
-
-    db.upgrade(settings.db_url)
-    repo = Repository(db.make_engine(settings.db_url))
-    since = datetime.now(UTC) - timedelta(days=args.days) if args.days else None
-    # Everything is read and the rest counted, so the curator knows the list is cut.
-    rows = repo.unanswered(limit=None, since=since)  # type: ignore[arg-type]
-    if not rows:
-        print("Chưa có câu hỏi nào bị bỏ ngỏ.")
-    else:
-        print(f"{'lần':>4}  {'lần cuối':16}  câu hỏi  [mục gần nhất, điểm]")
-        for r in rows[:args.limit]:
-            when = r.last_asked.astimezone(settings.tz).strftime("%d/%m/%Y %H:%M") if r.last_asked else ""
-            hint = f"  [{r.best_entry}, {r.best_score:.2f}]" if r.best_entry else ""
-            print(f"{r.count:>4}  {when:16}  {r.text}{hint}")
-        _left_out(len(rows) - args.limit)
-    asked = repo.office_questions(limit=None, since=since)  # type: ignore[arg-type]
-    if asked:
-        print("\nCâu hỏi gửi Văn phòng (mới nhất trước):")
-        for q in asked[:args.limit]:
-            when = _local(q.created_at, settings.tz)
-            print(f"  #{q.id}  {when}  {q.asker_name or '?'} ({q.channel}): {q.question}")
-            if q.status == "answered":
-                print(f"        đã trả lời ({q.answerer_name or q.answered_by}, {_local(q.answered_at, settings.tz)}): "
-                      f"{q.answer}")
-            else:
-                print("        chưa trả lời")
-        _left_out(len(asked) - args.limit)
-    return 0
-
-
-def _left_out(n: int) -> None:
-    if n > 0:
-        print(f"  ... và {n} dòng nữa không hiển thị (xem thêm với --limit)")
-
-
 def _local(at, tz) -> str:  # noqa: ANN001
     from storage.models import aware
 
@@ -344,6 +299,6 @@ def _cmd_restore(settings, args) -> int:  # noqa: ANN001
 
 _COMMANDS = {
     "run": _cmd_run, "chat": _cmd_chat, "ask": _cmd_ask, "content": _cmd_content, "db": _cmd_db,
-    "unanswered": _cmd_unanswered, "webhook": _cmd_webhook, "outbox": _cmd_outbox,
+    "webhook": _cmd_webhook, "outbox": _cmd_outbox,
     "backup": _cmd_backup, "restore": _cmd_restore,
 }

@@ -33,6 +33,10 @@ async def recovery_sweep(channels: dict[str, Channel]) -> None:
 async def prune(app: App) -> None:
     inbox = await asyncio.to_thread(app.repo.prune_updates, KEEP)
     outbox = await asyncio.to_thread(app.outbox.prune, KEEP)
+    questions = await asyncio.to_thread(app.repo.prune_questions, timedelta(days=app.settings.question_log_days))
+    if questions:
+        log.info("deleted %d logged questions older than %d days (QUESTION_LOG_DAYS)", questions,
+                 app.settings.question_log_days)
     if inbox or outbox:
         log.info("pruned %d inbox and %d outbox rows older than %d days", inbox, outbox, KEEP.days)
 

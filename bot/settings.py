@@ -45,6 +45,8 @@ class Settings(BaseSettings):
     zalo_rate_limit: float = Field(default=20.0, gt=0, le=1000)
     # Seconds a message claimed by a worker stays its own; after a crash it is sent once this has passed.
     outbox_lease_seconds: int = Field(default=60, ge=1, le=3600)
+    # Logged questions (what staff typed, for `unanswered` and `stats`) are deleted after this many days.
+    question_log_days: int = Field(default=365, ge=1)
 
     # Largest file a user may send (photos and documents kept as evidence), in MB.
     max_file_mb: int = Field(default=10, ge=1, le=20)

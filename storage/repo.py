@@ -95,6 +95,25 @@ class Repository:
             return [UnansweredRow(text=r[3], count=r[1], last_asked=r[2], best_entry=r[4], best_score=r[5])
                     for r in s.exec(q)]
 
+    def questions(self, since: datetime | None = None,
+                  outcomes: tuple[str, ...] | None = None) -> list[QuestionLog]:
+        """Logged questions, oldest first: those since `since`, of the given outcomes."""
+        with self.session() as s:
+            q = select(QuestionLog).order_by(QuestionLog.id)
+            if since is not None:
+                q = q.where(QuestionLog.created_at >= since)
+            if outcomes is not None:
+                q = q.where(col(QuestionLog.outcome).in_(outcomes))
+            return list(s.exec(q))
+
+    def prune_questions(self, older_than: timedelta) -> int:
+        """Delete logged questions older than `older_than` (QUESTION_LOG_DAYS); returns how many."""
+        with self.session() as s:
+            table = QuestionLog.__table__  # type: ignore[attr-defined]
+            gone = s.execute(table.delete().where(table.c.created_at < utcnow() - older_than))
+            s.commit()
+            return gone.rowcount or 0
+
     def office_questions(self, status: str | None = None, limit: int = 20,
                          since: datetime | None = None) -> list[OfficeQuestion]:
         """Questions sent to the Office, newest first."""
