@@ -337,7 +337,7 @@ MOTTO = "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM"
 MOTTO_2 = "Độc lập - Tự do - Hạnh phúc"
 TITLE = "BẢN TÓM TẮT THÀNH TÍCH"
 AFFECT = "Cấp độ và phạm vi ảnh hưởng của thành tích"
-DOTS = "." * 95
+TEXT_WIDTH_MM = 210 - 30 - 15  # A4 less the left and right margins
 
 
 def _set_fonts(style, name: str) -> None:  # noqa: ANN001
@@ -419,7 +419,8 @@ def _summaries(kb: KnowledgeBase, rows: Sequence[Row]) -> bytes:
 
 def _summary(doc, kb: KnowledgeBase, r: Row) -> None:  # noqa: ANN001
     from docx.enum.text import WD_ALIGN_PARAGRAPH as ALIGN  # noqa: N811
-    from docx.shared import Pt
+    from docx.enum.text import WD_TAB_ALIGNMENT, WD_TAB_LEADER
+    from docx.shared import Mm, Pt
 
     rep = r.report
     unit_id = rep.subject_unit_id or rep.submitter_unit_id
@@ -483,8 +484,13 @@ def _summary(doc, kb: KnowledgeBase, r: Row) -> None:  # noqa: ANN001
             body.paragraph_format.first_line_indent = Pt(28)
     affect = doc.add_paragraph()
     affect.add_run(f"5. {AFFECT}:").bold = True
-    for _ in range(3):  # left for the officer to fill in by hand or in Word
-        doc.add_paragraph(DOTS).paragraph_format.space_after = Pt(0)
+    for _ in range(3):
+        # Left for the officer to fill in: a tab with a dotted leader to the right margin
+        # makes a full dotted line whatever the font's metrics.
+        dots = doc.add_paragraph()
+        dots.paragraph_format.space_after = Pt(0)
+        dots.paragraph_format.tab_stops.add_tab_stop(Mm(TEXT_WIDTH_MM), WD_TAB_ALIGNMENT.RIGHT, WD_TAB_LEADER.DOTS)
+        dots.add_run("\t")
     field("6. Hình thức khen thưởng đề nghị", award.name if award else (r.award or "......................"))
 
     sign = doc.add_table(rows=1, cols=2)

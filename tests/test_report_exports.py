@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 import yaml
 from docx import Document
+from docx.enum.text import WD_TAB_LEADER
 from docx.oxml.ns import qn
 from docx.shared import Pt
 from openpyxl import load_workbook
@@ -306,7 +307,13 @@ def test_docx_one_summary_per_approved_report_laid_out_per_decree_30(db_url: str
     assert first[story_at + 1:story_at + 4] == ["Đồng chí An trực chốt kiểm dịch 30 ngày liền, không nghỉ ngày nào.",
                                                 "Giúp dân vùng cách ly.", f"Bổ sung: {ADDITION}"]
     affect = first.index("5. Cấp độ và phạm vi ảnh hưởng của thành tích:")
-    assert first[affect + 1].startswith("....") and set(first[affect + 1]) == {"."}  # left for the officer
+    # Left for the officer: dotted lines to the right margin (a tab with a dot leader).
+    blanks = doc.paragraphs[affect + 1:affect + 4]
+    assert [p.text for p in blanks] == ["\t"] * 3
+    for p in blanks:
+        (stop,) = p.paragraph_format.tab_stops
+        assert stop.leader == WD_TAB_LEADER.DOTS and round(stop.position.mm) == 165
+    assert first[affect + 4].startswith("6. Hình thức khen thưởng đề nghị")
     collective = text[text.index(codes[0]) + 1:text.index(codes[1]) + 1]
     assert "1. Tên tập thể: Tổ công tác số 3" in collective
     no_award = text[text.index(codes[1]) + 1:text.index(codes[2]) + 1]
