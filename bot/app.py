@@ -33,6 +33,18 @@ def build_conversation(settings: Settings, knowledge: Knowledge) -> Conversation
                               max_file_mb=settings.max_file_mb)
 
 
+def link_maker(public_url: str):  # noqa: ANN201
+    """One-time links (15 minutes, once) to stored files, for officers on channels that
+    cannot receive files; served by the webhook server at PUBLIC_URL/d/<token>."""
+    from storage.links import create_link, link_url
+
+    def make(ctx, file_id: int, file_name: str) -> str:  # noqa: ANN001
+        token = create_link(ctx.store.s, file_id, file_name, f"{ctx.event.channel}:{ctx.event.user_id}")
+        return link_url(public_url, token)
+
+    return make
+
+
 def build_app(settings: Settings, migrate: bool = True, knowledge: Knowledge | None = None) -> App:
     if migrate:
         db.upgrade(settings.db_url)

@@ -211,7 +211,8 @@ class Reports:
                 ctx.store.s.flush()
                 notes.append(rt.FILE_BAD_TYPE.format(name=name, kind=row.mime_type))
                 continue
-            label = row.original_name or name
+            # A photo has no name of its own (Telegram gives a storage path): "ảnh 1".
+            label = name if a.kind == "photo" else (row.original_name or name)
             have.append({"id": row.id, "name": label, "mime": row.mime_type})
             notes.append(rt.FILE_KEPT.format(name=label))
         return notes
