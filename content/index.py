@@ -7,6 +7,8 @@ with a few vector operations.
 from __future__ import annotations
 
 import math
+import sys
+from array import array
 from collections import defaultdict
 
 import numpy as np
@@ -47,87 +49,88 @@ def identifiers(toks: list[str], document_words: frozenset[str]) -> frozenset[st
     return frozenset(out)
 
 
-def _arrays(postings: dict[str, list[tuple[int, float]]]) -> dict[str, tuple[np.ndarray, np.ndarray]]:
-    return {
-        t: (np.fromiter((i for i, _ in p), dtype=np.int32, count=len(p)),
-            np.fromiter((g for _, g in p), dtype=np.float64, count=len(p)))
-        for t, p in postings.items()
-    }
-
-
 class Index:
     def __init__(self, kb: KnowledgeBase, analyzer: Analyzer):
         self.analyzer = an = analyzer
         self.lexicon: Lexicon = an.lexicon
         stop = self.lexicon.stopwords
-        raw_docs = []
-        df: dict[str, int] = defaultdict(int)
-        # Each text is split into words once, for the index and for the spelling.
-        written = [[tokens(t) for t in (e.title, *e.questions, *e.keywords, e.answer)] for e in kb.entries]
-        for entry, words in zip(kb.entries, written, strict=True):
+        # One pass over the entries, keeping per entry only what the index needs:
+        # the words of a large base's answers, held all at once, took most of its memory.
+        # Postings are typed arrays of entry numbers, not lists of tuples, for the same reason.
+        core_postings: dict[str, array] = defaultdict(lambda: array("i"))
+        answer_postings: dict[str, array] = defaultdict(lambda: array("i"))
+        accent_postings: dict[str, array] = defaultdict(lambda: array("i"))
+        frequency: dict[str, int] = defaultdict(int)  # entries whose text has each word, for the spelling
+        pairs: set[tuple[str, str]] = set()
+        phrasings: list[list[str]] = []  # their content words, weighed once all IDFs are known
+        starts: list[int] = []
+        self.entries: list[Entry] = []
+        self.bigrams: list[frozenset[str]] = []
+        for i, entry in enumerate(kb.entries):
+            texts = (entry.title, *entry.questions, *entry.keywords, entry.answer)
+            # Each text is split into words once, for the index and for the spelling.
+            words = [tokens(t) for t in texts]
+            for ws in words:
+                pairs.update(zip(ws, ws[1:], strict=False))
+            for w in {w for ws in words for w in ws}:
+                frequency[w] += 1
             phr_tokens = [an.analyze_words(w) for w in words[:-1]]
             core = {t for toks in phr_tokens for t in toks if t not in stop}
             answer = {t for t in an.analyze_words(words[-1]) if t not in stop} - core
-            pairs = set().union(*(bigrams(toks, stop) for toks in phr_tokens))
-            raw_docs.append((entry, phr_tokens, core, answer, pairs))
-            for t in core | answer:
-                df[t] += 1
-        n = max(len(raw_docs), 1)
+            for t in core:
+                core_postings[t].append(i)
+            for t in answer:
+                answer_postings[t].append(i)
+            for w in accented_words(" ".join(texts)):
+                accent_postings[w].append(i)
+            self.entries.append(entry)
+            # Interned: entries share most word pairs, and a large base held a copy of each per entry.
+            self.bigrams.append(frozenset(map(sys.intern, set().union(*(bigrams(toks, stop) for toks in phr_tokens)))))
+            starts.append(len(phrasings))
+            # Keywords widen coverage but are no phrasings: "hồ sơ" alone must not
+            # look like a perfect match for every dossier entry.
+            phrasings.extend(content_words(toks, stop) for toks in phr_tokens[: 1 + len(entry.questions)])
+        df = {t: len(core_postings.get(t, ())) + len(answer_postings.get(t, ()))
+              for t in (*core_postings, *answer_postings)}
+        n = max(len(self.entries), 1)
         self.idf = {t: math.log((n + 1) / (d + 0.5)) for t, d in df.items()}
         self.unknown_idf = math.log((n + 1) / 0.5)
         self.common_idf = math.log((n + 1) / (0.3 * n + 0.5))  # as a word a third of the entries use
-        self._learn_spelling(kb, written, df)
-        self.entries: list[Entry] = []
-        self.bigrams: list[frozenset[str]] = []
-        postings: dict[str, list[tuple[int, float]]] = defaultdict(list)
-        accent_postings: dict[str, list[int]] = defaultdict(list)
+        self._learn_spelling(kb, frequency, pairs, df)
+        # Per word: the entries that have it and how much it counts there, as
+        # arrays, so scoring a question is a few vector additions.
+        self.postings = {}
+        for t in df:
+            core_idx = np.frombuffer(core_postings.pop(t, array("i")), dtype=np.int32)
+            answer_idx = np.frombuffer(answer_postings.pop(t, array("i")), dtype=np.int32)
+            self.postings[t] = (np.concatenate([core_idx, answer_idx]),
+                                np.concatenate([np.ones(len(core_idx)), np.full(len(answer_idx), ANSWER_WEIGHT)]))
+        self.accent_postings = {w: np.frombuffer(p, dtype=np.int32) for w, p in accent_postings.items()}
         # Phrasings of all entries side by side (entry i owns starts[i]:starts[i+1]),
         # with word -> (phrasing, weight / phrasing norm) postings for the cosine.
         self.phrasing_texts: list[str] = []
-        starts: list[int] = []
-        phr_postings: dict[str, list[tuple[int, float]]] = defaultdict(list)
-        for i, (entry, phr_tokens, core, answer, pairs) in enumerate(raw_docs):
-            self.entries.append(entry)
-            self.bigrams.append(frozenset(pairs))
-            for t in core:
-                postings[t].append((i, 1.0))
-            for t in answer:
-                postings[t].append((i, ANSWER_WEIGHT))
-            text = " ".join([entry.title, *entry.questions, *entry.keywords, entry.answer])
-            for w in accented_words(text):
-                accent_postings[w].append(i)
-            starts.append(len(self.phrasing_texts))
-            # Keywords widen coverage but are no phrasings: "hồ sơ" alone must not
-            # look like a perfect match for every dossier entry.
-            for toks in phr_tokens[: 1 + len(entry.questions)]:
-                words = content_words(toks, stop)
-                weights = {t: self.idf.get(t, 0.0) for t in words}
-                norm = math.sqrt(sum(w * w for w in weights.values())) or 1.0
-                j = len(self.phrasing_texts)
-                # Words pre-sorted: fuzz.ratio on these is token_sort_ratio without re-sorting per question.
-                self.phrasing_texts.append(" ".join(sorted(" ".join(words).split())))
-                for t, w in weights.items():
-                    phr_postings[t].append((j, w / norm))
-        # Per word: the entries that have it and how much it counts there, as
-        # arrays, so scoring a question is a few vector additions.
-        self.postings = _arrays(postings)
-        self.accent_postings = {w: np.asarray(p, dtype=np.int32) for w, p in accent_postings.items()}
+        phr_idx: dict[str, array] = defaultdict(lambda: array("i"))
+        phr_val: dict[str, array] = defaultdict(lambda: array("d"))
+        for j, content in enumerate(phrasings):
+            weights = {t: self.idf.get(t, 0.0) for t in content}
+            norm = math.sqrt(sum(w * w for w in weights.values())) or 1.0
+            # Words pre-sorted: fuzz.ratio on these is token_sort_ratio without re-sorting per question.
+            self.phrasing_texts.append(sys.intern(" ".join(sorted(" ".join(content).split()))))
+            for t, w in weights.items():
+                phr_idx[t].append(j)
+                phr_val[t].append(w / norm)
+        del phrasings
         self.starts = np.asarray(starts, dtype=np.int64)
         self.ends = np.append(self.starts[1:], len(self.phrasing_texts))
         self.bounds = list(zip(self.starts.tolist(), self.ends.tolist(), strict=True))
-        self.phr_postings = _arrays(phr_postings)
+        self.phr_postings = {t: (np.frombuffer(idx, dtype=np.int32), np.frombuffer(phr_val[t], dtype=np.float64))
+                             for t, idx in phr_idx.items()}
 
-    def _learn_spelling(self, kb: KnowledgeBase, written: list[list[list[str]]], df: dict[str, int]) -> None:
+    def _learn_spelling(self, kb: KnowledgeBase, frequency: dict[str, int], pairs: set[tuple[str, str]],
+                        df: dict[str, int]) -> None:
         """Typos are repaired towards words as written in the content (before any
         synonym rewrite: "mấy" must stay "mấy", not become the nearby "mã")."""
         an = self.analyzer
-        frequency: dict[str, int] = defaultdict(int)
-        pairs: set[tuple[str, str]] = set()
-        for texts in written:
-            for words in texts:
-                pairs.update(zip(words, words[1:], strict=False))
-            for w in {w for words in texts for w in words}:
-                frequency[w] += 1
         for group in kb.synonyms.synonyms:
             for w in tokens(" ".join(group)):
                 frequency[w] += 1
