@@ -96,8 +96,20 @@ def main(argv: list[str] | None = None) -> int:
     except SettingsError as exc:
         print(exc, file=sys.stderr)
         return 2
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from bot.startup import NO_STORAGE, StartupError, check_data_dir, database_problem
+
     try:
+        if command not in NO_STORAGE:
+            check_data_dir(settings)
         return _COMMANDS[command](settings, args)
+    except StartupError as exc:
+        print(exc, file=sys.stderr)
+        return 1
+    except SQLAlchemyError as exc:  # an unreachable or refused DATABASE_URL: one line, no traceback
+        print(database_problem(settings, exc), file=sys.stderr)
+        return 1
     except ContentError as exc:
         print("Content problems:\n" + "\n".join(f"  {p}" for p in exc.problems), file=sys.stderr)
         return 1

@@ -163,6 +163,7 @@ class Delivery:
         self.wake = asyncio.Event()
         self.counts = {"sent": 0, "retry": 0, "blocked": 0, "failed": 0}
         self._next: dict[int, tuple[OutboxMessage | None, bool]] = {}
+        self.unrecorded: set[int] = set()  # sent, the database not yet told (see _record_sent)
 
     # --- the two ways in ---------------------------------------------------------
     async def send_now(self, ids: list[int]) -> None:
@@ -183,7 +184,7 @@ class Delivery:
     async def run_once(self, now: datetime | None = None, limit: int = 500) -> int:
         """Send what is due now, each chat's rows in order, chats side by side;
         returns how many were sent."""
-        heads = await asyncio.to_thread(self.store.due_heads, now, limit)
+        heads = [h for h in await asyncio.to_thread(self.store.due_heads, now, limit) if h not in self.unrecorded]
         if not heads:
             return 0
         gate = asyncio.Semaphore(self.concurrency)
@@ -291,9 +292,28 @@ class Delivery:
                                         str(exc), attempts)
                 self.counts["retry"] += 1
             return False
-        if then_next:
-            self._next[row.id] = await asyncio.to_thread(self.store.sent_then_next, row, self.lease, now)
-        else:
-            await asyncio.to_thread(self.store.mark_sent, row.id)
+        await self._record_sent(row, now, then_next)
         self.counts["sent"] += 1
         return True
+
+    async def _record_sent(self, row: OutboxMessage, now: datetime | None, then_next: bool) -> None:
+        """The messenger took the message: record it, however long the database is away.
+        Meanwhile the row is held here (`unrecorded`), so this worker does not send it again
+        when its lease runs out (20 answers were sent twice after a database outage)."""
+        self.unrecorded.add(row.id)
+        delay = 0.5
+        try:
+            while True:
+                try:
+                    if then_next:
+                        self._next[row.id] = await asyncio.to_thread(self.store.sent_then_next, row, self.lease, now)
+                    else:
+                        await asyncio.to_thread(self.store.mark_sent, row.id)
+                    return
+                except Exception as exc:  # noqa: BLE001 - the database is away: wait for it, one line each
+                    log.warning("message %s was sent but cannot be recorded yet (%s); retrying in %.1f s", row.id,
+                                type(exc).__name__, delay)
+                    await asyncio.sleep(delay)
+                    delay = min(delay * 2, 30.0)
+        finally:
+            self.unrecorded.discard(row.id)

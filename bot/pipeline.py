@@ -21,7 +21,7 @@ import time
 import uuid
 from collections import defaultdict, deque
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from bot.delivery import Delivery
@@ -30,6 +30,7 @@ from handlers import texts
 from handlers.context import TurnContext
 from handlers.conversation import Conversation
 from handlers.events import Capabilities, IncomingEvent, Reply, Turn, notice_to_dict, reply_to_dict
+from storage.clean import clean_text, clip_name
 from storage.files import FileStore
 from storage.models import aware
 from storage.repo import Repository
@@ -92,6 +93,10 @@ class Pipeline:
         # Each channel's way to read a stored update back into an event (for catching up).
         self.readers: dict[str, Callable[[dict], IncomingEvent | None]] = {}
         self._loop: asyncio.AbstractEventLoop | None = None
+        # Inbox rows this process has in hand (accepted or recovered, turn not yet over):
+        # the recovery sweep leaves them alone, however long a flood or a slow database
+        # keeps them waiting, so nothing this process still holds is run twice.
+        self.holding: set[tuple[str, str]] = set()
 
     # --- the inbox -----------------------------------------------------------------
     async def accept(self, channel: str, update_key: str, payload: dict | None = None,
@@ -99,21 +104,43 @@ class Pipeline:
         """False when this update was already accepted (a redelivery): skip it.
         `user_key` (the platform's id of who wrote) lets a later message of theirs
         wait for this one if a crash cuts its turn off."""
-        fresh = await asyncio.to_thread(self.repo.accept_update, channel, update_key, payload, user_key)
+        # Held from before the insert: a sweep running while it commits must not take it.
+        held = (channel, update_key) not in self.holding
+        self.holding.add((channel, update_key))
+        try:
+            fresh = await asyncio.to_thread(self.repo.accept_update, channel, update_key, payload, user_key)
+        except BaseException:
+            if held:
+                self.holding.discard((channel, update_key))
+            raise
         if not fresh:
+            if held:
+                self.holding.discard((channel, update_key))
             log.info("skipping redelivered %s update %s", channel, update_key)
         return fresh
+
+    def release(self, channel: str, *update_keys: str) -> None:
+        """This process is done with these updates (their turn committed, or it failed
+        and the sweep may take them after `recover_after`)."""
+        for key in update_keys:
+            self.holding.discard((channel, key))
 
     async def recover(self, channel: str, older_than: timedelta | None = None) -> list[tuple[str, dict]]:
         """(update_key, payload) of updates accepted earlier whose turn was never committed.
         At start every one is taken (a turn run twice commits once); the periodic sweep
         leaves recent ones to the instance that may still be answering them."""
         age = self.recover_after if older_than is None else older_than
-        return await asyncio.to_thread(self.repo.pending_updates, channel, 3, age)
+        held = {key for ch, key in self.holding if ch == channel}
+        claimed = await asyncio.to_thread(self.repo.pending_updates, channel, 3, age, held)
+        self.holding.update((channel, key) for key, _ in claimed)
+        return claimed
 
     async def finish(self, channel: str, update_key: str) -> None:
         """Mark an accepted update done without a turn (ignored event kinds)."""
-        await asyncio.to_thread(self.repo.finish_update, channel, update_key)
+        try:
+            await asyncio.to_thread(self.repo.finish_update, channel, update_key)
+        finally:
+            self.release(channel, update_key)
 
     # --- turns -------------------------------------------------------------------------
     async def process(self, event: IncomingEvent, update_key: str | None = None,
@@ -122,15 +149,19 @@ class Pipeline:
         """Run the turn of one accepted event and send its messages; None when the
         update's turn was committed before (by this or another instance)."""
         self._loop = asyncio.get_running_loop()
-        if update_key is not None:
-            await self._catch_up(event, update_key)
-        wait, warn = self.flood.delay(event.channel, event.user_id)
-        if warn and notify_slow and self.delivery is not None:
-            ids = await asyncio.to_thread(self._enqueue_slow_down, event)
-            await self.delivery.send_now(ids)
-        if wait:
-            await asyncio.sleep(wait)
-        committed = await asyncio.to_thread(self.commit_turn, event, update_key, reply_to, also_done)
+        try:
+            if update_key is not None:
+                await self._catch_up(event, update_key)
+            wait, warn = self.flood.delay(event.channel, event.user_id)
+            if warn and notify_slow and self.delivery is not None:
+                ids = await asyncio.to_thread(self._enqueue_slow_down, event)
+                await self.delivery.send_now(ids)
+            if wait:
+                await asyncio.sleep(wait)
+            committed = await asyncio.to_thread(self.commit_turn, event, update_key, reply_to, also_done)
+        finally:
+            if update_key is not None:
+                self.release(event.channel, update_key, *also_done)
         if committed is not None and self.delivery is not None:
             await self.delivery.send_now(committed.outbox_ids)
         return committed
@@ -160,6 +191,7 @@ class Pipeline:
                     reply_to: str | None = None, also_done: tuple[str, ...] = ()) -> CommittedTurn | None:
         """Run and commit the turn of one event. `also_done`: other inbox rows this event
         stands for (the other photos of a Telegram album), marked done with it."""
+        event = clean_event(event)
         user = self.repo.get_or_create_user(event.channel, event.user_id, event.display_name)
         key = update_key or f"local-{uuid.uuid4().hex}"
         caps = self.capabilities.get(event.channel, Capabilities())
@@ -201,7 +233,10 @@ class Pipeline:
               asked_at: datetime | None) -> list[OutboxRow]:
         question = (event.text or next((a.caption for a in event.attachments if a.caption), "") or "")[:200]
         asked = aware(asked_at).isoformat() if asked_at else None
-        rows = [OutboxRow(dedup_key=f"{event.channel}:{key}:r{i}", channel=event.channel, chat_id=event.chat_id,
+        # The arrival time tells apart two updates that reuse one id (Telegram restarts its
+        # ids after a week without updates): the second one's replies must not be deduplicated.
+        stamp = f"{key}@{int(aware(asked_at).timestamp() * 1_000_000)}" if asked_at else key
+        rows = [OutboxRow(dedup_key=f"{event.channel}:{stamp}:r{i}", channel=event.channel, chat_id=event.chat_id,
                           kind="reply", payload={"reply": reply_to_dict(r), "seq": i, "question": question,
                                                  "reply_to": reply_to if i == 0 else None, "asked_at": asked})
                 for i, r in enumerate(turn.replies)]
@@ -235,3 +270,18 @@ class Pipeline:
                 chat_id=event.chat_id, kind="notice", payload={"reply": reply_to_dict(Reply(texts.SLOW_DOWN))})])
             s.commit()
             return ids
+
+
+def clean_event(event: IncomingEvent) -> IncomingEvent:
+    """The event with what people typed made storable (no NUL bytes or lone surrogates,
+    which PostgreSQL refuses in text) and the name clipped to its column; handlers and
+    every table they write then see only clean text."""
+    text = clean_text(event.text) if event.text else event.text
+    name = clip_name(event.display_name)
+    choice = clean_text(event.choice) if event.choice else event.choice
+    attachments = tuple(replace(a, caption=clean_text(a.caption) if a.caption else a.caption,
+                                file_name=clean_text(a.file_name) if a.file_name else a.file_name)
+                        for a in event.attachments)
+    if (text, name, choice, attachments) == (event.text, event.display_name, event.choice, event.attachments):
+        return event
+    return replace(event, text=text, display_name=name, choice=choice, attachments=attachments)

@@ -1,5 +1,6 @@
-"""Plumbing every channel shares: per-user ordering, supervised background
-tasks, exponential back-off, webhook secret checks and mention stripping."""
+"""Plumbing every channel shares: per-user lanes (ordering without shared
+slots), supervised background tasks, exponential back-off, webhook secret
+checks and mention stripping."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import contextlib
 import hmac
 import logging
 import re
+from collections import deque
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from typing import Any
 
@@ -89,6 +91,52 @@ class TaskSet:
             task.cancel()
         if still:
             await asyncio.wait(still, timeout=1.0)
+
+
+class Lanes:
+    """One queue per user and at most one task draining it: a user's updates run in
+    arrival order, and however many a user sends (or the flood guard holds back),
+    they occupy one lane. Back-pressure counts lanes, not updates, so one flooding
+    user can never fill the in-flight slots other users need."""
+
+    def __init__(self, tasks: TaskSet):
+        self.tasks = tasks
+        self._queues: dict[str, deque[Callable[[], Awaitable[Any]]]] = {}
+
+    def submit(self, key: str, work: Callable[[], Awaitable[Any]]) -> None:
+        queue = self._queues.get(key)
+        if queue is not None:
+            queue.append(work)
+            return
+        self._queues[key] = deque([work])
+        self.tasks.spawn(self._drain(key))
+
+    async def _drain(self, key: str) -> None:
+        queue = self._queues[key]
+        try:
+            while queue:
+                try:
+                    await queue[0]()
+                except Exception as exc:  # one failed update must not stop the rest of the lane
+                    log.error("%s task failed: %s", self.tasks.name, self.tasks.describe(exc), exc_info=exc)
+                finally:
+                    queue.popleft()
+        finally:
+            self._queues.pop(key, None)
+
+    @property
+    def active(self) -> int:
+        """Users whose updates are being handled (or waiting for their flood limit)."""
+        return len(self._queues)
+
+    @property
+    def queued(self) -> int:
+        return sum(len(q) for q in self._queues.values())
+
+    async def wait_room(self, limit: int) -> None:
+        """Back-pressure: wait while `limit` users or more have updates in hand."""
+        while len(self._queues) >= limit:
+            await asyncio.wait(set(self.tasks._tasks), return_when=asyncio.FIRST_COMPLETED)
 
 
 class Backoff:

@@ -10,7 +10,7 @@ from datetime import timedelta
 
 from aiohttp import web
 
-from bot import downloads
+from bot import downloads, webserver
 from bot.app import App
 from bot.channel import Channel
 from bot.delivery import Delivery, Limits
@@ -55,7 +55,7 @@ async def healthz(_request: web.Request) -> web.Response:
 
 
 def make_web_app(channels: dict[str, Channel], files: FileStore | None = None) -> web.Application:
-    web_app = web.Application(client_max_size=1024 * 1024)
+    web_app = webserver.make_app(client_max_size=1024 * 1024)
     web_app.router.add_get("/healthz", healthz)
     if files is not None:  # GET /d/{token}: one-time links to exports, for officers on Zalo
         downloads.add_routes(web_app, files)
@@ -120,10 +120,8 @@ async def serve(app: App, webhook: bool = False, host: str = "0.0.0.0", stop: as
         scheduler.start()
         worker = asyncio.create_task(_run_worker(app, delivery, worker_stop))
         if web_app is not None:
-            runner = web.AppRunner(web_app, access_log=None)
-            await runner.setup()
-            site = web.TCPSite(runner, host, app.settings.port)
-            await site.start()
+            # Header and body timeouts, and a cap on open connections (bot/webserver.py).
+            runner, _site = await webserver.start(web_app, host, app.settings.port)
             log.info("webhook server listening on port %d for %s", app.settings.port, ", ".join(channels))
             try:
                 await stop.wait()

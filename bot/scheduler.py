@@ -19,7 +19,7 @@ log = logging.getLogger(__name__)
 SWEEP_EVERY = 60  # seconds between looks for updates left unfinished
 REMINDERS_EVERY = 60  # seconds between reminder passes
 PRUNE_EVERY = 3600  # seconds between prunes of the inbox and the outbox
-KEEP = timedelta(days=7)  # finished inbox rows and sent outbox rows are kept this long
+KEEP = timedelta(days=7)  # sent outbox rows are kept this long (inbox rows: the redelivery window)
 
 
 async def recovery_sweep(channels: dict[str, Channel]) -> None:
@@ -31,14 +31,14 @@ async def recovery_sweep(channels: dict[str, Channel]) -> None:
 
 
 async def prune(app: App) -> None:
-    inbox = await asyncio.to_thread(app.repo.prune_updates, KEEP)
+    inbox = await asyncio.to_thread(app.repo.prune_updates)
     outbox = await asyncio.to_thread(app.outbox.prune, KEEP)
     questions = await asyncio.to_thread(app.repo.prune_questions, timedelta(days=app.settings.question_log_days))
     if questions:
         log.info("deleted %d logged questions older than %d days (QUESTION_LOG_DAYS)", questions,
                  app.settings.question_log_days)
     if inbox or outbox:
-        log.info("pruned %d inbox and %d outbox rows older than %d days", inbox, outbox, KEEP.days)
+        log.info("pruned %d finished inbox rows and %d outbox rows older than %d days", inbox, outbox, KEEP.days)
 
 
 def make_scheduler(app: App, channels: dict[str, Channel], delivery: Delivery | None = None) -> AsyncIOScheduler:

@@ -137,6 +137,15 @@ class Settings(BaseSettings):
             raise ValueError("8-256 characters")
         return value
 
+    @field_validator("database_url")
+    @classmethod
+    def _db_scheme(cls, value: str | None) -> str | None:
+        # Only the drivers we ship; another scheme would fail later with a traceback.
+        if value is not None and not value.startswith(("postgresql://", "postgres://", "postgresql+psycopg://",
+                                                       "sqlite:///")):
+            raise ValueError("expected postgresql://user:password@host:5432/dbname (or sqlite:///path)")
+        return value
+
     @field_validator("telegram_api_url", "zalo_api_url")
     @classmethod
     def _url(cls, value: str) -> str:

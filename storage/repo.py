@@ -13,9 +13,17 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
+from storage.clean import clip_name, stored_id
 from storage.models import ConversationState, OfficeQuestion, ProcessedUpdate, QuestionLog, User, utcnow
 
 log = logging.getLogger(__name__)
+
+# How long a platform may deliver an update again: Telegram keeps undelivered updates
+# for 24 hours, and Zalo documents no window (its message ids are not reused in
+# practice). A key seen longer ago than this and finished is a new update reusing the
+# id (Telegram restarts update_id at random after a week without updates), not a
+# redelivery; finished inbox rows are pruned after it too.
+REDELIVERY_WINDOW = timedelta(hours=24)
 
 
 @dataclass(frozen=True)
@@ -38,6 +46,7 @@ class Repository:
 
     # --- users and state -------------------------------------------------
     def get_or_create_user(self, channel: str, external_id: str, display_name: str | None = None) -> User:
+        external_id, display_name = stored_id(external_id), clip_name(display_name)
         with self.session() as s:
             user = s.exec(select(User).where(User.channel == channel, User.external_id == external_id)).first()
             if user is None:
@@ -127,17 +136,29 @@ class Repository:
 
     # --- inbox -----------------------------------------------------------
     def accept_update(self, channel: str, update_key: str, payload: dict | None = None,
-                      user_key: str | None = None) -> bool:
-        """Record an update as pending; False when it was seen before (a redelivery)."""
+                      user_key: str | None = None, window: timedelta = REDELIVERY_WINDOW) -> bool:
+        """Record an update as pending; False when it was seen before (a redelivery).
+        A key finished longer than `window` ago is taken as a new update reusing the id."""
+        key, user = str(update_key)[:128], str(user_key)[:128] if user_key else None
         with self.session() as s:
-            s.add(ProcessedUpdate(channel=channel, update_key=str(update_key)[:128], status="pending",
-                                  payload=payload, user_key=str(user_key)[:128] if user_key else None))
+            s.add(ProcessedUpdate(channel=channel, update_key=key, status="pending", payload=payload, user_key=user))
             try:
                 s.commit()
             except IntegrityError:
                 s.rollback()
-                return False
-            return True
+            else:
+                return True
+            reused = s.execute(
+                update(ProcessedUpdate)
+                .where(ProcessedUpdate.channel == channel, ProcessedUpdate.update_key == key,
+                       col(ProcessedUpdate.status).in_(("done", "failed")),
+                       ProcessedUpdate.created_at < utcnow() - window)
+                .values(status="pending", payload=payload, user_key=user, attempts=0, created_at=utcnow())
+            ).rowcount
+            s.commit()
+            if reused:
+                log.info("%s update id %s was seen more than %s ago: a new update reusing it", channel, key, window)
+            return bool(reused)
 
     def finish_update(self, channel: str, update_key: str) -> None:
         with self.session() as s:
@@ -161,17 +182,19 @@ class Repository:
                 ProcessedUpdate.status == "pending", col(ProcessedUpdate.id) < this).order_by(ProcessedUpdate.id)).all()
             return [(r.update_key, dict(r.payload)) for r in rows if r.payload is not None]
 
-    def pending_updates(self, channel: str, max_attempts: int = 3,
-                        older_than: timedelta = timedelta(seconds=0)) -> list[tuple[str, dict]]:
+    def pending_updates(self, channel: str, max_attempts: int = 3, older_than: timedelta = timedelta(seconds=0),
+                        held: set[str] | frozenset[str] = frozenset()) -> list[tuple[str, dict]]:
         """Updates accepted but never finished, oldest first, each claimed for
         this caller. Only updates pending for `older_than` are taken, so that
         with several instances one starting up does not redo what another is
         still answering; the claim is a conditional update, so two instances
         starting together do not both take the same update. Every claim counts
-        an attempt, and an update that failed `max_attempts` times is given up."""
-        return self._claim(channel, "pending", max_attempts, older_than)
+        an attempt, and an update that failed `max_attempts` times is given up. `held`:
+        keys the caller is still working on, neither claimed nor counted."""
+        return self._claim(channel, "pending", max_attempts, older_than, held)
 
-    def _claim(self, channel: str, status: str, max_attempts: int, older_than: timedelta) -> list[tuple[str, dict]]:
+    def _claim(self, channel: str, status: str, max_attempts: int, older_than: timedelta,
+               held: set[str] | frozenset[str] = frozenset()) -> list[tuple[str, dict]]:
         cutoff = utcnow() - older_than
         out = []
         with self.session() as s:
@@ -180,6 +203,8 @@ class Repository:
                                                         ProcessedUpdate.created_at <= cutoff)
                           .order_by(ProcessedUpdate.id)).all()
             for row in rows:
+                if row.update_key in held:
+                    continue
                 give_up = row.attempts + 1 > max_attempts or row.payload is None
                 claimed = s.execute(
                     update(ProcessedUpdate)
@@ -201,7 +226,7 @@ class Repository:
                                                        ProcessedUpdate.update_key == str(update_key)[:128])).first()
             return row.status if row else None
 
-    def prune_updates(self, older_than: timedelta = timedelta(days=7)) -> int:
+    def prune_updates(self, older_than: timedelta = REDELIVERY_WINDOW) -> int:
         """Forget finished inbox rows after a while (a redelivery comes within minutes)."""
         with self.session() as s:
             table = ProcessedUpdate.__table__  # type: ignore[attr-defined]

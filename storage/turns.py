@@ -15,6 +15,7 @@ from sqlalchemy import insert, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, select
 
+from storage.clean import clean_text, clip_name, stored_id
 from storage.models import (
     ConversationState,
     OfficeQuestion,
@@ -78,8 +79,10 @@ class TurnStore:
         ids = []
         now = utcnow()
         for r in rows:
-            values = {"dedup_key": r.dedup_key[:200], "channel": r.channel, "chat_id": r.chat_id, "kind": r.kind,
-                      "payload": r.payload, "status": r.status, "not_before": r.not_before or now, "attempts": 0,
+            chat = stored_id(r.chat_id)
+            payload = r.payload if chat == r.chat_id else {**r.payload, "to": r.chat_id}
+            values = {"dedup_key": r.dedup_key[:200], "channel": r.channel, "chat_id": chat, "kind": r.kind,
+                      "payload": payload, "status": r.status, "not_before": r.not_before or now, "attempts": 0,
                       "created_at": now}
             new = self.s.execute(self._insert_ignore(OutboxMessage, values, ["dedup_key"])
                                  .returning(OutboxMessage.id)).first()
@@ -100,6 +103,7 @@ class TurnStore:
     # --- users -------------------------------------------------------------
     def user(self, channel: str, external_id: str, display_name: str | None = None) -> User:
         """The user row, created when missing (an officer who never wrote still gets notices)."""
+        external_id, display_name = stored_id(external_id), clip_name(display_name)
         stmt = self._insert_ignore(User, {"channel": channel, "external_id": external_id,
                                           "display_name": display_name, "created_at": utcnow(),
                                           "last_seen_at": utcnow()}, ["channel", "external_id"])
@@ -109,14 +113,15 @@ class TurnStore:
     # --- question log ------------------------------------------------------
     def log_question(self, *, user_id: int | None, channel: str, text: str, normalized: str, outcome: str,
                      entry_id: str | None, score: float) -> None:
-        self.s.add(QuestionLog(user_id=user_id, channel=channel, text=text[:4000], normalized=normalized[:4000],
+        self.s.add(QuestionLog(user_id=user_id, channel=channel, text=clean_text(text)[:4000],
+                               normalized=clean_text(normalized)[:4000],
                                outcome=outcome, entry_id=entry_id, score=round(score, 4)))
 
     # --- questions to the Office --------------------------------------------
     def add_office_question(self, *, user_id: int, channel: str, chat_id: str, asker_name: str | None,
                             question: str) -> OfficeQuestion:
-        row = OfficeQuestion(user_id=user_id, channel=channel, chat_id=chat_id, asker_name=asker_name,
-                             question=question)
+        row = OfficeQuestion(user_id=user_id, channel=channel, chat_id=stored_id(chat_id),
+                             asker_name=clip_name(asker_name), question=clean_text(question))
         self.s.add(row)
         self.s.flush()
         return row

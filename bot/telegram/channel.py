@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import logging
 import time
 from dataclasses import replace
@@ -41,18 +42,23 @@ from aiohttp import web
 
 from bot.channel import ChannelError, PermanentFailure, RecipientBlocked, RetryAfter, Transient
 from bot.pipeline import Pipeline
-from bot.plumbing import PerUser, TaskSet, secret_matches
+from bot.plumbing import Backoff, Lanes, TaskSet, secret_matches
 from bot.settings import Settings
-from bot.telegram.adapter import ALLOWED_UPDATES, CHANNEL, BotIdentity, Inbound, parse_update, sender_of
+from bot.telegram.adapter import ALLOWED_UPDATES, CHANNEL, BotIdentity, Inbound, parse_update, sender_of, slim
 from bot.telegram.files import TelegramFetcher
 from bot.telegram.render import OutMessage, caption_html, render
 from bot.telegram.retry import Redactor, RetryPolicy, call_with_retry, is_transient
+from bot.webserver import one_line as _one_line
+from bot.webserver import read_body
 from handlers.events import Capabilities, IncomingEvent, Reply
 
 log = logging.getLogger(__name__)
 
 WEBHOOK_PATH = "/webhook/telegram"
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
+# A message update is a few kilobytes even with a 4,096-character text, its entities
+# and the message it replies to; anything far larger is not from Telegram.
+MAX_BODY = 256 * 1024
 COMMANDS = [
     ("start", "Bắt đầu và mở menu chính"),
     ("menu", "Menu chính: hỏi đáp, tiêu chí, hình thức, hồ sơ"),
@@ -81,7 +87,8 @@ class TelegramChannel:
 
     def __init__(self, settings: Settings, pipeline: Pipeline, *, retry: RetryPolicy | None = None,
                  poll_timeout: int = 25, typing_after: float = 0.4, typing_every: float = 4.5,
-                 max_in_flight: int = 500, close_timeout: float = 10.0, album_wait: float = 1.0):
+                 max_in_flight: int = 500, close_timeout: float = 10.0, album_wait: float = 1.0,
+                 sleep: Any = asyncio.sleep):
         if settings.telegram_bot_token is None:
             raise ValueError("TELEGRAM_BOT_TOKEN is not set")
         self.settings = settings
@@ -105,8 +112,12 @@ class TelegramChannel:
         self.bot: Bot | None = None
         self.me: BotIdentity | None = None
         self._tasks = TaskSet("telegram", self.redact)
+        self._lanes = Lanes(self._tasks)
+        self._sleep = sleep
+        # Its own back-off: getUpdates keeps succeeding while the database is away, so
+        # the fetch back-off (reset by every answer) would retry the store every 0.5 s.
+        self.store_backoff = Backoff(self.retry.base_delay, self.retry.max_delay)
         self._commands_task: asyncio.Task | None = None
-        self._users = PerUser()
         self._closing = False
 
     # --- lifecycle ----------------------------------------------------------------
@@ -204,24 +215,29 @@ class TelegramChannel:
                 if not isinstance(update_id, int):
                     continue
                 key = str(update_id)
+                update = slim(update)
                 try:
                     fresh = await self.pipeline.accept(CHANNEL, key, update, sender_of(update))
                 except Exception as exc:
                     # Not stored: do not confirm it, Telegram will deliver it again.
-                    log.error("could not store telegram update %s: %s", key, self.redact(exc))
-                    delay = await self._pause(delay)
+                    wait = self.store_backoff.next()
+                    log.error("could not store telegram update %s (%s); retrying in %.1f s", key,
+                              self.redact(_one_line(exc)), wait)
+                    await self._sleep(wait)
                     break
+                self.store_backoff.reset()
                 offset = update_id + 1
                 if fresh:
                     self._dispatch(key, update)
 
     async def _pause(self, delay: float) -> float:
-        await asyncio.sleep(delay)
+        await self._sleep(delay)
         return min(delay * 2, self.retry.max_delay)
 
     async def _wait_for_room(self) -> None:
-        """Back-pressure: stop fetching while too many updates are being handled."""
-        await self._tasks.wait_room(self.max_in_flight)
+        """Back-pressure: stop fetching while too many users' updates are in hand
+        (a flooding user's queue is one lane, however long)."""
+        await self._lanes.wait_room(self.max_in_flight)
 
     # --- webhook ------------------------------------------------------------------
     def add_routes(self, app: web.Application) -> None:
@@ -239,17 +255,21 @@ class TelegramChannel:
             return web.Response(status=403, text="wrong secret token")
         if self.me is None or self._closing:
             return web.Response(status=503, text="starting or stopping")
+        body = await read_body(request, MAX_BODY)
+        if body is None:
+            return web.Response(status=413, text="body too large")
         try:
-            update = await request.json()
-        except Exception:
+            update = json.loads(body)
+        except (ValueError, RecursionError):
             return web.Response(status=400, text="body is not JSON")
-        if not isinstance(update, dict) or not isinstance(update.get("update_id"), int):
+        if not isinstance(update, dict) or type(update.get("update_id")) is not int:
             return web.Response(status=400, text="not a Telegram update")
         key = str(update["update_id"])
+        update = slim(update)
         try:
             fresh = await self.pipeline.accept(CHANNEL, key, update, sender_of(update))
         except Exception as exc:
-            log.error("could not store telegram update %s: %s", key, self.redact(exc))
+            log.error("could not store telegram update %s: %s", key, self.redact(_one_line(exc)))
             return web.Response(status=500, text="try again")  # Telegram redelivers
         if fresh:
             self._dispatch(key, update)
@@ -271,8 +291,8 @@ class TelegramChannel:
         """Start handling one accepted update in the background."""
         try:
             inbound = parse_update(update, self.me or BotIdentity(0, None))
-        except Exception:
-            log.exception("unreadable telegram update %s; skipping it", key)
+        except Exception as exc:  # noqa: BLE001 - a malformed update is skipped with one line
+            log.warning("unreadable telegram update %s (%s); skipping it", key, _one_line(exc))
             inbound = None
         if inbound is not None and inbound.callback_id:
             self._spawn(self._answer_callback(inbound.callback_id))
@@ -283,7 +303,7 @@ class TelegramChannel:
         if group:
             self._add_to_album(str(group), key, inbound)
             return
-        self._spawn(self._handle(key, inbound))
+        self._lanes.submit(inbound.event.user_id, lambda: self._handle(key, inbound))
 
     def _read(self, update: dict) -> IncomingEvent | None:
         """A stored update back as an event (the pipeline catching up after a crash)."""
@@ -311,7 +331,8 @@ class TelegramChannel:
         assert first.event is not None
         merged = replace(first.event, text=next((e.text for e in events if e and e.text), ""),
                          attachments=tuple(a for e in events if e for a in e.attachments))
-        await self._handle(first_key, replace(first, event=merged), also_done=tuple(k for k, _ in parts[1:]))
+        also = tuple(k for k, _ in parts[1:])
+        self._lanes.submit(merged.user_id, lambda: self._handle(first_key, replace(first, event=merged), also))
 
     def _spawn(self, coro: Any) -> asyncio.Task:
         return self._tasks.spawn(coro)
@@ -335,12 +356,11 @@ class TelegramChannel:
     async def _handle(self, key: str, inbound: Inbound, also_done: tuple[str, ...] = ()) -> None:
         event = inbound.event
         assert event is not None
-        async with self._users.hold(event.user_id):
-            typing = self._spawn(self._typing(event.chat_id))
-            try:
-                await self.pipeline.process(event, update_key=key, reply_to=inbound.reply_to, also_done=also_done)
-            finally:
-                typing.cancel()
+        typing = self._spawn(self._typing(event.chat_id))
+        try:
+            await self.pipeline.process(event, update_key=key, reply_to=inbound.reply_to, also_done=also_done)
+        finally:
+            typing.cancel()
 
     async def _typing(self, chat_id: str) -> None:
         """Show "typing..." while the answer takes longer than a moment."""
@@ -423,3 +443,4 @@ class TelegramChannel:
 
     async def _send_call(self, fn: Any, what: str) -> Any:
         return await call_with_retry(fn, what=what, policy=self.send_retry, redact=self.redact)
+

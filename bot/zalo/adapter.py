@@ -20,9 +20,10 @@ from aiohttp import web
 from bot.channel import ChannelError, PermanentFailure, RetryAfter, Transient
 from bot.files import FetchFailed, FileTooLarge
 from bot.pipeline import Pipeline
-from bot.plumbing import Backoff, PerUser, TaskSet, secret_matches
+from bot.plumbing import Backoff, Lanes, TaskSet, secret_matches
 from bot.rendering import ZALO_LIMIT, numbered, split_text
 from bot.settings import Settings
+from bot.webserver import read_body
 from bot.zalo.client import ZaloApiError, ZaloClient, ZaloError, ZaloTransportError, ZaloUnauthorized
 from bot.zalo.files import ZaloFetcher
 from bot.zalo.parse import CHANNEL, KEPT, InvalidUpdate, ParsedUpdate, parse_update, unwrap
@@ -33,7 +34,7 @@ log = logging.getLogger(__name__)
 WEBHOOK_PATH = "/webhook/zalo"
 SECRET_HEADER = "X-Bot-Api-Secret-Token"
 MAX_BODY = 256 * 1024  # bytes; an update is a few hundred bytes
-MAX_IN_FLIGHT = 64  # updates being processed at once; polling waits beyond that
+MAX_IN_FLIGHT = 64  # users whose updates are in hand at once; polling waits beyond that
 SHUTDOWN_GRACE = 5.0  # seconds close() lets in-flight updates finish (the rest are recovered on start)
 
 
@@ -81,7 +82,9 @@ class ZaloChannel:
         self.backoff = Backoff(backoff_initial, backoff_max)
         self._sleep = sleep
         self._tasks = TaskSet("zalo")
-        self._users = PerUser()
+        self._lanes = Lanes(self._tasks)
+        # Kept apart from the getUpdates back-off, which every fetched update resets.
+        self.store_backoff = Backoff(backoff_initial, backoff_max)
         self.bot_info: dict = {}
         self.max_file_bytes = settings.max_file_mb * 1024 * 1024
 
@@ -112,9 +115,6 @@ class ZaloChannel:
         pending = await self.pipeline.recover(CHANNEL, older_than)
         if pending:
             log.info("re-processing %d Zalo update(s) left unfinished", len(pending))
-            self._spawn(self._recover(pending))
-
-    async def _recover(self, pending: list[tuple[str, dict]]) -> None:
         for key, payload in pending:
             try:
                 parsed = parse_update(payload, self.bot_names)
@@ -122,7 +122,7 @@ class ZaloChannel:
                 log.warning("dropping stored Zalo update %s: %s", key, exc)
                 await self.pipeline.finish(CHANNEL, key)
                 continue
-            await self._run(parsed, key)
+            self._run(parsed, key)
 
     async def close(self) -> None:
         await self._tasks.close(SHUTDOWN_GRACE)
@@ -153,14 +153,25 @@ class ZaloChannel:
             self.backoff.reset()
             if raw is None:
                 continue
+            await self._take_until_stored(raw)
+            # Backpressure: stop fetching while too many users' updates are still in hand.
+            await self._lanes.wait_room(MAX_IN_FLIGHT)
+
+    async def _take_until_stored(self, raw: dict) -> None:
+        """Zalo will not send an update again once getUpdates returned it: while the
+        inbox cannot record it (database down), keep it here and retry, backing off
+        up to the cap, and fetch nothing more meanwhile."""
+        while True:
             try:
                 await self._take(raw)
-            except Exception:
-                # The inbox could not record it (database down); Zalo will not send it again.
-                log.exception("Zalo update could not be accepted")
-                await self._sleep(self.backoff.next())
-            # Backpressure: stop fetching while too many updates are still being processed.
-            await self._tasks.wait_room(MAX_IN_FLIGHT)
+            except Exception as exc:  # noqa: BLE001 - any storage failure: retry, one line each
+                delay = self.store_backoff.next()
+                log.warning("Zalo update kept in memory, the inbox cannot store it (%s: %s); retrying in %.1f s",
+                            type(exc).__name__, str(exc).splitlines()[0][:200] if str(exc) else "", delay)
+                await self._sleep(delay)
+                continue
+            self.store_backoff.reset()
+            return
 
     async def _drop_webhook(self) -> None:
         """getUpdates does not work while a webhook is set: remove it, saying so."""
@@ -192,24 +203,20 @@ class ZaloChannel:
             return web.json_response({"ok": False, "description": "missing secret token"}, status=401)
         if secret is None or not secret_matches(given, secret.get_secret_value()):
             return web.json_response({"ok": False, "description": "wrong secret token"}, status=403)
-        too_large = web.json_response({"ok": False, "description": "body too large"}, status=413)
-        if request.content_length is not None and request.content_length > MAX_BODY:
-            return too_large
-        chunks: list[bytes] = []
-        size = 0
-        while chunk := await request.content.read(64 * 1024):
-            size += len(chunk)
-            if size > MAX_BODY:
-                return too_large
-            chunks.append(chunk)
-        body = b"".join(chunks)
+        body = await read_body(request, MAX_BODY)
+        if body is None:
+            return web.json_response({"ok": False, "description": "body too large"}, status=413)
         try:
             data = json.loads(body)
             update = unwrap(data)
-        except (ValueError, UnicodeDecodeError) as exc:
+        except (ValueError, UnicodeDecodeError, RecursionError) as exc:
             log.warning("Zalo webhook: unreadable body (%s)", type(exc).__name__)
             return web.json_response({"ok": False, "description": "body is not a JSON object"}, status=400)
-        await self._take(update)
+        try:
+            await self._take(update)
+        except Exception as exc:  # noqa: BLE001 - the database is away: Zalo is told to try again
+            log.error("Zalo update could not be stored (%s); answered 503", type(exc).__name__)
+            return web.json_response({"ok": False, "description": "try again"}, status=503)
         return web.json_response({"ok": True})
 
     # --- the shared path ----------------------------------------------------------
@@ -231,7 +238,7 @@ class ZaloChannel:
             log.info("ignoring Zalo event %s (message %s)", parsed.event_name, parsed.message_id)
             await self.pipeline.finish(CHANNEL, parsed.message_id)
             return
-        self._spawn(self._run(parsed, parsed.message_id))
+        self._run(parsed, parsed.message_id)
 
     def _spawn(self, coro: Awaitable[object]) -> None:
         self._tasks.spawn(coro)
@@ -270,13 +277,13 @@ class ZaloChannel:
             return {**update, "result": {**update["result"], KEPT: kept}}
         return {**update, KEPT: kept}
 
-    async def _run(self, parsed: ParsedUpdate, key: str) -> None:
+    def _run(self, parsed: ParsedUpdate, key: str) -> None:
+        """Queue the update in its sender's lane (their updates run one at a time, in order)."""
         event = parsed.event
         if event is None:
-            await self.pipeline.finish(CHANNEL, key)
+            self._spawn(self.pipeline.finish(CHANNEL, key))
             return
-        async with self._users.hold(event.user_id):
-            await self._process(event, key)
+        self._lanes.submit(event.user_id, lambda: self._process(event, key))
 
     async def _process(self, event: IncomingEvent, key: str) -> None:
         typing = asyncio.ensure_future(self._typing(event.chat_id))

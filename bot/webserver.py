@@ -1,0 +1,150 @@
+"""The webhook server's defences against slow and hostile clients.
+
+aiohttp alone waits for a request's headers as long as its keep-alive timeout
+(an hour by default) and accepts connections until the process runs out of file
+descriptors: 20,000 clients trickling headers took every descriptor, /healthz
+and real updates timed out, and each refused accept was logged. Here:
+
+- headers must arrive within HEADER_TIMEOUT seconds of the connection (or of the
+  previous response on a kept-alive one), a body within BODY_TIMEOUT;
+- at most `max_connections` are open; at the limit a new connection displaces the
+  oldest one that has no request in progress, or is closed at once if all are busy;
+- an unexpected failure in a handler is one log line and a 500, never a traceback.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import resource
+
+from aiohttp import web
+
+log = logging.getLogger(__name__)
+
+HEADER_TIMEOUT = 10.0  # seconds; also how long an idle kept-alive connection stays open
+BODY_TIMEOUT = 10.0  # seconds to receive a body once its headers are in
+MAX_CONNECTIONS = 512  # open connections at most (fewer when the descriptor limit is low)
+
+BUSY = web.AppKey("busy_connections", set)
+
+
+def max_connections(wanted: int = MAX_CONNECTIONS) -> int:
+    """`wanted`, or half the process's descriptor limit if that is lower: the other half
+    is for the database, the messengers' APIs and the log."""
+    soft, _hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft == resource.RLIM_INFINITY:
+        return wanted
+    return max(16, min(wanted, soft // 2))
+
+
+def one_line(exc: BaseException) -> str:
+    """An exception as one short line for the log (a driver's message spans several)."""
+    text = str(exc).strip().splitlines()
+    return f"{type(exc).__name__}: {text[0][:300]}" if text else type(exc).__name__
+
+
+@web.middleware
+async def guard(request: web.Request, handler):  # noqa: ANN001, ANN201
+    """Marks the connection busy while a request is handled (so it is never the one
+    displaced), and turns an unexpected failure into a 500 and one log line."""
+    busy = request.app[BUSY]
+    busy.add(request.protocol)
+    try:
+        return await handler(request)
+    except web.HTTPException:
+        raise
+    except (asyncio.CancelledError, ConnectionError):
+        raise
+    except Exception as exc:  # noqa: BLE001 - the client gets a status, the log one line
+        log.error("%s %s failed: %s", request.method, request.path, one_line(exc))
+        return web.Response(status=500, text="internal error")
+    finally:
+        busy.discard(request.protocol)
+
+
+def make_app(client_max_size: int = 1024 * 1024) -> web.Application:
+    app = web.Application(client_max_size=client_max_size, middlewares=[guard])
+    app[BUSY] = set()
+    return app
+
+
+async def read_body(request: web.Request, limit: int, timeout: float = BODY_TIMEOUT) -> bytes | None:
+    """The request body, or None when it is larger than `limit` bytes (answer 413). A body
+    that does not arrive within `timeout` seconds raises HTTPRequestTimeout (408)."""
+    if request.content_length is not None and request.content_length > limit:
+        return None
+    chunks: list[bytes] = []
+    size = 0
+    try:
+        async with asyncio.timeout(timeout):
+            while chunk := await request.content.read(64 * 1024):
+                size += len(chunk)
+                if size > limit:
+                    return None
+                chunks.append(chunk)
+    except TimeoutError:
+        raise web.HTTPRequestTimeout(text="body too slow") from None
+    return b"".join(chunks)
+
+
+class _Refused(asyncio.Protocol):
+    """A connection over the limit with every other one busy: closed at once."""
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        transport.close()
+
+
+class GuardedSite(web.TCPSite):
+    """A TCP site whose connections are capped (see the module's docstring)."""
+
+    def __init__(self, runner: web.AppRunner, host: str, port: int, *, limit: int | None = None,
+                 busy: set | None = None):
+        super().__init__(runner, host, port)
+        self.limit = limit or max_connections()
+        self.busy = busy if busy is not None else set()
+        self.refused = 0
+        self.displaced = 0
+        self._fresh: list = []  # handlers made for connections not yet registered with the server
+
+    def _protocol(self) -> asyncio.Protocol:
+        server = self._runner.server
+        assert server is not None
+        # Counted here, not from server.connections alone: the loop accepts a batch of
+        # connections before any of them is registered, and a closed one stays listed
+        # until its close completes.
+        registered = server.connections
+        known = set(registered)
+        self._fresh = [h for h in self._fresh if h not in known]
+        live = [h for h in registered if h.transport is not None]
+        if len(live) + len(self._fresh) >= self.limit:
+            idle = next((h for h in live if h not in self.busy), None)
+            if idle is None:
+                self.refused += 1
+                return _Refused()
+            self.displaced += 1
+            idle.force_close()
+        handler = server()
+        self._fresh.append(handler)
+        return handler
+
+    async def start(self) -> None:
+        await web.BaseSite.start(self)
+        loop = asyncio.get_running_loop()
+        self._server = await loop.create_server(self._protocol, self._host, self._port,
+                                                reuse_address=self._reuse_address, reuse_port=self._reuse_port,
+                                                backlog=self._backlog)
+        self._bound_port = self._server.sockets[0].getsockname()[1] if self._server.sockets else self._port
+
+
+async def start(app: web.Application, host: str, port: int, *, limit: int | None = None,
+                header_timeout: float = HEADER_TIMEOUT) -> tuple[web.AppRunner, GuardedSite]:
+    """Serve `app` (built by make_app) on host:port with the defences above."""
+    runner = web.AppRunner(app, access_log=None, keepalive_timeout=header_timeout)
+    await runner.setup()
+    site = GuardedSite(runner, host, port, limit=limit, busy=app.get(BUSY))
+    await site.start()
+    return runner, site
+
+
+__all__ = ["BODY_TIMEOUT", "HEADER_TIMEOUT", "GuardedSite", "make_app", "read_body", "start"]

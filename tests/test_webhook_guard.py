@@ -1,0 +1,200 @@
+"""The webhook server against slow and hostile clients (issue 11, faults 4, 5 and 8):
+header timeouts and a connection cap, malformed requests answered 400/413 without
+a traceback, and Telegram updates stored without what the bot does not read."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import time
+from collections.abc import AsyncIterator
+
+import aiohttp
+import pytest
+
+from bot import webserver
+from bot.runner import make_web_app
+from bot.telegram.channel import MAX_BODY as TG_MAX_BODY
+from bot.telegram.channel import SECRET_HEADER as TG_HEADER
+from bot.telegram.channel import WEBHOOK_PATH as TG_PATH
+from bot.zalo.adapter import SECRET_HEADER as ZALO_HEADER
+from bot.zalo.adapter import WEBHOOK_PATH as ZALO_PATH
+from tests.fake_telegram import FakeTelegram
+from tests.fake_zalo import FakeZalo
+from tests.test_hardening import until
+from tests.test_telegram import SECRET as TG_SECRET
+from tests.test_telegram import running
+from tests.test_zalo import SECRET as ZALO_SECRET
+from tests.test_zalo import make_bot, zalo_settings
+
+
+async def _trickle(port: int, stop: asyncio.Event, closed: list[int]) -> None:
+    """A client that sends a request's headers one byte at a time, forever."""
+    try:
+        reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    except OSError:
+        closed.append(1)
+        return
+    try:
+        writer.write(b"POST /webhook/telegram HTTP/1.1\r\nHost: x\r\n")
+        while not stop.is_set():
+            writer.write(b"X")
+            await writer.drain()
+            try:
+                if await asyncio.wait_for(reader.read(1), 0.05) == b"":
+                    closed.append(1)
+                    return
+            except TimeoutError:
+                pass
+    except (ConnectionError, OSError):
+        closed.append(1)
+    finally:
+        writer.close()
+
+
+async def test_slow_clients_are_cut_off_and_health_stays_up() -> None:
+    # Probe: 20,400 connections trickling headers took every file descriptor; /healthz and
+    # valid updates timed out. Here, 150 trickling clients against a cap of 32.
+    app = make_web_app({})
+    runner, site = await webserver.start(app, "127.0.0.1", 0, limit=32, header_timeout=1.0)
+    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+    stop, closed = asyncio.Event(), []
+    clients = [asyncio.create_task(_trickle(port, stop, closed)) for _ in range(150)]
+    try:
+        await until(lambda: site.refused + site.displaced + len(closed) >= 118, what="the cap to act")
+        assert len(runner.server.connections) <= 32
+        async with aiohttp.ClientSession() as http:
+            t0 = time.monotonic()
+            async with http.get(f"http://127.0.0.1:{port}/healthz") as resp:
+                assert resp.status == 200
+            assert time.monotonic() - t0 < 2.0
+        # Headers that never finish are cut off after the header timeout.
+        await until(lambda: len(closed) == 150, timeout=15, what="every trickling client cut off")
+        assert len(runner.server.connections) <= 1
+    finally:
+        stop.set()
+        await asyncio.gather(*clients, return_exceptions=True)
+        await runner.cleanup()
+
+
+# --- malformed requests ---------------------------------------------------------------
+
+@pytest.fixture
+async def tg_fake() -> AsyncIterator[FakeTelegram]:
+    server = FakeTelegram("123456:TEST-token_abcdefghijklmnopqrstuvwx")
+    await server.start()
+    yield server
+    await server.close()
+
+
+async def _raw(port: int, head: bytes, body: bytes = b"") -> int:
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    writer.write(head + b"Content-Length: " + str(len(body)).encode() + b"\r\nConnection: close\r\n\r\n" + body)
+    await writer.drain()
+    status = int((await reader.readline()).split()[1])
+    writer.close()
+    return status
+
+
+def _nested(depth: int) -> bytes:
+    return b"[" * depth + b"]" * depth
+
+
+async def test_malformed_requests_get_400_or_413_and_no_traceback(tmp_path, tg_fake: FakeTelegram,
+                                                                  caplog: pytest.LogCaptureFixture) -> None:
+    # Probe: a \xff byte in the Telegram secret header or deeply nested JSON to Zalo gave a
+    # 500 and a traceback; a flood of malformed bodies got 1,215 x 500 of 9,996.
+    from bot.app import build_app
+    from bot.settings import load_settings
+    from tests.conftest import REAL_CONTENT
+
+    caplog.set_level(logging.INFO)
+    zfake = await FakeZalo().start()
+    tg_settings = load_settings(data_dir=tmp_path / "tg", content_dir=REAL_CONTENT,
+                                telegram_bot_token=tg_fake.token, telegram_api_url=tg_fake.url,
+                                telegram_webhook_secret=TG_SECRET)
+    tg_app = build_app(tg_settings)
+    zbot = await make_bot(zalo_settings(tmp_path, zfake), zfake)
+    try:
+        async with running(tg_app, tg_fake, poll=False) as tg:
+            web_app = make_web_app({"telegram": tg.channel, "zalo": zbot.channel})
+            runner, site = await webserver.start(web_app, "127.0.0.1", 0)
+            port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+            tg_head = f"POST {TG_PATH} HTTP/1.1\r\nHost: x\r\n{TG_HEADER}: {TG_SECRET}\r\n".encode()
+            z_head = f"POST {ZALO_PATH} HTTP/1.1\r\nHost: x\r\n{ZALO_HEADER}: {ZALO_SECRET}\r\n".encode()
+            cases = [
+                (f"POST {TG_PATH} HTTP/1.1\r\nHost: x\r\n{TG_HEADER}: ".encode() + b"\xff\xfe\r\n", b"{}", 403),
+                (f"POST {ZALO_PATH} HTTP/1.1\r\nHost: x\r\n{ZALO_HEADER}: ".encode() + b"\xff\r\n", b"{}", 403),
+                (z_head, _nested(100_000), 400),
+                (tg_head, _nested(100_000), 400),
+                (tg_head, b"\xff\xfe{", 400),
+                (z_head, b"\xff\xfe{", 400),
+                (tg_head, b'{"update_id": "1"}', 400),
+                (tg_head, b"[1, 2]", 400),
+                (z_head, b'"just a string"', 400),
+                (tg_head, b"x" * (TG_MAX_BODY + 1), 413),
+                (tg_head, b"x" * (1024 * 1024 + 10), 413),
+                (z_head, b"x" * (1024 * 1024 + 10), 413),
+            ]
+            statuses = []
+            for _ in range(3):
+                for head, body, expected in cases:
+                    statuses.append((await _raw(port, head, body), expected))
+            assert [got for got, _ in statuses] == [want for _, want in statuses]
+            # Wrong field types in an update that parses: no apology, no traceback.
+            odd = {"update_id": 4242, "message": {"message_id": "x", "from": {"id": 5, "first_name": 7},
+                                                  "chat": {"id": 5, "type": "private"}, "text": 12345}}
+            weird_photo = {"update_id": 4243, "message": {"message_id": 9, "from": {"id": 6}, "chat": {"id": 6},
+                                                          "photo": [{"file_id": 1}, "x"], "caption": ["a"]}}
+            for update in (odd, weird_photo):
+                assert await _raw(port, tg_head, json.dumps(update).encode()) == 200
+            await until(lambda: all(tg_app.repo.update_status("telegram", k) == "done" for k in ("4242", "4243")),
+                        what="the odd updates finished")
+            await tg.channel.wait_idle()
+            assert not tg_fake.messages_to(5) and not tg_fake.messages_to(6)
+            await runner.cleanup()
+    finally:
+        await zbot.channel.close()
+        await zfake.stop()
+    assert not [r for r in caplog.records if r.exc_info or "Traceback" in r.getMessage()]
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
+
+
+async def test_telegram_updates_are_stored_without_what_the_bot_does_not_read(
+        tg_fake: FakeTelegram, tmp_path, monkeypatch: pytest.MonkeyPatch) -> None:  # noqa: ANN001
+    # Probe: webhook bodies up to 1 MiB were stored whole in the inbox.
+    from bot.app import build_app
+    from bot.settings import load_settings
+    from tests.conftest import REAL_CONTENT
+
+    settings = load_settings(data_dir=tmp_path / "data", content_dir=REAL_CONTENT, telegram_bot_token=tg_fake.token,
+                             telegram_api_url=tg_fake.url, telegram_webhook_secret=TG_SECRET)
+    app = build_app(settings)
+    stored: list[int] = []
+    accept = app.repo.accept_update
+
+    def measured(channel: str, key: str, payload: dict | None = None, user_key: str | None = None) -> bool:
+        stored.append(len(json.dumps(payload)))
+        return accept(channel, key, payload, user_key)
+
+    monkeypatch.setattr(app.repo, "accept_update", measured)
+    update = tg_fake.message_update(31, "hồ sơ HCLĐ nộp mấy bộ")
+    update["message"]["entities"] = [{"type": "bold", "offset": 0, "length": 1}] * 4000
+    update["message"]["reply_to_message"] = {"message_id": 1, "from": {"id": 99}, "text": "y" * 50_000}
+    update["message"]["from"]["extra"] = "z" * 10_000
+    body = json.dumps(update).encode()
+    assert 100_000 < len(body) < TG_MAX_BODY
+    async with running(app, tg_fake, poll=False) as tg:
+        web_app = make_web_app({"telegram": tg.channel})
+        runner, site = await webserver.start(web_app, "127.0.0.1", 0)
+        port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        async with aiohttp.ClientSession() as http:
+            async with http.post(f"http://127.0.0.1:{port}{TG_PATH}", data=body,
+                                 headers={TG_HEADER: TG_SECRET, "Content-Type": "application/json"}) as resp:
+                assert resp.status == 200
+        assert len(stored) == 1 and stored[0] < 1000, f"{stored} bytes stored of a {len(body)}-byte update"
+        await tg_fake.wait_for(lambda: tg_fake.messages_to(31))
+        await tg.channel.wait_idle()
+        await runner.cleanup()
+    assert "05 bộ" in tg_fake.messages_to(31)[0].params["text"]
