@@ -10,6 +10,8 @@ from pydantic import ValidationError
 
 from content import sources as content_sources
 from content.deadlines import UNIT_PREFIX, DeadlineFile, DeadlineSpec
+from content.dialogue import DIALOGUE_FILE, DialogueFile
+from content.dialogue import problems as dialogue_problems
 from content.lexicon import LEXICON_FILE, LexiconFile
 from content.lexicon import problems as lexicon_problems
 from content.report_form import ReportForm
@@ -41,6 +43,8 @@ class KnowledgeBase:
     deadlines: list[DeadlineSpec] = field(default_factory=list)
     # The language's and the domain's word lists (lexicon.yaml); None: the ones shipped with the code.
     lexicon: LexiconFile | None = None
+    # What follow-ups and several questions are read by (dialogue.yaml); None: the one shipped with the code.
+    dialogue: DialogueFile | None = None
     report_form: ReportForm | None = None
     units_note: str | None = None
     # sources.yaml: the note each entry's answer gets by its topic or tags, and its
@@ -152,6 +156,8 @@ def load(content_dir: Path) -> KnowledgeBase:
     small_talk = parse(smalltalk_file, SmallTalkFile) if smalltalk_file.exists() else None
     if small_talk is not None:
         problems.extend(f"{smalltalk_file}: {p}" for p in smalltalk_problems(small_talk))
+    dialogue_file = content_dir / DIALOGUE_FILE
+    dialogue = parse(dialogue_file, DialogueFile) if dialogue_file.exists() else None
 
     entries: list[tuple[Path, Entry]] = []
     entry_files = sorted((content_dir / "entries").glob("*.yaml"))
@@ -182,6 +188,8 @@ def load(content_dir: Path) -> KnowledgeBase:
             elif rel == e.id:
                 problems.append(f"{path}: entry {e.id}: related to itself")
     used = {e.topic for _, e in entries}
+    if dialogue is not None:
+        problems.extend(f"{dialogue_file}: {p}" for p in dialogue_problems(dialogue, set(seen_topics)))
     for t in topic_list:
         if t.id not in used:
             problems.append(f"{topics_file}: topic {t.id}: has no entries")
@@ -246,4 +254,5 @@ def load(content_dir: Path) -> KnowledgeBase:
         raise ContentError(problems)
     return KnowledgeBase(entries=[e for _, e in entries], topics=topic_list, synonyms=synonyms, units=unit_list,
                          deadlines=list(deadline_file.deadlines), report_form=form,
-                         units_note=units.note if units else None, notes=notes, shown_sources=shown_sources)
+                         units_note=units.note if units else None, notes=notes, shown_sources=shown_sources,
+                         lexicon=lexicon, dialogue=dialogue)

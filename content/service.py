@@ -5,8 +5,18 @@ from __future__ import annotations
 import threading
 from pathlib import Path
 
-from content.loader import KnowledgeBase, load
+from content.dialogue import DIALOGUE_FILE, Dialogue, DialogueFile, Reading
+from content.loader import KnowledgeBase, load, yaml_load
 from content.matcher import Matcher, MatchResult
+from content.schema import Entry
+
+
+def _dialogue(kb: KnowledgeBase, matcher: Matcher) -> Dialogue:
+    data = kb.dialogue
+    if data is None:  # content without its own dialogue.yaml: the one shipped with the code
+        path = Path(__file__).resolve().parent / DIALOGUE_FILE
+        data = DialogueFile.model_validate(yaml_load(path.read_text(encoding="utf-8")))
+    return Dialogue(matcher, data)
 
 
 class Knowledge:
@@ -17,7 +27,9 @@ class Knowledge:
         self.content_dir = Path(content_dir)
         self._lock = threading.Lock()
         kb = load(self.content_dir)
-        self._pair: tuple[KnowledgeBase, Matcher] = (kb, Matcher(kb))
+        matcher = Matcher(kb)
+        self._pair: tuple[KnowledgeBase, Matcher] = (kb, matcher)
+        self._dialogue = _dialogue(kb, matcher)
 
     @property
     def kb(self) -> KnowledgeBase:
@@ -30,9 +42,20 @@ class Knowledge:
     def match(self, question: str) -> MatchResult:
         return self._pair[1].match(question)
 
+    def read(self, message: str, context: dict | None = None) -> Reading:
+        """The message's questions answered in order, follow-ups completed from `context`
+        (what the previous answer was about), and what the conversation is about after it."""
+        return self._dialogue.read(message, context)
+
+    def about(self, entry: Entry) -> dict | None:
+        """What the conversation is about once `entry` is shown (picked from a list)."""
+        return self._dialogue.about(self._dialogue.frame(entry.title), entry)
+
     def reload(self) -> KnowledgeBase:
         """Raises ContentError (and keeps the current content) when the files are broken."""
         with self._lock:
             kb = load(self.content_dir)
-            self._pair = (kb, Matcher(kb))
+            matcher = Matcher(kb)
+            dialogue = _dialogue(kb, matcher)
+            self._pair, self._dialogue = (kb, matcher), dialogue
             return kb

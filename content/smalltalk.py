@@ -83,6 +83,15 @@ class SmallTalk:
         self.longest = max((len(p) for p in self.phrases), default=1)
 
     def kind_of(self, text: str) -> str | None:
+        found = self._scan(text)
+        return next((k for k in self.order if k in found), None) if found else None
+
+    def only_chat(self, text: str) -> bool:
+        """Small talk, or only fillers ("anh ơi", "dạ"): nothing a question could be about."""
+        return self._scan(text) is not None
+
+    def _scan(self, text: str) -> set[str] | None:
+        """The kinds present when every word is small talk or a filler; None otherwise."""
         text = unicodedata.normalize("NFC", text or "").lower().strip()
         if not text:
             return None
@@ -94,6 +103,8 @@ class SmallTalk:
         # What is left must be words: any other symbol (an emoji not listed) says nothing,
         # but a message of symbols alone ("?", "...") is not small talk either.
         words = tokens(text)
+        if not words and not found:
+            return None
         i = 0
         while i < len(words):
             for n in range(min(self.longest, len(words) - i), 0, -1):
@@ -109,7 +120,7 @@ class SmallTalk:
                     return None
                 found.add(name)
                 i += 1
-        return next((k for k in self.order if k in found), None)
+        return found
 
 
 def read(path: Path) -> SmallTalkFile:
@@ -126,6 +137,11 @@ def default() -> SmallTalk:
 def kind_of(text: str) -> str | None:
     """The kind of small talk ("thanks", "agree", "goodbye", ...), or None for anything else."""
     return default().kind_of(text)
+
+
+def only_chat(text: str) -> bool:
+    """Small talk or fillers only: no question in it."""
+    return default().only_chat(text)
 
 
 def is_small_talk(text: str) -> bool:

@@ -33,6 +33,8 @@ from handlers.review import EXPORT_CHOICE, PREFIX_DECISION, REVIEW_CHOICE, LinkM
 log = logging.getLogger(__name__)
 
 MAX_QUESTION = 1000  # characters; longer messages are refused politely, not truncated silently
+ABOUT = "about"  # state: what the last answer was about (subject, aspect), for follow-ups
+NUMBER = re.compile(r"(?:so |chon )?\d{1,4}")  # on folded text: "12", "số 12", "chọn 12"
 
 # Main menu: choice id -> (label, what it opens).
 MENU = [
@@ -230,6 +232,22 @@ class Conversation:
                 return c.id
         return None
 
+    @staticmethod
+    def _menu_item(text: str) -> str | None:
+        """The words of a main-menu item typed instead of tapped ("lịch nhắc hạn",
+        "gui guong nguoi tot"), with or without diacritics: that item."""
+        folded = fold(text)
+        return next((cid for cid, label in MENU if fold(label) == folded), None)
+
+    def on_number_outside(self, msg: Message) -> list[Reply]:
+        """A number that is not on the last list: say which numbers are, and show the list again."""
+        offered = [Choice(**c) for c in msg.ctx.state.get("choices", [])]
+        number = msg.folded.split()[-1]
+        if not offered:
+            return [Reply(texts.NUMBER_NO_LIST.format(number=number), self._menu_choices())]
+        valid = "1" if len(offered) == 1 else f"từ 1 đến {len(offered)}"
+        return [Reply(texts.NUMBER_OUTSIDE.format(number=number, valid=valid), offered)]
+
     def _on_choice(self, choice: str, ctx: TurnContext) -> list[Reply]:
         kind, _, arg = choice.partition(":")
         kb = self.knowledge.kb
@@ -271,6 +289,7 @@ class Conversation:
             entry = kb.by_id.get(arg)
             if entry is None:
                 return [Reply(texts.STALE_CHOICE, self._menu_choices())]
+            ctx.state[ABOUT] = self.knowledge.about(entry)  # "còn giấy khen thì sao" after picking it
             return [self._entry_reply(entry)]
         return [Reply(texts.STALE_CHOICE, self._menu_choices())]
 
@@ -365,13 +384,24 @@ class Conversation:
             return AnswerResult("fallback", [reply], None)
         if not has_letters(text):
             return AnswerResult("fallback", [Reply(texts.NOT_TEXT, self._menu_choices())], None)
-        result = self.knowledge.match(text)
+        # Read with what the previous answer was about (a follow-up fills its gaps from
+        # it), and split into its questions when it asks several.
+        reading = self.knowledge.read(text, ctx.state.get(ABOUT) if ctx is not None else None)
+        if ctx is not None and reading.about is not None:
+            ctx.state[ABOUT] = reading.about
+        if len(reading.parts) > 1:
+            return self._several(reading.parts, ctx if record else None)
+        result = reading.parts[0][1]
         if result.kind == "answer":
             # A runner-up almost as good is offered first, in case it was meant.
             close = [c.entry.id for c in result.candidates[1:2]
                      if result.score - c.score <= self.knowledge.matcher.thresholds.spread]
             replies = [self._entry_reply(result.entry, prefer=close)]
             replies += [self._entry_reply(other) for other in result.also]
+            # A comparison's answers share one list of choices (the last), so "1" is never ambiguous.
+            for r in replies[:-1]:
+                replies[-1].choices = [*[c for c in r.choices if c.id != "menu"], *replies[-1].choices][:5]
+                r.choices = []
         elif result.kind == "clarify":
             choices = [Choice(f"e:{c.entry.id}", c.entry.title) for c in result.candidates]
             choices.append(Choice("m:topics", texts.MORE_TOPICS))
@@ -386,6 +416,30 @@ class Conversation:
                     result.candidates[0].entry.id if result.candidates else None),
                 score=result.score)
         return AnswerResult(result.kind, replies, result)
+
+    def _several(self, parts: list[tuple[str, MatchResult]], ctx: TurnContext | None) -> AnswerResult:
+        """Several questions in one message, answered in order. Only the last reply
+        carries choices (the follow-ups of all the answers), so the whole reply has
+        at most one numbered list; each question the content lacks is said so, and
+        logged for the curators on its own."""
+        replies, follow = [], []
+        for part, r in parts:
+            if r.kind == "answer" and r.entry is not None:
+                reply = self._entry_reply(r.entry)
+                follow += [c for c in reply.choices if c.id != "menu"]
+                replies.append(Reply(reply.text, [], reply.documents, reply.heading))
+            else:
+                replies.append(Reply(texts.PART_NOT_FOUND.format(question=part.strip())))
+            if ctx is not None:
+                ctx.store.log_question(
+                    user_id=ctx.user_id, channel=ctx.event.channel, text=part[:MAX_QUESTION], normalized=r.normalized,
+                    outcome=r.kind, entry_id=r.entry.id if r.entry else (
+                        r.candidates[0].entry.id if r.candidates else None), score=r.score)
+        answered = {r.entry.id for _, r in parts if r.entry is not None}
+        choices = [c for c in dict((c.id, c) for c in follow).values() if c.id[2:] not in answered][:4]
+        replies[-1].choices = [*choices, Choice("menu", texts.BACK_TO_MENU)]
+        first = next(r for _, r in parts if r.kind == "answer")
+        return AnswerResult("answer", replies, first)
 
     def _entry_reply(self, entry, prefer: list[str] | None = None) -> Reply:  # noqa: ANN001
         kb = self.knowledge.kb
@@ -429,7 +483,8 @@ class Message:
             # at a step that wants typed text, "1" is the answer, not a pick.
             choice = event.choice
         else:
-            choice = event.choice or conv._read_choice(text, offered)
+            choice = event.choice or conv._read_choice(text, offered) or (
+                None if conv.flows.active(ctx.state) else conv._menu_item(text))
         caption = next((a.caption.strip() for a in event.attachments if a.caption and a.caption.strip()), "")
         command, rest = None, ""
         if text.startswith("/") and len(text) > 1:
@@ -472,6 +527,8 @@ PLAIN_ROUTES: list[tuple[str, Callable[[Conversation, Message], bool],
      and not m.ctx.event.unsupported, Conversation.on_caption),
     ("nothing to read (sticker, voice, empty)", lambda c, m: not m.text, Conversation.on_no_text),
     ("a command (/menu, /hoi ..., menu, hủy)", lambda c, m: m.command is not None, Conversation.on_command_route),
+    ("a number that is not on the last list", lambda c, m: bool(NUMBER.fullmatch(m.folded)),
+     Conversation.on_number_outside),
     ("a greeting, or 'bạn là ai'", lambda c, m: m.folded in GREETINGS or bool(WHO_ARE_YOU.match(m.folded))
      or smalltalk.kind_of(m.text) == "greeting",
      Conversation.on_greeting),

@@ -74,6 +74,13 @@ LATE_ANSWER = "Xin lỗi đồng chí, do đường truyền gián đoạn nên 
 LATE_ANSWER_NO_QUESTION = "Xin lỗi đồng chí, do đường truyền gián đoạn nên câu trả lời sau đây đến muộn:"
 PHOTO_CAPTION_READ = "Tôi đã nhận ảnh (hiện chưa có thao tác nào cần lưu ảnh) và xin trả lời phần chữ kèm theo:"
 THANKS = "Rất vui được hỗ trợ đồng chí. Khi cần, đồng chí cứ gõ câu hỏi hoặc chọn /menu."
+# A number typed that is not on the list just shown (or with no list shown).
+NUMBER_OUTSIDE = "Danh sách vừa rồi không có số {number}; đồng chí chọn số {valid}:"
+NUMBER_NO_LIST = "Hiện không có danh sách nào để chọn số {number}. Mời đồng chí gõ câu hỏi hoặc chọn trong menu:"
+# Several questions in one message: said of one the content does not answer.
+PART_NOT_FOUND = (
+    "Về câu «{question}»: tôi chưa có thông tin trong tài liệu hiện có; đồng chí có thể hỏi Văn phòng (/hoivanphong)."
+)
 # Short replies to small talk, by its kind (content/smalltalk.yaml); never logged as unanswered questions.
 SMALL_TALK = {
     "thanks": THANKS,

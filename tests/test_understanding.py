@@ -20,7 +20,7 @@ from tests.conftest import REAL_CONTENT, Talk
 SMALL_TALK = [
     ("dạ vâng ạ", "agree"), ("oki", "agree"), ("ok", "agree"), ("👍", "agree"), ("Dạ em hiểu rồi ạ", "agree"),
     ("tks ad", "thanks"), ("em cảm ơn", "thanks"), ("cảm ơn bot nhiều nhé", "thanks"), ("vâng em cảm ơn ạ", "thanks"),
-    ("cam on ad nhieu nha", "thanks"), ("thank you", "thanks"), ("🙏", "thanks"), ("ok cảm ơn nhé 😊", "thanks"),
+    ("cam on ad nhieu nha", "thanks"), ("thank you", "thanks"), ("🙏🙏🙏", "thanks"), ("ok cảm ơn nhé 😊", "thanks"),
     ("tạm biệt", "goodbye"), ("bye bot", "goodbye"), ("xin lỗi em gõ nhầm", "apology"), ("hahaha", "laughter"),
     ("hihi :))", "laughter"), ("không ạ", "decline"), ("thôi ạ", "decline"), ("hay quá", "praise"),
 ]
@@ -75,3 +75,131 @@ def test_content_check_names_a_broken_word_list(tmp_path: Path):
     text = "\n".join(err.value.problems)
     assert "lexicon.yaml: stopwords: 'hai từ' must be one word" in text
     assert "smalltalk.yaml" in text and "pattern '('" in text
+
+
+# --- follow-ups (conversation context) ---------------------------------------------------
+
+def heading(replies) -> str:  # noqa: ANN001
+    return next(r.heading for r in replies if r.heading)
+
+
+def test_a_follow_up_takes_the_aspect_from_the_last_answer(app: App):
+    talk = Talk(app)
+    assert heading(talk("hồ sơ bằng khen thủ tướng gồm những gì")) == "Hồ sơ đề nghị Bằng khen Thủ tướng Chính phủ"
+    # The Giấy khen *dossier*, not its standard.
+    assert heading(talk("còn giấy khen thì sao?")) == "Hồ sơ đề nghị Giấy khen"
+
+
+def test_a_follow_up_takes_the_award_from_the_last_answer(app: App):
+    talk = Talk(app)
+    talk("tiêu chuẩn bằng khen thủ tướng")
+    assert heading(talk("vậy hồ sơ nộp mấy bộ")) == "Hồ sơ đề nghị Bằng khen Thủ tướng Chính phủ"
+    replies = talk("thế còn hcld")
+    assert heading(replies) == "Hồ sơ đề nghị Huân chương Lao động"
+    assert "05 bộ" in replies[0].text
+
+
+def test_a_follow_up_takes_the_plan_from_the_last_answer(app: App):
+    talk = Talk(app)
+    assert heading(talk("phong trào thi đua đặc biệt bắt đầu từ ngày nào")) == "Phong trào triển khai từ ngày nào"
+    assert heading(talk("còn mục đích thì sao")) == "Mục đích của phong trào thi đua đặc biệt"
+    assert heading(talk("ai ký")) == "Người ký và nơi nhận KH 515"
+
+
+def test_a_complete_new_question_ignores_the_old_context(app: App):
+    talk = Talk(app)
+    talk("hồ sơ bằng khen thủ tướng gồm những gì")
+    assert heading(talk("còn giấy khen thì sao")) == "Hồ sơ đề nghị Giấy khen"
+    # Names both its award and its aspect: the dossier context does not apply.
+    assert heading(talk("tiêu chuẩn huân chương lao động là gì")) == "Tiêu chuẩn Huân chương Lao động"
+    # A question on another matter altogether is read on its own.
+    assert heading(talk("biện pháp 5k là gì")) == "Biện pháp 5K là gì"
+
+
+def test_the_context_survives_a_restart(app: App):
+    from bot.app import build_app
+
+    Talk(app)("hồ sơ huân chương lao động gồm những gì", user="r1")
+    fresh = Talk(build_app(app.settings))  # a new process reading the same database
+    assert heading(fresh("còn giấy khen thì sao", user="r1")) == "Hồ sơ đề nghị Giấy khen"
+
+
+def test_picking_an_entry_from_a_list_sets_the_context(app: App):
+    talk = Talk(app)
+    talk(choice="e:tieu-chuan-giay-khen")
+    assert heading(talk("thế còn bằng khen thủ tướng")) == "Tiêu chuẩn Bằng khen Thủ tướng Chính phủ"
+
+
+# --- several questions in one message ----------------------------------------------------
+
+def numbered_lists(replies) -> int:  # noqa: ANN001
+    return sum(1 for r in replies if r.choices)
+
+
+def test_three_questions_in_one_message_get_three_answers_in_order(app: App):
+    talk = Talk(app)
+    replies = talk("hồ sơ gồm những gì? nộp bản chính hay photo? ai thẩm định?")
+    assert [r.heading for r in replies] == ["Hồ sơ đề nghị khen thưởng gồm những gì", "Hồ sơ nộp bản chính hay bản sao",
+                                            "Ai thẩm định, tổng hợp hồ sơ khen thưởng"]
+    assert numbered_lists(replies) == 1 and replies[-1].choices
+    # The list is the last one: "1" picks its first line.
+    first = replies[-1].choices[0]
+    [picked] = talk("1")
+    assert picked.heading == app.knowledge.kb.by_id[first.id[2:]].title
+
+
+def test_two_questions_a_later_one_takes_the_award_of_the_first(app: App):
+    replies = Talk(app)("HCLĐ cần mấy bộ hồ sơ, tiêu chuẩn là gì?")
+    assert [r.heading for r in replies] == ["Hồ sơ đề nghị Huân chương Lao động", "Tiêu chuẩn Huân chương Lao động"]
+    assert numbered_lists(replies) == 1
+
+
+def test_a_question_the_content_lacks_among_several_is_said_and_logged(app: App):
+    replies = Talk(app)("giấy khen nộp mấy bộ? còn lương cơ sở năm 2026 là bao nhiêu?")
+    assert replies[0].heading == "Hồ sơ đề nghị Giấy khen" or "01 bộ" in replies[0].text
+    assert "lương cơ sở" in replies[-1].text and "/hoivanphong" in replies[-1].text
+    logged = {(r.outcome) for r in app.repo.question_log()}
+    assert "fallback" in logged and "answer" in logged
+
+
+def test_one_question_with_a_story_is_not_split(app: App):
+    text = ("Em mới chuyển công tác về phòng 2. Sếp bảo em lo hồ sơ khen cho anh trưởng phòng. "
+            "Cho em hỏi hồ sơ đề nghị huân chương lao động nộp mấy bộ ạ?")
+    replies = Talk(app)(text)
+    assert len([r for r in replies if r.heading]) == 1
+    assert "05 bộ" in replies[0].text
+
+
+def test_a_comparison_carries_one_numbered_list(app: App):
+    replies = Talk(app)("HCLĐ với BK TTg khác nhau thế nào về tiêu chuẩn?")
+    assert len(replies) == 2 and numbered_lists(replies) == 1
+
+
+# --- numbers outside the list, typed menu items ------------------------------------------
+
+def test_a_number_outside_the_list_says_which_are_valid(app: App):
+    talk = Talk(app)
+    talk("/menu")
+    [reply] = talk("12")
+    assert "12" in reply.text and "từ 1 đến 7" in reply.text
+    assert [c.label for c in reply.choices][:1] == [texts.MENU_QA]  # the list again, so "7" still works
+    [help_reply] = talk("7")
+    assert help_reply.text == texts.HELP
+
+
+def test_a_number_with_no_list_open_says_so(app: App):
+    [reply] = Talk(app)("3")
+    assert reply.text == texts.NUMBER_NO_LIST.format(number="3")
+    assert reply.choices  # the main menu
+
+
+@pytest.mark.parametrize(("typed", "label"), [
+    ("lịch nhắc hạn", texts.MENU_DEADLINES), ("tro giup", texts.MENU_HELP), ("Hồ sơ - thủ tục", texts.MENU_DOSSIER),
+    ("hinh thuc khen thuong", texts.MENU_FORMS),
+])
+def test_the_words_of_a_menu_item_open_it(app: App, typed: str, label: str):
+    talk = Talk(app, channel="console")
+    # Tapping the item and typing its words give the same reply.
+    item = next(cid for cid, lab in __import__("handlers.conversation", fromlist=["MENU"]).MENU if lab == label)
+    tapped = Talk(app, channel="console")(choice=item, user="tap")
+    assert [r.text for r in talk(typed, user="type")] == [r.text for r in tapped]

@@ -1,0 +1,251 @@
+"""Conversation-level reading of a message: follow-ups that lean on the
+previous answer, and several questions in one message.
+
+What a question is about is two things (content/dialogue.yaml): its subject
+(an award form or a plan) and its aspect (dossier, copies, standard, who,
+when...). After an answer the conversation keeps both; a follow-up that
+lacks one ("còn giấy khen thì sao", "vậy mấy bộ", "nộp cho ai") is asked
+again with the missing part filled in, while a question that names both is
+read on its own. A message with several questions is split and each part
+read in turn, a later part taking its subject from an earlier one.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from pydantic import Field
+
+from content.normalize import fold, fold_aligned, strip_diacritics, tokens
+from content.schema import Entry, Strict
+from content.smalltalk import only_chat
+
+if TYPE_CHECKING:  # the loader imports this module for the file's shape; the matcher imports the loader
+    from content.matcher import Matcher, MatchResult
+
+DIALOGUE_FILE = "dialogue.yaml"
+MAX_PARTS = 3  # questions answered from one message
+MAX_FOLLOW_UP_WORDS = 8  # a follow-up is short; a longer message is a question of its own
+
+
+class Subject(Strict):
+    say: str = Field(min_length=1)
+    also: list[str] = []
+    topics: list[str] = []
+
+
+class Aspect(Strict):
+    id: str = Field(min_length=1)
+    say: str = Field(min_length=1)
+    phrases: list[str] = Field(min_length=1)
+
+
+class DialogueFile(Strict):
+    subjects: list[Subject] = []
+    aspects: list[Aspect] = []
+    openers: list[str] = []
+    closers: list[str] = []
+    question_words: list[str] = []
+
+
+def problems(data: DialogueFile, topic_ids: set[str]) -> list[str]:
+    out = []
+    seen = set()
+    for a in data.aspects:
+        if a.id in seen:
+            out.append(f"aspects: {a.id}: duplicate id")
+        seen.add(a.id)
+    for s in data.subjects:
+        out.extend(f"subjects: {s.say}: unknown topic {t!r}" for t in s.topics if t not in topic_ids)
+    for name in ("openers", "closers", "question_words"):
+        out.extend(f"{name}: {w!r} has no words" for w in getattr(data, name) if not tokens(w))
+    return out
+
+
+@dataclass(frozen=True)
+class Frame:
+    subject: int | None  # index into the file's subjects
+    aspect: str | None
+    follow_up: bool  # opens with "còn", "thế còn", or ends with "thì sao"
+    core: str  # the message without those words
+
+
+@dataclass
+class Reading:
+    """What a message asked, part by part, and what the conversation is now about."""
+
+    parts: list[tuple[str, MatchResult]]
+    about: dict | None
+    # The part as it was matched, when the previous answer filled a gap in it.
+    filled: list[str | None] = field(default_factory=list)
+
+
+def _phrase_re(phrases: list[str]) -> re.Pattern[str] | None:
+    folded = sorted({fold(p) for p in phrases if fold(p)}, key=len, reverse=True)
+    return re.compile(r"\b(?:" + "|".join(map(re.escape, folded)) + r")\b") if folded else None
+
+
+class Dialogue:
+    def __init__(self, matcher: Matcher, data: DialogueFile):
+        self.matcher = matcher
+        self.data = data
+        stop = matcher.lexicon.stopwords
+
+        def key(text: str) -> tuple[str, ...]:
+            return tuple(t for t in matcher.analyzer.analyze(text) if t not in stop)
+
+        # Longest phrase first, so that "bằng khen thủ tướng" wins over a shorter one inside it.
+        self.subjects = sorted(((key(p), i) for i, s in enumerate(data.subjects) for p in [s.say, *s.also]
+                                if key(p)), key=lambda x: -len(x[0]))
+        self.aspects = [(a.id, [key(p) for p in a.phrases if key(p)]) for a in data.aspects]
+        self.aspect_say = {a.id: a.say for a in data.aspects}
+        self.topic_subject = {t: i for i, s in enumerate(data.subjects) for t in s.topics}
+        self.openers = _phrase_re(data.openers)
+        self.closers = _phrase_re(data.closers)
+        # Question words as written, for text typed with diacritics ("đầu" is not "đâu",
+        # "sao y" not "sao"), and folded for text typed without.
+        self.question_words = _phrase_re(data.question_words)
+        written = sorted({unicodedata.normalize("NFC", w).lower().strip() for w in data.question_words}, key=len,
+                         reverse=True)
+        self.question_words_written = re.compile(r"(?<!\w)(?:" + "|".join(map(re.escape, written)) + r")(?!\w)") \
+            if written else None
+
+    # --- what a text is about -------------------------------------------------------
+    def _tokens(self, text: str) -> tuple[str, ...]:
+        stop = self.matcher.lexicon.stopwords
+        toks, _ = self.matcher.analyzer.analyze_query(text)
+        return tuple(t for t in toks if t not in stop)
+
+    @staticmethod
+    def _has(toks: tuple[str, ...], phrase: tuple[str, ...]) -> bool:
+        n = len(phrase)
+        return any(toks[i:i + n] == phrase for i in range(len(toks) - n + 1))
+
+    def subject_of(self, toks: tuple[str, ...]) -> int | None:
+        return next((i for phrase, i in self.subjects if self._has(toks, phrase)), None)
+
+    def aspect_of(self, toks: tuple[str, ...]) -> str | None:
+        return next((aid for aid, phrases in self.aspects if any(self._has(toks, p) for p in phrases)), None)
+
+    def frame(self, text: str) -> Frame:
+        text = unicodedata.normalize("NFC", text).strip()
+        plain = fold_aligned(text)
+        start, end = 0, len(text)
+        follow_up = False
+        m = self.openers.match(plain) if self.openers else None
+        if m:
+            start, follow_up = m.end(), True
+        stripped = plain.rstrip(" ?.!")
+        for m in (self.closers.finditer(stripped) if self.closers else ()):
+            if m.end() == len(stripped) and m.start() >= start:
+                end, follow_up = m.start(), True
+        core = text[start:end].strip(" ,?.!") or text
+        toks = self._tokens(core)
+        return Frame(self.subject_of(toks), self.aspect_of(toks), follow_up, core)
+
+    def about(self, frame: Frame, entry: Entry | None) -> dict | None:
+        """What the conversation is about after `entry` answered a question framed so."""
+        if entry is None:
+            return None
+        title = self._tokens(entry.title)
+        subject = frame.subject
+        if subject is None:
+            subject = self.subject_of(title)
+        if subject is None:
+            subject = self.topic_subject.get(entry.topic)
+        aspect = frame.aspect or self.aspect_of(title)
+        return {"subject": subject, "aspect": aspect, "entry": entry.id}
+
+    # --- follow-ups ---------------------------------------------------------------------
+    def fill(self, frame: Frame, context: dict | None) -> str | None:
+        """The question with what it leaves out taken from `context`; None when nothing is missing."""
+        if not context or (frame.subject is not None and frame.aspect is not None):
+            return None
+        if len(tokens(frame.core)) > MAX_FOLLOW_UP_WORDS and not frame.follow_up:
+            return None
+        subject, aspect = context.get("subject"), context.get("aspect")
+        if not isinstance(subject, int) or not 0 <= subject < len(self.data.subjects):
+            subject = None
+        if aspect not in self.aspect_say:
+            aspect = None
+        if frame.subject is not None and aspect is not None:
+            return f"{self.aspect_say[aspect]} {frame.core}"
+        if frame.aspect is not None and subject is not None:
+            return f"{frame.core} {self.data.subjects[subject].say}"
+        if frame.subject is None and frame.aspect is None and frame.follow_up and subject is not None:
+            return f"{frame.core} {self.data.subjects[subject].say}"
+        return None
+
+    def read_one(self, text: str, context: dict | None,
+                 chained: bool = False) -> tuple[MatchResult, dict | None, str | None]:
+        """One question: its match, the context after it, and the question as filled (if it was).
+        `chained`: a later question of the same message, which leans on the earlier ones
+        ("HCLĐ cần mấy bộ, tiêu chuẩn là gì") as a follow-up does."""
+        frame = self.frame(text)
+        own = self.matcher.match(text)
+        filled = self.fill(frame, context)
+        # A follow-up is read with the previous answer's subject or aspect first; any
+        # other question only when it cannot be answered on its own.
+        named = frame.subject is not None or frame.aspect is not None
+        if filled is not None and (((frame.follow_up or chained) and named) or own.kind != "answer"):
+            result = self.matcher.match(filled)
+            if result.kind == "answer":
+                return result, self.about(self.frame(filled), result.entry), filled
+        if own.kind == "answer":
+            return own, self.about(frame, own.entry), None
+        return own, context, None
+
+    # --- several questions --------------------------------------------------------------
+    def _is_question(self, text: str) -> bool:
+        if text.rstrip().endswith("?"):
+            return True
+        lowered = unicodedata.normalize("NFC", text).lower()
+        if strip_diacritics(lowered) != lowered:
+            return bool(self.question_words_written and self.question_words_written.search(lowered))
+        return bool(self.question_words and self.question_words.search(fold(text)))
+
+    def split(self, text: str) -> list[str]:
+        """The questions of a message, in order, each with the story told before it."""
+        text = unicodedata.normalize("NFC", text)
+        pieces = [p.strip() for p in re.split(r"(?<=\?)|[\n;]+|(?<=[.!])\s+", text) if p.strip()]
+        out: list[str] = []
+        story: list[str] = []
+        for piece in pieces:
+            if only_chat(piece) or not tokens(piece):
+                continue  # "Chào anh.", "cảm ơn ạ" between the questions
+            # "hồ sơ gồm những gì, nộp mấy bộ, ai thẩm định": commas between questions.
+            commas = [c.strip() for c in piece.split(",") if c.strip()]
+            if len(commas) > 1 and all(self._is_question(c) and len(tokens(c)) >= 2 for c in commas):
+                out.extend(commas)
+                continue
+            if self._is_question(piece):
+                out.append(" ".join([*story, piece]))
+                story = []
+            else:
+                story.append(piece)
+        if story and out:
+            out[-1] = " ".join([out[-1], *story])
+        return out or [text.strip()]
+
+    def read(self, text: str, context: dict | None) -> Reading:
+        parts = self.split(text)
+        if len(parts) > 1:
+            read, about, filled = [], context, []
+            for n, part in enumerate(parts[:MAX_PARTS]):
+                result, after, how = self.read_one(part, about, chained=n > 0)
+                read.append((part, result))
+                filled.append(how)
+                about = after
+            answered = {r.entry.id for _, r in read if r.kind == "answer" and r.entry is not None}
+            if len(answered) > 1:
+                return Reading(read, about, filled)
+            whole = self.read_one(text, context)
+            # One part answered and the message as a whole not: the answer, and the rest said unanswered.
+            if answered and whole[0].kind != "answer":
+                return Reading(read, about, filled)
+            return Reading([(text, whole[0])], whole[1], [whole[2]])
+        result, about, how = self.read_one(text, context)
+        return Reading([(text, result)], about, [how])
