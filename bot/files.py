@@ -17,7 +17,7 @@ from sqlmodel import Session
 
 from handlers.context import FileUnavailable
 from handlers.events import Attachment
-from storage.files import FileStore, exceeds_limit
+from storage.files import FileStore, exceeds_limit, sniff_mime
 from storage.models import StoredFile
 
 FETCH_TIMEOUT = 60.0  # seconds a handler waits for a file from the messenger
@@ -64,6 +64,9 @@ class TurnFiles:
         self.session = session
         self.owner = owner_user_id
         self.channel = channel
+
+    def sniffed(self, row: StoredFile) -> str | None:
+        return sniff_mime(self.store.path_of(row).read_bytes())
 
     def put(self, data: bytes, mime_type: str, file_name: str) -> StoredFile:
         return self.store.put(data, mime_type=mime_type, original_name=file_name, owner_user_id=self.owner,

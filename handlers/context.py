@@ -24,6 +24,11 @@ class Files(Protocol):
         """Fetch the file if needed and record it in the turn's transaction; raises FileUnavailable."""
         ...
 
+    def sniffed(self, row: StoredFile) -> str | None:
+        """What the bytes of a kept file show they are (JPEG, PNG, PDF, DOCX...), whatever
+        its name or the messenger said; None when they are none of the known formats."""
+        ...
+
     def put(self, data: bytes, mime_type: str, file_name: str) -> StoredFile:
         """Keep bytes the bot made (an export) for this person, in the turn's transaction."""
         ...

@@ -84,6 +84,8 @@ FILE_KEPT = "Đã nhận tệp {name}."
 FILE_TOO_LARGE = "Tệp {name} lớn quá (tối đa {max_mb} MB mỗi tệp), bot không nhận. Đồng chí gửi bản nhỏ hơn."
 FILE_BAD_TYPE = ("Tệp {name} ({kind}) không thuộc loại bot nhận. Bot nhận ảnh JPEG, PNG và tệp PDF, DOCX, XLSX; "
                  "đồng chí chuyển sang một trong các loại đó rồi gửi lại.")
+FILE_UNREADABLE = ("Nội dung tệp {name} không phải ảnh JPEG, PNG hay tệp PDF, DOCX, XLSX (có thể tệp đã bị đổi tên "
+                   "hoặc bị hỏng), bot không nhận. Đồng chí kiểm tra lại rồi gửi.")
 FILE_UNAVAILABLE = "Bot không tải được tệp {name} từ ứng dụng nhắn tin. Đồng chí gửi lại tệp đó."
 FILE_TOO_MANY = "Đã đủ {max_files} tệp; tệp {name} không được nhận. Chọn «Xong» để tiếp tục."
 FILE_NO_FETCH = "Kênh này không gửi được tệp cho bot; đồng chí chọn «Không có tệp» và gửi tệp cho Văn phòng sau."
