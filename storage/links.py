@@ -3,6 +3,8 @@ send files): a random token valid for 15 minutes, once.
 
 The functions take the caller's session and do not commit: a link is created in
 the turn that announces it, and consumed in the request that serves the file.
+Looking at a link (peek_link, for the page a GET shows) never spends it: messengers
+and link scanners fetch every URL in a message for a preview before the officer taps it.
 """
 
 from __future__ import annotations
@@ -10,8 +12,8 @@ from __future__ import annotations
 import secrets
 from datetime import datetime, timedelta
 
-from sqlalchemy import update
-from sqlmodel import Session, col
+from sqlalchemy import ColumnElement, update
+from sqlmodel import Session, col, select
 
 from storage.models import DownloadLink, aware, utcnow
 
@@ -31,6 +33,20 @@ def create_link(s: Session, file_id: int, file_name: str, created_for: str, ttl:
     return token
 
 
+def _usable(token: str, now: datetime) -> tuple[ColumnElement[bool], ...]:
+    """The condition of a link that still works at `now`: unused and unexpired."""
+    return (col(DownloadLink.token) == token, col(DownloadLink.used_at).is_(None),
+            col(DownloadLink.expires_at) > now)
+
+
+def peek_link(s: Session, token: str, now: datetime | None = None) -> DownloadLink | None:
+    """The link when it is unused and unexpired at `now`, None otherwise; writes nothing,
+    so a preview fetch leaves the one use to the officer. A later consume_link still
+    decides: the link may be spent or expire between the two."""
+    now = aware(now or utcnow())
+    return s.exec(select(DownloadLink).where(*_usable(token, now))).first()
+
+
 def consume_link(s: Session, token: str, now: datetime | None = None) -> DownloadLink | None:
     """The link, marked used, when it is unused and unexpired at `now`; None otherwise.
     One conditional UPDATE decides: of two requests at the same moment exactly one
@@ -38,10 +54,7 @@ def consume_link(s: Session, token: str, now: datetime | None = None) -> Downloa
     lock on SQLite, and then finds used_at set). The caller commits."""
     # A naive time means UTC here, as everywhere in storage (not the machine's local time).
     now = aware(now or utcnow())
-    done = s.execute(update(DownloadLink)
-                     .where(col(DownloadLink.token) == token, col(DownloadLink.used_at).is_(None),
-                            col(DownloadLink.expires_at) > now)
-                     .values(used_at=now))
+    done = s.execute(update(DownloadLink).where(*_usable(token, now)).values(used_at=now))
     if done.rowcount != 1:
         return None
     return s.get(DownloadLink, token, populate_existing=True)

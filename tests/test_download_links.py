@@ -1,7 +1,9 @@
 """One-time download links (for officers on Zalo, which cannot receive files): a link
 works once, expires after 15 minutes, and of two requests at the same moment exactly
-one gets the file, on SQLite and on PostgreSQL; GET /d/{token} on a real server on
-127.0.0.1 serves the bytes with a Vietnamese file name, then 404."""
+one gets the file, on SQLite and on PostgreSQL. On a real server on 127.0.0.1,
+GET /d/{token} only shows a page with a button (messengers' link previews GET every
+URL, and must not spend the one use); POST serves the bytes with a Vietnamese file
+name, then 404."""
 
 from __future__ import annotations
 
@@ -25,7 +27,7 @@ from bot import downloads
 from bot.runner import make_web_app
 from storage import db
 from storage.files import DOCX, FileStore
-from storage.links import consume_link, create_link, link_url
+from storage.links import consume_link, create_link, link_url, peek_link
 from storage.models import DownloadLink
 
 T0 = datetime(2026, 11, 26, 8, 0, tzinfo=UTC)
@@ -57,9 +59,10 @@ def _file(engine: Engine, root: Path) -> tuple[FileStore, int]:
     return files, files.put(DATA, mime_type=DOCX, original_name=NAME).id  # type: ignore[return-value]
 
 
-def _link(engine: Engine, file_id: int, now: datetime | None = None, ttl: timedelta | None = None) -> str:
+def _link(engine: Engine, file_id: int, now: datetime | None = None, ttl: timedelta | None = None,
+          name: str = NAME) -> str:
     with Session(engine) as s:
-        token = create_link(s, file_id, NAME, "zalo:officer-1", now=now, **({"ttl": ttl} if ttl else {}))
+        token = create_link(s, file_id, name, "zalo:officer-1", now=now, **({"ttl": ttl} if ttl else {}))
         s.commit()
     return token
 
@@ -69,6 +72,27 @@ def _consume(engine: Engine, token: str, now: datetime | None = None) -> Downloa
         link = consume_link(s, token, now)
         s.commit()
     return link
+
+
+def _peek(engine: Engine, token: str, now: datetime | None = None) -> DownloadLink | None:
+    with Session(engine, expire_on_commit=False) as s:
+        return peek_link(s, token, now)
+
+
+def test_peeking_does_not_spend_a_link(sqlite_engine: Engine, tmp_path: Path):
+    _, fid = _file(sqlite_engine, tmp_path / "data")
+    token = _link(sqlite_engine, fid, now=T0)
+    for minute in (1, 2, 3):  # a preview, a scanner, the officer opening the page
+        seen = _peek(sqlite_engine, token, T0 + timedelta(minutes=minute))
+        assert seen is not None and seen.file_id == fid and seen.file_name == NAME and seen.used_at is None
+    assert _consume(sqlite_engine, token, T0 + timedelta(minutes=4)) is not None
+    assert _peek(sqlite_engine, token, T0 + timedelta(minutes=5)) is None  # used
+    assert _peek(sqlite_engine, "no-such-token", T0) is None
+    other = _link(sqlite_engine, fid, now=T0)
+    assert _peek(sqlite_engine, other, T0 + timedelta(minutes=15)) is None  # expired
+    assert _peek(sqlite_engine, other, (T0 + timedelta(minutes=14)).replace(tzinfo=None)) is not None
+    vn = (T0 + timedelta(minutes=14)).astimezone(ZoneInfo("Asia/Ho_Chi_Minh"))
+    assert _peek(sqlite_engine, other, vn) is not None
 
 
 def test_a_link_works_once(sqlite_engine: Engine, tmp_path: Path):
@@ -166,7 +190,7 @@ def test_two_requests_at_once_exactly_one_wins_on_postgresql(pg_engine: Engine, 
     assert second == [None]
 
 
-# --- GET /d/{token} ------------------------------------------------------------------
+# --- GET and POST /d/{token} -----------------------------------------------------------
 
 @pytest.fixture
 async def served(sqlite_engine: Engine, tmp_path: Path):  # noqa: ANN201
@@ -177,38 +201,70 @@ async def served(sqlite_engine: Engine, tmp_path: Path):  # noqa: ANN201
         yield client, files, fid
 
 
-async def test_the_route_serves_the_file_once_then_404(served, sqlite_engine: Engine):  # noqa: ANN001
-    client, _, fid = served
-    token = _link(sqlite_engine, fid)
-    r = await client.get(f"/d/{token}")
+def _assert_offer(r, page: str) -> None:  # noqa: ANN001
     assert r.status == 200
-    assert await r.read() == DATA
+    assert r.headers["Content-Type"].startswith("text/html")
+    assert r.headers["Cache-Control"] == "no-store"
+    assert r.headers["X-Robots-Tag"] == "noindex"
+    assert r.headers["Referrer-Policy"] == "no-referrer"
+    assert '<form method="post">' in page and "Tải tệp về" in page
+    assert NAME in page and f"({len(DATA)} byte)" in page
+
+
+def _assert_file(r, data: bytes) -> None:  # noqa: ANN001
+    assert r.status == 200
+    assert data == DATA
     assert r.headers["Content-Type"] == DOCX
     assert r.headers["Cache-Control"] == "no-store"
+    assert r.headers["X-Content-Type-Options"] == "nosniff"
+    assert r.headers["Referrer-Policy"] == "no-referrer"
     disposition = r.headers["Content-Disposition"]
     assert disposition.startswith('attachment; filename="Ban tom tat thanh tich - Nguyen Van An.docx"; ')
     assert unquote(disposition.split("filename*=UTF-8''", 1)[1]) == NAME
-    again = await client.get(f"/d/{token}")
-    assert again.status == 404
-    page = await again.text()
-    assert again.headers["Content-Type"].startswith("text/html")
-    assert "Liên kết không còn hiệu lực" in page and "Traceback" not in page
+
+
+async def _assert_gone(r) -> None:  # noqa: ANN001
+    assert r.status == 404
+    page = await r.text()
+    assert r.headers["Content-Type"].startswith("text/html")
+    assert "Liên kết không còn hiệu lực" in page and "Traceback" not in page and "Tải tệp về" not in page
+
+
+async def test_get_shows_a_page_and_never_spends_the_link(served, sqlite_engine: Engine):  # noqa: ANN001
+    client, _, fid = served
+    token = _link(sqlite_engine, fid)
+    for _ in range(2):  # the messenger's preview, then the officer opening the link
+        r = await client.get(f"/d/{token}")
+        _assert_offer(r, await r.text())
+    r = await client.post(f"/d/{token}")
+    _assert_file(r, await r.read())
+    await _assert_gone(await client.post(f"/d/{token}"))  # once only
+    await _assert_gone(await client.get(f"/d/{token}"))  # and the page says so afterwards
+
+
+async def test_the_page_escapes_the_file_name(served, sqlite_engine: Engine):  # noqa: ANN001
+    client, _, fid = served
+    token = _link(sqlite_engine, fid, name='<script>alert("x")</script> & Báo cáo.xlsx')
+    page = await (await client.get(f"/d/{token}")).text()
+    assert "<script>" not in page and "&lt;script&gt;" in page and "&amp; Báo cáo.xlsx" in page
 
 
 async def test_unknown_malformed_and_expired_links_get_the_same_404(served, sqlite_engine: Engine):  # noqa: ANN001
     client, _, fid = served
     expired = _link(sqlite_engine, fid, now=datetime.now(UTC) - timedelta(minutes=16))
     for path in (f"/d/{expired}", "/d/" + "A" * 43, "/d/short", "/d/..%2F..%2Fetc%2Fpasswd"):
-        r = await client.get(path)
-        assert r.status == 404, path
-        assert "Liên kết không còn hiệu lực" in await r.text()
+        for method in (client.get, client.post):
+            r = await method(path)
+            assert r.status == 404, (method, path)
+            assert "Liên kết không còn hiệu lực" in await r.text()
 
 
 async def test_head_does_not_spend_the_link(served, sqlite_engine: Engine):  # noqa: ANN001
     client, _, fid = served
     token = _link(sqlite_engine, fid)
     assert (await client.head(f"/d/{token}")).status == 405
-    r = await client.get(f"/d/{token}")
+    assert (await client.get(f"/d/{token}")).status == 200
+    r = await client.post(f"/d/{token}")
     assert r.status == 200 and await r.read() == DATA
 
 
@@ -218,12 +274,12 @@ async def test_a_missing_blob_is_503_and_leaves_the_link_usable(served, sqlite_e
     blob = files.path_of(files.get(fid))  # type: ignore[arg-type]
     hidden = blob.with_name("hidden")
     blob.rename(hidden)
-    r = await client.get(f"/d/{token}")
+    r = await client.post(f"/d/{token}")
     assert r.status == 503
     page = await r.text()
     assert "Chưa tải được tệp" in page and "Traceback" not in page and "FileNotFoundError" not in page
     hidden.rename(blob)  # the file is back: the link was not spent by the failure
-    r = await client.get(f"/d/{token}")
+    r = await client.post(f"/d/{token}")
     assert r.status == 200 and await r.read() == DATA
 
 
@@ -235,8 +291,8 @@ def test_the_webhook_server_routes_downloads(sqlite_engine: Engine, tmp_path: Pa
 
 
 async def test_the_shipped_nginx_site_lets_only_a_download_get_through(tmp_path: Path, sqlite_engine: Engine):
-    """deploy/nginx-thidua-bot.conf in front of the download route: a link works
-    through it; other shapes and methods under /d/ stop at nginx."""
+    """deploy/nginx-thidua-bot.conf in front of the download route: the page (GET) and
+    the file (POST) work through it; other shapes, methods and bodies stop at nginx."""
     import ssl
     import subprocess
 
@@ -274,13 +330,20 @@ async def test_the_shipped_nginx_site_lets_only_a_download_get_through(tmp_path:
                 except aiohttp.ClientConnectorError:
                     assert time.monotonic() < deadline, "nginx did not start listening"
                     await asyncio.sleep(0.05)
+            for method in ("PUT", "DELETE", "PATCH", "OPTIONS"):
+                async with http.request(method, f"{base}/d/{token}") as r:
+                    assert r.status == 403, method
+            async with http.post(f"{base}/d/{token}", data=b"x" * 4096) as r:
+                assert r.status == 413  # the form posts nothing: no body of size reaches the bot
+            async with http.head(f"{base}/d/{token}") as r:
+                assert r.status == 405  # nginx lets HEAD along with GET; the bot refuses it
+            for _ in range(2):  # a preview, then the officer: the page, and the link stays unused
+                async with http.get(f"{base}/d/{token}") as r:
+                    _assert_offer(r, await r.text())
             async with http.post(f"{base}/d/{token}") as r:
-                assert r.status == 403
-            async with http.get(f"{base}/d/{token}") as r:
-                assert r.status == 200 and await r.read() == DATA
-                assert unquote(r.headers["Content-Disposition"].split("filename*=UTF-8''", 1)[1]) == NAME
-            async with http.get(f"{base}/d/{token}") as r:
-                assert r.status == 404 and "Liên kết không còn hiệu lực" in await r.text()
+                _assert_file(r, await r.read())
+            async with http.post(f"{base}/d/{token}") as r:
+                await _assert_gone(r)
     finally:
         proc.terminate()
         proc.wait(10)

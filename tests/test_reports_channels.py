@@ -244,11 +244,15 @@ async def test_reports_on_both_messengers_reviewed_and_exported(tmp_path: Path) 
         await web.TCPSite(runner, "127.0.0.1", port).start()
         try:
             async with aiohttp.ClientSession() as http:
-                async with http.get(f"http://127.0.0.1:{port}{link.group(1)}") as resp:
+                url = f"http://127.0.0.1:{port}{link.group(1)}"
+                # Zalo's link preview GETs the address first: it gets the page, the link stays unused.
+                async with http.get(url) as resp:
+                    assert resp.status == 200 and "Tải tệp về" in await resp.text()
+                async with http.post(url) as resp:  # the officer presses the button
                     assert resp.status == 200
                     book = openpyxl.load_workbook(io.BytesIO(await resp.read())).active
                     assert book.max_row == 3  # the header and two reports
-                async with http.get(f"http://127.0.0.1:{port}{link.group(1)}") as resp:
+                async with http.post(url) as resp:
                     assert resp.status == 404  # once only
         finally:
             await runner.cleanup()
