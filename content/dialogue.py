@@ -29,6 +29,11 @@ if TYPE_CHECKING:  # the loader imports this module for the file's shape; the ma
 DIALOGUE_FILE = "dialogue.yaml"
 MAX_PARTS = 3  # questions answered from one message
 MAX_FOLLOW_UP_WORDS = 8  # a follow-up is short; a longer message is a question of its own
+LONG_MESSAGE_WORDS = 14  # from this many words a message may tell a story before its question
+# A whole long message answered with this score (on the matcher's scale, where 0.6 answers)
+# is taken as it is: its story and its question agree.
+CLEAR_ANSWER = 0.75
+CLEARLY_CLOSER = 0.1  # ...unless its question alone scores this much more
 
 
 class Subject(Strict):
@@ -48,6 +53,7 @@ class DialogueFile(Strict):
     aspects: list[Aspect] = []
     openers: list[str] = []
     closers: list[str] = []
+    clause_openers: list[str] = []
     question_words: list[str] = []
 
 
@@ -60,7 +66,7 @@ def problems(data: DialogueFile, topic_ids: set[str]) -> list[str]:
         seen.add(a.id)
     for s in data.subjects:
         out.extend(f"subjects: {s.say}: unknown topic {t!r}" for t in s.topics if t not in topic_ids)
-    for name in ("openers", "closers", "question_words"):
+    for name in ("openers", "closers", "clause_openers", "question_words"):
         out.extend(f"{name}: {w!r} has no words" for w in getattr(data, name) if not tokens(w))
     return out
 
@@ -88,6 +94,20 @@ def _phrase_re(phrases: list[str]) -> re.Pattern[str] | None:
     return re.compile(r"\b(?:" + "|".join(map(re.escape, folded)) + r")\b") if folded else None
 
 
+def _last_word(text: str) -> str:
+    words = tokens(text[-40:])
+    return words[-1] if words else ""
+
+
+def _first_word(text: str) -> str:
+    words = tokens(text[:40])
+    return words[0] if words else ""
+
+
+def _comma_pairs(text: str) -> set[tuple[str, str]]:
+    return {(_last_word(text[:m.start()]), _first_word(text[m.end():])) for m in re.finditer(r",\s*", text)}
+
+
 class Dialogue:
     def __init__(self, matcher: Matcher, data: DialogueFile):
         self.matcher = matcher
@@ -105,6 +125,15 @@ class Dialogue:
         self.topic_subject = {t: i for i, s in enumerate(data.subjects) for t in s.topics}
         self.openers = _phrase_re(data.openers)
         self.closers = _phrase_re(data.closers)
+        self.clause_openers = _phrase_re(data.clause_openers)
+        # Word pairs the content itself writes with a comma between them ("thi đua, khen
+        # thưởng", "cán bộ, công chức"): such a comma in a message lists, it does not
+        # end a clause.
+        self.listed: set[tuple[str, str]] = set()
+        for e in matcher.kb.entries:
+            for text in (e.title, *e.questions, e.answer):
+                if "," in text:
+                    self.listed.update(_comma_pairs(text))
         # Question words as written, for text typed with diacritics ("đầu" is not "đâu",
         # "sao y" not "sao"), and folded for text typed without.
         self.question_words = _phrase_re(data.question_words)
@@ -179,6 +208,58 @@ class Dialogue:
             return f"{frame.core} {self.data.subjects[subject].say}"
         return None
 
+    # --- long messages -------------------------------------------------------------------
+    def focus(self, text: str) -> list[tuple[str, str]]:
+        """A long message as (its question, the story told before it), most likely first:
+        the question follows the last asking phrase ("cho em hỏi"), sentence end, or comma
+        before a clause opener ("..., vậy hồ sơ..."), whichever comes last and still has a
+        question word; failing that, the last clause after any comma. Empty for a short
+        message, or one with no question in it."""
+        text = unicodedata.normalize("NFC", text).strip()
+        if len(tokens(text)) < LONG_MESSAGE_WORDS:
+            return []
+        plain = fold_aligned(text)
+        # A comma between two nouns ("thi đua, khen thưởng", "cán bộ, công chức") is no
+        # boundary, so a comma counts first only before a clause opener.
+        strong = [m.end() for m in self.matcher.lexicon.asking.finditer(plain)]
+        strong += [m.end() for m in re.finditer(r"[.!?]+\s+|\n+", text)]  # not the dot of "2.5"
+        commas = [m.end() for m in re.finditer(r"[,;]\s*", text)
+                  if (_last_word(text[:m.start()]), _first_word(text[m.end():])) not in self.listed]
+        if self.clause_openers:
+            strong += [c for c in commas if self.clause_openers.match(plain, c)]
+
+        def last(starts: list[int]) -> int:
+            return max((s for s in starts if s < len(text) and len(tokens(text[s:])) >= 2
+                        and self._is_question(text[s:].rstrip(" ?"))), default=-1)
+
+        out = []
+        for start in dict.fromkeys((last(strong), last(commas))):
+            question, story = text[start:].strip(" ,.;"), text[:start]
+            if start > 0 and len(tokens(question)) >= 2 and tokens(story):
+                out.append((question, story))
+        return out
+
+    def _read_focused(self, text: str, context: dict | None) -> tuple[MatchResult, dict | None, str] | None:
+        """A long message read by its question, weighed above the story: the question on
+        its own, completed with the award or plan the story names (or, failing that, the
+        one the conversation is about) when it names none."""
+        tries = []
+        for question, story in self.focus(text):
+            frame = self.frame(question)
+            if frame.subject is None:
+                subject = self.subject_of(self._tokens(story))
+                if subject is None and context and isinstance(context.get("subject"), int) \
+                        and 0 <= context["subject"] < len(self.data.subjects):
+                    subject = context["subject"]
+                if subject is not None:
+                    tries.append(f"{frame.core} {self.data.subjects[subject].say}")
+            tries.append(question)
+        for q in dict.fromkeys(tries):
+            result = self.matcher.match(q)
+            if result.kind == "answer":
+                return result, self.about(self.frame(q), result.entry), q
+        return None
+
     def read_one(self, text: str, context: dict | None,
                  chained: bool = False) -> tuple[MatchResult, dict | None, str | None]:
         """One question: its match, the context after it, and the question as filled (if it was).
@@ -186,6 +267,12 @@ class Dialogue:
         ("HCLĐ cần mấy bộ, tiêu chuẩn là gì") as a follow-up does."""
         frame = self.frame(text)
         own = self.matcher.match(text)
+        # A long message is read by its question when its whole reading is not clearly
+        # right, or when the question read alone is clearly closer to an entry.
+        focused = self._read_focused(text, context)
+        if focused is not None and (own.kind != "answer" or focused[0].score >= own.score + (
+                0.0 if own.score < CLEAR_ANSWER else CLEARLY_CLOSER)):
+            return focused
         filled = self.fill(frame, context)
         # A follow-up is read with the previous answer's subject or aspect first; any
         # other question only when it cannot be answered on its own.

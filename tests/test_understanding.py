@@ -203,3 +203,42 @@ def test_the_words_of_a_menu_item_open_it(app: App, typed: str, label: str):
     item = next(cid for cid, lab in __import__("handlers.conversation", fromlist=["MENU"]).MENU if lab == label)
     tapped = Talk(app, channel="console")(choice=item, user="tap")
     assert [r.text for r in talk(typed, user="type")] == [r.text for r in tapped]
+
+
+# --- long messages: the question weighed above the story -----------------------------------
+
+def test_a_long_message_is_answered_from_its_question_with_the_award_named_in_the_story(app: App):
+    talk = Talk(app)
+    text = ("chị ơi đơn vị em đang làm hồ sơ đề nghị huân chương lao động cho đồng chí phó viện trưởng, "
+            "hồ sơ thì em làm xong rồi, vậy phải nộp bao nhiêu bộ ạ")
+    replies = talk(text)
+    assert replies[0].heading == "Hồ sơ đề nghị Huân chương Lao động" and "05 bộ" in replies[0].text
+
+
+def test_a_long_message_whose_story_names_another_award_than_its_question(app: App):
+    text = ("em mới chuyển công tác về phòng 2, sếp bảo em lo hồ sơ khen cho anh trưởng phòng, anh ấy đi hỗ trợ "
+            "khu cách ly mấy tháng, vậy cho em hỏi tiêu chuẩn để được bằng khen thủ tướng là gì ạ")
+    assert Talk(app)(text)[0].heading == "Tiêu chuẩn Bằng khen Thủ tướng Chính phủ"
+
+
+@pytest.mark.parametrize("text", [
+    "em mới chuyển công tác về phòng 2, sếp bảo em lo thủ tục cho anh trưởng phòng đi nước ngoài, vậy cho em hỏi "
+    "hồ sơ làm hộ chiếu gồm những gì ạ",
+    "bên em vừa họp chi bộ xong, mọi người bàn về chuyện kết nạp đảng viên mới, vậy hồ sơ kết nạp đảng gồm những gì ạ",
+])
+def test_a_long_message_out_of_scope_is_still_declined(app: App, text: str):
+    [reply] = Talk(app)(text)
+    assert reply.text == texts.FALLBACK
+
+
+def test_commas_the_content_writes_in_lists_do_not_split_a_question(shared):  # noqa: ANN001
+    dialogue = shared._dialogue
+    # "thi đua, khen thưởng" is one name: no clause starts at its comma.
+    assert dialogue.focus("Nâng cao chất lượng đội ngũ công chức làm công tác thi đua, khen thưởng bằng cách nào?") == []
+
+
+@pytest.fixture
+def shared():  # noqa: ANN201
+    from tests.conftest import shared_knowledge
+
+    return shared_knowledge()
