@@ -242,3 +242,23 @@ def shared():  # noqa: ANN201
     from tests.conftest import shared_knowledge
 
     return shared_knowledge()
+
+
+# --- words that were lost or wrongly barred --------------------------------------------------
+
+@pytest.mark.parametrize(("question", "title"), [
+    ("tiêu chuẩn giấy khen đối với kiểm sát viên", "Giấy khen - ai tặng, tiêu chuẩn"),  # a person, not a topic
+    ("huân chương lao động hạng nhì", "Tiêu chuẩn Huân chương Lao động"),  # the medal's own class
+    ("hồ sơ hclđ hạng ba nộp mấy bộ", "Hồ sơ đề nghị Huân chương Lao động"),
+])
+def test_a_person_or_a_class_of_the_medal_does_not_bar_the_answer(shared, question: str, title: str):  # noqa: ANN001
+    result = shared.match(question)
+    assert result.kind == "answer" and result.entry.title == title
+
+
+@pytest.mark.parametrize("question", [
+    "thu tuc bo nhiem kiem sat vien so cap", "hcld hang nhi va hang ba khac nhau the nao",
+    "Huân chương Bảo vệ Tổ quốc hạng Ba cần điều kiện gì?",
+])
+def test_what_the_plans_do_not_cover_about_them_still_falls_back(shared, question: str):  # noqa: ANN001
+    assert shared.match(question).kind == "fallback"
