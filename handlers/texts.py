@@ -39,6 +39,10 @@ HELP = (
     "/hoi - đặt câu hỏi\n"
     "/huy - hủy thao tác đang làm (gõ \"quay lại\" để về bước trước)\n"
     "/hoivanphong - gửi câu hỏi tới Văn phòng\n"
+    "/gui - gửi gương người tốt, việc tốt\n"
+    "/baocaocuatoi - các báo cáo đồng chí đã gửi\n"
+    "/hoso, /xoahoso - xem, sửa hoặc xóa hồ sơ của đồng chí\n"
+    "/lich, /nhacnho - lịch nhắc hạn, bật hoặc tắt nhắc hạn\n"
     "/trogiup - hướng dẫn này\n\n"
     "Nội dung do Văn phòng VKSND tỉnh (thường trực Hội đồng Thi đua, khen thưởng) biên soạn. "
     "Câu hỏi chưa có trong dữ liệu được ghi lại để bổ sung."
@@ -93,16 +97,6 @@ SMALL_TALK = {
 }
 NOTHING_TO_CANCEL = "Hiện không có thao tác nào đang làm dở. Đồng chí có thể gõ câu hỏi bất cứ lúc nào."
 STALE_CHOICE = "Lựa chọn này đã cũ hoặc không còn. Mời đồng chí chọn lại từ menu."
-COMING_SOON = {
-    "report": (
-        "Chức năng gửi gương người tốt, việc tốt đang được hoàn thiện và sẽ có trong bản cập nhật tới. "
-        "Trong thời gian này, đồng chí vui lòng gửi thông tin về Văn phòng VKSND tỉnh."
-    ),
-    "deadlines": (
-        "Chức năng lịch nhắc hạn (nhắc trước hạn báo cáo, đề nghị khen thưởng) đang được hoàn thiện "
-        "và sẽ có trong bản cập nhật tới."
-    ),
-}
 RELOADED = "Đã nạp lại nội dung: {entries} mục, {topics} chủ đề."
 RELOAD_FAILED = "Nội dung mới có lỗi, vẫn giữ nội dung cũ:\n{problems}"
 NOT_ADMIN = "Lệnh này chỉ dành cho cán bộ quản trị."

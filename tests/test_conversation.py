@@ -72,9 +72,9 @@ def test_button_choice_and_stale_choice(app: App):
     assert stale.text == texts.STALE_CHOICE
 
 
-def test_features_of_later_issues_say_they_are_coming(app: App):
-    [report] = say(app, choice="m:report")
-    assert "đang được hoàn thiện" in report.text
+def test_the_menu_item_opens_the_report_form(app: App):
+    [form] = say(app, choice="m:report")
+    assert "Gửi gương người tốt" in form.text and "Họ và tên" in form.text
 
 
 @pytest.mark.parametrize("text,expected", [

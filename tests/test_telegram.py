@@ -153,7 +153,8 @@ def _inbox(app: App) -> list[ProcessedUpdate]:
 async def test_start_sets_commands_and_menu_arrives_as_inline_keyboard(tg_app: App, fake: FakeTelegram) -> None:
     async with running(tg_app, fake) as bot:
         commands = (await fake.wait_for(lambda: fake.calls_to("setMyCommands")))[0].params["commands"]
-        assert [c["command"] for c in commands] == ["start", "menu", "hoi", "huy", "hoivanphong", "trogiup"]
+        assert [c["command"] for c in commands] == ["start", "menu", "hoi", "huy", "hoivanphong", "gui", "baocaocuatoi",
+                                                     "lich", "hoso", "trogiup"]
         assert all(c["description"] for c in commands)
 
         await bot.ask(USER, "/start")

@@ -65,6 +65,10 @@ COMMANDS = [
     ("hoi", "Đặt câu hỏi về thi đua, khen thưởng"),
     ("huy", "Hủy thao tác đang làm"),
     ("hoivanphong", "Gửi câu hỏi tới Văn phòng"),
+    ("gui", "Gửi gương người tốt, việc tốt"),
+    ("baocaocuatoi", "Các báo cáo đã gửi và kết quả duyệt"),
+    ("lich", "Lịch nhắc hạn nộp báo cáo, hồ sơ"),
+    ("hoso", "Hồ sơ của tôi (họ tên, đơn vị)"),
     ("trogiup", "Hướng dẫn sử dụng"),
 ]
 
