@@ -261,3 +261,47 @@ def test_invite_code_is_asked_once(tmp_path: Path) -> None:
     t("/huy")
     r = t("/gui")
     assert "mã cán bộ" not in text(r) and "Họ và tên" in text(r)
+
+
+def test_two_officers_deciding_at_once_the_second_is_told(tmp_path: Path) -> None:
+    settings = load_settings(data_dir=tmp_path / "data", content_dir=REAL_CONTENT, admin_ids="zalo:offA,zalo:offB")
+    app = build_app(settings)
+    t = Talk(app)
+    submit_one(t)
+    with app.repo.session() as s:
+        rid = s.exec(select(Report)).one().id
+    r = t("", user="offA", choice=f"r:no:{rid}")  # A starts to reject, types slowly
+    assert "Lý do" in text(r)
+    r = t("", user="offB", choice=f"r:ok:{rid}")  # B approves meanwhile
+    r = t(pick(r, "Giấy khen"), user="offB", display_name="Phạm Bình")
+    assert "Đã duyệt" in text(r)
+    r = t("Thành tích chưa rõ ràng", user="offA")
+    assert "đã được Phạm Bình xử lý" in text(r) and "đã duyệt" in text(r)
+    with app.repo.session() as s:
+        row = s.exec(select(Report)).one()
+        assert row.status == "approved" and row.proposed_award == "giay-khen" and row.review_note is None
+        assert [e.kind for e in s.exec(select(ReportEvent))] == ["submitted", "approved"]
+
+
+def test_an_officer_on_zalo_gets_one_time_links_to_the_files(t: Talk, rapp) -> None:  # noqa: ANN001
+    from bot.app import link_maker
+    from storage.models import DownloadLink
+
+    submit_one(t)
+    with rapp.repo.session() as s:
+        row = s.exec(select(Report)).one()
+        stored = rapp.files.put(b"%PDF-1.4 xac nhan", mime_type="application/pdf", original_name="xac-nhan.pdf",
+                                owner_user_id=row.user_id, session=s)
+        reports.add_files(s, row.id, [stored.id], "submission")
+        s.commit()
+    r = t("/duyet", user=OFFICER)
+    assert "cán bộ quản trị đặt PUBLIC_URL" in text(r)  # no links without a public address
+    rapp.conversation.review.make_link = link_maker("https://bot.example.vn")
+    t("/huy", user=OFFICER)
+    r = t("/duyet", user=OFFICER)
+    assert "- xac-nhan.pdf: https://bot.example.vn/d/" in text(r)
+    with rapp.repo.session() as s:
+        [link] = s.exec(select(DownloadLink)).all()
+        assert link.created_for == f"zalo:{OFFICER}" and link.file_id == stored.id
+    # The submitter never gets a link to anything.
+    assert "https://" not in text(t("/baocaocuatoi"))
