@@ -8,6 +8,7 @@ content/lexicon.yaml so that the Office can see and correct it.
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -28,6 +29,7 @@ class LexiconFile(Strict):
     asking_phrases: list[str] = []
     section_heads: dict[str, str] = {}
     document_words: list[str] = []
+    fillers: list[str] = []
     default_aspect: str = Field(min_length=1)
 
 
@@ -52,6 +54,13 @@ def problems(lex: LexiconFile) -> list[str]:
     return out
 
 
+def filler_pattern(fillers: list[str]) -> re.Pattern[str]:
+    """Fillers matched as typed, with their diacritics, longest first."""
+    words = sorted({unicodedata.normalize("NFC", f).lower().strip() for f in fillers if f.strip()}, key=len,
+                   reverse=True)
+    return re.compile(r"(?<!\w)(?:" + "|".join(map(re.escape, words)) + r")(?!\w)") if words else re.compile(r"(?!)")
+
+
 def _words(items: list[str]) -> frozenset[str]:
     return frozenset(w for item in items for w in tokens(item))
 
@@ -67,6 +76,7 @@ class Lexicon:
     section_first: frozenset[str]
     document_words: frozenset[str]
     default_aspect: str
+    fillers: re.Pattern[str]  # on lowercase text with its diacritics
 
     @classmethod
     def of(cls, lex: LexiconFile) -> Lexicon:
@@ -84,6 +94,7 @@ class Lexicon:
             section_first=frozenset(h[0] for h in heads),
             document_words=_words(lex.document_words),
             default_aspect=lex.default_aspect,
+            fillers=filler_pattern(lex.fillers),
         )
 
 

@@ -77,7 +77,7 @@ class Matcher:
 
     def _analyze(self, question: str) -> Analyzed:
         """Tokens, repaired words, and the filler-free text, for one message or part of one."""
-        question = drop_fillers(question)
+        question = drop_fillers(question, self.lexicon.fillers)
         toks, repaired = self.analyzer.analyze_query(question)
         return Analyzed(toks, repaired, question)
 

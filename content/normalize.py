@@ -82,23 +82,24 @@ def has_letters(text: str) -> bool:
     return any(ch.isalpha() for ch in text)
 
 
-# Pronouns and particles that only pad a question. Matched as typed, with
-# their diacritics, so "mình" goes and "minh" (as in "minh bạch") stays;
-# "anh" goes only from a message typed with diacritics, where "ảnh" would
-# have been written as such.
-_FILLERS = {"mình", "bên", "em", "chị", "tôi", "ạ", "ơi", "nhé", "nhá", "ấy", "nhỉ", "hả", "bạn", "sếp",
-            "cháu", "anh em", "nè", "nữa", "kiểu", "luôn", "chút", "giùm", "dùm"}
-_FILLER_RE = re.compile(r"(?<!\w)(?:" + "|".join(sorted(map(re.escape, _FILLERS), key=len, reverse=True))
-                        + r")(?!\w)")
 _ANH_RE = re.compile(r"(?<!\w)anh(?!\w)")
 
 
-def drop_fillers(text: str) -> str:
+def drop_fillers(text: str, fillers: re.Pattern[str] | None = None) -> str:
+    """The text without the pronouns and particles that only pad a question
+    (`fillers`: the lexicon's, content/lexicon.yaml, by default). Matched as typed,
+    with their diacritics, so "mình" goes and "minh" (as in "minh bạch") stays;
+    "anh" goes only from a message typed with diacritics, where "ảnh" would have
+    been written as such."""
     text = unicodedata.normalize("NFC", text).lower()
     accented = strip_diacritics(text) != text
     if not accented:
         return text
-    return _ANH_RE.sub(" ", _FILLER_RE.sub(" ", text))
+    if fillers is None:
+        from content.lexicon import default_lexicon  # the lexicon reads its file with this module's help
+
+        fillers = default_lexicon().fillers
+    return _ANH_RE.sub(" ", fillers.sub(" ", text))
 
 
 def fold_aligned(text: str) -> str:
