@@ -55,6 +55,7 @@ class DialogueFile(Strict):
     closers: list[str] = []
     clause_openers: list[str] = []
     question_words: list[str] = []
+    features: dict[str, list[str]] = {}
 
 
 def problems(data: DialogueFile, topic_ids: set[str]) -> list[str]:
@@ -66,6 +67,8 @@ def problems(data: DialogueFile, topic_ids: set[str]) -> list[str]:
         seen.add(a.id)
     for s in data.subjects:
         out.extend(f"subjects: {s.say}: unknown topic {t!r}" for t in s.topics if t not in topic_ids)
+    for name, words in data.features.items():
+        out.extend(f"features: {name}: {w!r} has no words" for w in words if not tokens(w))
     for name in ("openers", "closers", "clause_openers", "question_words"):
         out.extend(f"{name}: {w!r} has no words" for w in getattr(data, name) if not tokens(w))
     return out
@@ -126,6 +129,8 @@ class Dialogue:
         self.openers = _phrase_re(data.openers)
         self.closers = _phrase_re(data.closers)
         self.clause_openers = _phrase_re(data.clause_openers)
+        self.features = [(name, pattern) for name, words in data.features.items()
+                         if (pattern := _phrase_re(words)) is not None]
         # Word pairs the content itself writes with a comma between them ("thi đua, khen
         # thưởng", "cán bộ, công chức"): such a comma in a message lists, it does not
         # end a clause.
@@ -187,6 +192,13 @@ class Dialogue:
             subject = self.topic_subject.get(entry.topic)
         aspect = frame.aspect or self.aspect_of(title)
         return {"subject": subject, "aspect": aspect, "entry": entry.id}
+
+    def feature_of(self, text: str) -> str | None:
+        """The feature a message asks for in words ("bật nhắc hạn giúp em"): its name, or None."""
+        if len(tokens(text)) > MAX_FOLLOW_UP_WORDS:
+            return None  # a longer message is a question that may merely mention it
+        plain = fold(text)
+        return next((name for name, pattern in self.features if pattern.search(plain)), None)
 
     # --- follow-ups ---------------------------------------------------------------------
     def fill(self, frame: Frame, context: dict | None) -> str | None:

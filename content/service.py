@@ -47,6 +47,10 @@ class Knowledge:
         (what the previous answer was about), and what the conversation is about after it."""
         return self._dialogue.read(message, context)
 
+    def feature(self, message: str) -> str | None:
+        """The bot feature a message asks for in words (dialogue.yaml `features`), if any."""
+        return self._dialogue.feature_of(message)
+
     def about(self, entry: Entry) -> dict | None:
         """What the conversation is about once `entry` is shown (picked from a list)."""
         return self._dialogue.about(self._dialogue.frame(entry.title), entry)

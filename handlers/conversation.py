@@ -34,6 +34,7 @@ log = logging.getLogger(__name__)
 
 MAX_QUESTION = 1000  # characters; longer messages are refused politely, not truncated silently
 ABOUT = "about"  # state: what the last answer was about (subject, aspect), for follow-ups
+FEATURES = {"deadlines": "m:deadlines"}  # dialogue.yaml `features` -> the menu item that opens each
 NUMBER = re.compile(r"(?:so |chon )?\d{1,4}")  # on folded text: "12", "số 12", "chọn 12"
 
 # Main menu: choice id -> (label, what it opens).
@@ -207,6 +208,10 @@ class Conversation:
         # Thanks, "ok", goodbye, laughter...: a short reply, and no question is logged.
         kind = smalltalk.kind_of(msg.text) or "thanks"
         return [Reply(texts.SMALL_TALK.get(kind, texts.THANKS))]
+
+    def on_feature_words(self, msg: Message) -> list[Reply]:
+        # "bật nhắc hạn giúp em": the feature, as if its menu item had been chosen.
+        return self._on_choice(FEATURES[self.knowledge.feature(msg.text) or ""], msg.ctx)
 
     def on_done(self, msg: Message) -> list[Reply]:
         return self.deadlines.ack(msg.ctx, None)
@@ -537,6 +542,8 @@ PLAIN_ROUTES: list[tuple[str, Callable[[Conversation, Message], bool],
     ("'đã nộp' after a reminder", lambda c, m: is_done_words(m.folded), Conversation.on_done),
     ("asks to report a good example, or tells one", lambda c, m: bool(c.knowledge.kb.report_form
      and c.knowledge.kb.report_form.wants_report(m.text)), Conversation.on_report_words),
+    ("asks for a feature in words ('bật nhắc hạn')", lambda c, m: c.knowledge.feature(m.text) in FEATURES,
+     Conversation.on_feature_words),
     ("a question", lambda c, m: True, Conversation.on_question),
 ]
 

@@ -262,3 +262,14 @@ def test_a_person_or_a_class_of_the_medal_does_not_bar_the_answer(shared, questi
 ])
 def test_what_the_plans_do_not_cover_about_them_still_falls_back(shared, question: str):  # noqa: ANN001
     assert shared.match(question).kind == "fallback"
+
+
+@pytest.mark.parametrize("text", ["bật nhắc hạn giúp em", "có lịch nhắc hạn không", "cac han sap toi"])
+def test_asking_for_reminders_in_words_opens_them(app: App, text: str):
+    tapped = Talk(app)(choice="m:deadlines", user="tap")
+    assert [r.text for r in Talk(app)(text, user="type")] == [r.text for r in tapped]
+
+
+def test_a_question_about_a_deadline_of_the_plans_is_still_a_question(app: App):
+    replies = Talk(app)("hạn nộp hồ sơ khen thưởng là khi nào")
+    assert replies[0].heading  # an entry's answer, not the reminders list
