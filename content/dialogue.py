@@ -54,6 +54,7 @@ class DialogueFile(Strict):
     openers: list[str] = []
     closers: list[str] = []
     clause_openers: list[str] = []
+    references: list[str] = []
     question_words: list[str] = []
     features: dict[str, list[str]] = {}
 
@@ -69,7 +70,7 @@ def problems(data: DialogueFile, topic_ids: set[str]) -> list[str]:
         out.extend(f"subjects: {s.say}: unknown topic {t!r}" for t in s.topics if t not in topic_ids)
     for name, words in data.features.items():
         out.extend(f"features: {name}: {w!r} has no words" for w in words if not tokens(w))
-    for name in ("openers", "closers", "clause_openers", "question_words"):
+    for name in ("openers", "closers", "clause_openers", "references", "question_words"):
         out.extend(f"{name}: {w!r} has no words" for w in getattr(data, name) if not tokens(w))
     return out
 
@@ -129,6 +130,7 @@ class Dialogue:
         self.openers = _phrase_re(data.openers)
         self.closers = _phrase_re(data.closers)
         self.clause_openers = _phrase_re(data.clause_openers)
+        self.references = _phrase_re(data.references)
         self.features = [(name, pattern) for name, words in data.features.items()
                          if (pattern := _phrase_re(words)) is not None]
         # Word pairs the content itself writes with a comma between them ("thi đua, khen
@@ -177,11 +179,22 @@ class Dialogue:
             if m.end() == len(stripped) and m.start() >= start:
                 end, follow_up = m.start(), True
         core = text[start:end].strip(" ,?.!") or text
+        # "cái đó ai tặng", "hồ sơ của nó": a word pointing back at what was just said.
+        if self.references:
+            folded_core = fold_aligned(core)
+            refs = list(self.references.finditer(folded_core))
+            if refs:
+                follow_up = True
+                for m in reversed(refs):
+                    core = core[:m.start()] + core[m.end():]
+                core = " ".join(core.split()) or text
         toks = self._tokens(core)
         return Frame(self.subject_of(toks), self.aspect_of(toks), follow_up, core)
 
-    def about(self, frame: Frame, entry: Entry | None) -> dict | None:
-        """What the conversation is about after `entry` answered a question framed so."""
+    def about(self, frame: Frame, entry: Entry | None, before: dict | None = None) -> dict | None:
+        """What the conversation is about after `entry` answered a question framed so;
+        an answer about no award or plan in particular ("ai thẩm định") keeps the one
+        of `before`, the conversation so far."""
         if entry is None:
             return None
         title = self._tokens(entry.title)
@@ -190,6 +203,8 @@ class Dialogue:
             subject = self.subject_of(title)
         if subject is None:
             subject = self.topic_subject.get(entry.topic)
+        if subject is None and before and isinstance(before.get("subject"), int):
+            subject = before["subject"]
         aspect = frame.aspect or self.aspect_of(title)
         return {"subject": subject, "aspect": aspect, "entry": entry.id}
 
@@ -289,12 +304,17 @@ class Dialogue:
         # A follow-up is read with the previous answer's subject or aspect first; any
         # other question only when it cannot be answered on its own.
         named = frame.subject is not None or frame.aspect is not None
-        if filled is not None and (((frame.follow_up or chained) and named) or own.kind != "answer"):
+        # A short question naming an aspect but no award or plan ("nộp mấy bộ", "tiêu
+        # chuẩn thế nào") is about the one the conversation is about, when that reads
+        # at least as well: "ai thẩm định" stays the question of who reviews any dossier.
+        leaning = frame.subject is None and frame.aspect is not None
+        if filled is not None and (named or own.kind != "answer"):
             result = self.matcher.match(filled)
-            if result.kind == "answer":
+            if result.kind == "answer" and (frame.follow_up or own.kind != "answer"
+                                            or ((leaning or chained) and result.score >= own.score)):
                 return result, self.about(self.frame(filled), result.entry), filled
         if own.kind == "answer":
-            return own, self.about(frame, own.entry), None
+            return own, self.about(frame, own.entry, context), None
         return own, context, None
 
     # --- several questions --------------------------------------------------------------

@@ -273,3 +273,15 @@ def test_asking_for_reminders_in_words_opens_them(app: App, text: str):
 def test_a_question_about_a_deadline_of_the_plans_is_still_a_question(app: App):
     replies = Talk(app)("hạn nộp hồ sơ khen thưởng là khi nào")
     assert replies[0].heading  # an entry's answer, not the reminders list
+
+
+def test_a_short_question_naming_only_an_aspect_is_about_the_award_being_discussed(app: App):
+    talk = Talk(app)
+    talk("giấy khen do ai tặng")
+    assert heading(talk("tiêu chuẩn thế nào")) == "Giấy khen - ai tặng, tiêu chuẩn"
+    assert heading(talk("còn hồ sơ")) == "Hồ sơ đề nghị Giấy khen"
+    assert heading(talk("nó nộp mấy bộ")) == "Hồ sơ đề nghị Giấy khen"  # "nó": the award just discussed
+    # A question that reads better on its own stays general.
+    assert heading(talk("ai thẩm định")) == "Ai thẩm định, tổng hợp hồ sơ khen thưởng"
+    # ...and the award is still the one discussed afterwards.
+    assert heading(talk("vậy mấy bộ")) == "Hồ sơ đề nghị Giấy khen"

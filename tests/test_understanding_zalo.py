@@ -20,8 +20,9 @@ async def test_a_conversation_as_staff_write_it_on_zalo(polling: Bot) -> None:  
     await z.wait_texts("z1", 3)
     await polling.channel.wait_idle()
     # The three answers, in order, in the messages of one reply; one numbered list, at the end.
+    # The conversation is about the Giấy khen: "hồ sơ gồm những gì" is its dossier.
     reply = "\n".join(z.texts("z1")[2:])
-    order = [reply.find(t) for t in ("Hồ sơ đề nghị khen thưởng gồm những gì", "Hồ sơ nộp bản chính hay bản sao",
+    order = [reply.find(t) for t in ("Hồ sơ đề nghị Giấy khen", "Hồ sơ nộp bản chính hay bản sao",
                                      "Ai thẩm định, tổng hợp hồ sơ khen thưởng")]
     assert -1 not in order and order == sorted(order)
     assert reply.count("(Trả lời bằng số từ 1 đến") == 1
