@@ -12,16 +12,15 @@ read in turn, a later part taking its subject from an earlier one.
 
 from __future__ import annotations
 
-import re
 import unicodedata
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from pydantic import Field
 
-from content.normalize import fold, fold_aligned, strip_diacritics, tokens
+from content.normalize import fold, fold_aligned, tokens
 from content.schema import Entry, Strict
-from content.smalltalk import only_chat
+from content.sentences import Sentences, phrase_re
 
 if TYPE_CHECKING:  # the loader imports this module for the file's shape; the matcher imports the loader
     from content.matcher import Matcher, MatchResult
@@ -29,7 +28,6 @@ if TYPE_CHECKING:  # the loader imports this module for the file's shape; the ma
 DIALOGUE_FILE = "dialogue.yaml"
 MAX_PARTS = 3  # questions answered from one message
 MAX_FOLLOW_UP_WORDS = 8  # a follow-up is short; a longer message is a question of its own
-LONG_MESSAGE_WORDS = 14  # from this many words a message may tell a story before its question
 # A whole long message answered with this score (on the matcher's scale, where 0.6 answers)
 # is taken as it is: its story and its question agree.
 CLEAR_ANSWER = 0.75
@@ -93,25 +91,6 @@ class Reading:
     filled: list[str | None] = field(default_factory=list)
 
 
-def _phrase_re(phrases: list[str]) -> re.Pattern[str] | None:
-    folded = sorted({fold(p) for p in phrases if fold(p)}, key=len, reverse=True)
-    return re.compile(r"\b(?:" + "|".join(map(re.escape, folded)) + r")\b") if folded else None
-
-
-def _last_word(text: str) -> str:
-    words = tokens(text[-40:])
-    return words[-1] if words else ""
-
-
-def _first_word(text: str) -> str:
-    words = tokens(text[:40])
-    return words[0] if words else ""
-
-
-def _comma_pairs(text: str) -> set[tuple[str, str]]:
-    return {(_last_word(text[:m.start()]), _first_word(text[m.end():])) for m in re.finditer(r",\s*", text)}
-
-
 class Dialogue:
     def __init__(self, matcher: Matcher, data: DialogueFile):
         self.matcher = matcher
@@ -127,27 +106,13 @@ class Dialogue:
         self.aspects = [(a.id, [key(p) for p in a.phrases if key(p)]) for a in data.aspects]
         self.aspect_say = {a.id: a.say for a in data.aspects}
         self.topic_subject = {t: i for i, s in enumerate(data.subjects) for t in s.topics}
-        self.openers = _phrase_re(data.openers)
-        self.closers = _phrase_re(data.closers)
-        self.clause_openers = _phrase_re(data.clause_openers)
-        self.references = _phrase_re(data.references)
+        self.openers = phrase_re(data.openers)
+        self.closers = phrase_re(data.closers)
+        self.references = phrase_re(data.references)
         self.features = [(name, pattern) for name, words in data.features.items()
-                         if (pattern := _phrase_re(words)) is not None]
-        # Word pairs the content itself writes with a comma between them ("thi đua, khen
-        # thưởng", "cán bộ, công chức"): such a comma in a message lists, it does not
-        # end a clause.
-        self.listed: set[tuple[str, str]] = set()
-        for e in matcher.kb.entries:
-            for text in (e.title, *e.questions, e.answer):
-                if "," in text:
-                    self.listed.update(_comma_pairs(text))
-        # Question words as written, for text typed with diacritics ("đầu" is not "đâu",
-        # "sao y" not "sao"), and folded for text typed without.
-        self.question_words = _phrase_re(data.question_words)
-        written = sorted({unicodedata.normalize("NFC", w).lower().strip() for w in data.question_words}, key=len,
-                         reverse=True)
-        self.question_words_written = re.compile(r"(?<!\w)(?:" + "|".join(map(re.escape, written)) + r")(?!\w)") \
-            if written else None
+                         if (pattern := phrase_re(words)) is not None]
+        self.sentences = Sentences(data.question_words, data.clause_openers, matcher.lexicon.asking,
+                                   matcher.kb.entries)
 
     # --- what a text is about -------------------------------------------------------
     def _tokens(self, text: str) -> tuple[str, ...]:
@@ -235,43 +200,12 @@ class Dialogue:
             return f"{frame.core} {self.data.subjects[subject].say}"
         return None
 
-    # --- long messages -------------------------------------------------------------------
-    def focus(self, text: str) -> list[tuple[str, str]]:
-        """A long message as (its question, the story told before it), most likely first:
-        the question follows the last asking phrase ("cho em hỏi"), sentence end, or comma
-        before a clause opener ("..., vậy hồ sơ..."), whichever comes last and still has a
-        question word; failing that, the last clause after any comma. Empty for a short
-        message, or one with no question in it."""
-        text = unicodedata.normalize("NFC", text).strip()
-        if len(tokens(text)) < LONG_MESSAGE_WORDS:
-            return []
-        plain = fold_aligned(text)
-        # A comma between two nouns ("thi đua, khen thưởng", "cán bộ, công chức") is no
-        # boundary, so a comma counts first only before a clause opener.
-        strong = [m.end() for m in self.matcher.lexicon.asking.finditer(plain)]
-        strong += [m.end() for m in re.finditer(r"[.!?]+\s+|\n+", text)]  # not the dot of "2.5"
-        commas = [m.end() for m in re.finditer(r"[,;]\s*", text)
-                  if (_last_word(text[:m.start()]), _first_word(text[m.end():])) not in self.listed]
-        if self.clause_openers:
-            strong += [c for c in commas if self.clause_openers.match(plain, c)]
-
-        def last(starts: list[int]) -> int:
-            return max((s for s in starts if s < len(text) and len(tokens(text[s:])) >= 2
-                        and self._is_question(text[s:].rstrip(" ?"))), default=-1)
-
-        out = []
-        for start in dict.fromkeys((last(strong), last(commas))):
-            question, story = text[start:].strip(" ,.;"), text[:start]
-            if start > 0 and len(tokens(question)) >= 2 and tokens(story):
-                out.append((question, story))
-        return out
-
     def _read_focused(self, text: str, context: dict | None) -> tuple[MatchResult, dict | None, str] | None:
         """A long message read by its question, weighed above the story: the question on
         its own, completed with the award or plan the story names (or, failing that, the
         one the conversation is about) when it names none."""
         tries = []
-        for question, story in self.focus(text):
+        for question, story in self.sentences.focus(text):
             frame = self.frame(question)
             if frame.subject is None:
                 subject = self.subject_of(self._tokens(story))
@@ -317,40 +251,8 @@ class Dialogue:
             return own, self.about(frame, own.entry, context), None
         return own, context, None
 
-    # --- several questions --------------------------------------------------------------
-    def _is_question(self, text: str) -> bool:
-        if text.rstrip().endswith("?"):
-            return True
-        lowered = unicodedata.normalize("NFC", text).lower()
-        if strip_diacritics(lowered) != lowered:
-            return bool(self.question_words_written and self.question_words_written.search(lowered))
-        return bool(self.question_words and self.question_words.search(fold(text)))
-
-    def split(self, text: str) -> list[str]:
-        """The questions of a message, in order, each with the story told before it."""
-        text = unicodedata.normalize("NFC", text)
-        pieces = [p.strip() for p in re.split(r"(?<=\?)|[\n;]+|(?<=[.!])\s+", text) if p.strip()]
-        out: list[str] = []
-        story: list[str] = []
-        for piece in pieces:
-            if only_chat(piece) or not tokens(piece):
-                continue  # "Chào anh.", "cảm ơn ạ" between the questions
-            # "hồ sơ gồm những gì, nộp mấy bộ, ai thẩm định": commas between questions.
-            commas = [c.strip() for c in piece.split(",") if c.strip()]
-            if len(commas) > 1 and all(self._is_question(c) and len(tokens(c)) >= 2 for c in commas):
-                out.extend(commas)
-                continue
-            if self._is_question(piece):
-                out.append(" ".join([*story, piece]))
-                story = []
-            else:
-                story.append(piece)
-        if story and out:
-            out[-1] = " ".join([out[-1], *story])
-        return out or [text.strip()]
-
     def read(self, text: str, context: dict | None) -> Reading:
-        parts = self.split(text)
+        parts = self.sentences.split(text)
         if len(parts) > 1:
             read, about, filled = [], context, []
             for n, part in enumerate(parts[:MAX_PARTS]):

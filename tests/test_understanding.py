@@ -232,9 +232,9 @@ def test_a_long_message_out_of_scope_is_still_declined(app: App, text: str):
 
 
 def test_commas_the_content_writes_in_lists_do_not_split_a_question(shared):  # noqa: ANN001
-    dialogue = shared._dialogue
+    sentences = shared._dialogue.sentences
     # "thi đua, khen thưởng" is one name: no clause starts at its comma.
-    assert dialogue.focus("Nâng cao chất lượng đội ngũ công chức làm công tác thi đua, khen thưởng bằng cách nào?") == []
+    assert sentences.focus("Nâng cao chất lượng đội ngũ công chức làm công tác thi đua, khen thưởng bằng cách nào?") == []
 
 
 @pytest.fixture

@@ -1,0 +1,123 @@
+"""The sentences of a message: which are questions, where the real question of a
+long message starts, and the several questions one message may ask.
+
+Vietnamese marks a question with a question word more than with "?", and staff
+tell a story before asking; the words that tell these apart are in
+content/dialogue.yaml (question_words, clause_openers) and content/lexicon.yaml
+(asking phrases such as "cho em hỏi").
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable
+
+from content.normalize import fold, fold_aligned, strip_diacritics, tokens
+from content.schema import Entry
+from content.smalltalk import only_chat
+
+LONG_MESSAGE_WORDS = 14  # from this many words a message may tell a story before its question
+
+
+def phrase_re(phrases: list[str]) -> re.Pattern[str] | None:
+    """The phrases, folded, as whole words, longest first."""
+    folded = sorted({fold(p) for p in phrases if fold(p)}, key=len, reverse=True)
+    return re.compile(r"\b(?:" + "|".join(map(re.escape, folded)) + r")\b") if folded else None
+
+
+def _last_word(text: str) -> str:
+    words = tokens(text[-40:])
+    return words[-1] if words else ""
+
+
+def _first_word(text: str) -> str:
+    words = tokens(text[:40])
+    return words[0] if words else ""
+
+
+def _comma_pairs(text: str) -> set[tuple[str, str]]:
+    return {(_last_word(text[:m.start()]), _first_word(text[m.end():])) for m in re.finditer(r",\s*", text)}
+
+
+class Sentences:
+    def __init__(self, question_words: list[str], clause_openers: list[str], asking: re.Pattern[str],
+                 entries: Iterable[Entry]):
+        self.asking = asking  # on folded text
+        self.clause_openers = phrase_re(clause_openers)
+        # Question words as written, for text typed with diacritics ("đầu" is not "đâu",
+        # "sao y" not "sao"), and folded for text typed without.
+        self.question_words = phrase_re(question_words)
+        written = sorted({unicodedata.normalize("NFC", w).lower().strip() for w in question_words}, key=len,
+                         reverse=True)
+        self.question_words_written = re.compile(r"(?<!\w)(?:" + "|".join(map(re.escape, written)) + r")(?!\w)") \
+            if written else None
+        # Word pairs the content itself writes with a comma between them ("thi đua, khen
+        # thưởng", "cán bộ, công chức"): such a comma in a message lists, it does not
+        # end a clause.
+        self.listed: set[tuple[str, str]] = set()
+        for e in entries:
+            for text in (e.title, *e.questions, e.answer):
+                if "," in text:
+                    self.listed.update(_comma_pairs(text))
+
+    def is_question(self, text: str) -> bool:
+        if text.rstrip().endswith("?"):
+            return True
+        lowered = unicodedata.normalize("NFC", text).lower()
+        if strip_diacritics(lowered) != lowered:
+            return bool(self.question_words_written and self.question_words_written.search(lowered))
+        return bool(self.question_words and self.question_words.search(fold(text)))
+
+    def split(self, text: str) -> list[str]:
+        """The questions of a message, in order, each with the story told before it."""
+        text = unicodedata.normalize("NFC", text)
+        pieces = [p.strip() for p in re.split(r"(?<=\?)|[\n;]+|(?<=[.!])\s+", text) if p.strip()]
+        out: list[str] = []
+        story: list[str] = []
+        for piece in pieces:
+            if only_chat(piece) or not tokens(piece):
+                continue  # "Chào anh.", "cảm ơn ạ" between the questions
+            # "hồ sơ gồm những gì, nộp mấy bộ, ai thẩm định": commas between questions.
+            commas = [c.strip() for c in piece.split(",") if c.strip()]
+            if len(commas) > 1 and all(self.is_question(c) and len(tokens(c)) >= 2 for c in commas):
+                out.extend(commas)
+                continue
+            if self.is_question(piece):
+                out.append(" ".join([*story, piece]))
+                story = []
+            else:
+                story.append(piece)
+        if story and out:
+            out[-1] = " ".join([out[-1], *story])
+        return out or [text.strip()]
+
+    def focus(self, text: str) -> list[tuple[str, str]]:
+        """A long message as (its question, the story told before it), most likely first:
+        the question follows the last asking phrase ("cho em hỏi"), sentence end, or comma
+        before a clause opener ("..., vậy hồ sơ..."), whichever comes last and still has a
+        question word; failing that, the last clause after any comma. Empty for a short
+        message, or one with no question in it."""
+        text = unicodedata.normalize("NFC", text).strip()
+        if len(tokens(text)) < LONG_MESSAGE_WORDS:
+            return []
+        plain = fold_aligned(text)
+        # A comma between two nouns ("thi đua, khen thưởng", "cán bộ, công chức") is no
+        # boundary, so a comma counts first only before a clause opener.
+        strong = [m.end() for m in self.asking.finditer(plain)]
+        strong += [m.end() for m in re.finditer(r"[.!?]+\s+|\n+", text)]  # not the dot of "2.5"
+        commas = [m.end() for m in re.finditer(r"[,;]\s*", text)
+                  if (_last_word(text[:m.start()]), _first_word(text[m.end():])) not in self.listed]
+        if self.clause_openers:
+            strong += [c for c in commas if self.clause_openers.match(plain, c)]
+
+        def last(starts: list[int]) -> int:
+            return max((s for s in starts if s < len(text) and len(tokens(text[s:])) >= 2
+                        and self.is_question(text[s:].rstrip(" ?"))), default=-1)
+
+        out = []
+        for start in dict.fromkeys((last(strong), last(commas))):
+            question, story = text[start:].strip(" ,.;"), text[:start]
+            if start > 0 and len(tokens(question)) >= 2 and tokens(story):
+                out.append((question, story))
+        return out
