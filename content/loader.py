@@ -45,6 +45,8 @@ class KnowledgeBase:
     lexicon: LexiconFile | None = None
     # What follow-ups and several questions are read by (dialogue.yaml); None: the one shipped with the code.
     dialogue: DialogueFile | None = None
+    # Small talk (smalltalk.yaml); None: the list shipped with the code.
+    small_talk: SmallTalkFile | None = None
     report_form: ReportForm | None = None
     units_note: str | None = None
     # sources.yaml: the note each entry's answer gets by its topic or tags, and its
@@ -255,4 +257,4 @@ def load(content_dir: Path) -> KnowledgeBase:
     return KnowledgeBase(entries=[e for _, e in entries], topics=topic_list, synonyms=synonyms, units=unit_list,
                          deadlines=list(deadline_file.deadlines), report_form=form,
                          units_note=units.note if units else None, notes=notes, shown_sources=shown_sources,
-                         lexicon=lexicon, dialogue=dialogue)
+                         lexicon=lexicon, dialogue=dialogue, small_talk=small_talk)

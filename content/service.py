@@ -9,6 +9,8 @@ from content.dialogue import DIALOGUE_FILE, Dialogue, DialogueFile, Reading
 from content.loader import KnowledgeBase, load, yaml_load
 from content.matcher import Matcher, MatchResult
 from content.schema import Entry
+from content.smalltalk import SmallTalk
+from content.smalltalk import default as default_small_talk
 
 
 def _dialogue(kb: KnowledgeBase, matcher: Matcher) -> Dialogue:
@@ -17,6 +19,10 @@ def _dialogue(kb: KnowledgeBase, matcher: Matcher) -> Dialogue:
         path = Path(__file__).resolve().parent / DIALOGUE_FILE
         data = DialogueFile.model_validate(yaml_load(path.read_text(encoding="utf-8")))
     return Dialogue(matcher, data)
+
+
+def _small_talk(kb: KnowledgeBase) -> SmallTalk:
+    return SmallTalk(kb.small_talk) if kb.small_talk is not None else default_small_talk()
 
 
 class Knowledge:
@@ -30,6 +36,7 @@ class Knowledge:
         matcher = Matcher(kb)
         self._pair: tuple[KnowledgeBase, Matcher] = (kb, matcher)
         self._dialogue = _dialogue(kb, matcher)
+        self.small_talk = _small_talk(kb)
 
     @property
     def kb(self) -> KnowledgeBase:
@@ -60,6 +67,6 @@ class Knowledge:
         with self._lock:
             kb = load(self.content_dir)
             matcher = Matcher(kb)
-            dialogue = _dialogue(kb, matcher)
-            self._pair, self._dialogue = (kb, matcher), dialogue
+            dialogue, small_talk = _dialogue(kb, matcher), _small_talk(kb)
+            self._pair, self._dialogue, self.small_talk = (kb, matcher), dialogue, small_talk
             return kb

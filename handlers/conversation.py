@@ -206,7 +206,7 @@ class Conversation:
 
     def on_small_talk(self, msg: Message) -> list[Reply]:
         # Thanks, "ok", goodbye, laughter...: a short reply, and no question is logged.
-        kind = smalltalk.kind_of(msg.text) or "thanks"
+        kind = self.knowledge.small_talk.kind_of(msg.text) or "thanks"
         return [Reply(texts.SMALL_TALK.get(kind, texts.THANKS))]
 
     def on_feature_words(self, msg: Message) -> list[Reply]:
@@ -535,10 +535,11 @@ PLAIN_ROUTES: list[tuple[str, Callable[[Conversation, Message], bool],
     ("a number that is not on the last list", lambda c, m: bool(NUMBER.fullmatch(m.folded)),
      Conversation.on_number_outside),
     ("a greeting, or 'bạn là ai'", lambda c, m: m.folded in GREETINGS or bool(WHO_ARE_YOU.match(m.folded))
-     or smalltalk.kind_of(m.text) == "greeting",
+     or c.knowledge.small_talk.kind_of(m.text) == "greeting",
      Conversation.on_greeting),
     ("small talk: thanks, ok, yes/no, goodbye, sorry, laughter, emoji (content/smalltalk.yaml)",
-     lambda c, m: m.folded in THANKS or smalltalk.is_small_talk(m.text), Conversation.on_small_talk),
+     lambda c, m: m.folded in THANKS or c.knowledge.small_talk.kind_of(m.text) is not None,
+     Conversation.on_small_talk),
     ("'đã nộp' after a reminder", lambda c, m: is_done_words(m.folded), Conversation.on_done),
     ("asks to report a good example, or tells one", lambda c, m: bool(c.knowledge.kb.report_form
      and c.knowledge.kb.report_form.wants_report(m.text)), Conversation.on_report_words),
