@@ -35,7 +35,8 @@ log = logging.getLogger(__name__)
 MAX_QUESTION = 1000  # characters; longer messages are refused politely, not truncated silently
 ABOUT = "about"  # state: what the last answer was about (subject, aspect), for follow-ups
 FEATURES = {"deadlines": "m:deadlines"}  # dialogue.yaml `features` -> the menu item that opens each
-NUMBER = re.compile(r"(?:so |chon )?\d{1,4}")  # on folded text: "12", "số 12", "chọn 12"
+# On folded text: "12", "số 12", "chọn 12" (digits alone are never a question the content answers).
+NUMBER = re.compile(r"(?:so |chon )?\d{1,6}")
 
 # Main menu: choice id -> (label, what it opens).
 MENU = [
