@@ -15,7 +15,6 @@ from dataclasses import dataclass
 from datetime import time
 from zoneinfo import ZoneInfo
 
-from content import smalltalk
 from content.loader import ContentError
 from content.matcher import MatchResult
 from content.normalize import fold, has_letters
@@ -27,7 +26,7 @@ from handlers.events import Choice, IncomingEvent, Reply, Turn
 from handlers.flows import FlowEngine
 from handlers.office import REPLY_PREFIX, START_CHOICE, Office
 from handlers.profile import DELETE_CHOICE, EDIT_PREFIX, Profiles
-from handlers.reports import ADD_PREFIX, MINE_CHOICE, WITHDRAW_PREFIX, Reports
+from handlers.reports import ADD_PREFIX, MINE_CHOICE, WITHDRAW_PREFIX, WITHDRAW_SURE_PREFIX, Reports
 from handlers.review import EXPORT_CHOICE, PREFIX_DECISION, REVIEW_CHOICE, LinkMaker, Review
 
 log = logging.getLogger(__name__)
@@ -130,15 +129,19 @@ class Conversation:
     def on_flow_text(self, msg: Message) -> list[Reply]:
         """The answer to the current step; a question typed instead is answered and the
         step shown again, so the form is not lost."""
-        if self.flows.expects_text(msg.ctx.state) and msg.text.rstrip().endswith("?"):
-            # "Tiêu chí 2.1 là gì?" typed where a name or a story is expected: a question,
-            # answered when the bot knows the answer; otherwise it is the step's answer.
+        if self.flows.expects_text(msg.ctx.state) and self._looks_like_question(msg.text):
+            # "Tiêu chí 2.1 là gì?", "cho em hỏi ..." typed where a name or a story is expected:
+            # a question, answered when the bot knows the answer; otherwise the step's answer.
             found = self.answer(msg.text, ctx=msg.ctx, record=False)
             if found.kind == "answer":
                 return [*self._aside(msg, found.reply_list), self._resume(msg)]
         taken = self.flows.on_text(msg.ctx, msg.text)
         if taken is not None:
             return taken
+        number = msg.text.strip(" .")
+        if number.isdigit():  # a number that is not on the step's list
+            count = len(self.flows.prompt(msg.ctx).choices)
+            return [self.flows.prompt(msg.ctx, texts.FLOW_NUMBER_OUTSIDE.format(number=number, count=count))]
         found = self.answer(msg.text, ctx=msg.ctx)
         if found.kind == "fallback":
             return [self.flows.prompt(msg.ctx, texts.FLOW_PICK_ONE)]
@@ -149,7 +152,18 @@ class Conversation:
         handled as usual, then the current step is shown again."""
         if self._starts_flow(msg):
             return [self._resume(msg)]
+        event = msg.ctx.event
+        if not msg.text and not msg.choice and not msg.caption and not event.attachments and not event.unsupported:
+            return [self.flows.prompt(msg.ctx, texts.FLOW_EMPTY)]  # an empty message: the step again, nothing else
         return [*self._aside(msg, self.route_plain(msg)), self._resume(msg)]
+
+    def _looks_like_question(self, text: str) -> bool:
+        kb = self.knowledge.kb
+        if kb.report_form is not None and kb.report_form.ends_like_question(text):
+            return True
+        asking = kb.lexicon.asking_phrases if kb.lexicon is not None else []
+        folded = fold(text)
+        return text.rstrip().endswith("?") or any(folded.startswith(fold(p) + " ") for p in asking)
 
     @staticmethod
     def _aside(msg: Message, replies: list[Reply]) -> list[Reply]:
@@ -349,7 +363,7 @@ class Conversation:
     def _on_report_choice(self, choice: str, ctx: TurnContext) -> list[Reply]:
         if choice == MINE_CHOICE:
             return self.reports.mine(ctx)
-        if choice.startswith(WITHDRAW_PREFIX):
+        if choice.startswith((WITHDRAW_PREFIX, WITHDRAW_SURE_PREFIX)):
             return self.reports.withdraw(ctx, choice)
         if choice.startswith(ADD_PREFIX):
             return self.review.start_more(ctx, choice)

@@ -23,6 +23,8 @@ from handlers.events import Choice, Reply
 FINISH = "__finish"
 CANCEL = "__cancel"
 BACK = "__back"
+CANCEL_SURE = "__cancel_sure"  # "Hủy phiếu" after "are you sure?"
+KEEP = "__keep"  # "Tiếp tục soạn"
 
 
 class Invalid(Exception):
@@ -69,6 +71,8 @@ class Flow:
     steps: list[Step]
     # Called when the last step is answered: the replies (and notices, through the context).
     finish: Callable[[Any, FlowData], list[Reply]]
+    # When it says so (a draft with a story in it), "Hủy" asks before throwing the work away.
+    confirm_cancel: Callable[[FlowData], bool] | None = None
 
     def step(self, name: str) -> Step | None:
         return next((s for s in self.steps if s.name == name), None)
@@ -146,7 +150,8 @@ class FlowEngine:
         if current is None:
             return False
         step = current[0].step(current[1].step)
-        return step is not None and step.options is None
+        # While "are you sure?" is asked, "1" picks from that question.
+        return step is not None and step.options is None and not current[1].values.get("_cancel_asked")
 
     def accepts_files(self, state: dict) -> bool:
         current = self.active(state)
@@ -174,6 +179,13 @@ class FlowEngine:
             return [self.prompt(ctx, texts.FLOW_STALE)]
         if value == CANCEL:
             return self.cancel(ctx)
+        if value == CANCEL_SURE:
+            return self.cancel(ctx, sure=True)
+        if value == KEEP:
+            _flow, fs = self.active(ctx.state)  # type: ignore[misc]
+            fs.values.pop("_cancel_asked", None)
+            ctx.state["flow"] = fs.dump()
+            return [self.prompt(ctx)]
         if value == BACK:
             return self.back(ctx)
         return self._accept(ctx, value)
@@ -187,10 +199,16 @@ class FlowEngine:
         data = FlowData(fs.values, ctx.user_name, ctx)
         if step.options is not None:
             folded = " ".join(fold(text).strip(" .!").split())
-            for o in step.options(data):
+            options = step.options(data)
+            for o in options:
                 if folded == fold(o.label) or any(folded == w or folded.startswith(w + " ")
                                                   for w in map(fold, o.words)):
                     return self._accept(ctx, o.value)
+            # Part of one label only ("gò dầu" for "VKSND huyện Gò Dầu"): that one.
+            if len(folded) >= 3:
+                partial = [o for o in options if f" {folded} " in f" {fold(o.label)} "]
+                if len(partial) == 1:
+                    return self._accept(ctx, partial[0].value)
             if step.take_text is not None:
                 note = step.take_text(data, text)
                 ctx.state["flow"] = fs.dump()
@@ -203,8 +221,17 @@ class FlowEngine:
             return [self.prompt(ctx, str(exc))]
         return self._accept(ctx, value)
 
-    def cancel(self, ctx: Any) -> list[Reply]:
+    def cancel(self, ctx: Any, sure: bool = False) -> list[Reply]:
         current = self.active(ctx.state)
+        if current is not None and not sure:
+            flow, fs = current
+            data = FlowData(fs.values, ctx.user_name, ctx)
+            if flow.confirm_cancel and flow.confirm_cancel(data) and not fs.values.get("_cancel_asked"):
+                fs.values["_cancel_asked"] = True
+                ctx.state["flow"] = fs.dump()
+                return [Reply(texts.FLOW_CANCEL_CONFIRM.format(title=flow.title),
+                              [Choice(choice_id(fs.step, CANCEL_SURE), texts.FLOW_CANCEL_SURE),
+                               Choice(choice_id(fs.step, KEEP), texts.FLOW_KEEP)])]
         ctx.state.pop("flow", None)
         title = current[0].title if current else ""
         return [Reply(texts.FLOW_CANCELLED.format(title=title), [Choice("menu", texts.BACK_TO_MENU)])]
@@ -221,6 +248,7 @@ class FlowEngine:
         flow, fs = self.active(ctx.state)  # type: ignore[misc]
         step = flow.step(fs.step)
         assert step is not None
+        fs.values.pop("_cancel_asked", None)
         fs.values[step.name] = value
         data = FlowData(fs.values, ctx.user_name, ctx)
         nxt = step.after(data, value) if step.after else None

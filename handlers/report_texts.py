@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 # --- profile ---------------------------------------------------------------------------
-PROFILE_TITLE = "khai hồ sơ cán bộ"
+PROFILE_TITLE = "khai hoặc sửa hồ sơ cán bộ"
 PRIVACY_NOTICE = (
     "Lưu ý về dữ liệu cá nhân (Nghị định 13/2023/NĐ-CP): bot lưu họ tên, đơn vị, việc đồng chí có phải lãnh đạo "
     "đơn vị hay không, và các báo cáo đồng chí gửi (kể cả tệp đính kèm). Chỉ cán bộ phụ trách thi đua, khen thưởng "
@@ -57,6 +57,11 @@ REPORT_TITLE = "gửi gương người tốt, việc tốt"
 REPORT_INTRO = ("Gửi gương người tốt, việc tốt: bot hỏi vài bước ngắn (của ai, tiêu chí nào, câu chuyện, thời gian, "
                 "ảnh hoặc tài liệu nếu có). Gõ «quay lại» để về bước trước, /huy để hủy.")
 STORY_PREFILLED = "Bot đã ghi lại câu chuyện đồng chí vừa kể vào phiếu; đồng chí xem và sửa ở bước cuối."
+STORY_PREFILLED_NAME = ("Bot đã ghi lại câu chuyện đồng chí vừa kể và tên «{name}» vào phiếu; đồng chí xem và sửa ở "
+                        "bước cuối.")
+STORY_PREFILL_TOO_LONG = ("Câu chuyện đồng chí vừa kể dài {length} ký tự, quá mức {high} ký tự của phiếu nên chưa được "
+                          "ghi vào; đến bước kể chuyện, đồng chí gửi bản ngắn gọn hơn (có thể sao chép tin vừa gửi "
+                          "rồi rút bớt).")
 SUBJECT_PROMPT = "Đồng chí muốn kể về ai?"
 SUBJECT_NAME_PROMPT = {
     "colleague": "Họ tên đồng chí được nêu gương là gì?",
@@ -65,7 +70,9 @@ SUBJECT_NAME_PROMPT = {
 SUBJECT_NAME_WHAT = "Tên"
 SUBJECT_UNIT_PROMPT = "{who} thuộc đơn vị nào?"
 SUBJECT_UNIT_WHO = {"colleague": "Đồng chí đó", "collective": "Tập thể đó"}
-CRITERION_PROMPT = "Thành tích này phù hợp nhất với tiêu chí hoặc đối tượng nào (KH 515/KH-VKS)?"
+CRITERION_PROMPT = ("Thành tích này phù hợp nhất với tiêu chí hoặc đối tượng nào? (Các tiêu chí, đối tượng của Kế "
+                    "hoạch 515/KH-VKS năm 2021 về phong trào thi đua phòng, chống dịch COVID-19; thành tích khác thì "
+                    "chọn «Khác».)")
 STORY_PROMPT = ("Mời đồng chí kể việc làm cụ thể: đã làm gì, ở đâu, kết quả ra sao (ít nhất 30 ký tự, tối đa "
                 "4.000 ký tự).")
 STORY_WHAT = "Câu chuyện"
@@ -73,7 +80,8 @@ WHEN_PROMPT = ("Việc đó diễn ra khi nào? Gõ ngày (ví dụ 15/3/2026), 
                "«tháng 3/2026».")
 WHEN_NOT_UNDERSTOOD = ("Bot chưa đọc được ngày «{text}». Mời đồng chí gõ theo dạng ngày/tháng/năm (ví dụ 15/3/2026), "
                        "hoặc «hôm qua», «tháng trước».")
-WHEN_FUTURE = "Ngày {date} còn ở phía trước. Mời đồng chí gõ ngày việc đã diễn ra."
+WHEN_FUTURE = "Thời gian {date} còn ở phía trước. Mời đồng chí gõ ngày việc đã diễn ra."
+WHEN_FUTURE_WORD = "«{text}» còn ở phía trước. Bot cần ngày việc đó đã diễn ra (ví dụ 15/3/2026, «hôm qua»)."
 WHEN_TOO_OLD = "Ngày {date} quá xa. Mời đồng chí kiểm tra lại năm."
 FILES_PROMPT = ("Đồng chí có ảnh hoặc tài liệu minh chứng không? Gửi ảnh, PDF, Word (DOCX) hoặc Excel (XLSX), tối đa "
                 "{max_files} tệp, mỗi tệp không quá {max_mb} MB. Gửi xong chọn «Xong»; không có thì chọn «Không có tệp».")
@@ -159,7 +167,7 @@ FILES_NO_LINKS = ("Báo cáo có {count} tệp đính kèm; Zalo không nhận t
 # --- the submitter hears ---------------------------------------------------------------
 TO_SUBMITTER = {
     "approved": "Báo cáo {code} ({subject}) đã được duyệt{award}. Cảm ơn đồng chí đã gửi gương người tốt, việc tốt.",
-    "needs_info": ("Báo cáo {code} ({subject}) cần bổ sung. Văn phòng đề nghị: {note}\n\n"
+    "needs_info": ("Báo cáo {code} ({subject}) cần bổ sung. Nội dung cần bổ sung: {note}\n\n"
                    "Chọn «Bổ sung» để gửi thêm nội dung hoặc tệp."),
     "rejected": "Báo cáo {code} ({subject}) không được duyệt. Lý do: {note}",
 }
@@ -167,7 +175,7 @@ TO_SUBMITTER_AWARD = "; đơn vị đề xuất: {award}"
 SIGNED = "(Cán bộ xử lý: {who})"
 ADD_MORE = "Bổ sung"
 MORE_TITLE = "bổ sung báo cáo"
-MORE_PROMPT = ("Văn phòng đề nghị bổ sung báo cáo {code}: {note}\n\nMời đồng chí gõ nội dung bổ sung và/hoặc gửi "
+MORE_PROMPT = ("Báo cáo {code} cần bổ sung: {note}\n\nMời đồng chí gõ nội dung bổ sung và/hoặc gửi "
                "tệp (ảnh, PDF, DOCX, XLSX). Xong chọn «Gửi bổ sung».")
 MORE_GOT = "Đã có: {what}."
 MORE_SEND = "Gửi bổ sung"
@@ -187,6 +195,12 @@ MY_LINE = "\n\n{code} · {created} · {subject} · {status}"
 MY_NOTE = "\n  Ý kiến của Văn phòng: {note}"
 WITHDRAW = "Rút báo cáo {code}"
 WITHDRAWN = "Đã rút báo cáo {code}."
+WITHDRAW_CONFIRM = ("Rút báo cáo {code} ({subject})? Sau khi rút, Văn phòng không xét báo cáo này nữa; muốn gửi lại "
+                    "thì gửi báo cáo mới.")
+WITHDRAW_YES = "Rút báo cáo {code}"
+WITHDRAW_NO = "Không rút"
+OFFICER_WITHDRAWN = "Người gửi đã rút báo cáo {code} ({subject}); không cần duyệt nữa."
+MY_AWARD = "\n  Hình thức đề xuất: {award}"
 CANNOT_WITHDRAW = "Báo cáo {code} không rút được nữa ({status})."
 STATUS = {"pending": "chờ duyệt", "needs_info": "cần bổ sung", "approved": "đã duyệt", "rejected": "không duyệt",
           "withdrawn": "đã rút"}

@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterable
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-from content.report_form import DateNotUnderstood, ReportForm, parse_date
+from content.report_form import DateInFuture, DateNotUnderstood, ReportForm, parse_date, when_label
 from content.service import Knowledge
 from handlers import report_texts as rt
 from handlers import texts
@@ -30,6 +30,7 @@ REPORT = "report"
 START_CHOICE = "m:report"
 MINE_CHOICE = "r:mine"
 WITHDRAW_PREFIX = "r:wd:"
+WITHDRAW_SURE_PREFIX = "r:wdy:"
 MAX_FILES = 5
 MIN_STORY, MAX_STORY = 30, 4000
 ALLOWED_TYPES = {"image/jpeg": "JPEG", "image/png": "PNG", "application/pdf": "PDF", DOCX: "DOCX", XLSX: "XLSX"}
@@ -39,6 +40,11 @@ SUBJECT_STEPS = ("subject", "name", "subject_unit")
 
 def clip(text: str, limit: int = 300) -> str:
     return text if len(text) <= limit else text[: limit - 3].rstrip() + "..."
+
+
+def split_when(value: str) -> tuple[date, str]:
+    day, _, precision = value.partition("/")
+    return date.fromisoformat(day), precision or "day"
 
 
 def by(ctx: TurnContext) -> str:
@@ -80,7 +86,8 @@ class ReportCards:
                               status=rt.STATUS.get(r.status, r.status), submitter=r.submitter_name,
                               submitter_unit=self.profiles.unit_name(r.submitter_unit_id), subject=r.subject_name,
                               subject_unit=self.profiles.unit_name(r.subject_unit_id),
-                              criterion=self.criterion(r.criterion), when=r.happened_on.strftime("%d/%m/%Y"),
+                              criterion=self.criterion(r.criterion),
+                              when=when_label(r.happened_on, r.happened_precision),
                               files=count or rt.NO_FILES, story=clip(r.story, 1500))
         more = reports.additions(s, r.id)  # type: ignore[arg-type]
         if more:
@@ -116,7 +123,7 @@ class Reports:
         steps = [
             *profile_steps,
             Step("subject", prompt=lambda d: rt.SUBJECT_PROMPT, options=lambda d: self._options(self.form.subjects),
-                 after=lambda d, v: "name" if v != "self" else self._back_or(d, "criterion")),
+                 after=self._after_subject),
             Step("name", prompt=lambda d: rt.SUBJECT_NAME_PROMPT.get(d.values.get("subject"), rt.SUBJECT_NAME_PROMPT[
                 "colleague"]), parse=text_between(2, 300, rt.SUBJECT_NAME_WHAT)),
             Step("subject_unit", prompt=lambda d: self.profiles.unit_prompt(rt.SUBJECT_UNIT_PROMPT.format(
@@ -145,11 +152,20 @@ class Reports:
                                     Option("files", rt.EDIT_FILES)],
                  after=self._edit),
         ]
-        return [Flow(REPORT, rt.REPORT_TITLE, steps=steps, finish=self._submit)]
+        return [Flow(REPORT, rt.REPORT_TITLE, steps=steps, finish=self._submit,
+                     confirm_cancel=lambda d: bool(d.values.get("story") or d.values.get("attached")))]
 
     @staticmethod
     def _options(items) -> list[Option]:  # noqa: ANN001
         return [Option(o.id, o.label, tuple(o.words)) for o in items]
+
+    def _after_subject(self, d: FlowData, value: object) -> str:
+        if value == "self":
+            return self._back_or(d, "criterion")
+        # A colleague named in the story told straight away: the name is already there.
+        if value == "colleague" and d.values.get("name") and not d.values.get("editing"):
+            return "subject_unit"
+        return "name"
 
     @staticmethod
     def _back_or(d: FlowData, default: str) -> str:
@@ -162,16 +178,19 @@ class Reports:
         return str(field)
 
     def _parse_when(self, _d: FlowData, text: str) -> str:
+        """The date as "YYYY-MM-DD" (a day), "YYYY-MM-DD/month" or "YYYY-MM-DD/year"."""
         today = self.today()
         try:
-            when = parse_date(text, today, self.form.relative_dates)
+            when, precision = parse_date(text, today, self.form.relative_dates, self.form.future_dates)
+        except DateInFuture:
+            raise Invalid(rt.WHEN_FUTURE_WORD.format(text=clip(text.strip(), 40))) from None
         except DateNotUnderstood:
             raise Invalid(rt.WHEN_NOT_UNDERSTOOD.format(text=clip(text.strip(), 40))) from None
         if when > today:
-            raise Invalid(rt.WHEN_FUTURE.format(date=when.strftime("%d/%m/%Y")))
+            raise Invalid(rt.WHEN_FUTURE.format(date=when_label(when, precision)))
         if when.year < 2000:
-            raise Invalid(rt.WHEN_TOO_OLD.format(date=when.strftime("%d/%m/%Y")))
-        return when.isoformat()
+            raise Invalid(rt.WHEN_TOO_OLD.format(date=when_label(when, precision)))
+        return when.isoformat() + ("" if precision == "day" else f"/{precision}")
 
     # --- files ---------------------------------------------------------------------
     def _files_prompt(self, d: FlowData) -> str:
@@ -250,16 +269,25 @@ class Reports:
             submitter=(p.full_name if p else None) or ctx.user_name or "", submitter_unit=self.profiles.unit_name(
                 p.unit_id if p else None), subject=subject, subject_unit=self.profiles.unit_name(subject_unit),
             criterion=self.cards.criterion(v.get("criterion")),
-            when=date.fromisoformat(v["when"]).strftime("%d/%m/%Y") if v.get("when") else "",
+            when=when_label(*split_when(v["when"])) if v.get("when") else "",
             files=", ".join(f["name"] for f in files) or rt.NO_FILES, story=clip(v.get("story", ""), 1500))
 
-    def start(self, ctx: TurnContext, story: str | None = None) -> list[Reply]:
+    def start(self, ctx: TurnContext, told: str | None = None) -> list[Reply]:
+        """The form; `told` is a message that already tells the story (put in the form,
+        with the name it starts with)."""
         assert self.engine is not None
         values: dict = {"draft": uuid.uuid4().hex}
         note = rt.REPORT_INTRO
-        if story and MIN_STORY <= len(story.strip()) <= MAX_STORY:
-            values["story"] = story.strip()
-            note += "\n" + rt.STORY_PREFILLED
+        if told:
+            story, name = self.form.told_story(told)
+            if len(story) > MAX_STORY:
+                note += "\n" + rt.STORY_PREFILL_TOO_LONG.format(length=f"{len(story):,}".replace(",", "."),
+                                                                high=f"{MAX_STORY:,}".replace(",", "."))
+            elif len(story) >= MIN_STORY:
+                values["story"] = story
+                if name:
+                    values["name"] = name
+                note += "\n" + (rt.STORY_PREFILLED_NAME.format(name=name) if name else rt.STORY_PREFILLED)
         todo = self.profiles.missing(ctx)
         return self.engine.start(ctx, REPORT, values, at=todo[0] if todo else "subject", history=False, note=note)
 
@@ -272,7 +300,8 @@ class Reports:
             submitter_name=(p.full_name if p else None) or ev.display_name or "",
             submitter_unit_id=p.unit_id if p else None, subject_kind=v["subject"], subject_name=subject[:512],
             subject_unit_id=subject_unit, criterion=v["criterion"], story=v["story"],
-            happened_on=date.fromisoformat(v["when"]), submit_key=f"{ev.channel}:{ev.user_id}:{v['draft']}")
+            happened_on=split_when(v["when"])[0], happened_precision=split_when(v["when"])[1],
+            submit_key=f"{ev.channel}:{ev.user_id}:{v['draft']}")
         row = reports.submit(s, new, [f["id"] for f in v.get("attached") or []], by(ctx))
         officers = sorted(set(self.officers()))
         card = self.cards.card(s, row)
@@ -294,6 +323,8 @@ class Reports:
         for r in rows:
             text += rt.MY_LINE.format(code=r.code, created=self.cards.local(r.created_at).strftime("%d/%m/%Y"),
                                       subject=clip(r.subject_name, 60), status=rt.STATUS.get(r.status, r.status))
+            if r.status == "approved" and r.proposed_award:
+                text += rt.MY_AWARD.format(award=self.cards.award(r.proposed_award))
             if r.review_note and r.status in ("needs_info", "rejected", "approved"):
                 text += rt.MY_NOTE.format(note=clip(r.review_note, 300))
             if r.status == "needs_info":
@@ -304,16 +335,29 @@ class Reports:
         return [Reply(text, choices)]
 
     def withdraw(self, ctx: TurnContext, choice: str) -> list[Reply]:
+        """"Rút báo cáo" asks first; "r:wdy:<id>" is the answer that withdraws."""
+        sure = choice.startswith(WITHDRAW_SURE_PREFIX)
         try:
-            rid = int(choice.removeprefix(WITHDRAW_PREFIX))
+            rid = int(choice.removeprefix(WITHDRAW_SURE_PREFIX if sure else WITHDRAW_PREFIX))
         except ValueError:
             return [Reply(texts.STALE_CHOICE)]
         s = ctx.store.s
         row = reports.get(s, rid)
         if row is None or row.user_id != ctx.user_id:
             return [Reply(rt.NO_SUCH_REPORT)]
+        cannot = Reply(rt.CANNOT_WITHDRAW.format(code=row.code, status=rt.STATUS.get(row.status, row.status)),
+                       [Choice(MINE_CHOICE, rt.MENU_MY_REPORTS), Choice("menu", texts.BACK_TO_MENU)])
+        if not sure:
+            if row.status not in reports.OPEN:
+                return [cannot]
+            return [Reply(rt.WITHDRAW_CONFIRM.format(code=row.code, subject=clip(row.subject_name, 80)),
+                          [Choice(f"{WITHDRAW_SURE_PREFIX}{rid}", rt.WITHDRAW_YES.format(code=row.code)),
+                           Choice(MINE_CHOICE, rt.WITHDRAW_NO)])]
         if not reports.withdraw(s, rid, ctx.user_id, by(ctx), ctx.user_name):
-            return [Reply(rt.CANNOT_WITHDRAW.format(code=row.code, status=rt.STATUS.get(row.status, row.status)))]
+            return [cannot]
+        for channel, officer in sorted(set(self.officers())):
+            ctx.notify(Notice(channel, officer, Reply(rt.OFFICER_WITHDRAWN.format(
+                code=row.code, subject=clip(row.subject_name, 80))), key=f"report:{rid}:withdrawn:{channel}:{officer}"))
         return [Reply(rt.WITHDRAWN.format(code=row.code), [Choice(MINE_CHOICE, rt.MENU_MY_REPORTS),
                                                           Choice("menu", texts.BACK_TO_MENU)])]
 

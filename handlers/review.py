@@ -25,6 +25,7 @@ from handlers.reports import (
     by,
     clip,
 )
+from storage import reminders as q
 from storage import reports
 from storage.models import Report
 
@@ -50,6 +51,12 @@ class Review:
         self.officers = officers
         self.make_link = make_link
         self.engine: FlowEngine | None = None
+
+    @staticmethod
+    def _officer_name(ctx: TurnContext) -> str | None:
+        """How the officer signs a decision: the name in their profile, else their messenger name."""
+        p = q.profile(ctx.store.s, ctx.user_id)
+        return (p.full_name if p and p.full_name else None) or ctx.user_name
 
     def _officer(self, ctx: TurnContext) -> bool:
         return self.is_officer(ctx.event.channel, ctx.event.user_id)
@@ -88,7 +95,7 @@ class Review:
     def start(self, ctx: TurnContext, after_id: int = 0) -> list[Reply]:
         """/duyet: the oldest pending report (after `after_id`, for "để sau")."""
         if not self._officer(ctx):
-            return [Reply(rt.OFFICERS_ONLY)]
+            return [Reply(rt.OFFICERS_ONLY, [Choice("menu", texts.BACK_TO_MENU)])]
         rows = reports.pending(ctx.store.s, after_id)
         if not rows and after_id:  # "để sau" on the newest: round again, without the one set aside
             rows = [r for r in reports.pending(ctx.store.s) if r.id != after_id]
@@ -101,7 +108,7 @@ class Review:
     def start_decision(self, ctx: TurnContext, choice: str) -> list[Reply]:
         """An officer's Duyệt / Yêu cầu bổ sung / Không duyệt on a report's notice."""
         if not self._officer(ctx):
-            return [Reply(rt.OFFICERS_ONLY)]
+            return [Reply(rt.OFFICERS_ONLY, [Choice("menu", texts.BACK_TO_MENU)])]
         prefix = next(p for p in PREFIX_DECISION if choice.startswith(p))
         try:
             rid = int(choice.removeprefix(prefix))
@@ -156,7 +163,7 @@ class Review:
         status = STATUS_OF[decision]
         award = v.get("award") if decision == "approve" and v.get("award") != "none" else None
         note = v.get("question") if decision == "more" else v.get("reason")
-        who = ctx.user_name or texts.SOMEONE
+        who = self._officer_name(ctx)
         if not reports.decide(s, rid, status, by=by(ctx), name=who, note=note, award=award):
             row = reports.get(s, rid)
             return [self._already(row) if row else Reply(rt.NO_SUCH_REPORT)]
@@ -166,7 +173,8 @@ class Review:
         to_submitter = rt.TO_SUBMITTER[status].format(
             code=row.code, subject=clip(row.subject_name, 80), note=note or "",
             award=rt.TO_SUBMITTER_AWARD.format(award=award_name) if award_name else "")
-        to_submitter += "\n" + rt.SIGNED.format(who=who)
+        if who:
+            to_submitter += "\n" + rt.SIGNED.format(who=who)
         choices = [Choice(f"{ADD_PREFIX}{rid}", rt.ADD_MORE)] if status == "needs_info" else []
         step = len(reports.events_of(s, rid))
         ctx.notify(Notice(row.channel, row.chat_id, Reply(to_submitter, [*choices, Choice("menu", texts.BACK_TO_MENU)]),
@@ -194,6 +202,9 @@ class Review:
         return self.engine.start(ctx, MORE, {"rid": rid, "code": row.code, "note": row.review_note or ""})
 
     def _more_prompt(self, d: FlowData) -> str:
+        if d.values.get("more") == "send" and not self._has_more(d):  # "Gửi bổ sung" with nothing in it
+            return rt.MORE_EMPTY + "\n\n" + rt.MORE_PROMPT.format(code=d.values["code"],
+                                                                    note=clip(d.values.get("note", ""), 600))
         text = rt.MORE_PROMPT.format(code=d.values["code"], note=clip(d.values.get("note", ""), 600))
         got = []
         if d.values.get("text"):
@@ -237,7 +248,7 @@ class Review:
     # --- exports -----------------------------------------------------------------------
     def start_export(self, ctx: TurnContext) -> list[Reply]:
         if not self._officer(ctx):
-            return [Reply(rt.OFFICERS_ONLY)]
+            return [Reply(rt.OFFICERS_ONLY, [Choice("menu", texts.BACK_TO_MENU)])]
         assert self.engine is not None
         return self.engine.start(ctx, EXPORT)
 
@@ -246,17 +257,17 @@ class Review:
 
         kind = d.values["kind"]
         if not self._officer(ctx):
-            return [Reply(rt.OFFICERS_ONLY)]
+            return [Reply(rt.OFFICERS_ONLY, [Choice("menu", texts.BACK_TO_MENU)])]
         export = build_export(ctx.store.s, self.cards.knowledge.kb, kind, tz=self.cards.tz)
         if export.count == 0:
             return [Reply(rt.EXPORT_EMPTY.format(what=rt.EXPORT_KINDS[kind]), [Choice("menu", texts.BACK_TO_MENU)])]
         if ctx.files is None:
-            return [Reply(rt.EXPORT_NO_FILES.format(kind=kind, name=export.file_name))]
+            return [Reply(rt.EXPORT_NO_FILES.format(kind=kind, name=export.file_name), [Choice("menu", texts.BACK_TO_MENU)])]
         row = ctx.files.put(export.data, export.mime_type, export.file_name)
         if ctx.caps.documents:
             doc = Document(export.file_name, mime_type=export.mime_type, stored_file_id=row.id)
             return [Reply(rt.EXPORT_READY.format(name=export.file_name, count=export.count), [], [doc])]
         url = self.make_link(ctx, row.id, export.file_name) if self.make_link else None
         if url is None:
-            return [Reply(rt.EXPORT_NO_FILES.format(kind=kind, name=export.file_name))]
+            return [Reply(rt.EXPORT_NO_FILES.format(kind=kind, name=export.file_name), [Choice("menu", texts.BACK_TO_MENU)])]
         return [Reply(rt.EXPORT_LINK.format(name=export.file_name, count=export.count, url=url))]

@@ -234,6 +234,7 @@ class Report(SQLModel, table=True):
     criterion: str = Field(max_length=32)
     story: str = Field(sa_column=Column(Text, nullable=False))
     happened_on: date
+    happened_precision: str = Field(default="day", max_length=8)  # day | month | year, as it was told
     status: str = Field(default="pending", max_length=16, index=True)
     proposed_award: str | None = Field(default=None, max_length=32)
     review_note: str | None = Field(default=None, sa_column=Column(Text, nullable=True))

@@ -55,6 +55,7 @@ class NewReport:
     story: str
     happened_on: date
     submit_key: str  # the draft's id: one draft makes one report, however often Confirm arrives
+    happened_precision: str = "day"  # day | month | year: "tháng trước" is a month, not a day
 
 
 def submit(s: Session, new: NewReport, file_ids: Iterable[int], by: str, now: datetime | None = None) -> Report:

@@ -159,6 +159,8 @@ def test_bad_input_at_each_step_loses_nothing(t: Talk, rapp) -> None:  # noqa: A
     r = t("31/12/2099")
     assert "phía trước" in text(r)
     r = t("ngày mai nhé")
+    assert "«ngày mai nhé» còn ở phía trước" in text(r)
+    r = t("hôm trước hôm sau")
     assert "chưa đọc được" in text(r)
     r = t("tháng trước")
     assert "minh chứng" in text(r)
@@ -205,7 +207,10 @@ def test_stale_review_button_and_two_officers(t: Talk, rapp) -> None:  # noqa: A
     # Meanwhile the submitter withdraws it.
     r = t("/baocaocuatoi")
     r = t(pick(r, "Rút báo cáo"))
+    assert "không xét báo cáo này nữa" in text(r)  # asked first
+    r = t(pick(r, "Rút báo cáo"))
     assert "Đã rút" in text(r)
+    assert any("đã rút báo cáo" in n for n in outbox_texts(rapp, OFFICER))
     r = t("Không đủ căn cứ", user=OFFICER)
     assert "rút lại" in text(r)
     r = t("", user=OFFICER, choice=f"r:ok:{rid}")
@@ -232,11 +237,11 @@ def test_profile_show_edit_and_delete(t: Talk, rapp) -> None:  # noqa: ANN001
 
 def test_a_story_told_straight_away_is_prefilled(t: Talk, rapp) -> None:  # noqa: ANN001
     r = t("em muốn kể về anh Nguyễn Văn A, trực chốt 30 ngày liền không về nhà, giúp dân rất nhiệt tình")
-    assert "ghi lại câu chuyện" in text(r) and "Họ và tên" in text(r)
+    assert "ghi lại câu chuyện đồng chí vừa kể và tên «Nguyễn Văn A»" in text(r) and "Họ và tên" in text(r)
     r = t("Lê Văn Dũng")
     r = t(pick(r, "Văn phòng"))
     r = t(pick(r, "đồng nghiệp"))
-    r = t("Nguyễn Văn A")
+    assert "thuộc đơn vị nào" in text(r)  # the name was in the story: not asked again
     r = t(pick(r, "Văn phòng"))
     r = t(pick(r, "trực tiếp tham gia"))
     assert "khi nào" in text(r)  # the story step is skipped: it was told already
@@ -246,7 +251,8 @@ def test_a_story_told_straight_away_is_prefilled(t: Talk, rapp) -> None:  # noqa
     r = t(pick(r, "Gửi báo cáo"))
     with rapp.repo.session() as s:
         row = s.exec(select(Report)).one()
-        assert row.story.startswith("em muốn kể về anh Nguyễn Văn A") and row.criterion == "doi-tuong-truc-tiep"
+        assert row.story.startswith("anh Nguyễn Văn A, trực chốt") and row.criterion == "doi-tuong-truc-tiep"
+        assert row.subject_name == "Nguyễn Văn A" and row.happened_precision == "day"
 
 
 def test_invite_code_is_asked_once(tmp_path: Path) -> None:
@@ -305,3 +311,41 @@ def test_an_officer_on_zalo_gets_one_time_links_to_the_files(t: Talk, rapp) -> N
         assert link.created_for == f"zalo:{OFFICER}" and link.file_id == stored.id
     # The submitter never gets a link to anything.
     assert "https://" not in text(t("/baocaocuatoi"))
+
+
+def test_cancelling_a_draft_with_a_story_asks_first(t: Talk, rapp) -> None:  # noqa: ANN001
+    t("em muốn kể về chị Lan, trực chốt 30 ngày liền không về nhà, giúp dân rất nhiệt tình")
+    t("Lê Văn Dũng")
+    r = t("/huy")
+    assert "Những gì đã nhập sẽ bị bỏ" in text(r)
+    r = t(pick(r, "Không hủy"))
+    assert "thuộc đơn vị nào" in text(r) or "đơn vị" in text(r)
+    r = t("gò dầu")  # part of one unit's name
+    assert "kể về ai" in text(r)
+    with rapp.repo.session() as s:
+        assert s.exec(select(Profile)).one().unit_id.endswith("go-dau")
+    r = t("/huy")
+    r = t(pick(r, "Hủy, bỏ"))
+    assert "Đã hủy" in text(r)
+
+
+def test_dates_as_precise_as_told_and_questions_at_a_text_step(t: Talk, rapp) -> None:  # noqa: ANN001
+    t("/gui")
+    t("Trần Văn Cường")
+    r = t(pick(t("99"), "Văn phòng"))
+    r = t(pick(r, "Bản thân"))
+    r = t("99")
+    assert "không có số 99" in text(r)
+    r = t(pick(r, "Khác"))
+    r = t("cho em hỏi tiêu chuẩn bằng khen thủ tướng là gì")  # a question, not the story
+    assert "Bằng khen" in text(r) and "kể việc làm cụ thể" in text(r)
+    r = t(STORY)
+    r = t("")
+    assert "chưa nhập nội dung" in text(r) and "khi nào" in text(r) and "Menu" not in text(r)
+    r = t("tháng 9/2021")
+    r = t(pick(r, "Không có tệp"))
+    assert "Thời gian: tháng 09/2021" in text(r)
+    t(pick(r, "Gửi báo cáo"))
+    with rapp.repo.session() as s:
+        row = s.exec(select(Report)).one()
+        assert row.happened_precision == "month" and row.happened_on == date(2021, 9, 1)

@@ -33,6 +33,7 @@ def upgrade() -> None:
     sa.Column('criterion', sa.String(length=32), nullable=False),
     sa.Column('story', sa.Text(), nullable=False),
     sa.Column('happened_on', sa.Date(), nullable=False),
+    sa.Column('happened_precision', sa.String(length=8), nullable=False),
     sa.Column('status', sa.String(length=16), nullable=False),
     sa.Column('proposed_award', sa.String(length=32), nullable=True),
     sa.Column('review_note', sa.Text(), nullable=True),
