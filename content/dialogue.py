@@ -21,6 +21,7 @@ from pydantic import Field
 from content.normalize import fold, fold_aligned, tokens
 from content.schema import Entry, Strict
 from content.sentences import Sentences, phrase_re
+from content.smalltalk import only_chat
 
 if TYPE_CHECKING:  # the loader imports this module for the file's shape; the matcher imports the loader
     from content.matcher import Matcher, MatchResult
@@ -136,7 +137,9 @@ class Dialogue:
         plain = fold_aligned(text)
         start, end = 0, len(text)
         follow_up = False
-        m = self.openers.match(plain) if self.openers else None
+        # An opener may follow a word of chat: "ok vậy còn giấy khen", "dạ thế còn HCLĐ".
+        m = next((m for m in (self.openers.finditer(plain[:40]) if self.openers else ())
+                  if not tokens(plain[:m.start()]) or only_chat(plain[:m.start()])), None)
         if m:
             start, follow_up = m.end(), True
         stripped = plain.rstrip(" ?.!")
@@ -221,11 +224,9 @@ class Dialogue:
                 return result, self.about(self.frame(q), result.entry), q
         return None
 
-    def read_one(self, text: str, context: dict | None,
-                 chained: bool = False) -> tuple[MatchResult, dict | None, str | None]:
+    def read_one(self, text: str, context: dict | None) -> tuple[MatchResult, dict | None, str | None]:
         """One question: its match, the context after it, and the question as filled (if it was).
-        `chained`: a later question of the same message, which leans on the earlier ones
-        ("HCLĐ cần mấy bộ, tiêu chuẩn là gì") as a follow-up does."""
+        A later question of the same message reads the earlier ones as its context."""
         frame = self.frame(text)
         own = self.matcher.match(text)
         # A long message is read by its question when its whole reading is not clearly
@@ -235,17 +236,14 @@ class Dialogue:
                 0.0 if own.score < CLEAR_ANSWER else CLEARLY_CLOSER)):
             return focused
         filled = self.fill(frame, context)
-        # A follow-up is read with the previous answer's subject or aspect first; any
-        # other question only when it cannot be answered on its own.
         named = frame.subject is not None or frame.aspect is not None
-        # A short question naming an aspect but no award or plan ("nộp mấy bộ", "tiêu
-        # chuẩn thế nào") is about the one the conversation is about, when that reads
-        # at least as well: "ai thẩm định" stays the question of who reviews any dossier.
-        leaning = frame.subject is None and frame.aspect is not None
+        # The question completed from the conversation is taken when it reads at least as
+        # well as the question alone: "còn giấy khen thì sao" is far closer to an entry
+        # once "hồ sơ" is added, while "thế ai thẩm định" stays the question of who
+        # reviews any dossier.
         if filled is not None and (named or own.kind != "answer"):
             result = self.matcher.match(filled)
-            if result.kind == "answer" and (frame.follow_up or own.kind != "answer"
-                                            or ((leaning or chained) and result.score >= own.score)):
+            if result.kind == "answer" and (own.kind != "answer" or result.score >= own.score):
                 return result, self.about(self.frame(filled), result.entry), filled
         if own.kind == "answer":
             return own, self.about(frame, own.entry, context), None
@@ -255,8 +253,8 @@ class Dialogue:
         parts = self.sentences.split(text)
         if len(parts) > 1:
             read, about, filled = [], context, []
-            for n, part in enumerate(parts[:MAX_PARTS]):
-                result, after, how = self.read_one(part, about, chained=n > 0)
+            for part in parts[:MAX_PARTS]:
+                result, after, how = self.read_one(part, about)
                 read.append((part, result))
                 filled.append(how)
                 about = after

@@ -285,3 +285,11 @@ def test_a_short_question_naming_only_an_aspect_is_about_the_award_being_discuss
     assert heading(talk("ai thẩm định")) == "Ai thẩm định, tổng hợp hồ sơ khen thưởng"
     # ...and the award is still the one discussed afterwards.
     assert heading(talk("vậy mấy bộ")) == "Hồ sơ đề nghị Giấy khen"
+
+
+def test_a_follow_up_after_a_word_of_chat_and_one_that_reads_better_alone(app: App):
+    talk = Talk(app)
+    talk("tieu chuan hcld")
+    assert heading(talk("ok vậy còn giấy khen")) == "Giấy khen - ai tặng, tiêu chuẩn"
+    talk("hồ sơ huân chương lao động")
+    assert heading(talk("thế ai thẩm định")) == "Ai thẩm định, tổng hợp hồ sơ khen thưởng"
