@@ -45,6 +45,7 @@ class Aspect(Strict):
     id: str = Field(min_length=1)
     say: str = Field(min_length=1)
     phrases: list[str] = Field(min_length=1)
+    within: str | None = None  # a wider aspect whose entries answer this one too (copies: dossier)
 
 
 class DialogueFile(Strict):
@@ -65,6 +66,8 @@ def problems(data: DialogueFile, topic_ids: set[str]) -> list[str]:
         if a.id in seen:
             out.append(f"aspects: {a.id}: duplicate id")
         seen.add(a.id)
+    out.extend(f"aspects: {a.id}: within unknown aspect {a.within!r}" for a in data.aspects
+               if a.within is not None and a.within not in seen)
     for s in data.subjects:
         out.extend(f"subjects: {s.say}: unknown topic {t!r}" for t in s.topics if t not in topic_ids)
     for name, words in data.features.items():
@@ -106,6 +109,7 @@ class Dialogue:
                                 if key(p)), key=lambda x: -len(x[0]))
         self.aspects = [(a.id, [key(p) for p in a.phrases if key(p)]) for a in data.aspects]
         self.aspect_say = {a.id: a.say for a in data.aspects}
+        self.within = {a.id: a.within for a in data.aspects if a.within}
         self.topic_subject = {t: i for i, s in enumerate(data.subjects) for t in s.topics}
         self.openers = phrase_re(data.openers)
         self.closers = phrase_re(data.closers)
@@ -158,6 +162,14 @@ class Dialogue:
                 core = " ".join(core.split()) or text
         toks = self._tokens(core)
         return Frame(self.subject_of(toks), self.aspect_of(toks), follow_up, core)
+
+    def _fits(self, aspect: str | None, entry: Entry | None) -> bool:
+        """Whether an entry, by its title, is about the aspect asked (or says nothing either way)."""
+        if aspect is None or entry is None:
+            return True
+        title = self._tokens(entry.title)
+        named = {aid for aid, phrases in self.aspects if any(self._has(title, p) for p in phrases)}
+        return not named or aspect in named or self.within.get(aspect) in named
 
     def about(self, frame: Frame, entry: Entry | None, before: dict | None = None) -> dict | None:
         """What the conversation is about after `entry` answered a question framed so;
@@ -243,7 +255,8 @@ class Dialogue:
         # reviews any dossier.
         if filled is not None and (named or own.kind != "answer"):
             result = self.matcher.match(filled)
-            if result.kind == "answer" and (own.kind != "answer" or result.score >= own.score):
+            if result.kind == "answer" and self._fits(self.frame(filled).aspect, result.entry) \
+                    and (own.kind != "answer" or result.score >= own.score):
                 return result, self.about(self.frame(filled), result.entry), filled
         if own.kind == "answer":
             return own, self.about(frame, own.entry, context), None
