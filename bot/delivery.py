@@ -149,6 +149,38 @@ def with_stored_documents(reply: Reply, files: FileStore | None) -> Reply:
     return replace(reply, text=text, documents=docs)
 
 
+class SentBatch:
+    """Group commit for "sent": the replies sent while one write is in progress are
+    recorded together by the next one (one transaction for a burst instead of one per
+    reply; each caller still returns only once its row is recorded)."""
+
+    def __init__(self, store: OutboxStore):
+        self.store = store
+        self._waiting: list[tuple[int, asyncio.Future]] = []
+        self._writer: asyncio.Task | None = None
+
+    async def record(self, row_id: int) -> None:
+        done = asyncio.get_running_loop().create_future()
+        self._waiting.append((row_id, done))
+        if self._writer is None or self._writer.done():
+            self._writer = asyncio.ensure_future(self._write())
+        await done
+
+    async def _write(self) -> None:
+        while self._waiting:
+            batch, self._waiting = self._waiting, []
+            try:
+                await asyncio.to_thread(self.store.mark_sent_many, [row_id for row_id, _ in batch])
+            except Exception as exc:  # noqa: BLE001 - each caller decides (Delivery retries)
+                for _, done in batch:
+                    if not done.done():
+                        done.set_exception(exc)
+            else:
+                for _, done in batch:
+                    if not done.done():
+                        done.set_result(None)
+
+
 class Delivery:
     def __init__(self, store: OutboxStore, channels: dict[str, Channel], *,
                  limits: dict[str, Limits] | None = None, lease: timedelta = timedelta(seconds=60),
@@ -164,8 +196,26 @@ class Delivery:
         self.counts = {"sent": 0, "retry": 0, "blocked": 0, "failed": 0}
         self._next: dict[int, tuple[OutboxMessage | None, bool]] = {}
         self.unrecorded: set[int] = set()  # sent, the database not yet told (see _record_sent)
+        self._sent_batch = SentBatch(store)
 
     # --- the two ways in ---------------------------------------------------------
+    async def send_turn(self, claimed: list[OutboxMessage], ids: list[int]) -> None:
+        """Send a committed turn's messages: its replies, claimed in the turn's own
+        transaction, in order; then the rest (notices) as `send_now` does. A reply that
+        cannot go now gives the ones after it back to the worker, which sends them in order."""
+        held = False
+        for row in claimed:
+            if held:
+                await asyncio.to_thread(self.store.retry_later, row.id, utcnow(), "after an earlier message",
+                                        row.attempts)
+            elif not await self._send(row):
+                held = True
+                self.wake.set()
+        done = {row.id for row in claimed}
+        rest = [i for i in ids if i not in done]
+        if rest:
+            await self.send_now(rest)
+
     async def send_now(self, ids: list[int]) -> None:
         """Send a turn's rows in order. A row that cannot go now holds back the rows
         after it to the same chat (the worker sends them later, in order); rows to
@@ -308,7 +358,7 @@ class Delivery:
                     if then_next:
                         self._next[row.id] = await asyncio.to_thread(self.store.sent_then_next, row, self.lease, now)
                     else:
-                        await asyncio.to_thread(self.store.mark_sent, row.id)
+                        await self._sent_batch.record(row.id)
                     return
                 except Exception as exc:  # noqa: BLE001 - the database is away: wait for it, one line each
                     log.warning("message %s was sent but cannot be recorded yet (%s); retrying in %.1f s", row.id,

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import func, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
@@ -140,14 +141,16 @@ class Repository:
         """Record an update as pending; False when it was seen before (a redelivery).
         A key finished longer than `window` ago is taken as a new update reusing the id."""
         key, user = str(update_key)[:128], str(user_key)[:128] if user_key else None
-        with self.session() as s:
-            s.add(ProcessedUpdate(channel=channel, update_key=key, status="pending", payload=payload, user_key=user))
-            try:
-                s.commit()
-            except IntegrityError:
-                s.rollback()
-            else:
+        table = ProcessedUpdate.__table__  # type: ignore[attr-defined]
+        dialect = postgresql if self.engine.dialect.name == "postgresql" else sqlite
+        # One Core statement: the ORM's unit of work cost more CPU than the insert itself.
+        insert = dialect.insert(table).values(channel=channel, update_key=key, status="pending", payload=payload,
+                                              user_key=user, attempts=0, created_at=utcnow())
+        with self.engine.begin() as conn:
+            if conn.execute(insert.on_conflict_do_nothing(index_elements=["channel", "update_key"])
+                            .returning(table.c.id)).first() is not None:
                 return True
+        with self.session() as s:
             reused = s.execute(
                 update(ProcessedUpdate)
                 .where(ProcessedUpdate.channel == channel, ProcessedUpdate.update_key == key,

@@ -24,6 +24,7 @@ from bot.settings import load_settings
 from handlers import texts
 from handlers.events import IncomingEvent, Reply
 from storage.models import OutboxMessage, ProcessedUpdate, User, utcnow
+from storage.turns import TurnStore
 from tests.conftest import REAL_CONTENT, Talk
 from tests.fake_telegram import FakeTelegram
 from tests.fake_zalo import FakeZalo, make_update
@@ -190,7 +191,7 @@ async def test_the_sweep_still_takes_what_a_failed_turn_left(tmp_path, fake: Fak
     """The other side of the lease: a turn that failed (database cut mid-turn) is released,
     and the sweep answers it."""
     async with zalo_polling(tmp_path, fake) as bot:
-        away = DatabaseAway(monkeypatch, bot.app.repo, "get_or_create_user")
+        away = DatabaseAway(monkeypatch, TurnStore, "touch_user")
         fake.push(make_update(message_id="cut-1", text="/trogiup", user="cut"))
         await until(lambda: away.failures >= 1, what="the failed turn")
         await bot.channel.wait_idle()
@@ -221,7 +222,7 @@ async def test_a_reply_sent_while_the_database_was_cut_is_not_sent_again(app, mo
         ids = [r.id for r in s.exec(select(OutboxMessage).where(OutboxMessage.status == "pending"))]
     channel = Recorder()
     delivery = Delivery(app.outbox, {"console": channel}, lease=timedelta(milliseconds=200))  # type: ignore[dict-item]
-    away = DatabaseAway(monkeypatch, app.outbox, "mark_sent")
+    away = DatabaseAway(monkeypatch, app.outbox, "mark_sent_many")
     sending = asyncio.create_task(delivery.send_now(ids))
     await until(lambda: channel.sent and away.failures >= 1, what="sent, not recorded")
     with app.repo.session() as s:

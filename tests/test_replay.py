@@ -273,16 +273,16 @@ def _crash(process: Process, point: str, monkeypatch: pytest.MonkeyPatch) -> Non
     if point == "before_commit":
         add_outbox = TurnStore.add_outbox
 
-        def add_then_die(self: TurnStore, rows):  # noqa: ANN001, ANN202
-            add_outbox(self, rows)  # the last write of the turn; the commit is next
+        def add_then_die(self: TurnStore, rows, *args, **kw):  # noqa: ANN001, ANN002, ANN003, ANN202
+            add_outbox(self, rows, *args, **kw)  # the last write of the turn; the commit is next
             raise SimulatedCrash(point)
 
         monkeypatch.setattr(TurnStore, "add_outbox", add_then_die)
     elif point == "after_commit":
-        async def die_instead(ids: list[int]) -> None:
+        async def die_instead(claimed: list, ids: list[int]) -> None:  # noqa: ARG001
             raise SimulatedCrash(point)
 
-        monkeypatch.setattr(process.delivery, "send_now", die_instead)
+        monkeypatch.setattr(process.delivery, "send_turn", die_instead)
     elif point == "after_claim":
         async def die_in_flight(chat_id: str, reply: Reply, reply_to: str | None = None) -> None:
             raise SimulatedCrash(point)
@@ -308,9 +308,10 @@ def _check_the_crash_left(process: Process, point: str, key: str) -> None:
         assert status == "pending", (point, status)
         assert "pending" not in counts and "sending" not in counts, (point, counts)
     elif point == "after_commit":
-        assert status == "done" and counts.get("pending", 0) >= 1 and "sending" not in counts, (point, counts)
+        # The turn's replies are committed claimed by the process (sent at once unless it dies).
+        assert status == "done" and counts.get("sending", 0) >= 1, (point, counts)
     elif point == "after_claim":
-        assert status == "done" and counts.get("sending") == 1, (point, counts)
+        assert status == "done" and counts.get("sending", 0) >= 1, (point, counts)
     else:
         assert status == "done" and set(counts) == {"sent"}, (point, counts)
 

@@ -1,0 +1,211 @@
+"""Throughput: N users x M questions through the real bot (Telegram webhook, pipeline,
+turn transaction, delivery) against a fake Telegram, on SQLite or PostgreSQL.
+
+A child process (its own core, as Telegram is elsewhere) runs the fake Bot API
+(tests/fake_telegram.FakeTelegram) and the load: every user posts their M
+questions to the bot's webhook one after another (each as soon as the previous
+POST was acknowledged), all users at once, over at most 100 connections (the
+most Telegram opens). Latency is from the start of a question's POST to the
+fake receiving its answer (sendMessage), on the one monotonic clock both
+processes share. The bot runs in this process as `python -m bot run --webhook`
+assembles it, with the delivery limits raised out of the way (this measures the
+bot, not Telegram's 30 messages a second).
+
+Prints, per round and as the median of the rounds: messages answered a second
+(first question posted to last answer received), p50/p95/p99 latency, and the
+bot's CPU per wall second.
+
+    python benchmarks/throughput.py [--db sqlite|postgres] [--users 50] [--messages 1] [--rounds 3]
+
+Aims: 50 users with one question each, p95 under 300 ms; 250 users at once, at
+least 150 messages a second. --db postgres uses --database-url or TEST_DATABASE_URL.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import multiprocessing
+import os
+import statistics
+import sys
+import tempfile
+import time
+from contextlib import nullcontext
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from benchmarks.reminder_fanout import database  # noqa: E402
+from bot import webserver  # noqa: E402
+from bot.app import build_app  # noqa: E402
+from bot.delivery import Delivery, Limits  # noqa: E402
+from bot.pipeline import Pipeline  # noqa: E402
+from bot.runner import make_web_app  # noqa: E402
+from bot.settings import load_settings  # noqa: E402
+from bot.telegram import TelegramChannel  # noqa: E402
+from handlers.events import Reply  # noqa: E402
+
+TOKEN = "1234567890:AAHbenchPART-of_the-token-XYZ987"
+SECRET = "bench-webhook-secret"
+FIRST_CHAT = 8_000_001
+# Questions answered from the content in one message each (checked: a question
+# answered in several messages would be counted as several answers).
+QUESTIONS = ["BK TTg nộp mấy bộ?", "ho so hcld nop may bo", "tiêu chuẩn bằng khen thủ tướng",
+             "hồ sơ đề nghị khen thưởng gồm những gì", "giấy khen của viện trưởng vksnd tỉnh"]
+
+
+def _load(url_q: Any, go_q: Any, out_q: Any) -> None:
+    """Child process: the fake Bot API, then the load when told where the webhook is."""
+
+    async def run() -> None:
+        from tests.fake_telegram import FakeTelegram
+
+        fake = FakeTelegram(TOKEN)
+        url_q.put(await fake.start())
+        while True:
+            job = await asyncio.to_thread(go_q.get)
+            if job is None:
+                break
+            out_q.put(await _one_load(fake, *job))
+        await fake.close()
+
+    asyncio.run(run())
+
+
+async def _one_load(fake: Any, webhook: str, users: int, messages: int, first_update: int,
+                    timeout: float) -> tuple[list[float], float, int]:
+    import aiohttp
+
+    fake.calls.clear()
+    posted: dict[tuple[str, int], float] = {}
+    headers = {"X-Telegram-Bot-Api-Secret-Token": SECRET}
+    connector = aiohttp.TCPConnector(limit=100)
+    async with aiohttp.ClientSession(connector=connector) as http:
+        async def user(i: int) -> None:
+            chat = FIRST_CHAT + i
+            for m in range(messages):
+                uid = first_update + m * users + i
+                update = {"update_id": uid, "message": {
+                    "message_id": uid, "date": int(time.time()), "text": QUESTIONS[(i + m) % len(QUESTIONS)],
+                    "from": {"id": chat, "is_bot": False, "first_name": "Cán bộ"},
+                    "chat": {"id": chat, "type": "private"}}}
+                posted[(str(chat), m)] = time.monotonic()
+                async with http.post(webhook, json=update, headers=headers) as resp:
+                    assert resp.status == 200, resp.status
+
+        await asyncio.gather(*(user(i) for i in range(users)))
+    want = users * messages
+    deadline = time.monotonic() + timeout
+    while len(fake.calls_to("sendMessage")) < want and time.monotonic() < deadline:
+        await asyncio.sleep(0.01)
+    await asyncio.sleep(0.3)  # anything beyond one answer a question would show up here
+    seen: dict[str, int] = {}
+    latencies = []
+    last = 0.0
+    for call in fake.calls_to("sendMessage"):
+        chat = str(call.params.get("chat_id"))
+        k = seen.get(chat, 0)
+        seen[chat] = k + 1
+        if (chat, k) in posted:
+            latencies.append(call.at - posted[(chat, k)])
+            last = max(last, call.at)
+    first = min(posted.values())
+    return latencies, last - first, len(fake.calls_to("sendMessage"))
+
+
+@dataclass
+class Round:
+    answered: int
+    extra: int
+    rate: float
+    p50: float
+    p95: float
+    p99: float
+    cpu: float
+
+
+def pct(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))] if ordered else float("nan")
+
+
+async def one_round(args: argparse.Namespace, url: str | None, queues: tuple[Any, Any, Any], fake_url: str,
+                    first_update: int) -> Round:
+    url_q, go_q, out_q = queues
+    with tempfile.TemporaryDirectory(prefix="throughput-") as data:
+        settings = load_settings(data_dir=data, database_url=url, telegram_bot_token=TOKEN, telegram_api_url=fake_url,
+                                 telegram_webhook_secret=SECRET, log_level="WARNING")
+        app = build_app(settings)
+        pipeline = Pipeline(app.conversation, app.repo)
+        channel = TelegramChannel(settings, pipeline)
+        delivery = Delivery(app.outbox, {"telegram": channel},  # type: ignore[dict-item]
+                            limits={"telegram": Limits(overall=100_000, per_chat=1_000, chat_burst=1_000)})
+        pipeline.delivery = delivery
+        pipeline.capabilities = {"telegram": channel.capabilities}
+        await channel.start()
+        # Warm up: aiogram builds each method's model on its first call (a second or more).
+        await channel.deliver(str(FIRST_CHAT - 1), Reply("khởi động"))
+        runner, site = await webserver.start(make_web_app({"telegram": channel}), "127.0.0.1", 0)
+        port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        stop = asyncio.Event()
+        worker = asyncio.create_task(delivery.run(stop))
+        try:
+            cpu, wall = time.process_time(), time.monotonic()
+            go_q.put((f"http://127.0.0.1:{port}/webhook/telegram", args.users, args.messages, first_update,
+                      args.timeout))
+            latencies, span, sent = await asyncio.to_thread(out_q.get, True, args.timeout + 60)
+            cpu = (time.process_time() - cpu) / (time.monotonic() - wall)
+        finally:
+            stop.set()
+            await worker
+            await runner.cleanup()
+            await channel.close()
+            app.repo.engine.dispose()
+    n = len(latencies)
+    return Round(answered=n, extra=sent - n, rate=n / span if span else 0.0, p50=pct(latencies, 0.5),
+                 p95=pct(latencies, 0.95), p99=pct(latencies, 0.99), cpu=cpu)
+
+
+def show(name: str, r: Round, want: int) -> str:
+    return (f"{name:>7}: answered {r.answered}/{want} (extra {r.extra}) | {r.rate:6.1f} msg/s | "
+            f"p50 {1000 * r.p50:6.0f} ms | p95 {1000 * r.p95:6.0f} ms | p99 {1000 * r.p99:6.0f} ms | "
+            f"bot CPU {r.cpu:.0%}")
+
+
+async def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--db", choices=["sqlite", "postgres"], default="sqlite")
+    ap.add_argument("--database-url", default=os.environ.get("TEST_DATABASE_URL"))
+    ap.add_argument("--users", type=int, default=50)
+    ap.add_argument("--messages", type=int, default=1, help="questions each user sends, one after another")
+    ap.add_argument("--rounds", type=int, default=3)
+    ap.add_argument("--timeout", type=float, default=120.0)
+    args = ap.parse_args()
+    ctx = multiprocessing.get_context("spawn")
+    queues = (ctx.Queue(), ctx.Queue(), ctx.Queue())
+    child = ctx.Process(target=_load, args=queues, daemon=True)
+    child.start()
+    fake_url = queues[0].get(timeout=60)
+    rounds = []
+    want = args.users * args.messages
+    print(f"{args.users} users x {args.messages} question(s), {args.db}, {os.cpu_count()} CPUs")
+    try:
+        for i in range(args.rounds):
+            with database(args.db, args.database_url) if args.db == "postgres" else nullcontext() as url:
+                r = await one_round(args, url, queues, fake_url, 1_000_000 * (i + 1))
+            rounds.append(r)
+            print(show(f"round {i + 1}", r, want), flush=True)
+    finally:
+        queues[1].put(None)
+        child.join(10)
+    med = Round(**{f: statistics.median(getattr(r, f) for r in rounds) for f in Round.__dataclass_fields__})
+    print(show("median", med, want))
+    return 0 if all(r.answered == want for r in rounds) else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(asyncio.run(main()))
