@@ -18,6 +18,8 @@ from content.schema import Entry
 from content.smalltalk import only_chat
 
 LONG_MESSAGE_WORDS = 14  # from this many words a message may tell a story before its question
+ENUMERATED = re.compile(r"^\s*(?:(?:\d{1,2}|[a-eA-E])\s*[/.)]|[-•*+])\s+")  # "1/ ", "2. ", "a) ", "- "
+TRAILING_NUMBER = re.compile(r"\s+\d{1,2}\s*[/.)]$")  # the "2." of "... gồm gì 2. ai thẩm định"
 
 
 def phrase_re(phrases: list[str]) -> re.Pattern[str] | None:
@@ -76,8 +78,18 @@ class Sentences:
         out: list[str] = []
         story: list[str] = []
         for piece in pieces:
+            # "1/ tiêu chuẩn BK TTg", "2. hồ sơ HCLĐ mấy bộ", "- ai thẩm định": a numbered
+            # item is a question of its own, and its number is no part of it.
+            piece, numbered = ENUMERATED.subn("", piece)
+            piece = TRAILING_NUMBER.sub("", piece).strip()
             if only_chat(piece) or not tokens(piece):
                 continue  # "Chào anh.", "cảm ơn ạ" between the questions
+            if numbered:
+                out.append(" ".join([*story, piece]))
+                story = []
+                continue
+            if piece.endswith(":") and len(tokens(piece)) <= 6:
+                continue  # "Em hỏi mấy ý:" only introduces the questions
             # "hồ sơ gồm những gì, nộp mấy bộ, ai thẩm định": commas between questions.
             commas = [c.strip() for c in piece.split(",") if c.strip()]
             if len(commas) > 1 and all(self.is_question(c) and len(tokens(c)) >= 2 for c in commas):

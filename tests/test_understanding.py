@@ -293,3 +293,16 @@ def test_a_follow_up_after_a_word_of_chat_and_one_that_reads_better_alone(app: A
     assert heading(talk("ok vậy còn giấy khen")) == "Giấy khen - ai tặng, tiêu chuẩn"
     talk("hồ sơ huân chương lao động")
     assert heading(talk("thế ai thẩm định")) == "Ai thẩm định, tổng hợp hồ sơ khen thưởng"
+
+
+@pytest.mark.parametrize(("text", "headings"), [
+    ("1/ tiêu chuẩn bk ttg\n2/ hồ sơ hcld mấy bộ\n3/ phong trào thi đua đặc biệt bắt đầu khi nào",
+     ["Tiêu chuẩn Bằng khen Thủ tướng Chính phủ", "Hồ sơ đề nghị Huân chương Lao động",
+      "Phong trào triển khai từ ngày nào"]),
+    ("Em hỏi mấy ý:\n- giấy khen do ai tặng\n- hồ sơ giấy khen mấy bộ",
+     ["Giấy khen - ai tặng, tiêu chuẩn", "Hồ sơ đề nghị Giấy khen"]),
+])
+def test_numbered_questions_are_answered_one_by_one(app: App, text: str, headings: list[str]):
+    replies = Talk(app)(text)
+    assert [r.heading for r in replies] == headings
+    assert numbered_lists(replies) == 1
