@@ -52,7 +52,8 @@ class Knowledge:
     def read(self, message: str, context: dict | None = None) -> Reading:
         """The message's questions answered in order, follow-ups completed from `context`
         (what the previous answer was about), and what the conversation is about after it."""
-        return self._dialogue.read(message, context)
+        # The context comes from stored state: anything but the dict this module wrote is ignored.
+        return self._dialogue.read(message, context if isinstance(context, dict) else None)
 
     def feature(self, message: str) -> str | None:
         """The bot feature a message asks for in words (dialogue.yaml `features`), if any."""
