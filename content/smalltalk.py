@@ -22,6 +22,7 @@ from content.normalize import tokens
 from content.schema import Strict
 
 SMALLTALK_FILE = "smalltalk.yaml"
+MAX_WORDS = 12  # small talk is short: a long message of such words is no chat (and is refused as too long)
 
 
 class Kind(Strict):
@@ -103,7 +104,7 @@ class SmallTalk:
         # What is left must be words: any other symbol (an emoji not listed) says nothing,
         # but a message of symbols alone ("?", "...") is not small talk either.
         words = tokens(text)
-        if not words and not found:
+        if (not words and not found) or len(words) > MAX_WORDS:
             return None
         i = 0
         while i < len(words):
