@@ -306,3 +306,8 @@ def test_numbered_questions_are_answered_one_by_one(app: App, text: str, heading
     replies = Talk(app)(text)
     assert [r.heading for r in replies] == headings
     assert numbered_lists(replies) == 1
+
+
+def test_a_long_run_of_chat_words_is_no_small_talk():
+    assert kind_of("ok " * 5) == "agree"
+    assert kind_of("a " * 60) is None  # refused as too long by the question path instead
