@@ -29,6 +29,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from content import DEFAULT_CONTENT_DIR  # noqa: E402
+from content.dialogue import DIALOGUE_FILE, Dialogue, DialogueFile  # noqa: E402
 from content.loader import KnowledgeBase, load  # noqa: E402
 from content.matcher import Matcher  # noqa: E402
 from content.normalize import strip_diacritics  # noqa: E402
@@ -98,6 +99,17 @@ def main() -> int:
           f"p99 {p99_of(times):.3f} ms, max {times[-1]:.3f} ms")
     print(f"median of the rounds: median {statistics.median(r[0] for r in rounds):.3f} ms, "
           f"p99 {statistics.median(r[1] for r in rounds):.3f} ms")
+    # The conversation reads a message through the dialogue layer (several questions, the
+    # question of a long message, follow-ups), which may match more than once.
+    dialogue = Dialogue(matcher, DialogueFile.model_validate(yaml.safe_load(
+        (DEFAULT_CONTENT_DIR / DIALOGUE_FILE).read_text(encoding="utf-8"))))
+    read = []
+    for q in qs:
+        start = time.perf_counter()
+        dialogue.read(q, {"subject": 0, "aspect": "dossier"})
+        read.append((time.perf_counter() - start) * 1000)
+    print(f"reading in a conversation (one round, with a context): median {statistics.median(read):.3f} ms, "
+          f"p99 {p99_of(read):.3f} ms")
     # Peak resident memory of the whole process (content, index build, matching), as Linux reports it in KB.
     print(f"peak memory: {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB")
     return 0
