@@ -70,11 +70,16 @@ def test_content_check_names_a_broken_word_list(tmp_path: Path):
     (content / "lexicon.yaml").write_text("stopwords: [ạ, 'hai từ']\ndefault_aspect: tiêu chuẩn\n", "utf-8")
     (content / "smalltalk.yaml").write_text("kinds:\n  thanks:\n    phrases: ['🙏']\n    patterns: ['(']\n",
                                             "utf-8")
+    (content / "dialogue.yaml").write_text(
+        "subjects:\n  - say: giấy khen\n    topics: [khong-co]\n"
+        "aspects:\n  - id: copies\n    say: mấy bộ\n    phrases: [mấy bộ]\n    within: ho-so\n", "utf-8")
     with pytest.raises(ContentError) as err:
         load(content)
     text = "\n".join(err.value.problems)
     assert "lexicon.yaml: stopwords: 'hai từ' must be one word" in text
     assert "smalltalk.yaml" in text and "pattern '('" in text
+    assert "dialogue.yaml: subjects: giấy khen: unknown topic 'khong-co'" in text
+    assert "dialogue.yaml: aspects: copies: within unknown aspect 'ho-so'" in text
 
 
 # --- follow-ups (conversation context) ---------------------------------------------------
