@@ -83,6 +83,7 @@ class Frame:
     aspect: str | None
     follow_up: bool  # opens with "còn", "thế còn", or ends with "thì sao"
     core: str  # the message without those words
+    refers: bool = False  # points back at what was just said ("cái đó", "nó")
 
 
 @dataclass
@@ -140,7 +141,7 @@ class Dialogue:
         text = unicodedata.normalize("NFC", text).strip()
         plain = fold_aligned(text)
         start, end = 0, len(text)
-        follow_up = False
+        follow_up = refers = False
         # An opener may follow a word of chat: "ok vậy còn giấy khen", "dạ thế còn HCLĐ".
         m = next((m for m in (self.openers.finditer(plain[:40]) if self.openers else ())
                   if not tokens(plain[:m.start()]) or only_chat(plain[:m.start()])), None)
@@ -156,12 +157,12 @@ class Dialogue:
             folded_core = fold_aligned(core)
             refs = list(self.references.finditer(folded_core))
             if refs:
-                follow_up = True
+                follow_up = refers = True
                 for m in reversed(refs):
                     core = core[:m.start()] + core[m.end():]
                 core = " ".join(core.split()) or text
         toks = self._tokens(core)
-        return Frame(self.subject_of(toks), self.aspect_of(toks), follow_up, core)
+        return Frame(self.subject_of(toks), self.aspect_of(toks), follow_up, core, refers)
 
     def _fits(self, aspect: str | None, entry: Entry | None) -> bool:
         """Whether an entry, by its title, is about the aspect asked (or says nothing either way)."""
@@ -211,9 +212,19 @@ class Dialogue:
             return f"{self.aspect_say[aspect]} {frame.core}"
         if frame.aspect is not None and subject is not None:
             return f"{frame.core} {self.data.subjects[subject].say}"
-        if frame.subject is None and frame.aspect is None and frame.follow_up and subject is not None:
+        if frame.subject is None and frame.aspect is None and subject is not None and (
+                frame.follow_up or self._on_topic(frame.core)):
+            # Neither named ("còn tập thể thì sao", "đối tượng nào được tặng"): the award or
+            # plan discussed, the message itself saying what about it.
             return f"{frame.core} {self.data.subjects[subject].say}"
         return None
+
+    def _on_topic(self, text: str) -> bool:
+        """Whether every word that carries meaning is one the content uses (and there is one):
+        "đối tượng nào được tặng" is, "em chưa hiểu lắm" or "giá vàng hôm nay" is not."""
+        lex, idf = self.matcher.lexicon, self.matcher.idf
+        words = [t for t in self._tokens(text) if t not in lex.common]
+        return bool(words) and all(t in idf for t in words)
 
     def _read_focused(self, text: str, context: dict | None) -> tuple[MatchResult, dict | None, str] | None:
         """A long message read by its question, weighed above the story: the question on
@@ -241,6 +252,12 @@ class Dialogue:
         A later question of the same message reads the earlier ones as its context."""
         frame = self.frame(text)
         own = self.matcher.match(text)
+        if frame.core != text.strip():
+            # Without its follow-up words ("thế còn tờ trình" -> "tờ trình"), which only
+            # blur the question read on its own.
+            bare = self.matcher.match(frame.core)
+            if bare.kind == "answer" and (own.kind != "answer" or bare.score > own.score):
+                own = bare
         # A long message is read by its question when its whole reading is not clearly
         # right, or when the question read alone is clearly closer to an entry.
         focused = self._read_focused(text, context)
@@ -253,10 +270,10 @@ class Dialogue:
         # well as the question alone: "còn giấy khen thì sao" is far closer to an entry
         # once "hồ sơ" is added, while "thế ai thẩm định" stays the question of who
         # reviews any dossier.
-        if filled is not None and (named or own.kind != "answer"):
+        if filled is not None and (named or frame.follow_up or own.kind != "answer"):
             result = self.matcher.match(filled)
             if result.kind == "answer" and self._fits(self.frame(filled).aspect, result.entry) \
-                    and (own.kind != "answer" or result.score >= own.score):
+                    and (own.kind != "answer" or frame.refers or result.score >= own.score):
                 return result, self.about(self.frame(filled), result.entry), filled
         if own.kind == "answer":
             return own, self.about(frame, own.entry, context), None

@@ -316,3 +316,22 @@ def test_numbered_questions_are_answered_one_by_one(app: App, text: str, heading
 def test_a_long_run_of_chat_words_is_no_small_talk():
     assert kind_of("ok " * 5) == "agree"
     assert kind_of("a " * 60) is None  # refused as too long by the question path instead
+
+
+def test_follow_ups_about_who_or_a_document_of_the_award_discussed(app: App):
+    talk = Talk(app)
+    talk("tiêu chuẩn huân chương lao động")
+    assert heading(talk("còn tập thể thì sao")) == "Tiêu chuẩn Huân chương Lao động"
+    talk("tiêu chuẩn bằng khen viện trưởng vks tối cao")
+    assert heading(talk("hồ sơ của nó thì sao")) == "Hồ sơ đề nghị Bằng khen Viện trưởng VKSND tối cao"
+    talk("hồ sơ bằng khen thủ tướng gồm những gì")
+    assert heading(talk("thế còn tờ trình")) == "Tờ trình đề nghị khen thưởng"  # the document itself
+
+
+@pytest.mark.parametrize("text", ["lương cơ sở bao nhiêu", "thủ tục làm hộ chiếu", "chiến sĩ thi đua thì sao",
+                                  "còn cờ thi đua thì sao", "em chưa hiểu lắm"])
+def test_out_of_scope_after_a_context_is_still_declined(app: App, text: str):
+    talk = Talk(app)
+    talk("hồ sơ giấy khen gồm những gì")
+    [reply] = talk(text)
+    assert reply.text == texts.FALLBACK
