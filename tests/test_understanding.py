@@ -23,6 +23,7 @@ SMALL_TALK = [
     ("cam on ad nhieu nha", "thanks"), ("thank you", "thanks"), ("🙏🙏🙏", "thanks"), ("ok cảm ơn nhé 😊", "thanks"),
     ("tạm biệt", "goodbye"), ("bye bot", "goodbye"), ("xin lỗi em gõ nhầm", "apology"), ("hahaha", "laughter"),
     ("hihi :))", "laughter"), ("không ạ", "decline"), ("thôi ạ", "decline"), ("hay quá", "praise"),
+    ("okeee", "agree"), ("thankss ad", "thanks"), ("cảm ưn ạ", "thanks"),
 ]
 
 
