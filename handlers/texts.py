@@ -183,7 +183,7 @@ WEEKDAYS = ["Thứ Hai", "Thứ Ba", "Thứ Tư", "Thứ Năm", "Thứ Sáu", "T
 # --- deadlines in chat (/lich, /nhacnho, /hanmoi, /thongbao, /thongke) ---------------
 DEADLINES_TITLE = "Các hạn sắp tới liên quan đến đồng chí:"
 DEADLINES_NONE = "Hiện không có hạn nào sắp tới liên quan đến đồng chí."
-DEADLINES_LINE = "{n}. {title}\n   Hạn: {when} ({left})"
+DEADLINES_LINE = "• {title}\n   Hạn: {when} ({left})"
 DEADLINES_REMINDERS_ON = "Nhắc hạn đang BẬT: tôi sẽ nhắc trước mỗi hạn."
 DEADLINES_REMINDERS_OFF = "Nhắc hạn đang TẮT. Chọn «Bật nhắc hạn» để được nhắc trước mỗi hạn."
 DEADLINES_NO_FILE = "(Trên Zalo tôi chưa gửi được tệp lịch; đồng chí ghi ngày giờ trên vào lịch điện thoại.)"
