@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import bindparam, exists, insert, update
+from sqlalchemy import bindparam, exists, func, insert, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, select
 
@@ -112,8 +112,7 @@ class TurnStore:
                       "payload": payload, "status": "sending" if claim else r.status,
                       "lease_until": claim_until if claim else None, "not_before": r.not_before or now,
                       "attempts": 0, "created_at": now}
-            new = self.s.execute(self._insert_ignore(OutboxMessage, values, ["dedup_key"])
-                                 .returning(OutboxMessage.id)).first()
+            new = self.s.execute(_built(self.s, "add_outbox", _add_outbox), values).first()
             if new is not None:
                 ids.append(new[0])
                 if claim and claimed is not None:
@@ -137,21 +136,21 @@ class TurnStore:
         self.save_state(user_id, state, version)
 
     # --- users -------------------------------------------------------------
+    def user_id(self, channel: str, external_id: str) -> int | None:
+        """The id of a person already known (a read: SQLite's write lock is not taken yet)."""
+        users = User.__table__  # type: ignore[attr-defined]
+        return self.s.execute(select(users.c.id).where(users.c.channel == channel,
+                                                       users.c.external_id == stored_id(external_id))).scalar()
+
     def touch_user(self, channel: str, external_id: str, display_name: str | None = None) -> int:
         """The id of the person who wrote, created if new, with their last visit recorded,
         their name updated and the unreachable mark lifted (they wrote: the messenger lets
         us answer again). One statement, in the turn's transaction."""
         external_id, display_name = stored_id(external_id), clip_name(display_name)
         now = utcnow()
-        dialect = self.s.get_bind().dialect.name
-        table = User.__table__  # type: ignore[attr-defined]
-        ins = (postgresql.insert(table) if dialect == "postgresql" else sqlite.insert(table)).values(
-            channel=channel, external_id=external_id, display_name=display_name, created_at=now, last_seen_at=now)
-        changes = {"last_seen_at": now, "unreachable_at": None}
-        if display_name:
-            changes["display_name"] = display_name
-        stmt = ins.on_conflict_do_update(index_elements=["channel", "external_id"], set_=changes)
-        return self.s.execute(stmt.returning(table.c.id)).scalar_one()
+        stmt = _built(self.s, "touch_user", _touch_user)
+        return self.s.execute(stmt, {"channel": channel, "external_id": external_id, "name": display_name,
+                                     "now": now}).scalar_one()
 
     def user(self, channel: str, external_id: str, display_name: str | None = None) -> User:
         """The user row, created when missing (an officer who never wrote still gets notices)."""
@@ -208,3 +207,37 @@ def insert_ignore(s: Session, model: type, values: dict, keys: list[str]):  # no
     if dialect == "sqlite":
         return sqlite.insert(table).values(**values).on_conflict_do_nothing(index_elements=keys)
     return insert(table).values(**values)  # pragma: no cover - other databases are not supported
+
+
+# --- statements built once per dialect -------------------------------------------------
+# Building a statement (coercing every column and value) cost more CPU than running it:
+# the ones every turn runs are built once, with bound parameters.
+_BUILT: dict[tuple[str, str], object] = {}
+
+
+def _built(s: Session, name: str, build):  # noqa: ANN001, ANN202
+    dialect = s.get_bind().dialect.name
+    stmt = _BUILT.get((dialect, name))
+    if stmt is None:
+        stmt = _BUILT[(dialect, name)] = build(postgresql if dialect == "postgresql" else sqlite)
+    return stmt
+
+
+def _touch_user(dialect):  # noqa: ANN001, ANN202
+    table = User.__table__  # type: ignore[attr-defined]
+    ins = dialect.insert(table).values(channel=bindparam("channel"), external_id=bindparam("external_id"),
+                                       display_name=bindparam("name"), created_at=bindparam("now"),
+                                       last_seen_at=bindparam("now"))
+    # A new name replaces the old one; no name (a platform that sent none) keeps it.
+    return ins.on_conflict_do_update(
+        index_elements=["channel", "external_id"],
+        set_={"last_seen_at": ins.excluded.last_seen_at, "unreachable_at": None,
+              "display_name": func.coalesce(ins.excluded.display_name, table.c.display_name)},
+    ).returning(table.c.id)
+
+
+def _add_outbox(dialect):  # noqa: ANN001, ANN202
+    columns = ("dedup_key", "channel", "chat_id", "kind", "payload", "status", "lease_until", "not_before",
+               "attempts", "created_at")
+    return (dialect.insert(OUTBOX).values({c: bindparam(c) for c in columns})
+            .on_conflict_do_nothing(index_elements=["dedup_key"]).returning(OUTBOX.c.id))

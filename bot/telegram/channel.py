@@ -91,7 +91,7 @@ class TelegramChannel:
     capabilities = Capabilities(buttons=True, documents=True, text_limit=4096)
 
     def __init__(self, settings: Settings, pipeline: Pipeline, *, retry: RetryPolicy | None = None,
-                 poll_timeout: int = 25, typing_after: float = 0.4, typing_every: float = 4.5,
+                 poll_timeout: int = 25, typing_after: float = 1.0, typing_every: float = 4.5,
                  max_in_flight: int = 500, close_timeout: float = 10.0, album_wait: float = 1.0,
                  sleep: Any = asyncio.sleep):
         if settings.telegram_bot_token is None:
