@@ -166,7 +166,8 @@ def _cmd_ask(settings, args) -> int:  # noqa: ANN001
     lines = questions if questions is not None else (line.rstrip("\r\n") for line in sys.stdin)
     out = sys.stdout
     for q in lines:
-        result = conversation.answer(q, record=False)
+        # One question, one reply: nobody can ask `ask` for the details, so it prints whole answers.
+        result = conversation.answer(q, record=False, full=True)
         if args.json:
             text = "\n\n".join(numbered(r) for r in result.reply_list)
             m = result.match

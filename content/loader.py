@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -9,6 +10,8 @@ import yaml
 from pydantic import ValidationError
 
 from content import sources as content_sources
+from content.commands import COMMANDS_FILE, CommandsFile
+from content.commands import problems as commands_problems
 from content.deadlines import UNIT_PREFIX, DeadlineFile, DeadlineSpec
 from content.dialogue import DIALOGUE_FILE, DialogueFile
 from content.dialogue import problems as dialogue_problems
@@ -22,6 +25,37 @@ from content.smalltalk import problems as smalltalk_problems
 # libyaml's parser when the installed PyYAML has it: the pure-Python one took
 # most of a second of every start on the content alone.
 _YamlLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+# The short answer a phone shows first (the entry's `short`, else its answer's first
+# paragraph): at most this many characters and two sentences, so that with its title,
+# source line and choices a reply stays near 700 characters.
+SHORT_MAX = 300
+SHORT_SENTENCES = 2
+_PARAGRAPH = re.compile(r"\n[ \t]*\n")
+# A sentence ends at . ! ? followed by a capital (not "mục IV.2.2" or "01/2019/TT-VKSTC").
+_SENTENCE_END = re.compile(r"[.!?]\s+(?=[A-ZĐÂĂÊÔƠƯÁÀẢÃẠÉÈẺẼẸÍÌỈĨỊÓÒỎÕỌÚÙỦŨỤÝỲỶỸỴ“\"])")
+
+
+def short_answer(entry: Entry) -> str:
+    """The direct answer, first: the entry's `short`, or its answer's first paragraph."""
+    return entry.short or _PARAGRAPH.split(entry.answer, 1)[0].strip()
+
+
+def short_problems(entry: Entry) -> list[str]:
+    """Why an entry's short answer does not read well alone on a phone (for `content check`)."""
+    text = short_answer(entry)
+    what = "its `short`" if entry.short else "the first paragraph of its answer (the short answer)"
+    out = []
+    if len(text) > SHORT_MAX:
+        out.append(f"{what} has {len(text)} characters, more than {SHORT_MAX}: "
+                   "write a `short:` of one or two sentences")
+    if len(_SENTENCE_END.split(text)) > SHORT_SENTENCES:
+        out.append(f"{what} has more than {SHORT_SENTENCES} sentences: write a `short:` of one or two")
+    if text.endswith(":"):
+        out.append(f"{what} introduces a list (ends with ':'): write a `short:` that answers on its own")
+    if entry.short and entry.short == _PARAGRAPH.split(entry.answer, 1)[0].strip():
+        out.append("its `short` repeats the answer's first paragraph, which is the short answer anyway: remove it")
+    return out
 
 
 def yaml_load(text: str) -> object:
@@ -47,6 +81,8 @@ class KnowledgeBase:
     dialogue: DialogueFile | None = None
     # Small talk (smalltalk.yaml); None: the list shipped with the code.
     small_talk: SmallTalkFile | None = None
+    # Words typed instead of a command (commands.yaml); None: the ones shipped with the code.
+    commands: CommandsFile | None = None
     report_form: ReportForm | None = None
     units_note: str | None = None
     # sources.yaml: the note each entry's answer gets by its topic or tags, and its
@@ -70,6 +106,14 @@ class KnowledgeBase:
 
     def source_text(self, entry: Entry) -> str:
         return self.shown_sources.get(entry.id, entry.source)
+
+    def short_text(self, entry: Entry) -> str:
+        """The direct answer shown first on a phone; the source line goes with it."""
+        return short_answer(entry)
+
+    def has_details(self, entry: Entry) -> bool:
+        """Whether the whole answer (with its notes) says more than the short one."""
+        return self.answer_text(entry).strip() != short_answer(entry)
 
 
 def _read_yaml(path: Path, problems: list[str]) -> object:
@@ -158,6 +202,10 @@ def load(content_dir: Path) -> KnowledgeBase:
     small_talk = parse(smalltalk_file, SmallTalkFile) if smalltalk_file.exists() else None
     if small_talk is not None:
         problems.extend(f"{smalltalk_file}: {p}" for p in smalltalk_problems(small_talk))
+    commands_file = content_dir / COMMANDS_FILE
+    commands = parse(commands_file, CommandsFile) if commands_file.exists() else None
+    if commands is not None:
+        problems.extend(f"{commands_file}: {p}" for p in commands_problems(commands))
     dialogue_file = content_dir / DIALOGUE_FILE
     dialogue = parse(dialogue_file, DialogueFile) if dialogue_file.exists() else None
 
@@ -182,6 +230,7 @@ def load(content_dir: Path) -> KnowledgeBase:
         else:
             seen[e.id] = path
     for path, e in entries:
+        problems.extend(f"{path}: entry {e.id}: {p}" for p in short_problems(e))
         if topics and e.topic not in seen_topics:
             problems.append(f"{path}: entry {e.id}: unknown topic {e.topic!r}")
         for rel in e.related:
@@ -257,4 +306,5 @@ def load(content_dir: Path) -> KnowledgeBase:
     return KnowledgeBase(entries=[e for _, e in entries], topics=topic_list, synonyms=synonyms, units=unit_list,
                          deadlines=list(deadline_file.deadlines), report_form=form,
                          units_note=units.note if units else None, notes=notes, shown_sources=shown_sources,
-                         lexicon=lexicon, dialogue=dialogue, small_talk=small_talk)
+                         lexicon=lexicon, dialogue=dialogue, small_talk=small_talk,
+                         commands=commands)

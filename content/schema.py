@@ -34,6 +34,10 @@ class Entry(Strict):
     questions: list[str] = Field(min_length=1)
     keywords: list[str] = []
     answer: str = Field(min_length=1)
+    # The answer read on a phone: one or two sentences, shown with the source and
+    # "Xem chi tiết" (which opens the whole answer). Without it, the answer's
+    # first paragraph is the short answer.
+    short: str | None = None
     source: str = Field(min_length=1)
     related: list[str] = []
     # Kinds of entry (declared in sources.yaml) that rules apply by, e.g. "thu-tuc": the
@@ -49,9 +53,11 @@ class Entry(Strict):
             raise ValueError("blank item")
         return [v.strip() for v in values]
 
-    @field_validator("answer", "source", "title")
+    @field_validator("answer", "source", "title", "short")
     @classmethod
-    def _strip(cls, value: str) -> str:
+    def _strip(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
         if not value.strip():
             raise ValueError("must not be blank")
         return value.strip()

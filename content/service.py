@@ -5,6 +5,8 @@ from __future__ import annotations
 import threading
 from pathlib import Path
 
+from content.commands import TypedCommands
+from content.commands import default as default_commands
 from content.dialogue import DIALOGUE_FILE, Dialogue, DialogueFile, Reading
 from content.loader import KnowledgeBase, load, yaml_load
 from content.matcher import Matcher, MatchResult
@@ -25,6 +27,10 @@ def _small_talk(kb: KnowledgeBase) -> SmallTalk:
     return SmallTalk(kb.small_talk) if kb.small_talk is not None else default_small_talk()
 
 
+def _commands(kb: KnowledgeBase) -> TypedCommands:
+    return TypedCommands(kb.commands) if kb.commands is not None else default_commands()
+
+
 class Knowledge:
     """Holds one consistent (content, index) pair; `reload` builds a new pair
     from disk and swaps it in only when the new content is valid."""
@@ -37,6 +43,7 @@ class Knowledge:
         self._pair: tuple[KnowledgeBase, Matcher] = (kb, matcher)
         self._dialogue = _dialogue(kb, matcher)
         self.small_talk = _small_talk(kb)
+        self.commands = _commands(kb)
 
     @property
     def kb(self) -> KnowledgeBase:
@@ -59,6 +66,14 @@ class Knowledge:
         """The bot feature a message asks for in words (dialogue.yaml `features`), if any."""
         return self._dialogue.feature_of(message)
 
+    def typed_command(self, message: str) -> str | None:
+        """What a message typed instead of a command asks for ("hủy", "xem chi tiết"), per commands.yaml."""
+        return self.commands.of(message)
+
+    def asks_for(self, message: str, name: str) -> bool:
+        """Whether a question also says a command's words: "chi tiết hồ sơ bằng khen" asks for details."""
+        return self.commands.mentions(message, name)
+
     def about(self, entry: Entry) -> dict | None:
         """What the conversation is about once `entry` is shown (picked from a list)."""
         return self._dialogue.about(self._dialogue.frame(entry.title), entry)
@@ -69,5 +84,7 @@ class Knowledge:
             kb = load(self.content_dir)
             matcher = Matcher(kb)
             dialogue, small_talk = _dialogue(kb, matcher), _small_talk(kb)
+            commands = _commands(kb)
             self._pair, self._dialogue, self.small_talk = (kb, matcher), dialogue, small_talk
+            self.commands = commands
             return kb

@@ -161,7 +161,7 @@ def apply(sources: SourcesFile, entries: list, topic_ids: set[str], where: Path)
         # A source naming a document sources.yaml does not list is allowed here (the Office may
         # cite a new text at once); `content verify` reports it.
         shown[e.id] = dated_source(e.source, docs)
-        folded_answer = f" {fold(e.answer)} "
+        folded_answer = f" {fold(e.answer)} {fold(e.short or '')} "
         for claim, folded in claims:
             if folded in folded_answer:
                 problems.append(f"{name}: the answer calls a text {claim!r}; the plans date from 2021 and the "

@@ -252,7 +252,8 @@ def verify_entry(path: Path, entry: Entry, documents: list[Document], plans: dic
             pool_text.append(plan.text)
         pool_text += [plan.section_text(s) for s in c.sections] + [plan.section_text(p) for p in c.parts]
         pool_text += [c.document.cite, c.document.short, c.document.dated]  # its own number and date
-    refs, rest = inline_sections(entry.answer, checked)
+    said_text = entry.answer + (f"\n\n{entry.short}" if entry.short else "")  # the short answer says things too
+    refs, rest = inline_sections(said_text, checked)
     for ref in refs:
         report.references += 1
         holders = [c for c in checked if plans[c.document.id].has(ref)]

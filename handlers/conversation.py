@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import time
 from zoneinfo import ZoneInfo
 
+from content import expansions
 from content.loader import ContentError
 from content.matcher import MatchResult
 from content.normalize import fold, has_letters
@@ -33,6 +34,10 @@ log = logging.getLogger(__name__)
 
 MAX_QUESTION = 1000  # characters; longer messages are refused politely, not truncated silently
 ABOUT = "about"  # state: what the last answer was about (subject, aspect), for follow-ups
+LAST_ENTRIES = "last_entries"  # state: the entries of the last answer, whose details "chi tiết" opens
+DETAILS = "d:"  # choice: an entry's whole answer ("Xem chi tiết" under its short answer)
+SHORT_FOLLOW_UPS = 2  # related entries offered beside "Xem chi tiết" under a short answer
+NOTE_LENGTH = 80  # characters: a paragraph this long said again in the same reply is left out
 FEATURES = {"deadlines": "m:deadlines"}  # dialogue.yaml `features` -> the menu item that opens each
 # On folded text: "12", "số 12", "chọn 12" (digits alone are never a question the content answers).
 NUMBER = re.compile(r"(?:so |chon )?\d{1,6}")
@@ -58,28 +63,19 @@ COMMANDS = {
     "gui": "report", "guiguong": "report", "baocao": "report", "baocaocuatoi": "my_reports",
     "duyet": "review", "xuat": "export", "hoso": "profile", "xoahoso": "delete_profile",
 }
-# Plain words that mean the same as a command, typed without the slash.
-WORD_COMMANDS = {
-    "menu": "menu", "bat dau": "menu", "menu chinh": "menu", "start": "menu",
-    "tro giup": "help", "huong dan": "help", "help": "help",
-    "huy": "cancel", "huy bo": "cancel", "thoat": "cancel",
-    "hoi van phong": "ask_office",
-    "lich nhac han": "deadlines", "lich": "deadlines", "nhac han": "deadlines",
-    "bao cao cua toi": "my_reports", "xem bao cao cua toi": "my_reports", "duyet bao cao": "review",
-    "ho so cua toi": "profile", "xoa ho so": "delete_profile",
-}
+# Words typed instead of a command (content/commands.yaml) that mean the command of that name;
+# its other names ("back", "details") are read by the routes below.
+WORD_COMMANDS = {"menu", "help", "cancel", "ask_office", "deadlines", "my_reports", "review", "profile",
+                 "delete_profile"}
 # Commands that start a form: during another form they are refused, not stacked.
 FLOW_COMMANDS = {"ask_office", "reminders", "new_deadline", "announce", "report", "review", "export",
                  "delete_profile"}
 # Choices that start a form (refused during another one, like FLOW_COMMANDS).
 FLOW_CHOICES = (REPLY_PREFIX, "dl:new", "dl:cancel", "dl:edit", "dl:on", "m:report", ADD_PREFIX, EDIT_PREFIX,
                 DELETE_CHOICE, REVIEW_CHOICE, EXPORT_CHOICE, *PREFIX_DECISION)
-BACK_WORDS = {"quay lai", "tro lai", "lui lai", "buoc truoc", "quay lai buoc truoc"}
-GREETINGS = {"xin chao", "chao", "chao ban", "chao bot", "hello", "hi", "alo", "chao anh", "chao chi", "chao em"}
 # "bạn là ai?", "chào bạn, bạn tên gì vậy": the bot introduces itself.
 WHO_ARE_YOU = re.compile(r"^(?:(?:xin )?chao(?: ban| bot| em| ad)? )?(?:ban|bot|em|ad|admin) (?:la ai|ten (?:la )?gi|la gi"
                          r"|la bot gi|lam duoc gi|giup duoc gi)(?: vay| the| a| nhi| nhe| day)?$")
-THANKS = {"cam on", "cam on ban", "cam on nhieu", "thanks", "thank you", "ok cam on", "cam on a", "tks"}
 
 
 class Conversation:
@@ -228,11 +224,17 @@ class Conversation:
         # "bật nhắc hạn giúp em": the feature, as if its menu item had been chosen.
         return self._on_choice(FEATURES[self.knowledge.feature(msg.text) or ""], msg.ctx)
 
+    def on_details(self, msg: Message) -> list[Reply]:
+        """"chi tiết", "nói rõ hơn": the whole of the last answer (kept in the state, so after a restart too)."""
+        ids = msg.ctx.state.get(LAST_ENTRIES)
+        return self._details([i for i in ids if isinstance(i, str)] if isinstance(ids, list) else [], msg.ctx)
+
     def on_done(self, msg: Message) -> list[Reply]:
         return self.deadlines.ack(msg.ctx, None)
 
     def on_question(self, msg: Message) -> list[Reply]:
-        found = self.answer(msg.text, ctx=msg.ctx)
+        # "hồ sơ bằng khen thủ tướng chi tiết": the whole answer at once.
+        found = self.answer(msg.text, ctx=msg.ctx, full=self.knowledge.asks_for(msg.text, "details"))
         if found.kind == "fallback" and found.match is not None:
             msg.ctx.state["fallback_question"] = msg.text[:MAX_QUESTION]
         return found.reply_list
@@ -310,7 +312,10 @@ class Conversation:
             if entry is None:
                 return [Reply(texts.STALE_CHOICE, self._menu_choices())]
             ctx.state[ABOUT] = self.knowledge.about(entry)  # "còn giấy khen thì sao" after picking it
+            ctx.state[LAST_ENTRIES] = [entry.id]
             return [self._entry_reply(entry)]
+        if kind == "d":
+            return self._details([arg], ctx)
         return [Reply(texts.STALE_CHOICE, self._menu_choices())]
 
     # --- commands ----------------------------------------------------------
@@ -395,7 +400,10 @@ class Conversation:
         return Reply(texts.HELP, [Choice(START_CHOICE, texts.MENU_ASK_OFFICE), Choice("menu", texts.BACK_TO_MENU)])
 
     # --- question answering --------------------------------------------------
-    def answer(self, question: str, *, ctx: TurnContext | None = None, record: bool = True) -> AnswerResult:
+    def answer(self, question: str, *, ctx: TurnContext | None = None, record: bool = True,
+               full: bool = False) -> AnswerResult:
+        """The reply to a question. In a chat an answer is short, its details behind "Xem chi
+        tiết"; `full` gives the whole answers at once (`ask`, where nobody can ask for more)."""
         text = question.strip()
         if not text:
             return AnswerResult("fallback", [Reply(texts.EMPTY_MESSAGE, self._menu_choices())], None)
@@ -409,19 +417,21 @@ class Conversation:
         reading = self.knowledge.read(text, ctx.state.get(ABOUT) if ctx is not None else None)
         if ctx is not None and reading.about is not None:
             ctx.state[ABOUT] = reading.about
+        if ctx is not None:  # what "chi tiết" opens next
+            shown = [e.id for _, r in reading.parts if r.kind == "answer" and r.entry is not None
+                     for e in (r.entry, *r.also)]
+            ctx.state[LAST_ENTRIES] = shown
         if len(reading.parts) > 1:
-            return self._several(reading.parts, ctx if record else None)
+            return self._several(reading.parts, ctx if record else None, full)
         result = reading.parts[0][1]
         if result.kind == "answer":
             # A runner-up almost as good is offered first, in case it was meant.
             close = [c.entry.id for c in result.candidates[1:2]
                      if result.score - c.score <= self.knowledge.matcher.thresholds.spread]
-            replies = [self._entry_reply(result.entry, prefer=close)]
-            replies += [self._entry_reply(other) for other in result.also]
+            replies = [self._entry_reply(result.entry, prefer=close, full=full)]
+            replies += [self._entry_reply(other, full=full) for other in result.also]
             # A comparison's answers share one list of choices (the last), so "1" is never ambiguous.
-            for r in replies[:-1]:
-                replies[-1].choices = [*[c for c in r.choices if c.id != "menu"], *replies[-1].choices][:5]
-                r.choices = []
+            replies = self._together(replies, [result.entry, *result.also])
         elif result.kind == "clarify":
             choices = [Choice(f"e:{c.entry.id}", c.entry.title) for c in result.candidates]
             choices.append(Choice("m:topics", texts.MORE_TOPICS))
@@ -437,37 +447,77 @@ class Conversation:
                 score=result.score)
         return AnswerResult(result.kind, replies, result)
 
-    def _several(self, parts: list[tuple[str, MatchResult]], ctx: TurnContext | None) -> AnswerResult:
+    def _several(self, parts: list[tuple[str, MatchResult]], ctx: TurnContext | None,
+                 full: bool = False) -> AnswerResult:
         """Several questions in one message, answered in order. Only the last reply
         carries choices (the follow-ups of all the answers), so the whole reply has
         at most one numbered list; each question the content lacks is said so, and
         logged for the curators on its own."""
-        replies, follow = [], []
+        replies, entries = [], []
         for part, r in parts:
             if r.kind == "answer" and r.entry is not None:
-                reply = self._entry_reply(r.entry)
-                follow += [c for c in reply.choices if c.id != "menu"]
-                replies.append(Reply(reply.text, [], reply.documents, reply.heading))
+                replies.append(self._entry_reply(r.entry, full=full))
+                entries.append(r.entry)
             else:
                 replies.append(Reply(texts.PART_NOT_FOUND.format(question=part.strip())))
+                entries.append(None)
             if ctx is not None:
                 ctx.store.log_question(
                     user_id=ctx.user_id, channel=ctx.event.channel, text=part[:MAX_QUESTION], normalized=r.normalized,
                     outcome=r.kind, entry_id=r.entry.id if r.entry else (
                         r.candidates[0].entry.id if r.candidates else None), score=r.score)
-        answered = {r.entry.id for _, r in parts if r.entry is not None}
-        choices = [c for c in dict((c.id, c) for c in follow).values() if c.id[2:] not in answered][:4]
-        replies[-1].choices = [*choices, Choice("menu", texts.BACK_TO_MENU)]
         first = next(r for _, r in parts if r.kind == "answer")
-        return AnswerResult("answer", replies, first)
+        return AnswerResult("answer", self._together(replies, entries), first)
 
-    def _entry_reply(self, entry, prefer: list[str] | None = None) -> Reply:  # noqa: ANN001
+    @staticmethod
+    def _together(replies: list[Reply], entries: list) -> list[Reply]:
+        """Answers sent together (a comparison, several questions, their details): each long
+        name spelt out once in all of them, and one list of choices, on the last, so "1" is
+        never ambiguous: the details of each answer, then the follow-ups of all."""
+        said: set[str] = set()
+        for r, text in zip(replies, expansions.once([r.text for r in replies]), strict=True):
+            # A note two answers share (the 2022 Law) is said once, with the first of them.
+            paragraphs = text.split("\n\n")
+            r.text = "\n\n".join(p for p in paragraphs if len(p) < NOTE_LENGTH or p not in said)
+            said.update(paragraphs)
+        if len(replies) < 2:
+            return replies
+        answered = {e.id for e in entries if e is not None}
+        details, follow = [], []
+        for r, e in zip(replies, entries, strict=True):
+            details += [Choice(c.id, texts.SEE_DETAILS_OF.format(title=e.title)) for c in r.choices
+                        if c.id.startswith(DETAILS)]
+            follow += [c for c in r.choices if c.id.startswith("e:") and c.id[2:] not in answered]
+            r.choices = []
+        follow = list(dict((c.id, c) for c in follow).values())[:max(2, 5 - len(details))]
+        replies[-1].choices = [*details, *follow, Choice("menu", texts.BACK_TO_MENU)]
+        return replies
+
+    def _entry_reply(self, entry, prefer: list[str] | None = None, full: bool = False) -> Reply:  # noqa: ANN001
+        """An entry's answer, shaped for a phone: the direct answer with its source first,
+        "Xem chi tiết" for the rest (the whole answer and its notes) when there is more;
+        `full`: the whole answer."""
         kb = self.knowledge.kb
-        body = f"{kb.answer_text(entry)}\n\n{texts.SOURCE_LINE.format(source=kb.source_text(entry))}"
+        source = texts.SOURCE_LINE.format(source=kb.source_text(entry))
         follow = list(dict.fromkeys([*(prefer or []), *entry.related]))
         choices = [Choice(f"e:{rid}", kb.by_id[rid].title) for rid in follow if rid in kb.by_id and rid != entry.id]
+        if full or not kb.has_details(entry):
+            body = f"{kb.answer_text(entry)}\n\n{source}"
+        else:
+            body = f"{kb.short_text(entry)}\n\n{source}"
+            choices = [Choice(DETAILS + entry.id, texts.SEE_DETAILS), *choices[:SHORT_FOLLOW_UPS]]
         choices.append(Choice("menu", texts.BACK_TO_MENU))
-        return Reply(body, choices, heading=entry.title)
+        return Reply(expansions.once([body])[0], choices, heading=entry.title)
+
+    def _details(self, ids: list[str], ctx: TurnContext) -> list[Reply]:
+        """The whole answers of these entries ("Xem chi tiết", or "chi tiết" typed)."""
+        kb = self.knowledge.kb
+        entries = [kb.by_id[i] for i in ids if i in kb.by_id][:3]
+        if not entries:
+            return [Reply(texts.NO_DETAILS, self._topic_choices())]
+        ctx.state[LAST_ENTRIES] = [e.id for e in entries]
+        ctx.state[ABOUT] = self.knowledge.about(entries[-1])
+        return self._together([self._entry_reply(e, full=True) for e in entries], entries)
 
     # --- menus -------------------------------------------------------------------
     @staticmethod
@@ -491,6 +541,7 @@ class Message:
     command: str | None = None
     rest: str = ""
     folded: str = ""
+    word: str | None = None  # what the words typed instead of a command ask for (commands.yaml)
     in_flow: bool = False
 
     @classmethod
@@ -512,10 +563,11 @@ class Message:
             command = COMMANDS.get(name)
             rest = text.split(maxsplit=1)[1] if " " in text else ""
         folded = fold(text)
-        if command is None and folded in WORD_COMMANDS:
-            command = WORD_COMMANDS[folded]
+        word = None if text.startswith("/") else conv.knowledge.typed_command(text)
+        if command is None and word in WORD_COMMANDS:
+            command = word
         return cls(ctx=ctx, text=text, choice=choice, caption=caption, command=command, rest=rest, folded=folded,
-                   in_flow=conv.flows.active(ctx.state) is not None)
+                   word=word, in_flow=conv.flows.active(ctx.state) is not None)
 
 
 def _is_cancel(_c: Conversation, m: Message) -> bool:
@@ -531,7 +583,7 @@ ROUTES: list[tuple[str, Callable[[Conversation, Message], bool], Callable[[Conve
     ("files sent at a step that collects them", lambda c, m: m.in_flow and bool(m.ctx.event.attachments)
      and c.flows.accepts_files(m.ctx.state), Conversation.on_flow_files),
     ("/huy, hủy: cancel the flow (or say there is none)", _is_cancel, Conversation.on_cancel),
-    ("quay lại: the previous step", lambda c, m: m.in_flow and not m.choice and m.folded in BACK_WORDS,
+    ("quay lại: the previous step", lambda c, m: m.in_flow and not m.choice and m.word == "back",
      Conversation.on_back),
     ("typed answer to the current step", lambda c, m: m.in_flow and bool(m.text) and not m.choice
      and m.command is None, Conversation.on_flow_text),
@@ -547,13 +599,14 @@ PLAIN_ROUTES: list[tuple[str, Callable[[Conversation, Message], bool],
      and not m.ctx.event.unsupported, Conversation.on_caption),
     ("nothing to read (sticker, voice, empty)", lambda c, m: not m.text, Conversation.on_no_text),
     ("a command (/menu, /hoi ..., menu, hủy)", lambda c, m: m.command is not None, Conversation.on_command_route),
+    ("'chi tiết', 'nói rõ hơn': the whole last answer", lambda c, m: m.word == "details", Conversation.on_details),
     ("a number that is not on the last list", lambda c, m: bool(NUMBER.fullmatch(m.folded)),
      Conversation.on_number_outside),
-    ("a greeting, or 'bạn là ai'", lambda c, m: m.folded in GREETINGS or bool(WHO_ARE_YOU.match(m.folded))
+    ("a greeting, or 'bạn là ai'", lambda c, m: bool(WHO_ARE_YOU.match(m.folded))
      or c.knowledge.small_talk.kind_of(m.text) == "greeting",
      Conversation.on_greeting),
     ("small talk: thanks, ok, yes/no, goodbye, sorry, laughter, emoji (content/smalltalk.yaml)",
-     lambda c, m: m.folded in THANKS or c.knowledge.small_talk.kind_of(m.text) is not None,
+     lambda c, m: c.knowledge.small_talk.kind_of(m.text) is not None,
      Conversation.on_small_talk),
     ("'đã nộp' after a reminder", lambda c, m: is_done_words(m.folded), Conversation.on_done),
     ("asks to report a good example, or tells one", lambda c, m: bool(c.knowledge.kb.report_form

@@ -51,6 +51,10 @@ HELP = (
 TOPIC_INTRO = "{title}\n{description}\n\nChọn nội dung đồng chí muốn xem:"
 TOPIC_EMPTY = "Chủ đề này hiện chưa có nội dung."
 SOURCE_LINE = "Nguồn: {source}"
+# A short answer's choice that opens the whole answer; with several answers, each names its own.
+SEE_DETAILS = "Xem chi tiết"
+SEE_DETAILS_OF = "Xem chi tiết: {title}"
+NO_DETAILS = ("Chưa có câu trả lời nào để xem chi tiết. Đồng chí gõ câu hỏi, hoặc chọn một chủ đề dưới đây:")
 CLARIFY = "Ý đồng chí là nội dung nào dưới đây?"
 CLARIFY_TEXT_HINT = "Nếu không phải, đồng chí hãy hỏi lại cụ thể hơn."
 FALLBACK = (

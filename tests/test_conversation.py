@@ -35,7 +35,11 @@ def test_numbered_answers_follow_the_last_offered_list(app: App):
     first = topic.choices[0]
     [entry] = say(app, "1")
     assert "Nguồn:" in entry.text
-    assert app.knowledge.kb.by_id[first.id[2:]].answer in entry.text
+    picked = app.knowledge.kb.by_id[first.id[2:]]
+    assert app.knowledge.kb.short_text(picked) in entry.text  # the direct answer first...
+    assert entry.choices[0].label == texts.SEE_DETAILS
+    [details] = say(app, "1")  # ... the whole of it behind "Xem chi tiết"
+    assert picked.answer in details.text
     # A choice can also be picked by typing its label.
     [menu] = say(app, texts.BACK_TO_MENU)
     assert menu.choices[0].label == texts.MENU_QA

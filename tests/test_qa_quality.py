@@ -30,7 +30,7 @@ def conversation() -> Conversation:
 
 
 def judge(conversation: Conversation, item: dict) -> str | None:
-    result = conversation.answer(item["q"], record=False)
+    result = conversation.answer(item["q"], record=False, full=True)  # as `ask --json` answers
     if item["kind"] == "fallback":
         return None if result.kind == "fallback" else f"expected fallback, got {result.kind}"
     if result.kind != "answer":
