@@ -118,7 +118,7 @@ class Dialogue:
         self.features = [(name, pattern) for name, words in data.features.items()
                          if (pattern := phrase_re(words)) is not None]
         self.sentences = Sentences(data.question_words, data.clause_openers, matcher.lexicon.asking,
-                                   matcher.kb.entries)
+                                   matcher.kb.entries, matcher.lexicon.continuation)
 
     # --- what a text is about -------------------------------------------------------
     def _tokens(self, text: str) -> tuple[str, ...]:
@@ -285,6 +285,14 @@ class Dialogue:
             read, about, filled = [], context, []
             for part in parts[:MAX_PARTS]:
                 result, after, how = self.read_one(part, about)
+                # "..., cho em hỏi hạn đăng ký hội thao là khi nào và liên hệ ai": a part opening
+                # with "và" asks more about what the part before it asked; when that was not
+                # covered, neither is this ("liên hệ ai" about the sports day, not the awards).
+                if read and read[-1][1].kind == "fallback" and result.kind != "fallback" \
+                        and self.matcher.lexicon.continuation.match(fold_aligned(part)):
+                    from content.matcher import MatchResult  # at run time: the matcher imports the loader
+
+                    result, after, how = MatchResult("fallback", None, 0.0, (), result.normalized), about, None
                 read.append((part, result))
                 filled.append(how)
                 about = after

@@ -21,16 +21,26 @@ from content.schema import Strict
 LEXICON_FILE = "lexicon.yaml"
 
 
+class Comparison(Strict):
+    """How a comparison of two things is said (words; the grammar is content/longtext.py's)."""
+
+    endings: list[str] = []  # may close it: "thế nào", "gì", "ạ"
+    asks: list[str] = []  # must follow "A khác B" for it to be one: "thế nào", "chỗ nào"
+    aspect_words: list[str] = []  # open the aspect compared: "về" (tiêu chuẩn)
+
+
 class LexiconFile(Strict):
     stopwords: list[str] = Field(min_length=1)
     common_words: list[str] = []
     everyday_words: list[str] = []
     polite_phrases: list[str] = []
     asking_phrases: list[str] = []
+    continuations: list[str] = []
     section_heads: dict[str, str] = {}
     document_words: list[str] = []
     fillers: list[str] = []
     default_aspect: str = Field(min_length=1)
+    comparison: Comparison = Comparison()
 
 
 def problems(lex: LexiconFile) -> list[str]:
@@ -40,7 +50,7 @@ def problems(lex: LexiconFile) -> list[str]:
         for word in getattr(lex, name):
             if len(tokens(word)) != 1:
                 out.append(f"{name}: {word!r} must be one word")
-    for name in ("polite_phrases", "asking_phrases"):
+    for name in ("polite_phrases", "asking_phrases", "continuations"):
         for phrase in getattr(lex, name):
             if not tokens(phrase):
                 out.append(f"{name}: {phrase!r} has no words")
@@ -49,6 +59,10 @@ def problems(lex: LexiconFile) -> list[str]:
             out.append(f"section_heads: {head!r} has no words")
         if not re.fullmatch(r"[a-z]+(?:-[a-z]+)*", token):
             out.append(f"section_heads: {head!r}: {token!r} must be lowercase ASCII words joined by '-'")
+    for name in ("endings", "asks", "aspect_words"):
+        for phrase in getattr(lex.comparison, name):
+            if not tokens(phrase):
+                out.append(f"comparison.{name}: {phrase!r} has no words")
     if not tokens(lex.default_aspect):
         out.append("default_aspect: has no words")
     return out
@@ -72,11 +86,14 @@ class Lexicon:
     everyday: frozenset[str]  # includes `common`
     polite: tuple[tuple[str, ...], ...]
     asking: re.Pattern[str]  # on folded text
+    continuation: re.Pattern[str]  # at the start of a folded clause
     section_heads: dict[tuple[str, ...], str]
     section_first: frozenset[str]
     document_words: frozenset[str]
     default_aspect: str
     fillers: re.Pattern[str]  # on lowercase text with its diacritics
+    # A comparison's endings, asks and aspect words, folded (content/longtext.py builds its patterns).
+    comparison: tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]] = ((), (), ())
 
     @classmethod
     def of(cls, lex: LexiconFile) -> Lexicon:
@@ -84,17 +101,22 @@ class Lexicon:
         heads = {tuple(tokens(h)): token for h, token in lex.section_heads.items()}
         # Longest phrase first, so that "cho em hỏi" is taken whole rather than as "cho ... hỏi".
         asking = sorted({fold(p) for p in lex.asking_phrases if fold(p)}, key=len, reverse=True)
+        joins = sorted({fold(p) for p in lex.continuations if fold(p)}, key=len, reverse=True)
         return cls(
             stopwords=_words(lex.stopwords),
             common=common,
             everyday=common | _words(lex.everyday_words),
             polite=tuple(tuple(tokens(p)) for p in lex.polite_phrases if tokens(p)),
             asking=re.compile(r"\b(?:" + "|".join(map(re.escape, asking)) + r")\b") if asking else re.compile(r"(?!)"),
+            continuation=re.compile(r"\s*(?:" + "|".join(map(re.escape, joins)) + r")\b") if joins
+            else re.compile(r"(?!)"),
             section_heads=heads,
             section_first=frozenset(h[0] for h in heads),
             document_words=_words(lex.document_words),
             default_aspect=lex.default_aspect,
             fillers=filler_pattern(lex.fillers),
+            comparison=tuple(tuple(dict.fromkeys(fold(p) for p in getattr(lex.comparison, name) if fold(p)))
+                             for name in ("endings", "asks", "aspect_words")),  # type: ignore[arg-type]
         )
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Callable
+from functools import lru_cache
 from typing import TYPE_CHECKING
 
 from content.index import content_words
@@ -21,21 +22,31 @@ CLAUSE = re.compile(r"[,.;!?\n]+")
 LONG_QUESTION = 10  # content words; a message this long may carry context before its question
 WINDOW_WORDS = 4  # a part of it must have this many to be matched on its own
 
-# "A với B khác nhau thế nào (về X)", "A khác B chỗ nào", "so sánh A và B (về X)",
-# matched on the folded text; the sides are then asked about one by one.
-_ASPECT = r"(?:\s+(?:ve|o|trong)\s+(?P<aspect>.+?))?"
-_ENDING = r"(?:\s+(?:the nao|nhu the nao|ra sao|cho nao|o cho nao|diem nao|o diem nao|gi|nhung gi|khong|a|vay|nhi|nhe))*"
-COMPARISON = [
-    re.compile(r"^(?:so sanh\s+)?(?P<a>.+?)\s+(?:voi|va|vs|so voi)\s+(?P<b>.+?)\s+(?:co\s+)?(?:gi\s+)?"
-               r"(?:khac nhau|giong nhau|khac|giong)" + _ENDING + _ASPECT + _ENDING + r"$"),
-    # "A khác B" alone is also "đơn vị khác ..." (other units): it needs "khác gì",
-    # "khác với", or a question such as "thế nào", "chỗ nào" after B.
-    re.compile(r"^(?P<a>.+?)\s+(?:khac gi so voi|khac gi voi|khac gi|khac voi|khac so voi)\s+(?P<b>.+?)" + _ENDING
-               + _ASPECT + _ENDING + r"$"),
-    re.compile(r"^(?P<a>.+?)\s+khac\s+(?P<b>.+?)\s+(?:the nao|nhu the nao|ra sao|cho nao|o cho nao|diem nao"
-               r"|o diem nao)" + _ENDING + _ASPECT + _ENDING + r"$"),
-    re.compile(r"^so sanh\s+(?P<a>.+?)\s+(?:voi|va)\s+(?P<b>.+?)" + _ASPECT + _ENDING + r"$"),
-]
+
+
+def _either(words: tuple[str, ...]) -> str:
+    return "(?:" + "|".join(map(re.escape, sorted(words, key=len, reverse=True))) + ")" if words else "(?!)"
+
+
+@lru_cache(maxsize=8)
+def comparisons(words: tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]) -> tuple[re.Pattern[str], ...]:
+    """"A với B khác nhau thế nào (về X)", "A khác B chỗ nào", "so sánh A và B (về X)",
+    matched on the folded text; the sides are then asked about one by one. The words
+    that may end it, the questions "A khác B" needs and the words opening an aspect
+    are lexicon.yaml's `comparison`."""
+    endings, asks, aspect_words = words
+    aspect = r"(?:\s+" + _either(aspect_words) + r"\s+(?P<aspect>.+?))?"
+    ending = r"(?:\s+" + _either(endings) + ")*"
+    return (
+        re.compile(r"^(?:so sanh\s+)?(?P<a>.+?)\s+(?:voi|va|vs|so voi)\s+(?P<b>.+?)\s+(?:co\s+)?(?:gi\s+)?"
+                   r"(?:khac nhau|giong nhau|khac|giong)" + ending + aspect + ending + r"$"),
+        # "A khác B" alone is also "đơn vị khác ..." (other units): it needs "khác gì",
+        # "khác với", or a question such as "thế nào", "chỗ nào" after B.
+        re.compile(r"^(?P<a>.+?)\s+(?:khac gi so voi|khac gi voi|khac gi|khac voi|khac so voi)\s+(?P<b>.+?)"
+                   + ending + aspect + ending + r"$"),
+        re.compile(r"^(?P<a>.+?)\s+khac\s+(?P<b>.+?)\s+" + _either(asks) + ending + aspect + ending + r"$"),
+        re.compile(r"^so sanh\s+(?P<a>.+?)\s+(?:voi|va)\s+(?P<b>.+?)" + aspect + ending + r"$"),
+    )
 MAX_SIDE_WORDS = 8  # a side names a thing ("Bằng khen Thủ tướng"); longer is an ordinary sentence
 
 
@@ -48,12 +59,18 @@ def windows(question: str, lexicon: Lexicon) -> list[tuple[str, bool]]:
     if len(content_words(tokens(text), stop)) < LONG_QUESTION:
         return [(text, False)]
     parts = []
-    asks = list(lexicon.asking.finditer(fold_aligned(text)))
+    # The last asking phrase that still has a question after it: "nhờ anh chị chỉ giúp"
+    # may open the question or only close the message.
+    asks = [m for m in lexicon.asking.finditer(fold_aligned(text))
+            if len(content_words(tokens(text[m.end():]), stop)) >= WINDOW_WORDS]
     if asks:
         parts.append((text[asks[-1].end():], True))
     clauses = [c for c in CLAUSE.split(text) if c.strip()]
     if len(clauses) > 1:
-        parts.append((clauses[-1], False))
+        # A last clause opening with "và", "rồi" asks more about what the clause before
+        # it spoke of ("chế độ nghỉ ..., và phải nộp giấy tờ gì"): never a question alone.
+        if not lexicon.continuation.match(fold_aligned(clauses[-1])):
+            parts.append((clauses[-1], False))
         parts.append((", ".join(clauses[-2:]), False))
     out = [(text, False)]
     for part, asked in parts:
@@ -63,7 +80,7 @@ def windows(question: str, lexicon: Lexicon) -> list[tuple[str, bool]]:
     return out
 
 
-def compare(question: str, match_one: Callable[[str], MatchResult], default_aspect: str) -> MatchResult | None:
+def compare(question: str, match_one: Callable[[str], MatchResult], lexicon: Lexicon) -> MatchResult | None:
     """Both sides of a comparison, when each is answered confidently by an entry of its own."""
     from content.matcher import MatchResult
 
@@ -71,7 +88,8 @@ def compare(question: str, match_one: Callable[[str], MatchResult], default_aspe
     plain = fold_aligned(text)
     if "khac" not in plain and "giong" not in plain and "so sanh" not in plain:
         return None
-    for pattern in COMPARISON:
+    default_aspect = lexicon.default_aspect
+    for pattern in comparisons(lexicon.comparison):
         m = pattern.match(plain)
         if m is None:
             continue

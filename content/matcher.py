@@ -19,12 +19,16 @@ from content.loader import KnowledgeBase
 from content.longtext import compare, windows
 from content.normalize import drop_fillers, tokens
 from content.schema import Entry
-from content.scoring import Analyzed, Candidate, rank
+from content.scoring import Analyzed, Candidate, coverage, rank
 
 __all__ = ["Analyzer", "Candidate", "Matcher", "MatchResult", "Thresholds"]
 
 WINDOW_DISCOUNT = 0.97  # a part of a long message wins only when it is clearly better than the whole
 WINDOW_SHARE = 0.35  # ...and only when it holds this share of the message's word weight
+# The story told around a question says what it is about ("em làm ở phòng kiểm sát ... có
+# tiêu chí nào liên quan đến công việc bên em"): an entry that also speaks of the story gains
+# up to this much when a part of the message is matched as its question.
+STORY_WEIGHT = 0.15
 
 
 @dataclass(frozen=True)
@@ -108,7 +112,12 @@ class Matcher:
                 whole_weight = weight
             elif not asked and weight < WINDOW_SHARE * whole_weight:
                 continue
-            results.append(self._match_one(part, analyzed))
+            story = None
+            if results:
+                at = question.find(part)
+                rest = (question[:at] + " " + question[at + len(part):]) if at >= 0 else ""
+                story = self._analyze(rest) if rest.strip() else None
+            results.append(self._match_one(part, analyzed, story))
         whole = results[0]
         rank_of = {"answer": 2, "clarify": 1, "fallback": 0}
         best = whole
@@ -117,11 +126,18 @@ class Matcher:
             # subject: "HCLĐ ... Hồ sơ gồm những gì") does not overrule it.
             if whole.kind != "answer" and (rank_of[r.kind], r.score * WINDOW_DISCOUNT) > (rank_of[best.kind], best.score):
                 best = r
-        return compare(question, self._match_one, self.lexicon.default_aspect) or best
+        return compare(question, self._match_one, self.lexicon) or best
 
-    def _match_one(self, question: str, analyzed: Analyzed | None = None) -> MatchResult:
+    def _match_one(self, question: str, analyzed: Analyzed | None = None,
+                   story: Analyzed | None = None) -> MatchResult:
         th = self.thresholds
         ranked, normalized = self.rank(question, analyzed=analyzed)
+        if story is not None and ranked:
+            ranked, _ = self.rank(question, limit=16, analyzed=analyzed)
+            told = coverage(self.index, story)
+            number = {id(e): i for i, e in enumerate(self.index.entries)}
+            ranked = sorted((Candidate(c.entry, c.score + STORY_WEIGHT * float(told[number[id(c.entry)]]), c.coverage)
+                             for c in ranked), key=lambda c: c.score, reverse=True)[:5]
         if not ranked:
             return MatchResult("fallback", None, 0.0, (), normalized)
         best = ranked[0]

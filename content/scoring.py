@@ -132,3 +132,18 @@ def rank(index: Index, q: Analyzed, limit: int = 5) -> tuple[list[Candidate], st
         scored.append((score, i, cov_i))
     scored.sort(key=lambda c: c[0], reverse=True)
     return [Candidate(entry=index.entries[i], score=sc, coverage=cv) for sc, i, cv in scored[:limit]], normalized
+
+
+def coverage(index: Index, q: Analyzed) -> np.ndarray:
+    """For every entry, the IDF-weighted share of the text's content words it has
+    (a word only in the answer counting less): how much of a story told around a
+    question an entry speaks of."""
+    content = [t for t in content_words(q.tokens, index.lexicon.stopwords) if index.known_section(t)]
+    n = len(index.entries)
+    weights = {t: index.weight(t) for t in content}
+    total = sum(weights.values())
+    found = [(index.postings[t], w) for t, w in weights.items() if t in index.postings]
+    if not found or not total:
+        return np.zeros(n)
+    return np.bincount(np.concatenate([p[0] for p, _ in found]),
+                       _scaled([p[1] for p, _ in found], [w for _, w in found]), minlength=n) / total

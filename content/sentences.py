@@ -19,6 +19,7 @@ from content.smalltalk import only_chat
 
 LONG_MESSAGE_WORDS = 14  # from this many words a message may tell a story before its question
 ENUMERATED = re.compile(r"^\s*(?:(?:\d{1,2}|[a-eA-E])\s*[/.)]|[-•*+])\s+")  # "1/ ", "2. ", "a) ", "- "
+JOINED = re.compile(r"\s+(?=(?:và|va|còn)\s)", re.IGNORECASE)  # before the "và" that may join two questions
 TRAILING_NUMBER = re.compile(r"\s+\d{1,2}\s*[/.)]$")  # the "2." of "... gồm gì 2. ai thẩm định"
 
 
@@ -44,8 +45,9 @@ def _comma_pairs(text: str) -> set[tuple[str, str]]:
 
 class Sentences:
     def __init__(self, question_words: list[str], clause_openers: list[str], asking: re.Pattern[str],
-                 entries: Iterable[Entry]):
+                 entries: Iterable[Entry], continuation: re.Pattern[str] | None = None):
         self.asking = asking  # on folded text
+        self.continuation = continuation  # "và", "rồi" opening a clause that goes on from the one before
         self.clause_openers = phrase_re(clause_openers)
         # Question words as written, for text typed with diacritics ("đầu" is not "đâu",
         # "sao y" not "sao"), and folded for text typed without.
@@ -95,6 +97,14 @@ class Sentences:
             if len(commas) > 1 and all(self.is_question(c) and len(tokens(c)) >= 2 for c in commas):
                 out.extend(commas)
                 continue
+            # "chủ đề là gì và đơn vị nào tham mưu": two questions joined by "và"; the
+            # second is read with the first as its context, so it may leave things out.
+            joined = [c.strip() for c in JOINED.split(piece) if c.strip()]
+            if len(joined) > 1 and all(self.is_question(c) and len(tokens(c)) >= 3 for c in joined):
+                out.append(" ".join([*story, joined[0]]))
+                out.extend(joined[1:])
+                story = []
+                continue
             if self.is_question(piece):
                 out.append(" ".join([*story, piece]))
                 story = []
@@ -119,7 +129,8 @@ class Sentences:
         strong = [m.end() for m in self.asking.finditer(plain)]
         strong += [m.end() for m in re.finditer(r"[.!?]+\s+|\n+", text)]  # not the dot of "2.5"
         commas = [m.end() for m in re.finditer(r"[,;]\s*", text)
-                  if (_last_word(text[:m.start()]), _first_word(text[m.end():])) not in self.listed]
+                  if (_last_word(text[:m.start()]), _first_word(text[m.end():])) not in self.listed
+                  and not (self.continuation and self.continuation.match(plain, m.end()))]
         if self.clause_openers:
             strong += [c for c in commas if self.clause_openers.match(plain, c)]
 
