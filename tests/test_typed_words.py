@@ -59,3 +59,23 @@ def test_the_office_can_add_a_typed_command(tmp_path: Path):
     app = build_app(load_settings(data_dir=tmp_path / "data", content_dir=content))
     [reply] = Talk(app)("bí quá ạ")
     assert reply.text == texts.HELP
+
+
+def test_the_words_of_a_comparison_are_the_lexicons(tmp_path: Path):
+    question = "hcld với bk ttg khác nhau chăng"
+    [alone] = Talk(build_app(load_settings(data_dir=tmp_path / "a", content_dir=REAL_CONTENT)))(question)
+    content = tmp_path / "content"
+    shutil.copytree(REAL_CONTENT, content, ignore=shutil.ignore_patterns("*.py", "__pycache__"))
+    path = content / "lexicon.yaml"
+    path.write_text(path.read_text(encoding="utf-8").replace("  endings: [", "  endings: [chăng, "), encoding="utf-8")
+    app = build_app(load_settings(data_dir=tmp_path / "b", content_dir=content))
+    both = Talk(app)(question)
+    assert [r.heading for r in both] == ["Tiêu chuẩn Huân chương Lao động", "Tiêu chuẩn Bằng khen Thủ tướng Chính phủ"]
+    assert alone.heading not in [r.heading for r in both]  # without the word it was no comparison
+
+
+def test_content_check_names_a_comparison_word_without_letters():
+    from content.lexicon import LexiconFile, problems
+
+    lexicon = LexiconFile(stopwords=["ạ"], default_aspect="tiêu chuẩn", comparison={"endings": ["thế nào", "?"]})
+    assert problems(lexicon) == ["comparison.endings: '?' has no words"]
