@@ -11,7 +11,7 @@ from datetime import timedelta
 from aiohttp import web
 
 from bot import downloads, webserver
-from bot.app import App
+from bot.app import App, link_maker
 from bot.channel import Channel
 from bot.delivery import Delivery, Limits
 from bot.leader import worker_lock
@@ -42,7 +42,8 @@ def wire_delivery(app: App, pipeline: Pipeline, channels: dict[str, Channel]) ->
     what each channel can show."""
     s = app.settings
     limits = {"telegram": Limits(s.telegram_rate_limit, 1.0, 3), "zalo": Limits(s.zalo_rate_limit, 1.0, 3)}
-    delivery = Delivery(app.outbox, channels, limits=limits, lease=timedelta(seconds=s.outbox_lease_seconds))
+    delivery = Delivery(app.outbox, channels, limits=limits, lease=timedelta(seconds=s.outbox_lease_seconds),
+                        files=app.files)
     pipeline.delivery = delivery
     pipeline.capabilities = {name: ch.capabilities for name, ch in channels.items()}
     pipeline.files = app.files
@@ -109,6 +110,9 @@ async def serve(app: App, webhook: bool = False, host: str = "0.0.0.0", stop: as
     _install_stop(stop)
     # Routes first: a channel that cannot serve webhooks (no secret) refuses before anything starts.
     web_app = make_web_app(channels, app.files) if webhook else None
+    if web_app is not None and app.settings.public_url:
+        # Links are served only where the webhook server runs.
+        app.conversation.review.make_link = link_maker(app.settings.public_url)
     started: list[Channel] = []
     scheduler = make_scheduler(app, channels, delivery)
     worker: asyncio.Task | None = None

@@ -50,6 +50,8 @@ class Settings(BaseSettings):
 
     # Largest file a user may send (photos and documents kept as evidence), in MB.
     max_file_mb: int = Field(default=10, ge=1, le=20)
+    # When set, a person's first good-example report asks for this code once (staff only).
+    staff_invite_code: SecretStr | None = None
 
     port: int = Field(default=8080, ge=1, le=65535)
     # The https address the webhook server is reached at from outside (the reverse proxy),
