@@ -229,7 +229,7 @@ async def test_long_answer_is_split_under_2000_characters(tmp_path: Path, fake: 
                   for i in range(1, 11)]
     entry = {"id": "zz-long-answer", "topic": topic, "title": "Quy trình xét duyệt zeta",
              "questions": ["quy trình xét duyệt zeta omega"], "answer": "\n\n".join(paragraphs),
-             "source": "Tài liệu thử, mục 1"}
+             "short": "Quy trình xét duyệt zeta có 10 mục.", "source": "Tài liệu thử, mục 1"}
     (content / "entries" / "zz_long.yaml").write_text(yaml.safe_dump({"entries": [entry]}, allow_unicode=True),
                                                       encoding="utf-8")
     bot = await make_bot(zalo_settings(tmp_path, fake, content=content), fake)
@@ -238,12 +238,18 @@ async def test_long_answer_is_split_under_2000_characters(tmp_path: Path, fake: 
     try:
         fake.push(make_update(message_id="L1", text="quy trinh xet duyet zeta omega", user="u7"))
         await bot.channel.wait_idle()
-        await fake.wait_for(lambda: any("Nguồn: Tài liệu thử" in t for t in fake.texts("u7")), what="long answer")
+        await fake.wait_for(lambda: any("Nguồn: Tài liệu thử" in t for t in fake.texts("u7")), what="short answer")
+        [short] = fake.texts("u7")  # the short answer first, the long one behind "Xem chi tiết"
+        assert "10 mục" in short and f"1. {texts.SEE_DETAILS}" in short and len(short) <= 700
+        fake.push(make_update(message_id="L2", text="1", user="u7"))
+        await bot.channel.wait_idle()
+        await fake.wait_for(lambda: sum("Nguồn: Tài liệu thử" in t for t in fake.texts("u7")) >= 2,
+                            what="long answer")
     finally:
         task.cancel()
         await asyncio.gather(task, return_exceptions=True)
         await bot.channel.close()
-    parts = fake.texts("u7")
+    parts = fake.texts("u7")[1:]
     assert len(parts) >= 4
     assert all(len(p) <= ZALO_LIMIT for p in parts)
     assert all(c.body.get("_accepted") for c in fake.calls_of("sendMessage"))  # the fake refused nothing
