@@ -247,9 +247,12 @@ class Dialogue:
                 return result, self.about(self.frame(q), result.entry), q
         return None
 
-    def read_one(self, text: str, context: dict | None) -> tuple[MatchResult, dict | None, str | None]:
+    def read_one(self, text: str, context: dict | None,
+                 second: bool = True) -> tuple[MatchResult, dict | None, str | None]:
         """One question: its match, the context after it, and the question as filled (if it was).
-        A later question of the same message reads the earlier ones as its context."""
+        A later question of the same message reads the earlier ones as its context. `second`:
+        whether a long message not answered gets the second opinion (not for the parts of a
+        message asking several questions: a part told with the story of another reads it as its own)."""
         frame = self.frame(text)
         own = self.matcher.match(text)
         if frame.core != text.strip():
@@ -277,14 +280,30 @@ class Dialogue:
                 return result, self.about(self.frame(filled), result.entry), filled
         if own.kind == "answer":
             return own, self.about(frame, own.entry, context), None
+        opinion = self._second_opinion(text, own) if second else None
+        if opinion is not None:
+            return opinion, self.about(frame, opinion.entry, context), None
         return own, context, None
+
+    def _second_opinion(self, text: str, own: MatchResult) -> MatchResult | None:
+        """A long message the engine did not answer, read by BM25 over the entries' whole
+        text, its question part weighed above the story (content/second_opinion.py)."""
+        focus = self.sentences.focus(text)
+        question, story = focus[0] if focus else (text, "")
+        favoured = own.candidates[0].entry if own.candidates else None
+        opinion = self.matcher.second.opinion(question, story, favoured)
+        if opinion is None:
+            return None
+        from content.matcher import MatchResult  # at run time: the matcher imports the loader
+
+        return MatchResult("answer", opinion.entry, own.score, own.candidates, own.normalized)
 
     def read(self, text: str, context: dict | None) -> Reading:
         parts = self.sentences.split(text)
         if len(parts) > 1:
             read, about, filled = [], context, []
             for part in parts[:MAX_PARTS]:
-                result, after, how = self.read_one(part, about)
+                result, after, how = self.read_one(part, about, second=False)
                 # "..., cho em hỏi hạn đăng ký hội thao là khi nào và liên hệ ai": a part opening
                 # with "và" asks more about what the part before it asked; when that was not
                 # covered, neither is this ("liên hệ ai" about the sports day, not the awards).
@@ -299,10 +318,13 @@ class Dialogue:
             answered = {r.entry.id for _, r in read if r.kind == "answer" and r.entry is not None}
             if len(answered) > 1:
                 return Reading(read, about, filled)
-            whole = self.read_one(text, context)
+            whole = self.read_one(text, context, second=False)
             # One part answered and the message as a whole not: the answer, and the rest said unanswered.
             if answered and whole[0].kind != "answer":
                 return Reading(read, about, filled)
+            if whole[0].kind != "answer":
+                # No part answered: the whole message, long, may still get the second opinion.
+                whole = self.read_one(text, context)
             return Reading([(text, whole[0])], whole[1], [whole[2]])
         result, about, how = self.read_one(text, context)
         return Reading([(text, result)], about, [how])

@@ -35,6 +35,7 @@ class LexiconFile(Strict):
     everyday_words: list[str] = []
     polite_phrases: list[str] = []
     asking_phrases: list[str] = []
+    asking_words: list[str] = []
     continuations: list[str] = []
     section_heads: dict[str, str] = {}
     document_words: list[str] = []
@@ -50,7 +51,7 @@ def problems(lex: LexiconFile) -> list[str]:
         for word in getattr(lex, name):
             if len(tokens(word)) != 1:
                 out.append(f"{name}: {word!r} must be one word")
-    for name in ("polite_phrases", "asking_phrases", "continuations"):
+    for name in ("polite_phrases", "asking_phrases", "asking_words", "continuations"):
         for phrase in getattr(lex, name):
             if not tokens(phrase):
                 out.append(f"{name}: {phrase!r} has no words")
@@ -94,6 +95,8 @@ class Lexicon:
     fillers: re.Pattern[str]  # on lowercase text with its diacritics
     # A comparison's endings, asks and aspect words, folded (content/longtext.py builds its patterns).
     comparison: tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]] = ((), (), ())
+    # Generic words of asking ("nội dung nào", "có đúng không"), as written: content/second_opinion.py.
+    asking_words: tuple[str, ...] = ()
 
     @classmethod
     def of(cls, lex: LexiconFile) -> Lexicon:
@@ -117,6 +120,7 @@ class Lexicon:
             fillers=filler_pattern(lex.fillers),
             comparison=tuple(tuple(dict.fromkeys(fold(p) for p in getattr(lex.comparison, name) if fold(p)))
                              for name in ("endings", "asks", "aspect_words")),  # type: ignore[arg-type]
+            asking_words=tuple(lex.asking_words),
         )
 
 

@@ -20,6 +20,7 @@ from content.longtext import compare, windows
 from content.normalize import drop_fillers, tokens
 from content.schema import Entry
 from content.scoring import Analyzed, Candidate, coverage, rank
+from content.second_opinion import SecondOpinion
 
 __all__ = ["Analyzer", "Candidate", "Matcher", "MatchResult", "Thresholds"]
 
@@ -66,6 +67,7 @@ class Matcher:
         self.lexicon: Lexicon = Lexicon.of(kb.lexicon) if kb.lexicon is not None else default_lexicon()
         self.analyzer = Analyzer(kb.synonyms, self.lexicon)
         self.index = Index(kb, self.analyzer)
+        self.second = SecondOpinion(self.index, list(self.lexicon.asking_words))
 
     # The index's figures, as the tests and benchmarks know them.
     @property

@@ -1,0 +1,48 @@
+"""The second opinion for long messages (issue 12, content/second_opinion.py): BM25 over
+each entry's whole text, taken only when clear. Phrasings here are the tests' own, not
+those of any held-out set."""
+
+from __future__ import annotations
+
+import pytest
+
+from handlers.conversation import Conversation
+from tests.conftest import shared_knowledge
+
+
+@pytest.fixture(scope="module")
+def conversation() -> Conversation:
+    return Conversation(shared_knowledge())
+
+
+def ask(conversation: Conversation, text: str):
+    return conversation.answer(text, record=False)
+
+
+def test_a_long_message_in_the_staffs_words_is_answered_from_the_answer_texts(conversation: Conversation):
+    text = ("Anh em phòng em hay phải họp trực tuyến, em được giao viết tham luận. Kế hoạch thi đua có giải "
+            "pháp nào đẩy mạnh làm việc trực tuyến, từ xa để bảo đảm an toàn không nhỉ")
+    dialogue = conversation.knowledge._dialogue
+    # The main engine alone does not answer it...
+    assert dialogue.read_one(text, None, second=False)[0].kind != "answer"
+    # ...the second opinion does, from the entry whose answer speaks of it.
+    result = ask(conversation, text)
+    assert result.kind == "answer"
+    assert result.match.entry.id == "gp-lam-viec-truc-tuyen"
+
+
+def test_a_long_out_of_scope_message_is_still_declined(conversation: Conversation):
+    text = ("Tháng sau đơn vị em xét nâng ngạch cho mấy anh chị, phòng tổ chức bảo em hỏi luôn. Cho em hỏi "
+            "thủ tục hồ sơ nâng ngạch kiểm sát viên trung cấp lên cao cấp gồm những giấy tờ nào và nộp ở đâu")
+    assert ask(conversation, text).kind == "fallback"
+    text = ("Đơn vị em đang rà soát nhân sự theo đề án mới, trưởng phòng hỏi em. Việc tinh giản biên chế "
+            "trong ngành kiểm sát năm nay thực hiện theo kế hoạch nào và tiêu chí ra sao")
+    assert ask(conversation, text).kind == "fallback"
+
+
+def test_short_questions_and_generic_asking_words_get_no_second_opinion(conversation: Conversation):
+    second = conversation.knowledge.matcher.second
+    assert second.opinion("hồ sơ bằng khen thủ tướng mấy bộ") is None
+    # "có đúng không", "nội dung nào" say that something is asked, not what about.
+    assert second._words("có đúng không") == []
+    assert second._words("những nội dung nào") == []
