@@ -21,6 +21,24 @@ LONG_MESSAGE_WORDS = 14  # from this many words a message may tell a story befor
 ENUMERATED = re.compile(r"^\s*(?:(?:\d{1,2}|[a-eA-E])\s*[/.)]|[-•*+])\s+")  # "1/ ", "2. ", "a) ", "- "
 JOINED = re.compile(r"\s+(?=(?:và|va|còn)\s)", re.IGNORECASE)  # before the "và" that may join two questions
 TRAILING_NUMBER = re.compile(r"\s+\d{1,2}\s*[/.)]$")  # the "2." of "... gồm gì 2. ai thẩm định"
+INLINE_NUMBER = re.compile(r"(?:(?<=\s)|(?<=^)|(?<=:))\s*(\d{1,2})\s*[/.)]\s")  # "1) ", "2. " within a line
+
+
+def number_lines(text: str) -> str:
+    """Numbered questions typed on one line ("cho hỏi 2 ý: 1) KH 515 ai ký 2) ban hành ngày
+    nào") put one per line. Only a run numbered 1, 2, 3... counts, so that "Điều 48. Hồ sơ"
+    or "tiêu chí 2.5" stays as it is."""
+    chain: list[re.Match[str]] = []
+    for m in INLINE_NUMBER.finditer(text):
+        if int(m.group(1)) == len(chain) + 1:
+            chain.append(m)
+    if len(chain) < 2:
+        return text
+    # Each as "N) ...": a "1." would end a sentence where the message is split.
+    ends = [m.start() for m in chain[1:]] + [len(text)]
+    lines = [text[:chain[0].start()].rstrip()]
+    lines += [f"{m.group(1)}) {text[m.end():end].strip()}" for m, end in zip(chain, ends, strict=True)]
+    return "\n".join(line for line in lines if line.strip())
 
 
 def phrase_re(phrases: list[str]) -> re.Pattern[str] | None:
@@ -75,7 +93,7 @@ class Sentences:
 
     def split(self, text: str) -> list[str]:
         """The questions of a message, in order, each with the story told before it."""
-        text = unicodedata.normalize("NFC", text)
+        text = number_lines(unicodedata.normalize("NFC", text))
         pieces = [p.strip() for p in re.split(r"(?<=\?)|[\n;]+|(?<=[.!])\s+", text) if p.strip()]
         out: list[str] = []
         story: list[str] = []

@@ -46,3 +46,24 @@ def test_short_questions_and_generic_asking_words_get_no_second_opinion(conversa
     # "có đúng không", "nội dung nào" say that something is asked, not what about.
     assert second._words("có đúng không") == []
     assert second._words("những nội dung nào") == []
+
+
+def test_numbered_questions_on_one_line_are_answered_each_with_the_shared_subject(conversation: Conversation):
+    result = ask(conversation, "Em hỏi 2 việc: 1) BK TTg cần tiêu chuẩn gì 2) hồ sơ nộp mấy bộ")
+    assert result.kind == "answer"
+    assert len(result.reply_list) == 2
+    assert "04 bộ" in result.reply_list[1].text
+    # A number that is no list stays in its sentence.
+    from content.sentences import number_lines
+
+    assert number_lines("tiêu chí 2.5 gồm những gì") == "tiêu chí 2.5 gồm những gì"
+    assert number_lines("theo Điều 48. Hồ sơ gồm 2 bộ") == "theo Điều 48. Hồ sơ gồm 2 bộ"
+
+
+def test_a_question_relayed_from_the_boss_is_read_by_what_is_relayed(conversation: Conversation):
+    # "sếp hỏi X" asks X, as "cho em hỏi X" does.
+    text = ("Tuần này phòng em họp giao ban liên tục, sếp hỏi kế hoạch thi đua có giải pháp nào thúc đẩy "
+            "làm việc trực tuyến không để em tổng hợp")
+    result = ask(conversation, text)
+    assert result.kind == "answer"
+    assert result.match.entry.id == "gp-lam-viec-truc-tuyen"
