@@ -71,11 +71,15 @@ class SecondOpinion:
         self.asking = re.compile(r"\b(?:" + "|".join(map(re.escape, folded)) + r")\b") if folded else None
 
     def _words(self, text: str) -> list[str]:
+        return self._read(text)[0]
+
+    def _read(self, text: str) -> tuple[list[str], set[str]]:
+        """The content words of a text without its generic asking words, and those repaired from typos."""
         plain = fold(text)
         if self.asking is not None:
             plain = self.asking.sub(" ", plain)
-        toks, _ = self.index.analyzer.analyze_query(plain)
-        return [t for t in dict.fromkeys(toks) if t not in self.skip]
+        toks, repaired = self.index.analyzer.analyze_query(plain)
+        return [t for t in dict.fromkeys(toks) if t not in self.skip], repaired
 
     def _spelled_alike(self, tok: str, question: str, i: int) -> bool:
         """A word typed with diacritics that the entry has only in another accented form
@@ -91,7 +95,7 @@ class SecondOpinion:
         candidate: when both readings pick the same entry, a smaller lead is enough."""
         if len(tokens(question)) + len(tokens(story)) < MIN_MESSAGE_WORDS:
             return None
-        asked = self._words(question)
+        asked, repaired = self._read(question)
         told = [t for t in self._words(story) if t not in asked] if story else []
         if len(asked) < MIN_WORDS:
             # A short question after a story ("..., cho em hỏi hạn chót nộp danh sách khi nào")
@@ -116,7 +120,9 @@ class SecondOpinion:
         # say that the question is about something else.
         rare = max(self.idf.values(), default=1.0)
         total = sum(self.idf.get(t, rare) for t in asked)
-        had = [t for t in asked if t in self.docs[best] and self._spelled_alike(t, question, best)]
+        # A word found only once repaired ("hội thao" read as "hội trao") is no evidence here.
+        had = [t for t in asked if t in self.docs[best] and t not in repaired
+               and self._spelled_alike(t, question, best)]
         share = sum(self.idf[t] for t in had) / total if total else 0.0
         if len(had) < QUESTION_WORDS or share < QUESTION_SHARE:
             return None

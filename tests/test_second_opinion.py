@@ -67,3 +67,10 @@ def test_a_question_relayed_from_the_boss_is_read_by_what_is_relayed(conversatio
     result = ask(conversation, text)
     assert result.kind == "answer"
     assert result.match.entry.id == "gp-lam-viec-truc-tuyen"
+
+
+def test_a_sports_day_is_declined_however_long_the_message(conversation: Conversation):
+    # "hội thao" is no typo of "hội trao": the plans never speak of sports days (not_covered).
+    text = ("Năm tới cơ quan em đăng cai giải thể thao của ngành, trưởng phòng giao em soạn thảo. Kế hoạch tổ "
+            "chức hội thao phải có những nội dung nào và lấy kinh phí ở đâu")
+    assert ask(conversation, text).kind == "fallback"
