@@ -126,6 +126,7 @@ class Round:
     p95: float
     p99: float
     cpu: float
+    cpu_ms: float  # the bot's CPU per message answered, in ms
 
 
 def pct(values: list[float], q: float) -> float:
@@ -154,11 +155,12 @@ async def one_round(args: argparse.Namespace, url: str | None, queues: tuple[Any
         stop = asyncio.Event()
         worker = asyncio.create_task(delivery.run(stop))
         try:
-            cpu, wall = time.process_time(), time.monotonic()
+            cpu0, wall = time.process_time(), time.monotonic()
             go_q.put((f"http://127.0.0.1:{port}/webhook/telegram", args.users, args.messages, first_update,
                       args.timeout))
             latencies, span, sent = await asyncio.to_thread(out_q.get, True, args.timeout + 60)
-            cpu = (time.process_time() - cpu) / (time.monotonic() - wall)
+            used = time.process_time() - cpu0
+            cpu = used / (time.monotonic() - wall)
         finally:
             stop.set()
             await worker
@@ -167,13 +169,14 @@ async def one_round(args: argparse.Namespace, url: str | None, queues: tuple[Any
             app.repo.engine.dispose()
     n = len(latencies)
     return Round(answered=n, extra=sent - n, rate=n / span if span else 0.0, p50=pct(latencies, 0.5),
-                 p95=pct(latencies, 0.95), p99=pct(latencies, 0.99), cpu=cpu)
+                 p95=pct(latencies, 0.95), p99=pct(latencies, 0.99), cpu=cpu,
+                 cpu_ms=1000 * used / n if n else float("nan"))
 
 
 def show(name: str, r: Round, want: int) -> str:
     return (f"{name:>7}: answered {r.answered}/{want} (extra {r.extra}) | {r.rate:6.1f} msg/s | "
             f"p50 {1000 * r.p50:6.0f} ms | p95 {1000 * r.p95:6.0f} ms | p99 {1000 * r.p99:6.0f} ms | "
-            f"bot CPU {r.cpu:.0%}")
+            f"bot CPU {r.cpu:.0%}, {r.cpu_ms:.1f} ms/msg")
 
 
 async def main() -> int:

@@ -8,7 +8,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, update
+from sqlalchemy import bindparam, func, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
@@ -25,6 +25,7 @@ log = logging.getLogger(__name__)
 # id (Telegram restarts update_id at random after a week without updates), not a
 # redelivery; finished inbox rows are pruned after it too.
 REDELIVERY_WINDOW = timedelta(hours=24)
+_ACCEPT: dict[str, object] = {}  # the inbox insert, built once per dialect (Repository.accept_update)
 
 
 @dataclass(frozen=True)
@@ -141,14 +142,19 @@ class Repository:
         """Record an update as pending; False when it was seen before (a redelivery).
         A key finished longer than `window` ago is taken as a new update reusing the id."""
         key, user = str(update_key)[:128], str(user_key)[:128] if user_key else None
-        table = ProcessedUpdate.__table__  # type: ignore[attr-defined]
-        dialect = postgresql if self.engine.dialect.name == "postgresql" else sqlite
-        # One Core statement: the ORM's unit of work cost more CPU than the insert itself.
-        insert = dialect.insert(table).values(channel=channel, update_key=key, status="pending", payload=payload,
-                                              user_key=user, attempts=0, created_at=utcnow())
+        # One Core statement, built once per dialect: the ORM's unit of work, and composing
+        # the statement each time, cost more CPU than the insert itself.
+        insert = _ACCEPT.get(self.engine.dialect.name)
+        if insert is None:
+            table = ProcessedUpdate.__table__  # type: ignore[attr-defined]
+            dialect = postgresql if self.engine.dialect.name == "postgresql" else sqlite
+            insert = _ACCEPT[self.engine.dialect.name] = (
+                dialect.insert(table).values({c: bindparam(c) for c in (
+                    "channel", "update_key", "status", "payload", "user_key", "attempts", "created_at")})
+                .on_conflict_do_nothing(index_elements=["channel", "update_key"]).returning(table.c.id))
         with self.engine.begin() as conn:
-            if conn.execute(insert.on_conflict_do_nothing(index_elements=["channel", "update_key"])
-                            .returning(table.c.id)).first() is not None:
+            if conn.execute(insert, {"channel": channel, "update_key": key, "status": "pending", "payload": payload,
+                                     "user_key": user, "attempts": 0, "created_at": utcnow()}).first() is not None:
                 return True
         with self.session() as s:
             reused = s.execute(

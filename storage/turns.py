@@ -53,18 +53,16 @@ class TurnStore:
     # --- state -------------------------------------------------------------
     def load_state(self, user_id: int) -> tuple[dict, int | None]:
         """The state and its version (None: no row yet)."""
-        row = self.s.execute(select(STATES.c.data, STATES.c.version).where(STATES.c.user_id == user_id)).first()
+        row = self.s.execute(_built(self.s, "load_state", _load_state), {"user_id": user_id}).first()
         return (dict(row[0]), row[1]) if row else ({}, None)
 
     def save_state(self, user_id: int, data: dict, version: int | None) -> bool:
         """Write the state if nobody wrote it since `version` was read; False on a conflict."""
         if version is None:
-            stmt = self._insert_ignore(ConversationState, {"user_id": user_id, "data": data, "version": 1,
-                                                           "updated_at": utcnow()}, ["user_id"])
-            return self.s.execute(stmt.returning(ConversationState.user_id)).first() is not None
-        done = self.s.execute(
-            STATES.update().where(STATES.c.user_id == user_id, STATES.c.version == version)
-            .values(data=data, version=version + 1, updated_at=utcnow()))
+            return self.s.execute(_built(self.s, "insert_state", _insert_state),
+                                  {"user_id": user_id, "data": data, "now": utcnow()}).first() is not None
+        done = self.s.execute(_built(self.s, "update_state", _update_state),
+                              {"uid": user_id, "new_data": data, "old": version, "now": utcnow()})
         return done.rowcount == 1
 
     # --- inbox -------------------------------------------------------------
@@ -87,12 +85,8 @@ class TurnStore:
     def finish_update(self, channel: str, update_key: str) -> datetime | None:
         """Mark the update done and return when it arrived; None when it is not pending
         any more (another instance committed its turn first, or it was given up)."""
-        done = self.s.execute(
-            INBOX.update()
-            .where(INBOX.c.channel == channel, INBOX.c.update_key == update_key[:128], INBOX.c.status == "pending")
-            .values(status="done", payload=None)
-            .returning(INBOX.c.created_at))
-        row = done.first()
+        row = self.s.execute(_built(self.s, "finish_update", _finish_update),
+                             {"ch": channel, "key": update_key[:128]}).first()
         return row[0] if row is not None else None
 
     # --- outbox ------------------------------------------------------------
@@ -121,9 +115,8 @@ class TurnStore:
 
     def chat_has_unsent(self, channel: str, chat_id: str) -> bool:
         """Whether an older message to this chat is still waiting (the new ones go after it)."""
-        return self.s.execute(select(exists().where(
-            OUTBOX.c.channel == channel, OUTBOX.c.chat_id == stored_id(chat_id),
-            OUTBOX.c.status.in_(("pending", "sending"))))).scalar_one()
+        return self.s.execute(_built(self.s, "chat_has_unsent", _chat_has_unsent),
+                              {"channel": channel, "chat": stored_id(chat_id)}).scalar_one()
 
     def offer_choices(self, user_id: int, choices: list[dict]) -> None:
         """A notice with choices (a reminder's "Đã nộp", an officer's "Trả lời") is the last
@@ -138,9 +131,8 @@ class TurnStore:
     # --- users -------------------------------------------------------------
     def user_id(self, channel: str, external_id: str) -> int | None:
         """The id of a person already known (a read: SQLite's write lock is not taken yet)."""
-        users = User.__table__  # type: ignore[attr-defined]
-        return self.s.execute(select(users.c.id).where(users.c.channel == channel,
-                                                       users.c.external_id == stored_id(external_id))).scalar()
+        return self.s.execute(_built(self.s, "user_id", _user_id),
+                              {"channel": channel, "external_id": stored_id(external_id)}).scalar()
 
     def touch_user(self, channel: str, external_id: str, display_name: str | None = None) -> int:
         """The id of the person who wrote, created if new, with their last visit recorded,
@@ -241,3 +233,38 @@ def _add_outbox(dialect):  # noqa: ANN001, ANN202
                "attempts", "created_at")
     return (dialect.insert(OUTBOX).values({c: bindparam(c) for c in columns})
             .on_conflict_do_nothing(index_elements=["dedup_key"]).returning(OUTBOX.c.id))
+
+
+def _load_state(dialect):  # noqa: ANN001, ANN202, ARG001
+    return select(STATES.c.data, STATES.c.version).where(STATES.c.user_id == bindparam("user_id"))
+
+
+def _insert_state(dialect):  # noqa: ANN001, ANN202
+    return (dialect.insert(STATES).values(user_id=bindparam("user_id"), data=bindparam("data"), version=1,
+                                          updated_at=bindparam("now"))
+            .on_conflict_do_nothing(index_elements=["user_id"]).returning(STATES.c.user_id))
+
+
+def _update_state(dialect):  # noqa: ANN001, ANN202, ARG001
+    return (STATES.update()
+            .where(STATES.c.user_id == bindparam("uid"), STATES.c.version == bindparam("old"))
+            .values(data=bindparam("new_data"), version=bindparam("old") + 1, updated_at=bindparam("now")))
+
+
+def _finish_update(dialect):  # noqa: ANN001, ANN202, ARG001
+    return (INBOX.update()
+            .where(INBOX.c.channel == bindparam("ch"), INBOX.c.update_key == bindparam("key"),
+                   INBOX.c.status == "pending")
+            .values(status="done", payload=None)
+            .returning(INBOX.c.created_at))
+
+
+def _chat_has_unsent(dialect):  # noqa: ANN001, ANN202, ARG001
+    return select(exists().where(OUTBOX.c.channel == bindparam("channel"), OUTBOX.c.chat_id == bindparam("chat"),
+                                 OUTBOX.c.status.in_(("pending", "sending"))))
+
+
+def _user_id(dialect):  # noqa: ANN001, ANN202, ARG001
+    users = User.__table__  # type: ignore[attr-defined]
+    return select(users.c.id).where(users.c.channel == bindparam("channel"),
+                                    users.c.external_id == bindparam("external_id"))
