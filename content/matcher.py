@@ -11,6 +11,7 @@ answering, offering a choice, and an honest fallback.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 from content.analysis import Analyzer
 from content.index import Index
@@ -67,7 +68,11 @@ class Matcher:
         self.lexicon: Lexicon = Lexicon.of(kb.lexicon) if kb.lexicon is not None else default_lexicon()
         self.analyzer = Analyzer(kb.synonyms, self.lexicon)
         self.index = Index(kb, self.analyzer)
-        self.second = SecondOpinion(self.index, list(self.lexicon.asking_words))
+
+    @cached_property
+    def second(self) -> SecondOpinion:
+        """BM25 over the entries' whole text, built when a long message first needs it."""
+        return SecondOpinion(self.index, list(self.lexicon.asking_words))
 
     # The index's figures, as the tests and benchmarks know them.
     @property

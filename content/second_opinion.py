@@ -19,8 +19,11 @@ from __future__ import annotations
 
 import math
 import re
+from array import array
 from collections import Counter, defaultdict
 from dataclasses import dataclass
+
+import numpy as np
 
 from content.index import Index
 from content.normalize import accented_words, fold, strip_diacritics, tokens
@@ -51,22 +54,24 @@ class SecondOpinion:
         an = index.analyzer
         lex = index.lexicon
         self.skip = lex.stopwords | lex.common
-        self.docs: list[Counter[str]] = []
-        for e in index.entries:
+        # Per word, the entries that have it and how often, as arrays: a large base holds
+        # no per-entry dictionaries (issue 12 asks for 10,000 entries in under 300 MB).
+        entries_of: dict[str, array] = defaultdict(lambda: array("i"))
+        counts_of: dict[str, array] = defaultdict(lambda: array("f"))
+        lengths = array("f")
+        for i, e in enumerate(index.entries):
             text = " ".join((e.title, *e.questions, *e.keywords, e.answer))
-            self.docs.append(Counter(t for t in an.analyze(text) if t not in self.skip))
-        self.lengths = [sum(d.values()) for d in self.docs]
-        self.avg = (sum(self.lengths) / len(self.lengths)) if self.lengths else 1.0
-        df: Counter[str] = Counter()
-        for d in self.docs:
-            df.update(d.keys())
-        n = len(self.docs)
-        self.norms = [K1 * (1 - B + B * length / self.avg) for length in self.lengths]
-        self.postings: dict[str, list[tuple[int, int]]] = defaultdict(list)
-        for i, d in enumerate(self.docs):
-            for t, tf in d.items():
-                self.postings[t].append((i, tf))
-        self.idf = {t: math.log(1 + (n - c + 0.5) / (c + 0.5)) for t, c in df.items()}
+            doc = Counter(t for t in an.analyze(text) if t not in self.skip)
+            for t, tf in doc.items():
+                entries_of[t].append(i)
+                counts_of[t].append(tf)
+            lengths.append(sum(doc.values()))
+        n = len(lengths)
+        avg = (sum(lengths) / n) if n else 1.0
+        self.norms = K1 * (1 - B + B * np.frombuffer(lengths, dtype=np.float32) / avg) if n else np.zeros(0)
+        self.postings = {t: (np.frombuffer(idx, dtype=np.int32), np.frombuffer(counts_of.pop(t), dtype=np.float32))
+                         for t, idx in entries_of.items()}
+        self.idf = {t: math.log(1 + (n - len(p[0]) + 0.5) / (len(p[0]) + 0.5)) for t, p in self.postings.items()}
         folded = sorted({fold(p) for p in asking_words if fold(p)}, key=len, reverse=True)
         self.asking = re.compile(r"\b(?:" + "|".join(map(re.escape, folded)) + r")\b") if folded else None
 
@@ -104,15 +109,17 @@ class SecondOpinion:
         if any(t.startswith("~") for t in (*asked, *told)):
             return None  # something the content deliberately leaves out
         weights = {t: 1.0 for t in asked} | {t: STORY_WEIGHT for t in told}
-        scores: dict[int, float] = defaultdict(float)
+        scores = np.zeros(len(self.norms))
         for t, w in weights.items():
-            for i, tf in self.postings.get(t, ()):
-                scores[i] += w * self.idf[t] * tf * (K1 + 1) / (tf + self.norms[i])
-        order = sorted(scores, key=scores.__getitem__, reverse=True)[:2]
-        if not order:
+            posting = self.postings.get(t)
+            if posting is not None:
+                idx, tf = posting
+                scores[idx] += w * self.idf[t] * tf * (K1 + 1) / (tf + self.norms[idx])
+        if len(scores) == 0 or scores.max() <= 0:
             return None
+        order = np.argsort(-scores)[:2].tolist()
         best = order[0]
-        runner = scores[order[1]] if len(order) > 1 else 0.0
+        runner = float(scores[order[1]]) if len(order) > 1 else 0.0
         agrees = favoured is not None and self.index.entries[best] is favoured
         if runner and scores[best] < (AGREED_MARGIN if agrees else MARGIN) * runner:
             return None
@@ -121,9 +128,9 @@ class SecondOpinion:
         rare = max(self.idf.values(), default=1.0)
         total = sum(self.idf.get(t, rare) for t in asked)
         # A word found only once repaired ("hội thao" read as "hội trao") is no evidence here.
-        had = [t for t in asked if t in self.docs[best] and t not in repaired
+        had = [t for t in asked if t in self.postings and best in self.postings[t][0] and t not in repaired
                and self._spelled_alike(t, question, best)]
         share = sum(self.idf[t] for t in had) / total if total else 0.0
         if len(had) < QUESTION_WORDS or share < QUESTION_SHARE:
             return None
-        return Opinion(self.index.entries[best], scores[best], runner, share)
+        return Opinion(self.index.entries[best], float(scores[best]), runner, share)
