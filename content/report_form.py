@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from datetime import date, timedelta
+from functools import cached_property
 
 from pydantic import Field, field_validator, model_validator
 
@@ -108,9 +109,10 @@ class ReportForm(Strict):
         """"anh Nguyễn Văn A, trực chốt..." -> "Nguyễn Văn A": a title, then capitalised words."""
         words = text.split()
         folded = [fold(w) for w in words]
+        titles = {fold(t) for t in self.name_titles}
         for size in (2, 1):  # "đồng chí" before "anh"
             for i in range(min(3, len(words))):
-                if " ".join(folded[i:i + size]) in {fold(t) for t in self.name_titles}:
+                if " ".join(folded[i:i + size]) in titles:
                     name = []
                     for w in words[i + size:i + size + 5]:
                         clean = w.strip(",.;:!?()")
@@ -126,11 +128,18 @@ class ReportForm(Strict):
         """"tells" when the message already tells a story (to prefill it), "asks" when
         it asks to send one, None otherwise."""
         folded = " " + " ".join(fold(text).split()) + " "
-        if any(f" {fold(p)} " in folded for p in self.start_phrases.tells):
+        tells, asks = self._folded_starts
+        if any(p in folded for p in tells):
             return "tells"
-        if any(f" {fold(p)} " in folded for p in self.start_phrases.asks):
+        if any(p in folded for p in asks):
             return "asks"
         return None
+
+    @cached_property
+    def _folded_starts(self) -> tuple[tuple[str, ...], tuple[str, ...]]:
+        # Every plain message is checked against these: folded once, not per message.
+        return (tuple(f" {fold(p)} " for p in self.start_phrases.tells),
+                tuple(f" {fold(p)} " for p in self.start_phrases.asks))
 
 
 _DMY = re.compile(r"^(?:ngay\s*)?(\d{1,2})\s*[/.\-]\s*(\d{1,2})(?:\s*[/.\-]\s*(\d{2,4}))?$")

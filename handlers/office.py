@@ -21,10 +21,6 @@ MAX_QUESTION = 1000
 MAX_ANSWER = 3000
 
 
-def _clip(text: str, limit: int = 300) -> str:
-    return text if len(text) <= limit else text[: limit - 3].rstrip() + "..."
-
-
 class Office:
     def __init__(self, engine: FlowEngine | None, officers: Callable[[], Iterable[tuple[str, str]]],
                  is_officer: Callable[[str, str], bool], tz: ZoneInfo | None = None):
@@ -51,10 +47,10 @@ class Office:
             finish=self._send_answer,
             steps=[
                 Step("answer", prompt=lambda d: texts.OFFICE_ANSWER_PROMPT.format(
-                    qid=d.values["qid"], asker=d.values["asker"], question=_clip(d.values["question"], 600)),
+                    qid=d.values["qid"], asker=d.values["asker"], question=texts.clip(d.values["question"], 600)),
                      parse=text_between(2, MAX_ANSWER, texts.OFFICE_ANSWER_WHAT)),
                 Step("confirm", prompt=lambda d: texts.OFFICE_ANSWER_CONFIRM.format(
-                    asker=d.values["asker"], answer=_clip(d.values["answer"], 1500)),
+                    asker=d.values["asker"], answer=texts.clip(d.values["answer"], 1500)),
                      options=lambda d: [Option("send", texts.OFFICE_SEND, ("gui", "gui di", "dong y", "ok",
                                                                            "xac nhan", "co")),
                                         Option("edit", texts.OFFICE_ANSWER_EDIT, ("sua",))],
@@ -121,7 +117,7 @@ class Office:
             return [self._already(row)]
         row = ctx.store.office_question(qid)
         assert row is not None
-        to_staff = texts.OFFICE_ANSWER_TO_STAFF.format(question=_clip(row.question), answer=answer)
+        to_staff = texts.OFFICE_ANSWER_TO_STAFF.format(question=texts.clip(row.question), answer=answer)
         to_staff += "\n\n" + texts.OFFICE_ANSWER_SIGNED.format(who=who)
         blocked = Notice(ev.channel, ev.user_id, Reply(texts.OFFICE_RECIPIENT_BLOCKED.format(
             qid=qid, asker=row.asker_name or texts.SOMEONE)), key=f"office:{qid}:blocked")
@@ -133,4 +129,4 @@ class Office:
         at = aware(row.answered_at) if row.answered_at else None
         when = at.astimezone(self.tz).strftime("%H:%M %d/%m/%Y") if at else "?"
         return Reply(texts.OFFICE_ALREADY_ANSWERED.format(qid=row.id, who=row.answerer_name or texts.SOMEONE,
-                                                          when=when, answer=_clip(row.answer or "", 600)))
+                                                          when=when, answer=texts.clip(row.answer or "", 600)))

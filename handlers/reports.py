@@ -38,10 +38,6 @@ ALLOWED_EXTENSIONS = {".jpg", ".jpeg", ".png", ".pdf", ".docx", ".xlsx"}
 SUBJECT_STEPS = ("subject", "name", "subject_unit")
 
 
-def clip(text: str, limit: int = 300) -> str:
-    return text if len(text) <= limit else text[: limit - 3].rstrip() + "..."
-
-
 def split_when(value: str) -> tuple[date, str]:
     day, _, precision = value.partition("/")
     return date.fromisoformat(day), precision or "day"
@@ -74,9 +70,6 @@ class ReportCards:
         a = self.form.award(aid)
         return a.name if a else (aid or rt.AWARD_NONE)
 
-    def subject(self, r: Report) -> str:
-        return r.subject_name
-
     def local(self, at: datetime) -> datetime:
         return aware(at).astimezone(self.tz)
 
@@ -88,10 +81,10 @@ class ReportCards:
                               subject_unit=self.profiles.unit_name(r.subject_unit_id),
                               criterion=self.criterion(r.criterion),
                               when=when_label(r.happened_on, r.happened_precision),
-                              files=count or rt.NO_FILES, story=clip(r.story, 1500))
+                              files=count or rt.NO_FILES, story=texts.clip(r.story, 1500))
         more = reports.additions(s, r.id)  # type: ignore[arg-type]
         if more:
-            text += "\n" + rt.CARD_ADDITIONS.format(additions=" | ".join(clip(m, 500) for m in more))
+            text += "\n" + rt.CARD_ADDITIONS.format(additions=" | ".join(texts.clip(m, 500) for m in more))
         return text
 
 
@@ -183,9 +176,9 @@ class Reports:
         try:
             when, precision = parse_date(text, today, self.form.relative_dates, self.form.future_dates)
         except DateInFuture:
-            raise Invalid(rt.WHEN_FUTURE_WORD.format(text=clip(text.strip(), 40))) from None
+            raise Invalid(rt.WHEN_FUTURE_WORD.format(text=texts.clip(text.strip(), 40))) from None
         except DateNotUnderstood:
-            raise Invalid(rt.WHEN_NOT_UNDERSTOOD.format(text=clip(text.strip(), 40))) from None
+            raise Invalid(rt.WHEN_NOT_UNDERSTOOD.format(text=texts.clip(text.strip(), 40))) from None
         if when > today:
             raise Invalid(rt.WHEN_FUTURE.format(date=when_label(when, precision)))
         if when.year < 2000:
@@ -270,7 +263,7 @@ class Reports:
                 p.unit_id if p else None), subject=subject, subject_unit=self.profiles.unit_name(subject_unit),
             criterion=self.cards.criterion(v.get("criterion")),
             when=when_label(*split_when(v["when"])) if v.get("when") else "",
-            files=", ".join(f["name"] for f in files) or rt.NO_FILES, story=clip(v.get("story", ""), 1500))
+            files=", ".join(f["name"] for f in files) or rt.NO_FILES, story=texts.clip(v.get("story", ""), 1500))
 
     def start(self, ctx: TurnContext, told: str | None = None) -> list[Reply]:
         """The form; `told` is a message that already tells the story (put in the form,
@@ -322,11 +315,11 @@ class Reports:
         choices = []
         for r in rows:
             text += rt.MY_LINE.format(code=r.code, created=self.cards.local(r.created_at).strftime("%d/%m/%Y"),
-                                      subject=clip(r.subject_name, 60), status=rt.STATUS.get(r.status, r.status))
+                                      subject=texts.clip(r.subject_name, 60), status=rt.STATUS.get(r.status, r.status))
             if r.status == "approved" and r.proposed_award:
                 text += rt.MY_AWARD.format(award=self.cards.award(r.proposed_award))
             if r.review_note and r.status in ("needs_info", "rejected", "approved"):
-                text += rt.MY_NOTE.format(note=clip(r.review_note, 300))
+                text += rt.MY_NOTE.format(note=texts.clip(r.review_note, 300))
             if r.status == "needs_info":
                 choices.append(Choice(f"{ADD_PREFIX}{r.id}", f"{rt.ADD_MORE} {r.code}"))
             if r.status in reports.OPEN:
@@ -350,14 +343,14 @@ class Reports:
         if not sure:
             if row.status not in reports.OPEN:
                 return [cannot]
-            return [Reply(rt.WITHDRAW_CONFIRM.format(code=row.code, subject=clip(row.subject_name, 80)),
+            return [Reply(rt.WITHDRAW_CONFIRM.format(code=row.code, subject=texts.clip(row.subject_name, 80)),
                           [Choice(f"{WITHDRAW_SURE_PREFIX}{rid}", rt.WITHDRAW_YES.format(code=row.code)),
                            Choice(MINE_CHOICE, rt.WITHDRAW_NO)])]
         if not reports.withdraw(s, rid, ctx.user_id, by(ctx), ctx.user_name):
             return [cannot]
         for channel, officer in sorted(set(self.officers())):
             ctx.notify(Notice(channel, officer, Reply(rt.OFFICER_WITHDRAWN.format(
-                code=row.code, subject=clip(row.subject_name, 80))), key=f"report:{rid}:withdrawn:{channel}:{officer}"))
+                code=row.code, subject=texts.clip(row.subject_name, 80))), key=f"report:{rid}:withdrawn:{channel}:{officer}"))
         return [Reply(rt.WITHDRAWN.format(code=row.code), [Choice(MINE_CHOICE, rt.MENU_MY_REPORTS),
                                                           Choice("menu", texts.BACK_TO_MENU)])]
 

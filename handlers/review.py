@@ -23,7 +23,6 @@ from handlers.reports import (
     ReportCards,
     Reports,
     by,
-    clip,
 )
 from storage import reminders as q
 from storage import reports
@@ -171,7 +170,7 @@ class Review:
         assert row is not None
         award_name = self.cards.award(award) if award else None
         to_submitter = rt.TO_SUBMITTER[status].format(
-            code=row.code, subject=clip(row.subject_name, 80), note=note or "",
+            code=row.code, subject=texts.clip(row.subject_name, 80), note=note or "",
             award=rt.TO_SUBMITTER_AWARD.format(award=award_name) if award_name else "")
         if who:
             to_submitter += "\n" + rt.SIGNED.format(who=who)
@@ -204,8 +203,8 @@ class Review:
     def _more_prompt(self, d: FlowData) -> str:
         if d.values.get("more") == "send" and not self._has_more(d):  # "Gửi bổ sung" with nothing in it
             return rt.MORE_EMPTY + "\n\n" + rt.MORE_PROMPT.format(code=d.values["code"],
-                                                                    note=clip(d.values.get("note", ""), 600))
-        text = rt.MORE_PROMPT.format(code=d.values["code"], note=clip(d.values.get("note", ""), 600))
+                                                                    note=texts.clip(d.values.get("note", ""), 600))
+        text = rt.MORE_PROMPT.format(code=d.values["code"], note=texts.clip(d.values.get("note", ""), 600))
         got = []
         if d.values.get("text"):
             got.append(rt.MORE_TEXT_ITEM.format(length=len(d.values["text"])))
@@ -240,7 +239,7 @@ class Review:
         step = len(reports.events_of(s, rid))
         for channel, officer in sorted(set(self.officers())):
             text = rt.OFFICER_MORE.format(submitter=row.submitter_name, code=row.code,
-                                          text=clip(v.get("text") or "", 1500), files=len(file_ids) or rt.NO_FILES)
+                                          text=texts.clip(v.get("text") or "", 1500), files=len(file_ids) or rt.NO_FILES)
             ctx.notify(Notice(channel, officer, Reply(text, [Choice(REVIEW_CHOICE, rt.REVIEW_NEXT)]),
                               key=f"report:{rid}:added:{step}:{channel}:{officer}"))
         return [Reply(rt.MORE_SENT.format(code=row.code), [Choice("menu", texts.BACK_TO_MENU)])]

@@ -251,3 +251,8 @@ STATS_DEADLINE = "- {title} ({when}): đã gửi {sent}, chờ gửi {pending}, 
 STATS_ANNOUNCEMENT = "- Thông báo số {id} ({count} người): đã gửi {sent}, chờ gửi {pending}, lỗi {failed}"
 STATS_NONE = "Chưa có hạn hay thông báo nào."
 NO_UNITS = "Danh sách đơn vị (content/units.yaml) đang trống; Văn phòng cần cập nhật trước."
+
+
+def clip(text: str, limit: int = 300) -> str:
+    """What someone typed, quoted back within `limit` characters."""
+    return text if len(text) <= limit else text[: limit - 3].rstrip() + "..."

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import update
+from sqlalchemy import func, update
 from sqlmodel import Session, col, select
 
 from storage.models import Report, ReportCounter, ReportEvent, ReportFile, StoredFile, utcnow
@@ -103,7 +103,7 @@ def pending(s: Session, after_id: int = 0) -> list[Report]:
 
 
 def count_pending(s: Session) -> int:
-    return len(list(s.exec(select(Report.id).where(Report.status == "pending"))))
+    return s.exec(select(func.count()).select_from(Report).where(Report.status == "pending")).one()
 
 
 def files_of(s: Session, report_id: int) -> list[StoredFile]:
@@ -113,7 +113,7 @@ def files_of(s: Session, report_id: int) -> list[StoredFile]:
 
 
 def file_count(s: Session, report_id: int) -> int:
-    return len(list(s.exec(select(ReportFile.id).where(ReportFile.report_id == report_id))))
+    return s.exec(select(func.count()).select_from(ReportFile).where(ReportFile.report_id == report_id)).one()
 
 
 def events_of(s: Session, report_id: int) -> list[ReportEvent]:
