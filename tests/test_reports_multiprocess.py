@@ -14,9 +14,10 @@ import asyncio
 import random
 import re
 import uuid
-from datetime import date
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import aiohttp
 from sqlmodel import Session, select
@@ -158,5 +159,7 @@ async def test_a_draft_survives_kill_9_and_a_confirm_is_stored_once(fake: SlowFa
     with Session(engine) as s:
         rows = s.exec(select(Report)).all()
     assert len(rows) == 1 and rows[0].subject_kind == "self" and rows[0].criterion == "2.5"
-    assert rows[0].happened_on < date.today() and rows[0].submitter_name == "Đỗ Thu Hà"
+    # "hôm qua" is yesterday where the staff are (the bot's TIMEZONE), not on this machine's clock.
+    yesterday = datetime.now(ZoneInfo("Asia/Ho_Chi_Minh")).date() - timedelta(days=1)
+    assert rows[0].happened_on == yesterday and rows[0].submitter_name == "Đỗ Thu Hà"
     assert len(set(codes)) == 1 and codes[0] == rows[0].code, codes
