@@ -12,7 +12,7 @@ import tempfile
 from datetime import date
 from pathlib import Path
 
-from handlers.report_exports import KINDS
+from handlers.report_texts import EXPORT_FORMATS
 
 _DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
 
@@ -25,7 +25,7 @@ def register(sub: argparse._SubParsersAction) -> dict:
         description="Write the good-example reports to a file. csv/xlsx: one row per report; list: the approved "
                     "reports grouped by proposed award with the dossier copies each needs; docx: one 'Bản tóm tắt "
                     "thành tích' draft per approved report. list and docx always take approved reports only.")
-    rep.add_argument("--format", required=True, choices=KINDS, help="csv | xlsx | list | docx")
+    rep.add_argument("--format", required=True, choices=EXPORT_FORMATS, help="csv | xlsx | list | docx")
     rep.add_argument("--out", required=True, metavar="PATH", help="the file to write (replaced if it exists)")
     rep.add_argument("--status", help="pending | needs_info | approved | rejected | withdrawn (default: all; "
                                       "list and docx: approved)")

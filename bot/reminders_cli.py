@@ -17,7 +17,6 @@ from content.deadlines import (
     check_offsets,
     due_utc,
 )
-from handlers.reminder_dispatch import occurrence
 
 MAX_DRAIN_ROUNDS = 50  # delivery passes a dispatch waits for before it reports
 LOCK_WAIT = 30.0  # seconds a dispatch waits for the worker lock before leaving the sending to its holder
@@ -53,6 +52,7 @@ def _app(settings):  # noqa: ANN001, ANN202
 
 
 def _cmd_deadlines(settings, args) -> int:  # noqa: ANN001
+    from handlers.reminder_dispatch import occurrence
     from storage import reminders as q
     from storage.models import Deadline, utcnow
 
@@ -171,6 +171,7 @@ async def _dispatch(settings, now: datetime | None) -> int:  # noqa: ANN001
 
 
 def _status(settings) -> int:  # noqa: ANN001
+    from handlers.reminder_dispatch import occurrence
     from storage import reminders as q
     from storage.models import utcnow
 

@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import tempfile
 from pathlib import Path
-
-from sqlalchemy.engine import make_url
-from sqlalchemy.exc import SQLAlchemyError
+from typing import TYPE_CHECKING
 
 from bot.settings import Settings
-from bot.webserver import one_line
+
+if TYPE_CHECKING:  # SQLAlchemy takes 0.2 s to import: `ask` and `content` never need it
+    from sqlalchemy.exc import SQLAlchemyError
 
 # Commands that read neither the database nor DATA_DIR.
 NO_STORAGE = {"ask", "content"}
@@ -40,6 +40,10 @@ def check_data_dir(settings: Settings) -> None:
 def database_problem(settings: Settings, exc: SQLAlchemyError | OSError) -> str:
     """The one line for a database that cannot be opened, naming DATABASE_URL (with its
     password hidden) or, for the default SQLite file, DATA_DIR."""
+    from sqlalchemy.engine import make_url
+
+    from bot.webserver import one_line
+
     if settings.database_url:
         try:
             shown = make_url(settings.database_url).render_as_string(hide_password=True)

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from handlers.events import Attachment, Capabilities, IncomingEvent, Notice
-from storage.models import StoredFile
-from storage.turns import TurnStore
+
+if TYPE_CHECKING:  # annotations only: answering a question (`ask`) needs no storage
+    from storage.models import StoredFile
+    from storage.turns import TurnStore
 
 
 class FileUnavailable(Exception):

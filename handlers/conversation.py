@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import logging
 import re
+import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import time
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from content import expansions
@@ -21,14 +23,31 @@ from content.matcher import MatchResult
 from content.normalize import fold, has_letters
 from content.service import Knowledge
 from handlers import texts
+from handlers.choices import (
+    ACK_PREFIX,
+    ADD_PREFIX,
+    ASK_OFFICE,
+    DELETE_CHOICE,
+    EDIT_PREFIX,
+    EXPORT_CHOICE,
+    MINE_CHOICE,
+    PREFIX_DECISION,
+    REPLY_PREFIX,
+    REPORT_START,
+    REVIEW_CHOICE,
+    WITHDRAW_PREFIX,
+    WITHDRAW_SURE_PREFIX,
+)
 from handlers.context import TurnContext
-from handlers.deadlines import ACK_PREFIX, Deadlines, is_done_words
 from handlers.events import Choice, IncomingEvent, Reply, Turn
 from handlers.flows import FlowEngine
-from handlers.office import REPLY_PREFIX, START_CHOICE, Office
-from handlers.profile import DELETE_CHOICE, EDIT_PREFIX, Profiles
-from handlers.reports import ADD_PREFIX, MINE_CHOICE, WITHDRAW_PREFIX, WITHDRAW_SURE_PREFIX, Reports
-from handlers.review import EXPORT_CHOICE, PREFIX_DECISION, REVIEW_CHOICE, LinkMaker, Review
+
+if TYPE_CHECKING:  # the features are imported when first used (Conversation._built)
+    from handlers.deadlines import Deadlines
+    from handlers.office import Office
+    from handlers.profile import Profiles
+    from handlers.reports import Reports
+    from handlers.review import LinkMaker, Review
 
 log = logging.getLogger(__name__)
 
@@ -48,7 +67,7 @@ MENU = [
     ("t:tieu-chi", texts.MENU_CRITERIA),
     ("t:hinh-thuc", texts.MENU_FORMS),
     ("t:ho-so", texts.MENU_DOSSIER),
-    ("m:report", texts.MENU_REPORT),
+    (REPORT_START, texts.MENU_REPORT),
     ("m:deadlines", texts.MENU_DEADLINES),
     ("m:help", texts.MENU_HELP),
 ]
@@ -71,11 +90,40 @@ WORD_COMMANDS = {"menu", "help", "cancel", "ask_office", "deadlines", "my_report
 FLOW_COMMANDS = {"ask_office", "reminders", "new_deadline", "announce", "report", "review", "export",
                  "delete_profile"}
 # Choices that start a form (refused during another one, like FLOW_COMMANDS).
-FLOW_CHOICES = (REPLY_PREFIX, "dl:new", "dl:cancel", "dl:edit", "dl:on", "m:report", ADD_PREFIX, EDIT_PREFIX,
+FLOW_CHOICES = (REPLY_PREFIX, "dl:new", "dl:cancel", "dl:edit", "dl:on", REPORT_START, ADD_PREFIX, EDIT_PREFIX,
                 DELETE_CHOICE, REVIEW_CHOICE, EXPORT_CHOICE, *PREFIX_DECISION)
 # "bạn là ai?", "chào bạn, bạn tên gì vậy": the bot introduces itself.
 WHO_ARE_YOU = re.compile(r"^(?:(?:xin )?chao(?: ban| bot| em| ad)? )?(?:ban|bot|em|ad|admin) (?:la ai|ten (?:la )?gi|la gi"
                          r"|la bot gi|lam duoc gi|giup duoc gi)(?: vay| the| a| nhi| nhe| day)?$")
+
+
+@dataclass
+class _Features:
+    office: Office
+    deadlines: Deadlines
+    profiles: Profiles
+    reports: Reports
+    review: Review
+    flows: FlowEngine
+
+    @classmethod
+    def build(cls, knowledge: Knowledge, is_admin: Callable[[str, str], bool],
+              officers: Callable[[], Iterable[tuple[str, str]]], tz: ZoneInfo, quiet: tuple[time, time],
+              invite_code: str | None, max_file_mb: int, make_link: LinkMaker | None) -> _Features:
+        from handlers.deadlines import Deadlines
+        from handlers.office import Office
+        from handlers.profile import Profiles
+        from handlers.reports import Reports
+        from handlers.review import Review
+
+        office = Office(None, officers, is_admin, tz=tz)
+        deadlines = Deadlines(knowledge, is_admin, tz, quiet)
+        profiles = Profiles(knowledge, invite_code)
+        reports = Reports(knowledge, profiles, officers, tz, max_file_mb)
+        review = Review(reports, is_admin, officers, make_link)
+        flows = FlowEngine(office.flows() + deadlines.flows() + profiles.flows() + reports.flows() + review.flows())
+        office.engine = deadlines.engine = profiles.engine = reports.engine = review.engine = flows
+        return cls(office, deadlines, profiles, reports, review, flows)
 
 
 class Conversation:
@@ -85,16 +133,26 @@ class Conversation:
                  max_file_mb: int = 10, make_link: LinkMaker | None = None):
         self.knowledge = knowledge
         self.is_admin = is_admin or (lambda _c, _u: False)
-        tz = tz or ZoneInfo("Asia/Ho_Chi_Minh")
-        self.office = Office(None, officers or (lambda: ()), self.is_admin, tz=tz)
-        self.deadlines = Deadlines(knowledge, self.is_admin, tz, quiet)
-        self.profiles = Profiles(knowledge, invite_code)
-        self.reports = Reports(knowledge, self.profiles, officers or (lambda: ()), tz, max_file_mb)
-        self.review = Review(self.reports, self.is_admin, officers or (lambda: ()), make_link)
-        self.flows = FlowEngine(self.office.flows() + self.deadlines.flows() + self.profiles.flows()
-                                + self.reports.flows() + self.review.flows())
-        self.office.engine = self.deadlines.engine = self.flows
-        self.profiles.engine = self.reports.engine = self.review.engine = self.flows
+        self._features_args = (officers or (lambda: ()), tz or ZoneInfo("Asia/Ho_Chi_Minh"), quiet, invite_code,
+                               max_file_mb, make_link)
+        self._features: _Features | None = None
+        self._features_lock = threading.Lock()
+
+    # The features (and the storage they read) are built on first use: answering questions
+    # alone (`python -m bot ask`) never loads them, and starts in half the time.
+    def _built(self) -> _Features:
+        if self._features is None:
+            with self._features_lock:  # turns may run in threads: one set of features, built once
+                if self._features is None:
+                    self._features = _Features.build(self.knowledge, self.is_admin, *self._features_args)
+        return self._features
+
+    office = property(lambda self: self._built().office)
+    deadlines = property(lambda self: self._built().deadlines)
+    profiles = property(lambda self: self._built().profiles)
+    reports = property(lambda self: self._built().reports)
+    review = property(lambda self: self._built().review)
+    flows = property(lambda self: self._built().flows)
 
     # --- entry point -------------------------------------------------------
     def handle(self, ctx: TurnContext) -> Turn:
@@ -188,7 +246,7 @@ class Conversation:
     @staticmethod
     def _starts_flow(msg: Message) -> bool:
         choice = msg.choice or ""
-        return choice == START_CHOICE or choice.startswith(FLOW_CHOICES) or msg.command in FLOW_COMMANDS
+        return choice == ASK_OFFICE or choice.startswith(FLOW_CHOICES) or msg.command in FLOW_COMMANDS
 
     def on_choice_route(self, msg: Message) -> list[Reply]:
         return self._on_choice(msg.choice or "", msg.ctx)
@@ -275,7 +333,7 @@ class Conversation:
         kb = self.knowledge.kb
         if choice == "menu":
             return [Reply(texts.MAIN_MENU, self._menu_choices())]
-        if choice == START_CHOICE:
+        if choice == ASK_OFFICE:
             return self.office.start_ask(ctx)
         if choice.startswith(REPLY_PREFIX):
             return self.office.start_answer(ctx, choice)
@@ -397,7 +455,7 @@ class Conversation:
 
     @staticmethod
     def _help() -> Reply:
-        return Reply(texts.HELP, [Choice(START_CHOICE, texts.MENU_ASK_OFFICE), Choice("menu", texts.BACK_TO_MENU)])
+        return Reply(texts.HELP, [Choice(ASK_OFFICE, texts.MENU_ASK_OFFICE), Choice("menu", texts.BACK_TO_MENU)])
 
     # --- question answering --------------------------------------------------
     def answer(self, question: str, *, ctx: TurnContext | None = None, record: bool = True,
@@ -437,7 +495,7 @@ class Conversation:
             choices.append(Choice("m:topics", texts.MORE_TOPICS))
             replies = [Reply(f"{texts.CLARIFY}\n{texts.CLARIFY_TEXT_HINT}", choices)]
         else:
-            choices = [Choice(START_CHOICE, texts.MENU_ASK_OFFICE), *self._topic_choices()]
+            choices = [Choice(ASK_OFFICE, texts.MENU_ASK_OFFICE), *self._topic_choices()]
             replies = [Reply(texts.FALLBACK, choices)]
         if record and ctx is not None:
             ctx.store.log_question(
@@ -608,7 +666,7 @@ PLAIN_ROUTES: list[tuple[str, Callable[[Conversation, Message], bool],
     ("small talk: thanks, ok, yes/no, goodbye, sorry, laughter, emoji (content/smalltalk.yaml)",
      lambda c, m: c.knowledge.small_talk.kind_of(m.text) is not None,
      Conversation.on_small_talk),
-    ("'đã nộp' after a reminder", lambda c, m: is_done_words(m.folded), Conversation.on_done),
+    ("'đã nộp' after a reminder", lambda c, m: c.deadlines.said_done(m.folded), Conversation.on_done),
     ("asks to report a good example, or tells one", lambda c, m: bool(c.knowledge.kb.report_form
      and c.knowledge.kb.report_form.wants_report(m.text)), Conversation.on_report_words),
     ("asks for a feature in words ('bật nhắc hạn')", lambda c, m: c.knowledge.feature(m.text) in FEATURES,

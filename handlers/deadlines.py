@@ -14,6 +14,7 @@ from content.deadlines import AUDIENCE_ALL, AUDIENCE_LEADERS, UNIT_PREFIX, check
 from content.normalize import fold
 from content.service import Knowledge
 from handlers import texts
+from handlers.choices import ACK_PREFIX
 from handlers.context import TurnContext
 from handlers.events import Choice, Document, Notice, Reply
 from handlers.flows import FINISH, Flow, FlowData, FlowEngine, Invalid, Option, Step, text_between
@@ -26,13 +27,17 @@ NEW = "deadline_new"
 CANCEL_FLOW = "deadline_cancel"
 EDIT = "deadline_edit"
 ANNOUNCE = "announce"
-ACK_PREFIX = "rem:ack:"
 DEFAULT_OFFSETS = [7, 3, 1, 0]
 MAX_LISTED = 10
 DONE_WORDS = {"da nop", "da nop roi", "nop roi", "da gui", "xong roi"}
 
 
 class Deadlines:
+    @staticmethod
+    def said_done(folded: str) -> bool:
+        """ "đã nộp" typed after a reminder."""
+        return is_done_words(folded)
+
     def __init__(self, knowledge: Knowledge, is_officer: Callable[[str, str], bool], tz: ZoneInfo,
                  quiet: tuple[time, time] = (time(21), time(7))):
         self.knowledge = knowledge

@@ -8,6 +8,7 @@ from collections.abc import Callable, Iterable
 from zoneinfo import ZoneInfo
 
 from handlers import texts
+from handlers.choices import REPLY_PREFIX
 from handlers.context import TurnContext
 from handlers.events import Choice, Notice, Reply
 from handlers.flows import CANCEL, FINISH, Flow, FlowData, FlowEngine, Option, Step, text_between
@@ -15,8 +16,6 @@ from storage.models import aware
 
 ASK = "office_ask"
 ANSWER = "office_answer"
-START_CHOICE = "oq:ask"  # the "Hỏi Văn phòng" button
-REPLY_PREFIX = "oq:reply:"  # + question id: an officer's "Trả lời" button
 MAX_QUESTION = 1000
 MAX_ANSWER = 3000
 

@@ -12,6 +12,7 @@ from content.normalize import fold, has_letters
 from content.service import Knowledge
 from handlers import report_texts as rt
 from handlers import texts
+from handlers.choices import DELETE_CHOICE, EDIT_PREFIX
 from handlers.context import TurnContext
 from handlers.events import Choice, Reply
 from handlers.flows import CANCEL, FINISH, Flow, FlowData, FlowEngine, Invalid, Option, Step
@@ -21,8 +22,6 @@ from storage.models import utcnow
 
 PROFILE = "profile"
 DELETE = "profile_delete"
-EDIT_PREFIX = "p:edit:"  # + full_name | unit | leader | all
-DELETE_CHOICE = "p:delete"
 
 
 def clean_name(text: str) -> str:

@@ -23,12 +23,13 @@ from zoneinfo import ZoneInfo
 from sqlmodel import Session
 
 from content.loader import KnowledgeBase
+from handlers.report_texts import EXPORT_FORMATS
 from storage import reports as q
 from storage.files import DOCX, XLSX
 from storage.models import Report, aware
 
 VN = ZoneInfo("Asia/Ho_Chi_Minh")
-KINDS = ("csv", "xlsx", "list", "docx")
+KINDS = EXPORT_FORMATS
 APPROVED_ONLY = ("list", "docx")  # documents for the Tờ trình: only what an officer approved
 CSV_MIME = "text/csv; charset=utf-8"
 

@@ -209,6 +209,8 @@ SUBJECT_SELF = "bản thân người gửi"
 # --- exports -----------------------------------------------------------------------------
 EXPORT_TITLE = "xuất báo cáo"
 EXPORT_PROMPT = "Đồng chí cần xuất tệp nào?"
+# The export formats, as `python -m bot export reports --format` names them.
+EXPORT_FORMATS = ("csv", "xlsx", "list", "docx")
 EXPORT_KINDS = {
     "list": "Danh sách đề nghị khen thưởng (Excel)",
     "docx": "Bản tóm tắt thành tích (Word)",

@@ -17,6 +17,16 @@ from content.report_form import DateInFuture, DateNotUnderstood, ReportForm, par
 from content.service import Knowledge
 from handlers import report_texts as rt
 from handlers import texts
+from handlers.choices import (
+    ADD_PREFIX,
+    APPROVE_PREFIX,
+    MINE_CHOICE,
+    MORE_PREFIX,
+    REJECT_PREFIX,
+    REPORT_START,
+    WITHDRAW_PREFIX,
+    WITHDRAW_SURE_PREFIX,
+)
 from handlers.context import FileUnavailable, TurnContext
 from handlers.events import Attachment, Choice, Notice, Reply
 from handlers.flows import FINISH, Flow, FlowData, FlowEngine, Invalid, Option, Step, text_between
@@ -27,10 +37,6 @@ from storage.files import DOCX, XLSX
 from storage.models import Report, aware
 
 REPORT = "report"
-START_CHOICE = "m:report"
-MINE_CHOICE = "r:mine"
-WITHDRAW_PREFIX = "r:wd:"
-WITHDRAW_SURE_PREFIX = "r:wdy:"
 MAX_FILES = 5
 MIN_STORY, MAX_STORY = 30, 4000
 ALLOWED_TYPES = {"image/jpeg": "JPEG", "image/png": "PNG", "application/pdf": "PDF", DOCX: "DOCX", XLSX: "XLSX"}
@@ -310,7 +316,7 @@ class Reports:
     def mine(self, ctx: TurnContext) -> list[Reply]:
         rows = reports.of_user(ctx.store.s, ctx.user_id)
         if not rows:
-            return [Reply(rt.MY_NONE, [Choice(START_CHOICE, texts.MENU_REPORT), Choice("menu", texts.BACK_TO_MENU)])]
+            return [Reply(rt.MY_NONE, [Choice(REPORT_START, texts.MENU_REPORT), Choice("menu", texts.BACK_TO_MENU)])]
         text = rt.MY_HEAD
         choices = []
         for r in rows:
@@ -355,8 +361,6 @@ class Reports:
                                                           Choice("menu", texts.BACK_TO_MENU)])]
 
 
-APPROVE_PREFIX, MORE_PREFIX, REJECT_PREFIX = "r:ok:", "r:more:", "r:no:"
-ADD_PREFIX = "r:add:"
 
 
 def review_choices(rid: int) -> list[Choice]:

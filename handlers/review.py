@@ -12,18 +12,11 @@ from collections.abc import Callable, Iterable
 
 from handlers import report_texts as rt
 from handlers import texts
+from handlers.choices import ADD_PREFIX, PREFIX_DECISION, REVIEW_CHOICE
 from handlers.context import TurnContext
 from handlers.events import Choice, Document, Notice, Reply
 from handlers.flows import FINISH, Flow, FlowData, FlowEngine, Option, Step, text_between
-from handlers.reports import (
-    ADD_PREFIX,
-    APPROVE_PREFIX,
-    MORE_PREFIX,
-    REJECT_PREFIX,
-    ReportCards,
-    Reports,
-    by,
-)
+from handlers.reports import ReportCards, Reports, by
 from storage import reminders as q
 from storage import reports
 from storage.models import Report
@@ -31,10 +24,7 @@ from storage.models import Report
 REVIEW = "report_review"
 MORE = "report_more"
 EXPORT = "report_export"
-REVIEW_CHOICE = "r:review"
-EXPORT_CHOICE = "r:export"
 DECISION_STEP = {"approve": "award", "more": "question", "reject": "reason"}
-PREFIX_DECISION = {APPROVE_PREFIX: "approve", MORE_PREFIX: "more", REJECT_PREFIX: "reject"}
 STATUS_OF = {"approve": "approved", "more": "needs_info", "reject": "rejected"}
 
 # (ctx, stored file id, file name) -> a one-time URL, or None where links cannot be served.
