@@ -111,9 +111,18 @@ class Sentences:
             if piece.endswith(":") and len(tokens(piece)) <= 6:
                 continue  # "Em hỏi mấy ý:" only introduces the questions
             # "hồ sơ gồm những gì, nộp mấy bộ, ai thẩm định": commas between questions.
+            # "hồ sơ gồm những gì, nộp mấy bộ, ai thẩm định": commas between questions. A clause
+            # after the last question ("..., để em in một lần cho đủ") only says why, and is
+            # left out; one before the first is story ("anh ấy trực chốt mấy tháng, vậy ..."),
+            # so the piece is then read whole.
             commas = [c.strip() for c in piece.split(",") if c.strip()]
-            if len(commas) > 1 and all(self.is_question(c) and len(tokens(c)) >= 2 for c in commas):
-                out.extend(commas)
+            asked = 0
+            while asked < len(commas) and self.is_question(commas[asked]) and len(tokens(commas[asked])) >= 2:
+                asked += 1
+            if asked > 1 and not any(self.is_question(c) for c in commas[asked:]):
+                out.append(" ".join([*story, commas[0]]))
+                out.extend(commas[1:asked])
+                story = []
                 continue
             # "chủ đề là gì và đơn vị nào tham mưu": two questions joined by "và"; the
             # second is read with the first as its context, so it may leave things out.

@@ -159,6 +159,19 @@ def test_two_questions_a_later_one_takes_the_award_of_the_first(app: App):
     assert [r.heading for r in replies] == ["Hồ sơ đề nghị Huân chương Lao động", "Tiêu chuẩn Huân chương Lao động"]
     assert numbered_lists(replies) == 1
 
+def test_questions_after_a_story_keep_the_story_out_of_the_last_one(app: App):
+    # The story goes with the first question; "còn ..." is read on its own, not with the story.
+    replies = Talk(app)("Sếp giao em gom hồ sơ khen của phòng từ tuần sau. Cho em hỏi hồ sơ giấy khen gồm những gì, "
+                        "còn ai thẩm định hồ sơ")
+    assert [r.heading for r in replies] == ["Hồ sơ đề nghị Giấy khen", "Ai thẩm định, tổng hợp hồ sơ khen thưởng"]
+
+
+def test_a_clause_saying_why_after_two_questions_is_no_third(app: App):
+    replies = Talk(app)("giấy khen nộp mấy bộ, còn huân chương lao động mấy bộ, để em in một lần cho đủ")
+    assert [r.heading for r in replies] == ["Hồ sơ đề nghị Giấy khen", "Hồ sơ đề nghị Huân chương Lao động"]
+    assert "01 bộ" in replies[0].text and "05 bộ" in replies[1].text
+
+
 
 def test_a_question_the_content_lacks_among_several_is_said_and_logged(app: App):
     replies = Talk(app)("giấy khen nộp mấy bộ? còn lương cơ sở năm 2026 là bao nhiêu?")
