@@ -283,7 +283,8 @@ def test_what_the_plans_do_not_cover_about_them_still_falls_back(shared, questio
     assert shared.match(question).kind == "fallback"
 
 
-@pytest.mark.parametrize("text", ["bật nhắc hạn giúp em", "có lịch nhắc hạn không", "cac han sap toi"])
+@pytest.mark.parametrize("text", ["bật nhắc hạn giúp em", "có lịch nhắc hạn không", "cac han sap toi", "hạn chót khi nào",
+                                  "deadline là ngày mấy vậy"])
 def test_asking_for_reminders_in_words_opens_them(app: App, text: str):
     tapped = Talk(app)(choice="m:deadlines", user="tap")
     assert [r.text for r in Talk(app)(text, user="type")] == [r.text for r in tapped]
