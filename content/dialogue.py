@@ -12,6 +12,7 @@ read in turn, a later part taking its subject from an earlier one.
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
@@ -29,6 +30,7 @@ if TYPE_CHECKING:  # the loader imports this module for the file's shape; the ma
 DIALOGUE_FILE = "dialogue.yaml"
 MAX_PARTS = 3  # questions answered from one message
 MAX_FOLLOW_UP_WORDS = 8  # a follow-up is short; a longer message is a question of its own
+ELLIPTICAL_WORDS = 6  # a later question this short, naming nothing, leans on the one before it
 # A whole long message answered with this score (on the matcher's scale, where 0.6 answers)
 # is taken as it is: its story and its question agree.
 CLEAR_ANSWER = 0.75
@@ -56,6 +58,10 @@ class DialogueFile(Strict):
     clause_openers: list[str] = []
     references: list[str] = []
     question_words: list[str] = []
+    final_question_words: list[str] = []
+    weak_question_words: list[str] = []
+    story_references: list[str] = []
+    final_particles: list[str] = []
     features: dict[str, list[str]] = {}
 
 
@@ -72,7 +78,8 @@ def problems(data: DialogueFile, topic_ids: set[str]) -> list[str]:
         out.extend(f"subjects: {s.say}: unknown topic {t!r}" for t in s.topics if t not in topic_ids)
     for name, words in data.features.items():
         out.extend(f"features: {name}: {w!r} has no words" for w in words if not tokens(w))
-    for name in ("openers", "closers", "clause_openers", "references", "question_words"):
+    for name in ("openers", "closers", "clause_openers", "references", "question_words", "final_question_words",
+                 "final_particles", "story_references", "weak_question_words"):
         out.extend(f"{name}: {w!r} has no words" for w in getattr(data, name) if not tokens(w))
     return out
 
@@ -112,13 +119,15 @@ class Dialogue:
         self.aspect_say = {a.id: a.say for a in data.aspects}
         self.within = {a.id: a.within for a in data.aspects if a.within}
         self.topic_subject = {t: i for i, s in enumerate(data.subjects) for t in s.topics}
-        self.openers = phrase_re(data.openers)
-        self.closers = phrase_re(data.closers)
+        self.openers = phrase_re(data.openers, matcher.lexicon.spellings)
+        self.closers = phrase_re(data.closers, matcher.lexicon.spellings)
         self.references = phrase_re(data.references)
+        self.story_references = phrase_re(data.story_references, matcher.lexicon.spellings)
         self.features = [(name, pattern) for name, words in data.features.items()
                          if (pattern := phrase_re(words)) is not None]
         self.sentences = Sentences(data.question_words, data.clause_openers, matcher.lexicon.asking,
-                                   matcher.kb.entries, matcher.lexicon.continuation)
+                                   matcher.kb.entries, matcher.lexicon.continuation, matcher.lexicon.spellings,
+                                   (data.final_question_words, data.final_particles), data.weak_question_words)
 
     # --- what a text is about -------------------------------------------------------
     def _tokens(self, text: str) -> tuple[str, ...]:
@@ -233,6 +242,8 @@ class Dialogue:
         tries = []
         for question, story in self.sentences.focus(text):
             frame = self.frame(question)
+            if frame.subject is None and any(t.startswith("~") for t in self._tokens(story)):
+                continue  # "con em thi đỗ đại học, ..., mức bao nhiêu": the story names what is asked about
             if frame.subject is None:
                 subject = self.subject_of(self._tokens(story))
                 if subject is None and context and isinstance(context.get("subject"), int) \
@@ -240,6 +251,12 @@ class Dialogue:
                     subject = context["subject"]
                 if subject is not None:
                     tries.append(f"{frame.core} {self.data.subjects[subject].say}")
+            if self.story_references is not None and self.story_references.search(fold(question)):
+                # "... góp tiền mua máy thở tặng khu cách ly. Việc như vậy có được tính không":
+                # what was done is the question, and the story's last sentence says it.
+                told = [s for s in re.split(r"(?<=[.!?])\s+|\n+", story.strip()) if tokens(s)]
+                if told:
+                    tries += [f"{told[-1]} {question}", told[-1]]
             tries.append(question)
         for q in dict.fromkeys(tries):
             result = self.matcher.match(q)
@@ -290,6 +307,8 @@ class Dialogue:
         text, its question part weighed above the story (content/second_opinion.py)."""
         focus = self.sentences.focus(text)
         question, story = focus[0] if focus else (text, "")
+        if self.story_references is not None and self.story_references.search(fold(question)):
+            question, story = text, ""  # "việc này có được tính không": the story is what is asked about
         favoured = own.candidates[0].entry if own.candidates else None
         opinion = self.matcher.second.opinion(question, story, favoured)
         if opinion is None:
@@ -297,6 +316,12 @@ class Dialogue:
         from content.matcher import MatchResult  # at run time: the matcher imports the loader
 
         return MatchResult("answer", opinion.entry, own.score, own.candidates, own.normalized)
+
+    def _elliptical(self, part: str) -> bool:
+        """A short question that names no award or plan ("công tác bao nhiêu năm", "áp dụng
+        từ ngày nào", "gọi ai sửa"): after a question the content does not cover, it asks
+        more about that."""
+        return self.frame(part).subject is None and len(tokens(part)) <= ELLIPTICAL_WORDS
 
     def read(self, text: str, context: dict | None) -> Reading:
         parts = self.sentences.split(text)
@@ -308,7 +333,7 @@ class Dialogue:
                 # with "và" asks more about what the part before it asked; when that was not
                 # covered, neither is this ("liên hệ ai" about the sports day, not the awards).
                 if read and read[-1][1].kind == "fallback" and result.kind != "fallback" \
-                        and self.matcher.lexicon.continuation.match(fold_aligned(part)):
+                        and (self.matcher.lexicon.continuation.match(fold_aligned(part)) or self._elliptical(part)):
                     from content.matcher import MatchResult  # at run time: the matcher imports the loader
 
                     result, after, how = MatchResult("fallback", None, 0.0, (), result.normalized), about, None

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
@@ -42,6 +42,7 @@ class LexiconFile(Strict):
     fillers: list[str] = []
     default_aspect: str = Field(min_length=1)
     comparison: Comparison = Comparison()
+    shorthand: dict[str, list[str]] = {}
 
 
 def problems(lex: LexiconFile) -> list[str]:
@@ -64,6 +65,12 @@ def problems(lex: LexiconFile) -> list[str]:
         for phrase in getattr(lex.comparison, name):
             if not tokens(phrase):
                 out.append(f"comparison.{name}: {phrase!r} has no words")
+    for full, shorts in lex.shorthand.items():
+        if not tokens(full):
+            out.append(f"shorthand: {full!r} has no words")
+        for short in shorts:
+            if len(tokens(short)) != 1:
+                out.append(f"shorthand: {full!r}: {short!r} must be one word")
     if not tokens(lex.default_aspect):
         out.append("default_aspect: has no words")
     return out
@@ -74,6 +81,30 @@ def filler_pattern(fillers: list[str]) -> re.Pattern[str]:
     words = sorted({unicodedata.normalize("NFC", f).lower().strip() for f in fillers if f.strip()}, key=len,
                    reverse=True)
     return re.compile(r"(?<!\w)(?:" + "|".join(map(re.escape, words)) + r")(?!\w)") if words else re.compile(r"(?!)")
+
+
+MAX_SPELLINGS = 32  # of one phrase: "có được không ạ" has a dozen, none needs more
+
+
+def spellings(phrase: str, shorthand: dict[tuple[str, ...], tuple[str, ...]]) -> list[str]:
+    """The phrase, folded, as written in full and with its words typed short ("không
+    biết" -> "khong biet", "ko biet", "k biet"...)."""
+    words = tuple(tokens(phrase))
+    out = {" ".join(words)}
+    frontier = [words]
+    while frontier and len(out) < MAX_SPELLINGS:
+        current = frontier.pop()
+        for full, shorts in shorthand.items():
+            n = len(full)
+            for i in range(len(current) - n + 1):
+                if current[i:i + n] == full:
+                    for short in shorts:
+                        variant = (*current[:i], short, *current[i + n:])
+                        text = " ".join(variant)
+                        if text not in out and len(out) < MAX_SPELLINGS:
+                            out.add(text)
+                            frontier.append(variant)
+    return sorted(out, key=len, reverse=True)
 
 
 def _words(items: list[str]) -> frozenset[str]:
@@ -97,14 +128,22 @@ class Lexicon:
     comparison: tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]] = ((), (), ())
     # Generic words of asking ("nội dung nào", "có đúng không"), as written: content/second_opinion.py.
     asking_words: tuple[str, ...] = ()
+    # Words of asking as typed short ("ko" for "không"), folded: full words -> short forms.
+    shorthand: dict[tuple[str, ...], tuple[str, ...]] = field(default_factory=dict)
+
+    def spellings(self, phrases: list[str]) -> list[str]:
+        """The phrases, folded, in full and typed short, longest first."""
+        return sorted({s for p in phrases for s in spellings(p, self.shorthand)}, key=len, reverse=True)
 
     @classmethod
     def of(cls, lex: LexiconFile) -> Lexicon:
         common = _words(lex.common_words)
         heads = {tuple(tokens(h)): token for h, token in lex.section_heads.items()}
+        shorthand = {tuple(tokens(full)): tuple(dict.fromkeys(fold(s) for s in shorts if fold(s)))
+                     for full, shorts in lex.shorthand.items() if tokens(full)}
         # Longest phrase first, so that "cho em hỏi" is taken whole rather than as "cho ... hỏi".
-        asking = sorted({fold(p) for p in lex.asking_phrases if fold(p)}, key=len, reverse=True)
-        joins = sorted({fold(p) for p in lex.continuations if fold(p)}, key=len, reverse=True)
+        asking = sorted({s for p in lex.asking_phrases for s in spellings(p, shorthand)}, key=len, reverse=True)
+        joins = sorted({s for p in lex.continuations for s in spellings(p, shorthand)}, key=len, reverse=True)
         return cls(
             stopwords=_words(lex.stopwords),
             common=common,
@@ -121,6 +160,7 @@ class Lexicon:
             comparison=tuple(tuple(dict.fromkeys(fold(p) for p in getattr(lex.comparison, name) if fold(p)))
                              for name in ("endings", "asks", "aspect_words")),  # type: ignore[arg-type]
             asking_words=tuple(lex.asking_words),
+            shorthand=shorthand,
         )
 
 

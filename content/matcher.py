@@ -58,6 +58,9 @@ class Thresholds:
     lead_coverage: float = 0.60
     lead: float = 0.08  # ...when the best entry is this far ahead of the next
     terse_margin: float = 0.1  # the lead a one- or two-word question needs to be answered
+    far_lead: float = 0.2  # a lower score still, when the best entry is this far ahead of every other...
+    far_answer: float = 0.5
+    far_coverage: float = 0.55
     spread: float = 0.08  # candidates this close to the best are offered as alternatives
 
 
@@ -103,7 +106,7 @@ class Matcher:
         # Parts of a long message often read the same once analysed ("cho em hỏi X"
         # and "X"): each distinct reading is scored once.
         results, seen = [], set()
-        whole_weight = 0.0
+        whole_weight, uncovered = 0.0, False
         for part, asked in windows(question, self.lexicon):
             analyzed = self._analyze(part)
             key = tuple(analyzed.tokens)
@@ -117,6 +120,7 @@ class Matcher:
                          if t not in self.lexicon.stopwords)
             if not results:
                 whole_weight = weight
+                uncovered = any(t.startswith("~") for t in analyzed.tokens)
             elif not asked and weight < WINDOW_SHARE * whole_weight:
                 continue
             story = None
@@ -124,6 +128,10 @@ class Matcher:
                 at = question.find(part)
                 rest = (question[:at] + " " + question[at + len(part):]) if at >= 0 else ""
                 story = self._analyze(rest) if rest.strip() else None
+                if uncovered and not any(t.startswith("~") for t in analyzed.tokens):
+                    # "Kỷ niệm chương ... xét tặng cho ai, công tác bao nhiêu năm": the rest of
+                    # the message names what the content does not cover, and this part asks about it.
+                    continue
             results.append(self._match_one(part, analyzed, story))
         whole = results[0]
         rank_of = {"answer": 2, "clarify": 1, "fallback": 0}
@@ -153,7 +161,8 @@ class Matcher:
         close = tuple(c for c in ranked[:3] if best.score - c.score <= th.spread)
         # Confident: a good score, or a fair one far ahead of every other entry.
         confident = (best.score >= th.answer and best.coverage >= th.coverage) or (
-            best.score >= th.lead_answer and best.coverage >= th.lead_coverage and gap >= th.lead)
+            best.score >= th.lead_answer and best.coverage >= th.lead_coverage and gap >= th.lead) or (
+            best.score >= th.far_answer and best.coverage >= th.far_coverage and gap >= th.far_lead)
         # One or two words ("HCLĐ", "bằng khen") name a subject, not a question:
         # unless one entry clearly stands out, ask which aspect is meant. A real
         # question is answered from the best entry; a close runner-up is offered

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 from content.normalize import fold, fold_aligned, strip_diacritics, tokens
 from content.schema import Entry
@@ -41,10 +41,25 @@ def number_lines(text: str) -> str:
     return "\n".join(line for line in lines if line.strip())
 
 
-def phrase_re(phrases: list[str]) -> re.Pattern[str] | None:
-    """The phrases, folded, as whole words, longest first."""
-    folded = sorted({fold(p) for p in phrases if fold(p)}, key=len, reverse=True)
+def phrase_re(phrases: list[str], spell: Callable[[list[str]], list[str]] | None = None) -> re.Pattern[str] | None:
+    """The phrases, folded, as whole words, longest first; `spell` adds the ways they are
+    typed short (Lexicon.spellings: "ko biết" for "không biết")."""
+    folded = spell(phrases) if spell is not None else sorted({fold(p) for p in phrases if fold(p)}, key=len,
+                                                               reverse=True)
     return re.compile(r"\b(?:" + "|".join(map(re.escape, folded)) + r")\b") if folded else None
+
+
+def _as_written(word: str) -> str:
+    return unicodedata.normalize("NFC", word).lower().strip()
+
+
+def _written_re(words: list[str], spell: Callable[[list[str]], list[str]] | None) -> re.Pattern[str] | None:
+    """The words as written (with their diacritics), and their short forms, which have none."""
+    written = {_as_written(w) for w in words}
+    if spell is not None:
+        written |= {s for s in spell(words) if s not in {fold(w) for w in words}}
+    ordered = sorted(written, key=len, reverse=True)
+    return re.compile(r"(?<!\w)(?:" + "|".join(map(re.escape, ordered)) + r")(?!\w)") if ordered else None
 
 
 def _last_word(text: str) -> str:
@@ -63,17 +78,35 @@ def _comma_pairs(text: str) -> set[tuple[str, str]]:
 
 class Sentences:
     def __init__(self, question_words: list[str], clause_openers: list[str], asking: re.Pattern[str],
-                 entries: Iterable[Entry], continuation: re.Pattern[str] | None = None):
+                 entries: Iterable[Entry], continuation: re.Pattern[str] | None = None,
+                 spell: Callable[[list[str]], list[str]] | None = None,
+                 final: tuple[list[str], list[str]] = ([], []), weak: list[str] = ()):
         self.asking = asking  # on folded text
         self.continuation = continuation  # "và", "rồi" opening a clause that goes on from the one before
-        self.clause_openers = phrase_re(clause_openers)
+        self.clause_openers = phrase_re(clause_openers, spell)
         # Question words as written, for text typed with diacritics ("đầu" is not "đâu",
-        # "sao y" not "sao"), and folded for text typed without.
-        self.question_words = phrase_re(question_words)
-        written = sorted({unicodedata.normalize("NFC", w).lower().strip() for w in question_words}, key=len,
-                         reverse=True)
-        self.question_words_written = re.compile(r"(?<!\w)(?:" + "|".join(map(re.escape, written)) + r")(?!\w)") \
-            if written else None
+        # "sao y" not "sao"), and folded for text typed without; both with their short
+        # forms ("ko", "dc ko"), which have no diacritics to tell them apart.
+        # Some ask only at the end of a clause ("có được không ạ"); elsewhere they deny ("để
+        # dịch không lây vào") or are another word ("a chị ơi": "à" typed without diacritics).
+        final_words, particles = final
+        last = {fold(w) for w in final_words}
+        anywhere = [w for w in question_words if fold(w) not in last]
+        self.question_words = phrase_re(anywhere, spell)
+        self.question_words_written = _written_re(anywhere, spell)
+        # Words that ask in some sentences and not in others ("có mấy anh em góp tiền"): a
+        # sentence closed by a full stop before the next one does not ask by these alone.
+        unsure = {fold(w) for w in weak}
+        sure = [w for w in anywhere if fold(w) not in unsure]
+        self.sure_folded = phrase_re(sure, spell)
+        self.sure_written = _written_re(sure, spell)
+        end = r"(?:\s+(?:" + "|".join(map(re.escape, sorted(
+            {p for w in particles for p in (_as_written(w), fold(w))}, key=len, reverse=True))) + r"))*" if particles else ""
+        end += r"\s*(?:[,;:?.!…]|$)"
+        folded_final = phrase_re(final_words, spell)
+        written_final = _written_re(final_words, spell)
+        self.final_folded = re.compile(folded_final.pattern + end) if folded_final else None
+        self.final_written = re.compile(written_final.pattern + end) if written_final else None
         # Word pairs the content itself writes with a comma between them ("thi đua, khen
         # thưởng", "cán bộ, công chức"): such a comma in a message lists, it does not
         # end a clause.
@@ -87,9 +120,25 @@ class Sentences:
         if text.rstrip().endswith("?"):
             return True
         lowered = unicodedata.normalize("NFC", text).lower()
-        if strip_diacritics(lowered) != lowered:
-            return bool(self.question_words_written and self.question_words_written.search(lowered))
-        return bool(self.question_words and self.question_words.search(fold(text)))
+        # Typed with diacritics: read as written. A message typed without them but for a
+        # particle ("ko biet nop may bo ạ") is read folded, or its "may" would not be "mấy".
+        words = lowered.split()
+        if 3 * sum(strip_diacritics(w) != w for w in words) >= len(words):
+            return any(p is not None and p.search(lowered) for p in (self.question_words_written, self.final_written))
+        plain = fold(text)
+        return any(p is not None and p.search(plain) for p in (self.question_words, self.final_folded))
+
+    def asks_surely(self, text: str) -> bool:
+        """A question by an asking phrase ("cho em hỏi"), a question word that always asks
+        ("gì", "ai", "bao nhiêu"), or one at the end of the clause ("... không ạ")."""
+        if self.asking.search(fold(text)):
+            return True
+        lowered = unicodedata.normalize("NFC", text).lower()
+        words = lowered.split()
+        if 3 * sum(strip_diacritics(w) != w for w in words) >= len(words):
+            return any(p is not None and p.search(lowered) for p in (self.sure_written, self.final_written))
+        plain = fold(text)
+        return any(p is not None and p.search(plain) for p in (self.sure_folded, self.final_folded))
 
     def split(self, text: str) -> list[str]:
         """The questions of a message, in order, each with the story told before it."""
@@ -97,7 +146,7 @@ class Sentences:
         pieces = [p.strip() for p in re.split(r"(?<=\?)|[\n;]+|(?<=[.!])\s+", text) if p.strip()]
         out: list[str] = []
         story: list[str] = []
-        for piece in pieces:
+        for n, piece in enumerate(pieces):
             # "1/ tiêu chuẩn BK TTg", "2. hồ sơ HCLĐ mấy bộ", "- ai thẩm định": a numbered
             # item is a question of its own, and its number is no part of it.
             piece, numbered = ENUMERATED.subn("", piece)
@@ -110,7 +159,9 @@ class Sentences:
                 continue
             if piece.endswith(":") and len(tokens(piece)) <= 6:
                 continue  # "Em hỏi mấy ý:" only introduces the questions
-            # "hồ sơ gồm những gì, nộp mấy bộ, ai thẩm định": commas between questions.
+            if piece.endswith(".") and n < len(pieces) - 1 and not self.asks_surely(piece):
+                story.append(piece)  # "Em tổng hợp hồ sơ cả mấy mức một lúc." tells, and the next asks
+                continue
             # "hồ sơ gồm những gì, nộp mấy bộ, ai thẩm định": commas between questions. A clause
             # after the last question ("..., để em in một lần cho đủ") only says why, and is
             # left out; one before the first is story ("anh ấy trực chốt mấy tháng, vậy ..."),

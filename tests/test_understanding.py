@@ -350,3 +350,50 @@ def test_out_of_scope_after_a_context_is_still_declined(app: App, text: str):
     talk("hồ sơ giấy khen gồm những gì")
     [reply] = talk(text)
     assert reply.text == texts.FALLBACK
+
+
+# --- how staff type: short forms, "không" that denies, a question about the story told -----
+
+@pytest.mark.parametrize("text, asks", [
+    ("để dịch không lây vào trại giam", False),  # "không" inside a clause denies
+    ("em chưa kịp gửi hồ sơ cho phòng", False),
+    ("a chi oi e moi ve phong tong hop", False),  # "a" is "anh", not "à"
+    ("hồ sơ nộp bản chính không ạ", True),
+    ("co dc ko", True),  # "có được không", typed short
+    ("nop roi chua vay anh", True),
+    ("Đúng ko ạ, nếu đúng thì sao", True),
+])
+def test_a_clause_asks_by_its_words_as_staff_type_them(shared, text: str, asks: bool):  # noqa: ANN001
+    assert shared._dialogue.sentences.is_question(text) is asks
+
+
+def test_a_message_typed_without_diacritics_but_for_a_particle_is_read_by_its_question(app: App):
+    # "ko biet ... may bo ạ": the question starts at "ko biet" (không biết), and "may" is "mấy".
+    text = ("anh chi oi e moi ve phong tong hop duoc 1 thang, sep giao lam ho so de nghi huan chuong lao dong "
+            "cho 1 dc pho phong. e chua lam bao gio, ko biet ho so phai nop may bo ạ")
+    [reply] = Talk(app)(text)
+    assert "05 bộ" in reply.text
+
+
+def test_a_question_about_the_story_told_is_answered_from_the_story(app: App):
+    text = ("Năm ngoái đơn vị em có mấy anh em tự nguyện góp tiền mua máy đo SpO2, xe chở nhu yếu phẩm tặng "
+            "khu cách ly của tỉnh. Việc như vậy có được tính là thành tích để xét khen không ạ")
+    [reply] = Talk(app)(text)
+    assert "vật chất" in reply.text.lower()
+
+
+@pytest.mark.parametrize("text", [
+    "huy chương vì thế hệ trẻ xét tặng cho ai, công tác mấy năm thì được",
+    "cháu nhà em được học sinh giỏi cấp tỉnh, cơ quan có thưởng không, bao nhiêu",
+    "lương cơ sở năm nay bao nhiêu, áp dụng từ ngày nào",
+])
+def test_a_short_question_after_one_the_content_lacks_is_about_that_one(app: App, text: str):
+    # Its last clause alone ("bao nhiêu", "từ ngày nào") would match an entry; the message asks
+    # about what the content does not cover.
+    replies = Talk(app)(text)
+    assert not any(r.heading for r in replies)
+
+
+def test_a_story_naming_an_uncovered_title_does_not_hide_a_question_naming_an_award(app: App):
+    replies = Talk(app)("anh ấy đạt chiến sĩ thi đua cơ sở 2 năm liền, vậy đề nghị BK TTg hồ sơ gồm những gì")
+    assert replies[0].heading == "Hồ sơ đề nghị Bằng khen Thủ tướng Chính phủ"
