@@ -60,6 +60,7 @@ class DialogueFile(Strict):
     question_words: list[str] = []
     final_question_words: list[str] = []
     weak_question_words: list[str] = []
+    asking_statements: list[str] = []
     story_references: list[str] = []
     final_particles: list[str] = []
     features: dict[str, list[str]] = {}
@@ -79,7 +80,7 @@ def problems(data: DialogueFile, topic_ids: set[str]) -> list[str]:
     for name, words in data.features.items():
         out.extend(f"features: {name}: {w!r} has no words" for w in words if not tokens(w))
     for name in ("openers", "closers", "clause_openers", "references", "question_words", "final_question_words",
-                 "final_particles", "story_references", "weak_question_words"):
+                 "final_particles", "story_references", "weak_question_words", "asking_statements"):
         out.extend(f"{name}: {w!r} has no words" for w in getattr(data, name) if not tokens(w))
     return out
 
@@ -127,7 +128,8 @@ class Dialogue:
                          if (pattern := phrase_re(words)) is not None]
         self.sentences = Sentences(data.question_words, data.clause_openers, matcher.lexicon.asking,
                                    matcher.kb.entries, matcher.lexicon.continuation, matcher.lexicon.spellings,
-                                   (data.final_question_words, data.final_particles), data.weak_question_words)
+                                   (data.final_question_words, data.final_particles), data.weak_question_words,
+                                   data.asking_statements)
 
     # --- what a text is about -------------------------------------------------------
     def _tokens(self, text: str) -> tuple[str, ...]:

@@ -80,7 +80,8 @@ class Sentences:
     def __init__(self, question_words: list[str], clause_openers: list[str], asking: re.Pattern[str],
                  entries: Iterable[Entry], continuation: re.Pattern[str] | None = None,
                  spell: Callable[[list[str]], list[str]] | None = None,
-                 final: tuple[list[str], list[str]] = ([], []), weak: list[str] = ()):
+                 final: tuple[list[str], list[str]] = ([], []), weak: list[str] = (),
+                 statements: list[str] = ()):
         self.asking = asking  # on folded text
         self.continuation = continuation  # "và", "rồi" opening a clause that goes on from the one before
         self.clause_openers = phrase_re(clause_openers, spell)
@@ -96,6 +97,8 @@ class Sentences:
         self.question_words_written = _written_re(anywhere, spell)
         # Words that ask in some sentences and not in others ("có mấy anh em góp tiền"): a
         # sentence closed by a full stop before the next one does not ask by these alone.
+        # "mình quên mất tiêu chuẩn ...", "em chưa rõ ...": asking without a question word.
+        self.statements = phrase_re(list(statements), spell)
         unsure = {fold(w) for w in weak}
         sure = [w for w in anywhere if fold(w) not in unsure]
         self.sure_folded = phrase_re(sure, spell)
@@ -119,6 +122,8 @@ class Sentences:
     def is_question(self, text: str) -> bool:
         if text.rstrip().endswith("?"):
             return True
+        if self.statements is not None and self.statements.search(fold(text)):
+            return True
         lowered = unicodedata.normalize("NFC", text).lower()
         # Typed with diacritics: read as written. A message typed without them but for a
         # particle ("ko biet nop may bo ạ") is read folded, or its "may" would not be "mấy".
@@ -129,9 +134,9 @@ class Sentences:
         return any(p is not None and p.search(plain) for p in (self.question_words, self.final_folded))
 
     def asks_surely(self, text: str) -> bool:
-        """A question by an asking phrase ("cho em hỏi"), a question word that always asks
-        ("gì", "ai", "bao nhiêu"), or one at the end of the clause ("... không ạ")."""
-        if self.asking.search(fold(text)):
+        """A question by an asking phrase ("cho em hỏi", "em quên mất"), a question word that
+        always asks ("gì", "ai", "bao nhiêu"), or one at the end of the clause ("... không ạ")."""
+        if self.asking.search(fold(text)) or (self.statements is not None and self.statements.search(fold(text))):
             return True
         lowered = unicodedata.normalize("NFC", text).lower()
         words = lowered.split()

@@ -98,6 +98,7 @@ SMALL_TALK = {
     "apology": "Không sao ạ. Đồng chí cứ gõ lại câu hỏi, tôi sẵn sàng hỗ trợ.",
     "laughter": "😊 Đồng chí cần tra cứu gì thêm cứ gõ câu hỏi nhé.",
     "praise": "Cảm ơn đồng chí đã động viên! Đồng chí cần tra cứu gì thêm cứ gõ câu hỏi nhé.",
+    "request": "Dạ, tôi sẵn sàng. Đồng chí gõ câu hỏi về thi đua, khen thưởng, tôi trả lời theo tài liệu hiện có.",
 }
 NOTHING_TO_CANCEL = "Hiện không có thao tác nào đang làm dở. Đồng chí có thể gõ câu hỏi bất cứ lúc nào."
 STALE_CHOICE = "Lựa chọn này đã cũ hoặc không còn. Mời đồng chí chọn lại từ menu."

@@ -23,7 +23,8 @@ SMALL_TALK = [
     ("cam on ad nhieu nha", "thanks"), ("thank you", "thanks"), ("🙏🙏🙏", "thanks"), ("ok cảm ơn nhé 😊", "thanks"),
     ("tạm biệt", "goodbye"), ("bye bot", "goodbye"), ("xin lỗi em gõ nhầm", "apology"), ("hahaha", "laughter"),
     ("hihi :))", "laughter"), ("không ạ", "decline"), ("thôi ạ", "decline"), ("hay quá", "praise"),
-    ("okeee", "agree"), ("thankss ad", "thanks"), ("cảm ưn ạ", "thanks"),
+    ("okeee", "agree"), ("thankss ad", "thanks"), ("cảm ưn ạ", "thanks"), ("nhờ bot trả lời giúp em với", "request"),
+    ("có ai ở đó không", "request"),
 ]
 
 
@@ -362,6 +363,8 @@ def test_out_of_scope_after_a_context_is_still_declined(app: App, text: str):
     ("co dc ko", True),  # "có được không", typed short
     ("nop roi chua vay anh", True),
     ("Đúng ko ạ, nếu đúng thì sao", True),
+    ("mình quên mất tiêu chuẩn của giấy khen", True),  # asks without a question word
+    ("em chưa rõ thủ tục đơn giản lắm", True),
 ])
 def test_a_clause_asks_by_its_words_as_staff_type_them(shared, text: str, asks: bool):  # noqa: ANN001
     assert shared._dialogue.sentences.is_question(text) is asks
