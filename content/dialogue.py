@@ -31,6 +31,8 @@ DIALOGUE_FILE = "dialogue.yaml"
 MAX_PARTS = 3  # questions answered from one message
 MAX_FOLLOW_UP_WORDS = 8  # a follow-up is short; a longer message is a question of its own
 ELLIPTICAL_WORDS = 6  # a later question this short, naming nothing, leans on the one before it
+# "tiêu chuẩn và hồ sơ HCLĐ", "tiêu chuẩn của bằng khen này với số bộ hồ sơ": the words joining two ways of asking
+JOINED_ASPECTS = re.compile(r"\s*(?:,|;|\b(?:và|va|với|voi|cùng|cung|kèm|kem)\b)\s*", re.IGNORECASE)
 # A whole long message answered with this score (on the matcher's scale, where 0.6 answers)
 # is taken as it is: its story and its question agree.
 CLEAR_ANSWER = 0.75
@@ -325,8 +327,41 @@ class Dialogue:
         more about that."""
         return self.frame(part).subject is None and len(tokens(part)) <= ELLIPTICAL_WORDS
 
+    def _aspects_joined(self, text: str, context: dict | None) -> Reading | None:
+        """One award asked about in two or three ways ("tiêu chuẩn của bằng khen này với số bộ
+        hồ sơ phải nộp", "hồ sơ và tiêu chuẩn HCLĐ"): a question per way, each with the award."""
+        focus = self.sentences.focus(text)
+        question, story = focus[0] if focus else (text, "")
+        pieces = [p.strip(" ,.?!") for p in JOINED_ASPECTS.split(question) if tokens(p)]
+        asked = [(p, a) for p in pieces if (a := self.aspect_of(self._tokens(p))) is not None]
+        if len(asked) < 2 or len({a for _, a in asked}) < len(asked) or len(asked) > MAX_PARTS:
+            return None
+        subject = self.subject_of(self._tokens(question))
+        if subject is None:
+            subject = self.subject_of(self._tokens(story))
+        if subject is None and context and isinstance(context.get("subject"), int) \
+                and 0 <= context["subject"] < len(self.data.subjects):
+            subject = context["subject"]
+        if subject is None:
+            return None
+        say = self.data.subjects[subject].say
+        read, filled, about = [], [], context
+        for piece, aspect in asked:
+            q = f"{self.aspect_say[aspect]} {say}"
+            result = self.matcher.match(q)
+            if result.kind != "answer" or not self._fits(aspect, result.entry):
+                return None
+            read.append((piece, result))
+            filled.append(q)
+            about = self.about(self.frame(q), result.entry, about)
+        if len({r.entry.id for _, r in read if r.entry is not None}) < len(read):
+            return None
+        return Reading(read, about, filled)
+
     def read(self, text: str, context: dict | None) -> Reading:
         parts = self.sentences.split(text)
+        if len(parts) == 1 and (joined := self._aspects_joined(text, context)) is not None:
+            return joined
         if len(parts) > 1:
             read, about, filled = [], context, []
             for part in parts[:MAX_PARTS]:

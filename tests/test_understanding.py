@@ -400,3 +400,12 @@ def test_a_short_question_after_one_the_content_lacks_is_about_that_one(app: App
 def test_a_story_naming_an_uncovered_title_does_not_hide_a_question_naming_an_award(app: App):
     replies = Talk(app)("anh ấy đạt chiến sĩ thi đua cơ sở 2 năm liền, vậy đề nghị BK TTg hồ sơ gồm những gì")
     assert replies[0].heading == "Hồ sơ đề nghị Bằng khen Thủ tướng Chính phủ"
+
+
+@pytest.mark.parametrize("text", ["cho em hỏi tiêu chuẩn và hồ sơ giấy khen", "tieu chuan voi ho so giay khen",
+                                  "Phòng em định đề nghị giấy khen cho 2 đồng chí. Em chưa rõ tiêu chuẩn, "
+                                  "cùng hồ sơ phải làm"])
+def test_one_award_asked_about_in_two_ways_gets_both_answers(app: App, text: str):
+    replies = Talk(app)(text)
+    assert [r.heading for r in replies] == ["Giấy khen - ai tặng, tiêu chuẩn", "Hồ sơ đề nghị Giấy khen"]
+    assert numbered_lists(replies) == 1
