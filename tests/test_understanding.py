@@ -409,3 +409,15 @@ def test_one_award_asked_about_in_two_ways_gets_both_answers(app: App, text: str
     replies = Talk(app)(text)
     assert [r.heading for r in replies] == ["Giấy khen - ai tặng, tiêu chuẩn", "Hồ sơ đề nghị Giấy khen"]
     assert numbered_lists(replies) == 1
+
+
+def test_a_document_named_in_the_story_is_what_that_document_means(app: App):
+    replies = Talk(app)("Hôm qua họp chi bộ có nhắc tới Kế hoạch 127 của VKSTC. Em không nhớ kế hoạch đó ban hành "
+                        "ngày nào ạ")
+    assert replies[0].heading == "Kế hoạch 127/KH-VKSTC ngày 28/10/2021"
+
+
+def test_a_follow_up_on_a_document_keeps_the_document(app: App):
+    talk = Talk(app)
+    talk("chỉ thị 34 của bộ chính trị ban hành ngày nào")
+    assert heading(talk("và nói về vấn đề gì")) == "Chỉ thị 34-CT/TW ngày 07/4/2014"
