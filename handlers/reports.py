@@ -301,7 +301,7 @@ class Reports:
             subject_unit_id=subject_unit, criterion=v["criterion"], story=v["story"],
             happened_on=split_when(v["when"])[0], happened_precision=split_when(v["when"])[1],
             submit_key=f"{ev.channel}:{ev.user_id}:{v['draft']}")
-        row = reports.submit(s, new, [f["id"] for f in v.get("attached") or []], by(ctx))
+        row = reports.submit(s, new, [f["id"] for f in v.get("attached") or []], by(ctx), tz=self.tz)
         officers = sorted(set(self.officers()))
         card = self.cards.card(s, row)
         for channel, officer in officers:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, tzinfo
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, update
@@ -58,14 +58,17 @@ class NewReport:
     happened_precision: str = "day"  # day | month | year: "tháng trước" is a month, not a day
 
 
-def submit(s: Session, new: NewReport, file_ids: Iterable[int], by: str, now: datetime | None = None) -> Report:
+def submit(s: Session, new: NewReport, file_ids: Iterable[int], by: str, now: datetime | None = None,
+           tz: tzinfo = UTC) -> Report:
     """Store the report with its code, files and "submitted" event; a draft already
-    stored (Confirm pressed twice) returns the stored report and takes no number."""
+    stored (Confirm pressed twice) returns the stored report and takes no number. The
+    code's year is the year in `tz`, the bot's time zone: a report sent at 00:30 on
+    1 January in Vietnam is of the new year, though it is still 31 December in UTC."""
     existing = by_submit_key(s, new.submit_key)
     if existing is not None:
         return existing
     now = now or utcnow()
-    year = now.year
+    year = now.astimezone(tz).year
     number = next_number(s, year)
     row = Report(code=code_of(year, number), year=year, status="pending", created_at=now, updated_at=now,
                  **{k: getattr(new, k) for k in NewReport.__dataclass_fields__})

@@ -403,3 +403,21 @@ def test_cli_end_to_end_through_python_m_bot(tmp_path: Path, content_dir: Path, 
                          env=clean_env(DATA_DIR=tmp_path / "data", DATABASE_URL=db_url, CONTENT_DIR=content_dir))
     assert bad.returncode == 2 and bad.stdout == ""
     assert bad.stderr.strip().startswith("Hình thức khen thưởng không có trong report_form.yaml: 'khong-co'")
+
+
+def test_a_report_sent_after_local_midnight_on_new_year_takes_the_new_years_code(db_url: str):
+    from zoneinfo import ZoneInfo
+
+    engine = db.make_engine(db_url)
+    with Session(engine) as s:
+        u = User(channel="telegram", external_id="777", display_name="Gửi")
+        s.add(u)
+        s.flush()
+        # 17:30 UTC on 31 December is 00:30 on 1 January in Vietnam.
+        new = q.NewReport(user_id=u.id, channel="telegram", chat_id="777", submitter_name="Gửi",  # type: ignore[arg-type]
+                          submitter_unit_id=None, subject_kind="self", subject_name="Gửi", subject_unit_id=None,
+                          criterion="2.1", story=STORY_AN, happened_on=date(2026, 12, 30), submit_key="ny")
+        row = q.submit(s, new, (), by="telegram:777", now=datetime(2026, 12, 31, 17, 30, tzinfo=UTC),
+                       tz=ZoneInfo("Asia/Ho_Chi_Minh"))
+        assert (row.code, row.year) == ("GT-2027-0001", 2027)
+        s.commit()
