@@ -17,17 +17,15 @@ import unicodedata
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from pydantic import Field
-
+from content.dialogue_file import DIALOGUE_FILE, DialogueFile, problems  # noqa: F401 - the file's shape, as before
 from content.normalize import fold, fold_aligned, tokens
-from content.schema import Entry, Strict
+from content.schema import Entry
 from content.sentences import Sentences, phrase_re
 from content.smalltalk import only_chat
 
-if TYPE_CHECKING:  # the loader imports this module for the file's shape; the matcher imports the loader
+if TYPE_CHECKING:  # the matcher imports the loader, which imports content/dialogue_file.py
     from content.matcher import Matcher, MatchResult
 
-DIALOGUE_FILE = "dialogue.yaml"
 MAX_PARTS = 3  # questions answered from one message
 MAX_FOLLOW_UP_WORDS = 8  # a follow-up is short; a longer message is a question of its own
 ELLIPTICAL_WORDS = 6  # a later question this short, naming nothing, leans on the one before it
@@ -37,54 +35,6 @@ JOINED_ASPECTS = re.compile(r"\s*(?:,|;|\b(?:và|va|với|voi|cùng|cung|kèm|ke
 # is taken as it is: its story and its question agree.
 CLEAR_ANSWER = 0.75
 CLEARLY_CLOSER = 0.1  # ...unless its question alone scores this much more
-
-
-class Subject(Strict):
-    say: str = Field(min_length=1)
-    also: list[str] = []
-    topics: list[str] = []
-
-
-class Aspect(Strict):
-    id: str = Field(min_length=1)
-    say: str = Field(min_length=1)
-    phrases: list[str] = Field(min_length=1)
-    within: str | None = None  # a wider aspect whose entries answer this one too (copies: dossier)
-
-
-class DialogueFile(Strict):
-    subjects: list[Subject] = []
-    aspects: list[Aspect] = []
-    openers: list[str] = []
-    closers: list[str] = []
-    clause_openers: list[str] = []
-    references: list[str] = []
-    question_words: list[str] = []
-    final_question_words: list[str] = []
-    weak_question_words: list[str] = []
-    asking_statements: list[str] = []
-    story_references: list[str] = []
-    final_particles: list[str] = []
-    features: dict[str, list[str]] = {}
-
-
-def problems(data: DialogueFile, topic_ids: set[str]) -> list[str]:
-    out = []
-    seen = set()
-    for a in data.aspects:
-        if a.id in seen:
-            out.append(f"aspects: {a.id}: duplicate id")
-        seen.add(a.id)
-    out.extend(f"aspects: {a.id}: within unknown aspect {a.within!r}" for a in data.aspects
-               if a.within is not None and a.within not in seen)
-    for s in data.subjects:
-        out.extend(f"subjects: {s.say}: unknown topic {t!r}" for t in s.topics if t not in topic_ids)
-    for name, words in data.features.items():
-        out.extend(f"features: {name}: {w!r} has no words" for w in words if not tokens(w))
-    for name in ("openers", "closers", "clause_openers", "references", "question_words", "final_question_words",
-                 "final_particles", "story_references", "weak_question_words", "asking_statements"):
-        out.extend(f"{name}: {w!r} has no words" for w in getattr(data, name) if not tokens(w))
-    return out
 
 
 @dataclass(frozen=True)

@@ -13,8 +13,8 @@ from content import sources as content_sources
 from content.commands import COMMANDS_FILE, CommandsFile
 from content.commands import problems as commands_problems
 from content.deadlines import UNIT_PREFIX, DeadlineFile, DeadlineSpec
-from content.dialogue import DIALOGUE_FILE, DialogueFile
-from content.dialogue import problems as dialogue_problems
+from content.dialogue_file import DIALOGUE_FILE, DialogueFile
+from content.dialogue_file import problems as dialogue_problems
 from content.lexicon import LEXICON_FILE, LexiconFile
 from content.lexicon import problems as lexicon_problems
 from content.report_form import ReportForm

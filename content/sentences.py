@@ -124,26 +124,28 @@ class Sentences:
             return True
         if self.statements is not None and self.statements.search(fold(text)):
             return True
-        lowered = unicodedata.normalize("NFC", text).lower()
-        # Typed with diacritics: read as written. A message typed without them but for a
-        # particle ("ko biet nop may bo ạ") is read folded, or its "may" would not be "mấy".
-        words = lowered.split()
-        if 3 * sum(strip_diacritics(w) != w for w in words) >= len(words):
-            return any(p is not None and p.search(lowered) for p in (self.question_words_written, self.final_written))
-        plain = fold(text)
-        return any(p is not None and p.search(plain) for p in (self.question_words, self.final_folded))
+        return self._has_question_word(text, (self.question_words_written, self.final_written),
+                                       (self.question_words, self.final_folded))
 
     def asks_surely(self, text: str) -> bool:
         """A question by an asking phrase ("cho em hỏi", "em quên mất"), a question word that
         always asks ("gì", "ai", "bao nhiêu"), or one at the end of the clause ("... không ạ")."""
         if self.asking.search(fold(text)) or (self.statements is not None and self.statements.search(fold(text))):
             return True
+        return self._has_question_word(text, (self.sure_written, self.final_written),
+                                       (self.sure_folded, self.final_folded))
+
+    @staticmethod
+    def _has_question_word(text: str, written: tuple[re.Pattern[str] | None, ...],
+                           folded: tuple[re.Pattern[str] | None, ...]) -> bool:
+        """Typed with diacritics: read as written. A message typed without them but for a
+        particle ("ko biet nop may bo ạ") is read folded, or its "may" would not be "mấy"."""
         lowered = unicodedata.normalize("NFC", text).lower()
         words = lowered.split()
         if 3 * sum(strip_diacritics(w) != w for w in words) >= len(words):
-            return any(p is not None and p.search(lowered) for p in (self.sure_written, self.final_written))
+            return any(p is not None and p.search(lowered) for p in written)
         plain = fold(text)
-        return any(p is not None and p.search(plain) for p in (self.sure_folded, self.final_folded))
+        return any(p is not None and p.search(plain) for p in folded)
 
     def split(self, text: str) -> list[str]:
         """The questions of a message, in order, each with the story told before it."""
