@@ -205,6 +205,10 @@ class Dialogue:
                     subject = context["subject"]
                 if subject is not None:
                     tries.append(f"{frame.core} {self.data.subjects[subject].say}")
+                    if frame.aspect is not None:
+                        # "phải in ra mấy bộ vậy": the aspect in its plain words, for the
+                        # words around it ("in ra") that no entry uses.
+                        tries.append(f"{self.aspect_say[frame.aspect]} {self.data.subjects[subject].say}")
             if self.story_references is not None and self.story_references.search(fold(question)):
                 # "... góp tiền mua máy thở tặng khu cách ly. Việc như vậy có được tính không":
                 # what was done is the question, and the story's last sentence says it.
