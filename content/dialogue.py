@@ -81,7 +81,7 @@ class Dialogue:
         self.sentences = Sentences(data.question_words, data.clause_openers, matcher.lexicon.asking,
                                    matcher.kb.entries, matcher.lexicon.continuation, matcher.lexicon.spellings,
                                    (data.final_question_words, data.final_particles), data.weak_question_words,
-                                   data.asking_statements)
+                                   data.asking_statements, (data.negations, data.never_words))
 
     # --- what a text is about -------------------------------------------------------
     def _tokens(self, text: str) -> tuple[str, ...]:

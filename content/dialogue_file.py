@@ -35,6 +35,8 @@ class DialogueFile(Strict):
     final_question_words: list[str] = []
     weak_question_words: list[str] = []
     asking_statements: list[str] = []
+    negations: list[str] = []
+    never_words: list[str] = []
     story_references: list[str] = []
     final_particles: list[str] = []
     features: dict[str, list[str]] = {}
@@ -54,6 +56,7 @@ def problems(data: DialogueFile, topic_ids: set[str]) -> list[str]:
     for name, words in data.features.items():
         out.extend(f"features: {name}: {w!r} has no words" for w in words if not tokens(w))
     for name in ("openers", "closers", "clause_openers", "references", "question_words", "final_question_words",
-                 "final_particles", "story_references", "weak_question_words", "asking_statements"):
+                 "final_particles", "story_references", "weak_question_words", "asking_statements", "negations",
+                 "never_words"):
         out.extend(f"{name}: {w!r} has no words" for w in getattr(data, name) if not tokens(w))
     return out

@@ -81,7 +81,7 @@ class Sentences:
                  entries: Iterable[Entry], continuation: re.Pattern[str] | None = None,
                  spell: Callable[[list[str]], list[str]] | None = None,
                  final: tuple[list[str], list[str]] = ([], []), weak: list[str] = (),
-                 statements: list[str] = ()):
+                 statements: list[str] = (), never: tuple[list[str], list[str]] = ([], [])):
         self.asking = asking  # on folded text
         self.continuation = continuation  # "và", "rồi" opening a clause that goes on from the one before
         self.clause_openers = phrase_re(clause_openers, spell)
@@ -97,6 +97,10 @@ class Sentences:
         self.question_words_written = _written_re(anywhere, spell)
         # Words that ask in some sentences and not in others ("có mấy anh em góp tiền"): a
         # sentence closed by a full stop before the next one does not ask by these alone.
+        # "em chưa làm bao giờ": a question word after a negation says "never", and asks nothing.
+        negations, never_words = never
+        neg, ever = phrase_re(list(negations), spell), phrase_re(list(never_words), spell)
+        self.never = re.compile(neg.pattern + r"(?:\s+\S+){0,3}?\s+" + ever.pattern) if neg and ever else None
         # "mình quên mất tiêu chuẩn ...", "em chưa rõ ...": asking without a question word.
         self.statements = phrase_re(list(statements), spell)
         unsure = {fold(w) for w in weak}
@@ -135,11 +139,15 @@ class Sentences:
         return self._has_question_word(text, (self.sure_written, self.final_written),
                                        (self.sure_folded, self.final_folded))
 
-    @staticmethod
-    def _has_question_word(text: str, written: tuple[re.Pattern[str] | None, ...],
+    def _has_question_word(self, text: str, written: tuple[re.Pattern[str] | None, ...],
                            folded: tuple[re.Pattern[str] | None, ...]) -> bool:
         """Typed with diacritics: read as written. A message typed without them but for a
         particle ("ko biet nop may bo ạ") is read folded, or its "may" would not be "mấy"."""
+        if self.never is not None:
+            # Without its "chưa làm bao giờ" (folded keeps the length, so the text is cut alike).
+            plain = fold_aligned(unicodedata.normalize("NFC", text))
+            for m in reversed(list(self.never.finditer(plain))):
+                text = text[:m.start()] + " " + text[m.end():]
         lowered = unicodedata.normalize("NFC", text).lower()
         words = lowered.split()
         if 3 * sum(strip_diacritics(w) != w for w in words) >= len(words):
