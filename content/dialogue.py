@@ -215,6 +215,10 @@ class Dialogue:
                 told = [s for s in re.split(r"(?<=[.!?])\s+|\n+", story.strip()) if tokens(s)]
                 if told:
                     tries += [f"{told[-1]} {question}", told[-1]]
+                    # ... or its last clause: "..., muốn trích đúng câu phương châm. Câu đó thế nào"
+                    clause = [c for c in re.split(r"[,;]", told[-1]) if tokens(c)]
+                    if len(clause) > 1:
+                        tries += [f"{clause[-1]} {question}", clause[-1]]
             tries.append(question)
         for q in dict.fromkeys(tries):
             result = self.matcher.match(q)

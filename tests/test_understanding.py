@@ -364,6 +364,10 @@ def test_out_of_scope_after_a_context_is_still_declined(app: App, text: str):
     ("nop roi chua vay anh", True),
     ("Đúng ko ạ, nếu đúng thì sao", True),
     ("mình quên mất tiêu chuẩn của giấy khen", True),  # asks without a question word
+    ("e chua lam bao gio", False),  # "never", after a negation
+    ("anh ấy chưa lần nào được khen", False),
+    ("không biết bao giờ phải nộp", True),
+    ("HCLĐ thì tiêu chuẩn ntn", True),  # "như thế nào", typed short
     ("em chưa rõ thủ tục đơn giản lắm", True),
 ])
 def test_a_clause_asks_by_its_words_as_staff_type_them(shared, text: str, asks: bool):  # noqa: ANN001
