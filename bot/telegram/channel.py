@@ -13,6 +13,7 @@ import contextlib
 import json
 import logging
 import time
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import timedelta
 from typing import Any
@@ -25,11 +26,12 @@ from aiogram.exceptions import (
     TelegramConflictError,
     TelegramEntityTooLarge,
     TelegramForbiddenError,
+    TelegramNetworkError,
     TelegramNotFound,
     TelegramRetryAfter,
     TelegramUnauthorizedError,
 )
-from aiogram.methods import GetUpdates, SendMessage
+from aiogram.methods import GetUpdates, SendChatAction, SendMessage, TelegramMethod
 from aiogram.types import (
     BotCommand,
     BufferedInputFile,
@@ -38,7 +40,7 @@ from aiogram.types import (
     LinkPreviewOptions,
     ReplyParameters,
 )
-from aiohttp import web
+from aiohttp import ClientError, ClientTimeout, web
 
 from bot.channel import ChannelError, PermanentFailure, RecipientBlocked, RetryAfter, Transient
 from bot.pipeline import Pipeline
@@ -88,7 +90,12 @@ class RawSendMessage(SendMessage):
     __returning__ = Any  # type: ignore[assignment]
 
 
+class RawSendChatAction(SendChatAction):
+    __returning__ = Any  # type: ignore[assignment]
+
+
 NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
+JSON_HEADERS = {"Content-Type": "application/json"}
 
 
 # Chat texts that mean the person cannot be written to any more.
@@ -382,11 +389,11 @@ class TelegramChannel:
 
     async def _typing(self, chat_id: str) -> None:
         """Show "typing..." while the answer takes longer than a moment."""
-        bot = self._ensure_bot()
         await asyncio.sleep(self.typing_after)
+        params = {"chat_id": chat_id, "action": "typing"}
         while True:
             try:
-                await bot.send_chat_action(chat_id=chat_id, action="typing")
+                await self._post("sendChatAction", params, lambda: RawSendChatAction(**params))
             except Exception as exc:
                 log.debug("typing action failed: %s", self.redact(exc))
                 return
@@ -424,21 +431,61 @@ class TelegramChannel:
                 raise Transient(self.redact(exc)) from None
             raise
 
-    async def _send_part(self, chat_id: str, part: OutMessage, reply_to: int | None) -> None:
+    async def _post(self, api_method: str, params: dict[str, Any], method: Callable[[], TelegramMethod]) -> Any:
+        """Call the Bot API with a JSON body built here, through aiogram's HTTP session: for
+        the calls every message makes (sendMessage, sendChatAction), aiogram's own path (a
+        pydantic model of the call, dumped and form-encoded field by field, and the answer
+        validated into a generic model) cost more CPU than the bot's database work for the
+        turn. The answer is read here when it is a success; anything else goes through
+        aiogram's check_response, so errors are the exceptions aiogram raises. `method`
+        builds the aiogram call only for those exceptions."""
         bot = self._ensure_bot()
-        markup = None
+        session = bot.session
+        http = await session.create_session()
+        url = session.api.api_url(token=bot.token, method=api_method)
+        try:
+            async with http.post(url, data=json.dumps(params, ensure_ascii=False).encode(), headers=JSON_HEADERS,
+                                 timeout=ClientTimeout(total=session.timeout)) as resp:
+                raw = await resp.text()
+        except TimeoutError as exc:
+            raise TelegramNetworkError(method=method(), message="Request timeout error") from exc
+        except ClientError as exc:
+            raise TelegramNetworkError(method=method(), message=f"{type(exc).__name__}: {exc}") from exc
+        if resp.status == 200:
+            try:
+                answer = json.loads(raw)
+            except ValueError:
+                answer = None
+            if isinstance(answer, dict) and answer.get("ok") is True:
+                return answer.get("result")
+        return session.check_response(bot=bot, method=method(), status_code=resp.status, content=raw).result
+
+    async def _send_part(self, chat_id: str, part: OutMessage, reply_to: int | None) -> None:
+        params: dict[str, Any] = {"chat_id": chat_id, "text": part.html, "parse_mode": "HTML",
+                                  "link_preview_options": {"is_disabled": True}}
         if part.buttons:
-            markup = InlineKeyboardMarkup(inline_keyboard=[
-                [InlineKeyboardButton(text=c.label, callback_data=c.id)] for c in part.buttons])
-        reply_parameters = ReplyParameters(message_id=reply_to, allow_sending_without_reply=True) if reply_to else None
+            params["reply_markup"] = {"inline_keyboard": [[{"text": c.label, "callback_data": c.id}]
+                                                          for c in part.buttons]}
+        if reply_to:
+            params["reply_parameters"] = {"message_id": reply_to, "allow_sending_without_reply": True}
+
+        def as_method(fields: dict[str, Any]) -> Callable[[], TelegramMethod]:
+            def build() -> TelegramMethod:
+                markup = None
+                if part.buttons:
+                    markup = InlineKeyboardMarkup(inline_keyboard=[
+                        [InlineKeyboardButton(text=c.label, callback_data=c.id)] for c in part.buttons])
+                quote = ReplyParameters(message_id=reply_to, allow_sending_without_reply=True) if reply_to else None
+                return RawSendMessage(chat_id=chat_id, text=fields["text"], parse_mode=fields.get("parse_mode"),
+                                      reply_markup=markup, link_preview_options=NO_PREVIEW, reply_parameters=quote)
+            return build
 
         async def html_message() -> Any:
-            return await bot(RawSendMessage(chat_id=chat_id, text=part.html, parse_mode="HTML", reply_markup=markup,
-                                            link_preview_options=NO_PREVIEW, reply_parameters=reply_parameters))
+            return await self._post("sendMessage", params, as_method(params))
 
         async def plain_message() -> Any:
-            return await bot(RawSendMessage(chat_id=chat_id, text=part.plain, parse_mode=None, reply_markup=markup,
-                                            link_preview_options=NO_PREVIEW, reply_parameters=reply_parameters))
+            plain = {k: v for k, v in params.items() if k != "parse_mode"} | {"text": part.plain}
+            return await self._post("sendMessage", plain, as_method(plain))
 
         try:
             await self._send_call(html_message, "sendMessage")
