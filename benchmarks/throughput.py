@@ -13,9 +13,16 @@ bot, not Telegram's 30 messages a second).
 
 Prints, per round and as the median of the rounds: messages answered a second
 (first question posted to last answer received), p50/p95/p99 latency, and the
-bot's CPU per wall second.
+bot's CPU per wall second and per message.
 
     python benchmarks/throughput.py [--db sqlite|postgres] [--users 50] [--messages 1] [--rounds 3]
+                                    [--instances 1]
+
+--instances N (PostgreSQL) runs N bots on one database, as README "Several instances"
+describes: this process and N-1 processes of their own, each with its own webhook
+server; user i posts to instance i mod N, and an instance sends the replies of the
+turns it ran (this process also runs the delivery worker). CPU per message is the
+sum over the instances.
 
 Aims: 50 users with one question each, p95 under 300 ms; 250 users at once, at
 least 150 messages a second. --db postgres uses --database-url or TEST_DATABASE_URL.
@@ -76,7 +83,7 @@ def _load(url_q: Any, go_q: Any, out_q: Any) -> None:
     asyncio.run(run())
 
 
-async def _one_load(fake: Any, webhook: str, users: int, messages: int, first_update: int,
+async def _one_load(fake: Any, webhooks: list[str], users: int, messages: int, first_update: int,
                     timeout: float) -> tuple[list[float], float, int]:
     import aiohttp
 
@@ -87,6 +94,7 @@ async def _one_load(fake: Any, webhook: str, users: int, messages: int, first_up
     async with aiohttp.ClientSession(connector=connector) as http:
         async def user(i: int) -> None:
             chat = FIRST_CHAT + i
+            webhook = webhooks[i % len(webhooks)]
             for m in range(messages):
                 uid = first_update + m * users + i
                 update = {"update_id": uid, "message": {
@@ -134,39 +142,89 @@ def pct(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))] if ordered else float("nan")
 
 
+class Bot:
+    """One instance of the bot, assembled as `python -m bot run --webhook` does."""
+
+    async def start(self, data: str, url: str | None, fake_url: str, migrate: bool, worker: bool) -> str:
+        settings = load_settings(data_dir=data, database_url=url, telegram_bot_token=TOKEN, telegram_api_url=fake_url,
+                                 telegram_webhook_secret=SECRET, log_level="WARNING")
+        self.app = build_app(settings, migrate=migrate)
+        pipeline = Pipeline(self.app.conversation, self.app.repo)
+        self.channel = TelegramChannel(settings, pipeline)
+        delivery = Delivery(self.app.outbox, {"telegram": self.channel},  # type: ignore[dict-item]
+                            limits={"telegram": Limits(overall=100_000, per_chat=1_000, chat_burst=1_000)})
+        pipeline.delivery = delivery
+        pipeline.capabilities = {"telegram": self.channel.capabilities}
+        await self.channel.start()
+        # Warm up: aiogram builds each method's model on its first call (a second or more).
+        await self.channel.deliver(str(FIRST_CHAT - 1), Reply("khởi động"))
+        self.runner, site = await webserver.start(make_web_app({"telegram": self.channel}), "127.0.0.1", 0)
+        port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        self.stop = asyncio.Event()
+        self.worker = asyncio.create_task(delivery.run(self.stop)) if worker else None
+        return f"http://127.0.0.1:{port}/webhook/telegram"
+
+    async def close(self) -> None:
+        self.stop.set()
+        if self.worker is not None:
+            await self.worker
+        await self.runner.cleanup()
+        await self.channel.close()
+        self.app.repo.engine.dispose()
+
+
+def _instance(url: str, fake_url: str, ctl_q: Any, res_q: Any) -> None:
+    """Child process: one more instance of the bot; reports its webhook, then the CPU it
+    used between "go" and "stop"."""
+
+    async def run() -> None:
+        bot = Bot()
+        with tempfile.TemporaryDirectory(prefix="throughput-") as data:
+            res_q.put(await bot.start(data, url, fake_url, migrate=False, worker=False))
+            try:
+                assert await asyncio.to_thread(ctl_q.get) == "go"
+                cpu0 = time.process_time()
+                assert await asyncio.to_thread(ctl_q.get) == "stop"
+                res_q.put(time.process_time() - cpu0)
+            finally:
+                await bot.close()
+
+    asyncio.run(run())
+
+
 async def one_round(args: argparse.Namespace, url: str | None, queues: tuple[Any, Any, Any], fake_url: str,
                     first_update: int) -> Round:
     url_q, go_q, out_q = queues
+    ctx = multiprocessing.get_context("spawn")
+    others: list[tuple[Any, Any, Any]] = []
     with tempfile.TemporaryDirectory(prefix="throughput-") as data:
-        settings = load_settings(data_dir=data, database_url=url, telegram_bot_token=TOKEN, telegram_api_url=fake_url,
-                                 telegram_webhook_secret=SECRET, log_level="WARNING")
-        app = build_app(settings)
-        pipeline = Pipeline(app.conversation, app.repo)
-        channel = TelegramChannel(settings, pipeline)
-        delivery = Delivery(app.outbox, {"telegram": channel},  # type: ignore[dict-item]
-                            limits={"telegram": Limits(overall=100_000, per_chat=1_000, chat_burst=1_000)})
-        pipeline.delivery = delivery
-        pipeline.capabilities = {"telegram": channel.capabilities}
-        await channel.start()
-        # Warm up: aiogram builds each method's model on its first call (a second or more).
-        await channel.deliver(str(FIRST_CHAT - 1), Reply("khởi động"))
-        runner, site = await webserver.start(make_web_app({"telegram": channel}), "127.0.0.1", 0)
-        port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-        stop = asyncio.Event()
-        worker = asyncio.create_task(delivery.run(stop))
+        bot = Bot()
+        webhooks = [await bot.start(data, url, fake_url, migrate=True, worker=True)]
         try:
+            for _ in range(args.instances - 1):
+                ctl_q, res_q = ctx.Queue(), ctx.Queue()
+                proc = ctx.Process(target=_instance, args=(url, fake_url, ctl_q, res_q), daemon=True)
+                proc.start()
+                others.append((proc, ctl_q, res_q))
+            for _, _, res_q in others:
+                webhooks.append(await asyncio.to_thread(res_q.get, True, 120))
+            for _, ctl_q, _ in others:
+                ctl_q.put("go")
             cpu0, wall = time.process_time(), time.monotonic()
-            go_q.put((f"http://127.0.0.1:{port}/webhook/telegram", args.users, args.messages, first_update,
-                      args.timeout))
+            go_q.put((webhooks, args.users, args.messages, first_update, args.timeout))
             latencies, span, sent = await asyncio.to_thread(out_q.get, True, args.timeout + 60)
             used = time.process_time() - cpu0
-            cpu = used / (time.monotonic() - wall)
+            elapsed = time.monotonic() - wall
+            for _, ctl_q, _ in others:
+                ctl_q.put("stop")
+            for _, _, res_q in others:
+                used += await asyncio.to_thread(res_q.get, True, 60)
+            cpu = used / elapsed
         finally:
-            stop.set()
-            await worker
-            await runner.cleanup()
-            await channel.close()
-            app.repo.engine.dispose()
+            for proc, ctl_q, _ in others:
+                ctl_q.put("stop")  # harmless when already told
+                await asyncio.to_thread(proc.join, 30)
+            await bot.close()
     n = len(latencies)
     return Round(answered=n, extra=sent - n, rate=n / span if span else 0.0, p50=pct(latencies, 0.5),
                  p95=pct(latencies, 0.95), p99=pct(latencies, 0.99), cpu=cpu,
@@ -187,7 +245,10 @@ async def main() -> int:
     ap.add_argument("--messages", type=int, default=1, help="questions each user sends, one after another")
     ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--timeout", type=float, default=120.0)
+    ap.add_argument("--instances", type=int, default=1, help="bots on one PostgreSQL database, each its own process")
     args = ap.parse_args()
+    if args.instances < 1 or (args.instances > 1 and args.db != "postgres"):
+        ap.error("--instances above 1 needs --db postgres (several instances share PostgreSQL)")
     ctx = multiprocessing.get_context("spawn")
     queues = (ctx.Queue(), ctx.Queue(), ctx.Queue())
     child = ctx.Process(target=_load, args=queues, daemon=True)
@@ -195,7 +256,8 @@ async def main() -> int:
     fake_url = queues[0].get(timeout=60)
     rounds = []
     want = args.users * args.messages
-    print(f"{args.users} users x {args.messages} question(s), {args.db}, {os.cpu_count()} CPUs")
+    print(f"{args.users} users x {args.messages} question(s), {args.db}, {args.instances} instance(s), "
+          f"{os.cpu_count()} CPUs")
     try:
         for i in range(args.rounds):
             with database(args.db, args.database_url) if args.db == "postgres" else nullcontext() as url:
