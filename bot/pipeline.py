@@ -86,6 +86,50 @@ class FloodGuard:
         return max(wait, 0.0), warn
 
 
+class AcceptBatch:
+    """Group commit for the inbox: the updates that arrive while one insert is being
+    written are inserted together by the next one, in one transaction (a burst of
+    webhooks cost one commit each). Each caller still returns only once its own row is
+    committed. A lone update goes through `Repository.accept_update` as before; if a
+    batch's transaction fails, its updates are accepted one by one, so one update the
+    database refuses fails alone."""
+
+    def __init__(self, repo: Repository):
+        self.repo = repo
+        self._waiting: list[tuple[tuple[str, str, dict | None, str | None], asyncio.Future]] = []
+        self._writer: asyncio.Task | None = None
+
+    async def accept(self, channel: str, update_key: str, payload: dict | None, user_key: str | None) -> bool:
+        done = asyncio.get_running_loop().create_future()
+        self._waiting.append(((channel, update_key, payload, user_key), done))
+        if self._writer is None or self._writer.done():
+            self._writer = asyncio.ensure_future(self._write())
+        return await done
+
+    async def _write(self) -> None:
+        while self._waiting:
+            batch, self._waiting = self._waiting, []
+            if len(batch) > 1:
+                try:
+                    fresh = await asyncio.to_thread(self.repo.accept_many, [item for item, _ in batch])
+                except Exception as exc:  # noqa: BLE001 - retried one by one below
+                    log.info("accepting %d updates together failed (%s); one by one", len(batch), type(exc).__name__)
+                else:
+                    for (_, done), ok in zip(batch, fresh, strict=True):
+                        if not done.done():
+                            done.set_result(ok)
+                    continue
+            for item, done in batch:
+                try:
+                    ok = await asyncio.to_thread(self.repo.accept_update, *item)
+                except Exception as exc:  # noqa: BLE001 - the caller decides (the webhook answers 500)
+                    if not done.done():
+                        done.set_exception(exc)
+                else:
+                    if not done.done():
+                        done.set_result(ok)
+
+
 class Pipeline:
     def __init__(self, conversation: Conversation, repo: Repository, delivery: Delivery | None = None,
                  flood: FloodGuard | None = None, recover_after: timedelta = timedelta(0),
@@ -108,6 +152,7 @@ class Pipeline:
         # the recovery sweep leaves them alone, however long a flood or a slow database
         # keeps them waiting, so nothing this process still holds is run twice.
         self.holding: set[tuple[str, str]] = set()
+        self._accepts = AcceptBatch(repo)
 
     # --- the inbox -----------------------------------------------------------------
     async def accept(self, channel: str, update_key: str, payload: dict | None = None,
@@ -119,7 +164,7 @@ class Pipeline:
         held = (channel, update_key) not in self.holding
         self.holding.add((channel, update_key))
         try:
-            fresh = await asyncio.to_thread(self.repo.accept_update, channel, update_key, payload, user_key)
+            fresh = await self._accepts.accept(channel, update_key, payload, user_key)
         except BaseException:
             if held:
                 self.holding.discard((channel, update_key))

@@ -142,20 +142,33 @@ class Repository:
         """Record an update as pending; False when it was seen before (a redelivery).
         A key finished longer than `window` ago is taken as a new update reusing the id."""
         key, user = str(update_key)[:128], str(user_key)[:128] if user_key else None
-        # One Core statement, built once per dialect: the ORM's unit of work, and composing
-        # the statement each time, cost more CPU than the insert itself.
-        insert = _ACCEPT.get(self.engine.dialect.name)
-        if insert is None:
-            table = ProcessedUpdate.__table__  # type: ignore[attr-defined]
-            dialect = postgresql if self.engine.dialect.name == "postgresql" else sqlite
-            insert = _ACCEPT[self.engine.dialect.name] = (
-                dialect.insert(table).values({c: bindparam(c) for c in (
-                    "channel", "update_key", "status", "payload", "user_key", "attempts", "created_at")})
-                .on_conflict_do_nothing(index_elements=["channel", "update_key"]).returning(table.c.id))
+        insert = _accept_insert(self.engine.dialect.name)
         with self.engine.begin() as conn:
             if conn.execute(insert, {"channel": channel, "update_key": key, "status": "pending", "payload": payload,
                                      "user_key": user, "attempts": 0, "created_at": utcnow()}).first() is not None:
                 return True
+        return self._reuse(channel, key, payload, user, window)
+
+    def accept_many(self, updates: list[tuple[str, str, dict | None, str | None]],
+                    window: timedelta = REDELIVERY_WINDOW) -> list[bool]:
+        """`accept_update` for several updates (channel, update_key, payload, user_key) in
+        one transaction: a burst of webhooks costs one commit, not one each. Raises if the
+        transaction fails (the caller accepts them one by one then)."""
+        insert = _accept_insert(self.engine.dialect.name)
+        out: list[bool] = []
+        with self.engine.begin() as conn:
+            for channel, update_key, payload, user_key in updates:
+                key, user = str(update_key)[:128], str(user_key)[:128] if user_key else None
+                out.append(conn.execute(insert, {
+                    "channel": channel, "update_key": key, "status": "pending", "payload": payload,
+                    "user_key": user, "attempts": 0, "created_at": utcnow()}).first() is not None)
+        for i, (channel, update_key, payload, user_key) in enumerate(updates):
+            if not out[i]:  # seen before: a redelivery, or a new update reusing an old id
+                out[i] = self._reuse(channel, str(update_key)[:128], payload,
+                                     str(user_key)[:128] if user_key else None, window)
+        return out
+
+    def _reuse(self, channel: str, key: str, payload: dict | None, user: str | None, window: timedelta) -> bool:
         with self.session() as s:
             reused = s.execute(
                 update(ProcessedUpdate)
@@ -243,3 +256,17 @@ class Repository:
                                                   table.c.status.in_(("done", "failed"))))
             s.commit()
             return done.rowcount or 0
+
+
+def _accept_insert(dialect_name: str):  # noqa: ANN202
+    """The inbox insert, one Core statement built once per dialect: the ORM's unit of
+    work, and composing the statement each time, cost more CPU than the insert itself."""
+    insert = _ACCEPT.get(dialect_name)
+    if insert is None:
+        table = ProcessedUpdate.__table__  # type: ignore[attr-defined]
+        dialect = postgresql if dialect_name == "postgresql" else sqlite
+        insert = _ACCEPT[dialect_name] = (
+            dialect.insert(table).values({c: bindparam(c) for c in (
+                "channel", "update_key", "status", "payload", "user_key", "attempts", "created_at")})
+            .on_conflict_do_nothing(index_elements=["channel", "update_key"]).returning(table.c.id))
+    return insert
