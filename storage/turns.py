@@ -13,6 +13,7 @@ from datetime import datetime
 
 from sqlalchemy import bindparam, exists, func, insert, update
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import configure_mappers
 from sqlmodel import Session, col, select
 
 from storage.clean import clean_text, clip_name, stored_id
@@ -25,6 +26,12 @@ from storage.models import (
     User,
     utcnow,
 )
+
+# OutboxMessage.model_construct (below) skips validation, and also the step that sets the
+# mappers up: a process whose first turn claims rows before any query (`python -m bot run
+# --resume`, answering "2") failed with "'NoneType' object has no attribute
+# 'supports_population'". Set them up once, here.
+configure_mappers()
 
 
 @dataclass(frozen=True)
