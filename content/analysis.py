@@ -15,6 +15,12 @@ from content.spelling import Speller
 
 SECTION_NUMBER = re.compile(r"(?:\d+|[ivx]+)(?:\.\d+)*")
 SECTION_MARK = "§"
+UNCOVERED_MARK = "~"  # starts the one word a `not_covered` term becomes
+
+
+def names_uncovered(toks) -> bool:  # noqa: ANN001 - any iterable of analysed words
+    """Whether analysed words hold a term the content deliberately does not cover."""
+    return any(t.startswith(UNCOVERED_MARK) for t in toks)
 YEARS_IN = re.compile(r"\d{1,2}/\d{1,2}/\d{4}|\d{4}-\d{4}")
 
 
@@ -113,7 +119,7 @@ class Analyzer:
         for term in synonyms.not_covered:
             words = self._expand(tokens(term))
             if words:
-                token = "~" + "-".join(words)
+                token = UNCOVERED_MARK + "-".join(words)
                 uncovered_phrases[words] = (token,)
                 self.uncovered[token] = len(words)
                 spelled = tuple(accented_word_list(term))

@@ -17,6 +17,7 @@ import unicodedata
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from content.analysis import names_uncovered
 from content.dialogue_file import DIALOGUE_FILE, DialogueFile, problems  # noqa: F401 - the file's shape, as before
 from content.normalize import fold, fold_aligned, tokens
 from content.schema import Entry
@@ -189,6 +190,18 @@ class Dialogue:
         words = [t for t in self._tokens(text) if t not in lex.common]
         return bool(words) and all(t in idf for t in words)
 
+    def _subject_told(self, story: str, context: dict | None) -> int | None:
+        """The award or plan the story names, or failing that the one the conversation is about."""
+        subject = self.subject_of(self._tokens(story))
+        if subject is None and context and isinstance(context.get("subject"), int) \
+                and 0 <= context["subject"] < len(self.data.subjects):
+            subject = context["subject"]
+        return subject
+
+    def _points_back(self, question: str) -> bool:
+        """"việc như vậy có được khen không": the question is about the story told before it."""
+        return self.story_references is not None and bool(self.story_references.search(fold(question)))
+
     def _read_focused(self, text: str, context: dict | None) -> tuple[MatchResult, dict | None, str] | None:
         """A long message read by its question, weighed above the story: the question on
         its own, completed with the award or plan the story names (or, failing that, the
@@ -196,20 +209,17 @@ class Dialogue:
         tries = []
         for question, story in self.sentences.focus(text):
             frame = self.frame(question)
-            if frame.subject is None and any(t.startswith("~") for t in self._tokens(story)):
+            if frame.subject is None and names_uncovered(self._tokens(story)):
                 continue  # "con em thi đỗ đại học, ..., mức bao nhiêu": the story names what is asked about
             if frame.subject is None:
-                subject = self.subject_of(self._tokens(story))
-                if subject is None and context and isinstance(context.get("subject"), int) \
-                        and 0 <= context["subject"] < len(self.data.subjects):
-                    subject = context["subject"]
+                subject = self._subject_told(story, context)
                 if subject is not None:
                     tries.append(f"{frame.core} {self.data.subjects[subject].say}")
                     if frame.aspect is not None:
                         # "phải in ra mấy bộ vậy": the aspect in its plain words, for the
                         # words around it ("in ra") that no entry uses.
                         tries.append(f"{self.aspect_say[frame.aspect]} {self.data.subjects[subject].say}")
-            if self.story_references is not None and self.story_references.search(fold(question)):
+            if self._points_back(question):
                 # "... góp tiền mua máy thở tặng khu cách ly. Việc như vậy có được tính không":
                 # what was done is the question, and the story's last sentence says it.
                 told = [s for s in re.split(r"(?<=[.!?])\s+|\n+", story.strip()) if tokens(s)]
@@ -269,7 +279,7 @@ class Dialogue:
         text, its question part weighed above the story (content/second_opinion.py)."""
         focus = self.sentences.focus(text)
         question, story = focus[0] if focus else (text, "")
-        if self.story_references is not None and self.story_references.search(fold(question)):
+        if self._points_back(question):
             question, story = text, ""  # "việc này có được tính không": the story is what is asked about
         favoured = own.candidates[0].entry if own.candidates else None
         opinion = self.matcher.second.opinion(question, story, favoured)
@@ -296,10 +306,7 @@ class Dialogue:
             return None
         subject = self.subject_of(self._tokens(question))
         if subject is None:
-            subject = self.subject_of(self._tokens(story))
-        if subject is None and context and isinstance(context.get("subject"), int) \
-                and 0 <= context["subject"] < len(self.data.subjects):
-            subject = context["subject"]
+            subject = self._subject_told(story, context)
         if subject is None:
             return None
         say = self.data.subjects[subject].say

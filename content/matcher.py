@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import cached_property
 
-from content.analysis import Analyzer
+from content.analysis import Analyzer, names_uncovered
 from content.index import Index
 from content.lexicon import Lexicon, default_lexicon
 from content.loader import KnowledgeBase
@@ -120,7 +120,7 @@ class Matcher:
                          if t not in self.lexicon.stopwords)
             if not results:
                 whole_weight = weight
-                uncovered = any(t.startswith("~") for t in analyzed.tokens)
+                uncovered = names_uncovered(analyzed.tokens)
             elif not asked and weight < WINDOW_SHARE * whole_weight:
                 continue
             story = None
@@ -128,7 +128,7 @@ class Matcher:
                 at = question.find(part)
                 rest = (question[:at] + " " + question[at + len(part):]) if at >= 0 else ""
                 story = self._analyze(rest) if rest.strip() else None
-                if uncovered and not any(t.startswith("~") for t in analyzed.tokens):
+                if uncovered and not names_uncovered(analyzed.tokens):
                     # "Kỷ niệm chương ... xét tặng cho ai, công tác bao nhiêu năm": the rest of
                     # the message names what the content does not cover, and this part asks about it.
                     continue

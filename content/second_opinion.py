@@ -25,6 +25,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from content.analysis import names_uncovered
 from content.index import Index
 from content.normalize import accented_words, fold, strip_diacritics, tokens
 from content.schema import Entry
@@ -106,7 +107,7 @@ class SecondOpinion:
             # A short question after a story ("..., cho em hỏi hạn chót nộp danh sách khi nào")
             # is the main engine's to read: BM25 over whole answers needs more words to go on.
             return None
-        if any(t.startswith("~") for t in (*asked, *told)):
+        if names_uncovered((*asked, *told)):
             return None  # something the content deliberately leaves out
         weights = {t: 1.0 for t in asked} | {t: STORY_WEIGHT for t in told}
         scores = np.zeros(len(self.norms))

@@ -95,14 +95,14 @@ class Sentences:
         anywhere = [w for w in question_words if fold(w) not in last]
         self.question_words = phrase_re(anywhere, spell)
         self.question_words_written = _written_re(anywhere, spell)
-        # Words that ask in some sentences and not in others ("có mấy anh em góp tiền"): a
-        # sentence closed by a full stop before the next one does not ask by these alone.
         # "em chưa làm bao giờ": a question word after a negation says "never", and asks nothing.
         negations, never_words = never
         neg, ever = phrase_re(list(negations), spell), phrase_re(list(never_words), spell)
         self.never = re.compile(neg.pattern + r"(?:\s+\S+){0,3}?\s+" + ever.pattern) if neg and ever else None
         # "mình quên mất tiêu chuẩn ...", "em chưa rõ ...": asking without a question word.
         self.statements = phrase_re(list(statements), spell)
+        # Words that ask in some sentences and not in others ("có mấy anh em góp tiền"): a
+        # sentence closed by a full stop before the next one does not ask by these alone.
         unsure = {fold(w) for w in weak}
         sure = [w for w in anywhere if fold(w) not in unsure]
         self.sure_folded = phrase_re(sure, spell)
@@ -126,7 +126,7 @@ class Sentences:
     def is_question(self, text: str) -> bool:
         if text.rstrip().endswith("?"):
             return True
-        if self.statements is not None and self.statements.search(fold(text)):
+        if self._states_a_question(text):
             return True
         return self._has_question_word(text, (self.question_words_written, self.final_written),
                                        (self.question_words, self.final_folded))
@@ -134,21 +134,24 @@ class Sentences:
     def asks_surely(self, text: str) -> bool:
         """A question by an asking phrase ("cho em hỏi", "em quên mất"), a question word that
         always asks ("gì", "ai", "bao nhiêu"), or one at the end of the clause ("... không ạ")."""
-        if self.asking.search(fold(text)) or (self.statements is not None and self.statements.search(fold(text))):
+        if self.asking.search(fold(text)) or self._states_a_question(text):
             return True
         return self._has_question_word(text, (self.sure_written, self.final_written),
                                        (self.sure_folded, self.final_folded))
+
+    def _states_a_question(self, text: str) -> bool:
+        return self.statements is not None and bool(self.statements.search(fold(text)))
 
     def _has_question_word(self, text: str, written: tuple[re.Pattern[str] | None, ...],
                            folded: tuple[re.Pattern[str] | None, ...]) -> bool:
         """Typed with diacritics: read as written. A message typed without them but for a
         particle ("ko biet nop may bo ạ") is read folded, or its "may" would not be "mấy"."""
+        text = unicodedata.normalize("NFC", text)
         if self.never is not None:
             # Without its "chưa làm bao giờ" (folded keeps the length, so the text is cut alike).
-            plain = fold_aligned(unicodedata.normalize("NFC", text))
-            for m in reversed(list(self.never.finditer(plain))):
+            for m in reversed(list(self.never.finditer(fold_aligned(text)))):
                 text = text[:m.start()] + " " + text[m.end():]
-        lowered = unicodedata.normalize("NFC", text).lower()
+        lowered = text.lower()
         words = lowered.split()
         if 3 * sum(strip_diacritics(w) != w for w in words) >= len(words):
             return any(p is not None and p.search(lowered) for p in written)
