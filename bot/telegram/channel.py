@@ -32,14 +32,7 @@ from aiogram.exceptions import (
     TelegramUnauthorizedError,
 )
 from aiogram.methods import GetUpdates, SendChatAction, SendMessage, TelegramMethod
-from aiogram.types import (
-    BotCommand,
-    BufferedInputFile,
-    InlineKeyboardButton,
-    InlineKeyboardMarkup,
-    LinkPreviewOptions,
-    ReplyParameters,
-)
+from aiogram.types import BotCommand, BufferedInputFile
 from aiohttp import ClientError, ClientTimeout, web
 
 from bot.channel import ChannelError, PermanentFailure, RecipientBlocked, RetryAfter, Transient
@@ -94,7 +87,6 @@ class RawSendChatAction(SendChatAction):
     __returning__ = Any  # type: ignore[assignment]
 
 
-NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
 JSON_HEADERS = {"Content-Type": "application/json"}
 
 
@@ -470,15 +462,8 @@ class TelegramChannel:
             params["reply_parameters"] = {"message_id": reply_to, "allow_sending_without_reply": True}
 
         def as_method(fields: dict[str, Any]) -> Callable[[], TelegramMethod]:
-            def build() -> TelegramMethod:
-                markup = None
-                if part.buttons:
-                    markup = InlineKeyboardMarkup(inline_keyboard=[
-                        [InlineKeyboardButton(text=c.label, callback_data=c.id)] for c in part.buttons])
-                quote = ReplyParameters(message_id=reply_to, allow_sending_without_reply=True) if reply_to else None
-                return RawSendMessage(chat_id=chat_id, text=fields["text"], parse_mode=fields.get("parse_mode"),
-                                      reply_markup=markup, link_preview_options=NO_PREVIEW, reply_parameters=quote)
-            return build
+            # The same call as aiogram's model (its fields validated from the JSON ones), for errors.
+            return lambda: RawSendMessage(**{"parse_mode": None, **fields})
 
         async def html_message() -> Any:
             return await self._post("sendMessage", params, as_method(params))
