@@ -141,13 +141,11 @@ class Repository:
                       user_key: str | None = None, window: timedelta = REDELIVERY_WINDOW) -> bool:
         """Record an update as pending; False when it was seen before (a redelivery).
         A key finished longer than `window` ago is taken as a new update reusing the id."""
-        key, user = str(update_key)[:128], str(user_key)[:128] if user_key else None
-        insert = _accept_insert(self.engine.dialect.name)
+        row = _pending(channel, update_key, payload, user_key)
         with self.engine.begin() as conn:
-            if conn.execute(insert, {"channel": channel, "update_key": key, "status": "pending", "payload": payload,
-                                     "user_key": user, "attempts": 0, "created_at": utcnow()}).first() is not None:
+            if conn.execute(_accept_insert(self.engine.dialect.name), row).first() is not None:
                 return True
-        return self._reuse(channel, key, payload, user, window)
+        return self._reuse(row, window)
 
     def accept_many(self, updates: list[tuple[str, str, dict | None, str | None]],
                     window: timedelta = REDELIVERY_WINDOW) -> list[bool]:
@@ -155,20 +153,14 @@ class Repository:
         one transaction: a burst of webhooks costs one commit, not one each. Raises if the
         transaction fails (the caller accepts them one by one then)."""
         insert = _accept_insert(self.engine.dialect.name)
-        out: list[bool] = []
+        rows = [_pending(*u) for u in updates]
         with self.engine.begin() as conn:
-            for channel, update_key, payload, user_key in updates:
-                key, user = str(update_key)[:128], str(user_key)[:128] if user_key else None
-                out.append(conn.execute(insert, {
-                    "channel": channel, "update_key": key, "status": "pending", "payload": payload,
-                    "user_key": user, "attempts": 0, "created_at": utcnow()}).first() is not None)
-        for i, (channel, update_key, payload, user_key) in enumerate(updates):
-            if not out[i]:  # seen before: a redelivery, or a new update reusing an old id
-                out[i] = self._reuse(channel, str(update_key)[:128], payload,
-                                     str(user_key)[:128] if user_key else None, window)
-        return out
+            out = [conn.execute(insert, row).first() is not None for row in rows]
+        # Seen before: a redelivery, or a new update reusing an old id.
+        return [fresh or self._reuse(row, window) for fresh, row in zip(out, rows, strict=True)]
 
-    def _reuse(self, channel: str, key: str, payload: dict | None, user: str | None, window: timedelta) -> bool:
+    def _reuse(self, row: dict, window: timedelta) -> bool:
+        channel, key, payload, user = row["channel"], row["update_key"], row["payload"], row["user_key"]
         with self.session() as s:
             reused = s.execute(
                 update(ProcessedUpdate)
@@ -270,3 +262,9 @@ def _accept_insert(dialect_name: str):  # noqa: ANN202
                 "channel", "update_key", "status", "payload", "user_key", "attempts", "created_at")})
             .on_conflict_do_nothing(index_elements=["channel", "update_key"]).returning(table.c.id))
     return insert
+
+
+def _pending(channel: str, update_key: str, payload: dict | None, user_key: str | None) -> dict:
+    """An inbox row as accepted: pending, its id and sender clipped to their columns."""
+    return {"channel": channel, "update_key": str(update_key)[:128], "status": "pending", "payload": payload,
+            "user_key": str(user_key)[:128] if user_key else None, "attempts": 0, "created_at": utcnow()}
