@@ -36,7 +36,7 @@ class Deadlines:
     @staticmethod
     def said_done(folded: str) -> bool:
         """ "đã nộp" typed after a reminder."""
-        return is_done_words(folded)
+        return folded.strip(" .!") in DONE_WORDS
 
     def __init__(self, knowledge: Knowledge, is_officer: Callable[[str, str], bool], tz: ZoneInfo,
                  quiet: tuple[time, time] = (time(21), time(7))):
@@ -385,7 +385,3 @@ def ics_bytes(d: Deadline, due: datetime) -> bytes:
 
 def _short(title: str, limit: int = 40) -> str:
     return title if len(title) <= limit else title[: limit - 1].rstrip() + "…"
-
-
-def is_done_words(folded: str) -> bool:
-    return folded.strip(" .!") in DONE_WORDS

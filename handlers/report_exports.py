@@ -29,7 +29,6 @@ from storage.files import DOCX, XLSX
 from storage.models import Report, aware
 
 VN = ZoneInfo("Asia/Ho_Chi_Minh")
-KINDS = EXPORT_FORMATS
 APPROVED_ONLY = ("list", "docx")  # documents for the Tờ trình: only what an officer approved
 CSV_MIME = "text/csv; charset=utf-8"
 
@@ -114,8 +113,8 @@ def _story(s: Session, r: Report) -> str:
 
 def check_filters(kb: KnowledgeBase, kind: str, status: str | None, award: str | None) -> None:
     """ExportError naming the first bad value, so the CLI and the chat can say it in one line."""
-    if kind not in KINDS:
-        raise ExportError(f"Định dạng không hợp lệ: {kind!r} (chọn một trong: {', '.join(KINDS)}).")
+    if kind not in EXPORT_FORMATS:
+        raise ExportError(f"Định dạng không hợp lệ: {kind!r} (chọn một trong: {', '.join(EXPORT_FORMATS)}).")
     if status is not None and status not in q.STATUSES:
         raise ExportError(f"Trạng thái không hợp lệ: {status!r} (chọn một trong: {', '.join(q.STATUSES)}).")
     if kind in APPROVED_ONLY and status not in (None, "approved"):
