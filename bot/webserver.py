@@ -17,14 +17,18 @@ from __future__ import annotations
 import asyncio
 import logging
 import resource
+import time
 
 from aiohttp import web
+from aiohttp.web_protocol import RequestHandler
 
 log = logging.getLogger(__name__)
 
 HEADER_TIMEOUT = 10.0  # seconds; also how long an idle kept-alive connection stays open
 BODY_TIMEOUT = 10.0  # seconds to receive a body once its headers are in
 MAX_CONNECTIONS = 512  # open connections at most (fewer when the descriptor limit is low)
+
+UNSTARTED_GRACE = 10.0  # seconds before a handler whose connection never started is forgotten
 
 BUSY = web.AppKey("busy_connections", set)
 
@@ -105,31 +109,65 @@ class GuardedSite(web.TCPSite):
         self.busy = busy if busy is not None else set()
         self.refused = 0
         self.displaced = 0
-        self._fresh: list = []  # handlers made for connections not yet registered with the server
+        # Every handler this site made, until its connection is lost: the value is when it was
+        # made, or None once its connection has started. Counted here rather than from server.connections: the loop accepts a batch of
+        # connections before any of them is registered there, and a closed one stays listed
+        # there until its close completes. (An earlier list of handlers "not yet registered"
+        # never forgot one that opened and closed between two accepts: after 512 such
+        # connections every new one was refused.)
+        self._open: dict[RequestHandler, float | None] = {}
+
+    @property
+    def open_connections(self) -> int:
+        """Connections accepted and not yet lost (handlers whose connection never started
+        are forgotten after UNSTARTED_GRACE seconds)."""
+        self._forget_unstarted()
+        return len(self._open)
+
+    def _forget_unstarted(self) -> None:
+        # A handler whose connection never started (the accept failed after the factory
+        # ran) would otherwise be counted forever.
+        cutoff = time.monotonic() - UNSTARTED_GRACE
+        for handler in [h for h, made in self._open.items() if made is not None and made < cutoff]:
+            del self._open[handler]
+
+    def _watch(self, server: web.Server) -> None:
+        """Hooks the server's own notices of a handler's connection starting and ending (aiohttp's
+        handlers have __slots__, so they are watched through the server they report to)."""
+        started, lost = server.connection_made, server.connection_lost
+
+        def connection_made(handler: RequestHandler, transport: asyncio.Transport) -> None:
+            if handler in self._open:
+                self._open[handler] = None  # started: counted until lost, however long
+            started(handler, transport)
+
+        def connection_lost(handler: RequestHandler, exc: BaseException | None = None) -> None:
+            self._open.pop(handler, None)
+            lost(handler, exc)
+
+        server.connection_made = connection_made  # type: ignore[method-assign]
+        server.connection_lost = connection_lost  # type: ignore[method-assign]
 
     def _protocol(self) -> asyncio.Protocol:
         server = self._runner.server
         assert server is not None
-        # Counted here, not from server.connections alone: the loop accepts a batch of
-        # connections before any of them is registered, and a closed one stays listed
-        # until its close completes.
-        registered = server.connections
-        known = set(registered)
-        self._fresh = [h for h in self._fresh if h not in known]
-        live = [h for h in registered if h.transport is not None]
-        if len(live) + len(self._fresh) >= self.limit:
-            idle = next((h for h in live if h not in self.busy), None)
+        if self.open_connections >= self.limit:
+            idle = next((h for h in self._open if h.transport is not None and h not in self.busy), None)
             if idle is None:
                 self.refused += 1
                 return _Refused()
             self.displaced += 1
             idle.force_close()
+            # Its connection_lost comes on a later loop iteration: stop counting it now.
+            self._open.pop(idle, None)
         handler = server()
-        self._fresh.append(handler)
+        self._open[handler] = time.monotonic()
         return handler
 
     async def start(self) -> None:
         await web.BaseSite.start(self)
+        assert self._runner.server is not None
+        self._watch(self._runner.server)
         loop = asyncio.get_running_loop()
         self._server = await loop.create_server(self._protocol, self._host, self._port,
                                                 reuse_address=self._reuse_address, reuse_port=self._reuse_port,

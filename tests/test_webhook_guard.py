@@ -198,3 +198,96 @@ async def test_telegram_updates_are_stored_without_what_the_bot_does_not_read(
         await tg.channel.wait_idle()
         await runner.cleanup()
     assert "05 bộ" in tg_fake.messages_to(31)[0].params["text"]
+
+
+# --- connection accounting ------------------------------------------------------------
+
+async def _closed_at_once(port: int) -> None:
+    _reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    writer.close()
+    await writer.wait_closed()
+
+
+async def _one_request(port: int, *, keep_alive: bool) -> asyncio.StreamWriter | None:
+    """GET /healthz answered 200; with keep_alive the connection is returned open (the server
+    or the caller closes it later)."""
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    head = b"GET /healthz HTTP/1.1\r\nHost: x\r\n" + (b"" if keep_alive else b"Connection: close\r\n") + b"\r\n"
+    writer.write(head)
+    await writer.drain()
+    status = await reader.readline()
+    assert status.split()[1:2] == [b"200"], f"refused: {status!r}"
+    while (await reader.readline()) not in (b"\r\n", b""):
+        pass
+    if keep_alive:
+        return writer
+    writer.close()
+    return None
+
+
+async def _half_open(port: int, head: bytes) -> None:
+    """Sends `head` (a whole request, or part of one), shuts its sending side and waits for
+    the server to close the connection."""
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    writer.write(head)
+    writer.write_eof()
+    await writer.drain()
+    await asyncio.wait_for(reader.read(), 10)
+    writer.close()
+
+
+
+async def test_thousands_of_short_connections_never_deafen_the_server(tg_fake: FakeTelegram, tmp_path) -> None:  # noqa: ANN001
+    # Probe: 512 sequential GET /healthz and the server refused every later connection,
+    # valid webhooks included, while the process stayed up and logged nothing; kept-alive
+    # connections closed by the server after 10 s idle leaked the same way.
+    from bot.app import build_app
+    from bot.settings import load_settings
+    from tests.conftest import REAL_CONTENT
+
+    limit = 16
+    settings = load_settings(data_dir=tmp_path / "data", content_dir=REAL_CONTENT, telegram_bot_token=tg_fake.token,
+                             telegram_api_url=tg_fake.url, telegram_webhook_secret=TG_SECRET)
+    app = build_app(settings)
+    async with running(app, tg_fake, poll=False) as tg:
+        web_app = make_web_app({"telegram": tg.channel})
+        runner, site = await webserver.start(web_app, "127.0.0.1", 0, limit=limit, header_timeout=0.3)
+        port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        try:
+            for round_ in range(4):  # about 1,300 connections, 80 times the cap
+                # Opened and closed between two accepts, many times the cap.
+                for _ in range(limit * 4):
+                    await _closed_at_once(port)
+                # Plain requests with Connection: close, and half-open connections (the client
+                # shuts its sending side after a whole request or in the middle of its headers).
+                for _ in range(limit * 4):
+                    await _one_request(port, keep_alive=False)
+                    await _half_open(port, b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+                    await _half_open(port, b"POST /webhook/telegram HTTP/1.1\r\nHost: x\r\nContent-Le")
+                # Kept alive, then closed by the client.
+                kept = [await _one_request(port, keep_alive=True) for _ in range(limit // 2)]
+                for writer in kept:
+                    assert writer is not None
+                    writer.close()
+                # Kept alive and left idle: the server closes them after its idle timeout.
+                idle = [await _one_request(port, keep_alive=True) for _ in range(limit // 2)]
+                await until(lambda: site.open_connections == 0, timeout=10,
+                            what=f"round {round_}: idle connections closed by the server")
+                for writer in idle:
+                    assert writer is not None
+                    writer.close()
+                # Connections at once, several times the cap, closed at once (some are refused
+                # while the cap is full: the next round's requests must all be answered again).
+                await asyncio.gather(*(_closed_at_once(port) for _ in range(limit * 3)), return_exceptions=True)
+            await until(lambda: site.open_connections == 0, timeout=10, what="the accounting back to zero")
+            # A valid webhook is still answered.
+            update = tg_fake.message_update(77, "hồ sơ HCLĐ nộp mấy bộ")
+            async with aiohttp.ClientSession() as http:
+                async with http.post(f"http://127.0.0.1:{port}{TG_PATH}", json=update,
+                                     headers={TG_HEADER: TG_SECRET}) as resp:
+                    assert resp.status == 200
+            await tg_fake.wait_for(lambda: tg_fake.messages_to(77))
+            await tg.channel.wait_idle()
+            await until(lambda: site.open_connections == 0, timeout=10, what="the accounting back to zero")
+        finally:
+            await runner.cleanup()
