@@ -18,15 +18,19 @@ NO_INDEX := NewConnectionError|Failed to establish a new connection|Temporary fa
 
 .PHONY: run test lint bench clean
 
-$(STAMP): pyproject.toml requirements.lock
+# requirements.lock is what the bot runs on (the Docker image installs only it);
+# requirements-dev.lock adds the test and lint tools.
+LOCKS := requirements.lock requirements-dev.lock
+
+$(STAMP): pyproject.toml $(LOCKS)
 	@ver=$$($(PYTHON) -c 'import sys; print("%d.%d" % sys.version_info[:2]); sys.exit(sys.version_info < (3, 11))' 2>/dev/null) \
 	|| { what=$${ver:+is Python $$ver}; echo "make: Python 3.11 or newer is needed; '$(PYTHON)' $${what:-was not found or does not run}: install python3.11 and python3.11-venv, or run make PYTHON=/path/to/python3.11" >&2; exit 1; }
 	@echo "Setting up $(VENV) with $$($(PYTHON) -V) (first run, or the dependencies changed): usually 1-2 minutes, log in $(SETUP_LOG)"
 	@if ! test -x $(BIN)/python; then \
 		out=$$($(PYTHON) -m venv $(VENV) 2>&1) || { rm -rf $(VENV); echo "make: '$(PYTHON) -m venv' failed ($$(echo "$$out" | grep -v '^$$' | tail -n1)); on Debian or Ubuntu install python3.11-venv" >&2; exit 1; }; fi
-	@start=$$(date +%s); total=$$(grep -c '==' requirements.lock); tty=$$(test -t 1 && echo 1); \
-	$(PIP) -r requirements.lock 2>&1 | tee $(SETUP_LOG) | awk -v total=$$total -v tty=$$tty ' \
-		/^(Collecting|Processing) .*from -r requirements.lock/ { \
+	@start=$$(date +%s); total=$$(cat $(LOCKS) | grep -c '=='); tty=$$(test -t 1 && echo 1); \
+	$(PIP) $(addprefix -r ,$(LOCKS)) 2>&1 | tee $(SETUP_LOG) | awk -v total=$$total -v tty=$$tty ' \
+		/^(Collecting|Processing) .*from -r requirements/ { \
 			n++; name = $$2; sub(/.*\//, "", name); if (name ~ /\.whl$$/) { split(name, p, "-"); name = p[1] "==" p[2] } \
 			if (tty) printf "\r  fetching %d/%d: %-40s", n, total, name; \
 			else if (n % 10 == 1 || n == total) printf "  fetching %d/%d: %s\n", n, total, name; fflush() } \

@@ -82,6 +82,25 @@ def describe(manifest: dict) -> str:
 
 
 # --- backup -------------------------------------------------------------------------
+ROTATED = "thidua-bot-%Y%m%d-%H%M%S.tar.gz"  # archives written by `backup --dir`, oldest first by name
+_ROTATED = re.compile(r"thidua-bot-\d{8}-\d{6}\.tar\.gz")
+
+
+def backup_rotating(settings: Settings, folder: Path, keep: int, now: datetime | None = None) -> tuple[Backup, list[Path]]:
+    """A new archive in `folder`, named by the time, then the oldest archives of that name beyond
+    the newest `keep` removed (only once the new one is complete, so a failed night keeps the
+    old ones). Returns the backup and the archives removed."""
+    if keep < 1:
+        raise BackupError("--keep must be at least 1")
+    folder = Path(folder)
+    made = backup(settings, folder / (now or datetime.now()).strftime(ROTATED))
+    archives = sorted(p for p in folder.iterdir() if _ROTATED.fullmatch(p.name))
+    removed = archives[:-keep]
+    for old in removed:
+        old.unlink()
+    return made, removed
+
+
 def backup(settings: Settings, out: Path) -> Backup:
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)

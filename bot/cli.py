@@ -72,7 +72,15 @@ def _parser() -> argparse.ArgumentParser:
                  "Write a consistent copy of the SQLite database (safe while the bot runs) and the file store "
                  "under DATA_DIR/files to a .tar.gz, with a manifest of counts and checksums. On PostgreSQL "
                  "the archive holds the files and the manifest; dump the database with pg_dump.")
-    bk.add_argument("--out", required=True, metavar="FILE.tar.gz", help="the archive to write")
+    where = bk.add_mutually_exclusive_group(required=True)
+    where.add_argument("--out", metavar="FILE.tar.gz", help="the archive to write")
+    where.add_argument("--dir", metavar="DIR", type=Path,
+                       help="write thidua-bot-<date>-<time>.tar.gz in DIR (for a nightly job; see --keep)")
+    bk.add_argument("--keep", type=int, default=14, metavar="N",
+                    help="with --dir: keep the newest N archives of DIR, remove older ones (default 14)")
+    command("health", "exit 0 if the bot running with this DATA_DIR is alive (for Docker and monitoring)",
+            "Read the heartbeat the running bot writes to DATA_DIR every 30 seconds and, in webhook mode, "
+            "ask its GET /healthz. Prints one line; exit code 0 when alive, 1 otherwise.")
     rs = command("restore", "restore an archive written by `backup`",
                  "Check an archive's checksums, then restore its database (SQLite) and stored files into "
                  "DATA_DIR. Stop the bot first.")
@@ -292,10 +300,17 @@ def _cmd_webhook(settings, args) -> int:  # noqa: ANN001
 
 
 def _cmd_backup(settings, args) -> int:  # noqa: ANN001
-    from bot.backup import BackupError, backup
+    from bot.backup import BackupError, backup, backup_rotating
 
     try:
-        print(backup(settings, Path(args.out)).summary())
+        if args.dir is None:
+            print(backup(settings, Path(args.out)).summary())
+        else:
+            made, removed = backup_rotating(settings, args.dir, args.keep)
+            print(made.summary())
+            if removed:
+                print(f"removed {len(removed)} older archive(s), keeping the newest {args.keep}: "
+                      + ", ".join(p.name for p in removed))
     except BackupError as exc:
         print(f"backup failed: {exc}", file=sys.stderr)
         return 1
@@ -313,8 +328,16 @@ def _cmd_restore(settings, args) -> int:  # noqa: ANN001
     return 0
 
 
+def _cmd_health(settings, args) -> int:  # noqa: ANN001, ARG001
+    from bot.health import check
+
+    alive, line = check(settings)
+    print(line, file=sys.stdout if alive else sys.stderr)
+    return 0 if alive else 1
+
+
 _COMMANDS = {
     "run": _cmd_run, "chat": _cmd_chat, "ask": _cmd_ask, "content": _cmd_content, "db": _cmd_db,
     "webhook": _cmd_webhook, "outbox": _cmd_outbox,
-    "backup": _cmd_backup, "restore": _cmd_restore,
+    "backup": _cmd_backup, "restore": _cmd_restore, "health": _cmd_health,
 }

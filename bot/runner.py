@@ -10,7 +10,7 @@ from datetime import timedelta
 
 from aiohttp import web
 
-from bot import downloads, webserver
+from bot import downloads, health, webserver
 from bot.app import App, link_maker
 from bot.channel import Channel
 from bot.delivery import Delivery, Limits
@@ -117,12 +117,16 @@ async def serve(app: App, webhook: bool = False, host: str = "0.0.0.0", stop: as
     scheduler = make_scheduler(app, channels, delivery)
     worker: asyncio.Task | None = None
     worker_stop = asyncio.Event()
+    heartbeat: asyncio.Task | None = None
     try:
         for ch in channels.values():
             await ch.start()
             started.append(ch)
         scheduler.start()
         worker = asyncio.create_task(_run_worker(app, delivery, worker_stop))
+        # For `python -m bot health` (Docker's HEALTHCHECK): written from this loop, removed on stop.
+        heartbeat = asyncio.create_task(health.beat(health.heartbeat_path(app.settings), worker_stop,
+                                                    webhook=web_app is not None, port=app.settings.port))
         if web_app is not None:
             # Header and body timeouts, and a cap on open connections (bot/webserver.py).
             runner, _site = await webserver.start(web_app, host, app.settings.port)
@@ -148,9 +152,10 @@ async def serve(app: App, webhook: bool = False, host: str = "0.0.0.0", stop: as
         if scheduler.running:
             scheduler.shutdown(wait=False)
         worker_stop.set()
-        if worker is not None:
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await asyncio.wait_for(worker, timeout=10)
+        for task in (worker, heartbeat):
+            if task is not None:
+                with contextlib.suppress(asyncio.CancelledError, Exception):
+                    await asyncio.wait_for(task, timeout=10)
         for ch in reversed(started):
             with contextlib.suppress(Exception):
                 await ch.close()

@@ -17,7 +17,7 @@ if TYPE_CHECKING:  # SQLAlchemy takes 0.2 s to import: `ask` and `content` never
     from sqlalchemy.exc import SQLAlchemyError
 
 # Commands that read neither the database nor DATA_DIR.
-NO_STORAGE = {"ask", "content"}
+NO_STORAGE = {"ask", "content", "health"}
 
 
 class StartupError(Exception):

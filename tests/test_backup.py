@@ -210,3 +210,36 @@ def test_postgresql_backup_holds_the_file_store_and_the_manifest(tmp_path: Path,
     assert blobs(target) == blobs(tmp_path / "live")
     with pytest.raises(BackupError, match="already holds data"):
         restore(load_settings(data_dir=target, content_dir=REAL_CONTENT, database_url=pg_url), made.path)
+
+
+def test_nightly_backups_keep_the_newest_and_each_restores(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                                            monkeypatch: pytest.MonkeyPatch):
+    # The systemd timer and the compose service run `backup --dir DIR --keep N` every night.
+    from datetime import datetime, timedelta
+
+    from bot import cli as bot_cli
+    from bot.backup import backup_rotating
+
+    data = tmp_path / "data"
+    app = bot_with_history(data)
+    folder = tmp_path / "backups"
+    folder.mkdir()
+    (folder / "notes.txt").write_text("not an archive of ours", encoding="utf-8")
+    night = datetime(2026, 12, 1, 2, 30)
+    for day in range(5):
+        backup_rotating(app.settings, folder, keep=3, now=night + timedelta(days=day))
+    kept = sorted(p.name for p in folder.iterdir())
+    assert kept == ["notes.txt", "thidua-bot-20261203-023000.tar.gz", "thidua-bot-20261204-023000.tar.gz",
+                    "thidua-bot-20261205-023000.tar.gz"]
+    # The command line, as the timer runs it.
+    monkeypatch.setenv("DATA_DIR", str(data))
+    assert bot_cli.main(["backup", "--dir", str(folder), "--keep", "2"]) == 0
+    out = capsys.readouterr().out
+    assert "removed 2 older archive(s), keeping the newest 2" in out
+    archives = sorted(p for p in folder.glob("thidua-bot-*.tar.gz"))
+    assert len(archives) == 2
+    assert bot_cli.main(["backup", "--dir", str(folder), "--keep", "0"]) == 1
+    assert "--keep must be at least 1" in capsys.readouterr().err
+    restored = tmp_path / "restored"
+    restore(load_settings(data_dir=restored, content_dir=REAL_CONTENT), archives[-1])
+    assert blobs(restored) == blobs(data)

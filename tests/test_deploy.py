@@ -132,7 +132,10 @@ async def test_nginx_in_front_of_the_bot_exposes_only_the_webhooks_and_healthz(t
                 assert await status(method, path) == 404, (method, path)
             assert await status("GET", "/webhook/telegram") == 403  # only POST
             assert await status("POST", "/webhook/zalo", b"x" * (2 * 1024 * 1024)) == 413
-        assert reached == ["GET /healthz", "POST /webhook/telegram", "POST /webhook/zalo"]
+            # nginx refuses what the bot would refuse (256 KB), and passes what it would take.
+            assert await status("POST", "/webhook/telegram", b"x" * (256 * 1024 + 1)) == 413
+            assert await status("POST", "/webhook/telegram", b"x" * (200 * 1024)) == 200
+        assert reached == ["GET /healthz", "POST /webhook/telegram", "POST /webhook/zalo", "POST /webhook/telegram"]
     finally:
         proc.terminate()
         proc.wait(10)
@@ -167,3 +170,96 @@ def test_compose_and_dockerfile_agree_with_the_code():
             assert (ROOT / part).exists(), f"Dockerfile copies {part}, which is not in the repository"
     assert re.search(r"^USER (?!root)\w+", dockerfile, re.M)
     assert 'CMD ["python", "-m", "bot", "run"]' in dockerfile
+
+
+def _lock_names(path: Path) -> set[str]:
+    return {re.sub(r"[-_.]+", "-", line.split("==")[0]).lower()
+            for line in path.read_text(encoding="utf-8").splitlines() if "==" in line}
+
+
+def _runtime_closure() -> set[str]:
+    """The distributions the project's declared dependencies need, read from the installed metadata."""
+    import tomllib
+    from importlib.metadata import distribution
+
+    from packaging.requirements import Requirement
+
+    seen: dict[str, set[str]] = {}
+
+    def walk(spec: str, extras: tuple[str, ...]) -> None:
+        req = Requirement(spec)
+        if req.marker and not any(req.marker.evaluate({"extra": e}) for e in extras):
+            return
+        key = re.sub(r"[-_.]+", "-", req.name).lower()
+        if key in seen and set(req.extras) <= seen[key]:
+            return
+        seen.setdefault(key, set()).update(req.extras)
+        for sub in distribution(req.name).requires or []:
+            walk(sub, tuple(seen[key]) or ("",))
+
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    for spec in project["dependencies"]:
+        walk(spec, ("",))
+    return set(seen)
+
+
+def test_runtime_and_development_locks_are_apart():
+    # The image carried pytest, ruff and pytest-asyncio: one lock mixed both sets.
+    runtime, dev = _lock_names(ROOT / "requirements.lock"), _lock_names(ROOT / "requirements-dev.lock")
+    assert runtime == _runtime_closure(), (runtime ^ _runtime_closure())
+    assert {"pytest", "pytest-asyncio", "ruff"} <= dev and not runtime & dev
+    dockerfile = (DEPLOY / "Dockerfile").read_text(encoding="utf-8")
+    assert re.search(r"^RUN pip install -r requirements\.lock$", dockerfile, re.M)
+    assert "requirements-dev" not in re.sub(r"#.*", "", dockerfile)
+    makefile = (ROOT / "Makefile").read_text(encoding="utf-8")
+    assert re.search(r"^LOCKS := requirements\.lock requirements-dev\.lock$", makefile, re.M)
+
+
+def test_image_and_compose_check_health_and_mount_the_content():
+    dockerfile = (DEPLOY / "Dockerfile").read_text(encoding="utf-8")
+    assert re.search(r'^\s+CMD \["python", "-m", "bot", "health"\]$', dockerfile, re.M)
+    assert re.search(r"^HEALTHCHECK ", dockerfile, re.M)
+    compose = yaml.safe_load((DEPLOY / "docker-compose.yml").read_text(encoding="utf-8"))
+    bot = compose["services"]["bot"]
+    assert bot["healthcheck"]["test"] == ["CMD", "python", "-m", "bot", "health"]
+    # Content edits survive a rebuild and /reload sees them: the repository's folder is mounted
+    # where CONTENT_DIR points.
+    mounts = dict(v.rsplit(":", 1)[0].split(":", 1) if v.count(":") == 2 else v.split(":", 1) for v in bot["volumes"])
+    assert mounts.get("../content") == bot["environment"]["CONTENT_DIR"]
+    assert (DEPLOY / "../content/entries").is_dir()
+    settings = {name.upper() for name in Settings.model_fields}
+    for name in ("backup", "db-backup"):
+        service = compose["services"][name]
+        assert service["restart"] == "always" and "./backups:/backups" in service["volumes"]
+        assert set(service.get("environment", {})) - {"PGPASSWORD"} <= settings
+    assert "--keep 14" in " ".join(compose["services"]["backup"]["entrypoint"])
+    assert "tail -n +15" in " ".join(compose["services"]["db-backup"]["entrypoint"])  # keeps 14 dumps too
+
+
+def test_backup_timer_and_service_pass_verify(tmp_path: Path):
+    analyze = need("systemd-analyze")
+    service = (DEPLOY / "thidua-bot-backup.service").read_text(encoding="utf-8")
+    timer = (DEPLOY / "thidua-bot-backup.timer").read_text(encoding="utf-8")
+    assert re.search(r"^ExecStart=\S+ -m bot backup --dir /var/backups/thidua-bot --keep \d+$", service, re.M)
+    assert re.search(r"^OnCalendar=", timer, re.M) and re.search(r"^Persistent=true$", timer, re.M)
+    (tmp_path / "thidua-bot-backup.service").write_text(
+        service.replace("/opt/thidua-bot/.venv/bin/python", sys.executable), encoding="utf-8")
+    (tmp_path / "thidua-bot-backup.timer").write_text(timer, encoding="utf-8")
+    done = subprocess.run([analyze, "verify", str(tmp_path / "thidua-bot-backup.timer"),
+                           str(tmp_path / "thidua-bot-backup.service")], capture_output=True, text=True, timeout=60)
+    complaints = [line for line in (done.stdout + done.stderr).splitlines() if "thidua-bot" in line]
+    assert done.returncode == 0 and not complaints, done.stdout + done.stderr
+
+
+def test_nginx_and_readme_state_the_bots_own_body_limit():
+    # The nginx comment said the bot refuses more than 1 MB, the README 256 KB.
+    from bot.telegram.channel import MAX_BODY as TG
+    from bot.zalo.adapter import MAX_BODY as ZALO
+
+    assert TG == ZALO == 256 * 1024
+    site = SITE.read_text(encoding="utf-8")
+    server_level = re.findall(r"^    client_max_body_size (\S+);", site, re.M)
+    assert server_level == ["256k"], server_level
+    assert "1 MB" not in site
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert "1 MB" not in readme and "256 KB" in readme

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import socket
+import time
 
 import aiohttp
 import pytest
@@ -100,3 +102,50 @@ async def test_the_scheduler_sweeps_for_left_updates_and_prunes(app: App, stubs:
     await scheduler.recovery_sweep(stubs)
     assert stubs["zalo"].events.count("recover") == 1 and stubs["telegram"].events.count("recover") == 1
     await scheduler.prune(app)  # nothing old yet: runs and removes nothing
+
+
+@pytest.mark.parametrize("webhook", [False, True], ids=["polling", "webhook"])
+async def test_health_says_alive_while_serving_and_not_after(app: App, stubs: dict[str, StubChannel], webhook: bool):
+    # Docker's HEALTHCHECK runs `python -m bot health`: long polling opens no port, so the
+    # running bot's heartbeat tells; in webhook mode GET /healthz must answer too.
+    from bot import health
+
+    app.settings.port = free_port()
+    alive, line = health.check(app.settings)
+    assert not alive and line.startswith("not running")
+    stop = asyncio.Event()
+    task = asyncio.create_task(runner.serve(app, webhook=webhook, host="127.0.0.1", stop=stop))
+    result = (False, "")
+    for _ in range(100):  # until the heartbeat is written and, with webhooks, the port answers
+        result = await asyncio.to_thread(health.check, app.settings)
+        if result[0]:
+            break
+        await asyncio.sleep(0.05)
+    assert result[0], result[1]
+    assert ("webhook server on port" in result[1]) is webhook
+    # A stale heartbeat (a stuck event loop) is not alive.
+    path = health.heartbeat_path(app.settings)
+    stuck = await asyncio.to_thread(health.check, app.settings, time.time() + health.STALE_AFTER + 100)
+    assert not stuck[0] and stuck[1].startswith("stuck"), stuck
+    stop.set()
+    await asyncio.wait_for(task, 5)
+    assert not path.exists()
+    alive, line = health.check(app.settings)
+    assert not alive and line.startswith("not running"), line
+
+
+def test_health_command_exit_codes(app: App, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch):
+    from bot import cli, health
+
+    monkeypatch.setenv("DATA_DIR", str(app.settings.data_dir))
+    assert cli.main(["health"]) == 1
+    assert "not running" in capsys.readouterr().err
+    health.write_heartbeat(health.heartbeat_path(app.settings), webhook=False, port=8080)
+    assert cli.main(["health"]) == 0
+    assert capsys.readouterr().out.startswith(f"alive: process {os.getpid()}, long polling")
+    # The process of the heartbeat is gone (a killed bot leaves its file behind).
+    dead = 2 ** 22 + 12345
+    health.heartbeat_path(app.settings).write_text(
+        f'{{"pid": {dead}, "at": {time.time()}, "webhook": false, "port": 8080}}', encoding="utf-8")
+    assert cli.main(["health"]) == 1
+    assert f"process {dead} of the last heartbeat" in capsys.readouterr().err
