@@ -44,8 +44,11 @@ def _parser() -> argparse.ArgumentParser:
     cv = content.add_parser("verify", help="check the content against the text of the plans it cites",
                             description="Check that every section a source line cites exists in the plan it "
                             "names, that every section an answer names is cited, and that every number, date and "
-                            "document number in an answer appears in a cited section. Each mismatch names file and "
-                            "entry; exit code 1 on any.")
+                            "document number in an answer appears in a cited section, bound to what it is about: "
+                            "a quantity ('05 bộ') to the award it counts, a date to the document it dates, two "
+                            "documents the way round the plan relates them, a section named or cited to the "
+                            "text that says it (no sibling section clearly closer); the report form's copies and "
+                            "criterion labels too. Each mismatch names file and entry; exit code 1 on any.")
     cv.add_argument("--sources", required=True, metavar="DIR", type=Path,
                     help="folder with the plans as text files (each recognised by the `find` text of "
                          "content/sources.yaml)")

@@ -21,6 +21,7 @@ from content.report_form import ReportForm
 from content.schema import Entry, SynonymFile, Topic, TopicFile, Unit, UnitFile
 from content.smalltalk import SMALLTALK_FILE, SmallTalkFile
 from content.smalltalk import problems as smalltalk_problems
+from content.verify_bindings import clauses, make_subjects, quantities
 
 # libyaml's parser when the installed PyYAML has it: the pure-Python one took
 # most of a second of every start on the content alone.
@@ -284,17 +285,27 @@ def load(content_dir: Path) -> KnowledgeBase:
         if d.entry and d.entry not in seen:
             problems.append(f"{where}: entry {d.entry!r} does not exist")
 
+    sources = content_sources.load_sources(content_dir, parse)
     form_file = content_dir / "report_form.yaml"
     form = parse(form_file, ReportForm) if form_file.exists() else None
     for a in form.awards if form else []:
-        # The copies come from the plan: the entry that answers "mấy bộ" must say the same.
+        # The copies come from the plan: the entry that answers "mấy bộ" must say the same,
+        # of this award (its clause names it: "04 bộ" of another award does not count).
         entry = next((e for _, e in entries if e.id == a.entry), None) if a.entry else None
         if a.entry and entry is None:
             problems.append(f"{form_file}: award {a.id}: entry {a.entry!r} does not exist")
-        elif entry is not None and f"{a.copies:02d} bộ" not in entry.answer:
-            problems.append(f"{form_file}: award {a.id}: entry {a.entry} does not state {a.copies:02d} bộ")
+        elif entry is not None:
+            subject = next((s for s in make_subjects(sources.subjects if sources else {}) if s.id == a.id), None)
+            named = [c for c in clauses(entry.answer) if subject is not None and subject.named_in(fold(c))]
+            stated = {n for c in named for n, w in quantities(c, ["bộ"])}
+            if subject is None:
+                problems.append(f"{form_file}: award {a.id}: no subject {a.id!r} in sources.yaml says how "
+                                "texts name it")
+            elif a.copies not in stated:
+                problems.append(f"{form_file}: award {a.id}: entry {a.entry} does not state {a.copies:02d} bộ "
+                                f"for {a.name}" + (f" (it says {', '.join(f'{n:02d}' for n in sorted(stated))})"
+                                                   if stated else ""))
 
-    sources = content_sources.load_sources(content_dir, parse)
     notes, shown_sources = {}, {}
     if sources is not None:
         notes, shown_sources, source_problems = content_sources.apply(

@@ -65,6 +65,12 @@ class SourcesFile(_Strict):
     # `content verify`: a number followed by one of these ("7 tiêu chí") is a count, also
     # accepted when a cited section lists that many items.
     count_words: list[str] = []
+    # `content verify`: a number followed by one of these ("05 bộ", "30 ngày") is a quantity,
+    # which must be stated by the cited sections of the same subject.
+    quantity_words: list[str] = []
+    # The things quantities are said of (the awards): id -> the ways texts name it. An
+    # award of report_form.yaml uses its own id here.
+    subjects: dict[str, list[str]] = {}
 
 
 @dataclass(frozen=True)

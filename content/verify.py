@@ -33,6 +33,22 @@ from content.sources import (
     label_refs,
     parse_source,
 )
+from content.verify_bindings import (
+    PlanClause,
+    Subject,
+    clauses,
+    dated_documents,
+    document_relations,
+    make_subjects,
+    naming_terms,
+    plan_clauses,
+    poorly_supported,
+    quantity_problems,
+    subjects_of,
+    term_weights,
+    terms,
+    weighted_support,
+)
 
 PREAMBLE, CLOSING = "preamble", "closing"
 
@@ -62,9 +78,38 @@ class Plan:
     lines: list[tuple[str, str]] = field(default_factory=list)  # (address, line)
     children: Counter = field(default_factory=Counter)  # address -> numbered children
     runs: dict[str, set[int]] = field(default_factory=dict)  # address -> lengths of item runs
+    _terms: dict[str, set[str]] = field(default_factory=dict, repr=False)
+    _weights: dict[str, float] | None = field(default=None, repr=False)
 
     def has(self, address: str) -> bool:
         return any(a == address for a, _ in self.lines)
+
+    @property
+    def addresses(self) -> list[str]:
+        return list(dict.fromkeys(a for a, _ in self.lines))
+
+    def siblings(self, address: str) -> list[str]:
+        """Sections at the same level under the same parent ("IV.2.2" for "IV.2.1")."""
+        if address in (PREAMBLE, CLOSING):
+            return []
+        parent = address.rsplit(".", 1)[0] if "." in address else ""
+        depth = address.count(".")
+        return [a for a in self.addresses if a != address and a not in (PREAMBLE, CLOSING)
+                and a.count(".") == depth and (not parent or a.startswith(parent + "."))]
+
+    def section_terms(self, address: str) -> set[str]:
+        if address not in self._terms:
+            self._terms[address] = terms(self.section_text(address))
+        return self._terms[address]
+
+    @property
+    def weights(self) -> dict[str, float]:
+        if self._weights is None:
+            self._weights = term_weights({a: self.section_text(a) for a in self.addresses})
+        return self._weights
+
+    def support(self, said: set[str], address: str) -> float:
+        return weighted_support(said, self.section_terms(address), self.weights)
 
     def section_text(self, address: str) -> str:
         return "\n".join(line for a, line in self.lines if a == address or a.startswith(address + "."))
@@ -226,7 +271,7 @@ def _covered(ref: str, cite: Citation) -> bool:
 
 
 def verify_entry(path: Path, entry: Entry, documents: list[Document], plans: dict[str, Plan],
-                 report: Report, count_words: list[str] = ()) -> None:
+                 report: Report, count_words: list[str] = (), bindings: Bindings | None = None) -> None:
     where = f"{path}: entry {entry.id}"
     cites, unknown = parse_source(entry.source, documents)
     for segment in unknown:
@@ -249,8 +294,10 @@ def verify_entry(path: Path, entry: Entry, documents: list[Document], plans: dic
             if not plan.section_text(part).strip():
                 report.mismatches.append(f"{where}: cites the {part} of {c.document.cite}, which was not found")
         if c.whole:
-            pool_text.append(plan.text)
-        pool_text += [plan.section_text(s) for s in c.sections] + [plan.section_text(p) for p in c.parts]
+            pool_text.append(_without_headings(plan.text))
+        # Without the headings' own numbers: "3." of a heading is no "03 bộ" and no "mục 3".
+        pool_text += [_without_headings(plan.section_text(s)) for s in c.sections]
+        pool_text += [_without_headings(plan.section_text(p)) for p in c.parts]
         pool_text += [c.document.cite, c.document.short, c.document.dated]  # its own number and date
     said_text = entry.answer + (f"\n\n{entry.short}" if entry.short else "")  # the short answer says things too
     refs, rest = inline_sections(said_text, checked)
@@ -281,6 +328,133 @@ def verify_entry(path: Path, entry: Entry, documents: list[Document], plans: dic
             report.counted += 1
             continue
         report.mismatches.append(f"{where}: number {n} is not in the cited sections")
+    if bindings is not None:
+        report.mismatches += [f"{where}: {p}" for p in bindings.problems(entry, checked, plans)]
+
+
+# A heading's own number ("3. Hồ sơ", "IV. KHEN THƯỞNG", "a) ..."); dotted ones ("2.1.") stay:
+# answers name criteria by them.
+_HEADING = re.compile(r"(?m)^\s*(?:(?:[IVX]+|\d+)\.|[a-z]\))\s+(?=\S)")
+
+
+def _without_headings(text: str) -> str:
+    return _HEADING.sub("", text)
+
+
+class Bindings:
+    """The checks of content/verify_bindings.py over the plans: each fact with what it is about."""
+
+    def __init__(self, sources: SourcesFile, plans: dict[str, Plan]):
+        self.subjects: list[Subject] = make_subjects(sources.subjects)
+        self.words = sources.quantity_words
+        self.dated: set = set()  # (document key, date) as the plans and sources.yaml date documents
+        self.relations: set = set()  # (acting, acted on): one document amends, guides... another
+        for plan in plans.values():
+            self.dated |= dated_documents(plan.text)
+            self.relations |= document_relations(plan.text)
+        for d in sources.documents:
+            self.dated |= dated_documents(f"{d.cite} ngày" if not d.dated else d.dated)
+        self.dated_keys = {k for k, _ in self.dated}
+        self._clauses: dict[tuple[str, str], list[PlanClause]] = {}
+
+    def clauses_of(self, plan: Plan, address: str | None) -> list[PlanClause]:
+        key = (plan.document.id, address or "")
+        if key not in self._clauses:
+            lines = [(a, _without_headings(t)) for a, t in plan.lines
+                     if address is None or a == address or a.startswith(address + ".")]
+            self._clauses[key] = plan_clauses(lines, self.subjects, self.words)
+        return self._clauses[key]
+
+    def problems(self, entry: Entry, checked: list[Citation], plans: dict[str, Plan]) -> list[str]:
+        said_text = entry.answer + (f"\n\n{entry.short}" if entry.short else "")
+        out = []
+        # Quantities, with the subject they count.
+        pool = [pc for c in checked for address in ([None] if c.whole else [*c.sections, *c.parts])
+                for pc in self.clauses_of(plans[c.document.id], address)]
+        out += quantity_problems(said_text, subjects_of(entry.title, self.subjects), pool, self.subjects, self.words)
+        # Dates, with the document they date.
+        for key, (d, m, y) in sorted(dated_documents(said_text) - self.dated):
+            if key in self.dated_keys:
+                known = ", ".join(f"{dd:02d}/{mm:02d}/{yy}" for k, (dd, mm, yy) in sorted(self.dated) if k == key)
+                out.append(f"date {d:02d}/{m:02d}/{y} is given to document {key}, which the plans date {known}")
+        # What one document does to another, the way round the plans say.
+        for a, b in sorted(document_relations(said_text)):
+            if (b, a) in self.relations and (a, b) not in self.relations:
+                out.append(f"says document {a} amends or guides {b}; the plans say {b} does so to {a}")
+        # Sections named in the answer support the clause that names them.
+        for clause in clauses(said_text):
+            refs, _ = inline_sections(clause, checked)
+            for ref in refs:
+                holder = next((c for c in checked if plans[c.document.id].has(ref) and _covered(ref, c)), None)
+                if holder is None:
+                    continue  # reported above
+                out += self._weakly_supported(plans[holder.document.id], ref, clause, exclude=())
+        # The source line's sections support what the answer draws from each.
+        for c in checked:
+            plan = plans[c.document.id]
+            sections = [s for s in c.sections if plan.has(s)]
+            if not sections:
+                continue
+            name = naming_terms(c.document.cite, c.document.short)
+            drawn: dict[str, set[str]] = {s: set() for s in sections}
+            for clause in clauses(entry.answer):
+                said = terms(clause) - name
+                if len(said) >= 3:
+                    drawn[max(sections, key=lambda s: plan.support(said, s))] |= said
+            for s, said in drawn.items():
+                if said:
+                    out += self._weakly_supported(plan, s, None, exclude=sections, said=said)
+        return out
+
+    @staticmethod
+    def _weakly_supported(plan: Plan, address: str, clause: str | None, exclude: tuple | list,
+                          said: set[str] | None = None) -> list[str]:
+        if said is None:
+            said = terms(clause or "") - naming_terms(plan.document.cite, plan.document.short)
+        if len(said) < 3:
+            return []
+        own = plan.support(said, address)
+        siblings = {x: plan.support(said, x) for x in plan.siblings(address) if x not in exclude}
+        if not siblings:
+            return []
+        best = max(siblings, key=siblings.__getitem__)
+        if not poorly_supported(own, siblings[best]):
+            return []
+        if clause is not None:
+            return [f"names mục {address} for {clause[:70]!r}, but its words are in mục {best} "
+                    f"({own:.0%} against {siblings[best]:.0%} of them)"]
+        return [f"cites mục {address}, but what the answer draws from it is in mục {best} "
+                f"({own:.0%} against {siblings[best]:.0%} of its words)"]
+
+
+def verify_form(path: Path, documents: list[Document], plans: dict[str, Plan], bindings: Bindings) -> list[str]:
+    """The report form against the plans: each award's copies as the plan states them for
+    that award (the exported award list prints them), each criterion's label in the words
+    of the criterion it names."""
+    from content.report_form import ReportForm
+
+    form = ReportForm.model_validate(yaml_load(path.read_text(encoding="utf-8")))
+    out = []
+    everywhere = [pc for plan in plans.values() for pc in bindings.clauses_of(plan, None)]
+    for a in form.awards:
+        for p in quantity_problems(f"{a.name}: {a.copies:02d} bộ", {a.id}, everywhere, bindings.subjects, ["bộ"]):
+            out.append(f"{path}: award {a.id}: {p}")
+    for option in form.criteria:
+        if not option.source:
+            continue
+        cites, _ = parse_source(option.source, documents)
+        for c in cites:
+            plan = plans.get(c.document.id)
+            if plan is None:
+                continue
+            named = [r for r in label_refs(option.source, c.document) if plan.has(r)] or list(c.sections)
+            words = terms(re.sub(r"^\d+(?:\.\d+)*\s+", "", option.label))
+            plan_words = set().union(*(plan.section_terms(r) for r in named)) if named else set()
+            missing = sorted(words - plan_words)
+            if named and missing:
+                out.append(f"{path}: criterion {option.id}: the label's words {', '.join(missing)} are not in "
+                           f"mục {', '.join(named)} of {c.document.cite}")
+    return out
 
 
 def verify(content_dir: Path, sources_dir: Path) -> Report:
@@ -302,8 +476,12 @@ def verify(content_dir: Path, sources_dir: Path) -> Report:
         if any(missing):
             report.mismatches.append(f"{SOURCES_FILE}: document {d_id}: its cite and dated say "
                                      f"{sorted(map(str, set().union(*missing)))}, not found in {plan.path.name}")
+    bindings = Bindings(sources, plans)
     problems_list: list[str] = []
     for path in sorted((Path(content_dir) / "entries").glob("*.yaml")):
         for entry in _parse_entries(path, problems_list):
-            verify_entry(path, entry, documents, plans, report, sources.count_words)
+            verify_entry(path, entry, documents, plans, report, sources.count_words, bindings)
+    form_path = Path(content_dir) / "report_form.yaml"
+    if form_path.exists():
+        report.mismatches += verify_form(form_path, documents, plans, bindings)
     return report

@@ -150,7 +150,9 @@ def test_content_that_matches_its_plans_passes(tmp_path: Path, monkeypatch: pyte
     report = verify(content, plans)
     assert report.mismatches == []
     assert report.entries == 3 and report.skipped == ["ngoai"]
-    assert report.sections == 5 and report.counted == 1  # "3 tiêu chí": II.2 lists three; no "3" in it
+    # "3 tiêu chí": II.2 lists three, no "3" in it; "2 hình thức": III.1 lists two (the "2." of the
+    # next heading is not a fact of the plan).
+    assert report.sections == 5 and report.counted == 2
     assert report.facts >= 10
     monkeypatch.setenv("CONTENT_DIR", str(content))
     assert cli.main(["content", "verify", "--sources", str(plans)]) == 0
@@ -200,11 +202,17 @@ def test_each_mismatch_is_named_with_file_and_entry(tmp_path: Path, monkeypatch:
     expected = [
         f"{where} sai-muc: cites mục III.7, which KH 9/KH-VT does not have",
         f"{where} so-ngoai-muc: number 4 is not in the cited sections",  # "04 bộ" is no count: III.1 has 2 items
+        # What an answer says is bound to the section whose text says it, a date to its document.
+        f"{where} so-ngoai-muc: cites mục III.1, but what the answer draws from it is in mục III.2 "
+        "(22% against 100% of its words)",
         f"{where} ngay-sai: date 12/10/2021 is not in the cited sections",
+        f"{where} ngay-sai: date 12/10/2021 is given to document 12, which the plans date 11/10/2021",
         f"{where} ngay-sai: document number 13/NQ-CP is not in the cited sections",
         f"{where} muc-khong-dan: the answer names mục III.2, which the source line does not cite",
         f"{where} muc-khong-dan: the answer names mục II.2.1, which the source line does not cite",
         f"{where} muc-khong-dan: number 5 is not in the cited sections",
+        f"{where} muc-khong-dan: cites mục II.1, but what the answer draws from it is in mục II.2 "
+        "(0% against 36% of its words)",
         f"{where} van-ban-la: source 'Công văn 5/CV' names no known document",
     ]
     assert sorted(found) == sorted(expected)
