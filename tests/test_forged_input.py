@@ -1,7 +1,8 @@
-"""Input a person can forge, through the real Telegram channel (the aiogram Bot against
-the fake Bot API, a real SQLite file): a button's callback data is whatever the sender
-puts in it, so a pressed "f:<step>:<value>" or "rem:ack:<id>" is taken only when the bot
-offered it to that person now."""
+"""Input a person can forge or guess, through the real Telegram channel (the aiogram Bot
+against the fake Bot API, a real SQLite file): a button's callback data is whatever the
+sender puts in it, so a pressed "f:<step>:<value>" or "rem:ack:<id>" is taken only when
+the bot offered it to that person now; the staff invite code cannot be guessed without
+limit."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from bot.app import App, build_app
 from bot.delivery import Limits, RateLimiter
 from bot.reminders import dispatch_now
 from bot.settings import Settings, load_settings
+from handlers import report_texts as rt
 from handlers import texts
 from handlers.reminder_dispatch import ack_choice
 from storage import reminders as q
@@ -26,6 +28,7 @@ from storage.models import (
     ReminderAck,
     Report,
     User,
+    utcnow,
 )
 from tests.conftest import REAL_CONTENT
 from tests.fake_telegram import FakeTelegram, keyboard, visible_text
@@ -201,3 +204,45 @@ async def test_only_a_leader_of_the_unit_says_done_for_a_unit_leaders_deadline(t
         assert texts.REMINDER_ACKED_UNIT.format(title="Nộp báo cáo sơ kết") in shown(m)
     assert dispatch_now(app, local("2030-12-14 08:00")).queued == []
     assert len(reminders_to(app, str(leaders[1]), ("pending", "sent", "sending"))) == 2
+
+
+# --- 9. the invite code cannot be guessed without limit ----------------------------------------------
+
+async def test_invite_code_guesses_are_limited_per_person_and_survive_a_restart(tmp_path: Path,
+                                                                              fake: FakeTelegram) -> None:
+    settings = tg_settings(tmp_path, fake, staff_invite_code=CODE)
+    now = [utcnow()]
+    app = build_app(settings)
+    app.conversation.profiles.clock = lambda: now[0]
+    async with running(app, fake) as bot:
+        staff, other = Person(bot, STAFF), Person(bot, 5550202)
+        await staff.say("/gui")
+        m = await staff.say("doan-bua-1")
+        assert "Mã chưa đúng (còn 4 lần thử" in shown(m)
+        now[0] += timedelta(minutes=61)  # a wrong code an hour ago no longer counts
+        for n in range(2, 7):
+            m = await staff.say(f"doan-bua-{n}")
+            if n < 6:
+                assert f"Mã chưa đúng (còn {6 - n} lần thử" in shown(m)
+        until = (now[0] + timedelta(hours=1)).astimezone(settings.tz)
+        assert "sai mã cán bộ 5 lần" in shown(m) and f"{until:%H:%M ngày %d/%m/%Y}" in shown(m)
+        m = await staff.say(CODE)  # the right code, during the lockout
+        assert rt.INVITE_NOT_CHECKED in shown(m) and "Họ và tên" not in shown(m)
+        m = await staff.say("/huy")
+        m = await staff.say("/gui")  # a new form: still locked
+        assert "sai mã cán bộ 5 lần" in shown(m)
+        # Someone else is not held back by it.
+        await other.say("/gui")
+        assert "Họ và tên" in shown(await other.say(CODE))
+    # A restart (a new process on the same database) keeps the count.
+    now[0] += timedelta(minutes=30)
+    app = build_app(settings)
+    app.conversation.profiles.clock = lambda: now[0]
+    async with running(app, fake) as bot:
+        staff = Person(bot, STAFF)
+        m = await staff.say(CODE)
+        assert rt.INVITE_NOT_CHECKED in shown(m) and "sai mã cán bộ 5 lần" in shown(m)
+        now[0] += timedelta(minutes=31)  # the lockout is over
+        m = await staff.say(CODE)
+        assert "Họ và tên" in shown(m)
+        assert profile_of(app, STAFF).invite_ok
