@@ -1,8 +1,9 @@
-"""Input a person can forge or guess, through the real Telegram channel (the aiogram Bot
-against the fake Bot API, a real SQLite file): a button's callback data is whatever the
-sender puts in it, so a pressed "f:<step>:<value>" or "rem:ack:<id>" is taken only when
-the bot offered it to that person now; the staff invite code cannot be guessed without
-limit."""
+"""Input a person can forge or smuggle in, through the real Telegram channel (the aiogram
+Bot against the fake Bot API, a real SQLite file): a button's callback data is whatever
+the sender puts in it, so a pressed "f:<step>:<value>" or "rem:ack:<id>" is taken only
+when the bot offered it to that person now; the staff invite code cannot be guessed
+without limit; control characters and bidi overrides typed into free text never reach
+the database or an officer's screen."""
 
 from __future__ import annotations
 
@@ -25,6 +26,7 @@ from storage.models import (
     ConversationState,
     Deadline,
     Profile,
+    QuestionLog,
     ReminderAck,
     Report,
     User,
@@ -246,3 +248,48 @@ async def test_invite_code_guesses_are_limited_per_person_and_survive_a_restart(
         m = await staff.say(CODE)
         assert "Họ và tên" in shown(m)
         assert profile_of(app, STAFF).invite_ok
+
+
+# --- 15. control characters and direction overrides -------------------------------------------------
+
+UNSHOWN = ["\x07", "\x1b", "\x00", "\x7f", "\x85", "\x9b", "\u202a", "\u202b", "\u202c", "\u202d", "\u202e",
+           "\u2066", "\u2067", "\u2068", "\u2069", "\r"]
+
+
+async def test_control_characters_and_direction_overrides_never_reach_officers(tmp_path: Path,
+                                                                              fake: FakeTelegram) -> None:
+    app = build_app(tg_settings(tmp_path, fake))
+    story = ("Đồng chí An\x07\x07 trực chốt \x1b[31mkiểm dịch\x1b[0m 30 ngày liền,\r\nhỗ trợ người dân\t"
+             "qua chốt \u202egnòt na\u202c an toàn \u2067x\u2069, không sai sót\x85\x9b.")
+    async with running(app, fake) as bot:
+        staff = Person(bot, STAFF, first_name="Bình\u202e", last_name="Nguyễn\x1b Thị")
+        m = await staff.say("/gui")
+        m = await staff.say("Nguyễn\x07 Thị \u202eBình\u202c")
+        m = await staff.press(button(m, "Văn phòng"))
+        m = await staff.press(button(m, "đồng nghiệp"))
+        m = await staff.say("Nguyễn\u2066 Văn\x00 An\x7f")
+        m = await staff.press(button(m, "Văn phòng"))
+        m = await staff.press(button(m, "2.1"))
+        m = await staff.say("\x07" * 29 + "x")  # 30 characters as typed, one that shows
+        assert "ngắn quá" in shown(m)
+        m = await staff.say(story)
+        m = await staff.say("hôm qua")
+        m = await staff.press(button(m, "Không có tệp"))
+        m = await staff.press(button(m, "Gửi báo cáo"))
+        assert "Đã gửi báo cáo" in shown(m)
+        await staff.say("thủ tục\x07 khen \u202ethưởng\u202c là gì\x1b")
+        await fake.wait_for(lambda: fake.messages_to(OFFICER))
+        notice = fake.messages_to(OFFICER)[0].params["text"]
+    assert "Nguyễn Văn An" in notice and "kiểm dịch" in notice
+    with app.repo.session() as s:
+        row = s.exec(select(Report)).one()
+        user = s.exec(select(User).where(User.external_id == str(STAFF))).one()
+        logged = [x.text for x in s.exec(select(QuestionLog))]
+        stored = [row.story, row.subject_name, row.submitter_name, user.display_name, *logged]
+    assert row.story == ("Đồng chí An trực chốt [31mkiểm dịch[0m 30 ngày liền,\nhỗ trợ người dân\tqua chốt gnòt na "
+                         "an toàn x, không sai sót.")
+    assert (row.subject_name, row.submitter_name, user.display_name) == ("Nguyễn Văn An", "Nguyễn Thị Bình",
+                                                                          "Bình Nguyễn Thị")
+    assert any("thủ tục khen thưởng là gì" in x for x in logged)
+    for text in [*stored, *(c.params["text"] for c in fake.calls_to("sendMessage"))]:
+        assert not any(ch in text for ch in UNSHOWN), repr(text)
