@@ -118,7 +118,7 @@ class _Features:
 
         office = Office(None, officers, is_admin, tz=tz)
         deadlines = Deadlines(knowledge, is_admin, tz, quiet)
-        profiles = Profiles(knowledge, invite_code)
+        profiles = Profiles(knowledge, invite_code, tz)
         reports = Reports(knowledge, profiles, officers, tz, max_file_mb)
         review = Review(reports, is_admin, officers, make_link)
         flows = FlowEngine(office.flows() + deadlines.flows() + profiles.flows() + reports.flows() + review.flows())

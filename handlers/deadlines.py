@@ -271,7 +271,11 @@ class Deadlines:
             return [Reply(texts.REMINDER_STALE)]
         due = due or occurrence(d, now)
         profile = q.profile(s, ctx.user_id)
-        if not q.ack(s, d, due, self._user(ctx), profile):
+        done = q.ack(s, d, due, self._user(ctx), profile)
+        if done == q.NOT_CONCERNED:
+            refusal = texts.REMINDER_NOT_LEADER if d.audience == AUDIENCE_LEADERS else texts.REMINDER_NOT_YOURS
+            return [Reply(refusal.format(title=d.title), [Choice("m:deadlines", texts.MENU_DEADLINES)])]
+        if done == q.ACKED_BEFORE:
             return [Reply(texts.REMINDER_ACKED_BEFORE.format(title=d.title))]
         unit_wide = d.audience == AUDIENCE_LEADERS and profile is not None and profile.unit_id
         return [Reply((texts.REMINDER_ACKED_UNIT if unit_wide else texts.REMINDER_ACKED).format(title=d.title),

@@ -7,7 +7,9 @@ turn's state (`state["flow"]`), so a flow survives a restart and `kill -9`.
 
 The options of a step travel as choice ids `f:<step>:<value>`: a button pressed
 on an old prompt, or a number typed after the list changed, names a step that
-is no longer current and is refused, never read as an answer to another step.
+is no longer current and is refused, never read as an answer to another step. So
+is a value the current step does not offer now (on Telegram anyone can send any
+button data): a text step takes only what is typed, through its parser.
 """
 
 from __future__ import annotations
@@ -169,26 +171,37 @@ class FlowEngine:
         return [self.prompt(ctx, note)]
 
     def on_choice(self, ctx: Any, choice: str) -> list[Reply]:
-        """A pressed button or picked number whose id is `f:<step>:<value>`."""
-        _f, step_name, value = choice.split(":", 2)
+        """A pressed button or picked number whose id is `f:<step>:<value>`. Button data can
+        be forged on Telegram: only a value the current step offers now is taken."""
+        step_name, _, value = choice.removeprefix("f:").partition(":")
         current = self.active(ctx.state)
         if current is None:
             return [Reply(texts.FLOW_STALE_NONE)]
-        _flow, fs = current
+        flow, fs = current
         if step_name != fs.step:
             return [self.prompt(ctx, texts.FLOW_STALE)]
         if value == CANCEL:
             return self.cancel(ctx)
-        if value == CANCEL_SURE:
+        asked = bool(fs.values.get("_cancel_asked"))
+        if value == CANCEL_SURE and asked:
             return self.cancel(ctx, sure=True)
-        if value == KEEP:
-            _flow, fs = self.active(ctx.state)  # type: ignore[misc]
+        if value == KEEP and asked:
             fs.values.pop("_cancel_asked", None)
             ctx.state["flow"] = fs.dump()
             return [self.prompt(ctx)]
         if value == BACK:
             return self.back(ctx)
+        if not self._offers(ctx, flow.step(fs.step), fs, value):  # type: ignore[arg-type]
+            return [self.prompt(ctx, texts.FLOW_NOT_OFFERED)]
         return self._accept(ctx, value)
+
+    @staticmethod
+    def _offers(ctx: Any, step: Step, fs: FlowState, value: str) -> bool:
+        """Whether `value` is one of the options the step offers as it stands now (a text
+        step offers none: what it takes is typed, and goes through its parser)."""
+        if step.options is None:
+            return False
+        return any(o.value == value for o in step.options(FlowData(fs.values, ctx.user_name, ctx)))
 
     def on_text(self, ctx: Any, text: str) -> list[Reply] | None:
         """The typed answer to the current step; None when the step offers options and

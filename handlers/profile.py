@@ -7,11 +7,13 @@ flow (before its own steps, only what is missing) and the profile flow."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import datetime
+from zoneinfo import ZoneInfo
 
 from content.normalize import fold, has_letters
 from content.service import Knowledge
+from handlers import invite_tries, texts
 from handlers import report_texts as rt
-from handlers import texts
 from handlers.choices import DELETE_CHOICE, EDIT_PREFIX
 from handlers.context import TurnContext
 from handlers.events import Choice, Reply
@@ -42,9 +44,12 @@ def yes_no() -> list[Option]:
 
 
 class Profiles:
-    def __init__(self, knowledge: Knowledge, invite_code: str | None = None):
+    def __init__(self, knowledge: Knowledge, invite_code: str | None = None, tz: ZoneInfo | None = None,
+                 clock: Callable[[], datetime] = utcnow):
         self.knowledge = knowledge
         self.invite_code = (invite_code or "").strip() or None
+        self.tz = tz or ZoneInfo("Asia/Ho_Chi_Minh")
+        self.clock = clock  # when a wrong code was typed and when a lockout ends
         self.engine: FlowEngine | None = None
 
     # --- pieces shared with the report flow ---------------------------------------------
@@ -72,16 +77,28 @@ class Profiles:
             steps.append("unit")
         return steps
 
-    def check_invite(self, _d: FlowData, text: str) -> bool:
+    def invite_prompt(self, d: FlowData) -> str:
+        until = invite_tries.locked_until(d.ctx.state, self.clock())
+        if until is None:
+            return rt.INVITE_PROMPT
+        return rt.INVITE_LOCKED.format(limit=invite_tries.LIMIT, until=f"{until.astimezone(self.tz):%H:%M ngày %d/%m/%Y}")
+
+    def check_invite(self, d: FlowData, text: str) -> bool:
+        """The code, with a limit on wrong tries (see handlers/invite_tries.py)."""
+        state, now = d.ctx.state, self.clock()
+        if invite_tries.locked_until(state, now) is not None:
+            raise Invalid(rt.INVITE_NOT_CHECKED)  # the prompt says until when
         if fold(text).strip() != fold(self.invite_code or "").strip():
-            raise Invalid(rt.INVITE_WRONG)
+            left = invite_tries.wrong(state, now)
+            raise Invalid(rt.INVITE_WRONG.format(left=left) if left else rt.INVITE_WRONG_LAST)
+        invite_tries.right(state)
         return True
 
     def steps(self, after: Callable[[str], Callable[[FlowData, object], str | None]]) -> list[Step]:
         """invite, full_name, unit, leader; `after(step)` says where each goes next.
         Each answer is saved at once, in the turn that gives it."""
         return [
-            Step("invite", prompt=lambda d: rt.INVITE_PROMPT, parse=self.check_invite,
+            Step("invite", prompt=self.invite_prompt, parse=self.check_invite,
                  after=self._saving("invite", after("invite"))),
             Step("full_name", prompt=lambda d: f"{rt.PRIVACY_NOTICE}\n\n{rt.NAME_PROMPT}",
                  parse=lambda d, t: clean_name(t), after=self._saving("full_name", after("full_name"))),

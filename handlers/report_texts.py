@@ -11,7 +11,12 @@ PRIVACY_NOTICE = (
     "/xoahoso bất cứ lúc nào."
 )
 INVITE_PROMPT = "Mời đồng chí nhập mã cán bộ do Văn phòng cung cấp (chỉ hỏi một lần):"
-INVITE_WRONG = "Mã chưa đúng. Đồng chí kiểm tra lại mã Văn phòng gửi, hoặc gõ «hủy» để dừng."
+INVITE_WRONG = ("Mã chưa đúng (còn {left} lần thử trong một giờ). Đồng chí kiểm tra lại mã Văn phòng gửi, "
+                "hoặc gõ «hủy» để dừng.")
+INVITE_WRONG_LAST = "Mã chưa đúng."
+INVITE_NOT_CHECKED = "Mã chưa được kiểm tra."
+INVITE_LOCKED = ("Đồng chí đã nhập sai mã cán bộ {limit} lần nên tạm thời chưa nhập lại được. Mời đồng chí thử lại "
+                 "sau {until}, hoặc liên hệ Văn phòng để được cấp lại mã. Gõ «hủy» để dừng.")
 NAME_PROMPT = "Họ và tên đầy đủ của đồng chí là gì? (ví dụ: Nguyễn Văn An)"
 NAME_WHAT = "Họ tên"
 NAME_NEEDS_LETTERS = "Họ tên cần có chữ cái. Mời đồng chí gõ lại họ và tên đầy đủ."

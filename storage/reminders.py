@@ -168,13 +168,20 @@ def acked(s: Session, deadline_id: int, due_at: datetime) -> tuple[set[int], set
     return users, units
 
 
-def ack(s: Session, d: Deadline, due_at: datetime, user: User, p: Profile | None) -> bool:
-    """Record 'Đã nộp'; False when it was recorded before. For a unit-leaders deadline it
-    covers the unit, so its other leaders are not reminded either."""
+ACKED, ACKED_BEFORE, NOT_CONCERNED = "acked", "before", "not_concerned"
+
+
+def ack(s: Session, d: Deadline, due_at: datetime, user: User, p: Profile | None) -> str:
+    """Record 'Đã nộp': ACKED, ACKED_BEFORE, or NOT_CONCERNED when the deadline is not for
+    this person (the button's data can be forged on Telegram). For a unit-leaders deadline
+    it covers the unit, so its other leaders are not reminded either: only a leader of
+    that unit may say so."""
+    if not concerns(d, p):
+        return NOT_CONCERNED
     exists = s.exec(select(ReminderAck.id).where(ReminderAck.deadline_id == d.id, ReminderAck.due_at == due_at,
                                                  ReminderAck.user_id == user.id)).first()
     if exists is not None:
-        return False
+        return ACKED_BEFORE
     unit = p.unit_id if (p is not None and d.audience == "unit_leaders") else None
     s.add(ReminderAck(deadline_id=d.id, due_at=due_at, user_id=user.id, unit_id=unit))  # type: ignore[arg-type]
     drop_pending_reminders(s, d.id, (user.channel, user.external_id))  # type: ignore[arg-type]
@@ -183,7 +190,7 @@ def ack(s: Session, d: Deadline, due_at: datetime, user: User, p: Profile | None
             if other.is_leader:
                 drop_pending_reminders(s, d.id, (other.channel, other.external_id))  # type: ignore[arg-type]
     s.flush()
-    return True
+    return ACKED
 
 
 def ack_names(s: Session, deadline_id: int, due_at: datetime) -> list[str]:
