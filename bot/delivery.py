@@ -223,8 +223,8 @@ class Delivery:
         held: set[tuple[str, str]] = set()
         for row_id in ids:
             row = await asyncio.to_thread(self.store.get, row_id)
-            if row is None or (row.channel, row.chat_id) in held:
-                continue
+            if row is None or row.channel not in self.channels or (row.channel, row.chat_id) in held:
+                continue  # a channel not running here: left to an instance that runs it
             claimed = await asyncio.to_thread(self.store.claim, row_id, self.lease)
             if claimed is None or not await self._send(claimed):
                 # Sent already, or an older message to this chat goes first, or it failed.
@@ -234,7 +234,8 @@ class Delivery:
     async def run_once(self, now: datetime | None = None, limit: int = 500) -> int:
         """Send what is due now, each chat's rows in order, chats side by side;
         returns how many were sent."""
-        heads = [h for h in await asyncio.to_thread(self.store.due_heads, now, limit) if h not in self.unrecorded]
+        heads = [h for h in await asyncio.to_thread(self.store.due_heads, now, limit, list(self.channels))
+                 if h not in self.unrecorded]
         if not heads:
             return 0
         gate = asyncio.Semaphore(self.concurrency)
@@ -251,6 +252,17 @@ class Delivery:
                     row, unreachable = self._next.pop(row.id, (None, False))
 
         await asyncio.gather(*(drain(i) for i in heads))
+        return sent
+
+    async def send_chat(self, channel: str, chat_id: str, now: datetime | None = None) -> int:
+        """Send what is due for one chat, in order (for a process without a worker: the
+        console); returns how many were sent."""
+        sent = 0
+        while (first := await asyncio.to_thread(self.store.next_of_chat, channel, chat_id, now)) is not None:
+            row, unreachable = await asyncio.to_thread(self.store.claim_checked, first, self.lease, now)
+            if row is None or not await self._send(row, now, unreachable=unreachable):
+                break
+            sent += 1
         return sent
 
     async def run(self, stop: asyncio.Event, every: float = 1.0) -> None:
@@ -276,10 +288,10 @@ class Delivery:
         `then_next`, recording it sent also claims its chat's next row (kept in `_next`)."""
         channel = self.channels.get(row.channel)
         if channel is None:
-            # Not running here (console, or a channel without its token): give the row back
-            # for an instance that runs it, and look again in a minute.
-            await asyncio.to_thread(self.store.retry_later, row.id, utcnow() + timedelta(minutes=1),
-                                    f"channel {row.channel} is not running", row.attempts)
+            # Not running here (console, or a channel without its token): give the row back as
+            # it was, due and untried, for an instance that runs it (a delay or an error here
+            # would hold that chat's later replies back there).
+            await asyncio.to_thread(self.store.release, row.id)
             return False
         if unreachable is None:
             unreachable = row.kind == "notice" and await asyncio.to_thread(self.store.recipient_unreachable,

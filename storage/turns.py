@@ -26,6 +26,7 @@ from storage.models import (
     User,
     utcnow,
 )
+from storage.outbox import holds
 
 # OutboxMessage.model_construct (below) skips validation, and also the step that sets the
 # mappers up: a process whose first turn claims rows before any query (`python -m bot run
@@ -122,10 +123,11 @@ class TurnStore:
                     claimed[new[0]] = OutboxMessage.model_construct(id=new[0], **values)
         return ids
 
-    def chat_has_unsent(self, channel: str, chat_id: str) -> bool:
-        """Whether an older message to this chat is still waiting (the new ones go after it)."""
+    def chat_has_unsent(self, channel: str, chat_id: str, now: datetime | None = None) -> bool:
+        """Whether an older message to this chat holds the new ones back (they go after it);
+        one deferred to later (a reminder waiting for the morning) does not."""
         return self.s.execute(_built(self.s, "chat_has_unsent", _chat_has_unsent),
-                              {"channel": channel, "chat": stored_id(chat_id)}).scalar_one()
+                              {"channel": channel, "chat": stored_id(chat_id), "now": now or utcnow()}).scalar_one()
 
     def offer_choices(self, user_id: int, choices: list[dict]) -> None:
         """A notice with choices (a reminder's "Đã nộp", an officer's "Trả lời") is the last
@@ -272,7 +274,7 @@ def _finish_update(dialect):  # noqa: ANN001, ANN202, ARG001
 
 def _chat_has_unsent(dialect):  # noqa: ANN001, ANN202, ARG001
     return select(exists().where(OUTBOX.c.channel == bindparam("channel"), OUTBOX.c.chat_id == bindparam("chat"),
-                                 OUTBOX.c.status.in_(("pending", "sending"))))
+                                 holds(OUTBOX.c, bindparam("now"))))
 
 
 def _user_id(dialect):  # noqa: ANN001, ANN202, ARG001

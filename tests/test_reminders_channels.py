@@ -9,11 +9,14 @@ from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+import pytest
+
 from bot.reminders import dispatch_now
 from handlers import texts
 from storage import reminders as q
+from storage.models import Deadline
 from tests.fake_telegram import keyboard, visible_text
-from tests.test_office_channels import OFFICER_ZALO, both
+from tests.test_office_channels import OFFICER_ZALO, Bots, both
 
 TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 STAFF_TG = 5550100
@@ -22,6 +25,50 @@ STAFF_ZALO = "nv-zalo"
 
 def local(text: str) -> datetime:
     return datetime.strptime(text, "%Y-%m-%d %H:%M").replace(tzinfo=TZ)
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def db_settings(request: pytest.FixtureRequest) -> dict:
+    """The database the bot runs on: a SQLite file, or PostgreSQL when CI provides it."""
+    return {} if request.param == "sqlite" else {"database_url": request.getfixturevalue("pg_url")}
+
+
+def add_deadline(b: Bots, title: str, due: str, *, audience: str = "all", offsets: tuple[int, ...] = (3,),
+                 send_time: str = "08:00") -> int:
+    with b.app.repo.session() as s:
+        q.sync_content_deadlines(s, {})  # the shipped example deadlines stay out of the way
+        row = q.save_deadline(s, Deadline(key=f"test:{title}", title=title, due_at=local(due), audience=audience,
+                                          offsets=list(offsets), send_time=send_time))
+        s.commit()
+        return row.id  # type: ignore[return-value]
+
+
+async def zalo_staff_turns_reminders_on(b: Bots, user: str, *, leader: str = "không") -> int:
+    """/nhacnho on Zalo: the unit (the second of the list), whether they lead it; returns
+    how many messages the person has received."""
+    for n, typed in enumerate(["/nhacnho", "2", leader], start=2):
+        b.zalo_says(user, typed, name="Lê Hoa")
+        await b.zalo.wait_texts(user, n)
+    assert b.zalo.texts(user)[-1].startswith("Đã bật nhắc hạn")
+    return 4
+
+
+async def test_a_reminder_held_for_the_morning_does_not_hold_the_conversation(tmp_path: Path, db_settings: dict):
+    async with both(tmp_path, **db_settings) as b:
+        seen = await zalo_staff_turns_reminders_on(b, STAFF_ZALO)
+        add_deadline(b, "Nộp báo cáo thi đua tháng 1", "2031-01-15 17:00", send_time="22:30")
+        # 22:30 is in quiet hours: the reminder waits for 07:00.
+        assert len(dispatch_now(b.app, local("2031-01-12 22:30")).deferred) == 1
+        # A question at 22:35 is answered at once, not at 07:00 behind the reminder.
+        b.zalo_says(STAFF_ZALO, "giấy khen cần mấy bộ hồ sơ", name="Lê Hoa")
+        answer = (await b.zalo.wait_texts(STAFF_ZALO, seen + 1))[seen]
+        assert "01 bộ" in answer and not answer.startswith("Xin lỗi")
+        b.zalo_says(STAFF_ZALO, "cảm ơn", name="Lê Hoa")
+        await b.zalo.wait_texts(STAFF_ZALO, seen + 2)
+        # At 07:00 the reminder goes.
+        assert await b.delivery.run_once(now=local("2031-01-13 07:00")) == 1
+        reminder = (await b.zalo.wait_texts(STAFF_ZALO, seen + 3))[seen + 2]
+        assert reminder.startswith("Nhắc hạn: Nộp báo cáo thi đua tháng 1")
 
 
 async def test_reminders_on_both_messengers_from_sign_up_to_done(tmp_path: Path):

@@ -151,6 +151,43 @@ def test_outbox_rows_are_unique_claimed_once_and_sent_in_order_per_chat(url: str
     assert out.counts() == {"sent": 1, "pending": 2}
 
 
+def test_a_row_deferred_to_later_does_not_hold_its_chat_but_a_due_or_retried_one_does(url: str):
+    db.upgrade(url)
+    engine = db.make_engine(url)
+    out = OutboxStore(engine)
+    morning = utcnow() + timedelta(hours=8)  # a reminder queued in quiet hours, for the morning
+    with Session(engine) as s:
+        store = TurnStore(s)
+        [deferred] = store.add_outbox([OutboxRow("rem", "zalo", "a", "notice", {"reply": {"text": "nhắc"}},
+                                                 not_before=morning)])
+        assert not store.chat_has_unsent("zalo", "a")  # a turn now claims its replies at once
+        [answer] = store.add_outbox([OutboxRow("r1", "zalo", "a", "reply", {"reply": {"text": "trả lời"}})])
+        [console] = store.add_outbox([OutboxRow("c1", "console", "me", "notice", {"reply": {"text": "x"}})])
+        s.commit()
+    lease = timedelta(seconds=30)
+    assert out.due_heads() == [answer, console]
+    assert out.due_heads(channels=["zalo", "telegram"]) == [answer]  # a worker claims only its channels
+    assert out.claim(answer, lease) is not None
+    out.mark_sent(answer)
+    # In the morning the reminder is due, and a reply after it waits for it.
+    with Session(engine) as s:
+        [later] = TurnStore(s).add_outbox([OutboxRow("r2", "zalo", "a", "reply", {"reply": {"text": "sau"}})])
+        s.commit()
+    assert out.claim(later, lease) is not None  # before the morning: nothing holds it
+    out.mark_sent(later)
+    with Session(engine) as s:
+        [last] = TurnStore(s).add_outbox([OutboxRow("r3", "zalo", "a", "reply", {"reply": {"text": "cuối"}})])
+        assert TurnStore(s).chat_has_unsent("zalo", "a", now=morning + timedelta(minutes=1))
+        s.commit()
+    assert out.claim(last, lease, now=morning + timedelta(minutes=1)) is None
+    assert out.due_heads(now=morning + timedelta(minutes=1), channels=["zalo"]) == [deferred]
+    # A row tried once and waiting for its retry keeps its place: the chat waits for it.
+    assert out.claim(deferred, lease, now=morning) is not None
+    out.retry_later(deferred, morning + timedelta(minutes=5), "503", 1)
+    assert out.claim(last, lease, now=morning + timedelta(minutes=1)) is None
+    assert out.claim(deferred, lease, now=morning + timedelta(minutes=6)) is not None
+
+
 def test_a_blocked_recipient_gets_no_more_notices_and_the_sender_is_told(url: str):
     db.upgrade(url)
     engine = db.make_engine(url)
