@@ -19,9 +19,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
+from sqlmodel import Session
+
 from bot.channel import Channel, PermanentFailure, RecipientBlocked, RetryAfter, Transient
 from handlers import texts
 from handlers.events import Reply, reply_from_dict
+from handlers.reminder_dispatch import reminder_at_send
 from storage.files import FileStore
 from storage.models import OutboxMessage, aware, utcnow
 from storage.outbox import OutboxStore
@@ -311,7 +314,10 @@ class Delivery:
                                     row.attempts)
             return False
         try:
-            reply = reply_of(row, now or utcnow())
+            reply = await self._reply(row, now or utcnow())
+            if reply is None:  # a reminder whose deadline passed or was cancelled meanwhile
+                await asyncio.to_thread(self.store.mark_skipped, row.id, "the deadline is over")
+                return False
             if any(d.stored_file_id is not None for d in reply.documents):
                 reply = await asyncio.to_thread(with_stored_documents, reply, self.files)
             await limiter.acquire(row.chat_id)
@@ -357,6 +363,19 @@ class Delivery:
         await self._record_sent(row, now, then_next)
         self.counts["sent"] += 1
         return True
+
+    async def _reply(self, row: OutboxMessage, now: datetime) -> Reply | None:
+        """What a row sends: a reminder is made now (its days left, its choices offered),
+        anything else is what the row holds."""
+        if row.kind == "notice" and "reminder" in row.payload:
+            return await asyncio.to_thread(self._reminder_now, row, now)
+        return reply_of(row, now)
+
+    def _reminder_now(self, row: OutboxMessage, now: datetime) -> Reply | None:
+        with Session(self.store.engine) as s:
+            reply = reminder_at_send(s, row, now)
+            s.commit()  # its choices are the person's last list before they can read it
+        return reply
 
     async def _record_sent(self, row: OutboxMessage, now: datetime | None, then_next: bool) -> None:
         """The messenger took the message: record it, however long the database is away.

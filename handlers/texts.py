@@ -182,6 +182,8 @@ REMINDER_ACKED = "Đã ghi nhận đồng chí đã nộp «{title}». Tôi sẽ
 REMINDER_ACKED_UNIT = "Đã ghi nhận đơn vị đã nộp «{title}». Các lãnh đạo khác của đơn vị cũng không được nhắc nữa."
 REMINDER_ACKED_BEFORE = "Đồng chí đã báo nộp «{title}» trước đó."
 REMINDER_NOTHING_TO_ACK = "Hiện không có hạn nào đang nhắc đồng chí."
+REMINDER_WHICH = "Đồng chí đã nộp hạn nào? Chọn một hạn dưới đây."
+REMINDER_WHICH_ITEM = "{title} (hạn {when})"
 REMINDER_STALE = "Hạn này đã hết hoặc đã được hủy."
 WEEKDAYS = ["Thứ Hai", "Thứ Ba", "Thứ Tư", "Thứ Năm", "Thứ Sáu", "Thứ Bảy", "Chủ Nhật"]
 

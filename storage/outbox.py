@@ -148,6 +148,10 @@ class OutboxStore:
         """Give a claimed row back untouched (this process cannot send it)."""
         self._set(row_id, status="pending", lease_until=None)
 
+    def mark_skipped(self, row_id: int, reason: str) -> None:
+        """Not to be sent any more (a reminder whose deadline is over); counted, never sent."""
+        self._set(row_id, status="skipped", lease_until=None, last_error=reason)
+
     def mark_failed(self, row_id: int, error: str, attempts: int) -> None:
         self._set(row_id, status="failed", lease_until=None, last_error=error[:2000], attempts=attempts)
 

@@ -35,6 +35,11 @@ from storage.outbox import holds
 configure_mappers()
 
 
+# State key: the notices (outbox row ids) whose choices make up the person's last list, each
+# with its first number; any message from the person starts a new list and drops it.
+NOTICE_LIST = "notice_list"
+
+
 @dataclass(frozen=True)
 class OutboxRow:
     dedup_key: str
@@ -130,14 +135,35 @@ class TurnStore:
                               {"channel": channel, "chat": stored_id(chat_id), "now": now or utcnow()}).scalar_one()
 
     def offer_choices(self, user_id: int, choices: list[dict]) -> None:
-        """A notice with choices (a reminder's "Đã nộp", an officer's "Trả lời") is the last
-        list its recipient saw: on Zalo their "1" picks from it, unless they are in the
-        middle of a form. A conflict (they are writing right now) leaves their state alone."""
+        """A notice with choices (an officer's "Trả lời") is the last list its recipient
+        saw: on Zalo their "1" picks from it, unless they are in the middle of a form.
+        A conflict (they are writing right now) leaves their state alone."""
         state, version = self.load_state(user_id)
         if state.get("flow"):
             return
         state["choices"] = choices
+        state.pop(NOTICE_LIST, None)
         self.save_state(user_id, state, version)
+
+    def add_notice_choices(self, user_id: int, key: str, choices: list[dict]) -> int | None:
+        """The choices of a notice being sent (a reminder), made the last list its recipient
+        saw. Sent right after other such notices, with nothing from the person in between,
+        they join that list, numbered after it, so each notice keeps its own numbers ("1"
+        still answers the first reminder); otherwise they start a new list. Returns the
+        first number, or None when they are not offered (the person is in the middle of a
+        form, or writing right now). Sending the same notice again (a retry) keeps its numbers."""
+        state, version = self.load_state(user_id)
+        if state.get("flow"):
+            return None
+        listed = state.get(NOTICE_LIST)
+        if not isinstance(listed, dict):
+            listed, state["choices"] = {}, []
+        if key in listed:
+            return int(listed[key])
+        first = len(state.get("choices") or []) + 1
+        state["choices"] = [*(state.get("choices") or []), *choices]
+        state[NOTICE_LIST] = {**listed, key: first}
+        return first if self.save_state(user_id, state, version) else None
 
     # --- users -------------------------------------------------------------
     def user_id(self, channel: str, external_id: str) -> int | None:

@@ -13,6 +13,7 @@ import pytest
 
 from bot.reminders import dispatch_now
 from handlers import texts
+from handlers.reminder_dispatch import occurrence
 from storage import reminders as q
 from storage.models import Deadline
 from tests.fake_telegram import keyboard, visible_text
@@ -110,7 +111,7 @@ async def test_reminders_on_both_messengers_from_sign_up_to_done(tmp_path: Path)
         # Three days before, at 08:00: both are reminded, once.
         first = dispatch_now(b.app, local("2031-01-12 08:00"))
         assert len(first.queued) == 2
-        b.delivery.wake.set()
+        assert await b.delivery.run_once(now=local("2031-01-12 08:00")) == 2  # the worker's pass at 08:00
         await b.tg.wait_for(lambda: len(b.tg.messages_to(STAFF_TG)) >= 5)
         reminder = b.tg.messages_to(STAFF_TG)[4]
         assert "Nộp bản đăng ký thi đua năm 2031" in visible_text(reminder) and "còn 3 ngày" in visible_text(reminder)
@@ -145,3 +146,60 @@ async def test_reminders_on_both_messengers_from_sign_up_to_done(tmp_path: Path)
 def announcements_sent(app) -> int:  # noqa: ANN001
     with app.repo.session() as s:
         return q.outbox_counts(s, "ann:").get("sent", 0)
+
+
+async def test_a_reminder_held_for_the_morning_is_written_and_its_choices_offered_when_sent(tmp_path: Path):
+    async with both(tmp_path) as b:
+        seen = await zalo_staff_turns_reminders_on(b, STAFF_ZALO)
+        add_deadline(b, "Nộp báo cáo thi đua tháng 1", "2031-01-15 17:00", send_time="22:30")
+        assert len(dispatch_now(b.app, local("2031-01-12 22:30")).deferred) == 1  # 3 days before, in quiet hours
+        # At 22:35 the person asks something; its answer offers choices of its own.
+        b.zalo_says(STAFF_ZALO, "giấy khen cần mấy bộ hồ sơ", name="Lê Hoa")
+        answer = (await b.zalo.wait_texts(STAFF_ZALO, seen + 1))[seen]
+        assert "1. " in answer
+        # Sent at 07:00 on the 13th: two days are left, and "1" is its "Đã nộp".
+        assert await b.delivery.run_once(now=local("2031-01-13 07:00")) == 1
+        reminder = (await b.zalo.wait_texts(STAFF_ZALO, seen + 2))[seen + 1]
+        assert "(còn 2 ngày)" in reminder and "còn 3 ngày" not in reminder
+        assert f"1. {texts.REMINDER_DONE}" in reminder
+        b.zalo_says(STAFF_ZALO, "1", name="Lê Hoa")
+        done = (await b.zalo.wait_texts(STAFF_ZALO, seen + 3))[seen + 2]
+        assert done.startswith(texts.REMINDER_ACKED.format(title="Nộp báo cáo thi đua tháng 1"))
+
+
+async def test_two_reminders_on_zalo_each_keep_their_own_done_choice(tmp_path: Path):
+    async with both(tmp_path) as b:
+        seen = {user: await zalo_staff_turns_reminders_on(b, user) for user in ("nv-an", "nv-binh")}
+        add_deadline(b, "Nộp bản đăng ký thi đua", "2031-01-15 17:00")
+        add_deadline(b, "Nộp báo cáo điển hình tiên tiến", "2031-01-16 17:00", offsets=(4,))
+        assert len(dispatch_now(b.app, local("2031-01-12 08:00")).queued) == 4
+        assert await b.delivery.run_once(now=local("2031-01-12 08:00")) == 4
+
+        # The second reminder goes on from the first one's numbers.
+        first, second = (await b.zalo.wait_texts("nv-an", seen["nv-an"] + 2))[-2:]
+        assert first.startswith("Nhắc hạn: Nộp bản đăng ký thi đua") and f"1. {texts.REMINDER_DONE}" in first
+        assert second.startswith("Nhắc hạn: Nộp báo cáo điển hình tiên tiến")
+        assert f"1. {texts.REMINDER_DONE}" not in second and f"3. {texts.REMINDER_DONE}" in second
+        # "1" under the first answers the first; "Đã nộp" typed then answers the one left.
+        b.zalo_says("nv-an", "1")
+        done = (await b.zalo.wait_texts("nv-an", seen["nv-an"] + 3))[-1]
+        assert done.startswith(texts.REMINDER_ACKED.format(title="Nộp bản đăng ký thi đua"))
+        b.zalo_says("nv-an", "Đã nộp")
+        done = (await b.zalo.wait_texts("nv-an", seen["nv-an"] + 4))[-1]
+        assert done.startswith(texts.REMINDER_ACKED.format(title="Nộp báo cáo điển hình tiên tiến"))
+
+        # "Đã nộp" typed under both asks which one; the answer picks it.
+        b.zalo_says("nv-binh", "Đã nộp")
+        which = (await b.zalo.wait_texts("nv-binh", seen["nv-binh"] + 3))[-1]
+        assert which.startswith(texts.REMINDER_WHICH)
+        assert "1. Nộp bản đăng ký thi đua (hạn 15/01)" in which
+        assert "2. Nộp báo cáo điển hình tiên tiến (hạn 16/01)" in which
+        b.zalo_says("nv-binh", "2")
+        done = (await b.zalo.wait_texts("nv-binh", seen["nv-binh"] + 4))[-1]
+        assert done.startswith(texts.REMINDER_ACKED.format(title="Nộp báo cáo điển hình tiên tiến"))
+        b.zalo_says("nv-binh", "đã nộp")
+        done = (await b.zalo.wait_texts("nv-binh", seen["nv-binh"] + 5))[-1]
+        assert done.startswith(texts.REMINDER_ACKED.format(title="Nộp bản đăng ký thi đua"))
+        with b.app.repo.session() as s:
+            assert [len(q.ack_names(s, d.id, occurrence(d, local("2031-01-12 08:00"))))  # type: ignore[arg-type]
+                    for d in q.active_deadlines(s) if d.key.startswith("test:")] == [2, 2]
