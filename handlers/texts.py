@@ -78,8 +78,10 @@ UNSUPPORTED = {
     "unsupported": "Tôi chưa đọc được loại tin nhắn này; mời đồng chí gõ câu hỏi bằng chữ.",
     "photo": "Tôi đã nhận ảnh, nhưng hiện chưa có thao tác nào cần ảnh. Mời đồng chí gõ câu hỏi bằng chữ.",
 }
-LATE_ANSWER = "Xin lỗi đồng chí, do đường truyền gián đoạn nên câu trả lời cho câu hỏi «{question}» đến muộn:"
-LATE_ANSWER_NO_QUESTION = "Xin lỗi đồng chí, do đường truyền gián đoạn nên câu trả lời sau đây đến muộn:"
+# A reply sent late (bot/delivery.py). The cause is not known there (the bot stopped, the
+# database or the messenger was away...): it says only that the answer is late.
+LATE_ANSWER = "Xin lỗi đồng chí, câu trả lời cho câu hỏi «{question}» đến muộn:"
+LATE_ANSWER_NO_QUESTION = "Xin lỗi đồng chí, câu trả lời sau đây đến muộn:"
 PHOTO_CAPTION_READ = "Tôi đã nhận ảnh (hiện chưa có thao tác nào cần lưu ảnh) và xin trả lời phần chữ kèm theo:"
 THANKS = "Rất vui được hỗ trợ đồng chí. Khi cần, đồng chí cứ gõ câu hỏi hoặc chọn /menu."
 # A number typed that is not on the list just shown (or with no list shown).
