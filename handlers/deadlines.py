@@ -202,15 +202,19 @@ class Deadlines:
         return [Reply("\n".join(lines), choices)]
 
     def toggle(self, ctx: TurnContext, on: bool | None = None) -> list[Reply]:
-        """/nhacnho (switches), or the "Bật/Tắt nhắc hạn" choice. Turning on asks the unit first."""
+        """/nhacnho (switches), or the "Bật/Tắt nhắc hạn" choice. Turning on first asks what
+        the profile lacks (the unit, whether they lead it), however the profile began."""
         s = ctx.store.s
         profile = q.profile(s, ctx.user_id)
         on = not (profile and profile.reminders) if on is None else on
-        if on and (profile is None or not profile.unit_id):
-            if not self.knowledge.kb.units:
+        missing = [] if not on else [name for name, known in (
+            ("unit", profile is not None and profile.unit_id),
+            ("leader", profile is not None and profile.is_leader is not None)) if not known]
+        if missing:
+            if missing[0] == "unit" and not self.knowledge.kb.units:
                 return [Reply(texts.NO_UNITS)]
             assert self.engine is not None
-            first = self.engine.start(ctx, PROFILE)
+            first = self.engine.start(ctx, PROFILE, at=missing[0], history=False)
             return [Reply(texts.PRIVACY_NOTE), *first]
         q.save_profile(s, ctx.user_id, reminders=on)
         quiet = f"{self.quiet[0]:%H:%M} đến {self.quiet[1]:%H:%M}"
@@ -322,8 +326,16 @@ class Deadlines:
 
     # --- finishing flows ------------------------------------------------------------------
     def _save_profile(self, ctx: TurnContext, data: FlowData) -> list[Reply]:
-        q.save_profile(ctx.store.s, ctx.user_id, unit_id=data.values["unit"], is_leader=data.values["leader"] == "yes",
-                       reminders=True, full_name=ctx.event.display_name)
+        """What was asked, saved; a name the person gave (in a report) is kept."""
+        fields: dict[str, object] = {"reminders": True}
+        if "unit" in data.values:
+            fields["unit_id"] = data.values["unit"]
+        if "leader" in data.values:
+            fields["is_leader"] = data.values["leader"] == "yes"
+        profile = q.profile(ctx.store.s, ctx.user_id)
+        if profile is None or not profile.full_name:
+            fields["full_name"] = ctx.event.display_name
+        q.save_profile(ctx.store.s, ctx.user_id, **fields)
         return self.toggle(ctx, True)
 
     def _create(self, ctx: TurnContext, data: FlowData) -> list[Reply]:

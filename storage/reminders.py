@@ -151,7 +151,7 @@ def concerns(d: Deadline, p: Profile | None) -> bool:
     if p is None:
         return False
     if d.audience == "unit_leaders":
-        return p.is_leader
+        return bool(p.is_leader)
     return p.unit_id == d.audience[len("unit:"):]
 
 

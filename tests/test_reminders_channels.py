@@ -203,3 +203,33 @@ async def test_two_reminders_on_zalo_each_keep_their_own_done_choice(tmp_path: P
         with b.app.repo.session() as s:
             assert [len(q.ack_names(s, d.id, occurrence(d, local("2031-01-12 08:00"))))  # type: ignore[arg-type]
                     for d in q.active_deadlines(s) if d.key.startswith("test:")] == [2, 2]
+
+
+async def test_a_profile_begun_by_a_report_is_asked_whether_they_lead_when_reminders_are_turned_on(tmp_path: Path):
+    async with both(tmp_path) as b:
+        user, n = "nv-cuong", 0
+
+        async def says(text: str, replies: int = 1) -> str:
+            nonlocal n
+            b.zalo_says(user, text, name="Cường")
+            n += replies
+            return (await b.zalo.wait_texts(user, n))[-1]
+
+        # The profile begins with a report: name and unit, then the person stops.
+        assert "Nghị định 13/2023" in await says("/gui")
+        await says("Phạm Văn Cường")
+        await says("2")  # the second unit of the list
+        await says("/huy")
+        # /nhacnho asks only what is missing: whether they lead the unit.
+        asked = await says("/nhacnho", replies=2)  # what is stored, and the question
+        assert b.zalo.texts(user)[-2] == texts.PRIVACY_NOTE
+        assert asked.startswith(texts.PROFILE_LEADER) and texts.PROFILE_UNIT not in asked
+        assert (await says("có")).startswith("Đã bật nhắc hạn")
+        profile = await says("/hoso")
+        assert "Họ tên: Phạm Văn Cường" in profile and "Lãnh đạo đơn vị: có" in profile
+        # A unit leaders' deadline reaches them.
+        add_deadline(b, "Nộp tờ trình khen thưởng của đơn vị", "2031-01-15 17:00", audience="unit_leaders")
+        assert len(dispatch_now(b.app, local("2031-01-12 08:00")).queued) == 1
+        assert await b.delivery.run_once(now=local("2031-01-12 08:00")) == 1
+        reminder = (await b.zalo.wait_texts(user, n + 1))[-1]
+        assert reminder.startswith("Nhắc hạn: Nộp tờ trình khen thưởng của đơn vị")

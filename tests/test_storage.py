@@ -37,6 +37,22 @@ def test_migrations_create_every_table_and_are_idempotent(url: str):
     assert TABLES <= names
 
 
+def test_a_leader_answer_never_asked_becomes_unknown_and_an_answered_one_stays(url: str):
+    db.upgrade(url, "0005_reports")
+    engine = db.make_engine(url)
+    with engine.begin() as conn:
+        for uid, seen in ((1, "2026-12-01 08:00:00+00"), (2, None)):  # begun by a report; by /nhacnho
+            conn.execute(text("INSERT INTO users (id, channel, external_id, created_at, last_seen_at) "
+                              "VALUES (:id, 'zalo', :ext, '2026-12-01', '2026-12-01')"), {"id": uid, "ext": f"u{uid}"})
+            conn.execute(text("INSERT INTO profiles (user_id, unit_id, is_leader, reminders, invite_ok, notice_seen_at,"
+                              " updated_at) VALUES (:id, 'van-phong', false, true, false, :seen, '2026-12-01')"),
+                         {"id": uid, "seen": seen})
+    db.upgrade(url)
+    with engine.connect() as conn:
+        assert dict(conn.execute(text("SELECT user_id, is_leader FROM profiles ORDER BY user_id")).all()) == {
+            1: None, 2: False}
+
+
 def test_users_state_and_question_log(url: str):
     db.upgrade(url)
     repo = Repository(db.make_engine(url))
