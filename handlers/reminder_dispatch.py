@@ -23,7 +23,7 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, col, select
 
-from content.deadlines import DeadlineSpec, due_utc, in_quiet_hours, next_occurrence, slots
+from content.deadlines import AUDIENCE_LEADERS, DeadlineSpec, due_utc, in_quiet_hours, next_occurrence, slots
 from handlers import texts
 from handlers.events import Choice, Reply, reply_to_dict
 from storage import reminders as q
@@ -72,6 +72,9 @@ def reminder_reply(d: Deadline, due: datetime, now: datetime, tz: ZoneInfo) -> R
     text = texts.REMINDER.format(title=d.title, when=when_text(due, tz), left=left_text(due, now, tz))
     if d.note:
         text += f"\n{d.note}"
+    if d.audience == AUDIENCE_LEADERS:  # "Đã nộp" of one leader stops the others' reminders (storage.ack)
+        text += f"\n{texts.REMINDER_UNIT_WIDE}"
+    text += f"\n{texts.REMINDER_STOP}"
     choices = [Choice(ack_choice(d, due), texts.REMINDER_DONE)]
     if d.entry_id:
         choices.append(Choice(f"e:{d.entry_id}", texts.REMINDER_GUIDE))

@@ -44,6 +44,17 @@ def add_deadline(b: Bots, title: str, due: str, *, audience: str = "all", offset
         return row.id  # type: ignore[return-value]
 
 
+async def worker_pass(b: Bots, when: str) -> int:
+    """The delivery worker's pass at a moment to come (`when`, local time); returns how many
+    it sent. It waits for the replies being sent to be recorded first: to a pass that far
+    ahead their leases look expired, and it would send them again."""
+    def settled() -> bool:
+        return not any(r.kind == "reply" and r.status in ("pending", "sending") for r in b.app.outbox.rows(limit=500))
+
+    await b.zalo.wait_for(settled, what="the replies recorded as sent")
+    return await b.delivery.run_once(now=local(when))
+
+
 async def zalo_staff_turns_reminders_on(b: Bots, user: str, *, leader: str = "không") -> int:
     """/nhacnho on Zalo: the unit (the second of the list), whether they lead it; returns
     how many messages the person has received."""
@@ -67,7 +78,7 @@ async def test_a_reminder_held_for_the_morning_does_not_hold_the_conversation(tm
         b.zalo_says(STAFF_ZALO, "cảm ơn", name="Lê Hoa")
         await b.zalo.wait_texts(STAFF_ZALO, seen + 2)
         # At 07:00 the reminder goes.
-        assert await b.delivery.run_once(now=local("2031-01-13 07:00")) == 1
+        assert await worker_pass(b, "2031-01-13 07:00") == 1
         reminder = (await b.zalo.wait_texts(STAFF_ZALO, seen + 3))[seen + 2]
         assert reminder.startswith("Nhắc hạn: Nộp báo cáo thi đua tháng 1")
 
@@ -111,7 +122,7 @@ async def test_reminders_on_both_messengers_from_sign_up_to_done(tmp_path: Path)
         # Three days before, at 08:00: both are reminded, once.
         first = dispatch_now(b.app, local("2031-01-12 08:00"))
         assert len(first.queued) == 2
-        assert await b.delivery.run_once(now=local("2031-01-12 08:00")) == 2  # the worker's pass at 08:00
+        assert await worker_pass(b, "2031-01-12 08:00") == 2  # the worker's pass at 08:00
         await b.tg.wait_for(lambda: len(b.tg.messages_to(STAFF_TG)) >= 5)
         reminder = b.tg.messages_to(STAFF_TG)[4]
         assert "Nộp bản đăng ký thi đua năm 2031" in visible_text(reminder) and "còn 3 ngày" in visible_text(reminder)
@@ -158,7 +169,7 @@ async def test_a_reminder_held_for_the_morning_is_written_and_its_choices_offere
         answer = (await b.zalo.wait_texts(STAFF_ZALO, seen + 1))[seen]
         assert "1. " in answer
         # Sent at 07:00 on the 13th: two days are left, and "1" is its "Đã nộp".
-        assert await b.delivery.run_once(now=local("2031-01-13 07:00")) == 1
+        assert await worker_pass(b, "2031-01-13 07:00") == 1
         reminder = (await b.zalo.wait_texts(STAFF_ZALO, seen + 2))[seen + 1]
         assert "(còn 2 ngày)" in reminder and "còn 3 ngày" not in reminder
         assert f"1. {texts.REMINDER_DONE}" in reminder
@@ -173,7 +184,7 @@ async def test_two_reminders_on_zalo_each_keep_their_own_done_choice(tmp_path: P
         add_deadline(b, "Nộp bản đăng ký thi đua", "2031-01-15 17:00")
         add_deadline(b, "Nộp báo cáo điển hình tiên tiến", "2031-01-16 17:00", offsets=(4,))
         assert len(dispatch_now(b.app, local("2031-01-12 08:00")).queued) == 4
-        assert await b.delivery.run_once(now=local("2031-01-12 08:00")) == 4
+        assert await worker_pass(b, "2031-01-12 08:00") == 4
 
         # The second reminder goes on from the first one's numbers.
         first, second = (await b.zalo.wait_texts("nv-an", seen["nv-an"] + 2))[-2:]
@@ -230,6 +241,33 @@ async def test_a_profile_begun_by_a_report_is_asked_whether_they_lead_when_remin
         # A unit leaders' deadline reaches them.
         add_deadline(b, "Nộp tờ trình khen thưởng của đơn vị", "2031-01-15 17:00", audience="unit_leaders")
         assert len(dispatch_now(b.app, local("2031-01-12 08:00")).queued) == 1
-        assert await b.delivery.run_once(now=local("2031-01-12 08:00")) == 1
+        assert await worker_pass(b, "2031-01-12 08:00") == 1
         reminder = (await b.zalo.wait_texts(user, n + 1))[-1]
         assert reminder.startswith("Nhắc hạn: Nộp tờ trình khen thưởng của đơn vị")
+
+
+async def test_a_reminder_says_how_to_stop_and_that_a_leader_answers_for_the_unit(tmp_path: Path):
+    async with both(tmp_path) as b:
+        # A unit leader on Telegram, a staff member on Zalo.
+        b.tg.send_message(STAFF_TG, "/nhacnho")
+        await b.tg.wait_for(lambda: len(b.tg.messages_to(STAFF_TG)) >= 2)
+        b.tg.press(STAFF_TG, "f:unit:van-phong")
+        await b.tg.wait_for(lambda: len(b.tg.messages_to(STAFF_TG)) >= 3)
+        b.tg.press(STAFF_TG, "f:leader:yes")
+        await b.tg.wait_for(lambda: len(b.tg.messages_to(STAFF_TG)) >= 4)
+        seen = await zalo_staff_turns_reminders_on(b, STAFF_ZALO)
+        add_deadline(b, "Nộp tờ trình khen thưởng của đơn vị", "2031-01-15 17:00", audience="unit_leaders")
+        add_deadline(b, "Nộp bản đăng ký thi đua", "2031-01-15 17:00")
+        assert len(dispatch_now(b.app, local("2031-01-12 08:00")).queued) == 3
+        assert await worker_pass(b, "2031-01-12 08:00") == 3
+
+        await b.tg.wait_for(lambda: len(b.tg.messages_to(STAFF_TG)) >= 6)
+        leaders, everyone = (visible_text(m) for m in b.tg.messages_to(STAFF_TG)[4:6])
+        assert leaders.startswith("Nhắc hạn: Nộp tờ trình khen thưởng của đơn vị")
+        assert texts.REMINDER_UNIT_WIDE in leaders and texts.REMINDER_STOP in leaders
+        assert texts.REMINDER_UNIT_WIDE not in everyone and texts.REMINDER_STOP in everyone
+        [zalo] = (await b.zalo.wait_texts(STAFF_ZALO, seen + 1))[seen:]
+        assert texts.REMINDER_STOP in zalo and texts.REMINDER_UNIT_WIDE not in zalo
+        # What it says works.
+        b.zalo_says(STAFF_ZALO, "/nhacnho", name="Lê Hoa")
+        assert (await b.zalo.wait_texts(STAFF_ZALO, seen + 2))[-1].startswith(texts.REMINDERS_OFF)
