@@ -91,6 +91,14 @@ async def _chat(app: App, stdin: TextIO, out: TextIO, user: str) -> int:
         key = f"{session}:{n}"
         await pipeline.accept(CHANNEL, key, {"text": text}, user)
         await pipeline.process(event, update_key=key, notify_slow=False)
+        await deliver_waiting()
+
+    async def deliver_waiting() -> None:
+        """No delivery worker runs here: what waits for this person (a reminder queued by
+        `reminders dispatch`, a reply queued behind it) is sent now, in order."""
+        await delivery.send_chat(CHANNEL, user)
+
+    await deliver_waiting()
 
     if interactive:
         await say("/start", 0)

@@ -19,9 +19,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
+from sqlmodel import Session
+
 from bot.channel import Channel, PermanentFailure, RecipientBlocked, RetryAfter, Transient
 from handlers import texts
 from handlers.events import Reply, reply_from_dict
+from handlers.reminder_dispatch import reminder_at_send
 from storage.files import FileStore
 from storage.models import OutboxMessage, aware, utcnow
 from storage.outbox import OutboxStore
@@ -223,8 +226,8 @@ class Delivery:
         held: set[tuple[str, str]] = set()
         for row_id in ids:
             row = await asyncio.to_thread(self.store.get, row_id)
-            if row is None or (row.channel, row.chat_id) in held:
-                continue
+            if row is None or row.channel not in self.channels or (row.channel, row.chat_id) in held:
+                continue  # a channel not running here: left to an instance that runs it
             claimed = await asyncio.to_thread(self.store.claim, row_id, self.lease)
             if claimed is None or not await self._send(claimed):
                 # Sent already, or an older message to this chat goes first, or it failed.
@@ -234,7 +237,8 @@ class Delivery:
     async def run_once(self, now: datetime | None = None, limit: int = 500) -> int:
         """Send what is due now, each chat's rows in order, chats side by side;
         returns how many were sent."""
-        heads = [h for h in await asyncio.to_thread(self.store.due_heads, now, limit) if h not in self.unrecorded]
+        heads = [h for h in await asyncio.to_thread(self.store.due_heads, now, limit, list(self.channels))
+                 if h not in self.unrecorded]
         if not heads:
             return 0
         gate = asyncio.Semaphore(self.concurrency)
@@ -251,6 +255,17 @@ class Delivery:
                     row, unreachable = self._next.pop(row.id, (None, False))
 
         await asyncio.gather(*(drain(i) for i in heads))
+        return sent
+
+    async def send_chat(self, channel: str, chat_id: str, now: datetime | None = None) -> int:
+        """Send what is due for one chat, in order (for a process without a worker: the
+        console); returns how many were sent."""
+        sent = 0
+        while (first := await asyncio.to_thread(self.store.next_of_chat, channel, chat_id, now)) is not None:
+            row, unreachable = await asyncio.to_thread(self.store.claim_checked, first, self.lease, now)
+            if row is None or not await self._send(row, now, unreachable=unreachable):
+                break
+            sent += 1
         return sent
 
     async def run(self, stop: asyncio.Event, every: float = 1.0) -> None:
@@ -276,10 +291,10 @@ class Delivery:
         `then_next`, recording it sent also claims its chat's next row (kept in `_next`)."""
         channel = self.channels.get(row.channel)
         if channel is None:
-            # Not running here (console, or a channel without its token): give the row back
-            # for an instance that runs it, and look again in a minute.
-            await asyncio.to_thread(self.store.retry_later, row.id, utcnow() + timedelta(minutes=1),
-                                    f"channel {row.channel} is not running", row.attempts)
+            # Not running here (console, or a channel without its token): give the row back as
+            # it was, due and untried, for an instance that runs it (a delay or an error here
+            # would hold that chat's later replies back there).
+            await asyncio.to_thread(self.store.release, row.id)
             return False
         if unreachable is None:
             unreachable = row.kind == "notice" and await asyncio.to_thread(self.store.recipient_unreachable,
@@ -299,7 +314,10 @@ class Delivery:
                                     row.attempts)
             return False
         try:
-            reply = reply_of(row, now or utcnow())
+            reply = await self._reply(row, now or utcnow())
+            if reply is None:  # a reminder whose deadline passed or was cancelled meanwhile
+                await asyncio.to_thread(self.store.mark_skipped, row.id, "the deadline is over")
+                return False
             if any(d.stored_file_id is not None for d in reply.documents):
                 reply = await asyncio.to_thread(with_stored_documents, reply, self.files)
             await limiter.acquire(row.chat_id)
@@ -345,6 +363,19 @@ class Delivery:
         await self._record_sent(row, now, then_next)
         self.counts["sent"] += 1
         return True
+
+    async def _reply(self, row: OutboxMessage, now: datetime) -> Reply | None:
+        """What a row sends: a reminder is made now (its days left, its choices offered),
+        anything else is what the row holds."""
+        if row.kind == "notice" and "reminder" in row.payload:
+            return await asyncio.to_thread(self._reminder_now, row, now)
+        return reply_of(row, now)
+
+    def _reminder_now(self, row: OutboxMessage, now: datetime) -> Reply | None:
+        with Session(self.store.engine) as s:
+            reply = reminder_at_send(s, row, now)
+            s.commit()  # its choices are the person's last list before they can read it
+        return reply
 
     async def _record_sent(self, row: OutboxMessage, now: datetime | None, then_next: bool) -> None:
         """The messenger took the message: record it, however long the database is away.

@@ -34,7 +34,7 @@ from storage.clean import clean_text, clip_name
 from storage.files import FileStore
 from storage.models import OutboxMessage, aware, utcnow
 from storage.repo import Repository
-from storage.turns import OutboxRow, TurnStore
+from storage.turns import NOTICE_LIST, OutboxRow, TurnStore
 
 log = logging.getLogger(__name__)
 
@@ -283,6 +283,7 @@ class Pipeline:
                     s.rollback()  # nothing the handler wrote is kept; the state stays as it was
                     user_id = store.touch_user(event.channel, event.user_id, event.display_name)
                     turn = Turn([Reply(texts.INTERNAL_ERROR)], [], state)
+                turn.state.pop(NOTICE_LIST, None)  # the person wrote: the reminders' list is over
                 asked_at = store.finish_update(event.channel, update_key) if update_key is not None else None
                 if update_key is not None and asked_at is None:
                     s.rollback()

@@ -12,9 +12,10 @@ def numbered(reply: Reply) -> str:
     """The reply's text with its choices as a numbered list (Zalo, console, `ask`)."""
     if not reply.choices:
         return reply.full_text
-    lines = [f"{i}. {c.label}" for i, c in enumerate(reply.choices, 1)]
-    n = len(reply.choices)
-    hint = "Trả lời 1" if n == 1 else f"Trả lời bằng số từ 1 đến {n}"
+    first = reply.number_from
+    lines = [f"{i}. {c.label}" for i, c in enumerate(reply.choices, first)]
+    last = first + len(reply.choices) - 1
+    hint = f"Trả lời {first}" if last == first else f"Trả lời bằng số từ {first} đến {last}"
     return f"{reply.full_text}\n\n" + "\n".join(lines) + f"\n({hint}.)"
 
 

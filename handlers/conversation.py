@@ -308,7 +308,9 @@ class Conversation:
         if number.isdigit() and 1 <= int(number) <= len(offered):
             return offered[int(number) - 1].id
         for c in offered:
-            if fold(c.label) == folded:
+            # "Đã nộp" typed is read as the words (Deadlines.ack): with several reminders
+            # listed, the label alone does not say which deadline.
+            if fold(c.label) == folded and not c.id.startswith(ACK_PREFIX):
                 return c.id
         return None
 

@@ -18,7 +18,7 @@ from handlers.choices import ACK_PREFIX
 from handlers.context import TurnContext
 from handlers.events import Choice, Document, Notice, Reply
 from handlers.flows import FINISH, Flow, FlowData, FlowEngine, Invalid, Option, Step, text_between
-from handlers.reminder_dispatch import content_fields, left_text, occurrence, when_text
+from handlers.reminder_dispatch import ack_choice, content_fields, left_text, occurrence, when_text
 from storage import reminders as q
 from storage.models import Deadline, User, aware, utcnow
 
@@ -202,15 +202,19 @@ class Deadlines:
         return [Reply("\n".join(lines), choices)]
 
     def toggle(self, ctx: TurnContext, on: bool | None = None) -> list[Reply]:
-        """/nhacnho (switches), or the "Bật/Tắt nhắc hạn" choice. Turning on asks the unit first."""
+        """/nhacnho (switches), or the "Bật/Tắt nhắc hạn" choice. Turning on first asks what
+        the profile lacks (the unit, whether they lead it), however the profile began."""
         s = ctx.store.s
         profile = q.profile(s, ctx.user_id)
         on = not (profile and profile.reminders) if on is None else on
-        if on and (profile is None or not profile.unit_id):
-            if not self.knowledge.kb.units:
+        missing = [] if not on else [name for name, known in (
+            ("unit", profile is not None and profile.unit_id),
+            ("leader", profile is not None and profile.is_leader is not None)) if not known]
+        if missing:
+            if missing[0] == "unit" and not self.knowledge.kb.units:
                 return [Reply(texts.NO_UNITS)]
             assert self.engine is not None
-            first = self.engine.start(ctx, PROFILE)
+            first = self.engine.start(ctx, PROFILE, at=missing[0], history=False)
             return [Reply(texts.PRIVACY_NOTE), *first]
         q.save_profile(s, ctx.user_id, reminders=on)
         quiet = f"{self.quiet[0]:%H:%M} đến {self.quiet[1]:%H:%M}"
@@ -254,7 +258,9 @@ class Deadlines:
         return self.engine.start(ctx, ANNOUNCE)
 
     def ack(self, ctx: TurnContext, choice: str | None) -> list[Reply]:
-        """'Đã nộp': the button of a reminder, or the words typed after one."""
+        """'Đã nộp': the choice under a reminder (a button, or its number), or the words
+        typed: the one deadline the person was reminded of and has not answered, or, with
+        several, a question which one (a numbered list of them)."""
         s = ctx.store.s
         now = utcnow()
         if choice:
@@ -262,11 +268,17 @@ class Deadlines:
             d = q.deadline(s, int(parts[0])) if parts[0].isdigit() else None
             due = datetime.fromtimestamp(int(parts[1]), tz=now.tzinfo) if len(parts) > 1 and parts[1].isdigit() else None
         else:
-            last = q.last_reminded(s, ctx.event.channel, ctx.event.chat_id)
-            d = q.deadline(s, last) if last is not None else None
-            due = None
-            if d is None:
+            reminded = q.reminded(s, ctx.event.channel, ctx.event.chat_id)
+            if not reminded:
                 return [Reply(texts.REMINDER_NOTHING_TO_ACK)]
+            waiting = self._unanswered(ctx, reminded, now)
+            if len(waiting) > 1:
+                return [Reply(texts.REMINDER_WHICH, [
+                    Choice(ack_choice(d, due), texts.REMINDER_WHICH_ITEM.format(
+                        title=_short(d.title, 60), when=f"{due.astimezone(self.tz):%d/%m}")) for d, due in waiting])]
+            d, due = waiting[0] if waiting else (q.deadline(s, reminded[0][0]), reminded[0][1])
+            if d is not None and not waiting and due <= now:
+                return [Reply(texts.REMINDER_STALE)]
         if d is None or d.status != "active":
             return [Reply(texts.REMINDER_STALE)]
         due = due or occurrence(d, now)
@@ -280,6 +292,19 @@ class Deadlines:
         unit_wide = d.audience == AUDIENCE_LEADERS and profile is not None and profile.unit_id
         return [Reply((texts.REMINDER_ACKED_UNIT if unit_wide else texts.REMINDER_ACKED).format(title=d.title),
                       [Choice("m:deadlines", texts.MENU_DEADLINES)])]
+
+    @staticmethod
+    def _unanswered(ctx: TurnContext, reminded: list[tuple[int, datetime]], now: datetime
+                    ) -> list[tuple[Deadline, datetime]]:
+        """The deadlines of these reminders still ahead and not answered 'Đã nộp' by the person,
+        the nearest first."""
+        out = []
+        for deadline_id, due in reminded:
+            d = q.deadline(ctx.store.s, deadline_id)
+            if d is not None and d.status == "active" and due > now and \
+                    ctx.user_id not in q.acked(ctx.store.s, deadline_id, due)[0]:
+                out.append((d, due))
+        return sorted(out, key=lambda x: x[1])
 
     def stats(self, ctx: TurnContext) -> list[Reply]:
         if not self._officer(ctx):
@@ -305,8 +330,16 @@ class Deadlines:
 
     # --- finishing flows ------------------------------------------------------------------
     def _save_profile(self, ctx: TurnContext, data: FlowData) -> list[Reply]:
-        q.save_profile(ctx.store.s, ctx.user_id, unit_id=data.values["unit"], is_leader=data.values["leader"] == "yes",
-                       reminders=True, full_name=ctx.event.display_name)
+        """What was asked, saved; a name the person gave (in a report) is kept."""
+        fields: dict[str, object] = {"reminders": True}
+        if "unit" in data.values:
+            fields["unit_id"] = data.values["unit"]
+        if "leader" in data.values:
+            fields["is_leader"] = data.values["leader"] == "yes"
+        profile = q.profile(ctx.store.s, ctx.user_id)
+        if profile is None or not profile.full_name:
+            fields["full_name"] = ctx.event.display_name
+        q.save_profile(ctx.store.s, ctx.user_id, **fields)
         return self.toggle(ctx, True)
 
     def _create(self, ctx: TurnContext, data: FlowData) -> list[Reply]:

@@ -81,6 +81,9 @@ class Reply:
     choices: list[Choice] = field(default_factory=list)
     documents: list[Document] = field(default_factory=list)
     heading: str | None = None
+    # Where a numbered list starts: a reminder sent right after another one continues its
+    # numbers, so each reminder's "Đã nộp" keeps its own number (handlers/reminder_dispatch.py).
+    number_from: int = 1
 
     @property
     def full_text(self) -> str:
@@ -125,8 +128,12 @@ class Turn:
 
 def reply_to_dict(reply: Reply) -> dict:
     """A reply as JSON-safe data, kept in the outbox until it is sent."""
-    return {"text": reply.text, "heading": reply.heading, "choices": [{"id": c.id, "label": c.label} for c in reply.choices],
+    data = {"text": reply.text, "heading": reply.heading,
+            "choices": [{"id": c.id, "label": c.label} for c in reply.choices],
             "documents": [_document_to_dict(d) for d in reply.documents]}
+    if reply.number_from != 1:
+        data["number_from"] = reply.number_from
+    return data
 
 
 def _document_to_dict(d: Document) -> dict:
@@ -141,7 +148,8 @@ def reply_from_dict(data: dict) -> Reply:
                  documents=[Document(file_name=d["file_name"], data=base64.b64decode(d.get("data") or ""),
                                      mime_type=d.get("mime_type") or "application/octet-stream",
                                      caption=d.get("caption"), stored_file_id=d.get("stored_file_id"))
-                            for d in data.get("documents", [])])
+                            for d in data.get("documents", [])],
+                 number_from=int(data.get("number_from") or 1))
 
 
 def notice_to_dict(notice: Notice) -> dict:

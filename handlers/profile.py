@@ -148,7 +148,8 @@ class Profiles:
             return [Reply(rt.PROFILE_EMPTY, [Choice(f"{EDIT_PREFIX}all", rt.FILL_PROFILE),
                                              Choice("menu", texts.BACK_TO_MENU)])]
         text = rt.PROFILE_SHOW.format(name=p.full_name or rt.PROFILE_NOT_SET, unit=self.unit_name(p.unit_id),
-                                      leader=rt.YES if p.is_leader else rt.NO,
+                                      leader=rt.LEADER_UNKNOWN if p.is_leader is None else rt.YES if p.is_leader
+                                      else rt.NO,
                                       reminders=rt.REMINDERS_ON if p.reminders else rt.REMINDERS_OFF,
                                       privacy=rt.PRIVACY_NOTICE)
         return [Reply(text, [Choice(f"{EDIT_PREFIX}full_name", rt.EDIT_NAME), Choice(f"{EDIT_PREFIX}unit", rt.EDIT_UNIT),

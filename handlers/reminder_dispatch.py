@@ -9,17 +9,21 @@ A pass at `now`, for each active deadline's next occurrence still ahead:
 - people who said "Đã nộp" (or whose unit did, for unit leaders) are left out;
 - inside quiet hours the row waits for the morning (deferred), unless the
   morning is after the deadline (then it is skipped).
+
+A row names its deadline and occurrence; its text ("còn 2 ngày") and its choices
+are made when it is sent (`reminder_at_send`), so a reminder deferred to the
+morning says what is true in the morning, and its "1" answers it.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from datetime import datetime, time
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime, time
 from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, col, select
 
-from content.deadlines import DeadlineSpec, due_utc, in_quiet_hours, next_occurrence, slots
+from content.deadlines import AUDIENCE_LEADERS, DeadlineSpec, due_utc, in_quiet_hours, next_occurrence, slots
 from handlers import texts
 from handlers.events import Choice, Reply, reply_to_dict
 from storage import reminders as q
@@ -68,6 +72,9 @@ def reminder_reply(d: Deadline, due: datetime, now: datetime, tz: ZoneInfo) -> R
     text = texts.REMINDER.format(title=d.title, when=when_text(due, tz), left=left_text(due, now, tz))
     if d.note:
         text += f"\n{d.note}"
+    if d.audience == AUDIENCE_LEADERS:  # "Đã nộp" of one leader stops the others' reminders (storage.ack)
+        text += f"\n{texts.REMINDER_UNIT_WIDE}"
+    text += f"\n{texts.REMINDER_STOP}"
     choices = [Choice(ack_choice(d, due), texts.REMINDER_DONE)]
     if d.entry_id:
         choices.append(Choice(f"e:{d.entry_id}", texts.REMINDER_GUIDE))
@@ -95,9 +102,10 @@ def run_pass(s: Session, *, now: datetime, tz: ZoneInfo, quiet: tuple[time, time
         done = set(s.exec(select(OutboxMessage.dedup_key).where(col(OutboxMessage.dedup_key).startswith(prefix))))
         users_acked, units_acked = q.acked(s, d.id, due)  # type: ignore[arg-type]
         morning = in_quiet_hours(now, quiet, tz)
-        reply = reminder_reply(d, due, now, tz)
-        payload = {"reply": reply_to_dict(reply)}
-        choices = [{"id": c.id, "label": c.label} for c in reply.choices]
+        # The text as of now is kept too: what `outbox` shows, and what is sent should the
+        # deadline be gone by then.
+        payload = {"reply": reply_to_dict(reminder_reply(d, due, now, tz)),
+                   "reminder": {"deadline": d.id, "due": int(due.timestamp()), "tz": tz.key}}
         for person in q.recipients(s, d.audience):
             if person.user_id in users_acked or (d.audience == "unit_leaders" and person.unit_id in units_acked):
                 continue
@@ -115,9 +123,28 @@ def run_pass(s: Session, *, now: datetime, tz: ZoneInfo, quiet: tuple[time, time
                                                status="skipped")]):
                     result.skipped += 1
                 continue
+            # Due from the moment of the pass (a pass run for a moment to come, `--now`, is
+            # sent by a worker only then), or from the morning.
             ids = store.add_outbox([OutboxRow(key, person.channel, person.external_id, "notice", payload,
-                                              not_before=morning)])
+                                              not_before=morning or now)])
             if ids:
                 (result.deferred if morning is not None else result.queued).extend(ids)
-                store.offer_choices(person.user_id, choices)
     return result
+
+
+def reminder_at_send(s: Session, row: OutboxMessage, now: datetime) -> Reply | None:
+    """The reminder a row holds, made now: its text counts the days from now, and its
+    choices become its recipient's last list (after those of the reminders just before
+    it, numbered on from them). None when its deadline has passed or was cancelled: it is
+    not sent. Not committed: the caller commits before sending."""
+    spec = row.payload["reminder"]
+    d = q.deadline(s, int(spec["deadline"]))
+    due = datetime.fromtimestamp(int(spec["due"]), tz=UTC)
+    if d is None or d.status != "active" or due <= now:
+        return None
+    reply = reminder_reply(d, due, now, ZoneInfo(spec["tz"]))
+    store = TurnStore(s)
+    user_id = store.user_id(row.channel, row.chat_id)
+    first = None if user_id is None else store.add_notice_choices(
+        user_id, str(row.id), [{"id": c.id, "label": c.label} for c in reply.choices])
+    return replace(reply, number_from=first or 1)

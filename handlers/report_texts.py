@@ -37,6 +37,7 @@ PROFILE_EMPTY = ("Đồng chí chưa khai hồ sơ. Hồ sơ (họ tên, đơn v
 PROFILE_NOT_SET = "chưa khai"
 YES = "có"
 NO = "không"
+LEADER_UNKNOWN = "chưa cho biết (được hỏi khi bật nhắc hạn)"
 REMINDERS_ON = "đang bật"
 REMINDERS_OFF = "đang tắt"
 EDIT_NAME = "Sửa họ tên"

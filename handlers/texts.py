@@ -78,8 +78,10 @@ UNSUPPORTED = {
     "unsupported": "Tôi chưa đọc được loại tin nhắn này; mời đồng chí gõ câu hỏi bằng chữ.",
     "photo": "Tôi đã nhận ảnh, nhưng hiện chưa có thao tác nào cần ảnh. Mời đồng chí gõ câu hỏi bằng chữ.",
 }
-LATE_ANSWER = "Xin lỗi đồng chí, do đường truyền gián đoạn nên câu trả lời cho câu hỏi «{question}» đến muộn:"
-LATE_ANSWER_NO_QUESTION = "Xin lỗi đồng chí, do đường truyền gián đoạn nên câu trả lời sau đây đến muộn:"
+# A reply sent late (bot/delivery.py). The cause is not known there (the bot stopped, the
+# database or the messenger was away...): it says only that the answer is late.
+LATE_ANSWER = "Xin lỗi đồng chí, câu trả lời cho câu hỏi «{question}» đến muộn:"
+LATE_ANSWER_NO_QUESTION = "Xin lỗi đồng chí, câu trả lời sau đây đến muộn:"
 PHOTO_CAPTION_READ = "Tôi đã nhận ảnh (hiện chưa có thao tác nào cần lưu ảnh) và xin trả lời phần chữ kèm theo:"
 THANKS = "Rất vui được hỗ trợ đồng chí. Khi cần, đồng chí cứ gõ câu hỏi hoặc chọn /menu."
 # A number typed that is not on the list just shown (or with no list shown).
@@ -177,6 +179,9 @@ REMINDER = "Nhắc hạn: {title}\nHạn: {when} ({left})."
 REMINDER_LEFT_DAYS = "còn {days} ngày"
 REMINDER_LEFT_TOMORROW = "ngày mai"
 REMINDER_LEFT_TODAY = "hôm nay"
+REMINDER_UNIT_WIDE = ("Hạn này dành cho lãnh đạo đơn vị: một lãnh đạo báo «Đã nộp» là tính cho cả đơn vị, "
+                      "các lãnh đạo khác của đơn vị không được nhắc nữa.")
+REMINDER_STOP = "Không muốn nhận nhắc hạn nữa, đồng chí gõ /nhacnho để tắt."
 REMINDER_DONE = "Đã nộp"
 REMINDER_GUIDE = "Xem hướng dẫn"
 REMINDER_ACKED = "Đã ghi nhận đồng chí đã nộp «{title}». Tôi sẽ không nhắc hạn này nữa."
@@ -186,6 +191,8 @@ REMINDER_NOT_YOURS = "Hạn «{title}» không thuộc diện nhắc đồng ch�
 REMINDER_NOT_LEADER = ("Hạn «{title}» dành cho lãnh đạo đơn vị: chỉ lãnh đạo của đơn vị báo đã nộp được "
                        "(vai trò lãnh đạo khai trong /hoso).")
 REMINDER_NOTHING_TO_ACK = "Hiện không có hạn nào đang nhắc đồng chí."
+REMINDER_WHICH = "Đồng chí đã nộp hạn nào? Chọn một hạn dưới đây."
+REMINDER_WHICH_ITEM = "{title} (hạn {when})"
 REMINDER_STALE = "Hạn này đã hết hoặc đã được hủy."
 WEEKDAYS = ["Thứ Hai", "Thứ Ba", "Thứ Tư", "Thứ Năm", "Thứ Sáu", "Thứ Bảy", "Chủ Nhật"]
 

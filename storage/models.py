@@ -152,7 +152,7 @@ class Profile(SQLModel, table=True):
     user_id: int = Field(foreign_key="users.id", primary_key=True)
     full_name: str | None = Field(default=None, max_length=256)
     unit_id: str | None = Field(default=None, max_length=64, index=True)
-    is_leader: bool = False
+    is_leader: bool | None = None  # None: not asked yet (a profile begun by a report)
     reminders: bool = False
     # STAFF_INVITE_CODE given once (good-example reports); when the privacy notice was shown.
     invite_ok: bool = False

@@ -3,7 +3,8 @@
 A row is claimed by one conditional UPDATE (pending and due, or sending with
 an expired lease), so two workers never hold the same row; a worker that dies
 after claiming leaves a lease that expires, and the row is sent then. Rows of
-one chat go out in id order: only the oldest unsent row of a chat can be claimed.
+one chat go out in id order: a row can be claimed only when no older row of its
+chat holds it back (`holds`).
 """
 
 from __future__ import annotations
@@ -20,6 +21,15 @@ from storage.models import OutboxMessage, User, utcnow
 UNSENT = ("pending", "sending")
 
 
+def holds(earlier, now):  # noqa: ANN001, ANN201 - a table's columns or an aliased OutboxMessage
+    """Whether an unsent row keeps the later rows of its chat waiting: one being sent,
+    one due now, or one already tried (a retry after a failure must keep its place).
+    A row deferred to later and never tried (a reminder held for the morning by quiet
+    hours) does not: the conversation goes on meanwhile."""
+    return and_(earlier.status.in_(UNSENT),
+                or_(earlier.status == "sending", earlier.not_before <= now, earlier.last_error.is_not(None)))
+
+
 class OutboxStore:
     def __init__(self, engine: Engine):
         self.engine = engine
@@ -34,7 +44,7 @@ class OutboxStore:
             or_(and_(col(OutboxMessage.status) == "pending", col(OutboxMessage.not_before) <= now),
                 and_(col(OutboxMessage.status) == "sending", col(OutboxMessage.lease_until) < now)),
             ~exists().where(earlier.channel == OutboxMessage.channel, earlier.chat_id == OutboxMessage.chat_id,
-                            earlier.id < OutboxMessage.id, col(earlier.status).in_(UNSENT)))
+                            earlier.id < OutboxMessage.id, holds(earlier, now)))
 
     # Built once: composing the claim condition on every call cost more CPU than the query
     # itself (a worker at 100% CPU sent 71 messages a second against a limit of 100).
@@ -98,12 +108,16 @@ class OutboxStore:
         return row is not None and row.kind == "notice" and s.execute(
             self._stmts()[2], {"channel": row.channel, "chat": row.chat_id}).first() is not None
 
-    def due_heads(self, now: datetime | None = None, limit: int = 200) -> list[int]:
-        """Ids of rows that could be claimed now, oldest first (at most one per chat)."""
+    def due_heads(self, now: datetime | None = None, limit: int = 200, channels: list[str] | None = None
+                  ) -> list[int]:
+        """Ids of rows that could be claimed now, oldest first (at most one per chat); with
+        `channels`, only rows of those (a worker leaves the others to an instance running them)."""
         now = now or utcnow()
+        q = select(OutboxMessage.id).where(self._claimable(now))
+        if channels is not None:
+            q = q.where(col(OutboxMessage.channel).in_(channels))
         with self._session() as s:
-            return list(s.exec(select(OutboxMessage.id).where(self._claimable(now))
-                               .order_by(OutboxMessage.id).limit(limit)))
+            return list(s.exec(q.order_by(OutboxMessage.id).limit(limit)))
 
     def next_of_chat(self, channel: str, chat_id: str, now: datetime | None = None) -> int | None:
         with self._session() as s:
@@ -129,6 +143,14 @@ class OutboxStore:
     def retry_later(self, row_id: int, not_before: datetime, error: str, attempts: int) -> None:
         self._set(row_id, status="pending", not_before=not_before, lease_until=None, last_error=error[:2000],
                   attempts=attempts)
+
+    def release(self, row_id: int) -> None:
+        """Give a claimed row back untouched (this process cannot send it)."""
+        self._set(row_id, status="pending", lease_until=None)
+
+    def mark_skipped(self, row_id: int, reason: str) -> None:
+        """Not to be sent any more (a reminder whose deadline is over); counted, never sent."""
+        self._set(row_id, status="skipped", lease_until=None, last_error=reason)
 
     def mark_failed(self, row_id: int, error: str, attempts: int) -> None:
         self._set(row_id, status="failed", lease_until=None, last_error=error[:2000], attempts=attempts)

@@ -7,7 +7,7 @@ pass or a turn writes its rows in one transaction.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 
 from sqlalchemy import func, update
 from sqlmodel import Session, col, select
@@ -151,7 +151,7 @@ def concerns(d: Deadline, p: Profile | None) -> bool:
     if p is None:
         return False
     if d.audience == "unit_leaders":
-        return p.is_leader
+        return bool(p.is_leader)
     return p.unit_id == d.audience[len("unit:"):]
 
 
@@ -200,19 +200,22 @@ def ack_names(s: Session, deadline_id: int, due_at: datetime) -> list[str]:
     return [name or ext for name, ext in rows]
 
 
-def last_reminded(s: Session, channel: str, chat_id: str) -> int | None:
-    """The deadline of the latest reminder sent to this chat (for a typed 'đã nộp')."""
-    key = s.exec(select(OutboxMessage.dedup_key).where(
+def reminded(s: Session, channel: str, chat_id: str) -> list[tuple[int, datetime]]:
+    """(deadline id, occurrence) of the reminders sent to this chat, the latest first, each
+    once (for a typed 'đã nộp'); keys are rem:<deadline id>:<due>:<offset>:<channel>:<user>."""
+    keys = s.exec(select(OutboxMessage.dedup_key).where(
         OutboxMessage.channel == channel, OutboxMessage.chat_id == chat_id,
-        col(OutboxMessage.dedup_key).startswith(REMINDER_KEY), col(OutboxMessage.status).in_(("sent", "pending",
-                                                                                             "sending")))
-        .order_by(col(OutboxMessage.id).desc())).first()
-    if key is None:
-        return None
-    try:
-        return int(key.split(":")[1])
-    except (IndexError, ValueError):
-        return None
+        col(OutboxMessage.dedup_key).startswith(REMINDER_KEY), col(OutboxMessage.status).in_(("sent", "sending")))
+        .order_by(col(OutboxMessage.id).desc()))
+    out: list[tuple[int, datetime]] = []
+    for key in keys:
+        parts = key.split(":")
+        if len(parts) < 3 or not (parts[1].isdigit() and parts[2].isdigit()):
+            continue
+        item = (int(parts[1]), datetime.fromtimestamp(int(parts[2]), tz=UTC))
+        if item not in out:
+            out.append(item)
+    return out
 
 
 # --- reporting ------------------------------------------------------------------------------

@@ -26,12 +26,18 @@ from storage.models import (
     User,
     utcnow,
 )
+from storage.outbox import holds
 
 # OutboxMessage.model_construct (below) skips validation, and also the step that sets the
 # mappers up: a process whose first turn claims rows before any query (`python -m bot run
 # --resume`, answering "2") failed with "'NoneType' object has no attribute
 # 'supports_population'". Set them up once, here.
 configure_mappers()
+
+
+# State key: the notices (outbox row ids) whose choices make up the person's last list, each
+# with its first number; any message from the person starts a new list and drops it.
+NOTICE_LIST = "notice_list"
 
 
 @dataclass(frozen=True)
@@ -122,20 +128,42 @@ class TurnStore:
                     claimed[new[0]] = OutboxMessage.model_construct(id=new[0], **values)
         return ids
 
-    def chat_has_unsent(self, channel: str, chat_id: str) -> bool:
-        """Whether an older message to this chat is still waiting (the new ones go after it)."""
+    def chat_has_unsent(self, channel: str, chat_id: str, now: datetime | None = None) -> bool:
+        """Whether an older message to this chat holds the new ones back (they go after it);
+        one deferred to later (a reminder waiting for the morning) does not."""
         return self.s.execute(_built(self.s, "chat_has_unsent", _chat_has_unsent),
-                              {"channel": channel, "chat": stored_id(chat_id)}).scalar_one()
+                              {"channel": channel, "chat": stored_id(chat_id), "now": now or utcnow()}).scalar_one()
 
     def offer_choices(self, user_id: int, choices: list[dict]) -> None:
-        """A notice with choices (a reminder's "Đã nộp", an officer's "Trả lời") is the last
-        list its recipient saw: on Zalo their "1" picks from it, unless they are in the
-        middle of a form. A conflict (they are writing right now) leaves their state alone."""
+        """A notice with choices (an officer's "Trả lời") is the last list its recipient
+        saw: on Zalo their "1" picks from it, unless they are in the middle of a form.
+        A conflict (they are writing right now) leaves their state alone."""
         state, version = self.load_state(user_id)
         if state.get("flow"):
             return
         state["choices"] = choices
+        state.pop(NOTICE_LIST, None)
         self.save_state(user_id, state, version)
+
+    def add_notice_choices(self, user_id: int, key: str, choices: list[dict]) -> int | None:
+        """The choices of a notice being sent (a reminder), made the last list its recipient
+        saw. Sent right after other such notices, with nothing from the person in between,
+        they join that list, numbered after it, so each notice keeps its own numbers ("1"
+        still answers the first reminder); otherwise they start a new list. Returns the
+        first number, or None when they are not offered (the person is in the middle of a
+        form, or writing right now). Sending the same notice again (a retry) keeps its numbers."""
+        state, version = self.load_state(user_id)
+        if state.get("flow"):
+            return None
+        listed = state.get(NOTICE_LIST)
+        if not isinstance(listed, dict):
+            listed, state["choices"] = {}, []
+        if key in listed:
+            return int(listed[key])
+        first = len(state.get("choices") or []) + 1
+        state["choices"] = [*(state.get("choices") or []), *choices]
+        state[NOTICE_LIST] = {**listed, key: first}
+        return first if self.save_state(user_id, state, version) else None
 
     # --- users -------------------------------------------------------------
     def user_id(self, channel: str, external_id: str) -> int | None:
@@ -272,7 +300,7 @@ def _finish_update(dialect):  # noqa: ANN001, ANN202, ARG001
 
 def _chat_has_unsent(dialect):  # noqa: ANN001, ANN202, ARG001
     return select(exists().where(OUTBOX.c.channel == bindparam("channel"), OUTBOX.c.chat_id == bindparam("chat"),
-                                 OUTBOX.c.status.in_(("pending", "sending"))))
+                                 holds(OUTBOX.c, bindparam("now"))))
 
 
 def _user_id(dialect):  # noqa: ANN001, ANN202, ARG001

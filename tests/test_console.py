@@ -3,18 +3,31 @@
 
 from __future__ import annotations
 
+import os
+import pwd
 import subprocess
 import sys
+from datetime import datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
+from sqlmodel import select
+
+from bot.app import build_app
+from bot.settings import load_settings
 from storage import db
+from storage import reminders as q
+from storage.models import Deadline, OutboxMessage
 from storage.repo import Repository
 
 ROOT = Path(__file__).resolve().parent.parent
+TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 
 
-def run_bot(args: list[str], stdin: str, data_dir: Path) -> subprocess.CompletedProcess:
-    env = {"PATH": "/usr/bin:/bin", "HOME": str(data_dir), "DATA_DIR": str(data_dir), "PYTHONPATH": str(ROOT)}
+def run_bot(args: list[str], stdin: str, data_dir: Path, extra: dict[str, str] | None = None
+            ) -> subprocess.CompletedProcess:
+    env = {"PATH": "/usr/bin:/bin", "HOME": str(data_dir), "DATA_DIR": str(data_dir), "PYTHONPATH": str(ROOT),
+           **(extra or {})}
     return subprocess.run([sys.executable, "-m", "bot", *args], cwd=data_dir, env=env, input=stdin,
                           capture_output=True, text=True, timeout=120)
 
@@ -65,3 +78,29 @@ def test_unanswered_command_lists_what_was_not_answered(tmp_path: Path):
     lines = proc.stdout.splitlines()
     assert any("giá vàng hôm nay" in line and line.strip().startswith("2") for line in lines), proc.stdout
     assert any("thủ tục làm hộ chiếu" in line for line in lines)
+
+
+def test_a_reminder_queued_for_the_console_user_comes_before_their_next_answer(tmp_path: Path):
+    """`reminders dispatch` (no messenger running) queues a reminder for the console user:
+    the next `chat` session shows it, then answers; before, every reply stayed behind it
+    and the console printed nothing."""
+    now = datetime.now(TZ)
+    # Quiet hours far from now, so the pass sends at once whatever the hour of the test run.
+    env = {"QUIET_HOURS": f"{(now.hour + 12) % 24:02d}:00-{(now.hour + 13) % 24:02d}:00"}
+    app = build_app(load_settings(data_dir=tmp_path, **{k.lower(): v for k, v in env.items()}))
+    me = app.repo.get_or_create_user("console", pwd.getpwuid(os.getuid()).pw_name)  # who `chat` is
+    with app.repo.session() as s:
+        q.save_profile(s, me.id, unit_id="van-phong", is_leader=False, reminders=True)  # type: ignore[arg-type]
+        q.save_deadline(s, Deadline(key="test:quy", title="Nộp báo cáo thi đua quý", due_at=now + timedelta(days=2),
+                                    audience="all", offsets=[7]))
+        s.commit()
+    dispatched = run_bot(["reminders", "dispatch"], "", tmp_path, env)
+    assert "wait in the outbox: no messenger token is set" in dispatched.stderr, dispatched.stdout + dispatched.stderr
+
+    proc = run_bot(["chat"], "giấy khen cần mấy bộ hồ sơ\ncảm ơn\n", tmp_path, env)
+    assert proc.returncode == 0, proc.stderr
+    out = proc.stdout
+    assert out.index("Nhắc hạn: Nộp báo cáo thi đua quý") < out.index("01 bộ") < out.index("Rất vui được hỗ trợ")
+    with app.repo.session() as s:
+        rows = s.exec(select(OutboxMessage).where(OutboxMessage.channel == "console")).all()
+    assert {r.kind for r in rows} == {"notice", "reply"} and {r.status for r in rows} == {"sent"}

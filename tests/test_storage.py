@@ -37,6 +37,22 @@ def test_migrations_create_every_table_and_are_idempotent(url: str):
     assert TABLES <= names
 
 
+def test_a_leader_answer_never_asked_becomes_unknown_and_an_answered_one_stays(url: str):
+    db.upgrade(url, "0005_reports")
+    engine = db.make_engine(url)
+    with engine.begin() as conn:
+        for uid, seen in ((1, "2026-12-01 08:00:00+00"), (2, None)):  # begun by a report; by /nhacnho
+            conn.execute(text("INSERT INTO users (id, channel, external_id, created_at, last_seen_at) "
+                              "VALUES (:id, 'zalo', :ext, '2026-12-01', '2026-12-01')"), {"id": uid, "ext": f"u{uid}"})
+            conn.execute(text("INSERT INTO profiles (user_id, unit_id, is_leader, reminders, invite_ok, notice_seen_at,"
+                              " updated_at) VALUES (:id, 'van-phong', false, true, false, :seen, '2026-12-01')"),
+                         {"id": uid, "seen": seen})
+    db.upgrade(url)
+    with engine.connect() as conn:
+        assert dict(conn.execute(text("SELECT user_id, is_leader FROM profiles ORDER BY user_id")).all()) == {
+            1: None, 2: False}
+
+
 def test_users_state_and_question_log(url: str):
     db.upgrade(url)
     repo = Repository(db.make_engine(url))
@@ -149,6 +165,43 @@ def test_outbox_rows_are_unique_claimed_once_and_sent_in_order_per_chat(url: str
     assert out.due_heads() == [ids[2]]
     assert out.due_heads(now=utcnow() + timedelta(minutes=6)) == [ids[1], ids[2]]
     assert out.counts() == {"sent": 1, "pending": 2}
+
+
+def test_a_row_deferred_to_later_does_not_hold_its_chat_but_a_due_or_retried_one_does(url: str):
+    db.upgrade(url)
+    engine = db.make_engine(url)
+    out = OutboxStore(engine)
+    morning = utcnow() + timedelta(hours=8)  # a reminder queued in quiet hours, for the morning
+    with Session(engine) as s:
+        store = TurnStore(s)
+        [deferred] = store.add_outbox([OutboxRow("rem", "zalo", "a", "notice", {"reply": {"text": "nhắc"}},
+                                                 not_before=morning)])
+        assert not store.chat_has_unsent("zalo", "a")  # a turn now claims its replies at once
+        [answer] = store.add_outbox([OutboxRow("r1", "zalo", "a", "reply", {"reply": {"text": "trả lời"}})])
+        [console] = store.add_outbox([OutboxRow("c1", "console", "me", "notice", {"reply": {"text": "x"}})])
+        s.commit()
+    lease = timedelta(seconds=30)
+    assert out.due_heads() == [answer, console]
+    assert out.due_heads(channels=["zalo", "telegram"]) == [answer]  # a worker claims only its channels
+    assert out.claim(answer, lease) is not None
+    out.mark_sent(answer)
+    # In the morning the reminder is due, and a reply after it waits for it.
+    with Session(engine) as s:
+        [later] = TurnStore(s).add_outbox([OutboxRow("r2", "zalo", "a", "reply", {"reply": {"text": "sau"}})])
+        s.commit()
+    assert out.claim(later, lease) is not None  # before the morning: nothing holds it
+    out.mark_sent(later)
+    with Session(engine) as s:
+        [last] = TurnStore(s).add_outbox([OutboxRow("r3", "zalo", "a", "reply", {"reply": {"text": "cuối"}})])
+        assert TurnStore(s).chat_has_unsent("zalo", "a", now=morning + timedelta(minutes=1))
+        s.commit()
+    assert out.claim(last, lease, now=morning + timedelta(minutes=1)) is None
+    assert out.due_heads(now=morning + timedelta(minutes=1), channels=["zalo"]) == [deferred]
+    # A row tried once and waiting for its retry keeps its place: the chat waits for it.
+    assert out.claim(deferred, lease, now=morning) is not None
+    out.retry_later(deferred, morning + timedelta(minutes=5), "503", 1)
+    assert out.claim(last, lease, now=morning + timedelta(minutes=1)) is None
+    assert out.claim(deferred, lease, now=morning + timedelta(minutes=6)) is not None
 
 
 def test_a_blocked_recipient_gets_no_more_notices_and_the_sender_is_told(url: str):

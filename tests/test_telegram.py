@@ -391,7 +391,7 @@ async def test_network_and_server_errors_are_retried_with_backoff(tg_app: App, f
         sent = await bot.delivery.run_once(now=utcnow() + timedelta(minutes=10))
         assert sent == 1
         late = fake.messages_to(USER)[-1]
-        assert visible_text(late).startswith("Xin lỗi đồng chí, do đường truyền gián đoạn")
+        assert visible_text(late).startswith(texts.LATE_ANSWER.format(question="ho so huan chuong lao dong nop may bo"))
         assert "05 bộ" in visible_text(late)
         assert "reply_markup" not in late.params  # no stale buttons on a late answer
         later = await bot.ask(USER, "/trogiup")

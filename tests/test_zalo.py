@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 import yaml
 from aiohttp import ClientSession, web
+from sqlalchemy import update as sa_update
 from sqlmodel import select
 
 from bot.app import App, build_app
@@ -325,6 +326,30 @@ async def test_recover_reprocesses_updates_accepted_before_a_crash(tmp_path: Pat
         await second.channel.close()
     assert_hcld_dossier_answer(answer)
     assert second.app.repo.update_status("zalo", "crash-1") == "done"
+
+
+async def test_an_answer_late_after_a_restart_says_it_is_late_without_blaming_the_network(
+        tmp_path: Path, fake: FakeZalo) -> None:
+    settings = zalo_settings(tmp_path, fake)
+    first = await make_bot(settings, fake)
+    update = make_update(message_id="down-1", text="ho so hcld nop may bo", user="u12")
+    # Accepted five minutes ago, just before the bot stopped; it starts again now.
+    assert await first.channel.pipeline.accept("zalo", "down-1", update)
+    with first.app.repo.session() as s:
+        s.execute(sa_update(ProcessedUpdate).where(ProcessedUpdate.update_key == "down-1")  # type: ignore[arg-type]
+                  .values(created_at=utcnow() - timedelta(minutes=5)))
+        s.commit()
+    await first.channel.close()
+    second = await make_bot(settings, fake)
+    await second.channel.start()
+    try:
+        await second.channel.wait_idle()
+        [answer] = await fake.wait_texts("u12", 1)
+    finally:
+        await second.channel.close()
+    assert answer.startswith(texts.LATE_ANSWER.format(question="ho so hcld nop may bo"))
+    assert "đường truyền" not in answer  # the cause was a restart, not the network
+    assert_hcld_dossier_answer(answer)
 
 
 async def test_token_never_appears_in_logs(tmp_path: Path, fake: FakeZalo, caplog: pytest.LogCaptureFixture) -> None:
