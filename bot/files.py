@@ -3,9 +3,10 @@
 
 A fetcher returns the bytes with the type and name the platform gave, if any;
 storage/files.py then keeps them. Zalo image links expire, so the Zalo channel
-fetches as soon as an image arrives; Telegram files are fetched by file_id when
-needed. Both refuse a file over the limit before downloading when the platform
-tells its size, and stop a download that grows past it.
+fetches an image in its sender's lane just before the turn (bot/zalo/files.py);
+Telegram files are fetched by file_id when needed. Both refuse a file over the
+limit before downloading when the platform tells its size, stop a download that
+grows past it, and give up after FILE_DOWNLOAD_SECONDS.
 """
 
 from __future__ import annotations

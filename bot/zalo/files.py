@@ -11,9 +11,13 @@ one time limit, stopped past the size limit."""
 
 from __future__ import annotations
 
+import logging
+
 from bot.files import FetchFailed, FileTooLarge, check_size
 from bot.link_fetch import LinkFetcher
 from handlers.events import Attachment
+
+log = logging.getLogger(__name__)
 
 _Result = bytes | FetchFailed | FileTooLarge
 
@@ -30,6 +34,7 @@ class ZaloFetcher:
         try:
             self._fetched[attachment.url] = await self._download(attachment, max_bytes)
         except (FetchFailed, FileTooLarge) as exc:
+            log.warning("Zalo image not downloaded: %s", exc)  # names the host, never the link
             self._fetched[attachment.url] = exc
 
     def forget(self, urls: list[str]) -> None:
