@@ -164,3 +164,20 @@ def test_clean_removes_files_no_row_refers_to(tmp_path: Path, monkeypatch: pytes
     assert f"removed 2 stored file(s) no row refers to, {len(HTML) + 4} bytes" in capsys.readouterr().out
     assert not old_orphan.exists() and not left_tmp.exists()
     assert new_orphan.exists() and app.files.open(kept.id) == JPEG
+
+
+async def test_the_hourly_prune_removes_files_no_row_refers_to(tmp_path: Path) -> None:
+    from bot.app import build_app
+    from bot.scheduler import prune
+    from bot.settings import load_settings
+    from tests.conftest import REAL_CONTENT
+
+    app = build_app(load_settings(data_dir=tmp_path / "data", content_dir=REAL_CONTENT))
+    kept = app.files.put(JPEG, mime_type="image/jpeg", original_name="a.jpg")
+    orphan = app.files.blob_path("ef" * 32)
+    orphan.parent.mkdir(parents=True)
+    orphan.write_bytes(HTML)
+    hour_ago = time.time() - 3700
+    os.utime(orphan, (hour_ago, hour_ago))
+    await prune(app)
+    assert not orphan.exists() and app.files.open(kept.id) == JPEG
