@@ -90,6 +90,10 @@ def _parser() -> argparse.ArgumentParser:
     rs.add_argument("archive", metavar="FILE.tar.gz", help="the archive written by `backup`")
     rs.add_argument("--force", action="store_true",
                     help="replace a database and files that already hold data")
+    command("clean", "delete stored files that no database row refers to",
+            "Delete the files under DATA_DIR/files that no stored_files row refers to (refused uploads, "
+            "turns that did not complete, rows deleted since) and temporary files a crash left, once they "
+            "are an hour old. A running bot does this every hour.")
     _COMMANDS.update(reminders_cli.register(sub))  # deadlines, reminders
     _COMMANDS.update(curation_cli.register(sub))  # unanswered, stats
     _COMMANDS.update(export_cli.register(sub))  # export reports
@@ -339,8 +343,18 @@ def _cmd_health(settings, args) -> int:  # noqa: ANN001, ARG001
     return 0 if alive else 1
 
 
+def _cmd_clean(settings, args) -> int:  # noqa: ANN001
+    from storage import db
+    from storage.files import FileStore
+
+    db.upgrade(settings.db_url)
+    removed, freed = FileStore(settings.data_dir, db.make_engine(settings.db_url)).remove_orphans()
+    print(f"removed {removed} stored file(s) no row refers to, {freed} bytes")
+    return 0
+
+
 _COMMANDS = {
     "run": _cmd_run, "chat": _cmd_chat, "ask": _cmd_ask, "content": _cmd_content, "db": _cmd_db,
     "webhook": _cmd_webhook, "outbox": _cmd_outbox,
-    "backup": _cmd_backup, "restore": _cmd_restore, "health": _cmd_health,
+    "backup": _cmd_backup, "restore": _cmd_restore, "health": _cmd_health, "clean": _cmd_clean,
 }

@@ -3,9 +3,10 @@
 
 A fetcher returns the bytes with the type and name the platform gave, if any;
 storage/files.py then keeps them. Zalo image links expire, so the Zalo channel
-fetches as soon as an image arrives; Telegram files are fetched by file_id when
-needed. Both refuse a file over the limit before downloading when the platform
-tells its size, and stop a download that grows past it.
+fetches an image in its sender's lane just before the turn (bot/zalo/files.py);
+Telegram files are fetched by file_id when needed. Both refuse a file over the
+limit before downloading when the platform tells its size, stop a download that
+grows past it, and give up after FILE_DOWNLOAD_SECONDS.
 """
 
 from __future__ import annotations
@@ -20,7 +21,9 @@ from handlers.events import Attachment
 from storage.files import FileStore, exceeds_limit, sniff_mime
 from storage.models import StoredFile
 
-FETCH_TIMEOUT = 60.0  # seconds a handler waits for a file from the messenger
+# Seconds a handler waits for a file from the messenger: longer than a download may take
+# (FILE_DOWNLOAD_SECONDS, at most 60), so the download's own limit is what cuts it off.
+FETCH_TIMEOUT = 90.0
 
 
 class FileTooLarge(Exception):
@@ -53,8 +56,8 @@ def check_size(size: int | None, max_bytes: int) -> None:
 class TurnFiles:
     """`ctx.files` for one turn. Handlers run in a worker thread; a fetch runs on the
     event loop (where the messenger's client lives) and the thread waits for it. The
-    row is written in the turn's session, so a turn that does not commit keeps no row
-    (the bytes, content-addressed, are simply there for the next try)."""
+    row is written in the turn's session; a turn that does not commit leaves bytes with
+    no row, which `FileStore.remove_orphans` deletes later."""
 
     def __init__(self, loop: asyncio.AbstractEventLoop, fetcher: Fetcher | None, store: FileStore,
                  session: Session, owner_user_id: int, channel: str):
@@ -65,27 +68,13 @@ class TurnFiles:
         self.owner = owner_user_id
         self.channel = channel
 
-    def sniffed(self, row: StoredFile) -> str | None:
-        return sniff_mime(self.store.path_of(row).read_bytes())
-
     def put(self, data: bytes, mime_type: str, file_name: str) -> StoredFile:
         return self.store.put(data, mime_type=mime_type, original_name=file_name, owner_user_id=self.owner,
                               channel=self.channel, session=self.session)
 
-    def keep(self, attachment: Attachment, max_bytes: int) -> StoredFile:
+    def keep(self, attachment: Attachment, max_bytes: int, kinds: frozenset[str] | None = None) -> StoredFile:
         if exceeds_limit(attachment.size, max_bytes):
             raise FileUnavailable("too_large", f"{attachment.size} bytes")
-        source = attachment.file_id or attachment.url
-        if attachment.sha256:
-            try:
-                row = self.store.record(attachment.sha256, mime_type=attachment.mime_type,
-                                        original_name=attachment.file_name, owner_user_id=self.owner,
-                                        channel=self.channel, source_ref=source, session=self.session)
-            except (FileNotFoundError, ValueError) as exc:
-                raise FileUnavailable("unavailable", str(exc)) from None
-            if exceeds_limit(row.size, max_bytes):
-                raise FileUnavailable("too_large", f"{row.size} bytes")
-            return row
         if self.fetcher is None:
             raise FileUnavailable("unavailable", f"{self.channel} cannot fetch files")
         future = asyncio.run_coroutine_threadsafe(self.fetcher.fetch(attachment, max_bytes), self.loop)
@@ -96,5 +85,11 @@ class TurnFiles:
         except (FetchFailed, TimeoutError) as exc:
             future.cancel()
             raise FileUnavailable("unavailable", str(exc)) from None
+        if kinds is not None:
+            # Checked before anything is written: refused bytes never reach the file store.
+            kind = sniff_mime(data)
+            if kind not in kinds:
+                raise FileUnavailable("wrong_type", f"the bytes are {kind or 'of no known type'}", kind=kind)
+        source = attachment.file_id or attachment.url
         return self.store.put(data, mime_type=mime or attachment.mime_type, original_name=name or attachment.file_name,
                               owner_user_id=self.owner, channel=self.channel, source_ref=source, session=self.session)

@@ -1,5 +1,5 @@
 """Periodic jobs of a running bot, on APScheduler: reminder passes, re-running updates
-whose turn was never committed, and pruning old rows."""
+whose turn was never committed, and pruning old rows and the stored files no row refers to."""
 
 from __future__ import annotations
 
@@ -39,6 +39,9 @@ async def prune(app: App) -> None:
                  app.settings.question_log_days)
     if inbox or outbox:
         log.info("pruned %d finished inbox rows and %d outbox rows older than %d days", inbox, outbox, KEEP.days)
+    files, freed = await asyncio.to_thread(app.files.remove_orphans)
+    if files:
+        log.info("removed %d stored files no row refers to (%d bytes)", files, freed)
 
 
 def make_scheduler(app: App, channels: dict[str, Channel], delivery: Delivery | None = None) -> AsyncIOScheduler:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -38,6 +39,12 @@ class Settings(BaseSettings):
     zalo_bot_token: SecretStr | None = None
     zalo_api_url: str = "https://bot-api.zaloplatforms.com"
     zalo_webhook_secret: SecretStr | None = None
+    # Hosts the bot may download Zalo photos from; an entry also covers its subdomains.
+    # Zalo serves users' photos and files from its own delivery network, subdomains of
+    # zdn.vn and zadn.vn (photo-stal.zdn.vn in the Bot API samples, f*-zpc.zdn.vn,
+    # s*-ava-talk.zadn.vn): a link anywhere else did not come from Zalo. A host written
+    # exactly as an entry may resolve to any address, even a local one (a test server).
+    zalo_file_hosts: Annotated[tuple[str, ...], NoDecode] = ("zdn.vn", "zadn.vn")
 
     # Messages a second the delivery worker sends (overall, per messenger). Telegram
     # allows about 30; Zalo publishes no figure.
@@ -50,6 +57,9 @@ class Settings(BaseSettings):
 
     # Largest file a user may send (photos and documents kept as evidence), in MB.
     max_file_mb: int = Field(default=10, ge=1, le=20)
+    # Seconds one file download may take in all (a photo of a few MB takes a few seconds);
+    # a server that drips a byte at a time is cut off here. At most 60: a turn waits 90 s.
+    file_download_seconds: float = Field(default=30.0, gt=0, le=60)
     # When set, a person's first good-example report asks for this code once (staff only).
     staff_invite_code: SecretStr | None = None
 
@@ -73,6 +83,20 @@ class Settings(BaseSettings):
                 raise ValueError(f"expected channel:user_id (channel one of {', '.join(CHANNELS)}), got {item!r}")
             pairs.add((channel, user.strip()))
         return frozenset(pairs)
+
+    @field_validator("zalo_file_hosts", mode="before")
+    @classmethod
+    def _parse_hosts(cls, value: object) -> object:
+        if not isinstance(value, str):
+            return value
+        hosts = []
+        for item in filter(None, (part.strip().lower().rstrip(".") for part in value.split(","))):
+            if not re.fullmatch(r"[a-z0-9.-]+|\[?[0-9a-f:.]+\]?", item) or item.startswith((".", "-")):
+                raise ValueError(f"expected host names separated by commas (e.g. zdn.vn,zadn.vn), got {item!r}")
+            hosts.append(item.strip("[]"))
+        if not hosts:
+            raise ValueError("name at least one host, e.g. zdn.vn,zadn.vn")
+        return tuple(hosts)
 
     @field_validator("timezone")
     @classmethod
@@ -126,8 +150,6 @@ class Settings(BaseSettings):
     @field_validator("telegram_webhook_secret")
     @classmethod
     def _tg_secret_shape(cls, value: SecretStr | None) -> SecretStr | None:
-        import re
-
         if value is not None and not re.fullmatch(r"[A-Za-z0-9_-]{1,256}", value.get_secret_value()):
             raise ValueError("1-256 characters of A-Z, a-z, 0-9, _ and -")
         return value

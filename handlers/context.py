@@ -14,21 +14,21 @@ if TYPE_CHECKING:  # annotations only: answering a question (`ask`) needs no sto
 
 class FileUnavailable(Exception):
     """A file the user sent cannot be kept. `reason`: "too_large" (over the limit the
-    handler gave) or "unavailable" (the link expired, the messenger could not be reached)."""
+    handler gave), "wrong_type" (its bytes are not one of the kinds the handler takes;
+    `kind` is what they are, None when no known format) or "unavailable" (the link
+    expired or was refused, the messenger could not be reached)."""
 
-    def __init__(self, reason: str, detail: str = ""):
+    def __init__(self, reason: str, detail: str = "", kind: str | None = None):
         super().__init__(detail or reason)
         self.reason = reason
+        self.kind = kind
 
 
 class Files(Protocol):
-    def keep(self, attachment: Attachment, max_bytes: int) -> StoredFile:
-        """Fetch the file if needed and record it in the turn's transaction; raises FileUnavailable."""
-        ...
-
-    def sniffed(self, row: StoredFile) -> str | None:
-        """What the bytes of a kept file show they are (JPEG, PNG, PDF, DOCX...), whatever
-        its name or the messenger said; None when they are none of the known formats."""
+    def keep(self, attachment: Attachment, max_bytes: int, kinds: frozenset[str] | None = None) -> StoredFile:
+        """Fetch the file and record it in the turn's transaction; raises FileUnavailable.
+        With `kinds`, what the bytes show they are (JPEG, PNG, PDF, DOCX...), whatever its
+        name or the messenger said, must be one of them, or nothing is kept."""
         ...
 
     def put(self, data: bytes, mime_type: str, file_name: str) -> StoredFile:

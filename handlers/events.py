@@ -14,8 +14,7 @@ from dataclasses import dataclass, field
 @dataclass(frozen=True)
 class Attachment:
     """A file the user sent. `url` is set when the platform gives a link
-    (Zalo images, which expire); `file_id` when it gives a handle (Telegram).
-    `sha256` is set when the channel already kept the bytes as they arrived."""
+    (Zalo images, which expire); `file_id` when it gives a handle (Telegram)."""
 
     kind: str  # "photo" | "document"
     file_id: str | None = None
@@ -24,7 +23,6 @@ class Attachment:
     mime_type: str | None = None
     size: int | None = None
     caption: str | None = None
-    sha256: str | None = None
 
 
 @dataclass(frozen=True)

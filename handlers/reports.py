@@ -219,19 +219,16 @@ class Reports:
                 notes.append(rt.FILE_NO_FETCH)
                 break
             try:
-                row = ctx.files.keep(a, self.max_file_mb * 1024 * 1024)
+                # The bytes decide, not the name or what the messenger said: a renamed
+                # program is not a PDF the Office can open.
+                row = ctx.files.keep(a, self.max_file_mb * 1024 * 1024, frozenset(ALLOWED_TYPES))
             except FileUnavailable as exc:
+                if exc.reason == "wrong_type":
+                    notes.append(rt.FILE_UNREADABLE.format(name=name) if exc.kind is None
+                                 else rt.FILE_BAD_TYPE.format(name=name, kind=exc.kind))
+                    continue
                 template = rt.FILE_TOO_LARGE if exc.reason == "too_large" else rt.FILE_UNAVAILABLE
                 notes.append(template.format(name=name, max_mb=self.max_file_mb))
-                continue
-            # The bytes decide, not the name or what the messenger said: a renamed
-            # program is not a PDF the Office can open.
-            kind = ctx.files.sniffed(row)
-            if kind not in ALLOWED_TYPES:
-                ctx.store.s.delete(row)  # not ours to keep: no row points at it
-                ctx.store.s.flush()
-                notes.append(rt.FILE_UNREADABLE.format(name=name) if kind is None
-                             else rt.FILE_BAD_TYPE.format(name=name, kind=kind))
                 continue
             # A photo has no name of its own (Telegram gives a storage path): "ảnh 1".
             label = name if a.kind == "photo" else (row.original_name or name)

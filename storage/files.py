@@ -5,7 +5,9 @@ reference) for each time a file is kept.
 Blobs are written once, atomically (a temporary file in the same directory, then
 os.replace), so a reader never sees half a file and two writers of the same bytes
 cannot corrupt each other. A blob whose row was never committed (the caller's
-transaction rolled back) is harmless: the next put of the same bytes reuses it.
+transaction rolled back) or whose rows were all deleted is removed by
+`remove_orphans` (the hourly prune, `python -m bot clean`) once it is an hour old:
+nothing stays on disk that no row refers to.
 """
 
 from __future__ import annotations
@@ -17,12 +19,14 @@ import mimetypes
 import os
 import re
 import tempfile
+import time
 import unicodedata
 import zipfile
+from datetime import timedelta
 from pathlib import Path, PurePosixPath, PureWindowsPath
 
 from sqlalchemy.engine import Engine
-from sqlmodel import Session
+from sqlmodel import Session, select
 
 from storage.models import StoredFile
 
@@ -35,6 +39,8 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 PPTX = "application/vnd.openxmlformats-officedocument.presentationml.presentation"
 _SHA256_RE = re.compile(r"[0-9a-f]{64}")
 _MAX_NAME = 256
+# A blob with no row is kept this long: the turn that wrote it may not have committed yet.
+ORPHAN_GRACE = timedelta(hours=1)
 
 
 def exceeds_limit(size: int | None, max_bytes: int | None) -> bool:
@@ -154,33 +160,14 @@ class FileStore:
             s.refresh(row)
         return row
 
-    def keep_blob(self, data: bytes) -> str:
-        """Write the bytes only (no row yet) and return their sha256: a Zalo image is
-        kept the moment it arrives, its row is written later with the turn that uses it."""
-        sha256 = hashlib.sha256(data).hexdigest()
-        self._write_blob(sha256, data)
-        return sha256
-
-    def record(self, sha256: str, *, mime_type: str | None = None, original_name: str | None = None,
-               owner_user_id: int | None = None, channel: str | None = None, source_ref: str | None = None,
-               session: Session) -> StoredFile:
-        """A row for bytes kept earlier by `keep_blob`, added to `session` (not committed).
-        FileNotFoundError when the blob is not there."""
-        path = self.blob_path(sha256)
-        data = path.read_bytes()
-        name = clean_name(original_name)
-        row = StoredFile(sha256=sha256, size=len(data), mime_type=resolve_mime(data, mime_type, name),
-                         original_name=name, owner_user_id=owner_user_id, channel=channel,
-                         source_ref=source_ref[:512] if source_ref else None)
-        session.add(row)
-        session.flush()
-        return row
-
     def _write_blob(self, sha256: str, data: bytes) -> Path:
         path = self.blob_path(sha256)
         with contextlib.suppress(FileNotFoundError):
             if path.stat().st_size == len(data):
-                return path  # the same bytes are already kept (content-addressed)
+                # The same bytes are already kept (content-addressed). Touched, so that
+                # remove_orphans sees them as new until this row is committed.
+                os.utime(path)
+                return path
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{sha256[:8]}.", suffix=".tmp")
         try:
@@ -212,6 +199,31 @@ class FileStore:
         if hashlib.sha256(data).hexdigest() != row.sha256:
             raise OSError(f"stored file {file_id}: the blob does not match its sha256")
         return data
+
+
+    # --- removing what no row refers to ------------------------------------------------
+    def remove_orphans(self, older_than: timedelta = ORPHAN_GRACE) -> tuple[int, int]:
+        """Delete blobs no stored_files row refers to, and temporary files a crashed write
+        left, when untouched for `older_than` (a put in a turn not yet committed is newer).
+        Returns (files removed, bytes freed)."""
+        if not self.files_dir.is_dir():
+            return 0, 0
+        cutoff = time.time() - older_than.total_seconds()
+        with Session(self.engine) as s:
+            referenced = set(s.exec(select(StoredFile.sha256).distinct()))
+        removed = freed = 0
+        for path in self.files_dir.glob("??/??/*"):
+            if path.name in referenced or not path.is_file():
+                continue
+            if not (_SHA256_RE.fullmatch(path.name) or path.name.endswith(".tmp")):
+                continue  # not ours
+            with contextlib.suppress(FileNotFoundError):
+                stat = path.stat()
+                if stat.st_mtime < cutoff:
+                    path.unlink()
+                    removed += 1
+                    freed += stat.st_size
+        return removed, freed
 
 
 def _fsync_dir(path: Path) -> None:

@@ -66,7 +66,6 @@ class FakeZalo:
     failures: list[str] = field(default_factory=list)  # for the next getUpdates calls: "502" | "drop" | "html"
     webhook: dict = field(default_factory=lambda: {"url": "", "updated_at": 0})
     webhook_secret: str | None = None
-    photos: dict[str, bytes] = field(default_factory=dict)
     revoked: bool = False
     refuse_send: int = 0  # how many of the next sendMessage calls answer ok:false
     break_send: int = 0  # how many of the next sendMessage calls fail with a 502 page (a passing outage)
@@ -80,7 +79,6 @@ class FakeZalo:
     async def start(self) -> FakeZalo:
         app = web.Application()
         app.router.add_post("/bot{token}/{method}", self._api)
-        app.router.add_get("/photos/{name}", self._photo)
         app.router.add_get("/images/{name}", self._image)
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
@@ -216,12 +214,6 @@ class FakeZalo:
 
     async def _m_getWebhookInfo(self, _r, _b, _c) -> web.Response:  # noqa: N802
         return self._ok(self.webhook)
-
-    async def _photo(self, request: web.Request) -> web.Response:
-        data = self.photos.get(request.match_info["name"])
-        if data is None:
-            return web.Response(status=404, text="expired")
-        return web.Response(body=data, content_type="image/jpeg")
 
     async def _image(self, request: web.Request) -> web.Response:
         name = request.match_info["name"]

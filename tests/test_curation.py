@@ -16,6 +16,7 @@ from bot import cli, scheduler
 from bot.settings import load_settings
 from content.curation import Filter
 from storage import db
+from storage.files import FileStore
 from storage.models import QuestionLog, utcnow
 from storage.repo import Repository
 from tests.conftest import REAL_CONTENT, shared_knowledge
@@ -145,6 +146,7 @@ def test_old_question_logs_are_deleted_by_the_hourly_prune(seeded: Repository):
 
     class App:  # what the prune job reads
         repo = seeded
+        files = FileStore(Path("/nonexistent"), seeded.engine)  # no files to look at
 
         class outbox:  # noqa: N801
             @staticmethod

@@ -49,12 +49,15 @@ class Bots:
 
 
 @contextlib.asynccontextmanager
-async def both(tmp_path: Path, **settings_extra: object) -> AsyncIterator[Bots]:
+async def both(tmp_path: Path, **extra: object) -> AsyncIterator[Bots]:
+    """Both channels polling their fakes; the fake Zalo (127.0.0.1) is the one file host.
+    `extra`: more settings."""
     tg, zalo = FakeTelegram(TG_TOKEN), await FakeZalo().start()
     await tg.start()
+    values: dict[str, object] = {"zalo_file_hosts": "127.0.0.1", **extra}
     settings = load_settings(data_dir=tmp_path / "data", content_dir=REAL_CONTENT, telegram_bot_token=TG_TOKEN,
                              telegram_api_url=tg.url, zalo_bot_token=ZALO_TOKEN, zalo_api_url=zalo.url,
-                             admin_ids=f"telegram:{OFFICER_TG},zalo:{OFFICER_ZALO}", **settings_extra)
+                             admin_ids=f"telegram:{OFFICER_TG},zalo:{OFFICER_ZALO}", **values)
     app = build_app(settings)
     pipeline = Pipeline(app.conversation, app.repo)
     channels = {"telegram": TelegramChannel(settings, pipeline, retry=RetryPolicy(3, 0.01, 0.05), poll_timeout=1),

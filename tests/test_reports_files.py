@@ -32,9 +32,9 @@ def docx_bytes() -> bytes:
     return buf.getvalue()
 
 
-def at_files_step(app, user: int) -> None:  # noqa: ANN001
+def at_files_step(app, user: int | str, channel: str = "telegram") -> None:  # noqa: ANN001
     """A draft at its evidence step, as the form leaves it."""
-    u = app.repo.get_or_create_user("telegram", str(user), "Hà")
+    u = app.repo.get_or_create_user(channel, str(user), "Hà")
     with Session(app.repo.engine) as s:
         q.save_profile(s, u.id, full_name="Đỗ Thu Hà", unit_id="van-phong")
         values = {"draft": uuid.uuid4().hex, "subject": "self", "criterion": "2.5", "when": "2026-03-01",
@@ -103,5 +103,7 @@ async def test_what_the_evidence_step_takes_and_refuses(tmp_path: Path) -> None:
             assert [f.original_name for f in kept[:2]] == ["to-trinh.pdf", "bao-cao.docx"]
             assert [f.mime_type for f in kept] == ["application/pdf", kept[1].mime_type] + ["image/jpeg"] * 3
             assert len(kept) == 5
-            # The refused executable left no row behind.
+            # The refused executable left no row behind, and no bytes: every file on disk is a row's.
             assert all(f.original_name != "quyet-dinh.pdf" for f in s.exec(select(StoredFile)))
+            on_disk = {p.name for p in b.app.files.files_dir.rglob("*") if p.is_file()}
+            assert on_disk == {f.sha256 for f in s.exec(select(StoredFile))}

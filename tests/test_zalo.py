@@ -64,7 +64,8 @@ async def fake() -> AsyncIterator[FakeZalo]:
 
 def zalo_settings(tmp_path: Path, fake: FakeZalo, content: Path = CONTENT, **extra: object) -> Settings:
     values: dict[str, object] = {"data_dir": tmp_path / "data", "content_dir": content, "zalo_bot_token": TOKEN,
-                                 "zalo_api_url": fake.url, "zalo_webhook_secret": SECRET}
+                                 "zalo_api_url": fake.url, "zalo_webhook_secret": SECRET,
+                                 "zalo_file_hosts": "127.0.0.1"}  # the fake serves the photos
     values.update(extra)
     return load_settings(**values)
 

@@ -161,23 +161,6 @@ async def test_httpx_request_logs_are_masked(caplog: pytest.LogCaptureFixture) -
     assert TOKEN not in caplog.text  # ...masked
 
 
-async def test_download_fetches_photo_bytes_and_refuses_oversize() -> None:
-    fake = await FakeZalo().start()
-    fake.photos["a.jpg"] = b"\xff\xd8\xff" + b"x" * 5000
-    client = ZaloClient(TOKEN, fake.url)
-    try:
-        assert await client.download(f"{fake.url}/photos/a.jpg") == fake.photos["a.jpg"]
-        with pytest.raises(ZaloTransportError, match="larger"):
-            await client.download(f"{fake.url}/photos/a.jpg", max_bytes=1000)
-        with pytest.raises(ZaloTransportError, match="404"):
-            await client.download(f"{fake.url}/photos/expired.jpg")
-        with pytest.raises(ZaloTransportError):
-            await client.download("file:///etc/passwd")
-    finally:
-        await client.close()
-        await fake.stop()
-
-
 async def test_send_message_retries_only_when_the_connection_failed() -> None:
     attempts: list[int] = []
 

@@ -354,7 +354,7 @@ class TelegramChannel:
     @property
     def fetcher(self) -> TelegramFetcher:
         """Fetches what users sent, by file_id, when a handler needs the file."""
-        return TelegramFetcher(self._ensure_bot(), retry=self.retry)
+        return TelegramFetcher(self._ensure_bot(), retry=self.retry, timeout=self.settings.file_download_seconds)
 
     async def wait_idle(self, timeout: float = 10.0) -> None:
         """Wait until every update handed to a background task is done (tests, shutdown)."""

@@ -21,12 +21,12 @@ from bot.files import FetchFailed, FileTooLarge, check_size
 from bot.telegram.retry import Redactor, RetryPolicy, call_with_retry
 from handlers.events import Attachment
 
-DOWNLOAD_TIMEOUT = 60  # seconds for one file
+DOWNLOAD_TIMEOUT = 30.0  # seconds for one file in all (FILE_DOWNLOAD_SECONDS)
 CHUNK = 64 * 1024
 
 
 class TelegramFetcher:
-    def __init__(self, bot: Bot, *, retry: RetryPolicy | None = None, timeout: int = DOWNLOAD_TIMEOUT):
+    def __init__(self, bot: Bot, *, retry: RetryPolicy | None = None, timeout: float = DOWNLOAD_TIMEOUT):
         self.bot = bot
         self.retry = retry or RetryPolicy(attempts=3)
         self.timeout = timeout

@@ -18,7 +18,7 @@ from datetime import timedelta
 from aiohttp import web
 
 from bot.channel import ChannelError, PermanentFailure, RetryAfter, Transient
-from bot.files import FetchFailed, FileTooLarge
+from bot.link_fetch import FileHosts, LinkFetcher
 from bot.pipeline import Pipeline
 from bot.plumbing import Backoff, Lanes, TaskSet, secret_matches
 from bot.rendering import ZALO_LIMIT, numbered, split_text
@@ -26,7 +26,7 @@ from bot.settings import Settings
 from bot.webserver import read_body
 from bot.zalo.client import ZaloApiError, ZaloClient, ZaloError, ZaloTransportError, ZaloUnauthorized
 from bot.zalo.files import ZaloFetcher
-from bot.zalo.parse import CHANNEL, KEPT, InvalidUpdate, ParsedUpdate, parse_update, unwrap
+from bot.zalo.parse import CHANNEL, InvalidUpdate, ParsedUpdate, parse_update, unwrap
 from handlers.events import Capabilities, IncomingEvent, Reply
 
 log = logging.getLogger(__name__)
@@ -87,6 +87,7 @@ class ZaloChannel:
         self.store_backoff = Backoff(backoff_initial, backoff_max)
         self.bot_info: dict = {}
         self.max_file_bytes = settings.max_file_mb * 1024 * 1024
+        self.fetcher = ZaloFetcher(LinkFetcher(FileHosts(settings.zalo_file_hosts), settings.file_download_seconds))
 
     @property
     def bot_names(self) -> tuple[str, ...]:
@@ -127,6 +128,7 @@ class ZaloChannel:
     async def close(self) -> None:
         await self._tasks.close(SHUTDOWN_GRACE)
         await self.client.close()
+        await self.fetcher.close()
 
     async def wait_idle(self, timeout: float = 10.0) -> None:
         """Wait until every update handed to a background task is done (tests, shutdown)."""
@@ -228,9 +230,6 @@ class ZaloChannel:
         except InvalidUpdate as exc:
             log.warning("ignoring a Zalo update: %s", exc)
             return
-        if parsed.event is not None and any(a.url and not a.sha256 for a in parsed.event.attachments):
-            update = await self._keep_images(update, parsed.event.attachments)
-            parsed = parse_update(update, self.bot_names)
         sender = parsed.event.user_id if parsed.event is not None else None
         if not await self.pipeline.accept(CHANNEL, parsed.message_id, update, sender):
             return
@@ -250,33 +249,6 @@ class ZaloChannel:
         except InvalidUpdate:
             return None
 
-    @property
-    def fetcher(self) -> ZaloFetcher:
-        return ZaloFetcher(self.client)
-
-    async def _keep_images(self, update: dict, attachments: tuple) -> dict:
-        """Download the images now, while their links work (Zalo's expire), and note
-        where the bytes are in the update that goes into the inbox."""
-        store = self.pipeline.files
-        if store is None:
-            return update
-        kept: dict[str, dict] = {}
-        for a in attachments:
-            if not a.url:
-                continue
-            try:
-                data, mime, _name = await self.fetcher.fetch(a, self.max_file_bytes)
-                kept[a.url] = {"sha256": await asyncio.to_thread(store.keep_blob, data), "mime": mime}
-            except FileTooLarge:
-                kept[a.url] = {"error": "too_large"}
-            except FetchFailed as exc:
-                log.warning("could not download a Zalo image as it arrived: %s", exc)
-        if not kept:
-            return update
-        if isinstance(update.get("result"), dict) and "message" not in update:  # the envelope
-            return {**update, "result": {**update["result"], KEPT: kept}}
-        return {**update, KEPT: kept}
-
     def _run(self, parsed: ParsedUpdate, key: str) -> None:
         """Queue the update in its sender's lane (their updates run one at a time, in order)."""
         event = parsed.event
@@ -287,9 +259,15 @@ class ZaloChannel:
 
     async def _process(self, event: IncomingEvent, key: str) -> None:
         typing = asyncio.ensure_future(self._typing(event.chat_id))
+        # Images are downloaded here, in the sender's lane, while their links work (Zalo's
+        # expire): the polling loop and other people's messages do not wait for them.
+        urls = [a.url for a in event.attachments if a.url]
         try:
+            for a in event.attachments:
+                await self.fetcher.prefetch(a, self.max_file_bytes)
             await self.pipeline.process(event, update_key=key)
         finally:
+            self.fetcher.forget(urls)
             if not typing.done():
                 typing.cancel()
 

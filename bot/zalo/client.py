@@ -25,7 +25,6 @@ log = logging.getLogger(__name__)
 
 DEFAULT_TIMEOUT = 15.0  # seconds for ordinary calls
 POLL_GRACE = 10.0  # extra seconds a long poll may take beyond the timeout it asks for
-MAX_DOWNLOAD = 20 * 1024 * 1024  # bytes; Zalo images are far smaller
 # Only 401: Zalo's error table lists 403 as "Internal server error", not a refused token.
 UNAUTHORIZED_CODES = frozenset({401})
 
@@ -39,10 +38,6 @@ class ZaloError(Exception):
 
 class ZaloTransportError(ZaloError):
     """The request did not get a usable answer (network, timeout, 5xx, not JSON): retry later."""
-
-
-class ZaloFileTooLarge(ZaloTransportError):
-    """A file to download is over the limit (as declared, or as read so far)."""
 
 
 class ZaloApiError(ZaloError):
@@ -209,31 +204,3 @@ class ZaloClient:
     async def get_webhook_info(self) -> dict:
         result = await self.call("getWebhookInfo")
         return result if isinstance(result, dict) else {}
-
-    async def download(self, url: str, max_bytes: int = MAX_DOWNLOAD) -> bytes:
-        """Fetch a file Zalo sent as a link (an image's `photo` url) and return its bytes.
-
-        Zalo's image links expire, so a flow that keeps a photo (the coming
-        good-example report) must call this when the image arrives, not later.
-        Only http(s) links are fetched, redirects are followed, and anything
-        larger than `max_bytes` is refused. Raises ZaloTransportError on failure.
-        """
-        if not url.startswith(("http://", "https://")):
-            raise ZaloTransportError("Zalo download: not an http(s) link")
-        try:
-            async with self._http.stream("GET", url, follow_redirects=True) as response:
-                if response.status_code != 200:
-                    raise ZaloTransportError(f"Zalo download: HTTP {response.status_code}")
-                declared = response.headers.get("content-length")
-                if declared and declared.isdigit() and int(declared) > max_bytes:
-                    raise ZaloFileTooLarge(f"Zalo download: file larger than {max_bytes} bytes")
-                chunks: list[bytes] = []
-                size = 0
-                async for chunk in response.aiter_bytes():
-                    size += len(chunk)
-                    if size > max_bytes:
-                        raise ZaloFileTooLarge(f"Zalo download: file larger than {max_bytes} bytes")
-                    chunks.append(chunk)
-                return b"".join(chunks)
-        except httpx.HTTPError as exc:
-            raise ZaloTransportError(f"Zalo download: {type(exc).__name__}: {self.redact(str(exc))}") from None

@@ -19,7 +19,6 @@ from handlers.events import Attachment, IncomingEvent
 log = logging.getLogger(__name__)
 
 CHANNEL = "zalo"
-KEPT = "_kept"  # key the channel adds to a stored update for the images it kept
 
 TEXT = "message.text.received"
 IMAGE = "message.image.received"
@@ -118,8 +117,6 @@ def parse_update(body: object, bot_names: tuple[str, ...] = ()) -> ParsedUpdate:
     message = update.get("message")
     if not isinstance(message, dict):
         raise InvalidUpdate("no message object")
-    # Images the channel downloaded on arrival: {url: {"sha256", "mime"}}, added by us, not Zalo.
-    body_kept = update.get(KEPT) if isinstance(update.get(KEPT), dict) else {}
     message_id = _id(message.get("message_id"))
     if message_id is None:
         raise InvalidUpdate("no message_id")
@@ -148,10 +145,7 @@ def parse_update(body: object, bot_names: tuple[str, ...] = ()) -> ParsedUpdate:
     if name == IMAGE:
         url = _photo_url(message)
         caption = _str(message.get("caption"))
-        kept = body_kept.get(url) if url else None  # the bytes, kept by the channel as the image arrived
-        sha256 = kept.get("sha256") if isinstance(kept, dict) else None
-        mime = kept.get("mime") if isinstance(kept, dict) else None
-        attachments = (Attachment(kind="photo", url=url, caption=caption, sha256=sha256, mime_type=mime),) if url else ()
+        attachments = (Attachment(kind="photo", url=url, caption=caption),) if url else ()
         if not url:
             log.warning("zalo image message %s without a usable photo url", message_id)
             return ParsedUpdate(message_id, name, IncomingEvent(unsupported="unsupported", **base))
