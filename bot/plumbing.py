@@ -9,6 +9,7 @@ import contextlib
 import hmac
 import logging
 import re
+import time
 from collections import deque
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from typing import Any
@@ -154,6 +155,35 @@ class Backoff:
 
     def reset(self) -> None:
         self._next = self.initial
+
+
+class OncePer:
+    """At most one log line per key every `seconds` (a flood of bad requests must not
+    flood the log): `due(key)` is None while the key is quiet, else how many were held
+    back since its last line."""
+
+    def __init__(self, seconds: float = 60.0, clock: Callable[[], float] = time.monotonic, max_keys: int = 10_000):
+        self.seconds = seconds
+        self.clock = clock
+        self.max_keys = max_keys
+        self._seen: dict[str, tuple[float, int]] = {}
+
+    def due(self, key: str) -> int | None:
+        now = self.clock()
+        last = self._seen.get(key)
+        if last is not None and now - last[0] < self.seconds:
+            self._seen[key] = (last[0], last[1] + 1)
+            return None
+        if len(self._seen) >= self.max_keys:  # many sources: forget the quiet ones
+            self._seen = {k: v for k, v in self._seen.items() if now - v[0] < self.seconds}
+        self._seen[key] = (now, 0)
+        return last[1] if last is not None else 0
+
+
+def one_line(exc: BaseException) -> str:
+    """An exception as one short line for the log (a driver's message spans several)."""
+    text = str(exc).strip().splitlines()
+    return f"{type(exc).__name__}: {text[0][:300]}" if text else type(exc).__name__
 
 
 def mask(text: str, secrets: Iterable[str | None]) -> str:

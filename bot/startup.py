@@ -42,7 +42,7 @@ def database_problem(settings: Settings, exc: SQLAlchemyError | OSError) -> str:
     password hidden) or, for the default SQLite file, DATA_DIR."""
     from sqlalchemy.engine import make_url
 
-    from bot.webserver import one_line
+    from bot.plumbing import one_line
 
     if settings.database_url:
         try:

@@ -38,12 +38,12 @@ from aiohttp import ClientError, ClientTimeout, web
 from bot.channel import ChannelError, PermanentFailure, RecipientBlocked, RetryAfter, Transient
 from bot.pipeline import Pipeline
 from bot.plumbing import Backoff, Lanes, TaskSet, secret_matches
+from bot.plumbing import one_line as _one_line
 from bot.settings import Settings
 from bot.telegram.adapter import ALLOWED_UPDATES, CHANNEL, BotIdentity, Inbound, parse_update, sender_of, slim
 from bot.telegram.files import TelegramFetcher
 from bot.telegram.render import OutMessage, caption_html, render
 from bot.telegram.retry import Redactor, RetryPolicy, call_with_retry, is_transient
-from bot.webserver import one_line as _one_line
 from bot.webserver import read_body
 from handlers.events import Capabilities, IncomingEvent, Reply
 
