@@ -9,16 +9,24 @@ and real updates timed out, and each refused accept was logged. Here:
   previous response on a kept-alive one), a body within BODY_TIMEOUT;
 - at most `max_connections` are open; at the limit a new connection displaces the
   oldest one that has no request in progress, or is closed at once if all are busy;
-- an unexpected failure in a handler is one log line and a 500, never a traceback.
+- an unexpected failure in a handler is one log line and a 500, never a traceback;
+- a request aiohttp cannot parse (a NUL in a header, a line too long) gets its 400 and
+  at most one short line a minute per kind of fault, not aiohttp's 11-line traceback
+  each (500 such requests made 298 KB of log in 0.21 s).
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import re
 import resource
+from typing import Any
 
 from aiohttp import web
+from aiohttp.http_exceptions import HttpProcessingError
+
+from bot.plumbing import OncePer, one_line
 
 log = logging.getLogger(__name__)
 
@@ -38,10 +46,25 @@ def max_connections(wanted: int = MAX_CONNECTIONS) -> int:
     return max(16, min(wanted, soft // 2))
 
 
-def one_line(exc: BaseException) -> str:
-    """An exception as one short line for the log (a driver's message spans several)."""
-    text = str(exc).strip().splitlines()
-    return f"{type(exc).__name__}: {text[0][:300]}" if text else type(exc).__name__
+class ClientErrorLog(logging.LoggerAdapter):
+    """The logger aiohttp's request handler writes to: requests it could not parse are
+    the client's fault, and become one short warning per kind a minute (with how many
+    were held back); everything else goes to aiohttp's own logger unchanged."""
+
+    def __init__(self, once: OncePer | None = None):
+        super().__init__(logging.getLogger("aiohttp.server"), {})
+        self.once = once or OncePer(60.0)
+
+    def log(self, level: int, msg: object, *args: Any, exc_info: Any = None, **kwargs: Any) -> None:
+        if level > logging.DEBUG and isinstance(exc_info, HttpProcessingError) and 400 <= exc_info.code < 500:
+            # The first line names the fault; the lines after it quote the request's bytes.
+            kind = (str(exc_info.message).strip().splitlines() or [type(exc_info).__name__])[0].rstrip(":")[:100]
+            held = self.once.due(re.sub(r"\d+", "N", kind))
+            if held is not None:
+                log.warning("refused a malformed request from %s with %d: %s%s", args[0] if args else "?",
+                            exc_info.code, kind, f" ({held} more since the last such line)" if held else "")
+            return
+        super().log(level, msg, *args, exc_info=exc_info, **kwargs)
 
 
 @web.middleware
@@ -138,13 +161,15 @@ class GuardedSite(web.TCPSite):
 
 
 async def start(app: web.Application, host: str, port: int, *, limit: int | None = None,
-                header_timeout: float = HEADER_TIMEOUT) -> tuple[web.AppRunner, GuardedSite]:
+                header_timeout: float = HEADER_TIMEOUT,
+                client_errors: ClientErrorLog | None = None) -> tuple[web.AppRunner, GuardedSite]:
     """Serve `app` (built by make_app) on host:port with the defences above."""
-    runner = web.AppRunner(app, access_log=None, keepalive_timeout=header_timeout)
+    runner = web.AppRunner(app, access_log=None, keepalive_timeout=header_timeout,
+                           logger=client_errors or ClientErrorLog())
     await runner.setup()
     site = GuardedSite(runner, host, port, limit=limit, busy=app.get(BUSY))
     await site.start()
     return runner, site
 
 
-__all__ = ["BODY_TIMEOUT", "HEADER_TIMEOUT", "GuardedSite", "make_app", "read_body", "start"]
+__all__ = ["BODY_TIMEOUT", "HEADER_TIMEOUT", "ClientErrorLog", "GuardedSite", "make_app", "read_body", "start"]

@@ -14,6 +14,7 @@ import aiohttp
 import pytest
 
 from bot import webserver
+from bot.plumbing import OncePer
 from bot.runner import make_web_app
 from bot.telegram.channel import MAX_BODY as TG_MAX_BODY
 from bot.telegram.channel import SECRET_HEADER as TG_HEADER
@@ -159,6 +160,36 @@ async def test_malformed_requests_get_400_or_413_and_no_traceback(tmp_path, tg_f
         await zfake.stop()
     assert not [r for r in caplog.records if r.exc_info or "Traceback" in r.getMessage()]
     assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
+
+
+async def test_a_nul_in_a_header_is_400_and_one_short_line_a_minute(caplog: pytest.LogCaptureFixture) -> None:
+    # Probe: 500 requests with a NUL in a header got their 400, and aiohttp logged an
+    # 11-line ERROR traceback for each (298 KB of log in 0.21 s).
+    caplog.set_level(logging.DEBUG)
+    now = [1000.0]
+    client_errors = webserver.ClientErrorLog(OncePer(60.0, clock=lambda: now[0]))
+    runner, site = await webserver.start(make_web_app({}), "127.0.0.1", 0, client_errors=client_errors)
+    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+    nul_headers = [b"Host: x\x00y\r\n", f"{TG_HEADER}: ab\x00cd\r\n".encode(), b"X-Anything: \x00\r\n"]
+    try:
+        statuses = [await _raw(port, b"GET /healthz HTTP/1.1\r\n" + nul_headers[i % 3]) for i in range(300)]
+        # Another kind of fault: a header longer than aiohttp reads.
+        statuses += [await _raw(port, b"GET /healthz HTTP/1.1\r\nHost: x\r\nX-Long: " + b"a" * 9000 + b"\r\n")
+                     for _ in range(20)]
+        assert set(statuses) == {400} and len(statuses) == 320
+        assert await _raw(port, b"GET /healthz HTTP/1.1\r\nHost: x\r\n") == 200
+        lines = [r for r in caplog.records if r.name.startswith(("aiohttp", "bot"))]
+        assert len(lines) == 2, [r.getMessage() for r in lines]
+        assert all(r.name == "bot.webserver" and r.levelno == logging.WARNING and not r.exc_info
+                   and "\n" not in r.getMessage() and "ab" not in r.getMessage() for r in lines)
+        assert "Invalid header value char" in lines[0].getMessage()
+        # A minute later the next one is logged again, with how many were held back.
+        now[0] += 61
+        assert await _raw(port, b"GET /healthz HTTP/1.1\r\nX-A: \x00\r\n") == 400
+        lines = [r for r in caplog.records if r.name.startswith(("aiohttp", "bot"))]
+        assert len(lines) == 3 and "(299 more since the last such line)" in lines[-1].getMessage()
+    finally:
+        await runner.cleanup()
 
 
 async def test_telegram_updates_are_stored_without_what_the_bot_does_not_read(
