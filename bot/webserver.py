@@ -21,6 +21,7 @@ import asyncio
 import logging
 import re
 import resource
+import socket
 from typing import Any
 
 from aiohttp import web
@@ -160,6 +161,16 @@ class GuardedSite(web.TCPSite):
         self._bound_port = self._server.sockets[0].getsockname()[1] if self._server.sockets else self._port
 
 
+def check_port(host: str, port: int) -> None:
+    """Raise OSError now if host:port cannot be listened on (in use, or not allowed),
+    before the channels start and long before the server is bound."""
+    family, kind, proto, _name, address = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM,
+                                                             flags=socket.AI_PASSIVE)[0]
+    with socket.socket(family, kind, proto) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as asyncio's create_server does
+        probe.bind(address)
+
+
 async def start(app: web.Application, host: str, port: int, *, limit: int | None = None,
                 header_timeout: float = HEADER_TIMEOUT,
                 client_errors: ClientErrorLog | None = None) -> tuple[web.AppRunner, GuardedSite]:
@@ -172,4 +183,4 @@ async def start(app: web.Application, host: str, port: int, *, limit: int | None
     return runner, site
 
 
-__all__ = ["BODY_TIMEOUT", "HEADER_TIMEOUT", "ClientErrorLog", "GuardedSite", "make_app", "read_body", "start"]
+__all__ = ["BODY_TIMEOUT", "HEADER_TIMEOUT", "ClientErrorLog", "GuardedSite", "check_port", "make_app", "read_body", "start"]

@@ -60,3 +60,29 @@ def test_a_data_dir_under_a_missing_mount_is_one_line(tmp_path: Path) -> None:
 def test_an_unsupported_database_url_is_named(tmp_path: Path) -> None:
     done = _run(tmp_path, "db", "upgrade", DATABASE_URL="mysql://x@localhost/db")
     assert done.returncode == 2 and "DATABASE_URL" in done.stderr and "Traceback" not in done.stderr
+
+
+async def test_a_port_in_use_is_one_line_naming_port(tmp_path: Path) -> None:
+    # Probe: PORT held by another program printed 103 lines with two tracebacks, and never PORT.
+    import asyncio
+    import socket
+
+    from tests.fake_telegram import FakeTelegram
+
+    fake = FakeTelegram("123456:TEST-token_abcdefghijklmnopqrstuvwx")
+    await fake.start()
+    holder = socket.create_server(("0.0.0.0", 0))  # another program listening on the port
+    port = holder.getsockname()[1]
+    env = clean_env(TELEGRAM_BOT_TOKEN=fake.token, TELEGRAM_API_URL=fake.url, TELEGRAM_WEBHOOK_SECRET="s3cret-hook",
+                    PORT=port, DATA_DIR=tmp_path / "data")
+    try:
+        proc = await asyncio.create_subprocess_exec(sys.executable, "-m", "bot", "run", "--webhook", cwd=tmp_path,
+                                                    env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                                                    stderr=subprocess.STDOUT)
+        out, _ = await asyncio.wait_for(proc.communicate(), 60)
+    finally:
+        holder.close()
+        await fake.close()
+    lines = out.decode().strip().splitlines()
+    assert proc.returncode == 1 and lines == [
+        f"Cannot start: PORT={port} is already in use by another program; stop it or set PORT to a free port"], lines
