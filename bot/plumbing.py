@@ -201,6 +201,24 @@ def secret_matches(given: str | None, expected: str | None) -> bool:
     return hmac.compare_digest(given.encode("utf-8", "surrogateescape"), expected.encode("utf-8"))
 
 
+class RefusedSecrets:
+    """Webhook requests refused for a missing or wrong secret: one warning per source
+    address a minute, with how many came from there since, never what was sent (it may
+    be a real secret pasted in the wrong place)."""
+
+    def __init__(self, channel: str, header: str, once: OncePer | None = None):
+        self.channel = channel
+        self.header = header
+        self.once = once or OncePer(60.0)
+
+    def note(self, remote: str | None, given: str | None) -> None:
+        held = self.once.due(remote or "?")
+        if held is not None:
+            log.warning("%s webhook: refused a request from %s with %s %s header%s", self.channel, remote or "?",
+                        "no" if given is None else "a wrong", self.header,
+                        f" ({held} more from there since the last such line)" if held else "")
+
+
 def strip_mention(text: str, names: tuple[str, ...], prefix: str = "@") -> tuple[bool, str]:
     """Whether `text` mentions one of `names` (as `@name`), and the text without it."""
     found = False
