@@ -58,8 +58,10 @@ class ClientErrorLog(logging.LoggerAdapter):
 
     def log(self, level: int, msg: object, *args: Any, exc_info: Any = None, **kwargs: Any) -> None:
         if level > logging.DEBUG and isinstance(exc_info, HttpProcessingError) and 400 <= exc_info.code < 500:
-            # The first line names the fault; the lines after it quote the request's bytes.
-            kind = (str(exc_info.message).strip().splitlines() or [type(exc_info).__name__])[0].rstrip(":")[:100]
+            # The fault's name, without the request's bytes that aiohttp quotes after it (on
+            # the next lines, after a colon, or as b'...'): they may hold a secret.
+            first = (str(exc_info.message).strip().splitlines() or [""])[0]
+            kind = re.split(r":|b?['\"]", first, maxsplit=1)[0].strip()[:100] or type(exc_info).__name__
             held = self.once.due(re.sub(r"\d+", "N", kind))
             if held is not None:
                 log.warning("refused a malformed request from %s with %d: %s%s", args[0] if args else "?",
