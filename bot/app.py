@@ -103,7 +103,7 @@ def setup_logging(settings: Settings) -> None:
         handler = logging.StreamHandler()
         handler._bot_handler = True  # type: ignore[attr-defined]
         root.addHandler(handler)
-    handler.setFormatter(formatter(settings.log_format))
+    handler.setFormatter(formatter(settings.log_format, settings.tz))
     flt = RedactingFilter(secrets_of(settings))
     for h in root.handlers:
         for old in [f for f in h.filters if isinstance(f, RedactingFilter)]:
@@ -113,3 +113,6 @@ def setup_logging(settings: Settings) -> None:
     logging.getLogger("httpx").setLevel(logging.WARNING)
     logging.getLogger("sqlalchemy").setLevel(logging.WARNING)
     logging.getLogger("alembic").setLevel(logging.WARNING)
+    # APScheduler says at INFO that it added, ran and finished each job: about 4 lines a
+    # minute that tell the operator nothing (its warnings, such as a missed run, stay).
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)

@@ -5,11 +5,12 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import logging
 import sys
 from pathlib import Path
 
 from bot import curation_cli, export_cli, reminders_cli
-from bot.settings import SettingsError, load_settings
+from bot.settings import Settings, SettingsError, load_settings, raw_setting, unknown_settings
 from content.loader import ContentError
 
 _RESUME_HELP = "continue the last console conversation instead of starting a fresh one"
@@ -109,8 +110,13 @@ def main(argv: list[str] | None = None) -> int:
     try:
         settings = load_settings()
     except SettingsError as exc:
-        print(exc, file=sys.stderr)
+        _say(str(exc))
         return 2
+    unknown = unknown_settings()
+    if unknown:
+        # A misspelt name leaves its setting unset without a word (TELEGRAM_BOT_TOKN: no bot).
+        _say("Cảnh báo: bot không biết thiết lập " + ", ".join(unknown) + " nên bỏ qua; kiểm tra lại tên.", settings,
+             logging.WARNING)
     from bot.startup import NO_STORAGE, StartupError, check_data_dir, database_problem
 
     try:
@@ -118,10 +124,10 @@ def main(argv: list[str] | None = None) -> int:
             check_data_dir(settings)
         return _COMMANDS[command](settings, args)
     except StartupError as exc:
-        print(exc, file=sys.stderr)
+        _say(str(exc), settings)
         return 1
     except ContentError as exc:
-        print("Content problems:\n" + "\n".join(f"  {p}" for p in exc.problems), file=sys.stderr)
+        _say("Content problems:\n" + "\n".join(f"  {p}" for p in exc.problems), settings)
         return 1
     except KeyboardInterrupt:
         return 130
@@ -130,9 +136,32 @@ def main(argv: list[str] | None = None) -> int:
         from sqlalchemy.exc import SQLAlchemyError
 
         if isinstance(exc, SQLAlchemyError):  # an unreachable or refused DATABASE_URL: one line, no traceback
-            print(database_problem(settings, exc), file=sys.stderr)
+            _say(database_problem(settings, exc), settings)
             return 1
         raise
+
+
+def _say(text: str, settings: Settings | None = None, level: int = logging.ERROR) -> None:
+    """A line for the operator on standard error, in LOG_FORMAT: a log collector reading
+    JSON must get the lines that say why the bot stopped as JSON too. Without valid
+    settings, LOG_FORMAT and TIMEZONE are read as given."""
+    if settings is not None:
+        log_format, zone = settings.log_format, settings.timezone
+    else:
+        log_format = (raw_setting("LOG_FORMAT") or "text").strip().lower()
+        zone = raw_setting("TIMEZONE") or Settings.model_fields["timezone"].default
+    if log_format == "json":
+        from datetime import UTC
+        from zoneinfo import ZoneInfo
+
+        from bot.logs import JsonFormatter
+
+        try:
+            tz = ZoneInfo(zone)
+        except (ValueError, KeyError):  # an invalid TIMEZONE is itself the problem being said
+            tz = UTC
+        text = JsonFormatter(tz).format(logging.LogRecord("bot", level, __file__, 0, text, None, None))
+    print(text, file=sys.stderr)
 
 
 def _cmd_content(settings, args) -> int:  # noqa: ANN001
@@ -218,12 +247,26 @@ def _cmd_chat(settings, args) -> int:  # noqa: ANN001
     return run_console(app, resume=getattr(args, "resume", False))
 
 
+NO_TOKEN = ("Chưa đặt mã bot (TELEGRAM_BOT_TOKEN hoặc ZALO_BOT_TOKEN) và không có câu hỏi nào ở đầu vào: "
+            "đặt mã trong .env hoặc biến môi trường để chạy bot; muốn thử trong cửa sổ lệnh thì chạy "
+            "`python -m bot chat`.")
+
+
 def _cmd_run(settings, args) -> int:  # noqa: ANN001
     if not settings.telegram_bot_token and not settings.zalo_bot_token:
         if getattr(args, "webhook", False):
-            print("--webhook needs TELEGRAM_BOT_TOKEN or ZALO_BOT_TOKEN", file=sys.stderr)
+            _say("--webhook needs TELEGRAM_BOT_TOKEN or ZALO_BOT_TOKEN", settings)
             return 2
-        return _cmd_chat(settings, args)
+        from bot.app import build_app
+        from bot.console import NoInput, run_console
+
+        try:
+            # Nothing to read and no terminal (systemd, Docker): exiting 0 in silence made a
+            # restart loop with empty logs.
+            return run_console(build_app(settings), resume=getattr(args, "resume", False), require_input=True)
+        except NoInput:
+            _say(NO_TOKEN, settings)
+            return 2
     from bot.app import build_app, setup_logging
     from bot.channel import ChannelError
     from bot.runner import serve
@@ -233,7 +276,7 @@ def _cmd_run(settings, args) -> int:  # noqa: ANN001
     try:
         asyncio.run(serve(app, webhook=getattr(args, "webhook", False)))
     except ChannelError as exc:
-        print(f"Cannot run: {exc}", file=sys.stderr)
+        _say(f"Cannot run: {exc}", settings)
         return 1
     return 0
 

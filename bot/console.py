@@ -48,12 +48,20 @@ class ConsoleChannel:
         self.out.flush()
 
 
+class NoInput(Exception):
+    """Standard input, not a terminal, ended before its first line: nobody is there to
+    chat with (`run` under systemd or Docker with no token set)."""
+
+
 def run_console(app: App, stdin: TextIO = sys.stdin, stdout: TextIO = sys.stdout, user_id: str | None = None,
-                resume: bool = False) -> int:
+                resume: bool = False, require_input: bool = False) -> int:
     user = user_id or _local_user()
     if not resume:
         _forget(app, user)
-    return asyncio.run(_chat(app, stdin, stdout, user))
+    lines = asyncio.run(_chat(app, stdin, stdout, user))
+    if require_input and not lines and not stdin.isatty():
+        raise NoInput
+    return 0
 
 
 def _forget(app: App, user: str) -> None:
@@ -76,6 +84,7 @@ def _forget(app: App, user: str) -> None:
 
 
 async def _chat(app: App, stdin: TextIO, out: TextIO, user: str) -> int:
+    """Chat until standard input ends; returns how many lines were read."""
     channel = ConsoleChannel(out, user)
     delivery = Delivery(app.outbox, {CHANNEL: channel}, files=app.files)  # type: ignore[dict-item]
     # One person at a keyboard (or a piped file): no flood guard.
@@ -116,7 +125,7 @@ async def _chat(app: App, stdin: TextIO, out: TextIO, user: str) -> int:
         if not interactive:
             out.write(f"{PROMPT}{text}\n")
         await say(text, n)
-    return 0
+    return n
 
 
 def _local_user() -> str:

@@ -22,6 +22,7 @@ from datetime import datetime, timedelta
 from sqlmodel import Session
 
 from bot.channel import Channel, PermanentFailure, RecipientBlocked, RetryAfter, Transient
+from bot.plumbing import Backoff, one_line
 from handlers import texts
 from handlers.events import Reply, reply_from_dict
 from handlers.reminder_dispatch import reminder_at_send
@@ -187,7 +188,8 @@ class SentBatch:
 class Delivery:
     def __init__(self, store: OutboxStore, channels: dict[str, Channel], *,
                  limits: dict[str, Limits] | None = None, lease: timedelta = timedelta(seconds=60),
-                 concurrency: int = 32, files: FileStore | None = None):
+                 concurrency: int = 32, files: FileStore | None = None, backoff: Backoff | None = None,
+                 clock: Callable[[], float] = time.monotonic):
         self.store = store
         self.files = files  # reads documents the outbox holds by reference
         self.channels = channels
@@ -200,6 +202,11 @@ class Delivery:
         self._next: dict[int, tuple[OutboxMessage | None, bool]] = {}
         self.unrecorded: set[int] = set()  # sent, the database not yet told (see _record_sent)
         self._sent_batch = SentBatch(store)
+        # Passes that fail (the database is away) back off as the channels do; see run().
+        self.backoff = backoff or Backoff(1.0, 30.0)
+        self.clock = clock
+        self.down_since: float | None = None
+        self.failed_passes = 0
 
     # --- the two ways in ---------------------------------------------------------
     async def send_turn(self, claimed: list[OutboxMessage], ids: list[int]) -> None:
@@ -269,20 +276,50 @@ class Delivery:
         return sent
 
     async def run(self, stop: asyncio.Event, every: float = 1.0) -> None:
-        """The worker loop: a pass every `every` seconds, or at once when woken."""
+        """The worker loop: a pass every `every` seconds, or at once when woken. A pass
+        that fails (the database is away) is retried with back-off, and the outage is
+        two log lines, when it starts and when it ends (a line with two tracebacks every
+        second made 270 KB of log in 30 s)."""
         while not stop.is_set():
+            wait = every
             try:
                 sent = await self.run_once()
-            except Exception:
-                log.exception("delivery pass failed")
+            except Exception as exc:  # noqa: BLE001 - any failure: back off, the rows stay in the outbox
+                wait = self._pass_failed(exc)
                 sent = 0
+            else:
+                self._pass_worked()
             if sent:
                 continue
             self.wake.clear()
+            # A wake means a turn was just committed and sent: the database is back.
             waiters = [asyncio.ensure_future(stop.wait()), asyncio.ensure_future(self.wake.wait())]
-            await asyncio.wait(waiters, timeout=every, return_when=asyncio.FIRST_COMPLETED)
+            await asyncio.wait(waiters, timeout=wait, return_when=asyncio.FIRST_COMPLETED)
             for w in waiters:
                 w.cancel()
+
+    def _pass_failed(self, exc: Exception) -> float:
+        """Seconds to wait before the next pass; logs the first failure of an outage."""
+        from sqlalchemy.exc import SQLAlchemyError
+
+        self.failed_passes += 1
+        delay = self.backoff.next()
+        if self.down_since is None:
+            self.down_since = self.clock()
+            # A database error says all there is to say in one line; anything else is a
+            # bug, whose traceback is worth having once.
+            log.error("delivery paused, the outbox cannot be read (%s); retrying with back-off up to %g s, "
+                      "nothing is lost", one_line(exc), self.backoff.maximum,
+                      exc_info=None if isinstance(exc, SQLAlchemyError | OSError) else exc)
+        return delay
+
+    def _pass_worked(self) -> None:
+        self.backoff.reset()
+        if self.down_since is not None:
+            log.warning("delivery resumed after %.1f s down (%d failed passes)", self.clock() - self.down_since,
+                        self.failed_passes)
+            self.down_since = None
+            self.failed_passes = 0
 
     # --- one message -------------------------------------------------------------
     async def _send(self, row: OutboxMessage, now: datetime | None = None, *, unreachable: bool | None = None,
@@ -382,7 +419,7 @@ class Delivery:
         Meanwhile the row is held here (`unrecorded`), so this worker does not send it again
         when its lease runs out (20 answers were sent twice after a database outage)."""
         self.unrecorded.add(row.id)
-        delay = 0.5
+        backoff = Backoff(0.5, 30.0)
         try:
             while True:
                 try:
@@ -392,9 +429,9 @@ class Delivery:
                         await self._sent_batch.record(row.id)
                     return
                 except Exception as exc:  # noqa: BLE001 - the database is away: wait for it, one line each
+                    delay = backoff.next()
                     log.warning("message %s was sent but cannot be recorded yet (%s); retrying in %.1f s", row.id,
                                 type(exc).__name__, delay)
                     await asyncio.sleep(delay)
-                    delay = min(delay * 2, 30.0)
         finally:
             self.unrecorded.discard(row.id)

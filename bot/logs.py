@@ -11,7 +11,7 @@ import contextvars
 import json
 import logging
 import time
-from datetime import UTC, datetime
+from datetime import UTC, datetime, tzinfo
 
 from handlers.context import TurnContext
 from handlers.conversation import Conversation
@@ -81,13 +81,35 @@ class LoggedConversation(Conversation):
         return result
 
 
+def log_time(created: float, tz: tzinfo = UTC) -> str:
+    """When a record was made, in the bot's TIMEZONE: the same ISO form in text and JSON
+    lines (text lines used the machine's zone, usually UTC, JSON lines UTC, while the
+    bot speaks +07 to people)."""
+    return datetime.fromtimestamp(created, tz).isoformat(timespec="milliseconds")
+
+
+class TextFormatter(logging.Formatter):
+    """One readable line per record, its time as `log_time` gives it."""
+
+    def __init__(self, tz: tzinfo = UTC):
+        super().__init__(TEXT_FORMAT)
+        self.tz = tz
+
+    def formatTime(self, record: logging.LogRecord, datefmt: str | None = None) -> str:  # noqa: N802 - logging's name
+        return log_time(record.created, self.tz)
+
+
 class JsonFormatter(logging.Formatter):
-    """One JSON object per line: time (UTC), level, logger, message, the turn's
-    fields when the record has them, and the traceback as one string."""
+    """One JSON object per line: time (in the bot's TIMEZONE), level, logger, message,
+    the turn's fields when the record has them, and the traceback as one string."""
+
+    def __init__(self, tz: tzinfo = UTC):
+        super().__init__()
+        self.tz = tz
 
     def format(self, record: logging.LogRecord) -> str:
         out: dict[str, object] = {
-            "time": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
+            "time": log_time(record.created, self.tz),
             "level": record.levelname,
             "logger": record.name,
             "message": record.getMessage(),
@@ -110,5 +132,5 @@ class JsonFormatter(logging.Formatter):
 TEXT_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 
 
-def formatter(log_format: str) -> logging.Formatter:
-    return JsonFormatter() if log_format == "json" else logging.Formatter(TEXT_FORMAT)
+def formatter(log_format: str, tz: tzinfo = UTC) -> logging.Formatter:
+    return JsonFormatter(tz) if log_format == "json" else TextFormatter(tz)

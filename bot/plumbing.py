@@ -9,6 +9,7 @@ import contextlib
 import hmac
 import logging
 import re
+import time
 from collections import deque
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from typing import Any
@@ -156,6 +157,35 @@ class Backoff:
         self._next = self.initial
 
 
+class OncePer:
+    """At most one log line per key every `seconds` (a flood of bad requests must not
+    flood the log): `due(key)` is None while the key is quiet, else how many were held
+    back since its last line."""
+
+    def __init__(self, seconds: float = 60.0, clock: Callable[[], float] = time.monotonic, max_keys: int = 10_000):
+        self.seconds = seconds
+        self.clock = clock
+        self.max_keys = max_keys
+        self._seen: dict[str, tuple[float, int]] = {}
+
+    def due(self, key: str) -> int | None:
+        now = self.clock()
+        last = self._seen.get(key)
+        if last is not None and now - last[0] < self.seconds:
+            self._seen[key] = (last[0], last[1] + 1)
+            return None
+        if len(self._seen) >= self.max_keys:  # many sources: forget the quiet ones
+            self._seen = {k: v for k, v in self._seen.items() if now - v[0] < self.seconds}
+        self._seen[key] = (now, 0)
+        return last[1] if last is not None else 0
+
+
+def one_line(exc: BaseException) -> str:
+    """An exception as one short line for the log (a driver's message spans several)."""
+    text = str(exc).strip().splitlines()
+    return f"{type(exc).__name__}: {text[0][:300]}" if text else type(exc).__name__
+
+
 def mask(text: str, secrets: Iterable[str | None]) -> str:
     """`text` with every secret (token, webhook secret) replaced by ***: the one
     masking every log line, error message and CLI output goes through."""
@@ -169,6 +199,24 @@ def secret_matches(given: str | None, expected: str | None) -> bool:
     if given is None or not expected:
         return False
     return hmac.compare_digest(given.encode("utf-8", "surrogateescape"), expected.encode("utf-8"))
+
+
+class RefusedSecrets:
+    """Webhook requests refused for a missing or wrong secret: one warning per source
+    address a minute, with how many came from there since, never what was sent (it may
+    be a real secret pasted in the wrong place)."""
+
+    def __init__(self, channel: str, header: str, once: OncePer | None = None):
+        self.channel = channel
+        self.header = header
+        self.once = once or OncePer(60.0)
+
+    def note(self, remote: str | None, given: str | None) -> None:
+        held = self.once.due(remote or "?")
+        if held is not None:
+            log.warning("%s webhook: refused a request from %s with %s %s header%s", self.channel, remote or "?",
+                        "no" if given is None else "a wrong", self.header,
+                        f" ({held} more from there since the last such line)" if held else "")
 
 
 def strip_mention(text: str, names: tuple[str, ...], prefix: str = "@") -> tuple[bool, str]:

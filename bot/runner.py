@@ -17,6 +17,7 @@ from bot.delivery import Delivery, Limits
 from bot.leader import worker_lock
 from bot.pipeline import Pipeline
 from bot.scheduler import make_scheduler
+from bot.startup import StartupError, port_problem
 from content.loader import ContentError
 from storage.files import FileStore
 
@@ -110,6 +111,11 @@ async def serve(app: App, webhook: bool = False, host: str = "0.0.0.0", stop: as
     _install_stop(stop)
     # Routes first: a channel that cannot serve webhooks (no secret) refuses before anything starts.
     web_app = make_web_app(channels, app.files) if webhook else None
+    if web_app is not None:
+        try:
+            webserver.check_port(host, app.settings.port)
+        except OSError as exc:
+            raise StartupError(port_problem(app.settings.port, exc)) from None
     if web_app is not None and app.settings.public_url:
         # Links are served only where the webhook server runs.
         app.conversation.review.make_link = link_maker(app.settings.public_url)
@@ -129,7 +135,10 @@ async def serve(app: App, webhook: bool = False, host: str = "0.0.0.0", stop: as
                                                     webhook=web_app is not None, port=app.settings.port))
         if web_app is not None:
             # Header and body timeouts, and a cap on open connections (bot/webserver.py).
-            runner, _site = await webserver.start(web_app, host, app.settings.port)
+            try:
+                runner, _site = await webserver.start(web_app, host, app.settings.port)
+            except OSError as exc:  # taken since the check above
+                raise StartupError(port_problem(app.settings.port, exc)) from None
             log.info("webhook server listening on port %d for %s", app.settings.port, ", ".join(channels))
             try:
                 await stop.wait()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import difflib
+import os
 import re
 from pathlib import Path
 from typing import Annotated, Literal
@@ -13,6 +15,10 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 from content import DEFAULT_CONTENT_DIR
 
 CHANNELS = ("telegram", "zalo", "console")
+ENV_FILE = ".env"
+# Names in the environment with these prefixes are the messengers' settings: one the bot
+# does not know is a misspelling (TELEGRAM_BOT_TOKN) that leaves a setting unset.
+OUR_PREFIXES = ("TELEGRAM_", "ZALO_")
 
 
 class SettingsError(Exception):
@@ -21,7 +27,7 @@ class SettingsError(Exception):
 
 class Settings(BaseSettings):
     # Empty values (as in a copied .env.example) mean "use the default".
-    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore",
+    model_config = SettingsConfigDict(env_file=ENV_FILE, env_file_encoding="utf-8", extra="ignore",
                                       env_ignore_empty=True)
 
     data_dir: Path = Path("./data")
@@ -221,3 +227,56 @@ def load_settings(**overrides: object) -> Settings:
             name = str(err["loc"][0]).upper() if err["loc"] else "?"
             problems.append(f"{name}: {err['msg']}")
         raise SettingsError("Invalid settings: " + "; ".join(problems)) from None
+
+
+def env_file_values(path: Path | str = ENV_FILE) -> dict[str, str | None]:
+    """The settings written in `.env` (none when there is no readable file)."""
+    from dotenv import dotenv_values
+
+    try:
+        return dict(dotenv_values(path)) if Path(path).is_file() else {}
+    except (OSError, UnicodeDecodeError):
+        return {}
+
+
+def raw_setting(name: str) -> str | None:
+    """A setting as given (environment first, then `.env`, names in any case), before
+    validation: how to say that the settings are invalid (LOG_FORMAT, TIMEZONE)."""
+    for source in (os.environ, env_file_values()):
+        for key, value in source.items():
+            if key.upper() == name and value:
+                return value
+    return None
+
+
+def known_settings() -> set[str]:
+    return {name.upper() for name in Settings.model_fields}
+
+
+def unknown_settings(environ: dict[str, str] | None = None, env_file: Path | str = ENV_FILE) -> list[str]:
+    """Settings the bot does not know, each with where it was found and the closest known
+    name: every unknown key of `.env` (the file holds nothing else), and the names in the
+    environment that look like ours (a messenger's prefix, or one or two letters from a
+    known name; the environment holds much else, such as PATH or TEST_DATABASE_URL)."""
+    known = known_settings()
+    environ = os.environ if environ is None else environ
+    found = []
+
+    def closest(name: str, near: bool) -> str | None:
+        match = difflib.get_close_matches(name, known, n=1, cutoff=0.85 if near else 0.6)
+        if match and near and abs(len(match[0]) - len(name)) > 2:
+            return None
+        return match[0] if match else None
+
+    for key in env_file_values(env_file):
+        if key.upper() not in known:
+            guess = closest(key.upper(), False)
+            found.append(f"{key} (trong {env_file}{f'; có phải {guess}?' if guess else ''})")
+    for key in environ:
+        name = key.upper()
+        if name in known:
+            continue
+        guess = closest(name, True)
+        if guess or name.startswith(OUR_PREFIXES):
+            found.append(f"{key} (biến môi trường{f'; có phải {guess}?' if guess else ''})")
+    return found

@@ -7,6 +7,7 @@ terminal or in `journalctl` needs the setting and the reason.
 
 from __future__ import annotations
 
+import errno
 import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -42,7 +43,7 @@ def database_problem(settings: Settings, exc: SQLAlchemyError | OSError) -> str:
     password hidden) or, for the default SQLite file, DATA_DIR."""
     from sqlalchemy.engine import make_url
 
-    from bot.webserver import one_line
+    from bot.plumbing import one_line
 
     if settings.database_url:
         try:
@@ -53,3 +54,10 @@ def database_problem(settings: Settings, exc: SQLAlchemyError | OSError) -> str:
         return f"Cannot start: DATABASE_URL={shown} cannot be used ({reason})"
     return f"Cannot start: the database in DATA_DIR={settings.data_dir} cannot be opened ({one_line(exc)})"
 
+
+
+def port_problem(port: int, exc: OSError) -> str:
+    """The one line for a webhook port that cannot be listened on, naming PORT."""
+    if exc.errno == errno.EADDRINUSE:
+        return f"Cannot start: PORT={port} is already in use by another program; stop it or set PORT to a free port"
+    return f"Cannot start: PORT={port} cannot be used ({exc.strerror or type(exc).__name__})"

@@ -9,18 +9,27 @@ and real updates timed out, and each refused accept was logged. Here:
   previous response on a kept-alive one), a body within BODY_TIMEOUT;
 - at most `max_connections` are open; at the limit a new connection displaces the
   oldest one that has no request in progress, or is closed at once if all are busy;
-- an unexpected failure in a handler is one log line and a 500, never a traceback.
+- an unexpected failure in a handler is one log line and a 500, never a traceback;
+- a request aiohttp cannot parse (a NUL in a header, a line too long) gets its 400 and
+  at most one short line a minute per kind of fault, not aiohttp's 11-line traceback
+  each (500 such requests made 298 KB of log in 0.21 s).
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import re
 import resource
+import socket
 import time
+from typing import Any
 
 from aiohttp import web
+from aiohttp.http_exceptions import HttpProcessingError
 from aiohttp.web_protocol import RequestHandler
+
+from bot.plumbing import OncePer, one_line
 
 log = logging.getLogger(__name__)
 
@@ -42,10 +51,27 @@ def max_connections(wanted: int = MAX_CONNECTIONS) -> int:
     return max(16, min(wanted, soft // 2))
 
 
-def one_line(exc: BaseException) -> str:
-    """An exception as one short line for the log (a driver's message spans several)."""
-    text = str(exc).strip().splitlines()
-    return f"{type(exc).__name__}: {text[0][:300]}" if text else type(exc).__name__
+class ClientErrorLog(logging.LoggerAdapter):
+    """The logger aiohttp's request handler writes to: requests it could not parse are
+    the client's fault, and become one short warning per kind a minute (with how many
+    were held back); everything else goes to aiohttp's own logger unchanged."""
+
+    def __init__(self, once: OncePer | None = None):
+        super().__init__(logging.getLogger("aiohttp.server"), {})
+        self.once = once or OncePer(60.0)
+
+    def log(self, level: int, msg: object, *args: Any, exc_info: Any = None, **kwargs: Any) -> None:
+        if level > logging.DEBUG and isinstance(exc_info, HttpProcessingError) and 400 <= exc_info.code < 500:
+            # The fault's name, without the request's bytes that aiohttp quotes after it (on
+            # the next lines, after a colon, or as b'...'): they may hold a secret.
+            first = (str(exc_info.message).strip().splitlines() or [""])[0]
+            kind = re.split(r":|b?['\"]", first, maxsplit=1)[0].strip()[:100] or type(exc_info).__name__
+            held = self.once.due(re.sub(r"\d+", "N", kind))
+            if held is not None:
+                log.warning("refused a malformed request from %s with %d: %s%s", args[0] if args else "?",
+                            exc_info.code, kind, f" ({held} more since the last such line)" if held else "")
+            return
+        super().log(level, msg, *args, exc_info=exc_info, **kwargs)
 
 
 @web.middleware
@@ -175,14 +201,26 @@ class GuardedSite(web.TCPSite):
         self._bound_port = self._server.sockets[0].getsockname()[1] if self._server.sockets else self._port
 
 
+def check_port(host: str, port: int) -> None:
+    """Raise OSError now if host:port cannot be listened on (in use, or not allowed),
+    before the channels start and long before the server is bound."""
+    family, kind, proto, _name, address = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM,
+                                                             flags=socket.AI_PASSIVE)[0]
+    with socket.socket(family, kind, proto) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as asyncio's create_server does
+        probe.bind(address)
+
+
 async def start(app: web.Application, host: str, port: int, *, limit: int | None = None,
-                header_timeout: float = HEADER_TIMEOUT) -> tuple[web.AppRunner, GuardedSite]:
+                header_timeout: float = HEADER_TIMEOUT,
+                client_errors: ClientErrorLog | None = None) -> tuple[web.AppRunner, GuardedSite]:
     """Serve `app` (built by make_app) on host:port with the defences above."""
-    runner = web.AppRunner(app, access_log=None, keepalive_timeout=header_timeout)
+    runner = web.AppRunner(app, access_log=None, keepalive_timeout=header_timeout,
+                           logger=client_errors or ClientErrorLog())
     await runner.setup()
     site = GuardedSite(runner, host, port, limit=limit, busy=app.get(BUSY))
     await site.start()
     return runner, site
 
 
-__all__ = ["BODY_TIMEOUT", "HEADER_TIMEOUT", "GuardedSite", "make_app", "read_body", "start"]
+__all__ = ["BODY_TIMEOUT", "HEADER_TIMEOUT", "ClientErrorLog", "GuardedSite", "check_port", "make_app", "read_body", "start"]

@@ -1,12 +1,14 @@
 """The delivery worker under faults, through the real aiogram Bot and the fake
 Telegram Bot API: a 429 waited out by the worker (not inline) and the message
 sent once, a person who blocked the bot marked unreachable, server errors
-retried with back-off and then recorded; and the rate limiter's arithmetic."""
+retried with back-off and then recorded, a database outage backed off and
+logged as two lines; and the rate limiter's arithmetic."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 from collections.abc import AsyncIterator
 from datetime import UTC, timedelta
 from pathlib import Path
@@ -19,6 +21,7 @@ from bot import cli
 from bot.app import App, build_app
 from bot.delivery import MAX_ATTEMPTS, Delivery, Limits, RateLimiter
 from bot.pipeline import Pipeline
+from bot.plumbing import Backoff
 from bot.runner import wire_delivery
 from bot.settings import load_settings
 from bot.telegram import TelegramChannel
@@ -28,6 +31,7 @@ from storage.models import User, utcnow
 from storage.turns import OutboxRow, TurnStore
 from tests.conftest import REAL_CONTENT
 from tests.fake_telegram import FakeTelegram, visible_text
+from tests.test_hardening import DatabaseAway
 
 TOKEN = "1234567890:AAHsecretPART-of_the-token-XYZ987"
 # No inline waiting for a 429 at all: every one goes back to the worker.
@@ -116,6 +120,38 @@ async def test_server_errors_are_retried_with_back_off_then_recorded(tmp_path: P
     assert cli.main(["outbox", "--failed"]) == 0
     out = capsys.readouterr().out
     assert "failed 1" in out and "telegram:805" in out and "Internal Server Error" in out
+
+
+async def test_a_database_outage_is_backed_off_and_logged_once_each_way(tmp_path: Path, caplog: pytest.LogCaptureFixture,
+                                                                         monkeypatch: pytest.MonkeyPatch):
+    # Probe: 30 s of outage logged "delivery pass failed" every second with two chained
+    # tracebacks (3,827 lines, 270 KB). Here every connection to the database fails for
+    # 25 passes, then the database comes back.
+    caplog.set_level(logging.INFO)
+    async with worker(tmp_path, run=False) as (app, fake, delivery):
+        ids = enqueue(app, 806, 807, text="Nhắc hạn")
+        delivery.backoff = Backoff(0.01, 0.04)  # the production back-off, in hundredths of its seconds
+        away = DatabaseAway(monkeypatch, app.outbox.engine, "connect")
+        stop = asyncio.Event()
+        task = asyncio.create_task(delivery.run(stop, every=0.05))
+        try:
+            await fake.wait_for(lambda: away.failures >= 25, timeout=10)
+            outage = [r for r in caplog.records if r.name == "bot.delivery"]
+            assert not fake.calls_to("sendMessage", ok_only=False)
+            away.down = False
+            await fake.wait_for(lambda: app.outbox.counts() == {"sent": 2}, timeout=10)
+        finally:
+            stop.set()
+            await asyncio.wait_for(task, 5)
+    # One line when the outage starts, naming the error, none while it lasts, one when it ends.
+    [down] = outage
+    assert down.levelno == logging.ERROR and "OperationalError" in down.getMessage() and not down.exc_info
+    records = [r for r in caplog.records if r.name == "bot.delivery"]
+    [_down, up] = records
+    assert "resumed after" in up.getMessage() and not up.exc_info
+    # Nothing lost, nothing doubled.
+    assert sorted(visible_text(c) for c in fake.calls_to("sendMessage")) == ["Nhắc hạn 806", "Nhắc hạn 807"]
+    assert all(app.outbox.get(i).status == "sent" for i in ids)
 
 
 async def test_the_rate_limiter_keeps_the_overall_and_per_chat_pace(monkeypatch: pytest.MonkeyPatch):

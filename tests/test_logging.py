@@ -1,13 +1,16 @@
 """Logs as an operator reads them: one line per handled message with the channel and
 a short user reference, never what the person wrote; LOG_FORMAT=json gives one JSON
-object per line with the same fields; secrets stay masked in both formats."""
+object per line with the same fields; secrets stay masked in both formats; times in
+the bot's TIMEZONE, written the same way in both; no scheduler chatter at INFO."""
 
 from __future__ import annotations
 
+import asyncio
 import io
 import json
 import logging
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -75,11 +78,52 @@ def test_json_lines_carry_the_turn_fields_and_mask_secrets(tmp_path: Path, logge
     turn = next(r for r in records if r["logger"] == "bot.turns")
     assert turn["channel"] == "zalo" and turn["user"] == "u1" and turn["event"] == "text"
     assert turn["outcome"] == "answer" and turn["entry"] and turn["replies"] == 1 and turn["ms"] >= 0
-    assert turn["level"] == "INFO" and turn["time"].endswith("+00:00")
+    assert turn["level"] == "INFO" and turn["time"].endswith("+07:00")  # the bot's TIMEZONE
     failure = next(r for r in records if r["logger"] == "bot.telegram")
     assert failure["level"] == "ERROR" and "Traceback" in failure["exception"]
     raw = logged.getvalue()
     assert TOKEN not in raw and "SECRET" not in raw and "6ede9afa66" not in raw and "nằm viện" not in raw
+
+
+@pytest.mark.parametrize(("zone", "offset"), [("Asia/Ho_Chi_Minh", "+07:00"), ("UTC", "+00:00")])
+def test_times_are_in_the_bots_time_zone_and_written_alike_in_both_formats(tmp_path: Path, logged: io.StringIO,
+                                                                          zone: str, offset: str):
+    # Probe: text lines had the machine's local time ("2026-05-02 03:15:02,114"), JSON lines
+    # UTC, while the bot tells people times in +07.
+    times = []
+    for log_format in ("text", "json"):
+        settings = load_settings(data_dir=tmp_path / "data", content_dir=REAL_CONTENT, log_format=log_format,
+                                 timezone=zone)
+        setup_logging(settings)
+        handler = next(h for h in logging.getLogger().handlers if getattr(h, "_bot_handler", False))
+        handler.setStream(io.StringIO())  # type: ignore[attr-defined]
+        logging.getLogger("bot.test").warning("one line")
+        line = handler.stream.getvalue().strip()  # type: ignore[attr-defined]
+        times.append(json.loads(line)["time"] if log_format == "json" else line.split(" ", 1)[0])
+    for stamp in times:
+        moment = datetime.fromisoformat(stamp)
+        assert stamp.endswith(offset) and abs((datetime.now(UTC) - moment).total_seconds()) < 60, stamp
+    assert len(times[0]) == len(times[1]) == len("2026-05-02T10:15:02.114+07:00")
+
+
+async def test_the_scheduler_says_nothing_at_info(tmp_path: Path, logged: io.StringIO):
+    # Probe: APScheduler wrote about 4 INFO lines a minute (added, running, executed).
+    from apscheduler.events import EVENT_JOB_EXECUTED
+
+    from bot.scheduler import make_scheduler
+
+    app = app_with_logs(tmp_path, logged, "text")
+    scheduler = make_scheduler(app, {})
+    ran = asyncio.Event()
+    scheduler.add_listener(lambda _event: ran.set(), EVENT_JOB_EXECUTED)
+    scheduler.start()
+    try:
+        await asyncio.wait_for(ran.wait(), 10)  # the reminder pass runs once at start
+    finally:
+        scheduler.shutdown(wait=False)
+    assert "apscheduler" not in logged.getvalue(), logged.getvalue()
+    logging.getLogger("apscheduler.scheduler").warning("Run time of job was missed by 0:01:00")
+    assert "missed by" in logged.getvalue()  # its warnings still reach the operator
 
 
 def test_an_invalid_log_format_names_the_setting():

@@ -14,6 +14,7 @@ import aiohttp
 import pytest
 
 from bot import webserver
+from bot.plumbing import OncePer
 from bot.runner import make_web_app
 from bot.telegram.channel import MAX_BODY as TG_MAX_BODY
 from bot.telegram.channel import SECRET_HEADER as TG_HEADER
@@ -159,6 +160,102 @@ async def test_malformed_requests_get_400_or_413_and_no_traceback(tmp_path, tg_f
         await zfake.stop()
     assert not [r for r in caplog.records if r.exc_info or "Traceback" in r.getMessage()]
     assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
+
+
+async def test_a_nul_in_a_header_is_400_and_one_short_line_a_minute(caplog: pytest.LogCaptureFixture) -> None:
+    # Probe: 500 requests with a NUL in a header got their 400, and aiohttp logged an
+    # 11-line ERROR traceback for each (298 KB of log in 0.21 s).
+    caplog.set_level(logging.DEBUG)
+    now = [1000.0]
+    client_errors = webserver.ClientErrorLog(OncePer(60.0, clock=lambda: now[0]))
+    runner, site = await webserver.start(make_web_app({}), "127.0.0.1", 0, client_errors=client_errors)
+    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+    nul_headers = [b"Host: x\x00y\r\n", f"{TG_HEADER}: ab\x00cd\r\n".encode(), b"X-Anything: \x00\r\n"]
+    try:
+        statuses = [await _raw(port, b"GET /healthz HTTP/1.1\r\n" + nul_headers[i % 3]) for i in range(300)]
+        # Another kind of fault: a header longer than aiohttp reads.
+        statuses += [await _raw(port, b"GET /healthz HTTP/1.1\r\nHost: x\r\nX-Long: " + b"a" * 9000 + b"\r\n")
+                     for _ in range(20)]
+        assert set(statuses) == {400} and len(statuses) == 320
+        assert await _raw(port, b"GET /healthz HTTP/1.1\r\nHost: x\r\n") == 200
+        lines = [r for r in caplog.records if r.name.startswith(("aiohttp", "bot"))]
+        assert len(lines) == 2, [r.getMessage() for r in lines]
+        assert all(r.name == "bot.webserver" and r.levelno == logging.WARNING and not r.exc_info
+                   and "\n" not in r.getMessage() and "ab" not in r.getMessage() for r in lines)
+        assert "Invalid header value char" in lines[0].getMessage()
+        # A minute later the next one is logged again, with how many were held back.
+        now[0] += 61
+        assert await _raw(port, b"GET /healthz HTTP/1.1\r\nX-A: \x00\r\n") == 400
+        lines = [r for r in caplog.records if r.name.startswith(("aiohttp", "bot"))]
+        assert len(lines) == 3 and "(299 more since the last such line)" in lines[-1].getMessage()
+        # aiohttp's pure-Python parser quotes the header in its message; the line never does.
+        from aiohttp.http_exceptions import InvalidHeader
+
+        client_errors.log(logging.ERROR, "Error handling request from %s", "127.0.0.9",
+                          exc_info=InvalidHeader(f"{TG_HEADER}: {TG_SECRET}\x00".encode()))
+        assert caplog.records[-1].getMessage() == "refused a malformed request from 127.0.0.9 with 400: Invalid HTTP header"
+    finally:
+        await runner.cleanup()
+
+
+async def _from(source: str, port: int, head: bytes) -> int:
+    """A request sent from the loopback address `source` (all of 127/8 is this machine)."""
+    reader, writer = await asyncio.open_connection("127.0.0.1", port, local_addr=(source, 0))
+    writer.write(head + b"Content-Length: 2\r\nConnection: close\r\n\r\n{}")
+    await writer.drain()
+    status = int((await reader.readline()).split()[1])
+    writer.close()
+    return status
+
+
+async def test_a_wrong_or_missing_secret_is_logged_once_a_minute_per_source(
+        tmp_path, tg_fake: FakeTelegram, caplog: pytest.LogCaptureFixture) -> None:
+    # Probe: a webhook request refused for a wrong or missing secret left no line at all.
+    from bot.app import build_app
+    from bot.settings import load_settings
+    from tests.conftest import REAL_CONTENT
+
+    caplog.set_level(logging.INFO)
+    now = [1000.0]
+    zfake = await FakeZalo().start()
+    tg_app = build_app(load_settings(data_dir=tmp_path / "tg", content_dir=REAL_CONTENT,
+                                     telegram_bot_token=tg_fake.token, telegram_api_url=tg_fake.url,
+                                     telegram_webhook_secret=TG_SECRET))
+    zbot = await make_bot(zalo_settings(tmp_path, zfake), zfake)
+    wrong = "pasted-" + TG_SECRET[::-1]
+    try:
+        async with running(tg_app, tg_fake, poll=False) as tg:
+            for channel in (tg.channel, zbot.channel):
+                channel.refused.once.clock = lambda: now[0]
+            runner, site = await webserver.start(make_web_app({"telegram": tg.channel, "zalo": zbot.channel}),
+                                                 "127.0.0.1", 0)
+            port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+            requests = [(f"POST {TG_PATH} HTTP/1.1\r\nHost: x\r\n{TG_HEADER}: {wrong}\r\n", 403),
+                        (f"POST {TG_PATH} HTTP/1.1\r\nHost: x\r\n", 401),
+                        (f"POST {ZALO_PATH} HTTP/1.1\r\nHost: x\r\n{ZALO_HEADER}: {wrong}\r\n", 403)]
+            try:
+                for source in ("127.0.0.2", "127.0.0.3"):
+                    for _ in range(20):
+                        for head, status in requests:
+                            assert await _from(source, port, head.encode()) == status
+                lines = [r.getMessage() for r in caplog.records if "refused a request" in r.getMessage()]
+                # One line per channel and source address in the minute, however many were refused.
+                assert sorted(lines) == sorted(
+                    f"{channel} webhook: refused a request from {source} with a wrong {header} header"
+                    for channel, header in (("telegram", TG_HEADER), ("zalo", ZALO_HEADER))
+                    for source in ("127.0.0.2", "127.0.0.3"))
+                now[0] += 61
+                assert await _from("127.0.0.2", port, requests[1][0].encode()) == 401
+                last = [r.getMessage() for r in caplog.records if "refused a request" in r.getMessage()][-1]
+                assert last == (f"telegram webhook: refused a request from 127.0.0.2 with no {TG_HEADER} header "
+                                "(39 more from there since the last such line)")
+            finally:
+                await runner.cleanup()
+    finally:
+        await zbot.channel.close()
+        await zfake.stop()
+    logged = "\n".join(r.getMessage() for r in caplog.records)
+    assert wrong not in logged and TG_SECRET[::-1] not in logged
 
 
 async def test_telegram_updates_are_stored_without_what_the_bot_does_not_read(

@@ -37,13 +37,13 @@ from aiohttp import ClientError, ClientTimeout, web
 
 from bot.channel import ChannelError, PermanentFailure, RecipientBlocked, RetryAfter, Transient
 from bot.pipeline import Pipeline
-from bot.plumbing import Backoff, Lanes, TaskSet, secret_matches
+from bot.plumbing import Backoff, Lanes, RefusedSecrets, TaskSet, secret_matches
+from bot.plumbing import one_line as _one_line
 from bot.settings import Settings
 from bot.telegram.adapter import ALLOWED_UPDATES, CHANNEL, BotIdentity, Inbound, parse_update, sender_of, slim
 from bot.telegram.files import TelegramFetcher
 from bot.telegram.render import OutMessage, caption_html, render
 from bot.telegram.retry import Redactor, RetryPolicy, call_with_retry, is_transient
-from bot.webserver import one_line as _one_line
 from bot.webserver import read_body
 from handlers.events import Capabilities, IncomingEvent, Reply
 
@@ -131,6 +131,7 @@ class TelegramChannel:
         # Its own back-off: getUpdates keeps succeeding while the database is away, so
         # the fetch back-off (reset by every answer) would retry the store every 0.5 s.
         self.store_backoff = Backoff(self.retry.base_delay, self.retry.max_delay)
+        self.refused = RefusedSecrets(CHANNEL, SECRET_HEADER)
         self._commands_task: asyncio.Task | None = None
         self._closing = False
 
@@ -264,8 +265,10 @@ class TelegramChannel:
         # The secret is checked before the body is read.
         given = request.headers.get(SECRET_HEADER)
         if given is None:
+            self.refused.note(request.remote, given)
             return web.Response(status=401, text="missing secret token")
         if not secret_matches(given, self._secret):
+            self.refused.note(request.remote, given)
             return web.Response(status=403, text="wrong secret token")
         if self.me is None or self._closing:
             return web.Response(status=503, text="starting or stopping")

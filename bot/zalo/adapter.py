@@ -20,7 +20,7 @@ from aiohttp import web
 from bot.channel import ChannelError, PermanentFailure, RetryAfter, Transient
 from bot.link_fetch import FileHosts, LinkFetcher
 from bot.pipeline import Pipeline
-from bot.plumbing import Backoff, Lanes, TaskSet, secret_matches
+from bot.plumbing import Backoff, Lanes, RefusedSecrets, TaskSet, secret_matches
 from bot.rendering import ZALO_LIMIT, numbered, split_text
 from bot.settings import Settings
 from bot.webserver import read_body
@@ -85,6 +85,7 @@ class ZaloChannel:
         self._lanes = Lanes(self._tasks)
         # Kept apart from the getUpdates back-off, which every fetched update resets.
         self.store_backoff = Backoff(backoff_initial, backoff_max)
+        self.refused = RefusedSecrets(CHANNEL, SECRET_HEADER)
         self.bot_info: dict = {}
         self.max_file_bytes = settings.max_file_mb * 1024 * 1024
         self.fetcher = ZaloFetcher(LinkFetcher(FileHosts(settings.zalo_file_hosts), settings.file_download_seconds))
@@ -202,8 +203,10 @@ class ZaloChannel:
         secret = self.settings.zalo_webhook_secret
         given = request.headers.get(SECRET_HEADER)
         if given is None:
+            self.refused.note(request.remote, given)
             return web.json_response({"ok": False, "description": "missing secret token"}, status=401)
         if secret is None or not secret_matches(given, secret.get_secret_value()):
+            self.refused.note(request.remote, given)
             return web.json_response({"ok": False, "description": "wrong secret token"}, status=403)
         body = await read_body(request, MAX_BODY)
         if body is None:
