@@ -59,6 +59,7 @@ DETAILS = "d:"  # choice: an entry's whole answer ("Xem chi tiết" under its sh
 SHORT_FOLLOW_UPS = 2  # related entries offered beside "Xem chi tiết" under a short answer
 NOTE_LENGTH = 80  # characters: a paragraph this long said again in the same reply is left out
 FEATURES = {"deadlines": "m:deadlines"}  # dialogue.yaml `features` -> the menu item that opens each
+PHONE_CHARS = 700  # a short answer with its source and choices, as a numbered list shows it on Zalo
 # On folded text: "12", "số 12", "chọn 12" (digits alone are never a question the content answers).
 NUMBER = re.compile(r"(?:so |chon )?\d{1,6}")
 
@@ -523,7 +524,10 @@ class Conversation:
             replies = [Reply(f"{texts.CLARIFY}\n{texts.CLARIFY_TEXT_HINT}", choices)]
         else:
             choices = [Choice(ASK_OFFICE, texts.MENU_ASK_OFFICE), *self._topic_choices()]
-            replies = [Reply(texts.FALLBACK, choices)]
+            # "Luật Thi đua, khen thưởng 2022 có hiệu lực khi nào": not in the plans, but what is
+            # known of it (content/sources.yaml) is said, with whom to confirm it.
+            note = self.knowledge.kb.note_asked(text)
+            replies = [Reply(texts.FALLBACK_NOTED.format(note=note) if note else texts.FALLBACK, choices)]
         if record and ctx is not None:
             ctx.store.log_question(
                 user_id=ctx.user_id, channel=ctx.event.channel, text=text, normalized=result.normalized,
@@ -589,8 +593,16 @@ class Conversation:
         if full or not kb.has_details(entry):
             body = f"{kb.answer_text(entry)}\n\n{source}"
         else:
-            body = f"{kb.short_text(entry)}\n\n{source}"
-            choices = [Choice(DETAILS + entry.id, texts.SEE_DETAILS), *choices[:SHORT_FOLLOW_UPS]]
+            # A one-line note (the 2022 Law now governs procedures) is said with the answer itself.
+            note = kb.short_note(entry)
+            body = f"{kb.short_text(entry)}\n\n{source}" + (f"\n\n{note}" if note else "")
+            follow = choices[:SHORT_FOLLOW_UPS]
+            # Fewer follow-ups (all of them are behind "Xem chi tiết") where the note would
+            # push the reply past a phone screen.
+            while follow and _phone_length(entry.title, body, len(follow) + 2) + sum(
+                    len(c.label) for c in follow) > PHONE_CHARS:
+                follow.pop()
+            choices = [Choice(DETAILS + entry.id, texts.SEE_DETAILS), *follow]
         choices.append(Choice("menu", texts.BACK_TO_MENU))
         return Reply(expansions.once([body])[0], choices, heading=entry.title)
 
@@ -613,6 +625,12 @@ class Conversation:
         choices = [Choice(f"t:{t.id}", t.title) for t in self.knowledge.kb.topics]
         choices.append(Choice("menu", texts.BACK_TO_MENU))
         return choices
+
+
+def _phone_length(heading: str, body: str, choices: int) -> int:
+    """About how long a reply reads as a numbered list (bot/rendering.numbered), without the
+    labels of its follow-ups: the heading, the text, "Xem chi tiết", "Menu chính" and the hint."""
+    return len(heading) + 2 + len(body) + 2 + choices * 4 + len(texts.SEE_DETAILS) + len(texts.BACK_TO_MENU) + 30
 
 
 @dataclass

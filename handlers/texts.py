@@ -81,6 +81,12 @@ FALLBACK = (
     "Đồng chí có thể xem các chủ đề dưới đây, hoặc liên hệ Văn phòng VKSND tỉnh (thường trực Hội đồng "
     "Thi đua, khen thưởng) để được giải đáp. Câu hỏi đã được ghi lại để bổ sung nội dung."
 )
+# A fallback on a subject the content knows one line about (the 2022 Law).
+FALLBACK_NOTED = (
+    "Tài liệu hiện có chưa có nội dung để trả lời chính xác câu hỏi này.\n\n{note}\n\n"
+    "Đồng chí có thể chọn «Hỏi Văn phòng» để gửi câu hỏi, hoặc xem các chủ đề dưới đây. "
+    "Câu hỏi đã được ghi lại để bổ sung nội dung."
+)
 EMPTY_MESSAGE = "Đồng chí chưa nhập nội dung. Mời đồng chí gõ câu hỏi hoặc chọn một mục trong menu."
 NOT_TEXT = (
     "Tôi chỉ đọc được tin nhắn dạng chữ. Mời đồng chí gõ câu hỏi, ví dụ: "

@@ -425,3 +425,49 @@ def test_a_follow_up_on_a_document_keeps_the_document(app: App):
     talk = Talk(app)
     talk("chỉ thị 34 của bộ chính trị ban hành ngày nào")
     assert heading(talk("và nói về vấn đề gì")) == "Chỉ thị 34-CT/TW ngày 07/4/2014"
+
+
+LAW_LINE = ("kế hoạch 2021", "Luật Thi đua, khen thưởng 2022", "01/01/2024", "Văn phòng")
+
+
+@pytest.mark.parametrize(("question", "entry"), [
+    ("hồ sơ đề nghị huân chương lao động gồm những gì", "ho-so-hcld"),  # the dossier
+    ("bằng khen thủ tướng nộp mấy bộ", "ho-so-bk-ttg"),  # the copies
+    ("thủ tục đề nghị khen thưởng thế nào", "thu-tuc-don-gian"),  # the procedure
+    ("hình thức nào tỉnh tặng, hình thức nào phải đề nghị lên trên", "tham-quyen-khen-thuong"),  # who decides
+    ("khi nào thì trao thưởng thành tích chống dịch", "trao-thuong-ngay"),  # when
+])
+def test_a_procedural_answer_says_in_one_line_that_the_2022_law_now_governs(app: App, question: str, entry: str):
+    """The line is in the short answer itself, not only behind "Xem chi tiết", and the
+    whole reply still fits a phone screen."""
+    from bot.rendering import numbered
+
+    talk = Talk(app)
+    [reply] = talk(question)
+    assert reply.heading == app.knowledge.kb.by_id[entry].title
+    [line] = [p for p in reply.text.split("\n\n") if all(w in p for w in LAW_LINE)]
+    assert "\n" not in line and line.startswith("Lưu ý:")
+    assert reply.choices[0].label == texts.SEE_DETAILS and len(numbered(reply)) <= 700
+
+
+@pytest.mark.parametrize("question", [
+    "luật thi đua khen thưởng 2022 có hiệu lực khi nào",
+    "thông tư 01/2019 còn hiệu lực không",
+    "Luật TĐKT 2022 có hiệu lực từ khi nào?",
+])
+def test_a_question_about_the_law_itself_gets_the_line_not_the_plain_fallback(app: App, question: str):
+    """The plans do not answer it: still a question for the Office (logged, "Hỏi Văn phòng"
+    first), but what is known is said: the 2022 Law, in force from 01/01/2024."""
+    talk = Talk(app)
+    [reply] = talk(question)
+    assert reply.text != texts.FALLBACK and all(w in reply.text for w in LAW_LINE)
+    assert reply.choices[0].label == texts.MENU_ASK_OFFICE
+    [logged] = app.repo.question_log()
+    assert logged.outcome == "fallback"
+    [confirm] = talk("1")  # Hỏi Văn phòng: the question goes on as it was typed
+    assert question in confirm.text
+
+
+def test_a_question_off_the_subject_keeps_the_plain_fallback(app: App):
+    [reply] = Talk(app)("thủ tục làm hộ chiếu công vụ")
+    assert reply.text == texts.FALLBACK
