@@ -503,6 +503,8 @@ class Conversation:
         reading = self.knowledge.read(text, ctx.state.get(ABOUT) if ctx is not None else None)
         if ctx is not None and reading.about is not None:
             ctx.state[ABOUT] = reading.about
+        elif ctx is not None:  # a question not answered: what came before it does not fill the next
+            ctx.state.pop(ABOUT, None)
         if ctx is not None:  # what "chi tiết" opens next
             shown = [e.id for _, r in reading.parts if r.kind == "answer" and r.entry is not None
                      for e in (r.entry, *r.also)]
@@ -528,6 +530,10 @@ class Conversation:
             # known of it (content/sources.yaml) is said, with whom to confirm it.
             note = self.knowledge.kb.note_asked(text)
             replies = [Reply(texts.FALLBACK_NOTED.format(note=note) if note else texts.FALLBACK, choices)]
+            if reading.filled and reading.filled[0]:
+                # A follow-up about a text of the conversation the content says nothing about:
+                # said with the question as it was understood ("người ký chỉ thị 19/CT-TTg").
+                replies = [Reply(texts.PART_NOT_FOUND.format(question=reading.filled[0]), choices)]
         if record and ctx is not None:
             ctx.store.log_question(
                 user_id=ctx.user_id, channel=ctx.event.channel, text=text, normalized=result.normalized,

@@ -471,3 +471,31 @@ def test_a_question_about_the_law_itself_gets_the_line_not_the_plain_fallback(ap
 def test_a_question_off_the_subject_keeps_the_plain_fallback(app: App):
     [reply] = Talk(app)("thủ tục làm hộ chiếu công vụ")
     assert reply.text == texts.FALLBACK
+
+
+def test_a_follow_up_about_a_document_is_about_that_document_and_says_when_unknown(app: App):
+    """"chỉ thị đó ai ký" after Chỉ thị 19: not the signer of the VKSND tối cao's plan
+    (which carries the directive out); the content does not say, and the reply says so."""
+    talk = Talk(app)
+    assert heading(talk("chỉ thị 19 là gì")) == "Chỉ thị 19/CT-TTg ngày 16/7/2021"
+    [unknown] = talk("chỉ thị đó ai ký")
+    assert "Nguyễn Hải Trâm" not in unknown.text and "19/CT-TTg" in unknown.text
+    assert "chưa có thông tin" in unknown.text and unknown.choices[0].label == texts.MENU_ASK_OFFICE
+    assert app.repo.question_log()[-1].outcome == "fallback"  # for the curators, like any unanswered question
+    # Still the directive the conversation is about.
+    assert heading(talk("ban hành ngày nào")) == "Chỉ thị 19/CT-TTg ngày 16/7/2021"
+    # The plan's signer is the answer when the plan is what was asked about.
+    other = Talk(app)
+    other("kế hoạch của vkstc thực hiện chỉ thị 19 là gì", user="u2")
+    [signer] = other("ai ký", user="u2")
+    assert "Nguyễn Hải Trâm" in signer.text
+
+
+def test_a_subject_from_before_a_fallback_does_not_fill_a_new_question(app: App):
+    talk = Talk(app)
+    assert heading(talk("hồ sơ giấy khen gồm những gì")) == "Hồ sơ đề nghị Giấy khen"
+    [fallback] = talk("giá vàng hôm nay bao nhiêu")
+    assert fallback.text == texts.FALLBACK
+    # Which award's copies? Not the Giấy khen of two turns back: the bot asks.
+    [which] = talk("vậy mấy bộ")
+    assert which.heading is None and which.text.startswith(texts.CLARIFY)
