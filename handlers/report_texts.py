@@ -41,15 +41,28 @@ FILL_PROFILE = "Khai hồ sơ"
 DELETE_PROFILE = "Xóa hồ sơ"
 PROFILE_SAVED = "Đã lưu hồ sơ của đồng chí."
 DELETE_TITLE = "xóa hồ sơ"
-DELETE_CONFIRM = (
-    "Xóa hồ sơ sẽ xóa họ tên, đơn vị, vai trò lãnh đạo và tắt nhắc hạn của đồng chí; các báo cáo đang chờ duyệt "
-    "hoặc cần bổ sung ({open_count}) sẽ được rút lại. Báo cáo đã được duyệt hoặc không duyệt được Văn phòng giữ "
-    "làm hồ sơ thi đua. Đồng chí chắc chắn xóa?"
-)
+# /xoahoso says before and after exactly what storage/erase.py removes and keeps; a line
+# is shown only when there is something of its kind.
+ERASE_ASK = "Xóa hồ sơ sẽ xóa hẳn khỏi máy chủ của bot:"
+ERASE_DONE = "Đã xóa hồ sơ của đồng chí. Đã xóa hẳn khỏi máy chủ của bot:"
+ERASE_PROFILE = "- họ tên, đơn vị, vai trò lãnh đạo (nhắc hạn cũng tắt);"
+ERASE_REPORTS = ("- {count} báo cáo chưa được quyết định hoặc đã rút ({codes}), cùng diễn biến xử lý của "
+                 "các báo cáo đó;")
+ERASE_FILES = "- {count} tệp đồng chí đã gửi (ảnh, tài liệu), trừ tệp của báo cáo Văn phòng giữ lại;"
+ERASE_OFFICE = "- {count} câu hỏi đồng chí gửi Văn phòng, cả câu đã được trả lời;"
+ERASE_LOG = "- {count} câu hỏi đồng chí đã gõ cho bot;"
+ERASE_ALWAYS = ("- tên Zalo/Telegram của đồng chí mà bot đã lưu, và nội dung các tin nhắn bot đã gửi có tên, báo "
+                "cáo hoặc câu hỏi của đồng chí.")
+ERASE_KEEP_REPORTS = ("Văn phòng giữ lại {count} báo cáo đã duyệt hoặc không duyệt ({codes}) làm hồ sơ thi đua: họ "
+                      "tên, câu chuyện, tệp đính kèm và diễn biến xử lý của các báo cáo này không bị xóa.")
+ERASE_KEEP_ALWAYS = ("Bot vẫn giữ mã tài khoản Zalo/Telegram của đồng chí (để trả lời khi đồng chí nhắn; tên Zalo/"
+                     "Telegram được ghi lại nếu đồng chí nhắn tin tiếp) và các lần đồng chí báo «Đã nộp». Tin nhắn "
+                     "đã hiện trong ứng dụng Zalo/Telegram của đồng chí và của cán bộ thì bot không xóa được.")
+ERASE_SURE = "Đồng chí chắc chắn xóa?"
 DELETE_YES = "Xóa hồ sơ"
 DELETE_NO = "Giữ lại"
-DELETED = "Đã xóa hồ sơ của đồng chí{withdrawn}."
-DELETED_WITHDRAWN = "; đã rút {count} báo cáo chưa duyệt"
+OFFICER_ERASED = ("Người gửi đã rút báo cáo {code} và yêu cầu xóa dữ liệu cá nhân: báo cáo đã bị xóa, không cần "
+                  "duyệt nữa.")
 NOTHING_TO_DELETE = "Đồng chí chưa có hồ sơ nào để xóa."
 
 # --- submission --------------------------------------------------------------------------
