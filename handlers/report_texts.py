@@ -172,7 +172,8 @@ ALREADY_DECIDED = "Báo cáo {code} đã được {who} xử lý lúc {when} ({s
 ALREADY_WITHDRAWN = "Báo cáo {code} đã được người gửi rút lại; không cần duyệt nữa."
 NO_SUCH_REPORT = "Không tìm thấy báo cáo này."
 OFFICERS_ONLY = "Chức năng này chỉ dành cho cán bộ phụ trách thi đua, khen thưởng (cán bộ quản trị của bot)."
-FILES_ON_ZALO = "Tệp đính kèm ({count}): {links}"
+FILES_ON_ZALO = ("Tệp đính kèm ({count}): {links}\nMỗi liên kết chỉ dùng được một lần, hết hạn lúc {expires} "
+                 "({minutes} phút). Tệp có dữ liệu cá nhân: đồng chí không chuyển tiếp liên kết cho người khác.")
 FILES_LINK_LINE = "\n- {name}: {url}"
 FILES_NO_LINKS = ("Báo cáo có {count} tệp đính kèm; Zalo không nhận tệp từ bot. Đồng chí xem tệp trên Telegram, hoặc "
                   "cán bộ quản trị đặt PUBLIC_URL để bot gửi liên kết tải một lần.")
@@ -231,7 +232,9 @@ EXPORT_KINDS = {
     "csv": "Tất cả báo cáo (CSV)",
 }
 EXPORT_READY = "Tệp {name}: {count} báo cáo."
-EXPORT_LINK = "Tệp {name} ({count} báo cáo): {url}\nLiên kết dùng được một lần, trong 15 phút."
+EXPORT_LINK = ("Tệp {name} ({count} báo cáo): {url}\nLiên kết chỉ dùng được một lần, hết hạn lúc {expires} ({minutes} "
+               "phút). Tệp có dữ liệu cá nhân của mọi người gửi báo cáo: đồng chí không chuyển tiếp liên kết này cho "
+               "người khác; ai có liên kết cũng tải được tệp.")
 EXPORT_NO_FILES = ("Kênh này không nhận tệp từ bot. Cán bộ quản trị lấy tệp trên máy chủ bằng lệnh:\n"
                    "python -m bot export reports --format {kind} --out {name}\n"
                    "hoặc đặt PUBLIC_URL (webhook) để bot gửi liên kết tải một lần.")
