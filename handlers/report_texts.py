@@ -8,7 +8,7 @@ PRIVACY_NOTICE = (
     "Lưu ý về dữ liệu cá nhân (Nghị định 13/2023/NĐ-CP): bot lưu họ tên, đơn vị, việc đồng chí có phải lãnh đạo "
     "đơn vị hay không, và các báo cáo đồng chí gửi (kể cả tệp đính kèm). Chỉ cán bộ phụ trách thi đua, khen thưởng "
     "của Văn phòng xem được các báo cáo; người khác không xem được. Đồng chí xem lại hồ sơ bằng /hoso và xóa bằng "
-    "/xoahoso bất cứ lúc nào."
+    "/xoahoso bất cứ lúc nào; báo cáo đã được duyệt hoặc không duyệt thì Văn phòng giữ làm hồ sơ thi đua."
 )
 INVITE_PROMPT = "Mời đồng chí nhập mã cán bộ do Văn phòng cung cấp (chỉ hỏi một lần):"
 INVITE_WRONG = "Mã chưa đúng. Đồng chí kiểm tra lại mã Văn phòng gửi, hoặc gõ «hủy» để dừng."
