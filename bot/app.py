@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from datetime import timedelta
 
 from bot.logs import LoggedConversation, formatter
 from bot.plumbing import mask
@@ -34,13 +35,16 @@ def build_conversation(settings: Settings, knowledge: Knowledge) -> Conversation
 
 
 def link_maker(public_url: str):  # noqa: ANN201
-    """One-time links (15 minutes, once) to stored files, for officers on channels that
-    cannot receive files; served by the webhook server at PUBLIC_URL/d/<token>."""
+    """One-time links (once, for `ttl`: storage/links.py) to stored files, for officers on
+    channels that cannot receive files; served by the webhook server at PUBLIC_URL/d/<token>."""
+    from handlers.review import Link
     from storage.links import create_link, link_url
+    from storage.models import utcnow
 
-    def make(ctx, file_id: int, file_name: str) -> str:  # noqa: ANN001
-        token = create_link(ctx.store.s, file_id, file_name, f"{ctx.event.channel}:{ctx.event.user_id}")
-        return link_url(public_url, token)
+    def make(ctx, file_id: int, file_name: str, ttl: timedelta) -> Link:  # noqa: ANN001
+        now = utcnow()
+        token = create_link(ctx.store.s, file_id, file_name, f"{ctx.event.channel}:{ctx.event.user_id}", ttl, now)
+        return Link(link_url(public_url, token), now + ttl)
 
     return make
 

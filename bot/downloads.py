@@ -20,6 +20,7 @@ import asyncio
 import hashlib
 import html
 import logging
+import math
 import re
 import unicodedata
 from urllib.parse import quote
@@ -29,7 +30,7 @@ from sqlmodel import Session
 
 from storage.files import FileStore
 from storage.links import consume_link, peek_link
-from storage.models import StoredFile
+from storage.models import StoredFile, aware, utcnow
 
 log = logging.getLogger(__name__)
 
@@ -53,10 +54,11 @@ _OFFER = """<!doctype html>
 </body></html>
 """
 OFFER_TITLE = "Tải tệp"
-OFFER_TEXT = "Liên kết chỉ dùng được một lần, trong 15 phút: bấm nút dưới đây để tải tệp về máy."
+OFFER_TEXT = ("Liên kết chỉ dùng được một lần và hết hiệu lực sau {minutes} phút nữa: bấm nút dưới đây để tải tệp "
+              "về máy. Tệp có dữ liệu cá nhân: đồng chí không chuyển liên kết này cho người khác.")
 OFFER_BUTTON = "Tải tệp về"
 GONE_TITLE = "Liên kết không còn hiệu lực"
-GONE_TEXT = ("Mỗi liên kết tải tệp chỉ dùng được một lần, trong 15 phút. "
+GONE_TEXT = ("Mỗi liên kết tải tệp chỉ dùng được một lần, trong vài phút. "
              "Đồng chí gửi lại yêu cầu cho bot để nhận liên kết mới.")
 FAILED_TITLE = "Chưa tải được tệp"
 FAILED_TEXT = "Máy chủ đang gặp sự cố. Đồng chí thử lại sau ít phút hoặc báo Văn phòng."
@@ -67,10 +69,10 @@ def _page(status: int, title: str, text: str) -> web.Response:
                         charset="utf-8", headers={"Cache-Control": "no-store"})
 
 
-def _offer(name: str, size: int) -> web.Response:
+def _offer(name: str, size: int, minutes: int) -> web.Response:
     # The file name comes from the officer's request (a report's attachment name): escaped.
-    body = _OFFER.format(title=OFFER_TITLE, name=html.escape(name), size=human_size(size), text=OFFER_TEXT,
-                         button=OFFER_BUTTON)
+    body = _OFFER.format(title=OFFER_TITLE, name=html.escape(name), size=human_size(size),
+                         text=OFFER_TEXT.format(minutes=minutes), button=OFFER_BUTTON)
     return web.Response(text=body, content_type="text/html", charset="utf-8", headers={
         "Cache-Control": "no-store",
         "X-Robots-Tag": "noindex",
@@ -103,14 +105,17 @@ def content_disposition(name: str) -> str:
     return f"attachment; filename=\"{ascii_name(name)}\"; filename*=UTF-8''{quote(name, safe='')}"
 
 
-def _look(files: FileStore, token: str) -> tuple[str, int] | None:
-    """The name and size of a link's file when the link still works; reads only."""
+def _look(files: FileStore, token: str) -> tuple[str, int, int] | None:
+    """The name and size of a link's file and the minutes (rounded up) it still works,
+    when it does; reads only."""
+    now = utcnow()
     with Session(files.engine) as s:
-        link = peek_link(s, token)
+        link = peek_link(s, token, now)
         if link is None:
             return None
         row = s.get(StoredFile, link.file_id)
-        return None if row is None else (link.file_name, row.size)
+        left = math.ceil((aware(link.expires_at) - now).total_seconds() / 60)
+        return None if row is None else (link.file_name, row.size, left)
 
 
 def _take(files: FileStore, token: str) -> tuple[str, str, bytes] | None:

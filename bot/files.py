@@ -12,6 +12,7 @@ grows past it, and give up after FILE_DOWNLOAD_SECONDS.
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Iterable
 from typing import Protocol, runtime_checkable
 
 from sqlmodel import Session
@@ -71,6 +72,9 @@ class TurnFiles:
     def put(self, data: bytes, mime_type: str, file_name: str) -> StoredFile:
         return self.store.put(data, mime_type=mime_type, original_name=file_name, owner_user_id=self.owner,
                               channel=self.channel, session=self.session)
+
+    def drop_unreferenced(self, sha256s: Iterable[str]) -> int:
+        return self.store.drop_unreferenced(sha256s)
 
     def keep(self, attachment: Attachment, max_bytes: int, kinds: frozenset[str] | None = None) -> StoredFile:
         if exceeds_limit(attachment.size, max_bytes):

@@ -281,6 +281,8 @@ class Pipeline:
                 except Exception:
                     log.exception("handler failed for a %s event", event.channel)
                     s.rollback()  # nothing the handler wrote is kept; the state stays as it was
+                    ctx.after_commit.clear()
+                    ctx.store_name = True
                     user_id = store.touch_user(event.channel, event.user_id, event.display_name)
                     turn = Turn([Reply(texts.INTERNAL_ERROR)], [], state)
                 turn.state.pop(NOTICE_LIST, None)  # the person wrote: the reminders' list is over
@@ -291,8 +293,8 @@ class Pipeline:
                     return None
                 for other in also_done:
                     store.finish_update(event.channel, other)
-                if known:
-                    store.touch_user(event.channel, event.user_id, event.display_name)
+                if known:  # no name: the stored one is kept (or stays erased)
+                    store.touch_user(event.channel, event.user_id, event.display_name if ctx.store_name else None)
                 rows = self._rows(event, key, turn, reply_to, asked_at)
                 self._offer_notice_choices(store, turn, user_id)
                 if not store.save_state(user_id, turn.state, version):
@@ -305,6 +307,7 @@ class Pipeline:
                 claimed: dict[int, OutboxMessage] = {}
                 ids = store.add_outbox(rows, claimed, until)
                 s.commit()
+                _after_commit(ctx)
                 return CommittedTurn(turn.replies, ids, [claimed[i] for i in ids if i in claimed])
         raise RuntimeError(f"the state of {event.channel} user {event.user_id} kept changing; turn not committed")
 
@@ -350,6 +353,16 @@ class Pipeline:
                 chat_id=event.chat_id, kind="notice", payload={"reply": reply_to_dict(Reply(texts.SLOW_DOWN))})])
             s.commit()
             return ids
+
+
+def _after_commit(ctx: TurnContext) -> None:
+    """What the handlers left for after the commit (files to remove from the disk). A
+    failure is logged, not raised: the turn is committed and its replies must go."""
+    for action in ctx.after_commit:
+        try:
+            action()
+        except Exception:
+            log.exception("after-commit action of a %s turn failed", ctx.event.channel)
 
 
 def clean_event(event: IncomingEvent) -> IncomingEvent:

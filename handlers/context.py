@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Protocol
 
@@ -35,6 +36,11 @@ class Files(Protocol):
         """Keep bytes the bot made (an export) for this person, in the turn's transaction."""
         ...
 
+    def drop_unreferenced(self, sha256s: Iterable[str]) -> int:
+        """Remove the stored bytes of these digests that no file row refers to any more;
+        called after the turn's commit (ctx.after_commit), never inside it."""
+        ...
+
 
 @dataclass
 class TurnContext:
@@ -48,6 +54,12 @@ class TurnContext:
     fallback_question: str | None = None
     # The files the user sent, kept on demand (None where the channel cannot fetch them).
     files: Files | None = None
+    # Run by the pipeline once the turn is committed (removing files from the disk, which
+    # a rolled-back turn must not have done); dropped when the turn is not committed.
+    after_commit: list[Callable[[], object]] = field(default_factory=list)
+    # False once the person has asked to erase their data: this turn does not write
+    # their messenger name back into users.display_name.
+    store_name: bool = True
 
     @property
     def user_name(self) -> str | None:

@@ -45,6 +45,7 @@ from handlers.flows import FlowEngine
 
 if TYPE_CHECKING:  # the features are imported when first used (Conversation._built)
     from handlers.deadlines import Deadlines
+    from handlers.erasure import Erasure
     from handlers.office import Office
     from handlers.profile import Profiles
     from handlers.reports import Reports
@@ -107,6 +108,7 @@ class _Features:
     office: Office
     deadlines: Deadlines
     profiles: Profiles
+    erasure: Erasure
     reports: Reports
     review: Review
     flows: FlowEngine
@@ -116,6 +118,7 @@ class _Features:
               officers: Callable[[], Iterable[tuple[str, str]]], tz: ZoneInfo, quiet: tuple[time, time],
               invite_code: str | None, max_file_mb: int, make_link: LinkMaker | None) -> _Features:
         from handlers.deadlines import Deadlines
+        from handlers.erasure import Erasure
         from handlers.office import Office
         from handlers.profile import Profiles
         from handlers.reports import Reports
@@ -124,12 +127,13 @@ class _Features:
         office = Office(None, officers, is_admin, tz=tz)
         deadlines = Deadlines(knowledge, is_admin, tz, quiet)
         profiles = Profiles(knowledge, invite_code, tz)
+        erasure = Erasure(officers)
         reports = Reports(knowledge, profiles, officers, tz, max_file_mb)
         review = Review(reports, is_admin, officers, make_link)
-        flows = FlowEngine(office.flows() + deadlines.flows() + profiles.flows() + reports.flows() + review.flows(),
-                           is_officer=is_admin)
-        office.engine = deadlines.engine = profiles.engine = reports.engine = review.engine = flows
-        return cls(office, deadlines, profiles, reports, review, flows)
+        flows = FlowEngine(office.flows() + deadlines.flows() + profiles.flows() + erasure.flows() + reports.flows()
+                           + review.flows(), is_officer=is_admin)
+        office.engine = deadlines.engine = profiles.engine = erasure.engine = reports.engine = review.engine = flows
+        return cls(office, deadlines, profiles, erasure, reports, review, flows)
 
 
 class Conversation:
@@ -156,6 +160,7 @@ class Conversation:
     office = property(lambda self: self._built().office)
     deadlines = property(lambda self: self._built().deadlines)
     profiles = property(lambda self: self._built().profiles)
+    erasure = property(lambda self: self._built().erasure)
     reports = property(lambda self: self._built().reports)
     review = property(lambda self: self._built().review)
     flows = property(lambda self: self._built().flows)
@@ -437,7 +442,7 @@ class Conversation:
         if action == "profile":
             return self.profiles.show(ctx)
         if action == "delete_profile":
-            return self.profiles.start_delete(ctx)
+            return self.erasure.start(ctx)
         if action == "cancel":
             return [Reply(texts.NOTHING_TO_CANCEL, self._menu_choices())]
         if action == "reload":
@@ -466,7 +471,7 @@ class Conversation:
         if choice.startswith(EDIT_PREFIX):
             return self.profiles.edit(ctx, choice)
         if choice == DELETE_CHOICE:
-            return self.profiles.start_delete(ctx)
+            return self.erasure.start(ctx)
         return [Reply(texts.STALE_CHOICE, self._menu_choices())]
 
     def on_report_words(self, msg: Message) -> list[Reply]:

@@ -1,5 +1,5 @@
 """The staff profile (full name, unit, unit leader): asked the first time someone
-reports a good example, shown and edited with /hoso, deleted with /xoahoso.
+reports a good example, shown and edited with /hoso, deleted with /xoahoso (handlers/erasure.py).
 
 The steps that ask for it are built here once and used by two flows: the report
 flow (before its own steps, only what is missing) and the profile flow."""
@@ -17,13 +17,11 @@ from handlers import report_texts as rt
 from handlers.choices import DELETE_CHOICE, EDIT_PREFIX
 from handlers.context import TurnContext
 from handlers.events import Choice, Reply
-from handlers.flows import CANCEL, FINISH, Flow, FlowData, FlowEngine, Invalid, Option, Step
+from handlers.flows import FINISH, Flow, FlowData, FlowEngine, Invalid, Option, Step
 from storage import reminders as q
-from storage import reports
 from storage.models import utcnow
 
 PROFILE = "profile"
-DELETE = "profile_delete"
 
 
 def clean_name(text: str) -> str:
@@ -134,13 +132,7 @@ class Profiles:
 
             return nxt
 
-        profile = Flow(PROFILE, rt.PROFILE_TITLE, steps=self.steps(after), finish=self._saved)
-        delete = Flow(DELETE, rt.DELETE_TITLE, finish=self._delete, steps=[
-            Step("confirm", prompt=lambda d: rt.DELETE_CONFIRM.format(open_count=d.values.get("open", 0)),
-                 options=lambda d: [Option("yes", rt.DELETE_YES, ("xoa", "dong y", "co")),
-                                    Option("no", rt.DELETE_NO, ("giu", "khong", "thoi"))],
-                 after=lambda d, v: FINISH if v == "yes" else CANCEL)])
-        return [profile, delete]
+        return [Flow(PROFILE, rt.PROFILE_TITLE, steps=self.steps(after), finish=self._saved)]
 
     def show(self, ctx: TurnContext) -> list[Reply]:
         p = q.profile(ctx.store.s, ctx.user_id)
@@ -166,24 +158,5 @@ class Profiles:
             return [Reply(texts.STALE_CHOICE)]
         return self.engine.start(ctx, PROFILE, {}, at=field, history=False)
 
-    def start_delete(self, ctx: TurnContext) -> list[Reply]:
-        assert self.engine is not None
-        s = ctx.store.s
-        if q.profile(s, ctx.user_id) is None and not reports.of_user(s, ctx.user_id, limit=1):
-            return [Reply(rt.NOTHING_TO_DELETE)]
-        open_count = sum(r.status in reports.OPEN for r in reports.of_user(s, ctx.user_id, limit=1000))
-        return self.engine.start(ctx, DELETE, {"open": open_count})
-
     def _saved(self, ctx: TurnContext, _d: FlowData) -> list[Reply]:
         return [Reply(rt.PROFILE_SAVED), *self.show(ctx)]
-
-    def _delete(self, ctx: TurnContext, _d: FlowData) -> list[Reply]:
-        s = ctx.store.s
-        ev = ctx.event
-        withdrawn = reports.withdraw_all(s, ctx.user_id, f"{ev.channel}:{ev.user_id}", ev.display_name)
-        p = q.profile(s, ctx.user_id)
-        if p is not None:
-            s.delete(p)
-            s.flush()
-        extra = rt.DELETED_WITHDRAWN.format(count=withdrawn) if withdrawn else ""
-        return [Reply(rt.DELETED.format(withdrawn=extra), [Choice("menu", texts.BACK_TO_MENU)])]

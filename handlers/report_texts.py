@@ -8,7 +8,7 @@ PRIVACY_NOTICE = (
     "Lưu ý về dữ liệu cá nhân (Nghị định 13/2023/NĐ-CP): bot lưu họ tên, đơn vị, việc đồng chí có phải lãnh đạo "
     "đơn vị hay không, và các báo cáo đồng chí gửi (kể cả tệp đính kèm). Chỉ cán bộ phụ trách thi đua, khen thưởng "
     "của Văn phòng xem được các báo cáo; người khác không xem được. Đồng chí xem lại hồ sơ bằng /hoso và xóa bằng "
-    "/xoahoso bất cứ lúc nào."
+    "/xoahoso bất cứ lúc nào; báo cáo đã được duyệt hoặc không duyệt thì Văn phòng giữ làm hồ sơ thi đua."
 )
 INVITE_PROMPT = "Mời đồng chí nhập mã cán bộ do Văn phòng cung cấp (chỉ hỏi một lần):"
 INVITE_WRONG = ("Mã chưa đúng (còn {left} lần thử trong một giờ). Đồng chí kiểm tra lại mã Văn phòng gửi, "
@@ -47,15 +47,28 @@ FILL_PROFILE = "Khai hồ sơ"
 DELETE_PROFILE = "Xóa hồ sơ"
 PROFILE_SAVED = "Đã lưu hồ sơ của đồng chí."
 DELETE_TITLE = "xóa hồ sơ"
-DELETE_CONFIRM = (
-    "Xóa hồ sơ sẽ xóa họ tên, đơn vị, vai trò lãnh đạo và tắt nhắc hạn của đồng chí; các báo cáo đang chờ duyệt "
-    "hoặc cần bổ sung ({open_count}) sẽ được rút lại. Báo cáo đã được duyệt hoặc không duyệt được Văn phòng giữ "
-    "làm hồ sơ thi đua. Đồng chí chắc chắn xóa?"
-)
+# /xoahoso says before and after exactly what storage/erase.py removes and keeps; a line
+# is shown only when there is something of its kind.
+ERASE_ASK = "Xóa hồ sơ sẽ xóa hẳn khỏi máy chủ của bot:"
+ERASE_DONE = "Đã xóa hồ sơ của đồng chí. Đã xóa hẳn khỏi máy chủ của bot:"
+ERASE_PROFILE = "- họ tên, đơn vị, vai trò lãnh đạo (nhắc hạn cũng tắt);"
+ERASE_REPORTS = ("- {count} báo cáo chưa được quyết định hoặc đã rút ({codes}), cùng diễn biến xử lý của "
+                 "các báo cáo đó;")
+ERASE_FILES = "- {count} tệp đồng chí đã gửi (ảnh, tài liệu), trừ tệp của báo cáo Văn phòng giữ lại;"
+ERASE_OFFICE = "- {count} câu hỏi đồng chí gửi Văn phòng, cả câu đã được trả lời;"
+ERASE_LOG = "- {count} câu hỏi đồng chí đã gõ cho bot;"
+ERASE_ALWAYS = ("- tên Zalo/Telegram của đồng chí mà bot đã lưu, và nội dung các tin nhắn bot đã gửi có tên, báo "
+                "cáo hoặc câu hỏi của đồng chí.")
+ERASE_KEEP_REPORTS = ("Văn phòng giữ lại {count} báo cáo đã duyệt hoặc không duyệt ({codes}) làm hồ sơ thi đua: họ "
+                      "tên, câu chuyện, tệp đính kèm và diễn biến xử lý của các báo cáo này không bị xóa.")
+ERASE_KEEP_ALWAYS = ("Bot vẫn giữ mã tài khoản Zalo/Telegram của đồng chí (để trả lời khi đồng chí nhắn; tên Zalo/"
+                     "Telegram được ghi lại nếu đồng chí nhắn tin tiếp) và các lần đồng chí báo «Đã nộp». Tin nhắn "
+                     "đã hiện trong ứng dụng Zalo/Telegram của đồng chí và của cán bộ thì bot không xóa được.")
+ERASE_SURE = "Đồng chí chắc chắn xóa?"
 DELETE_YES = "Xóa hồ sơ"
 DELETE_NO = "Giữ lại"
-DELETED = "Đã xóa hồ sơ của đồng chí{withdrawn}."
-DELETED_WITHDRAWN = "; đã rút {count} báo cáo chưa duyệt"
+OFFICER_ERASED = ("Người gửi đã rút báo cáo {code} và yêu cầu xóa dữ liệu cá nhân: báo cáo đã bị xóa, không cần "
+                  "duyệt nữa.")
 NOTHING_TO_DELETE = "Đồng chí chưa có hồ sơ nào để xóa."
 
 # --- submission --------------------------------------------------------------------------
@@ -164,7 +177,8 @@ AWARD_SUFFIX = ", đề xuất {award}"
 ALREADY_DECIDED = "Báo cáo {code} đã được {who} xử lý lúc {when} ({status}); thao tác này không thực hiện nữa."
 ALREADY_WITHDRAWN = "Báo cáo {code} đã được người gửi rút lại; không cần duyệt nữa."
 NO_SUCH_REPORT = "Không tìm thấy báo cáo này."
-FILES_ON_ZALO = "Tệp đính kèm ({count}): {links}"
+FILES_ON_ZALO = ("Tệp đính kèm ({count}): {links}\nMỗi liên kết chỉ dùng được một lần, hết hạn lúc {expires} "
+                 "({minutes} phút). Tệp có dữ liệu cá nhân: đồng chí không chuyển tiếp liên kết cho người khác.")
 FILES_LINK_LINE = "\n- {name}: {url}"
 FILES_NO_LINKS = ("Báo cáo có {count} tệp đính kèm; Zalo không nhận tệp từ bot. Đồng chí xem tệp trên Telegram, hoặc "
                   "cán bộ quản trị đặt PUBLIC_URL để bot gửi liên kết tải một lần.")
@@ -223,7 +237,9 @@ EXPORT_KINDS = {
     "csv": "Tất cả báo cáo (CSV)",
 }
 EXPORT_READY = "Tệp {name}: {count} báo cáo."
-EXPORT_LINK = "Tệp {name} ({count} báo cáo): {url}\nLiên kết dùng được một lần, trong 15 phút."
+EXPORT_LINK = ("Tệp {name} ({count} báo cáo): {url}\nLiên kết chỉ dùng được một lần, hết hạn lúc {expires} ({minutes} "
+               "phút). Tệp có dữ liệu cá nhân của mọi người gửi báo cáo: đồng chí không chuyển tiếp liên kết này cho "
+               "người khác; ai có liên kết cũng tải được tệp.")
 EXPORT_NO_FILES = ("Kênh này không nhận tệp từ bot. Cán bộ quản trị lấy tệp trên máy chủ bằng lệnh:\n"
                    "python -m bot export reports --format {kind} --out {name}\n"
                    "hoặc đặt PUBLIC_URL (webhook) để bot gửi liên kết tải một lần.")

@@ -9,6 +9,8 @@ so of two officers deciding one report at the same moment only the first counts.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from datetime import datetime, timedelta
+from typing import NamedTuple
 
 from handlers import report_texts as rt
 from handlers import texts
@@ -19,6 +21,7 @@ from handlers.flows import FINISH, Flow, FlowData, FlowEngine, Option, Step, tex
 from handlers.officers import recorded, signature
 from handlers.reports import ReportCards, Reports, by
 from storage import reports
+from storage.links import EXPORT_TTL, FILE_TTL
 from storage.models import Report
 
 REVIEW = "report_review"
@@ -27,8 +30,16 @@ EXPORT = "report_export"
 DECISION_STEP = {"approve": "award", "more": "question", "reject": "reason"}
 STATUS_OF = {"approve": "approved", "more": "needs_info", "reject": "rejected"}
 
-# (ctx, stored file id, file name) -> a one-time URL, or None where links cannot be served.
-LinkMaker = Callable[[TurnContext, int, str], "str | None"]
+
+
+class Link(NamedTuple):
+    url: str
+    expires_at: datetime  # UTC
+
+
+# (ctx, stored file id, file name, how long it works) -> a one-time link, or None where
+# links cannot be served.
+LinkMaker = Callable[[TurnContext, int, str, timedelta], "Link | None"]
 
 
 class Review:
@@ -123,12 +134,18 @@ class Review:
                          caption=f"{row.code} ({i}/{len(files)})") for i, f in enumerate(files, 1)]
 
     def _links(self, ctx: TurnContext, files) -> str:  # noqa: ANN001
-        urls = [(f.original_name or f"tệp {i}", self.make_link(ctx, f.id, f.original_name or f"tep-{i}")
-                 if self.make_link else None) for i, f in enumerate(files, 1)]
-        if not urls or any(u is None for _n, u in urls):
+        links = [(f.original_name or f"tệp {i}", self.make_link(ctx, f.id, f.original_name or f"tep-{i}", FILE_TTL)
+                  if self.make_link else None) for i, f in enumerate(files, 1)]
+        if not links or any(link is None for _n, link in links):
             return rt.FILES_NO_LINKS.format(count=len(files))
+        first = min(link.expires_at for _n, link in links if link)
         return rt.FILES_ON_ZALO.format(count=len(files), links="".join(
-            rt.FILES_LINK_LINE.format(name=n, url=u) for n, u in urls))
+            rt.FILES_LINK_LINE.format(name=n, url=link.url) for n, link in links if link),
+            **self._expiry(first, FILE_TTL))
+
+    def _expiry(self, at: datetime, ttl: timedelta) -> dict[str, object]:
+        """When a link stops working, as the officer reads it (local time) and in minutes."""
+        return {"expires": self.cards.local(at).strftime("%H:%M"), "minutes": int(ttl.total_seconds() // 60)}
 
     def _already(self, ctx: TurnContext, row: Report) -> Reply:
         if row.status == "withdrawn":
@@ -247,7 +264,8 @@ class Review:
         if ctx.caps.documents:
             doc = Document(export.file_name, mime_type=export.mime_type, stored_file_id=row.id)
             return [Reply(rt.EXPORT_READY.format(name=export.file_name, count=export.count), [], [doc])]
-        url = self.make_link(ctx, row.id, export.file_name) if self.make_link else None
-        if url is None:
+        link = self.make_link(ctx, row.id, export.file_name, EXPORT_TTL) if self.make_link else None
+        if link is None:
             return [Reply(rt.EXPORT_NO_FILES.format(kind=kind, name=export.file_name), [Choice("menu", texts.BACK_TO_MENU)])]
-        return [Reply(rt.EXPORT_LINK.format(name=export.file_name, count=export.count, url=url))]
+        return [Reply(rt.EXPORT_LINK.format(name=export.file_name, count=export.count, url=link.url,
+                                            **self._expiry(link.expires_at, EXPORT_TTL)))]

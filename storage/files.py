@@ -22,11 +22,12 @@ import tempfile
 import time
 import unicodedata
 import zipfile
+from collections.abc import Iterable
 from datetime import timedelta
 from pathlib import Path, PurePosixPath, PureWindowsPath
 
 from sqlalchemy.engine import Engine
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from storage.models import StoredFile
 
@@ -182,6 +183,24 @@ class FileStore:
             raise
         _fsync_dir(path.parent)
         return path
+
+    def drop_unreferenced(self, sha256s: Iterable[str]) -> int:
+        """Remove the blobs of these digests that no stored_files row refers to any more
+        (their rows were deleted and committed); returns how many were removed. Checked
+        again here, after the commit: bytes someone else kept too stay for their row."""
+        wanted = {h for h in sha256s if _SHA256_RE.fullmatch(h)}
+        if not wanted:
+            return 0
+        with Session(self.engine) as s:
+            used = set(s.exec(select(StoredFile.sha256).where(col(StoredFile.sha256).in_(wanted))))
+        removed = 0
+        for sha256 in sorted(wanted - used):
+            try:
+                self.blob_path(sha256).unlink()
+            except FileNotFoundError:
+                continue
+            removed += 1
+        return removed
 
     # --- reading --------------------------------------------------------------
     def get(self, file_id: int) -> StoredFile | None:

@@ -1,5 +1,9 @@
 """One-time download links to stored files, for officers on Zalo (Zalo bots cannot
-send files): a random token valid for 15 minutes, once.
+send files): a random token valid once, for a few minutes. Whoever holds the link
+gets the file (there is no officers' console to sign in to yet), so links live as
+short as an officer can use them: an export, which holds every report's personal
+data, 5 minutes; a report's own files, which an officer opens one after another
+while reading the report, 10 minutes. Asking the bot again gives a new link.
 
 The functions take the caller's session and do not commit: a link is created in
 the turn that announces it, and consumed in the request that serves the file.
@@ -17,10 +21,11 @@ from sqlmodel import Session, col, select
 
 from storage.models import DownloadLink, aware, utcnow
 
-TTL = timedelta(minutes=15)
+EXPORT_TTL = timedelta(minutes=5)
+FILE_TTL = timedelta(minutes=10)
 
 
-def create_link(s: Session, file_id: int, file_name: str, created_for: str, ttl: timedelta = TTL,
+def create_link(s: Session, file_id: int, file_name: str, created_for: str, ttl: timedelta,
                 now: datetime | None = None) -> str:
     """A new token for `file_id`, served under `file_name` until now + ttl.
     `created_for` is the officer's channel:user id (who asked, for the record)."""

@@ -152,11 +152,6 @@ def withdraw(s: Session, report_id: int, user_id: int, by: str, name: str | None
     return True
 
 
-def withdraw_all(s: Session, user_id: int, by: str, name: str | None) -> int:
-    ids = list(s.exec(select(Report.id).where(Report.user_id == user_id, col(Report.status).in_(OPEN))))
-    return sum(withdraw(s, rid, user_id, by, name) for rid in ids)  # type: ignore[arg-type]
-
-
 def add_more(s: Session, report_id: int, user_id: int, text: str | None, file_ids: list[int], by: str,
              name: str | None) -> bool:
     """The submitter's answer to "cần bổ sung": the text and files join the report,
