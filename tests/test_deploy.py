@@ -145,7 +145,9 @@ async def test_nginx_in_front_of_the_bot_exposes_only_the_webhooks_and_healthz(t
 def test_systemd_unit_passes_verify(tmp_path: Path):
     analyze = need("systemd-analyze")
     unit = UNIT.read_text(encoding="utf-8")
-    for setting in ("Restart=always", "User=thidua", "EnvironmentFile=/etc/thidua-bot/env"):
+    # RestartPreventExitStatus=2: no token or invalid settings exit 2, and restarting cannot help.
+    for setting in ("Restart=always", "User=thidua", "EnvironmentFile=/etc/thidua-bot/env",
+                    "RestartPreventExitStatus=2"):
         assert re.search(rf"^{re.escape(setting)}$", unit, re.M), setting
     # verify checks that ExecStart exists; the venv of /opt/thidua-bot does not here.
     copy = tmp_path / "thidua-bot.service"

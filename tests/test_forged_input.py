@@ -200,6 +200,11 @@ async def test_only_a_leader_of_the_unit_says_done_for_a_unit_leaders_deadline(t
             assert s.exec(select(ReminderAck)).all() == []
         later = dispatch_now(app, local("2030-12-12 08:00"))
         assert sorted(r.chat_id for r in app.outbox.rows() if r.id in later.queued) == [str(x) for x in leaders]
+        # Those reminders are due at that moment to come: the worker's pass at it sends them
+        # (once the replies in flight are recorded: to a pass that far ahead they look expired).
+        await fake.wait_for(lambda: not any(r.kind == "reply" and r.status in ("pending", "sending")
+                                            for r in app.outbox.rows(limit=500)))
+        await bot.delivery.run_once(now=local("2030-12-12 08:00"))
         await fake.wait_for(lambda: len(fake.messages_to(leaders[1])) == 2)
         # A leader of the unit says it: the other leader is not reminded any more.
         m = await Person(bot, leaders[0]).press(forged)
