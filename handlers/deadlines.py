@@ -50,15 +50,12 @@ class Deadlines:
     def _units(self) -> list[Option]:
         return [Option(u.id, u.name) for u in self.knowledge.kb.units]
 
-    def _unit_name(self, unit_id: str) -> str:
-        return next((u.name for u in self.knowledge.kb.units if u.id == unit_id), unit_id)
-
     def _audience_text(self, audience: str) -> str:
         if audience == AUDIENCE_ALL:
             return texts.AUDIENCE_ALL
         if audience == AUDIENCE_LEADERS:
             return texts.AUDIENCE_LEADERS
-        return self._unit_name(audience[len(UNIT_PREFIX):])
+        return self.knowledge.kb.unit_name(audience[len(UNIT_PREFIX):])
 
     def _user(self, ctx: TurnContext) -> User:
         return ctx.store.s.get(User, ctx.user_id)  # type: ignore[return-value]

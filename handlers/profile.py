@@ -54,7 +54,7 @@ class Profiles:
     def unit_name(self, unit_id: str | None) -> str:
         if not unit_id:
             return rt.PROFILE_NOT_SET
-        return next((u.name for u in self.knowledge.kb.units if u.id == unit_id), unit_id)
+        return self.knowledge.kb.unit_name(unit_id)
 
     def unit_prompt(self, question: str) -> str:
         note = self.knowledge.kb.units_note
