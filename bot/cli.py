@@ -121,6 +121,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _cmd_content(settings, args) -> int:  # noqa: ANN001
+    from content.deadlines import inert_examples_line
     from content.loader import load
     from content.matcher import Matcher
 
@@ -131,6 +132,9 @@ def _cmd_content(settings, args) -> int:  # noqa: ANN001
     print(f"content OK: {len(kb.entries)} entries, {len(kb.topics)} topics, {len(kb.units)} units, "
           f"{len(kb.deadlines)} deadlines, {len(kb.synonyms.abbreviations)} abbreviations, "
           f"{len(kb.synonyms.synonyms)} synonym groups")
+    examples = inert_examples_line(kb.deadlines)
+    if examples:
+        print(examples)
     return 0
 
 

@@ -17,6 +17,7 @@ from bot.delivery import Delivery, Limits
 from bot.leader import worker_lock
 from bot.pipeline import Pipeline
 from bot.scheduler import make_scheduler
+from content.deadlines import inert_examples_line
 from content.loader import ContentError
 from storage.files import FileStore
 
@@ -122,6 +123,9 @@ async def serve(app: App, webhook: bool = False, host: str = "0.0.0.0", stop: as
             await ch.start()
             started.append(ch)
         scheduler.start()
+        examples = inert_examples_line(app.knowledge.kb.deadlines)
+        if examples:
+            log.warning(examples)
         worker = asyncio.create_task(_run_worker(app, delivery, worker_stop))
         if web_app is not None:
             # Header and body timeouts, and a cap on open connections (bot/webserver.py).

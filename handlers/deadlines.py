@@ -177,14 +177,14 @@ class Deadlines:
         lines = [texts.DEADLINES_TITLE if upcoming else texts.DEADLINES_NONE]
         choices: list[Choice] = []
         for n, (d, due) in enumerate(upcoming, 1):
-            lines.append(texts.DEADLINES_LINE.format(n=n, title=d.title, when=when_text(due, self.tz),
+            lines.append(texts.DEADLINES_LINE.format(n=n, title=shown_title(d), when=when_text(due, self.tz),
                                                      left=left_text(due, now, self.tz)))
             if officer:
                 names = q.ack_names(s, d.id, due)  # type: ignore[arg-type]
                 if names:
                     lines.append(texts.DEADLINES_ACKS.format(names=", ".join(names[:20])))
             if ctx.caps.documents:
-                choices.append(Choice(f"dl:ics:{d.id}", texts.ICS_FOR.format(title=_short(d.title))))
+                choices.append(Choice(f"dl:ics:{d.id}", texts.ICS_FOR.format(title=_short(shown_title(d)))))
         if upcoming and not ctx.caps.documents:
             lines.append(texts.DEADLINES_NO_FILE)
         on = bool(profile and profile.reminders)
@@ -284,7 +284,7 @@ class Deadlines:
             due = occurrence(d, now)
             c = q.outbox_counts(s, q.reminder_prefix(d.id, due))
             lines.append(texts.STATS_DEADLINE.format(
-                title=d.title, when=when_text(due, self.tz), sent=c.get("sent", 0),
+                title=shown_title(d), when=when_text(due, self.tz), sent=c.get("sent", 0),
                 pending=c.get("pending", 0) + c.get("sending", 0), failed=c.get("failed", 0) + c.get("blocked", 0),
                 skipped=c.get("skipped", 0), acks=len(q.ack_names(s, d.id, due))))  # type: ignore[arg-type]
         for a in q.announcements(s):
@@ -350,9 +350,9 @@ class Deadlines:
             return [Reply(texts.REMINDER_STALE)]
         due = occurrence(d, utcnow())
         if not ctx.caps.documents:  # chosen on purpose: Zalo cannot send files
-            return [Reply(f"{d.title}\nHạn: {when_text(due, self.tz)}\n{texts.DEADLINES_NO_FILE}")]
+            return [Reply(f"{shown_title(d)}\nHạn: {when_text(due, self.tz)}\n{texts.DEADLINES_NO_FILE}")]
         data = ics_bytes(d, due)
-        return [Reply(texts.ICS_CAPTION.format(title=d.title),
+        return [Reply(texts.ICS_CAPTION.format(title=shown_title(d)),
                       documents=[Document(f"han-{d.id}.ics", data, "text/calendar")])]
 
 
@@ -365,7 +365,7 @@ def ics_bytes(d: Deadline, due: datetime) -> bytes:
     cal.add("version", "2.0")
     event = Event()
     event.add("uid", f"deadline-{d.id}-{int(due.timestamp())}@thidua-bot")
-    event.add("summary", d.title)
+    event.add("summary", shown_title(d))
     event.add("dtstart", due)
     event.add("dtend", due + timedelta(minutes=30))
     event.add("dtstamp", utcnow())
@@ -373,11 +373,16 @@ def ics_bytes(d: Deadline, due: datetime) -> bytes:
         event.add("description", d.note)
     alarm = Alarm()
     alarm.add("action", "DISPLAY")
-    alarm.add("description", d.title)
+    alarm.add("description", shown_title(d))
     alarm.add("trigger", timedelta(days=-1))
     event.add_component(alarm)
     cal.add_component(event)
     return cal.to_ical()
+
+
+def shown_title(d: Deadline) -> str:
+    """A deadline's title as people see it: an example says so wherever it appears."""
+    return d.title + (texts.EXAMPLE_MARK if q.is_example(d) else "")
 
 
 def _short(title: str, limit: int = 40) -> str:

@@ -189,6 +189,8 @@ WEEKDAYS = ["Thứ Hai", "Thứ Ba", "Thứ Tư", "Thứ Năm", "Thứ Sáu", "T
 DEADLINES_TITLE = "Các hạn sắp tới liên quan đến đồng chí:"
 DEADLINES_NONE = "Hiện không có hạn nào sắp tới liên quan đến đồng chí."
 DEADLINES_LINE = "• {title}\n   Hạn: {when} ({left})"
+# After the title of a deadline deadlines.yaml ships as an example (never sent).
+EXAMPLE_MARK = " (ví dụ)"
 DEADLINES_REMINDERS_ON = "Nhắc hạn đang BẬT: tôi sẽ nhắc trước mỗi hạn."
 DEADLINES_REMINDERS_OFF = "Nhắc hạn đang TẮT. Chọn «Bật nhắc hạn» để được nhắc trước mỗi hạn."
 DEADLINES_NO_FILE = "(Trên Zalo tôi chưa gửi được tệp lịch; đồng chí ghi ngày giờ trên vào lịch điện thoại.)"

@@ -100,3 +100,23 @@ async def test_the_scheduler_sweeps_for_left_updates_and_prunes(app: App, stubs:
     await scheduler.recovery_sweep(stubs)
     assert stubs["zalo"].events.count("recover") == 1 and stubs["telegram"].events.count("recover") == 1
     await scheduler.prune(app)  # nothing old yet: runs and removes nothing
+
+
+async def test_start_up_says_the_example_deadlines_are_inert(tmp_path, stubs: dict[str, StubChannel],  # noqa: ANN001
+                                                              caplog: pytest.LogCaptureFixture):
+    from bot.app import build_app
+    from bot.settings import load_settings
+    from tests.conftest import REAL_CONTENT
+
+    app = build_app(load_settings(data_dir=tmp_path / "data", content_dir=REAL_CONTENT))
+    stop = asyncio.Event()
+    with caplog.at_level("INFO", logger="bot.runner"):
+        task = asyncio.create_task(runner.serve(app, stop=stop))
+        for _ in range(500):
+            if all("poll" in ch.events for ch in stubs.values()):
+                break
+            await asyncio.sleep(0.01)
+        stop.set()
+        await asyncio.wait_for(task, 5)
+    lines = [r.getMessage() for r in caplog.records if "example deadline" in r.getMessage()]
+    assert len(lines) == 1 and "are inert (never sent" in lines[0] and "remove `example: true`" in lines[0]
