@@ -8,7 +8,7 @@ import json
 import sys
 from pathlib import Path
 
-from bot import curation_cli, export_cli, reminders_cli
+from bot import curation_cli, export_cli, reminders_cli, units_cli
 from bot.settings import SettingsError, load_settings
 from content.loader import ContentError
 
@@ -82,6 +82,7 @@ def _parser() -> argparse.ArgumentParser:
     _COMMANDS.update(reminders_cli.register(sub))  # deadlines, reminders
     _COMMANDS.update(curation_cli.register(sub))  # unanswered, stats
     _COMMANDS.update(export_cli.register(sub))  # export reports
+    _COMMANDS.update(units_cli.register(sub))  # units usage, units migrate
     return p
 
 
@@ -129,6 +130,10 @@ def _cmd_content(settings, args) -> int:  # noqa: ANN001
         return _content_verify(settings, args)
     kb = load(settings.content_dir)
     Matcher(kb)  # the index must build too
+    # A replaced units.yaml leaves profiles, reports and deadlines pointing at nothing.
+    stored = units_cli.stored_unit_problems(settings, kb)
+    if stored:
+        raise ContentError(stored)
     print(f"content OK: {len(kb.entries)} entries, {len(kb.topics)} topics, {len(kb.units)} units, "
           f"{len(kb.deadlines)} deadlines, {len(kb.synonyms.abbreviations)} abbreviations, "
           f"{len(kb.synonyms.synonyms)} synonym groups")

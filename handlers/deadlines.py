@@ -18,6 +18,7 @@ from handlers.choices import ACK_PREFIX
 from handlers.context import TurnContext
 from handlers.events import Choice, Document, Notice, Reply
 from handlers.flows import FINISH, Flow, FlowData, FlowEngine, Invalid, Option, Step, text_between
+from handlers.profile import unit_prompt
 from handlers.reminder_dispatch import content_fields, left_text, occurrence, when_text
 from storage import reminders as q
 from storage.models import Deadline, User, aware, utcnow
@@ -88,7 +89,7 @@ class Deadlines:
     def flows(self) -> list[Flow]:
         yes_no = [Option("yes", texts.YES, ("co", "vang", "phai", "dung")), Option("no", texts.NO, ("khong",))]
         profile = Flow(PROFILE, texts.PROFILE_TITLE, finish=self._save_profile, steps=[
-            Step("unit", prompt=lambda d: texts.PROFILE_UNIT, options=lambda d: self._units()),
+            Step("unit", prompt=lambda d: unit_prompt(self.knowledge, texts.PROFILE_UNIT), options=lambda d: self._units()),
             Step("leader", prompt=lambda d: texts.PROFILE_LEADER, options=lambda d: yes_no),
         ])
         new = Flow(NEW, texts.NEW_TITLE, finish=self._create, steps=[
