@@ -33,11 +33,13 @@ NEW_UNITS = {"units": [
     {"id": "vks-kv-2", "name": "VKSND khu vực 2 - Tây Ninh", "parent": "vks-tinh"}]}
 
 
-@pytest.fixture
-def app(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> App:
+@pytest.fixture(params=["sqlite", "postgres"])
+def app(request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> App:
     content = tmp_path / "content"
     shutil.copytree(REAL_CONTENT, content)
-    settings = load_settings(data_dir=tmp_path / "data", content_dir=content, admin_ids="zalo:cb-vp")
+    database_url = request.getfixturevalue("pg_url") if request.param == "postgres" else None
+    settings = load_settings(data_dir=tmp_path / "data", content_dir=content, admin_ids="zalo:cb-vp",
+                             database_url=database_url)
     monkeypatch.setattr(cli, "load_settings", lambda: settings)
     return build_app(settings)
 
