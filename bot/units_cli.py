@@ -160,7 +160,9 @@ def stored_unit_problems(settings, kb) -> list[str]:  # noqa: ANN001
     from storage import units as su
 
     known = {u.id for u in kb.units}
-    engine = db.make_engine(settings.db_url)
+    # A check of the YAML must not hang on a database host that does not answer.
+    engine = db.make_engine(settings.db_url, **({} if settings.db_url.startswith("sqlite") else
+                                                {"connect_args": {"connect_timeout": 5}}))
     try:
         with Session(engine) as s:
             used = su.usage(s)
