@@ -178,8 +178,8 @@ async def test_a_reminder_held_for_the_morning_is_written_and_its_choices_offere
         assert done.startswith(texts.REMINDER_ACKED.format(title="Nộp báo cáo thi đua tháng 1"))
 
 
-async def test_two_reminders_on_zalo_each_keep_their_own_done_choice(tmp_path: Path):
-    async with both(tmp_path) as b:
+async def test_two_reminders_on_zalo_each_keep_their_own_done_choice(tmp_path: Path, db_settings: dict):
+    async with both(tmp_path, **db_settings) as b:
         seen = {user: await zalo_staff_turns_reminders_on(b, user) for user in ("nv-an", "nv-binh")}
         add_deadline(b, "Nộp bản đăng ký thi đua", "2031-01-15 17:00")
         add_deadline(b, "Nộp báo cáo điển hình tiên tiến", "2031-01-16 17:00", offsets=(4,))
