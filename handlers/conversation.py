@@ -20,6 +20,7 @@ from zoneinfo import ZoneInfo
 from content import expansions
 from content.loader import ContentError
 from content.matcher import MatchResult
+from content.naming import named
 from content.normalize import fold, has_letters
 from content.service import Knowledge
 from handlers import texts
@@ -121,7 +122,8 @@ class _Features:
         profiles = Profiles(knowledge, invite_code)
         reports = Reports(knowledge, profiles, officers, tz, max_file_mb)
         review = Review(reports, is_admin, officers, make_link)
-        flows = FlowEngine(office.flows() + deadlines.flows() + profiles.flows() + reports.flows() + review.flows())
+        flows = FlowEngine(office.flows() + deadlines.flows() + profiles.flows() + reports.flows() + review.flows(),
+                           names=lambda text, options: named(knowledge.matcher.analyzer, text, options))
         office.engine = deadlines.engine = profiles.engine = reports.engine = review.engine = flows
         return cls(office, deadlines, profiles, reports, review, flows)
 

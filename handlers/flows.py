@@ -103,8 +103,18 @@ def choice_id(step: str, value: str) -> str:
 class FlowEngine:
     """Runs the registered flows against a turn's state dict."""
 
-    def __init__(self, flows: list[Flow]):
+    def __init__(self, flows: list[Flow], names: Callable[[str, list[str]], list[int]] | None = None):
         self.flows = {f.name: f for f in flows}
+        # Which of some options a typed text names, read as questions are (content/naming.py).
+        self.names = names
+
+    def _named(self, text: str, folded: str, options: list[Option]) -> list[Option]:
+        said = [" ".join((o.label, *o.words)) for o in options]
+        found = [options[i] for i in self.names(text, said)] if self.names else []
+        if not found and len(folded) >= 3:
+            # Part of a label, as typed ("tay ninh" for the units that hold it).
+            found = [o for o in options if f" {folded} " in f" {fold(o.label)} "]
+        return found
 
     # --- state -----------------------------------------------------------------
     def active(self, state: dict) -> tuple[Flow, FlowState] | None:
@@ -124,8 +134,9 @@ class FlowEngine:
         ctx.state["flow"] = fs.dump()
         return [self.prompt(ctx, note)]
 
-    def prompt(self, ctx: Any, note: str | None = None) -> Reply:
-        """The current step's question, with its options, "Quay lại" and "Hủy"."""
+    def prompt(self, ctx: Any, note: str | None = None, only: list[Option] | None = None) -> Reply:
+        """The current step's question, with its options (or `only` these of them), "Quay lại"
+        and "Hủy"."""
         flow, fs = self.active(ctx.state)  # type: ignore[misc]
         step = flow.step(fs.step)
         assert step is not None
@@ -133,7 +144,10 @@ class FlowEngine:
         text = step.prompt(data)
         if note:
             text = f"{note}\n\n{text}"
-        choices = [Choice(choice_id(step.name, o.value), o.label) for o in (step.options(data) if step.options else [])]
+        if only is not None:
+            text = note or text
+        options = only if only is not None else (step.options(data) if step.options else [])
+        choices = [Choice(choice_id(step.name, o.value), o.label) for o in options]
         if step.options is None and not ctx.caps.buttons:
             # A typed answer is expected ("1" may be the answer itself): no numbered list,
             # the words for going back or cancelling instead.
@@ -204,11 +218,13 @@ class FlowEngine:
                 if folded == fold(o.label) or any(folded == w or folded.startswith(w + " ")
                                                   for w in map(fold, o.words)):
                     return self._accept(ctx, o.value)
-            # Part of one label only ("gò dầu" for "VKSND huyện Gò Dầu"): that one.
-            if len(folded) >= 3:
-                partial = [o for o in options if f" {folded} " in f" {fold(o.label)} "]
-                if len(partial) == 1:
-                    return self._accept(ctx, partial[0].value)
+            # Words that name one option ("bk ttg", "tiêu chí 2.1", "gò dầu"): that one;
+            # words that fit several: which of them.
+            fitting = self._named(text, folded, options)
+            if len(fitting) == 1:
+                return self._accept(ctx, fitting[0].value)
+            if len(fitting) > 1:
+                return [self.prompt(ctx, texts.FLOW_WHICH.format(text=texts.clip(text.strip(), 60)), only=fitting)]
             if step.take_text is not None:
                 note = step.take_text(data, text)
                 ctx.state["flow"] = fs.dump()

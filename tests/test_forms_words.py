@@ -1,0 +1,157 @@
+"""Forms as staff and officers use them on their phones, through the fake Zalo and
+Telegram servers and the real channels, delivery worker and SQLite file: options picked
+by their words (with or without diacritics, with the usual abbreviations), the name
+a story already gives offered to confirm, lists that fit a screen, prompts that ask
+only for what the channel can carry, and a confirm tapped again after sending."""
+
+from __future__ import annotations
+
+import contextlib
+import re
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+from sqlmodel import select
+
+from bot.delivery import Limits, RateLimiter
+from bot.pipeline import FloodGuard
+from storage.models import Report
+from tests.fake_telegram import keyboard, visible_text
+from tests.fake_zalo import make_update
+from tests.test_office_channels import OFFICER_TG, OFFICER_ZALO, Bots
+from tests.test_office_channels import both as both_messengers
+
+STORY = "Đồng chí An trực chốt kiểm dịch 30 ngày liền, hỗ trợ người dân qua chốt an toàn, không sai sót."
+JPEG = b"\xff\xd8\xff\xe0" + b"anh truc chot " * 300
+
+
+@contextlib.asynccontextmanager
+async def both(tmp_path: Path) -> AsyncIterator[Bots]:
+    # A person here types faster than anyone could: the flood guard is tested elsewhere.
+    async with both_messengers(tmp_path, flood=FloodGuard(limit=1_000_000)) as b:
+        # Messengers' per-chat pacing (1 a second) is tested elsewhere; here it only slows the story.
+        b.delivery.limiters = {name: RateLimiter(Limits(1000.0, 1000.0, 100)) for name in b.delivery.limiters}
+        yield b
+
+
+def number(text: str, label_part: str) -> str:
+    """The number of the line holding `label_part` in the last numbered list of a Zalo message."""
+    found = [m for m in re.finditer(r"^(\d+)\. (.+)$", text, re.M) if label_part.lower() in m.group(2).lower()]
+    assert found, f"no line with {label_part!r} in:\n{text}"
+    return found[-1].group(1)
+
+
+def numbered_lines(text: str) -> list[str]:
+    """The labels of the last numbered list of a message."""
+    block = text.rsplit("\n\n", 1)[-1] if "\n1. " not in text.rsplit("\n\n", 1)[-1] else text.rsplit("\n\n", 1)[-1]
+    return [m.group(1) for m in re.finditer(r"^\d+\. (.+)$", block, re.M)]
+
+
+class ZaloPerson:
+    """Someone typing on Zalo; `say` waits for the reply that holds `until`."""
+
+    def __init__(self, b: Bots, user: str, name: str):
+        self.b, self.user, self.name, self.n = b, user, name, 0
+
+    async def say(self, text: str = "", until: str = "", kind: str = "text", **kw) -> str:  # noqa: ANN003
+        self.n += 1
+        zalo = self.b.zalo
+        before = len(zalo.texts(self.user))
+        zalo.push(make_update(kind, message_id=f"{self.user}-{self.n}", text=text if kind == "text" else None,
+                              user=self.user, name=self.name, **kw))
+        await zalo.wait_for(lambda: len(zalo.texts(self.user)) > before
+                            and until in "\n".join(zalo.texts(self.user)[before:]),
+                            what=f"a reply to {text!r} with {until!r}, got {zalo.texts(self.user)[before - 1:]}")
+        return "\n".join(zalo.texts(self.user)[before:])
+
+
+class TelegramPerson:
+    """Someone on Telegram; `say` and `press` wait for the reply that holds `until`, and
+    return the new messages (the last one carries the buttons)."""
+
+    def __init__(self, b: Bots, user: int):
+        self.b, self.user = b, user
+
+    async def _wait(self, before: int, until: str) -> list:  # noqa: ANN401
+        tg = self.b.tg
+        try:
+            await tg.wait_for(lambda: len(tg.messages_to(self.user)) > before and any(
+                until in visible_text(c) for c in tg.messages_to(self.user)[before:]))
+        except AssertionError:
+            raise AssertionError(f"no {until!r} in {[visible_text(c) for c in tg.messages_to(self.user)[before:]]}") from None
+        return tg.messages_to(self.user)[before:]
+
+    async def say(self, text: str, until: str = "") -> list:
+        before = len(self.b.tg.messages_to(self.user))
+        self.b.tg.send_message(self.user, text, first_name="Bình", last_name="Nguyễn Thị")
+        return await self._wait(before, until)
+
+    async def press(self, data: str, until: str = "") -> list:
+        before = len(self.b.tg.messages_to(self.user))
+        self.b.tg.press(self.user, data)
+        return await self._wait(before, until)
+
+
+def button(calls: list, label_part: str) -> str:
+    found = [data for c in calls for label, data in keyboard(c) if label_part.lower() == label.lower()] or [
+        data for c in calls for label, data in keyboard(c) if label_part.lower() in label.lower()]
+    assert found, f"no button with {label_part!r} in {[keyboard(c) for c in calls]}"
+    return found[-1]
+
+
+async def zalo_report(p: ZaloPerson, first: bool) -> str:
+    """A report typed on Zalo by its words only, no numbers; returns its code."""
+    t = await p.say("em muốn gửi gương người tốt", until="Họ và tên" if first else "kể về ai")
+    if first:
+        t = await p.say("Lê Thị Hoa", until="đơn vị nào")
+        t = await p.say("văn phòng", until="kể về ai")
+    t = await p.say("đồng nghiệp", until="Họ tên")
+    t = await p.say("Nguyễn Văn An", until="thuộc đơn vị nào")
+    t = await p.say("gò dầu", until="tiêu chí")
+    t = await p.say("tiêu chí 2.1", until="kể việc làm cụ thể")
+    t = await p.say(STORY, until="khi nào")
+    t = await p.say("hôm qua", until="minh chứng")
+    t = await p.say("không có tệp", until="kiểm tra phiếu")
+    assert "VKSND huyện Gò Dầu" in t and "2.1 Hoàn thành xuất sắc" in t
+    t = await p.say("gửi", until="mã GT-")
+    return re.search(r"GT-\d{4}-\d{4}", t).group(0)  # type: ignore[union-attr]
+
+
+async def test_options_are_picked_by_their_words_on_zalo_and_telegram(tmp_path: Path) -> None:
+    async with both(tmp_path) as b:
+        staff = ZaloPerson(b, "nv-hoa", "Lê Thị Hoa")
+        # At the criterion step "tiêu chí 2.1" is the criterion, not a question; at the unit
+        # step "gò dầu" is the unit; each moves on to the next step.
+        first = await zalo_report(staff, first=True)
+        # Words that fit two units ask which, listing those two only; "1" picks the first.
+        await staff.say("/gui", until="kể về ai")
+        await staff.say("đồng nghiệp", until="Họ tên")
+        await staff.say("Trần Văn Bảo", until="thuộc đơn vị nào")
+        t = await staff.say("tây ninh", until="Trả lời")
+        assert "khớp với nhiều mục" in t and "VKSND tỉnh Tây Ninh" in t and "VKSND thành phố Tây Ninh" in t
+        assert "Gò Dầu" not in t and "Văn phòng" not in t.split("khớp với nhiều mục")[1]
+        t = await staff.say(number(t, "thành phố Tây Ninh"), until="tiêu chí")
+        t = await staff.say("trực tiếp tham gia", until="kể việc làm cụ thể")
+        await staff.say("/huy", until="Đã hủy")
+
+        # The Zalo officer approves with the award's words: "bằng khen" fits two, asked which.
+        officer = ZaloPerson(b, OFFICER_ZALO, "Phạm Bình")
+        t = await officer.say("/duyet", until="Trả lời")
+        assert first in "\n".join(b.zalo.texts(OFFICER_ZALO))
+        t = await officer.say("duyệt", until="hình thức khen thưởng")
+        t = await officer.say("bằng khen", until="Trả lời")
+        assert "khớp với nhiều mục" in t and "Thủ tướng" in t and "Viện trưởng VKSND tối cao" in t
+        assert "Huân chương" not in t
+        t = await officer.say("bằng khen thủ tướng", until="Đã duyệt")
+        assert "Bằng khen của Thủ tướng Chính phủ" in t
+
+        # The Telegram officer: "bk ttg" at the award step.
+        second = await zalo_report(staff, first=False)
+        tg_officer = TelegramPerson(b, OFFICER_TG)
+        m = await tg_officer.say("/duyet", until="quyết định")
+        m = await tg_officer.press(button(m, "Duyệt"), until="hình thức")
+        m = await tg_officer.say("bk ttg", until="Đã duyệt")
+        assert second in visible_text(m[-1]) and "Thủ tướng" in visible_text(m[-1])
+        with b.app.repo.session() as s:
+            awards = {r.code: r.proposed_award for r in s.exec(select(Report))}
+        assert awards == {first: "bk-ttg", second: "bk-ttg"}
