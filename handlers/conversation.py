@@ -162,7 +162,11 @@ class Conversation:
         message means the second line of the last list the user saw."""
         ctx.fallback_question = ctx.state.pop("fallback_question", None)
         msg = Message.of(self, ctx)
-        replies = next(then(self, msg) for _name, when, then in ROUTES if when(self, msg))
+        sent = ctx.state.get("report_sent")
+        then = next(then for _name, when, then in ROUTES if when(self, msg))
+        replies = then(self, msg)
+        if sent is not None and ctx.state.get("report_sent") is sent and then is not Conversation.on_repeated_send:
+            ctx.state.pop("report_sent", None)  # only the tap right after sending is read as the same tap
         last = next((r for r in reversed(replies) if r.choices), None)
         ctx.state["choices"] = [{"id": c.id, "label": c.label} for c in last.choices] if last else []
         return Turn(replies=replies, notices=list(ctx.notices), state=ctx.state)
@@ -444,6 +448,9 @@ class Conversation:
             return self.profiles.start_delete(ctx)
         return [Reply(texts.STALE_CHOICE, self._menu_choices())]
 
+    def on_repeated_send(self, msg: Message) -> list[Reply]:
+        return self.reports.already_sent(self.reports.repeated_send(msg.ctx) or "")
+
     def on_report_words(self, msg: Message) -> list[Reply]:
         """"Em muốn gửi gương người tốt", or a story told straight away: the report form,
         with the story already in it."""
@@ -638,6 +645,8 @@ def _is_cancel(_c: Conversation, m: Message) -> bool:
 # While a flow is active it takes the message first; a number or a label is read
 # against the last list offered (`Message.choice`), whichever list that was.
 ROUTES: list[tuple[str, Callable[[Conversation, Message], bool], Callable[[Conversation, Message], list[Reply]]]] = [
+    ("'Gửi báo cáo' again just after the report went", lambda c, m: "report_sent" in m.ctx.state
+     and c.reports.repeated_send(m.ctx) is not None, Conversation.on_repeated_send),
     ("a step's own option (button or number)", lambda c, m: m.in_flow and (m.choice or "").startswith("f:"),
      Conversation.on_flow_choice),
     ("files sent at a step that collects them", lambda c, m: m.in_flow and bool(m.ctx.event.attachments)

@@ -120,6 +120,7 @@ SENT = ("Đã gửi báo cáo, mã {code}. Văn phòng sẽ xem và báo lại k
 SENT_NO_OFFICER = ("Đã gửi báo cáo, mã {code}. Hiện chưa có cán bộ phụ trách nào nhận thông báo qua bot; đồng chí "
                    "báo Văn phòng mã này để được xem xét.")
 NO_FILES = "không có"
+ALREADY_SENT = ("Báo cáo này đã gửi rồi, mã {code}; không cần gửi lại. Xem các báo cáo đã gửi bằng /baocaocuatoi.")
 
 # --- officers --------------------------------------------------------------------------
 OFFICER_NEW = "Báo cáo gương người tốt mới {code} từ {submitter} ({channel}):\n\n{card}"

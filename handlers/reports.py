@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable, Iterable
-from datetime import date, datetime
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from content.normalize import fold
 from content.report_form import DateInFuture, DateNotUnderstood, ReportForm, parse_date, when_label
 from content.service import Knowledge
 from handlers import report_texts as rt
@@ -29,7 +30,7 @@ from handlers.choices import (
 )
 from handlers.context import FileUnavailable, TurnContext
 from handlers.events import Attachment, Choice, Notice, Reply
-from handlers.flows import FINISH, Flow, FlowData, FlowEngine, Invalid, Option, Step, text_between
+from handlers.flows import FINISH, Flow, FlowData, FlowEngine, Invalid, Option, Step, choice_id, text_between
 from handlers.profile import Profiles
 from storage import reminders as q
 from storage import reports
@@ -42,6 +43,9 @@ MIN_STORY, MAX_STORY = 30, 4000
 ALLOWED_TYPES = {"image/jpeg": "JPEG", "image/png": "PNG", "application/pdf": "PDF", DOCX: "DOCX", XLSX: "XLSX"}
 ALLOWED_EXTENSIONS = {".jpg", ".jpeg", ".png", ".pdf", ".docx", ".xlsx"}
 SUBJECT_STEPS = ("subject", "name", "subject_unit")
+# "Gửi báo cáo" tapped again this soon after sending is the same tap, not a pick from the next list.
+REPEAT_WINDOW = timedelta(minutes=2)
+SEND = choice_id("confirm", "send")
 
 
 def split_when(value: str) -> tuple[date, str]:
@@ -104,6 +108,7 @@ class Reports:
         self.max_file_mb = max_file_mb
         self.cards = ReportCards(knowledge, profiles, tz)
         self.today = today or (lambda: datetime.now(self.tz).date())
+        self.now: Callable[[], datetime] = lambda: datetime.now(UTC)
         self.engine: FlowEngine | None = None
 
     @property
@@ -141,9 +146,7 @@ class Reports:
                                       [Option("none", rt.FILES_NONE, ("khong co", "khong", "ko", "khong co tep",
                                                                       "bo qua"))])],
                  take_files=self._take_files, after=lambda d, v: "confirm"),
-            Step("confirm", prompt=self._summary,
-                 options=lambda d: [Option("send", rt.CONFIRM_SEND, ("gui", "gui di", "dong y", "xac nhan", "ok", "co")),
-                                    Option("edit", rt.CONFIRM_EDIT, ("sua", "chinh sua"))],
+            Step("confirm", prompt=self._summary, options=lambda d: self._confirm_options(),
                  after=lambda d, v: FINISH if v == "send" else "edit"),
             Step("edit", prompt=lambda d: rt.EDIT_WHICH,
                  options=lambda d: [Option("subject", rt.EDIT_SUBJECT), Option("criterion", rt.EDIT_CRITERION),
@@ -153,6 +156,31 @@ class Reports:
         ]
         return [Flow(REPORT, rt.REPORT_TITLE, steps=steps, finish=self._submit,
                      confirm_cancel=lambda d: bool(d.values.get("story") or d.values.get("attached")))]
+
+    @staticmethod
+    def _confirm_options() -> list[Option]:
+        return [Option("send", rt.CONFIRM_SEND, ("gui", "gui di", "dong y", "xac nhan", "ok", "co")),
+                Option("edit", rt.CONFIRM_EDIT, ("sua", "chinh sua"))]
+
+    def repeated_send(self, ctx: TurnContext) -> str | None:
+        """The code of the report just sent, when this message is its "Gửi báo cáo" again
+        (pressed, its number or its words typed) within REPEAT_WINDOW."""
+        sent = ctx.state.get("report_sent")
+        if not isinstance(sent, dict) or not sent.get("code"):
+            return None
+        try:
+            at = datetime.fromisoformat(sent["at"])
+        except (KeyError, TypeError, ValueError):
+            return None
+        if not timedelta(0) <= self.now() - at <= REPEAT_WINDOW:
+            return None
+        ev = ctx.event
+        typed = " ".join(fold(ev.text or "").strip(" .").split())
+        again = ev.choice == SEND if ev.choice else typed in (sent.get("number"), fold(rt.CONFIRM_SEND))
+        return str(sent["code"]) if again else None
+
+    def already_sent(self, code: str) -> list[Reply]:
+        return [Reply(rt.ALREADY_SENT.format(code=code))]
 
     @staticmethod
     def _options(items) -> list[Option]:  # noqa: ANN001
@@ -309,6 +337,10 @@ class Reports:
             ctx.notify(Notice(channel, officer, Reply(text, review_choices(row.id)),  # type: ignore[arg-type]
                               key=f"report:{row.id}:new:{channel}:{officer}"))
         template = rt.SENT if officers else rt.SENT_NO_OFFICER
+        # What "Gửi báo cáo" was at the summary (a button, its number, its words), so that the
+        # same tap repeated is told the report went, rather than opening the next list's "1".
+        number = next(i for i, o in enumerate(self._confirm_options(), 1) if o.value == "send")
+        ctx.state["report_sent"] = {"code": row.code, "at": self.now().isoformat(), "number": str(number)}
         return [Reply(template.format(code=row.code), [Choice(MINE_CHOICE, rt.MENU_MY_REPORTS),
                                                        Choice("menu", texts.BACK_TO_MENU)])]
 

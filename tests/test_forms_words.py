@@ -9,12 +9,14 @@ from __future__ import annotations
 import contextlib
 import re
 from collections.abc import AsyncIterator
+from datetime import timedelta
 from pathlib import Path
 
 from sqlmodel import select
 
 from bot.delivery import Limits, RateLimiter
 from bot.pipeline import FloodGuard
+from handlers.reports import REPEAT_WINDOW
 from storage.models import Report
 from tests.fake_telegram import keyboard, visible_text
 from tests.fake_zalo import make_update
@@ -155,3 +157,56 @@ async def test_options_are_picked_by_their_words_on_zalo_and_telegram(tmp_path: 
         with b.app.repo.session() as s:
             awards = {r.code: r.proposed_award for r in s.exec(select(Report))}
         assert awards == {first: "bk-ttg", second: "bk-ttg"}
+
+
+async def test_confirm_tapped_again_after_sending_says_it_went(tmp_path: Path) -> None:
+    async with both(tmp_path) as b:
+        # Zalo: "Gửi báo cáo" is "1" at the summary; "1" again is the same tap, not the next
+        # list's "1" ("Báo cáo của tôi", whose first line withdraws the report).
+        staff = ZaloPerson(b, "nv-hoa", "Lê Thị Hoa")
+        await staff.say("/gui", until="Họ và tên")
+        await staff.say("Lê Thị Hoa", until="đơn vị nào")
+        await staff.say("văn phòng", until="kể về ai")
+        await staff.say("bản thân tôi", until="tiêu chí")
+        await staff.say("khác", until="kể việc làm cụ thể")
+        await staff.say(STORY, until="khi nào")
+        await staff.say("hôm qua", until="minh chứng")
+        t = await staff.say("không có tệp", until="kiểm tra phiếu")
+        t = await staff.say(number(t, "Gửi báo cáo"), until="mã GT-")
+        code = re.search(r"GT-\d{4}-\d{4}", t).group(0)  # type: ignore[union-attr]
+        t = await staff.say("1", until=code)
+        assert "đã gửi" in t and "Rút báo cáo" not in t and "Các báo cáo đồng chí đã gửi" not in t
+        t = await staff.say("1", until=code)
+        assert "đã gửi" in t
+        # Past the short while, "1" is what the last list says.
+        reports = b.app.conversation.reports
+        later = reports.now() + REPEAT_WINDOW + timedelta(seconds=1)
+        reports.now = lambda: later
+        await staff.say("/gui", until="kể về ai")
+        await staff.say("bản thân tôi", until="tiêu chí")
+        await staff.say("khác", until="kể việc làm cụ thể")
+        await staff.say(STORY, until="khi nào")
+        await staff.say("hôm qua", until="minh chứng")
+        await staff.say("không có tệp", until="kiểm tra phiếu")
+        await staff.say("gửi", until="mã GT-")
+        reports.now = lambda: later + REPEAT_WINDOW + timedelta(seconds=1)
+        t = await staff.say("1", until="Các báo cáo đồng chí đã gửi")
+
+        # Telegram: the button pressed twice.
+        tg = TelegramPerson(b, 5550101)
+        reports.now = lambda: later
+        await tg.say("/gui", until="Họ và tên")
+        m = await tg.say("Nguyễn Thị Bình", until="đơn vị nào")
+        m = await tg.press(button(m, "Văn phòng"), until="kể về ai")
+        m = await tg.press(button(m, "Bản thân"), until="tiêu chí")
+        m = await tg.press(button(m, "Khác"), until="kể việc làm")
+        await tg.say(STORY, until="khi nào")
+        m = await tg.say("hôm qua", until="minh chứng")
+        m = await tg.press(button(m, "Không có tệp"), until="kiểm tra phiếu")
+        confirm = button(m, "Gửi báo cáo")
+        m = await tg.press(confirm, until="mã GT-")
+        tg_code = re.search(r"GT-\d{4}-\d{4}", visible_text(m[-1])).group(0)  # type: ignore[union-attr]
+        m = await tg.press(confirm, until=tg_code)
+        assert "đã gửi" in visible_text(m[-1])
+        with b.app.repo.session() as s:
+            assert len(s.exec(select(Report)).all()) == 3
