@@ -189,7 +189,8 @@ class Conversation:
     def on_flow_text(self, msg: Message) -> list[Reply]:
         """The answer to the current step; a question typed instead is answered and the
         step shown again, so the form is not lost."""
-        if self.flows.expects_text(msg.ctx.state) and self._looks_like_question(msg.text):
+        typed = self.flows.expects_text(msg.ctx.state) or self.flows.takes_typed(msg.ctx.state)
+        if typed and self._looks_like_question(msg.text):
             # "Tiêu chí 2.1 là gì?", "cho em hỏi ..." typed where a name or a story is expected:
             # a question, answered when the bot knows the answer; otherwise the step's answer.
             found = self.answer(msg.text, ctx=msg.ctx, record=False)

@@ -52,6 +52,9 @@ class Step:
     # a note; the step is shown again under it until an option moves on.
     take_files: Callable[[FlowData, tuple], str] | None = None
     take_text: Callable[[FlowData, str], str] | None = None
+    # A choice step whose answer may also be typed (another name than the one offered):
+    # text that names no option is read by this parser (raising Invalid) as the answer.
+    typed: Callable[[FlowData, str], Any] | None = None
 
 
 @dataclass
@@ -167,6 +170,12 @@ class FlowEngine:
         # While "are you sure?" is asked, "1" picks from that question.
         return step is not None and step.options is None and not current[1].values.get("_cancel_asked")
 
+    def takes_typed(self, state: dict) -> bool:
+        """Whether the current step, though it offers options, takes a typed answer too."""
+        current = self.active(state)
+        step = current[0].step(current[1].step) if current else None
+        return step is not None and step.typed is not None
+
     def accepts_files(self, state: dict) -> bool:
         current = self.active(state)
         step = current[0].step(current[1].step) if current else None
@@ -225,6 +234,11 @@ class FlowEngine:
                 return self._accept(ctx, fitting[0].value)
             if len(fitting) > 1:
                 return [self.prompt(ctx, texts.FLOW_WHICH.format(text=texts.clip(text.strip(), 60)), only=fitting)]
+            if step.typed is not None:
+                try:
+                    return self._accept(ctx, step.typed(data, text))
+                except Invalid as exc:
+                    return [self.prompt(ctx, str(exc))]
             if step.take_text is not None:
                 note = step.take_text(data, text)
                 ctx.state["flow"] = fs.dump()

@@ -63,6 +63,10 @@ STORY_PREFILL_TOO_LONG = ("Câu chuyện đồng chí vừa kể dài {length} k
                           "ghi vào; đến bước kể chuyện, đồng chí gửi bản ngắn gọn hơn (có thể sao chép tin vừa gửi "
                           "rồi rút bớt).")
 SUBJECT_PROMPT = "Đồng chí muốn kể về ai?"
+SUBJECT_NAMED_PROMPT = ("Câu chuyện kể về đồng chí {name}, đúng không? Nếu là người khác, đồng chí gõ họ tên người "
+                        "đó.")
+SUBJECT_NAMED_YES = "Đúng, kể về {name}"
+SUBJECT_NAMED_OTHER = "Không, chọn lại (bản thân, tập thể...)"
 SUBJECT_NAME_PROMPT = {
     "colleague": "Họ tên đồng chí được nêu gương là gì?",
     "collective": "Tên tập thể được nêu gương là gì? (ví dụ: Phòng 2, Tổ kiểm sát ...)",

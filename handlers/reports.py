@@ -120,12 +120,18 @@ class Reports:
         def after_profile(step: str) -> Callable[[FlowData, object], str | None]:
             def nxt(d: FlowData, _v: object) -> str | None:
                 todo = self.profiles.missing(d.ctx)
-                return todo[0] if todo else "subject"
+                return todo[0] if todo else self._first_subject_step(d.values)
             return nxt
 
         profile_steps = [st for st in self.profiles.steps(after_profile) if st.name != "leader"]
         steps = [
             *profile_steps,
+            Step("subject_named", prompt=lambda d: rt.SUBJECT_NAMED_PROMPT.format(name=d.values.get("name", "")),
+                 options=lambda d: [Option("yes", rt.SUBJECT_NAMED_YES.format(name=d.values.get("name", "")),
+                                           ("dung", "dung roi", "dung vay", "co", "vang", "phai", "ok")),
+                                    Option("other", rt.SUBJECT_NAMED_OTHER, ("khong", "khong phai", "ko", "sai"))],
+                 typed=lambda d, t: {"name": text_between(2, 300, rt.SUBJECT_NAME_WHAT)(d, t)},
+                 after=self._after_subject_named),
             Step("subject", prompt=lambda d: rt.SUBJECT_PROMPT, options=lambda d: self._options(self.form.subjects),
                  after=self._after_subject),
             Step("name", prompt=lambda d: rt.SUBJECT_NAME_PROMPT.get(d.values.get("subject"), rt.SUBJECT_NAME_PROMPT[
@@ -175,16 +181,37 @@ class Reports:
         if not timedelta(0) <= self.now() - at <= REPEAT_WINDOW:
             return None
         ev = ctx.event
+        if ev.choice:
+            return str(sent["code"]) if ev.choice == SEND else None
+        # A typed number is read against the list on screen: a notice since (an officer asking
+        # for more) put its own list there, and its "1" is that notice's.
+        if [c.get("id") for c in ctx.state.get("choices") or [] if isinstance(c, dict)] != sent.get("offered"):
+            return None
         typed = " ".join(fold(ev.text or "").strip(" .").split())
-        again = ev.choice == SEND if ev.choice else typed in (sent.get("number"), fold(rt.CONFIRM_SEND))
-        return str(sent["code"]) if again else None
+        return str(sent["code"]) if typed in (sent.get("number"), fold(rt.CONFIRM_SEND)) else None
 
     def already_sent(self, code: str) -> list[Reply]:
-        return [Reply(rt.ALREADY_SENT.format(code=code))]
+        return [Reply(rt.ALREADY_SENT.format(code=code), self._after_sent())]
 
     @staticmethod
     def _options(items) -> list[Option]:  # noqa: ANN001
         return [Option(o.id, o.label, tuple(o.words)) for o in items]
+
+    @staticmethod
+    def _first_subject_step(values: dict) -> str:
+        """A story that named its person ("kể về anh Nguyễn Văn An ...") offers that name to
+        confirm instead of asking whose story it is."""
+        return "subject_named" if values.get("name") and values.get("subject") is None else "subject"
+
+    @staticmethod
+    def _after_subject_named(d: FlowData, value: object) -> str:
+        if value == "other":
+            d.values.pop("name", None)  # not the person: asked whose story it is, then the name
+            return "subject"
+        if isinstance(value, dict):  # another name typed
+            d.values["name"] = value["name"]
+        d.values["subject"] = "colleague"
+        return "subject_unit"
 
     def _after_subject(self, d: FlowData, value: object) -> str:
         if value == "self":
@@ -316,7 +343,8 @@ class Reports:
                     values["name"] = name
                 note += "\n" + (rt.STORY_PREFILLED_NAME.format(name=name) if name else rt.STORY_PREFILLED)
         todo = self.profiles.missing(ctx)
-        return self.engine.start(ctx, REPORT, values, at=todo[0] if todo else "subject", history=False, note=note)
+        return self.engine.start(ctx, REPORT, values, at=todo[0] if todo else self._first_subject_step(values),
+                                 history=False, note=note)
 
     def _submit(self, ctx: TurnContext, d: FlowData) -> list[Reply]:
         v, ev, s = d.values, ctx.event, ctx.store.s
@@ -340,9 +368,14 @@ class Reports:
         # What "Gửi báo cáo" was at the summary (a button, its number, its words), so that the
         # same tap repeated is told the report went, rather than opening the next list's "1".
         number = next(i for i, o in enumerate(self._confirm_options(), 1) if o.value == "send")
-        ctx.state["report_sent"] = {"code": row.code, "at": self.now().isoformat(), "number": str(number)}
-        return [Reply(template.format(code=row.code), [Choice(MINE_CHOICE, rt.MENU_MY_REPORTS),
-                                                       Choice("menu", texts.BACK_TO_MENU)])]
+        choices = self._after_sent()
+        ctx.state["report_sent"] = {"code": row.code, "at": self.now().isoformat(), "number": str(number),
+                                    "offered": [c.id for c in choices]}
+        return [Reply(template.format(code=row.code), choices)]
+
+    @staticmethod
+    def _after_sent() -> list[Choice]:
+        return [Choice(MINE_CHOICE, rt.MENU_MY_REPORTS), Choice("menu", texts.BACK_TO_MENU)]
 
     # --- the submitter's list ----------------------------------------------------------
     def mine(self, ctx: TurnContext) -> list[Reply]:

@@ -210,3 +210,42 @@ async def test_confirm_tapped_again_after_sending_says_it_went(tmp_path: Path) -
         assert "đã gửi" in visible_text(m[-1])
         with b.app.repo.session() as s:
             assert len(s.exec(select(Report)).all()) == 3
+
+
+TOLD = "em muốn kể về anh Nguyễn Văn An, trực chốt kiểm dịch 30 ngày liền không về nhà, giúp dân rất nhiệt tình"
+
+
+async def test_a_story_that_names_its_person_offers_the_name(tmp_path: Path) -> None:
+    async with both(tmp_path) as b:
+        # Zalo: the name in the story is offered; "1" confirms it, no "kể về ai".
+        staff = ZaloPerson(b, "nv-hoa", "Lê Thị Hoa")
+        await staff.say(TOLD, until="Họ và tên")
+        await staff.say("Lê Thị Hoa", until="đơn vị nào")
+        t = await staff.say("văn phòng", until="Trả lời")
+        assert "kể về ai" not in t and "Nguyễn Văn An, đúng không" in t
+        t = await staff.say(number(t, "Đúng"), until="thuộc đơn vị nào")
+        await staff.say("/huy", until="hủy")
+        await staff.say("1", until="Đã hủy")  # the draft had a story: "Hủy phiếu" confirmed
+        # Another name typed instead: that one is the person.
+        t = await staff.say(TOLD, until="Trả lời")
+        assert "Nguyễn Văn An, đúng không" in t
+        await staff.say("Trần Văn Bảo", until="thuộc đơn vị nào")
+        await staff.say("gò dầu", until="tiêu chí")
+        await staff.say("khác", until="khi nào")
+        await staff.say("hôm qua", until="minh chứng")
+        t = await staff.say("không có tệp", until="kiểm tra phiếu")
+        assert "Gương: Trần Văn Bảo (VKSND huyện Gò Dầu)" in t
+        # "Không": whose story it is, then the name.
+        await staff.say("/huy", until="hủy")
+        await staff.say("1", until="Đã hủy")
+        t = await staff.say(TOLD, until="Trả lời")
+        t = await staff.say(number(t, "Không"), until="kể về ai")
+        t = await staff.say("đồng nghiệp", until="Họ tên")
+
+        # Telegram: the same offer as a button.
+        tg = TelegramPerson(b, 5550101)
+        await tg.say(TOLD, until="Họ và tên")
+        m = await tg.say("Nguyễn Thị Bình", until="đơn vị nào")
+        m = await tg.press(button(m, "Văn phòng"), until="đúng không")
+        assert "kể về ai" not in visible_text(m[-1])
+        await tg.press(button(m, "Đúng"), until="thuộc đơn vị nào")

@@ -240,8 +240,9 @@ def test_a_story_told_straight_away_is_prefilled(t: Talk, rapp) -> None:  # noqa
     assert "ghi lại câu chuyện đồng chí vừa kể và tên «Nguyễn Văn A»" in text(r) and "Họ và tên" in text(r)
     r = t("Lê Văn Dũng")
     r = t(pick(r, "Văn phòng"))
-    r = t(pick(r, "đồng nghiệp"))
-    assert "thuộc đơn vị nào" in text(r)  # the name was in the story: not asked again
+    assert "kể về ai" not in text(r) and "kể về đồng chí Nguyễn Văn A, đúng không" in text(r)
+    r = t(pick(r, "Đúng"))
+    assert "thuộc đơn vị nào" in text(r)  # the name was in the story: offered, not asked again
     r = t(pick(r, "Văn phòng"))
     r = t(pick(r, "trực tiếp tham gia"))
     assert "khi nào" in text(r)  # the story step is skipped: it was told already
@@ -321,7 +322,7 @@ def test_cancelling_a_draft_with_a_story_asks_first(t: Talk, rapp) -> None:  # n
     r = t(pick(r, "Không hủy"))
     assert "thuộc đơn vị nào" in text(r) or "đơn vị" in text(r)
     r = t("gò dầu")  # part of one unit's name
-    assert "kể về ai" in text(r)
+    assert "kể về đồng chí Lan, đúng không" in text(r)  # the name in the story offered
     with rapp.repo.session() as s:
         assert s.exec(select(Profile)).one().unit_id.endswith("go-dau")
     r = t("/huy")
