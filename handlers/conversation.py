@@ -23,7 +23,7 @@ from content.matcher import MatchResult
 from content.naming import named
 from content.normalize import fold, has_letters
 from content.service import Knowledge
-from handlers import texts
+from handlers import pages, texts
 from handlers.choices import (
     ACK_PREFIX,
     ADD_PREFIX,
@@ -58,6 +58,7 @@ LAST_ENTRIES = "last_entries"  # state: the entries of the last answer, whose de
 DETAILS = "d:"  # choice: an entry's whole answer ("Xem chi tiết" under its short answer)
 SHORT_FOLLOW_UPS = 2  # related entries offered beside "Xem chi tiết" under a short answer
 NOTE_LENGTH = 80  # characters: a paragraph this long said again in the same reply is left out
+PHONE_LENGTH = 700  # characters an answer with its list stays under (README: under 700 with its choices)
 FEATURES = {"deadlines": "m:deadlines"}  # dialogue.yaml `features` -> the menu item that opens each
 # On folded text: "12", "số 12", "chọn 12" (digits alone are never a question the content answers).
 NUMBER = re.compile(r"(?:so |chon )?\d{1,6}")
@@ -93,6 +94,8 @@ FLOW_COMMANDS = {"ask_office", "reminders", "new_deadline", "announce", "report"
 # Choices that start a form (refused during another one, like FLOW_COMMANDS).
 FLOW_CHOICES = (REPLY_PREFIX, "dl:new", "dl:cancel", "dl:edit", "dl:on", REPORT_START, ADD_PREFIX, EDIT_PREFIX,
                 DELETE_CHOICE, REVIEW_CHOICE, EXPORT_CHOICE, *PREFIX_DECISION)
+# "Xem thêm" typed under a long list.
+MORE_WORDS = frozenset({"xem them", "them", "tiep", "xem tiep", "trang sau", "trang tiep", "con nua"})
 # "bạn là ai?", "chào bạn, bạn tên gì vậy": the bot introduces itself.
 WHO_ARE_YOU = re.compile(r"^(?:(?:xin )?chao(?: ban| bot| em| ad)? )?(?:ban|bot|em|ad|admin) (?:la ai|ten (?:la )?gi|la gi"
                          r"|la bot gi|lam duoc gi|giup duoc gi)(?: vay| the| a| nhi| nhe| day)?$")
@@ -167,6 +170,12 @@ class Conversation:
         replies = then(self, msg)
         if sent is not None and ctx.state.get("report_sent") is sent and then is not Conversation.on_repeated_send:
             ctx.state.pop("report_sent", None)  # only the tap right after sending is read as the same tap
+        if then is not Conversation.on_more_page:
+            at = next((i for i in range(len(replies) - 1, -1, -1) if replies[i].choices), None)
+            if at is not None and not ctx.caps.buttons:  # numbered lines: a long list a page at a time
+                replies[at] = pages.paged(replies[at], ctx.state)
+            else:
+                ctx.state.pop(pages.KEY, None)
         last = next((r for r in reversed(replies) if r.choices), None)
         ctx.state["choices"] = [{"id": c.id, "label": c.label} for c in last.choices] if last else []
         return Turn(replies=replies, notices=list(ctx.notices), state=ctx.state)
@@ -449,6 +458,14 @@ class Conversation:
             return self.profiles.start_delete(ctx)
         return [Reply(texts.STALE_CHOICE, self._menu_choices())]
 
+    def on_more_page(self, msg: Message) -> list[Reply]:
+        page = pages.next_page(msg.ctx.state)
+        if page is not None:
+            return [page]
+        if msg.in_flow:
+            return [self.flows.prompt(msg.ctx)]
+        return [Reply(texts.STALE_CHOICE, self._menu_choices())]
+
     def on_repeated_send(self, msg: Message) -> list[Reply]:
         return self.reports.already_sent(self.reports.repeated_send(msg.ctx) or "")
 
@@ -558,7 +575,12 @@ class Conversation:
             follow += [c for c in r.choices if c.id.startswith("e:") and c.id[2:] not in answered]
             r.choices = []
         follow = list(dict((c.id, c) for c in follow).values())[:max(2, 5 - len(details))]
-        replies[-1].choices = [*details, *follow, Choice("menu", texts.BACK_TO_MENU)]
+        last = replies[-1]
+        last.choices = [*details, *follow, Choice("menu", texts.BACK_TO_MENU)]
+        # The last answer carries every list line: the follow-ups go first when it would not
+        # fit a phone's screen (the details of what was asked stay).
+        while follow and _shown_length(last) > PHONE_LENGTH:
+            last.choices.remove(follow.pop())
         return replies
 
     def _entry_reply(self, entry, prefer: list[str] | None = None, full: bool = False) -> Reply:  # noqa: ANN001
@@ -596,6 +618,11 @@ class Conversation:
         choices = [Choice(f"t:{t.id}", t.title) for t in self.knowledge.kb.topics]
         choices.append(Choice("menu", texts.BACK_TO_MENU))
         return choices
+
+
+def _shown_length(reply: Reply) -> int:
+    """About how long a reply is as numbered lines ("1. ...", and the line saying how to answer)."""
+    return len(reply.full_text) + sum(len(c.label) + 5 for c in reply.choices) + 35
 
 
 @dataclass
@@ -646,6 +673,8 @@ def _is_cancel(_c: Conversation, m: Message) -> bool:
 # While a flow is active it takes the message first; a number or a label is read
 # against the last list offered (`Message.choice`), whichever list that was.
 ROUTES: list[tuple[str, Callable[[Conversation, Message], bool], Callable[[Conversation, Message], list[Reply]]]] = [
+    ("'Xem thêm': the next page of a long list", lambda c, m: m.choice == pages.MORE or (
+        not m.choice and pages.KEY in m.ctx.state and m.folded.strip(" .") in MORE_WORDS), Conversation.on_more_page),
     ("'Gửi báo cáo' again just after the report went", lambda c, m: "report_sent" in m.ctx.state
      and c.reports.repeated_send(m.ctx) is not None, Conversation.on_repeated_send),
     ("a step's own option (button or number)", lambda c, m: m.in_flow and (m.choice or "").startswith("f:"),

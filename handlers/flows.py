@@ -55,6 +55,9 @@ class Step:
     # A choice step whose answer may also be typed (another name than the one offered):
     # text that names no option is read by this parser (raising Invalid) as the answer.
     typed: Callable[[FlowData, str], Any] | None = None
+    # The short form of the prompt, shown under what the step just took (a file): the whole
+    # prompt after every photo of an album would fill the screen.
+    again: Callable[[FlowData], str] | None = None
 
 
 @dataclass
@@ -137,14 +140,15 @@ class FlowEngine:
         ctx.state["flow"] = fs.dump()
         return [self.prompt(ctx, note)]
 
-    def prompt(self, ctx: Any, note: str | None = None, only: list[Option] | None = None) -> Reply:
+    def prompt(self, ctx: Any, note: str | None = None, only: list[Option] | None = None,
+               short: bool = False) -> Reply:
         """The current step's question, with its options (or `only` these of them), "Quay lại"
-        and "Hủy"."""
+        and "Hủy"; `short`: its short form, where the step has one."""
         flow, fs = self.active(ctx.state)  # type: ignore[misc]
         step = flow.step(fs.step)
         assert step is not None
         data = FlowData(fs.values, ctx.user_name, ctx)
-        text = step.prompt(data)
+        text = (step.again if short and step.again else step.prompt)(data)
         if note:
             text = f"{note}\n\n{text}"
         if only is not None:
@@ -189,7 +193,7 @@ class FlowEngine:
         assert step is not None and step.take_files is not None
         note = step.take_files(FlowData(fs.values, ctx.user_name, ctx), attachments)
         ctx.state["flow"] = fs.dump()
-        return [self.prompt(ctx, note)]
+        return [self.prompt(ctx, note, short=True)]
 
     def on_choice(self, ctx: Any, choice: str) -> list[Reply]:
         """A pressed button or picked number whose id is `f:<step>:<value>`."""

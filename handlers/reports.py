@@ -138,7 +138,7 @@ class Reports:
                 "colleague"]), parse=text_between(2, 300, rt.SUBJECT_NAME_WHAT)),
             Step("subject_unit", prompt=lambda d: self.profiles.unit_prompt(rt.SUBJECT_UNIT_PROMPT.format(
                 who=rt.SUBJECT_UNIT_WHO.get(d.values.get("subject"), rt.SUBJECT_UNIT_WHO["colleague"]))),
-                 options=lambda d: self.profiles.units(), after=lambda d, v: self._back_or(d, "criterion")),
+                 options=self._subject_units, after=lambda d, v: self._back_or(d, "criterion")),
             Step("criterion", prompt=lambda d: rt.CRITERION_PROMPT,
                  options=lambda d: self._options(self.form.criteria),
                  after=lambda d, v: self._back_or(d, "when" if d.values.get("story") else "story")),
@@ -151,7 +151,7 @@ class Reports:
                                     *([] if d.values.get("attached") else
                                       [Option("none", rt.FILES_NONE, ("khong co", "khong", "ko", "khong co tep",
                                                                       "bo qua"))])],
-                 take_files=self._take_files, after=lambda d, v: "confirm"),
+                 take_files=self._take_files, again=self._files_again, after=lambda d, v: "confirm"),
             Step("confirm", prompt=self._summary, options=lambda d: self._confirm_options(),
                  after=lambda d, v: FINISH if v == "send" else "edit"),
             Step("edit", prompt=lambda d: rt.EDIT_WHICH,
@@ -196,6 +196,10 @@ class Reports:
     @staticmethod
     def _options(items) -> list[Option]:  # noqa: ANN001
         return [Option(o.id, o.label, tuple(o.words)) for o in items]
+
+    def _subject_units(self, d: FlowData) -> list[Option]:
+        p = q.profile(d.ctx.store.s, d.ctx.user_id)
+        return self.profiles.units(mine=p.unit_id if p else None)
 
     @staticmethod
     def _first_subject_step(values: dict) -> str:
@@ -254,6 +258,9 @@ class Reports:
             text = rt.FILES_PROMPT_SOME.format(count=len(have), max_files=MAX_FILES,
                                                names=", ".join(f["name"] for f in have)) + "\n" + text
         return text
+
+    def _files_again(self, d: FlowData) -> str:
+        return rt.FILES_AGAIN.format(count=len(d.values.get("attached") or []), max_files=MAX_FILES)
 
     def _take_files(self, d: FlowData, attachments: tuple) -> str:
         return "\n".join(self.keep_files(d.ctx, d.values.setdefault("attached", []), attachments))

@@ -45,7 +45,7 @@ def number(text: str, label_part: str) -> str:
 
 def numbered_lines(text: str) -> list[str]:
     """The labels of the last numbered list of a message."""
-    block = text.rsplit("\n\n", 1)[-1] if "\n1. " not in text.rsplit("\n\n", 1)[-1] else text.rsplit("\n\n", 1)[-1]
+    block = text[max(text.rfind("\n1. "), 0):]
     return [m.group(1) for m in re.finditer(r"^\d+\. (.+)$", block, re.M)]
 
 
@@ -249,3 +249,58 @@ async def test_a_story_that_names_its_person_offers_the_name(tmp_path: Path) -> 
         m = await tg.press(button(m, "Văn phòng"), until="đúng không")
         assert "kể về ai" not in visible_text(m[-1])
         await tg.press(button(m, "Đúng"), until="thuộc đơn vị nào")
+
+
+PNG = b"\x89PNG\r\n\x1a\n" + b"giay xac nhan " * 300
+
+
+def longest(texts: list[str]) -> tuple[int, int]:
+    """The longest message and the most numbered lines in one."""
+    return max(len(t) for t in texts), max(len(re.findall(r"^\d+\. ", t, re.M)) for t in texts)
+
+
+async def test_lists_fit_a_phone_on_zalo(tmp_path: Path) -> None:
+    async with both(tmp_path) as b:
+        staff = ZaloPerson(b, "nv-hoa", "Lê Thị Hoa")
+        await staff.say("/gui", until="Họ và tên")
+        # The 18 units a page at a time: at most 10 numbered lines, "Xem thêm" for the rest.
+        t = await staff.say("Lê Thị Hoa", until="đơn vị nào")
+        assert "Gò Dầu" not in t and len(numbered_lines(t)) <= 10
+        t = await staff.say(number(t, "Xem thêm"), until="Trả lời")
+        assert "Gò Dầu" in t and "Các mục 8-" in t and len(numbered_lines(t)) <= 10
+        t = await staff.say(number(t, "Gò Dầu"), until="kể về ai")  # a number on the second page
+        t = await staff.say("đồng nghiệp", until="Họ tên")
+        # A colleague's unit: one's own comes first, the list paged again.
+        t = await staff.say("Nguyễn Văn An", until="thuộc đơn vị nào")
+        assert numbered_lines(t)[0] == "VKSND huyện Gò Dầu (đơn vị của đồng chí)" and len(numbered_lines(t)) <= 10
+        t = await staff.say("1", until="tiêu chí")
+        assert len(numbered_lines(t)) <= 10
+        t = await staff.say("xem thêm", until="Trả lời")  # typed: the next page
+        assert "Khác" in t
+        t = await staff.say(number(t, "Khác"), until="kể việc làm cụ thể")
+        await staff.say(STORY, until="khi nào")
+        t = await staff.say("hôm qua", until="minh chứng")
+        prompt = t
+        # Each photo gets a short acknowledgement, not the whole evidence prompt again.
+        for i, (data, kind) in enumerate(((JPEG, "image/jpeg"), (PNG, "image/png")), 1):
+            url = b.zalo.serve_image(data, name=f"p{i}", content_type=kind)
+            t = await staff.say(kind="image", until=f"{i}/5", photo=url)
+            assert "Đã nhận tệp" in t and "tối đa 5 tệp" not in t and len(t) < len(prompt) - 100
+        await staff.say(number(t, "Xong"), until="kiểm tra phiếu")
+        await staff.say("gửi", until="mã GT-")
+        form = longest(b.zalo.texts(staff.user))
+
+        # Topics: each list a page at a time.
+        reader = ZaloPerson(b, "nv-lan", "Trần Thị Lan")
+        await reader.say("/menu", until="Trả lời")
+        for topic in b.app.knowledge.kb.topics:
+            t = await reader.say("/menu", until="Trả lời")
+            t = await reader.say(number(t, "Hỏi đáp"), until="Trả lời")
+            await reader.say(number(t, topic.title), until="Trả lời")
+        topics = longest(b.zalo.texts(reader.user))
+        # Several questions in one message: each message under 700 characters with its list.
+        asker = ZaloPerson(b, "nv-tu", "Đỗ Văn Tú")
+        await asker.say("bằng khen thủ tướng cần mấy bộ hồ sơ và tiêu chuẩn giấy khen là gì", until="Trả lời")
+        answers = longest(b.zalo.texts(asker.user))
+        assert form[1] <= 10 and topics[1] <= 10 and answers[0] < 700, (form, topics, answers)
+        assert form[0] < 750 and topics[0] < 750, (form, topics)

@@ -37,11 +37,14 @@ def text(replies: list[Reply]) -> str:
 
 
 def pick(replies: list[Reply], label_part: str) -> str:
-    """The number of the choice whose label holds `label_part`, in the last list shown."""
+    """The number of the choice whose label holds `label_part`, in the last list shown; on
+    a page of a longer list that does not show it, its words, typed (they pick it)."""
     last = next(r for r in reversed(replies) if r.choices)
     for i, c in enumerate(last.choices, 1):
         if label_part.lower() in c.label.lower():
             return str(i)
+    if any(c.id == "pg:more" for c in last.choices):
+        return label_part
     raise AssertionError(f"no choice with {label_part!r} in {[c.label for c in last.choices]}")
 
 
