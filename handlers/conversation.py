@@ -24,6 +24,7 @@ from content.naming import named
 from content.normalize import fold, has_letters
 from content.service import Knowledge
 from handlers import pages, texts
+from handlers import report_texts as rt
 from handlers.choices import (
     ACK_PREFIX,
     ADD_PREFIX,
@@ -217,6 +218,16 @@ class Conversation:
             return [self.flows.prompt(msg.ctx, texts.FLOW_PICK_ONE)]
         return [*self._aside(msg, found.reply_list), self._resume(msg)]
 
+    def on_flow_details(self, msg: Message) -> list[Reply]:
+        """"chi tiết" typed in the middle of a form: the whole last answer, then the step."""
+        return [*self._aside(msg, self.on_details(msg)), self._resume(msg)]
+
+    def on_flow_undelivered(self, msg: Message) -> list[Reply]:
+        """Something the messenger did not hand over (a PDF sent on Zalo) at a step that takes
+        files: what this channel can carry, then the step in short."""
+        note = rt.FILE_NOT_READ if msg.ctx.caps.takes_documents else rt.FILE_NOT_DELIVERED
+        return [self.flows.prompt(msg.ctx, note, short=True)]
+
     def on_detour(self, msg: Message) -> list[Reply]:
         """Anything else while a flow is active (a menu button, a command, a photo):
         handled as usual, then the current step is shown again."""
@@ -235,15 +246,20 @@ class Conversation:
         folded = fold(text)
         return text.rstrip().endswith("?") or any(folded.startswith(fold(p) + " ") for p in asking)
 
-    @staticmethod
-    def _aside(msg: Message, replies: list[Reply]) -> list[Reply]:
+    def _aside(self, msg: Message, replies: list[Reply]) -> list[Reply]:
         """Replies given in the middle of a form. Without buttons, their choices become
         plain lines: the numbers typed next belong to the form's step, shown after them."""
         if msg.ctx.caps.buttons:
             return replies
+        # Only what typing picks stays: an entry's title where typed text is asked as a
+        # question; "Xem chi tiết" as the words that open it. The menu or "Hỏi Văn phòng"
+        # would start something else in the middle of the form.
+        titles = self.flows.reads_questions(msg.ctx.state)
         out = []
         for r in replies:
-            lines = [f"- {c.label}" for c in r.choices if c.id != "menu"]
+            lines = [f"- {c.label}" for c in r.choices if titles and c.id.startswith("e:")]
+            if any(c.id.startswith(DETAILS) for c in r.choices):
+                lines.append(texts.ASIDE_DETAILS)
             text = r.text + ("\n\n" + "\n".join(lines) if lines else "")
             out.append(Reply(text, [], r.documents, r.heading))
         return out
@@ -684,6 +700,11 @@ ROUTES: list[tuple[str, Callable[[Conversation, Message], bool], Callable[[Conve
     ("/huy, hủy: cancel the flow (or say there is none)", _is_cancel, Conversation.on_cancel),
     ("quay lại: the previous step", lambda c, m: m.in_flow and not m.choice and m.word == "back",
      Conversation.on_back),
+    ("a file the messenger withheld, at a step that takes files", lambda c, m: m.in_flow
+     and m.ctx.event.unsupported == "unsupported" and c.flows.accepts_files(m.ctx.state),
+     Conversation.on_flow_undelivered),
+    ("'chi tiết' typed during a form", lambda c, m: m.in_flow and not m.choice and m.word == "details",
+     Conversation.on_flow_details),
     ("typed answer to the current step", lambda c, m: m.in_flow and bool(m.text) and not m.choice
      and m.command is None, Conversation.on_flow_text),
     ("anything else during a flow", lambda c, m: m.in_flow, Conversation.on_detour),

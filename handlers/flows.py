@@ -174,6 +174,13 @@ class FlowEngine:
         # While "are you sure?" is asked, "1" picks from that question.
         return step is not None and step.options is None and not current[1].values.get("_cancel_asked")
 
+    def reads_questions(self, state: dict) -> bool:
+        """Whether text that names none of the current step's options is read as a question
+        (a step that takes typed text as its answer or as an addition does not)."""
+        current = self.active(state)
+        step = current[0].step(current[1].step) if current else None
+        return step is not None and step.options is not None and step.take_text is None and step.typed is None
+
     def takes_typed(self, state: dict) -> bool:
         """Whether the current step, though it offers options, takes a typed answer too."""
         current = self.active(state)

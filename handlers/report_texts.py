@@ -90,6 +90,9 @@ WHEN_FUTURE_WORD = "«{text}» còn ở phía trước. Bot cần ngày việc �
 WHEN_TOO_OLD = "Ngày {date} quá xa. Mời đồng chí kiểm tra lại năm."
 FILES_PROMPT = ("Đồng chí có ảnh hoặc tài liệu minh chứng không? Gửi ảnh, PDF, Word (DOCX) hoặc Excel (XLSX), tối đa "
                 "{max_files} tệp, mỗi tệp không quá {max_mb} MB. Gửi xong chọn «Xong»; không có thì chọn «Không có tệp».")
+FILES_PROMPT_PHOTOS = ("Đồng chí có ảnh minh chứng không? Gửi ảnh (JPEG, PNG; giấy tờ thì chụp ảnh từng trang), tối "
+                       "đa {max_files} ảnh, mỗi ảnh không quá {max_mb} MB. Gửi xong chọn «Xong»; không có thì chọn "
+                       "«Không có tệp».")
 FILES_PROMPT_SOME = "Đã nhận {count}/{max_files} tệp: {names}."
 FILES_AGAIN = "Đã có {count}/{max_files} tệp. Gửi tiếp nếu còn; gửi xong chọn «Xong, tiếp tục»."
 FILES_DONE = "Xong, tiếp tục"
@@ -183,7 +186,13 @@ SIGNED = "(Cán bộ xử lý: {who})"
 ADD_MORE = "Bổ sung"
 MORE_TITLE = "bổ sung báo cáo"
 MORE_PROMPT = ("Báo cáo {code} cần bổ sung: {note}\n\nMời đồng chí gõ nội dung bổ sung và/hoặc gửi "
-               "tệp (ảnh, PDF, DOCX, XLSX). Xong chọn «Gửi bổ sung».")
+               "{kinds}. Xong chọn «Gửi bổ sung».")
+MORE_KINDS = "tệp (ảnh, PDF, DOCX, XLSX)"
+MORE_KINDS_PHOTOS = "ảnh (giấy tờ thì chụp ảnh từng trang)"
+# A file the messenger did not hand over (Zalo gives a bot images only), at a step that takes files.
+FILE_NOT_DELIVERED = ("Ứng dụng nhắn tin không chuyển loại tệp này cho bot; qua kênh này bot chỉ nhận được ảnh. "
+                      "Đồng chí chụp ảnh giấy tờ rồi gửi ảnh, hoặc gửi tệp cho Văn phòng sau.")
+FILE_NOT_READ = "Bot chưa đọc được tin nhắn này. Đồng chí gửi ảnh hoặc tệp PDF, DOCX, XLSX."
 MORE_GOT = "Đã có: {what}."
 MORE_SEND = "Gửi bổ sung"
 MORE_EMPTY = "Chưa có nội dung hay tệp nào để bổ sung. Mời đồng chí gõ nội dung hoặc gửi tệp."

@@ -252,7 +252,8 @@ class Reports:
 
     # --- files ---------------------------------------------------------------------
     def _files_prompt(self, d: FlowData) -> str:
-        text = rt.FILES_PROMPT.format(max_files=MAX_FILES, max_mb=self.max_file_mb)
+        template = rt.FILES_PROMPT if d.ctx.caps.takes_documents else rt.FILES_PROMPT_PHOTOS
+        text = template.format(max_files=MAX_FILES, max_mb=self.max_file_mb)
         have = d.values.get("attached") or []
         if have:
             text = rt.FILES_PROMPT_SOME.format(count=len(have), max_files=MAX_FILES,

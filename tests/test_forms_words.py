@@ -304,3 +304,52 @@ async def test_lists_fit_a_phone_on_zalo(tmp_path: Path) -> None:
         answers = longest(b.zalo.texts(asker.user))
         assert form[1] <= 10 and topics[1] <= 10 and answers[0] < 700, (form, topics, answers)
         assert form[0] < 750 and topics[0] < 750, (form, topics)
+
+
+async def test_prompts_ask_only_for_what_the_channel_carries(tmp_path: Path) -> None:
+    async with both(tmp_path) as b:
+        staff = ZaloPerson(b, "nv-hoa", "Lê Thị Hoa")
+        await staff.say("/gui", until="Họ và tên")
+        await staff.say("Lê Thị Hoa", until="đơn vị nào")
+        await staff.say("văn phòng", until="kể về ai")
+        t = await staff.say("bản thân tôi", until="tiêu chí")
+        # A question in the middle of the form: no lines that cannot be picked; "chi tiết"
+        # typed opens the whole answer, and the step comes back.
+        t = await staff.say("hồ sơ đề nghị bằng khen thủ tướng gồm những gì?", until="Trả lời")
+        answer = t.split("Đồng chí đang")[0]
+        assert "Hồ sơ đề nghị Bằng khen" in answer and "Gõ «chi tiết»" in answer, t
+        assert "- Xem chi tiết" not in t and "- Menu chính" not in t and "- Hỏi Văn phòng" not in t
+        t = await staff.say("chi tiết", until="tiêu chí")
+        assert len(t) > len(answer) and "Trả lời bằng số" in t
+        t = await staff.say("khác", until="kể việc làm cụ thể")
+        await staff.say(STORY, until="khi nào")
+        # Zalo hands a bot images only: the evidence prompt asks for photos, not PDF or Word.
+        t = await staff.say("hôm qua", until="minh chứng")
+        assert "PDF" not in t and "Word" not in t and "Excel" not in t and "ảnh" in t
+        # A file Zalo withholds: what the channel carries, not "gõ câu hỏi bằng chữ".
+        t = await staff.say(kind="unsupported", until="Trả lời")
+        assert "chỉ nhận được ảnh" in t and "gõ câu hỏi bằng chữ" not in t and "PDF" not in t
+        await staff.say(number(t, "Không có tệp"), until="kiểm tra phiếu")
+        t = await staff.say("gửi", until="mã GT-")
+        code = re.search(r"GT-\d{4}-\d{4}", t).group(0)  # type: ignore[union-attr]
+
+        # The Telegram officer asks for more; the "Bổ sung" prompt on Zalo asks for photos.
+        officer = TelegramPerson(b, OFFICER_TG)
+        m = await officer.say("/duyet", until="quyết định")
+        m = await officer.press(button(m, "Yêu cầu bổ sung"), until="bổ sung gì")
+        await officer.say("Gửi thêm ảnh giấy xác nhận của địa phương", until="Đã gửi yêu cầu bổ sung")
+        await b.zalo.wait_for(lambda: any("cần bổ sung" in x for x in b.zalo.texts(staff.user)), what="asked")
+        ask = next(x for x in b.zalo.texts(staff.user) if "cần bổ sung" in x)
+        t = await staff.say(number(ask, "Bổ sung"), until="Gửi bổ sung")
+        assert code in t and "PDF" not in t and "DOCX" not in t and "ảnh" in t
+
+        # On Telegram, where documents arrive, the evidence prompt invites them.
+        tg = TelegramPerson(b, 5550101)
+        await tg.say("/gui", until="Họ và tên")
+        m = await tg.say("Nguyễn Thị Bình", until="đơn vị nào")
+        m = await tg.press(button(m, "Văn phòng"), until="kể về ai")
+        m = await tg.press(button(m, "Bản thân"), until="tiêu chí")
+        m = await tg.press(button(m, "Khác"), until="kể việc làm")
+        await tg.say(STORY, until="khi nào")
+        m = await tg.say("hôm qua", until="minh chứng")
+        assert "PDF" in visible_text(m[-1]) and "Word" in visible_text(m[-1])
