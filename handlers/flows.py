@@ -149,10 +149,10 @@ class FlowEngine:
         assert step is not None
         data = FlowData(fs.values, ctx.user_name, ctx)
         text = (step.again if short and step.again else step.prompt)(data)
-        if note:
+        if only is not None and note:
+            text = note  # "which of these?" is the question now
+        elif note:
             text = f"{note}\n\n{text}"
-        if only is not None:
-            text = note or text
         options = only if only is not None else (step.options(data) if step.options else [])
         choices = [Choice(choice_id(step.name, o.value), o.label) for o in options]
         if step.options is None and not ctx.caps.buttons:

@@ -100,7 +100,8 @@ class ReportCards:
 
 class Reports:
     def __init__(self, knowledge: Knowledge, profiles: Profiles, officers: Callable[[], Iterable[tuple[str, str]]],
-                 tz: ZoneInfo, max_file_mb: int = 10, today: Callable[[], date] | None = None):
+                 tz: ZoneInfo, max_file_mb: int = 10, today: Callable[[], date] | None = None,
+                 now: Callable[[], datetime] | None = None):
         self.knowledge = knowledge
         self.profiles = profiles
         self.officers = officers
@@ -108,7 +109,7 @@ class Reports:
         self.max_file_mb = max_file_mb
         self.cards = ReportCards(knowledge, profiles, tz)
         self.today = today or (lambda: datetime.now(self.tz).date())
-        self.now: Callable[[], datetime] = lambda: datetime.now(UTC)
+        self.now = now or (lambda: datetime.now(UTC))
         self.engine: FlowEngine | None = None
 
     @property
