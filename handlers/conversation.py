@@ -532,7 +532,7 @@ class Conversation:
             replies = [self._entry_reply(result.entry, prefer=close, full=full)]
             replies += [self._entry_reply(other, full=full) for other in result.also]
             # A comparison's answers share one list of choices (the last), so "1" is never ambiguous.
-            replies = self._together(replies, [result.entry, *result.also])
+            replies = self._together(replies, [result.entry, *result.also], fit=not full)
         elif result.kind == "clarify":
             choices = [Choice(f"e:{c.entry.id}", c.entry.title) for c in result.candidates]
             choices.append(Choice("m:topics", texts.MORE_TOPICS))
@@ -568,13 +568,14 @@ class Conversation:
                     outcome=r.kind, entry_id=r.entry.id if r.entry else (
                         r.candidates[0].entry.id if r.candidates else None), score=r.score)
         first = next(r for _, r in parts if r.kind == "answer")
-        return AnswerResult("answer", self._together(replies, entries), first)
+        return AnswerResult("answer", self._together(replies, entries, fit=not full), first)
 
     @staticmethod
-    def _together(replies: list[Reply], entries: list) -> list[Reply]:
+    def _together(replies: list[Reply], entries: list, fit: bool = False) -> list[Reply]:
         """Answers sent together (a comparison, several questions, their details): each long
         name spelt out once in all of them, and one list of choices, on the last, so "1" is
-        never ambiguous: the details of each answer, then the follow-ups of all."""
+        never ambiguous: the details of each answer, then the follow-ups of all. `fit`: short
+        answers in a chat, whose last message stays under PHONE_LENGTH."""
         said: set[str] = set()
         for r, text in zip(replies, expansions.once([r.text for r in replies]), strict=True):
             # A note two answers share (the 2022 Law) is said once, with the first of them.
@@ -595,7 +596,7 @@ class Conversation:
         last.choices = [*details, *follow, Choice("menu", texts.BACK_TO_MENU)]
         # The last answer carries every list line: the follow-ups go first when it would not
         # fit a phone's screen (the details of what was asked stay).
-        while follow and _shown_length(last) > PHONE_LENGTH:
+        while fit and follow and _shown_length(last) > PHONE_LENGTH:
             last.choices.remove(follow.pop())
         return replies
 
