@@ -20,9 +20,11 @@ from zoneinfo import ZoneInfo
 from content import expansions
 from content.loader import ContentError
 from content.matcher import MatchResult
+from content.naming import named
 from content.normalize import fold, has_letters
 from content.service import Knowledge
-from handlers import texts
+from handlers import pages, texts
+from handlers import report_texts as rt
 from handlers.choices import (
     ACK_PREFIX,
     ADD_PREFIX,
@@ -59,8 +61,8 @@ LAST_ENTRIES = "last_entries"  # state: the entries of the last answer, whose de
 DETAILS = "d:"  # choice: an entry's whole answer ("Xem chi tiết" under its short answer)
 SHORT_FOLLOW_UPS = 2  # related entries offered beside "Xem chi tiết" under a short answer
 NOTE_LENGTH = 80  # characters: a paragraph this long said again in the same reply is left out
+PHONE_LENGTH = 700  # characters an answer with its list stays under (README: under 700 with its choices)
 FEATURES = {"deadlines": "m:deadlines"}  # dialogue.yaml `features` -> the menu item that opens each
-PHONE_CHARS = 700  # a short answer with its source and choices, as a numbered list shows it on Zalo
 # On folded text: "12", "số 12", "chọn 12" (digits alone are never a question the content answers).
 NUMBER = re.compile(r"(?:so |chon )?\d{1,6}")
 
@@ -98,6 +100,8 @@ FLOW_CHOICES = (REPLY_PREFIX, "dl:new", "dl:cancel", "dl:edit", "dl:on", REPORT_
                 DELETE_CHOICE, REVIEW_CHOICE, EXPORT_CHOICE, *PREFIX_DECISION)
 # An officer's "trả lời 3", "trả lời câu hỏi số 3", "tl câu 3" (folded): answer the Office question of that number.
 ANSWER_NUMBER = re.compile(r"(?:tra loi|tl)(?: cho)?(?: cau(?: hoi)?)?(?: so)? ?(\d{1,9})")
+# "Xem thêm" typed under a long list.
+MORE_WORDS = frozenset({"xem them", "them", "tiep", "xem tiep", "trang sau", "trang tiep", "con nua"})
 # "bạn là ai?", "chào bạn, bạn tên gì vậy": the bot introduces itself.
 WHO_ARE_YOU = re.compile(r"^(?:(?:xin )?chao(?: ban| bot| em| ad)? )?(?:ban|bot|em|ad|admin) (?:la ai|ten (?:la )?gi|la gi"
                          r"|la bot gi|lam duoc gi|giup duoc gi)(?: vay| the| a| nhi| nhe| day)?$")
@@ -131,7 +135,8 @@ class _Features:
         reports = Reports(knowledge, profiles, officers, tz, max_file_mb)
         review = Review(reports, is_admin, officers, make_link)
         flows = FlowEngine(office.flows() + deadlines.flows() + profiles.flows() + erasure.flows() + reports.flows()
-                           + review.flows(), is_officer=is_admin)
+                           + review.flows(), is_officer=is_admin,
+                           names=lambda text, options: named(knowledge.matcher.analyzer, text, options))
         office.engine = deadlines.engine = profiles.engine = erasure.engine = reports.engine = review.engine = flows
         return cls(office, deadlines, profiles, erasure, reports, review, flows)
 
@@ -171,7 +176,17 @@ class Conversation:
         message means the second line of the last list the user saw."""
         ctx.fallback_question = ctx.state.pop("fallback_question", None)
         msg = Message.of(self, ctx)
-        replies = next(then(self, msg) for _name, when, then in ROUTES if when(self, msg))
+        sent = ctx.state.get("report_sent")
+        then = next(then for _name, when, then in ROUTES if when(self, msg))
+        replies = then(self, msg)
+        if sent is not None and ctx.state.get("report_sent") is sent and then is not Conversation.on_repeated_send:
+            ctx.state.pop("report_sent", None)  # only the tap right after sending is read as the same tap
+        if then is not Conversation.on_more_page:
+            at = next((i for i in range(len(replies) - 1, -1, -1) if replies[i].choices), None)
+            if at is not None and not ctx.caps.buttons:  # numbered lines: a long list a page at a time
+                replies[at] = pages.paged(replies[at], ctx.state)
+            else:
+                ctx.state.pop(pages.KEY, None)
         last = next((r for r in reversed(replies) if r.choices), None)
         ctx.state["choices"] = [{"id": c.id, "label": c.label} for c in last.choices] if last else []
         return Turn(replies=replies, notices=list(ctx.notices), state=ctx.state)
@@ -200,7 +215,8 @@ class Conversation:
     def on_flow_text(self, msg: Message) -> list[Reply]:
         """The answer to the current step; a question typed instead is answered and the
         step shown again, so the form is not lost."""
-        if self.flows.expects_text(msg.ctx.state) and self._looks_like_question(msg.text):
+        typed = self.flows.expects_text(msg.ctx.state) or self.flows.takes_typed(msg.ctx.state)
+        if typed and self._looks_like_question(msg.text):
             # "Tiêu chí 2.1 là gì?", "cho em hỏi ..." typed where a name or a story is expected:
             # a question, answered when the bot knows the answer; otherwise the step's answer.
             found = self.answer(msg.text, ctx=msg.ctx, record=False)
@@ -217,6 +233,16 @@ class Conversation:
         if found.kind == "fallback":
             return [self.flows.prompt(msg.ctx, texts.FLOW_PICK_ONE)]
         return [*self._aside(msg, found.reply_list), self._resume(msg)]
+
+    def on_flow_details(self, msg: Message) -> list[Reply]:
+        """"chi tiết" typed in the middle of a form: the whole last answer, then the step."""
+        return [*self._aside(msg, self.on_details(msg)), self._resume(msg)]
+
+    def on_flow_undelivered(self, msg: Message) -> list[Reply]:
+        """Something the messenger did not hand over (a PDF sent on Zalo) at a step that takes
+        files: what this channel can carry, then the step in short."""
+        note = rt.FILE_NOT_READ if msg.ctx.caps.takes_documents else rt.FILE_NOT_DELIVERED
+        return [self.flows.prompt(msg.ctx, note, short=True)]
 
     def on_detour(self, msg: Message) -> list[Reply]:
         """Anything else while a flow is active (a menu button, a command, a photo):
@@ -236,15 +262,20 @@ class Conversation:
         folded = fold(text)
         return text.rstrip().endswith("?") or any(folded.startswith(fold(p) + " ") for p in asking)
 
-    @staticmethod
-    def _aside(msg: Message, replies: list[Reply]) -> list[Reply]:
+    def _aside(self, msg: Message, replies: list[Reply]) -> list[Reply]:
         """Replies given in the middle of a form. Without buttons, their choices become
         plain lines: the numbers typed next belong to the form's step, shown after them."""
         if msg.ctx.caps.buttons:
             return replies
+        # Only what typing picks stays: an entry's title where typed text is asked as a
+        # question; "Xem chi tiết" as the words that open it. The menu or "Hỏi Văn phòng"
+        # would start something else in the middle of the form.
+        titles = self.flows.reads_questions(msg.ctx.state)
         out = []
         for r in replies:
-            lines = [f"- {c.label}" for c in r.choices if c.id != "menu"]
+            lines = [f"- {c.label}" for c in r.choices if titles and c.id.startswith("e:")]
+            if any(c.id.startswith(DETAILS) for c in r.choices):
+                lines.append(texts.ASIDE_DETAILS)
             text = r.text + ("\n\n" + "\n".join(lines) if lines else "")
             out.append(Reply(text, [], r.documents, r.heading))
         return out
@@ -474,6 +505,17 @@ class Conversation:
             return self.erasure.start(ctx)
         return [Reply(texts.STALE_CHOICE, self._menu_choices())]
 
+    def on_more_page(self, msg: Message) -> list[Reply]:
+        page = pages.next_page(msg.ctx.state)
+        if page is not None:
+            return [page]
+        if msg.in_flow:
+            return [self.flows.prompt(msg.ctx)]
+        return [Reply(texts.STALE_CHOICE, self._menu_choices())]
+
+    def on_repeated_send(self, msg: Message) -> list[Reply]:
+        return self.reports.already_sent(self.reports.repeated_send(msg.ctx) or "")
+
     def on_report_words(self, msg: Message) -> list[Reply]:
         """"Em muốn gửi gương người tốt", or a story told straight away: the report form,
         with the story already in it."""
@@ -526,7 +568,7 @@ class Conversation:
             replies = [self._entry_reply(result.entry, prefer=close, full=full)]
             replies += [self._entry_reply(other, full=full) for other in result.also]
             # A comparison's answers share one list of choices (the last), so "1" is never ambiguous.
-            replies = self._together(replies, [result.entry, *result.also])
+            replies = self._together(replies, [result.entry, *result.also], fit=not full)
         elif result.kind == "clarify":
             choices = [Choice(f"e:{c.entry.id}", c.entry.title) for c in result.candidates]
             choices.append(Choice("m:topics", texts.MORE_TOPICS))
@@ -569,13 +611,14 @@ class Conversation:
                     outcome=r.kind, entry_id=r.entry.id if r.entry else (
                         r.candidates[0].entry.id if r.candidates else None), score=r.score)
         first = next(r for _, r in parts if r.kind == "answer")
-        return AnswerResult("answer", self._together(replies, entries), first)
+        return AnswerResult("answer", self._together(replies, entries, fit=not full), first)
 
     @staticmethod
-    def _together(replies: list[Reply], entries: list) -> list[Reply]:
+    def _together(replies: list[Reply], entries: list, fit: bool = False) -> list[Reply]:
         """Answers sent together (a comparison, several questions, their details): each long
         name spelt out once in all of them, and one list of choices, on the last, so "1" is
-        never ambiguous: the details of each answer, then the follow-ups of all."""
+        never ambiguous: the details of each answer, then the follow-ups of all. `fit`: short
+        answers in a chat, whose last message stays under PHONE_LENGTH."""
         said: set[str] = set()
         for r, text in zip(replies, expansions.once([r.text for r in replies]), strict=True):
             # A note two answers share (the 2022 Law) is said once, with the first of them.
@@ -592,7 +635,12 @@ class Conversation:
             follow += [c for c in r.choices if c.id.startswith("e:") and c.id[2:] not in answered]
             r.choices = []
         follow = list(dict((c.id, c) for c in follow).values())[:max(2, 5 - len(details))]
-        replies[-1].choices = [*details, *follow, Choice("menu", texts.BACK_TO_MENU)]
+        last = replies[-1]
+        last.choices = [*details, *follow, Choice("menu", texts.BACK_TO_MENU)]
+        # The last answer carries every list line: the follow-ups go first when it would not
+        # fit a phone's screen (the details of what was asked stay).
+        while fit and follow and _shown_length(last) > PHONE_LENGTH:
+            last.choices.remove(follow.pop())
         return replies
 
     def _entry_reply(self, entry, prefer: list[str] | None = None, full: bool = False) -> Reply:  # noqa: ANN001
@@ -612,8 +660,9 @@ class Conversation:
             follow = choices[:SHORT_FOLLOW_UPS]
             # Fewer follow-ups (all of them are behind "Xem chi tiết") where the note would
             # push the reply past a phone screen.
-            while follow and _phone_length(entry.title, body, len(follow) + 2) + sum(
-                    len(c.label) for c in follow) > PHONE_CHARS:
+            while follow and _shown_length(Reply(body, [Choice(DETAILS + entry.id, texts.SEE_DETAILS), *follow,
+                                                        Choice("menu", texts.BACK_TO_MENU)],
+                                                  heading=entry.title)) > PHONE_LENGTH:
                 follow.pop()
             choices = [Choice(DETAILS + entry.id, texts.SEE_DETAILS), *follow]
         choices.append(Choice("menu", texts.BACK_TO_MENU))
@@ -640,10 +689,9 @@ class Conversation:
         return choices
 
 
-def _phone_length(heading: str, body: str, choices: int) -> int:
-    """About how long a reply reads as a numbered list (bot/rendering.numbered), without the
-    labels of its follow-ups: the heading, the text, "Xem chi tiết", "Menu chính" and the hint."""
-    return len(heading) + 2 + len(body) + 2 + choices * 4 + len(texts.SEE_DETAILS) + len(texts.BACK_TO_MENU) + 30
+def _shown_length(reply: Reply) -> int:
+    """About how long a reply is as numbered lines ("1. ...", and the line saying how to answer)."""
+    return len(reply.full_text) + sum(len(c.label) + 5 for c in reply.choices) + 35
 
 
 @dataclass
@@ -696,6 +744,10 @@ def _is_cancel(_c: Conversation, m: Message) -> bool:
 ROUTES: list[tuple[str, Callable[[Conversation, Message], bool], Callable[[Conversation, Message], list[Reply]]]] = [
     ("an officers' form, its author no longer an officer", lambda c, m: m.in_flow and not c.flows.allowed(m.ctx),
      Conversation.on_flow_refused),
+    ("'Xem thêm': the next page of a long list", lambda c, m: m.choice == pages.MORE or (
+        not m.choice and pages.KEY in m.ctx.state and m.folded.strip(" .") in MORE_WORDS), Conversation.on_more_page),
+    ("'Gửi báo cáo' again just after the report went", lambda c, m: "report_sent" in m.ctx.state
+     and c.reports.repeated_send(m.ctx) is not None, Conversation.on_repeated_send),
     ("a step's own option (button or number)", lambda c, m: m.in_flow and (m.choice or "").startswith("f:"),
      Conversation.on_flow_choice),
     ("files sent at a step that collects them", lambda c, m: m.in_flow and bool(m.ctx.event.attachments)
@@ -703,6 +755,11 @@ ROUTES: list[tuple[str, Callable[[Conversation, Message], bool], Callable[[Conve
     ("/huy, hủy: cancel the flow (or say there is none)", _is_cancel, Conversation.on_cancel),
     ("quay lại: the previous step", lambda c, m: m.in_flow and not m.choice and m.word == "back",
      Conversation.on_back),
+    ("a file the messenger withheld, at a step that takes files", lambda c, m: m.in_flow
+     and m.ctx.event.unsupported == "unsupported" and c.flows.accepts_files(m.ctx.state),
+     Conversation.on_flow_undelivered),
+    ("'chi tiết' typed during a form", lambda c, m: m.in_flow and not m.choice and m.word == "details",
+     Conversation.on_flow_details),
     ("typed answer to the current step", lambda c, m: m.in_flow and bool(m.text) and not m.choice
      and m.command is None, Conversation.on_flow_text),
     ("anything else during a flow", lambda c, m: m.in_flow, Conversation.on_detour),

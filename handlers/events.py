@@ -91,11 +91,14 @@ class Reply:
 @dataclass(frozen=True)
 class Capabilities:
     """What a channel can show, so a handler can choose a fallback on purpose:
-    buttons or numbered lists, documents or not, how long one message may be."""
+    buttons or numbered lists, documents or not, how long one message may be; and
+    what people can send through it (`takes_documents`: PDF, Word...; Zalo gives a
+    bot images only), so a prompt never asks for what cannot arrive."""
 
     buttons: bool = False
     documents: bool = False
     text_limit: int = 2000
+    takes_documents: bool = True
 
 
 @dataclass

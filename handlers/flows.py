@@ -54,6 +54,12 @@ class Step:
     # a note; the step is shown again under it until an option moves on.
     take_files: Callable[[FlowData, tuple], str] | None = None
     take_text: Callable[[FlowData, str], str] | None = None
+    # A choice step whose answer may also be typed (another name than the one offered):
+    # text that names no option is read by this parser (raising Invalid) as the answer.
+    typed: Callable[[FlowData, str], Any] | None = None
+    # The short form of the prompt, shown under what the step just took (a file): the whole
+    # prompt after every photo of an album would fill the screen.
+    again: Callable[[FlowData], str] | None = None
 
 
 @dataclass
@@ -108,9 +114,20 @@ def choice_id(step: str, value: str) -> str:
 class FlowEngine:
     """Runs the registered flows against a turn's state dict."""
 
-    def __init__(self, flows: list[Flow], is_officer: Callable[[str, str], bool] | None = None):
+    def __init__(self, flows: list[Flow], is_officer: Callable[[str, str], bool] | None = None,
+                 names: Callable[[str, list[str]], list[int]] | None = None):
         self.flows = {f.name: f for f in flows}
         self.is_officer = is_officer or (lambda _c, _u: False)
+        # Which of some options a typed text names, read as questions are (content/naming.py).
+        self.names = names
+
+    def _named(self, text: str, folded: str, options: list[Option]) -> list[Option]:
+        said = [" ".join((o.label, *o.words)) for o in options]
+        found = [options[i] for i in self.names(text, said)] if self.names else []
+        if not found and len(folded) >= 3:
+            # Part of a label, as typed ("tay ninh" for the units that hold it).
+            found = [o for o in options if f" {folded} " in f" {fold(o.label)} "]
+        return found
 
     # --- state -----------------------------------------------------------------
     def active(self, state: dict) -> tuple[Flow, FlowState] | None:
@@ -130,16 +147,21 @@ class FlowEngine:
         ctx.state["flow"] = fs.dump()
         return [self.prompt(ctx, note)]
 
-    def prompt(self, ctx: Any, note: str | None = None) -> Reply:
-        """The current step's question, with its options, "Quay lại" and "Hủy"."""
+    def prompt(self, ctx: Any, note: str | None = None, only: list[Option] | None = None,
+               short: bool = False) -> Reply:
+        """The current step's question, with its options (or `only` these of them), "Quay lại"
+        and "Hủy"; `short`: its short form, where the step has one."""
         flow, fs = self.active(ctx.state)  # type: ignore[misc]
         step = flow.step(fs.step)
         assert step is not None
         data = FlowData(fs.values, ctx.user_name, ctx)
-        text = step.prompt(data)
-        if note:
+        text = (step.again if short and step.again else step.prompt)(data)
+        if only is not None and note:
+            text = note  # "which of these?" is the question now
+        elif note:
             text = f"{note}\n\n{text}"
-        choices = [Choice(choice_id(step.name, o.value), o.label) for o in (step.options(data) if step.options else [])]
+        options = only if only is not None else (step.options(data) if step.options else [])
+        choices = [Choice(choice_id(step.name, o.value), o.label) for o in options]
         if step.options is None and not ctx.caps.buttons:
             # A typed answer is expected ("1" may be the answer itself): no numbered list,
             # the words for going back or cancelling instead.
@@ -165,6 +187,19 @@ class FlowEngine:
         # While "are you sure?" is asked, "1" picks from that question.
         return step is not None and step.options is None and not current[1].values.get("_cancel_asked")
 
+    def reads_questions(self, state: dict) -> bool:
+        """Whether text that names none of the current step's options is read as a question
+        (a step that takes typed text as its answer or as an addition does not)."""
+        current = self.active(state)
+        step = current[0].step(current[1].step) if current else None
+        return step is not None and step.options is not None and step.take_text is None and step.typed is None
+
+    def takes_typed(self, state: dict) -> bool:
+        """Whether the current step, though it offers options, takes a typed answer too."""
+        current = self.active(state)
+        step = current[0].step(current[1].step) if current else None
+        return step is not None and step.typed is not None
+
     def accepts_files(self, state: dict) -> bool:
         current = self.active(state)
         step = current[0].step(current[1].step) if current else None
@@ -178,7 +213,7 @@ class FlowEngine:
         assert step is not None and step.take_files is not None
         note = step.take_files(FlowData(fs.values, ctx.user_name, ctx), attachments)
         ctx.state["flow"] = fs.dump()
-        return [self.prompt(ctx, note)]
+        return [self.prompt(ctx, note, short=True)]
 
     def on_choice(self, ctx: Any, choice: str) -> list[Reply]:
         """A pressed button or picked number whose id is `f:<step>:<value>`. Button data can
@@ -227,11 +262,18 @@ class FlowEngine:
                 if folded == fold(o.label) or any(folded == w or folded.startswith(w + " ")
                                                   for w in map(fold, o.words)):
                     return self._accept(ctx, o.value)
-            # Part of one label only ("gò dầu" for "VKSND huyện Gò Dầu"): that one.
-            if len(folded) >= 3:
-                partial = [o for o in options if f" {folded} " in f" {fold(o.label)} "]
-                if len(partial) == 1:
-                    return self._accept(ctx, partial[0].value)
+            # Words that name one option ("bk ttg", "tiêu chí 2.1", "gò dầu"): that one;
+            # words that fit several: which of them.
+            fitting = self._named(text, folded, options)
+            if len(fitting) == 1:
+                return self._accept(ctx, fitting[0].value)
+            if len(fitting) > 1:
+                return [self.prompt(ctx, texts.FLOW_WHICH.format(text=texts.clip(text.strip(), 60)), only=fitting)]
+            if step.typed is not None:
+                try:
+                    return self._accept(ctx, step.typed(data, text))
+                except Invalid as exc:
+                    return [self.prompt(ctx, str(exc))]
             if step.take_text is not None:
                 note = step.take_text(data, text)
                 ctx.state["flow"] = fs.dump()

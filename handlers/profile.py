@@ -58,8 +58,12 @@ class Profiles:
         self.engine: FlowEngine | None = None
 
     # --- pieces shared with the report flow ---------------------------------------------
-    def units(self) -> list[Option]:
-        return [Option(u.id, u.name) for u in self.knowledge.kb.units]
+    def units(self, mine: str | None = None) -> list[Option]:
+        """The units to pick from; `mine` (the person's own unit) first, said to be theirs:
+        a colleague's unit is most often one's own, and it is then the first line."""
+        units = [Option(u.id, u.name) for u in self.knowledge.kb.units]
+        own = [Option(o.value, rt.UNIT_MINE.format(name=o.label)) for o in units if o.value == mine]
+        return own + [o for o in units if o.value != mine]
 
     def unit_name(self, unit_id: str | None) -> str:
         if not unit_id:

@@ -21,6 +21,7 @@ NAME_PROMPT = "Họ và tên đầy đủ của đồng chí là gì? (ví dụ:
 NAME_WHAT = "Họ tên"
 NAME_NEEDS_LETTERS = "Họ tên cần có chữ cái. Mời đồng chí gõ lại họ và tên đầy đủ."
 UNIT_PROMPT = "Đồng chí công tác ở đơn vị nào?"
+UNIT_MINE = "{name} (đơn vị của đồng chí)"
 LEADER_PROMPT = "Đồng chí có phải lãnh đạo đơn vị không?"
 LEADER_YES = "Có, tôi là lãnh đạo đơn vị"
 LEADER_NO = "Không"
@@ -82,6 +83,10 @@ STORY_PREFILL_TOO_LONG = ("Câu chuyện đồng chí vừa kể dài {length} k
                           "ghi vào; đến bước kể chuyện, đồng chí gửi bản ngắn gọn hơn (có thể sao chép tin vừa gửi "
                           "rồi rút bớt).")
 SUBJECT_PROMPT = "Đồng chí muốn kể về ai?"
+SUBJECT_NAMED_PROMPT = ("Câu chuyện kể về đồng chí {name}, đúng không? Nếu là người khác, đồng chí gõ họ tên người "
+                        "đó.")
+SUBJECT_NAMED_YES = "Đúng, kể về {name}"
+SUBJECT_NAMED_OTHER = "Không, chọn lại (bản thân, tập thể...)"
 SUBJECT_NAME_PROMPT = {
     "colleague": "Họ tên đồng chí được nêu gương là gì?",
     "collective": "Tên tập thể được nêu gương là gì? (ví dụ: Phòng 2, Tổ kiểm sát ...)",
@@ -104,7 +109,11 @@ WHEN_FUTURE_WORD = "«{text}» còn ở phía trước. Bot cần ngày việc �
 WHEN_TOO_OLD = "Ngày {date} quá xa. Mời đồng chí kiểm tra lại năm."
 FILES_PROMPT = ("Đồng chí có ảnh hoặc tài liệu minh chứng không? Gửi ảnh, PDF, Word (DOCX) hoặc Excel (XLSX), tối đa "
                 "{max_files} tệp, mỗi tệp không quá {max_mb} MB. Gửi xong chọn «Xong»; không có thì chọn «Không có tệp».")
+FILES_PROMPT_PHOTOS = ("Đồng chí có ảnh minh chứng không? Gửi ảnh (JPEG, PNG; giấy tờ thì chụp ảnh từng trang), tối "
+                       "đa {max_files} ảnh, mỗi ảnh không quá {max_mb} MB. Gửi xong chọn «Xong»; không có thì chọn "
+                       "«Không có tệp».")
 FILES_PROMPT_SOME = "Đã nhận {count}/{max_files} tệp: {names}."
+FILES_AGAIN = "Đã có {count}/{max_files} tệp. Gửi tiếp nếu còn; gửi xong chọn «Xong, tiếp tục»."
 FILES_DONE = "Xong, tiếp tục"
 FILES_NONE = "Không có tệp"
 FILE_KEPT = "Đã nhận tệp {name}."
@@ -139,6 +148,7 @@ SENT = ("Đã gửi báo cáo, mã {code}. Văn phòng sẽ xem và báo lại k
 SENT_NO_OFFICER = ("Đã gửi báo cáo, mã {code}. Hiện chưa có cán bộ phụ trách nào nhận thông báo qua bot; đồng chí "
                    "báo Văn phòng mã này để được xem xét.")
 NO_FILES = "không có"
+ALREADY_SENT = ("Báo cáo này đã gửi rồi, mã {code}; không cần gửi lại. Xem các báo cáo đã gửi bằng /baocaocuatoi.")
 
 # --- officers --------------------------------------------------------------------------
 OFFICER_NEW = "Báo cáo gương người tốt mới {code} từ {submitter} ({channel}):\n\n{card}"
@@ -195,7 +205,13 @@ SIGNED = "(Cán bộ xử lý: {who})"
 ADD_MORE = "Bổ sung"
 MORE_TITLE = "bổ sung báo cáo"
 MORE_PROMPT = ("Báo cáo {code} cần bổ sung: {note}\n\nMời đồng chí gõ nội dung bổ sung và/hoặc gửi "
-               "tệp (ảnh, PDF, DOCX, XLSX). Xong chọn «Gửi bổ sung».")
+               "{kinds}. Xong chọn «Gửi bổ sung».")
+MORE_KINDS = "tệp (ảnh, PDF, DOCX, XLSX)"
+MORE_KINDS_PHOTOS = "ảnh (giấy tờ thì chụp ảnh từng trang)"
+# A file the messenger did not hand over (Zalo gives a bot images only), at a step that takes files.
+FILE_NOT_DELIVERED = ("Ứng dụng nhắn tin không chuyển loại tệp này cho bot; qua kênh này bot chỉ nhận được ảnh. "
+                      "Đồng chí chụp ảnh giấy tờ rồi gửi ảnh, hoặc gửi tệp cho Văn phòng sau.")
+FILE_NOT_READ = "Bot chưa đọc được tin nhắn này. Đồng chí gửi ảnh hoặc tệp PDF, DOCX, XLSX."
 MORE_GOT = "Đã có: {what}."
 MORE_SEND = "Gửi bổ sung"
 MORE_EMPTY = "Chưa có nội dung hay tệp nào để bổ sung. Mời đồng chí gõ nội dung hoặc gửi tệp."

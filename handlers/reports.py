@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable, Iterable
-from datetime import date, datetime
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from content.normalize import fold
 from content.report_form import DateInFuture, DateNotUnderstood, ReportForm, parse_date, when_label
 from content.service import Knowledge
 from handlers import report_texts as rt
@@ -29,7 +30,7 @@ from handlers.choices import (
 )
 from handlers.context import FileUnavailable, TurnContext
 from handlers.events import Attachment, Choice, Notice, Reply
-from handlers.flows import FINISH, Flow, FlowData, FlowEngine, Invalid, Option, Step, text_between
+from handlers.flows import FINISH, Flow, FlowData, FlowEngine, Invalid, Option, Step, choice_id, text_between
 from handlers.profile import Profiles
 from storage import reminders as q
 from storage import reports
@@ -42,6 +43,9 @@ MIN_STORY, MAX_STORY = 30, 4000
 ALLOWED_TYPES = {"image/jpeg": "JPEG", "image/png": "PNG", "application/pdf": "PDF", DOCX: "DOCX", XLSX: "XLSX"}
 ALLOWED_EXTENSIONS = {".jpg", ".jpeg", ".png", ".pdf", ".docx", ".xlsx"}
 SUBJECT_STEPS = ("subject", "name", "subject_unit")
+# "Gửi báo cáo" tapped again this soon after sending is the same tap, not a pick from the next list.
+REPEAT_WINDOW = timedelta(minutes=2)
+SEND = choice_id("confirm", "send")
 
 
 def split_when(value: str) -> tuple[date, str]:
@@ -96,7 +100,8 @@ class ReportCards:
 
 class Reports:
     def __init__(self, knowledge: Knowledge, profiles: Profiles, officers: Callable[[], Iterable[tuple[str, str]]],
-                 tz: ZoneInfo, max_file_mb: int = 10, today: Callable[[], date] | None = None):
+                 tz: ZoneInfo, max_file_mb: int = 10, today: Callable[[], date] | None = None,
+                 now: Callable[[], datetime] | None = None):
         self.knowledge = knowledge
         self.profiles = profiles
         self.officers = officers
@@ -104,6 +109,7 @@ class Reports:
         self.max_file_mb = max_file_mb
         self.cards = ReportCards(knowledge, profiles, tz)
         self.today = today or (lambda: datetime.now(self.tz).date())
+        self.now = now or (lambda: datetime.now(UTC))
         self.engine: FlowEngine | None = None
 
     @property
@@ -115,19 +121,25 @@ class Reports:
         def after_profile(step: str) -> Callable[[FlowData, object], str | None]:
             def nxt(d: FlowData, _v: object) -> str | None:
                 todo = self.profiles.missing(d.ctx)
-                return todo[0] if todo else "subject"
+                return todo[0] if todo else self._first_subject_step(d.values)
             return nxt
 
         profile_steps = [st for st in self.profiles.steps(after_profile) if st.name != "leader"]
         steps = [
             *profile_steps,
+            Step("subject_named", prompt=lambda d: rt.SUBJECT_NAMED_PROMPT.format(name=d.values.get("name", "")),
+                 options=lambda d: [Option("yes", rt.SUBJECT_NAMED_YES.format(name=d.values.get("name", "")),
+                                           ("dung", "dung roi", "dung vay", "co", "vang", "phai", "ok")),
+                                    Option("other", rt.SUBJECT_NAMED_OTHER, ("khong", "khong phai", "ko", "sai"))],
+                 typed=lambda d, t: {"name": text_between(2, 300, rt.SUBJECT_NAME_WHAT)(d, t)},
+                 after=self._after_subject_named),
             Step("subject", prompt=lambda d: rt.SUBJECT_PROMPT, options=lambda d: self._options(self.form.subjects),
                  after=self._after_subject),
             Step("name", prompt=lambda d: rt.SUBJECT_NAME_PROMPT.get(d.values.get("subject"), rt.SUBJECT_NAME_PROMPT[
                 "colleague"]), parse=text_between(2, 300, rt.SUBJECT_NAME_WHAT)),
             Step("subject_unit", prompt=lambda d: self.profiles.unit_prompt(rt.SUBJECT_UNIT_PROMPT.format(
                 who=rt.SUBJECT_UNIT_WHO.get(d.values.get("subject"), rt.SUBJECT_UNIT_WHO["colleague"]))),
-                 options=lambda d: self.profiles.units(), after=lambda d, v: self._back_or(d, "criterion")),
+                 options=self._subject_units, after=lambda d, v: self._back_or(d, "criterion")),
             Step("criterion", prompt=lambda d: rt.CRITERION_PROMPT,
                  options=lambda d: self._options(self.form.criteria),
                  after=lambda d, v: self._back_or(d, "when" if d.values.get("story") else "story")),
@@ -140,10 +152,8 @@ class Reports:
                                     *([] if d.values.get("attached") else
                                       [Option("none", rt.FILES_NONE, ("khong co", "khong", "ko", "khong co tep",
                                                                       "bo qua"))])],
-                 take_files=self._take_files, after=lambda d, v: "confirm"),
-            Step("confirm", prompt=self._summary,
-                 options=lambda d: [Option("send", rt.CONFIRM_SEND, ("gui", "gui di", "dong y", "xac nhan", "ok", "co")),
-                                    Option("edit", rt.CONFIRM_EDIT, ("sua", "chinh sua"))],
+                 take_files=self._take_files, again=self._files_again, after=lambda d, v: "confirm"),
+            Step("confirm", prompt=self._summary, options=lambda d: self._confirm_options(),
                  after=lambda d, v: FINISH if v == "send" else "edit"),
             Step("edit", prompt=lambda d: rt.EDIT_WHICH,
                  options=lambda d: [Option("subject", rt.EDIT_SUBJECT), Option("criterion", rt.EDIT_CRITERION),
@@ -155,8 +165,58 @@ class Reports:
                      confirm_cancel=lambda d: bool(d.values.get("story") or d.values.get("attached")))]
 
     @staticmethod
+    def _confirm_options() -> list[Option]:
+        return [Option("send", rt.CONFIRM_SEND, ("gui", "gui di", "dong y", "xac nhan", "ok", "co")),
+                Option("edit", rt.CONFIRM_EDIT, ("sua", "chinh sua"))]
+
+    def repeated_send(self, ctx: TurnContext) -> str | None:
+        """The code of the report just sent, when this message is its "Gửi báo cáo" again
+        (pressed, its number or its words typed) within REPEAT_WINDOW."""
+        sent = ctx.state.get("report_sent")
+        if not isinstance(sent, dict) or not sent.get("code"):
+            return None
+        try:
+            at = datetime.fromisoformat(sent["at"])
+        except (KeyError, TypeError, ValueError):
+            return None
+        if not timedelta(0) <= self.now() - at <= REPEAT_WINDOW:
+            return None
+        ev = ctx.event
+        if ev.choice:
+            return str(sent["code"]) if ev.choice == SEND else None
+        # A typed number is read against the list on screen: a notice since (an officer asking
+        # for more) put its own list there, and its "1" is that notice's.
+        if [c.get("id") for c in ctx.state.get("choices") or [] if isinstance(c, dict)] != sent.get("offered"):
+            return None
+        typed = " ".join(fold(ev.text or "").strip(" .").split())
+        return str(sent["code"]) if typed in (sent.get("number"), fold(rt.CONFIRM_SEND)) else None
+
+    def already_sent(self, code: str) -> list[Reply]:
+        return [Reply(rt.ALREADY_SENT.format(code=code), self._after_sent())]
+
+    @staticmethod
     def _options(items) -> list[Option]:  # noqa: ANN001
         return [Option(o.id, o.label, tuple(o.words)) for o in items]
+
+    def _subject_units(self, d: FlowData) -> list[Option]:
+        p = q.profile(d.ctx.store.s, d.ctx.user_id)
+        return self.profiles.units(mine=p.unit_id if p else None)
+
+    @staticmethod
+    def _first_subject_step(values: dict) -> str:
+        """A story that named its person ("kể về anh Nguyễn Văn An ...") offers that name to
+        confirm instead of asking whose story it is."""
+        return "subject_named" if values.get("name") and values.get("subject") is None else "subject"
+
+    @staticmethod
+    def _after_subject_named(d: FlowData, value: object) -> str:
+        if value == "other":
+            d.values.pop("name", None)  # not the person: asked whose story it is, then the name
+            return "subject"
+        if isinstance(value, dict):  # another name typed
+            d.values["name"] = value["name"]
+        d.values["subject"] = "colleague"
+        return "subject_unit"
 
     def _after_subject(self, d: FlowData, value: object) -> str:
         if value == "self":
@@ -193,12 +253,16 @@ class Reports:
 
     # --- files ---------------------------------------------------------------------
     def _files_prompt(self, d: FlowData) -> str:
-        text = rt.FILES_PROMPT.format(max_files=MAX_FILES, max_mb=self.max_file_mb)
+        template = rt.FILES_PROMPT if d.ctx.caps.takes_documents else rt.FILES_PROMPT_PHOTOS
+        text = template.format(max_files=MAX_FILES, max_mb=self.max_file_mb)
         have = d.values.get("attached") or []
         if have:
             text = rt.FILES_PROMPT_SOME.format(count=len(have), max_files=MAX_FILES,
                                                names=", ".join(f["name"] for f in have)) + "\n" + text
         return text
+
+    def _files_again(self, d: FlowData) -> str:
+        return rt.FILES_AGAIN.format(count=len(d.values.get("attached") or []), max_files=MAX_FILES)
 
     def _take_files(self, d: FlowData, attachments: tuple) -> str:
         return "\n".join(self.keep_files(d.ctx, d.values.setdefault("attached", []), attachments))
@@ -285,7 +349,8 @@ class Reports:
                     values["name"] = name
                 note += "\n" + (rt.STORY_PREFILLED_NAME.format(name=name) if name else rt.STORY_PREFILLED)
         todo = self.profiles.missing(ctx)
-        return self.engine.start(ctx, REPORT, values, at=todo[0] if todo else "subject", history=False, note=note)
+        return self.engine.start(ctx, REPORT, values, at=todo[0] if todo else self._first_subject_step(values),
+                                 history=False, note=note)
 
     def _submit(self, ctx: TurnContext, d: FlowData) -> list[Reply]:
         v, ev, s = d.values, ctx.event, ctx.store.s
@@ -306,8 +371,17 @@ class Reports:
             ctx.notify(Notice(channel, officer, Reply(text, review_choices(row.id)),  # type: ignore[arg-type]
                               key=f"report:{row.id}:new:{channel}:{officer}"))
         template = rt.SENT if officers else rt.SENT_NO_OFFICER
-        return [Reply(template.format(code=row.code), [Choice(MINE_CHOICE, rt.MENU_MY_REPORTS),
-                                                       Choice("menu", texts.BACK_TO_MENU)])]
+        # What "Gửi báo cáo" was at the summary (a button, its number, its words), so that the
+        # same tap repeated is told the report went, rather than opening the next list's "1".
+        number = next(i for i, o in enumerate(self._confirm_options(), 1) if o.value == "send")
+        choices = self._after_sent()
+        ctx.state["report_sent"] = {"code": row.code, "at": self.now().isoformat(), "number": str(number),
+                                    "offered": [c.id for c in choices]}
+        return [Reply(template.format(code=row.code), choices)]
+
+    @staticmethod
+    def _after_sent() -> list[Choice]:
+        return [Choice(MINE_CHOICE, rt.MENU_MY_REPORTS), Choice("menu", texts.BACK_TO_MENU)]
 
     # --- the submitter's list ----------------------------------------------------------
     def mine(self, ctx: TurnContext) -> list[Reply]:

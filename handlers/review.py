@@ -201,10 +201,10 @@ class Review:
         return self.engine.start(ctx, MORE, {"rid": rid, "code": row.code, "note": row.review_note or ""})
 
     def _more_prompt(self, d: FlowData) -> str:
+        kinds = rt.MORE_KINDS if d.ctx.caps.takes_documents else rt.MORE_KINDS_PHOTOS
+        text = rt.MORE_PROMPT.format(code=d.values["code"], note=texts.clip(d.values.get("note", ""), 600), kinds=kinds)
         if d.values.get("more") == "send" and not self._has_more(d):  # "Gửi bổ sung" with nothing in it
-            return rt.MORE_EMPTY + "\n\n" + rt.MORE_PROMPT.format(code=d.values["code"],
-                                                                    note=texts.clip(d.values.get("note", ""), 600))
-        text = rt.MORE_PROMPT.format(code=d.values["code"], note=texts.clip(d.values.get("note", ""), 600))
+            return rt.MORE_EMPTY + "\n\n" + text
         got = []
         if d.values.get("text"):
             got.append(rt.MORE_TEXT_ITEM.format(length=len(d.values["text"])))

@@ -154,6 +154,12 @@ FLOW_TOO_SHORT = "{what} ngắn quá (cần ít nhất {low} ký tự). Mời đ
 FLOW_TOO_LONG = "{what} dài quá ({length} ký tự, tối đa {high}). Mời đồng chí viết gọn lại."
 FLOW_RESUME = "Đồng chí đang {title} dở. Mời đồng chí tiếp tục (hoặc gõ /huy để hủy):"
 FLOW_PICK_ONE = "Mời đồng chí chọn một trong các mục dưới đây."
+# A long list a page at a time (handlers/pages.py).
+PAGE_MORE = "Xem thêm ({left} mục nữa)"
+PAGE_FIRST = "Xem lại từ đầu danh sách"
+PAGE_HEAD = "Các mục {first}-{last} trong {total} (gõ tên mục cũng được):"
+ASIDE_DETAILS = "(Gõ «chi tiết» để xem đầy đủ.)"
+FLOW_WHICH = "«{text}» khớp với nhiều mục; đồng chí chọn mục nào?"
 FLOW_NUMBER_OUTSIDE = "Danh sách dưới đây không có số {number}; đồng chí chọn một số từ 1 đến {count}."
 FLOW_CANCEL_CONFIRM = "Đồng chí muốn hủy việc {title}? Những gì đã nhập sẽ bị bỏ."
 FLOW_CANCEL_SURE = "Hủy, bỏ những gì đã nhập"

@@ -15,7 +15,7 @@ import pytest
 
 from bot.app import App, build_app
 from bot.delivery import Delivery
-from bot.pipeline import Pipeline
+from bot.pipeline import FloodGuard, Pipeline
 from bot.runner import wire_delivery
 from bot.settings import load_settings
 from bot.telegram import TelegramChannel
@@ -49,7 +49,7 @@ class Bots:
 
 
 @contextlib.asynccontextmanager
-async def both(tmp_path: Path, **extra: object) -> AsyncIterator[Bots]:
+async def both(tmp_path: Path, flood: FloodGuard | None = None, **extra: object) -> AsyncIterator[Bots]:
     """Both channels polling their fakes; the fake Zalo (127.0.0.1) is the one file host.
     `extra`: more settings."""
     tg, zalo = FakeTelegram(TG_TOKEN), await FakeZalo().start()
@@ -59,7 +59,7 @@ async def both(tmp_path: Path, **extra: object) -> AsyncIterator[Bots]:
                              telegram_api_url=tg.url, zalo_bot_token=ZALO_TOKEN, zalo_api_url=zalo.url,
                              admin_ids=f"telegram:{OFFICER_TG},zalo:{OFFICER_ZALO}", **values)
     app = build_app(settings)
-    pipeline = Pipeline(app.conversation, app.repo)
+    pipeline = Pipeline(app.conversation, app.repo, flood=flood or FloodGuard())
     channels = {"telegram": TelegramChannel(settings, pipeline, retry=RetryPolicy(3, 0.01, 0.05), poll_timeout=1),
                 "zalo": ZaloChannel(settings, pipeline, poll_timeout=1)}
     delivery = wire_delivery(app, pipeline, channels)  # type: ignore[arg-type]

@@ -216,7 +216,8 @@ def test_turning_reminders_on_asks_the_unit_once(rem: App):
     say = Talk(rem)
     [note, unit] = say("/nhacnho", user="moi")
     assert note.text == texts.PRIVACY_NOTE and unit.text.startswith(texts.PROFILE_UNIT)
-    assert rem.knowledge.kb.units_note in unit.text and len(unit.choices) > 10
+    assert rem.knowledge.kb.units_note in unit.text and len(unit.choices) == 10  # a page of the list
+    assert unit.choices[-2].label.startswith("Xem thêm")
     [leader] = say("2", user="moi")  # the second unit of the list
     assert leader.text.startswith(texts.PROFILE_LEADER)
     [on] = say("không", user="moi")

@@ -96,7 +96,11 @@ async def test_two_instances_confirming_at_once_give_gapless_unique_codes(fake: 
     assert all(r.code.startswith(f"GT-{year}-") for r in rows)
     assert sorted(int(r.chat_id) for r in rows) == users  # one report per person
     mine = told()
-    assert all(len(codes) == 1 for codes in mine.values()), mine
+    # One code each; a second tap is told the report went, with that same code.
+    assert all(len(set(codes)) == 1 for codes in mine.values()), mine
+    for u in users:
+        coded = [visible_text(c) for c in fake.messages_to(u) if CODE.search(visible_text(c))]
+        assert sum("Đã gửi báo cáo, mã" in t for t in coded) == 1, coded
     assert {u: codes[0] for u, codes in mine.items()} == {int(r.chat_id): r.code for r in rows}
     print(f"\n[reports] {USERS} confirmations on two instances: codes 0001..{USERS:04d}, no gap, no repeat")
 

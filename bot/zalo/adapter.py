@@ -67,7 +67,7 @@ class ZaloConfigError(ChannelError):
 
 class ZaloChannel:
     name = CHANNEL
-    capabilities = Capabilities(buttons=False, documents=False, text_limit=ZALO_LIMIT)
+    capabilities = Capabilities(buttons=False, documents=False, text_limit=ZALO_LIMIT, takes_documents=False)
 
     def __init__(self, settings: Settings, pipeline: Pipeline, *, client: ZaloClient | None = None,
                  poll_timeout: int = 30, backoff_initial: float = 1.0, backoff_max: float = 30.0,
