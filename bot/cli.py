@@ -9,7 +9,7 @@ import logging
 import sys
 from pathlib import Path
 
-from bot import curation_cli, export_cli, reminders_cli
+from bot import curation_cli, export_cli, reminders_cli, units_cli
 from bot.settings import Settings, SettingsError, load_settings, raw_setting, unknown_settings
 from content.loader import ContentError
 
@@ -98,6 +98,7 @@ def _parser() -> argparse.ArgumentParser:
     _COMMANDS.update(reminders_cli.register(sub))  # deadlines, reminders
     _COMMANDS.update(curation_cli.register(sub))  # unanswered, stats
     _COMMANDS.update(export_cli.register(sub))  # export reports
+    _COMMANDS.update(units_cli.register(sub))  # units usage, units migrate
     return p
 
 
@@ -165,6 +166,7 @@ def _say(text: str, settings: Settings | None = None, level: int = logging.ERROR
 
 
 def _cmd_content(settings, args) -> int:  # noqa: ANN001
+    from content.deadlines import inert_examples_line
     from content.loader import load
     from content.matcher import Matcher
 
@@ -172,9 +174,16 @@ def _cmd_content(settings, args) -> int:  # noqa: ANN001
         return _content_verify(settings, args)
     kb = load(settings.content_dir)
     Matcher(kb)  # the index must build too
+    # A replaced units.yaml leaves profiles, reports and deadlines pointing at nothing.
+    stored = units_cli.stored_unit_problems(settings, kb)
+    if stored:
+        raise ContentError(stored)
     print(f"content OK: {len(kb.entries)} entries, {len(kb.topics)} topics, {len(kb.units)} units, "
           f"{len(kb.deadlines)} deadlines, {len(kb.synonyms.abbreviations)} abbreviations, "
           f"{len(kb.synonyms.synonyms)} synonym groups")
+    examples = inert_examples_line(kb.deadlines)
+    if examples:
+        print(examples)
     return 0
 
 

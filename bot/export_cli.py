@@ -52,7 +52,7 @@ def _cmd_export(settings, args) -> int:  # noqa: ANN001
     from sqlmodel import Session
 
     from content.loader import load
-    from handlers.report_exports import ExportError, build_export, check_filters
+    from handlers.report_exports import APPROVED_ONLY, SUFFIXES, ExportError, build_export, check_filters
     from storage import db
 
     since = None
@@ -84,6 +84,12 @@ def _cmd_export(settings, args) -> int:  # noqa: ANN001
     except ExportError as exc:
         print(exc, file=sys.stderr)
         return 2
+    suffix = SUFFIXES[args.format]
+    if out.suffix.lower() != suffix:
+        # An Excel file named .docx opens as a broken Word document on the officer's desk.
+        print(f"--out {out}: định dạng {args.format} ghi tệp {suffix}, cần tên tệp đuôi {suffix} "
+              f"(ví dụ {out.with_suffix(suffix).name}).", file=sys.stderr)
+        return 2
     db.upgrade(settings.db_url)
     engine = db.make_engine(settings.db_url)
     try:
@@ -92,6 +98,10 @@ def _cmd_export(settings, args) -> int:  # noqa: ANN001
                                   tz=settings.tz)
     finally:
         engine.dispose()
+    if export.count == 0:
+        which = "đã duyệt " if args.format in APPROVED_ONLY else ""
+        print(f"Không có báo cáo {which}nào phù hợp với bộ lọc; không ghi tệp {out}.", file=sys.stderr)
+        return 1
     try:
         _write(out, export.data)
     except OSError as exc:

@@ -52,6 +52,7 @@ def _app(settings):  # noqa: ANN001, ANN202
 
 
 def _cmd_deadlines(settings, args) -> int:  # noqa: ANN001
+    from handlers.deadlines import shown_title
     from handlers.reminder_dispatch import occurrence
     from storage import reminders as q
     from storage.models import Deadline, utcnow
@@ -108,14 +109,15 @@ def _cmd_deadlines(settings, args) -> int:  # noqa: ANN001
         rows = [(d, occurrence(d, now)) for d in q.active_deadlines(s)]
     if args.json:
         print(json.dumps([{"id": d.id, "key": d.key, "title": d.title, "due": due.astimezone(settings.tz).isoformat(),
-                           "audience": d.audience, "offsets": d.offsets, "repeat": d.repeat, "note": d.note}
+                           "audience": d.audience, "offsets": d.offsets, "repeat": d.repeat, "note": d.note,
+                           "example": q.is_example(d)}
                           for d, due in rows], ensure_ascii=False, indent=1))
         return 0
     if not rows:
         print("no active deadline")
     for d, due in rows:
         print(f"{d.id:>4}  {due.astimezone(settings.tz):%Y-%m-%d %H:%M}  {d.audience:20} "
-              f"{','.join(map(str, d.offsets)):10} {d.title}")
+              f"{','.join(map(str, d.offsets)):10} {shown_title(d)}")
     return 0
 
 
@@ -171,6 +173,7 @@ async def _dispatch(settings, now: datetime | None) -> int:  # noqa: ANN001
 
 
 def _status(settings) -> int:  # noqa: ANN001
+    from handlers.deadlines import shown_title
     from handlers.reminder_dispatch import occurrence
     from storage import reminders as q
     from storage.models import utcnow
@@ -185,7 +188,8 @@ def _status(settings) -> int:  # noqa: ANN001
             due = occurrence(d, now)
             c = q.outbox_counts(s, q.reminder_prefix(d.id, due))
             acks = q.ack_names(s, d.id, due)  # type: ignore[arg-type]
-            print(f"{d.id:>4}  {due.astimezone(settings.tz):%Y-%m-%d %H:%M}  {d.title}\n"
+            print(f"{d.id:>4}  {due.astimezone(settings.tz):%Y-%m-%d %H:%M}  {shown_title(d)}"
+                  + (" - never sent" if q.is_example(d) else "") + "\n"
                   f"      sent {c.get('sent', 0)}, waiting {c.get('pending', 0) + c.get('sending', 0)}, "
                   f"failed {c.get('failed', 0)}, blocked {c.get('blocked', 0)}, skipped {c.get('skipped', 0)}, "
                   f"cancelled {c.get('cancelled', 0)}; done: {len(acks)}" + (f" ({', '.join(acks[:10])})" if acks else ""))

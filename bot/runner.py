@@ -18,6 +18,7 @@ from bot.leader import worker_lock
 from bot.pipeline import Pipeline
 from bot.scheduler import make_scheduler
 from bot.startup import StartupError, port_problem
+from content.deadlines import inert_examples_line
 from content.loader import ContentError
 from storage.files import FileStore
 
@@ -129,6 +130,9 @@ async def serve(app: App, webhook: bool = False, host: str = "0.0.0.0", stop: as
             await ch.start()
             started.append(ch)
         scheduler.start()
+        examples = inert_examples_line(app.knowledge.kb.deadlines)
+        if examples:
+            log.warning(examples)
         worker = asyncio.create_task(_run_worker(app, delivery, worker_stop))
         # For `python -m bot health` (Docker's HEALTHCHECK): written from this loop, removed on stop.
         heartbeat = asyncio.create_task(health.beat(health.heartbeat_path(app.settings), worker_stop,

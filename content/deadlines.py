@@ -56,6 +56,8 @@ class DeadlineSpec(Strict):
     note: str | None = None
     entry: str | None = None  # a knowledge entry that explains what to submit
     repeat: str | None = None  # "yearly"
+    # Shipped as an example: shown marked "(ví dụ)", never sent, until the Office removes the mark.
+    example: bool = False
 
     _id = field_validator("id")(_check_id)
     _audience = field_validator("audience")(check_audience)
@@ -85,6 +87,17 @@ class DeadlineSpec(Strict):
 
 class DeadlineFile(Strict):
     deadlines: list[DeadlineSpec] = []
+
+
+def inert_examples_line(specs: list[DeadlineSpec]) -> str | None:
+    """The one line `content check` and the start-up log give while example deadlines
+    are in the file; None when there are none."""
+    n = sum(1 for d in specs if d.example)
+    if not n:
+        return None
+    return (f"{n} example deadline{'s' if n > 1 else ''} in deadlines.yaml {'are' if n > 1 else 'is'} inert "
+            "(never sent, shown as \"(ví dụ)\"): to make one real, set its date and remove `example: true`, "
+            "or add real ones with /hanmoi or `python -m bot deadlines add`")
 
 
 def due_utc(due_local: str, tz: ZoneInfo) -> datetime:

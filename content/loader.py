@@ -95,6 +95,14 @@ class KnowledgeBase:
     def __post_init__(self) -> None:
         self.by_id = {e.id: e for e in self.entries}
 
+    def unit_name(self, unit_id: str | None) -> str:
+        """A unit as people read it: its name in units.yaml; an id no longer there (the
+        list was replaced and stored rows not yet mapped) in a readable form, never raw."""
+        if not unit_id:
+            return ""
+        unit = next((u for u in self.units if u.id == unit_id), None)
+        return unit.name if unit else readable_unit_id(unit_id)
+
     def topic(self, topic_id: str) -> Topic | None:
         return next((t for t in self.topics if t.id == topic_id), None)
 
@@ -115,6 +123,16 @@ class KnowledgeBase:
     def has_details(self, entry: Entry) -> bool:
         """Whether the whole answer (with its notes) says more than the short one."""
         return self.answer_text(entry).strip() != short_answer(entry)
+
+
+# Abbreviations in unit ids that are written in capitals (vks-go-dau -> "VKS Go Dau").
+_UNIT_ABBREVIATIONS = {"vks", "vksnd", "vkstc", "tp", "tx", "ks", "ksdt", "ksxx", "thads", "thahs", "khtt", "tt"}
+
+
+def readable_unit_id(unit_id: str) -> str:
+    words = [w for w in re.split(r"[-_.]+", unit_id) if w]
+    shown = " ".join(w.upper() if w in _UNIT_ABBREVIATIONS else w.capitalize() for w in words)
+    return f"{shown or unit_id} (đơn vị cũ)"
 
 
 def _read_yaml(path: Path, problems: list[str]) -> object:

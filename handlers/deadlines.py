@@ -18,6 +18,7 @@ from handlers.choices import ACK_PREFIX
 from handlers.context import TurnContext
 from handlers.events import Choice, Document, Notice, Reply
 from handlers.flows import FINISH, Flow, FlowData, FlowEngine, Invalid, Option, Step, text_between
+from handlers.profile import unit_prompt
 from handlers.reminder_dispatch import ack_choice, content_fields, left_text, occurrence, when_text
 from storage import reminders as q
 from storage.models import Deadline, User, aware, utcnow
@@ -50,15 +51,12 @@ class Deadlines:
     def _units(self) -> list[Option]:
         return [Option(u.id, u.name) for u in self.knowledge.kb.units]
 
-    def _unit_name(self, unit_id: str) -> str:
-        return next((u.name for u in self.knowledge.kb.units if u.id == unit_id), unit_id)
-
     def _audience_text(self, audience: str) -> str:
         if audience == AUDIENCE_ALL:
             return texts.AUDIENCE_ALL
         if audience == AUDIENCE_LEADERS:
             return texts.AUDIENCE_LEADERS
-        return self._unit_name(audience[len(UNIT_PREFIX):])
+        return self.knowledge.kb.unit_name(audience[len(UNIT_PREFIX):])
 
     def _user(self, ctx: TurnContext) -> User:
         return ctx.store.s.get(User, ctx.user_id)  # type: ignore[return-value]
@@ -91,7 +89,7 @@ class Deadlines:
     def flows(self) -> list[Flow]:
         yes_no = [Option("yes", texts.YES, ("co", "vang", "phai", "dung")), Option("no", texts.NO, ("khong",))]
         profile = Flow(PROFILE, texts.PROFILE_TITLE, finish=self._save_profile, steps=[
-            Step("unit", prompt=lambda d: texts.PROFILE_UNIT, options=lambda d: self._units()),
+            Step("unit", prompt=lambda d: unit_prompt(self.knowledge, texts.PROFILE_UNIT), options=lambda d: self._units()),
             Step("leader", prompt=lambda d: texts.PROFILE_LEADER, options=lambda d: yes_no),
         ])
         new = Flow(NEW, texts.NEW_TITLE, finish=self._create, steps=[
@@ -180,14 +178,14 @@ class Deadlines:
         lines = [texts.DEADLINES_TITLE if upcoming else texts.DEADLINES_NONE]
         choices: list[Choice] = []
         for n, (d, due) in enumerate(upcoming, 1):
-            lines.append(texts.DEADLINES_LINE.format(n=n, title=d.title, when=when_text(due, self.tz),
+            lines.append(texts.DEADLINES_LINE.format(n=n, title=shown_title(d), when=when_text(due, self.tz),
                                                      left=left_text(due, now, self.tz)))
             if officer:
                 names = q.ack_names(s, d.id, due)  # type: ignore[arg-type]
                 if names:
                     lines.append(texts.DEADLINES_ACKS.format(names=", ".join(names[:20])))
             if ctx.caps.documents:
-                choices.append(Choice(f"dl:ics:{d.id}", texts.ICS_FOR.format(title=_short(d.title))))
+                choices.append(Choice(f"dl:ics:{d.id}", texts.ICS_FOR.format(title=_short(shown_title(d)))))
         if upcoming and not ctx.caps.documents:
             lines.append(texts.DEADLINES_NO_FILE)
         on = bool(profile and profile.reminders)
@@ -316,7 +314,7 @@ class Deadlines:
             due = occurrence(d, now)
             c = q.outbox_counts(s, q.reminder_prefix(d.id, due))
             lines.append(texts.STATS_DEADLINE.format(
-                title=d.title, when=when_text(due, self.tz), sent=c.get("sent", 0),
+                title=shown_title(d), when=when_text(due, self.tz), sent=c.get("sent", 0),
                 pending=c.get("pending", 0) + c.get("sending", 0), failed=c.get("failed", 0) + c.get("blocked", 0),
                 skipped=c.get("skipped", 0), acks=len(q.ack_names(s, d.id, due))))  # type: ignore[arg-type]
         for a in q.announcements(s):
@@ -390,9 +388,9 @@ class Deadlines:
             return [Reply(texts.REMINDER_STALE)]
         due = occurrence(d, utcnow())
         if not ctx.caps.documents:  # chosen on purpose: Zalo cannot send files
-            return [Reply(f"{d.title}\nHạn: {when_text(due, self.tz)}\n{texts.DEADLINES_NO_FILE}")]
+            return [Reply(f"{shown_title(d)}\nHạn: {when_text(due, self.tz)}\n{texts.DEADLINES_NO_FILE}")]
         data = ics_bytes(d, due)
-        return [Reply(texts.ICS_CAPTION.format(title=d.title),
+        return [Reply(texts.ICS_CAPTION.format(title=shown_title(d)),
                       documents=[Document(f"han-{d.id}.ics", data, "text/calendar")])]
 
 
@@ -405,7 +403,7 @@ def ics_bytes(d: Deadline, due: datetime) -> bytes:
     cal.add("version", "2.0")
     event = Event()
     event.add("uid", f"deadline-{d.id}-{int(due.timestamp())}@thidua-bot")
-    event.add("summary", d.title)
+    event.add("summary", shown_title(d))
     event.add("dtstart", due)
     event.add("dtend", due + timedelta(minutes=30))
     event.add("dtstamp", utcnow())
@@ -413,11 +411,16 @@ def ics_bytes(d: Deadline, due: datetime) -> bytes:
         event.add("description", d.note)
     alarm = Alarm()
     alarm.add("action", "DISPLAY")
-    alarm.add("description", d.title)
+    alarm.add("description", shown_title(d))
     alarm.add("trigger", timedelta(days=-1))
     event.add_component(alarm)
     cal.add_component(event)
     return cal.to_ical()
+
+
+def shown_title(d: Deadline) -> str:
+    """A deadline's title as people see it: an example says so wherever it appears."""
+    return d.title + (texts.EXAMPLE_MARK if q.is_example(d) else "")
 
 
 def _short(title: str, limit: int = 40) -> str:

@@ -43,6 +43,13 @@ def yes_no() -> list[Option]:
             Option("no", rt.LEADER_NO, ("khong", "ko", "k", "khong phai"))]
 
 
+def unit_prompt(knowledge: Knowledge, question: str) -> str:
+    """A question that offers the units, with what units.yaml's `note` says of the list
+    (that it is an example, say) while the Office keeps one; nothing once it is removed."""
+    note = knowledge.kb.units_note
+    return f"{question}\n({note})" if note else question
+
+
 class Profiles:
     def __init__(self, knowledge: Knowledge, invite_code: str | None = None, tz: ZoneInfo | None = None,
                  clock: Callable[[], datetime] = utcnow):
@@ -59,11 +66,10 @@ class Profiles:
     def unit_name(self, unit_id: str | None) -> str:
         if not unit_id:
             return rt.PROFILE_NOT_SET
-        return next((u.name for u in self.knowledge.kb.units if u.id == unit_id), unit_id)
+        return self.knowledge.kb.unit_name(unit_id)
 
     def unit_prompt(self, question: str) -> str:
-        note = self.knowledge.kb.units_note
-        return f"{question}\n({note})" if note else question
+        return unit_prompt(self.knowledge, question)
 
     def missing(self, ctx: TurnContext) -> list[str]:
         """The profile steps still to ask before a first report, in order."""

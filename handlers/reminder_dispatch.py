@@ -42,7 +42,8 @@ class PassResult:
 def content_fields(specs: list[DeadlineSpec], tz: ZoneInfo) -> dict[str, dict]:
     return {f"{q.CONTENT_KEY}{d.id}": {"title": d.title, "due_at": due_utc(d.due, tz), "audience": d.audience,
                                         "offsets": list(d.offsets), "send_time": d.send_time, "note": d.note,
-                                        "entry_id": d.entry, "repeat": d.repeat} for d in specs}
+                                        "entry_id": d.entry, "repeat": d.repeat,
+                                        "created_by": q.EXAMPLE_BY if d.example else "content"} for d in specs}
 
 
 def occurrence(d: Deadline, now: datetime) -> datetime:
@@ -90,6 +91,8 @@ def run_pass(s: Session, *, now: datetime, tz: ZoneInfo, quiet: tuple[time, time
         result.synced = q.sync_content_deadlines(s, content_fields(specs, tz))
     store = TurnStore(s)
     for d in q.active_deadlines(s):
+        if q.is_example(d):  # shipped as an example: shown "(ví dụ)", never sent
+            continue
         due = occurrence(d, now)
         if due <= now:
             continue

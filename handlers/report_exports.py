@@ -23,6 +23,7 @@ from zoneinfo import ZoneInfo
 from sqlmodel import Session
 
 from content.loader import KnowledgeBase
+from content.report_form import when_label
 from handlers.report_texts import EXPORT_FORMATS
 from storage import reports as q
 from storage.files import DOCX, XLSX
@@ -30,6 +31,7 @@ from storage.models import Report, aware
 
 VN = ZoneInfo("Asia/Ho_Chi_Minh")
 APPROVED_ONLY = ("list", "docx")  # documents for the Tờ trình: only what an officer approved
+SUFFIXES = {"csv": ".csv", "xlsx": ".xlsx", "list": ".xlsx", "docx": ".docx"}  # the file each format is
 CSV_MIME = "text/csv; charset=utf-8"
 
 STATUS_LABELS = {
@@ -42,10 +44,16 @@ STATUS_LABELS = {
 SUBJECT_KINDS = {"self": "Bản thân", "colleague": "Cá nhân", "collective": "Tập thể"}
 NO_AWARD = "Chưa đề xuất hình thức"
 
-HEADERS = ("Mã báo cáo", "Ngày gửi", "Người gửi", "Gương (cá nhân/tập thể)", "Đơn vị", "Tiêu chí",
-           "Thành tích", "Trạng thái", "Hình thức đề xuất", "Người duyệt", "Số tệp")
+HEADERS = ("Mã báo cáo", "Ngày gửi", "Người gửi", "Đơn vị người gửi", "Gương (cá nhân/tập thể)", "Đơn vị",
+           "Tiêu chí", "Thời gian diễn ra", "Thành tích", "Trạng thái", "Hình thức đề xuất",
+           "Ý kiến của người duyệt", "Ngày quyết định", "Người duyệt", "Số tệp")
 # Characters wide, per column of HEADERS: the story gets the room, short codes little.
-WIDTHS = (14, 12, 24, 28, 32, 36, 80, 13, 30, 22, 8)
+WIDTHS = (14, 12, 24, 30, 28, 32, 36, 14, 80, 13, 30, 40, 13, 24, 8)
+WRAPPED = ("Đơn vị người gửi", "Gương (cá nhân/tập thể)", "Đơn vị", "Tiêu chí", "Thành tích",
+           "Ý kiến của người duyệt")
+# What each decision event's note is, as the officer who files the export reads it.
+NOTE_LABELS = {"asked_more": "Yêu cầu bổ sung", "rejected": "Lý do không duyệt", "approved": "Ý kiến khi duyệt"}
+UNNAMED_OFFICER = "(không rõ tên)"
 LIST_HEADERS = ("STT", "Họ tên / Tập thể", "Đơn vị", "Thành tích", "Mã báo cáo")
 LIST_WIDTHS = (7, 30, 34, 80, 15)
 
@@ -74,23 +82,20 @@ class Row:
     submitted: date  # local date the report was sent
     subject_kind: str
     unit: str
+    submitter_unit: str
     criterion: str
+    happened: date | str  # a date when told to the day, else "tháng 03/2026", "năm 2025"
     story: str  # with the submitter's additions after "cần bổ sung"
     status: str
     award: str
-    reviewer: str
+    review_notes: str  # the officers' requests, reasons and remarks, in order
+    decided: date | None  # local date of the last decision
+    reviewer: str  # a name, never a channel id
     files: int
 
 
 def _clean(text: str | None) -> str:
     return _NOT_XML.sub("", text or "")
-
-
-def _unit_name(kb: KnowledgeBase, unit_id: str | None) -> str:
-    if not unit_id:
-        return ""
-    # A unit the Office removed from units.yaml since: its id still says which it was.
-    return next((u.name for u in kb.units if u.id == unit_id), unit_id)
 
 
 def _award_name(kb: KnowledgeBase, award_id: str | None) -> str:
@@ -109,6 +114,18 @@ def _story(s: Session, r: Report) -> str:
     extra = q.additions(s, r.id)  # type: ignore[arg-type]
     parts = [r.story.strip()] + [f"Bổ sung: {a.strip()}" for a in extra]
     return _clean("\n\n".join(parts))
+
+
+def _review_notes(s: Session, r: Report) -> str:
+    lines = [f"{NOTE_LABELS[e.kind]}: {e.note.strip()}" for e in q.events_of(s, r.id)  # type: ignore[arg-type]
+             if e.kind in NOTE_LABELS and e.note and e.note.strip()]
+    return _clean("\n".join(lines))
+
+
+def _reviewer(s: Session, r: Report) -> str:
+    if not r.reviewed_by:
+        return ""
+    return _clean(r.reviewer_name or q.person_name(s, r.reviewed_by) or UNNAMED_OFFICER)
 
 
 def check_filters(kb: KnowledgeBase, kind: str, status: str | None, award: str | None) -> None:
@@ -135,12 +152,17 @@ def rows_for(s: Session, kb: KnowledgeBase, *, status: str | None = None, since:
             report=r,
             submitted=aware(r.created_at).astimezone(tz).date(),
             subject_kind=SUBJECT_KINDS.get(r.subject_kind, r.subject_kind),
-            unit=_clean(_unit_name(kb, r.subject_unit_id or r.submitter_unit_id)),
+            unit=_clean(kb.unit_name(r.subject_unit_id or r.submitter_unit_id)),
+            submitter_unit=_clean(kb.unit_name(r.submitter_unit_id)),
             criterion=_clean(_criterion_label(kb, r.criterion)),
+            happened=r.happened_on if r.happened_precision == "day" else when_label(r.happened_on,
+                                                                                     r.happened_precision),
             story=_story(s, r),
             status=STATUS_LABELS.get(r.status, r.status),
             award=_award_name(kb, r.proposed_award),
-            reviewer=_clean(r.reviewer_name or r.reviewed_by or ""),
+            review_notes=_review_notes(s, r),
+            decided=aware(r.reviewed_at).astimezone(tz).date() if r.reviewed_at else None,
+            reviewer=_reviewer(s, r),
             files=q.file_count(s, r.id),  # type: ignore[arg-type]
         ))
     return out
@@ -170,8 +192,9 @@ def build_export(session: Session, kb: KnowledgeBase, kind: str, *, status: str 
 
 def _values(r: Row) -> list:
     rep = r.report
-    return [rep.code, r.submitted, _clean(rep.submitter_name), _clean(f"{rep.subject_name} ({r.subject_kind})"),
-            r.unit, r.criterion, r.story, r.status, r.award, r.reviewer, r.files]
+    return [rep.code, r.submitted, _clean(rep.submitter_name), r.submitter_unit,
+            _clean(f"{rep.subject_name} ({r.subject_kind})"), r.unit, r.criterion, r.happened, r.story, r.status,
+            r.award, r.review_notes, r.decided or "", r.reviewer, r.files]
 
 
 def _csv_cell(v: object) -> str:
@@ -214,11 +237,11 @@ def _xlsx(rows: Sequence[Row]) -> bytes:
         cell.alignment = Alignment(wrap_text=True, vertical="center")
     top = Alignment(vertical="top")
     wrap = Alignment(wrap_text=True, vertical="top")
-    story_col = HEADERS.index("Thành tích") + 1
+    wrapped = {HEADERS.index(h) + 1 for h in WRAPPED}
     for i, r in enumerate(rows, 2):
         for c, v in enumerate(_values(r), 1):
             cell = _put(ws, i, c, v)
-            cell.alignment = wrap if c in (story_col, 4, 5, 6) else top
+            cell.alignment = wrap if c in wrapped else top
             if isinstance(v, date):
                 cell.number_format = "dd/mm/yyyy"
     for c, width in enumerate(WIDTHS, 1):
@@ -476,7 +499,8 @@ def _summary(doc, kb: KnowledgeBase, r: Row) -> None:  # noqa: ANN001
     field("2. Đơn vị", r.unit or "......................")
     field("3. Tiêu chí thi đua", r.criterion)
     heading = doc.add_paragraph()
-    heading.add_run("4. Thành tích:").bold = True
+    heading.add_run(f"4. Thành tích (thời gian diễn ra: {when_label(rep.happened_on, rep.happened_precision)}):"
+                    ).bold = True
     for para in (p.strip() for p in r.story.split("\n")):
         if para:
             body = doc.add_paragraph(para)
@@ -502,6 +526,10 @@ def _summary(doc, kb: KnowledgeBase, r: Row) -> None:  # noqa: ANN001
 
     ref = doc.add_paragraph()
     ref.paragraph_format.space_before = Pt(18)
-    note = ref.add_run(f"Mã báo cáo: {rep.code}; người gửi: {_clean(rep.submitter_name)}, "
-                       f"ngày gửi {r.submitted:%d/%m/%Y}; bản nháp do bot lập từ báo cáo đã duyệt.")
+    sender = _clean(rep.submitter_name) + (f" ({r.submitter_unit})" if r.submitter_unit else "")
+    decided = f"; duyệt ngày {r.decided:%d/%m/%Y}" if r.decided else ""
+    decided += f", người duyệt: {r.reviewer}" if r.reviewer else ""
+    notes = f"; {r.review_notes.replace(chr(10), '; ')}" if r.review_notes else ""
+    note = ref.add_run(f"Mã báo cáo: {rep.code}; người gửi: {sender}, ngày gửi {r.submitted:%d/%m/%Y}{decided}{notes}; "
+                       "bản nháp do bot lập từ báo cáo đã duyệt.")
     note.italic, note.font.size = True, Pt(11)

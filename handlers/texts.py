@@ -200,6 +200,8 @@ WEEKDAYS = ["Thứ Hai", "Thứ Ba", "Thứ Tư", "Thứ Năm", "Thứ Sáu", "T
 DEADLINES_TITLE = "Các hạn sắp tới liên quan đến đồng chí:"
 DEADLINES_NONE = "Hiện không có hạn nào sắp tới liên quan đến đồng chí."
 DEADLINES_LINE = "• {title}\n   Hạn: {when} ({left})"
+# After the title of a deadline deadlines.yaml ships as an example (never sent).
+EXAMPLE_MARK = " (ví dụ)"
 DEADLINES_REMINDERS_ON = "Nhắc hạn đang BẬT: tôi sẽ nhắc trước mỗi hạn."
 DEADLINES_REMINDERS_OFF = "Nhắc hạn đang TẮT. Chọn «Bật nhắc hạn» để được nhắc trước mỗi hạn."
 DEADLINES_NO_FILE = "(Trên Zalo tôi chưa gửi được tệp lịch; đồng chí ghi ngày giờ trên vào lịch điện thoại.)"
@@ -214,7 +216,7 @@ NEW_DEADLINE = "Thêm hạn mới"
 REMINDERS_ON = "Đã bật nhắc hạn. Tôi sẽ nhắc đồng chí trước mỗi hạn liên quan (không nhắc từ {quiet})."
 REMINDERS_OFF = "Đã tắt nhắc hạn. Gõ /nhacnho để bật lại."
 PROFILE_TITLE = "cho biết đơn vị để nhận nhắc hạn"
-PROFILE_UNIT = "Đồng chí công tác ở đơn vị nào? (Danh sách đơn vị là VÍ DỤ do Văn phòng cập nhật.)"
+PROFILE_UNIT = "Đồng chí công tác ở đơn vị nào?"  # followed by the `note` of units.yaml, when it has one
 PROFILE_LEADER = "Đồng chí có phải lãnh đạo đơn vị (được nhắc các hạn dành cho lãnh đạo đơn vị) không?"
 YES = "Có"
 NO = "Không"

@@ -16,6 +16,8 @@ from storage.models import Announcement, Deadline, OutboxMessage, Profile, Remin
 from storage.turns import insert_ignore
 
 CONTENT_KEY = "content:"
+# `created_by` of a deadline deadlines.yaml marks `example: true`: listed, never sent.
+EXAMPLE_BY = "content:example"
 REMINDER_KEY = "rem:"  # outbox keys of reminders: rem:<deadline id>:<due>:<offset>:<channel>:<user>
 ANNOUNCEMENT_KEY = "ann:"  # outbox keys of announcements: ann:<announcement id>:<channel>:<user>
 
@@ -38,6 +40,10 @@ def reminder_prefix(deadline_id: int, due: datetime | None = None) -> str:
 
 def active_deadlines(s: Session) -> list[Deadline]:
     return list(s.exec(select(Deadline).where(Deadline.status == "active").order_by(Deadline.due_at, Deadline.id)))
+
+
+def is_example(d: Deadline) -> bool:
+    return d.created_by == EXAMPLE_BY
 
 
 def deadline(s: Session, deadline_id: int) -> Deadline | None:

@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, update
 from sqlmodel import Session, col, select
 
-from storage.models import Report, ReportCounter, ReportEvent, ReportFile, StoredFile, utcnow
+from storage.models import Profile, Report, ReportCounter, ReportEvent, ReportFile, StoredFile, User, utcnow
 from storage.turns import insert_ignore
 
 VN = ZoneInfo("Asia/Ho_Chi_Minh")
@@ -189,3 +189,18 @@ def select_for_export(s: Session, status: str | None = None, since: date | None 
     if award:
         q = q.where(Report.proposed_award == award)
     return list(s.exec(q.order_by(col(Report.id))))
+
+
+def person_name(s: Session, ref: str | None) -> str | None:
+    """The name of a person known as "channel:external id" (an officer who decided):
+    the full name in their profile, else their messenger name; None when neither is known."""
+    if not ref or ":" not in ref:
+        return None
+    channel, external_id = ref.split(":", 1)
+    row = s.exec(select(User.display_name, Profile.full_name)
+                 .join(Profile, col(Profile.user_id) == col(User.id), isouter=True)
+                 .where(User.channel == channel, User.external_id == external_id)).first()
+    if row is None:
+        return None
+    display, full = row
+    return full or display or None

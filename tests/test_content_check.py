@@ -127,3 +127,12 @@ def test_broken_deadlines_are_named(tmp_path: Path):
     assert "entry 'khong-co-muc-nay' does not exist" in text
     proc = run_check(content)
     assert proc.returncode == 1 and "deadlines.yaml" in proc.stderr
+
+
+def test_check_says_in_one_line_how_many_example_deadlines_are_inert():
+    proc = run_check(REAL_CONTENT)
+    assert proc.returncode == 0, proc.stderr
+    lines = [line for line in proc.stdout.splitlines() if "example deadline" in line]
+    assert lines == [f"{len(load(REAL_CONTENT).deadlines)} example deadlines in deadlines.yaml are inert (never "
+                     "sent, shown as \"(ví dụ)\"): to make one real, set its date and remove `example: true`, or "
+                     "add real ones with /hanmoi or `python -m bot deadlines add`"]

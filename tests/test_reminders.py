@@ -216,7 +216,7 @@ def test_turning_reminders_on_asks_the_unit_once(rem: App):
     say = Talk(rem)
     [note, unit] = say("/nhacnho", user="moi")
     assert note.text == texts.PRIVACY_NOTE and unit.text.startswith(texts.PROFILE_UNIT)
-    assert "VÍ DỤ" in unit.text and len(unit.choices) > 10
+    assert rem.knowledge.kb.units_note in unit.text and len(unit.choices) > 10
     [leader] = say("2", user="moi")  # the second unit of the list
     assert leader.text.startswith(texts.PROFILE_LEADER)
     [on] = say("không", user="moi")
@@ -353,3 +353,95 @@ def test_the_command_line_adds_lists_cancels_and_dispatches(rem: App, monkeypatc
     assert "waiting 1" in capsys.readouterr().out
     assert cli.main(["deadlines", "cancel", str(new_id)]) == 0
     assert cli.main(["deadlines", "cancel", str(new_id)]) == 1
+
+
+# --- example deadlines ----------------------------------------------------------------------
+
+EXAMPLES = """
+deadlines:
+  - id: vi-du-lanh-dao
+    title: Báo cáo tổng kết (mẫu)
+    due: "2030-12-15 17:00"
+    audience: unit_leaders
+    offsets: [7, 3, 1, 0]
+    example: true
+  - id: vi-du-moi-nguoi
+    title: Gửi gương người tốt (mẫu)
+    due: "2030-12-20 17:00"
+    audience: all
+    offsets: [3, 0]
+    example: true
+"""
+
+
+@pytest.fixture
+def with_examples(tmp_path: Path) -> App:
+    """The shipped content, its example deadlines moved to 2030 so the test does not age."""
+    import shutil
+
+    content = tmp_path / "content"
+    shutil.copytree(REAL_CONTENT, content)
+    (content / "deadlines.yaml").write_text(EXAMPLES, encoding="utf-8")
+    return build_app(load_settings(data_dir=tmp_path / "data", content_dir=content, admin_ids=f"zalo:{OFFICER}"))
+
+
+def test_the_shipped_deadlines_are_marked_as_examples():
+    from content.loader import load
+
+    shipped = load(REAL_CONTENT).deadlines
+    assert shipped and all(d.example for d in shipped)
+
+
+def test_example_deadlines_are_never_sent_and_say_example_wherever_they_appear(
+        with_examples: App, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture):
+    app = with_examples
+    person(app, "lead", leader=True)
+    person(app, OFFICER)
+    # Every slot of both deadlines, up to the due day: nothing goes, nothing is even skipped.
+    for moment in ("2030-12-08 08:00", "2030-12-12 08:00", "2030-12-15 08:00", "2030-12-17 08:00",
+                   "2030-12-20 08:00"):
+        result = dispatch_now(app, local(moment))
+        assert (result.queued, result.deferred, result.skipped) == ([], [], 0), moment
+    assert reminders_to(app, "lead", ("pending", "sent", "skipped", "failed")) == []
+    assert reminders_to(app, OFFICER, ("pending", "sent", "skipped", "failed")) == []
+
+    say = Talk(app)
+    [shown] = say("/lich", user="lead")
+    assert "Báo cáo tổng kết (mẫu) (ví dụ)" in shown.text and "Gửi gương người tốt (mẫu) (ví dụ)" in shown.text
+    # Asked in words ("hạn chót ... là khi nào") the calendar answers, with the same mark.
+    [asked] = say("hạn chót nộp báo cáo là khi nào", user="lead")
+    assert "Báo cáo tổng kết (mẫu) (ví dụ)" in asked.text
+    [stats] = say("/thongke", user=OFFICER)
+    assert stats.text.count("(ví dụ)") == 2
+
+    telegram = Talk(app, channel="telegram")
+    telegram.pipeline.capabilities = {"telegram": Capabilities(buttons=True, documents=True, text_limit=4096)}
+    [tg] = telegram("/lich", user="55501")
+    ics = next(c for c in tg.choices if c.id.startswith("dl:ics:"))
+    [file_reply] = telegram(choice=ics.id, user="55501")
+    from icalendar import Calendar
+
+    event = next(iter(Calendar.from_ical(file_reply.documents[0].data).walk("VEVENT")))
+    assert str(event["summary"]).endswith("(ví dụ)")
+
+    from bot import cli
+
+    monkeypatch.setattr(cli, "load_settings", lambda: app.settings)
+    assert cli.main(["reminders", "status"]) == 0
+    status = capsys.readouterr().out
+    assert status.count("(ví dụ) - never sent") == 2
+    assert cli.main(["deadlines", "list"]) == 0
+    assert capsys.readouterr().out.count("(ví dụ)") == 2
+
+
+def test_removing_the_example_mark_makes_a_deadline_real(with_examples: App):
+    app = with_examples
+    person(app, "lead", leader=True)
+    assert dispatch_now(app, local("2030-12-08 08:00")).queued == []
+    path = app.settings.content_dir / "deadlines.yaml"
+    path.write_text(EXAMPLES.replace("    example: true\n", "", 1), encoding="utf-8")
+    app.knowledge.reload()
+    result = dispatch_now(app, local("2030-12-08 08:05"))
+    assert len(result.queued) == 1
+    [sent] = reminders_to(app, "lead")
+    assert "Báo cáo tổng kết (mẫu)" in sent.payload["reply"]["text"] and "ví dụ" not in sent.payload["reply"]["text"]

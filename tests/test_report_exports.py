@@ -13,6 +13,7 @@ import subprocess
 import sys
 from datetime import UTC, date, datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 import yaml
@@ -34,8 +35,11 @@ from storage.models import User
 from tests.conftest import FIXTURE_CONTENT
 from tests.procs import clean_env
 
-HEADERS = ["Mã báo cáo", "Ngày gửi", "Người gửi", "Gương (cá nhân/tập thể)", "Đơn vị", "Tiêu chí", "Thành tích",
-           "Trạng thái", "Hình thức đề xuất", "Người duyệt", "Số tệp"]
+VN = ZoneInfo("Asia/Ho_Chi_Minh")
+
+HEADERS = ["Mã báo cáo", "Ngày gửi", "Người gửi", "Đơn vị người gửi", "Gương (cá nhân/tập thể)", "Đơn vị", "Tiêu chí",
+           "Thời gian diễn ra", "Thành tích", "Trạng thái", "Hình thức đề xuất", "Ý kiến của người duyệt",
+           "Ngày quyết định", "Người duyệt", "Số tệp"]
 # The content's order and copies differ from the shipped report_form.yaml on purpose:
 # the export must follow the content, not an order or figures of its own.
 FORM = {
@@ -169,6 +173,78 @@ def test_csv_has_a_bom_the_columns_and_one_row_per_report(db_url: str, kb: Knowl
     assert by_code[seeded["rej"]]["Trạng thái"] == "không duyệt"
 
 
+def _console_officer_decides(db_url: str) -> str:
+    """A report approved from the console by an officer whose messenger gives no name:
+    only the profile says who it is."""
+    from storage.models import Profile
+
+    engine = db.make_engine(db_url)
+    with Session(engine) as s:
+        officer = User(channel="console", external_id="vanphong", display_name=None)
+        staff = User(channel="telegram", external_id="502", display_name="Gửi")
+        s.add(officer)
+        s.add(staff)
+        s.flush()
+        s.add(Profile(user_id=officer.id, full_name="Trần Thị Văn Phòng"))  # type: ignore[arg-type]
+        new = q.NewReport(user_id=staff.id, channel="telegram", chat_id="502",  # type: ignore[arg-type]
+                          submitter_name="Hồ Văn Gửi", submitter_unit_id="vks-b", subject_kind="self",
+                          subject_name="Hồ Văn Gửi", subject_unit_id="vks-b", criterion="2.1", story=STORY_AN,
+                          happened_on=date(2026, 1, 1), happened_precision="month", submit_key="console-k")
+        rid = q.submit(s, new, (), by="telegram:502", now=datetime(2026, 3, 7, 2, 0, tzinfo=UTC)).id
+        assert q.decide(s, rid, "approved", by="console:vanphong", name=None, note="Đủ điều kiện",  # type: ignore[arg-type]
+                        award="giay-khen")
+        code = q.get(s, rid).code  # type: ignore[arg-type, union-attr]
+        s.commit()
+    engine.dispose()
+    return code
+
+
+def test_exports_say_when_it_happened_why_when_decided_by_whom_and_the_senders_unit(
+        db_url: str, kb: KnowledgeBase, seeded: dict):
+    console = _console_officer_decides(db_url)
+    today = datetime.now(UTC).astimezone(VN).strftime("%d/%m/%Y")
+    rows = list(csv.reader(io.StringIO(_export(db_url, kb, "csv").data.decode("utf-8-sig"))))
+    by_code = {r[0]: dict(zip(HEADERS, r, strict=True)) for r in rows[1:]}
+    an, rej, pend, by_console = by_code[seeded["an"]], by_code[seeded["rej"]], by_code[seeded["pend"]], by_code[console]
+    assert an["Thời gian diễn ra"] == "20/02/2026" and an["Đơn vị người gửi"] == "VKSND tỉnh Tây Ninh"
+    assert an["Ý kiến của người duyệt"] == "Yêu cầu bổ sung: Xin giấy xác nhận"
+    assert an["Ngày quyết định"] == today
+    assert rej["Ý kiến của người duyệt"] == "Lý do không duyệt: Trùng báo cáo khác"
+    assert pend["Ngày quyết định"] == "" and pend["Ý kiến của người duyệt"] == "" and pend["Người duyệt"] == ""
+    # Told as a month, shown as a month; the officer by name, never "console:vanphong".
+    assert by_console["Thời gian diễn ra"] == "tháng 01/2026"
+    assert by_console["Người duyệt"] == "Trần Thị Văn Phòng"
+    assert by_console["Ý kiến của người duyệt"] == "Ý kiến khi duyệt: Đủ điều kiện"
+    assert by_console["Đơn vị người gửi"] == "VKSND huyện Bến Cầu"
+    assert not any("console:" in v for r in by_code.values() for v in r.values())
+
+    ws = load_workbook(io.BytesIO(_export(db_url, kb, "xlsx").data)).active
+    first = {h: c.value for h, c in zip(HEADERS, ws[2], strict=True)}
+    assert first["Thời gian diễn ra"].date() == date(2026, 2, 20) and first["Đơn vị người gửi"] == "VKSND tỉnh Tây Ninh"
+    assert first["Ngày quyết định"].strftime("%d/%m/%Y") == today
+
+    text = _text(Document(io.BytesIO(_export(db_url, kb, "docx").data)))
+    assert "4. Thành tích (thời gian diễn ra: tháng 01/2026):" in text
+    ref = next(line for line in text if line.startswith(f"Mã báo cáo: {console};"))
+    assert "người gửi: Hồ Văn Gửi (VKSND huyện Bến Cầu)" in ref and f"duyệt ngày {today}" in ref
+    assert "người duyệt: Trần Thị Văn Phòng" in ref and "Ý kiến khi duyệt: Đủ điều kiện" in ref
+
+
+def test_a_unit_gone_from_the_list_is_shown_readable_never_as_its_id(db_url: str, content_dir: Path, seeded: dict):
+    # The Office replaced units.yaml (the 2025 reorganisation) before mapping the stored ids.
+    (content_dir / "units.yaml").write_text(yaml.safe_dump({"units": [
+        {"id": "vks-tinh", "name": "VKSND tỉnh Tây Ninh"}, {"id": "vks-kv-1", "name": "VKSND khu vực 1",
+                                                             "parent": "vks-tinh"}]}, allow_unicode=True),
+        encoding="utf-8")
+    kb = load(content_dir)
+    rows = list(csv.reader(io.StringIO(_export(db_url, kb, "csv").data.decode("utf-8-sig"))))
+    units = {r[5] for r in rows[1:]}
+    assert "VKS B (đơn vị cũ)" in units and "Phong A (đơn vị cũ)" in units
+    assert not {"vks-b", "phong-a"} & units
+    doc = Document(io.BytesIO(_export(db_url, kb, "docx").data))
+    assert doc.tables[0].rows[0].cells[0].paragraphs[0].text == "PHONG A (ĐƠN VỊ CŨ)"
+
+
 # --- XLSX ----------------------------------------------------------------------------
 
 def test_xlsx_header_frozen_widths_wrapped_story_and_real_dates(db_url: str, kb: KnowledgeBase, seeded: dict):
@@ -178,7 +254,7 @@ def test_xlsx_header_frozen_widths_wrapped_story_and_real_dates(db_url: str, kb:
     assert all(c.font.bold for c in ws[1])
     assert ws.freeze_panes == "A2"
     assert ws.max_row == 7 and out.count == 6
-    assert ws.column_dimensions["G"].width >= 60 and ws.column_dimensions["A"].width >= 12
+    assert ws.column_dimensions["I"].width >= 60 and ws.column_dimensions["A"].width >= 12
     first = {h: c for h, c in zip(HEADERS, ws[2], strict=True)}
     assert first["Mã báo cáo"].value == seeded["an"]
     assert isinstance(first["Ngày gửi"].value, datetime) and first["Ngày gửi"].value.date() == date(2026, 3, 1)
@@ -186,9 +262,9 @@ def test_xlsx_header_frozen_widths_wrapped_story_and_real_dates(db_url: str, kb:
     assert first["Thành tích"].alignment.wrap_text
     assert first["Số tệp"].value == 2
     to = ws[3]
-    assert to[6].value.startswith("=HYPERLINK") and to[6].data_type == "s"  # text, not a formula
+    assert to[8].value.startswith("=HYPERLINK") and to[8].data_type == "s"  # text, not a formula
     binh = ws[4]
-    assert "\x07" not in binh[6].value and "làm thêm giờ" in binh[6].value  # a control character dropped
+    assert "\x07" not in binh[8].value and "làm thêm giờ" in binh[8].value  # a control character dropped
 
 
 def test_filters_by_status_since_and_award(db_url: str, kb: KnowledgeBase, seeded: dict):
@@ -303,7 +379,7 @@ def test_docx_one_summary_per_approved_report_laid_out_per_decree_30(db_url: str
     assert "3. Tiêu chí thi đua: 2.1 Hoàn thành xuất sắc nhiệm vụ phòng, chống dịch" in first
     assert "Đề nghị tặng: Huân chương Lao động" in first
     assert "6. Hình thức khen thưởng đề nghị: Huân chương Lao động" in first
-    story_at = first.index("4. Thành tích:")
+    story_at = first.index("4. Thành tích (thời gian diễn ra: 20/02/2026):")
     assert first[story_at + 1:story_at + 4] == ["Đồng chí An trực chốt kiểm dịch 30 ngày liền, không nghỉ ngày nào.",
                                                 "Giúp dân vùng cách ly.", f"Bổ sung: {ADDITION}"]
     affect = first.index("5. Cấp độ và phạm vi ảnh hưởng của thành tích:")
@@ -371,7 +447,7 @@ def test_cli_bad_input_is_one_line_and_a_non_zero_exit(tmp_path: Path, args: lis
 
 
 @pytest.mark.usefixtures("use_settings")
-def test_cli_unwritable_paths(tmp_path: Path, capsys: pytest.CaptureFixture):
+def test_cli_unwritable_paths(tmp_path: Path, seeded: dict, capsys: pytest.CaptureFixture):
     missing = tmp_path / "no-such-dir" / "x.csv"
     assert cli.main(["export", "reports", "--format", "csv", "--out", str(missing)]) == 2
     assert capsys.readouterr().err == f"--out {missing}: thư mục {missing.parent} không tồn tại.\n"
@@ -387,6 +463,31 @@ def test_cli_unwritable_paths(tmp_path: Path, capsys: pytest.CaptureFixture):
         assert cli.main(["export", "reports", "--format", "csv", "--out", "/proc/bao-cao.csv"]) == 1
         err = capsys.readouterr().err
         assert err.startswith("--out /proc/bao-cao.csv: không ghi được tệp (") and err.count("\n") == 1
+
+
+@pytest.mark.usefixtures("use_settings")
+def test_cli_refuses_a_file_name_of_another_format(tmp_path: Path, seeded: dict, capsys: pytest.CaptureFixture):
+    out = tmp_path / "list.docx"
+    assert cli.main(["export", "reports", "--format", "list", "--out", str(out)]) == 2
+    captured = capsys.readouterr()
+    assert captured.out == "" and captured.err.count("\n") == 1
+    assert captured.err.startswith(f"--out {out}: định dạng list ghi tệp .xlsx, cần tên tệp đuôi .xlsx")
+    assert not out.exists()
+    assert cli.main(["export", "reports", "--format", "docx", "--out", str(tmp_path / "tom-tat.xlsx")]) == 2
+    assert "định dạng docx ghi tệp .docx" in capsys.readouterr().err
+
+
+@pytest.mark.usefixtures("use_settings")
+def test_cli_a_filter_that_matches_nothing_writes_nothing(tmp_path: Path, seeded: dict,
+                                                         capsys: pytest.CaptureFixture):
+    for fmt, args, which in (("xlsx", ["--since", "2027-01-01"], "báo cáo nào"),
+                             ("list", ["--award", "bk-ttg"], "báo cáo đã duyệt nào")):
+        out = tmp_path / f"empty.{'xlsx'}"
+        assert cli.main(["export", "reports", "--format", fmt, "--out", str(out), *args]) == 1
+        captured = capsys.readouterr()
+        assert captured.out == ""
+        assert captured.err == f"Không có {which} phù hợp với bộ lọc; không ghi tệp {out}.\n"
+        assert not out.exists()
 
 
 def test_cli_end_to_end_through_python_m_bot(tmp_path: Path, content_dir: Path, db_url: str, seeded: dict):

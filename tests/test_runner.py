@@ -149,3 +149,23 @@ def test_health_command_exit_codes(app: App, capsys: pytest.CaptureFixture[str],
         f'{{"pid": {dead}, "at": {time.time()}, "webhook": false, "port": 8080}}', encoding="utf-8")
     assert cli.main(["health"]) == 1
     assert f"process {dead} of the last heartbeat" in capsys.readouterr().err
+
+
+async def test_start_up_says_the_example_deadlines_are_inert(tmp_path, stubs: dict[str, StubChannel],  # noqa: ANN001
+                                                              caplog: pytest.LogCaptureFixture):
+    from bot.app import build_app
+    from bot.settings import load_settings
+    from tests.conftest import REAL_CONTENT
+
+    app = build_app(load_settings(data_dir=tmp_path / "data", content_dir=REAL_CONTENT))
+    stop = asyncio.Event()
+    with caplog.at_level("INFO", logger="bot.runner"):
+        task = asyncio.create_task(runner.serve(app, stop=stop))
+        for _ in range(500):
+            if all("poll" in ch.events for ch in stubs.values()):
+                break
+            await asyncio.sleep(0.01)
+        stop.set()
+        await asyncio.wait_for(task, 5)
+    lines = [r.getMessage() for r in caplog.records if "example deadline" in r.getMessage()]
+    assert len(lines) == 1 and "are inert (never sent" in lines[0] and "remove `example: true`" in lines[0]
