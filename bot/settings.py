@@ -19,6 +19,12 @@ ENV_FILE = ".env"
 # Names in the environment with these prefixes are the messengers' settings: one the bot
 # does not know is a misspelling (TELEGRAM_BOT_TOKN) that leaves a setting unset.
 OUR_PREFIXES = ("TELEGRAM_", "ZALO_")
+# What a user id looks like on each channel (what /toi shows): Telegram's are integers, Zalo's
+# strings of letters and digits ("6ede9afa66b14ec1a2a3"), the console's a login name. A name,
+# an @username or two entries glued with ";" is none of these, and would never match anyone.
+USER_ID_SHAPES = {"telegram": (r"[0-9]{1,20}", "a number"),
+                  "zalo": (r"[A-Za-z0-9_-]{1,128}", "letters, digits, - and _ (e.g. 6ede9afa66b14ec1a2a3)"),
+                  "console": (r"[A-Za-z0-9_.-]{1,64}", "a login name")}
 
 
 class SettingsError(Exception):
@@ -82,11 +88,17 @@ class Settings(BaseSettings):
     def _parse_admins(cls, value: object) -> object:
         if not isinstance(value, str):
             return value
+        import re
+
         pairs = set()
         for item in filter(None, (part.strip() for part in value.split(","))):
             channel, sep, user = item.partition(":")
             if not sep or channel not in CHANNELS or not user.strip():
                 raise ValueError(f"expected channel:user_id (channel one of {', '.join(CHANNELS)}), got {item!r}")
+            shape, what = USER_ID_SHAPES[channel]
+            if not re.fullmatch(shape, user.strip()):
+                raise ValueError(f"{item!r} is not a {channel} user id ({what}; the person sees theirs with /toi); "
+                                 "separate entries with commas")
             pairs.add((channel, user.strip()))
         return frozenset(pairs)
 

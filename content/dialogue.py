@@ -142,12 +142,15 @@ class Dialogue:
         of `before`, the conversation so far."""
         if entry is None:
             return None
+        # What the answer is about comes first: its topic's plan, else what its title names
+        # ("chỉ thị 19 là gì" answered by "Chỉ thị 19/CT-TTg ..." is about the directive, not
+        # the plan carrying it out), else what the question named.
         title = self._tokens(entry.title)
-        subject = frame.subject
+        subject = self.topic_subject.get(entry.topic)
         if subject is None:
             subject = self.subject_of(title)
         if subject is None:
-            subject = self.topic_subject.get(entry.topic)
+            subject = frame.subject
         if subject is None and before and isinstance(before.get("subject"), int):
             subject = before["subject"]
         aspect = frame.aspect or self.aspect_of(title)
@@ -182,6 +185,16 @@ class Dialogue:
             # plan discussed, the message itself saying what about it.
             return f"{frame.core} {self.data.subjects[subject].say}"
         return None
+
+    def _subject_fits(self, subject: int | None, entry: Entry | None) -> bool:
+        """Whether an entry may answer about `subject`: its title (or topic) names no award,
+        plan or document other than that one."""
+        if subject is None or entry is None:
+            return True
+        named = self.topic_subject.get(entry.topic)
+        if named is None:
+            named = self.subject_of(self._tokens(entry.title))
+        return named is None or named == subject
 
     def _on_topic(self, text: str) -> bool:
         """Whether every word that carries meaning is one the content uses (and there is one):
@@ -264,15 +277,26 @@ class Dialogue:
         # reviews any dossier.
         if filled is not None and (named or frame.follow_up or own.kind != "answer"):
             result = self.matcher.match(filled)
-            if result.kind == "answer" and self._fits(self.frame(filled).aspect, result.entry) \
+            asked = self.frame(filled)
+            leans = frame.refers or (frame.aspect is not None and len(tokens(frame.core)) <= ELLIPTICAL_WORDS)
+            if result.kind == "answer" and frame.subject is None and leans \
+                    and not self._subject_fits(asked.subject, result.entry):
+                # "chỉ thị đó ai ký" after Chỉ thị 19: the signer of another text is no answer;
+                # the content has none about this one, and the reply says so (`filled`).
+                from content.matcher import MatchResult  # at run time: the matcher imports the loader
+
+                return MatchResult("fallback", None, 0.0, (), result.normalized), context, filled
+            if result.kind == "answer" and self._fits(asked.aspect, result.entry) \
                     and (own.kind != "answer" or frame.refers or result.score >= own.score):
-                return result, self.about(self.frame(filled), result.entry), filled
+                return result, self.about(asked, result.entry), filled
         if own.kind == "answer":
             return own, self.about(frame, own.entry, context), None
         opinion = self._second_opinion(text, own) if second else None
         if opinion is not None:
             return opinion, self.about(frame, opinion.entry, context), None
-        return own, context, None
+        # Not answered: the conversation is about nothing any more, so a subject from before
+        # this question does not complete the next one.
+        return own, None if own.kind == "fallback" else context, None
 
     def _second_opinion(self, text: str, own: MatchResult) -> MatchResult | None:
         """A long message the engine did not answer, read by BM25 over the entries' whole

@@ -17,10 +17,12 @@ from content.dialogue_file import DIALOGUE_FILE, DialogueFile
 from content.dialogue_file import problems as dialogue_problems
 from content.lexicon import LEXICON_FILE, LexiconFile
 from content.lexicon import problems as lexicon_problems
+from content.normalize import fold
 from content.report_form import ReportForm
 from content.schema import Entry, SynonymFile, Topic, TopicFile, Unit, UnitFile
 from content.smalltalk import SMALLTALK_FILE, SmallTalkFile
 from content.smalltalk import problems as smalltalk_problems
+from content.sources import NoteRule
 from content.verify_bindings import clauses, make_subjects, quantities
 
 # libyaml's parser when the installed PyYAML has it: the pure-Python one took
@@ -90,6 +92,8 @@ class KnowledgeBase:
     # source line as shown (with the date of each document cited).
     notes: dict[str, str] = field(default_factory=dict)
     shown_sources: dict[str, str] = field(default_factory=dict)
+    # The note rules themselves (their one-line forms, the subjects they answer for).
+    note_rules: list[NoteRule] = field(default_factory=list)
     by_id: dict[str, Entry] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -119,6 +123,20 @@ class KnowledgeBase:
     def short_text(self, entry: Entry) -> str:
         """The direct answer shown first on a phone; the source line goes with it."""
         return short_answer(entry)
+
+    def short_note(self, entry: Entry) -> str:
+        """The one-line notes an entry's short answer carries (the 2022 Law for procedures)."""
+        return "\n\n".join(r.short.strip() for r in self.note_rules
+                             if r.short and (entry.topic in r.topics or set(entry.tags) & set(r.tags)))
+
+    def note_asked(self, question: str) -> str | None:
+        """The one-line note of a subject the question names ("Luật Thi đua, khen thưởng 2022",
+        "còn hiệu lực"), for a question the entries do not answer."""
+        folded = f" {' '.join(fold(question).replace('/', ' / ').split())} "
+        for r in self.note_rules:
+            if r.short and any(f" {' '.join(fold(w).replace('/', ' / ').split())} " in folded for w in r.asked_about):
+                return r.short.strip()
+        return None
 
     def has_details(self, entry: Entry) -> bool:
         """Whether the whole answer (with its notes) says more than the short one."""
@@ -335,5 +353,6 @@ def load(content_dir: Path) -> KnowledgeBase:
     return KnowledgeBase(entries=[e for _, e in entries], topics=topic_list, synonyms=synonyms, units=unit_list,
                          deadlines=list(deadline_file.deadlines), report_form=form,
                          units_note=units.note if units else None, notes=notes, shown_sources=shown_sources,
+                         note_rules=list(sources.notes) if sources is not None else [],
                          lexicon=lexicon, dialogue=dialogue, small_talk=small_talk,
                          commands=commands)

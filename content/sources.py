@@ -54,6 +54,11 @@ class NoteRule(_Strict):
     tags: list[str] = []
     # An answer containing one of these (folded) must get the note: content check says so.
     required_when: list[str] = []
+    # The note in one line, said with the short answer itself (not only behind "Xem chi tiết").
+    short: str = ""
+    # A question naming one of these (folded) that the content does not answer gets `short`
+    # with the fallback: what is known of the subject, and who to confirm it with.
+    asked_about: list[str] = []
 
 
 class SourcesFile(_Strict):

@@ -5,6 +5,7 @@ them, so answering a question alone (`python -m bot ask`) starts fast."""
 # Questions to the Office (handlers/office.py)
 ASK_OFFICE = "oq:ask"  # the "Hỏi Văn phòng" button
 REPLY_PREFIX = "oq:reply:"  # + question id: an officer's "Trả lời" button
+OPEN_QUESTIONS = "oq:open"  # the questions waiting for an answer (/cauhoi)
 
 # Reminders (handlers/deadlines.py)
 ACK_PREFIX = "rem:ack:"  # + deadline id and occurrence: "Đã nộp" under a reminder

@@ -31,6 +31,7 @@ from handlers.choices import (
     EDIT_PREFIX,
     EXPORT_CHOICE,
     MINE_CHOICE,
+    OPEN_QUESTIONS,
     PREFIX_DECISION,
     REPLY_PREFIX,
     REPORT_START,
@@ -58,6 +59,7 @@ DETAILS = "d:"  # choice: an entry's whole answer ("Xem chi tiết" under its sh
 SHORT_FOLLOW_UPS = 2  # related entries offered beside "Xem chi tiết" under a short answer
 NOTE_LENGTH = 80  # characters: a paragraph this long said again in the same reply is left out
 FEATURES = {"deadlines": "m:deadlines"}  # dialogue.yaml `features` -> the menu item that opens each
+PHONE_CHARS = 700  # a short answer with its source and choices, as a numbered list shows it on Zalo
 # On folded text: "12", "số 12", "chọn 12" (digits alone are never a question the content answers).
 NUMBER = re.compile(r"(?:so |chon )?\d{1,6}")
 
@@ -81,6 +83,7 @@ COMMANDS = {
     "thongbao": "announce", "thongke": "stats",
     "gui": "report", "guiguong": "report", "baocao": "report", "baocaocuatoi": "my_reports",
     "duyet": "review", "xuat": "export", "hoso": "profile", "xoahoso": "delete_profile",
+    "cauhoi": "office_questions", "toi": "whoami",
 }
 # Words typed instead of a command (content/commands.yaml) that mean the command of that name;
 # its other names ("back", "details") are read by the routes below.
@@ -92,6 +95,8 @@ FLOW_COMMANDS = {"ask_office", "reminders", "new_deadline", "announce", "report"
 # Choices that start a form (refused during another one, like FLOW_COMMANDS).
 FLOW_CHOICES = (REPLY_PREFIX, "dl:new", "dl:cancel", "dl:edit", "dl:on", REPORT_START, ADD_PREFIX, EDIT_PREFIX,
                 DELETE_CHOICE, REVIEW_CHOICE, EXPORT_CHOICE, *PREFIX_DECISION)
+# An officer's "trả lời 3", "trả lời câu hỏi số 3", "tl câu 3" (folded): answer the Office question of that number.
+ANSWER_NUMBER = re.compile(r"(?:tra loi|tl)(?: cho)?(?: cau(?: hoi)?)?(?: so)? ?(\d{1,9})")
 # "bạn là ai?", "chào bạn, bạn tên gì vậy": the bot introduces itself.
 WHO_ARE_YOU = re.compile(r"^(?:(?:xin )?chao(?: ban| bot| em| ad)? )?(?:ban|bot|em|ad|admin) (?:la ai|ten (?:la )?gi|la gi"
                          r"|la bot gi|lam duoc gi|giup duoc gi)(?: vay| the| a| nhi| nhe| day)?$")
@@ -121,7 +126,8 @@ class _Features:
         profiles = Profiles(knowledge, invite_code, tz)
         reports = Reports(knowledge, profiles, officers, tz, max_file_mb)
         review = Review(reports, is_admin, officers, make_link)
-        flows = FlowEngine(office.flows() + deadlines.flows() + profiles.flows() + reports.flows() + review.flows())
+        flows = FlowEngine(office.flows() + deadlines.flows() + profiles.flows() + reports.flows() + review.flows(),
+                           is_officer=is_admin)
         office.engine = deadlines.engine = profiles.engine = reports.engine = review.engine = flows
         return cls(office, deadlines, profiles, reports, review, flows)
 
@@ -168,6 +174,12 @@ class Conversation:
     # --- routes ----------------------------------------------------------------
     def on_flow_choice(self, msg: Message) -> list[Reply]:
         return self.flows.on_choice(msg.ctx, msg.choice or "")
+
+    def on_flow_refused(self, msg: Message) -> list[Reply]:
+        """An officers' form whose author is no longer an officer (ADMIN_IDS changed since
+        it began): it ends here, nothing of it is done."""
+        msg.ctx.state.pop("flow", None)
+        return [Reply(texts.NOT_ADMIN, [Choice("menu", texts.BACK_TO_MENU)])]
 
     def on_cancel(self, msg: Message) -> list[Reply]:
         if msg.in_flow:
@@ -287,6 +299,11 @@ class Conversation:
         ids = msg.ctx.state.get(LAST_ENTRIES)
         return self._details([i for i in ids if isinstance(i, str)] if isinstance(ids, list) else [], msg.ctx)
 
+    def on_answer_number(self, msg: Message) -> list[Reply]:
+        number = ANSWER_NUMBER.fullmatch(msg.folded)
+        assert number is not None
+        return self.office.start_answer(msg.ctx, f"{REPLY_PREFIX}{number.group(1)}")
+
     def on_done(self, msg: Message) -> list[Reply]:
         return self.deadlines.ack(msg.ctx, None)
 
@@ -339,6 +356,8 @@ class Conversation:
             return self.office.start_ask(ctx)
         if choice.startswith(REPLY_PREFIX):
             return self.office.start_answer(ctx, choice)
+        if choice == OPEN_QUESTIONS:
+            return self.office.open_questions(ctx)
         if choice.startswith(ACK_PREFIX):
             return self.deadlines.ack(ctx, choice)
         if kind == "r" or kind == "p":
@@ -349,7 +368,7 @@ class Conversation:
             if arg == "qa":
                 return [Reply(texts.ASK_PROMPT, self._topic_choices())]
             if arg == "help":
-                return [self._help()]
+                return [self._help(ctx)]
             if arg == "deadlines":
                 return self.deadlines.show(ctx)
             if arg == "report":
@@ -384,7 +403,13 @@ class Conversation:
         if action == "menu":
             return self._welcome(event)
         if action == "help":
-            return [self._help()]
+            return [self._help(ctx)]
+        if action == "whoami":
+            who = f"{event.channel}:{event.user_id}"
+            officer = self.is_admin(event.channel, event.user_id)
+            return [Reply((texts.WHO_AM_I_OFFICER if officer else texts.WHO_AM_I).format(id=who))]
+        if action == "office_questions":
+            return self.office.open_questions(ctx)
         if action == "ask":
             if rest.strip():
                 return self.on_question(Message(ctx=ctx, text=rest.strip()))
@@ -455,9 +480,12 @@ class Conversation:
         name = f" {event.display_name}" if event.display_name else ""
         return [Reply(texts.WELCOME.format(name=name, bot=texts.BOT_NAME), self._menu_choices())]
 
-    @staticmethod
-    def _help() -> Reply:
-        return Reply(texts.HELP, [Choice(ASK_OFFICE, texts.MENU_ASK_OFFICE), Choice("menu", texts.BACK_TO_MENU)])
+    def _help(self, ctx: TurnContext) -> Reply:
+        """The guide; an officer's has their commands too."""
+        text = texts.HELP
+        if self.is_admin(ctx.event.channel, ctx.event.user_id):
+            text += "\n\n" + texts.OFFICER_HELP
+        return Reply(text, [Choice(ASK_OFFICE, texts.MENU_ASK_OFFICE), Choice("menu", texts.BACK_TO_MENU)])
 
     # --- question answering --------------------------------------------------
     def answer(self, question: str, *, ctx: TurnContext | None = None, record: bool = True,
@@ -477,6 +505,8 @@ class Conversation:
         reading = self.knowledge.read(text, ctx.state.get(ABOUT) if ctx is not None else None)
         if ctx is not None and reading.about is not None:
             ctx.state[ABOUT] = reading.about
+        elif ctx is not None:  # a question not answered: what came before it does not fill the next
+            ctx.state.pop(ABOUT, None)
         if ctx is not None:  # what "chi tiết" opens next
             shown = [e.id for _, r in reading.parts if r.kind == "answer" and r.entry is not None
                      for e in (r.entry, *r.also)]
@@ -498,7 +528,14 @@ class Conversation:
             replies = [Reply(f"{texts.CLARIFY}\n{texts.CLARIFY_TEXT_HINT}", choices)]
         else:
             choices = [Choice(ASK_OFFICE, texts.MENU_ASK_OFFICE), *self._topic_choices()]
-            replies = [Reply(texts.FALLBACK, choices)]
+            # "Luật Thi đua, khen thưởng 2022 có hiệu lực khi nào": not in the plans, but what is
+            # known of it (content/sources.yaml) is said, with whom to confirm it.
+            note = self.knowledge.kb.note_asked(text)
+            replies = [Reply(texts.FALLBACK_NOTED.format(note=note) if note else texts.FALLBACK, choices)]
+            if reading.filled and reading.filled[0]:
+                # A follow-up about a text of the conversation the content says nothing about:
+                # said with the question as it was understood ("người ký chỉ thị 19/CT-TTg").
+                replies = [Reply(texts.PART_NOT_FOUND.format(question=reading.filled[0]), choices)]
         if record and ctx is not None:
             ctx.store.log_question(
                 user_id=ctx.user_id, channel=ctx.event.channel, text=text, normalized=result.normalized,
@@ -564,8 +601,16 @@ class Conversation:
         if full or not kb.has_details(entry):
             body = f"{kb.answer_text(entry)}\n\n{source}"
         else:
-            body = f"{kb.short_text(entry)}\n\n{source}"
-            choices = [Choice(DETAILS + entry.id, texts.SEE_DETAILS), *choices[:SHORT_FOLLOW_UPS]]
+            # A one-line note (the 2022 Law now governs procedures) is said with the answer itself.
+            note = kb.short_note(entry)
+            body = f"{kb.short_text(entry)}\n\n{source}" + (f"\n\n{note}" if note else "")
+            follow = choices[:SHORT_FOLLOW_UPS]
+            # Fewer follow-ups (all of them are behind "Xem chi tiết") where the note would
+            # push the reply past a phone screen.
+            while follow and _phone_length(entry.title, body, len(follow) + 2) + sum(
+                    len(c.label) for c in follow) > PHONE_CHARS:
+                follow.pop()
+            choices = [Choice(DETAILS + entry.id, texts.SEE_DETAILS), *follow]
         choices.append(Choice("menu", texts.BACK_TO_MENU))
         return Reply(expansions.once([body])[0], choices, heading=entry.title)
 
@@ -588,6 +633,12 @@ class Conversation:
         choices = [Choice(f"t:{t.id}", t.title) for t in self.knowledge.kb.topics]
         choices.append(Choice("menu", texts.BACK_TO_MENU))
         return choices
+
+
+def _phone_length(heading: str, body: str, choices: int) -> int:
+    """About how long a reply reads as a numbered list (bot/rendering.numbered), without the
+    labels of its follow-ups: the heading, the text, "Xem chi tiết", "Menu chính" and the hint."""
+    return len(heading) + 2 + len(body) + 2 + choices * 4 + len(texts.SEE_DETAILS) + len(texts.BACK_TO_MENU) + 30
 
 
 @dataclass
@@ -638,6 +689,8 @@ def _is_cancel(_c: Conversation, m: Message) -> bool:
 # While a flow is active it takes the message first; a number or a label is read
 # against the last list offered (`Message.choice`), whichever list that was.
 ROUTES: list[tuple[str, Callable[[Conversation, Message], bool], Callable[[Conversation, Message], list[Reply]]]] = [
+    ("an officers' form, its author no longer an officer", lambda c, m: m.in_flow and not c.flows.allowed(m.ctx),
+     Conversation.on_flow_refused),
     ("a step's own option (button or number)", lambda c, m: m.in_flow and (m.choice or "").startswith("f:"),
      Conversation.on_flow_choice),
     ("files sent at a step that collects them", lambda c, m: m.in_flow and bool(m.ctx.event.attachments)
@@ -660,6 +713,8 @@ PLAIN_ROUTES: list[tuple[str, Callable[[Conversation, Message], bool],
     ("nothing to read (sticker, voice, empty)", lambda c, m: not m.text, Conversation.on_no_text),
     ("a command (/menu, /hoi ..., menu, hủy)", lambda c, m: m.command is not None, Conversation.on_command_route),
     ("'chi tiết', 'nói rõ hơn': the whole last answer", lambda c, m: m.word == "details", Conversation.on_details),
+    ("an officer's 'trả lời 3': the Office question of that number", lambda c, m: bool(ANSWER_NUMBER.fullmatch(
+        m.folded)) and c.is_admin(m.ctx.event.channel, m.ctx.event.user_id), Conversation.on_answer_number),
     ("a number that is not on the last list", lambda c, m: bool(NUMBER.fullmatch(m.folded)),
      Conversation.on_number_outside),
     ("a greeting, or 'bạn là ai'", lambda c, m: bool(WHO_ARE_YOU.match(m.folded))

@@ -92,7 +92,7 @@ class Deadlines:
             Step("unit", prompt=lambda d: unit_prompt(self.knowledge, texts.PROFILE_UNIT), options=lambda d: self._units()),
             Step("leader", prompt=lambda d: texts.PROFILE_LEADER, options=lambda d: yes_no),
         ])
-        new = Flow(NEW, texts.NEW_TITLE, finish=self._create, steps=[
+        new = Flow(NEW, texts.NEW_TITLE, finish=self._create, officers_only=True, steps=[
             Step("title", prompt=lambda d: texts.NEW_ASK_TITLE, parse=text_between(5, 300, texts.NEW_WHAT_TITLE)),
             Step("due", prompt=lambda d: texts.NEW_ASK_DUE,
                  parse=lambda d, t: self._parse_due(t, utcnow()).isoformat()),
@@ -108,18 +108,18 @@ class Deadlines:
                  options=lambda d: [Option("create", texts.CREATE, ("tao", "dong y", "ok", "gui"))],
                  after=lambda d, v: FINISH),
         ])
-        cancel = Flow(CANCEL_FLOW, texts.CANCEL_TITLE, finish=self._cancel, steps=[
+        cancel = Flow(CANCEL_FLOW, texts.CANCEL_TITLE, finish=self._cancel, officers_only=True, steps=[
             Step("confirm", prompt=lambda d: texts.CANCEL_CONFIRM.format(title=d.values["title"], when=d.values["when"]),
                  options=lambda d: [Option("yes", texts.CANCEL_YES, ("dong y", "co"))], after=lambda d, v: FINISH),
         ])
-        edit = Flow(EDIT, texts.EDIT_TITLE, finish=self._move, steps=[
+        edit = Flow(EDIT, texts.EDIT_TITLE, finish=self._move, officers_only=True, steps=[
             Step("due", prompt=lambda d: texts.EDIT_ASK_DUE.format(title=d.values["title"], when=d.values["when"]),
                  parse=lambda d, t: self._parse_due(t, utcnow()).isoformat()),
             Step("confirm", prompt=lambda d: texts.EDIT_CONFIRM.format(
                 title=d.values["title"], when=when_text(datetime.fromisoformat(d.values["due"]), self.tz)),
                  options=lambda d: [Option("yes", texts.EDIT_YES, ("dong y", "co"))], after=lambda d, v: FINISH),
         ])
-        announce = Flow(ANNOUNCE, texts.ANNOUNCE_TITLE, finish=self._announce, steps=[
+        announce = Flow(ANNOUNCE, texts.ANNOUNCE_TITLE, finish=self._announce, officers_only=True, steps=[
             Step("audience", prompt=lambda d: texts.ANNOUNCE_ASK_AUDIENCE,
                  options=lambda d: [Option(AUDIENCE_ALL, texts.ANNOUNCE_ALL), *self._units()]),
             Step("text", prompt=lambda d: texts.ANNOUNCE_ASK_TEXT, parse=text_between(5, 1500, texts.ANNOUNCE_WHAT)),

@@ -75,6 +75,9 @@ class Flow:
     finish: Callable[[Any, FlowData], list[Reply]]
     # When it says so (a draft with a story in it), "Hủy" asks before throwing the work away.
     confirm_cancel: Callable[[FlowData], bool] | None = None
+    # An officers' flow (a review, an export, an answer for the Office): rights are checked
+    # at every step, so one removed from ADMIN_IDS meanwhile cannot finish it.
+    officers_only: bool = False
 
     def step(self, name: str) -> Step | None:
         return next((s for s in self.steps if s.name == name), None)
@@ -105,8 +108,9 @@ def choice_id(step: str, value: str) -> str:
 class FlowEngine:
     """Runs the registered flows against a turn's state dict."""
 
-    def __init__(self, flows: list[Flow]):
+    def __init__(self, flows: list[Flow], is_officer: Callable[[str, str], bool] | None = None):
         self.flows = {f.name: f for f in flows}
+        self.is_officer = is_officer or (lambda _c, _u: False)
 
     # --- state -----------------------------------------------------------------
     def active(self, state: dict) -> tuple[Flow, FlowState] | None:
@@ -145,6 +149,12 @@ class FlowEngine:
             choices.append(Choice(choice_id(step.name, BACK), texts.FLOW_BACK))
         choices.append(Choice(choice_id(step.name, CANCEL), texts.FLOW_CANCEL))
         return Reply(text, choices)
+
+    def allowed(self, ctx: Any) -> bool:
+        """Whether the person may go on with the active flow (an officers' flow needs an officer now)."""
+        current = self.active(ctx.state)
+        return current is None or not current[0].officers_only or self.is_officer(ctx.event.channel,
+                                                                                   ctx.event.user_id)
 
     def expects_text(self, state: dict) -> bool:
         """Whether the current step wants typed text (so "1" is an answer, not a pick)."""

@@ -8,16 +8,18 @@ from collections.abc import Callable, Iterable
 from zoneinfo import ZoneInfo
 
 from handlers import texts
-from handlers.choices import REPLY_PREFIX
+from handlers.choices import OPEN_QUESTIONS, REPLY_PREFIX
 from handlers.context import TurnContext
 from handlers.events import Choice, Notice, Reply
 from handlers.flows import CANCEL, FINISH, Flow, FlowData, FlowEngine, Option, Step, text_between
-from storage.models import aware
+from handlers.officers import recorded, signature
+from storage.models import OfficeQuestion, aware
 
 ASK = "office_ask"
 ANSWER = "office_answer"
 MAX_QUESTION = 1000
 MAX_ANSWER = 3000
+LISTED = 10  # open questions /cauhoi lists with a choice each; "trả lời <số>" reaches the others
 
 
 class Office:
@@ -43,7 +45,7 @@ class Office:
             ])
         answer = Flow(
             name=ANSWER, title=texts.OFFICE_TITLE.replace("gửi câu hỏi tới", "trả lời câu hỏi gửi"),
-            finish=self._send_answer,
+            finish=self._send_answer, officers_only=True,
             steps=[
                 Step("answer", prompt=lambda d: texts.OFFICE_ANSWER_PROMPT.format(
                     qid=d.values["qid"], asker=d.values["asker"], question=texts.clip(d.values["question"], 600)),
@@ -66,8 +68,9 @@ class Office:
         return self.engine.start(ctx, ASK)
 
     def start_answer(self, ctx: TurnContext, choice: str) -> list[Reply]:
+        """"Trả lời" under a question's notice or in the /cauhoi list, or "trả lời <số>" typed."""
         assert self.engine is not None
-        if not self.is_officer(ctx.event.channel, ctx.event.user_id):
+        if not self._is_self_officer(ctx):
             return [Reply(texts.NOT_ADMIN)]
         try:
             qid = int(choice.removeprefix(REPLY_PREFIX))
@@ -77,9 +80,29 @@ class Office:
         if row is None:
             return [Reply(texts.OFFICE_NO_SUCH_QUESTION.format(qid=qid))]
         if row.status == "answered":
-            return [self._already(row)]
+            return [self._already(ctx, row)]
         return self.engine.start(ctx, ANSWER, {"qid": qid, "asker": row.asker_name or texts.SOMEONE,
                                                "question": row.question})
+
+    def open_questions(self, ctx: TurnContext) -> list[Reply]:
+        """/cauhoi: the questions waiting for an answer, oldest first, each with its number
+        and a choice, so none is out of reach when newer ones arrive."""
+        if not self._is_self_officer(ctx):
+            return [Reply(texts.NOT_ADMIN)]
+        rows = ctx.store.open_office_questions()
+        if not rows:
+            return [Reply(texts.OFFICE_OPEN_NONE, [Choice("menu", texts.BACK_TO_MENU)])]
+        shown = rows[:LISTED]
+        lines = [texts.OFFICE_OPEN_TITLE.format(count=len(rows))]
+        lines += [texts.OFFICE_OPEN_LINE.format(qid=r.id, asker=r.asker_name or texts.SOMEONE, channel=r.channel,
+                                                when=self._when(r.created_at), question=texts.clip(r.question, 160))
+                  for r in shown]
+        if len(rows) > LISTED:
+            lines.append(texts.OFFICE_OPEN_MORE.format(count=len(rows) - LISTED))
+        lines.append(texts.OFFICE_OPEN_HINT)
+        choices = [Choice(f"{REPLY_PREFIX}{r.id}", texts.OFFICE_OPEN_CHOICE.format(
+            qid=r.id, asker=texts.clip(r.asker_name or texts.SOMEONE, 40))) for r in shown]
+        return [Reply("\n\n".join(lines), [*choices, Choice("menu", texts.BACK_TO_MENU)])]
 
     # --- finishing -----------------------------------------------------------------
     def _send_question(self, ctx: TurnContext, data: FlowData) -> list[Reply]:
@@ -87,18 +110,19 @@ class Office:
         row = ctx.store.add_office_question(user_id=ctx.user_id, channel=ev.channel, chat_id=ev.chat_id,
                                             asker_name=ev.display_name, question=data.values["question"])
         officers = [o for o in self.officers() if o != (ev.channel, ev.user_id)]
+        text = texts.OFFICE_NEW.format(qid=row.id, asker=ev.display_name or texts.SOMEONE, channel=ev.channel,
+                                       question=row.question)
+        waiting = len(ctx.store.open_office_questions())
+        if waiting > 1:  # on Zalo "1" picks this one: say how the older ones are reached
+            text += "\n\n" + texts.OFFICE_NEW_MORE.format(count=waiting)
         for channel, officer in sorted(officers):
-            text = texts.OFFICE_NEW.format(qid=row.id, asker=ev.display_name or texts.SOMEONE, channel=ev.channel,
-                                           question=row.question)
             ctx.notify(Notice(channel, officer, Reply(text, [Choice(f"{REPLY_PREFIX}{row.id}", texts.OFFICE_REPLY)]),
                               key=f"office:{row.id}:new:{channel}:{officer}"))
         template = texts.OFFICE_SENT if officers or self._is_self_officer(ctx) else texts.OFFICE_SENT_NO_OFFICER
         if self._is_self_officer(ctx):
             # An officer trying it on themselves gets the notice too.
-            ctx.notify(Notice(ev.channel, ev.user_id, Reply(
-                texts.OFFICE_NEW.format(qid=row.id, asker=ev.display_name or texts.SOMEONE, channel=ev.channel,
-                                        question=row.question),
-                [Choice(f"{REPLY_PREFIX}{row.id}", texts.OFFICE_REPLY)]), key=f"office:{row.id}:new:self"))
+            ctx.notify(Notice(ev.channel, ev.user_id, Reply(text, [Choice(f"{REPLY_PREFIX}{row.id}", texts.OFFICE_REPLY)]),
+                              key=f"office:{row.id}:new:self"))
         return [Reply(template.format(qid=row.id), [Choice("menu", texts.BACK_TO_MENU)])]
 
     def _is_self_officer(self, ctx: TurnContext) -> bool:
@@ -108,12 +132,12 @@ class Office:
         ev = ctx.event
         qid = int(data.values["qid"])
         answer = data.values["answer"]
-        who = ev.display_name or texts.SOMEONE
+        who = signature(ctx)
         if not ctx.store.answer_office_question(qid, answer=answer, by=f"{ev.channel}:{ev.user_id}", name=who):
             row = ctx.store.office_question(qid)
             if row is None:
                 return [Reply(texts.OFFICE_NO_SUCH_QUESTION.format(qid=qid))]
-            return [self._already(row)]
+            return [self._already(ctx, row)]
         row = ctx.store.office_question(qid)
         assert row is not None
         to_staff = texts.OFFICE_ANSWER_TO_STAFF.format(question=texts.clip(row.question), answer=answer)
@@ -122,10 +146,20 @@ class Office:
             qid=qid, asker=row.asker_name or texts.SOMEONE)), key=f"office:{qid}:blocked")
         ctx.notify(Notice(row.channel, row.chat_id, Reply(to_staff, [Choice("menu", texts.BACK_TO_MENU)]),
                           key=f"office:{qid}:answer", on_blocked=blocked))
-        return [Reply(texts.OFFICE_ANSWER_SENT.format(qid=qid, asker=row.asker_name or texts.SOMEONE))]
+        return [self._sent(ctx, texts.OFFICE_ANSWER_SENT.format(qid=qid, asker=row.asker_name or texts.SOMEONE))]
 
-    def _already(self, row) -> Reply:  # noqa: ANN001
-        at = aware(row.answered_at) if row.answered_at else None
-        when = at.astimezone(self.tz).strftime("%H:%M %d/%m/%Y") if at else "?"
-        return Reply(texts.OFFICE_ALREADY_ANSWERED.format(qid=row.id, who=row.answerer_name or texts.SOMEONE,
-                                                          when=when, answer=texts.clip(row.answer or "", 600)))
+    def _sent(self, ctx: TurnContext, done: str) -> Reply:
+        """What the officer reads after an answer: with the way to the next ones while any wait."""
+        left = len(ctx.store.open_office_questions())
+        if not left:
+            return Reply(done)
+        return Reply(f"{done}\n{texts.OFFICE_OPEN_LEFT.format(count=left)}",
+                     [Choice(OPEN_QUESTIONS, texts.OFFICE_OPEN_SHOW), Choice("menu", texts.BACK_TO_MENU)])
+
+    def _when(self, at) -> str:  # noqa: ANN001
+        return aware(at).astimezone(self.tz).strftime("%H:%M %d/%m/%Y") if at else "?"
+
+    def _already(self, ctx: TurnContext, row: OfficeQuestion) -> Reply:
+        return Reply(texts.OFFICE_ALREADY_ANSWERED.format(
+            qid=row.id, who=recorded(ctx, row.answerer_name, row.answered_by), when=self._when(row.answered_at),
+            answer=texts.clip(row.answer or "", 600)))

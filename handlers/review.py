@@ -16,8 +16,8 @@ from handlers.choices import ADD_PREFIX, PREFIX_DECISION, REVIEW_CHOICE
 from handlers.context import TurnContext
 from handlers.events import Choice, Document, Notice, Reply
 from handlers.flows import FINISH, Flow, FlowData, FlowEngine, Option, Step, text_between
+from handlers.officers import recorded, signature
 from handlers.reports import ReportCards, Reports, by
-from storage import reminders as q
 from storage import reports
 from storage.models import Report
 
@@ -41,18 +41,12 @@ class Review:
         self.make_link = make_link
         self.engine: FlowEngine | None = None
 
-    @staticmethod
-    def _officer_name(ctx: TurnContext) -> str | None:
-        """How the officer signs a decision: the name in their profile, else their messenger name."""
-        p = q.profile(ctx.store.s, ctx.user_id)
-        return (p.full_name if p and p.full_name else None) or ctx.user_name
-
     def _officer(self, ctx: TurnContext) -> bool:
         return self.is_officer(ctx.event.channel, ctx.event.user_id)
 
     # --- flows -----------------------------------------------------------------------
     def flows(self) -> list[Flow]:
-        review = Flow(REVIEW, rt.REVIEW_TITLE, finish=self._decide, steps=[
+        review = Flow(REVIEW, rt.REVIEW_TITLE, finish=self._decide, officers_only=True, steps=[
             Step("decision", prompt=lambda d: rt.REVIEW_DECIDE.format(code=d.values["code"]),
                  options=lambda d: [Option("approve", rt.APPROVE, ("duyet", "dong y")),
                                     Option("more", rt.ASK_MORE, ("bo sung", "yeu cau bo sung")),
@@ -74,7 +68,7 @@ class Review:
                  take_files=self._more_files, take_text=self._more_text,
                  after=lambda d, v: FINISH if self._has_more(d) else "more"),
         ])
-        export = Flow(EXPORT, rt.EXPORT_TITLE, finish=self._export, steps=[
+        export = Flow(EXPORT, rt.EXPORT_TITLE, finish=self._export, officers_only=True, steps=[
             Step("kind", prompt=lambda d: rt.EXPORT_PROMPT,
                  options=lambda d: [Option(k, label) for k, label in rt.EXPORT_KINDS.items()]),
         ])
@@ -84,7 +78,7 @@ class Review:
     def start(self, ctx: TurnContext, after_id: int = 0) -> list[Reply]:
         """/duyet: the oldest pending report (after `after_id`, for "để sau")."""
         if not self._officer(ctx):
-            return [Reply(rt.OFFICERS_ONLY, [Choice("menu", texts.BACK_TO_MENU)])]
+            return [Reply(texts.NOT_ADMIN, [Choice("menu", texts.BACK_TO_MENU)])]
         rows = reports.pending(ctx.store.s, after_id)
         if not rows and after_id:  # "để sau" on the newest: round again, without the one set aside
             rows = [r for r in reports.pending(ctx.store.s) if r.id != after_id]
@@ -97,7 +91,7 @@ class Review:
     def start_decision(self, ctx: TurnContext, choice: str) -> list[Reply]:
         """An officer's Duyệt / Yêu cầu bổ sung / Không duyệt on a report's notice."""
         if not self._officer(ctx):
-            return [Reply(rt.OFFICERS_ONLY, [Choice("menu", texts.BACK_TO_MENU)])]
+            return [Reply(texts.NOT_ADMIN, [Choice("menu", texts.BACK_TO_MENU)])]
         prefix = next(p for p in PREFIX_DECISION if choice.startswith(p))
         try:
             rid = int(choice.removeprefix(prefix))
@@ -107,7 +101,7 @@ class Review:
         if row is None:
             return [Reply(rt.NO_SUCH_REPORT)]
         if row.status != "pending":
-            return [self._already(row)]
+            return [self._already(ctx, row)]
         decision = PREFIX_DECISION[prefix]
         assert self.engine is not None
         return self.engine.start(ctx, REVIEW, {"rid": rid, "code": row.code, "decision": decision},
@@ -136,12 +130,12 @@ class Review:
         return rt.FILES_ON_ZALO.format(count=len(files), links="".join(
             rt.FILES_LINK_LINE.format(name=n, url=u) for n, u in urls))
 
-    def _already(self, row: Report) -> Reply:
+    def _already(self, ctx: TurnContext, row: Report) -> Reply:
         if row.status == "withdrawn":
             return Reply(rt.ALREADY_WITHDRAWN.format(code=row.code))
         when = self.cards.local(row.reviewed_at).strftime("%H:%M %d/%m/%Y") if row.reviewed_at else "?"
-        return Reply(rt.ALREADY_DECIDED.format(code=row.code, who=row.reviewer_name or texts.SOMEONE, when=when,
-                                               status=rt.STATUS.get(row.status, row.status)))
+        return Reply(rt.ALREADY_DECIDED.format(code=row.code, who=recorded(ctx, row.reviewer_name, row.reviewed_by),
+                                               when=when, status=rt.STATUS.get(row.status, row.status)))
 
     def _decide(self, ctx: TurnContext, d: FlowData) -> list[Reply]:
         v, s = d.values, ctx.store.s
@@ -152,18 +146,17 @@ class Review:
         status = STATUS_OF[decision]
         award = v.get("award") if decision == "approve" and v.get("award") != "none" else None
         note = v.get("question") if decision == "more" else v.get("reason")
-        who = self._officer_name(ctx)
+        who = signature(ctx)
         if not reports.decide(s, rid, status, by=by(ctx), name=who, note=note, award=award):
             row = reports.get(s, rid)
-            return [self._already(row) if row else Reply(rt.NO_SUCH_REPORT)]
+            return [self._already(ctx, row) if row else Reply(rt.NO_SUCH_REPORT)]
         row = reports.get(s, rid)
         assert row is not None
         award_name = self.cards.award(award) if award else None
         to_submitter = rt.TO_SUBMITTER[status].format(
             code=row.code, subject=texts.clip(row.subject_name, 80), note=note or "",
             award=rt.TO_SUBMITTER_AWARD.format(award=award_name) if award_name else "")
-        if who:
-            to_submitter += "\n" + rt.SIGNED.format(who=who)
+        to_submitter += "\n" + rt.SIGNED.format(who=who)
         choices = [Choice(f"{ADD_PREFIX}{rid}", rt.ADD_MORE)] if status == "needs_info" else []
         step = len(reports.events_of(s, rid))
         ctx.notify(Notice(row.channel, row.chat_id, Reply(to_submitter, [*choices, Choice("menu", texts.BACK_TO_MENU)]),
@@ -237,7 +230,7 @@ class Review:
     # --- exports -----------------------------------------------------------------------
     def start_export(self, ctx: TurnContext) -> list[Reply]:
         if not self._officer(ctx):
-            return [Reply(rt.OFFICERS_ONLY, [Choice("menu", texts.BACK_TO_MENU)])]
+            return [Reply(texts.NOT_ADMIN, [Choice("menu", texts.BACK_TO_MENU)])]
         assert self.engine is not None
         return self.engine.start(ctx, EXPORT)
 
@@ -245,8 +238,6 @@ class Review:
         from handlers.report_exports import build_export  # openpyxl and python-docx load only when asked
 
         kind = d.values["kind"]
-        if not self._officer(ctx):
-            return [Reply(rt.OFFICERS_ONLY, [Choice("menu", texts.BACK_TO_MENU)])]
         export = build_export(ctx.store.s, self.cards.knowledge.kb, kind, tz=self.cards.tz)
         if export.count == 0:
             return [Reply(rt.EXPORT_EMPTY.format(what=rt.EXPORT_KINDS[kind]), [Choice("menu", texts.BACK_TO_MENU)])]

@@ -43,11 +43,29 @@ HELP = (
     "/baocaocuatoi - các báo cáo đồng chí đã gửi\n"
     "/hoso, /xoahoso - xem, sửa hoặc xóa hồ sơ của đồng chí\n"
     "/lich, /nhacnho - lịch nhắc hạn, bật hoặc tắt nhắc hạn\n"
+    "/toi - mã của đồng chí trên trợ lý (gửi Văn phòng khi cần)\n"
     "/trogiup - hướng dẫn này\n\n"
     "Nội dung do Văn phòng VKSND tỉnh (thường trực Hội đồng Thi đua, khen thưởng) biên soạn. "
     "Câu hỏi chưa có trong dữ liệu được ghi lại để bổ sung."
 )
 
+# Shown under HELP to officers (ADMIN_IDS) only.
+OFFICER_HELP = (
+    "Lệnh của cán bộ Văn phòng:\n"
+    "/cauhoi - các câu hỏi gửi Văn phòng đang chờ trả lời (gõ «trả lời <số>» để trả lời câu số đó)\n"
+    "/duyet - duyệt báo cáo gương người tốt đang chờ\n"
+    "/xuat - xuất danh sách, báo cáo (CSV, Excel, Word)\n"
+    "/hanmoi - thêm hạn mới để nhắc\n"
+    "/thongbao - gửi thông báo tới mọi người hoặc một đơn vị\n"
+    "/thongke - tình hình gửi nhắc hạn, thông báo\n"
+    "/reload - nạp lại nội dung đã sửa"
+)
+WHO_AM_I = (
+    "Mã của đồng chí trên trợ lý này: {id}\n"
+    "Khi cần được giao quyền cán bộ Văn phòng (duyệt báo cáo, trả lời câu hỏi), đồng chí gửi đúng mã này "
+    "cho người quản trị trợ lý để ghi vào ADMIN_IDS."
+)
+WHO_AM_I_OFFICER = "Mã của đồng chí trên trợ lý này: {id}\nĐồng chí đang có quyền cán bộ Văn phòng (gõ /trogiup để xem các lệnh)."
 TOPIC_INTRO = "{title}\n{description}\n\nChọn nội dung đồng chí muốn xem:"
 TOPIC_EMPTY = "Chủ đề này hiện chưa có nội dung."
 SOURCE_LINE = "Nguồn: {source}"
@@ -62,6 +80,12 @@ FALLBACK = (
     "khen thưởng hiện có.\n\n"
     "Đồng chí có thể xem các chủ đề dưới đây, hoặc liên hệ Văn phòng VKSND tỉnh (thường trực Hội đồng "
     "Thi đua, khen thưởng) để được giải đáp. Câu hỏi đã được ghi lại để bổ sung nội dung."
+)
+# A fallback on a subject the content knows one line about (the 2022 Law).
+FALLBACK_NOTED = (
+    "Tài liệu hiện có chưa có nội dung để trả lời chính xác câu hỏi này.\n\n{note}\n\n"
+    "Đồng chí có thể chọn «Hỏi Văn phòng» để gửi câu hỏi, hoặc xem các chủ đề dưới đây. "
+    "Câu hỏi đã được ghi lại để bổ sung nội dung."
 )
 EMPTY_MESSAGE = "Đồng chí chưa nhập nội dung. Mời đồng chí gõ câu hỏi hoặc chọn một mục trong menu."
 NOT_TEXT = (
@@ -106,7 +130,12 @@ NOTHING_TO_CANCEL = "Hiện không có thao tác nào đang làm dở. Đồng c
 STALE_CHOICE = "Lựa chọn này đã cũ hoặc không còn. Mời đồng chí chọn lại từ menu."
 RELOADED = "Đã nạp lại nội dung: {entries} mục, {topics} chủ đề."
 RELOAD_FAILED = "Nội dung mới có lỗi, vẫn giữ nội dung cũ:\n{problems}"
-NOT_ADMIN = "Lệnh này chỉ dành cho cán bộ quản trị."
+# The one refusal of every officers' command and choice (/duyet, /xuat, /cauhoi, /hanmoi, /thongbao,
+# /thongke, /reload, "Trả lời" under an Office question).
+NOT_ADMIN = (
+    "Chức năng này chỉ dành cho cán bộ Văn phòng phụ trách thi đua, khen thưởng. Nếu đồng chí được giao "
+    "việc này, gõ /toi để lấy mã của mình và gửi người quản trị trợ lý."
+)
 INTERNAL_ERROR = (
     "Xin lỗi đồng chí, hệ thống vừa gặp sự cố khi xử lý tin nhắn. Đồng chí vui lòng thử lại sau ít phút; "
     "nếu vẫn lỗi, xin báo Văn phòng VKSND tỉnh."
@@ -165,7 +194,17 @@ OFFICE_ALREADY_ANSWERED = (
     "Câu hỏi số {qid} đã được {who} trả lời lúc {when}, nên trả lời của đồng chí không được gửi.\n"
     "Nội dung đã trả lời: «{answer}»"
 )
-OFFICE_NO_SUCH_QUESTION = "Không tìm thấy câu hỏi số {qid}."
+OFFICE_NO_SUCH_QUESTION = "Không tìm thấy câu hỏi số {qid}. Gõ /cauhoi để xem các câu hỏi đang chờ trả lời."
+# Under a new question's notice when others still wait: the older ones stay reachable.
+OFFICE_NEW_MORE = "Đang có {count} câu hỏi chờ trả lời: gõ /cauhoi để xem, hoặc «trả lời <số>» để trả lời câu số đó."
+OFFICE_OPEN_TITLE = "Câu hỏi gửi Văn phòng đang chờ trả lời ({count}), cũ nhất trước:"
+OFFICE_OPEN_LINE = "Số {qid} - {asker} ({channel}, {when}):\n«{question}»"
+OFFICE_OPEN_MORE = "... và {count} câu mới hơn (gõ «trả lời <số>» để trả lời một câu bất kỳ)."
+OFFICE_OPEN_HINT = "Chọn câu muốn trả lời, hoặc gõ «trả lời <số>»."
+OFFICE_OPEN_CHOICE = "Trả lời câu số {qid} ({asker})"
+OFFICE_OPEN_NONE = "Không có câu hỏi nào gửi Văn phòng đang chờ trả lời."
+OFFICE_OPEN_LEFT = "Còn {count} câu hỏi đang chờ trả lời."
+OFFICE_OPEN_SHOW = "Xem câu hỏi đang chờ"
 OFFICE_ANSWER_TO_STAFF = "Văn phòng VKSND tỉnh trả lời câu hỏi của đồng chí:\n«{question}»\n\n{answer}"
 OFFICE_ANSWER_SIGNED = "Người trả lời: {who}."
 OFFICE_RECIPIENT_BLOCKED = (

@@ -212,6 +212,16 @@ class TurnStore:
     def office_question(self, qid: int) -> OfficeQuestion | None:
         return self.s.get(OfficeQuestion, qid, populate_existing=True)
 
+    def open_office_questions(self) -> list[OfficeQuestion]:
+        """The questions no officer has answered yet, oldest first."""
+        return list(self.s.exec(select(OfficeQuestion).where(OfficeQuestion.status == "open")
+                                .order_by(col(OfficeQuestion.id))))
+
+    def display_name(self, channel: str, external_id: str) -> str | None:
+        """The name a person was last seen with on their messenger."""
+        return self.s.exec(select(User.display_name).where(User.channel == channel,
+                                                            User.external_id == stored_id(external_id))).first()
+
     def answer_office_question(self, qid: int, *, answer: str, by: str, name: str | None,
                                at: datetime | None = None) -> bool:
         """Record the answer unless the question was answered already (by another officer

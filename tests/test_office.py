@@ -218,3 +218,94 @@ def test_the_console_plays_both_sides(tmp_path: Path):
     assert "Câu hỏi mới số 1 gửi Văn phòng" in shown and "1. Trả lời" in shown
     assert "Văn phòng VKSND tỉnh trả lời câu hỏi của đồng chí" in shown and "Phòng Tổ chức cán bộ" in shown
     assert {r.status for r in app.outbox.rows()} == {"sent"}
+
+
+OFFICER_COMMANDS = ["/duyet", "/xuat", "/cauhoi", "/hanmoi", "/thongbao", "/thongke", "/reload"]
+
+
+def test_help_shows_an_officer_their_commands_and_staff_get_one_refusal_for_each(office: App):
+    say = Talk(office)
+    [officer_help] = say("/trogiup", user="cb-an")
+    [staff_help] = say("/trogiup", user="s8")
+    for command in OFFICER_COMMANDS:
+        assert command in officer_help.text, command
+        assert command not in staff_help.text, command
+    assert "/toi" in staff_help.text
+    refusals = {command: say(command, user="s8")[0].text for command in OFFICER_COMMANDS}
+    refusals["Trả lời"] = say(choice="oq:reply:1", user="s8")[0].text
+    assert set(refusals.values()) == {texts.NOT_ADMIN}, refusals
+
+
+def test_an_officer_answers_any_open_question_by_its_number(office: App):
+    say = Talk(office)
+    for user, question in (("s9", OUT_OF_SCOPE), ("s10", "chế độ nghỉ dưỡng của cán bộ lão thành")):
+        say(f"/hoivanphong {question}", user=user, display_name=user)
+        say("gửi", user=user, display_name=user)
+    # The newest notice is the last list on Zalo: "1" there is question 2; "trả lời 1" is question 1.
+    [prompt] = say("trả lời 1", user="cb-an", display_name="Nguyễn Văn An")
+    assert "Câu hỏi số 1" in prompt.text and OUT_OF_SCOPE in prompt.text
+    say("Đồng chí liên hệ Phòng Tổ chức cán bộ.", user="cb-an", display_name="Nguyễn Văn An")
+    [done] = say("gửi", user="cb-an", display_name="Nguyễn Văn An")
+    assert done.text.startswith(texts.OFFICE_ANSWER_SENT.format(qid=1, asker="s9"))
+    [again] = say("trả lời 1", user="cb-binh", display_name="Phạm Bình")
+    assert "đã được Nguyễn Văn An trả lời" in again.text
+    [missing] = say("tl câu 7", user="cb-binh", display_name="Phạm Bình")
+    assert missing.text == texts.OFFICE_NO_SUCH_QUESTION.format(qid=7)
+    # Staff typing the same words ask a question, as before.
+    [staff] = say("trả lời 1", user="s9")
+    assert "Câu hỏi số 1" not in staff.text
+    with office.repo.session() as s:
+        from storage.models import QuestionLog, User
+
+        officers = [u.id for u in s.exec(select(User).where(User.external_id.in_(["cb-an", "cb-binh"])))]
+        assert list(s.exec(select(QuestionLog).where(QuestionLog.user_id.in_(officers)))) == []
+
+
+def test_an_officer_removed_from_admin_ids_cannot_finish_a_form_begun_before(tmp_path: Path):
+    """ADMIN_IDS changes (a restart) while an officer is in the middle of /duyet and of an
+    answer to the Office: the next step is refused and nothing of it is recorded."""
+    from storage import reports
+    from tests.test_reports import submit_one
+
+    app = make_app(tmp_path)
+    say = Talk(app)
+    code = submit_one(say, user="s11")
+    say(f"/hoivanphong {OUT_OF_SCOPE}", user="s11")
+    say("gửi", user="s11")
+    replies = say("/duyet", user="cb-an", display_name="Nguyễn Văn An")
+    assert code in replies[0].text
+    say("1", user="cb-an", display_name="Nguyễn Văn An")  # Duyệt: now the award step
+    say(choice="oq:reply:1", user="cb-binh", display_name="Phạm Bình")
+    say("Đồng chí liên hệ Phòng Tổ chức cán bộ.", user="cb-binh", display_name="Phạm Bình")  # now the confirm step
+
+    demoted = build_app(load_settings(data_dir=tmp_path / "data", content_dir=REAL_CONTENT, admin_ids="zalo:cb-chi"))
+    after = Talk(demoted)
+    [refused] = after("1", user="cb-an", display_name="Nguyễn Văn An")
+    assert refused.text == texts.NOT_ADMIN
+    [refused] = after("gửi", user="cb-binh", display_name="Phạm Bình")
+    assert refused.text == texts.NOT_ADMIN
+    with demoted.repo.session() as s:
+        [row] = reports.pending(s)
+        assert (row.code, row.reviewed_by) == (code, None)
+    [question] = questions(demoted)
+    assert question.status == "open" and notices(demoted, "s11") == []
+    # The form is over: a number now is not read as one of its options.
+    [later] = after("1", user="cb-an", display_name="Nguyễn Văn An")
+    assert later.text != texts.NOT_ADMIN and not later.text.startswith(texts.FLOW_STALE)
+    with demoted.repo.session() as s:
+        assert len(reports.pending(s)) == 1
+
+
+def test_the_second_officer_is_told_who_decided_a_report_by_name(tmp_path: Path):
+    """The console sends no names: the officer who decided is named from their profile, or
+    their id, never "một cán bộ"."""
+    from tests.test_reports import submit_one
+
+    app = make_app(tmp_path)
+    say = Talk(app)
+    code = submit_one(say, user="s12")
+    say("/duyet", user="cb-an")
+    say("3", user="cb-an")  # Không duyệt
+    say("Chưa đủ minh chứng về số ngày trực chốt.", user="cb-an")
+    [late] = say(choice="r:ok:1", user="cb-binh")
+    assert code in late.text and "zalo:cb-an" in late.text and texts.SOMEONE not in late.text

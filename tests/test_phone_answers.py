@@ -30,7 +30,8 @@ def test_the_direct_answer_comes_first_and_the_details_behind_a_choice(app: App)
     assert reply.heading == entry.title
     assert reply.text.startswith(kb.short_text(entry))
     assert "Nguồn: KH 515/KH-VKS" in reply.text and "08/11/2021" in reply.text  # the source stays with it
-    assert NOTE not in reply.text and "Bản tóm tắt thành tích do" not in reply.text
+    assert NOTE not in reply.text and "Bản tóm tắt thành tích do" not in reply.text  # the long note waits
+    assert kb.short_note(entry) in reply.text  # its one line does not (test_understanding: the 2022 Law)
     assert reply.choices[0].label == texts.SEE_DETAILS
     assert len(numbered(reply)) <= PHONE
     [details] = talk("1")  # Zalo and the console: the number of "Xem chi tiết"

@@ -79,3 +79,18 @@ def test_log_filter_masks_secrets_even_in_malformed_log_calls():
     out = stream.getvalue()
     assert "SECRET" not in out
     assert out.count("***") == 4  # once per line, and once in the traceback
+
+
+@pytest.mark.parametrize("entry", ["telegram:@nguyenvana", "zalo:Nguyễn Văn A", "telegram:123;zalo:abc",
+                                   "zalo:ab cd", "telegram:12.5"])
+def test_admin_ids_refuse_what_is_not_a_user_id_in_one_line_naming_it(entry: str):
+    with pytest.raises(SettingsError) as err:
+        load_settings(admin_ids=f"telegram:123456,{entry}")
+    message = str(err.value)
+    assert "ADMIN_IDS" in message and repr(entry) in message and "/toi" in message and "\n" not in message
+
+
+def test_admin_ids_take_the_ids_each_channel_uses():
+    s = load_settings(admin_ids="telegram:123456789, zalo:6ede9afa66b14ec1a2a3,zalo:cb-zalo, console:chi")
+    assert s.is_admin("telegram", "123456789") and s.is_admin("zalo", "6ede9afa66b14ec1a2a3")
+    assert s.is_admin("zalo", "cb-zalo") and s.is_admin("console", "chi")

@@ -425,3 +425,77 @@ def test_a_follow_up_on_a_document_keeps_the_document(app: App):
     talk = Talk(app)
     talk("chỉ thị 34 của bộ chính trị ban hành ngày nào")
     assert heading(talk("và nói về vấn đề gì")) == "Chỉ thị 34-CT/TW ngày 07/4/2014"
+
+
+LAW_LINE = ("kế hoạch 2021", "Luật Thi đua, khen thưởng 2022", "01/01/2024", "Văn phòng")
+
+
+@pytest.mark.parametrize(("question", "entry"), [
+    ("hồ sơ đề nghị huân chương lao động gồm những gì", "ho-so-hcld"),  # the dossier
+    ("bằng khen thủ tướng nộp mấy bộ", "ho-so-bk-ttg"),  # the copies
+    ("thủ tục đề nghị khen thưởng thế nào", "thu-tuc-don-gian"),  # the procedure
+    ("hình thức nào tỉnh tặng, hình thức nào phải đề nghị lên trên", "tham-quyen-khen-thuong"),  # who decides
+    ("khi nào thì trao thưởng thành tích chống dịch", "trao-thuong-ngay"),  # when
+])
+def test_a_procedural_answer_says_in_one_line_that_the_2022_law_now_governs(app: App, question: str, entry: str):
+    """The line is in the short answer itself, not only behind "Xem chi tiết", and the
+    whole reply still fits a phone screen."""
+    from bot.rendering import numbered
+
+    talk = Talk(app)
+    [reply] = talk(question)
+    assert reply.heading == app.knowledge.kb.by_id[entry].title
+    [line] = [p for p in reply.text.split("\n\n") if all(w in p for w in LAW_LINE)]
+    assert "\n" not in line and line.startswith("Lưu ý:")
+    assert reply.choices[0].label == texts.SEE_DETAILS and len(numbered(reply)) <= 700
+
+
+@pytest.mark.parametrize("question", [
+    "luật thi đua khen thưởng 2022 có hiệu lực khi nào",
+    "thông tư 01/2019 còn hiệu lực không",
+    "Luật TĐKT 2022 có hiệu lực từ khi nào?",
+])
+def test_a_question_about_the_law_itself_gets_the_line_not_the_plain_fallback(app: App, question: str):
+    """The plans do not answer it: still a question for the Office (logged, "Hỏi Văn phòng"
+    first), but what is known is said: the 2022 Law, in force from 01/01/2024."""
+    talk = Talk(app)
+    [reply] = talk(question)
+    assert reply.text != texts.FALLBACK and all(w in reply.text for w in LAW_LINE)
+    assert reply.choices[0].label == texts.MENU_ASK_OFFICE
+    [logged] = app.repo.question_log()
+    assert logged.outcome == "fallback"
+    [confirm] = talk("1")  # Hỏi Văn phòng: the question goes on as it was typed
+    assert question in confirm.text
+
+
+def test_a_question_off_the_subject_keeps_the_plain_fallback(app: App):
+    [reply] = Talk(app)("thủ tục làm hộ chiếu công vụ")
+    assert reply.text == texts.FALLBACK
+
+
+def test_a_follow_up_about_a_document_is_about_that_document_and_says_when_unknown(app: App):
+    """"chỉ thị đó ai ký" after Chỉ thị 19: not the signer of the VKSND tối cao's plan
+    (which carries the directive out); the content does not say, and the reply says so."""
+    talk = Talk(app)
+    assert heading(talk("chỉ thị 19 là gì")) == "Chỉ thị 19/CT-TTg ngày 16/7/2021"
+    [unknown] = talk("chỉ thị đó ai ký")
+    assert "Nguyễn Hải Trâm" not in unknown.text and "19/CT-TTg" in unknown.text
+    assert "chưa có thông tin" in unknown.text and unknown.choices[0].label == texts.MENU_ASK_OFFICE
+    assert app.repo.question_log()[-1].outcome == "fallback"  # for the curators, like any unanswered question
+    # Still the directive the conversation is about.
+    assert heading(talk("ban hành ngày nào")) == "Chỉ thị 19/CT-TTg ngày 16/7/2021"
+    # The plan's signer is the answer when the plan is what was asked about.
+    other = Talk(app)
+    other("kế hoạch của vkstc thực hiện chỉ thị 19 là gì", user="u2")
+    [signer] = other("ai ký", user="u2")
+    assert "Nguyễn Hải Trâm" in signer.text
+
+
+def test_a_subject_from_before_a_fallback_does_not_fill_a_new_question(app: App):
+    talk = Talk(app)
+    assert heading(talk("hồ sơ giấy khen gồm những gì")) == "Hồ sơ đề nghị Giấy khen"
+    [fallback] = talk("giá vàng hôm nay bao nhiêu")
+    assert fallback.text == texts.FALLBACK
+    # Which award's copies? Not the Giấy khen of two turns back: the bot asks.
+    [which] = talk("vậy mấy bộ")
+    assert which.heading is None and which.text.startswith(texts.CLARIFY)
