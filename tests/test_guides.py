@@ -267,3 +267,41 @@ def test_the_settings_the_guides_name_are_real_and_their_lines_are_accepted():
                     "TELEGRAM_WEBHOOK_SECRET", "ZALO_WEBHOOK_SECRET", "PORT"} <= set(lines)
         for file in re.findall(r"deploy/[\w-]+(?:\.[\w-]+)+|deploy/Dockerfile", text):
             assert (ROOT / file).exists(), f"{path.name} names {file}, which is not in the repository"
+
+
+ENTRY = """entries:
+  - id: ho-so-bk-ttg
+    topic: ho-so
+{title}
+    questions:
+      - Hồ sơ bằng khen thủ tướng chính phủ cần mấy bộ
+{question}
+    answer: "04 bộ (bản chính)."
+    source: KH 515/KH-VKS, mục IV.4
+"""
+TITLE = "    title: Hồ sơ Bằng khen Thủ tướng"
+
+
+@pytest.mark.parametrize(("title", "question", "said"), [
+    (TITLE, "      - hồ sơ: gồm những gì", "questions.1: Input should be a valid string"),
+    (TITLE, "\t- hồ sơ gồm những gì", "found a tab character that violates indentation"),
+    (" " + TITLE, "      - hồ sơ gồm những gì", "mapping values are not allowed in this context"),
+    (TITLE[1:], "      - hồ sơ gồm những gì", "did not find expected '-' indicator"),
+    (TITLE, '      - "hồ sơ: gồm những gì"', None),  # the fix the guide gives
+], ids=["colon", "tab", "title-one-space-right", "title-one-space-left", "quoted"])
+def test_the_yaml_mistakes_the_curator_guide_names_are_what_content_check_says(
+        tmp_path: Path, title: str, question: str, said: str | None):
+    from content.loader import ContentError, load
+
+    content = tmp_path / "content"
+    shutil.copytree(FIXTURE_CONTENT, content)
+    (content / "entries" / "a.yaml").write_text(ENTRY.format(title=title, question=question), encoding="utf-8")
+    guide = CURATOR_GUIDE.read_text(encoding="utf-8")
+    if said is None:
+        assert "hồ sơ: gồm những gì" in load(content).entries[0].questions
+        assert question.strip() in guide
+        return
+    with pytest.raises(ContentError) as problems:
+        load(content)
+    assert said in "\n".join(problems.value.problems)
+    assert said in " ".join(guide.split()), f"content.md no longer quotes {said!r}"
