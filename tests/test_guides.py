@@ -10,6 +10,7 @@ setting, and the setting lines it tells the officer to write are accepted."""
 from __future__ import annotations
 
 import io
+import logging
 import re
 import shlex
 import shutil
@@ -52,6 +53,21 @@ PARSE_ONLY = (("run",), ("webhook",))  # need a messenger (and, for webhook, the
 # BOT_ARGS is read by the systemd unit, not by the bot; TELEGRAM_BOT_TOKN is the guide's
 # example of a misspelt name the bot warns about.
 SETTINGS_NOT_OURS = {"BOT_ARGS", "TELEGRAM_BOT_TOKN"}
+
+
+@pytest.fixture(autouse=True)
+def _logging_as_before() -> Iterator[None]:
+    """The commands set up logging to this test's captured stderr, closed after it: later
+    tests must not write to it."""
+    root = logging.getLogger()
+    level, handlers = root.level, list(root.handlers)
+    filters = {h: list(h.filters) for h in handlers}
+    yield
+    for h in [h for h in root.handlers if h not in handlers]:
+        root.removeHandler(h)
+    for h, kept in filters.items():
+        h.filters[:] = kept
+    root.setLevel(level)
 
 
 class Place:
