@@ -352,8 +352,8 @@ class Bindings:
         for plan in plans.values():
             self.dated |= dated_documents(plan.text)
             self.relations |= document_relations(plan.text)
-        for d in sources.documents:
-            self.dated |= dated_documents(f"{d.cite} ngày" if not d.dated else d.dated)
+        for d in sources.documents:  # "KH 515 ban hành ngày 08/11/2021": the date each document bears
+            self.dated |= dated_documents(d.dated)
         self.dated_keys = {k for k, _ in self.dated}
         self._clauses: dict[tuple[str, str], list[PlanClause]] = {}
 
