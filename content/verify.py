@@ -34,6 +34,9 @@ from content.sources import (
     parse_source,
 )
 from content.verify_bindings import (
+    DATE,
+    DOCNO,
+    LONG_DATE,
     PlanClause,
     Subject,
     clauses,
@@ -58,12 +61,8 @@ _NUM = re.compile(r"^(\d+)\.\s+\S")
 _LETTER = re.compile(r"^([a-z])\)\s+\S")
 _BULLET = re.compile(r"^([-+•])\s+\S")
 
-# Facts in a text. A date "08/11/2021" (or "ngày 08 tháng 11 năm 2021" in a plan); a
-# document number "515/KH-VKS", "34-CT/TW", "01/2019/TT-VKSTC"; a name with a number
-# ("COVID-19") is neither; any other number "05", "2.1", "48", and "5K".
-_DATE = re.compile(r"(?<![\d/])(\d{1,2})/(\d{1,2})/(\d{4})(?![\d/])")
-_LONG_DATE = re.compile(r"ngày\s+(\d{1,2})\s+tháng\s+(\d{1,2})\s+năm\s+(\d{4})", re.IGNORECASE)
-_DOCNO = re.compile(r"(?<![\w/-])\d+(?:[/-][0-9A-Za-zĐđ]+)*[/-][A-Za-zĐđ][0-9A-Za-zĐđ]*(?:[/-][0-9A-Za-zĐđ]+)*")
+# Facts in a text: a date and a document number (DATE, LONG_DATE, DOCNO of verify_bindings);
+# a name with a number ("COVID-19") is neither; any other number "05", "2.1", "48", and "5K".
 _NAMED = re.compile(r"[A-Za-zĐđ]+-\d+")
 _NUMBER = re.compile(r"(?<![\w/.-])\d+(?:[.,]\d+)*[A-Za-z]?(?![\w/])")
 # A section named in an answer: dotted ("II.7.b", "I.1") anywhere; a bare one ("V") after "mục".
@@ -198,16 +197,16 @@ def facts_of(text: str, *, plan_text: bool = False, count_words: list[str] = ())
     for word in count_words:  # no leading zero: "04 bộ" is a quantity the plan writes, not a count
         out.counts |= set(re.findall(rf"(?i)(?<![\w./-])([1-9]\d*)\s+{re.escape(word)}(?!\w)", text))
     if plan_text:
-        for m in _LONG_DATE.finditer(text):
+        for m in LONG_DATE.finditer(text):
             out.dates.add((int(m.group(1)), int(m.group(2)), int(m.group(3))))
-    for m in _DATE.finditer(text):
+    for m in DATE.finditer(text):
         out.dates.add((int(m.group(1)), int(m.group(2)), int(m.group(3))))
-    text = _DATE.sub(" ", text)
-    for m in _DOCNO.finditer(text):
+    text = DATE.sub(" ", text)
+    for m in DOCNO.finditer(text):
         out.docnos.add(fold(m.group(0)))
         if plan_text:  # "KH 515" names the document 515/KH-VKS
-            out.numbers.add(_number_key(re.match(r"\d+", m.group(0)).group(0)))
-    text = _DOCNO.sub(" ", text)
+            out.numbers.add(_number_key(m.group(1)))
+    text = DOCNO.sub(" ", text)
     text = _NAMED.sub(" ", text)
     for m in _NUMBER.finditer(text):
         out.numbers.add(_number_key(m.group(0)))

@@ -44,9 +44,12 @@ def naming_terms(cite: str, short: str = "") -> set[str]:
     return terms(f"{cite} {short}") | _NAMING
 _WORD = re.compile(r"[a-z0-9]+")
 _CLAUSE_SPLIT = re.compile(r"\n|;|(?<=[^\d\s.][.!?])\s+(?=[A-ZĐÀ-Ỹ(\-+•])")
-_DOCNO = re.compile(r"(?<![\w/-])(\d+)(?:/(\d{4}))?(?:[/-][0-9A-Za-zĐđ]+)*[/-][A-Za-zĐđ][0-9A-Za-zĐđ]*(?:[/-][0-9A-Za-zĐđ]+)*")
-_DATE = re.compile(r"(?<![\d/])(\d{1,2})/(\d{1,2})/(\d{4})(?![\d/])")
-_LONG_DATE = re.compile(r"ngày\s+(\d{1,2})\s+tháng\s+(\d{1,2})\s+năm\s+(\d{4})", re.IGNORECASE)
+# A document number "515/KH-VKS", "34-CT/TW", "01/2019/TT-VKSTC" (its number and year captured);
+# a date "08/11/2021", or "ngày 08 tháng 11 năm 2021" as a plan writes it. content/verify.py
+# reads facts with the same three.
+DOCNO = re.compile(r"(?<![\w/-])(\d+)(?:/(\d{4}))?(?:[/-][0-9A-Za-zĐđ]+)*[/-][A-Za-zĐđ][0-9A-Za-zĐđ]*(?:[/-][0-9A-Za-zĐđ]+)*")
+DATE = re.compile(r"(?<![\d/])(\d{1,2})/(\d{1,2})/(\d{4})(?![\d/])")
+LONG_DATE = re.compile(r"ngày\s+(\d{1,2})\s+tháng\s+(\d{1,2})\s+năm\s+(\d{4})", re.IGNORECASE)
 # A document called by its kind and number: "Chỉ thị 19", "KH 515", "Thông tư 01/2019".
 _LABELLED = re.compile(r"(?i)\b(?:chỉ thị|chi thi|kế hoạch|ke hoach|kh|thông tư|thong tu|nghị định|nghi dinh|"
                        r"nghị quyết|nghi quyet|quyết định|quyet dinh|luật|ct|tt)\s+(?:số\s+)?(\d+)(?:/(\d{4}))?(?!\d)")
@@ -68,8 +71,9 @@ def _key(number: str, year: str | None) -> str:
 def doc_keys(text: str) -> list[tuple[int, str]]:
     """(position, key) of each document the text names, in order: "515/KH-VKS" and "KH 515"
     are both "515"; "01/2019/TT-VKSTC" and "Thông tư 01/2019" are "1/2019"."""
-    found = [(m.start(), _key(m.group(1), m.group(2))) for m in _DOCNO.finditer(text)]
-    taken = [(m.start(), m.end()) for m in _DOCNO.finditer(text)]
+    numbers = list(DOCNO.finditer(text))
+    found = [(m.start(), _key(m.group(1), m.group(2))) for m in numbers]
+    taken = [(m.start(), m.end()) for m in numbers]
     for m in _LABELLED.finditer(text):
         if not any(a <= m.start(1) < b for a, b in taken):
             found.append((m.start(1), _key(m.group(1), m.group(2))))
@@ -77,8 +81,8 @@ def doc_keys(text: str) -> list[tuple[int, str]]:
 
 
 def dates_in(text: str) -> list[tuple[int, tuple[int, int, int]]]:
-    out = [(m.start(), (int(m.group(1)), int(m.group(2)), int(m.group(3)))) for m in _DATE.finditer(text)]
-    out += [(m.start(), (int(m.group(1)), int(m.group(2)), int(m.group(3)))) for m in _LONG_DATE.finditer(text)]
+    out = [(m.start(), (int(m.group(1)), int(m.group(2)), int(m.group(3)))) for m in DATE.finditer(text)]
+    out += [(m.start(), (int(m.group(1)), int(m.group(2)), int(m.group(3)))) for m in LONG_DATE.finditer(text)]
     return sorted(out)
 
 
@@ -91,7 +95,7 @@ def dated_documents(text: str) -> set[tuple[str, tuple[int, int, int]]]:
     ("Thông tư 01/2019/TT-VKSTC ngày 14/5/2019"): the date that document bears."""
     out = set()
     for clause in clauses(text):
-        ends = [(m.end(), _key(m.group(1), m.group(2))) for m in _DOCNO.finditer(clause)]
+        ends = [(m.end(), _key(m.group(1), m.group(2))) for m in DOCNO.finditer(clause)]
         ends += [(m.end(), _key(m.group(1), m.group(2))) for m in _LABELLED.finditer(clause)]
         for at, date in dates_in(clause):
             for end, key in ends:
