@@ -20,11 +20,11 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import aiohttp
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from bot.telegram.channel import SECRET_HEADER, WEBHOOK_PATH
 from storage import reminders as q
-from storage.models import Report
+from storage.models import OutboxMessage, Report
 from storage.repo import Repository
 from storage.turns import TurnStore
 from tests import test_multiprocess as mp
@@ -137,6 +137,17 @@ async def test_a_draft_survives_kill_9_and_a_confirm_is_stored_once(fake: SlowFa
         bot.kill()  # mid-draft
         bot = procs.start("second", ["run", "--webhook"], env, port=port)
         await bot.wait_healthy(60)
+
+        # Killed between sending its last reply and recording it, the first process leaves the
+        # row claimed; the second sends it again once the lease ends. Wait for that, so the
+        # repeated prompt is not read as the answer to the next message.
+        def settled() -> bool:
+            with Session(engine) as s:
+                return s.exec(select(OutboxMessage).where(OutboxMessage.chat_id == str(uid),
+                                                          col(OutboxMessage.status).in_(("pending", "sending")))
+                              ).first() is None
+
+        await wait_until(settled, 30, "the outbox settled after the restart")
         m = await say("hôm qua")  # the same step, the same draft
         assert "minh chứng" in visible_text(m)
         m = await say(press=press_of(m, "Không có tệp"))
