@@ -45,7 +45,7 @@ def parse_map(text: str) -> dict[str, str | None]:
 
 
 def read_file(path: Path) -> dict[str, str | None]:
-    from content.loader import yaml_load
+    from content.yaml_reader import yaml_load
 
     try:
         data = yaml_load(path.read_text(encoding="utf-8"))

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from content.normalize import tokens
 from content.schema import Strict
+from content.yaml_reader import yaml_load
 
 COMMANDS_FILE = "commands.yaml"
 # What the conversation does with each name (handlers/conversation.py); content check
@@ -68,8 +69,6 @@ class TypedCommands:
 
 
 def read(path: Path) -> CommandsFile:
-    from content.loader import yaml_load
-
     return CommandsFile.model_validate(yaml_load(path.read_text(encoding="utf-8")))
 
 

@@ -20,8 +20,9 @@ from rapidfuzz import fuzz
 
 from content import smalltalk
 from content.normalize import fold, has_letters, strip_diacritics, tokens
-from content.schema import Strict
+from content.schema import Strict, SynonymFile
 from content.syllables import is_syllable
+from content.yaml_reader import yaml_load
 
 CURATION_FILE = "curation.yaml"
 
@@ -73,9 +74,6 @@ class Filter:
 
     @classmethod
     def load(cls, content_dir: Path) -> Filter:
-        from content.loader import yaml_load
-        from content.schema import SynonymFile
-
         content_dir = Path(content_dir)
         path = content_dir / CURATION_FILE
         data = CurationFile.model_validate(yaml_load(path.read_text(encoding="utf-8")) if path.exists() else {})

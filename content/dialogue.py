@@ -15,17 +15,15 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
 
 from content.analysis import names_uncovered
 from content.dialogue_file import DIALOGUE_FILE, DialogueFile, problems  # noqa: F401 - the file's shape, as before
+from content.match_result import MatchResult
+from content.matcher import Matcher
 from content.normalize import fold, fold_aligned, tokens
 from content.schema import Entry
 from content.sentences import Sentences, phrase_re
 from content.smalltalk import only_chat
-
-if TYPE_CHECKING:  # the matcher imports the loader, which imports content/dialogue_file.py
-    from content.matcher import Matcher, MatchResult
 
 MAX_PARTS = 3  # questions answered from one message
 MAX_FOLLOW_UP_WORDS = 8  # a follow-up is short; a longer message is a question of its own
@@ -283,8 +281,6 @@ class Dialogue:
                     and not self._subject_fits(asked.subject, result.entry):
                 # "chỉ thị đó ai ký" after Chỉ thị 19: the signer of another text is no answer;
                 # the content has none about this one, and the reply says so (`filled`).
-                from content.matcher import MatchResult  # at run time: the matcher imports the loader
-
                 return MatchResult("fallback", None, 0.0, (), result.normalized), context, filled
             if result.kind == "answer" and self._fits(asked.aspect, result.entry) \
                     and (own.kind != "answer" or frame.refers or result.score >= own.score):
@@ -309,8 +305,6 @@ class Dialogue:
         opinion = self.matcher.second.opinion(question, story, favoured)
         if opinion is None:
             return None
-        from content.matcher import MatchResult  # at run time: the matcher imports the loader
-
         return MatchResult("answer", opinion.entry, own.score, own.candidates, own.normalized)
 
     def _elliptical(self, part: str) -> bool:
@@ -360,9 +354,7 @@ class Dialogue:
                 # covered, neither is this ("liên hệ ai" about the sports day, not the awards).
                 if read and read[-1][1].kind == "fallback" and result.kind != "fallback" \
                         and (self.matcher.lexicon.continuation.match(fold_aligned(part)) or self._elliptical(part)):
-                    from content.matcher import MatchResult  # at run time: the matcher imports the loader
-
-                    result, after, how = MatchResult("fallback", None, 0.0, (), result.normalized), about, None
+                        result, after, how = MatchResult("fallback", None, 0.0, (), result.normalized), about, None
                 read.append((part, result))
                 filled.append(how)
                 about = after

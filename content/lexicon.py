@@ -15,8 +15,9 @@ from pathlib import Path
 
 from pydantic import Field
 
-from content.normalize import fold, tokens
+from content.normalize import fold, strip_diacritics, tokens
 from content.schema import Strict
+from content.yaml_reader import yaml_load
 
 LEXICON_FILE = "lexicon.yaml"
 
@@ -166,8 +167,6 @@ class Lexicon:
 
 def read(path: Path) -> LexiconFile:
     """The file parsed and validated; raises OSError, yaml.YAMLError or pydantic's ValidationError."""
-    from content.loader import yaml_load
-
     return LexiconFile.model_validate(yaml_load(path.read_text(encoding="utf-8")))
 
 
@@ -175,3 +174,21 @@ def read(path: Path) -> LexiconFile:
 def default_lexicon() -> Lexicon:
     """The lexicon shipped beside this module, for an analyzer built without a knowledge base."""
     return Lexicon.of(read(Path(__file__).resolve().parent / LEXICON_FILE))
+
+
+_ANH_RE = re.compile(r"(?<!\w)anh(?!\w)")
+
+
+def drop_fillers(text: str, fillers: re.Pattern[str] | None = None) -> str:
+    """The text without the pronouns and particles that only pad a question
+    (`fillers`: the shipped lexicon's, content/lexicon.yaml, by default). Matched as typed,
+    with their diacritics, so "mình" goes and "minh" (as in "minh bạch") stays;
+    "anh" goes only from a message typed with diacritics, where "ảnh" would have
+    been written as such."""
+    text = unicodedata.normalize("NFC", text).lower()
+    accented = strip_diacritics(text) != text
+    if not accented:
+        return text
+    if fillers is None:
+        fillers = default_lexicon().fillers
+    return _ANH_RE.sub(" ", fillers.sub(" ", text))

@@ -24,10 +24,7 @@ from content.smalltalk import SMALLTALK_FILE, SmallTalkFile
 from content.smalltalk import problems as smalltalk_problems
 from content.sources import NoteRule
 from content.verify_bindings import clauses, make_subjects, quantities
-
-# libyaml's parser when the installed PyYAML has it: the pure-Python one took
-# most of a second of every start on the content alone.
-_YamlLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+from content.yaml_reader import yaml_load
 
 # The short answer a phone shows first (the entry's `short`, else its answer's first
 # paragraph): at most this many characters and two sentences, so that with its title,
@@ -59,10 +56,6 @@ def short_problems(entry: Entry) -> list[str]:
     if entry.short and entry.short == _PARAGRAPH.split(entry.answer, 1)[0].strip():
         out.append("its `short` repeats the answer's first paragraph, which is the short answer anyway: remove it")
     return out
-
-
-def yaml_load(text: str) -> object:
-    return yaml.load(text, Loader=_YamlLoader)  # noqa: S506 (a safe loader)
 
 
 class ContentError(Exception):
@@ -291,8 +284,6 @@ def load(content_dir: Path) -> KnowledgeBase:
                 problems.append(f"{syn_file}: synonyms[{i}]: a group needs at least two phrases")
 
     if synonyms and synonyms.not_covered:
-        from content.normalize import fold
-
         uncovered = [(term, f" {fold(term)} ") for term in synonyms.not_covered]
         for path, e in entries:
             for text in (e.title, *e.questions, *e.keywords):

@@ -9,14 +9,11 @@ import re
 import unicodedata
 from collections.abc import Callable
 from functools import lru_cache
-from typing import TYPE_CHECKING
 
 from content.index import content_words
 from content.lexicon import Lexicon
+from content.match_result import MatchResult
 from content.normalize import fold_aligned, tokens
-
-if TYPE_CHECKING:
-    from content.matcher import MatchResult
 
 CLAUSE = re.compile(r"[,.;!?\n]+")
 LONG_QUESTION = 10  # content words; a message this long may carry context before its question
@@ -82,8 +79,6 @@ def windows(question: str, lexicon: Lexicon) -> list[tuple[str, bool]]:
 
 def compare(question: str, match_one: Callable[[str], MatchResult], lexicon: Lexicon) -> MatchResult | None:
     """Both sides of a comparison, when each is answered confidently by an entry of its own."""
-    from content.matcher import MatchResult
-
     text = unicodedata.normalize("NFC", question).strip().rstrip("?!. ")
     plain = fold_aligned(text)
     if "khac" not in plain and "giong" not in plain and "so sanh" not in plain:

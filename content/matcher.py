@@ -15,11 +15,11 @@ from functools import cached_property
 
 from content.analysis import Analyzer, names_uncovered
 from content.index import Index
-from content.lexicon import Lexicon, default_lexicon
+from content.lexicon import Lexicon, default_lexicon, drop_fillers
 from content.loader import KnowledgeBase
 from content.longtext import compare, windows
-from content.normalize import drop_fillers, tokens
-from content.schema import Entry
+from content.match_result import MatchResult
+from content.normalize import tokens
 from content.scoring import Analyzed, Candidate, coverage, rank
 from content.second_opinion import SecondOpinion
 
@@ -31,18 +31,6 @@ WINDOW_SHARE = 0.35  # ...and only when it holds this share of the message's wor
 # tiêu chí nào liên quan đến công việc bên em"): an entry that also speaks of the story gains
 # up to this much when a part of the message is matched as its question.
 STORY_WEIGHT = 0.15
-
-
-@dataclass(frozen=True)
-class MatchResult:
-    kind: str  # "answer" | "clarify" | "fallback"
-    entry: Entry | None
-    score: float
-    candidates: tuple[Candidate, ...] = ()
-    normalized: str = ""
-    # A comparison ("HCLĐ với BK TTg khác nhau thế nào") is answered from one
-    # entry per side: `entry` for the first, these for the others.
-    also: tuple[Entry, ...] = ()
 
 
 @dataclass

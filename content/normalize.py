@@ -82,26 +82,6 @@ def has_letters(text: str) -> bool:
     return any(ch.isalpha() for ch in text)
 
 
-_ANH_RE = re.compile(r"(?<!\w)anh(?!\w)")
-
-
-def drop_fillers(text: str, fillers: re.Pattern[str] | None = None) -> str:
-    """The text without the pronouns and particles that only pad a question
-    (`fillers`: the lexicon's, content/lexicon.yaml, by default). Matched as typed,
-    with their diacritics, so "mình" goes and "minh" (as in "minh bạch") stays;
-    "anh" goes only from a message typed with diacritics, where "ảnh" would have
-    been written as such."""
-    text = unicodedata.normalize("NFC", text).lower()
-    accented = strip_diacritics(text) != text
-    if not accented:
-        return text
-    if fillers is None:
-        from content.lexicon import default_lexicon  # the lexicon reads its file with this module's help
-
-        fillers = default_lexicon().fillers
-    return _ANH_RE.sub(" ", fillers.sub(" ", text))
-
-
 def fold_aligned(text: str) -> str:
     """Like `fold` (lowercase, no diacritics, đ → d) but one character for each
     character of `text`, so a position found in the result is a position in `text`."""

@@ -8,11 +8,12 @@ from pathlib import Path
 from content.commands import TypedCommands
 from content.commands import default as default_commands
 from content.dialogue import DIALOGUE_FILE, Dialogue, DialogueFile, Reading
-from content.loader import KnowledgeBase, load, yaml_load
+from content.loader import KnowledgeBase, load
 from content.matcher import Matcher, MatchResult
 from content.schema import Entry
 from content.smalltalk import SmallTalk
 from content.smalltalk import default as default_small_talk
+from content.yaml_reader import yaml_load
 
 
 def _dialogue(kb: KnowledgeBase, matcher: Matcher) -> Dialogue:

@@ -20,6 +20,7 @@ from pydantic import field_validator
 
 from content.normalize import tokens
 from content.schema import Strict
+from content.yaml_reader import yaml_load
 
 SMALLTALK_FILE = "smalltalk.yaml"
 MAX_WORDS = 12  # small talk is short: a long message of such words is no chat (and is refused as too long)
@@ -125,8 +126,6 @@ class SmallTalk:
 
 
 def read(path: Path) -> SmallTalkFile:
-    from content.loader import yaml_load
-
     return SmallTalkFile.model_validate(yaml_load(path.read_text(encoding="utf-8")))
 
 

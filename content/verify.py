@@ -21,8 +21,9 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from content.loader import ContentError, _parse_entries, load, yaml_load
+from content.loader import ContentError, _parse_entries, load
 from content.normalize import fold
+from content.report_form import ReportForm
 from content.schema import Entry
 from content.sources import (
     SECTION_RE,
@@ -52,6 +53,7 @@ from content.verify_bindings import (
     terms,
     weighted_support,
 )
+from content.yaml_reader import yaml_load
 
 PREAMBLE, CLOSING = "preamble", "closing"
 
@@ -430,8 +432,6 @@ def verify_form(path: Path, documents: list[Document], plans: dict[str, Plan], b
     """The report form against the plans: each award's copies as the plan states them for
     that award (the exported award list prints them), each criterion's label in the words
     of the criterion it names."""
-    from content.report_form import ReportForm
-
     form = ReportForm.model_validate(yaml_load(path.read_text(encoding="utf-8")))
     out = []
     everywhere = [pc for plan in plans.values() for pc in bindings.clauses_of(plan, None)]

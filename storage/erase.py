@@ -44,7 +44,7 @@ from storage.models import (
     StoredFile,
     User,
 )
-from storage.outbox import UNSENT
+from storage.outbox_order import UNSENT
 from storage.reminders import REMINDER_KEY
 
 KEPT = ("approved", "rejected")  # decided: the Office's records

@@ -17,17 +17,8 @@ from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
 from storage.models import OutboxMessage, User, utcnow
-
-UNSENT = ("pending", "sending")
-
-
-def holds(earlier, now):  # noqa: ANN001, ANN201 - a table's columns or an aliased OutboxMessage
-    """Whether an unsent row keeps the later rows of its chat waiting: one being sent,
-    one due now, or one already tried (a retry after a failure must keep its place).
-    A row deferred to later and never tried (a reminder held for the morning by quiet
-    hours) does not: the conversation goes on meanwhile."""
-    return and_(earlier.status.in_(UNSENT),
-                or_(earlier.status == "sending", earlier.not_before <= now, earlier.last_error.is_not(None)))
+from storage.outbox_order import UNSENT, holds
+from storage.turns import OutboxRow, TurnStore  # one module writes outbox rows
 
 
 class OutboxStore:
@@ -159,8 +150,6 @@ class OutboxStore:
         """The recipient blocked the bot: record it on the person, give up this row and
         every other unsent notice to them, and queue the rows' `on_blocked` notices
         (ids returned, to send at once)."""
-        from storage.turns import OutboxRow, TurnStore  # one module writes outbox rows
-
         now = utcnow()
         with self._session() as s:
             s.execute(update(User).where(col(User.channel) == row.channel, col(User.external_id) == row.chat_id)

@@ -26,7 +26,7 @@ from storage.models import (
     User,
     utcnow,
 )
-from storage.outbox import holds
+from storage.outbox_order import holds
 
 # OutboxMessage.model_construct (below) skips validation, and also the step that sets the
 # mappers up: a process whose first turn claims rows before any query (`python -m bot run

@@ -110,7 +110,7 @@ def test_real_syllables_are_repaired_only_with_context():
 
 
 def test_fillers_are_dropped_only_where_unambiguous():
-    from content.normalize import drop_fillers
+    from content.lexicon import drop_fillers
 
     assert drop_fillers("Bên mình bắt đầu khi nào ạ").split() == ["bắt", "đầu", "khi", "nào"]
     assert drop_fillers("anh em được khen gì").split() == ["được", "khen", "gì"]
