@@ -217,7 +217,7 @@ def _cmd_ask(settings, args) -> int:  # noqa: ANN001
     from handlers.conversation import Conversation
 
     # No database: `ask` writes nothing, so it is safe for evaluation.
-    conversation = Conversation(Knowledge(settings.content_dir))
+    conversation = Conversation(Knowledge(settings.content_dir), tz=settings.tz)
     questions = [" ".join(args.question)] if args.question else None
     lines = questions if questions is not None else (line.rstrip("\r\n") for line in sys.stdin)
     out = sys.stdout

@@ -31,6 +31,11 @@ class SettingsError(Exception):
     """Raised with a message that names the offending setting."""
 
 
+# The bot's time zone unless TIMEZONE says otherwise; everything else takes `Settings.tz`,
+# passed down, so that one setting decides every local date (a report code's year too).
+DEFAULT_TZ = "Asia/Ho_Chi_Minh"
+
+
 class Settings(BaseSettings):
     # Empty values (as in a copied .env.example) mean "use the default".
     model_config = SettingsConfigDict(env_file=ENV_FILE, env_file_encoding="utf-8", extra="ignore",
@@ -39,7 +44,7 @@ class Settings(BaseSettings):
     data_dir: Path = Path("./data")
     database_url: str | None = None
     content_dir: Path = DEFAULT_CONTENT_DIR
-    timezone: str = "Asia/Ho_Chi_Minh"
+    timezone: str = DEFAULT_TZ
     # No reminder is sent between these local times; those due are sent when they end.
     quiet_hours: str = "21:00-07:00"
     admin_ids: Annotated[frozenset[tuple[str, str]], NoDecode] = frozenset()

@@ -148,7 +148,7 @@ class Conversation:
                  max_file_mb: int = 10, make_link: LinkMaker | None = None):
         self.knowledge = knowledge
         self.is_admin = is_admin or (lambda _c, _u: False)
-        self._features_args = (officers or (lambda: ()), tz or ZoneInfo("Asia/Ho_Chi_Minh"), quiet, invite_code,
+        self._features_args = (officers or (lambda: ()), tz, quiet, invite_code,
                                max_file_mb, make_link)
         self._features: _Features | None = None
         self._features_lock = threading.Lock()
@@ -159,6 +159,8 @@ class Conversation:
         if self._features is None:
             with self._features_lock:  # turns may run in threads: one set of features, built once
                 if self._features is None:
+                    if self._features_args[1] is None:  # answering alone needs none; the features do
+                        raise TypeError("the features need the bot's time zone: Conversation(..., tz=settings.tz)")
                     self._features = _Features.build(self.knowledge, self.is_admin, *self._features_args)
         return self._features
 

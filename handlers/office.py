@@ -24,9 +24,9 @@ LISTED = 10  # open questions /cauhoi lists with a choice each; "trả lời <s�
 
 class Office:
     def __init__(self, engine: FlowEngine | None, officers: Callable[[], Iterable[tuple[str, str]]],
-                 is_officer: Callable[[str, str], bool], tz: ZoneInfo | None = None):
+                 is_officer: Callable[[str, str], bool], tz: ZoneInfo):
         self.officers = officers
-        self.tz = tz or ZoneInfo("Asia/Ho_Chi_Minh")
+        self.tz = tz
         self.is_officer = is_officer
         self.engine = engine
 

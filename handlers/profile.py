@@ -49,11 +49,11 @@ def unit_prompt(knowledge: Knowledge, question: str) -> str:
 
 
 class Profiles:
-    def __init__(self, knowledge: Knowledge, invite_code: str | None = None, tz: ZoneInfo | None = None,
+    def __init__(self, knowledge: Knowledge, invite_code: str | None, tz: ZoneInfo,
                  clock: Callable[[], datetime] = utcnow):
         self.knowledge = knowledge
         self.invite_code = (invite_code or "").strip() or None
-        self.tz = tz or ZoneInfo("Asia/Ho_Chi_Minh")
+        self.tz = tz
         self.clock = clock  # when a wrong code was typed and when a lockout ends
         self.engine: FlowEngine | None = None
 

@@ -29,7 +29,6 @@ from storage import reports as q
 from storage.files import DOCX, XLSX
 from storage.models import Report, aware
 
-VN = ZoneInfo("Asia/Ho_Chi_Minh")
 APPROVED_ONLY = ("list", "docx")  # documents for the Tờ trình: only what an officer approved
 SUFFIXES = {"csv": ".csv", "xlsx": ".xlsx", "list": ".xlsx", "docx": ".docx"}  # the file each format is
 CSV_MIME = "text/csv; charset=utf-8"
@@ -145,9 +144,9 @@ def check_filters(kb: KnowledgeBase, kind: str, status: str | None, award: str |
 
 
 def rows_for(s: Session, kb: KnowledgeBase, *, status: str | None = None, since: date | None = None,
-             award: str | None = None, tz: ZoneInfo = VN) -> list[Row]:
+             award: str | None = None, tz: ZoneInfo) -> list[Row]:
     out = []
-    for r in q.select_for_export(s, status, since, award, tz):
+    for r in q.select_for_export(s, status, since, award, tz=tz):
         out.append(Row(
             report=r,
             submitted=aware(r.created_at).astimezone(tz).date(),
@@ -169,7 +168,7 @@ def rows_for(s: Session, kb: KnowledgeBase, *, status: str | None = None, since:
 
 
 def build_export(session: Session, kb: KnowledgeBase, kind: str, *, status: str | None = None,
-                 since: date | None = None, award: str | None = None, tz: ZoneInfo = VN,
+                 since: date | None = None, award: str | None = None, tz: ZoneInfo,
                  today: date | None = None) -> ExportFile:
     """The export `kind` (csv, xlsx, list, docx) of the reports matching the filters.
     "list" and "docx" always take approved reports only. ExportError for a bad kind,

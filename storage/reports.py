@@ -9,7 +9,6 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, tzinfo
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, update
 from sqlmodel import Session, col, select
@@ -17,7 +16,6 @@ from sqlmodel import Session, col, select
 from storage.models import Profile, Report, ReportCounter, ReportEvent, ReportFile, StoredFile, User, utcnow
 from storage.turns import insert_ignore
 
-VN = ZoneInfo("Asia/Ho_Chi_Minh")
 OPEN = ("pending", "needs_info")  # a report an officer can still decide, and its submitter withdraw
 STATUSES = ("pending", "needs_info", "approved", "rejected", "withdrawn")
 
@@ -58,8 +56,8 @@ class NewReport:
     happened_precision: str = "day"  # day | month | year: "tháng trước" is a month, not a day
 
 
-def submit(s: Session, new: NewReport, file_ids: Iterable[int], by: str, now: datetime | None = None,
-           tz: tzinfo = UTC) -> Report:
+def submit(s: Session, new: NewReport, file_ids: Iterable[int], by: str, now: datetime | None = None, *,
+           tz: tzinfo) -> Report:
     """Store the report with its code, files and "submitted" event; a draft already
     stored (Confirm pressed twice) returns the stored report and takes no number. The
     code's year is the year in `tz`, the bot's time zone: a report sent at 00:30 on
@@ -173,7 +171,7 @@ def additions(s: Session, report_id: int) -> list[str]:
 
 
 def select_for_export(s: Session, status: str | None = None, since: date | None = None,
-                      award: str | None = None, tz: ZoneInfo = VN) -> list[Report]:
+                      award: str | None = None, *, tz: tzinfo) -> list[Report]:
     """Reports for an export, oldest first: by status, submitted on or after `since`
     (a local date), by proposed award."""
     q = select(Report)

@@ -6,7 +6,7 @@ forwarded and when it expires (local time), and the download page says so too.""
 from __future__ import annotations
 
 import re
-from datetime import date, timedelta
+from datetime import UTC, date, timedelta
 from pathlib import Path
 
 import aiohttp
@@ -39,7 +39,7 @@ def seed_report(app) -> None:  # noqa: ANN001
                                 submitter_unit_id="van-phong", subject_kind="self", subject_name="Trần Thị Lan",
                                 subject_unit_id="van-phong", criterion="2.1", story=STORY,
                                 happened_on=date(2026, 3, 1), submit_key="seed-1")
-        reports.submit(s, new, [photo.id], by="zalo:nv-lan")
+        reports.submit(s, new, [photo.id], by="zalo:nv-lan", tz=UTC)
         s.commit()
 
 

@@ -149,7 +149,8 @@ def seed(settings: Settings) -> None:
                                   subject_kind="self", subject_name="Nguyễn Văn A", subject_unit_id="vks-go-dau",
                                   criterion="2.1", story="Trực chốt kiểm dịch 30 ngày liền, không nghỉ ngày nào.",
                                   happened_on=date(2026, 2, 20), submit_key="guide-1")
-        reports_q.submit(s, new, (), by="zalo:6ede9afa66b14ec1a2a3", now=datetime(2026, 3, 1, 2, 0, tzinfo=UTC))
+        reports_q.submit(s, new, (), by="zalo:6ede9afa66b14ec1a2a3", now=datetime(2026, 3, 1, 2, 0, tzinfo=UTC),
+                       tz=UTC)
         s.commit()
 
 

@@ -85,7 +85,7 @@ def _report(s: Session, user: User, key: str, *, kind: str, name: str, unit: str
                       submitter_name="Phạm Thị Gửi", submitter_unit_id="vks-tinh", subject_kind=kind,
                       subject_name=name, subject_unit_id=unit, criterion=criterion, story=story,
                       happened_on=date(2026, 2, 20), submit_key=key)
-    return q.submit(s, new, file_ids, by=f"telegram:{user.external_id}", now=at).id  # type: ignore[return-value]
+    return q.submit(s, new, file_ids, by=f"telegram:{user.external_id}", now=at, tz=VN).id  # type: ignore[return-value]
 
 
 OFFICER = {"by": "telegram:900", "name": "Lê Văn Duyệt"}
@@ -142,7 +142,7 @@ def _export(db_url: str, kb: KnowledgeBase, kind: str, **kw):  # noqa: ANN003, A
     engine = db.make_engine(db_url)
     try:
         with Session(engine) as s:
-            return build_export(s, kb, kind, today=date(2026, 3, 10), **kw)
+            return build_export(s, kb, kind, today=date(2026, 3, 10), **{"tz": VN, **kw})
     finally:
         engine.dispose()
 
@@ -190,7 +190,7 @@ def _console_officer_decides(db_url: str) -> str:
                           submitter_name="Hồ Văn Gửi", submitter_unit_id="vks-b", subject_kind="self",
                           subject_name="Hồ Văn Gửi", subject_unit_id="vks-b", criterion="2.1", story=STORY_AN,
                           happened_on=date(2026, 1, 1), happened_precision="month", submit_key="console-k")
-        rid = q.submit(s, new, (), by="telegram:502", now=datetime(2026, 3, 7, 2, 0, tzinfo=UTC)).id
+        rid = q.submit(s, new, (), by="telegram:502", now=datetime(2026, 3, 7, 2, 0, tzinfo=UTC), tz=VN).id
         assert q.decide(s, rid, "approved", by="console:vanphong", name=None, note="Đủ điều kiện",  # type: ignore[arg-type]
                         award="giay-khen")
         code = q.get(s, rid).code  # type: ignore[arg-type, union-attr]

@@ -63,7 +63,7 @@ def old_world(app: App, capsys: pytest.CaptureFixture) -> int:
             user_id=user.id, channel="zalo", chat_id="an", submitter_name="Nguyễn Văn An",  # type: ignore[arg-type]
             submitter_unit_id="vks-go-dau", subject_kind="self", subject_name="Nguyễn Văn An",
             subject_unit_id="vks-go-dau", criterion="2.1", story="Trực chốt kiểm dịch 30 ngày liền, không nghỉ.",
-            happened_on=date(2026, 2, 20), submit_key="k-an"), (), by="zalo:an")
+            happened_on=date(2026, 2, 20), submit_key="k-an"), (), by="zalo:an", tz=TZ)
         s.commit()
     assert cli.main(["deadlines", "add", "--title", "Báo cáo của VKS Gò Dầu", "--due", "2030-12-15 17:00",
                      "--audience", "unit:vks-go-dau", "--offsets", "7"]) == 0
