@@ -1,17 +1,18 @@
 """The good-example report form as the Office writes it in content/report_form.yaml:
 whose story, the criteria, the awards (with the dossier copies each needs), the
-words for relative dates, and the phrases that open the form. Plus the two pieces
-of language the form needs: reading a date as staff type it, and telling whether a
-message asks to report (or already tells a story)."""
+words for relative dates, and the phrases that open the form. Plus the language the
+form needs: telling whether a message asks to report (or already tells a story), and
+showing a date as precisely as it was told (content/dates.py reads it)."""
 
 from __future__ import annotations
 
 import re
-from datetime import date, timedelta
+from datetime import date
 from functools import cached_property
 
 from pydantic import Field, field_validator, model_validator
 
+from content.dates import DAY, MONTH, YEAR, RelativeDate
 from content.normalize import fold, fold_aligned
 from content.schema import Strict
 
@@ -40,11 +41,6 @@ class Award(Strict):
     entry: str | None = None  # the knowledge entry that states the copies
 
     _id = field_validator("id")(_check_form_id)
-
-
-class RelativeDate(Strict):
-    days: int = Field(default=0, ge=0, le=3660)
-    months: int = Field(default=0, ge=0, le=120)
 
 
 class StartPhrases(Strict):
@@ -142,25 +138,6 @@ class ReportForm(Strict):
                 tuple(f" {fold(p)} " for p in self.start_phrases.asks))
 
 
-_DMY = re.compile(r"^(?:ngay\s*)?(\d{1,2})\s*[/.\-]\s*(\d{1,2})(?:\s*[/.\-]\s*(\d{2,4}))?$")
-_MY = re.compile(r"^(?:thang\s*)?(\d{1,2})\s*[/.\-]\s*(\d{4})$")
-_ISO = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$")
-_WORDY = re.compile(r"^ngay (\d{1,2}) thang (\d{1,2})(?: nam (\d{2,4}))?$")
-_MONTH = re.compile(r"^thang (\d{1,2})(?: nam (\d{4}))?$")
-_YEAR = re.compile(r"^nam (\d{4})$")
-
-
-class DateNotUnderstood(ValueError):
-    pass
-
-
-class DateInFuture(ValueError):
-    pass
-
-
-DAY, MONTH, YEAR = "day", "month", "year"
-
-
 def when_label(on: date, precision: str = DAY) -> str:
     """A date shown as precisely as it was told: 15/03/2026, tháng 03/2026, năm 2025."""
     if precision == YEAR:
@@ -168,54 +145,3 @@ def when_label(on: date, precision: str = DAY) -> str:
     if precision == MONTH:
         return f"tháng {on.month:02d}/{on.year}"
     return on.strftime("%d/%m/%Y")
-
-
-def _year(raw: str | None, today: date) -> int:
-    if raw is None:
-        return today.year
-    y = int(raw)
-    return 2000 + y if y < 100 else y
-
-
-def _months_back(today: date, months: int) -> date:
-    y, m = divmod(today.year * 12 + today.month - 1 - months, 12)
-    return date(y, m + 1, min(today.day, 28))
-
-
-def parse_date(text: str, today: date, relative: dict[str, RelativeDate],
-               future: list[str] | None = None) -> tuple[date, str]:
-    """A date as staff type it, and how precise it is (day, month, year): 12/3/2024,
-    12-03, 2024-03-12, "ngày 12 tháng 3", "tháng 3/2024" (month), or a word from
-    `relative` ("hôm qua"; "tháng trước" is a month, "năm ngoái" a year). A date
-    without a year that would be in the future is read as last year's. A word of
-    `future` ("ngày mai") raises DateInFuture."""
-    folded = " ".join(fold(text).strip(" .!").split())
-    if future and any(folded == f or folded.startswith(f + " ")  # "ngày mai nhé"
-                      for f in (" ".join(fold(w).split()) for w in future)):
-        raise DateInFuture(text)
-    if folded in relative:
-        r = relative[folded]
-        if r.months:
-            back = _months_back(today, r.months)
-            if r.months % 12 == 0:
-                return date(back.year, 1, 1), YEAR
-            return back.replace(day=1), MONTH
-        return today - timedelta(days=r.days), DAY
-    try:
-        if m := _ISO.match(folded):
-            return date(int(m[1]), int(m[2]), int(m[3])), DAY
-        for pattern in (_DMY, _WORDY):
-            if m := pattern.match(folded):
-                found = date(_year(m[3], today), int(m[2]), int(m[1]))
-                if m[3] is None and found > today:
-                    found = found.replace(year=found.year - 1)
-                return found, DAY
-        if m := _MY.match(folded):
-            return date(int(m[2]), int(m[1]), 1), MONTH
-        if m := _MONTH.match(folded):
-            return date(_year(m[2], today), int(m[1]), 1), MONTH
-        if m := _YEAR.match(folded):
-            return date(int(m[1]), 1, 1), YEAR
-    except ValueError as exc:  # 31/2, month 13
-        raise DateNotUnderstood(str(exc)) from None
-    raise DateNotUnderstood(text)

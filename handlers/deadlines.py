@@ -10,6 +10,7 @@ from collections.abc import Callable
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from content.dates import DateNotUnderstood, parse_due
 from content.deadlines import AUDIENCE_ALL, AUDIENCE_LEADERS, UNIT_PREFIX, check_offsets
 from content.normalize import fold
 from content.service import Knowledge
@@ -65,21 +66,11 @@ class Deadlines:
         return self.is_officer(ctx.event.channel, ctx.event.user_id)
 
     def _parse_due(self, text: str, now: datetime) -> datetime:
-        """'15/12/2026 17:00', '15/12/2026' (17:00), '15/12 17:00' (this year), '2026-12-15 17:00'."""
-        t = " ".join(text.strip().replace("lúc", " ").replace("h", ":").split())
-        m = re.fullmatch(r"(\d{1,2})[/.-](\d{1,2})(?:[/.-](\d{4}))?(?:\s+(\d{1,2})(?::(\d{2}))?)?", t)
-        iso = re.fullmatch(r"(\d{4})-(\d{1,2})-(\d{1,2})(?:\s+(\d{1,2})(?::(\d{2}))?)?", t)
+        """'15/12/2026 17:00', '15/12/2026' (17:00), '15/12 17h' (this year), '2026-12-15 17:00'
+        (content/dates.py reads them)."""
         try:
-            if m:
-                day, month, year = int(m.group(1)), int(m.group(2)), int(m.group(3) or now.astimezone(self.tz).year)
-                hour, minute = int(m.group(4) or 17), int(m.group(5) or 0)
-            elif iso:
-                year, month, day = int(iso.group(1)), int(iso.group(2)), int(iso.group(3))
-                hour, minute = int(iso.group(4) or 17), int(iso.group(5) or 0)
-            else:
-                raise ValueError(text)
-            due = datetime(year, month, day, hour, minute, tzinfo=self.tz)
-        except ValueError:
+            due = parse_due(text, now, self.tz)
+        except DateNotUnderstood:
             raise Invalid(texts.NEW_BAD_DUE.format(text=text.strip()[:40])) from None
         if due <= now:
             raise Invalid(texts.NEW_PAST_DUE.format(when=when_text(due, self.tz)))

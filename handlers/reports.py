@@ -13,8 +13,9 @@ from collections.abc import Callable, Iterable
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from content.dates import DateInFuture, DateNotUnderstood, parse_date
 from content.normalize import fold
-from content.report_form import DateInFuture, DateNotUnderstood, ReportForm, parse_date, when_label
+from content.report_form import ReportForm, when_label
 from content.service import Knowledge
 from handlers import report_texts as rt
 from handlers import texts
