@@ -21,8 +21,9 @@ from content.dialogue_file import DIALOGUE_FILE, DialogueFile, problems  # noqa:
 from content.match_result import MatchResult
 from content.matcher import Matcher
 from content.normalize import fold, fold_aligned, tokens
+from content.questions import Questions, phrase_re
 from content.schema import Entry
-from content.sentences import Sentences, phrase_re
+from content.sentences import Sentences
 from content.smalltalk import only_chat
 
 MAX_PARTS = 3  # questions answered from one message
@@ -77,10 +78,15 @@ class Dialogue:
         self.story_references = phrase_re(data.story_references, matcher.lexicon.spellings)
         self.features = [(name, pattern) for name, words in data.features.items()
                          if (pattern := phrase_re(words)) is not None]
-        self.sentences = Sentences(data.question_words, data.clause_openers, matcher.lexicon.asking,
-                                   matcher.kb.entries, matcher.lexicon.continuation, matcher.lexicon.spellings,
-                                   (data.final_question_words, data.final_particles), data.weak_question_words,
-                                   data.asking_statements, (data.negations, data.never_words))
+        kb = matcher.kb
+        self.questions = Questions(
+            data.question_words, matcher.lexicon.asking, matcher.lexicon.spellings,
+            (data.final_question_words, data.final_particles), data.weak_question_words, data.asking_statements,
+            (data.negations, data.never_words),
+            endings=kb.report_form.question_endings if kb.report_form is not None else [],
+            openings=kb.lexicon.asking_phrases if kb.lexicon is not None else [])
+        self.sentences = Sentences(self.questions, data.clause_openers, kb.entries, matcher.lexicon.continuation,
+                                   matcher.lexicon.spellings)
 
     # --- what a text is about -------------------------------------------------------
     def _tokens(self, text: str) -> tuple[str, ...]:

@@ -55,7 +55,8 @@ class ReportForm(Strict):
     relative_dates: dict[str, RelativeDate] = {}
     future_dates: list[str] = []
     start_phrases: StartPhrases = StartPhrases()
-    # How a typed line ends when it is a question, not an answer ("... là gì", "... không ạ").
+    # How a typed line ends when it is a question, not an answer ("... là gì", "... không ạ"):
+    # content/questions.py reads them.
     question_endings: list[str] = []
     # Words before a name in a story told straight away ("anh", "chị", "đồng chí").
     name_titles: list[str] = []
@@ -80,10 +81,6 @@ class ReportForm(Strict):
         return next((o for o in self.subjects if o.id == sid), None)
 
     # --- language --------------------------------------------------------------
-    def ends_like_question(self, text: str) -> bool:
-        folded = " " + " ".join(fold(text).split())
-        return text.rstrip().endswith("?") or any(folded.endswith(" " + fold(e)) for e in self.question_endings)
-
     def told_story(self, text: str) -> tuple[str, str | None]:
         """A story told straight away, without its opening ("em muốn kể về"), and the
         name it starts with when it names a person ("anh Nguyễn Văn A, ...")."""

@@ -67,6 +67,11 @@ class Knowledge:
         """The bot feature a message asks for in words (dialogue.yaml `features`), if any."""
         return self._dialogue.feature_of(message)
 
+    def typed_as_question(self, message: str) -> bool:
+        """Whether a line typed where a form's step expects an answer is a question instead
+        (content/questions.py): "Tiêu chí 2.1 là gì?", "cho em hỏi ..."."""
+        return self._dialogue.questions.typed_as_question(message)
+
     def typed_command(self, message: str) -> str | None:
         """What a message typed instead of a command asks for ("hủy", "xem chi tiết"), per commands.yaml."""
         return self.commands.of(message)

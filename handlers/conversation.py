@@ -218,7 +218,7 @@ class Conversation:
         """The answer to the current step; a question typed instead is answered and the
         step shown again, so the form is not lost."""
         typed = self.flows.expects_text(msg.ctx.state) or self.flows.takes_typed(msg.ctx.state)
-        if typed and self._looks_like_question(msg.text):
+        if typed and self.knowledge.typed_as_question(msg.text):
             # "Tiêu chí 2.1 là gì?", "cho em hỏi ..." typed where a name or a story is expected:
             # a question, answered when the bot knows the answer; otherwise the step's answer.
             found = self.answer(msg.text, ctx=msg.ctx, record=False)
@@ -255,14 +255,6 @@ class Conversation:
         if not msg.text and not msg.choice and not msg.caption and not event.attachments and not event.unsupported:
             return [self.flows.prompt(msg.ctx, texts.FLOW_EMPTY)]  # an empty message: the step again, nothing else
         return [*self._aside(msg, self.route_plain(msg)), self._resume(msg)]
-
-    def _looks_like_question(self, text: str) -> bool:
-        kb = self.knowledge.kb
-        if kb.report_form is not None and kb.report_form.ends_like_question(text):
-            return True
-        asking = kb.lexicon.asking_phrases if kb.lexicon is not None else []
-        folded = fold(text)
-        return text.rstrip().endswith("?") or any(folded.startswith(fold(p) + " ") for p in asking)
 
     def _aside(self, msg: Message, replies: list[Reply]) -> list[Reply]:
         """Replies given in the middle of a form. Without buttons, their choices become

@@ -371,7 +371,7 @@ def test_out_of_scope_after_a_context_is_still_declined(app: App, text: str):
     ("em chưa rõ thủ tục đơn giản lắm", True),
 ])
 def test_a_clause_asks_by_its_words_as_staff_type_them(shared, text: str, asks: bool):  # noqa: ANN001
-    assert shared._dialogue.sentences.is_question(text) is asks
+    assert shared._dialogue.questions.is_question(text) is asks
 
 
 def test_a_message_typed_without_diacritics_but_for_a_particle_is_read_by_its_question(app: App):
