@@ -26,6 +26,7 @@ from bot.rendering import numbered
 from handlers.events import Capabilities, IncomingEvent, Reply
 from storage.models import ProcessedUpdate
 from storage.turns import TurnStore
+from storage.users import touch_user
 
 PROMPT = "Bạn> "
 CHANNEL = "console"
@@ -68,16 +69,16 @@ def _forget(app: App, user: str) -> None:
     """Clear this console user's conversation state, and close the updates a killed
     session left pending: the catch-up would otherwise answer them first, in a
     conversation the person has left."""
-    me = app.repo.get_or_create_user(CHANNEL, user)
     with app.repo.session() as s:
+        me = touch_user(s, CHANNEL, user)
         s.execute(update(ProcessedUpdate)
                   .where(col(ProcessedUpdate.channel) == CHANNEL, col(ProcessedUpdate.user_key) == user,
                          col(ProcessedUpdate.status) == "pending")
                   .values(status="done", payload=None))
         store = TurnStore(s)
-        _state, version = store.load_state(me.id)
+        _state, version = store.load_state(me)
         # Versioned like a turn: a concurrent session's write is not overwritten blindly.
-        if version is not None and not store.save_state(me.id, {}, version):
+        if version is not None and not store.save_state(me, {}, version):
             s.rollback()
             return
         s.commit()

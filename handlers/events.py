@@ -156,8 +156,3 @@ def reply_from_dict(data: dict) -> Reply:
 def notice_to_dict(notice: Notice) -> dict:
     return {"channel": notice.channel, "user_id": notice.user_id, "key": notice.key,
             "reply": reply_to_dict(notice.reply)}
-
-
-def notice_from_dict(data: dict) -> Notice:
-    return Notice(channel=data["channel"], user_id=str(data["user_id"]), key=data["key"],
-                  reply=reply_from_dict(data["reply"]))

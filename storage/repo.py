@@ -11,11 +11,9 @@ from datetime import datetime, timedelta
 from sqlalchemy import bindparam, func, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
-from storage.clean import clip_name, stored_id
-from storage.models import ConversationState, OfficeQuestion, ProcessedUpdate, QuestionLog, User, utcnow
+from storage.models import OfficeQuestion, ProcessedUpdate, QuestionLog, utcnow
 
 log = logging.getLogger(__name__)
 
@@ -45,38 +43,6 @@ class Repository:
     def session(self) -> Iterator[Session]:
         with Session(self.engine, expire_on_commit=False) as session:
             yield session
-
-    # --- users and state -------------------------------------------------
-    def get_or_create_user(self, channel: str, external_id: str, display_name: str | None = None) -> User:
-        external_id, display_name = stored_id(external_id), clip_name(display_name)
-        with self.session() as s:
-            user = s.exec(select(User).where(User.channel == channel, User.external_id == external_id)).first()
-            if user is None:
-                user = User(channel=channel, external_id=external_id, display_name=display_name)
-                s.add(user)
-                try:
-                    s.commit()
-                except IntegrityError:
-                    # Another worker created the same user a moment ago.
-                    s.rollback()
-                    user = s.exec(
-                        select(User).where(User.channel == channel, User.external_id == external_id)
-                    ).one()
-            else:
-                user.last_seen_at = utcnow()
-                user.unreachable_at = None  # they wrote: the messenger lets us answer again
-                if display_name and display_name != user.display_name:
-                    user.display_name = display_name
-                s.add(user)
-                s.commit()
-            s.refresh(user)
-            return user
-
-    def load_state(self, user_id: int) -> dict:
-        """The stored state (turns read and write it through storage.turns.TurnStore)."""
-        with self.session() as s:
-            row = s.get(ConversationState, user_id)
-            return dict(row.data) if row else {}
 
     # --- question log ----------------------------------------------------
     def question_log(self) -> list[QuestionLog]:

@@ -11,11 +11,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import bindparam, exists, func, insert, update
+from sqlalchemy import bindparam, exists, insert, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import configure_mappers
 from sqlmodel import Session, col, select
 
+from storage import users
 from storage.clean import clean_text, clip_name, stored_id
 from storage.models import (
     ConversationState,
@@ -165,30 +166,15 @@ class TurnStore:
         state[NOTICE_LIST] = {**listed, key: first}
         return first if self.save_state(user_id, state, version) else None
 
-    # --- users -------------------------------------------------------------
+    # --- users (storage/users.py makes them) ---------------------------------
     def user_id(self, channel: str, external_id: str) -> int | None:
-        """The id of a person already known (a read: SQLite's write lock is not taken yet)."""
-        return self.s.execute(_built(self.s, "user_id", _user_id),
-                              {"channel": channel, "external_id": stored_id(external_id)}).scalar()
+        return users.user_id(self.s, channel, external_id)
 
     def touch_user(self, channel: str, external_id: str, display_name: str | None = None) -> int:
-        """The id of the person who wrote, created if new, with their last visit recorded,
-        their name updated and the unreachable mark lifted (they wrote: the messenger lets
-        us answer again). One statement, in the turn's transaction."""
-        external_id, display_name = stored_id(external_id), clip_name(display_name)
-        now = utcnow()
-        stmt = _built(self.s, "touch_user", _touch_user)
-        return self.s.execute(stmt, {"channel": channel, "external_id": external_id, "name": display_name,
-                                     "now": now}).scalar_one()
+        return users.touch_user(self.s, channel, external_id, display_name)
 
     def user(self, channel: str, external_id: str, display_name: str | None = None) -> User:
-        """The user row, created when missing (an officer who never wrote still gets notices)."""
-        external_id, display_name = stored_id(external_id), clip_name(display_name)
-        stmt = self._insert_ignore(User, {"channel": channel, "external_id": external_id,
-                                          "display_name": display_name, "created_at": utcnow(),
-                                          "last_seen_at": utcnow()}, ["channel", "external_id"])
-        self.s.execute(stmt)
-        return self.s.exec(select(User).where(User.channel == channel, User.external_id == external_id)).one()
+        return users.user(self.s, channel, external_id, display_name)
 
     # --- question log ------------------------------------------------------
     def log_question(self, *, user_id: int | None, channel: str, text: str, normalized: str, outcome: str,
@@ -233,10 +219,6 @@ class TurnStore:
                     answered_at=at or utcnow()))
         return done.rowcount == 1
 
-    # --- helpers -----------------------------------------------------------
-    def _insert_ignore(self, model: type, values: dict, keys: list[str]):  # noqa: ANN202
-        return insert_ignore(self.s, model, values, keys)
-
 
 def insert_ignore(s: Session, model: type, values: dict, keys: list[str]):  # noqa: ANN201
     """INSERT that does nothing when a row with the same `keys` exists (a second instance,
@@ -262,19 +244,6 @@ def _built(s: Session, name: str, build):  # noqa: ANN001, ANN202
     if stmt is None:
         stmt = _BUILT[(dialect, name)] = build(postgresql if dialect == "postgresql" else sqlite)
     return stmt
-
-
-def _touch_user(dialect):  # noqa: ANN001, ANN202
-    table = User.__table__  # type: ignore[attr-defined]
-    ins = dialect.insert(table).values(channel=bindparam("channel"), external_id=bindparam("external_id"),
-                                       display_name=bindparam("name"), created_at=bindparam("now"),
-                                       last_seen_at=bindparam("now"))
-    # A new name replaces the old one; no name (a platform that sent none) keeps it.
-    return ins.on_conflict_do_update(
-        index_elements=["channel", "external_id"],
-        set_={"last_seen_at": ins.excluded.last_seen_at, "unreachable_at": None,
-              "display_name": func.coalesce(ins.excluded.display_name, table.c.display_name)},
-    ).returning(table.c.id)
 
 
 def _add_outbox(dialect):  # noqa: ANN001, ANN202
@@ -311,12 +280,6 @@ def _finish_update(dialect):  # noqa: ANN001, ANN202, ARG001
 def _chat_has_unsent(dialect):  # noqa: ANN001, ANN202, ARG001
     return select(exists().where(OUTBOX.c.channel == bindparam("channel"), OUTBOX.c.chat_id == bindparam("chat"),
                                  holds(OUTBOX.c, bindparam("now"))))
-
-
-def _user_id(dialect):  # noqa: ANN001, ANN202, ARG001
-    users = User.__table__  # type: ignore[attr-defined]
-    return select(users.c.id).where(users.c.channel == bindparam("channel"),
-                                    users.c.external_id == bindparam("external_id"))
 
 
 def _log_question(dialect):  # noqa: ANN001, ANN202, ARG001

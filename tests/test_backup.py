@@ -22,6 +22,7 @@ from bot.backup import DB_MEMBER, MANIFEST, BackupError, backup, restore
 from bot.console import run_console
 from bot.settings import load_settings
 from tests.conftest import REAL_CONTENT, Talk
+from tests.people import person
 from tests.procs import clean_env
 
 OUT_OF_SCOPE = "thủ tục làm hộ chiếu công vụ"
@@ -55,7 +56,7 @@ def bot_with_history(data_dir: Path) -> App:
     lines = [OUT_OF_SCOPE, "1", "Gửi", "1", "Đồng chí liên hệ Phòng Tổ chức cán bộ.", "Gửi",
              "bằng khen thủ tướng cần mấy bộ hồ sơ"]
     assert run_console(app, io.StringIO("\n".join(lines) + "\n"), io.StringIO(), user_id="chi") == 0
-    chi = app.repo.get_or_create_user("console", "chi")
+    chi = person(app.repo, "console", "chi")
     app.files.put(PHOTO, mime_type="image/png", original_name="khen-thuong.png", owner_user_id=chi.id,
                   channel="console")
     return app
@@ -189,7 +190,7 @@ def test_postgresql_backup_holds_the_file_store_and_the_manifest(tmp_path: Path,
     talk = Talk(app)
     talk("bằng khen thủ tướng cần mấy bộ hồ sơ", user="lan")
     talk(OUT_OF_SCOPE, user="lan")
-    lan = app.repo.get_or_create_user("zalo", "lan")
+    lan = person(app.repo, "zalo", "lan")
     app.files.put(PHOTO, mime_type="image/png", owner_user_id=lan.id, channel="zalo")
     app.files.put(b"%PDF-1.4 to trinh", original_name="to-trinh.pdf", owner_user_id=lan.id, channel="zalo")
 

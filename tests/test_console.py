@@ -19,6 +19,7 @@ from storage import db
 from storage import reminders as q
 from storage.models import Deadline, OutboxMessage
 from storage.repo import Repository
+from tests.people import person
 
 ROOT = Path(__file__).resolve().parent.parent
 TZ = ZoneInfo("Asia/Ho_Chi_Minh")
@@ -88,7 +89,7 @@ def test_a_reminder_queued_for_the_console_user_comes_before_their_next_answer(t
     # Quiet hours far from now, so the pass sends at once whatever the hour of the test run.
     env = {"QUIET_HOURS": f"{(now.hour + 12) % 24:02d}:00-{(now.hour + 13) % 24:02d}:00"}
     app = build_app(load_settings(data_dir=tmp_path, **{k.lower(): v for k, v in env.items()}))
-    me = app.repo.get_or_create_user("console", pwd.getpwuid(os.getuid()).pw_name)  # who `chat` is
+    me = person(app.repo, "console", pwd.getpwuid(os.getuid()).pw_name)  # who `chat` is
     with app.repo.session() as s:
         q.save_profile(s, me.id, unit_id="van-phong", is_leader=False, reminders=True)  # type: ignore[arg-type]
         q.save_deadline(s, Deadline(key="test:quy", title="Nộp báo cáo thi đua quý", due_at=now + timedelta(days=2),

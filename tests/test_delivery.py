@@ -31,6 +31,7 @@ from storage.models import User, utcnow
 from storage.turns import OutboxRow, TurnStore
 from tests.conftest import REAL_CONTENT
 from tests.fake_telegram import FakeTelegram, visible_text
+from tests.people import person
 from tests.test_hardening import DatabaseAway
 
 TOKEN = "1234567890:AAHsecretPART-of_the-token-XYZ987"
@@ -85,7 +86,7 @@ async def test_a_429_is_waited_out_by_the_worker_and_the_message_sent_once(tmp_p
 
 async def test_a_person_who_blocked_the_bot_is_marked_and_not_written_to_again(tmp_path: Path):
     async with worker(tmp_path) as (app, fake, delivery):
-        app.repo.get_or_create_user("telegram", "804")
+        person(app.repo, "telegram", "804")
         fake.blocked.add("804")
         enqueue(app, 804, text="Nhắc hạn 1")
         await fake.wait_for(lambda: app.outbox.counts().get("blocked") == 1)

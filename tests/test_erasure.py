@@ -42,6 +42,7 @@ from storage.models import (
 from storage.turns import TurnStore
 from tests.conftest import REAL_CONTENT
 from tests.fake_telegram import FakeTelegram, keyboard, visible_text
+from tests.people import state_of
 
 TOKEN = "1234567890:AAHsecretPART-of_the-token-XYZ987"
 OFFICER = 9001
@@ -225,7 +226,7 @@ async def erase_and_check(tmp_path: Path, database_url: str | None = None) -> No
             assert s.exec(select(OfficeQuestion)).all() == []
             assert s.exec(select(QuestionLog).where(QuestionLog.user_id == uid)).all() == []
             assert all(u.payload is None for u in s.exec(select(ProcessedUpdate)))
-            assert "flow" not in app.repo.load_state(uid)
+            assert "flow" not in state_of(app.repo, uid)
             rows = s.exec(select(OutboxMessage).order_by(OutboxMessage.id)).all()
         assert blobs(app) == {shared_sha}  # the pending report's own photo is gone; the kept one stays
 

@@ -34,6 +34,7 @@ from storage.models import (
 )
 from tests.conftest import REAL_CONTENT
 from tests.fake_telegram import FakeTelegram, keyboard, visible_text
+from tests.people import person
 from tests.test_reminders import add_deadline, local, only_real_deadlines, reminders_to
 from tests.test_telegram import TOKEN, Bot, running
 
@@ -181,7 +182,7 @@ async def test_only_a_leader_of_the_unit_says_done_for_a_unit_leaders_deadline(t
     did = add_deadline(app, audience="unit_leaders")
     leaders, staff, outsider = (7001, 7002), 7003, 7004
     for tg_id, leader in ((7001, True), (7002, True), (staff, False)):
-        user = app.repo.get_or_create_user("telegram", str(tg_id), f"Cán bộ {tg_id}")
+        user = person(app.repo, "telegram", str(tg_id), f"Cán bộ {tg_id}")
         with app.repo.session() as s:
             q.save_profile(s, user.id, unit_id="van-phong", is_leader=leader, reminders=True)  # type: ignore[arg-type]
             s.commit()

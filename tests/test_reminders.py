@@ -23,6 +23,7 @@ from handlers.events import Capabilities
 from storage import reminders as q
 from storage.models import Deadline, OutboxMessage, utcnow
 from tests.conftest import REAL_CONTENT, Talk
+from tests.people import person as wrote
 
 TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 OFFICER = "cb-vp"
@@ -48,7 +49,7 @@ def add_deadline(app: App, title: str = "Nộp báo cáo sơ kết", due: str = 
 
 
 def person(app: App, ext: str, *, unit: str = "van-phong", leader: bool = False, on: bool = True) -> int:
-    user = app.repo.get_or_create_user("zalo", ext, f"Cán bộ {ext}")
+    user = wrote(app.repo, "zalo", ext, f"Cán bộ {ext}")
     with app.repo.session() as s:
         q.save_profile(s, user.id, unit_id=unit, is_leader=leader, reminders=on)  # type: ignore[arg-type]
         s.commit()
@@ -223,7 +224,7 @@ def test_turning_reminders_on_asks_the_unit_once(rem: App):
     [on] = say("không", user="moi")
     assert on.text.startswith("Đã bật nhắc hạn")
     with rem.repo.session() as s:
-        user = rem.repo.get_or_create_user("zalo", "moi")
+        user = wrote(rem.repo, "zalo", "moi")
         p = q.profile(s, user.id)  # type: ignore[arg-type]
         assert p is not None and p.reminders and not p.is_leader and p.unit_id == rem.knowledge.kb.units[1].id
     [off] = say("/nhacnho", user="moi")

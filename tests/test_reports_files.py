@@ -17,6 +17,7 @@ from storage import reports
 from storage.models import Report, StoredFile
 from storage.turns import TurnStore
 from tests.fake_telegram import keyboard, visible_text
+from tests.people import person
 from tests.test_office_channels import both
 
 STAFF = 5550201
@@ -34,7 +35,7 @@ def docx_bytes() -> bytes:
 
 def at_files_step(app, user: int | str, channel: str = "telegram") -> None:  # noqa: ANN001
     """A draft at its evidence step, as the form leaves it."""
-    u = app.repo.get_or_create_user(channel, str(user), "Hà")
+    u = person(app.repo, channel, str(user), "Hà")
     with Session(app.repo.engine) as s:
         q.save_profile(s, u.id, full_name="Đỗ Thu Hà", unit_id="van-phong")
         values = {"draft": uuid.uuid4().hex, "subject": "self", "criterion": "2.5", "when": "2026-03-01",

@@ -29,6 +29,7 @@ from storage.repo import Repository
 from storage.turns import TurnStore
 from tests import test_multiprocess as mp
 from tests.fake_telegram import keyboard, visible_text
+from tests.people import person
 from tests.procs import Procs, free_port
 from tests.test_multiprocess import SECRET, SlowFake, bot_env, wait_until
 
@@ -43,7 +44,7 @@ def seed_drafts(engine: Any, users: list[int]) -> None:
     """Each person with a profile and a report draft at its summary, as the form leaves it."""
     repo = Repository(engine)
     for uid in users:
-        user = repo.get_or_create_user("telegram", str(uid), f"U{uid}")
+        user = person(repo, "telegram", str(uid), f"U{uid}")
         with Session(engine) as s:
             q.save_profile(s, user.id, full_name=f"Cán bộ {uid}", unit_id="van-phong")
             values = {"draft": uuid.uuid4().hex, "subject": "colleague", "name": f"Đồng chí của {uid}",

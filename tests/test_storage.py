@@ -15,6 +15,7 @@ from storage.models import utcnow
 from storage.outbox import OutboxStore
 from storage.repo import Repository
 from storage.turns import OutboxRow, TurnStore
+from tests.people import person, state_of
 
 TABLES = {"users", "conversation_states", "question_log", "processed_updates", "alembic_version", "outbox",
           "office_questions", "stored_files"}
@@ -56,10 +57,10 @@ def test_a_leader_answer_never_asked_becomes_unknown_and_an_answered_one_stays(u
 def test_users_state_and_question_log(url: str):
     db.upgrade(url)
     repo = Repository(db.make_engine(url))
-    u1 = repo.get_or_create_user("zalo", "6ede9afa66", "Nguyễn Văn A")
-    u2 = repo.get_or_create_user("zalo", "6ede9afa66", "Nguyễn Văn A (Phòng 1)")
+    u1 = person(repo, "zalo", "6ede9afa66", "Nguyễn Văn A")
+    u2 = person(repo, "zalo", "6ede9afa66", "Nguyễn Văn A (Phòng 1)")
     assert u1.id == u2.id and u2.display_name == "Nguyễn Văn A (Phòng 1)"
-    other = repo.get_or_create_user("telegram", "6ede9afa66")
+    other = person(repo, "telegram", "6ede9afa66")
     assert other.id != u1.id  # the same id on another channel is another person
 
     with repo.session() as s:
@@ -67,8 +68,8 @@ def test_users_state_and_question_log(url: str):
         assert store.load_state(u1.id) == ({}, None)
         assert store.save_state(u1.id, {"choices": [{"id": "e:x", "label": "X"}]}, None)
         s.commit()
-    assert repo.load_state(u1.id)["choices"][0]["id"] == "e:x"
-    assert repo.load_state(other.id) == {}
+    assert state_of(repo, u1.id)["choices"][0]["id"] == "e:x"
+    assert state_of(repo, other.id) == {}
 
     # Versions: of two turns that read the same state, only the first to write wins.
     with repo.session() as a, repo.session() as b:
@@ -83,7 +84,7 @@ def test_users_state_and_question_log(url: str):
     with repo.session() as b:
         assert not TurnStore(b).save_state(u1.id, {"lost": True}, version_b)
         b.rollback()
-    assert repo.load_state(u1.id) == {"choices": []}
+    assert state_of(repo, u1.id) == {"choices": []}
 
     with repo.session() as s:
         store = TurnStore(s)
@@ -208,7 +209,7 @@ def test_a_blocked_recipient_gets_no_more_notices_and_the_sender_is_told(url: st
     db.upgrade(url)
     engine = db.make_engine(url)
     repo, out = Repository(engine), OutboxStore(engine)
-    repo.get_or_create_user("zalo", "staff")
+    person(repo, "zalo", "staff")
     tell = {"channel": "telegram", "user_id": "officer", "key": "told", "reply": {"text": "không gửi được"}}
     with Session(engine) as s:
         ids = TurnStore(s).add_outbox([
@@ -221,7 +222,7 @@ def test_a_blocked_recipient_gets_no_more_notices_and_the_sender_is_told(url: st
     assert out.recipient_unreachable("zalo", "staff")
     assert {r.dedup_key: r.status for r in out.rows()} == {"n1": "blocked", "n2": "blocked", "told": "pending"}
     assert out.get(told).chat_id == "officer"
-    repo.get_or_create_user("zalo", "staff")  # they write again: reachable again
+    person(repo, "zalo", "staff")  # they write again: reachable again
     assert not out.recipient_unreachable("zalo", "staff")
 
 

@@ -24,6 +24,7 @@ from storage import reminders as q
 from storage import reports
 from storage.models import Deadline, OutboxMessage, Report
 from tests.conftest import REAL_CONTENT, Talk
+from tests.people import person
 
 TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 NEW_UNITS = {"units": [
@@ -58,7 +59,7 @@ def old_world(app: App, capsys: pytest.CaptureFixture) -> int:
     say = Talk(app)
     choose_unit(say, "an", "VKSND huyện Gò Dầu")
     with app.repo.session() as s:
-        user = app.repo.get_or_create_user("zalo", "an")
+        user = person(app.repo, "zalo", "an")
         reports.submit(s, reports.NewReport(
             user_id=user.id, channel="zalo", chat_id="an", submitter_name="Nguyễn Văn An",  # type: ignore[arg-type]
             submitter_unit_id="vks-go-dau", subject_kind="self", subject_name="Nguyễn Văn An",
@@ -78,7 +79,7 @@ def replace_units(app: App, units: dict) -> None:
 
 def stored(app: App) -> tuple[str | None, str | None, str]:
     with app.repo.session() as s:
-        user = app.repo.get_or_create_user("zalo", "an")
+        user = person(app.repo, "zalo", "an")
         profile = q.profile(s, user.id)  # type: ignore[arg-type]
         report = s.exec(select(Report)).one()
         deadline = s.exec(select(Deadline).where(col(Deadline.key).startswith("cli:"))).one()
