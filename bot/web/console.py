@@ -71,6 +71,11 @@ class Console:
 
 
 KEY = web.AppKey("console", Console)
+# What the guard learnt of the request's session (bot/web/guard.py).
+OFFICER = web.RequestKey("officer", str)  # channel:user id
+OFFICER_NAME = web.RequestKey("officer_name", str)
+CSRF = web.RequestKey("csrf", str)
+SESSION_TOKEN = web.RequestKey("session_token", str)
 
 
 def make_templates() -> jinja2.Environment:

@@ -11,7 +11,7 @@ from collections.abc import Awaitable, Callable
 from aiohttp import web
 
 from bot.web import texts
-from bot.web.console import COOKIE, SECURITY_HEADERS, console_of
+from bot.web.console import COOKIE, CSRF, OFFICER, SECURITY_HEADERS, SESSION_TOKEN, console_of
 from storage import web_sessions as ws
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
@@ -68,7 +68,7 @@ async def _checked(request: web.Request, handler: Handler) -> web.StreamResponse
         sent = await _csrf_of(request)
         if not sent or not hmac.compare_digest(sent.encode(), session.csrf.encode()):
             return refusal(request, 403, texts.CSRF_TITLE, texts.CSRF_TEXT)
-    request["officer"] = session.officer
-    request["csrf"] = session.csrf
-    request["session_token"] = token
+    request[OFFICER] = session.officer
+    request[CSRF] = session.csrf
+    request[SESSION_TOKEN] = token
     return await handler(request)

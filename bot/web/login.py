@@ -14,7 +14,7 @@ import re
 from aiohttp import web
 
 from bot.web import texts
-from bot.web.console import COOKIE, PREFIX, console_of
+from bot.web.console import COOKIE, OFFICER, PREFIX, SESSION_TOKEN, console_of
 from bot.web.guard import public, refusal
 from storage import web_sessions as ws
 from storage.models import aware, utcnow
@@ -76,7 +76,7 @@ async def redeem(request: web.Request) -> web.StreamResponse:
 
 async def sign_out(request: web.Request) -> web.StreamResponse:
     c = console_of(request)
-    token, officer = request["session_token"], request["officer"]
+    token, officer = request[SESSION_TOKEN], request[OFFICER]
 
     def end(s):  # noqa: ANN001, ANN202
         ws.end_session(s, token)

@@ -12,7 +12,7 @@ from sqlmodel import Session
 
 from bot.downloads import content_disposition
 from bot.web import present, texts
-from bot.web.console import PREFIX, console_of
+from bot.web.console import CSRF, OFFICER, OFFICER_NAME, PREFIX, console_of
 from bot.web.guard import refusal
 from storage import console_queries as q
 from storage.models import utcnow
@@ -21,13 +21,13 @@ from storage.reports import person_name
 
 def _page(request: web.Request, template: str, **context: object) -> web.Response:
     c = console_of(request)
-    return c.render(template, officer=request.get("officer_name") or request["officer"], csrf=request["csrf"],
+    return c.render(template, officer=request.get(OFFICER_NAME) or request[OFFICER], csrf=request[CSRF],
                     **context)
 
 
 async def _officer_name(request: web.Request) -> None:
-    officer = request["officer"]
-    request["officer_name"] = await console_of(request).db(lambda s: person_name(s, officer))
+    officer = request[OFFICER]
+    request[OFFICER_NAME] = await console_of(request).db(lambda s: person_name(s, officer))
 
 
 async def dashboard(request: web.Request) -> web.Response:
@@ -44,11 +44,11 @@ async def dashboard(request: web.Request) -> web.Response:
                           for p in q.coming_deadlines(s, now)],
             "chart": present.chart(q.questions_per_day(s, c.tz, 30, now)),
             "unanswered": [present.asked_row(a, c.tz) for a in q.most_asked_unanswered(s, since)],
-            "officer_name": person_name(s, request["officer"]),
+            "officer_name": person_name(s, request[OFFICER]),
         }
 
     data = await c.db(read)
-    request["officer_name"] = data.pop("officer_name")
+    request[OFFICER_NAME] = data.pop("officer_name")
     return _page(request, "dashboard.html", nav="tong-quan", **data)
 
 
