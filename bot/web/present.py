@@ -110,7 +110,7 @@ class Bar:
     title: str
 
 
-WIDTH, HEIGHT, LEFT, BOTTOM, TOP = 600, 200, 34, 22, 8
+WIDTH, HEIGHT, LEFT, RIGHT, BOTTOM, TOP = 400, 170, 26, 18, 20, 8
 SERIES = (("answer", "c-ans"), ("clarify", "c-cla"), ("fallback", "c-dec"))
 
 
@@ -120,7 +120,7 @@ def chart(days: list[tuple[date, Counter]]) -> dict:
     most = max((sum(c[k] for k, _ in SERIES) for _d, c in days), default=0)
     top = _nice(most)
     plot_h = HEIGHT - BOTTOM - TOP
-    step = (WIDTH - LEFT) / max(len(days), 1)
+    step = (WIDTH - LEFT - RIGHT) / max(len(days), 1)
     bars: list[Bar] = []
     labels = []
     for i, (d, counts) in enumerate(days):
@@ -134,10 +134,10 @@ def chart(days: list[tuple[date, Counter]]) -> dict:
             y -= h
             bars.append(Bar(round(x, 1), round(y, 1), round(step * 0.7, 1), round(h, 1), css,
                             f"{d.strftime('%d/%m')}: {n} câu {texts.OUTCOME[key]}"))
-        if i % 7 == 0 or i == len(days) - 1:
+        if (len(days) - 1 - i) % 7 == 0:  # today, and a week apart before it
             labels.append({"x": round(LEFT + i * step + step / 2, 1), "text": d.strftime("%d/%m")})
     totals = {key: sum(c[key] for _d, c in days) for key, _ in SERIES}
-    return {"width": WIDTH, "height": HEIGHT, "left": LEFT, "base": HEIGHT - BOTTOM, "top_y": TOP,
+    return {"width": WIDTH, "height": HEIGHT, "left": LEFT, "right": WIDTH - RIGHT, "base": HEIGHT - BOTTOM, "top_y": TOP,
             "top": top, "mid": top // 2, "mid_y": TOP + plot_h / 2, "bars": bars, "labels": labels,
             "label_y": HEIGHT - 6, "answered": totals["answer"], "clarified": totals["clarify"],
             "declined": totals["fallback"], "empty": most == 0}
