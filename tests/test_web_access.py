@@ -4,6 +4,7 @@ officer, the security headers, and /dangnhap in chat."""
 
 from __future__ import annotations
 
+import asyncio
 import re
 from datetime import timedelta
 
@@ -318,3 +319,36 @@ def test_web_login_prints_a_link_for_an_officer_only(monkeypatch: pytest.MonkeyP
     assert re.fullmatch(r"https://bot\.example\.gov\.vn/van-phong/dang-nhap/[A-Za-z0-9_-]{22}", out), out
     assert cli.main(["web", "login", "--officer", "telegram:43"]) == 2
     assert "not an officer" in capsys.readouterr().err
+
+
+async def test_python_m_bot_web_and_the_webhook_server_serve_the_console(app: App) -> None:
+    import socket
+
+    from bot.runner import make_web_app
+    from bot.web.app import console_for
+    from bot.web.cli import serve_console
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    stop = asyncio.Event()
+    serving = asyncio.create_task(serve_console(app, "127.0.0.1", port, stop))
+    try:
+        async with ClientSession() as http:
+            for _ in range(100):
+                try:
+                    async with http.get(f"http://127.0.0.1:{port}/healthz") as r:
+                        if r.status == 200:
+                            break
+                except OSError:
+                    await asyncio.sleep(0.05)
+            async with http.get(f"http://127.0.0.1:{port}/", allow_redirects=False) as r:
+                assert r.status == 302 and r.headers["Location"] == "/van-phong/"
+            async with http.get(f"http://127.0.0.1:{port}/van-phong/") as r:
+                assert r.status == 401 and "/dangnhap" in await r.text()
+    finally:
+        stop.set()
+        await serving
+    # `run --webhook`: the same console beside the webhooks, on one port.
+    web_app = make_web_app({}, app.files, console_for(app))
+    assert any(getattr(r, "canonical", "") == "/van-phong" for r in web_app.router.resources())

@@ -16,7 +16,7 @@ from storage.files import FileStore
 
 
 @public
-async def _to_console(_request: web.Request) -> web.Response:
+async def to_console(_request: web.Request) -> web.Response:
     return web.Response(status=302, headers={"Location": f"{PREFIX}/"})
 
 
@@ -42,7 +42,7 @@ def make_console(engine: Engine, files: FileStore, knowledge: Knowledge, is_offi
 
 def add_console(web_app: web.Application, console: web.Application) -> None:
     """Serve `console` under /van-phong/ of `web_app` (the webhook server or `python -m bot web`'s)."""
-    web_app.router.add_get(PREFIX, _to_console)
+    web_app.router.add_get(PREFIX, to_console)
     web_app.add_subapp(f"{PREFIX}/", console)
 
 

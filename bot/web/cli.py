@@ -6,7 +6,9 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import logging
+import signal
 import sys
 
 log = logging.getLogger(__name__)
@@ -73,15 +75,13 @@ def _serve(settings, host: str, port: int) -> int:  # noqa: ANN001
 
 
 async def serve_console(app, host: str, port: int, stop: asyncio.Event | None = None) -> None:  # noqa: ANN001
-    from aiohttp import web
-
     from bot import downloads, webserver
     from bot.runner import healthz
-    from bot.web.app import add_console, console_for
+    from bot.web.app import add_console, console_for, to_console
 
     web_app = webserver.make_app()
     web_app.router.add_get("/healthz", healthz)
-    web_app.router.add_get("/", lambda _r: web.Response(status=302, headers={"Location": "/van-phong/"}))
+    web_app.router.add_get("/", to_console)
     downloads.add_routes(web_app, app.files)
     add_console(web_app, console_for(app))
     runner, _site = await webserver.start(web_app, host, port)
@@ -90,9 +90,6 @@ async def serve_console(app, host: str, port: int, stop: asyncio.Event | None = 
           f"python -m bot web login --officer KÊNH:MÃ)", flush=True)
     stop = stop or asyncio.Event()
     loop = asyncio.get_running_loop()
-    import contextlib
-    import signal
-
     for sig in (signal.SIGTERM, signal.SIGINT):
         with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
             loop.add_signal_handler(sig, stop.set)
