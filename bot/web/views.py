@@ -18,6 +18,8 @@ from storage import console_queries as q
 from storage.models import utcnow
 from storage.reports import person_name
 
+LIST_LIMIT = 200  # reports on one page: the newest of those the filters select
+
 
 def _page(request: web.Request, template: str, **context: object) -> web.Response:
     c = console_of(request)
@@ -67,10 +69,11 @@ async def report_list(request: web.Request) -> web.Response:
     unit = request.query.get("don-vi") or None
     unit = unit if unit and any(u.id == unit for u in kb.units) else None
     since, until = _day(request.query.get("tu")), _day(request.query.get("den"))
-    rows = await c.db(lambda s: q.reports(s, status=status, unit=unit, since=since, until=until, tz=c.tz))
+    rows = await c.db(lambda s: q.reports(s, status=status, unit=unit, since=since, until=until, tz=c.tz,
+                                          limit=LIST_LIMIT))
     await _officer_name(request)
     return _page(request, "reports.html", nav="bao-cao",
-                 reports=[present.report_row(r, kb, c.tz) for r in rows],
+                 reports=[present.report_row(r, kb, c.tz) for r in rows], capped=len(rows) == LIST_LIMIT,
                  statuses=[{"value": k, "label": v, "selected": k == status} for k, v in texts.STATUS.items()],
                  units=[{"value": u.id, "label": u.name, "selected": u.id == unit} for u in kb.units],
                  since=since.isoformat() if since else "", until=until.isoformat() if until else "")
