@@ -352,3 +352,29 @@ async def test_python_m_bot_web_and_the_webhook_server_serve_the_console(app: Ap
     # `run --webhook`: the same console beside the webhooks, on one port.
     web_app = make_web_app({}, app.files, console_for(app))
     assert any(getattr(r, "canonical", "") == "/van-phong" for r in web_app.router.resources())
+
+
+async def test_the_console_reads_and_signs_in_on_postgresql(pg_url: str, tmp_path) -> None:  # noqa: ANN001
+    from bot.app import build_app
+    from bot.settings import load_settings
+    from tests.conftest import REAL_CONTENT
+
+    app = build_app(load_settings(data_dir=tmp_path / "pg", content_dir=REAL_CONTENT, database_url=pg_url))
+    seeded = seed(app)
+    async with serve(app) as srv, ClientSession() as http:
+        cookie, csrf = await srv.sign_in(http)
+        link = srv.login_link()
+        async with http.post(link, allow_redirects=False) as r:
+            assert r.status == 303
+        async with http.post(link, allow_redirects=False) as r:
+            assert r.status == 404  # once, on PostgreSQL too
+        for path in guarded_gets(seeded.report_code, seeded.photo_id):
+            async with http.get(srv.url + path, headers=cookie_header(cookie)) as r:
+                assert r.status == 200, path
+        async with http.get(srv.url + "/van-phong/", headers=cookie_header(cookie)) as r:
+            body = await r.text()
+        assert "Không trả lời: 2" in body and "đăng ký kết hôn" in body
+        async with http.post(srv.url + "/van-phong/dang-xuat", data={"csrf": csrf}, headers=cookie_header(cookie),
+                             allow_redirects=False) as r:
+            assert r.status == 303
+    app.repo.engine.dispose()
