@@ -71,6 +71,11 @@ def seed(app: App) -> Seeded:
             s.add(q)
             s.flush()
             questions.append(q.id)
+        s.add(OfficeQuestion(user_id=staff.id, channel="zalo", chat_id="u-an", asker_name="Nguyễn Văn An",  # type: ignore[arg-type]
+                             question="Giấy khen của Viện trưởng cần mấy bộ hồ sơ?", status="answered",
+                             answer="02 bộ, nộp về Văn phòng trước ngày 15/12.", answered_by=OFFICER_ID,
+                             answerer_name="Lê Thị Hoa", created_at=now - timedelta(days=2),
+                             answered_at=now - timedelta(days=1)))
         for days, outcome, text in [(0, "answer", "ho so hcld"), (0, "fallback", "đăng ký kết hôn"),
                                     (1, "fallback", "đăng ký kết hôn"), (2, "clarify", "khen thưởng"),
                                     (3, "answer", "bằng khen")]:
