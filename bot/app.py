@@ -54,9 +54,11 @@ def build_app(settings: Settings, migrate: bool = True, knowledge: Knowledge | N
         db.upgrade(settings.db_url)
     engine = db.make_engine(settings.db_url)
     knowledge = knowledge or Knowledge(settings.content_dir)
-    return App(settings=settings, knowledge=knowledge, repo=Repository(engine),
-               conversation=build_conversation(settings, knowledge), outbox=OutboxStore(engine),
-               files=FileStore(settings.data_dir, engine))
+    conversation = build_conversation(settings, knowledge)
+    # /dangnhap's links lead there: PUBLIC_URL, or this machine for `python -m bot web` without one.
+    conversation.console_url = settings.public_url or f"http://localhost:{settings.port}"
+    return App(settings=settings, knowledge=knowledge, repo=Repository(engine), conversation=conversation,
+               outbox=OutboxStore(engine), files=FileStore(settings.data_dir, engine))
 
 
 class RedactingFilter(logging.Filter):

@@ -11,6 +11,7 @@ from pathlib import Path
 
 from bot import curation_cli, export_cli, reminders_cli, units_cli
 from bot.settings import Settings, SettingsError, load_settings, raw_setting, unknown_settings
+from bot.web import cli as web_cli
 from content.loader import ContentError
 
 _RESUME_HELP = "continue the last console conversation instead of starting a fresh one"
@@ -99,6 +100,7 @@ def _parser() -> argparse.ArgumentParser:
     _COMMANDS.update(curation_cli.register(sub))  # unanswered, stats
     _COMMANDS.update(export_cli.register(sub))  # export reports
     _COMMANDS.update(units_cli.register(sub))  # units usage, units migrate
+    _COMMANDS.update(web_cli.register(sub))  # web, web login: the officers' console
     return p
 
 

@@ -57,13 +57,18 @@ async def healthz(_request: web.Request) -> web.Response:
     return web.json_response({"ok": True})
 
 
-def make_web_app(channels: dict[str, Channel], files: FileStore | None = None) -> web.Application:
+def make_web_app(channels: dict[str, Channel], files: FileStore | None = None,
+                 console: web.Application | None = None) -> web.Application:
     web_app = webserver.make_app(client_max_size=1024 * 1024)
     web_app.router.add_get("/healthz", healthz)
     if files is not None:  # GET /d/{token}: one-time links to exports, for officers on Zalo
         downloads.add_routes(web_app, files)
     for ch in channels.values():
         ch.add_routes(web_app)
+    if console is not None:  # /van-phong/: the officers' console on the same port
+        from bot.web.app import add_console
+
+        add_console(web_app, console)
     return web_app
 
 
@@ -77,6 +82,12 @@ def _install_reload(app: App) -> None:
 
     with contextlib.suppress(NotImplementedError, AttributeError, RuntimeError):
         asyncio.get_running_loop().add_signal_handler(signal.SIGHUP, reload)
+
+
+def _console(app: App) -> web.Application:
+    from bot.web.app import console_for
+
+    return console_for(app)
 
 
 RECOVER_AFTER = timedelta(seconds=90)  # an update pending this long was dropped by a stopped instance
@@ -111,7 +122,7 @@ async def serve(app: App, webhook: bool = False, host: str = "0.0.0.0", stop: as
     _install_reload(app)
     _install_stop(stop)
     # Routes first: a channel that cannot serve webhooks (no secret) refuses before anything starts.
-    web_app = make_web_app(channels, app.files) if webhook else None
+    web_app = make_web_app(channels, app.files, _console(app)) if webhook else None
     if web_app is not None:
         try:
             webserver.check_port(host, app.settings.port)

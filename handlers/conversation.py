@@ -87,6 +87,7 @@ COMMANDS = {
     "gui": "report", "guiguong": "report", "baocao": "report", "baocaocuatoi": "my_reports",
     "duyet": "review", "xuat": "export", "hoso": "profile", "xoahoso": "delete_profile",
     "cauhoi": "office_questions", "toi": "whoami",
+    "dangnhap": "console_login",  # handlers/console_login.py
 }
 # Words typed instead of a command (content/commands.yaml) that mean the command of that name;
 # its other names ("back", "details") are read by the routes below.
@@ -142,6 +143,8 @@ class _Features:
 
 
 class Conversation:
+    console_url: str | None = None  # where the officers' console is reached (bot/app.py sets it)
+
     def __init__(self, knowledge: Knowledge, is_admin: Callable[[str, str], bool] | None = None,
                  officers: Callable[[], Iterable[tuple[str, str]]] | None = None, tz: ZoneInfo | None = None,
                  quiet: tuple[time, time] = (time(21), time(7)), invite_code: str | None = None,
@@ -440,6 +443,10 @@ class Conversation:
             return [Reply((texts.WHO_AM_I_OFFICER if officer else texts.WHO_AM_I).format(id=who))]
         if action == "office_questions":
             return self.office.open_questions(ctx)
+        if action == "console_login":  # the officers' console: a one-time sign-in link
+            from handlers.console_login import login_reply
+
+            return [login_reply(ctx, self.is_admin, self.console_url, self._features_args[1])]
         if action == "ask":
             if rest.strip():
                 return self.on_question(Message(ctx=ctx, text=rest.strip()))

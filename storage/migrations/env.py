@@ -3,6 +3,7 @@ from sqlalchemy import pool, text
 from sqlmodel import SQLModel
 
 import storage.models  # noqa: F401  (registers the tables)
+import storage.web_sessions  # noqa: F401  (the console's tables)
 from storage.db import make_engine
 
 config = context.config

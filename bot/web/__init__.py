@@ -1,0 +1,17 @@
+"""The officers' console (built in bot/web/app.py; nothing is imported here, so `python -m bot ask`
+stays quick): the Office's work in a browser, under /van-phong/ on the bot's
+web server (`python -m bot web`, or `run --webhook` on the same port).
+
+Routes (all under /van-phong; every one but the sign-in pages and static files needs an
+officer's session, every POST its CSRF token):
+  GET  /                          Tổng quan
+  GET  /bao-cao                   reports, filtered by ?trang-thai=&don-vi=&tu=&den=
+  GET  /bao-cao/{code}            one report: story, photos, documents, history
+  GET  /bao-cao/{code}/tep/{id}   a report's file (a photo shown inline, a document downloaded)
+  GET  /hoi-van-phong             the Office's questions: open (oldest first), answered
+  GET  /dang-nhap                 how to sign in (public)
+  GET  /dang-nhap/{token}         a one-time link's page with its button (public; spends nothing)
+  POST /dang-nhap/{token}         spend the link, open a session (public: the token is the capability)
+  POST /dang-xuat                 sign out
+  GET  /static/{name}             the stylesheet, htmx and the console's script (public)
+"""

@@ -1,0 +1,33 @@
+"""What the console says, in Vietnamese (the templates hold the page's own headings)."""
+
+SIGNED_OUT_TITLE = "Đồng chí chưa đăng nhập"
+SIGNED_OUT_TEXT = ("Để vào trang Văn phòng, đồng chí gửi lệnh /dangnhap cho bot (Telegram hoặc Zalo) và mở liên kết "
+                   "bot gửi lại. Liên kết dùng được một lần trong 10 phút. Phiên đăng nhập hết hạn sau 8 giờ không "
+                   "dùng.")
+NOT_OFFICER_TITLE = "Không có quyền truy cập"
+NOT_OFFICER_TEXT = ("Trang này chỉ dành cho cán bộ Văn phòng phụ trách thi đua - khen thưởng. Nếu đồng chí cần "
+                    "truy cập, đề nghị liên hệ Văn phòng.")
+CSRF_TITLE = "Yêu cầu không hợp lệ"
+CSRF_TEXT = "Trang đã cũ hoặc yêu cầu không đến từ trang Văn phòng. Đồng chí tải lại trang rồi thử lại."
+LINK_GONE_TITLE = "Liên kết không còn hiệu lực"
+LINK_GONE_TEXT = ("Mỗi liên kết đăng nhập chỉ dùng được một lần, trong 10 phút. Đồng chí gửi lại lệnh /dangnhap "
+                  "cho bot để nhận liên kết mới.")
+OFFER_TITLE = "Đăng nhập trang Văn phòng"
+OFFER_TEXT = ("Bấm nút dưới đây để đăng nhập. Liên kết chỉ dùng được một lần và hết hiệu lực sau {minutes} phút "
+              "nữa; đồng chí không chuyển liên kết này cho người khác.")
+OFFER_BUTTON = "Đăng nhập"
+NOT_FOUND_TITLE = "Không tìm thấy"
+NOT_FOUND_TEXT = "Không có mục này, hoặc mục đã bị xoá."
+FAILED_TITLE = "Chưa mở được trang"
+FAILED_TEXT = "Máy chủ đang gặp sự cố. Đồng chí thử lại sau ít phút hoặc báo quản trị hệ thống."
+
+STATUS = {"pending": "Chờ duyệt", "needs_info": "Cần bổ sung", "approved": "Đã duyệt", "rejected": "Không duyệt",
+          "withdrawn": "Đã rút"}
+SUBJECT = {"self": "Bản thân người gửi", "colleague": "Đồng nghiệp", "collective": "Tập thể"}
+EVENT = {"submitted": "Gửi báo cáo", "asked_more": "Đề nghị bổ sung", "added": "Bổ sung", "approved": "Duyệt",
+         "rejected": "Không duyệt", "withdrawn": "Rút lại"}
+OUTCOME = {"answer": "trả lời được", "clarify": "hỏi lại cho rõ", "fallback": "không trả lời"}
+AUDIENCE_ALL = "Mọi người"
+AUDIENCE_LEADERS = "Lãnh đạo đơn vị"
+NO_AWARD = "Chưa đề xuất"
+EXAMPLE = "ví dụ, chưa gửi"

@@ -1,0 +1,129 @@
+"""The pages: Tổng quan, Báo cáo (list and one report, with its files), Hỏi Văn phòng.
+Read-only for now: decisions and answers will call the features' services (the same
+functions chat calls), so that the staff member hears of them through the outbox."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import date, datetime, time, timedelta
+
+from aiohttp import web
+from sqlmodel import Session
+
+from bot.downloads import content_disposition
+from bot.web import present, texts
+from bot.web.console import CSRF, OFFICER, OFFICER_NAME, PREFIX, console_of
+from bot.web.guard import refusal
+from storage import console_queries as q
+from storage.models import utcnow
+from storage.reports import person_name
+
+LIST_LIMIT = 200  # reports on one page: the newest of those the filters select
+
+
+def _page(request: web.Request, template: str, **context: object) -> web.Response:
+    c = console_of(request)
+    return c.render(template, officer=request.get(OFFICER_NAME) or request[OFFICER], csrf=request[CSRF],
+                    **context)
+
+
+async def _officer_name(request: web.Request) -> None:
+    officer = request[OFFICER]
+    request[OFFICER_NAME] = await console_of(request).db(lambda s: person_name(s, officer))
+
+
+async def dashboard(request: web.Request) -> web.Response:
+    c = console_of(request)
+    now = utcnow()
+    kb = c.knowledge.kb
+
+    def read(s: Session) -> dict:
+        since = datetime.combine(now.astimezone(c.tz).date() - timedelta(days=29), time(0), c.tz)
+        return {
+            "waiting": q.count_reports(s, "pending"), "needs_info": q.count_reports(s, "needs_info"),
+            "open_questions": q.count_open_questions(s),
+            "deadlines": [present.deadline_row(p, kb, c.tz, p.deadline.created_by == q.EXAMPLE_BY)
+                          for p in q.coming_deadlines(s, now)],
+            "chart": present.chart(q.questions_per_day(s, c.tz, 30, now)),
+            "unanswered": [present.asked_row(a, c.tz) for a in q.most_asked_unanswered(s, since)],
+            "officer_name": person_name(s, request[OFFICER]),
+        }
+
+    data = await c.db(read)
+    request[OFFICER_NAME] = data.pop("officer_name")
+    return _page(request, "dashboard.html", nav="tong-quan", **data)
+
+
+def _day(value: str | None) -> date | None:
+    try:
+        return date.fromisoformat(value) if value else None
+    except ValueError:
+        return None
+
+
+async def report_list(request: web.Request) -> web.Response:
+    c = console_of(request)
+    kb = c.knowledge.kb
+    status = request.query.get("trang-thai") or None
+    status = status if status in texts.STATUS else None
+    unit = request.query.get("don-vi") or None
+    unit = unit if unit and any(u.id == unit for u in kb.units) else None
+    since, until = _day(request.query.get("tu")), _day(request.query.get("den"))
+    rows = await c.db(lambda s: q.reports(s, status=status, unit=unit, since=since, until=until, tz=c.tz,
+                                          limit=LIST_LIMIT))
+    await _officer_name(request)
+    return _page(request, "reports.html", nav="bao-cao",
+                 reports=[present.report_row(r, kb, c.tz) for r in rows], capped=len(rows) == LIST_LIMIT,
+                 statuses=[{"value": k, "label": v, "selected": k == status} for k, v in texts.STATUS.items()],
+                 units=[{"value": u.id, "label": u.name, "selected": u.id == unit} for u in kb.units],
+                 since=since.isoformat() if since else "", until=until.isoformat() if until else "")
+
+
+async def report_page(request: web.Request) -> web.Response:
+    c = console_of(request)
+    code = request.match_info["code"]
+
+    def read(s: Session) -> dict | None:
+        r = q.report_by_code(s, code)
+        if r is None:
+            return None
+        return present.report_page(r, q.report_files(s, r.id), q.report_events(s, r.id),  # type: ignore[arg-type]
+                                   c.knowledge.kb, c.tz, PREFIX)
+
+    report = await c.db(read)
+    if report is None:
+        return refusal(request, 404, texts.NOT_FOUND_TITLE, texts.NOT_FOUND_TEXT)
+    await _officer_name(request)
+    return _page(request, "report.html", nav="bao-cao", report=report)
+
+
+async def report_file(request: web.Request) -> web.StreamResponse:
+    """A report's photo or document, to a signed-in officer only (this route is guarded)."""
+    c = console_of(request)
+    code = request.match_info["code"]
+    try:
+        file_id = int(request.match_info["file_id"])
+    except ValueError:
+        file_id = -1
+    row = await c.db(lambda s: q.report_file(s, code, file_id))
+    if row is None:
+        return refusal(request, 404, texts.NOT_FOUND_TITLE, texts.NOT_FOUND_TEXT)
+    data = await asyncio.to_thread(c.files.path_of(row).read_bytes)
+    image = row.mime_type in present.IMAGE_TYPES
+    headers = {"Content-Type": row.mime_type if image else "application/octet-stream",
+               "Cache-Control": "private, max-age=600", "X-Content-Type-Options": "nosniff"}
+    if not image:
+        headers["Content-Disposition"] = content_disposition(row.original_name or f"tep-{row.id}")
+    return web.Response(body=data, headers=headers)
+
+
+async def office(request: web.Request) -> web.Response:
+    c = console_of(request)
+
+    def read(s: Session) -> tuple[list, list]:
+        return ([present.question_row(x, c.tz) for x in q.office_questions(s, "open")],
+                [present.question_row(x, c.tz) for x in q.office_questions(s, "answered", limit=50)])
+
+    open_, answered = await c.db(read)
+    await _officer_name(request)
+    return _page(request, "office.html", nav="hoi-van-phong", open=open_, answered=answered)

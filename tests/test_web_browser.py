@@ -1,0 +1,191 @@
+"""The officers' console in a real browser: headless Chromium (Debian's `chromium` and
+`chromium-driver`, installed by .ci/run) driven by Selenium. An officer on Zalo sends
+/dangnhap through the fake Zalo server, opens the link, signs in, reads the dashboard,
+filters the reports (htmx), opens a report and sees its photo really displayed, reads the
+Office's questions and signs out. Screenshots of every page at 360 px and 1280 px wide go to
+tmp/screenshots/ at the repository's root (CONSOLE_SCREENSHOTS overrides it).
+
+Without the browser, its driver or Selenium the test skips, saying which is missing."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import re
+import shutil
+import time
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+from bot.app import build_app
+from bot.delivery import Delivery
+from bot.pipeline import Pipeline
+from bot.runner import wire_delivery
+from bot.settings import load_settings
+from bot.zalo import ZaloChannel
+from tests.conftest import REAL_CONTENT
+from tests.fake_zalo import TOKEN, FakeZalo, make_update
+from tests.web_console import seed, serve
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMEDRIVER = Path("/usr/bin/chromedriver")
+SHOTS = Path(os.environ.get("CONSOLE_SCREENSHOTS") or Path(__file__).resolve().parents[1] / "tmp" / "screenshots")
+OFFICER_ZALO = "officer-zl"
+
+
+def _missing() -> str | None:
+    if not CHROMIUM.exists():
+        return f"no {CHROMIUM} (apt-get install chromium chromium-driver; .ci/run does)"
+    if not CHROMEDRIVER.exists():
+        return f"no {CHROMEDRIVER} (apt-get install chromium-driver; .ci/run does)"
+    try:
+        import selenium  # noqa: F401
+    except ImportError:
+        return "selenium is not installed (pip install -r requirements-dev.lock)"
+    return None
+
+
+pytestmark = pytest.mark.skipif(_missing() is not None, reason=f"browser tests skipped: {_missing()}")
+
+
+@pytest.fixture
+async def zalo_bot(tmp_path: Path) -> AsyncIterator[tuple]:
+    fake = await FakeZalo().start()
+    settings = load_settings(data_dir=tmp_path / "data", content_dir=REAL_CONTENT, zalo_bot_token=TOKEN,
+                             zalo_api_url=fake.url, admin_ids=f"zalo:{OFFICER_ZALO}")
+    app = build_app(settings)
+    pipeline = Pipeline(app.conversation, app.repo)
+    channel = ZaloChannel(settings, pipeline, poll_timeout=1)
+    delivery: Delivery = wire_delivery(app, pipeline, {"zalo": channel})
+    await channel.start()
+    polling = asyncio.create_task(channel.poll())
+    stop = asyncio.Event()
+    sending = asyncio.create_task(delivery.run(stop))
+    try:
+        yield app, fake
+    finally:
+        stop.set()
+        polling.cancel()
+        await asyncio.gather(polling, return_exceptions=True)
+        await asyncio.wait_for(sending, 10)
+        await channel.close()
+        await fake.stop()
+
+
+def _browser():  # noqa: ANN202
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    options = webdriver.ChromeOptions()
+    options.binary_location = str(CHROMIUM)
+    for arg in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--lang=vi",
+                "--hide-scrollbars", "--force-device-scale-factor=1"):
+        options.add_argument(arg)
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
+    return webdriver.Chrome(options=options, service=Service(str(CHROMEDRIVER)))
+
+
+def _shoot(driver, name: str) -> list[Path]:  # noqa: ANN001
+    """The whole page at 360 and 1280 px wide."""
+    made = []
+    for width in (360, 1280):
+        driver.set_window_size(width, 900)
+        height = driver.execute_script("return Math.max(document.documentElement.scrollHeight, 600)")
+        driver.set_window_size(width, min(int(height) + 20, 6000))
+        path = SHOTS / f"{name}-{width}.png"
+        driver.save_screenshot(str(path))
+        made.append(path)
+    driver.set_window_size(1280, 900)
+    return made
+
+
+def _wait(driver, condition, what: str, timeout: float = 10.0):  # noqa: ANN001, ANN202
+    from selenium.common.exceptions import StaleElementReferenceException
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    # htmx replaces the list while the condition reads it.
+    return WebDriverWait(driver, timeout, ignored_exceptions=(StaleElementReferenceException,)).until(condition, what)
+
+
+def _browse(link: str, report_code: str) -> dict:
+    """Everything the browser does, in a worker thread (the console is served by this test's
+    event loop). Returns what the assertions need."""
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import Select
+
+    seen: dict = {"shots": []}
+    driver = _browser()
+    try:
+        driver.set_window_size(1280, 900)
+        driver.get(link)
+        seen["shots"] += _shoot(driver, "0-dang-nhap")
+        driver.find_element(By.CSS_SELECTOR, "form button[type=submit]").click()
+        _wait(driver, lambda d: d.find_elements(By.ID, "so-cho-duyet"), "the dashboard after signing in")
+        seen["dashboard"] = driver.find_element(By.TAG_NAME, "main").text
+        seen["chart_bars"] = len(driver.find_elements(By.CSS_SELECTOR, "svg.chart rect"))
+        seen["shots"] += _shoot(driver, "1-tong-quan")
+
+        driver.find_element(By.LINK_TEXT, "Báo cáo").click()
+        _wait(driver, lambda d: d.find_elements(By.ID, "ds"), "the reports list")
+        seen["shots"] += _shoot(driver, "2-bao-cao")
+        # htmx: choosing a status replaces the list in place, and the address says the filter.
+        marker = driver.execute_script("window.__same_page = 1; return window.__same_page")
+        Select(driver.find_element(By.NAME, "trang-thai")).select_by_value("approved")
+        _wait(driver, lambda d: "0 báo cáo" in d.find_element(By.ID, "ds").text, "the filtered list")
+        seen["same_page"] = marker == driver.execute_script("return window.__same_page")
+        seen["filtered_url"] = driver.current_url
+        Select(driver.find_element(By.NAME, "trang-thai")).select_by_value("")
+        _wait(driver, lambda d: report_code in d.find_element(By.ID, "ds").text, "the whole list again")
+
+        driver.find_element(By.LINK_TEXT, report_code).click()
+        _wait(driver, lambda d: d.find_elements(By.CSS_SELECTOR, ".photos img"), "the report's page")
+        _wait(driver, lambda d: d.execute_script(
+            "return Array.from(document.querySelectorAll('.photos img')).every(i => i.complete)"), "photos loaded")
+        seen["photo_widths"] = driver.execute_script(
+            "return Array.from(document.querySelectorAll('.photos img')).map(i => i.naturalWidth)")
+        seen["report"] = driver.find_element(By.TAG_NAME, "main").text
+        seen["shots"] += _shoot(driver, "3-bao-cao-chi-tiet")
+
+        driver.find_element(By.LINK_TEXT, "Hỏi Văn phòng").click()
+        _wait(driver, lambda d: "Chưa trả lời" in d.find_element(By.TAG_NAME, "main").text, "the Office's questions")
+        seen["office"] = driver.find_element(By.TAG_NAME, "main").text
+        seen["shots"] += _shoot(driver, "4-hoi-van-phong")
+
+        seen["console_errors"] = [e["message"] for e in driver.get_log("browser") if e["level"] == "SEVERE"]
+        driver.find_element(By.CSS_SELECTOR, "form.signout button").click()
+        _wait(driver, lambda d: "chưa đăng nhập" in d.find_element(By.TAG_NAME, "main").text, "signed out")
+        seen["shots"] += _shoot(driver, "5-da-dang-xuat")
+        driver.back()
+        driver.refresh()
+        seen["after_sign_out"] = driver.find_element(By.TAG_NAME, "main").text
+    finally:
+        driver.quit()
+    return seen
+
+
+async def test_an_officer_on_zalo_signs_in_and_reads_a_report_with_its_photo(zalo_bot) -> None:  # noqa: ANN001
+    app, fake = zalo_bot
+    seeded = seed(app)
+    shutil.rmtree(SHOTS, ignore_errors=True)
+    SHOTS.mkdir(parents=True)
+    async with serve(app, officers=set(app.settings.admin_ids)) as srv:
+        app.conversation.console_url = srv.url  # where /dangnhap's links lead (PUBLIC_URL in production)
+        fake.push(make_update(message_id="login-1", text="/dangnhap", user=OFFICER_ZALO, name="Lê Văn Cán"))
+        [reply] = await fake.wait_texts(OFFICER_ZALO, 1, timeout=10)
+        link = re.search(r"http://127\.0\.0\.1:\d+/van-phong/dang-nhap/\S+", reply)
+        assert link, reply
+        started = time.monotonic()
+        seen = await asyncio.to_thread(_browse, link.group(0), seeded.report_code)
+        took = time.monotonic() - started
+    print(f"browser session: {took:.1f} s, screenshots in {SHOTS}")
+    assert re.search(r"\b1\s*báo cáo chờ duyệt", seen["dashboard"]), seen["dashboard"]
+    assert "Báo cáo thi đua quý IV" in seen["dashboard"] and seen["chart_bars"] >= 4
+    assert seen["same_page"] and "trang-thai=approved" in seen["filtered_url"]
+    assert seen["photo_widths"] == [64], seen["photo_widths"]  # loaded and displayed, its real size
+    assert "Trần Thị Bình" in seen["report"] and "<script>alert(1)</script>" in seen["report"]
+    assert "Bằng khen Thủ tướng" in seen["office"]
+    assert seen["console_errors"] == [], seen["console_errors"]  # no CSP violation, no failed load
+    assert "chưa đăng nhập" in seen["after_sign_out"]
+    assert len(seen["shots"]) == 12 and all(p.stat().st_size > 1000 for p in seen["shots"])
