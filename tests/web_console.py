@@ -62,7 +62,8 @@ def seed(app: App) -> Seeded:
             subject_unit_id="van-phong", criterion="2.1",
             story="Đồng chí Bình trả lại ví có 5 triệu đồng cho người dân đánh rơi trước cổng cơ quan.\n"
                   "<script>alert(1)</script> (chuỗi này phải hiện nguyên văn)",
-            happened_on=date(2026, 11, 20), submit_key="seed-1"), [photo.id], "zalo:u-an", now=now)
+            happened_on=date(2026, 11, 20), submit_key="seed-1"), [photo.id], "zalo:u-an", now=now,
+            tz=app.settings.tz)
         questions = []
         for i, text in enumerate(["Hồ sơ đề nghị Bằng khen Thủ tướng nộp trước ngày nào?",
                                   "Tập thể lao động xuất sắc xét vào tháng mấy?"]):
