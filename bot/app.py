@@ -12,6 +12,7 @@ from bot.settings import Settings
 from content.service import Knowledge
 from handlers.conversation import Conversation
 from storage import db
+from storage.content_edits import EditStore
 from storage.files import FileStore
 from storage.outbox import OutboxStore
 from storage.repo import Repository
@@ -53,7 +54,8 @@ def build_app(settings: Settings, migrate: bool = True, knowledge: Knowledge | N
     if migrate:
         db.upgrade(settings.db_url)
     engine = db.make_engine(settings.db_url)
-    knowledge = knowledge or Knowledge(settings.content_dir)
+    # The repository's content with the Office's edits over it (storage/content_edits.py).
+    knowledge = knowledge or Knowledge(settings.content_dir, EditStore(engine))
     conversation = build_conversation(settings, knowledge)
     # /dangnhap's links lead there: PUBLIC_URL, or this machine for `python -m bot web` without one.
     conversation.console_url = settings.public_url or f"http://localhost:{settings.port}"

@@ -13,6 +13,7 @@ from bot.app import App
 from bot.channel import Channel
 from bot.delivery import Delivery
 from bot.reminders import reminder_job
+from content.loader import ContentError
 
 log = logging.getLogger(__name__)
 
@@ -28,6 +29,17 @@ async def recovery_sweep(channels: dict[str, Channel]) -> None:
             await ch.recover_pending()
         except Exception:
             log.exception("recovery sweep failed for %s", ch.name)
+
+
+async def content_refresh(app: App) -> None:
+    """A new version of the content saved by the Office (on any instance) is loaded here."""
+    try:
+        if await asyncio.to_thread(app.knowledge.refresh):
+            log.info("content reloaded: version %d, %d entries", app.knowledge.version, len(app.knowledge.kb.entries))
+    except ContentError as exc:
+        log.error("the content saved by the Office does not load, keeping the current one:\n%s", exc)
+    except Exception:
+        log.exception("looking for a new version of the content failed")
 
 
 async def prune(app: App) -> None:
@@ -55,4 +67,6 @@ def make_scheduler(app: App, channels: dict[str, Channel], delivery: Delivery | 
                       coalesce=True, max_instances=1)
     scheduler.add_job(prune, "interval", seconds=PRUNE_EVERY, args=[app], id="prune", coalesce=True,
                       max_instances=1)
+    scheduler.add_job(content_refresh, "interval", seconds=app.settings.content_poll_seconds, args=[app],
+                      id="content_refresh", coalesce=True, max_instances=1)
     return scheduler

@@ -44,6 +44,12 @@ class Settings(BaseSettings):
     data_dir: Path = Path("./data")
     database_url: str | None = None
     content_dir: Path = DEFAULT_CONTENT_DIR
+    # Seconds between looks for a new version of the content saved by the Office (one query):
+    # an edit saved on one instance is answered by every instance within this time.
+    content_poll_seconds: float = Field(default=30.0, gt=0, le=600)
+    # The plans' text (as for `content verify --sources`): when set, an edit saved in the
+    # console is checked against them too.
+    content_sources_dir: Path | None = None
     timezone: str = DEFAULT_TZ
     # No reminder is sent between these local times; those due are sent when they end.
     quiet_hours: str = "21:00-07:00"

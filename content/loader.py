@@ -197,8 +197,36 @@ def _parse_entries(path: Path, problems: list[str]) -> list[Entry]:
     return out
 
 
-def load(content_dir: Path) -> KnowledgeBase:
-    """Load and cross-check the content; raise ContentError listing every problem."""
+def _apply_overlay(entries: list[tuple[Path, Entry]], overlay: dict[str, dict | None], folder: Path,
+                   problems: list[str]) -> list[tuple[Path, Entry]]:
+    """The Office's edits (storage/content_edits.py) over the repository's entries: an edited
+    entry replaces the file's in place, a new one goes after the others (in the file of its
+    topic, for the problems' names and for `content export`); None keeps the file's."""
+    out, index = list(entries), {e.id: i for i, (_, e) in enumerate(entries)}
+    for entry_id, data in overlay.items():
+        if data is None:
+            continue
+        at = index.get(entry_id)
+        path = out[at][0] if at is not None else folder / f"{data.get('topic', 'van-phong')}.yaml"
+        try:
+            entry = Entry.model_validate(data)
+        except ValidationError as exc:
+            for err in exc.errors():
+                field = ".".join(str(p) for p in err["loc"])
+                problems.append(f"{path}: entry {entry_id} (edited by the Office){'.' + field if field else ''}: "
+                                f"{err['msg']}")
+            continue
+        if at is None:
+            index[entry_id] = len(out)
+            out.append((path, entry))
+        else:
+            out[at] = (path, entry)
+    return out
+
+
+def load(content_dir: Path, overlay: dict[str, dict | None] | None = None) -> KnowledgeBase:
+    """Load and cross-check the content; raise ContentError listing every problem.
+    `overlay`: the Office's edits, entry id -> the whole entry (None: the file's)."""
     content_dir = Path(content_dir)
     problems: list[str] = []
     if not content_dir.is_dir():
@@ -245,6 +273,8 @@ def load(content_dir: Path) -> KnowledgeBase:
         problems.append(f"{content_dir / 'entries'}: no entry files (*.yaml)")
     for path in entry_files:
         entries.extend((path, e) for e in _parse_entries(path, problems))
+    if overlay:
+        entries = _apply_overlay(entries, overlay, content_dir / "entries", problems)
 
     topic_list = topics.topics if topics else []
     seen_topics: dict[str, Topic] = {}

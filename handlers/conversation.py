@@ -179,6 +179,10 @@ class Conversation:
     def handle(self, ctx: TurnContext) -> Turn:
         """Route one event; the new state says what was offered last, so "2" in the next
         message means the second line of the last list the user saw."""
+        with self.knowledge.pinned():  # the whole turn reads one version of the content, whatever reloads
+            return self._handle(ctx)
+
+    def _handle(self, ctx: TurnContext) -> Turn:
         ctx.fallback_question = ctx.state.pop("fallback_question", None)
         msg = Message.of(self, ctx)
         sent = ctx.state.get("report_sent")

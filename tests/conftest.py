@@ -36,10 +36,11 @@ def shared_knowledge(path: Path = REAL_CONTENT) -> content.service.Knowledge:
     return _SHARED[path]
 
 
-def _knowledge(content_dir: Path) -> content.service.Knowledge:
+def _knowledge(content_dir: Path, edits=None) -> content.service.Knowledge:  # noqa: ANN001
     if Path(content_dir).resolve() == Path(REAL_CONTENT).resolve():
-        return shared_knowledge(content_dir)
-    return _RealKnowledge(content_dir)
+        # With the app's store of the Office's edits: the shared index, while there are none.
+        return shared_knowledge(content_dir) if edits is None else shared_knowledge(content_dir).with_edits(edits)
+    return _RealKnowledge(content_dir, edits)
 
 
 @pytest.fixture(autouse=True)

@@ -2,6 +2,7 @@ from alembic import context
 from sqlalchemy import pool, text
 from sqlmodel import SQLModel
 
+import storage.content_edits  # noqa: F401  (the Office's edits to the content)
 import storage.models  # noqa: F401  (registers the tables)
 import storage.web_sessions  # noqa: F401  (the console's tables)
 from storage.db import make_engine

@@ -1,0 +1,219 @@
+"""The Office's edits to the content (issue 23): saved as versions over the repository's
+YAML, checked as `content check` does (problems per field, in Vietnamese, nothing saved),
+two officers on one entry (the second is told, with the difference), going back to any
+version, trying an edit on a question before saving, the unanswered questions grouped
+and decided, and an upgrade of the repository that touches an edited entry."""
+
+from __future__ import annotations
+
+import shutil
+import threading
+from pathlib import Path
+
+import pytest
+from sqlmodel import Session
+
+from bot.app import App
+from content import DEFAULT_CONTENT_DIR
+from content.entry_problems import GENERAL, entry_data
+from content.service import Knowledge
+from handlers.curation_service import Curation
+from storage.content_edits import Conflict, EditStore
+from storage.models import OfficeQuestion, QuestionLog
+from tests.people import person
+
+PLANS = Path(__file__).parent / "fixtures" / "plans"
+ALICE, BOB = "telegram:111", "telegram:222"
+NEW_Q = "hạn chót nộp báo cáo sơ kết là ngày nào"
+
+
+@pytest.fixture
+def cur(app: App) -> Curation:
+    return Curation(app.knowledge, app.knowledge.edits, app.repo)
+
+
+def _form(cur: Curation, entry_id: str) -> dict:
+    return entry_data(cur.entry(entry_id).entry)
+
+
+def test_a_saved_phrasing_is_answered_and_recorded(cur: Curation):
+    assert cur.knowledge.match(NEW_Q).kind == "fallback"
+    form = _form(cur, "ho-so-gom")
+    form["questions"] = "\n".join([*form["questions"], NEW_Q])  # the form's textarea: one phrasing a line
+    result = cur.save(form, ALICE, 0, by_name="Chị Lan")
+    assert result.saved and result.version == 1 and result.problems == {}
+    assert cur.knowledge.version == 1
+    m = cur.knowledge.match(NEW_Q)
+    assert m.kind == "answer" and m.entry.id == "ho-so-gom"
+    view = cur.entry("ho-so-gom")
+    assert view.version == 1 and view.repository is not None and NEW_Q not in view.repository.questions
+    [item] = view.history
+    assert (item.by, item.by_name, item.kind) == (ALICE, "Chị Lan", "edit") and NEW_Q in item.data["questions"]
+    assert [s for s in cur.entries("ho so gom") if s.id == "ho-so-gom"][0].edited
+
+
+def test_an_edit_that_fails_the_checks_is_refused_whole_with_problems_per_field(cur: Curation):
+    form = _form(cur, "ho-so-gom")
+    form.update(title="  ", related=["khong-co-muc-nay"], short="Dài. " * 100, questions=[])
+    result = cur.save(form, ALICE, 0)
+    assert not result.saved and result.version is None
+    assert set(result.problems) >= {"title", "questions"}
+    assert result.problems["title"] == ["Chưa điền."]
+    assert result.problems["questions"] == ["Cần ít nhất một cách hỏi."]
+    # Once the shape is right, the checks across the content speak, beside their fields.
+    form = _form(cur, "ho-so-gom")
+    form.update(related=["khong-co-muc-nay"], short="Hồ sơ gồm tờ trình:", topic="khong-co")
+    problems = cur.save(form, ALICE, 0).problems
+    assert problems["related"] == ["Mục liên quan “khong-co-muc-nay” không có."]
+    assert problems["topic"] == ["Chủ đề “khong-co” không có trong danh sách chủ đề."]
+    assert any("dấu hai chấm" in p for p in problems["short"])
+    assert cur.edits.count() == 0 and cur.knowledge.version == 0
+
+
+def test_content_verify_checks_the_edit_when_the_plans_are_given(app: App):
+    cur = Curation(app.knowledge, app.knowledge.edits, app.repo, sources_dir=PLANS)
+    form = _form(cur, "thu-tuc-don-gian")
+    form["source"] = "KH 515/KH-VKS, mục IV.9"
+    problems = cur.save(form, ALICE, 0).problems
+    assert any("IV.9" in p for p in problems["source"]), problems
+    assert cur.edits.count() == 0
+
+
+def test_two_officers_on_one_entry_the_second_is_told_the_difference(cur: Curation):
+    opened = cur.entry("ho-so-gom").version  # both open the form at version 0
+    alice, bob = _form(cur, "ho-so-gom"), _form(cur, "ho-so-gom")
+    alice["title"] = "Hồ sơ đề nghị khen thưởng gồm những giấy tờ gì"
+    bob["keywords"] = [*bob.get("keywords", []), "hồ sơ cần nộp"]
+    assert cur.save(alice, ALICE, opened).saved
+    second = cur.save(bob, BOB, opened)
+    assert not second.saved and second.conflict is not None
+    c = second.conflict
+    assert (c.base_version, c.current_version, c.by) == (0, 1, ALICE)
+    changed = {ch.field: ch for ch in c.changes}
+    assert changed["title"].theirs == alice["title"] and changed["title"].mine == bob["title"]
+    assert "hồ sơ cần nộp" in changed["keywords"].mine and "hồ sơ cần nộp" not in changed["keywords"].theirs
+    assert cur.edits.count() == 1
+    # Saving on top of the other's version goes through.
+    assert cur.save({**bob, "title": alice["title"]}, BOB, c.current_version).saved
+
+
+def test_the_store_lets_one_of_two_simultaneous_saves_through(app: App):
+    edits: EditStore = app.knowledge.edits
+    data = entry_data(app.knowledge.kb.by_id["ho-so-gom"])
+    outcomes: list[str] = []
+    barrier = threading.Barrier(4)
+
+    def save(n: int) -> None:
+        barrier.wait()
+        try:
+            edits.save("ho-so-gom", {**data, "title": f"Tiêu đề {n}"}, base_version=0, by=f"telegram:{n}",
+                       repo_hash=None)
+            outcomes.append("saved")
+        except Conflict:
+            outcomes.append("conflict")
+
+    threads = [threading.Thread(target=save, args=(n,)) for n in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(outcomes) == ["conflict"] * 3 + ["saved"]
+
+
+def test_going_back_to_any_version_is_one_more_version(cur: Curation):
+    original = cur.knowledge.kb.by_id["ho-so-gom"].title
+    for n in (1, 2):
+        form = _form(cur, "ho-so-gom")
+        form["title"] = f"Tiêu đề thứ {n}"
+        assert cur.save(form, ALICE, cur.entry("ho-so-gom").version).saved
+    back = cur.revert("ho-so-gom", 1, BOB)
+    assert back.saved and back.version == 3
+    assert cur.knowledge.kb.by_id["ho-so-gom"].title == "Tiêu đề thứ 1"
+    assert cur.revert("ho-so-gom", 0, BOB).version == 4
+    assert cur.knowledge.kb.by_id["ho-so-gom"].title == original
+    history = cur.entry("ho-so-gom").history
+    assert [h.version for h in history] == [4, 3, 2, 1] and history[0].data is None and history[0].kind == "revert"
+    assert not cur.revert("ho-so-gom", 99, BOB).saved
+
+
+def test_preview_answers_with_the_edit_and_saves_nothing(cur: Curation):
+    form = _form(cur, "ho-so-gom")
+    form["questions"] = [*form["questions"], NEW_Q]
+    tried = cur.preview(form, NEW_Q)
+    assert tried.problems == {} and tried.kind == "answer" and tried.entry_id == "ho-so-gom"
+    assert "tờ trình" in tried.text.lower()
+    assert cur.edits.count() == 0 and cur.knowledge.match(NEW_Q).kind == "fallback"
+    broken = cur.preview({**form, "answer": ""}, NEW_Q)
+    assert broken.kind is None and broken.problems["answer"] == ["Chưa điền."]
+
+
+def test_unanswered_grouped_and_the_three_decisions(cur: Curation, app: App):
+    asker = person(app.repo, "zalo", "900", "Anh Minh")
+    with Session(app.repo.engine) as s:
+        for text in (NEW_Q, "han chot nop bao cao so ket la ngay nao", NEW_Q,
+                     "bánh chưng xanh thi đua ra sao", "con mèo nhà tôi thi đua tên là gì"):
+            s.add(QuestionLog(user_id=asker.id, channel="zalo", text=text, normalized="", outcome="fallback"))
+        s.add(OfficeQuestion(user_id=asker.id, channel="zalo", chat_id="900", question="mẫu tờ trình lấy ở đâu",
+                             status="answered", answer="Ở Văn phòng"))
+        s.commit()
+    groups = cur.unanswered()
+    top = groups[0]
+    assert top.text == NEW_Q and top.count == 3 and "han chot nop bao cao so ket la ngay nao" in top.texts
+    office = next(g for g in groups if g.text == "mẫu tờ trình lấy ở đâu")
+    assert office.from_office == 1 and office.suggested_entry is not None
+
+    assert cur.add_phrasing(top.texts, "ho-so-gom", ALICE).saved
+    assert cur.knowledge.match(NEW_Q).entry.id == "ho-so-gom"
+    new = cur.new_entry(office.texts, {
+        "id": "mau-to-trinh", "topic": "ho-so", "title": "Mẫu tờ trình đề nghị khen thưởng",
+        "questions": "mẫu tờ trình lấy ở đâu\nxin mẫu tờ trình khen thưởng",
+        "answer": "Mẫu tờ trình đề nghị khen thưởng do Văn phòng VKSND tỉnh cung cấp.",
+        "source": "KH 515/KH-VKS, mục V"}, ALICE)
+    assert new.saved, new.problems
+    assert cur.entry("mau-to-trinh").repository is None
+    assert cur.knowledge.match("xin mẫu tờ trình khen thưởng").entry.id == "mau-to-trinh"
+    cake = next(g for g in cur.unanswered() if g.text == "bánh chưng xanh thi đua ra sao")
+    cur.not_our_subject(cake.texts, BOB)
+    left = [g.text for g in cur.unanswered()]
+    assert left == ["con mèo nhà tôi thi đua tên là gì"]
+    assert cur.out_of_scope_examples() == ["bánh chưng xanh thi đua ra sao"]
+
+
+def test_an_upgrade_touching_an_edited_entry_keeps_the_offices_version_and_lists_it(app: App, tmp_path: Path):
+    content = tmp_path / "content"
+    shutil.copytree(DEFAULT_CONTENT_DIR, content, ignore=shutil.ignore_patterns("*.py", "__pycache__"))
+    knowledge = Knowledge(content, app.knowledge.edits)
+    cur = Curation(knowledge, app.knowledge.edits, app.repo)
+    form = _form(cur, "ho-so-gom")
+    form["title"] = "Tiêu đề của Văn phòng"
+    assert cur.save(form, ALICE, 0).saved
+    assert cur.upstream_conflicts() == []
+    path = content / "entries" / "ho-so.yaml"
+    path.write_text(path.read_text(encoding="utf-8").replace(
+        "title: Hồ sơ đề nghị khen thưởng gồm những gì", "title: Hồ sơ gồm những gì (bản mới)"), encoding="utf-8")
+    knowledge.reload()  # the upgraded repository, the Office's edits over it
+    assert knowledge.kb.by_id["ho-so-gom"].title == "Tiêu đề của Văn phòng"
+    [conflict] = cur.upstream_conflicts()
+    assert conflict.entry_id == "ho-so-gom" and conflict.repository["title"] == "Hồ sơ gồm những gì (bản mới)"
+
+
+def test_a_turn_reads_one_version_whatever_reloads_meanwhile(cur: Curation):
+    knowledge = cur.knowledge
+    with knowledge.pinned() as seen:
+        form = _form(cur, "ho-so-gom")
+        form["title"] = "Tiêu đề mới"
+        assert cur.save(form, ALICE, 0).saved  # reloads this very Knowledge
+        assert knowledge.current is seen and knowledge.kb.by_id["ho-so-gom"].title != "Tiêu đề mới"
+    assert knowledge.kb.by_id["ho-so-gom"].title == "Tiêu đề mới"
+
+
+def test_new_version_seen_by_another_knowledge_on_refresh(app: App):
+    other = Knowledge(DEFAULT_CONTENT_DIR, EditStore(app.repo.engine))
+    cur = Curation(app.knowledge, app.knowledge.edits, app.repo)
+    assert other.refresh() is False
+    form = _form(cur, "ho-so-gom")
+    form["questions"] = [*form["questions"], NEW_Q]
+    assert cur.save(form, ALICE, 0).saved
+    assert other.refresh() is True and other.version == 1
+    assert other.match(NEW_Q).entry.id == "ho-so-gom"
+    assert GENERAL == ""
