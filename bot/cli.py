@@ -9,7 +9,7 @@ import logging
 import sys
 from pathlib import Path
 
-from bot import curation_cli, export_cli, reminders_cli, units_cli
+from bot import content_edits_cli, curation_cli, export_cli, reminders_cli, units_cli
 from bot.settings import Settings, SettingsError, load_settings, raw_setting, unknown_settings
 from bot.web import cli as web_cli
 from content.loader import ContentError
@@ -54,6 +54,7 @@ def _parser() -> argparse.ArgumentParser:
     cv.add_argument("--sources", required=True, metavar="DIR", type=Path,
                     help="folder with the plans as text files (each recognised by the `find` text of "
                          "content/sources.yaml)")
+    content_edits_cli.register(content)
     dbp = command("db", "database").add_subparsers(dest="action", metavar="ACTION", required=True)
     dbp.add_parser("upgrade", help="apply database migrations", description="Apply the database migrations to "
                    "DATABASE_URL (also done on every start).")
@@ -174,6 +175,10 @@ def _cmd_content(settings, args) -> int:  # noqa: ANN001
 
     if args.action == "verify":
         return _content_verify(settings, args)
+    if args.action == "export":
+        return content_edits_cli.cmd_export(settings, args)
+    if args.action == "conflicts":
+        return content_edits_cli.cmd_conflicts(settings, args)
     kb = load(settings.content_dir)
     Matcher(kb)  # the index must build too
     # A replaced units.yaml leaves profiles, reports and deadlines pointing at nothing.
@@ -186,6 +191,8 @@ def _cmd_content(settings, args) -> int:  # noqa: ANN001
     examples = inert_examples_line(kb.deadlines)
     if examples:
         print(examples)
+    for line in content_edits_cli.check_lines(settings, kb):  # the Office's edits in the database
+        print(line)
     return 0
 
 

@@ -202,11 +202,11 @@ def _apply_overlay(entries: list[tuple[Path, Entry]], overlay: dict[str, dict | 
     """The Office's edits (storage/content_edits.py) over the repository's entries: an edited
     entry replaces the file's in place, a new one goes after the others (in the file of its
     topic, for the problems' names and for `content export`); None keeps the file's."""
-    out, index = list(entries), {e.id: i for i, (_, e) in enumerate(entries)}
+    out = list(entries)
     for entry_id, data in overlay.items():
         if data is None:
             continue
-        at = index.get(entry_id)
+        at = next((i for i, (_, e) in enumerate(out) if e.id == entry_id), None)
         path = out[at][0] if at is not None else folder / f"{data.get('topic', 'van-phong')}.yaml"
         try:
             entry = Entry.model_validate(data)
@@ -216,9 +216,8 @@ def _apply_overlay(entries: list[tuple[Path, Entry]], overlay: dict[str, dict | 
                 problems.append(f"{path}: entry {entry_id} (edited by the Office){'.' + field if field else ''}: "
                                 f"{err['msg']}")
             continue
-        if at is None:
-            index[entry_id] = len(out)
-            out.append((path, entry))
+        if at is None:  # after the last entry of its file, files in name order: where `content export` puts it
+            out.insert(sum(1 for p, _ in out if p.name <= path.name), (path, entry))
         else:
             out[at] = (path, entry)
     return out

@@ -98,7 +98,7 @@ async def test_a_channel_that_fails_to_start_closes_the_ones_already_started(app
 
 async def test_the_scheduler_sweeps_for_left_updates_and_prunes(app: App, stubs: dict[str, StubChannel]):
     sched = scheduler.make_scheduler(app, stubs)
-    assert {job.id for job in sched.get_jobs()} == {"recovery_sweep", "prune", "reminders"}
+    assert {job.id for job in sched.get_jobs()} == {"recovery_sweep", "prune", "reminders", "content_refresh"}
     await scheduler.recovery_sweep(stubs)
     assert stubs["zalo"].events.count("recover") == 1 and stubs["telegram"].events.count("recover") == 1
     await scheduler.prune(app)  # nothing old yet: runs and removes nothing
