@@ -18,6 +18,7 @@ from content import DEFAULT_CONTENT_DIR
 from content.entry_problems import GENERAL, entry_data
 from content.service import Knowledge
 from handlers.curation_service import Curation
+from storage import db
 from storage.content_edits import Conflict, EditStore
 from storage.models import OfficeQuestion, QuestionLog
 from tests.people import person
@@ -98,8 +99,20 @@ def test_two_officers_on_one_entry_the_second_is_told_the_difference(cur: Curati
 
 
 def test_the_store_lets_one_of_two_simultaneous_saves_through(app: App):
-    edits: EditStore = app.knowledge.edits
-    data = entry_data(app.knowledge.kb.by_id["ho-so-gom"])
+    _one_of_four_saves(app.knowledge.edits)
+
+
+def test_the_store_lets_one_of_two_simultaneous_saves_through_on_postgresql(pg_url: str):
+    db.upgrade(pg_url)
+    engine = db.make_engine(pg_url)
+    try:
+        _one_of_four_saves(EditStore(engine))
+    finally:
+        engine.dispose()
+
+
+def _one_of_four_saves(edits: EditStore) -> None:
+    data = {"id": "ho-so-gom", "topic": "ho-so"}  # the store keeps what the service checked
     outcomes: list[str] = []
     barrier = threading.Barrier(4)
 
