@@ -6,6 +6,7 @@ and decided, and an upgrade of the repository that touches an edited entry."""
 
 from __future__ import annotations
 
+import re
 import shutil
 import threading
 from pathlib import Path
@@ -230,3 +231,34 @@ def test_new_version_seen_by_another_knowledge_on_refresh(app: App):
     assert other.refresh() is True and other.version == 1
     assert other.match(NEW_Q).entry.id == "ho-so-gom"
     assert GENERAL == ""
+
+
+def test_answers_while_the_office_saves_come_each_from_one_whole_version(app: App, talk):  # noqa: ANN001
+    """Saves (each reloading the content) run while a staff member keeps asking: every reply
+    names one version in its title and its answer, never the title of one and the answer of another."""
+    cur = Curation(app.knowledge, app.knowledge.edits, app.repo)
+    base = _form(cur, "so-bo-ho-so")
+    stop = threading.Event()
+
+    def office() -> None:
+        n = 0
+        while not stop.is_set() and n < 6:
+            n += 1
+            form = {**base, "title": f"Số bộ hồ sơ (bản {n})", "short": f"Bản {n}: số bộ hồ sơ theo từng hình thức."}
+            assert cur.save(form, ALICE, cur.entry("so-bo-ho-so").version).saved
+
+    saver = threading.Thread(target=office)
+    saver.start()
+    seen = set()
+    try:
+        while saver.is_alive():
+            replies = talk(base["questions"][0], user="u-live")
+            text = " ".join(r.full_text for r in replies)
+            titles = set(re.findall(r"\(bản (\d+)\)", text))
+            answers = set(re.findall(r"Bản (\d+):", text))
+            assert len(titles) <= 1 and titles == answers, text[:200]
+            seen |= titles
+    finally:
+        stop.set()
+        saver.join()
+    assert len(seen) >= 2, seen  # the replies did follow the saves
