@@ -188,6 +188,24 @@ class Curation:
             return None
         return EntryView(current, history[0].version if history else 0, self.repository().get(entry_id), history)
 
+    def topics(self) -> list[tuple[str, str]]:
+        """(id, title) of the topics, for the form's choice of topic."""
+        return [(t.id, t.title) for t in self.knowledge.kb.topics]
+
+    def changes(self, entry_id: str, version: int) -> list[FieldChange]:
+        """What `version` of the entry changed from the version before it (for the history page):
+        `base` the field before, `theirs` and `mine` both the field as that version saved it."""
+        rows = self.edits.history(entry_id)
+        at = next((i for i, r in enumerate(rows) if r.id == version), None)
+        if at is None:
+            return []
+        repo = self.repository().get(entry_id)
+        repo_data = entry_data(repo) if repo else {}
+        before = rows[at + 1].data if at + 1 < len(rows) and rows[at + 1].data is not None else repo_data
+        after = rows[at].data if rows[at].data is not None else repo_data
+        return [FieldChange(f, label, before.get(f), after.get(f), after.get(f)) for f, label in FIELDS.items()
+                if before.get(f) != after.get(f)]
+
     # --- trying and saving --------------------------------------------------------------
     def check(self, edit: dict) -> Problems:
         """What `save` would refuse the edit for (empty: nothing)."""

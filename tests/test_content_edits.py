@@ -148,6 +148,10 @@ def test_going_back_to_any_version_is_one_more_version(cur: Curation):
     history = cur.entry("ho-so-gom").history
     assert [h.version for h in history] == [4, 3, 2, 1] and history[0].data is None and history[0].kind == "revert"
     assert not cur.revert("ho-so-gom", 99, BOB).saved
+    [change] = cur.changes("ho-so-gom", 2)
+    assert (change.field, change.base, change.mine) == ("title", "Tiêu đề thứ 1", "Tiêu đề thứ 2")
+    assert [c.field for c in cur.changes("ho-so-gom", 4)] == ["title"] and cur.changes("ho-so-gom", 4)[0].mine == original
+    assert ("ho-so", "Hồ sơ - thủ tục") in cur.topics()
 
 
 def test_preview_answers_with_the_edit_and_saves_nothing(cur: Curation):
