@@ -216,7 +216,9 @@ class Curation:
         overlay = self.edits.overlay()
         entries = dict(overlay.entries)
         entries[data["id"]] = data
-        problems = content_problems(self.knowledge.content_dir, entries, data["id"], self._known_problems(overlay))
+        problems = content_problems(self.knowledge.content_dir, entries, data["id"])
+        if problems:  # only then: those the content had before the edit are not the edit's
+            problems = content_problems(self.knowledge.content_dir, entries, data["id"], self._known_problems(overlay))
         if not problems and self.sources_dir is not None:
             problems = verify_problems(self.knowledge.content_dir, self.sources_dir, Entry.model_validate(data))
         return problems
