@@ -17,6 +17,7 @@ from storage.models import (
     Deadline,
     OfficeQuestion,
     OutboxMessage,
+    Profile,
     QuestionLog,
     ReminderAck,
     Report,
@@ -169,6 +170,7 @@ class Delivery:
 class Acknowledged:
     ack: ReminderAck
     name: str
+    unit_id: str | None  # the unit the ack covers (unit leaders), else the person's own
 
 
 def deadlines(s: Session) -> list[Deadline]:
@@ -192,10 +194,11 @@ def deliveries(s: Session, prefix: str, limit: int = 500) -> list[Delivery]:
 
 
 def acknowledgements(s: Session, deadline_id: int) -> list[Acknowledged]:
-    rows = s.exec(select(ReminderAck, User.display_name, User.channel, User.external_id)
+    rows = s.exec(select(ReminderAck, User.display_name, User.channel, User.external_id, Profile.unit_id)
                   .join(User, col(User.id) == col(ReminderAck.user_id))
+                  .join(Profile, col(Profile.user_id) == col(User.id), isouter=True)
                   .where(ReminderAck.deadline_id == deadline_id).order_by(col(ReminderAck.created_at)))
-    return [Acknowledged(a, name or f"{ch}:{ext}") for a, name, ch, ext in rows]
+    return [Acknowledged(a, name or f"{ch}:{ext}", a.unit_id or unit) for a, name, ch, ext, unit in rows]
 
 
 def acks_of(s: Session, deadline_id: int, due_at: datetime) -> int:

@@ -150,7 +150,7 @@ async def test_the_reminders_page_shows_who_was_reminded_acknowledged_and_failed
         failed = page.split("Gửi không được")[1].split("Đã nộp (")[0]
         assert "Lê Thị Cúc (Telegram)" in failed and "bot was blocked" in failed
         acks = page.split("Đã nộp (1)")[1].split("Lời nhắc đã gửi")[0]
-        assert "Nguyễn Văn An" in acks and "Lê Thị Cúc" not in acks
+        assert "Nguyễn Văn An" in acks and "Văn phòng" in acks and "Lê Thị Cúc" not in acks
         sent = page.split("Lời nhắc đã gửi (2)")[1]
         assert "Nguyễn Văn An (Zalo)" in sent and "Đã gửi" in sent and "Gửi lỗi" in sent
 

@@ -122,7 +122,7 @@ async def deadline(request: web.Request) -> web.Response:
                 "status_class": "bad" if x.row.status in texts.FAILED else "",
                 "at": present.when(x.row.sent_at or x.row.not_before, c.tz),
                 "error": (x.row.last_error or "")[:200] if x.row.status in texts.FAILED else ""})
-        acks = [{"who": a.name, "unit": present.unit_name(c.knowledge.kb, a.ack.unit_id),
+        acks = [{"who": a.name, "unit": present.unit_name(c.knowledge.kb, a.unit_id),
                  "due": present.when(a.ack.due_at, c.tz), "at": present.when(a.ack.created_at, c.tz)}
                 for a in q.acknowledgements(s, d.id)]  # type: ignore[arg-type]
         return {"d": _summary(s, d, due, now, c), "deliveries": rows, "acks": acks,
