@@ -2,7 +2,8 @@
 `chromium-driver`, installed by .ci/run) driven by Selenium. An officer on Zalo sends
 /dangnhap through the fake Zalo server, opens the link, signs in, reads the dashboard,
 filters the reports (htmx), opens a report and sees its photo really displayed, reads the
-Office's questions and signs out. Screenshots of every page at 360 px and 1280 px wide go to
+Office's questions, downloads the award list from Xuất and opens it, reads Lịch nhắc hạn and
+one deadline, counts an announcement's reach, searches the reports as it types, and signs out. Screenshots of every page at 360 px and 1280 px wide go to
 tmp/screenshots/ at the repository's root (CONSOLE_SCREENSHOTS overrides it).
 
 Without the browser, its driver or Selenium the test skips, saying which is missing."""

@@ -83,6 +83,7 @@ async def test_every_export_downloads_with_the_lists_filters(app: App) -> None:
         for query in ("list?trang-thai=pending", "csv?tim=khong-co-ai", "docx?de-xuat=chua-de-xuat"):
             status, _, body = await _get(http, f"{base}/{query}", cookie)
             assert status == 404 and "Không có báo cáo nào để xuất" in body.decode(), query
+            assert 'aria-current="page">Xuất</a>' in body.decode()  # with the menu, to choose again
         status, _, _ = await _get(http, f"{base}/pdf", cookie)
         assert status == 404
 
@@ -159,3 +160,21 @@ async def test_the_reminders_page_shows_who_was_reminded_acknowledged_and_failed
         for missing in ("999999", "abc", "1" * 30):
             status, _, _ = await _get(http, f"{srv.url}/van-phong/lich-nhac-han/{missing}", cookie)
             assert status == 404, missing
+
+
+
+async def test_exports_filters_and_reminders_on_postgresql(postgres_url: str, tmp_path) -> None:  # noqa: ANN001
+    """The three above on PostgreSQL, each in a schema of its own (skips without TEST_DATABASE_URL)."""
+    from bot.app import build_app
+    from bot.settings import load_settings
+    from tests.conftest import REAL_CONTENT, pg_schema
+
+    for i, check in enumerate((test_every_export_downloads_with_the_lists_filters,
+                               test_the_reports_list_filters_by_criterion_award_and_search,
+                               test_the_reminders_page_shows_who_was_reminded_acknowledged_and_failed)):
+        with pg_schema(postgres_url) as url:
+            app = build_app(load_settings(data_dir=tmp_path / f"pg{i}", content_dir=REAL_CONTENT, database_url=url))
+            try:
+                await check(app)
+            finally:
+                app.repo.engine.dispose()

@@ -13,7 +13,7 @@ from bot.downloads import content_disposition
 from bot.web import audit, exports, filters, texts
 from bot.web.console import OFFICER, OFFICER_NAME, PREFIX, console_of
 from bot.web.guard import refusal
-from bot.web.views import page
+from bot.web.views import officer_name, page
 from storage.reports import person_name
 
 
@@ -43,8 +43,10 @@ async def download(request: web.Request) -> web.Response:
     f = filters.parse(request.query, kb)
     today = datetime.now(c.tz).date()
     export = await c.db(lambda s: exports.build(s, kb, kind, f, c.tz, today))
-    if export.count == 0:
-        return refusal(request, 404, texts.EXPORT_EMPTY_TITLE, texts.EXPORT_EMPTY_TEXT)
+    if export.count == 0:  # a page that says so, with the menu, rather than a file with headings only
+        await officer_name(request)
+        return page(request, "message.html", status=404, nav="xuat", title=texts.EXPORT_EMPTY_TITLE,
+                    text=texts.EXPORT_EMPTY_TEXT)
     await audit.record(request, "export", kind, {"count": export.count, **f.described()})
     return web.Response(body=export.data, headers={
         "Content-Type": export.mime_type, "Content-Disposition": content_disposition(export.file_name),

@@ -21,13 +21,13 @@ from storage.reports import person_name
 LIST_LIMIT = 200  # reports on one page: the newest of those the filters select
 
 
-def page(request: web.Request, template: str, **context: object) -> web.Response:
+def page(request: web.Request, template: str, status: int = 200, **context: object) -> web.Response:
     c = console_of(request)
-    return c.render(template, officer=request.get(OFFICER_NAME) or request[OFFICER], csrf=request[CSRF],
-                    **context)
+    return c.render(template, status=status, officer=request.get(OFFICER_NAME) or request[OFFICER],
+                    csrf=request[CSRF], **context)
 
 
-async def _officer_name(request: web.Request) -> None:
+async def officer_name(request: web.Request) -> None:
     officer = request[OFFICER]
     request[OFFICER_NAME] = await console_of(request).db(lambda s: person_name(s, officer))
 
@@ -59,7 +59,7 @@ async def report_list(request: web.Request) -> web.Response:
     kb = c.knowledge.kb
     f = filters.parse(request.query, kb)
     rows = await c.db(lambda s: filters.select(s, f, c.tz, LIST_LIMIT))
-    await _officer_name(request)
+    await officer_name(request)
     query = f.query()
     return page(request, "reports.html", nav="bao-cao",
                 reports=[present.report_row(r, kb, c.tz) for r in rows], capped=len(rows) == LIST_LIMIT,
@@ -80,7 +80,7 @@ async def report_page(request: web.Request) -> web.Response:
     report = await c.db(read)
     if report is None:
         return refusal(request, 404, texts.NOT_FOUND_TITLE, texts.NOT_FOUND_TEXT)
-    await _officer_name(request)
+    await officer_name(request)
     return page(request, "report.html", nav="bao-cao", report=report)
 
 
@@ -112,5 +112,5 @@ async def office(request: web.Request) -> web.Response:
                 [present.question_row(x, c.tz) for x in q.office_questions(s, "answered", limit=50)])
 
     open_, answered = await c.db(read)
-    await _officer_name(request)
+    await officer_name(request)
     return page(request, "office.html", nav="hoi-van-phong", open=open_, answered=answered)
