@@ -183,13 +183,16 @@ def outbox_by_status(s: Session, prefix: str) -> dict[str, int]:
     return outbox_counts(s, prefix)
 
 
-def deliveries(s: Session, prefix: str, limit: int = 500) -> list[Delivery]:
-    """The outbox rows whose key starts with `prefix` (one deadline's reminders), oldest first."""
-    rows = s.exec(select(OutboxMessage, User.display_name)
-                  .join(User, (col(User.channel) == col(OutboxMessage.channel))
-                        & (col(User.external_id) == col(OutboxMessage.chat_id)), isouter=True)
-                  .where(col(OutboxMessage.dedup_key).startswith(prefix))
-                  .order_by(col(OutboxMessage.id)).limit(limit))
+def deliveries(s: Session, prefix: str, limit: int = 500, statuses: tuple[str, ...] = ()) -> list[Delivery]:
+    """The outbox rows whose key starts with `prefix` (one deadline's reminders), of these
+    statuses (all when none), oldest first."""
+    q = (select(OutboxMessage, User.display_name)
+         .join(User, (col(User.channel) == col(OutboxMessage.channel))
+               & (col(User.external_id) == col(OutboxMessage.chat_id)), isouter=True)
+         .where(col(OutboxMessage.dedup_key).startswith(prefix)))
+    if statuses:
+        q = q.where(col(OutboxMessage.status).in_(statuses))
+    rows = s.exec(q.order_by(col(OutboxMessage.id)).limit(limit))
     return [Delivery(row, name or f"{row.channel}:{row.chat_id}") for row, name in rows]
 
 

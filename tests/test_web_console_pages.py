@@ -155,6 +155,9 @@ async def test_the_reminders_page_shows_who_was_reminded_acknowledged_and_failed
         sent = page.split("Lời nhắc đã gửi (2)")[1]
         assert "Nguyễn Văn An (Zalo)" in sent and "Đã gửi" in sent and "Gửi lỗi" in sent
 
+        _, _, body = await _get(http, srv.url + "/van-phong/", cookie)  # Tổng quan leads to the deadline
+        assert f'<a href="/van-phong/lich-nhac-han/{seeded.deadline_id}">Báo cáo thi đua quý IV</a>' in body.decode()
+
         status, _, body = await _get(http, f"{srv.url}/van-phong/lich-nhac-han/{more.past_deadline_id}", cookie)
         assert status == 200 and "Lời nhắc đã gửi (1)" in body.decode()
         for missing in ("999999", "abc", "1" * 30):

@@ -6,6 +6,7 @@ chat, /thongbao, until the features' announce service exists)."""
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
 
 from aiohttp import web
 from sqlmodel import Session
@@ -22,6 +23,7 @@ from storage.reminders import ANNOUNCEMENT_KEY, announcements, is_example, recip
 from storage.reports import person_name
 
 PAST_LIMIT = 50  # past and cancelled deadlines listed, the latest first
+DELIVERIES_LIMIT = 500  # of one deadline's reminders listed (and of its failed ones)
 
 
 def _audiences(kb: KnowledgeBase, chosen: str) -> list[dict]:
@@ -102,6 +104,16 @@ def _occurrence(key: str) -> tuple[datetime | None, int | None]:
         return None, None
 
 
+def _delivery(x: q.Delivery, tz: ZoneInfo) -> dict:
+    occurrence, offset = _occurrence(x.row.dedup_key)
+    slot = "" if offset is None else texts.DAYS_BEFORE.format(n=offset) if offset else texts.ON_THE_DAY
+    failed = x.row.status in texts.FAILED
+    return {"who": x.name, "channel": x.row.channel.capitalize(), "due": present.when(occurrence, tz), "slot": slot,
+            "status": texts.DELIVERY.get(x.row.status, x.row.status), "status_class": "bad" if failed else "",
+            "at": present.when(x.row.sent_at or x.row.not_before, tz),
+            "error": (x.row.last_error or "")[:200] if failed else ""}
+
+
 async def deadline(request: web.Request) -> web.Response:
     c = console_of(request)
     raw = request.match_info["id"]
@@ -112,21 +124,14 @@ async def deadline(request: web.Request) -> web.Response:
         if d is None:
             return None
         due = next_occurrence(aware(d.due_at), d.repeat, now)
-        rows = []
-        for x in q.deliveries(s, reminder_prefix(d.id)):  # type: ignore[arg-type]
-            occurrence, offset = _occurrence(x.row.dedup_key)
-            rows.append({
-                "who": x.name, "channel": x.row.channel.capitalize(), "due": present.when(occurrence, c.tz),
-                "slot": (texts.DAYS_BEFORE.format(n=offset) if offset else texts.ON_THE_DAY) if offset is not None
-                else "", "status": texts.DELIVERY.get(x.row.status, x.row.status),
-                "status_class": "bad" if x.row.status in texts.FAILED else "",
-                "at": present.when(x.row.sent_at or x.row.not_before, c.tz),
-                "error": (x.row.last_error or "")[:200] if x.row.status in texts.FAILED else ""})
+        prefix = reminder_prefix(d.id)  # type: ignore[arg-type]
+        rows = [_delivery(x, c.tz) for x in q.deliveries(s, prefix, DELIVERIES_LIMIT)]
+        failed = [_delivery(x, c.tz) for x in q.deliveries(s, prefix, DELIVERIES_LIMIT, texts.FAILED)]
         acks = [{"who": a.name, "unit": present.unit_name(c.knowledge.kb, a.unit_id),
                  "due": present.when(a.ack.due_at, c.tz), "at": present.when(a.ack.created_at, c.tz)}
                 for a in q.acknowledgements(s, d.id)]  # type: ignore[arg-type]
-        return {"d": _summary(s, d, due, now, c), "deliveries": rows, "acks": acks,
-                "failed": [r for r in rows if r["error"] or r["status_class"]],
+        return {"d": _summary(s, d, due, now, c), "deliveries": rows, "acks": acks, "failed": failed,
+                "capped": len(rows) == DELIVERIES_LIMIT,
                 "officer_name": person_name(s, request[OFFICER])}
 
     data = await c.db(read)
