@@ -21,11 +21,7 @@ from sqlalchemy import MetaData
 from sqlmodel import Session, select
 
 from bot.app import App, build_app
-from bot.pipeline import Pipeline
-from bot.runner import wire_delivery
 from bot.settings import load_settings
-from bot.telegram import TelegramChannel
-from bot.telegram.retry import RetryPolicy
 from storage import reminders as q
 from storage.models import (
     OfficeQuestion,
@@ -40,6 +36,7 @@ from storage.models import (
     User,
 )
 from storage.turns import TurnStore
+from tests import wiring
 from tests.conftest import REAL_CONTENT
 from tests.fake_telegram import FakeTelegram, keyboard, visible_text
 
@@ -71,9 +68,8 @@ async def telegram_bot(tmp_path: Path, database_url: str | None = None) -> Async
     settings = load_settings(data_dir=tmp_path / "data", content_dir=REAL_CONTENT, telegram_bot_token=TOKEN,
                              telegram_api_url=tg.url, admin_ids=f"telegram:{OFFICER}", database_url=database_url)
     app = build_app(settings)
-    pipeline = Pipeline(app.conversation, app.repo)
-    channel = TelegramChannel(settings, pipeline, retry=RetryPolicy(3, 0.01, 0.05), poll_timeout=1)
-    delivery = wire_delivery(app, pipeline, {"telegram": channel})  # type: ignore[dict-item]
+    kernel = wiring.telegram(app, retry=wiring.api_retry(attempts=3, initial=0.01, maximum=0.05))
+    delivery, channel = kernel.delivery, kernel.inbound["telegram"]
     stop = asyncio.Event()
     await channel.start()
     tasks = [asyncio.create_task(channel.poll()), asyncio.create_task(delivery.run(stop, every=0.05))]
