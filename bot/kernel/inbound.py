@@ -32,6 +32,9 @@ ALBUM_WAIT = 1.0  # seconds an album's parts are gathered before they are handle
 
 
 class Inbound:
+    """The kernel's side of one channel: its lanes, its background tasks, its recovery;
+    `poll` (bot/kernel/polling.py) and the webhook (bot/kernel/webhook.py) feed `take`."""
+
     def __init__(self, channel: Channel, pipeline: Pipeline, *, backoff: Backoff | None = None,
                  album_wait: float = ALBUM_WAIT, sleep: Callable[[float], Awaitable[Any]] = asyncio.sleep):
         self.channel = channel
