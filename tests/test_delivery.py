@@ -43,9 +43,9 @@ async def worker(tmp_path: Path, *, run: bool = True) -> AsyncIterator[tuple[App
     app = build_app(load_settings(data_dir=tmp_path / "data", content_dir=REAL_CONTENT, telegram_bot_token=TOKEN,
                                   telegram_api_url=fake.url))
     kernel = wiring.telegram(app, retry=NO_INLINE_WAIT)
-    delivery, channel = kernel.delivery, kernel.inbound["telegram"]
+    delivery, inbound = kernel.delivery, kernel.inbound["telegram"]
     stop = asyncio.Event()
-    await channel.start()
+    await inbound.start()
     task = asyncio.create_task(delivery.run(stop, every=0.05)) if run else None
     try:
         yield app, fake, delivery
@@ -53,7 +53,7 @@ async def worker(tmp_path: Path, *, run: bool = True) -> AsyncIterator[tuple[App
         stop.set()
         if task is not None:
             await asyncio.wait_for(task, 5)
-        await channel.close()
+        await inbound.close()
         await fake.close()
 
 

@@ -69,17 +69,17 @@ async def telegram_bot(tmp_path: Path, database_url: str | None = None) -> Async
                              telegram_api_url=tg.url, admin_ids=f"telegram:{OFFICER}", database_url=database_url)
     app = build_app(settings)
     kernel = wiring.telegram(app, retry=wiring.api_retry(attempts=3, initial=0.01, maximum=0.05))
-    delivery, channel = kernel.delivery, kernel.inbound["telegram"]
+    delivery, inbound = kernel.delivery, kernel.inbound["telegram"]
     stop = asyncio.Event()
-    await channel.start()
-    tasks = [asyncio.create_task(channel.poll()), asyncio.create_task(delivery.run(stop, every=0.05))]
+    await inbound.start()
+    tasks = [asyncio.create_task(inbound.poll()), asyncio.create_task(delivery.run(stop, every=0.05))]
     try:
         yield Bot(app, tg)
     finally:
         stop.set()
         tasks[0].cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
-        await channel.close()
+        await inbound.close()
         await tg.close()
         app.repo.engine.dispose()
 

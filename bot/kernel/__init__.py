@@ -6,6 +6,7 @@
     lanes.py     per-person queues and supervised background tasks
     retry.py     the one back-off policy
     redact.py    the one redactor of secrets
+    wiring.py    channels -> delivery -> pipeline -> one Inbound per channel, in one place
 
 A channel (bot/telegram, bot/zalo) supplies only what differs: parse (an update into
 an event), verify (its webhook's secret header), fetch (getUpdates, files) and render

@@ -49,8 +49,10 @@ async def poll(inbound: Inbound) -> None:
             continue
         except Exception as exc:  # noqa: BLE001 - anything else: back off and fetch again
             delay = fetch_backoff.next()
-            level = logging.WARNING if isinstance(exc, Transient) else logging.ERROR
-            log.log(level, "%s getUpdates failed: %s; retrying in %.1f s", channel.title, shared(exc), delay)
+            # Network trouble is expected now and then; anything else is worth an error line.
+            transient = isinstance(exc, Transient)
+            log.log(logging.WARNING if transient else logging.ERROR, "%s getUpdates failed: %s; retrying in %.1f s",
+                    channel.title, shared(str(exc) if transient else exc), delay)
             await inbound.sleep(delay)
             continue
         fetch_backoff.reset()
