@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.app import App, build_app
+from bot.app import App, build_app, build_conversation, link_maker
 from bot.delivery import Delivery
 from bot.pipeline import FloodGuard
 from bot.settings import load_settings
@@ -46,9 +46,11 @@ class Bots:
 
 
 @contextlib.asynccontextmanager
-async def both(tmp_path: Path, flood: FloodGuard | None = None, **extra: object) -> AsyncIterator[Bots]:
+async def both(tmp_path: Path, flood: FloodGuard | None = None, links: str | None = None,
+               **extra: object) -> AsyncIterator[Bots]:
     """Both channels polling their fakes; the fake Zalo (127.0.0.1) is the one file host.
-    `extra`: more settings."""
+    `links`: the public address officers' one-time links point to (as in webhook mode with
+    PUBLIC_URL); `extra`: more settings."""
     tg, zalo = FakeTelegram(TG_TOKEN), await FakeZalo().start()
     await tg.start()
     values: dict[str, object] = {"zalo_file_hosts": "127.0.0.1", **extra}
@@ -56,8 +58,9 @@ async def both(tmp_path: Path, flood: FloodGuard | None = None, **extra: object)
                              telegram_api_url=tg.url, zalo_bot_token=ZALO_TOKEN, zalo_api_url=zalo.url,
                              admin_ids=f"telegram:{OFFICER_TG},zalo:{OFFICER_ZALO}", **values)
     app = build_app(settings)
-    kernel = wiring.both(app, flood=flood or FloodGuard(), retry=wiring.api_retry(attempts=3, initial=0.01,
-                                                                                  maximum=0.05))
+    conversation = build_conversation(settings, app.knowledge, make_link=link_maker(links)) if links else None
+    kernel = wiring.both(app, conversation=conversation, flood=flood or FloodGuard(),
+                         retry=wiring.api_retry(attempts=3, initial=0.01, maximum=0.05))
     delivery = kernel.delivery
     stop = asyncio.Event()
     tasks = []
