@@ -116,7 +116,7 @@ class TelegramChannel:
         self.retry = retry or api_retry()
         # Sending retries network blips itself; a 429 goes straight back to the delivery
         # worker, which pauses every send of the bot for as long as Telegram asks.
-        self.send_retry = self.retry.fresh(attempts=min(self.retry.attempts, 3), max_retry_after=0.0)
+        self.send_retry = self.retry.fresh(attempts=min(self.retry.attempts or 3, 3), max_retry_after=0.0)
         self.poll_timeout = poll_timeout
         self.typing_after = typing_after
         self.typing_every = typing_every

@@ -62,24 +62,25 @@ async def call_with_retry(
     sleep: Callable[[float], Awaitable[object]] = asyncio.sleep,
 ) -> T:
     """Await fn() until it succeeds, retrying what is worth retrying, at most policy.attempts times."""
-    for attempt in range(1, (policy.attempts or 5) + 1):
+    tries = policy.attempts or 5  # a Bot API call is always given up at some point
+    for attempt in range(1, tries + 1):
         try:
             return await fn()
         except TelegramRetryAfter as exc:
-            if policy.gives_up(attempt) or exc.retry_after > policy.max_retry_after:
+            if attempt >= tries or exc.retry_after > policy.max_retry_after:
                 raise
             log.warning("Telegram asks to slow down on %s: waiting %s s (try %d of %d)", what, exc.retry_after,
-                        attempt, policy.attempts)
+                        attempt, tries)
             await sleep(float(exc.retry_after))
         except Exception as exc:
             if accepted_unread(exc):
                 log.warning("%s: the API accepted the call but its answer could not be read (%s); "
                             "using the raw answer", what, redact(getattr(exc, "message", exc)))
                 return exc.data.get("result")  # type: ignore[attr-defined, return-value]
-            if not is_transient(exc) or policy.gives_up(attempt):
+            if not is_transient(exc) or attempt >= tries:
                 raise
             delay = policy.delay(attempt)
             log.warning("%s failed (%s); retrying in %.2f s (try %d of %d)", what, redact(exc), delay, attempt,
-                        policy.attempts)
+                        tries)
             await sleep(delay)
     raise AssertionError("unreachable")  # pragma: no cover
