@@ -2,7 +2,7 @@
 
 Fills a fresh SQLite database with N reports (default 1,000, a photo each), 5,000
 logged questions over 30 days, 50 Office questions and 5 deadlines, serves the
-console on 127.0.0.1, signs in, and asks each page 5 times; prints the median and
+console on 127.0.0.1, signs in, and asks each page (and the exports) 5 times; prints the median and
 the worst time of each (milliseconds, the whole request over HTTP).
 
     python benchmarks/console_pages.py [--reports 1000]
@@ -81,7 +81,10 @@ async def main() -> None:
             cookie, _ = await srv.sign_in(http)
             pages = {"Tổng quan": "/van-phong/", "Báo cáo (200 newest of all)": "/van-phong/bao-cao",
                      "Báo cáo, status filter": "/van-phong/bao-cao?trang-thai=approved&don-vi=van-phong",
-                     "one report": f"/van-phong/bao-cao/{code}", "Hỏi Văn phòng": "/van-phong/hoi-van-phong"}
+                     "Báo cáo, search (all stories)": "/van-phong/bao-cao?tim=nguoi+so+99",
+                     "one report": f"/van-phong/bao-cao/{code}", "Hỏi Văn phòng": "/van-phong/hoi-van-phong",
+                     "Xuất (counts)": "/van-phong/xuat", "Lịch nhắc hạn": "/van-phong/lich-nhac-han",
+                     "xlsx of every report": "/van-phong/xuat/xlsx", "csv of every report": "/van-phong/xuat/csv"}
             for name, path in pages.items():
                 times = []
                 for _ in range(5):

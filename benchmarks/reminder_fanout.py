@@ -55,13 +55,11 @@ from sqlalchemy import text  # noqa: E402
 from sqlmodel import Session  # noqa: E402
 
 from bot.delivery import Delivery, Limits  # noqa: E402
-from bot.pipeline import Pipeline  # noqa: E402
 from bot.settings import load_settings  # noqa: E402
 from bot.telegram import TelegramChannel  # noqa: E402
 from handlers.events import Choice, Reply, reply_to_dict  # noqa: E402
 from storage import db  # noqa: E402
 from storage.outbox import OutboxStore  # noqa: E402
-from storage.repo import Repository  # noqa: E402
 from storage.turns import OutboxRow, TurnStore  # noqa: E402
 from tests.fake_telegram import FakeTelegram  # noqa: E402
 
@@ -141,7 +139,7 @@ class Breakdown:
         self.calls: Counter = Counter()
 
     def install(self, delivery: Delivery, store: OutboxStore) -> None:
-        for name in ("claim", "claim_checked", "sent_then_next", "get", "due_heads", "mark_sent", "retry_later",
+        for name in ("claim", "claim_checked", "sent_then_next", "get", "due_heads", "mark_sent_many", "retry_later",
                      "recipient_unreachable"):
             fn = getattr(store, name)
 
@@ -276,9 +274,7 @@ async def one_round(args: argparse.Namespace, url: str, breakdown: Breakdown | N
     with tempfile.TemporaryDirectory(prefix="fanout-data-") as data:
         settings = load_settings(data_dir=data, database_url=url, telegram_bot_token=TOKEN,
                                  telegram_api_url=fake.url, log_level="WARNING")
-        repo = Repository(engine)
-        pipeline = Pipeline(None, repo)  # type: ignore[arg-type] - only sending here
-        channel = TelegramChannel(settings, pipeline)
+        channel = TelegramChannel(settings)
         store = OutboxStore(engine)
         delivery = Delivery(store, {"telegram": channel},  # type: ignore[dict-item]
                             limits={"telegram": Limits(overall=args.rate, per_chat=1.0, chat_burst=3)},

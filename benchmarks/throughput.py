@@ -49,11 +49,10 @@ sys.path.insert(0, str(ROOT))
 from benchmarks.reminder_fanout import database  # noqa: E402
 from bot import webserver  # noqa: E402
 from bot.app import build_app  # noqa: E402
-from bot.delivery import Delivery, Limits  # noqa: E402
-from bot.pipeline import Pipeline  # noqa: E402
+from bot.delivery import Limits  # noqa: E402
+from bot.kernel.wiring import assemble, make_channels  # noqa: E402
 from bot.runner import make_web_app  # noqa: E402
 from bot.settings import load_settings  # noqa: E402
-from bot.telegram import TelegramChannel  # noqa: E402
 from handlers.events import Reply  # noqa: E402
 
 TOKEN = "1234567890:AAHbenchPART-of_the-token-XYZ987"
@@ -149,16 +148,13 @@ class Bot:
         settings = load_settings(data_dir=data, database_url=url, telegram_bot_token=TOKEN, telegram_api_url=fake_url,
                                  telegram_webhook_secret=SECRET, log_level="WARNING")
         self.app = build_app(settings, migrate=migrate)
-        pipeline = Pipeline(self.app.conversation, self.app.repo)
-        self.channel = TelegramChannel(settings, pipeline)
-        delivery = Delivery(self.app.outbox, {"telegram": self.channel},  # type: ignore[dict-item]
-                            limits={"telegram": Limits(overall=100_000, per_chat=1_000, chat_burst=1_000)})
-        pipeline.delivery = delivery
-        pipeline.capabilities = {"telegram": self.channel.capabilities}
-        await self.channel.start()
+        kernel = assemble(self.app, make_channels(settings),
+                          limits={"telegram": Limits(overall=100_000, per_chat=1_000, chat_burst=1_000)})
+        delivery, self.inbound = kernel.delivery, kernel.inbound["telegram"]
+        await self.inbound.start()
         # Warm up: aiogram builds each method's model on its first call (a second or more).
-        await self.channel.deliver(str(FIRST_CHAT - 1), Reply("khởi động"))
-        self.runner, site = await webserver.start(make_web_app({"telegram": self.channel}), "127.0.0.1", 0)
+        await kernel.channels["telegram"].deliver(str(FIRST_CHAT - 1), Reply("khởi động"))
+        self.runner, site = await webserver.start(make_web_app(kernel.inbound), "127.0.0.1", 0)
         port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
         self.stop = asyncio.Event()
         self.worker = asyncio.create_task(delivery.run(self.stop)) if worker else None
@@ -169,7 +165,7 @@ class Bot:
         if self.worker is not None:
             await self.worker
         await self.runner.cleanup()
-        await self.channel.close()
+        await self.inbound.close()
         self.app.repo.engine.dispose()
 
 

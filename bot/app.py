@@ -6,8 +6,8 @@ import logging
 from dataclasses import dataclass
 from datetime import timedelta
 
+from bot.kernel.redact import RedactingFilter, secrets_of, shared
 from bot.logs import LoggedConversation, formatter
-from bot.plumbing import mask
 from bot.settings import Settings
 from content.service import Knowledge
 from handlers.conversation import Conversation
@@ -28,11 +28,13 @@ class App:
     files: FileStore
 
 
-def build_conversation(settings: Settings, knowledge: Knowledge) -> Conversation:
+def build_conversation(settings: Settings, knowledge: Knowledge, make_link=None) -> Conversation:  # noqa: ANN001
+    """`make_link`: how officers get one-time links to stored files (link_maker), where
+    the webhook server serves them; without it they are told to use Telegram."""
     invite = settings.staff_invite_code.get_secret_value() if settings.staff_invite_code else None
     return LoggedConversation(knowledge, is_admin=settings.is_admin, officers=lambda: sorted(settings.admin_ids),
                               tz=settings.tz, quiet=settings.quiet, invite_code=invite,
-                              max_file_mb=settings.max_file_mb)
+                              max_file_mb=settings.max_file_mb, make_link=make_link)
 
 
 def link_maker(public_url: str):  # noqa: ANN201
@@ -63,46 +65,6 @@ def build_app(settings: Settings, migrate: bool = True, knowledge: Knowledge | N
                outbox=OutboxStore(engine), files=FileStore(settings.data_dir, engine))
 
 
-class RedactingFilter(logging.Filter):
-    """Masks secrets in every log record, whatever library wrote it."""
-
-    def __init__(self, secrets: list[str]):
-        super().__init__()
-        self.secrets = [s for s in secrets if s]
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        if not self.secrets:
-            return True
-        try:
-            message = record.getMessage()
-            broken = False
-        except Exception:  # noqa: BLE001 - a malformed call must not crash its caller, nor be
-            # reported by logging.Handler.handleError, which prints the raw arguments to stderr.
-            message, broken = f"{record.msg} {record.args!r}", True
-        if record.exc_info and not record.exc_text:
-            record.exc_text = logging.Formatter().formatException(record.exc_info)
-        redacted = self._mask(message)
-        if redacted != message or broken:
-            record.msg, record.args = redacted, None
-        if record.exc_text:
-            record.exc_text = self._mask(record.exc_text)
-        if record.stack_info:
-            record.stack_info = self._mask(record.stack_info)
-        return True
-
-    def _mask(self, text: str) -> str:
-        return mask(text, self.secrets)
-
-
-def secrets_of(settings: Settings) -> list[str]:
-    out = []
-    for value in (settings.telegram_bot_token, settings.zalo_bot_token, settings.telegram_webhook_secret,
-                  settings.zalo_webhook_secret):
-        if value is not None:
-            out.append(value.get_secret_value())
-    return out
-
-
 def setup_logging(settings: Settings) -> None:
     root = logging.getLogger()
     root.setLevel(settings.log_level)
@@ -112,7 +74,8 @@ def setup_logging(settings: Settings) -> None:
         handler._bot_handler = True  # type: ignore[attr-defined]
         root.addHandler(handler)
     handler.setFormatter(formatter(settings.log_format, settings.tz))
-    flt = RedactingFilter(secrets_of(settings))
+    shared.add(*secrets_of(settings))
+    flt = RedactingFilter(shared)
     for h in root.handlers:
         for old in [f for f in h.filters if isinstance(f, RedactingFilter)]:
             h.removeFilter(old)
@@ -124,3 +87,6 @@ def setup_logging(settings: Settings) -> None:
     # APScheduler says at INFO that it added, ran and finished each job: about 4 lines a
     # minute that tell the operator nothing (its warnings, such as a missed run, stay).
     logging.getLogger("apscheduler").setLevel(logging.WARNING)
+
+
+__all__ = ["App", "RedactingFilter", "build_app", "build_conversation", "link_maker", "secrets_of", "setup_logging"]

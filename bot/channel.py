@@ -1,13 +1,12 @@
-"""What the runner, the pipeline and the delivery worker expect of a channel
-adapter, and the neutral delivery errors each channel maps its own onto."""
+"""What the kernel, the pipeline and the delivery worker expect of a channel, the
+update it parses, and the neutral errors each channel maps its own onto."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Protocol
 
-from aiohttp import web
-
-from handlers.events import Capabilities, Reply
+from handlers.events import Capabilities, IncomingEvent, Reply
 
 
 class ChannelError(RuntimeError):
@@ -40,21 +39,74 @@ class Transient(DeliveryError):
     """Network trouble or a server error: try again later, a bounded number of times."""
 
 
+class InvalidUpdate(ValueError):
+    """An update this channel cannot answer (no id, no chat): logged and not stored."""
+
+
+@dataclass(frozen=True)
+class Parsed:
+    """One update as the kernel needs it, whatever the messenger."""
+
+    key: str  # the inbox key: a redelivery with the same key is skipped
+    stored: dict  # what the inbox keeps, read back by `parse` when the update is replayed
+    event: IncomingEvent | None  # None: accepted and closed without a turn (not for the bot)
+    sender: str | None = None  # who wrote: a later message of theirs waits for this one after a crash
+    reply_to: int | str | None = None  # the message the first reply quotes (groups)
+    ack: str | None = None  # a button press to acknowledge (Telegram's callback query id)
+    group: str | None = None  # parts sent a moment apart that make one event (a Telegram album)
+
+
 class Channel(Protocol):
+    """What a messenger supplies to the kernel (bot/kernel): parse, verify, fetch, render."""
+
     name: str
+    title: str  # the messenger's name in log lines
     capabilities: Capabilities
+    max_in_flight: int  # people whose updates may be in hand before polling waits
+    shutdown_grace: float  # seconds a stop lets turns in progress finish
+    # verify: the webhook
+    webhook_path: str
+    secret_header: str
+    max_body: int
 
+    @property
+    def webhook_secret(self) -> str | None: ...
+
+    @property
+    def ready(self) -> bool:
+        """Whether updates can be parsed yet (the webhook answers 503 before)."""
+
+    def check_webhook(self) -> None:
+        """Raise ChannelError when webhooks cannot be served safely (no secret set)."""
+
+    def unwrap(self, body: object) -> dict:
+        """The update in a webhook's JSON body; ValueError when it is not one (answered 400)."""
+
+    # parse
+    def parse(self, update: dict) -> Parsed:
+        """Raises InvalidUpdate for an update that cannot be answered. Also reads back a
+        stored update (`Parsed.stored`), for recovery and catching up."""
+
+    # fetch
     async def start(self) -> None:
-        """Open clients and check the token (raise on an invalid one)."""
+        """Open clients and check the token (raise ChannelError on a refused one)."""
 
-    async def poll(self) -> None:
-        """Long-poll for updates until cancelled."""
+    async def before_polling(self) -> None: ...
 
-    def add_routes(self, app: web.Application) -> None:
-        """Register this channel's webhook endpoint."""
+    async def get_updates(self) -> list[dict]:
+        """The next updates (long polling). Raises ChannelError to stop, RetryAfter to wait,
+        Transient (or anything else) to be retried with back-off."""
 
-    async def recover_pending(self) -> None:
-        """Re-run updates that were accepted but whose turn was never committed."""
+    async def prefetch(self, event: IncomingEvent) -> None:
+        """Download what must be downloaded before the turn (links that expire)."""
+
+    def forget(self, event: IncomingEvent) -> None: ...
+
+    # render
+    async def acknowledge(self, ack: str) -> None: ...
+
+    async def typing(self, chat_id: str) -> None:
+        """Show "typing..." until cancelled."""
 
     async def deliver(self, chat_id: str, reply: Reply, reply_to: str | None = None) -> None:
         """Send one reply (split as the messenger needs). Raises a DeliveryError subclass."""

@@ -326,16 +326,14 @@ def _cmd_outbox(settings, args) -> int:  # noqa: ANN001
 
 
 def _cmd_webhook(settings, args) -> int:  # noqa: ANN001
-    from bot.app import build_app, setup_logging
-    from bot.pipeline import Pipeline
-    from bot.runner import make_channels
+    from bot.app import setup_logging
+    from bot.kernel.wiring import make_channels
 
     setup_logging(settings)
     if args.action == "set" and not args.url.startswith("https://"):
         print("webhook set needs --url https://...", file=sys.stderr)
         return 2
-    app = build_app(settings)
-    channels = make_channels(app, Pipeline(app.conversation, app.repo))  # only to call the Bot API
+    channels = make_channels(settings)  # only to call the Bot API
     ch = channels.get(args.channel)
     if ch is None:
         print(f"{args.channel.upper()}_BOT_TOKEN is not set", file=sys.stderr)
@@ -357,10 +355,9 @@ def _cmd_webhook(settings, args) -> int:  # noqa: ANN001
     try:
         asyncio.run(go())
     except Exception as exc:  # noqa: BLE001 - an officer at a terminal needs one readable line
-        from bot.app import secrets_of
-        from bot.plumbing import mask
+        from bot.kernel.redact import Redactor, secrets_of
 
-        message = mask(f"{type(exc).__name__}: {exc}", secrets_of(settings))
+        message = Redactor(secrets_of(settings))(exc)
         print(f"Cannot {args.action} the {args.channel} webhook: {message}", file=sys.stderr)
         return 1
     print(f"{args.channel} webhook {'set to ' + args.url if args.action == 'set' else 'deleted'}")

@@ -20,6 +20,7 @@ from sqlalchemy import update
 from sqlmodel import col
 
 from bot.app import App
+from bot.channel import Parsed
 from bot.delivery import Delivery
 from bot.pipeline import FloodGuard, Pipeline
 from bot.rendering import numbered
@@ -39,6 +40,11 @@ class ConsoleChannel:
     def __init__(self, out: TextIO, me: str):
         self.out = out
         self.me = me
+
+    def parse(self, payload: dict) -> Parsed:
+        """A stored line back as an event (catching up on a line a killed session left)."""
+        event = IncomingEvent(channel=CHANNEL, chat_id=self.me, user_id=self.me, text=str(payload.get("text") or ""))
+        return Parsed("", payload, event, self.me)
 
     async def deliver(self, chat_id: str, reply: Reply, reply_to: str | None = None) -> None:
         if chat_id != self.me:  # a notice to another console user (an officer trying the bot)
@@ -89,10 +95,8 @@ async def _chat(app: App, stdin: TextIO, out: TextIO, user: str) -> int:
     channel = ConsoleChannel(out, user)
     delivery = Delivery(app.outbox, {CHANNEL: channel}, files=app.files)  # type: ignore[dict-item]
     # One person at a keyboard (or a piped file): no flood guard.
-    pipeline = Pipeline(app.conversation, app.repo, delivery, flood=FloodGuard(limit=1_000_000),
-                        capabilities={CHANNEL: channel.capabilities})
-    pipeline.readers[CHANNEL] = lambda payload: IncomingEvent(channel=CHANNEL, chat_id=user, user_id=user,
-                                                              text=str(payload.get("text") or ""))
+    pipeline = Pipeline(app.conversation, app.repo, delivery, channels={CHANNEL: channel},
+                        flood=FloodGuard(limit=1_000_000))
     session = uuid.uuid4().hex[:8]  # keys of this session's turns; a second session never collides
     interactive = stdin.isatty()
 

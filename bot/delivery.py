@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import random
 import time
 from collections import deque
 from collections.abc import Callable
@@ -22,7 +21,8 @@ from datetime import datetime, timedelta
 from sqlmodel import Session
 
 from bot.channel import Channel, PermanentFailure, RecipientBlocked, RetryAfter, Transient
-from bot.plumbing import Backoff, one_line
+from bot.kernel.retry import Backoff
+from bot.plumbing import one_line
 from handlers import texts
 from handlers.events import Reply, reply_from_dict
 from handlers.reminder_dispatch import reminder_at_send
@@ -34,6 +34,10 @@ log = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 8  # transient failures before a message is recorded as failed
 LATE_AFTER = timedelta(seconds=30)  # a reply sent later than this says it is late
+# A message the messenger could not take for now: 2 s, doubling to 5 minutes, at most 8 tries.
+ROW_RETRY = Backoff(2.0, 300.0, attempts=MAX_ATTEMPTS, jitter=0.5)
+# A message sent that the database cannot record yet: tried again from 0.5 s up to 30 s apart.
+RECORD_RETRY = Backoff(0.5, 30.0)
 PAUSE_HOLD = 5.0  # seconds a claimed message may wait for a messenger's pause before it is given back
 
 
@@ -384,13 +388,13 @@ class Delivery:
             attempts = row.attempts + 1
             if not isinstance(exc, Transient):
                 log.exception("unexpected failure sending message %s", row.id)
-            if attempts >= MAX_ATTEMPTS:
+            if ROW_RETRY.gives_up(attempts):
                 log.error("giving up message %s for %s chat %s after %d attempts: %s", row.id, row.channel,
                           row.chat_id, attempts, exc)
                 await asyncio.to_thread(self.store.mark_failed, row.id, str(exc), attempts)
                 self.counts["failed"] += 1
             else:
-                delay = min(300.0, 2.0 * 2 ** (attempts - 1)) * (0.75 + random.random() / 2)
+                delay = ROW_RETRY.delay(attempts)
                 log.warning("could not send message %s to %s chat %s (%s); trying again in %.0f s", row.id,
                             row.channel, row.chat_id, exc, delay)
                 await asyncio.to_thread(self.store.retry_later, row.id, utcnow() + timedelta(seconds=delay),
@@ -419,7 +423,7 @@ class Delivery:
         Meanwhile the row is held here (`unrecorded`), so this worker does not send it again
         when its lease runs out (20 answers were sent twice after a database outage)."""
         self.unrecorded.add(row.id)
-        backoff = Backoff(0.5, 30.0)
+        backoff = RECORD_RETRY.fresh()
         try:
             while True:
                 try:

@@ -20,10 +20,11 @@ import logging
 import time
 import uuid
 from collections import defaultdict, deque
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
+from bot.channel import InvalidUpdate
 from bot.delivery import Delivery
 from bot.files import Fetcher, TurnFiles
 from handlers import texts
@@ -131,10 +132,13 @@ class AcceptBatch:
 
 
 class Pipeline:
-    def __init__(self, conversation: Conversation, repo: Repository, delivery: Delivery | None = None,
-                 flood: FloodGuard | None = None, recover_after: timedelta = timedelta(0),
-                 capabilities: dict[str, Capabilities] | None = None, files: FileStore | None = None,
-                 fetchers: dict[str, Fetcher] | None = None):
+    """Built with everything a turn needs: the delivery that sends its messages (None:
+    they wait in the outbox), and the channels it runs for (what each can show, how each
+    fetches files, how each reads a stored update back when catching up)."""
+
+    def __init__(self, conversation: Conversation, repo: Repository, delivery: Delivery | None = None, *,
+                 channels: Mapping[str, object] | None = None, files: FileStore | None = None,
+                 flood: FloodGuard | None = None, recover_after: timedelta = timedelta(0)):
         self.conversation = conversation
         self.repo = repo
         self.delivery = delivery
@@ -142,11 +146,14 @@ class Pipeline:
         # Several instances share one inbox: an update accepted a moment ago may
         # still be answered by another one, so recovery leaves it this long.
         self.recover_after = recover_after
-        self.capabilities = dict(capabilities or {})
+        channels = dict(channels or {})
+        self.capabilities: dict[str, Capabilities] = {n: ch.capabilities for n, ch in channels.items()}  # type: ignore[attr-defined]
         self.files = files
-        self.fetchers = dict(fetchers or {})
+        self.fetchers: dict[str, Fetcher] = {n: f for n, ch in channels.items()
+                                             if (f := getattr(ch, "fetcher", None)) is not None}
         # Each channel's way to read a stored update back into an event (for catching up).
-        self.readers: dict[str, Callable[[dict], IncomingEvent | None]] = {}
+        self.readers: dict[str, Callable[[dict], IncomingEvent | None]] = {
+            n: _reader(ch) for n, ch in channels.items() if hasattr(ch, "parse")}
         self._loop: asyncio.AbstractEventLoop | None = None
         # Inbox rows this process has in hand (accepted or recovered, turn not yet over):
         # the recovery sweep leaves them alone, however long a flood or a slow database
@@ -353,6 +360,16 @@ class Pipeline:
                 chat_id=event.chat_id, kind="notice", payload={"reply": reply_to_dict(Reply(texts.SLOW_DOWN))})])
             s.commit()
             return ids
+
+
+def _reader(channel: object) -> Callable[[dict], IncomingEvent | None]:
+    def read(payload: dict) -> IncomingEvent | None:
+        try:
+            return channel.parse(payload).event  # type: ignore[attr-defined]
+        except InvalidUpdate:
+            return None
+
+    return read
 
 
 def _after_commit(ctx: TurnContext) -> None:

@@ -8,7 +8,7 @@ import asyncio
 import json
 import sys
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from content.deadlines import (
     AUDIENCE_ALL,
@@ -135,17 +135,17 @@ def _cmd_reminders(settings, args) -> int:  # noqa: ANN001
 
 
 async def _dispatch(settings, now: datetime | None) -> int:  # noqa: ANN001
+    from bot.delivery import Delivery
+    from bot.kernel.wiring import make_channels, rate_limits
     from bot.leader import worker_lock
-    from bot.pipeline import Pipeline
     from bot.reminders import dispatch_now
-    from bot.runner import make_channels, wire_delivery
     from storage.models import utcnow
 
     app = _app(settings)
     now = now or utcnow()
-    pipeline = Pipeline(app.conversation, app.repo)
-    channels = make_channels(app, pipeline)
-    delivery = wire_delivery(app, pipeline, channels)
+    channels = make_channels(settings)
+    delivery = Delivery(app.outbox, channels, limits=rate_limits(settings),  # type: ignore[arg-type]
+                        lease=timedelta(seconds=settings.outbox_lease_seconds), files=app.files)
     gave_up = asyncio.Event()
     asyncio.get_running_loop().call_later(LOCK_WAIT, gave_up.set)
     held = False

@@ -11,11 +11,12 @@ from datetime import timedelta
 from aiohttp import web
 
 from bot import downloads, health, webserver
-from bot.app import App, link_maker
-from bot.channel import Channel
-from bot.delivery import Delivery, Limits
+from bot.app import App, build_conversation, link_maker
+from bot.delivery import Delivery
+from bot.kernel import webhook
+from bot.kernel.inbound import Inbound
+from bot.kernel.wiring import assemble, make_channels
 from bot.leader import worker_lock
-from bot.pipeline import Pipeline
 from bot.scheduler import make_scheduler
 from bot.startup import StartupError, port_problem
 from content.deadlines import inert_examples_line
@@ -25,46 +26,18 @@ from storage.files import FileStore
 log = logging.getLogger(__name__)
 
 
-def make_channels(app: App, pipeline: Pipeline) -> dict[str, Channel]:
-    s = app.settings
-    channels: dict[str, Channel] = {}
-    if s.telegram_bot_token:
-        from bot.telegram import TelegramChannel
-
-        channels["telegram"] = TelegramChannel(s, pipeline)
-    if s.zalo_bot_token:
-        from bot.zalo import ZaloChannel
-
-        channels["zalo"] = ZaloChannel(s, pipeline)
-    return channels
-
-
-def wire_delivery(app: App, pipeline: Pipeline, channels: dict[str, Channel]) -> Delivery:
-    """The delivery worker for these channels, and the pipeline told of it and of
-    what each channel can show."""
-    s = app.settings
-    limits = {"telegram": Limits(s.telegram_rate_limit, 1.0, 3), "zalo": Limits(s.zalo_rate_limit, 1.0, 3)}
-    delivery = Delivery(app.outbox, channels, limits=limits, lease=timedelta(seconds=s.outbox_lease_seconds),
-                        files=app.files)
-    pipeline.delivery = delivery
-    pipeline.capabilities = {name: ch.capabilities for name, ch in channels.items()}
-    pipeline.files = app.files
-    pipeline.fetchers = {name: ch.fetcher for name, ch in channels.items() if getattr(ch, "fetcher", None)}
-    return delivery
-
-
 async def healthz(_request: web.Request) -> web.Response:
     return web.json_response({"ok": True})
 
 
-def make_web_app(channels: dict[str, Channel], files: FileStore | None = None,
+def make_web_app(inbound: dict[str, Inbound], files: FileStore | None = None,
                  console: web.Application | None = None) -> web.Application:
     web_app = webserver.make_app(client_max_size=1024 * 1024)
     web_app.router.add_get("/healthz", healthz)
     if files is not None:  # GET /d/{token}: one-time links to exports, for officers on Zalo
         downloads.add_routes(web_app, files)
-    for ch in channels.values():
-        ch.add_routes(web_app)
+    for side in inbound.values():
+        webhook.add_routes(side, web_app)
     if console is not None:  # /van-phong/: the officers' console on the same port
         from bot.web.app import add_console
 
@@ -113,33 +86,33 @@ def _install_stop(stop: asyncio.Event) -> None:
 
 
 async def serve(app: App, webhook: bool = False, host: str = "0.0.0.0", stop: asyncio.Event | None = None) -> None:
-    pipeline = Pipeline(app.conversation, app.repo, recover_after=RECOVER_AFTER)
-    channels = make_channels(app, pipeline)
+    channels = make_channels(app.settings)
     if not channels:
         raise RuntimeError("no channel configured")
-    delivery = wire_delivery(app, pipeline, channels)
+    # One-time links to stored files are served only where the webhook server runs.
+    links = webhook and app.settings.public_url
+    conversation = build_conversation(app.settings, app.knowledge, make_link=link_maker(links)) if links else None
+    kernel = assemble(app, channels, conversation=conversation, recover_after=RECOVER_AFTER)
+    delivery, inbound = kernel.delivery, kernel.inbound
     stop = stop or asyncio.Event()
     _install_reload(app)
     _install_stop(stop)
     # Routes first: a channel that cannot serve webhooks (no secret) refuses before anything starts.
-    web_app = make_web_app(channels, app.files, _console(app)) if webhook else None
+    web_app = make_web_app(inbound, app.files, _console(app)) if webhook else None
     if web_app is not None:
         try:
             webserver.check_port(host, app.settings.port)
         except OSError as exc:
             raise StartupError(port_problem(app.settings.port, exc)) from None
-    if web_app is not None and app.settings.public_url:
-        # Links are served only where the webhook server runs.
-        app.conversation.review.make_link = link_maker(app.settings.public_url)
-    started: list[Channel] = []
-    scheduler = make_scheduler(app, channels, delivery)
+    started: list[Inbound] = []
+    scheduler = make_scheduler(app, inbound, delivery)
     worker: asyncio.Task | None = None
     worker_stop = asyncio.Event()
     heartbeat: asyncio.Task | None = None
     try:
-        for ch in channels.values():
-            await ch.start()
-            started.append(ch)
+        for side in inbound.values():
+            await side.start()
+            started.append(side)
         scheduler.start()
         examples = inert_examples_line(app.knowledge.kb.deadlines)
         if examples:
@@ -161,7 +134,7 @@ async def serve(app: App, webhook: bool = False, host: str = "0.0.0.0", stop: as
                 await runner.cleanup()
         else:
             log.info("long polling: %s", ", ".join(channels))
-            polling = asyncio.gather(*(ch.poll() for ch in channels.values()))
+            polling = asyncio.gather(*(side.poll() for side in inbound.values()))
             stopping = asyncio.ensure_future(stop.wait())
             done, _ = await asyncio.wait({polling, stopping}, return_when=asyncio.FIRST_COMPLETED)
             if polling in done:
@@ -180,6 +153,6 @@ async def serve(app: App, webhook: bool = False, host: str = "0.0.0.0", stop: as
             if task is not None:
                 with contextlib.suppress(asyncio.CancelledError, Exception):
                     await asyncio.wait_for(task, timeout=10)
-        for ch in reversed(started):
+        for side in reversed(started):
             with contextlib.suppress(Exception):
-                await ch.close()
+                await side.close()

@@ -10,8 +10,8 @@ from datetime import datetime, timedelta
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from bot.app import App
-from bot.channel import Channel
 from bot.delivery import Delivery
+from bot.kernel.inbound import Inbound
 from bot.reminders import reminder_job
 from content.loader import ContentError
 
@@ -23,12 +23,12 @@ PRUNE_EVERY = 3600  # seconds between prunes of the inbox and the outbox
 KEEP = timedelta(days=7)  # sent outbox rows are kept this long (inbox rows: the redelivery window)
 
 
-async def recovery_sweep(channels: dict[str, Channel]) -> None:
-    for ch in channels.values():
+async def recovery_sweep(inbound: dict[str, Inbound]) -> None:
+    for name, side in inbound.items():
         try:
-            await ch.recover_pending()
+            await side.recover_pending()
         except Exception:
-            log.exception("recovery sweep failed for %s", ch.name)
+            log.exception("recovery sweep failed for %s", name)
 
 
 async def content_refresh(app: App) -> None:
@@ -56,14 +56,14 @@ async def prune(app: App) -> None:
         log.info("removed %d stored files no row refers to (%d bytes)", files, freed)
 
 
-def make_scheduler(app: App, channels: dict[str, Channel], delivery: Delivery | None = None) -> AsyncIOScheduler:
+def make_scheduler(app: App, inbound: dict[str, Inbound], delivery: Delivery | None = None) -> AsyncIOScheduler:
     scheduler = AsyncIOScheduler(timezone=app.settings.tz)
     # Reminders: a pass every minute writes the due ones to the outbox (each once, whatever
     # the number of instances: outbox keys are unique); the delivery worker sends them.
     scheduler.add_job(reminder_job, "interval", seconds=REMINDERS_EVERY, args=[app, delivery], id="reminders",
                       coalesce=True, max_instances=1, next_run_time=datetime.now(app.settings.tz))
     # coalesce + max_instances=1: a slow pass is never run twice at once, nor caught up in a burst.
-    scheduler.add_job(recovery_sweep, "interval", seconds=SWEEP_EVERY, args=[channels], id="recovery_sweep",
+    scheduler.add_job(recovery_sweep, "interval", seconds=SWEEP_EVERY, args=[inbound], id="recovery_sweep",
                       coalesce=True, max_instances=1)
     scheduler.add_job(prune, "interval", seconds=PRUNE_EVERY, args=[app], id="prune", coalesce=True,
                       max_instances=1)

@@ -145,26 +145,28 @@ def check_filters(kb: KnowledgeBase, kind: str, status: str | None, award: str |
 
 def rows_for(s: Session, kb: KnowledgeBase, *, status: str | None = None, since: date | None = None,
              award: str | None = None, tz: ZoneInfo) -> list[Row]:
-    out = []
-    for r in q.select_for_export(s, status, since, award, tz=tz):
-        out.append(Row(
-            report=r,
-            submitted=aware(r.created_at).astimezone(tz).date(),
-            subject_kind=SUBJECT_KINDS.get(r.subject_kind, r.subject_kind),
-            unit=_clean(kb.unit_name(r.subject_unit_id or r.submitter_unit_id)),
-            submitter_unit=_clean(kb.unit_name(r.submitter_unit_id)),
-            criterion=_clean(_criterion_label(kb, r.criterion)),
-            happened=r.happened_on if r.happened_precision == "day" else when_label(r.happened_on,
-                                                                                     r.happened_precision),
-            story=_story(s, r),
-            status=STATUS_LABELS.get(r.status, r.status),
-            award=_award_name(kb, r.proposed_award),
-            review_notes=_review_notes(s, r),
-            decided=aware(r.reviewed_at).astimezone(tz).date() if r.reviewed_at else None,
-            reviewer=_reviewer(s, r),
-            files=q.file_count(s, r.id),  # type: ignore[arg-type]
-        ))
-    return out
+    return [row_of(s, kb, r, tz) for r in q.select_for_export(s, status, since, award, tz=tz)]
+
+
+def row_of(s: Session, kb: KnowledgeBase, r: Report, tz: ZoneInfo) -> Row:
+    """One report as the exports show it (the console selects its reports itself)."""
+    return Row(
+        report=r,
+        submitted=aware(r.created_at).astimezone(tz).date(),
+        subject_kind=SUBJECT_KINDS.get(r.subject_kind, r.subject_kind),
+        unit=_clean(kb.unit_name(r.subject_unit_id or r.submitter_unit_id)),
+        submitter_unit=_clean(kb.unit_name(r.submitter_unit_id)),
+        criterion=_clean(_criterion_label(kb, r.criterion)),
+        happened=r.happened_on if r.happened_precision == "day" else when_label(r.happened_on,
+                                                                                 r.happened_precision),
+        story=_story(s, r),
+        status=STATUS_LABELS.get(r.status, r.status),
+        award=_award_name(kb, r.proposed_award),
+        review_notes=_review_notes(s, r),
+        decided=aware(r.reviewed_at).astimezone(tz).date() if r.reviewed_at else None,
+        reviewer=_reviewer(s, r),
+        files=q.file_count(s, r.id),  # type: ignore[arg-type]
+    )
 
 
 def build_export(session: Session, kb: KnowledgeBase, kind: str, *, status: str | None = None,
@@ -177,7 +179,13 @@ def build_export(session: Session, kb: KnowledgeBase, kind: str, *, status: str 
     if kind in APPROVED_ONLY:
         status = "approved"
     rows = rows_for(session, kb, status=status, since=since, award=award, tz=tz)
-    stamp = (today or datetime.now(tz).date()).isoformat()
+    return export_file(kb, kind, rows, today or datetime.now(tz).date())
+
+
+def export_file(kb: KnowledgeBase, kind: str, rows: Sequence[Row], today: date) -> ExportFile:
+    """The file `kind` of these rows (the caller keeps "list" and "docx" to approved ones);
+    `today` (local) dates the file name."""
+    stamp = today.isoformat()
     if kind == "csv":
         return ExportFile(f"guong-nguoi-tot-{stamp}.csv", _csv(rows), CSV_MIME, len(rows))
     if kind == "xlsx":

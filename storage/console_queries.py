@@ -16,16 +16,19 @@ from sqlmodel import Session, col, select
 from storage.models import (
     Deadline,
     OfficeQuestion,
+    OutboxMessage,
+    Profile,
     QuestionLog,
     ReminderAck,
     Report,
     ReportEvent,
     ReportFile,
     StoredFile,
+    User,
     aware,
     utcnow,
 )
-from storage.reminders import EXAMPLE_BY, recipients
+from storage.reminders import EXAMPLE_BY, outbox_counts, recipients
 
 UNANSWERED = ("fallback", "clarify")
 
@@ -96,10 +99,15 @@ def most_asked_unanswered(s: Session, since: datetime, limit: int = 10) -> list[
     return [AskedQuestion(text, n, aware(last)) for text, n, last in s.exec(q)]
 
 
+WITHOUT_AWARD = "chua-de-xuat"  # the award filter's value for reports with no award proposed
+
+
 def reports(s: Session, *, status: str | None = None, unit: str | None = None, since: date | None = None,
-            until: date | None = None, tz: ZoneInfo, limit: int = 200) -> list[Report]:
-    """Reports, the newest first; `unit` matches the subject's unit or the submitter's;
-    `since`/`until` are local days of submission, both included."""
+            until: date | None = None, criterion: str | None = None, award: str | None = None, tz: ZoneInfo,
+            limit: int | None = 200, oldest_first: bool = False) -> list[Report]:
+    """Reports, the newest first (the exports: oldest first); `unit` matches the subject's unit
+    or the submitter's; `since`/`until` are local days of submission, both included; `award`
+    an award id or WITHOUT_AWARD."""
     q = select(Report)
     if status:
         q = q.where(Report.status == status)
@@ -109,7 +117,15 @@ def reports(s: Session, *, status: str | None = None, unit: str | None = None, s
         q = q.where(Report.created_at >= datetime.combine(since, time(0), tz))
     if until:
         q = q.where(Report.created_at < datetime.combine(until + timedelta(days=1), time(0), tz))
-    return list(s.exec(q.order_by(col(Report.created_at).desc(), col(Report.id).desc()).limit(limit)))
+    if criterion:
+        q = q.where(Report.criterion == criterion)
+    if award == WITHOUT_AWARD:
+        q = q.where(col(Report.proposed_award).is_(None))
+    elif award:
+        q = q.where(Report.proposed_award == award)
+    order = (col(Report.id),) if oldest_first else (col(Report.created_at).desc(), col(Report.id).desc())
+    q = q.order_by(*order)
+    return list(s.exec(q.limit(limit) if limit is not None else q))
 
 
 def report_by_code(s: Session, code: str) -> Report | None:
@@ -138,3 +154,66 @@ def office_questions(s: Session, status: str, limit: int = 100) -> list[OfficeQu
     order = (col(OfficeQuestion.created_at), col(OfficeQuestion.id)) if status == "open" else (
         col(OfficeQuestion.answered_at).desc(), col(OfficeQuestion.id).desc())
     return list(s.exec(select(OfficeQuestion).where(OfficeQuestion.status == status).order_by(*order).limit(limit)))
+
+
+# --- the reminders page -------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Delivery:
+    """One reminder or announcement message to one person, as the outbox holds it."""
+
+    row: OutboxMessage
+    name: str  # the person's messenger name, else their id
+
+
+@dataclass(frozen=True)
+class Acknowledged:
+    ack: ReminderAck
+    name: str
+    unit_id: str | None  # the unit the ack covers (unit leaders), else the person's own
+
+
+def deadlines(s: Session) -> list[Deadline]:
+    """Every deadline, active or cancelled, by due date."""
+    return list(s.exec(select(Deadline).order_by(col(Deadline.due_at), col(Deadline.id))))
+
+
+def outbox_by_status(s: Session, prefix: str) -> dict[str, int]:
+    """Messages whose outbox key starts with `prefix`, by status (sent, failed, ...)."""
+    return outbox_counts(s, prefix)
+
+
+def deliveries(s: Session, prefix: str, limit: int = 500, statuses: tuple[str, ...] = ()) -> list[Delivery]:
+    """The outbox rows whose key starts with `prefix` (one deadline's reminders), of these
+    statuses (all when none), oldest first."""
+    q = (select(OutboxMessage, User.display_name)
+         .join(User, (col(User.channel) == col(OutboxMessage.channel))
+               & (col(User.external_id) == col(OutboxMessage.chat_id)), isouter=True)
+         .where(col(OutboxMessage.dedup_key).startswith(prefix)))
+    if statuses:
+        q = q.where(col(OutboxMessage.status).in_(statuses))
+    rows = s.exec(q.order_by(col(OutboxMessage.id)).limit(limit))
+    return [Delivery(row, name or f"{row.channel}:{row.chat_id}") for row, name in rows]
+
+
+def acknowledgements(s: Session, deadline_id: int) -> list[Acknowledged]:
+    rows = s.exec(select(ReminderAck, User.display_name, User.channel, User.external_id, Profile.unit_id)
+                  .join(User, col(User.id) == col(ReminderAck.user_id))
+                  .join(Profile, col(Profile.user_id) == col(User.id), isouter=True)
+                  .where(ReminderAck.deadline_id == deadline_id).order_by(col(ReminderAck.created_at)))
+    return [Acknowledged(a, name or f"{ch}:{ext}", a.unit_id or unit) for a, name, ch, ext, unit in rows]
+
+
+def acks_of(s: Session, deadline_id: int, due_at: datetime) -> int:
+    return s.exec(select(func.count(col(ReminderAck.id))).where(
+        ReminderAck.deadline_id == deadline_id, ReminderAck.due_at == due_at)).one()
+
+
+def reach(s: Session, audience: str) -> Counter:
+    """How many people a message to `audience` reaches now, by channel (those /thongbao
+    sends to: reachable, reminders on)."""
+    return Counter(p.channel for p in recipients(s, audience))
+
+
+def deadline_by_id(s: Session, deadline_id: int) -> Deadline | None:
+    return s.get(Deadline, deadline_id)

@@ -120,9 +120,6 @@ class OutboxStore:
             s.execute(update(OutboxMessage).where(col(OutboxMessage.id) == row_id).values(**values))
             s.commit()
 
-    def mark_sent(self, row_id: int) -> None:
-        self._set(row_id, status="sent", sent_at=utcnow(), lease_until=None, last_error=None)
-
     def mark_sent_many(self, row_ids: list[int]) -> None:
         """Several rows sent, recorded in one transaction (one Core statement: the ORM's
         bulk-update path cost more CPU than the write itself)."""

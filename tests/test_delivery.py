@@ -20,15 +20,13 @@ import bot.delivery as delivery_module
 from bot import cli
 from bot.app import App, build_app
 from bot.delivery import MAX_ATTEMPTS, Delivery, Limits, RateLimiter
-from bot.pipeline import Pipeline
-from bot.plumbing import Backoff
-from bot.runner import wire_delivery
+from bot.kernel.retry import Backoff
 from bot.settings import load_settings
-from bot.telegram import TelegramChannel
-from bot.telegram.retry import RetryPolicy
+from bot.telegram.retry import api_retry
 from handlers.events import Reply, reply_to_dict
 from storage.models import User, utcnow
 from storage.turns import OutboxRow, TurnStore
+from tests import wiring
 from tests.conftest import REAL_CONTENT
 from tests.fake_telegram import FakeTelegram, visible_text
 from tests.people import person
@@ -36,7 +34,7 @@ from tests.test_hardening import DatabaseAway
 
 TOKEN = "1234567890:AAHsecretPART-of_the-token-XYZ987"
 # No inline waiting for a 429 at all: every one goes back to the worker.
-NO_INLINE_WAIT = RetryPolicy(attempts=3, base_delay=0.01, max_delay=0.05, max_retry_after=0)
+NO_INLINE_WAIT = api_retry(attempts=3, initial=0.01, maximum=0.05, max_retry_after=0)
 
 
 @contextlib.asynccontextmanager
@@ -45,11 +43,10 @@ async def worker(tmp_path: Path, *, run: bool = True) -> AsyncIterator[tuple[App
     await fake.start()
     app = build_app(load_settings(data_dir=tmp_path / "data", content_dir=REAL_CONTENT, telegram_bot_token=TOKEN,
                                   telegram_api_url=fake.url))
-    pipeline = Pipeline(app.conversation, app.repo)
-    channel = TelegramChannel(app.settings, pipeline, retry=NO_INLINE_WAIT, poll_timeout=1)
-    delivery = wire_delivery(app, pipeline, {"telegram": channel})
+    kernel = wiring.telegram(app, retry=NO_INLINE_WAIT)
+    delivery, inbound = kernel.delivery, kernel.inbound["telegram"]
     stop = asyncio.Event()
-    await channel.start()
+    await inbound.start()
     task = asyncio.create_task(delivery.run(stop, every=0.05)) if run else None
     try:
         yield app, fake, delivery
@@ -57,7 +54,7 @@ async def worker(tmp_path: Path, *, run: bool = True) -> AsyncIterator[tuple[App
         stop.set()
         if task is not None:
             await asyncio.wait_for(task, 5)
-        await channel.close()
+        await inbound.close()
         await fake.close()
 
 

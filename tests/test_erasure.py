@@ -21,11 +21,7 @@ from sqlalchemy import MetaData
 from sqlmodel import Session, select
 
 from bot.app import App, build_app
-from bot.pipeline import Pipeline
-from bot.runner import wire_delivery
 from bot.settings import load_settings
-from bot.telegram import TelegramChannel
-from bot.telegram.retry import RetryPolicy
 from storage import reminders as q
 from storage.models import (
     OfficeQuestion,
@@ -40,6 +36,7 @@ from storage.models import (
     User,
 )
 from storage.turns import TurnStore
+from tests import wiring
 from tests.conftest import REAL_CONTENT
 from tests.fake_telegram import FakeTelegram, keyboard, visible_text
 from tests.people import state_of
@@ -72,19 +69,18 @@ async def telegram_bot(tmp_path: Path, database_url: str | None = None) -> Async
     settings = load_settings(data_dir=tmp_path / "data", content_dir=REAL_CONTENT, telegram_bot_token=TOKEN,
                              telegram_api_url=tg.url, admin_ids=f"telegram:{OFFICER}", database_url=database_url)
     app = build_app(settings)
-    pipeline = Pipeline(app.conversation, app.repo)
-    channel = TelegramChannel(settings, pipeline, retry=RetryPolicy(3, 0.01, 0.05), poll_timeout=1)
-    delivery = wire_delivery(app, pipeline, {"telegram": channel})  # type: ignore[dict-item]
+    kernel = wiring.telegram(app, retry=wiring.api_retry(attempts=3, initial=0.01, maximum=0.05))
+    delivery, inbound = kernel.delivery, kernel.inbound["telegram"]
     stop = asyncio.Event()
-    await channel.start()
-    tasks = [asyncio.create_task(channel.poll()), asyncio.create_task(delivery.run(stop, every=0.05))]
+    await inbound.start()
+    tasks = [asyncio.create_task(inbound.poll()), asyncio.create_task(delivery.run(stop, every=0.05))]
     try:
         yield Bot(app, tg)
     finally:
         stop.set()
         tasks[0].cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
-        await channel.close()
+        await inbound.close()
         await tg.close()
         app.repo.engine.dispose()
 

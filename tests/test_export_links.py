@@ -13,7 +13,6 @@ import aiohttp
 from aiohttp import web
 from sqlmodel import Session
 
-from bot.app import link_maker
 from bot.delivery import Limits, RateLimiter
 from bot.runner import make_web_app
 from storage import reports
@@ -50,11 +49,10 @@ def link_row(app, url: str) -> DownloadLink:  # noqa: ANN001
 
 
 async def test_officer_links_are_short_lived_single_use_and_say_so(tmp_path: Path) -> None:
-    async with both(tmp_path) as b:
+    async with both(tmp_path, links="https://bot.example.vn") as b:
         app, zalo = b.app, b.zalo
         b.delivery.limiters = {name: RateLimiter(Limits(1000.0, 1000.0, 100)) for name in b.delivery.limiters}
         seed_report(app)
-        app.conversation.review.make_link = link_maker("https://bot.example.vn")
         tz = app.settings.tz
         n = 0
 

@@ -20,7 +20,7 @@ from sqlmodel import Session, SQLModel, select
 from bot.files import Fetcher, FetchFailed, FileTooLarge, check_size
 from bot.link_fetch import FileHosts, LinkFetcher
 from bot.telegram.files import TelegramFetcher
-from bot.telegram.retry import RetryPolicy
+from bot.telegram.retry import api_retry
 from bot.zalo.files import ZaloFetcher
 from handlers.events import Attachment
 from storage import db
@@ -233,7 +233,7 @@ async def tg_bot(fake_tg: FakeTelegram) -> AsyncIterator[Bot]:
 
 @pytest.fixture
 def tg_fetcher(tg_bot: Bot) -> TelegramFetcher:
-    return TelegramFetcher(tg_bot, retry=RetryPolicy(attempts=2, base_delay=0.01, max_delay=0.02))
+    return TelegramFetcher(tg_bot, retry=api_retry(attempts=2, initial=0.01, maximum=0.02))
 
 
 async def test_telegram_file_is_fetched_by_file_id(tg_fetcher: TelegramFetcher, fake_tg: FakeTelegram,

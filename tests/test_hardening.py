@@ -78,16 +78,16 @@ async def until(predicate: Callable[[], object], timeout: float = 10.0, what: st
 async def zalo_polling(tmp_path, fake: FakeZalo, flood: FloodGuard | None = None):  # noqa: ANN001, ANN201
     bot = await make_bot(zalo_settings(tmp_path, fake), fake)
     if flood is not None:
-        bot.channel.pipeline.flood = flood
-    await bot.channel.start()
-    task = asyncio.create_task(bot.channel.poll())
+        bot.pipeline.flood = flood
+    await bot.inbound.start()
+    task = asyncio.create_task(bot.inbound.poll())
     try:
         yield bot
     finally:
         task.cancel()
         await asyncio.gather(task, return_exceptions=True)
-        await bot.channel._tasks.close(0.2)  # a flood still queued is not waited for
-        await bot.channel.close()
+        await bot.inbound.tasks.close(0.2)  # a flood still queued is not waited for
+        await bot.inbound.close()
 
 
 # --- 1. nothing taken from Zalo is lost while the database is away --------------------
@@ -96,12 +96,12 @@ async def test_zalo_polling_keeps_updates_in_memory_while_the_database_is_away(
         tmp_path, fake: FakeZalo, monkeypatch: pytest.MonkeyPatch) -> None:
     # Probe: 11 of 11 messages fetched during the outage were never answered.
     bot = await make_bot(zalo_settings(tmp_path, fake), fake)
-    await bot.channel.start()
+    await bot.inbound.start()
     away = DatabaseAway(monkeypatch, bot.app.repo, "accept_update")
     users = [f"down-{i}" for i in range(11)]
     for i, user in enumerate(users):
         fake.push(make_update(message_id=f"m-down-{i}", text="/trogiup", user=user))
-    task = asyncio.create_task(bot.channel.poll())
+    task = asyncio.create_task(bot.inbound.poll())
     try:
         await until(lambda: len(bot.sleeps) >= 7, what="retries of the store")
         # Only the first update was taken from Zalo; the rest wait there, not in a lost task.
@@ -109,11 +109,11 @@ async def test_zalo_polling_keeps_updates_in_memory_while_the_database_is_away(
         assert bot.sleeps[:7] == [0.5, 1.0, 2.0, 4.0, 4.0, 4.0, 4.0]  # backing off to the cap
         away.down = False
         await fake.wait_for(lambda: all(fake.texts(u) for u in users), timeout=15, what="every answer")
-        await bot.channel.wait_idle()
+        await bot.inbound.wait_idle()
     finally:
         task.cancel()
         await asyncio.gather(task, return_exceptions=True)
-        await bot.channel.close()
+        await bot.inbound.close()
     assert [len(fake.texts(u)) for u in users] == [1] * 11  # lost 0, doubled 0
 
 
@@ -134,7 +134,7 @@ async def test_a_zalo_flood_does_not_make_other_users_wait(tmp_path, fake: FakeZ
             waits.append(time.monotonic() - sent)
         assert max(waits) < 3.0, f"other users waited {waits}"
         assert len(fake.texts("flooder")) < 200  # the flooder is still being slowed down
-        assert bot.channel._lanes.active <= 2  # however long the flooder's queue, it is one lane
+        assert bot.inbound.lanes.active <= 2  # however long the flooder's queue, it is one lane
 
 
 async def test_a_telegram_flood_does_not_fill_the_in_flight_slots(tg_app_factory, tg_fake: FakeTelegram) -> None:
@@ -148,8 +148,8 @@ async def test_a_telegram_flood_does_not_fill_the_in_flight_slots(tg_app_factory
         tg_fake.send_message(901, "/trogiup")
         await tg_fake.wait_for(lambda: tg_fake.messages_to(901), timeout=20)
         assert time.monotonic() - sent < 3.0
-        assert bot.channel._lanes.active <= 2
-        await bot.channel._tasks.close(0.2)
+        assert bot.inbound.lanes.active <= 2
+        await bot.inbound.tasks.close(0.2)
 
 
 @pytest.fixture
@@ -177,10 +177,10 @@ async def test_the_sweep_leaves_updates_this_process_holds(tmp_path, fake: FakeZ
         await until(lambda: fake.updates.empty() and len(_inbox(bot.app)) == 8, what="all 8 accepted")
         assert any(r.status == "pending" for r in _inbox(bot.app))
         # The sweep, as if the held updates had waited past RECOVER_AFTER.
-        await bot.channel.recover_pending(timedelta(0))
+        await bot.inbound.recover_pending(timedelta(0))
         assert [r.attempts for r in _inbox(bot.app)] == [0] * 8  # nothing claimed
         await until(lambda: all(r.status == "done" for r in _inbox(bot.app)), timeout=15, what="all answered")
-        await bot.channel.wait_idle()
+        await bot.inbound.wait_idle()
     answers = [t for t in fake.texts("busy") if t != texts.SLOW_DOWN]
     assert len(answers) == 8  # doubled 0
     assert [q.text for q in bot.app.repo.question_log()] == []  # /hoi prompts, nothing else ran
@@ -194,12 +194,12 @@ async def test_the_sweep_still_takes_what_a_failed_turn_left(tmp_path, fake: Fak
         away = DatabaseAway(monkeypatch, TurnStore, "touch_user")
         fake.push(make_update(message_id="cut-1", text="/trogiup", user="cut"))
         await until(lambda: away.failures >= 1, what="the failed turn")
-        await bot.channel.wait_idle()
-        assert bot.channel.pipeline.holding == set()
+        await bot.inbound.wait_idle()
+        assert bot.pipeline.holding == set()
         away.down = False
-        await bot.channel.recover_pending(timedelta(0))
+        await bot.inbound.recover_pending(timedelta(0))
         await fake.wait_texts("cut", 1)
-        await bot.channel.wait_idle()
+        await bot.inbound.wait_idle()
     assert len(fake.texts("cut")) == 1
 
 
@@ -266,7 +266,8 @@ async def test_a_reused_telegram_update_id_is_answered(tg_app_factory, tg_fake: 
 async def test_telegram_polling_backs_off_to_a_cap_while_the_database_is_away(
         tg_app_factory, tg_fake: FakeTelegram, monkeypatch: pytest.MonkeyPatch, caplog) -> None:  # noqa: ANN001
     # Probe: an error logged every 0.5 s, the delay never growing.
-    from bot.telegram.retry import RetryPolicy
+    from bot.kernel.retry import Backoff
+    from bot.telegram.retry import api_retry
 
     app = tg_app_factory(tg_fake)
     away = DatabaseAway(monkeypatch, app.repo, "accept_update")
@@ -276,9 +277,9 @@ async def test_telegram_polling_backs_off_to_a_cap_while_the_database_is_away(
         sleeps.append(delay)
         await asyncio.sleep(0)
 
-    policy = RetryPolicy(attempts=4, base_delay=0.5, max_delay=8.0)
+    policy = api_retry(attempts=4, initial=0.5, maximum=8.0)
     caplog.set_level(logging.INFO)
-    async with running(app, tg_fake, retry=policy, sleep=sleep) as bot:
+    async with running(app, tg_fake, retry=policy, backoff=Backoff(0.5, 8.0), sleep=sleep) as bot:
         tg_fake.send_message(77, "/trogiup")
         await until(lambda: len(sleeps) >= 6, what="six retries")
         assert sleeps[:6] == [0.5, 1.0, 2.0, 4.0, 8.0, 8.0]

@@ -13,16 +13,13 @@ from pathlib import Path
 
 import pytest
 
-from bot.app import App, build_app
+from bot.app import App, build_app, build_conversation, link_maker
 from bot.delivery import Delivery
-from bot.pipeline import FloodGuard, Pipeline
-from bot.runner import wire_delivery
+from bot.pipeline import FloodGuard
 from bot.settings import load_settings
-from bot.telegram import TelegramChannel
-from bot.telegram.retry import RetryPolicy
-from bot.zalo import ZaloChannel
 from handlers import texts
 from storage.models import OfficeQuestion, User
+from tests import wiring
 from tests.conftest import REAL_CONTENT
 from tests.fake_telegram import FakeTelegram, keyboard, visible_text
 from tests.fake_zalo import TOKEN as ZALO_TOKEN
@@ -49,9 +46,11 @@ class Bots:
 
 
 @contextlib.asynccontextmanager
-async def both(tmp_path: Path, flood: FloodGuard | None = None, **extra: object) -> AsyncIterator[Bots]:
+async def both(tmp_path: Path, flood: FloodGuard | None = None, links: str | None = None,
+               **extra: object) -> AsyncIterator[Bots]:
     """Both channels polling their fakes; the fake Zalo (127.0.0.1) is the one file host.
-    `extra`: more settings."""
+    `links`: the public address officers' one-time links point to (as in webhook mode with
+    PUBLIC_URL); `extra`: more settings."""
     tg, zalo = FakeTelegram(TG_TOKEN), await FakeZalo().start()
     await tg.start()
     values: dict[str, object] = {"zalo_file_hosts": "127.0.0.1", **extra}
@@ -59,16 +58,16 @@ async def both(tmp_path: Path, flood: FloodGuard | None = None, **extra: object)
                              telegram_api_url=tg.url, zalo_bot_token=ZALO_TOKEN, zalo_api_url=zalo.url,
                              admin_ids=f"telegram:{OFFICER_TG},zalo:{OFFICER_ZALO}", **values)
     app = build_app(settings)
-    pipeline = Pipeline(app.conversation, app.repo, flood=flood or FloodGuard())
-    channels = {"telegram": TelegramChannel(settings, pipeline, retry=RetryPolicy(3, 0.01, 0.05), poll_timeout=1),
-                "zalo": ZaloChannel(settings, pipeline, poll_timeout=1)}
-    delivery = wire_delivery(app, pipeline, channels)  # type: ignore[arg-type]
+    conversation = build_conversation(settings, app.knowledge, make_link=link_maker(links)) if links else None
+    kernel = wiring.both(app, conversation=conversation, flood=flood or FloodGuard(),
+                         retry=wiring.api_retry(attempts=3, initial=0.01, maximum=0.05))
+    delivery = kernel.delivery
     stop = asyncio.Event()
     tasks = []
     try:
-        for ch in channels.values():
-            await ch.start()
-            tasks.append(asyncio.create_task(ch.poll()))
+        for side in kernel.inbound.values():
+            await side.start()
+            tasks.append(asyncio.create_task(side.poll()))
         tasks.append(asyncio.create_task(delivery.run(stop, every=0.1)))
         yield Bots(app, tg, zalo, delivery)
     finally:
@@ -76,8 +75,8 @@ async def both(tmp_path: Path, flood: FloodGuard | None = None, **extra: object)
         for t in tasks[:-1]:
             t.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
-        for ch in channels.values():
-            await ch.close()
+        for side in kernel.inbound.values():
+            await side.close()
         await tg.close()
         await zalo.stop()
 

@@ -56,6 +56,7 @@ import pytest
 
 import storage.repo
 from bot.app import App, build_app
+from bot.channel import Parsed
 from bot.delivery import Delivery, Limits, late_notice
 from bot.pipeline import FloodGuard, Pipeline
 from bot.runner import RECOVER_AFTER
@@ -122,6 +123,10 @@ class RecordingChannel:
     async def deliver(self, chat_id: str, reply: Reply, reply_to: str | None = None) -> None:
         self.phone.shown.append((chat_id, seen(reply)))
 
+    def parse(self, payload: dict) -> Parsed:
+        """A stored update read back (the pipeline catching up after a crash)."""
+        return Parsed("", payload, event_of("", payload), payload["user"])
+
 
 def event_of(key: str, payload: dict) -> IncomingEvent:
     """The event an adapter parses from the stored payload (this fake's payload is minimal)."""
@@ -142,9 +147,8 @@ class Process:
         self.channel = RecordingChannel(phone)
         self.delivery = Delivery(self.app.outbox, {CHANNEL: self.channel}, limits={CHANNEL: FAST}, lease=lease)
         self.pipeline = Pipeline(self.app.conversation, self.app.repo, self.delivery,
-                                 flood=FloodGuard(limit=1_000_000), recover_after=recover_after,
-                                 capabilities={CHANNEL: CAPS})
-        self.pipeline.readers[CHANNEL] = lambda payload: event_of("", payload)
+                                 channels={CHANNEL: self.channel}, flood=FloodGuard(limit=1_000_000),
+                                 recover_after=recover_after)
 
     async def receive(self, key: str, text: str) -> bool:
         """The messenger hands over one update; False when the inbox knew it already."""

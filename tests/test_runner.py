@@ -17,9 +17,16 @@ from handlers.events import Capabilities
 
 class StubChannel:
     capabilities = Capabilities()
+    max_in_flight = 64
+    shutdown_grace = 1.0
+    secret_header = "X-Secret"
+    max_body = 1024
+    webhook_secret = "s"
+    ready = True
 
     def __init__(self, name: str, fail_start: bool = False):
-        self.name = name
+        self.name = self.title = name
+        self.webhook_path = f"/webhook/{name}"
         self.fail_start = fail_start
         self.events: list[str] = []
 
@@ -28,14 +35,17 @@ class StubChannel:
         if self.fail_start:
             raise RuntimeError("refused")
 
-    async def poll(self) -> None:
+    async def before_polling(self) -> None:
         self.events.append("poll")
-        await asyncio.Event().wait()
 
-    def add_routes(self, app) -> None:  # noqa: ANN001
+    async def get_updates(self) -> list[dict]:
+        await asyncio.Event().wait()
+        return []
+
+    def check_webhook(self) -> None:
         self.events.append("routes")
 
-    async def recover_pending(self) -> None:
+    async def recover_pending(self) -> None:  # as the scheduler's sweep sees it (an Inbound)
         self.events.append("recover")
 
     async def close(self) -> None:
@@ -51,7 +61,7 @@ def free_port() -> int:
 @pytest.fixture
 def stubs(monkeypatch: pytest.MonkeyPatch) -> dict[str, StubChannel]:
     channels = {"telegram": StubChannel("telegram"), "zalo": StubChannel("zalo")}
-    monkeypatch.setattr(runner, "make_channels", lambda app, pipeline: channels)
+    monkeypatch.setattr(runner, "make_channels", lambda settings: channels)
     return channels
 
 

@@ -159,7 +159,7 @@ def test_outbox_rows_are_unique_claimed_once_and_sent_in_order_per_chat(url: str
     # A claim whose worker died is taken again once the lease has expired, not before.
     assert out.claim(ids[0], lease, now=utcnow() + timedelta(seconds=10)) is None
     assert out.claim(ids[0], lease, now=utcnow() + timedelta(seconds=31)) is not None
-    out.mark_sent(ids[0])
+    out.mark_sent_many([ids[0]])
     assert out.claim(ids[0], lease, now=utcnow() + timedelta(hours=1)) is None  # sent: never again
     assert out.next_of_chat("telegram", "a") == ids[1]
     out.retry_later(ids[1], utcnow() + timedelta(minutes=5), "503", 1)
@@ -185,13 +185,13 @@ def test_a_row_deferred_to_later_does_not_hold_its_chat_but_a_due_or_retried_one
     assert out.due_heads() == [answer, console]
     assert out.due_heads(channels=["zalo", "telegram"]) == [answer]  # a worker claims only its channels
     assert out.claim(answer, lease) is not None
-    out.mark_sent(answer)
+    out.mark_sent_many([answer])
     # In the morning the reminder is due, and a reply after it waits for it.
     with Session(engine) as s:
         [later] = TurnStore(s).add_outbox([OutboxRow("r2", "zalo", "a", "reply", {"reply": {"text": "sau"}})])
         s.commit()
     assert out.claim(later, lease) is not None  # before the morning: nothing holds it
-    out.mark_sent(later)
+    out.mark_sent_many([later])
     with Session(engine) as s:
         [last] = TurnStore(s).add_outbox([OutboxRow("r3", "zalo", "a", "reply", {"reply": {"text": "cuối"}})])
         assert TurnStore(s).chat_has_unsent("zalo", "a", now=morning + timedelta(minutes=1))

@@ -13,31 +13,32 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 from sqlmodel import select
 
 from bot.app import App, build_app, setup_logging
-from bot.delivery import Delivery
-from bot.pipeline import FloodGuard, Pipeline
+from bot.kernel.inbound import Inbound
+from bot.kernel.wiring import Kernel
+from bot.pipeline import FloodGuard
 from bot.runner import make_web_app
 from bot.settings import Settings, load_settings
 from bot.telegram import TelegramChannel
 from bot.telegram.channel import SECRET_HEADER, WEBHOOK_PATH
-from bot.telegram.retry import RetryPolicy
+from bot.telegram.retry import api_retry
 from content.service import Knowledge
 from handlers import texts
 from handlers.context import TurnContext
 from handlers.conversation import Conversation
 from handlers.events import Choice, Document, IncomingEvent, Reply, Turn
 from storage.models import ProcessedUpdate, User, utcnow
+from tests import wiring
 from tests.conftest import REAL_CONTENT, shared_knowledge
 from tests.fake_telegram import FakeTelegram, keyboard, parse_html, visible_text
 
 CONTENT = REAL_CONTENT
 TOKEN = "1234567890:AAHsecretPART-of_the-token-XYZ987"
 SECRET = "webhook-Secret_0123456789"
-FAST = RetryPolicy(attempts=4, base_delay=0.01, max_delay=0.05)
+FAST = wiring.FAST_RETRY
 USER = 5550001
 QUESTION = "BK TTg nộp mấy bộ?"  # answered from KH 515/KH-VKS, mục IV.4: "04 bộ"
 AMBIGUOUS = "hồ sơ"  # close to several entries: the bot asks which one
@@ -88,9 +89,10 @@ def tg_app(tg_settings: Settings, knowledge: Knowledge) -> App:
 class Bot:
     """A started channel, polling the fake server in a background task."""
 
-    def __init__(self, app: App, fake: FakeTelegram, channel: TelegramChannel, pipeline: Pipeline,
-                 delivery: Delivery):
-        self.app, self.fake, self.channel, self.pipeline, self.delivery = app, fake, channel, pipeline, delivery
+    def __init__(self, app: App, fake: FakeTelegram, kernel: Kernel):
+        self.app, self.fake = app, fake
+        self.channel, self.pipeline, self.delivery = kernel.channels["telegram"], kernel.pipeline, kernel.delivery
+        self.inbound = kernel.inbound["telegram"]
 
     async def ask(self, user: int, text: str, **kw: object) -> list[str]:
         """Send a message and wait for the bot's answer to that user (its visible texts)."""
@@ -103,7 +105,7 @@ class Bot:
     async def idle(self, timeout: float = 5.0) -> None:
         """Wait until every update taken in has been handled."""
         deadline = time.monotonic() + timeout
-        while len(self.channel._tasks) or not all(self._done(u["update_id"]) for u in self.fake.updates):
+        while len(self.inbound.tasks) or not all(self._done(u["update_id"]) for u in self.fake.updates):
             assert time.monotonic() < deadline, "bot did not go idle"
             await asyncio.sleep(0.01)
 
@@ -114,25 +116,21 @@ class Bot:
 @contextlib.asynccontextmanager
 async def running(app: App, fake: FakeTelegram, *, poll: bool = True, flood: FloodGuard | None = None,
                   worker: bool = True, **kw: object) -> AsyncIterator[Bot]:
-    pipeline = Pipeline(app.conversation, app.repo, flood=flood)
     kw.setdefault("retry", FAST)
-    kw.setdefault("poll_timeout", 1)
-    channel = TelegramChannel(app.settings, pipeline, **kw)  # type: ignore[arg-type]
-    delivery = Delivery(app.outbox, {"telegram": channel})
-    pipeline.delivery = delivery
-    pipeline.capabilities = {"telegram": channel.capabilities}
+    kernel = wiring.telegram(app, flood=flood, limits={}, **kw)
+    delivery, inbound = kernel.delivery, kernel.inbound["telegram"]
     stop = asyncio.Event()
     sender = asyncio.create_task(delivery.run(stop, every=0.2)) if worker else None
-    await channel.start()
-    task = asyncio.create_task(channel.poll()) if poll else None
+    await inbound.start()
+    task = asyncio.create_task(inbound.poll()) if poll else None
     try:
-        yield Bot(app, fake, channel, pipeline, delivery)
+        yield Bot(app, fake, kernel)
     finally:
         if task is not None:
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await asyncio.wait_for(task, 5)
-        await asyncio.wait_for(channel.close(), 15)
+        await asyncio.wait_for(inbound.close(), 15)
         stop.set()
         if sender is not None:
             await asyncio.wait_for(sender, 5)
@@ -327,7 +325,7 @@ async def test_duplicate_update_is_processed_once(tg_app: App, fake: FakeTelegra
 
 async def test_duplicate_webhook_delivery_is_processed_once(tg_app: App, fake: FakeTelegram) -> None:
     update = fake.message_update(USER, QUESTION)
-    async with running(tg_app, fake, poll=False) as bot, _webhook_client(bot.channel) as client:
+    async with running(tg_app, fake, poll=False) as bot, _webhook_client(bot.inbound) as client:
         for _ in range(3):
             resp = await client.post(WEBHOOK_PATH, json=update, headers={SECRET_HEADER: SECRET})
             assert resp.status == 200
@@ -525,8 +523,8 @@ async def test_in_groups_the_bot_answers_only_when_addressed(tg_app: App, fake: 
 # --- webhook --------------------------------------------------------------------------------
 
 @contextlib.asynccontextmanager
-async def _webhook_client(channel: TelegramChannel) -> AsyncIterator[TestClient]:
-    client = TestClient(TestServer(make_web_app({"telegram": channel}), host="127.0.0.1"))
+async def _webhook_client(inbound: Inbound) -> AsyncIterator[TestClient]:
+    client = TestClient(TestServer(make_web_app({"telegram": inbound}), host="127.0.0.1"))
     await client.start_server()
     try:
         yield client
@@ -535,7 +533,7 @@ async def _webhook_client(channel: TelegramChannel) -> AsyncIterator[TestClient]
 
 
 async def test_webhook_checks_the_secret_then_accepts_and_answers(tg_app: App, fake: FakeTelegram) -> None:
-    async with running(tg_app, fake, poll=False) as bot, _webhook_client(bot.channel) as client:
+    async with running(tg_app, fake, poll=False) as bot, _webhook_client(bot.inbound) as client:
         update = fake.message_update(USER, QUESTION)
         missing = await client.post(WEBHOOK_PATH, json=update)
         wrong = await client.post(WEBHOOK_PATH, json=update, headers={SECRET_HEADER: SECRET + "x"})
@@ -562,9 +560,9 @@ async def test_webhook_checks_the_secret_then_accepts_and_answers(tg_app: App, f
 async def test_webhook_mode_is_refused_without_a_secret(tmp_path: Path, tg_app: App, fake: FakeTelegram) -> None:
     settings = load_settings(data_dir=tmp_path / "data", content_dir=CONTENT, telegram_bot_token=TOKEN,
                              telegram_api_url=fake.url)
-    channel = TelegramChannel(settings, Pipeline(tg_app.conversation, tg_app.repo))
+    channel = TelegramChannel(settings)
     with pytest.raises(RuntimeError, match="TELEGRAM_WEBHOOK_SECRET"):
-        channel.add_routes(web.Application())
+        make_web_app(wiring.build(tg_app, {"telegram": channel}).inbound)
     await channel.close()
 
 
@@ -584,7 +582,7 @@ def test_cli_run_webhook_refuses_without_secret(tmp_path: Path, monkeypatch: pyt
 
 
 async def test_webhook_set_and_delete_register_with_the_secret(tg_app: App, fake: FakeTelegram) -> None:
-    channel = TelegramChannel(tg_app.settings, Pipeline(tg_app.conversation, tg_app.repo), retry=FAST)
+    channel = TelegramChannel(tg_app.settings, retry=FAST)
     try:
         await channel.set_webhook("https://bot.example.gov.vn/webhook/telegram")
         assert fake.webhook["url"] == "https://bot.example.gov.vn/webhook/telegram"
@@ -632,7 +630,7 @@ async def test_token_and_secret_never_reach_the_logs(tg_app: App, fake: FakeTele
         return original(self, ctx)
 
     monkeypatch.setattr(Conversation, "handle", crash_once)
-    async with running(tg_app, fake) as bot, _webhook_client(bot.channel) as client:
+    async with running(tg_app, fake) as bot, _webhook_client(bot.inbound) as client:
         await bot.ask(USER, QUESTION)  # the handler error path
         fake.fail("sendMessage", 500)
         fake.fail("sendMessage", 0)
@@ -652,12 +650,12 @@ async def test_token_and_secret_never_reach_the_logs(tg_app: App, fake: FakeTele
     # A server that is not there at all, and a token it refuses.
     gone = load_settings(data_dir=tmp_path / "d2", content_dir=CONTENT, telegram_bot_token=TOKEN,
                          telegram_api_url="http://127.0.0.1:9", telegram_webhook_secret=SECRET)
-    channel = TelegramChannel(gone, Pipeline(tg_app.conversation, tg_app.repo), retry=FAST)
+    channel = TelegramChannel(gone, retry=FAST)
     with pytest.raises(RuntimeError) as unreachable:
         await channel.start()
     await channel.close()
     fake.token = "42:another"
-    channel = TelegramChannel(tg_app.settings, Pipeline(tg_app.conversation, tg_app.repo), retry=FAST)
+    channel = TelegramChannel(tg_app.settings, retry=FAST)
     with pytest.raises(RuntimeError) as refused:
         await channel.start()
     await channel.close()
@@ -674,7 +672,7 @@ async def test_token_and_secret_never_reach_the_logs(tg_app: App, fake: FakeTele
 
 async def test_start_fails_clearly_on_a_refused_token(tg_app: App, fake: FakeTelegram) -> None:
     fake.token = "42:another"
-    channel = TelegramChannel(tg_app.settings, Pipeline(tg_app.conversation, tg_app.repo), retry=FAST)
+    channel = TelegramChannel(tg_app.settings, retry=FAST)
     with pytest.raises(RuntimeError, match="TELEGRAM_BOT_TOKEN"):
         await channel.start()
     await channel.close()
@@ -684,8 +682,8 @@ async def test_stopping_does_not_wait_for_the_command_menu(tg_app: App, fake: Fa
     # Right after start, with setMyCommands failing and its retries spaced out,
     # a stop must not sit through those retries.
     fake.fail("setMyCommands", 500, times=5)
-    slow = RetryPolicy(attempts=5, base_delay=2.0, max_delay=8.0)
-    channel = TelegramChannel(tg_app.settings, Pipeline(tg_app.conversation, tg_app.repo), retry=slow)
+    slow = api_retry(attempts=5, initial=2.0, maximum=8.0)
+    channel = TelegramChannel(tg_app.settings, retry=slow)
     await channel.start()
     await fake.wait_for(lambda: fake.calls_to("setMyCommands", ok_only=False))
     started = time.monotonic()

@@ -13,9 +13,10 @@ from aiogram.exceptions import (
 )
 from aiogram.methods import SendMessage
 
+from bot.kernel.redact import Redactor
 from bot.telegram.adapter import BotIdentity, parse_update
 from bot.telegram.render import caption_html, measure, render, split_html
-from bot.telegram.retry import Redactor, RetryPolicy, call_with_retry
+from bot.telegram.retry import api_retry, call_with_retry
 from handlers.events import Choice, Reply
 from tests.fake_telegram import parse_html
 
@@ -209,7 +210,7 @@ async def test_retry_after_is_waited_exactly() -> None:
             raise TelegramRetryAfter(METHOD, "Too Many Requests", retry_after=7)
         return "ok"
 
-    assert await call_with_retry(fn, what="sendMessage", policy=RetryPolicy(), sleep=sleeps) == "ok"
+    assert await call_with_retry(fn, what="sendMessage", policy=api_retry(), sleep=sleeps) == "ok"
     assert sleeps == [7.0] and len(calls) == 2
 
 
@@ -219,7 +220,7 @@ async def test_network_errors_back_off_exponentially_and_give_up() -> None:
     async def fn() -> None:
         raise TelegramNetworkError(METHOD, "ClientConnectorError")
 
-    policy = RetryPolicy(attempts=5, base_delay=1.0, max_delay=5.0)
+    policy = api_retry(attempts=5, initial=1.0, maximum=5.0)
     with pytest.raises(TelegramNetworkError):
         await call_with_retry(fn, what="sendMessage", policy=policy, sleep=sleeps)
     assert len(sleeps) == 4
@@ -236,13 +237,13 @@ async def test_server_errors_are_retried_but_bad_requests_are_not() -> None:
             raise TelegramServerError(METHOD, "Internal Server Error")
         return "ok"
 
-    assert await call_with_retry(flaky, what="x", policy=RetryPolicy(), sleep=sleeps) == "ok"
+    assert await call_with_retry(flaky, what="x", policy=api_retry(), sleep=sleeps) == "ok"
 
     async def bad() -> None:
         raise TelegramBadRequest(METHOD, "Bad Request: chat not found")
 
     with pytest.raises(TelegramBadRequest):
-        await call_with_retry(bad, what="x", policy=RetryPolicy(), sleep=sleeps)
+        await call_with_retry(bad, what="x", policy=api_retry(), sleep=sleeps)
     assert len(sleeps) == 2
 
 
@@ -251,7 +252,7 @@ async def test_an_unreasonable_retry_after_gives_up() -> None:
         raise TelegramRetryAfter(METHOD, "Too Many Requests", retry_after=3600)
 
     with pytest.raises(TelegramRetryAfter):
-        await call_with_retry(fn, what="x", policy=RetryPolicy(max_retry_after=300), sleep=Sleeps())
+        await call_with_retry(fn, what="x", policy=api_retry(max_retry_after=300), sleep=Sleeps())
 
 
 def test_redactor_masks_secrets_in_errors() -> None:
@@ -270,7 +271,7 @@ async def test_an_accepted_call_with_an_unreadable_answer_is_not_repeated() -> N
         raise ClientDecodeError("Failed to deserialize object", ValueError("date"),
                                 {"ok": True, "result": {"message_id": 1}})
 
-    assert await call_with_retry(fn, what="sendMessage", policy=RetryPolicy(), sleep=Sleeps()) == {"message_id": 1}
+    assert await call_with_retry(fn, what="sendMessage", policy=api_retry(), sleep=Sleeps()) == {"message_id": 1}
     assert len(calls) == 1
 
     async def html_page() -> None:
@@ -278,5 +279,5 @@ async def test_an_accepted_call_with_an_unreadable_answer_is_not_repeated() -> N
         raise ClientDecodeError("Failed to decode object", ValueError("json"), "<html>502 Bad Gateway</html>")
 
     with pytest.raises(ClientDecodeError):
-        await call_with_retry(html_page, what="sendMessage", policy=RetryPolicy(attempts=3), sleep=Sleeps())
+        await call_with_retry(html_page, what="sendMessage", policy=api_retry(attempts=3), sleep=Sleeps())
     assert len(calls) == 4

@@ -18,7 +18,7 @@ async def test_a_conversation_as_staff_write_it_on_zalo(polling: Bot) -> None:  
 
     z.push(make_update(message_id="c3", text="hồ sơ gồm những gì? nộp bản chính hay photo? ai thẩm định?", user="z1"))
     await z.wait_texts("z1", 3)
-    await polling.channel.wait_idle()
+    await polling.inbound.wait_idle()
     # The three answers, in order, in the messages of one reply; one numbered list, at the end.
     # The conversation is about the Giấy khen: "hồ sơ gồm những gì" is its dossier.
     reply = "\n".join(z.texts("z1")[2:])

@@ -20,9 +20,12 @@ from storage.models import utcnow
 from tests.web_console import COOKIE, OFFICER, OFFICER_ID, cookie_header, seed, serve
 
 
-def guarded_gets(code: str, photo: int) -> list[str]:
-    return ["/van-phong/", "/van-phong/bao-cao", "/van-phong/bao-cao?trang-thai=pending",
-            f"/van-phong/bao-cao/{code}", f"/van-phong/bao-cao/{code}/tep/{photo}", "/van-phong/hoi-van-phong"]
+def guarded_gets(code: str, photo: int, deadline: int = 1) -> list[str]:
+    return ["/van-phong/", "/van-phong/bao-cao", "/van-phong/bao-cao?trang-thai=pending&tim=binh&tieu-chi=2.1",
+            f"/van-phong/bao-cao/{code}", f"/van-phong/bao-cao/{code}/tep/{photo}", "/van-phong/hoi-van-phong",
+            "/van-phong/xuat", "/van-phong/xuat?de-xuat=bk-ttg", "/van-phong/xuat/csv", "/van-phong/xuat/xlsx",
+            "/van-phong/lich-nhac-han", "/van-phong/lich-nhac-han?doi-tuong=unit:van-phong",
+            f"/van-phong/lich-nhac-han/{deadline}"]
 
 
 GUARDED_POSTS = ["/van-phong/dang-xuat"]
@@ -41,7 +44,7 @@ def audit(app: App) -> list[tuple[str, str]]:
 async def test_every_route_refuses_a_request_without_a_session(app: App) -> None:
     seeded = seed(app)
     async with serve(app) as srv, ClientSession() as http:
-        for path in guarded_gets(seeded.report_code, seeded.photo_id):
+        for path in guarded_gets(seeded.report_code, seeded.photo_id, seeded.deadline_id):
             for headers in ({}, cookie_header("made-up-token"), cookie_header("x" * 500)):
                 async with http.get(srv.url + path, headers=headers, allow_redirects=False) as r:
                     assert r.status == 401, path
@@ -63,7 +66,7 @@ async def test_every_route_refuses_a_session_of_someone_who_is_not_an_officer(ap
             return cookie, row.csrf
 
     async with serve(app) as srv, ClientSession() as http:
-        for path in guarded_gets(seeded.report_code, seeded.photo_id):
+        for path in guarded_gets(seeded.report_code, seeded.photo_id, seeded.deadline_id):
             cookie, _ = staff_session()
             async with http.get(srv.url + path, headers=cookie_header(cookie), allow_redirects=False) as r:
                 assert r.status == 403, path
@@ -204,7 +207,7 @@ async def test_pages_carry_a_strict_policy_and_no_inline_script_or_style(app: Ap
     seeded = seed(app)
     async with serve(app) as srv, ClientSession() as http:
         cookie, _ = await srv.sign_in(http)
-        for path in guarded_gets(seeded.report_code, seeded.photo_id) + ["/van-phong/dang-nhap"]:
+        for path in guarded_gets(seeded.report_code, seeded.photo_id, seeded.deadline_id) + ["/van-phong/dang-nhap"]:
             async with http.get(srv.url + path, headers=cookie_header(cookie)) as r:
                 assert r.status == 200, path
                 csp = r.headers["Content-Security-Policy"]
@@ -368,7 +371,7 @@ async def test_the_console_reads_and_signs_in_on_postgresql(pg_url: str, tmp_pat
             assert r.status == 303
         async with http.post(link, allow_redirects=False) as r:
             assert r.status == 404  # once, on PostgreSQL too
-        for path in guarded_gets(seeded.report_code, seeded.photo_id):
+        for path in guarded_gets(seeded.report_code, seeded.photo_id, seeded.deadline_id):
             async with http.get(srv.url + path, headers=cookie_header(cookie)) as r:
                 assert r.status == 200, path
         async with http.get(srv.url + "/van-phong/", headers=cookie_header(cookie)) as r:

@@ -2,7 +2,8 @@
 `chromium-driver`, installed by .ci/run) driven by Selenium. An officer on Zalo sends
 /dangnhap through the fake Zalo server, opens the link, signs in, reads the dashboard,
 filters the reports (htmx), opens a report and sees its photo really displayed, reads the
-Office's questions and signs out. Screenshots of every page at 360 px and 1280 px wide go to
+Office's questions, downloads the award list from Xuất and opens it, reads Lịch nhắc hạn and
+one deadline, counts an announcement's reach, searches the reports as it types, and signs out. Screenshots of every page at 360 px and 1280 px wide go to
 tmp/screenshots/ at the repository's root (CONSOLE_SCREENSHOTS overrides it).
 
 Without the browser, its driver or Selenium the test skips, saying which is missing."""
@@ -27,7 +28,7 @@ from bot.settings import load_settings
 from bot.zalo import ZaloChannel
 from tests.conftest import REAL_CONTENT
 from tests.fake_zalo import TOKEN, FakeZalo, make_update
-from tests.web_console import seed, serve
+from tests.web_console import seed, seed_more, serve
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMEDRIVER = Path("/usr/bin/chromedriver")
@@ -74,17 +75,22 @@ async def zalo_bot(tmp_path: Path) -> AsyncIterator[tuple]:
         await fake.stop()
 
 
-def _browser():  # noqa: ANN202
+def _browser(downloads: Path):  # noqa: ANN202
     from selenium import webdriver
     from selenium.webdriver.chrome.service import Service
 
     options = webdriver.ChromeOptions()
+    options.add_experimental_option("prefs", {"download.default_directory": str(downloads),
+                                              "download.prompt_for_download": False})
     options.binary_location = str(CHROMIUM)
     for arg in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--lang=vi",
                 "--hide-scrollbars", "--force-device-scale-factor=1"):
         options.add_argument(arg)
     options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
-    return webdriver.Chrome(options=options, service=Service(str(CHROMEDRIVER)))
+    driver = webdriver.Chrome(options=options, service=Service(str(CHROMEDRIVER)))
+    # Headless Chromium saves downloads only where it is told to, by the DevTools protocol.
+    driver.execute_cdp_cmd("Browser.setDownloadBehavior", {"behavior": "allow", "downloadPath": str(downloads)})
+    return driver
 
 
 def _shoot(driver, name: str) -> list[Path]:  # noqa: ANN001
@@ -93,7 +99,9 @@ def _shoot(driver, name: str) -> list[Path]:  # noqa: ANN001
     for width in (360, 1280):
         driver.set_window_size(width, 900)
         height = driver.execute_script("return Math.max(document.documentElement.scrollHeight, 600)")
-        driver.set_window_size(width, min(int(height) + 20, 6000))
+        # The window's own frame takes part of its height (headless too): add it, or the page's end is cut.
+        frame = 900 - driver.execute_script("return window.innerHeight")
+        driver.set_window_size(width, min(int(height) + frame, 6000))
         path = SHOTS / f"{name}-{width}.png"
         driver.save_screenshot(str(path))
         made.append(path)
@@ -109,14 +117,19 @@ def _wait(driver, condition, what: str, timeout: float = 10.0):  # noqa: ANN001,
     return WebDriverWait(driver, timeout, ignored_exceptions=(StaleElementReferenceException,)).until(condition, what)
 
 
-def _browse(link: str, report_code: str) -> dict:
+def _downloaded(folder: Path, suffix: str) -> Path | None:
+    done = [p for p in folder.glob(f"*{suffix}") if not p.name.endswith(".crdownload")]
+    return done[0] if done else None
+
+
+def _browse(link: str, report_code: str, approved_code: str, downloads: Path) -> dict:
     """Everything the browser does, in a worker thread (the console is served by this test's
     event loop). Returns what the assertions need."""
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support.ui import Select
 
     seen: dict = {"shots": []}
-    driver = _browser()
+    driver = _browser(downloads)
     try:
         driver.set_window_size(1280, 900)
         driver.get(link)
@@ -133,7 +146,8 @@ def _browse(link: str, report_code: str) -> dict:
         # htmx: choosing a status replaces the list in place, and the address says the filter.
         marker = driver.execute_script("window.__same_page = 1; return window.__same_page")
         Select(driver.find_element(By.NAME, "trang-thai")).select_by_value("approved")
-        _wait(driver, lambda d: "0 báo cáo" in d.find_element(By.ID, "ds").text, "the filtered list")
+        _wait(driver, lambda d: "1 báo cáo" in d.find_element(By.ID, "ds").text
+              and report_code not in d.find_element(By.ID, "ds").text, "the filtered list")  # the approved one
         seen["same_page"] = marker == driver.execute_script("return window.__same_page")
         seen["filtered_url"] = driver.current_url
         Select(driver.find_element(By.NAME, "trang-thai")).select_by_value("")
@@ -153,6 +167,33 @@ def _browse(link: str, report_code: str) -> dict:
         seen["office"] = driver.find_element(By.TAG_NAME, "main").text
         seen["shots"] += _shoot(driver, "4-hoi-van-phong")
 
+        driver.find_element(By.LINK_TEXT, "Xuất").click()
+        _wait(driver, lambda d: d.find_elements(By.ID, "tai-list"), "the Xuất page")
+        seen["shots"] += _shoot(driver, "6-xuat")
+        driver.find_element(By.ID, "tai-list").click()
+        seen["award_list"] = _wait(driver, lambda d: _downloaded(downloads, ".xlsx"), "the award list downloaded")
+
+        driver.find_element(By.LINK_TEXT, "Lịch nhắc hạn").click()
+        _wait(driver, lambda d: d.find_elements(By.ID, "so-nguoi"), "the reminders page")
+        seen["shots"] += _shoot(driver, "7-lich-nhac-han")
+        Select(driver.find_element(By.NAME, "doi-tuong")).select_by_value("unit:van-phong")
+        _wait(driver, lambda d: "Văn phòng" in d.find_element(By.ID, "so-nguoi").text, "the reach of one unit")
+        seen["reach"] = driver.find_element(By.ID, "so-nguoi").text
+        seen["deadlines"] = driver.find_element(By.TAG_NAME, "main").text
+        driver.find_element(By.LINK_TEXT, "Báo cáo thi đua quý IV").click()
+        _wait(driver, lambda d: "Gửi không được" in d.find_element(By.TAG_NAME, "main").text, "one deadline")
+        seen["deadline"] = driver.find_element(By.TAG_NAME, "main").text
+        seen["shots"] += _shoot(driver, "8-han-chi-tiet")
+
+        # The search box narrows the reports as one types (htmx, no button).
+        driver.find_element(By.LINK_TEXT, "Báo cáo").click()
+        _wait(driver, lambda d: d.find_elements(By.ID, "tim"), "the reports list again")
+        driver.find_element(By.ID, "tim").send_keys("cuong")
+        _wait(driver, lambda d: report_code not in d.find_element(By.ID, "ds").text
+              and approved_code in d.find_element(By.ID, "ds").text, "the searched list")
+        seen["searched_url"] = driver.current_url
+        seen["shots"] += _shoot(driver, "9-bao-cao-tim")
+
         seen["console_errors"] = [e["message"] for e in driver.get_log("browser") if e["level"] == "SEVERE"]
         driver.find_element(By.CSS_SELECTOR, "form.signout button").click()
         _wait(driver, lambda d: "chưa đăng nhập" in d.find_element(By.TAG_NAME, "main").text, "signed out")
@@ -168,6 +209,10 @@ def _browse(link: str, report_code: str) -> dict:
 async def test_an_officer_on_zalo_signs_in_and_reads_a_report_with_its_photo(zalo_bot) -> None:  # noqa: ANN001
     app, fake = zalo_bot
     seeded = seed(app)
+    more = seed_more(app, seeded)
+    downloads = SHOTS.parent / "downloads"
+    shutil.rmtree(downloads, ignore_errors=True)
+    downloads.mkdir(parents=True)
     shutil.rmtree(SHOTS, ignore_errors=True)
     SHOTS.mkdir(parents=True)
     async with serve(app, officers=set(app.settings.admin_ids)) as srv:
@@ -177,7 +222,7 @@ async def test_an_officer_on_zalo_signs_in_and_reads_a_report_with_its_photo(zal
         link = re.search(r"http://127\.0\.0\.1:\d+/van-phong/dang-nhap/\S+", reply)
         assert link, reply
         started = time.monotonic()
-        seen = await asyncio.to_thread(_browse, link.group(0), seeded.report_code)
+        seen = await asyncio.to_thread(_browse, link.group(0), seeded.report_code, more.approved_code, downloads)
         took = time.monotonic() - started
     print(f"browser session: {took:.1f} s, screenshots in {SHOTS}")
     assert re.search(r"\b1\s*báo cáo chờ duyệt", seen["dashboard"]), seen["dashboard"]
@@ -188,4 +233,15 @@ async def test_an_officer_on_zalo_signs_in_and_reads_a_report_with_its_photo(zal
     assert "Bằng khen Thủ tướng" in seen["office"]
     assert seen["console_errors"] == [], seen["console_errors"]  # no CSP violation, no failed load
     assert "chưa đăng nhập" in seen["after_sign_out"]
-    assert len(seen["shots"]) == 12 and all(p.stat().st_size > 1000 for p in seen["shots"])
+    # Xuất: the award list, downloaded by the browser, opens and holds the approved report.
+    from openpyxl import load_workbook
+
+    sheet = load_workbook(seen["award_list"]).active
+    cells = " ".join(str(c) for row in sheet.iter_rows(values_only=True) for c in row if c is not None)
+    assert seen["award_list"].name.startswith("danh-sach-de-nghi-khen-thuong-")
+    assert "Phạm Đức Cường" in cells and more.approved_code in cells and "Trần Thị Bình" not in cells
+    assert "Báo cáo thi đua quý IV" in seen["deadlines"] and "Nộp hồ sơ Chiến sĩ thi đua" in seen["deadlines"]
+    assert re.search(r"\b1 người \(Telegram 0, Zalo 1\)", seen["reach"]), seen["reach"]
+    assert "Lê Thị Cúc (Telegram)" in seen["deadline"] and "Nguyễn Văn An" in seen["deadline"]
+    assert "tim=cuong" in seen["searched_url"]
+    assert len(seen["shots"]) == 20 and all(p.stat().st_size > 1000 for p in seen["shots"])

@@ -119,7 +119,7 @@ async def test_malformed_requests_get_400_or_413_and_no_traceback(tmp_path, tg_f
     zbot = await make_bot(zalo_settings(tmp_path, zfake), zfake)
     try:
         async with running(tg_app, tg_fake, poll=False) as tg:
-            web_app = make_web_app({"telegram": tg.channel, "zalo": zbot.channel})
+            web_app = make_web_app({"telegram": tg.inbound, "zalo": zbot.inbound})
             runner, site = await webserver.start(web_app, "127.0.0.1", 0)
             port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
             tg_head = f"POST {TG_PATH} HTTP/1.1\r\nHost: x\r\n{TG_HEADER}: {TG_SECRET}\r\n".encode()
@@ -152,11 +152,11 @@ async def test_malformed_requests_get_400_or_413_and_no_traceback(tmp_path, tg_f
                 assert await _raw(port, tg_head, json.dumps(update).encode()) == 200
             await until(lambda: all(tg_app.repo.update_status("telegram", k) == "done" for k in ("4242", "4243")),
                         what="the odd updates finished")
-            await tg.channel.wait_idle()
+            await tg.inbound.wait_idle()
             assert not tg_fake.messages_to(5) and not tg_fake.messages_to(6)
             await runner.cleanup()
     finally:
-        await zbot.channel.close()
+        await zbot.inbound.close()
         await zfake.stop()
     assert not [r for r in caplog.records if r.exc_info or "Traceback" in r.getMessage()]
     assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
@@ -225,9 +225,9 @@ async def test_a_wrong_or_missing_secret_is_logged_once_a_minute_per_source(
     wrong = "pasted-" + TG_SECRET[::-1]
     try:
         async with running(tg_app, tg_fake, poll=False) as tg:
-            for channel in (tg.channel, zbot.channel):
+            for channel in (tg.inbound, zbot.inbound):
                 channel.refused.once.clock = lambda: now[0]
-            runner, site = await webserver.start(make_web_app({"telegram": tg.channel, "zalo": zbot.channel}),
+            runner, site = await webserver.start(make_web_app({"telegram": tg.inbound, "zalo": zbot.inbound}),
                                                  "127.0.0.1", 0)
             port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
             requests = [(f"POST {TG_PATH} HTTP/1.1\r\nHost: x\r\n{TG_HEADER}: {wrong}\r\n", 403),
@@ -252,7 +252,7 @@ async def test_a_wrong_or_missing_secret_is_logged_once_a_minute_per_source(
             finally:
                 await runner.cleanup()
     finally:
-        await zbot.channel.close()
+        await zbot.inbound.close()
         await zfake.stop()
     logged = "\n".join(r.getMessage() for r in caplog.records)
     assert wrong not in logged and TG_SECRET[::-1] not in logged
@@ -283,7 +283,7 @@ async def test_telegram_updates_are_stored_without_what_the_bot_does_not_read(
     body = json.dumps(update).encode()
     assert 100_000 < len(body) < TG_MAX_BODY
     async with running(app, tg_fake, poll=False) as tg:
-        web_app = make_web_app({"telegram": tg.channel})
+        web_app = make_web_app({"telegram": tg.inbound})
         runner, site = await webserver.start(web_app, "127.0.0.1", 0)
         port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
         async with aiohttp.ClientSession() as http:
@@ -292,7 +292,7 @@ async def test_telegram_updates_are_stored_without_what_the_bot_does_not_read(
                 assert resp.status == 200
         assert len(stored) == 1 and stored[0] < 1000, f"{stored} bytes stored of a {len(body)}-byte update"
         await tg_fake.wait_for(lambda: tg_fake.messages_to(31))
-        await tg.channel.wait_idle()
+        await tg.inbound.wait_idle()
         await runner.cleanup()
     assert "05 bộ" in tg_fake.messages_to(31)[0].params["text"]
 
@@ -347,7 +347,7 @@ async def test_thousands_of_short_connections_never_deafen_the_server(tg_fake: F
                              telegram_api_url=tg_fake.url, telegram_webhook_secret=TG_SECRET)
     app = build_app(settings)
     async with running(app, tg_fake, poll=False) as tg:
-        web_app = make_web_app({"telegram": tg.channel})
+        web_app = make_web_app({"telegram": tg.inbound})
         runner, site = await webserver.start(web_app, "127.0.0.1", 0, limit=limit, header_timeout=0.3)
         port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
         try:
@@ -384,7 +384,7 @@ async def test_thousands_of_short_connections_never_deafen_the_server(tg_fake: F
                                      headers={TG_HEADER: TG_SECRET}) as resp:
                     assert resp.status == 200
             await tg_fake.wait_for(lambda: tg_fake.messages_to(77))
-            await tg.channel.wait_idle()
+            await tg.inbound.wait_idle()
             await until(lambda: site.open_connections == 0, timeout=10, what="the accounting back to zero")
         finally:
             await runner.cleanup()

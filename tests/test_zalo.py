@@ -20,14 +20,18 @@ from sqlmodel import select
 
 from bot.app import App, build_app
 from bot.delivery import Delivery
+from bot.kernel.inbound import Inbound
+from bot.kernel.retry import Backoff
+from bot.kernel.wiring import Kernel
 from bot.pipeline import Pipeline
 from bot.rendering import ZALO_LIMIT
-from bot.runner import make_web_app, wire_delivery
+from bot.runner import make_web_app
 from bot.settings import Settings, load_settings
 from bot.zalo import ZaloChannel, ZaloConfigError, ZaloUnauthorized
 from bot.zalo.adapter import MAX_BODY
 from handlers import texts
 from storage.models import ProcessedUpdate, QuestionLog, User, utcnow
+from tests import wiring
 from tests.conftest import REAL_CONTENT
 from tests.fake_zalo import TOKEN, FakeZalo, make_update
 
@@ -45,10 +49,25 @@ def assert_hcld_dossier_answer(text: str) -> None:
 @dataclass
 class Bot:
     app: App
-    channel: ZaloChannel
+    kernel: Kernel
     fake: FakeZalo
     sleeps: list[float]
-    delivery: Delivery
+
+    @property
+    def channel(self) -> ZaloChannel:
+        return self.kernel.channels["zalo"]  # type: ignore[return-value]
+
+    @property
+    def inbound(self) -> Inbound:
+        return self.kernel.inbound["zalo"]
+
+    @property
+    def pipeline(self) -> Pipeline:
+        return self.kernel.pipeline
+
+    @property
+    def delivery(self) -> Delivery:
+        return self.kernel.delivery
 
     def inbox(self) -> list[ProcessedUpdate]:
         with self.app.repo.session() as s:
@@ -78,22 +97,20 @@ async def make_bot(settings: Settings, fake: FakeZalo) -> Bot:
         sleeps.append(delay)
         await asyncio.sleep(0)
 
-    pipeline = Pipeline(app.conversation, app.repo)
-    channel = ZaloChannel(settings, pipeline, poll_timeout=1, backoff_initial=0.5, backoff_max=4.0, sleep=sleep)
-    delivery = wire_delivery(app, pipeline, {"zalo": channel})
-    return Bot(app, channel, fake, sleeps, delivery)
+    kernel = wiring.zalo(app, backoff=Backoff(0.5, 4.0), sleep=sleep)
+    return Bot(app, kernel, fake, sleeps)
 
 
 @pytest.fixture
 async def polling(tmp_path: Path, fake: FakeZalo) -> AsyncIterator[Bot]:
     """A Zalo channel long polling the fake; each test pushes updates."""
     bot = await make_bot(zalo_settings(tmp_path, fake), fake)
-    await bot.channel.start()
-    task = asyncio.create_task(bot.channel.poll())
+    await bot.inbound.start()
+    task = asyncio.create_task(bot.inbound.poll())
     yield bot
     task.cancel()
     await asyncio.gather(task, return_exceptions=True)
-    await bot.channel.close()
+    await bot.inbound.close()
 
 
 # --- conversation over polling ---------------------------------------------------
@@ -136,7 +153,7 @@ async def test_staff_questions_are_answered_with_their_source(polling: Bot) -> N
     fake.push(make_update(message_id="q2", text="hồ sơ đăng ký kết hôn cần gì", user="u3", name="Trần Thị Bình"))
     got = await fake.wait_texts("u3", 2)
     assert got[1].startswith(texts.FALLBACK.split(",")[0])
-    await polling.channel.wait_idle()
+    await polling.inbound.wait_idle()
 
     with polling.app.repo.session() as s:
         users = list(s.exec(select(User).where(User.channel == "zalo", User.external_id == "u3")))
@@ -155,7 +172,7 @@ async def test_duplicate_event_is_answered_once(polling: Bot) -> None:
     fake.push(update)
     fake.push(make_update(message_id="dup-2", text="cam on", user="u4"))
     got = await fake.wait_texts("u4", 2)
-    await polling.channel.wait_idle()  # "cam on" came after the duplicate: its answer would be in by now
+    await polling.inbound.wait_idle()  # "cam on" came after the duplicate: its answer would be in by now
     assert len(fake.texts("u4")) == 2 and got[1] == texts.THANKS
     rows = [r for r in polling.inbox() if r.update_key.startswith("dup-")]
     assert sorted((r.update_key, r.status) for r in rows) == [("dup-1", "done"), ("dup-2", "done")]
@@ -174,7 +191,7 @@ async def test_sticker_voice_image_unsupported_unknown_and_broken_events(polling
     got = await fake.wait_texts("u5", 5)
     assert got == [texts.UNSUPPORTED["sticker"], texts.UNSUPPORTED["voice"], texts.UNSUPPORTED["unsupported"],
                    texts.UNSUPPORTED["photo"], texts.THANKS]
-    await polling.channel.wait_idle()
+    await polling.inbound.wait_idle()
     status = {r.update_key: r.status for r in polling.inbox()}
     assert status == {"e1": "done", "e2": "done", "e3": "done", "e4": "done", "e6": "done", "e7": "done"}
 
@@ -191,7 +208,7 @@ async def test_in_a_group_only_messages_for_the_bot_are_answered(polling: Bot) -
     assert texts.MENU_QA in menu
     polling.fake.push(make_update("group_text", message_id="g2", text="/trogiup", user="u6", chat="g-1"))
     await polling.fake.wait_texts("g-1", 2)
-    await polling.channel.wait_idle()
+    await polling.inbound.wait_idle()
     replies = polling.fake.texts("g-1")
     assert len(replies) == 2 and texts.MENU_QA not in replies[1]
     status = {r.update_key: r.status for r in polling.inbox()}
@@ -218,7 +235,7 @@ async def test_an_answer_zalo_could_not_take_is_kept_and_sent_by_the_recovery_sw
     assert answer.startswith(texts.LATE_ANSWER.format(question="ho so huan chuong lao dong nop may bo"))
     # Late, the answer comes without its numbered choices: "1" now means what the user saw last.
     assert "05 bộ" in answer and "(Trả lời" not in answer
-    await polling.channel.wait_idle()
+    await polling.inbound.wait_idle()
     assert [r.status for r in polling.inbox()] == ["done", "done"]
     assert len(polling.app.repo.question_log()) == 2  # each handled once; only the reply was sent again
 
@@ -235,22 +252,22 @@ async def test_long_answer_is_split_under_2000_characters(tmp_path: Path, fake: 
     (content / "entries" / "zz_long.yaml").write_text(yaml.safe_dump({"entries": [entry]}, allow_unicode=True),
                                                       encoding="utf-8")
     bot = await make_bot(zalo_settings(tmp_path, fake, content=content), fake)
-    await bot.channel.start()
-    task = asyncio.create_task(bot.channel.poll())
+    await bot.inbound.start()
+    task = asyncio.create_task(bot.inbound.poll())
     try:
         fake.push(make_update(message_id="L1", text="quy trinh xet duyet zeta omega", user="u7"))
-        await bot.channel.wait_idle()
+        await bot.inbound.wait_idle()
         await fake.wait_for(lambda: any("Nguồn: Tài liệu thử" in t for t in fake.texts("u7")), what="short answer")
         [short] = fake.texts("u7")  # the short answer first, the long one behind "Xem chi tiết"
         assert "10 mục" in short and f"1. {texts.SEE_DETAILS}" in short and len(short) <= 700
         fake.push(make_update(message_id="L2", text="1", user="u7"))
-        await bot.channel.wait_idle()
+        await bot.inbound.wait_idle()
         await fake.wait_for(lambda: sum("Nguồn: Tài liệu thử" in t for t in fake.texts("u7")) >= 2,
                             what="long answer")
     finally:
         task.cancel()
         await asyncio.gather(task, return_exceptions=True)
-        await bot.channel.close()
+        await bot.inbound.close()
     parts = fake.texts("u7")[1:]
     assert len(parts) >= 4
     assert all(len(p) <= ZALO_LIMIT for p in parts)
@@ -267,14 +284,14 @@ async def test_invalid_token_stops_at_start_with_a_clear_error(tmp_path: Path, f
     fake.token = "999:another-bot"
     bot = await make_bot(zalo_settings(tmp_path, fake), fake)
     with pytest.raises(ZaloUnauthorized, match="ZALO_BOT_TOKEN"):
-        await bot.channel.start()
-    await bot.channel.close()
+        await bot.inbound.start()
+    await bot.inbound.close()
     assert "Zalo refused the bot token" in caplog.text and TOKEN not in caplog.text
 
 
 async def test_token_revoked_while_polling_stops_polling(polling: Bot, caplog: pytest.LogCaptureFixture) -> None:
     polling.fake.revoked = True
-    task = asyncio.create_task(polling.channel.poll())
+    task = asyncio.create_task(polling.inbound.poll())
     with pytest.raises(ZaloUnauthorized):
         await asyncio.wait_for(task, timeout=5)
     assert "Zalo polling stopped" in caplog.text
@@ -301,7 +318,7 @@ async def test_refused_sends_are_logged_and_the_update_is_finished(polling: Bot,
     fake.refuse_send = 1  # the next sendMessage answers ok:false
     fake.push(make_update(message_id="f1", text="xin chao", user="u9"))
     await fake.wait_for(lambda: fake.calls_of("sendMessage"), what="a send attempt")
-    await polling.channel.wait_idle()
+    await polling.inbound.wait_idle()
     assert "refused message" in caplog.text and "error 400" in caplog.text
     assert polling.app.repo.update_status("zalo", "f1") == "done"
     [failed] = polling.app.outbox.rows(("failed",))
@@ -316,15 +333,15 @@ async def test_recover_reprocesses_updates_accepted_before_a_crash(tmp_path: Pat
     first = await make_bot(settings, fake)
     update = make_update(message_id="crash-1", text="ho so hcld nop may bo", user="u10")
     # The previous process accepted it, then died before answering.
-    assert await first.channel.pipeline.accept("zalo", "crash-1", update)
-    await first.channel.close()
+    assert await first.pipeline.accept("zalo", "crash-1", update)
+    await first.inbound.close()
     second = await make_bot(settings, fake)
-    await second.channel.start()
+    await second.inbound.start()
     try:
-        await second.channel.wait_idle()
+        await second.inbound.wait_idle()
         [answer] = await fake.wait_texts("u10", 1)
     finally:
-        await second.channel.close()
+        await second.inbound.close()
     assert_hcld_dossier_answer(answer)
     assert second.app.repo.update_status("zalo", "crash-1") == "done"
 
@@ -335,19 +352,19 @@ async def test_an_answer_late_after_a_restart_says_it_is_late_without_blaming_th
     first = await make_bot(settings, fake)
     update = make_update(message_id="down-1", text="ho so hcld nop may bo", user="u12")
     # Accepted five minutes ago, just before the bot stopped; it starts again now.
-    assert await first.channel.pipeline.accept("zalo", "down-1", update)
+    assert await first.pipeline.accept("zalo", "down-1", update)
     with first.app.repo.session() as s:
         s.execute(sa_update(ProcessedUpdate).where(ProcessedUpdate.update_key == "down-1")  # type: ignore[arg-type]
                   .values(created_at=utcnow() - timedelta(minutes=5)))
         s.commit()
-    await first.channel.close()
+    await first.inbound.close()
     second = await make_bot(settings, fake)
-    await second.channel.start()
+    await second.inbound.start()
     try:
-        await second.channel.wait_idle()
+        await second.inbound.wait_idle()
         [answer] = await fake.wait_texts("u12", 1)
     finally:
-        await second.channel.close()
+        await second.inbound.close()
     assert answer.startswith(texts.LATE_ANSWER.format(question="ho so hcld nop may bo"))
     assert "đường truyền" not in answer  # the cause was a restart, not the network
     assert_hcld_dossier_answer(answer)
@@ -357,20 +374,20 @@ async def test_token_never_appears_in_logs(tmp_path: Path, fake: FakeZalo, caplo
     caplog.set_level(logging.DEBUG)
     caplog.set_level(logging.DEBUG, logger="httpx")  # `python -m bot` commands quieten it globally
     bot = await make_bot(zalo_settings(tmp_path, fake), fake)
-    await bot.channel.start()
-    task = asyncio.create_task(bot.channel.poll())
+    await bot.inbound.start()
+    task = asyncio.create_task(bot.inbound.poll())
     try:
         fake.failures.extend(["502", "drop"])
         fake.push(make_update(message_id="k1", text="xin chao", user="u11"))
         await fake.wait_texts("u11", 1)
-        await bot.channel.wait_idle()
+        await bot.inbound.wait_idle()
         fake.revoked = True
         with pytest.raises(ZaloUnauthorized):
             await asyncio.wait_for(task, timeout=5)
     finally:
         task.cancel()
         await asyncio.gather(task, return_exceptions=True)
-        await bot.channel.close()
+        await bot.inbound.close()
     assert "HTTP Request" in caplog.text  # httpx logged every call...
     assert TOKEN not in caplog.text and TOKEN.split(":")[1] not in caplog.text  # ...without the token
     for record in caplog.records:
@@ -382,15 +399,15 @@ async def test_token_never_appears_in_logs(tmp_path: Path, fake: FakeZalo, caplo
 @pytest.fixture
 async def webhook(tmp_path: Path, fake: FakeZalo) -> AsyncIterator[tuple[Bot, str]]:
     bot = await make_bot(zalo_settings(tmp_path, fake), fake)
-    await bot.channel.start()
-    runner = web.AppRunner(make_web_app({"zalo": bot.channel}), access_log=None)
+    await bot.inbound.start()
+    runner = web.AppRunner(make_web_app({"zalo": bot.inbound}), access_log=None)
     await runner.setup()
     site = web.TCPSite(runner, "127.0.0.1", 0)
     await site.start()
     port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
     yield bot, f"http://127.0.0.1:{port}/webhook/zalo"
     await runner.cleanup()
-    await bot.channel.close()
+    await bot.inbound.close()
 
 
 async def test_webhook_checks_the_secret_first(webhook: tuple[Bot, str]) -> None:
@@ -419,7 +436,7 @@ async def test_webhook_checks_the_secret_first(webhook: tuple[Bot, str]) -> None
             assert r.status == 200
         got = await bot.fake.wait_texts("w-u1", 2)
         assert_hcld_dossier_answer(got[1])
-        await bot.channel.wait_idle()
+        await bot.inbound.wait_idle()
         assert len(bot.fake.texts("w-u1")) == 2
         assert sorted(r.update_key for r in bot.inbox()) == ["w1", "w2"]
 
@@ -453,7 +470,7 @@ async def test_webhook_rejects_bad_bodies(webhook: tuple[Bot, str]) -> None:
         async with http.post(url, json=make_update("unknown_event", message_id="w-unk", user="w-u2"),
                              headers=headers) as r:
             assert r.status == 200
-    await bot.channel.wait_idle()
+    await bot.inbound.wait_idle()
     assert len(bot.fake.texts()) == 1
     assert sorted((r.update_key, r.status) for r in bot.inbox()) == [("w-big", "done"), ("w-unk", "done")]
 
@@ -461,10 +478,10 @@ async def test_webhook_rejects_bad_bodies(webhook: tuple[Bot, str]) -> None:
 async def test_webhook_mode_without_a_secret_refuses_to_start(tmp_path: Path, fake: FakeZalo) -> None:
     bot = await make_bot(zalo_settings(tmp_path, fake, zalo_webhook_secret=None), fake)
     with pytest.raises(ZaloConfigError, match="ZALO_WEBHOOK_SECRET"):
-        make_web_app({"zalo": bot.channel})
+        make_web_app({"zalo": bot.inbound})
     with pytest.raises(ZaloConfigError):
         await bot.channel.set_webhook("https://bot.example.gov.vn/webhook/zalo")
-    await bot.channel.close()
+    await bot.inbound.close()
 
 
 async def test_webhook_set_and_delete_commands(tmp_path: Path, fake: FakeZalo, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -500,15 +517,15 @@ async def test_polling_removes_a_leftover_webhook(tmp_path: Path, fake: FakeZalo
                                                   caplog: pytest.LogCaptureFixture) -> None:
     fake.webhook = {"url": "https://old.example/webhook/zalo", "updated_at": 1}
     bot = await make_bot(zalo_settings(tmp_path, fake), fake)
-    await bot.channel.start()
-    task = asyncio.create_task(bot.channel.poll())
+    await bot.inbound.start()
+    task = asyncio.create_task(bot.inbound.poll())
     try:
         fake.push(make_update(message_id="p1", text="xin chao", user="u12"))
         await fake.wait_texts("u12", 1)
     finally:
         task.cancel()
         await asyncio.gather(task, return_exceptions=True)
-        await bot.channel.close()
+        await bot.inbound.close()
     assert fake.webhook["url"] == "" and "was set; deleting it" in caplog.text
 
 

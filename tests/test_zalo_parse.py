@@ -6,8 +6,9 @@ import copy
 
 import pytest
 
+from bot.kernel.retry import Backoff
 from bot.rendering import ZALO_LIMIT
-from bot.zalo.adapter import Backoff, render
+from bot.zalo.adapter import render
 from bot.zalo.parse import InvalidUpdate, parse_update, unwrap
 from handlers.events import Attachment, Choice, Reply
 from tests.fake_zalo import FIXTURES, load_fixture

@@ -12,14 +12,14 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from aiohttp import ClientSession, web
-from sqlmodel import Session
+from sqlmodel import Session, select
 
 from bot import webserver
 from bot.app import App
 from bot.web.app import add_console, make_console
 from storage import reports as rq
 from storage import web_sessions as ws
-from storage.models import Deadline, OfficeQuestion, QuestionLog, User, utcnow
+from storage.models import Deadline, OfficeQuestion, QuestionLog, User, aware, utcnow
 
 OFFICER = ("telegram", "9001")
 OFFICER_ID = "telegram:9001"
@@ -44,6 +44,7 @@ class Seeded:
     photo_id: int
     other_file_id: int  # a stored file of no report: never served by the console
     question_ids: list[int] = field(default_factory=list)
+    deadline_id: int = 0
 
 
 def seed(app: App) -> Seeded:
@@ -82,10 +83,70 @@ def seed(app: App) -> Seeded:
                                     (3, "answer", "bằng khen")]:
             s.add(QuestionLog(channel="zalo", text=text, normalized=text, outcome=outcome,
                               created_at=now - timedelta(days=days)))
-        s.add(Deadline(key="test:bc-quy", title="Báo cáo thi đua quý IV", due_at=now + timedelta(days=5),
-                       audience="all", created_by=OFFICER_ID))
+        deadline = Deadline(key="test:bc-quy", title="Báo cáo thi đua quý IV", due_at=now + timedelta(days=5),
+                            audience="all", created_by=OFFICER_ID)
+        s.add(deadline)
         s.commit()
-        return Seeded(r.code, photo.id, other.id, questions)  # type: ignore[arg-type]
+        return Seeded(r.code, photo.id, other.id, questions, deadline.id)  # type: ignore[arg-type]
+
+
+@dataclass
+class More:
+    approved_code: str  # approved, criterion 2.3, proposed for bk-vkstc, unit vks-tinh
+    rejected_code: str
+    past_deadline_id: int
+
+
+def seed_more(app: App, seeded: Seeded) -> More:
+    """After `seed`: an approved and a rejected report; two staff with reminders on (Zalo in
+    van-phong, Telegram in vks-tinh); the coming deadline's reminders (one sent, one failed)
+    and a "Đã nộp"; a past deadline for unit leaders and a cancelled one."""
+    from storage.models import OutboxMessage, Profile, ReminderAck
+    from storage.reminders import reminder_prefix
+
+    now = utcnow()
+    with Session(app.repo.engine, expire_on_commit=False) as s:
+        an = s.exec(select(User).where(User.external_id == "u-an")).one()
+        cuc = User(channel="telegram", external_id="777", display_name="Lê Thị Cúc")
+        s.add(cuc)
+        s.flush()
+        s.add(Profile(user_id=an.id, full_name="Nguyễn Văn An", unit_id="van-phong", is_leader=False,  # type: ignore[arg-type]
+                      reminders=True))
+        s.add(Profile(user_id=cuc.id, full_name="Lê Thị Cúc", unit_id="vks-tinh", is_leader=True,  # type: ignore[arg-type]
+                      reminders=True))
+        codes = []
+        for i, (subject, unit, criterion, story) in enumerate([
+                ("Phạm Đức Cường", "vks-tinh", "2.3", "Đồng chí Cường cứu hai em nhỏ đuối nước ở sông Vàm Cỏ."),
+                ("Đỗ Văn Dũng", "van-phong", "2.1", "Đồng chí Dũng hiến máu tình nguyện 20 lần.")]):
+            r = rq.submit(s, rq.NewReport(
+                user_id=cuc.id, channel="telegram", chat_id="777", submitter_name="Lê Thị Cúc",  # type: ignore[arg-type]
+                submitter_unit_id="vks-tinh", subject_kind="colleague", subject_name=subject, subject_unit_id=unit,
+                criterion=criterion, story=story, happened_on=date(2026, 10, 1 + i), submit_key=f"more-{i}"),
+                [], "telegram:777", now=now, tz=app.settings.tz)
+            codes.append(r.code)
+            if i == 0:
+                rq.decide(s, r.id, "approved", by=OFFICER_ID, name="Lê Thị Hoa", award="bk-vkstc")  # type: ignore[arg-type]
+            else:
+                rq.decide(s, r.id, "rejected", by=OFFICER_ID, name="Lê Thị Hoa", note="Chưa đủ minh chứng")  # type: ignore[arg-type]
+        coming = s.get(Deadline, seeded.deadline_id)
+        due = aware(coming.due_at)  # type: ignore[union-attr]
+        prefix = reminder_prefix(seeded.deadline_id, due)
+        s.add(OutboxMessage(dedup_key=f"{prefix}7:zalo:u-an", channel="zalo", chat_id="u-an", kind="notice",
+                            status="sent", sent_at=now - timedelta(days=2)))
+        s.add(OutboxMessage(dedup_key=f"{prefix}7:telegram:777", channel="telegram", chat_id="777", kind="notice",
+                            status="failed", attempts=5, last_error="Telegram 403: bot was blocked by the user"))
+        s.add(ReminderAck(deadline_id=seeded.deadline_id, due_at=due, user_id=an.id))  # type: ignore[arg-type]
+        past = Deadline(key="test:cstd", title="Nộp hồ sơ Chiến sĩ thi đua", due_at=now - timedelta(days=3),
+                        audience="unit_leaders", created_by=OFFICER_ID)
+        s.add(past)
+        s.add(Deadline(key="test:huy", title="Họp sơ kết (đã huỷ)", due_at=now + timedelta(days=9), audience="all",
+                       status="cancelled", created_by=OFFICER_ID))
+        s.flush()
+        s.add(OutboxMessage(dedup_key=f"{reminder_prefix(past.id, past.due_at)}1:telegram:777",  # type: ignore[arg-type]
+                            channel="telegram", chat_id="777", kind="notice", status="sent",
+                            sent_at=now - timedelta(days=4)))
+        s.commit()
+        return More(codes[0], codes[1], past.id)  # type: ignore[arg-type]
 
 
 @dataclass
@@ -130,4 +191,4 @@ def cookie_header(cookie: str) -> dict[str, str]:
     return {"Cookie": f"{COOKIE}={cookie}"}
 
 
-__all__ = ["OFFICER", "OFFICER_ID", "Seeded", "Served", "cookie_header", "png", "seed", "serve", "web"]
+__all__ = ["OFFICER", "OFFICER_ID", "More", "Seeded", "Served", "cookie_header", "png", "seed", "seed_more", "serve", "web"]

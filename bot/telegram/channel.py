@@ -1,10 +1,7 @@
-"""The Telegram channel: long polling or webhook, both through the shared pipeline.
-
-Every update is first accepted into the database inbox (so a redelivery is
-skipped and a crash is recovered), then handled in its own task. Updates of
-one user are handled in arrival order, one at a time; different users never
-wait for each other.
-"""
+"""The Telegram channel: what the kernel (bot/kernel) needs of Telegram. Parse (an
+update into an event, through bot/telegram/adapter.py), verify (the webhook's secret
+header), fetch (getUpdates, files by file_id) and render (sendMessage, documents,
+"typing...", answering button presses)."""
 
 from __future__ import annotations
 
@@ -12,10 +9,7 @@ import asyncio
 import contextlib
 import json
 import logging
-import time
 from collections.abc import Callable
-from dataclasses import replace
-from datetime import timedelta
 from typing import Any
 
 from aiogram import Bot
@@ -33,18 +27,25 @@ from aiogram.exceptions import (
 )
 from aiogram.methods import GetUpdates, SendChatAction, SendMessage, TelegramMethod
 from aiogram.types import BotCommand, BufferedInputFile
-from aiohttp import ClientError, ClientTimeout, web
+from aiohttp import ClientError, ClientTimeout
 
-from bot.channel import ChannelError, PermanentFailure, RecipientBlocked, RetryAfter, Transient
-from bot.pipeline import Pipeline
-from bot.plumbing import Backoff, Lanes, RefusedSecrets, TaskSet, secret_matches
-from bot.plumbing import one_line as _one_line
+from bot.channel import (
+    ChannelError,
+    InvalidUpdate,
+    Parsed,
+    PermanentFailure,
+    RecipientBlocked,
+    RetryAfter,
+    Transient,
+)
+from bot.kernel.redact import shared
+from bot.kernel.retry import Backoff
+from bot.plumbing import one_line
 from bot.settings import Settings
-from bot.telegram.adapter import ALLOWED_UPDATES, CHANNEL, BotIdentity, Inbound, parse_update, sender_of, slim
+from bot.telegram.adapter import ALLOWED_UPDATES, CHANNEL, BotIdentity, parse_update, sender_of, slim
 from bot.telegram.files import TelegramFetcher
 from bot.telegram.render import OutMessage, caption_html, render
-from bot.telegram.retry import Redactor, RetryPolicy, call_with_retry, is_transient
-from bot.webserver import read_body
+from bot.telegram.retry import api_retry, call_with_retry, describe, is_transient
 from handlers.events import Capabilities, IncomingEvent, Reply
 
 log = logging.getLogger(__name__)
@@ -54,7 +55,6 @@ SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 # A message update is a few kilobytes even with a 4,096-character text, its entities
 # and the message it replies to; anything far larger is not from Telegram.
 MAX_BODY = 256 * 1024
-TYPING_MAX_LANES = 64  # people being answered at once beyond which no "typing..." is shown
 COMMANDS = [
     ("start", "Bắt đầu và mở menu chính"),
     ("menu", "Menu chính: hỏi đáp, tiêu chí, hình thức, hồ sơ"),
@@ -90,6 +90,10 @@ class RawSendChatAction(SendChatAction):
 JSON_HEADERS = {"Content-Type": "application/json"}
 
 
+class PollConflict(Exception):
+    """getUpdates refused: another poller or a webhook holds this token."""
+
+
 # Chat texts that mean the person cannot be written to any more.
 UNREACHABLE_HINTS = ("chat not found", "user is deactivated", "bot was blocked", "bot was kicked",
                      "user not found", "peer_id_invalid")
@@ -97,43 +101,35 @@ UNREACHABLE_HINTS = ("chat not found", "user is deactivated", "bot was blocked",
 
 class TelegramChannel:
     name = CHANNEL
+    title = "Telegram"
     capabilities = Capabilities(buttons=True, documents=True, text_limit=4096)
+    webhook_path = WEBHOOK_PATH
+    secret_header = SECRET_HEADER
+    max_body = MAX_BODY
+    shutdown_grace = 10.0
 
-    def __init__(self, settings: Settings, pipeline: Pipeline, *, retry: RetryPolicy | None = None,
-                 poll_timeout: int = 25, typing_after: float = 1.0, typing_every: float = 4.5,
-                 max_in_flight: int = 500, close_timeout: float = 10.0, album_wait: float = 1.0,
-                 sleep: Any = asyncio.sleep):
+    def __init__(self, settings: Settings, *, retry: Backoff | None = None, poll_timeout: int = 25,
+                 typing_after: float = 1.0, typing_every: float = 4.5, max_in_flight: int = 500):
         if settings.telegram_bot_token is None:
             raise ValueError("TELEGRAM_BOT_TOKEN is not set")
         self.settings = settings
-        self.pipeline = pipeline
-        pipeline.readers[CHANNEL] = self._read
-        self.retry = retry or RetryPolicy()
+        self.retry = retry or api_retry()
         # Sending retries network blips itself; a 429 goes straight back to the delivery
         # worker, which pauses every send of the bot for as long as Telegram asks.
-        self.send_retry = replace(self.retry, attempts=min(self.retry.attempts, 3), max_retry_after=0.0)
+        self.send_retry = self.retry.fresh(attempts=min(self.retry.attempts or 3, 3), max_retry_after=0.0)
         self.poll_timeout = poll_timeout
         self.typing_after = typing_after
         self.typing_every = typing_every
         self.max_in_flight = max_in_flight
-        self.close_timeout = close_timeout
-        self.album_wait = album_wait
-        self._albums: dict[tuple[str, str], list[tuple[str, Inbound]]] = {}
         self._token = settings.telegram_bot_token.get_secret_value()
         secret = settings.telegram_webhook_secret
         self._secret = secret.get_secret_value() if secret is not None else None
-        self.redact = Redactor([self._token, self._secret])
+        shared.add(self._token, self._secret)
+        self.redact = describe
         self.bot: Bot | None = None
         self.me: BotIdentity | None = None
-        self._tasks = TaskSet("telegram", self.redact)
-        self._lanes = Lanes(self._tasks)
-        self._sleep = sleep
-        # Its own back-off: getUpdates keeps succeeding while the database is away, so
-        # the fetch back-off (reset by every answer) would retry the store every 0.5 s.
-        self.store_backoff = Backoff(self.retry.base_delay, self.retry.max_delay)
-        self.refused = RefusedSecrets(CHANNEL, SECRET_HEADER)
+        self._offset: int | None = None
         self._commands_task: asyncio.Task | None = None
-        self._closing = False
 
     # --- lifecycle ----------------------------------------------------------------
     def _ensure_bot(self) -> Bot:
@@ -162,16 +158,7 @@ class TelegramChannel:
         self.me = BotIdentity(id=int(raw["id"]), username=raw.get("username"))
         log.info("telegram bot @%s (id %s) ready", self.me.username, self.me.id)
         # A convenience: serving does not wait for it, and stopping does not either.
-        self._commands_task = self._spawn(self._set_commands())
-        await self.recover_pending(timedelta(0))
-
-    async def recover_pending(self, older_than: timedelta | None = None) -> None:
-        """Re-run updates accepted but never finished (at start, every one; then periodically)."""
-        pending = await self.pipeline.recover(CHANNEL, older_than)
-        if pending:
-            log.info("re-processing %d telegram update(s) left unfinished", len(pending))
-        for key, payload in pending:
-            self._dispatch(key, payload)
+        self._commands_task = asyncio.ensure_future(self._set_commands())
 
     async def _set_commands(self) -> None:
         bot = self._ensure_bot()
@@ -182,115 +169,97 @@ class TelegramChannel:
             log.warning("could not set the command menu: %s", self.redact(exc))
 
     async def close(self) -> None:
-        self._closing = True
         if self._commands_task is not None and not self._commands_task.done():
             self._commands_task.cancel()
-        await self._tasks.close(self.close_timeout)
         if self.bot is not None:
             with contextlib.suppress(Exception):
                 await self.bot.session.close()
             self.bot = None
 
-    # --- long polling -------------------------------------------------------------
-    async def poll(self) -> None:
-        bot = self._ensure_bot()
-        offset: int | None = None
-        delay = self.retry.base_delay
-        while True:
-            await self._wait_for_room()
-            asked = time.monotonic()
-            try:
-                updates = await bot(RawGetUpdates(offset=offset, timeout=self.poll_timeout,
-                                                  allowed_updates=ALLOWED_UPDATES),
-                                    request_timeout=self.poll_timeout + 15)
-            except asyncio.CancelledError:
-                raise
-            except TelegramUnauthorizedError:
-                raise ChannelError("Telegram refused TELEGRAM_BOT_TOKEN (401 Unauthorized)") from None
-            except TelegramRetryAfter as exc:
-                await asyncio.sleep(min(float(exc.retry_after), self.retry.max_retry_after))
-                continue
-            except TelegramConflictError as exc:
-                log.error("telegram getUpdates conflict (%s): another instance is polling with this token, or a "
-                          "webhook is set (remove it: python -m bot webhook delete --channel telegram)",
-                          self.redact(exc))
-                delay = await self._pause(delay)
-                continue
-            except Exception as exc:
-                level = logging.WARNING if is_transient(exc) else logging.ERROR
-                log.log(level, "telegram getUpdates failed: %s; retrying in %.1f s", self.redact(exc), delay)
-                delay = await self._pause(delay)
-                continue
-            delay = self.retry.base_delay
-            if not updates and time.monotonic() - asked < 0.1:
-                # An API server that ignores the long-polling timeout: do not hammer it.
-                await asyncio.sleep(0.5)
-            for update in updates:
-                update_id = update.get("update_id")
-                if not isinstance(update_id, int):
-                    continue
-                key = str(update_id)
-                update = slim(update)
-                try:
-                    fresh = await self.pipeline.accept(CHANNEL, key, update, sender_of(update))
-                except Exception as exc:
-                    # Not stored: do not confirm it, Telegram will deliver it again.
-                    wait = self.store_backoff.next()
-                    log.error("could not store telegram update %s (%s); retrying in %.1f s", key,
-                              self.redact(_one_line(exc)), wait)
-                    await self._sleep(wait)
-                    break
-                self.store_backoff.reset()
-                offset = update_id + 1
-                if fresh:
-                    self._dispatch(key, update)
+    # --- parse ----------------------------------------------------------------------
+    def parse(self, update: dict) -> Parsed:
+        """The update (a new one, or one read back from the inbox) for the kernel. What the
+        inbox keeps is the update slimmed to what parsing it needs."""
+        update_id = update.get("update_id")
+        if type(update_id) is not int:
+            raise InvalidUpdate("no update_id")
+        stored = slim(update)
+        key = str(update_id)
+        try:
+            inbound = parse_update(stored, self.me or BotIdentity(0, None))
+        except Exception as exc:  # noqa: BLE001 - a malformed update is closed with one line
+            log.warning("unreadable telegram update %s (%s); skipping it", key, one_line(exc))
+            inbound = None
+        if inbound is None:
+            return Parsed(key, stored, None, sender_of(stored))
+        group = (stored.get("message") or {}).get("media_group_id")
+        return Parsed(key, stored, inbound.event, sender_of(stored), reply_to=inbound.reply_to,
+                      ack=inbound.callback_id, group=str(group) if group and inbound.event else None)
 
-    async def _pause(self, delay: float) -> float:
-        await self._sleep(delay)
-        return min(delay * 2, self.retry.max_delay)
+    # --- verify (the webhook) ----------------------------------------------------------
+    @property
+    def webhook_secret(self) -> str | None:
+        return self._secret
 
-    async def _wait_for_room(self) -> None:
-        """Back-pressure: stop fetching while too many users' updates are in hand
-        (a flooding user's queue is one lane, however long)."""
-        await self._lanes.wait_room(self.max_in_flight)
+    @property
+    def ready(self) -> bool:
+        """Started: who the bot is (getMe) is known, to tell what in a group is addressed to it."""
+        return self.me is not None
 
-    # --- webhook ------------------------------------------------------------------
-    def add_routes(self, app: web.Application) -> None:
+    def check_webhook(self) -> None:
         if not self._secret:
             raise ChannelError("TELEGRAM_WEBHOOK_SECRET is not set: refusing webhook mode, since anyone could post "
                                "fake updates. Set it (A-Z, a-z, 0-9, _ and -) and register the webhook again.")
-        app.router.add_post(WEBHOOK_PATH, self.handle_webhook)
 
-    async def handle_webhook(self, request: web.Request) -> web.Response:
-        # The secret is checked before the body is read.
-        given = request.headers.get(SECRET_HEADER)
-        if given is None:
-            self.refused.note(request.remote, given)
-            return web.Response(status=401, text="missing secret token")
-        if not secret_matches(given, self._secret):
-            self.refused.note(request.remote, given)
-            return web.Response(status=403, text="wrong secret token")
-        if self.me is None or self._closing:
-            return web.Response(status=503, text="starting or stopping")
-        body = await read_body(request, MAX_BODY)
-        if body is None:
-            return web.Response(status=413, text="body too large")
+    def unwrap(self, body: object) -> dict:
+        if not isinstance(body, dict) or type(body.get("update_id")) is not int:
+            raise ValueError("not a Telegram update")
+        return body
+
+    # --- fetch ----------------------------------------------------------------------
+    async def before_polling(self) -> None:
+        self._ensure_bot()
+
+    async def get_updates(self) -> list[dict]:
+        """The next updates. The offset moves past them now; Telegram forgets them only
+        when the next getUpdates sends it, which the kernel does once they are stored."""
+        bot = self._ensure_bot()
         try:
-            update = json.loads(body)
-        except (ValueError, RecursionError):
-            return web.Response(status=400, text="body is not JSON")
-        if not isinstance(update, dict) or type(update.get("update_id")) is not int:
-            return web.Response(status=400, text="not a Telegram update")
-        key = str(update["update_id"])
-        update = slim(update)
-        try:
-            fresh = await self.pipeline.accept(CHANNEL, key, update, sender_of(update))
+            updates = await bot(RawGetUpdates(offset=self._offset, timeout=self.poll_timeout,
+                                              allowed_updates=ALLOWED_UPDATES),
+                                request_timeout=self.poll_timeout + 15)
+        except TelegramUnauthorizedError:
+            raise ChannelError("Telegram refused TELEGRAM_BOT_TOKEN (401 Unauthorized)") from None
+        except TelegramRetryAfter as exc:
+            raise RetryAfter(float(exc.retry_after), self.redact(exc)) from None
+        except TelegramConflictError as exc:
+            raise PollConflict(f"{self.redact(exc)}: another instance is polling with this token, or a webhook is "
+                               "set (remove it: python -m bot webhook delete --channel telegram)") from None
         except Exception as exc:
-            log.error("could not store telegram update %s: %s", key, self.redact(_one_line(exc)))
-            return web.Response(status=500, text="try again")  # Telegram redelivers
-        if fresh:
-            self._dispatch(key, update)
-        return web.Response(status=200)
+            if is_transient(exc):
+                raise Transient(self.redact(exc)) from None
+            raise
+        ids = [u["update_id"] for u in updates if isinstance(u, dict) and type(u.get("update_id")) is int]
+        if ids:
+            self._offset = max(ids) + 1
+        return [u for u in updates if isinstance(u, dict)]
+
+    @property
+    def fetcher(self) -> TelegramFetcher:
+        """Fetches what users sent, by file_id, when a handler needs the file."""
+        return TelegramFetcher(self._ensure_bot(), retry=self.retry, timeout=self.settings.file_download_seconds)
+
+    async def prefetch(self, event: IncomingEvent) -> None:
+        """Nothing: Telegram files are fetched by file_id when a handler needs them."""
+
+    def forget(self, event: IncomingEvent) -> None:
+        pass
+
+    # --- render ---------------------------------------------------------------------
+    async def acknowledge(self, ack: str) -> None:
+        """Stop the spinner of a pressed button."""
+        bot = self._ensure_bot()
+        await self._call(lambda: bot.answer_callback_query(ack), "answerCallbackQuery")
 
     async def set_webhook(self, url: str) -> None:
         bot = self._ensure_bot()
@@ -303,95 +272,12 @@ class TelegramChannel:
         bot = self._ensure_bot()
         await self._call(lambda: bot.delete_webhook(drop_pending_updates=False), "deleteWebhook")
 
-    # --- handling -----------------------------------------------------------------
-    def _dispatch(self, key: str, update: dict) -> None:
-        """Start handling one accepted update in the background."""
-        try:
-            inbound = parse_update(update, self.me or BotIdentity(0, None))
-        except Exception as exc:  # noqa: BLE001 - a malformed update is skipped with one line
-            log.warning("unreadable telegram update %s (%s); skipping it", key, _one_line(exc))
-            inbound = None
-        if inbound is not None and inbound.callback_id:
-            self._spawn(self._answer_callback(inbound.callback_id))
-        if inbound is None or inbound.event is None:
-            self._spawn(self.pipeline.finish(CHANNEL, key))
-            return
-        group = (update.get("message") or {}).get("media_group_id")
-        if group:
-            self._add_to_album(str(group), key, inbound)
-            return
-        self._lanes.submit(inbound.event.user_id, lambda: self._handle(key, inbound))
-
-    def _read(self, update: dict) -> IncomingEvent | None:
-        """A stored update back as an event (the pipeline catching up after a crash)."""
-        inbound = parse_update(update, self.me or BotIdentity(0, None))
-        return inbound.event if inbound is not None else None
-
-    def _add_to_album(self, group: str, key: str, inbound: Inbound) -> None:
-        """Telegram sends an album as one message per photo, a moment apart, sharing a
-        media_group_id: they are gathered for `album_wait` seconds and handled as one
-        event with several attachments (each part's inbox row is marked done with it)."""
-        assert inbound.event is not None
-        album_key = (inbound.event.chat_id, group)
-        parts = self._albums.setdefault(album_key, [])
-        parts.append((key, inbound))
-        if len(parts) == 1:
-            self._spawn(self._flush_album(album_key))
-
-    async def _flush_album(self, album_key: tuple[str, str]) -> None:
-        await asyncio.sleep(self.album_wait)
-        parts = sorted(self._albums.pop(album_key, []), key=lambda p: int(p[1].event.message_id or 0))  # type: ignore[union-attr]
-        if not parts:
-            return
-        first_key, first = parts[0]
-        events = [p[1].event for p in parts]
-        assert first.event is not None
-        merged = replace(first.event, text=next((e.text for e in events if e and e.text), ""),
-                         attachments=tuple(a for e in events if e for a in e.attachments))
-        also = tuple(k for k, _ in parts[1:])
-        self._lanes.submit(merged.user_id, lambda: self._handle(first_key, replace(first, event=merged), also))
-
-    def _spawn(self, coro: Any) -> asyncio.Task:
-        return self._tasks.spawn(coro)
-
-    @property
-    def fetcher(self) -> TelegramFetcher:
-        """Fetches what users sent, by file_id, when a handler needs the file."""
-        return TelegramFetcher(self._ensure_bot(), retry=self.retry, timeout=self.settings.file_download_seconds)
-
-    async def wait_idle(self, timeout: float = 10.0) -> None:
-        """Wait until every update handed to a background task is done (tests, shutdown)."""
-        await self._tasks.wait_idle(timeout)
-
-    async def _answer_callback(self, callback_id: str) -> None:
-        bot = self._ensure_bot()
-        try:
-            await self._call(lambda: bot.answer_callback_query(callback_id), "answerCallbackQuery")
-        except Exception as exc:  # an old query (after a restart) can no longer be answered
-            log.info("could not answer a button press: %s", self.redact(exc))
-
-    async def _handle(self, key: str, inbound: Inbound, also_done: tuple[str, ...] = ()) -> None:
-        event = inbound.event
-        assert event is not None
-        # With many people waiting at once, "typing..." calls would take the time their
-        # answers need (a 250-message burst spent 9% of its CPU on them): skipped then.
-        typing = self._spawn(self._typing(event.chat_id)) if self._lanes.active <= TYPING_MAX_LANES else None
-        try:
-            await self.pipeline.process(event, update_key=key, reply_to=inbound.reply_to, also_done=also_done)
-        finally:
-            if typing is not None:
-                typing.cancel()
-
-    async def _typing(self, chat_id: str) -> None:
-        """Show "typing..." while the answer takes longer than a moment."""
+    async def typing(self, chat_id: str) -> None:
+        """Show "typing..." while the answer takes longer than a moment (until cancelled)."""
         await asyncio.sleep(self.typing_after)
         params = {"chat_id": chat_id, "action": "typing"}
         while True:
-            try:
-                await self._post("sendChatAction", params, lambda: RawSendChatAction(**params))
-            except Exception as exc:
-                log.debug("typing action failed: %s", self.redact(exc))
-                return
+            await self._post("sendChatAction", params, lambda: RawSendChatAction(**params))
             await asyncio.sleep(self.typing_every)
 
     # --- sending ------------------------------------------------------------------

@@ -18,7 +18,9 @@ from aiogram import Bot
 from aiogram.exceptions import TelegramAPIError, TelegramBadRequest, TelegramEntityTooLarge
 
 from bot.files import FetchFailed, FileTooLarge, check_size
-from bot.telegram.retry import Redactor, RetryPolicy, call_with_retry
+from bot.kernel.redact import shared
+from bot.kernel.retry import Backoff
+from bot.telegram.retry import api_retry, call_with_retry, describe
 from handlers.events import Attachment
 
 DOWNLOAD_TIMEOUT = 30.0  # seconds for one file in all (FILE_DOWNLOAD_SECONDS)
@@ -26,11 +28,12 @@ CHUNK = 64 * 1024
 
 
 class TelegramFetcher:
-    def __init__(self, bot: Bot, *, retry: RetryPolicy | None = None, timeout: float = DOWNLOAD_TIMEOUT):
+    def __init__(self, bot: Bot, *, retry: Backoff | None = None, timeout: float = DOWNLOAD_TIMEOUT):
         self.bot = bot
-        self.retry = retry or RetryPolicy(attempts=3)
+        self.retry = retry or api_retry(attempts=3)
         self.timeout = timeout
-        self.redact = Redactor([bot.token])
+        shared.add(bot.token)
+        self.redact = describe
 
     async def fetch(self, attachment: Attachment, max_bytes: int) -> tuple[bytes, str | None, str | None]:
         if not attachment.file_id:

@@ -5,9 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import random
-from collections.abc import Awaitable, Callable, Iterable
-from dataclasses import dataclass
+from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
 from aiogram.exceptions import (
@@ -18,19 +16,19 @@ from aiogram.exceptions import (
     TelegramServerError,
 )
 
-from bot.plumbing import mask
+from bot.kernel.redact import shared
+from bot.kernel.retry import Backoff
 
 log = logging.getLogger(__name__)
 
 T = TypeVar("T")
 
 
-@dataclass(frozen=True)
-class RetryPolicy:
-    attempts: int = 5  # tries in all, the first included
-    base_delay: float = 0.5  # seconds before the second try; doubles each time
-    max_delay: float = 30.0
-    max_retry_after: float = 300.0  # a longer 429 wait than this gives up instead
+def api_retry(**changes: float) -> Backoff:
+    """How Bot API calls are retried: 5 tries, from 0.5 s doubling to 30 s, with jitter
+    so that many chats do not retry in step; a 429 asking for more than 5 minutes gives up."""
+    return Backoff(**{"initial": 0.5, "maximum": 30.0, "attempts": 5, "jitter": 0.5, "max_retry_after": 300.0,
+                      **changes})
 
 
 def accepted_unread(exc: BaseException) -> bool:
@@ -47,48 +45,42 @@ def is_transient(exc: BaseException) -> bool:
     return isinstance(exc, TelegramNetworkError | TelegramServerError | ClientDecodeError)
 
 
-class Redactor:
-    def __init__(self, secrets: Iterable[str | None]):
-        self.secrets = [s for s in secrets if s]
-
-    def __call__(self, value: object) -> str:
-        if isinstance(value, ClientDecodeError):  # its text embeds a whole pydantic report: keep it short
-            text = f"ClientDecodeError: {value.message}: {str(value.data)[:300]}"
-        elif isinstance(value, BaseException):
-            text = f"{type(value).__name__}: {value}"
-        else:
-            text = str(value)
-        return mask(text, self.secrets)
+def describe(value: object) -> str:
+    """An error for a log line, secrets masked; aiogram's ClientDecodeError embeds a whole
+    pydantic report, kept short here."""
+    if isinstance(value, ClientDecodeError):
+        value = f"ClientDecodeError: {value.message}: {str(value.data)[:300]}"
+    return shared(value)
 
 
 async def call_with_retry(
     fn: Callable[[], Awaitable[T]],
     *,
     what: str,
-    policy: RetryPolicy,
-    redact: Callable[[object], str] = str,
+    policy: Backoff,
+    redact: Callable[[object], str] = describe,
     sleep: Callable[[float], Awaitable[object]] = asyncio.sleep,
 ) -> T:
     """Await fn() until it succeeds, retrying what is worth retrying, at most policy.attempts times."""
-    for attempt in range(1, policy.attempts + 1):
+    tries = policy.attempts or 5  # a Bot API call is always given up at some point
+    for attempt in range(1, tries + 1):
         try:
             return await fn()
         except TelegramRetryAfter as exc:
-            if attempt >= policy.attempts or exc.retry_after > policy.max_retry_after:
+            if attempt >= tries or exc.retry_after > policy.max_retry_after:
                 raise
             log.warning("Telegram asks to slow down on %s: waiting %s s (try %d of %d)", what, exc.retry_after,
-                        attempt, policy.attempts)
+                        attempt, tries)
             await sleep(float(exc.retry_after))
         except Exception as exc:
             if accepted_unread(exc):
                 log.warning("%s: the API accepted the call but its answer could not be read (%s); "
                             "using the raw answer", what, redact(getattr(exc, "message", exc)))
                 return exc.data.get("result")  # type: ignore[attr-defined, return-value]
-            if not is_transient(exc) or attempt >= policy.attempts:
+            if not is_transient(exc) or attempt >= tries:
                 raise
-            delay = min(policy.max_delay, policy.base_delay * 2 ** (attempt - 1))
-            delay *= 0.75 + random.random() / 2  # jitter, so many chats do not retry in step
+            delay = policy.delay(attempt)
             log.warning("%s failed (%s); retrying in %.2f s (try %d of %d)", what, redact(exc), delay, attempt,
-                        policy.attempts)
+                        tries)
             await sleep(delay)
     raise AssertionError("unreachable")  # pragma: no cover

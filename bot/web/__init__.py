@@ -5,10 +5,15 @@ web server (`python -m bot web`, or `run --webhook` on the same port).
 Routes (all under /van-phong; every one but the sign-in pages and static files needs an
 officer's session, every POST its CSRF token):
   GET  /                          Tổng quan
-  GET  /bao-cao                   reports, filtered by ?trang-thai=&don-vi=&tu=&den=
+  GET  /bao-cao                   reports, filtered by ?trang-thai=&don-vi=&tu=&den=&tieu-chi=&de-xuat=&tim=
   GET  /bao-cao/{code}            one report: story, photos, documents, history
   GET  /bao-cao/{code}/tep/{id}   a report's file (a photo shown inline, a document downloaded)
   GET  /hoi-van-phong             the Office's questions: open (oldest first), answered
+  GET  /xuat                      Xuất: the files of the reports the same filters select, with counts
+  GET  /xuat/{kind}               download csv | xlsx | list | docx (same filters; recorded in the audit)
+  GET  /lich-nhac-han             deadlines coming and past, their reminders' moments and counts;
+                                  ?doi-tuong= how many people an announcement would reach
+  GET  /lich-nhac-han/{id}        one deadline: who was reminded, who said "Đã nộp", what failed
   GET  /dang-nhap                 how to sign in (public)
   GET  /dang-nhap/{token}         a one-time link's page with its button (public; spends nothing)
   POST /dang-nhap/{token}         spend the link, open a session (public: the token is the capability)

@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 
 from bot.downloads import human_size
 from bot.web import texts
+from bot.web.console import PREFIX
 from content.loader import KnowledgeBase
 from storage.console_queries import AskedQuestion, DeadlineProgress
 from storage.models import OfficeQuestion, Report, ReportEvent, ReportFile, StoredFile, aware
@@ -90,7 +91,8 @@ def question_row(q: OfficeQuestion, tz: ZoneInfo) -> dict:
 
 
 def deadline_row(p: DeadlineProgress, kb: KnowledgeBase, tz: ZoneInfo, example: bool) -> dict:
-    return {"title": p.deadline.title, "due": when(p.deadline.due_at, tz), "audience": audience(kb, p.deadline.audience),
+    return {"title": p.deadline.title, "url": f"{PREFIX}/lich-nhac-han/{p.deadline.id}",
+            "due": when(p.deadline.due_at, tz), "audience": audience(kb, p.deadline.audience),
             "acknowledged": p.acknowledged, "total": p.total, "example": texts.EXAMPLE if example else ""}
 
 

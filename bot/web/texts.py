@@ -31,3 +31,20 @@ AUDIENCE_ALL = "Mọi người"
 AUDIENCE_LEADERS = "Lãnh đạo đơn vị"
 NO_AWARD = "Chưa đề xuất"
 EXAMPLE = "ví dụ, chưa gửi"
+EXPORT_EMPTY_TITLE = "Không có báo cáo nào để xuất"
+EXPORT_EMPTY_TEXT = ("Không có báo cáo nào phù hợp với bộ lọc đã chọn (Danh sách đề nghị khen thưởng và Bản tóm tắt "
+                     "thành tích chỉ gồm báo cáo đã duyệt). Đồng chí quay lại trang Xuất và chọn bộ lọc khác.")
+EXPORT_KINDS = {
+    "xlsx": ("Tất cả báo cáo (Excel)", "Mỗi báo cáo một dòng, đủ các cột."),
+    "csv": ("Tất cả báo cáo (CSV)", "Như tệp Excel, dạng văn bản UTF-8."),
+    "list": ("Danh sách đề nghị khen thưởng (Excel)", "Báo cáo đã duyệt, theo hình thức đề xuất, kèm số bộ hồ sơ."),
+    "docx": ("Bản tóm tắt thành tích (Word)", "Mỗi báo cáo đã duyệt một bản dự thảo."),
+}
+# An outbox row's status, as the reminders page says it.
+DELIVERY = {"pending": "Chờ gửi", "sending": "Đang gửi", "sent": "Đã gửi", "failed": "Gửi lỗi",
+            "blocked": "Người nhận chặn bot", "skipped": "Bỏ qua (quá hạn gửi)", "cancelled": "Huỷ (đã nộp hoặc hạn đổi)"}
+FAILED = ("failed", "blocked")
+REPEAT = {"yearly": "Hằng năm"}
+CANCELLED = "đã huỷ"
+DAYS_BEFORE = "{n} ngày trước"
+ON_THE_DAY = "Trong ngày"

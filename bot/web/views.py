@@ -5,13 +5,13 @@ functions chat calls), so that the staff member hears of them through the outbox
 from __future__ import annotations
 
 import asyncio
-from datetime import date, datetime, time, timedelta
+from datetime import datetime, time, timedelta
 
 from aiohttp import web
 from sqlmodel import Session
 
 from bot.downloads import content_disposition
-from bot.web import present, texts
+from bot.web import filters, present, texts
 from bot.web.console import CSRF, OFFICER, OFFICER_NAME, PREFIX, console_of
 from bot.web.guard import refusal
 from storage import console_queries as q
@@ -21,13 +21,13 @@ from storage.reports import person_name
 LIST_LIMIT = 200  # reports on one page: the newest of those the filters select
 
 
-def _page(request: web.Request, template: str, **context: object) -> web.Response:
+def page(request: web.Request, template: str, status: int = 200, **context: object) -> web.Response:
     c = console_of(request)
-    return c.render(template, officer=request.get(OFFICER_NAME) or request[OFFICER], csrf=request[CSRF],
-                    **context)
+    return c.render(template, status=status, officer=request.get(OFFICER_NAME) or request[OFFICER],
+                    csrf=request[CSRF], **context)
 
 
-async def _officer_name(request: web.Request) -> None:
+async def officer_name(request: web.Request) -> None:
     officer = request[OFFICER]
     request[OFFICER_NAME] = await console_of(request).db(lambda s: person_name(s, officer))
 
@@ -51,32 +51,19 @@ async def dashboard(request: web.Request) -> web.Response:
 
     data = await c.db(read)
     request[OFFICER_NAME] = data.pop("officer_name")
-    return _page(request, "dashboard.html", nav="tong-quan", **data)
-
-
-def _day(value: str | None) -> date | None:
-    try:
-        return date.fromisoformat(value) if value else None
-    except ValueError:
-        return None
+    return page(request, "dashboard.html", nav="tong-quan", **data)
 
 
 async def report_list(request: web.Request) -> web.Response:
     c = console_of(request)
     kb = c.knowledge.kb
-    status = request.query.get("trang-thai") or None
-    status = status if status in texts.STATUS else None
-    unit = request.query.get("don-vi") or None
-    unit = unit if unit and any(u.id == unit for u in kb.units) else None
-    since, until = _day(request.query.get("tu")), _day(request.query.get("den"))
-    rows = await c.db(lambda s: q.reports(s, status=status, unit=unit, since=since, until=until, tz=c.tz,
-                                          limit=LIST_LIMIT))
-    await _officer_name(request)
-    return _page(request, "reports.html", nav="bao-cao",
-                 reports=[present.report_row(r, kb, c.tz) for r in rows], capped=len(rows) == LIST_LIMIT,
-                 statuses=[{"value": k, "label": v, "selected": k == status} for k, v in texts.STATUS.items()],
-                 units=[{"value": u.id, "label": u.name, "selected": u.id == unit} for u in kb.units],
-                 since=since.isoformat() if since else "", until=until.isoformat() if until else "")
+    f = filters.parse(request.query, kb)
+    rows = await c.db(lambda s: filters.select(s, f, c.tz, LIST_LIMIT))
+    await officer_name(request)
+    query = f.query()
+    return page(request, "reports.html", nav="bao-cao",
+                reports=[present.report_row(r, kb, c.tz) for r in rows], capped=len(rows) == LIST_LIMIT,
+                export_url=f"{PREFIX}/xuat" + (f"?{query}" if query else ""), **filters.choices(f, kb))
 
 
 async def report_page(request: web.Request) -> web.Response:
@@ -93,8 +80,8 @@ async def report_page(request: web.Request) -> web.Response:
     report = await c.db(read)
     if report is None:
         return refusal(request, 404, texts.NOT_FOUND_TITLE, texts.NOT_FOUND_TEXT)
-    await _officer_name(request)
-    return _page(request, "report.html", nav="bao-cao", report=report)
+    await officer_name(request)
+    return page(request, "report.html", nav="bao-cao", report=report)
 
 
 async def report_file(request: web.Request) -> web.StreamResponse:
@@ -125,5 +112,5 @@ async def office(request: web.Request) -> web.Response:
                 [present.question_row(x, c.tz) for x in q.office_questions(s, "answered", limit=50)])
 
     open_, answered = await c.db(read)
-    await _officer_name(request)
-    return _page(request, "office.html", nav="hoi-van-phong", open=open_, answered=answered)
+    await officer_name(request)
+    return page(request, "office.html", nav="hoi-van-phong", open=open_, answered=answered)

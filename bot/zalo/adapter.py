@@ -1,32 +1,22 @@
-"""The Zalo channel: long polling or webhook, both through the shared pipeline.
-
-Every update goes the same way: parse → `pipeline.accept` (the DB inbox; a
-redelivered message_id stops here) → `pipeline.process` in a background task,
-serialised per user so "2" is read after the menu it answers. Zalo has no
-buttons, so choices are rendered as a numbered list and the conversation reads
-the number back.
+"""The Zalo channel: what the kernel (bot/kernel) needs of Zalo. Parse (through
+bot/zalo/parse.py), verify (the webhook's secret header), fetch (getUpdates, one update
+per call; images before the turn, while their links work) and render (text only: Zalo
+has no buttons, so choices are a numbered list and the conversation reads the number back).
 """
 
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
-from collections.abc import Awaitable, Callable
-from datetime import timedelta
 
-from aiohttp import web
-
-from bot.channel import ChannelError, PermanentFailure, RetryAfter, Transient
+from bot.channel import ChannelError, Parsed, PermanentFailure, RetryAfter, Transient
+from bot.kernel.redact import shared
 from bot.link_fetch import FileHosts, LinkFetcher
-from bot.pipeline import Pipeline
-from bot.plumbing import Backoff, Lanes, RefusedSecrets, TaskSet, secret_matches
 from bot.rendering import ZALO_LIMIT, numbered, split_text
 from bot.settings import Settings
-from bot.webserver import read_body
 from bot.zalo.client import ZaloApiError, ZaloClient, ZaloError, ZaloTransportError, ZaloUnauthorized
 from bot.zalo.files import ZaloFetcher
-from bot.zalo.parse import CHANNEL, InvalidUpdate, ParsedUpdate, parse_update, unwrap
+from bot.zalo.parse import CHANNEL, parse_update, unwrap
 from handlers.events import Capabilities, IncomingEvent, Reply
 
 log = logging.getLogger(__name__)
@@ -67,25 +57,22 @@ class ZaloConfigError(ChannelError):
 
 class ZaloChannel:
     name = CHANNEL
+    title = "Zalo"
     capabilities = Capabilities(buttons=False, documents=False, text_limit=ZALO_LIMIT, takes_documents=False)
+    webhook_path = WEBHOOK_PATH
+    secret_header = SECRET_HEADER
+    max_body = MAX_BODY
+    max_in_flight = MAX_IN_FLIGHT
+    shutdown_grace = SHUTDOWN_GRACE
 
-    def __init__(self, settings: Settings, pipeline: Pipeline, *, client: ZaloClient | None = None,
-                 poll_timeout: int = 30, backoff_initial: float = 1.0, backoff_max: float = 30.0,
-                 sleep: Callable[[float], Awaitable[None]] = asyncio.sleep):
+    def __init__(self, settings: Settings, *, client: ZaloClient | None = None, poll_timeout: int = 30):
         if settings.zalo_bot_token is None:
             raise ZaloConfigError("ZALO_BOT_TOKEN is not set")
         self.settings = settings
-        self.pipeline = pipeline
-        pipeline.readers[CHANNEL] = self._read
         self.client = client or ZaloClient(settings.zalo_bot_token.get_secret_value(), settings.zalo_api_url)
+        secret = settings.zalo_webhook_secret
+        shared.add(secret.get_secret_value() if secret is not None else None)
         self.poll_timeout = poll_timeout
-        self.backoff = Backoff(backoff_initial, backoff_max)
-        self._sleep = sleep
-        self._tasks = TaskSet("zalo")
-        self._lanes = Lanes(self._tasks)
-        # Kept apart from the getUpdates back-off, which every fetched update resets.
-        self.store_backoff = Backoff(backoff_initial, backoff_max)
-        self.refused = RefusedSecrets(CHANNEL, SECRET_HEADER)
         self.bot_info: dict = {}
         self.max_file_bytes = settings.max_file_mb * 1024 * 1024
         self.fetcher = ZaloFetcher(LinkFetcher(FileHosts(settings.zalo_file_hosts), settings.file_download_seconds))
@@ -98,7 +85,7 @@ class ZaloChannel:
 
     # --- lifecycle -------------------------------------------------------------
     async def start(self) -> None:
-        """Check the token (getMe) and re-run updates accepted before a crash."""
+        """Check the token (getMe)."""
         try:
             self.bot_info = await self.client.get_me()
         except ZaloUnauthorized as exc:
@@ -110,73 +97,37 @@ class ZaloChannel:
         else:
             log.info("Zalo bot %r (id %s) ready", self.bot_info.get("account_name") or self.bot_info.get("name"),
                      self.bot_info.get("id"))
-        await self.recover_pending(timedelta(0))
-
-    async def recover_pending(self, older_than: timedelta | None = None) -> None:
-        """Re-run updates accepted but never finished (at start, every one; then periodically)."""
-        pending = await self.pipeline.recover(CHANNEL, older_than)
-        if pending:
-            log.info("re-processing %d Zalo update(s) left unfinished", len(pending))
-        for key, payload in pending:
-            try:
-                parsed = parse_update(payload, self.bot_names)
-            except InvalidUpdate as exc:
-                log.warning("dropping stored Zalo update %s: %s", key, exc)
-                await self.pipeline.finish(CHANNEL, key)
-                continue
-            self._run(parsed, key)
 
     async def close(self) -> None:
-        await self._tasks.close(SHUTDOWN_GRACE)
         await self.client.close()
         await self.fetcher.close()
 
-    async def wait_idle(self, timeout: float = 10.0) -> None:
-        """Wait until every update handed to a background task is done (tests, shutdown)."""
-        await self._tasks.wait_idle(timeout)
+    # --- parse -----------------------------------------------------------------
+    def parse(self, update: dict) -> Parsed:
+        """The update as the kernel needs it; the inbox keeps it as Zalo sent it."""
+        parsed = parse_update(update, self.bot_names)
+        event = parsed.event
+        return Parsed(parsed.message_id, update, event, event.user_id if event is not None else None)
 
-    # --- polling ---------------------------------------------------------------
-    async def poll(self) -> None:
-        """Long-poll getUpdates one update at a time until cancelled. Transport and
-        server errors back off (doubling up to the cap, reset on success); a refused
-        token stops polling with ZaloUnauthorized."""
-        await self._drop_webhook()
-        log.info("Zalo: long polling")
-        while True:
-            try:
-                raw = await self.client.get_updates(self.poll_timeout)
-            except ZaloUnauthorized as exc:
-                log.error("Zalo polling stopped: %s", exc)
-                raise
-            except ZaloError as exc:
-                delay = self.backoff.next()
-                log.warning("Zalo getUpdates failed (%s); retrying in %.1f s", exc, delay)
-                await self._sleep(delay)
-                continue
-            self.backoff.reset()
-            if raw is None:
-                continue
-            await self._take_until_stored(raw)
-            # Backpressure: stop fetching while too many users' updates are still in hand.
-            await self._lanes.wait_room(MAX_IN_FLIGHT)
+    # --- verify (the webhook) ----------------------------------------------------
+    @property
+    def webhook_secret(self) -> str | None:
+        secret = self.settings.zalo_webhook_secret
+        return secret.get_secret_value() if secret is not None else None
 
-    async def _take_until_stored(self, raw: dict) -> None:
-        """Zalo will not send an update again once getUpdates returned it: while the
-        inbox cannot record it (database down), keep it here and retry, backing off
-        up to the cap, and fetch nothing more meanwhile."""
-        while True:
-            try:
-                await self._take(raw)
-            except Exception as exc:  # noqa: BLE001 - any storage failure: retry, one line each
-                delay = self.store_backoff.next()
-                log.warning("Zalo update kept in memory, the inbox cannot store it (%s: %s); retrying in %.1f s",
-                            type(exc).__name__, str(exc).splitlines()[0][:200] if str(exc) else "", delay)
-                await self._sleep(delay)
-                continue
-            self.store_backoff.reset()
-            return
+    ready = True  # updates parse without getMe (which may fail while Zalo is unreachable)
 
-    async def _drop_webhook(self) -> None:
+    def check_webhook(self) -> None:
+        if self.settings.zalo_webhook_secret is None:
+            raise ZaloConfigError(
+                "ZALO_WEBHOOK_SECRET must be set (8-256 characters) to serve the Zalo webhook; "
+                "use the same value with `python -m bot webhook set --channel zalo --url https://.../webhook/zalo`")
+
+    def unwrap(self, body: object) -> dict:
+        return unwrap(body)
+
+    # --- fetch -------------------------------------------------------------------
+    async def before_polling(self) -> None:
         """getUpdates does not work while a webhook is set: remove it, saying so."""
         try:
             info = await self.client.get_webhook_info()
@@ -184,101 +135,36 @@ class ZaloChannel:
                 log.warning("Zalo webhook %s was set; deleting it so long polling works "
                             "(set it again with `python -m bot webhook set --channel zalo`)", info["url"])
                 await self.client.delete_webhook()
-        except ZaloUnauthorized as exc:
-            log.error("Zalo polling stopped: %s", exc)
+        except ZaloUnauthorized:
             raise
         except ZaloError as exc:
             log.warning("Zalo: could not check the webhook before polling: %s", exc)
 
-    # --- webhook ---------------------------------------------------------------
-    def add_routes(self, app: web.Application) -> None:
-        if self.settings.zalo_webhook_secret is None:
-            raise ZaloConfigError(
-                "ZALO_WEBHOOK_SECRET must be set (8-256 characters) to serve the Zalo webhook; "
-                "use the same value with `python -m bot webhook set --channel zalo --url https://.../webhook/zalo`")
-        app.router.add_post(WEBHOOK_PATH, self._on_webhook)
-
-    async def _on_webhook(self, request: web.Request) -> web.Response:
-        # The secret first, before the body is read or anything else is looked at.
-        secret = self.settings.zalo_webhook_secret
-        given = request.headers.get(SECRET_HEADER)
-        if given is None:
-            self.refused.note(request.remote, given)
-            return web.json_response({"ok": False, "description": "missing secret token"}, status=401)
-        if secret is None or not secret_matches(given, secret.get_secret_value()):
-            self.refused.note(request.remote, given)
-            return web.json_response({"ok": False, "description": "wrong secret token"}, status=403)
-        body = await read_body(request, MAX_BODY)
-        if body is None:
-            return web.json_response({"ok": False, "description": "body too large"}, status=413)
+    async def get_updates(self) -> list[dict]:
+        """Zalo has no offsets: each answer carries one update (or none, after the
+        long poll's timeout), and the next call gets the next one."""
         try:
-            data = json.loads(body)
-            update = unwrap(data)
-        except (ValueError, UnicodeDecodeError, RecursionError) as exc:
-            log.warning("Zalo webhook: unreadable body (%s)", type(exc).__name__)
-            return web.json_response({"ok": False, "description": "body is not a JSON object"}, status=400)
-        try:
-            await self._take(update)
-        except Exception as exc:  # noqa: BLE001 - the database is away: Zalo is told to try again
-            log.error("Zalo update could not be stored (%s); answered 503", type(exc).__name__)
-            return web.json_response({"ok": False, "description": "try again"}, status=503)
-        return web.json_response({"ok": True})
+            raw = await self.client.get_updates(self.poll_timeout)
+        except ZaloUnauthorized:
+            raise
+        except ZaloError as exc:
+            raise Transient(str(exc)) from None
+        return [] if raw is None else [raw]
 
-    # --- the shared path ----------------------------------------------------------
-    async def _take(self, update: dict) -> None:
-        """Parse, accept into the inbox, and hand to a background task. Never raises
-        for a bad update: it is logged and ignored."""
-        try:
-            parsed = parse_update(update, self.bot_names)
-        except InvalidUpdate as exc:
-            log.warning("ignoring a Zalo update: %s", exc)
-            return
-        sender = parsed.event.user_id if parsed.event is not None else None
-        if not await self.pipeline.accept(CHANNEL, parsed.message_id, update, sender):
-            return
-        if parsed.event is None:
-            log.info("ignoring Zalo event %s (message %s)", parsed.event_name, parsed.message_id)
-            await self.pipeline.finish(CHANNEL, parsed.message_id)
-            return
-        self._run(parsed, parsed.message_id)
+    async def prefetch(self, event: IncomingEvent) -> None:
+        """Images are downloaded in the sender's lane, while their links work (Zalo's expire)."""
+        for a in event.attachments:
+            await self.fetcher.prefetch(a, self.max_file_bytes)
 
-    def _spawn(self, coro: Awaitable[object]) -> None:
-        self._tasks.spawn(coro)
+    def forget(self, event: IncomingEvent) -> None:
+        self.fetcher.forget([a.url for a in event.attachments if a.url])
 
-    def _read(self, update: dict) -> IncomingEvent | None:
-        """A stored update back as an event (the pipeline catching up after a crash)."""
-        try:
-            return parse_update(update, self.bot_names).event
-        except InvalidUpdate:
-            return None
+    # --- render --------------------------------------------------------------------
+    async def acknowledge(self, ack: str) -> None:
+        """Nothing: Zalo has no buttons."""
 
-    def _run(self, parsed: ParsedUpdate, key: str) -> None:
-        """Queue the update in its sender's lane (their updates run one at a time, in order)."""
-        event = parsed.event
-        if event is None:
-            self._spawn(self.pipeline.finish(CHANNEL, key))
-            return
-        self._lanes.submit(event.user_id, lambda: self._process(event, key))
-
-    async def _process(self, event: IncomingEvent, key: str) -> None:
-        typing = asyncio.ensure_future(self._typing(event.chat_id))
-        # Images are downloaded here, in the sender's lane, while their links work (Zalo's
-        # expire): the polling loop and other people's messages do not wait for them.
-        urls = [a.url for a in event.attachments if a.url]
-        try:
-            for a in event.attachments:
-                await self.fetcher.prefetch(a, self.max_file_bytes)
-            await self.pipeline.process(event, update_key=key)
-        finally:
-            self.fetcher.forget(urls)
-            if not typing.done():
-                typing.cancel()
-
-    async def _typing(self, chat_id: str) -> None:
-        try:
-            await asyncio.wait_for(self.client.send_chat_action(chat_id, "typing"), timeout=5.0)
-        except (ZaloError, TimeoutError) as exc:
-            log.debug("Zalo typing indicator failed: %s", exc)
+    async def typing(self, chat_id: str) -> None:
+        await asyncio.wait_for(self.client.send_chat_action(chat_id, "typing"), timeout=5.0)
 
     # --- sending -------------------------------------------------------------------
     async def deliver(self, chat_id: str, reply: Reply, reply_to: str | None = None) -> None:

@@ -5,7 +5,7 @@ Every call is `POST {base}/bot{token}/{method}` and answers an envelope
 alone is not success. The token sits in the URL, so nothing this module raises
 or logs carries the URL: httpx errors are wrapped in `ZaloTransportError` with a
 redacted message, and the httpx/httpcore loggers get a filter that masks the
-token even when the application's own logging setup was skipped.
+token even when the application's own logging setup was skipped (bot/kernel/redact.py).
 """
 
 from __future__ import annotations
@@ -14,12 +14,12 @@ import asyncio
 import json
 import logging
 from typing import Any
-from urllib.parse import quote
 
 import httpx
 
 from bot.channel import ChannelError
-from bot.plumbing import mask
+from bot.kernel.redact import guard_loggers, shared
+from bot.kernel.retry import Backoff
 
 log = logging.getLogger(__name__)
 
@@ -62,29 +62,10 @@ class ZaloUnauthorized(ZaloApiError, ChannelError):
         )
 
 
-class _TokenMask(logging.Filter):
-    """Masks registered tokens in records of the loggers httpx writes request URLs to."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.secrets: set[str] = set()
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        if not self.secrets:
-            return True
-        try:
-            message = record.getMessage()
-        except Exception:  # noqa: BLE001 - a broken record is not ours to fix
-            return True
-        redacted = mask(message, self.secrets)
-        if redacted != message:
-            record.msg, record.args = redacted, None
-        return True
-
-
-_MASK = _TokenMask()
-for _name in ("httpx", "httpcore"):
-    logging.getLogger(_name).addFilter(_MASK)
+# httpx logs every request URL, and Zalo's carry the token.
+guard_loggers("httpx", "httpcore")
+# Retrying a call that surely did not run (no connection, a gateway's 502): 0.5 s, then 1 s.
+CALL_RETRY = Backoff(0.5, 2.0)
 
 
 class ZaloClient:
@@ -95,8 +76,7 @@ class ZaloClient:
         if not token:
             raise ValueError("a Zalo bot token is needed")
         self._token = token
-        self._secrets = {token, quote(token, safe=""), quote(token, safe="/:")}
-        _MASK.secrets.update(self._secrets)
+        shared.add(token)
         self._base = f"{base_url.rstrip('/')}/bot{token}"
         self.timeout = timeout
         self._http = httpx.AsyncClient(timeout=httpx.Timeout(timeout, connect=min(timeout, 10.0)),
@@ -104,7 +84,7 @@ class ZaloClient:
                                        headers={"User-Agent": "thidua-bot"})
 
     def redact(self, text: str) -> str:
-        return mask(text, self._secrets)
+        return shared.text(text)
 
     async def close(self) -> None:
         await self._http.aclose()
@@ -129,7 +109,7 @@ class ZaloClient:
                     timeout=timeout if timeout is not None else httpx.USE_CLIENT_DEFAULT)
                 if response.status_code in GATEWAY_ERRORS and gateway_attempt < gateway_retries:
                     gateway_attempt += 1
-                    await asyncio.sleep(0.5 * gateway_attempt)
+                    await asyncio.sleep(CALL_RETRY.delay(gateway_attempt))
                     continue
                 break
             except (httpx.ConnectError, httpx.ConnectTimeout) as exc:
@@ -137,7 +117,7 @@ class ZaloClient:
                     raise ZaloTransportError(
                         f"Zalo {method}: {type(exc).__name__}: {self.redact(str(exc))}") from None
                 attempt += 1
-                await asyncio.sleep(0.5 * attempt)
+                await asyncio.sleep(CALL_RETRY.delay(attempt))
             except httpx.TimeoutException as exc:
                 raise ZaloTransportError(f"Zalo {method}: timed out ({type(exc).__name__})") from None
             except httpx.HTTPError as exc:

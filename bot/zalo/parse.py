@@ -13,6 +13,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
+from bot.channel import InvalidUpdate as ChannelInvalidUpdate
 from bot.plumbing import strip_mention
 from handlers.events import Attachment, IncomingEvent
 
@@ -27,7 +28,7 @@ VOICE = "message.voice.received"
 UNSUPPORTED = "message.unsupported.received"
 
 
-class InvalidUpdate(ValueError):
+class InvalidUpdate(ChannelInvalidUpdate):
     """The update lacks what we need to answer it (message id, chat id)."""
 
 
