@@ -28,7 +28,10 @@ def _store(settings, migrate: bool = True):  # noqa: ANN001, ANN202
 
     if migrate:
         db.upgrade(settings.db_url)
-    return EditStore(db.make_engine(settings.db_url))
+        return EditStore(db.make_engine(settings.db_url))
+    # A check of the YAML must not hang on a database host that does not answer.
+    return EditStore(db.make_engine(settings.db_url, **({} if settings.db_url.startswith("sqlite") else
+                                                        {"connect_args": {"connect_timeout": 5}})))
 
 
 def cmd_export(settings, args) -> int:  # noqa: ANN001
@@ -76,14 +79,18 @@ def check_lines(settings, kb) -> list[str]:  # noqa: ANN001
     from content.loader import load
     from handlers.curation_service import upstream_conflicts
 
+    store = _store(settings, migrate=False)
     try:
-        store = _store(settings, migrate=False)
         overlay = store.overlay()
     except SQLAlchemyError:  # no table yet (an older database) or none reachable: nothing edited here
+        store.engine.dispose()
         return []
-    if not overlay.entries:
-        return []
-    load(settings.content_dir, overlay.entries)
-    edited = sum(1 for d in overlay.entries.values() if d is not None)
-    return [f"the Office's edits load over it: {edited} entries edited, content version {overlay.version}",
-            *conflict_lines(upstream_conflicts(store, kb.by_id))]
+    try:
+        if not overlay.entries:
+            return []
+        load(settings.content_dir, overlay.entries)
+        edited = sum(1 for d in overlay.entries.values() if d is not None)
+        return [f"the Office's edits load over it: {edited} entries edited, content version {overlay.version}",
+                *conflict_lines(upstream_conflicts(store, kb.by_id))]
+    finally:
+        store.engine.dispose()
