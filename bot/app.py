@@ -8,6 +8,7 @@ from datetime import timedelta
 
 from bot.kernel.redact import RedactingFilter, secrets_of, shared
 from bot.logs import LoggedConversation, formatter
+from bot.officer_source import Officers, officers_of
 from bot.settings import Settings
 from content.service import Knowledge
 from handlers.conversation import Conversation
@@ -26,13 +27,17 @@ class App:
     conversation: Conversation
     outbox: OutboxStore
     files: FileStore
+    officers: Officers | None = None  # ADMIN_IDS and the officers added in the console
 
 
-def build_conversation(settings: Settings, knowledge: Knowledge, make_link=None) -> Conversation:  # noqa: ANN001
+def build_conversation(settings: Settings, knowledge: Knowledge, make_link=None,  # noqa: ANN001
+                       officers: Officers | None = None) -> Conversation:
     """`make_link`: how officers get one-time links to stored files (link_maker), where
-    the webhook server serves them; without it they are told to use Telegram."""
+    the webhook server serves them; without it they are told to use Telegram. `officers`:
+    who is one (default: ADMIN_IDS only; build_app passes the database's too)."""
     invite = settings.staff_invite_code.get_secret_value() if settings.staff_invite_code else None
-    return LoggedConversation(knowledge, is_admin=settings.is_admin, officers=lambda: sorted(settings.admin_ids),
+    officers = officers or officers_of(settings)
+    return LoggedConversation(knowledge, is_admin=officers.is_officer, officers=officers.all,
                               tz=settings.tz, quiet=settings.quiet, invite_code=invite,
                               max_file_mb=settings.max_file_mb, make_link=make_link)
 
@@ -58,11 +63,12 @@ def build_app(settings: Settings, migrate: bool = True, knowledge: Knowledge | N
     engine = db.make_engine(settings.db_url)
     # The repository's content with the Office's edits over it (storage/content_edits.py).
     knowledge = knowledge or Knowledge(settings.content_dir, EditStore(engine))
-    conversation = build_conversation(settings, knowledge)
+    officers = officers_of(settings, engine)
+    conversation = build_conversation(settings, knowledge, officers=officers)
     # /dangnhap's links lead there: PUBLIC_URL, or this machine for `python -m bot web` without one.
     conversation.console_url = settings.public_url or f"http://localhost:{settings.port}"
     return App(settings=settings, knowledge=knowledge, repo=Repository(engine), conversation=conversation,
-               outbox=OutboxStore(engine), files=FileStore(settings.data_dir, engine))
+               outbox=OutboxStore(engine), files=FileStore(settings.data_dir, engine), officers=officers)
 
 
 def setup_logging(settings: Settings) -> None:

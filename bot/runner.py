@@ -91,7 +91,8 @@ async def serve(app: App, webhook: bool = False, host: str = "0.0.0.0", stop: as
         raise RuntimeError("no channel configured")
     # One-time links to stored files are served only where the webhook server runs.
     links = webhook and app.settings.public_url
-    conversation = build_conversation(app.settings, app.knowledge, make_link=link_maker(links)) if links else None
+    conversation = build_conversation(app.settings, app.knowledge, make_link=link_maker(links),
+                                      officers=app.officers) if links else None
     kernel = assemble(app, channels, conversation=conversation, recover_after=RECOVER_AFTER)
     delivery, inbound = kernel.delivery, kernel.inbound
     stop = stop or asyncio.Event()

@@ -16,6 +16,7 @@ from sqlmodel import Session, select
 
 from bot import webserver
 from bot.app import App
+from bot.officer_source import Officers
 from bot.web.app import add_console, make_console
 from storage import reports as rq
 from storage import web_sessions as ws
@@ -177,8 +178,10 @@ class Served:
 async def serve(app: App, officers: set[tuple[str, str]] | None = None) -> AsyncIterator[Served]:
     officers = {OFFICER} if officers is None else officers
     web_app = webserver.make_app()
-    console = make_console(app.repo.engine, app.files, app.knowledge, lambda c, u: (c, u) in officers,
-                           app.settings.tz)
+    # ADMIN_IDS are `officers`; the console adds others to the officers table (bot/officer_source.py).
+    source = Officers(officers, app.repo.engine)
+    console = make_console(app.repo.engine, app.files, app.knowledge, source.is_officer, app.settings.tz,
+                           admins=source.admins)
     add_console(web_app, console)
     runner, site = await webserver.start(web_app, "127.0.0.1", 0)
     try:

@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 from aiohttp import web
 from sqlalchemy.engine import Engine
 
-from bot.web import export_pages, login, reminder_pages, views
+from bot.web import curation_pages, export_pages, login, officer_pages, reminder_pages, unit_pages, views
 from bot.web.console import KEY, PREFIX, STATIC, Console, make_templates
 from bot.web.guard import protect, public
 from content.service import Knowledge
@@ -21,9 +21,13 @@ async def to_console(_request: web.Request) -> web.Response:
 
 
 def make_console(engine: Engine, files: FileStore, knowledge: Knowledge, is_officer: Callable[[str, str], bool],
-                 tz: ZoneInfo, public_url: str | None = None) -> web.Application:
+                 tz: ZoneInfo, public_url: str | None = None,
+                 admins: frozenset[tuple[str, str]] = frozenset()) -> web.Application:
+    """`is_officer`: bot/officer_source.py's (ADMIN_IDS or the officers table); `admins`: ADMIN_IDS,
+    shown first on the Cán bộ page and never removed there."""
     console = web.Application(middlewares=[protect])
     console[KEY] = Console(engine=engine, files=files, knowledge=knowledge, is_officer=is_officer, tz=tz,
+                           admins=frozenset(admins),
                            secure_cookie=bool(public_url and public_url.startswith("https://")),
                            templates=make_templates())
     r = console.router
@@ -36,6 +40,22 @@ def make_console(engine: Engine, files: FileStore, knowledge: Knowledge, is_offi
     r.add_get("/xuat/{kind}", export_pages.download)
     r.add_get("/lich-nhac-han", reminder_pages.deadlines)
     r.add_get("/lich-nhac-han/{id}", reminder_pages.deadline)
+    r.add_get("/chua-tra-loi", curation_pages.unanswered)
+    r.add_post("/chua-tra-loi/cach-hoi", curation_pages.add_phrasing)
+    r.add_post("/chua-tra-loi/ngoai-pham-vi", curation_pages.not_our_subject)
+    r.add_get("/noi-dung", curation_pages.entry_list)
+    r.add_get("/noi-dung/moi", curation_pages.new_entry_page)
+    r.add_post("/noi-dung/moi", curation_pages.create_entry)
+    r.add_post("/noi-dung/thu", curation_pages.try_entry)
+    r.add_get("/noi-dung/{id}", curation_pages.entry_page)
+    r.add_post("/noi-dung/{id}", curation_pages.save_entry)
+    r.add_post("/noi-dung/{id}/quay-lai/{version}", curation_pages.revert_entry)
+    r.add_get("/don-vi", unit_pages.units)
+    r.add_post("/don-vi/xem-truoc", unit_pages.preview_units)
+    r.add_post("/don-vi/ap-dung", unit_pages.apply_units)
+    r.add_get("/can-bo", officer_pages.officers)
+    r.add_post("/can-bo/them", officer_pages.add_officer)
+    r.add_post("/can-bo/bo", officer_pages.remove_officer)
     r.add_get("/dang-nhap", login.instructions)
     r.add_get("/dang-nhap/{token}", login.offer, allow_head=False)
     r.add_post("/dang-nhap/{token}", login.redeem)
@@ -51,8 +71,12 @@ def add_console(web_app: web.Application, console: web.Application) -> None:
 
 
 def console_for(app) -> web.Application:  # noqa: ANN001 - bot.app.App, imported late by callers
+    from bot.officer_source import officers_of
+
     s = app.settings
-    return make_console(app.repo.engine, app.files, app.knowledge, s.is_admin, s.tz, s.public_url)
+    officers = app.officers or officers_of(s, app.repo.engine)
+    return make_console(app.repo.engine, app.files, app.knowledge, officers.is_officer, s.tz, s.public_url,
+                        admins=officers.admins)
 
 
 __all__ = ["PREFIX", "add_console", "console_for", "make_console"]

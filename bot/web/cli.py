@@ -44,17 +44,19 @@ def _cmd_web(settings, args) -> int:  # noqa: ANN001
 def _login(settings, officer: str) -> int:  # noqa: ANN001
     from sqlmodel import Session
 
+    from bot.officer_source import officers_of
     from bot.web.login import login_url
     from storage import db
     from storage.web_sessions import issue_login
 
     channel, _, user = officer.partition(":")
-    if not user or not settings.is_admin(channel, user):
+    db.upgrade(settings.db_url)
+    engine = db.make_engine(settings.db_url)
+    if not user or not officers_of(settings, engine).is_officer(channel, user):
         print(f"{officer} is not an officer: add it to ADMIN_IDS first (e.g. ADMIN_IDS=telegram:123456)",
               file=sys.stderr)
         return 2
-    db.upgrade(settings.db_url)
-    with Session(db.make_engine(settings.db_url)) as s:
+    with Session(engine) as s:
         token = issue_login(s, officer)
         s.commit()
     print(login_url(base_url(settings), token))

@@ -47,6 +47,7 @@ class Console:
     tz: ZoneInfo
     secure_cookie: bool  # PUBLIC_URL is https: the cookie is sent over HTTPS only
     templates: jinja2.Environment
+    admins: frozenset[tuple[str, str]] = frozenset()  # ADMIN_IDS: officers the console cannot remove
 
     def officer_ok(self, officer: str) -> bool:
         channel, _, user = officer.partition(":")

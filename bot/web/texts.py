@@ -48,3 +48,20 @@ REPEAT = {"yearly": "Hằng năm"}
 CANCELLED = "đã huỷ"
 DAYS_BEFORE = "{n} ngày trước"
 ON_THE_DAY = "Trong ngày"
+BAD_FORM_TITLE = "Thiếu thông tin"
+BAD_FORM_TEXT = "Yêu cầu thiếu thông tin cần thiết. Đồng chí quay lại trang trước, tải lại rồi thử lại."
+NOT_SAVED_TITLE = "Chưa lưu được"
+CONFLICT_TEXT = ("Một cán bộ khác vừa lưu mục này sau khi đồng chí mở trang. Đồng chí mở lại mục, xem thay đổi "
+                 "của họ rồi sửa lại.")
+DONE = {"cach-hoi": "Đã thêm làm cách hỏi; bot trả lời được câu này ngay.",
+        "ngoai-pham-vi": "Đã ghi nhận: không thuộc phạm vi, câu này không còn trong danh sách.",
+        "don-vi": "Đã áp dụng thay đổi đơn vị.", "them": "Đã thêm cán bộ.", "bot": "Đã bỏ cán bộ khỏi danh sách."}
+KIND = {"edit": "Sửa", "new": "Mục mới", "revert": "Quay lại", "phrasing": "Thêm cách hỏi"}
+PREVIEW_KIND = {"answer": "Bot trả lời", "clarify": "Bot hỏi lại cho rõ", "fallback": "Bot chưa trả lời được"}
+ID_TAKEN = "Mã mục này đã được dùng cho một mục khác."
+ADMIN_KEPT_TITLE = "Không bỏ được cán bộ này"
+ADMIN_KEPT_TEXT = ("Cán bộ này có trong ADMIN_IDS (cấu hình máy chủ), là cán bộ quản trị đầu tiên; chỉ quản trị hệ "
+                   "thống bỏ được bằng cách sửa cấu hình.")
+BAD_OFFICER_ID = ("Mã chưa đúng. Mã có dạng kênh:số, ví dụ telegram:123456789 hoặc zalo:1234567890; người cần thêm "
+                  "gửi lệnh /toi cho bot để biết mã của mình.")
+UNITS_NOTHING = "Chưa chọn thay đổi nào: đồng chí chọn đơn vị mới hoặc “Giải thể” cho ít nhất một đơn vị."

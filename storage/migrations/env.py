@@ -4,6 +4,7 @@ from sqlmodel import SQLModel
 
 import storage.content_edits  # noqa: F401  (the Office's edits to the content)
 import storage.models  # noqa: F401  (registers the tables)
+import storage.officers  # noqa: F401  (officers added in the console)
 import storage.web_sessions  # noqa: F401  (the console's tables)
 from storage.db import make_engine
 

@@ -1,0 +1,285 @@
+"""The console's curation pages over HTTP (issue 23): Chưa trả lời được (a group made a phrasing,
+a new entry, or not our subject), Nội dung (list, search, the form's save with its base version,
+problems beside the fields, the conflict with the other officer's change, "Thử", history and
+going back), Đơn vị (effect shown, then applied in one transaction) and Cán bộ (add, remove:
+sessions end; ADMIN_IDS kept). Every route refused without a session, to a non-officer, and
+without the CSRF token; every action in the audit."""
+
+from __future__ import annotations
+
+import re
+from html import unescape
+
+from aiohttp import ClientSession
+from sqlmodel import Session, select
+
+from bot.app import App
+from bot.officer_source import Officers
+from storage import officers as so
+from storage import web_sessions as ws
+from storage.models import Deadline, Profile, QuestionLog, User, utcnow
+from tests.web_console import OFFICER_ID, cookie_header, seed, serve
+
+NEW_Q = "hạn chót nộp báo cáo sơ kết là ngày nào"
+ENTRY = "ho-so-gom"
+
+GETS = ["/van-phong/chua-tra-loi", "/van-phong/noi-dung", "/van-phong/noi-dung?tim=ho+so", f"/van-phong/noi-dung/{ENTRY}",
+        "/van-phong/noi-dung/moi", "/van-phong/don-vi", "/van-phong/can-bo"]
+POSTS = ["/van-phong/chua-tra-loi/cach-hoi", "/van-phong/chua-tra-loi/ngoai-pham-vi", "/van-phong/noi-dung/moi",
+         "/van-phong/noi-dung/thu", f"/van-phong/noi-dung/{ENTRY}", f"/van-phong/noi-dung/{ENTRY}/quay-lai/0",
+         "/van-phong/don-vi/xem-truoc", "/van-phong/don-vi/ap-dung", "/van-phong/can-bo/them", "/van-phong/can-bo/bo"]
+
+
+def _log(app: App, *texts: str) -> None:
+    with Session(app.repo.engine) as s:
+        for t in texts:
+            s.add(QuestionLog(channel="zalo", text=t, normalized="", outcome="fallback"))
+        s.commit()
+
+
+def _audit(app: App) -> list[tuple[str, str, str | None]]:
+    with Session(app.repo.engine) as s:
+        return [(a.officer, a.action, a.target) for a in s.exec(select(ws.ConsoleAudit).order_by(ws.ConsoleAudit.id))
+                if a.action not in ("sign_in", "sign_out")]
+
+
+async def _post(http: ClientSession, url: str, cookie: str, data) -> tuple[int, str, str]:  # noqa: ANN001
+    async with http.post(url, data=data, headers=cookie_header(cookie), allow_redirects=False) as r:
+        return r.status, r.headers.get("Location", ""), await r.text()
+
+
+async def _get(http: ClientSession, url: str, cookie: str) -> tuple[int, str]:
+    async with http.get(url, headers=cookie_header(cookie), allow_redirects=False) as r:
+        return r.status, await r.text()
+
+
+def _fields(html: str) -> list[tuple[str, str]]:
+    """The edit form's fields as a browser would post them (inputs, the selected option, textareas)."""
+    form = html[html.index('id="sua-muc"'):]
+    form = form[:form.index("</form>")]
+    out = [(m.group(1), unescape(m.group(2))) for m in re.finditer(r'<input[^>]*name="([^"]+)"[^>]*value="([^"]*)"',
+                                                                    form)]
+    out += [(m.group(1), unescape(m.group(2))) for m in
+            re.finditer(r'<textarea[^>]*name="([^"]+)"[^>]*>(.*?)</textarea>', form, re.S)]
+    sel = re.search(r'<select[^>]*name="topic".*?<option value="([^"]+)" selected', form, re.S)
+    out.append(("topic", sel.group(1)))  # type: ignore[union-attr]
+    return out
+
+
+def _set(fields: list[tuple[str, str]], name: str, value: str) -> list[tuple[str, str]]:
+    return [(k, value if k == name else v) for k, v in fields]
+
+
+async def test_every_curation_route_is_refused_without_session_to_non_officers_and_without_csrf(app: App) -> None:
+    seed(app)
+    async with serve(app) as srv, ClientSession() as http:
+        for path in GETS:
+            async with http.get(srv.url + path, allow_redirects=False) as r:
+                assert r.status == 401, path
+        for path in POSTS:
+            async with http.post(srv.url + path, data={"csrf": "x"}, allow_redirects=False) as r:
+                assert r.status == 401, path
+        for path in GETS + POSTS:
+            with Session(app.repo.engine) as s:
+                cookie, row = ws.open_session(s, "zalo:u-an")
+                staff_csrf = row.csrf
+                s.commit()
+            call = http.get if path in GETS else http.post
+            kw = {} if path in GETS else {"data": {"csrf": staff_csrf}}
+            async with call(srv.url + path, headers=cookie_header(cookie), allow_redirects=False, **kw) as r:
+                assert r.status == 403, path
+                assert "Không có quyền truy cập" in await r.text()
+        cookie, _csrf = await srv.sign_in(http)
+        for path in POSTS:
+            status, _, body = await _post(http, srv.url + path, cookie, {"csrf": "sai", "ma": "zalo:u-an"})
+            assert status == 403 and "Yêu cầu không hợp lệ" in body, path
+        for path in GETS:
+            status, body = await _get(http, srv.url + path, cookie)
+            assert status == 200, (path, body[:300])
+    with Session(app.repo.engine) as s:
+        assert so.listed(s) == []
+    assert _audit(app) == []
+
+
+async def test_unanswered_group_becomes_a_phrasing_and_the_bot_answers_it(app: App) -> None:
+    seed(app)
+    _log(app, NEW_Q, NEW_Q, "han chot nop bao cao so ket la ngay nao", "bánh chưng xanh thi đua ra sao")
+    assert app.knowledge.match(NEW_Q).kind == "fallback"
+    async with serve(app) as srv, ClientSession() as http:
+        cookie, csrf = await srv.sign_in(http)
+        status, page = await _get(http, srv.url + "/van-phong/chua-tra-loi", cookie)
+        assert status == 200 and "Chưa trả lời được" in page
+        # Most asked first, with its count, the suggested entry preselected and every entry selectable.
+        assert page.index(NEW_Q) < page.index("bánh chưng xanh")
+        assert "Hỏi 3 lần" in page and "Thêm làm cách hỏi" in page and "Không thuộc phạm vi" in page
+        assert page.count("<option value=") > 20 and " selected>" in page
+        status, where, _ = await _post(http, srv.url + "/van-phong/chua-tra-loi/cach-hoi", cookie, [
+            ("csrf", csrf), ("cau", NEW_Q), ("cau", "han chot nop bao cao so ket la ngay nao"), ("muc", ENTRY)])
+        assert status == 303 and where.endswith("xong=cach-hoi")
+        assert app.knowledge.match(NEW_Q).entry.id == ENTRY
+        status, page = await _get(http, srv.url + "/van-phong/chua-tra-loi?xong=cach-hoi", cookie)
+        assert NEW_Q not in page and "bánh chưng xanh" in page and "Đã thêm làm cách hỏi" in page
+        status, where, _ = await _post(http, srv.url + "/van-phong/chua-tra-loi/ngoai-pham-vi", cookie,
+                                       [("csrf", csrf), ("cau", "bánh chưng xanh thi đua ra sao")])
+        assert status == 303
+        status, page = await _get(http, srv.url + "/van-phong/chua-tra-loi", cookie)
+        assert "bánh chưng xanh" not in page
+        # The entry's history shows the phrasing, by whom.
+        status, page = await _get(http, srv.url + f"/van-phong/noi-dung/{ENTRY}", cookie)
+        assert "Thêm cách hỏi" in page and NEW_Q in page
+    assert _audit(app) == [(OFFICER_ID, "add_phrasing", ENTRY), (OFFICER_ID, "not_our_subject", None)]
+
+
+async def test_new_entry_from_a_group(app: App) -> None:
+    seed(app)
+    _log(app, *["mẫu tờ trình lấy ở đâu"] * 3)  # asked most: listed first
+    async with serve(app) as srv, ClientSession() as http:
+        cookie, csrf = await srv.sign_in(http)
+        status, page = await _get(http, srv.url + "/van-phong/chua-tra-loi", cookie)
+        new_url = unescape(re.search(r'href="(/van-phong/noi-dung/moi\?[^"]+)"', page).group(1))  # type: ignore[union-attr]
+        status, page = await _get(http, srv.url + new_url, cookie)
+        assert status == 200 and "mẫu tờ trình lấy ở đâu" in page and 'name="id"' in page
+        form = [("csrf", csrf), ("cau", "mẫu tờ trình lấy ở đâu"), ("id", "mau-to-trinh"), ("topic", "ho-so"),
+                ("title", ""), ("questions", "mẫu tờ trình lấy ở đâu\nxin mẫu tờ trình khen thưởng"),
+                ("answer", "Mẫu tờ trình đề nghị khen thưởng do Văn phòng VKSND tỉnh cung cấp."),
+                ("source", "KH 515/KH-VKS, mục V"), ("short", ""), ("keywords", ""), ("related", ""), ("tags", "")]
+        status, _, page = await _post(http, srv.url + "/van-phong/noi-dung/moi", cookie, form)
+        # Refused whole, the problem beside the title, what was typed kept.
+        assert status == 422 and 'aria-invalid="true"' in page and "Chưa điền." in page
+        assert "Văn phòng VKSND tỉnh cung cấp" in page
+        assert app.knowledge.kb.by_id.get("mau-to-trinh") is None
+        status, where, _ = await _post(http, srv.url + "/van-phong/noi-dung/moi", cookie,
+                                       _set(form, "title", "Mẫu tờ trình đề nghị khen thưởng"))
+        assert status == 303 and where.endswith("/noi-dung/mau-to-trinh?da-luu=1")
+        assert app.knowledge.match("xin mẫu tờ trình khen thưởng").entry.id == "mau-to-trinh"
+        status, page = await _get(http, srv.url + "/van-phong/chua-tra-loi", cookie)
+        assert "mẫu tờ trình lấy ở đâu" not in page
+    assert _audit(app) == [(OFFICER_ID, "new_entry", "mau-to-trinh")]
+
+
+async def test_edit_try_save_conflict_and_going_back(app: App) -> None:
+    seed(app)
+    async with serve(app, officers={("telegram", "9001"), ("telegram", "9002")}) as srv, ClientSession() as http:
+        cookie, csrf = await srv.sign_in(http)
+        other, other_csrf = await srv.sign_in(http, "telegram:9002")
+        status, page = await _get(http, srv.url + "/van-phong/noi-dung?tim=ho+so+gom", cookie)
+        assert f"/van-phong/noi-dung/{ENTRY}" in page
+        status, page = await _get(http, srv.url + f"/van-phong/noi-dung/{ENTRY}", cookie)
+        mine = _fields(page)
+        assert ("csrf", csrf) in mine and ("phien-ban", "0") in mine
+        _, page2 = await _get(http, srv.url + f"/van-phong/noi-dung/{ENTRY}", other)
+        theirs = _set(_fields(page2), "csrf", other_csrf)
+        questions = dict(mine)["questions"]
+        mine = _set(mine, "questions", questions + "\n" + NEW_Q)
+        # "Thử": the bot's answer with the edit, nothing saved.
+        status, _, box = await _post(http, srv.url + "/van-phong/noi-dung/thu", cookie, [*mine, ("cau-thu", NEW_Q)])
+        assert status == 200 and "Bot trả lời" in box and ENTRY in box
+        assert app.knowledge.match(NEW_Q).kind == "fallback"
+        status, _, box = await _post(http, srv.url + "/van-phong/noi-dung/thu", cookie,
+                                     [*_set(mine, "answer", ""), ("cau-thu", NEW_Q)])
+        assert status == 200 and "Chưa điền." in box
+        # The other officer saves first.
+        status, _, _ = await _post(http, srv.url + f"/van-phong/noi-dung/{ENTRY}", other,
+                                   _set(theirs, "title", "Hồ sơ gồm những gì (Văn phòng sửa)"))
+        assert status == 303
+        status, _, page = await _post(http, srv.url + f"/van-phong/noi-dung/{ENTRY}", cookie, mine)
+        assert status == 409 and "Một cán bộ khác đã lưu mục này trước" in page
+        assert "Hồ sơ gồm những gì (Văn phòng sửa)" in page and NEW_Q in page
+        assert app.knowledge.match(NEW_Q).kind == "fallback"
+        # Saved again from the conflict's form (now based on their version).
+        again = _fields(page)
+        assert ("phien-ban", "1") in again
+        status, where, _ = await _post(http, srv.url + f"/van-phong/noi-dung/{ENTRY}", cookie, again)
+        assert status == 303, where
+        assert app.knowledge.match(NEW_Q).entry.id == ENTRY
+        # A field refused: nothing saved, the problem beside the field.
+        status, page = await _get(http, srv.url + f"/van-phong/noi-dung/{ENTRY}", cookie)
+        bad = _set(_fields(page), "related", "khong-co-muc-nay")
+        status, _, page = await _post(http, srv.url + f"/van-phong/noi-dung/{ENTRY}", cookie, bad)
+        assert status == 422 and "Mục liên quan “khong-co-muc-nay” không có." in page
+        # History, and back to the repository's version.
+        status, page = await _get(http, srv.url + f"/van-phong/noi-dung/{ENTRY}", cookie)
+        assert "Phiên bản 2" in page and "Phiên bản 1" in page and "Quay lại phiên bản này" in page
+        status, where, _ = await _post(http, srv.url + f"/van-phong/noi-dung/{ENTRY}/quay-lai/0", cookie,
+                                       {"csrf": csrf, "phien-ban": "2"})
+        assert status == 303 and where.endswith("quay-lai=0")
+        assert app.knowledge.match(NEW_Q).kind == "fallback"
+    assert [a[1] for a in _audit(app)] == ["save_entry", "save_entry", "revert_entry"]
+    assert {a[0] for a in _audit(app)} == {OFFICER_ID, "telegram:9002"}
+
+
+async def test_units_effect_shown_then_applied_in_one_transaction(app: App) -> None:
+    seed(app)
+    with Session(app.repo.engine) as s:
+        u = s.exec(select(User).where(User.external_id == "u-an")).one()
+        s.add(Profile(user_id=u.id, full_name="Nguyễn Văn An", unit_id="vks-go-dau", is_leader=False))  # type: ignore[arg-type]
+        s.add(Deadline(key="t:gd", title="Hạn của Gò Dầu", due_at=utcnow(), audience="unit:vks-go-dau",
+                       created_by=OFFICER_ID))
+        s.commit()
+    async with serve(app) as srv, ClientSession() as http:
+        cookie, csrf = await srv.sign_in(http)
+        status, page = await _get(http, srv.url + "/van-phong/don-vi", cookie)
+        assert status == 200 and "vks-go-dau" in page and "1 hồ sơ cán bộ" in page
+        form = {"csrf": csrf, "map-vks-go-dau": "vks-tinh"}
+        status, _, page = await _post(http, srv.url + "/van-phong/don-vi/xem-truoc", cookie, form)
+        assert status == 200 and "Thay đổi sẽ áp dụng" in page and "1 hồ sơ cán bộ, 1 hạn đang nhắc" in page
+        with Session(app.repo.engine) as s:  # a preview changes nothing
+            assert s.exec(select(Profile.unit_id)).one() == "vks-go-dau"
+        status, _, page = await _post(http, srv.url + "/van-phong/don-vi/ap-dung", cookie,
+                                      {"csrf": csrf, "map-vks-go-dau": "khong-co"})
+        assert status == 422 and "không có trong danh sách" in page
+        status, where, _ = await _post(http, srv.url + "/van-phong/don-vi/ap-dung", cookie, form)
+        assert status == 303
+        with Session(app.repo.engine) as s:
+            assert s.exec(select(Profile.unit_id)).one() == "vks-tinh"
+            assert s.exec(select(Deadline.audience).where(Deadline.key == "t:gd")).one() == "unit:vks-tinh"
+    assert _audit(app) == [(OFFICER_ID, "units_migrate", None)]
+
+
+async def test_officers_added_and_removed_admin_ids_kept(app: App) -> None:
+    seed(app)  # zalo:u-an has written to the bot
+    source = Officers({("telegram", "9001")}, app.repo.engine)
+    assert not source.is_officer("zalo", "u-an")
+    async with serve(app) as srv, ClientSession() as http:
+        cookie, csrf = await srv.sign_in(http)
+        status, page = await _get(http, srv.url + "/van-phong/can-bo", cookie)
+        assert "telegram:9001" in page and "Nguyễn Văn An (zalo:u-an)" in page
+        status, where, _ = await _post(http, srv.url + "/van-phong/can-bo/them", cookie, {"csrf": csrf, "ma": "sai"})
+        assert where.endswith("loi=ma")
+        status, page = await _get(http, srv.url + "/van-phong/can-bo?loi=ma", cookie)
+        assert "/toi" in page
+        status, where, _ = await _post(http, srv.url + "/van-phong/can-bo/them", cookie,
+                                       {"csrf": csrf, "nguoi": "zalo:u-an"})
+        assert status == 303 and source.is_officer("zalo", "u-an")
+        assert source.all() == [("telegram", "9001"), ("zalo", "u-an")]
+        await _post(http, srv.url + "/van-phong/can-bo/them", cookie, {"csrf": csrf, "ma": "telegram:555"})
+        # The new officer signs in and works.
+        theirs, _ = await srv.sign_in(http, "zalo:u-an")
+        assert (await _get(http, srv.url + "/van-phong/can-bo", theirs))[0] == 200
+        # ADMIN_IDS cannot be removed.
+        status, _, page = await _post(http, srv.url + "/van-phong/can-bo/bo", cookie,
+                                      {"csrf": csrf, "ma": "telegram:9001"})
+        assert status == 403 and "ADMIN_IDS" in page
+        status, where, _ = await _post(http, srv.url + "/van-phong/can-bo/bo", cookie, {"csrf": csrf, "ma": "zalo:u-an"})
+        assert status == 303 and not source.is_officer("zalo", "u-an")
+        # Their session ended at once.
+        assert (await _get(http, srv.url + "/van-phong/can-bo", theirs))[0] == 401
+        status, page = await _get(http, srv.url + "/van-phong/can-bo", cookie)
+        assert "telegram:555" in page
+    assert _audit(app) == [(OFFICER_ID, "add_officer", "zalo:u-an"), (OFFICER_ID, "add_officer", "telegram:555"),
+                           (OFFICER_ID, "remove_officer", "zalo:u-an")]
+
+
+def test_the_bot_asks_the_officer_source(app: App) -> None:
+    """build_app's conversation asks ADMIN_IDS or the officers table (bot/officer_source.py)."""
+    assert app.officers is not None
+    conv = app.conversation
+    assert not conv.is_admin("zalo", "77")
+    with Session(app.repo.engine) as s:
+        so.add(s, "zalo:77", OFFICER_ID)
+        s.commit()
+    assert conv.is_admin("zalo", "77") and ("zalo", "77") in app.officers.all()
+    with Session(app.repo.engine) as s:
+        so.remove(s, "zalo:77")
+        s.commit()
+    assert not conv.is_admin("zalo", "77")
