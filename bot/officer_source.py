@@ -8,7 +8,7 @@ or request (a primary-key lookup).
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Set
 
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
@@ -17,15 +17,25 @@ from storage import officers as so
 
 
 class Officers:
-    def __init__(self, admins: Iterable[tuple[str, str]], engine: Engine | None = None):
-        self.admins = frozenset(admins)
+    def __init__(self, admins: Iterable[tuple[str, str]] | Callable[[], Set[tuple[str, str]]],
+                 engine: Engine | None = None):
+        # ADMIN_IDS read at each call (settings' live value; a set is kept as given, not copied).
+        if callable(admins):
+            self._admins = admins
+        else:
+            fixed = admins if isinstance(admins, Set) else frozenset(admins)
+            self._admins = lambda: fixed
         self.engine = engine  # None: ADMIN_IDS only (a command without a database)
+
+    @property
+    def admins(self) -> Set[tuple[str, str]]:
+        return self._admins()
 
     def is_admin_id(self, channel: str, user_id: str) -> bool:
         return (channel, user_id) in self.admins
 
     def is_officer(self, channel: str, user_id: str) -> bool:
-        if (channel, user_id) in self.admins:
+        if self.is_admin_id(channel, user_id):
             return True
         if self.engine is None:
             return False
@@ -45,4 +55,4 @@ class Officers:
 
 
 def officers_of(settings, engine: Engine | None = None) -> Officers:  # noqa: ANN001 - bot.settings.Settings
-    return Officers(settings.admin_ids, engine)
+    return Officers(lambda: settings.admin_ids, engine)

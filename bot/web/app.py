@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from collections.abc import Set as AbstractSet
 from zoneinfo import ZoneInfo
 
 from aiohttp import web
@@ -22,12 +23,12 @@ async def to_console(_request: web.Request) -> web.Response:
 
 def make_console(engine: Engine, files: FileStore, knowledge: Knowledge, is_officer: Callable[[str, str], bool],
                  tz: ZoneInfo, public_url: str | None = None,
-                 admins: frozenset[tuple[str, str]] = frozenset()) -> web.Application:
+                 admins: AbstractSet[tuple[str, str]] = frozenset()) -> web.Application:
     """`is_officer`: bot/officer_source.py's (ADMIN_IDS or the officers table); `admins`: ADMIN_IDS,
     shown first on the Cán bộ page and never removed there."""
     console = web.Application(middlewares=[protect])
     console[KEY] = Console(engine=engine, files=files, knowledge=knowledge, is_officer=is_officer, tz=tz,
-                           admins=frozenset(admins),
+                           admins=admins,
                            secure_cookie=bool(public_url and public_url.startswith("https://")),
                            templates=make_templates())
     r = console.router

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
@@ -47,7 +48,7 @@ class Console:
     tz: ZoneInfo
     secure_cookie: bool  # PUBLIC_URL is https: the cookie is sent over HTTPS only
     templates: jinja2.Environment
-    admins: frozenset[tuple[str, str]] = frozenset()  # ADMIN_IDS: officers the console cannot remove
+    admins: AbstractSet[tuple[str, str]] = frozenset()  # ADMIN_IDS: officers the console cannot remove
 
     def officer_ok(self, officer: str) -> bool:
         channel, _, user = officer.partition(":")
