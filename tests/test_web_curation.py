@@ -283,3 +283,21 @@ def test_the_bot_asks_the_officer_source(app: App) -> None:
         so.remove(s, "zalo:77")
         s.commit()
     assert not conv.is_admin("zalo", "77")
+
+
+def test_an_officer_added_in_the_console_gets_a_sign_in_link_in_chat_and_loses_it_when_removed(app: App,
+                                                                                                talk) -> None:  # noqa: ANN001
+    from handlers.console_login import NOT_OFFICER
+
+    [reply] = talk("/dangnhap", user="moi-1")
+    assert reply.text == NOT_OFFICER
+    with Session(app.repo.engine) as s:
+        so.add(s, "zalo:moi-1", OFFICER_ID)
+        s.commit()
+    [reply] = talk("/dangnhap", user="moi-1")
+    assert re.search(r"/van-phong/dang-nhap/[A-Za-z0-9_-]{22}", reply.text), reply.text
+    with Session(app.repo.engine) as s:
+        so.remove(s, "zalo:moi-1")
+        s.commit()
+    [reply] = talk("/dangnhap", user="moi-1")
+    assert reply.text == NOT_OFFICER
