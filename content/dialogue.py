@@ -35,6 +35,28 @@ JOINED_ASPECTS = re.compile(r"\s*(?:,|;|\b(?:và|va|với|voi|cùng|cung|kèm|ke
 # is taken as it is: its story and its question agree.
 CLEAR_ANSWER = 0.75
 CLEARLY_CLOSER = 0.1  # ...unless its question alone scores this much more
+# The learned ranker's confidence needed to answer where the lexical engine did not
+# (RankerRule); fitted leave-one-set-out by `benchmarks/qa_eval.py --fit`.
+RANKER_OFFERED = 0.2
+RANKER_FIRST = 0.15
+RANKER_LONG_WORDS = 15
+
+
+@dataclass(frozen=True)
+class RankerRule:
+    """When the learned ranker's first entry answers a message the lexical engine did not
+    answer: the engine offered that entry among its two choices and the ranker gives it at
+    least `offered`; or it is the engine's own best candidate, the message has at least
+    `long_words` words (a long message's story drowns the lexical score, while a short one
+    that falls back is mostly out of scope) and the ranker gives it at least `first`.
+    Fitted by `benchmarks/qa_eval.py --fit`."""
+
+    offered: float = RANKER_OFFERED
+    first: float = RANKER_FIRST
+    long_words: int = RANKER_LONG_WORDS
+
+    def takes(self, prob: float, offered: bool, first: bool, words: int) -> bool:
+        return (offered and prob >= self.offered) or (first and words >= self.long_words and prob >= self.first)
 
 
 @dataclass(frozen=True)
@@ -85,6 +107,8 @@ class Dialogue:
             (data.negations, data.never_words),
             endings=kb.report_form.question_endings if kb.report_form is not None else [],
             openings=kb.lexicon.asking_phrases if kb.lexicon is not None else [])
+        self.ranker_rule: RankerRule | None = RankerRule()
+        self.ranker_log: list | None = None  # what RankerRule.takes was asked, for fitting
         self.sentences = Sentences(self.questions, data.clause_openers, kb.entries, matcher.lexicon.continuation,
                                    matcher.lexicon.spellings)
 
@@ -296,6 +320,10 @@ class Dialogue:
         opinion = self._second_opinion(text, own) if second else None
         if opinion is not None:
             return opinion, self.about(frame, opinion.entry, context), None
+        # Like the second opinion, not for the parts of a message asking several questions.
+        learned = self._ranker_opinion(text, own) if second else None
+        if learned is not None:
+            return learned, self.about(frame, learned.entry, context), None
         # Not answered: the conversation is about nothing any more, so a subject from before
         # this question does not complete the next one.
         return own, None if own.kind == "fallback" else context, None
@@ -312,6 +340,27 @@ class Dialogue:
         if opinion is None:
             return None
         return MatchResult("answer", opinion.entry, own.score, own.candidates, own.normalized)
+
+    def _ranker_opinion(self, text: str, own: MatchResult) -> MatchResult | None:
+        """The learned ranker's pick (content/ranker.py) for a message the lexical engine
+        did not answer, taken where it measured better (RankerRule, fitted leave-one-set-out
+        by benchmarks/qa_eval.py): when both sources name the same entry. A message naming
+        what the content leaves out is never answered from it: the ranker always names some entry."""
+        rule = self.ranker_rule
+        words = len(tokens(text))
+        # A message as short as a follow-up ("vậy mấy bộ") or a bare subject ("HCLĐ") is the
+        # conversation's to complete, or a choice to offer: the ranker would guess.
+        if rule is None or not own.candidates or words <= MAX_FOLLOW_UP_WORDS or names_uncovered(self._tokens(text)):
+            return None
+        best = self.matcher.ranker.rank(text, 1)[0]
+        offered = own.kind == "clarify" and best.entry_id in {c.entry.id for c in own.candidates[:2]}
+        first = best.entry_id == own.candidates[0].entry.id
+        if self.ranker_log is not None:
+            self.ranker_log.append((best.prob, offered, first, words))
+        if not rule.takes(best.prob, offered, first, words):
+            return None
+        entry = next(c.entry for c in own.candidates if c.entry.id == best.entry_id)
+        return MatchResult("answer", entry, own.score, own.candidates, own.normalized)
 
     def _elliptical(self, part: str) -> bool:
         """A short question that names no award or plan ("công tác bao nhiêu năm", "áp dụng

@@ -54,6 +54,10 @@ class Knowledge:
     def matcher(self) -> Matcher:
         return self._pair[1]
 
+    @property
+    def dialogue(self) -> Dialogue:
+        return self._dialogue
+
     def match(self, question: str) -> MatchResult:
         return self._pair[1].match(question)
 
