@@ -70,11 +70,9 @@ def content_hash(texts: Sequence[str], labels: Sequence[str]) -> str:
 
 
 def default_cache_dir() -> Path:
-    """RANKER_CACHE_DIR, else DATA_DIR/cache (the bot's data folder), else the user's cache."""
+    """RANKER_CACHE_DIR, else the user's cache folder: not DATA_DIR, which `ask` promises not to write."""
     if os.environ.get("RANKER_CACHE_DIR"):
         return Path(os.environ["RANKER_CACHE_DIR"])
-    if os.environ.get("DATA_DIR"):
-        return Path(os.environ["DATA_DIR"]) / "cache"
     return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "tdkt-bot"
 
 
