@@ -40,6 +40,8 @@ CLEARLY_CLOSER = 0.1  # ...unless its question alone scores this much more
 RANKER_OFFERED = 0.2
 RANKER_FIRST = 0.15
 RANKER_LONG_WORDS = 15
+RANKER_SWITCH = 0.3
+RANKER_SWITCH_GAP = 0.06
 
 
 @dataclass(frozen=True)
@@ -54,9 +56,20 @@ class RankerRule:
     offered: float = RANKER_OFFERED
     first: float = RANKER_FIRST
     long_words: int = RANKER_LONG_WORDS
+    # A lexical answer whose best candidate leads the next by at most `switch_gap` gives way
+    # to the ranker's own first entry when the ranker gives that entry at least `switch`.
+    switch: float = RANKER_SWITCH
+    switch_gap: float = RANKER_SWITCH_GAP
 
     def takes(self, prob: float, offered: bool, first: bool, words: int) -> bool:
         return (offered and prob >= self.offered) or (first and words >= self.long_words and prob >= self.first)
+
+    def switches(self, prob: float, gap: float) -> bool:
+        return gap <= self.switch_gap and prob >= self.switch
+
+    def decides(self, asked: tuple) -> bool:
+        """What the rule says to one logged consultation (ranker_log), for fitting."""
+        return self.takes(*asked[1:]) if asked[0] == "takes" else self.switches(*asked[1:])
 
 
 @dataclass(frozen=True)
@@ -316,6 +329,9 @@ class Dialogue:
                     and (own.kind != "answer" or frame.refers or result.score >= own.score):
                 return result, self.about(asked, result.entry), filled
         if own.kind == "answer":
+            switched = self._ranker_switch(text, own) if second else None
+            if switched is not None:
+                return switched, self.about(frame, switched.entry, context), None
             return own, self.about(frame, own.entry, context), None
         opinion = self._second_opinion(text, own) if second else None
         if opinion is not None:
@@ -356,11 +372,31 @@ class Dialogue:
         offered = own.kind == "clarify" and best.entry_id in {c.entry.id for c in own.candidates[:2]}
         first = best.entry_id == own.candidates[0].entry.id
         if self.ranker_log is not None:
-            self.ranker_log.append((best.prob, offered, first, words))
+            self.ranker_log.append(("takes", best.prob, offered, first, words))
         if not rule.takes(best.prob, offered, first, words):
             return None
         entry = next(c.entry for c in own.candidates if c.entry.id == best.entry_id)
         return MatchResult("answer", entry, own.score, own.candidates, own.normalized)
+
+    def _ranker_switch(self, text: str, own: MatchResult) -> MatchResult | None:
+        """Another entry for a message the lexical engine answered by a hair (its best
+        candidate barely ahead of the next) when the learned ranker is confident in that
+        other entry (RankerRule.switches, fitted like the rest of the rule)."""
+        rule = self.ranker_rule
+        if rule is None or len(own.candidates) < 2 or own.also or names_uncovered(self._tokens(text)):
+            return None
+        gap = own.candidates[0].score - own.candidates[1].score
+        if gap > rule.switch_gap:
+            return None
+        best = self.matcher.ranker.rank(text, 1)[0]
+        if best.entry_id == own.entry.id:
+            return None
+        if self.ranker_log is not None:
+            self.ranker_log.append(("switches", best.prob, gap))
+        if not rule.switches(best.prob, gap):
+            return None
+        entry = next((e for e in self.matcher.kb.entries if e.id == best.entry_id), None)
+        return None if entry is None else MatchResult("answer", entry, own.score, own.candidates, own.normalized)
 
     def _elliptical(self, part: str) -> bool:
         """A short question that names no award or plan ("công tác bao nhiêu năm", "áp dụng
