@@ -93,6 +93,9 @@ class Knowledge:
         with self._lock:
             kb = load(self.content_dir)
             matcher = Matcher(kb)
+            # New phrasings (the Office's answers to unanswered questions) train the learned
+            # ranker here, before the swap, not in the first question that needs it.
+            matcher.ranker  # noqa: B018 - built for its side effect
             dialogue, small_talk = _dialogue(kb, matcher), _small_talk(kb)
             commands = _commands(kb)
             self._pair, self._dialogue, self.small_talk = (kb, matcher), dialogue, small_talk
