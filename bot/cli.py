@@ -38,6 +38,9 @@ def _parser() -> argparse.ArgumentParser:
                   "Answer QUESTION, or each line of standard input; nothing is written to the database.")
     ask.add_argument("--json", action="store_true",
                      help="one JSON object per question (kind, text, entry, score, sources), for evaluation")
+    ask.add_argument("--explain", action="store_true",
+                     help="after each answer, why: the parts, each source's top candidates with their "
+                          "scores, the features, and the decision with its margin")
     ask.add_argument("question", nargs="*", help="the question (several words need no quotes)")
 
     content = command("content", "curated content").add_subparsers(dest="action", metavar="ACTION", required=True)
@@ -242,6 +245,10 @@ def _cmd_ask(settings, args) -> int:  # noqa: ANN001
                                   "score": round(result.score, 4), "sources": sources}, ensure_ascii=False) + "\n")
         else:
             out.write(_under_question(q, result.reply_list))
+        if args.explain:
+            from content.explain import explain
+
+            out.write(explain(conversation.knowledge, q).text() + "\n\n")
         out.flush()
     return 0
 

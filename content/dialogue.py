@@ -35,6 +35,41 @@ JOINED_ASPECTS = re.compile(r"\s*(?:,|;|\b(?:và|va|với|voi|cùng|cung|kèm|ke
 # is taken as it is: its story and its question agree.
 CLEAR_ANSWER = 0.75
 CLEARLY_CLOSER = 0.1  # ...unless its question alone scores this much more
+# The learned ranker's confidence needed to answer where the lexical engine did not
+# (RankerRule); fitted leave-one-set-out by `benchmarks/qa_eval.py --fit`.
+RANKER_OFFERED = 0.2
+RANKER_FIRST = 0.15
+RANKER_LONG_WORDS = 15
+RANKER_SWITCH = 0.3
+RANKER_SWITCH_GAP = 0.06
+
+
+@dataclass(frozen=True)
+class RankerRule:
+    """When the learned ranker's first entry answers a message the lexical engine did not
+    answer: the engine offered that entry among its two choices and the ranker gives it at
+    least `offered`; or it is the engine's own best candidate, the message has at least
+    `long_words` words (a long message's story drowns the lexical score, while a short one
+    that falls back is mostly out of scope) and the ranker gives it at least `first`.
+    Fitted by `benchmarks/qa_eval.py --fit`."""
+
+    offered: float = RANKER_OFFERED
+    first: float = RANKER_FIRST
+    long_words: int = RANKER_LONG_WORDS
+    # A lexical answer whose best candidate leads the next by at most `switch_gap` gives way
+    # to the ranker's own first entry when the ranker gives that entry at least `switch`.
+    switch: float = RANKER_SWITCH
+    switch_gap: float = RANKER_SWITCH_GAP
+
+    def takes(self, prob: float, offered: bool, first: bool, words: int) -> bool:
+        return (offered and prob >= self.offered) or (first and words >= self.long_words and prob >= self.first)
+
+    def switches(self, prob: float, gap: float) -> bool:
+        return gap <= self.switch_gap and prob >= self.switch
+
+    def decides(self, asked: tuple) -> bool:
+        """What the rule says to one logged consultation (ranker_log), for fitting."""
+        return self.takes(*asked[1:]) if asked[0] == "takes" else self.switches(*asked[1:])
 
 
 @dataclass(frozen=True)
@@ -85,6 +120,8 @@ class Dialogue:
             (data.negations, data.never_words),
             endings=kb.report_form.question_endings if kb.report_form is not None else [],
             openings=kb.lexicon.asking_phrases if kb.lexicon is not None else [])
+        self.ranker_rule: RankerRule | None = RankerRule()
+        self.ranker_log: list | None = None  # what RankerRule.takes was asked, for fitting
         self.sentences = Sentences(self.questions, data.clause_openers, kb.entries, matcher.lexicon.continuation,
                                    matcher.lexicon.spellings)
 
@@ -292,10 +329,17 @@ class Dialogue:
                     and (own.kind != "answer" or frame.refers or result.score >= own.score):
                 return result, self.about(asked, result.entry), filled
         if own.kind == "answer":
+            switched = self._ranker_switch(text, own) if second else None
+            if switched is not None:
+                return switched, self.about(frame, switched.entry, context), None
             return own, self.about(frame, own.entry, context), None
         opinion = self._second_opinion(text, own) if second else None
         if opinion is not None:
             return opinion, self.about(frame, opinion.entry, context), None
+        # Like the second opinion, not for the parts of a message asking several questions.
+        learned = self._ranker_opinion(text, own) if second else None
+        if learned is not None:
+            return learned, self.about(frame, learned.entry, context), None
         # Not answered: the conversation is about nothing any more, so a subject from before
         # this question does not complete the next one.
         return own, None if own.kind == "fallback" else context, None
@@ -312,6 +356,47 @@ class Dialogue:
         if opinion is None:
             return None
         return MatchResult("answer", opinion.entry, own.score, own.candidates, own.normalized)
+
+    def _ranker_opinion(self, text: str, own: MatchResult) -> MatchResult | None:
+        """The learned ranker's pick (content/ranker.py) for a message the lexical engine
+        did not answer, taken where it measured better (RankerRule, fitted leave-one-set-out
+        by benchmarks/qa_eval.py): when both sources name the same entry. A message naming
+        what the content leaves out is never answered from it: the ranker always names some entry."""
+        rule = self.ranker_rule
+        words = len(tokens(text))
+        # A message as short as a follow-up ("vậy mấy bộ") or a bare subject ("HCLĐ") is the
+        # conversation's to complete, or a choice to offer: the ranker would guess.
+        if rule is None or not own.candidates or words <= MAX_FOLLOW_UP_WORDS or names_uncovered(self._tokens(text)):
+            return None
+        best = self.matcher.ranker.rank(text, 1)[0]
+        offered = own.kind == "clarify" and best.entry_id in {c.entry.id for c in own.candidates[:2]}
+        first = best.entry_id == own.candidates[0].entry.id
+        if self.ranker_log is not None:
+            self.ranker_log.append(("takes", best.prob, offered, first, words))
+        if not rule.takes(best.prob, offered, first, words):
+            return None
+        entry = next(c.entry for c in own.candidates if c.entry.id == best.entry_id)
+        return MatchResult("answer", entry, own.score, own.candidates, own.normalized)
+
+    def _ranker_switch(self, text: str, own: MatchResult) -> MatchResult | None:
+        """Another entry for a message the lexical engine answered by a hair (its best
+        candidate barely ahead of the next) when the learned ranker is confident in that
+        other entry (RankerRule.switches, fitted like the rest of the rule)."""
+        rule = self.ranker_rule
+        if rule is None or len(own.candidates) < 2 or own.also or names_uncovered(self._tokens(text)):
+            return None
+        gap = own.candidates[0].score - own.candidates[1].score
+        if gap > rule.switch_gap:
+            return None
+        best = self.matcher.ranker.rank(text, 1)[0]
+        if best.entry_id == own.entry.id:
+            return None
+        if self.ranker_log is not None:
+            self.ranker_log.append(("switches", best.prob, gap))
+        if not rule.switches(best.prob, gap):
+            return None
+        entry = next((e for e in self.matcher.kb.entries if e.id == best.entry_id), None)
+        return None if entry is None else MatchResult("answer", entry, own.score, own.candidates, own.normalized)
 
     def _elliptical(self, part: str) -> bool:
         """A short question that names no award or plan ("công tác bao nhiêu năm", "áp dụng

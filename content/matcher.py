@@ -12,6 +12,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import cached_property
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 from content.analysis import Analyzer, names_uncovered
 from content.index import Index
@@ -22,6 +24,9 @@ from content.match_result import MatchResult
 from content.normalize import tokens
 from content.scoring import Analyzed, Candidate, coverage, rank
 from content.second_opinion import SecondOpinion
+
+if TYPE_CHECKING:
+    from content.ranker import Ranker
 
 __all__ = ["Analyzer", "Candidate", "Matcher", "MatchResult", "Thresholds"]
 
@@ -53,8 +58,9 @@ class Thresholds:
 
 
 class Matcher:
-    def __init__(self, kb: KnowledgeBase, thresholds: Thresholds | None = None):
+    def __init__(self, kb: KnowledgeBase, thresholds: Thresholds | None = None, cache_dir: Path | None = None):
         self.kb = kb
+        self.cache_dir = cache_dir
         self.thresholds = thresholds or Thresholds()
         self.lexicon: Lexicon = Lexicon.of(kb.lexicon) if kb.lexicon is not None else default_lexicon()
         self.analyzer = Analyzer(kb.synonyms, self.lexicon)
@@ -64,6 +70,14 @@ class Matcher:
     def second(self) -> SecondOpinion:
         """BM25 over the entries' whole text, built when a long message first needs it."""
         return SecondOpinion(self.index, list(self.lexicon.asking_words))
+
+    @cached_property
+    def ranker(self) -> Ranker:
+        """The learned ranker (content/ranker.py), loaded from its cache or trained when first needed:
+        a question the lexical engine answers never pays for it."""
+        from content.ranker import Ranker
+
+        return Ranker.for_entries(self.kb.entries, self.cache_dir)
 
     # The index's figures, as the tests and benchmarks know them.
     @property

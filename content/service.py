@@ -152,6 +152,10 @@ class Knowledge:
     def _dialogue(self) -> Dialogue:
         return self._now().dialogue
 
+    @property
+    def dialogue(self) -> Dialogue:
+        return self._dialogue
+
     def match(self, question: str) -> MatchResult:
         return self._now().matcher.match(question)
 
@@ -191,6 +195,9 @@ class Knowledge:
             else:
                 overlay = self.edits.overlay()
                 version = build(self.content_dir, overlay.entries, overlay.version)
+            # New phrasings (the Office's answers to unanswered questions) train the learned
+            # ranker here, before the swap, not in the first question that needs it.
+            version.matcher.ranker  # noqa: B018 - built for its side effect
             self._current = version  # one assignment: a turn sees the old version or the new, whole
             return version.kb
 

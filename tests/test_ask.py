@@ -54,3 +54,24 @@ def test_scores_do_not_depend_on_the_hash_seed():
                               capture_output=True, text=True, check=True)
         outputs.add(done.stdout)
     assert len(outputs) == 1
+
+
+def test_explain_shows_parts_sources_features_and_the_decision(tmp_path: Path):
+    env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "PYTHONPATH": str(ROOT)}
+    question = "Hồ sơ HCLĐ nộp mấy bộ? Còn bằng khen VKSTC thì mấy bộ?"
+    proc = subprocess.run([sys.executable, "-m", "bot", "ask", "--explain", question], cwd=tmp_path,
+                          env=env, capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    trace = proc.stdout[proc.stdout.index("Message: "):]
+    assert "05 bộ" in proc.stdout[:proc.stdout.index("Message: ")]  # the answer itself comes first
+    part1, part2 = trace.split("Part 1: ")[1].split("Part 2: ")
+    assert part1.startswith("Hồ sơ HCLĐ nộp mấy bộ?") and part2.startswith("Còn bằng khen VKSTC thì mấy bộ?")
+    for part, entry in [(part1, "ho-so-hcld"), (part2, "ho-so-bk-vkstc")]:
+        lines = {line.split(":")[0].strip(): line for line in part.splitlines() if ":" in line}
+        assert lines["lexical"].split(": ")[1].startswith(entry)  # each source: entries with scores
+        assert lines["ranker"].split(": ")[1].startswith(entry)
+        assert "bm25 (taken only when clear)" in lines
+        for feature in ("score=", "coverage=", "gap=", "words=", "ranker_p=", "not_covered="):
+            assert feature in lines["features"]
+        assert lines["decision"].split(": ", 1)[1].startswith(f"answer {entry} (score ")
+        assert "from the answer threshold" in lines["decision"] and "named first by: lexical" in lines["decision"]

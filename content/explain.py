@@ -1,0 +1,111 @@
+"""Why a message got its answer: the trace `python -m bot ask --explain` prints.
+
+For each part the message was split into (content/dialogue.py `read`): the text as it
+was matched (filled from the conversation when it was), the top candidates from each
+source with their scores (the lexical engine, the windows of a long message and their
+focus, BM25 over the entries' whole text, the learned ranker), the features the
+decision looks at, and the decision with its margin. The Office and developers locate
+a wrong answer from this output alone, without reading the code.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from content.analysis import names_uncovered
+from content.match_result import MatchResult
+from content.normalize import tokens
+
+TOP = 3  # candidates shown per source
+
+
+@dataclass
+class PartTrace:
+    text: str  # the part as written
+    matched: str  # ...as matched (filled from the conversation when it was)
+    result: MatchResult
+    sources: dict[str, list[tuple[str, float]]] = field(default_factory=dict)
+    features: dict[str, object] = field(default_factory=dict)
+    decision: str = ""
+
+
+@dataclass
+class Trace:
+    message: str
+    parts: list[PartTrace]
+
+    def text(self) -> str:
+        lines = [f"Message: {self.message}"]
+        for i, p in enumerate(self.parts, 1):
+            lines.append(f"Part {i}: {p.text}")
+            if p.matched != p.text:
+                lines.append(f"  matched as: {p.matched}")
+            for name, cands in p.sources.items():
+                shown = "; ".join(f"{e} {s:.3f}" for e, s in cands) or "-"
+                lines.append(f"  {name}: {shown}")
+            lines.append("  features: " + " ".join(f"{k}={_fmt(v)}" for k, v in p.features.items()))
+            lines.append(f"  decision: {p.decision}")
+        return "\n".join(lines)
+
+
+def _fmt(value: object) -> str:
+    return f"{value:.3f}" if isinstance(value, float) else str(value)
+
+
+def explain(knowledge, message: str, context: dict | None = None) -> Trace:  # noqa: ANN001 - content.service.Knowledge
+    dialogue, matcher = knowledge.dialogue, knowledge.matcher
+    th = matcher.thresholds
+    reading = dialogue.read(message, context)
+    parts = []
+    for n, (text, result) in enumerate(reading.parts):
+        filled = reading.filled[n] if n < len(reading.filled) else None
+        matched = filled or text
+        ranked, _normalized = matcher.rank(matched)
+        trace = PartTrace(text, matched, result)
+        trace.sources["lexical"] = [(c.entry.id, c.score) for c in ranked[:TOP]]
+        for w in matcher.windows(matched)[1:]:
+            trace.sources[f"window «{w[:60]}»"] = [(c.entry.id, c.score) for c in matcher.rank(w)[0][:TOP]]
+        focus = dialogue.sentences.focus(matched)
+        question, story = focus[0] if focus else (matched, "")
+        opinion = matcher.second.opinion(question, story, ranked[0].entry if ranked else None)
+        trace.sources["bm25 (taken only when clear)"] = [(opinion.entry.id, opinion.score)] if opinion else []
+        learned = matcher.ranker.rank(matched, TOP)
+        trace.sources["ranker"] = [(r.entry_id, r.prob) for r in learned]
+
+        best = ranked[0] if ranked else None
+        runner = ranked[1].score if len(ranked) > 1 else 0.0
+        words = len(tokens(matched))
+        trace.features = {
+            "score": best.score if best else 0.0,
+            "coverage": best.coverage if best else 0.0,
+            "gap": (best.score - runner) if best else 0.0,
+            "words": words,
+            "terse": len([t for t in tokens(matched) if t not in matcher.lexicon.stopwords]) <= 2,
+            "not_covered": names_uncovered(dialogue._tokens(matched)),
+            "ranker_p": learned[0].prob if learned else 0.0,
+            "ranker_margin": (learned[0].prob - learned[1].prob) if len(learned) > 1 else 0.0,
+            "ranker_is_lexical_first": bool(learned and best and learned[0].entry_id == best.entry.id),
+            "follow_up_filled": filled is not None,
+        }
+        trace.decision = _decision(result, th)
+        if result.entry is not None:
+            # Which source put the answered entry first: the trace says who decided.
+            firsts = [(name, c[0][0]) for name, c in trace.sources.items() if c]
+            by = [name for name, first in firsts if first == result.entry.id]
+            trace.decision += f"; named first by: {', '.join(by) or 'the conversation (a follow-up or a side)'}"
+        parts.append(trace)
+    return Trace(message, parts)
+
+
+def _decision(result: MatchResult, th) -> str:  # noqa: ANN001 - content.matcher.Thresholds
+    """The outcome and how far it is from the next outcome (the margin)."""
+    cands = result.candidates
+    if result.kind == "answer":
+        runner = next((c for c in cands if c.entry is not result.entry), None)
+        ahead = f", {result.score - runner.score:+.3f} over {runner.entry.id}" if runner else ""
+        return (f"answer {result.entry.id} (score {result.score:.3f}, {result.score - th.answer:+.3f} "
+                f"from the answer threshold{ahead})")
+    if result.kind == "clarify":
+        offered = ", ".join(c.entry.id for c in cands)
+        return f"clarify among {offered} (score {result.score:.3f}, {result.score - th.answer:+.3f} from answering)"
+    return f"fallback (best score {result.score:.3f}, {result.score - th.clarify:+.3f} from offering a choice)"
