@@ -102,9 +102,20 @@ def _change(c: FieldChange) -> dict:
             "mine": _text(c.field, c.mine)}
 
 
+def _what_changed(c: FieldChange) -> dict:
+    """A list field as the items added and removed (a phrasing added is one line, not the list
+    twice); a text as before and after."""
+    if isinstance(c.base, list) or isinstance(c.mine, list):
+        before, after = list(c.base or []), list(c.mine or [])
+        return {"label": c.label, "added": [x for x in after if x not in before],
+                "removed": [x for x in before if x not in after], "base": "", "mine": ""}
+    return {"label": c.label, "added": [], "removed": [], "base": _text(c.field, c.base),
+            "mine": _text(c.field, c.mine)}
+
+
 def history_row(h: HistoryItem, changes: list[FieldChange], tz: ZoneInfo) -> dict:
     return {"version": h.version, "kind": texts.KIND.get(h.kind, h.kind), "by": h.by_name or h.by,
-            "at": when(h.at, tz), "note": h.note or "", "changes": [_change(c) for c in changes]}
+            "at": when(h.at, tz), "note": h.note or "", "changes": [_what_changed(c) for c in changes]}
 
 
 def conflict_view(c: ConflictInfo, tz: ZoneInfo) -> dict:
