@@ -301,3 +301,27 @@ def test_an_officer_added_in_the_console_gets_a_sign_in_link_in_chat_and_loses_i
         s.commit()
     [reply] = talk("/dangnhap", user="moi-1")
     assert reply.text == NOT_OFFICER
+
+
+async def test_an_officer_removed_in_the_console_loses_a_review_begun_in_chat(app: App, talk) -> None:  # noqa: ANN001
+    """Removed while deciding a report in chat: the next message ends the form, nothing decided."""
+    from handlers import texts as chat_texts
+    from storage import reports as rq
+    from tests.test_reports import submit_one
+
+    code = submit_one(talk, user="s-1")
+    with Session(app.repo.engine) as s:
+        so.add(s, "zalo:cb-moi", OFFICER_ID)
+        s.commit()
+    listed = talk("/duyet", user="cb-moi")
+    assert code in listed[0].text
+    talk("1", user="cb-moi")  # Duyệt: now the award step
+    async with serve(app) as srv, ClientSession() as http:
+        cookie, csrf = await srv.sign_in(http)
+        status, _, _ = await _post(http, srv.url + "/van-phong/can-bo/bo", cookie, {"csrf": csrf, "ma": "zalo:cb-moi"})
+        assert status == 303
+    [refused] = talk("1", user="cb-moi")
+    assert refused.text == chat_texts.NOT_ADMIN
+    with Session(app.repo.engine) as s:
+        [row] = rq.pending(s)
+        assert (row.code, row.reviewed_by) == (code, None)
