@@ -2,7 +2,8 @@
 member on Zalo asks a question the bot cannot answer; an officer signs in through /dangnhap,
 finds it on "Chưa trả lời được", makes it a phrasing of an entry, tries the entry's "Thử" box
 (htmx), and the staff member asking again is answered in chat through the fake Zalo.
-Screenshots at 360 and 1280 px of the new pages go to tmp/screenshots/ (c*-*.png)."""
+Screenshots at 360 and 1280 px of the new pages go to tmp/screenshots/noi-dung/ (its own
+folder: test_web_browser.py empties tmp/screenshots/ when it starts)."""
 
 from __future__ import annotations
 
@@ -12,8 +13,9 @@ import time
 
 import pytest
 
+from tests import test_web_browser as browser
 from tests.fake_zalo import make_update
-from tests.test_web_browser import OFFICER_ZALO, SHOTS, _browser, _missing, _shoot, _wait, zalo_bot  # noqa: F401
+from tests.test_web_browser import OFFICER_ZALO, SHOTS, _browser, _missing, _wait, zalo_bot  # noqa: F401
 from tests.web_console import serve
 
 pytestmark = pytest.mark.skipif(_missing() is not None, reason=f"browser tests skipped: {_missing()}")
@@ -21,6 +23,13 @@ pytestmark = pytest.mark.skipif(_missing() is not None, reason=f"browser tests s
 STAFF = "staff-zl"
 QUESTION = "hạn chót nộp báo cáo sơ kết là ngày nào"
 ENTRY = "ho-so-gom"
+MY_SHOTS = SHOTS / "noi-dung"
+
+
+def _shoot(driver, name: str) -> list:  # noqa: ANN001
+    made = browser._shoot(driver, name)
+    MY_SHOTS.mkdir(parents=True, exist_ok=True)
+    return [p.replace(MY_SHOTS / p.name) for p in made]
 
 
 def _curate(link: str) -> dict:
