@@ -325,3 +325,28 @@ async def test_an_officer_removed_in_the_console_loses_a_review_begun_in_chat(ap
     with Session(app.repo.engine) as s:
         [row] = rq.pending(s)
         assert (row.code, row.reviewed_by) == (code, None)
+
+
+async def test_officers_and_a_phrasing_on_postgresql(pg_url: str, tmp_path) -> None:  # noqa: ANN001
+    """Two instances on one PostgreSQL database: an officer added in the console of one is an
+    officer for the other's chat; a phrasing saved in the console answers on the other after its poll."""
+    from bot.app import build_app
+    from bot.settings import load_settings
+    from tests.conftest import REAL_CONTENT
+
+    one = build_app(load_settings(data_dir=tmp_path / "a", content_dir=REAL_CONTENT, database_url=pg_url))
+    other = build_app(load_settings(data_dir=tmp_path / "b", content_dir=REAL_CONTENT, database_url=pg_url),
+                      migrate=False)
+    seed(one)
+    _log(one, NEW_Q)
+    async with serve(one) as srv, ClientSession() as http:
+        cookie, csrf = await srv.sign_in(http)
+        status, _, _ = await _post(http, srv.url + "/van-phong/can-bo/them", cookie, {"csrf": csrf, "ma": "zalo:pg-1"})
+        assert status == 303
+        status, _, _ = await _post(http, srv.url + "/van-phong/chua-tra-loi/cach-hoi", cookie,
+                                   [("csrf", csrf), ("cau", NEW_Q), ("muc", ENTRY)])
+        assert status == 303
+    assert other.conversation.is_admin("zalo", "pg-1")
+    assert one.knowledge.match(NEW_Q).entry.id == ENTRY
+    other.knowledge.refresh()  # what its poll does every CONTENT_POLL_SECONDS
+    assert other.knowledge.match(NEW_Q).entry.id == ENTRY
