@@ -350,3 +350,20 @@ async def test_officers_and_a_phrasing_on_postgresql(pg_url: str, tmp_path) -> N
     assert one.knowledge.match(NEW_Q).entry.id == ENTRY
     other.knowledge.refresh()  # what its poll does every CONTENT_POLL_SECONDS
     assert other.knowledge.match(NEW_Q).entry.id == ENTRY
+
+
+def test_web_login_prints_a_link_for_an_officer_added_in_the_console(monkeypatch, tmp_path, capsys) -> None:  # noqa: ANN001
+    from bot import cli
+    from storage import db
+
+    monkeypatch.setenv("DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("ADMIN_IDS", "telegram:42")
+    assert cli.main(["web", "login", "--officer", "zalo:added-1"]) == 2
+    assert "not an officer" in capsys.readouterr().err
+    engine = db.make_engine(f"sqlite:///{tmp_path / 'data' / 'bot.sqlite3'}")
+    with Session(engine) as s:
+        so.add(s, "zalo:added-1", "telegram:42")
+        s.commit()
+    engine.dispose()
+    assert cli.main(["web", "login", "--officer", "zalo:added-1"]) == 0
+    assert "/van-phong/dang-nhap/" in capsys.readouterr().out
