@@ -23,7 +23,7 @@ from content.matcher import MatchResult
 from content.naming import named
 from content.normalize import fold, has_letters
 from content.service import Knowledge
-from handlers import pages, texts
+from handlers import commands, pages, texts
 from handlers import report_texts as rt
 from handlers.choices import (
     ACK_PREFIX,
@@ -41,6 +41,7 @@ from handlers.choices import (
     WITHDRAW_PREFIX,
     WITHDRAW_SURE_PREFIX,
 )
+from handlers.commands import Command
 from handlers.context import TurnContext
 from handlers.events import Choice, IncomingEvent, Reply, Turn
 from handlers.flows import FlowEngine
@@ -66,36 +67,16 @@ FEATURES = {"deadlines": "m:deadlines"}  # dialogue.yaml `features` -> the menu 
 # On folded text: "12", "số 12", "chọn 12" (digits alone are never a question the content answers).
 NUMBER = re.compile(r"(?:so |chon )?\d{1,6}")
 
-# Main menu: choice id -> (label, what it opens).
+# Main menu: choice id -> (label, what it opens): questions and the topics, then the
+# commands' own items (handlers/commands.py).
 MENU = [
     ("m:qa", texts.MENU_QA),
     ("t:tieu-chi", texts.MENU_CRITERIA),
     ("t:hinh-thuc", texts.MENU_FORMS),
     ("t:ho-so", texts.MENU_DOSSIER),
-    (REPORT_START, texts.MENU_REPORT),
-    ("m:deadlines", texts.MENU_DEADLINES),
-    ("m:help", texts.MENU_HELP),
+    *commands.menu_items(),
 ]
-
-COMMANDS = {
-    "start": "menu", "menu": "menu", "batdau": "menu",
-    "hoi": "ask", "trogiup": "help", "help": "help", "huy": "cancel", "cancel": "cancel",
-    "reload": "reload", "napnoidung": "reload",
-    "hoivanphong": "ask_office", "hoivp": "ask_office",
-    "lich": "deadlines", "lichnhachan": "deadlines", "nhacnho": "reminders", "hanmoi": "new_deadline",
-    "thongbao": "announce", "thongke": "stats",
-    "gui": "report", "guiguong": "report", "baocao": "report", "baocaocuatoi": "my_reports",
-    "duyet": "review", "xuat": "export", "hoso": "profile", "xoahoso": "delete_profile",
-    "cauhoi": "office_questions", "toi": "whoami",
-}
-# Words typed instead of a command (content/commands.yaml) that mean the command of that name;
-# its other names ("back", "details") are read by the routes below.
-WORD_COMMANDS = {"menu", "help", "cancel", "ask_office", "deadlines", "my_reports", "review", "profile",
-                 "delete_profile"}
-# Commands that start a form: during another form they are refused, not stacked.
-FLOW_COMMANDS = {"ask_office", "reminders", "new_deadline", "announce", "report", "review", "export",
-                 "delete_profile"}
-# Choices that start a form (refused during another one, like FLOW_COMMANDS).
+# Choices that start a form (refused during another one, like a command that starts one).
 FLOW_CHOICES = (REPLY_PREFIX, "dl:new", "dl:cancel", "dl:edit", "dl:on", REPORT_START, ADD_PREFIX, EDIT_PREFIX,
                 DELETE_CHOICE, REVIEW_CHOICE, EXPORT_CHOICE, *PREFIX_DECISION)
 # An officer's "trả lời 3", "trả lời câu hỏi số 3", "tl câu 3" (folded): answer the Office question of that number.
@@ -294,7 +275,8 @@ class Conversation:
     @staticmethod
     def _starts_flow(msg: Message) -> bool:
         choice = msg.choice or ""
-        return choice == ASK_OFFICE or choice.startswith(FLOW_CHOICES) or msg.command in FLOW_COMMANDS
+        return (choice == ASK_OFFICE or choice.startswith(FLOW_CHOICES)
+                or (msg.command is not None and msg.command.starts_flow))
 
     def on_choice_route(self, msg: Message) -> list[Reply]:
         return self._on_choice(msg.choice or "", msg.ctx)
@@ -316,7 +298,15 @@ class Conversation:
         return [Reply(texts.EMPTY_MESSAGE, self._menu_choices())]
 
     def on_command_route(self, msg: Message) -> list[Reply]:
-        return self._on_command(msg.command or "", msg.ctx, msg.rest)
+        assert msg.command is not None
+        return self._run(msg.command, msg.ctx, msg.rest)
+
+    def _run(self, command: Command, ctx: TurnContext, rest: str = "") -> list[Reply]:
+        """A command, once whoever sent it may use it: officers' commands are refused to staff
+        here, for all of them (their services check again)."""
+        if command.officer and not self.is_admin(ctx.event.channel, ctx.event.user_id):
+            return [Reply(texts.NOT_ADMIN, [Choice("menu", texts.BACK_TO_MENU)])]
+        return command.run(self, ctx, rest)
 
     def on_greeting(self, msg: Message) -> list[Reply]:
         return self._welcome(msg.ctx.event)
@@ -400,15 +390,11 @@ class Conversation:
             return self._on_report_choice(choice, ctx)
         if kind == "dl":
             return self.deadlines.on_choice(ctx, choice)
+        if choice in commands.BY_MENU:
+            return self._run(commands.BY_MENU[choice], ctx)
         if kind == "m":
             if arg == "qa":
                 return [Reply(texts.ASK_PROMPT, self._topic_choices())]
-            if arg == "help":
-                return [self._help(ctx)]
-            if arg == "deadlines":
-                return self.deadlines.show(ctx)
-            if arg == "report":
-                return self.reports.start(ctx)
             if arg == "topics":
                 return [Reply(texts.MAIN_MENU, self._topic_choices())]
         if kind == "t":
@@ -433,58 +419,30 @@ class Conversation:
             return self._details([arg], ctx)
         return [Reply(texts.STALE_CHOICE, self._menu_choices())]
 
-    # --- commands ----------------------------------------------------------
-    def _on_command(self, action: str, ctx: TurnContext, rest: str) -> list[Reply]:
+    # --- commands (handlers/commands.py) ---------------------------------------
+    def welcome(self, ctx: TurnContext) -> list[Reply]:
+        return self._welcome(ctx.event)
+
+    def ask(self, ctx: TurnContext, rest: str) -> list[Reply]:
+        if rest.strip():
+            return self.on_question(Message(ctx=ctx, text=rest.strip()))
+        return [Reply(texts.ASK_PROMPT)]
+
+    def nothing_to_cancel(self) -> list[Reply]:
+        return [Reply(texts.NOTHING_TO_CANCEL, self._menu_choices())]
+
+    def whoami(self, ctx: TurnContext) -> list[Reply]:
         event = ctx.event
-        if action == "menu":
-            return self._welcome(event)
-        if action == "help":
-            return [self._help(ctx)]
-        if action == "whoami":
-            who = f"{event.channel}:{event.user_id}"
-            officer = self.is_admin(event.channel, event.user_id)
-            return [Reply((texts.WHO_AM_I_OFFICER if officer else texts.WHO_AM_I).format(id=who))]
-        if action == "office_questions":
-            return self.office.open_questions(ctx)
-        if action == "ask":
-            if rest.strip():
-                return self.on_question(Message(ctx=ctx, text=rest.strip()))
-            return [Reply(texts.ASK_PROMPT)]
-        if action == "ask_office":
-            return self.office.start_ask(ctx, rest.strip() or None)
-        if action == "deadlines":
-            return self.deadlines.show(ctx)
-        if action == "reminders":
-            return self.deadlines.toggle(ctx)
-        if action == "new_deadline":
-            return self.deadlines.start_new(ctx)
-        if action == "announce":
-            return self.deadlines.start_announce(ctx)
-        if action == "stats":
-            return self.deadlines.stats(ctx)
-        if action == "report":
-            return self.reports.start(ctx, rest.strip() or None)
-        if action == "my_reports":
-            return self.reports.mine(ctx)
-        if action == "review":
-            return self.review.start(ctx)
-        if action == "export":
-            return self.review.start_export(ctx)
-        if action == "profile":
-            return self.profiles.show(ctx)
-        if action == "delete_profile":
-            return self.erasure.start(ctx)
-        if action == "cancel":
-            return [Reply(texts.NOTHING_TO_CANCEL, self._menu_choices())]
-        if action == "reload":
-            if not self.is_admin(event.channel, event.user_id):
-                return [Reply(texts.NOT_ADMIN)]
-            try:
-                kb = self.knowledge.reload()
-            except ContentError as exc:
-                return [Reply(texts.RELOAD_FAILED.format(problems="\n".join(exc.problems[:10])))]
-            return [Reply(texts.RELOADED.format(entries=len(kb.entries), topics=len(kb.topics)))]
-        return [Reply(texts.STALE_CHOICE, self._menu_choices())]
+        who = f"{event.channel}:{event.user_id}"
+        officer = self.is_admin(event.channel, event.user_id)
+        return [Reply((texts.WHO_AM_I_OFFICER if officer else texts.WHO_AM_I).format(id=who))]
+
+    def reload(self) -> list[Reply]:
+        try:
+            kb = self.knowledge.reload()
+        except ContentError as exc:
+            return [Reply(texts.RELOAD_FAILED.format(problems="\n".join(exc.problems[:10])))]
+        return [Reply(texts.RELOADED.format(entries=len(kb.entries), topics=len(kb.topics)))]
 
     def _on_report_choice(self, choice: str, ctx: TurnContext) -> list[Reply]:
         if choice == MINE_CHOICE:
@@ -527,11 +485,9 @@ class Conversation:
         name = f" {event.display_name}" if event.display_name else ""
         return [Reply(texts.WELCOME.format(name=name, bot=texts.BOT_NAME), self._menu_choices())]
 
-    def _help(self, ctx: TurnContext) -> Reply:
+    def help(self, ctx: TurnContext) -> Reply:
         """The guide; an officer's has their commands too."""
-        text = texts.HELP
-        if self.is_admin(ctx.event.channel, ctx.event.user_id):
-            text += "\n\n" + texts.OFFICER_HELP
+        text = commands.help_text(officer=self.is_admin(ctx.event.channel, ctx.event.user_id))
         return Reply(text, [Choice(ASK_OFFICE, texts.MENU_ASK_OFFICE), Choice("menu", texts.BACK_TO_MENU)])
 
     # --- question answering --------------------------------------------------
@@ -702,7 +658,7 @@ class Message:
     text: str = ""
     choice: str | None = None
     caption: str = ""
-    command: str | None = None
+    command: Command | None = None
     rest: str = ""
     folded: str = ""
     word: str | None = None  # what the words typed instead of a command ask for (commands.yaml)
@@ -721,21 +677,17 @@ class Message:
             choice = event.choice or conv._read_choice(text, offered) or (
                 None if conv.flows.active(ctx.state) else conv._menu_item(text))
         caption = next((a.caption.strip() for a in event.attachments if a.caption and a.caption.strip()), "")
-        command, rest = None, ""
-        if text.startswith("/") and len(text) > 1:
-            name = text[1:].split(maxsplit=1)[0].split("@", 1)[0].lower()
-            command = COMMANDS.get(name)
-            rest = text.split(maxsplit=1)[1] if " " in text else ""
+        command, rest = commands.by_slash(text) if text.startswith("/") and len(text) > 1 else (None, "")
         folded = fold(text)
         word = None if text.startswith("/") else conv.knowledge.typed_command(text)
-        if command is None and word in WORD_COMMANDS:
-            command = word
+        if command is None and word in commands.WORD_COMMANDS:
+            command = commands.BY_NAME[word]
         return cls(ctx=ctx, text=text, choice=choice, caption=caption, command=command, rest=rest, folded=folded,
                    word=word, in_flow=conv.flows.active(ctx.state) is not None)
 
 
 def _is_cancel(_c: Conversation, m: Message) -> bool:
-    return m.command == "cancel" and not m.choice
+    return m.command is not None and m.command.name == "cancel" and not m.choice
 
 
 # The routing table: the first row whose test holds handles the message.
