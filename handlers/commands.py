@@ -16,6 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from handlers import choices as ch
 from handlers import texts
 
 if TYPE_CHECKING:
@@ -71,7 +72,7 @@ REGISTRY: tuple[Command, ...] = (
             starts_flow=True, help="gửi câu hỏi tới Văn phòng",
             telegram=((5, "hoivanphong", "Gửi câu hỏi tới Văn phòng"),)),
     Command("report", ("gui", "guiguong", "baocao"), _f("reports", "start", with_rest=True), starts_flow=True,
-            help="gửi gương người tốt, việc tốt", menu=("m:report", texts.MENU_REPORT),
+            help="gửi gương người tốt, việc tốt", menu=(ch.REPORT_START.encode(), texts.MENU_REPORT),
             telegram=((6, "gui", "Gửi gương người tốt, việc tốt"),)),
     Command("my_reports", ("baocaocuatoi",), _f("reports", "mine"), words=True,
             help="các báo cáo đồng chí đã gửi",
@@ -82,13 +83,13 @@ REGISTRY: tuple[Command, ...] = (
     Command("delete_profile", ("xoahoso",), _f("erasure", "start"), words=True, starts_flow=True),
     Command("deadlines", ("lich", "lichnhachan"), _f("deadlines", "show"), words=True,
             shown="/lich, /nhacnho", help="lịch nhắc hạn, bật hoặc tắt nhắc hạn",
-            menu=("m:deadlines", texts.MENU_DEADLINES),
+            menu=(ch.DEADLINES.encode(), texts.MENU_DEADLINES),
             telegram=((8, "lich", "Lịch nhắc hạn nộp báo cáo, hồ sơ"),)),
     Command("reminders", ("nhacnho",), _f("deadlines", "toggle"), starts_flow=True),
     Command("whoami", ("toi",), lambda c, ctx, _r: c.whoami(ctx),
             help="mã của đồng chí trên trợ lý (gửi Văn phòng khi cần)"),
     Command("help", ("trogiup", "help"), lambda c, ctx, _r: [c.help(ctx)], words=True, help="hướng dẫn này",
-            menu=("m:help", texts.MENU_HELP), telegram=((10, "trogiup", "Hướng dẫn sử dụng"),)),
+            menu=(ch.HELP.encode(), texts.MENU_HELP), telegram=((10, "trogiup", "Hướng dẫn sử dụng"),)),
     # --- officers of the Office (ADMIN_IDS) ---
     Command("office_questions", ("cauhoi",), _f("office", "open_questions"), OFFICER,
             help="các câu hỏi gửi Văn phòng đang chờ trả lời (gõ «trả lời <số>» để trả lời câu số đó)"),

@@ -13,11 +13,23 @@ from zoneinfo import ZoneInfo
 from content.deadlines import AUDIENCE_ALL, AUDIENCE_LEADERS, UNIT_PREFIX, check_offsets
 from content.normalize import fold
 from content.service import Knowledge
+from handlers import choices as ch
 from handlers import texts
-from handlers.choices import ACK_PREFIX
 from handlers.context import TurnContext
 from handlers.events import Choice, Document, Notice, Reply
-from handlers.flows import FINISH, Flow, FlowData, FlowEngine, Invalid, Option, Step, text_between
+from handlers.flows import (
+    FINISH,
+    NO,
+    SEND,
+    YES,
+    Flow,
+    FlowData,
+    FlowEngine,
+    Invalid,
+    Option,
+    Step,
+    text_between,
+)
 from handlers.profile import unit_prompt
 from handlers.reminder_dispatch import ack_choice, content_fields, left_text, occurrence, when_text
 from storage import reminders as q
@@ -87,7 +99,7 @@ class Deadlines:
 
     # --- flows -------------------------------------------------------------------------
     def flows(self) -> list[Flow]:
-        yes_no = [Option("yes", texts.YES, ("co", "vang", "phai", "dung")), Option("no", texts.NO, ("khong",))]
+        yes_no = [Option("yes", texts.YES, YES), Option("no", texts.NO, NO)]
         profile = Flow(PROFILE, texts.PROFILE_TITLE, finish=self._save_profile, steps=[
             Step("unit", prompt=lambda d: unit_prompt(self.knowledge, texts.PROFILE_UNIT), options=lambda d: self._units()),
             Step("leader", prompt=lambda d: texts.PROFILE_LEADER, options=lambda d: yes_no),
@@ -105,19 +117,19 @@ class Deadlines:
             Step("offsets", prompt=lambda d: texts.NEW_ASK_OFFSETS, parse=self._parse_offsets),
             Step("note", prompt=lambda d: texts.NEW_ASK_NOTE, parse=lambda d, t: self._note(t)),
             Step("confirm", prompt=self._new_summary,
-                 options=lambda d: [Option("create", texts.CREATE, ("tao", "dong y", "ok", "gui"))],
+                 options=lambda d: [Option("create", texts.CREATE, ("tao", *SEND))],
                  after=lambda d, v: FINISH),
         ])
         cancel = Flow(CANCEL_FLOW, texts.CANCEL_TITLE, finish=self._cancel, officers_only=True, steps=[
             Step("confirm", prompt=lambda d: texts.CANCEL_CONFIRM.format(title=d.values["title"], when=d.values["when"]),
-                 options=lambda d: [Option("yes", texts.CANCEL_YES, ("dong y", "co"))], after=lambda d, v: FINISH),
+                 options=lambda d: [Option("yes", texts.CANCEL_YES, YES)], after=lambda d, v: FINISH),
         ])
         edit = Flow(EDIT, texts.EDIT_TITLE, finish=self._move, officers_only=True, steps=[
             Step("due", prompt=lambda d: texts.EDIT_ASK_DUE.format(title=d.values["title"], when=d.values["when"]),
                  parse=lambda d, t: self._parse_due(t, utcnow()).isoformat()),
             Step("confirm", prompt=lambda d: texts.EDIT_CONFIRM.format(
                 title=d.values["title"], when=when_text(datetime.fromisoformat(d.values["due"]), self.tz)),
-                 options=lambda d: [Option("yes", texts.EDIT_YES, ("dong y", "co"))], after=lambda d, v: FINISH),
+                 options=lambda d: [Option("yes", texts.EDIT_YES, YES)], after=lambda d, v: FINISH),
         ])
         announce = Flow(ANNOUNCE, texts.ANNOUNCE_TITLE, finish=self._announce, officers_only=True, steps=[
             Step("audience", prompt=lambda d: texts.ANNOUNCE_ASK_AUDIENCE,
@@ -125,7 +137,7 @@ class Deadlines:
             Step("text", prompt=lambda d: texts.ANNOUNCE_ASK_TEXT, parse=text_between(5, 1500, texts.ANNOUNCE_WHAT)),
             Step("confirm", prompt=lambda d: texts.ANNOUNCE_CONFIRM.format(
                 count=self.count_for(d.ctx, self._announce_audience(d)), text=d.values["text"]),
-                 options=lambda d: [Option("send", texts.ANNOUNCE_SEND, ("gui", "dong y", "ok"))],
+                 options=lambda d: [Option("send", texts.ANNOUNCE_SEND, SEND)],
                  after=lambda d, v: FINISH),
         ])
         return [profile, new, cancel, edit, announce]
@@ -185,18 +197,18 @@ class Deadlines:
                 if names:
                     lines.append(texts.DEADLINES_ACKS.format(names=", ".join(names[:20])))
             if ctx.caps.documents:
-                choices.append(Choice(f"dl:ics:{d.id}", texts.ICS_FOR.format(title=_short(shown_title(d)))))
+                choices.append(Choice(ch.DEADLINE_ICS.encode(d.id), texts.ICS_FOR.format(title=_short(shown_title(d)))))
         if upcoming and not ctx.caps.documents:
             lines.append(texts.DEADLINES_NO_FILE)
         on = bool(profile and profile.reminders)
         lines.append(texts.DEADLINES_REMINDERS_ON if on else texts.DEADLINES_REMINDERS_OFF)
-        choices.append(Choice("dl:off" if on else "dl:on", texts.TURN_OFF if on else texts.TURN_ON))
+        choices.append(Choice((ch.REMINDERS_OFF if on else ch.REMINDERS_ON).encode(), texts.TURN_OFF if on else texts.TURN_ON))
         if officer:
-            choices.append(Choice("dl:new", texts.NEW_DEADLINE))
+            choices.append(Choice(ch.NEW_DEADLINE.encode(), texts.NEW_DEADLINE))
             for d, _due in upcoming:
-                choices.append(Choice(f"dl:edit:{d.id}", texts.EDIT_DEADLINE.format(title=_short(d.title))))
-                choices.append(Choice(f"dl:cancel:{d.id}", texts.CANCEL_DEADLINE.format(title=_short(d.title))))
-        choices.append(Choice("menu", texts.BACK_TO_MENU))
+                choices.append(Choice(ch.DEADLINE_EDIT.encode(d.id), texts.EDIT_DEADLINE.format(title=_short(d.title))))
+                choices.append(Choice(ch.DEADLINE_CANCEL.encode(d.id), texts.CANCEL_DEADLINE.format(title=_short(d.title))))
+        choices.append(ch.menu())
         return [Reply("\n".join(lines), choices)]
 
     def toggle(self, ctx: TurnContext, on: bool | None = None) -> list[Reply]:
@@ -217,31 +229,29 @@ class Deadlines:
         q.save_profile(s, ctx.user_id, reminders=on)
         quiet = f"{self.quiet[0]:%H:%M} đến {self.quiet[1]:%H:%M}"
         return [Reply(texts.REMINDERS_ON.format(quiet=quiet) if on else texts.REMINDERS_OFF,
-                      [Choice("m:deadlines", texts.MENU_DEADLINES), Choice("menu", texts.BACK_TO_MENU)])]
+                      [Choice(ch.DEADLINES.encode(), texts.MENU_DEADLINES), ch.menu()])]
 
     def on_choice(self, ctx: TurnContext, choice: str) -> list[Reply]:
-        _dl, _, rest = choice.partition(":")
-        action, _, arg = rest.partition(":")
-        if action == "on":
+        """Any deadline choice (ch.DEADLINE_ANY); one that is not well-formed is stale (an officer's is checked first)."""
+        if ch.REMINDERS_ON.matches(choice):
             return self.toggle(ctx, True)
-        if action == "off":
+        if ch.REMINDERS_OFF.matches(choice):
             return self.toggle(ctx, False)
-        if action == "ics":
-            return self._ics(ctx, arg)
+        if ch.DEADLINE_ICS.matches(choice):
+            return self._ics(ctx, ch.DEADLINE_ICS.one(choice))  # type: ignore[arg-type]
         if not self._officer(ctx):
             return [Reply(texts.NOT_ADMIN)]
         assert self.engine is not None
-        if action == "new":
+        if ch.NEW_DEADLINE.matches(choice):
             return self.engine.start(ctx, NEW)
-        d = q.deadline(ctx.store.s, int(arg)) if arg.isdigit() else None
+        kind = ch.kind_of(choice, ch.DEADLINE_CANCEL, ch.DEADLINE_EDIT)
+        deadline_id = kind.one(choice) if kind else None
+        d = q.deadline(ctx.store.s, deadline_id) if isinstance(deadline_id, int) else None
         if d is None or d.status != "active":
             return [Reply(texts.REMINDER_STALE)]
         when = when_text(occurrence(d, utcnow()), self.tz)
-        if action == "cancel":
-            return self.engine.start(ctx, CANCEL_FLOW, {"id": d.id, "title": d.title, "when": when})
-        if action == "edit":
-            return self.engine.start(ctx, EDIT, {"id": d.id, "title": d.title, "when": when})
-        return [Reply(texts.STALE_CHOICE)]
+        flow = CANCEL_FLOW if kind is ch.DEADLINE_CANCEL else EDIT
+        return self.engine.start(ctx, flow, {"id": d.id, "title": d.title, "when": when})
 
     def start_new(self, ctx: TurnContext) -> list[Reply]:
         if not self._officer(ctx):
@@ -262,9 +272,9 @@ class Deadlines:
         s = ctx.store.s
         now = utcnow()
         if choice:
-            parts = choice.removeprefix(ACK_PREFIX).split(":")
-            d = q.deadline(s, int(parts[0])) if parts[0].isdigit() else None
-            due = datetime.fromtimestamp(int(parts[1]), tz=now.tzinfo) if len(parts) > 1 and parts[1].isdigit() else None
+            deadline_id, stamp = ch.ACK.decode(choice) or (None, None)
+            d = q.deadline(s, deadline_id) if isinstance(deadline_id, int) else None
+            due = datetime.fromtimestamp(stamp, tz=now.tzinfo) if isinstance(stamp, int) else None
         else:
             reminded = q.reminded(s, ctx.event.channel, ctx.event.chat_id)
             if not reminded:
@@ -284,12 +294,12 @@ class Deadlines:
         done = q.ack(s, d, due, self._user(ctx), profile)
         if done == q.NOT_CONCERNED:
             refusal = texts.REMINDER_NOT_LEADER if d.audience == AUDIENCE_LEADERS else texts.REMINDER_NOT_YOURS
-            return [Reply(refusal.format(title=d.title), [Choice("m:deadlines", texts.MENU_DEADLINES)])]
+            return [Reply(refusal.format(title=d.title), [Choice(ch.DEADLINES.encode(), texts.MENU_DEADLINES)])]
         if done == q.ACKED_BEFORE:
             return [Reply(texts.REMINDER_ACKED_BEFORE.format(title=d.title))]
         unit_wide = d.audience == AUDIENCE_LEADERS and profile is not None and profile.unit_id
         return [Reply((texts.REMINDER_ACKED_UNIT if unit_wide else texts.REMINDER_ACKED).format(title=d.title),
-                      [Choice("m:deadlines", texts.MENU_DEADLINES)])]
+                      [Choice(ch.DEADLINES.encode(), texts.MENU_DEADLINES)])]
 
     @staticmethod
     def _unanswered(ctx: TurnContext, reminded: list[tuple[int, datetime]], now: datetime
@@ -324,7 +334,7 @@ class Deadlines:
                 failed=c.get("failed", 0) + c.get("blocked", 0)))
         if len(lines) == 1:
             lines.append(texts.STATS_NONE)
-        return [Reply("\n".join(lines), [Choice("m:deadlines", texts.MENU_DEADLINES)])]
+        return [Reply("\n".join(lines), [Choice(ch.DEADLINES.encode(), texts.MENU_DEADLINES)])]
 
     # --- finishing flows ------------------------------------------------------------------
     def _save_profile(self, ctx: TurnContext, data: FlowData) -> list[Reply]:
@@ -347,13 +357,13 @@ class Deadlines:
             key=f"chat:{uuid.uuid4().hex[:12]}", title=v["title"], due_at=datetime.fromisoformat(v["due"]),
             audience=audience, offsets=list(v["offsets"]), note=v.get("note") or None,
             created_by=f"{ctx.event.channel}:{ctx.event.user_id}"))
-        return [Reply(texts.NEW_CREATED.format(id=row.id, title=row.title), [Choice("m:deadlines", texts.MENU_DEADLINES)])]
+        return [Reply(texts.NEW_CREATED.format(id=row.id, title=row.title), [Choice(ch.DEADLINES.encode(), texts.MENU_DEADLINES)])]
 
     def _cancel(self, ctx: TurnContext, data: FlowData) -> list[Reply]:
         row = q.cancel_deadline(ctx.store.s, int(data.values["id"]))
         if row is None:
             return [Reply(texts.REMINDER_STALE)]
-        return [Reply(texts.CANCEL_DONE.format(title=row.title), [Choice("m:deadlines", texts.MENU_DEADLINES)])]
+        return [Reply(texts.CANCEL_DONE.format(title=row.title), [Choice(ch.DEADLINES.encode(), texts.MENU_DEADLINES)])]
 
     def _move(self, ctx: TurnContext, data: FlowData) -> list[Reply]:
         s = ctx.store.s
@@ -363,7 +373,7 @@ class Deadlines:
         row.due_at = datetime.fromisoformat(data.values["due"])
         q.save_deadline(s, row)
         return [Reply(texts.EDIT_DONE.format(title=row.title, when=when_text(aware(row.due_at), self.tz)),
-                      [Choice("m:deadlines", texts.MENU_DEADLINES)])]
+                      [Choice(ch.DEADLINES.encode(), texts.MENU_DEADLINES)])]
 
     def _announce(self, ctx: TurnContext, data: FlowData) -> list[Reply]:
         s = ctx.store.s
@@ -382,8 +392,8 @@ class Deadlines:
     def count_for(self, ctx: TurnContext, audience: str) -> int:
         return len(q.recipients(ctx.store.s, audience))
 
-    def _ics(self, ctx: TurnContext, arg: str) -> list[Reply]:
-        d = q.deadline(ctx.store.s, int(arg)) if arg.isdigit() else None
+    def _ics(self, ctx: TurnContext, deadline_id: int | None) -> list[Reply]:
+        d = q.deadline(ctx.store.s, deadline_id) if deadline_id is not None else None
         if d is None or d.status != "active":
             return [Reply(texts.REMINDER_STALE)]
         due = occurrence(d, utcnow())

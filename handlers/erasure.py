@@ -8,11 +8,11 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Iterable
 
+from handlers import choices as ch
 from handlers import report_texts as rt
-from handlers import texts
 from handlers.context import TurnContext
-from handlers.events import Choice, Notice, Reply
-from handlers.flows import CANCEL, FINISH, Flow, FlowData, FlowEngine, Option, Step
+from handlers.events import Notice, Reply
+from handlers.flows import CANCEL, FINISH, NO, YES, Flow, FlowData, FlowEngine, Option, Step
 from storage import erase as storage
 from storage.erase import ReportRef
 
@@ -56,8 +56,8 @@ class Erasure:
     def flows(self) -> list[Flow]:
         return [Flow(DELETE, rt.DELETE_TITLE, finish=self._erase, steps=[
             Step("confirm", prompt=self._ask,
-                 options=lambda d: [Option("yes", rt.DELETE_YES, ("xoa", "dong y", "co")),
-                                    Option("no", rt.DELETE_NO, ("giu", "khong", "thoi"))],
+                 options=lambda d: [Option("yes", rt.DELETE_YES, ("xoa", *YES)),
+                                    Option("no", rt.DELETE_NO, ("giu", "thoi", *NO))],
                  after=lambda d, v: FINISH if v == "yes" else CANCEL)])]
 
     def start(self, ctx: TurnContext) -> list[Reply]:
@@ -88,4 +88,4 @@ class Erasure:
                 for channel, officer in officers:
                     ctx.notify(Notice(channel, officer, Reply(rt.OFFICER_ERASED.format(code=row.code)),
                                       key=f"report:{row.id}:erased:{channel}:{officer}"))
-        return [Reply(describe(done, rt.ERASE_DONE), [Choice("menu", texts.BACK_TO_MENU)])]
+        return [Reply(describe(done, rt.ERASE_DONE), [ch.menu()])]

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from content.normalize import fold
+from handlers import choices as ch
 from handlers import texts
 from handlers.events import Choice, Reply
 
@@ -31,6 +32,13 @@ KEEP = "__keep"  # "Tiếp tục soạn"
 
 class Invalid(Exception):
     """The answer cannot be used; the message says why and what to type instead."""
+
+
+# Words typed for the usual answers (folded), shared by every form so they do not drift apart.
+YES = ("co", "co a", "vang", "phai", "dung", "dong y")
+NO = ("khong", "ko", "k", "khong phai")
+SEND = ("gui", "gui di", "dong y", "ok")
+CONFIRM = (*SEND, "xac nhan", "co")  # "Gửi" under a summary to confirm
 
 
 @dataclass(frozen=True)
@@ -108,7 +116,7 @@ class FlowState:
 
 
 def choice_id(step: str, value: str) -> str:
-    return f"f:{step}:{value}"
+    return ch.FLOW_OPTION.encode(step, value)
 
 
 class FlowEngine:
@@ -218,7 +226,8 @@ class FlowEngine:
     def on_choice(self, ctx: Any, choice: str) -> list[Reply]:
         """A pressed button or picked number whose id is `f:<step>:<value>`. Button data can
         be forged on Telegram: only a value the current step offers now is taken."""
-        step_name, _, value = choice.removeprefix("f:").partition(":")
+        step_name, value = ch.FLOW_OPTION.decode(choice) or ("", "")
+        value = value or ""
         current = self.active(ctx.state)
         if current is None:
             return [Reply(texts.FLOW_STALE_NONE)]
@@ -299,7 +308,7 @@ class FlowEngine:
                                Choice(choice_id(fs.step, KEEP), texts.FLOW_KEEP)])]
         ctx.state.pop("flow", None)
         title = current[0].title if current else ""
-        return [Reply(texts.FLOW_CANCELLED.format(title=title), [Choice("menu", texts.BACK_TO_MENU)])]
+        return [Reply(texts.FLOW_CANCELLED.format(title=title), [ch.menu()])]
 
     def back(self, ctx: Any) -> list[Reply]:
         flow, fs = self.active(ctx.state)  # type: ignore[misc]

@@ -7,11 +7,11 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from zoneinfo import ZoneInfo
 
+from handlers import choices as ch
 from handlers import texts
-from handlers.choices import OPEN_QUESTIONS, REPLY_PREFIX
 from handlers.context import TurnContext
 from handlers.events import Choice, Notice, Reply
-from handlers.flows import CANCEL, FINISH, Flow, FlowData, FlowEngine, Option, Step, text_between
+from handlers.flows import CANCEL, CONFIRM, FINISH, Flow, FlowData, FlowEngine, Option, Step, text_between
 from handlers.officers import recorded, signature
 from storage.models import OfficeQuestion, aware
 
@@ -38,8 +38,7 @@ class Office:
                 Step("question", prompt=lambda d: texts.OFFICE_ASK_PROMPT,
                      parse=text_between(5, MAX_QUESTION, texts.OFFICE_WHAT)),
                 Step("confirm", prompt=lambda d: texts.OFFICE_CONFIRM.format(question=d.values["question"]),
-                     options=lambda d: [Option("send", texts.OFFICE_SEND, ("gui", "gui di", "dong y", "ok",
-                                                                           "xac nhan", "co")),
+                     options=lambda d: [Option("send", texts.OFFICE_SEND, CONFIRM),
                                         Option("edit", texts.OFFICE_EDIT, ("sua",))],
                      after=lambda d, v: "question" if v == "edit" else FINISH),
             ])
@@ -52,8 +51,7 @@ class Office:
                      parse=text_between(2, MAX_ANSWER, texts.OFFICE_ANSWER_WHAT)),
                 Step("confirm", prompt=lambda d: texts.OFFICE_ANSWER_CONFIRM.format(
                     asker=d.values["asker"], answer=texts.clip(d.values["answer"], 1500)),
-                     options=lambda d: [Option("send", texts.OFFICE_SEND, ("gui", "gui di", "dong y", "ok",
-                                                                           "xac nhan", "co")),
+                     options=lambda d: [Option("send", texts.OFFICE_SEND, CONFIRM),
                                         Option("edit", texts.OFFICE_ANSWER_EDIT, ("sua",))],
                      after=lambda d, v: "answer" if v == "edit" else (FINISH if v == "send" else CANCEL)),
             ])
@@ -72,9 +70,8 @@ class Office:
         assert self.engine is not None
         if not self._is_self_officer(ctx):
             return [Reply(texts.NOT_ADMIN)]
-        try:
-            qid = int(choice.removeprefix(REPLY_PREFIX))
-        except ValueError:
+        qid = ch.OFFICE_REPLY.one(choice)
+        if qid is None:
             return [Reply(texts.STALE_CHOICE)]
         row = ctx.store.office_question(qid)
         if row is None:
@@ -91,7 +88,7 @@ class Office:
             return [Reply(texts.NOT_ADMIN)]
         rows = ctx.store.open_office_questions()
         if not rows:
-            return [Reply(texts.OFFICE_OPEN_NONE, [Choice("menu", texts.BACK_TO_MENU)])]
+            return [Reply(texts.OFFICE_OPEN_NONE, [ch.menu()])]
         shown = rows[:LISTED]
         lines = [texts.OFFICE_OPEN_TITLE.format(count=len(rows))]
         lines += [texts.OFFICE_OPEN_LINE.format(qid=r.id, asker=r.asker_name or texts.SOMEONE, channel=r.channel,
@@ -100,9 +97,9 @@ class Office:
         if len(rows) > LISTED:
             lines.append(texts.OFFICE_OPEN_MORE.format(count=len(rows) - LISTED))
         lines.append(texts.OFFICE_OPEN_HINT)
-        choices = [Choice(f"{REPLY_PREFIX}{r.id}", texts.OFFICE_OPEN_CHOICE.format(
+        choices = [Choice(ch.OFFICE_REPLY.encode(r.id), texts.OFFICE_OPEN_CHOICE.format(
             qid=r.id, asker=texts.clip(r.asker_name or texts.SOMEONE, 40))) for r in shown]
-        return [Reply("\n\n".join(lines), [*choices, Choice("menu", texts.BACK_TO_MENU)])]
+        return [Reply("\n\n".join(lines), [*choices, ch.menu()])]
 
     # --- finishing -----------------------------------------------------------------
     def _send_question(self, ctx: TurnContext, data: FlowData) -> list[Reply]:
@@ -116,14 +113,14 @@ class Office:
         if waiting > 1:  # on Zalo "1" picks this one: say how the older ones are reached
             text += "\n\n" + texts.OFFICE_NEW_MORE.format(count=waiting)
         for channel, officer in sorted(officers):
-            ctx.notify(Notice(channel, officer, Reply(text, [Choice(f"{REPLY_PREFIX}{row.id}", texts.OFFICE_REPLY)]),
+            ctx.notify(Notice(channel, officer, Reply(text, [Choice(ch.OFFICE_REPLY.encode(row.id), texts.OFFICE_REPLY)]),
                               key=f"office:{row.id}:new:{channel}:{officer}"))
         template = texts.OFFICE_SENT if officers or self._is_self_officer(ctx) else texts.OFFICE_SENT_NO_OFFICER
         if self._is_self_officer(ctx):
             # An officer trying it on themselves gets the notice too.
-            ctx.notify(Notice(ev.channel, ev.user_id, Reply(text, [Choice(f"{REPLY_PREFIX}{row.id}", texts.OFFICE_REPLY)]),
+            ctx.notify(Notice(ev.channel, ev.user_id, Reply(text, [Choice(ch.OFFICE_REPLY.encode(row.id), texts.OFFICE_REPLY)]),
                               key=f"office:{row.id}:new:self"))
-        return [Reply(template.format(qid=row.id), [Choice("menu", texts.BACK_TO_MENU)])]
+        return [Reply(template.format(qid=row.id), [ch.menu()])]
 
     def _is_self_officer(self, ctx: TurnContext) -> bool:
         return self.is_officer(ctx.event.channel, ctx.event.user_id)
@@ -144,7 +141,7 @@ class Office:
         to_staff += "\n\n" + texts.OFFICE_ANSWER_SIGNED.format(who=who)
         blocked = Notice(ev.channel, ev.user_id, Reply(texts.OFFICE_RECIPIENT_BLOCKED.format(
             qid=qid, asker=row.asker_name or texts.SOMEONE)), key=f"office:{qid}:blocked")
-        ctx.notify(Notice(row.channel, row.chat_id, Reply(to_staff, [Choice("menu", texts.BACK_TO_MENU)]),
+        ctx.notify(Notice(row.channel, row.chat_id, Reply(to_staff, [ch.menu()]),
                           key=f"office:{qid}:answer", on_blocked=blocked))
         return [self._sent(ctx, texts.OFFICE_ANSWER_SENT.format(qid=qid, asker=row.asker_name or texts.SOMEONE))]
 
@@ -154,7 +151,7 @@ class Office:
         if not left:
             return Reply(done)
         return Reply(f"{done}\n{texts.OFFICE_OPEN_LEFT.format(count=left)}",
-                     [Choice(OPEN_QUESTIONS, texts.OFFICE_OPEN_SHOW), Choice("menu", texts.BACK_TO_MENU)])
+                     [Choice(ch.OPEN_QUESTIONS.encode(), texts.OFFICE_OPEN_SHOW), ch.menu()])
 
     def _when(self, at) -> str:  # noqa: ANN001
         return aware(at).astimezone(self.tz).strftime("%H:%M %d/%m/%Y") if at else "?"

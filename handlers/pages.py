@@ -9,18 +9,19 @@ whole list was."""
 
 from __future__ import annotations
 
+from handlers import choices as ch
 from handlers import texts
 from handlers.events import Choice, Reply
+from handlers.flows import BACK, CANCEL
 
-MORE = "pg:more"  # the "Xem thêm" line
 PAGE_MAX = 10  # numbered lines a message shows at most
 KEY = "pages"
-_LEAVING = ("menu",)
-_LEAVING_ENDS = (":__back", ":__cancel")
 
 
 def _leaves(c: Choice) -> bool:
-    return c.id in _LEAVING or c.id.endswith(_LEAVING_ENDS)
+    """"Menu chính", and a form's "Quay lại" and "Hủy": kept on every page."""
+    option = ch.FLOW_OPTION.decode(c.id)
+    return ch.MENU.matches(c.id) or (option is not None and option[1] in (BACK, CANCEL))
 
 
 def _as_dicts(choices: list[Choice]) -> list[dict]:
@@ -34,7 +35,7 @@ def _page(items: list[Choice], tail: list[Choice], start: int) -> tuple[list[Cho
     if end == len(items) and start == 0:
         return items + tail, 0
     more = (texts.PAGE_MORE.format(left=len(items) - end) if end < len(items) else texts.PAGE_FIRST)
-    return [*items[start:end], Choice(MORE, more), *tail], (end if end < len(items) else 0)
+    return [*items[start:end], Choice(ch.MORE_PAGE.encode(), more), *tail], (end if end < len(items) else 0)
 
 
 def paged(reply: Reply, state: dict) -> Reply:

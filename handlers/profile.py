@@ -12,12 +12,12 @@ from zoneinfo import ZoneInfo
 
 from content.normalize import fold, has_letters
 from content.service import Knowledge
+from handlers import choices as ch
 from handlers import invite_tries, texts
 from handlers import report_texts as rt
-from handlers.choices import DELETE_CHOICE, EDIT_PREFIX
 from handlers.context import TurnContext
 from handlers.events import Choice, Reply
-from handlers.flows import FINISH, Flow, FlowData, FlowEngine, Invalid, Option, Step
+from handlers.flows import FINISH, NO, YES, Flow, FlowData, FlowEngine, Invalid, Option, Step
 from storage import reminders as q
 from storage.models import utcnow
 
@@ -37,8 +37,7 @@ def clean_name(text: str) -> str:
 
 
 def yes_no() -> list[Option]:
-    return [Option("yes", rt.LEADER_YES, ("co", "phai", "dung", "vang", "co a")),
-            Option("no", rt.LEADER_NO, ("khong", "ko", "k", "khong phai"))]
+    return [Option("yes", rt.LEADER_YES, YES), Option("no", rt.LEADER_NO, NO)]
 
 
 def unit_prompt(knowledge: Knowledge, question: str) -> str:
@@ -147,20 +146,20 @@ class Profiles:
     def show(self, ctx: TurnContext) -> list[Reply]:
         p = q.profile(ctx.store.s, ctx.user_id)
         if p is None or not (p.full_name or p.unit_id):
-            return [Reply(rt.PROFILE_EMPTY, [Choice(f"{EDIT_PREFIX}all", rt.FILL_PROFILE),
-                                             Choice("menu", texts.BACK_TO_MENU)])]
+            return [Reply(rt.PROFILE_EMPTY, [Choice(ch.PROFILE_EDIT.encode("all"), rt.FILL_PROFILE),
+                                             ch.menu()])]
         text = rt.PROFILE_SHOW.format(name=p.full_name or rt.PROFILE_NOT_SET, unit=self.unit_name(p.unit_id),
                                       leader=rt.LEADER_UNKNOWN if p.is_leader is None else rt.YES if p.is_leader
                                       else rt.NO,
                                       reminders=rt.REMINDERS_ON if p.reminders else rt.REMINDERS_OFF,
                                       privacy=rt.PRIVACY_NOTICE)
-        return [Reply(text, [Choice(f"{EDIT_PREFIX}full_name", rt.EDIT_NAME), Choice(f"{EDIT_PREFIX}unit", rt.EDIT_UNIT),
-                             Choice(f"{EDIT_PREFIX}leader", rt.EDIT_LEADER), Choice(DELETE_CHOICE, rt.DELETE_PROFILE),
-                             Choice("menu", texts.BACK_TO_MENU)])]
+        return [Reply(text, [Choice(ch.PROFILE_EDIT.encode("full_name"), rt.EDIT_NAME), Choice(ch.PROFILE_EDIT.encode("unit"), rt.EDIT_UNIT),
+                             Choice(ch.PROFILE_EDIT.encode("leader"), rt.EDIT_LEADER), Choice(ch.PROFILE_DELETE.encode(), rt.DELETE_PROFILE),
+                             ch.menu()])]
 
     def edit(self, ctx: TurnContext, choice: str) -> list[Reply]:
         assert self.engine is not None
-        field = choice.removeprefix(EDIT_PREFIX)
+        field = ch.PROFILE_EDIT.one(choice)
         if field == "all":
             first = "invite" if self.invite_code and "invite" in self.missing(ctx) else "full_name"
             return self.engine.start(ctx, PROFILE, {"all": True}, at=first, history=False)

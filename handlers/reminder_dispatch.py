@@ -24,6 +24,7 @@ from zoneinfo import ZoneInfo
 from sqlmodel import Session, col, select
 
 from content.deadlines import AUDIENCE_LEADERS, DeadlineSpec, due_utc, in_quiet_hours, next_occurrence, slots
+from handlers import choices as ch
 from handlers import texts
 from handlers.events import Choice, Reply, reply_to_dict
 from storage import reminders as q
@@ -66,7 +67,7 @@ def left_text(due: datetime, now: datetime, tz: ZoneInfo) -> str:
 
 
 def ack_choice(d: Deadline, due: datetime) -> str:
-    return f"rem:ack:{d.id}:{int(due.timestamp())}"
+    return ch.ACK.encode(d.id, int(due.timestamp()))
 
 
 def reminder_reply(d: Deadline, due: datetime, now: datetime, tz: ZoneInfo) -> Reply:
@@ -78,8 +79,8 @@ def reminder_reply(d: Deadline, due: datetime, now: datetime, tz: ZoneInfo) -> R
     text += f"\n{texts.REMINDER_STOP}"
     choices = [Choice(ack_choice(d, due), texts.REMINDER_DONE)]
     if d.entry_id:
-        choices.append(Choice(f"e:{d.entry_id}", texts.REMINDER_GUIDE))
-    choices.append(Choice("m:deadlines", texts.MENU_DEADLINES))
+        choices.append(Choice(ch.ENTRY.encode(d.entry_id), texts.REMINDER_GUIDE))
+    choices.append(Choice(ch.DEADLINES.encode(), texts.MENU_DEADLINES))
     return Reply(text, choices)
 
 

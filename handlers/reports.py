@@ -16,21 +16,25 @@ from zoneinfo import ZoneInfo
 from content.normalize import fold
 from content.report_form import DateInFuture, DateNotUnderstood, ReportForm, parse_date, when_label
 from content.service import Knowledge
+from handlers import choices as ch
 from handlers import report_texts as rt
 from handlers import texts
-from handlers.choices import (
-    ADD_PREFIX,
-    APPROVE_PREFIX,
-    MINE_CHOICE,
-    MORE_PREFIX,
-    REJECT_PREFIX,
-    REPORT_START,
-    WITHDRAW_PREFIX,
-    WITHDRAW_SURE_PREFIX,
-)
 from handlers.context import FileUnavailable, TurnContext
 from handlers.events import Attachment, Choice, Notice, Reply
-from handlers.flows import FINISH, Flow, FlowData, FlowEngine, Invalid, Option, Step, choice_id, text_between
+from handlers.flows import (
+    CONFIRM,
+    FINISH,
+    NO,
+    YES,
+    Flow,
+    FlowData,
+    FlowEngine,
+    Invalid,
+    Option,
+    Step,
+    choice_id,
+    text_between,
+)
 from handlers.profile import Profiles
 from storage import reminders as q
 from storage import reports
@@ -129,8 +133,8 @@ class Reports:
             *profile_steps,
             Step("subject_named", prompt=lambda d: rt.SUBJECT_NAMED_PROMPT.format(name=d.values.get("name", "")),
                  options=lambda d: [Option("yes", rt.SUBJECT_NAMED_YES.format(name=d.values.get("name", "")),
-                                           ("dung", "dung roi", "dung vay", "co", "vang", "phai", "ok")),
-                                    Option("other", rt.SUBJECT_NAMED_OTHER, ("khong", "khong phai", "ko", "sai"))],
+                                           ("dung roi", "dung vay", "ok", *YES)),
+                                    Option("other", rt.SUBJECT_NAMED_OTHER, (*NO, "sai"))],
                  typed=lambda d, t: {"name": text_between(2, 300, rt.SUBJECT_NAME_WHAT)(d, t)},
                  after=self._after_subject_named),
             Step("subject", prompt=lambda d: rt.SUBJECT_PROMPT, options=lambda d: self._options(self.form.subjects),
@@ -166,7 +170,7 @@ class Reports:
 
     @staticmethod
     def _confirm_options() -> list[Option]:
-        return [Option("send", rt.CONFIRM_SEND, ("gui", "gui di", "dong y", "xac nhan", "ok", "co")),
+        return [Option("send", rt.CONFIRM_SEND, CONFIRM),
                 Option("edit", rt.CONFIRM_EDIT, ("sua", "chinh sua"))]
 
     def repeated_send(self, ctx: TurnContext) -> str | None:
@@ -381,13 +385,13 @@ class Reports:
 
     @staticmethod
     def _after_sent() -> list[Choice]:
-        return [Choice(MINE_CHOICE, rt.MENU_MY_REPORTS), Choice("menu", texts.BACK_TO_MENU)]
+        return [Choice(ch.MINE.encode(), rt.MENU_MY_REPORTS), ch.menu()]
 
     # --- the submitter's list ----------------------------------------------------------
     def mine(self, ctx: TurnContext) -> list[Reply]:
         rows = reports.of_user(ctx.store.s, ctx.user_id)
         if not rows:
-            return [Reply(rt.MY_NONE, [Choice(REPORT_START, texts.MENU_REPORT), Choice("menu", texts.BACK_TO_MENU)])]
+            return [Reply(rt.MY_NONE, [Choice(ch.REPORT_START.encode(), texts.MENU_REPORT), ch.menu()])]
         text = rt.MY_HEAD
         choices = []
         for r in rows:
@@ -398,42 +402,41 @@ class Reports:
             if r.review_note and r.status in ("needs_info", "rejected", "approved"):
                 text += rt.MY_NOTE.format(note=texts.clip(r.review_note, 300))
             if r.status == "needs_info":
-                choices.append(Choice(f"{ADD_PREFIX}{r.id}", f"{rt.ADD_MORE} {r.code}"))
+                choices.append(Choice(ch.ADD_MORE.encode(r.id), f"{rt.ADD_MORE} {r.code}"))
             if r.status in reports.OPEN:
-                choices.append(Choice(f"{WITHDRAW_PREFIX}{r.id}", rt.WITHDRAW.format(code=r.code)))
-        choices.append(Choice("menu", texts.BACK_TO_MENU))
+                choices.append(Choice(ch.WITHDRAW.encode(r.id), rt.WITHDRAW.format(code=r.code)))
+        choices.append(ch.menu())
         return [Reply(text, choices)]
 
     def withdraw(self, ctx: TurnContext, choice: str) -> list[Reply]:
-        """"Rút báo cáo" asks first; "r:wdy:<id>" is the answer that withdraws."""
-        sure = choice.startswith(WITHDRAW_SURE_PREFIX)
-        try:
-            rid = int(choice.removeprefix(WITHDRAW_SURE_PREFIX if sure else WITHDRAW_PREFIX))
-        except ValueError:
+        """"Rút báo cáo" asks first; ch.WITHDRAW_SURE is the answer that withdraws."""
+        sure = ch.WITHDRAW_SURE.matches(choice)
+        rid = (ch.WITHDRAW_SURE if sure else ch.WITHDRAW).one(choice)
+        if not isinstance(rid, int):
             return [Reply(texts.STALE_CHOICE)]
         s = ctx.store.s
         row = reports.get(s, rid)
         if row is None or row.user_id != ctx.user_id:
             return [Reply(rt.NO_SUCH_REPORT)]
         cannot = Reply(rt.CANNOT_WITHDRAW.format(code=row.code, status=rt.STATUS.get(row.status, row.status)),
-                       [Choice(MINE_CHOICE, rt.MENU_MY_REPORTS), Choice("menu", texts.BACK_TO_MENU)])
+                       [Choice(ch.MINE.encode(), rt.MENU_MY_REPORTS), ch.menu()])
         if not sure:
             if row.status not in reports.OPEN:
                 return [cannot]
             return [Reply(rt.WITHDRAW_CONFIRM.format(code=row.code, subject=texts.clip(row.subject_name, 80)),
-                          [Choice(f"{WITHDRAW_SURE_PREFIX}{rid}", rt.WITHDRAW_YES.format(code=row.code)),
-                           Choice(MINE_CHOICE, rt.WITHDRAW_NO)])]
+                          [Choice(ch.WITHDRAW_SURE.encode(rid), rt.WITHDRAW_YES.format(code=row.code)),
+                           Choice(ch.MINE.encode(), rt.WITHDRAW_NO)])]
         if not reports.withdraw(s, rid, ctx.user_id, by(ctx), ctx.user_name):
             return [cannot]
         for channel, officer in sorted(set(self.officers())):
             ctx.notify(Notice(channel, officer, Reply(rt.OFFICER_WITHDRAWN.format(
                 code=row.code, subject=texts.clip(row.subject_name, 80))), key=f"report:{rid}:withdrawn:{channel}:{officer}"))
-        return [Reply(rt.WITHDRAWN.format(code=row.code), [Choice(MINE_CHOICE, rt.MENU_MY_REPORTS),
-                                                          Choice("menu", texts.BACK_TO_MENU)])]
+        return [Reply(rt.WITHDRAWN.format(code=row.code), [Choice(ch.MINE.encode(), rt.MENU_MY_REPORTS),
+                                                          ch.menu()])]
 
 
 
 
 def review_choices(rid: int) -> list[Choice]:
-    return [Choice(f"{APPROVE_PREFIX}{rid}", rt.APPROVE), Choice(f"{MORE_PREFIX}{rid}", rt.ASK_MORE),
-            Choice(f"{REJECT_PREFIX}{rid}", rt.REJECT)]
+    return [Choice(ch.APPROVE.encode(rid), rt.APPROVE), Choice(ch.ASK_MORE.encode(rid), rt.ASK_MORE),
+            Choice(ch.REJECT.encode(rid), rt.REJECT)]

@@ -12,12 +12,12 @@ from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta
 from typing import NamedTuple
 
+from handlers import choices as ch
 from handlers import report_texts as rt
 from handlers import texts
-from handlers.choices import ADD_PREFIX, PREFIX_DECISION, REVIEW_CHOICE
 from handlers.context import TurnContext
 from handlers.events import Choice, Document, Notice, Reply
-from handlers.flows import FINISH, Flow, FlowData, FlowEngine, Option, Step, text_between
+from handlers.flows import FINISH, SEND, Flow, FlowData, FlowEngine, Option, Step, text_between
 from handlers.officers import recorded, signature
 from handlers.reports import ReportCards, Reports, by
 from storage import reports
@@ -75,7 +75,7 @@ class Review:
         ])
         more = Flow(MORE, rt.MORE_TITLE, finish=self._add_more, steps=[
             Step("more", prompt=self._more_prompt,
-                 options=lambda d: [Option("send", rt.MORE_SEND, ("gui", "gui di", "xong", "ok"))],
+                 options=lambda d: [Option("send", rt.MORE_SEND, (*SEND, "xong"))],
                  take_files=self._more_files, take_text=self._more_text,
                  after=lambda d, v: FINISH if self._has_more(d) else "more"),
         ])
@@ -89,31 +89,30 @@ class Review:
     def start(self, ctx: TurnContext, after_id: int = 0) -> list[Reply]:
         """/duyet: the oldest pending report (after `after_id`, for "để sau")."""
         if not self._officer(ctx):
-            return [Reply(texts.NOT_ADMIN, [Choice("menu", texts.BACK_TO_MENU)])]
+            return [Reply(texts.NOT_ADMIN, [ch.menu()])]
         rows = reports.pending(ctx.store.s, after_id)
         if not rows and after_id:  # "để sau" on the newest: round again, without the one set aside
             rows = [r for r in reports.pending(ctx.store.s) if r.id != after_id]
             if not rows:
-                return [Reply(rt.REVIEW_NO_OTHER, [Choice("menu", texts.BACK_TO_MENU)])]
+                return [Reply(rt.REVIEW_NO_OTHER, [ch.menu()])]
         if not rows:
-            return [Reply(rt.REVIEW_NONE, [Choice("menu", texts.BACK_TO_MENU)])]
+            return [Reply(rt.REVIEW_NONE, [ch.menu()])]
         return self._show(ctx, rows[0], at="decision")
 
     def start_decision(self, ctx: TurnContext, choice: str) -> list[Reply]:
         """An officer's Duyệt / Yêu cầu bổ sung / Không duyệt on a report's notice."""
         if not self._officer(ctx):
-            return [Reply(texts.NOT_ADMIN, [Choice("menu", texts.BACK_TO_MENU)])]
-        prefix = next(p for p in PREFIX_DECISION if choice.startswith(p))
-        try:
-            rid = int(choice.removeprefix(prefix))
-        except ValueError:
+            return [Reply(texts.NOT_ADMIN, [ch.menu()])]
+        kind = ch.kind_of(choice, *ch.DECISIONS)
+        rid = kind.one(choice) if kind else None
+        if not isinstance(rid, int):
             return [Reply(texts.STALE_CHOICE)]
         row = reports.get(ctx.store.s, rid)
         if row is None:
             return [Reply(rt.NO_SUCH_REPORT)]
         if row.status != "pending":
             return [self._already(ctx, row)]
-        decision = PREFIX_DECISION[prefix]
+        decision = ch.DECISIONS[kind]  # type: ignore[index]
         assert self.engine is not None
         return self.engine.start(ctx, REVIEW, {"rid": rid, "code": row.code, "decision": decision},
                                  at=DECISION_STEP[decision], history=False)
@@ -174,24 +173,23 @@ class Review:
             code=row.code, subject=texts.clip(row.subject_name, 80), note=note or "",
             award=rt.TO_SUBMITTER_AWARD.format(award=award_name) if award_name else "")
         to_submitter += "\n" + rt.SIGNED.format(who=who)
-        choices = [Choice(f"{ADD_PREFIX}{rid}", rt.ADD_MORE)] if status == "needs_info" else []
+        choices = [Choice(ch.ADD_MORE.encode(rid), rt.ADD_MORE)] if status == "needs_info" else []
         step = len(reports.events_of(s, rid))
-        ctx.notify(Notice(row.channel, row.chat_id, Reply(to_submitter, [*choices, Choice("menu", texts.BACK_TO_MENU)]),
+        ctx.notify(Notice(row.channel, row.chat_id, Reply(to_submitter, [*choices, ch.menu()]),
                           key=f"report:{rid}:decision:{step}"))
         done = rt.DECIDED[status].format(code=row.code, award=rt.AWARD_SUFFIX.format(award=award_name)
                                          if award_name else "")
         left = reports.count_pending(s)
         if left:
             return [Reply(f"{done}\n{rt.REVIEW_MORE_LEFT.format(count=left)}",
-                          [Choice(REVIEW_CHOICE, rt.REVIEW_NEXT), Choice("menu", texts.BACK_TO_MENU)])]
-        return [Reply(f"{done}\n{rt.REVIEW_NONE}", [Choice("menu", texts.BACK_TO_MENU)])]
+                          [Choice(ch.REVIEW.encode(), rt.REVIEW_NEXT), ch.menu()])]
+        return [Reply(f"{done}\n{rt.REVIEW_NONE}", [ch.menu()])]
 
     # --- the submitter's addition -------------------------------------------------------
     def start_more(self, ctx: TurnContext, choice: str) -> list[Reply]:
         assert self.engine is not None
-        try:
-            rid = int(choice.removeprefix(ADD_PREFIX))
-        except ValueError:
+        rid = ch.ADD_MORE.one(choice)
+        if not isinstance(rid, int):
             return [Reply(texts.STALE_CHOICE)]
         row = reports.get(ctx.store.s, rid)
         if row is None or row.user_id != ctx.user_id:
@@ -240,14 +238,14 @@ class Review:
         for channel, officer in sorted(set(self.officers())):
             text = rt.OFFICER_MORE.format(submitter=row.submitter_name, code=row.code,
                                           text=texts.clip(v.get("text") or "", 1500), files=len(file_ids) or rt.NO_FILES)
-            ctx.notify(Notice(channel, officer, Reply(text, [Choice(REVIEW_CHOICE, rt.REVIEW_NEXT)]),
+            ctx.notify(Notice(channel, officer, Reply(text, [Choice(ch.REVIEW.encode(), rt.REVIEW_NEXT)]),
                               key=f"report:{rid}:added:{step}:{channel}:{officer}"))
-        return [Reply(rt.MORE_SENT.format(code=row.code), [Choice("menu", texts.BACK_TO_MENU)])]
+        return [Reply(rt.MORE_SENT.format(code=row.code), [ch.menu()])]
 
     # --- exports -----------------------------------------------------------------------
     def start_export(self, ctx: TurnContext) -> list[Reply]:
         if not self._officer(ctx):
-            return [Reply(texts.NOT_ADMIN, [Choice("menu", texts.BACK_TO_MENU)])]
+            return [Reply(texts.NOT_ADMIN, [ch.menu()])]
         assert self.engine is not None
         return self.engine.start(ctx, EXPORT)
 
@@ -257,15 +255,15 @@ class Review:
         kind = d.values["kind"]
         export = build_export(ctx.store.s, self.cards.knowledge.kb, kind, tz=self.cards.tz)
         if export.count == 0:
-            return [Reply(rt.EXPORT_EMPTY.format(what=rt.EXPORT_KINDS[kind]), [Choice("menu", texts.BACK_TO_MENU)])]
+            return [Reply(rt.EXPORT_EMPTY.format(what=rt.EXPORT_KINDS[kind]), [ch.menu()])]
         if ctx.files is None:
-            return [Reply(rt.EXPORT_NO_FILES.format(kind=kind, name=export.file_name), [Choice("menu", texts.BACK_TO_MENU)])]
+            return [Reply(rt.EXPORT_NO_FILES.format(kind=kind, name=export.file_name), [ch.menu()])]
         row = ctx.files.put(export.data, export.mime_type, export.file_name)
         if ctx.caps.documents:
             doc = Document(export.file_name, mime_type=export.mime_type, stored_file_id=row.id)
             return [Reply(rt.EXPORT_READY.format(name=export.file_name, count=export.count), [], [doc])]
         link = self.make_link(ctx, row.id, export.file_name, EXPORT_TTL) if self.make_link else None
         if link is None:
-            return [Reply(rt.EXPORT_NO_FILES.format(kind=kind, name=export.file_name), [Choice("menu", texts.BACK_TO_MENU)])]
+            return [Reply(rt.EXPORT_NO_FILES.format(kind=kind, name=export.file_name), [ch.menu()])]
         return [Reply(rt.EXPORT_LINK.format(name=export.file_name, count=export.count, url=link.url,
                                             **self._expiry(link.expires_at, EXPORT_TTL)))]
