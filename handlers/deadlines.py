@@ -71,7 +71,7 @@ class Deadlines:
         return self.knowledge.kb.unit_name(audience[len(UNIT_PREFIX):])
 
     def _user(self, ctx: TurnContext) -> User:
-        return ctx.store.s.get(User, ctx.user_id)  # type: ignore[return-value]
+        return ctx.store.user_row(ctx.user_id)  # type: ignore[return-value]
 
     def _officer(self, ctx: TurnContext) -> bool:
         return self.is_officer(ctx.event.channel, ctx.event.user_id)
@@ -179,12 +179,11 @@ class Deadlines:
     # --- entry points --------------------------------------------------------------------
     def show(self, ctx: TurnContext) -> list[Reply]:
         """/lich: the deadlines that concern this person, with reminders on or off."""
-        s = ctx.store.s
         now = utcnow()
-        q.sync_content_deadlines(s, content_fields(self.knowledge.kb.deadlines, self.tz))  # after a /reload too
-        profile = q.profile(s, ctx.user_id)
+        ctx.store.deadlines.sync_content(content_fields(self.knowledge.kb.deadlines, self.tz))  # after a /reload too
+        profile = ctx.store.profiles.get(ctx.user_id)
         officer = self._officer(ctx)
-        rows = [d for d in q.active_deadlines(s) if officer or q.concerns(d, profile)]
+        rows = [d for d in ctx.store.deadlines.active() if officer or q.concerns(d, profile)]
         upcoming = [(d, occurrence(d, now)) for d in rows]
         upcoming = sorted([(d, due) for d, due in upcoming if due > now], key=lambda x: x[1])[:MAX_LISTED]
         lines = [texts.DEADLINES_TITLE if upcoming else texts.DEADLINES_NONE]
@@ -193,7 +192,7 @@ class Deadlines:
             lines.append(texts.DEADLINES_LINE.format(n=n, title=shown_title(d), when=when_text(due, self.tz),
                                                      left=left_text(due, now, self.tz)))
             if officer:
-                names = q.ack_names(s, d.id, due)  # type: ignore[arg-type]
+                names = ctx.store.deadlines.ack_names(d.id, due)  # type: ignore[arg-type]
                 if names:
                     lines.append(texts.DEADLINES_ACKS.format(names=", ".join(names[:20])))
             if ctx.caps.documents:
@@ -214,8 +213,7 @@ class Deadlines:
     def toggle(self, ctx: TurnContext, on: bool | None = None) -> list[Reply]:
         """/nhacnho (switches), or the "Bật/Tắt nhắc hạn" choice. Turning on first asks what
         the profile lacks (the unit, whether they lead it), however the profile began."""
-        s = ctx.store.s
-        profile = q.profile(s, ctx.user_id)
+        profile = ctx.store.profiles.get(ctx.user_id)
         on = not (profile and profile.reminders) if on is None else on
         missing = [] if not on else [name for name, known in (
             ("unit", profile is not None and profile.unit_id),
@@ -226,7 +224,7 @@ class Deadlines:
             assert self.engine is not None
             first = self.engine.start(ctx, PROFILE, at=missing[0], history=False)
             return [Reply(texts.PRIVACY_NOTE), *first]
-        q.save_profile(s, ctx.user_id, reminders=on)
+        ctx.store.profiles.save(ctx.user_id, reminders=on)
         quiet = f"{self.quiet[0]:%H:%M} đến {self.quiet[1]:%H:%M}"
         return [Reply(texts.REMINDERS_ON.format(quiet=quiet) if on else texts.REMINDERS_OFF,
                       [Choice(ch.DEADLINES.encode(), texts.MENU_DEADLINES), ch.menu()])]
@@ -246,7 +244,7 @@ class Deadlines:
             return self.engine.start(ctx, NEW)
         kind = ch.kind_of(choice, ch.DEADLINE_CANCEL, ch.DEADLINE_EDIT)
         deadline_id = kind.one(choice) if kind else None
-        d = q.deadline(ctx.store.s, deadline_id) if isinstance(deadline_id, int) else None
+        d = ctx.store.deadlines.get(deadline_id) if isinstance(deadline_id, int) else None
         if d is None or d.status != "active":
             return [Reply(texts.REMINDER_STALE)]
         when = when_text(occurrence(d, utcnow()), self.tz)
@@ -269,14 +267,13 @@ class Deadlines:
         """'Đã nộp': the choice under a reminder (a button, or its number), or the words
         typed: the one deadline the person was reminded of and has not answered, or, with
         several, a question which one (a numbered list of them)."""
-        s = ctx.store.s
         now = utcnow()
         if choice:
             deadline_id, stamp = ch.ACK.decode(choice) or (None, None)
-            d = q.deadline(s, deadline_id) if isinstance(deadline_id, int) else None
+            d = ctx.store.deadlines.get(deadline_id) if isinstance(deadline_id, int) else None
             due = datetime.fromtimestamp(stamp, tz=now.tzinfo) if isinstance(stamp, int) else None
         else:
-            reminded = q.reminded(s, ctx.event.channel, ctx.event.chat_id)
+            reminded = ctx.store.deadlines.reminded(ctx.event.channel, ctx.event.chat_id)
             if not reminded:
                 return [Reply(texts.REMINDER_NOTHING_TO_ACK)]
             waiting = self._unanswered(ctx, reminded, now)
@@ -284,14 +281,14 @@ class Deadlines:
                 return [Reply(texts.REMINDER_WHICH, [
                     Choice(ack_choice(d, due), texts.REMINDER_WHICH_ITEM.format(
                         title=_short(d.title, 60), when=f"{due.astimezone(self.tz):%d/%m}")) for d, due in waiting])]
-            d, due = waiting[0] if waiting else (q.deadline(s, reminded[0][0]), reminded[0][1])
+            d, due = waiting[0] if waiting else (ctx.store.deadlines.get(reminded[0][0]), reminded[0][1])
             if d is not None and not waiting and due <= now:
                 return [Reply(texts.REMINDER_STALE)]
         if d is None or d.status != "active":
             return [Reply(texts.REMINDER_STALE)]
         due = due or occurrence(d, now)
-        profile = q.profile(s, ctx.user_id)
-        done = q.ack(s, d, due, self._user(ctx), profile)
+        profile = ctx.store.profiles.get(ctx.user_id)
+        done = ctx.store.deadlines.ack(d, due, self._user(ctx), profile)
         if done == q.NOT_CONCERNED:
             refusal = texts.REMINDER_NOT_LEADER if d.audience == AUDIENCE_LEADERS else texts.REMINDER_NOT_YOURS
             return [Reply(refusal.format(title=d.title), [Choice(ch.DEADLINES.encode(), texts.MENU_DEADLINES)])]
@@ -308,27 +305,26 @@ class Deadlines:
         the nearest first."""
         out = []
         for deadline_id, due in reminded:
-            d = q.deadline(ctx.store.s, deadline_id)
+            d = ctx.store.deadlines.get(deadline_id)
             if d is not None and d.status == "active" and due > now and \
-                    ctx.user_id not in q.acked(ctx.store.s, deadline_id, due)[0]:
+                    ctx.user_id not in ctx.store.deadlines.acked(deadline_id, due)[0]:
                 out.append((d, due))
         return sorted(out, key=lambda x: x[1])
 
     def stats(self, ctx: TurnContext) -> list[Reply]:
         if not self._officer(ctx):
             return [Reply(texts.NOT_ADMIN)]
-        s = ctx.store.s
         now = utcnow()
         lines = [texts.STATS_TITLE]
-        for d in q.active_deadlines(s):
+        for d in ctx.store.deadlines.active():
             due = occurrence(d, now)
-            c = q.outbox_counts(s, q.reminder_prefix(d.id, due))
+            c = ctx.store.deadlines.outbox_counts(q.reminder_prefix(d.id, due))
             lines.append(texts.STATS_DEADLINE.format(
                 title=shown_title(d), when=when_text(due, self.tz), sent=c.get("sent", 0),
                 pending=c.get("pending", 0) + c.get("sending", 0), failed=c.get("failed", 0) + c.get("blocked", 0),
-                skipped=c.get("skipped", 0), acks=len(q.ack_names(s, d.id, due))))  # type: ignore[arg-type]
-        for a in q.announcements(s):
-            c = q.outbox_counts(s, f"{q.ANNOUNCEMENT_KEY}{a.id}:")
+                skipped=c.get("skipped", 0), acks=len(ctx.store.deadlines.ack_names(d.id, due))))  # type: ignore[arg-type]
+        for a in ctx.store.deadlines.announcements():
+            c = ctx.store.deadlines.outbox_counts(f"{q.ANNOUNCEMENT_KEY}{a.id}:")
             lines.append(texts.STATS_ANNOUNCEMENT.format(
                 id=a.id, count=a.recipients, sent=c.get("sent", 0), pending=c.get("pending", 0) + c.get("sending", 0),
                 failed=c.get("failed", 0) + c.get("blocked", 0)))
@@ -344,44 +340,42 @@ class Deadlines:
             fields["unit_id"] = data.values["unit"]
         if "leader" in data.values:
             fields["is_leader"] = data.values["leader"] == "yes"
-        profile = q.profile(ctx.store.s, ctx.user_id)
+        profile = ctx.store.profiles.get(ctx.user_id)
         if profile is None or not profile.full_name:
             fields["full_name"] = ctx.event.display_name
-        q.save_profile(ctx.store.s, ctx.user_id, **fields)
+        ctx.store.profiles.save(ctx.user_id, **fields)
         return self.toggle(ctx, True)
 
     def _create(self, ctx: TurnContext, data: FlowData) -> list[Reply]:
         v = data.values
         audience = v["audience"] if v["audience"] != "unit" else f"{UNIT_PREFIX}{v['unit']}"
-        row = q.save_deadline(ctx.store.s, Deadline(
+        row = ctx.store.deadlines.save(Deadline(
             key=f"chat:{uuid.uuid4().hex[:12]}", title=v["title"], due_at=datetime.fromisoformat(v["due"]),
             audience=audience, offsets=list(v["offsets"]), note=v.get("note") or None,
             created_by=f"{ctx.event.channel}:{ctx.event.user_id}"))
         return [Reply(texts.NEW_CREATED.format(id=row.id, title=row.title), [Choice(ch.DEADLINES.encode(), texts.MENU_DEADLINES)])]
 
     def _cancel(self, ctx: TurnContext, data: FlowData) -> list[Reply]:
-        row = q.cancel_deadline(ctx.store.s, int(data.values["id"]))
+        row = ctx.store.deadlines.cancel(int(data.values["id"]))
         if row is None:
             return [Reply(texts.REMINDER_STALE)]
         return [Reply(texts.CANCEL_DONE.format(title=row.title), [Choice(ch.DEADLINES.encode(), texts.MENU_DEADLINES)])]
 
     def _move(self, ctx: TurnContext, data: FlowData) -> list[Reply]:
-        s = ctx.store.s
-        row = q.deadline(s, int(data.values["id"]))
+        row = ctx.store.deadlines.get(int(data.values["id"]))
         if row is None or row.status != "active":
             return [Reply(texts.REMINDER_STALE)]
         row.due_at = datetime.fromisoformat(data.values["due"])
-        q.save_deadline(s, row)
+        ctx.store.deadlines.save(row)
         return [Reply(texts.EDIT_DONE.format(title=row.title, when=when_text(aware(row.due_at), self.tz)),
                       [Choice(ch.DEADLINES.encode(), texts.MENU_DEADLINES)])]
 
     def _announce(self, ctx: TurnContext, data: FlowData) -> list[Reply]:
-        s = ctx.store.s
         audience = self._announce_audience(data)
-        people = q.recipients(s, audience)
+        people = ctx.store.deadlines.recipients(audience)
         if not people:
             return [Reply(texts.ANNOUNCE_NOBODY)]
-        row = q.add_announcement(s, data.values["text"], audience, len(people),
+        row = ctx.store.deadlines.add_announcement(data.values["text"], audience, len(people),
                                  f"{ctx.event.channel}:{ctx.event.user_id}")
         reply = Reply(texts.ANNOUNCE_HEADER.format(text=data.values["text"]))
         for p in people:
@@ -390,10 +384,10 @@ class Deadlines:
         return [Reply(texts.ANNOUNCE_QUEUED.format(count=len(people), id=row.id))]
 
     def count_for(self, ctx: TurnContext, audience: str) -> int:
-        return len(q.recipients(ctx.store.s, audience))
+        return len(ctx.store.deadlines.recipients(audience))
 
     def _ics(self, ctx: TurnContext, deadline_id: int | None) -> list[Reply]:
-        d = q.deadline(ctx.store.s, deadline_id) if deadline_id is not None else None
+        d = ctx.store.deadlines.get(deadline_id) if deadline_id is not None else None
         if d is None or d.status != "active":
             return [Reply(texts.REMINDER_STALE)]
         due = occurrence(d, utcnow())

@@ -62,17 +62,17 @@ class Erasure:
 
     def start(self, ctx: TurnContext) -> list[Reply]:
         assert self.engine is not None
-        if storage.plan(ctx.store.s, ctx.user_id).empty:
+        if ctx.store.erasure.plan(ctx.user_id).empty:
             return [Reply(rt.NOTHING_TO_DELETE)]
         return self.engine.start(ctx, DELETE)
 
     @staticmethod
     def _ask(d: FlowData) -> str:
         # Counted each time the question is shown: what it lists is what would go now.
-        return describe(storage.plan(d.ctx.store.s, d.ctx.user_id), rt.ERASE_ASK) + "\n\n" + rt.ERASE_SURE
+        return describe(d.ctx.store.erasure.plan(d.ctx.user_id), rt.ERASE_ASK) + "\n\n" + rt.ERASE_SURE
 
     def _erase(self, ctx: TurnContext, _d: FlowData) -> list[Reply]:
-        done = storage.erase(ctx.store.s, ctx.user_id)
+        done = ctx.store.erasure.erase(ctx.user_id)
         ctx.store_name = False
         ctx.state.clear()  # what the last answers were about goes too
         if done.blobs:

@@ -18,7 +18,6 @@ from handlers import report_texts as rt
 from handlers.context import TurnContext
 from handlers.events import Choice, Reply
 from handlers.flows import FINISH, NO, YES, Flow, FlowData, FlowEngine, Invalid, Option, Step
-from storage import reminders as q
 from storage.models import utcnow
 
 PROFILE = "profile"
@@ -74,7 +73,7 @@ class Profiles:
 
     def missing(self, ctx: TurnContext) -> list[str]:
         """The profile steps still to ask before a first report, in order."""
-        p = q.profile(ctx.store.s, ctx.user_id)
+        p = ctx.store.profiles.get(ctx.user_id)
         steps = []
         if self.invite_code and not (p and p.invite_ok):
             steps.append("invite")
@@ -122,9 +121,9 @@ class Profiles:
 
         def save(d: FlowData, value: object) -> str | None:
             ctx = d.ctx
-            first = q.profile(ctx.store.s, ctx.user_id) is None
+            first = ctx.store.profiles.get(ctx.user_id) is None
             extra = {"notice_seen_at": utcnow()} if first else {}
-            q.save_profile(ctx.store.s, ctx.user_id, **fields[step](value), **extra)
+            ctx.store.profiles.save(ctx.user_id, **fields[step](value), **extra)
             return then(d, value)
 
         return save
@@ -144,7 +143,7 @@ class Profiles:
         return [Flow(PROFILE, rt.PROFILE_TITLE, steps=self.steps(after), finish=self._saved)]
 
     def show(self, ctx: TurnContext) -> list[Reply]:
-        p = q.profile(ctx.store.s, ctx.user_id)
+        p = ctx.store.profiles.get(ctx.user_id)
         if p is None or not (p.full_name or p.unit_id):
             return [Reply(rt.PROFILE_EMPTY, [Choice(ch.PROFILE_EDIT.encode("all"), rt.FILL_PROFILE),
                                              ch.menu()])]

@@ -36,10 +36,10 @@ from handlers.flows import (
     text_between,
 )
 from handlers.profile import Profiles
-from storage import reminders as q
 from storage import reports
 from storage.files import DOCX, XLSX
 from storage.models import Report, aware
+from storage.reports import ReportStore
 
 REPORT = "report"
 MAX_FILES = 5
@@ -87,8 +87,8 @@ class ReportCards:
     def local(self, at: datetime) -> datetime:
         return aware(at).astimezone(self.tz)
 
-    def card(self, s, r: Report) -> str:  # noqa: ANN001
-        count = reports.file_count(s, r.id)  # type: ignore[arg-type]
+    def card(self, store: ReportStore, r: Report) -> str:
+        count = store.file_count(r.id)  # type: ignore[arg-type]
         text = rt.CARD.format(code=r.code, created=self.local(r.created_at).strftime("%d/%m/%Y"),
                               status=rt.STATUS.get(r.status, r.status), submitter=r.submitter_name,
                               submitter_unit=self.profiles.unit_name(r.submitter_unit_id), subject=r.subject_name,
@@ -96,7 +96,7 @@ class ReportCards:
                               criterion=self.criterion(r.criterion),
                               when=when_label(r.happened_on, r.happened_precision),
                               files=count or rt.NO_FILES, story=texts.clip(r.story, 1500))
-        more = reports.additions(s, r.id)  # type: ignore[arg-type]
+        more = store.additions(r.id)  # type: ignore[arg-type]
         if more:
             text += "\n" + rt.CARD_ADDITIONS.format(additions=" | ".join(texts.clip(m, 500) for m in more))
         return text
@@ -203,7 +203,7 @@ class Reports:
         return [Option(o.id, o.label, tuple(o.words)) for o in items]
 
     def _subject_units(self, d: FlowData) -> list[Option]:
-        p = q.profile(d.ctx.store.s, d.ctx.user_id)
+        p = d.ctx.store.profiles.get(d.ctx.user_id)
         return self.profiles.units(mine=p.unit_id if p else None)
 
     @staticmethod
@@ -319,14 +319,14 @@ class Reports:
 
     # --- summary and submission -------------------------------------------------------
     def _subject(self, ctx: TurnContext, v: dict) -> tuple[str, str | None]:
-        p = q.profile(ctx.store.s, ctx.user_id)
+        p = ctx.store.profiles.get(ctx.user_id)
         if v.get("subject") == "self":
             return (p.full_name if p and p.full_name else ctx.user_name or ""), (p.unit_id if p else None)
         return v.get("name", ""), v.get("subject_unit")
 
     def _summary(self, d: FlowData) -> str:
         ctx, v = d.ctx, d.values
-        p = q.profile(ctx.store.s, ctx.user_id)
+        p = ctx.store.profiles.get(ctx.user_id)
         subject, subject_unit = self._subject(ctx, v)
         files = v.get("attached") or []
         return rt.SUMMARY.format(
@@ -357,8 +357,8 @@ class Reports:
                                  history=False, note=note)
 
     def _submit(self, ctx: TurnContext, d: FlowData) -> list[Reply]:
-        v, ev, s = d.values, ctx.event, ctx.store.s
-        p = q.profile(s, ctx.user_id)
+        v, ev = d.values, ctx.event
+        p = ctx.store.profiles.get(ctx.user_id)
         subject, subject_unit = self._subject(ctx, v)
         new = reports.NewReport(
             user_id=ctx.user_id, channel=ev.channel, chat_id=ev.chat_id,
@@ -367,9 +367,9 @@ class Reports:
             subject_unit_id=subject_unit, criterion=v["criterion"], story=v["story"],
             happened_on=split_when(v["when"])[0], happened_precision=split_when(v["when"])[1],
             submit_key=f"{ev.channel}:{ev.user_id}:{v['draft']}")
-        row = reports.submit(s, new, [f["id"] for f in v.get("attached") or []], by(ctx), tz=self.tz)
+        row = ctx.store.reports.submit(new, [f["id"] for f in v.get("attached") or []], by(ctx), tz=self.tz)
         officers = sorted(set(self.officers()))
-        card = self.cards.card(s, row)
+        card = self.cards.card(ctx.store.reports, row)
         for channel, officer in officers:
             text = rt.OFFICER_NEW.format(code=row.code, submitter=row.submitter_name, channel=ev.channel, card=card)
             ctx.notify(Notice(channel, officer, Reply(text, review_choices(row.id)),  # type: ignore[arg-type]
@@ -389,7 +389,7 @@ class Reports:
 
     # --- the submitter's list ----------------------------------------------------------
     def mine(self, ctx: TurnContext) -> list[Reply]:
-        rows = reports.of_user(ctx.store.s, ctx.user_id)
+        rows = ctx.store.reports.of_user(ctx.user_id)
         if not rows:
             return [Reply(rt.MY_NONE, [Choice(ch.REPORT_START.encode(), texts.MENU_REPORT), ch.menu()])]
         text = rt.MY_HEAD
@@ -414,8 +414,7 @@ class Reports:
         rid = (ch.WITHDRAW_SURE if sure else ch.WITHDRAW).one(choice)
         if not isinstance(rid, int):
             return [Reply(texts.STALE_CHOICE)]
-        s = ctx.store.s
-        row = reports.get(s, rid)
+        row = ctx.store.reports.get(rid)
         if row is None or row.user_id != ctx.user_id:
             return [Reply(rt.NO_SUCH_REPORT)]
         cannot = Reply(rt.CANNOT_WITHDRAW.format(code=row.code, status=rt.STATUS.get(row.status, row.status)),
@@ -426,7 +425,7 @@ class Reports:
             return [Reply(rt.WITHDRAW_CONFIRM.format(code=row.code, subject=texts.clip(row.subject_name, 80)),
                           [Choice(ch.WITHDRAW_SURE.encode(rid), rt.WITHDRAW_YES.format(code=row.code)),
                            Choice(ch.MINE.encode(), rt.WITHDRAW_NO)])]
-        if not reports.withdraw(s, rid, ctx.user_id, by(ctx), ctx.user_name):
+        if not ctx.store.reports.withdraw(rid, ctx.user_id, by(ctx), ctx.user_name):
             return [cannot]
         for channel, officer in sorted(set(self.officers())):
             ctx.notify(Notice(channel, officer, Reply(rt.OFFICER_WITHDRAWN.format(

@@ -20,7 +20,6 @@ from handlers.events import Choice, Document, Notice, Reply
 from handlers.flows import FINISH, SEND, Flow, FlowData, FlowEngine, Option, Step, text_between
 from handlers.officers import recorded, signature
 from handlers.reports import ReportCards, Reports, by
-from storage import reports
 from storage.links import EXPORT_TTL, FILE_TTL
 from storage.models import Report
 
@@ -90,9 +89,9 @@ class Review:
         """/duyet: the oldest pending report (after `after_id`, for "để sau")."""
         if not self._officer(ctx):
             return [Reply(texts.NOT_ADMIN, [ch.menu()])]
-        rows = reports.pending(ctx.store.s, after_id)
+        rows = ctx.store.reports.pending(after_id)
         if not rows and after_id:  # "để sau" on the newest: round again, without the one set aside
-            rows = [r for r in reports.pending(ctx.store.s) if r.id != after_id]
+            rows = [r for r in ctx.store.reports.pending() if r.id != after_id]
             if not rows:
                 return [Reply(rt.REVIEW_NO_OTHER, [ch.menu()])]
         if not rows:
@@ -107,7 +106,7 @@ class Review:
         rid = kind.one(choice) if kind else None
         if not isinstance(rid, int):
             return [Reply(texts.STALE_CHOICE)]
-        row = reports.get(ctx.store.s, rid)
+        row = ctx.store.reports.get(rid)
         if row is None:
             return [Reply(rt.NO_SUCH_REPORT)]
         if row.status != "pending":
@@ -119,8 +118,8 @@ class Review:
 
     def _show(self, ctx: TurnContext, row: Report, at: str) -> list[Reply]:
         assert self.engine is not None
-        card = Reply(self.cards.card(ctx.store.s, row), [], self._documents(ctx, row))
-        files = reports.files_of(ctx.store.s, row.id)  # type: ignore[arg-type]
+        card = Reply(self.cards.card(ctx.store.reports, row), [], self._documents(ctx, row))
+        files = ctx.store.reports.files_of(row.id)  # type: ignore[arg-type]
         if files and not ctx.caps.documents:
             card = Reply(card.text + "\n\n" + self._links(ctx, files), [])
         return [card, *self.engine.start(ctx, REVIEW, {"rid": row.id, "code": row.code}, at=at, history=False)]
@@ -128,7 +127,7 @@ class Review:
     def _documents(self, ctx: TurnContext, row: Report) -> list[Document]:
         if not ctx.caps.documents:
             return []
-        files = reports.files_of(ctx.store.s, row.id)  # type: ignore[arg-type]
+        files = ctx.store.reports.files_of(row.id)  # type: ignore[arg-type]
         return [Document(f.original_name or f"{row.code}-{i}", mime_type=f.mime_type, stored_file_id=f.id,
                          caption=f"{row.code} ({i}/{len(files)})") for i, f in enumerate(files, 1)]
 
@@ -154,7 +153,7 @@ class Review:
                                                when=when, status=rt.STATUS.get(row.status, row.status)))
 
     def _decide(self, ctx: TurnContext, d: FlowData) -> list[Reply]:
-        v, s = d.values, ctx.store.s
+        v = d.values
         rid = int(v["rid"])
         decision = v.get("decision")
         if decision == "skip" or decision not in STATUS_OF:
@@ -163,10 +162,10 @@ class Review:
         award = v.get("award") if decision == "approve" and v.get("award") != "none" else None
         note = v.get("question") if decision == "more" else v.get("reason")
         who = signature(ctx)
-        if not reports.decide(s, rid, status, by=by(ctx), name=who, note=note, award=award):
-            row = reports.get(s, rid)
+        if not ctx.store.reports.decide(rid, status, by=by(ctx), name=who, note=note, award=award):
+            row = ctx.store.reports.get(rid)
             return [self._already(ctx, row) if row else Reply(rt.NO_SUCH_REPORT)]
-        row = reports.get(s, rid)
+        row = ctx.store.reports.get(rid)
         assert row is not None
         award_name = self.cards.award(award) if award else None
         to_submitter = rt.TO_SUBMITTER[status].format(
@@ -174,12 +173,12 @@ class Review:
             award=rt.TO_SUBMITTER_AWARD.format(award=award_name) if award_name else "")
         to_submitter += "\n" + rt.SIGNED.format(who=who)
         choices = [Choice(ch.ADD_MORE.encode(rid), rt.ADD_MORE)] if status == "needs_info" else []
-        step = len(reports.events_of(s, rid))
+        step = len(ctx.store.reports.events_of(rid))
         ctx.notify(Notice(row.channel, row.chat_id, Reply(to_submitter, [*choices, ch.menu()]),
                           key=f"report:{rid}:decision:{step}"))
         done = rt.DECIDED[status].format(code=row.code, award=rt.AWARD_SUFFIX.format(award=award_name)
                                          if award_name else "")
-        left = reports.count_pending(s)
+        left = ctx.store.reports.count_pending()
         if left:
             return [Reply(f"{done}\n{rt.REVIEW_MORE_LEFT.format(count=left)}",
                           [Choice(ch.REVIEW.encode(), rt.REVIEW_NEXT), ch.menu()])]
@@ -191,7 +190,7 @@ class Review:
         rid = ch.ADD_MORE.one(choice)
         if not isinstance(rid, int):
             return [Reply(texts.STALE_CHOICE)]
-        row = reports.get(ctx.store.s, rid)
+        row = ctx.store.reports.get(rid)
         if row is None or row.user_id != ctx.user_id:
             return [Reply(rt.NO_SUCH_REPORT)]
         if row.status != "needs_info":
@@ -225,16 +224,16 @@ class Review:
         return bool(d.values.get("text") or d.values.get("files"))
 
     def _add_more(self, ctx: TurnContext, d: FlowData) -> list[Reply]:
-        v, s = d.values, ctx.store.s
+        v = d.values
         rid = int(v["rid"])
         file_ids = [f["id"] for f in v.get("files") or []]
-        if not reports.add_more(s, rid, ctx.user_id, v.get("text"), file_ids, by(ctx), ctx.user_name):
-            row = reports.get(s, rid)
+        if not ctx.store.reports.add_more(rid, ctx.user_id, v.get("text"), file_ids, by(ctx), ctx.user_name):
+            row = ctx.store.reports.get(rid)
             status = rt.STATUS.get(row.status, row.status) if row else ""
             return [Reply(rt.MORE_NOT_NEEDED.format(code=v["code"], status=status))]
-        row = reports.get(s, rid)
+        row = ctx.store.reports.get(rid)
         assert row is not None
-        step = len(reports.events_of(s, rid))
+        step = len(ctx.store.reports.events_of(rid))
         for channel, officer in sorted(set(self.officers())):
             text = rt.OFFICER_MORE.format(submitter=row.submitter_name, code=row.code,
                                           text=texts.clip(v.get("text") or "", 1500), files=len(file_ids) or rt.NO_FILES)
@@ -253,7 +252,7 @@ class Review:
         from handlers.report_exports import build_export  # openpyxl and python-docx load only when asked
 
         kind = d.values["kind"]
-        export = build_export(ctx.store.s, self.cards.knowledge.kb, kind, tz=self.cards.tz)
+        export = build_export(ctx.store.reports, self.cards.knowledge.kb, kind, tz=self.cards.tz)
         if export.count == 0:
             return [Reply(rt.EXPORT_EMPTY.format(what=rt.EXPORT_KINDS[kind]), [ch.menu()])]
         if ctx.files is None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cached_property
 
 from sqlalchemy import bindparam, exists, func, insert, update
 from sqlalchemy.dialects import postgresql, sqlite
@@ -17,6 +18,7 @@ from sqlalchemy.orm import configure_mappers
 from sqlmodel import Session, col, select
 
 from storage.clean import clean_text, clip_name, stored_id
+from storage.erase import ErasureStore
 from storage.models import (
     ConversationState,
     OfficeQuestion,
@@ -27,6 +29,10 @@ from storage.models import (
     utcnow,
 )
 from storage.outbox import holds
+from storage.profiles import ProfileStore
+from storage.reminders import DeadlineStore
+from storage.reports import ReportStore
+from storage.sql import insert_ignore
 
 # OutboxMessage.model_construct (below) skips validation, and also the step that sets the
 # mappers up: a process whose first turn claims rows before any query (`python -m bot run
@@ -61,7 +67,27 @@ OUTBOX = OutboxMessage.__table__  # type: ignore[attr-defined]
 
 class TurnStore:
     def __init__(self, session: Session):
-        self.s = session
+        self.s = session  # the pipeline's; the features use the stores below
+
+    # --- the features' queries, on this turn's session -------------------------------
+    @cached_property
+    def profiles(self) -> ProfileStore:
+        return ProfileStore(self.s)
+
+    @cached_property
+    def deadlines(self) -> DeadlineStore:
+        return DeadlineStore(self.s)
+
+    @cached_property
+    def reports(self) -> ReportStore:
+        return ReportStore(self.s)
+
+    @cached_property
+    def erasure(self) -> ErasureStore:
+        return ErasureStore(self.s)
+
+    def user_row(self, user_id: int) -> User | None:
+        return self.s.get(User, user_id)
 
     # --- state -------------------------------------------------------------
     def load_state(self, user_id: int) -> tuple[dict, int | None]:
@@ -236,18 +262,6 @@ class TurnStore:
     # --- helpers -----------------------------------------------------------
     def _insert_ignore(self, model: type, values: dict, keys: list[str]):  # noqa: ANN202
         return insert_ignore(self.s, model, values, keys)
-
-
-def insert_ignore(s: Session, model: type, values: dict, keys: list[str]):  # noqa: ANN201
-    """INSERT that does nothing when a row with the same `keys` exists (a second instance,
-    a replayed turn); on PostgreSQL and SQLite."""
-    dialect = s.get_bind().dialect.name
-    table = model.__table__  # type: ignore[attr-defined]
-    if dialect == "postgresql":
-        return postgresql.insert(table).values(**values).on_conflict_do_nothing(index_elements=keys)
-    if dialect == "sqlite":
-        return sqlite.insert(table).values(**values).on_conflict_do_nothing(index_elements=keys)
-    return insert(table).values(**values)  # pragma: no cover - other databases are not supported
 
 
 # --- statements built once per dialect -------------------------------------------------

@@ -26,7 +26,7 @@ from bot.runner import wire_delivery
 from bot.settings import load_settings
 from bot.telegram import TelegramChannel
 from bot.telegram.retry import RetryPolicy
-from storage import reminders as q
+from storage import profiles
 from storage.models import (
     OfficeQuestion,
     OutboxMessage,
@@ -171,7 +171,7 @@ async def erase_and_check(tmp_path: Path, database_url: str | None = None) -> No
         await who.say("/start")
         with Session(app.repo.engine) as s:
             uid = TurnStore(s).user("telegram", str(STAFF)).id
-            q.save_profile(s, uid, full_name=NAME, unit_id="van-phong", reminders=True)
+            profiles.save_profile(s, uid, full_name=NAME, unit_id="van-phong", reminders=True)
             s.commit()
         pending = await report(bot, who, STORIES["pending"], [OWN_PHOTO, SHARED_PHOTO])
         withdrawn = await report(bot, who, STORIES["withdrawn"], [])
