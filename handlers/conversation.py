@@ -42,8 +42,6 @@ if TYPE_CHECKING:  # the features are imported when first used (Conversation._bu
 log = logging.getLogger(__name__)
 
 MAX_QUESTION = 1000  # characters; longer messages are refused politely, not truncated silently
-ABOUT = "about"  # state: what the last answer was about (subject, aspect), for follow-ups
-LAST_ENTRIES = "last_entries"  # state: the entries of the last answer, whose details "chi tiết" opens
 SHORT_FOLLOW_UPS = 2  # related entries offered beside "Xem chi tiết" under a short answer
 NOTE_LENGTH = 80  # characters: a paragraph this long said again in the same reply is left out
 PHONE_LENGTH = 700  # characters an answer with its list stays under (README: under 700 with its choices)
@@ -136,21 +134,21 @@ class Conversation:
     def handle(self, ctx: TurnContext) -> Turn:
         """Route one event; the new state says what was offered last, so "2" in the next
         message means the second line of the last list the user saw."""
-        ctx.fallback_question = ctx.state.pop("fallback_question", None)
+        ctx.fallback_question, ctx.state.fallback_question = ctx.state.fallback_question, None
         msg = Message.of(self, ctx)
-        sent = ctx.state.get("report_sent")
+        sent = ctx.state.report_sent
         then = next(then for _name, when, then in ROUTES if when(self, msg))
         replies = then(self, msg)
-        if sent is not None and ctx.state.get("report_sent") is sent and then is not Conversation.on_repeated_send:
-            ctx.state.pop("report_sent", None)  # only the tap right after sending is read as the same tap
+        if sent is not None and ctx.state.report_sent is sent and then is not Conversation.on_repeated_send:
+            ctx.state.report_sent = None  # only the tap right after sending is read as the same tap
         if then is not Conversation.on_more_page:
             at = next((i for i in range(len(replies) - 1, -1, -1) if replies[i].choices), None)
             if at is not None and not ctx.caps.buttons:  # numbered lines: a long list a page at a time
                 replies[at] = pages.paged(replies[at], ctx.state)
             else:
-                ctx.state.pop(pages.KEY, None)
+                ctx.state.pages = None
         last = next((r for r in reversed(replies) if r.choices), None)
-        ctx.state["choices"] = [{"id": c.id, "label": c.label} for c in last.choices] if last else []
+        ctx.state.choices = [{"id": c.id, "label": c.label} for c in last.choices] if last else []
         return Turn(replies=replies, notices=list(ctx.notices), state=ctx.state)
 
     # --- routes ----------------------------------------------------------------
@@ -160,7 +158,7 @@ class Conversation:
     def on_flow_refused(self, msg: Message) -> list[Reply]:
         """An officers' form whose author is no longer an officer (ADMIN_IDS changed since
         it began): it ends here, nothing of it is done."""
-        msg.ctx.state.pop("flow", None)
+        msg.ctx.state.flow = None
         return [Reply(texts.NOT_ADMIN, [ch.menu()])]
 
     def on_cancel(self, msg: Message) -> list[Reply]:
@@ -303,8 +301,7 @@ class Conversation:
 
     def on_details(self, msg: Message) -> list[Reply]:
         """"chi tiết", "nói rõ hơn": the whole of the last answer (kept in the state, so after a restart too)."""
-        ids = msg.ctx.state.get(LAST_ENTRIES)
-        return self._details([i for i in ids if isinstance(i, str)] if isinstance(ids, list) else [], msg.ctx)
+        return self._details(msg.ctx.state.last_entries, msg.ctx)
 
     def on_answer_number(self, msg: Message) -> list[Reply]:
         number = ANSWER_NUMBER.fullmatch(msg.folded)
@@ -318,7 +315,7 @@ class Conversation:
         # "hồ sơ bằng khen thủ tướng chi tiết": the whole answer at once.
         found = self.answer(msg.text, ctx=msg.ctx, full=self.knowledge.asks_for(msg.text, "details"))
         if found.kind == "fallback" and found.match is not None:
-            msg.ctx.state["fallback_question"] = msg.text[:MAX_QUESTION]
+            msg.ctx.state.fallback_question = msg.text[:MAX_QUESTION]
         return found.reply_list
 
     # --- choices -------------------------------------------------------------
@@ -347,7 +344,7 @@ class Conversation:
 
     def on_number_outside(self, msg: Message) -> list[Reply]:
         """A number that is not on the last list: say which numbers are, and show the list again."""
-        offered = [Choice(**c) for c in msg.ctx.state.get("choices", [])]
+        offered = [Choice(**c) for c in msg.ctx.state.choices]
         number = msg.folded.split()[-1]
         if not offered:
             return [Reply(texts.NUMBER_NO_LIST.format(number=number), self._menu_choices())]
@@ -384,8 +381,8 @@ class Conversation:
             entry = kb.by_id.get(str(entry_id))
             if entry is None:
                 return [Reply(texts.STALE_CHOICE, self._menu_choices())]
-            ctx.state[ABOUT] = self.knowledge.about(entry)  # "còn giấy khen thì sao" after picking it
-            ctx.state[LAST_ENTRIES] = [entry.id]
+            ctx.state.about = self.knowledge.about(entry)  # "còn giấy khen thì sao" after picking it
+            ctx.state.last_entries = [entry.id]
             return [self._entry_reply(entry)]
         if (entry_id := ch.DETAILS.one(choice)) is not None:
             return self._details([str(entry_id)], ctx)
@@ -486,15 +483,15 @@ class Conversation:
             return AnswerResult("fallback", [Reply(texts.NOT_TEXT, self._menu_choices())], None)
         # Read with what the previous answer was about (a follow-up fills its gaps from
         # it), and split into its questions when it asks several.
-        reading = self.knowledge.read(text, ctx.state.get(ABOUT) if ctx is not None else None)
+        reading = self.knowledge.read(text, ctx.state.about if ctx is not None else None)
         if ctx is not None and reading.about is not None:
-            ctx.state[ABOUT] = reading.about
+            ctx.state.about = reading.about
         elif ctx is not None:  # a question not answered: what came before it does not fill the next
-            ctx.state.pop(ABOUT, None)
+            ctx.state.about = None
         if ctx is not None:  # what "chi tiết" opens next
             shown = [e.id for _, r in reading.parts if r.kind == "answer" and r.entry is not None
                      for e in (r.entry, *r.also)]
-            ctx.state[LAST_ENTRIES] = shown
+            ctx.state.last_entries = shown
         if len(reading.parts) > 1:
             return self._several(reading.parts, ctx if record else None, full)
         result = reading.parts[0][1]
@@ -611,8 +608,8 @@ class Conversation:
         entries = [kb.by_id[i] for i in ids if i in kb.by_id][:3]
         if not entries:
             return [Reply(texts.NO_DETAILS, self._topic_choices())]
-        ctx.state[LAST_ENTRIES] = [e.id for e in entries]
-        ctx.state[ABOUT] = self.knowledge.about(entries[-1])
+        ctx.state.last_entries = [e.id for e in entries]
+        ctx.state.about = self.knowledge.about(entries[-1])
         return self._together([self._entry_reply(e, full=True) for e in entries], entries)
 
     # --- menus -------------------------------------------------------------------
@@ -648,7 +645,7 @@ class Message:
     @classmethod
     def of(cls, conv: Conversation, ctx: TurnContext) -> Message:
         event = ctx.event
-        offered = [Choice(**c) for c in ctx.state.get("choices", [])]
+        offered = [Choice(**c) for c in ctx.state.choices]
         text = (event.text or "").strip()
         if text.startswith("/") or (conv.flows.expects_text(ctx.state) and text.strip(" .").isdigit()):
             # A command is never a pick ("/duyet" is not the "Duyệt" choice of a notice);
@@ -678,8 +675,8 @@ ROUTES: list[tuple[str, Callable[[Conversation, Message], bool], Callable[[Conve
     ("an officers' form, its author no longer an officer", lambda c, m: m.in_flow and not c.flows.allowed(m.ctx),
      Conversation.on_flow_refused),
     ("'Xem thêm': the next page of a long list", lambda c, m: ch.MORE_PAGE.matches(m.choice) or (
-        not m.choice and pages.KEY in m.ctx.state and m.folded.strip(" .") in MORE_WORDS), Conversation.on_more_page),
-    ("'Gửi báo cáo' again just after the report went", lambda c, m: "report_sent" in m.ctx.state
+        not m.choice and m.ctx.state.pages is not None and m.folded.strip(" .") in MORE_WORDS), Conversation.on_more_page),
+    ("'Gửi báo cáo' again just after the report went", lambda c, m: m.ctx.state.report_sent is not None
      and c.reports.repeated_send(m.ctx) is not None, Conversation.on_repeated_send),
     ("a step's own option (button or number)", lambda c, m: m.in_flow and ch.FLOW_OPTION.matches(m.choice),
      Conversation.on_flow_choice),

@@ -3,7 +3,7 @@
 A `Flow` is a list of `Step`s. Each step shows a prompt, with options when it
 offers a choice, reads the answer (a parser raises `Invalid` with a message in
 Vietnamese), and says which step comes next. Where the user is lives in the
-turn's state (`state["flow"]`), so a flow survives a restart and `kill -9`.
+turn's state (`ChatState.flow`), so a flow survives a restart and `kill -9`.
 
 The options of a step travel as choice ids `f:<step>:<value>`: a button pressed
 on an old prompt, or a number typed after the list changed, names a step that
@@ -22,6 +22,7 @@ from content.normalize import fold
 from handlers import choices as ch
 from handlers import texts
 from handlers.events import Choice, Reply
+from storage.state import ChatState
 
 FINISH = "__finish"
 CANCEL = "__cancel"
@@ -120,7 +121,7 @@ def choice_id(step: str, value: str) -> str:
 
 
 class FlowEngine:
-    """Runs the registered flows against a turn's state dict."""
+    """Runs the registered flows against a turn's state."""
 
     def __init__(self, flows: list[Flow], is_officer: Callable[[str, str], bool] | None = None,
                  names: Callable[[str, list[str]], list[int]] | None = None):
@@ -138,8 +139,8 @@ class FlowEngine:
         return found
 
     # --- state -----------------------------------------------------------------
-    def active(self, state: dict) -> tuple[Flow, FlowState] | None:
-        fs = FlowState.load(state.get("flow"))
+    def active(self, state: ChatState) -> tuple[Flow, FlowState] | None:
+        fs = FlowState.load(state.flow)
         if fs is None or fs.name not in self.flows or self.flows[fs.name].step(fs.step) is None:
             return None
         return self.flows[fs.name], fs
@@ -152,7 +153,7 @@ class FlowEngine:
         fs = FlowState(name=name, step=at or flow.steps[0].name, values=dict(values or {}))
         if at and history:
             fs.history = [s.name for s in flow.steps[: flow.steps.index(flow.step(at))]]  # type: ignore[arg-type]
-        ctx.state["flow"] = fs.dump()
+        ctx.state.flow = fs.dump()
         return [self.prompt(ctx, note)]
 
     def prompt(self, ctx: Any, note: str | None = None, only: list[Option] | None = None,
@@ -186,7 +187,7 @@ class FlowEngine:
         return current is None or not current[0].officers_only or self.is_officer(ctx.event.channel,
                                                                                    ctx.event.user_id)
 
-    def expects_text(self, state: dict) -> bool:
+    def expects_text(self, state: ChatState) -> bool:
         """Whether the current step wants typed text (so "1" is an answer, not a pick)."""
         current = self.active(state)
         if current is None:
@@ -195,20 +196,20 @@ class FlowEngine:
         # While "are you sure?" is asked, "1" picks from that question.
         return step is not None and step.options is None and not current[1].values.get("_cancel_asked")
 
-    def reads_questions(self, state: dict) -> bool:
+    def reads_questions(self, state: ChatState) -> bool:
         """Whether text that names none of the current step's options is read as a question
         (a step that takes typed text as its answer or as an addition does not)."""
         current = self.active(state)
         step = current[0].step(current[1].step) if current else None
         return step is not None and step.options is not None and step.take_text is None and step.typed is None
 
-    def takes_typed(self, state: dict) -> bool:
+    def takes_typed(self, state: ChatState) -> bool:
         """Whether the current step, though it offers options, takes a typed answer too."""
         current = self.active(state)
         step = current[0].step(current[1].step) if current else None
         return step is not None and step.typed is not None
 
-    def accepts_files(self, state: dict) -> bool:
+    def accepts_files(self, state: ChatState) -> bool:
         current = self.active(state)
         step = current[0].step(current[1].step) if current else None
         return step is not None and step.take_files is not None
@@ -220,7 +221,7 @@ class FlowEngine:
         step = flow.step(fs.step)
         assert step is not None and step.take_files is not None
         note = step.take_files(FlowData(fs.values, ctx.user_name, ctx), attachments)
-        ctx.state["flow"] = fs.dump()
+        ctx.state.flow = fs.dump()
         return [self.prompt(ctx, note, short=True)]
 
     def on_choice(self, ctx: Any, choice: str) -> list[Reply]:
@@ -241,7 +242,7 @@ class FlowEngine:
             return self.cancel(ctx, sure=True)
         if value == KEEP and asked:
             fs.values.pop("_cancel_asked", None)
-            ctx.state["flow"] = fs.dump()
+            ctx.state.flow = fs.dump()
             return [self.prompt(ctx)]
         if value == BACK:
             return self.back(ctx)
@@ -285,7 +286,7 @@ class FlowEngine:
                     return [self.prompt(ctx, str(exc))]
             if step.take_text is not None:
                 note = step.take_text(data, text)
-                ctx.state["flow"] = fs.dump()
+                ctx.state.flow = fs.dump()
                 return [self.prompt(ctx, note)]
             return None
         assert step.parse is not None
@@ -302,11 +303,11 @@ class FlowEngine:
             data = FlowData(fs.values, ctx.user_name, ctx)
             if flow.confirm_cancel and flow.confirm_cancel(data) and not fs.values.get("_cancel_asked"):
                 fs.values["_cancel_asked"] = True
-                ctx.state["flow"] = fs.dump()
+                ctx.state.flow = fs.dump()
                 return [Reply(texts.FLOW_CANCEL_CONFIRM.format(title=flow.title),
                               [Choice(choice_id(fs.step, CANCEL_SURE), texts.FLOW_CANCEL_SURE),
                                Choice(choice_id(fs.step, KEEP), texts.FLOW_KEEP)])]
-        ctx.state.pop("flow", None)
+        ctx.state.flow = None
         title = current[0].title if current else ""
         return [Reply(texts.FLOW_CANCELLED.format(title=title), [ch.menu()])]
 
@@ -315,7 +316,7 @@ class FlowEngine:
         if not fs.history:
             return [self.prompt(ctx, texts.FLOW_AT_FIRST_STEP)]
         fs.step = fs.history.pop()
-        ctx.state["flow"] = fs.dump()
+        ctx.state.flow = fs.dump()
         return [self.prompt(ctx)]
 
     def _accept(self, ctx: Any, value: Any) -> list[Reply]:
@@ -332,12 +333,12 @@ class FlowEngine:
         if nxt == CANCEL:
             return self.cancel(ctx)
         if nxt == FINISH:
-            ctx.state.pop("flow", None)
+            ctx.state.flow = None
             return flow.finish(ctx, data)
         if nxt != fs.step:
             fs.history.append(fs.step)
         fs.step = nxt
-        ctx.state["flow"] = fs.dump()
+        ctx.state.flow = fs.dump()
         return [self.prompt(ctx)]
 
 

@@ -176,7 +176,7 @@ class Reports:
     def repeated_send(self, ctx: TurnContext) -> str | None:
         """The code of the report just sent, when this message is its "Gửi báo cáo" again
         (pressed, its number or its words typed) within REPEAT_WINDOW."""
-        sent = ctx.state.get("report_sent")
+        sent = ctx.state.report_sent
         if not isinstance(sent, dict) or not sent.get("code"):
             return None
         try:
@@ -190,7 +190,7 @@ class Reports:
             return str(sent["code"]) if ev.choice == SEND else None
         # A typed number is read against the list on screen: a notice since (an officer asking
         # for more) put its own list there, and its "1" is that notice's.
-        if [c.get("id") for c in ctx.state.get("choices") or [] if isinstance(c, dict)] != sent.get("offered"):
+        if [c.get("id") for c in ctx.state.choices] != sent.get("offered"):
             return None
         typed = " ".join(fold(ev.text or "").strip(" .").split())
         return str(sent["code"]) if typed in (sent.get("number"), fold(rt.CONFIRM_SEND)) else None
@@ -379,7 +379,7 @@ class Reports:
         # same tap repeated is told the report went, rather than opening the next list's "1".
         number = next(i for i, o in enumerate(self._confirm_options(), 1) if o.value == "send")
         choices = self._after_sent()
-        ctx.state["report_sent"] = {"code": row.code, "at": self.now().isoformat(), "number": str(number),
+        ctx.state.report_sent = {"code": row.code, "at": self.now().isoformat(), "number": str(number),
                                     "offered": [c.id for c in choices]}
         return [Reply(template.format(code=row.code), choices)]
 

@@ -267,6 +267,10 @@ class DeadlineStore:
     def reminded(self, channel: str, chat_id: str) -> list[tuple[int, datetime]]:
         return reminded(self._s, channel, chat_id)
 
+    def sent_keys(self, prefix: str) -> set[str]:
+        """The outbox keys already written under this prefix (a deadline's occurrence)."""
+        return set(self._s.exec(select(OutboxMessage.dedup_key).where(col(OutboxMessage.dedup_key).startswith(prefix))))
+
     def outbox_counts(self, prefix: str) -> dict[str, int]:
         return outbox_counts(self._s, prefix)
 

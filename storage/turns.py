@@ -33,6 +33,7 @@ from storage.profiles import ProfileStore
 from storage.reminders import DeadlineStore
 from storage.reports import ReportStore
 from storage.sql import insert_ignore
+from storage.state import ChatState
 
 # OutboxMessage.model_construct (below) skips validation, and also the step that sets the
 # mappers up: a process whose first turn claims rows before any query (`python -m bot run
@@ -43,7 +44,6 @@ configure_mappers()
 
 # State key: the notices (outbox row ids) whose choices make up the person's last list, each
 # with its first number; any message from the person starts a new list and drops it.
-NOTICE_LIST = "notice_list"
 
 
 @dataclass(frozen=True)
@@ -103,6 +103,14 @@ class TurnStore:
         done = self.s.execute(_built(self.s, "update_state", _update_state),
                               {"uid": user_id, "new_data": data, "old": version, "now": utcnow()})
         return done.rowcount == 1
+
+    def load_conversation(self, user_id: int) -> tuple[ChatState, int | None]:
+        """The state, typed (storage/state.py), and its version."""
+        data, version = self.load_state(user_id)
+        return ChatState.load(data), version
+
+    def save_conversation(self, user_id: int, state: ChatState, version: int | None) -> bool:
+        return self.save_state(user_id, state.dump(), version)
 
     # --- inbox -------------------------------------------------------------
     _OLDER = None  # built once: composing statements costs more CPU than running them
@@ -164,12 +172,12 @@ class TurnStore:
         """A notice with choices (an officer's "Trả lời") is the last list its recipient
         saw: on Zalo their "1" picks from it, unless they are in the middle of a form.
         A conflict (they are writing right now) leaves their state alone."""
-        state, version = self.load_state(user_id)
-        if state.get("flow"):
+        state, version = self.load_conversation(user_id)
+        if state.flow:
             return
-        state["choices"] = choices
-        state.pop(NOTICE_LIST, None)
-        self.save_state(user_id, state, version)
+        state.choices = choices
+        state.notice_list = None
+        self.save_conversation(user_id, state, version)
 
     def add_notice_choices(self, user_id: int, key: str, choices: list[dict]) -> int | None:
         """The choices of a notice being sent (a reminder), made the last list its recipient
@@ -178,18 +186,18 @@ class TurnStore:
         still answers the first reminder); otherwise they start a new list. Returns the
         first number, or None when they are not offered (the person is in the middle of a
         form, or writing right now). Sending the same notice again (a retry) keeps its numbers."""
-        state, version = self.load_state(user_id)
-        if state.get("flow"):
+        state, version = self.load_conversation(user_id)
+        if state.flow:
             return None
-        listed = state.get(NOTICE_LIST)
-        if not isinstance(listed, dict):
-            listed, state["choices"] = {}, []
+        listed = state.notice_list
+        if listed is None:
+            listed, state.choices = {}, []
         if key in listed:
             return int(listed[key])
-        first = len(state.get("choices") or []) + 1
-        state["choices"] = [*(state.get("choices") or []), *choices]
-        state[NOTICE_LIST] = {**listed, key: first}
-        return first if self.save_state(user_id, state, version) else None
+        first = len(state.choices) + 1
+        state.choices = [*state.choices, *choices]
+        state.notice_list = {**listed, key: first}
+        return first if self.save_conversation(user_id, state, version) else None
 
     # --- users -------------------------------------------------------------
     def user_id(self, channel: str, external_id: str) -> int | None:
