@@ -72,11 +72,34 @@ class Step:
 
 
 @dataclass
-class FlowData:
-    """What a flow has collected so far, plus the turn (for prompts that count or look
-    something up, e.g. how many people an announcement will reach)."""
+class FlowValues:
+    """What a flow collects, typed: a subclass per flow, a field per step (named as the step:
+    the engine sets the answer of step "due" in the field `due`) and per value the flow is
+    started with. Stored as a dict of the fields; a key no field has is dropped when read."""
 
-    values: dict
+    @classmethod
+    def load(cls, data: dict | None) -> FlowValues:
+        fields = cls.__dataclass_fields__  # type: ignore[attr-defined]
+        return cls(**{k: v for k, v in (data or {}).items() if k in fields})
+
+    def dump(self) -> dict:
+        return {k: getattr(self, k) for k in self.__dataclass_fields__}  # type: ignore[attr-defined]
+
+
+def _set(values: dict | FlowValues, name: str, value: Any) -> None:
+    if isinstance(values, FlowValues):
+        setattr(values, name, value)
+    else:
+        values[name] = value
+
+
+@dataclass
+class FlowData:
+    """What a flow has collected so far (its FlowValues, or a dict for a flow without its own
+    type yet), plus the turn (for prompts that count or look something up, e.g. how many
+    people an announcement will reach)."""
+
+    values: Any
     user_name: str | None = None
     ctx: Any = None
 
@@ -93,6 +116,8 @@ class Flow:
     # An officers' flow (a review, an export, an answer for the Office): rights are checked
     # at every step, so one removed from ADMIN_IDS meanwhile cannot finish it.
     officers_only: bool = False
+    # What it collects, typed (a FlowValues subclass); None: a plain dict.
+    values: type[FlowValues] | None = None
 
     def step(self, name: str) -> Step | None:
         return next((s for s in self.steps if s.name == name), None)
@@ -102,18 +127,24 @@ class Flow:
 class FlowState:
     name: str
     step: str
-    values: dict = field(default_factory=dict)
+    values: Any = field(default_factory=dict)  # the flow's FlowValues, or a dict
     history: list[str] = field(default_factory=list)
+    cancel_asked: bool = False  # "Hủy" asked "are you sure?" and waits for the answer
 
     @classmethod
-    def load(cls, data: dict | None) -> FlowState | None:
+    def load(cls, data: dict | None, kind: type[FlowValues] | None = None) -> FlowState | None:
         if not isinstance(data, dict) or "name" not in data or "step" not in data:
             return None
-        return cls(name=data["name"], step=data["step"], values=dict(data.get("values") or {}),
-                   history=list(data.get("history") or []))
+        raw = dict(data.get("values") or {})
+        # Stored among the values before it had its own key.
+        asked = bool(data.get("cancel_asked") or raw.pop("_cancel_asked", False))
+        return cls(name=data["name"], step=data["step"], values=kind.load(raw) if kind else raw,
+                   history=list(data.get("history") or []), cancel_asked=asked)
 
     def dump(self) -> dict:
-        return {"name": self.name, "step": self.step, "values": self.values, "history": self.history}
+        values = self.values.dump() if isinstance(self.values, FlowValues) else self.values
+        out = {"name": self.name, "step": self.step, "values": values, "history": self.history}
+        return {**out, "cancel_asked": True} if self.cancel_asked else out
 
 
 def choice_id(step: str, value: str) -> str:
@@ -140,17 +171,23 @@ class FlowEngine:
 
     # --- state -----------------------------------------------------------------
     def active(self, state: ChatState) -> tuple[Flow, FlowState] | None:
-        fs = FlowState.load(state.flow)
+        data = state.flow
+        flow = self.flows.get(data.get("name")) if isinstance(data, dict) else None  # type: ignore[arg-type]
+        fs = FlowState.load(data, flow.values if flow else None)
         if fs is None or fs.name not in self.flows or self.flows[fs.name].step(fs.step) is None:
             return None
         return self.flows[fs.name], fs
 
-    def start(self, ctx: Any, name: str, values: dict | None = None, at: str | None = None,
+    def start(self, ctx: Any, name: str, values: dict | FlowValues | None = None, at: str | None = None,
               history: bool = True, note: str | None = None) -> list[Reply]:
         """Begin `name` at its first step, or at `at`: with `history`, the steps before it
         were prefilled and "quay lại" still reaches them; without, they do not apply."""
         flow = self.flows[name]
-        fs = FlowState(name=name, step=at or flow.steps[0].name, values=dict(values or {}))
+        if flow.values is not None:
+            values = values if isinstance(values, FlowValues) else flow.values.load(values)
+        else:
+            values = dict(values or {})  # type: ignore[arg-type]
+        fs = FlowState(name=name, step=at or flow.steps[0].name, values=values)
         if at and history:
             fs.history = [s.name for s in flow.steps[: flow.steps.index(flow.step(at))]]  # type: ignore[arg-type]
         ctx.state.flow = fs.dump()
@@ -194,7 +231,7 @@ class FlowEngine:
             return False
         step = current[0].step(current[1].step)
         # While "are you sure?" is asked, "1" picks from that question.
-        return step is not None and step.options is None and not current[1].values.get("_cancel_asked")
+        return step is not None and step.options is None and not current[1].cancel_asked
 
     def reads_questions(self, state: ChatState) -> bool:
         """Whether text that names none of the current step's options is read as a question
@@ -237,11 +274,11 @@ class FlowEngine:
             return [self.prompt(ctx, texts.FLOW_STALE)]
         if value == CANCEL:
             return self.cancel(ctx)
-        asked = bool(fs.values.get("_cancel_asked"))
+        asked = fs.cancel_asked
         if value == CANCEL_SURE and asked:
             return self.cancel(ctx, sure=True)
         if value == KEEP and asked:
-            fs.values.pop("_cancel_asked", None)
+            fs.cancel_asked = False
             ctx.state.flow = fs.dump()
             return [self.prompt(ctx)]
         if value == BACK:
@@ -301,8 +338,8 @@ class FlowEngine:
         if current is not None and not sure:
             flow, fs = current
             data = FlowData(fs.values, ctx.user_name, ctx)
-            if flow.confirm_cancel and flow.confirm_cancel(data) and not fs.values.get("_cancel_asked"):
-                fs.values["_cancel_asked"] = True
+            if flow.confirm_cancel and flow.confirm_cancel(data) and not fs.cancel_asked:
+                fs.cancel_asked = True
                 ctx.state.flow = fs.dump()
                 return [Reply(texts.FLOW_CANCEL_CONFIRM.format(title=flow.title),
                               [Choice(choice_id(fs.step, CANCEL_SURE), texts.FLOW_CANCEL_SURE),
@@ -323,8 +360,8 @@ class FlowEngine:
         flow, fs = self.active(ctx.state)  # type: ignore[misc]
         step = flow.step(fs.step)
         assert step is not None
-        fs.values.pop("_cancel_asked", None)
-        fs.values[step.name] = value
+        fs.cancel_asked = False
+        _set(fs.values, step.name, value)
         data = FlowData(fs.values, ctx.user_name, ctx)
         nxt = step.after(data, value) if step.after else None
         if nxt is None:

@@ -5,13 +5,25 @@ officer types reaches the staff member as a notice quoting the question."""
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
 from handlers import choices as ch
 from handlers import texts
 from handlers.context import TurnContext
 from handlers.events import Choice, Notice, Reply
-from handlers.flows import CANCEL, CONFIRM, FINISH, Flow, FlowData, FlowEngine, Option, Step, text_between
+from handlers.flows import (
+    CANCEL,
+    CONFIRM,
+    FINISH,
+    Flow,
+    FlowData,
+    FlowEngine,
+    FlowValues,
+    Option,
+    Step,
+    text_between,
+)
 from handlers.officers import recorded, signature
 from storage.models import OfficeQuestion, aware
 
@@ -20,6 +32,21 @@ ANSWER = "office_answer"
 MAX_QUESTION = 1000
 MAX_ANSWER = 3000
 LISTED = 10  # open questions /cauhoi lists with a choice each; "trả lời <số>" reaches the others
+
+
+@dataclass
+class AskValues(FlowValues):
+    question: str = ""
+    confirm: str | None = None
+
+
+@dataclass
+class AnswerValues(FlowValues):
+    qid: int = 0
+    asker: str = ""
+    question: str = ""  # the staff member's, shown above the answer being written
+    answer: str = ""
+    confirm: str | None = None
 
 
 class Office:
@@ -33,24 +60,24 @@ class Office:
     # --- flows -----------------------------------------------------------------
     def flows(self) -> list[Flow]:
         ask = Flow(
-            name=ASK, title=texts.OFFICE_TITLE, finish=self._send_question,
+            name=ASK, title=texts.OFFICE_TITLE, finish=self._send_question, values=AskValues,
             steps=[
                 Step("question", prompt=lambda d: texts.OFFICE_ASK_PROMPT,
                      parse=text_between(5, MAX_QUESTION, texts.OFFICE_WHAT)),
-                Step("confirm", prompt=lambda d: texts.OFFICE_CONFIRM.format(question=d.values["question"]),
+                Step("confirm", prompt=lambda d: texts.OFFICE_CONFIRM.format(question=d.values.question),
                      options=lambda d: [Option("send", texts.OFFICE_SEND, CONFIRM),
                                         Option("edit", texts.OFFICE_EDIT, ("sua",))],
                      after=lambda d, v: "question" if v == "edit" else FINISH),
             ])
         answer = Flow(
             name=ANSWER, title=texts.OFFICE_TITLE.replace("gửi câu hỏi tới", "trả lời câu hỏi gửi"),
-            finish=self._send_answer, officers_only=True,
+            finish=self._send_answer, officers_only=True, values=AnswerValues,
             steps=[
                 Step("answer", prompt=lambda d: texts.OFFICE_ANSWER_PROMPT.format(
-                    qid=d.values["qid"], asker=d.values["asker"], question=texts.clip(d.values["question"], 600)),
+                    qid=d.values.qid, asker=d.values.asker, question=texts.clip(d.values.question, 600)),
                      parse=text_between(2, MAX_ANSWER, texts.OFFICE_ANSWER_WHAT)),
                 Step("confirm", prompt=lambda d: texts.OFFICE_ANSWER_CONFIRM.format(
-                    asker=d.values["asker"], answer=texts.clip(d.values["answer"], 1500)),
+                    asker=d.values.asker, answer=texts.clip(d.values.answer, 1500)),
                      options=lambda d: [Option("send", texts.OFFICE_SEND, CONFIRM),
                                         Option("edit", texts.OFFICE_ANSWER_EDIT, ("sua",))],
                      after=lambda d, v: "answer" if v == "edit" else (FINISH if v == "send" else CANCEL)),
@@ -62,7 +89,7 @@ class Office:
         assert self.engine is not None
         question = (question or ctx.fallback_question or "").strip()
         if 5 <= len(question) <= MAX_QUESTION:
-            return self.engine.start(ctx, ASK, {"question": question}, at="confirm")
+            return self.engine.start(ctx, ASK, AskValues(question=question), at="confirm")
         return self.engine.start(ctx, ASK)
 
     def start_answer(self, ctx: TurnContext, choice: str) -> list[Reply]:
@@ -78,8 +105,8 @@ class Office:
             return [Reply(texts.OFFICE_NO_SUCH_QUESTION.format(qid=qid))]
         if row.status == "answered":
             return [self._already(ctx, row)]
-        return self.engine.start(ctx, ANSWER, {"qid": qid, "asker": row.asker_name or texts.SOMEONE,
-                                               "question": row.question})
+        return self.engine.start(ctx, ANSWER, AnswerValues(qid=qid, asker=row.asker_name or texts.SOMEONE,
+                                                           question=row.question))
 
     def open_questions(self, ctx: TurnContext) -> list[Reply]:
         """/cauhoi: the questions waiting for an answer, oldest first, each with its number
@@ -105,7 +132,7 @@ class Office:
     def _send_question(self, ctx: TurnContext, data: FlowData) -> list[Reply]:
         ev = ctx.event
         row = ctx.store.add_office_question(user_id=ctx.user_id, channel=ev.channel, chat_id=ev.chat_id,
-                                            asker_name=ev.display_name, question=data.values["question"])
+                                            asker_name=ev.display_name, question=data.values.question)
         officers = [o for o in self.officers() if o != (ev.channel, ev.user_id)]
         text = texts.OFFICE_NEW.format(qid=row.id, asker=ev.display_name or texts.SOMEONE, channel=ev.channel,
                                        question=row.question)
@@ -127,8 +154,8 @@ class Office:
 
     def _send_answer(self, ctx: TurnContext, data: FlowData) -> list[Reply]:
         ev = ctx.event
-        qid = int(data.values["qid"])
-        answer = data.values["answer"]
+        qid = int(data.values.qid)
+        answer = data.values.answer
         who = signature(ctx)
         if not ctx.store.answer_office_question(qid, answer=answer, by=f"{ev.channel}:{ev.user_id}", name=who):
             row = ctx.store.office_question(qid)

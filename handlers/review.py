@@ -9,6 +9,7 @@ so of two officers deciding one report at the same moment only the first counts.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import NamedTuple
 
@@ -17,7 +18,7 @@ from handlers import report_texts as rt
 from handlers import texts
 from handlers.context import TurnContext
 from handlers.events import Choice, Document, Notice, Reply
-from handlers.flows import FINISH, SEND, Flow, FlowData, FlowEngine, Option, Step, text_between
+from handlers.flows import FINISH, SEND, Flow, FlowData, FlowEngine, FlowValues, Option, Step, text_between
 from handlers.officers import recorded, signature
 from handlers.reports import ReportCards, Reports, by
 from storage.links import EXPORT_TTL, FILE_TTL
@@ -41,6 +42,33 @@ class Link(NamedTuple):
 LinkMaker = Callable[[TurnContext, int, str, timedelta], "Link | None"]
 
 
+
+@dataclass
+class ReviewValues(FlowValues):
+    rid: int = 0
+    code: str = ""
+    decision: str | None = None  # approve | more | reject | skip
+    award: str | None = None  # an award id of report_form.yaml, or "none"
+    question: str | None = None  # what the submitter is asked to add
+    reason: str | None = None  # why it is not approved
+
+
+@dataclass
+class MoreValues(FlowValues):
+    """The submitter's addition after "cần bổ sung"."""
+
+    rid: int = 0
+    code: str = ""
+    note: str = ""  # what the officer asked for
+    more: str | None = None
+    text: str | None = None
+    files: list[dict] = field(default_factory=list)  # kept files ({"id", ...}) as Reports.keep_files records them
+
+
+@dataclass
+class ExportValues(FlowValues):
+    kind: str = ""
+
 class Review:
     def __init__(self, submissions: Reports, is_officer: Callable[[str, str], bool],
                  officers: Callable[[], Iterable[tuple[str, str]]], make_link: LinkMaker | None = None):
@@ -56,29 +84,29 @@ class Review:
 
     # --- flows -----------------------------------------------------------------------
     def flows(self) -> list[Flow]:
-        review = Flow(REVIEW, rt.REVIEW_TITLE, finish=self._decide, officers_only=True, steps=[
-            Step("decision", prompt=lambda d: rt.REVIEW_DECIDE.format(code=d.values["code"]),
+        review = Flow(REVIEW, rt.REVIEW_TITLE, finish=self._decide, officers_only=True, values=ReviewValues, steps=[
+            Step("decision", prompt=lambda d: rt.REVIEW_DECIDE.format(code=d.values.code),
                  options=lambda d: [Option("approve", rt.APPROVE, ("duyet", "dong y")),
                                     Option("more", rt.ASK_MORE, ("bo sung", "yeu cau bo sung")),
                                     Option("reject", rt.REJECT, ("khong duyet", "tu choi")),
                                     Option("skip", rt.SKIP, ("de sau", "bo qua", "tiep"))],
                  after=lambda d, v: DECISION_STEP.get(str(v), FINISH)),
-            Step("award", prompt=lambda d: rt.AWARD_PROMPT.format(code=d.values["code"]),
+            Step("award", prompt=lambda d: rt.AWARD_PROMPT.format(code=d.values.code),
                  options=lambda d: [*(Option(a.id, a.name) for a in self.cards.form.awards),
                                     Option("none", rt.AWARD_NONE, ("chua", "khong"))],
                  after=lambda d, v: FINISH),
-            Step("question", prompt=lambda d: rt.QUESTION_PROMPT.format(code=d.values["code"]),
+            Step("question", prompt=lambda d: rt.QUESTION_PROMPT.format(code=d.values.code),
                  parse=text_between(5, 1000, rt.QUESTION_WHAT), after=lambda d, v: FINISH),
-            Step("reason", prompt=lambda d: rt.REASON_PROMPT.format(code=d.values["code"]),
+            Step("reason", prompt=lambda d: rt.REASON_PROMPT.format(code=d.values.code),
                  parse=text_between(5, 1000, rt.REASON_WHAT), after=lambda d, v: FINISH),
         ])
-        more = Flow(MORE, rt.MORE_TITLE, finish=self._add_more, steps=[
+        more = Flow(MORE, rt.MORE_TITLE, finish=self._add_more, values=MoreValues, steps=[
             Step("more", prompt=self._more_prompt,
                  options=lambda d: [Option("send", rt.MORE_SEND, (*SEND, "xong"))],
                  take_files=self._more_files, take_text=self._more_text,
                  after=lambda d, v: FINISH if self._has_more(d) else "more"),
         ])
-        export = Flow(EXPORT, rt.EXPORT_TITLE, finish=self._export, officers_only=True, steps=[
+        export = Flow(EXPORT, rt.EXPORT_TITLE, finish=self._export, officers_only=True, values=ExportValues, steps=[
             Step("kind", prompt=lambda d: rt.EXPORT_PROMPT,
                  options=lambda d: [Option(k, label) for k, label in rt.EXPORT_KINDS.items()]),
         ])
@@ -113,7 +141,7 @@ class Review:
             return [self._already(ctx, row)]
         decision = ch.DECISIONS[kind]  # type: ignore[index]
         assert self.engine is not None
-        return self.engine.start(ctx, REVIEW, {"rid": rid, "code": row.code, "decision": decision},
+        return self.engine.start(ctx, REVIEW, ReviewValues(rid=rid, code=row.code, decision=decision),
                                  at=DECISION_STEP[decision], history=False)
 
     def _show(self, ctx: TurnContext, row: Report, at: str) -> list[Reply]:
@@ -122,7 +150,8 @@ class Review:
         files = ctx.store.reports.files_of(row.id)  # type: ignore[arg-type]
         if files and not ctx.caps.documents:
             card = Reply(card.text + "\n\n" + self._links(ctx, files), [])
-        return [card, *self.engine.start(ctx, REVIEW, {"rid": row.id, "code": row.code}, at=at, history=False)]
+        return [card, *self.engine.start(ctx, REVIEW, ReviewValues(rid=row.id, code=row.code), at=at,  # type: ignore[arg-type]
+                                                history=False)]
 
     def _documents(self, ctx: TurnContext, row: Report) -> list[Document]:
         if not ctx.caps.documents:
@@ -154,13 +183,13 @@ class Review:
 
     def _decide(self, ctx: TurnContext, d: FlowData) -> list[Reply]:
         v = d.values
-        rid = int(v["rid"])
-        decision = v.get("decision")
+        rid = int(v.rid)
+        decision = v.decision
         if decision == "skip" or decision not in STATUS_OF:
             return self.start(ctx, after_id=rid)
         status = STATUS_OF[decision]
-        award = v.get("award") if decision == "approve" and v.get("award") != "none" else None
-        note = v.get("question") if decision == "more" else v.get("reason")
+        award = v.award if decision == "approve" and v.award != "none" else None
+        note = v.question if decision == "more" else v.reason
         who = signature(ctx)
         if not ctx.store.reports.decide(rid, status, by=by(ctx), name=who, note=note, award=award):
             row = ctx.store.reports.get(rid)
@@ -195,48 +224,48 @@ class Review:
             return [Reply(rt.NO_SUCH_REPORT)]
         if row.status != "needs_info":
             return [Reply(rt.MORE_NOT_NEEDED.format(code=row.code, status=rt.STATUS.get(row.status, row.status)))]
-        return self.engine.start(ctx, MORE, {"rid": rid, "code": row.code, "note": row.review_note or ""})
+        return self.engine.start(ctx, MORE, MoreValues(rid=rid, code=row.code, note=row.review_note or ""))
 
     def _more_prompt(self, d: FlowData) -> str:
         kinds = rt.MORE_KINDS if d.ctx.caps.takes_documents else rt.MORE_KINDS_PHOTOS
-        text = rt.MORE_PROMPT.format(code=d.values["code"], note=texts.clip(d.values.get("note", ""), 600), kinds=kinds)
-        if d.values.get("more") == "send" and not self._has_more(d):  # "Gửi bổ sung" with nothing in it
+        text = rt.MORE_PROMPT.format(code=d.values.code, note=texts.clip(d.values.note, 600), kinds=kinds)
+        if d.values.more == "send" and not self._has_more(d):  # "Gửi bổ sung" with nothing in it
             return rt.MORE_EMPTY + "\n\n" + text
         got = []
-        if d.values.get("text"):
-            got.append(rt.MORE_TEXT_ITEM.format(length=len(d.values["text"])))
-        if d.values.get("files"):
-            got.append(rt.MORE_FILES_ITEM.format(count=len(d.values["files"])))
+        if d.values.text:
+            got.append(rt.MORE_TEXT_ITEM.format(length=len(d.values.text)))
+        if d.values.files:
+            got.append(rt.MORE_FILES_ITEM.format(count=len(d.values.files)))
         return text + ("\n\n" + rt.MORE_GOT.format(what=", ".join(got)) if got else "")
 
     def _more_text(self, d: FlowData, text: str) -> str:
-        joined = "\n".join(t for t in (d.values.get("text"), text.strip()) if t)
+        joined = "\n".join(t for t in (d.values.text, text.strip()) if t)
         if len(joined) > 4000:
             return texts.FLOW_TOO_LONG.format(what=rt.STORY_WHAT, length=len(joined), high=4000)
-        d.values["text"] = joined
+        d.values.text = joined
         return ""
 
     def _more_files(self, d: FlowData, attachments: tuple) -> str:
-        return "\n".join(self.submissions.keep_files(d.ctx, d.values.setdefault("files", []), attachments))
+        return "\n".join(self.submissions.keep_files(d.ctx, d.values.files, attachments))
 
     @staticmethod
     def _has_more(d: FlowData) -> bool:
-        return bool(d.values.get("text") or d.values.get("files"))
+        return bool(d.values.text or d.values.files)
 
     def _add_more(self, ctx: TurnContext, d: FlowData) -> list[Reply]:
         v = d.values
-        rid = int(v["rid"])
-        file_ids = [f["id"] for f in v.get("files") or []]
-        if not ctx.store.reports.add_more(rid, ctx.user_id, v.get("text"), file_ids, by(ctx), ctx.user_name):
+        rid = int(v.rid)
+        file_ids = [f["id"] for f in v.files]
+        if not ctx.store.reports.add_more(rid, ctx.user_id, v.text, file_ids, by(ctx), ctx.user_name):
             row = ctx.store.reports.get(rid)
             status = rt.STATUS.get(row.status, row.status) if row else ""
-            return [Reply(rt.MORE_NOT_NEEDED.format(code=v["code"], status=status))]
+            return [Reply(rt.MORE_NOT_NEEDED.format(code=v.code, status=status))]
         row = ctx.store.reports.get(rid)
         assert row is not None
         step = len(ctx.store.reports.events_of(rid))
         for channel, officer in sorted(set(self.officers())):
             text = rt.OFFICER_MORE.format(submitter=row.submitter_name, code=row.code,
-                                          text=texts.clip(v.get("text") or "", 1500), files=len(file_ids) or rt.NO_FILES)
+                                          text=texts.clip(v.text or "", 1500), files=len(file_ids) or rt.NO_FILES)
             ctx.notify(Notice(channel, officer, Reply(text, [Choice(ch.REVIEW.encode(), rt.REVIEW_NEXT)]),
                               key=f"report:{rid}:added:{step}:{channel}:{officer}"))
         return [Reply(rt.MORE_SENT.format(code=row.code), [ch.menu()])]
@@ -251,7 +280,7 @@ class Review:
     def _export(self, ctx: TurnContext, d: FlowData) -> list[Reply]:
         from handlers.report_exports import build_export  # openpyxl and python-docx load only when asked
 
-        kind = d.values["kind"]
+        kind = d.values.kind
         export = build_export(ctx.store.reports, self.cards.knowledge.kb, kind, tz=self.cards.tz)
         if export.count == 0:
             return [Reply(rt.EXPORT_EMPTY.format(what=rt.EXPORT_KINDS[kind]), [ch.menu()])]
