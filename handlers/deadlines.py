@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 import uuid
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -25,6 +26,7 @@ from handlers.flows import (
     Flow,
     FlowData,
     FlowEngine,
+    FlowValues,
     Invalid,
     Option,
     Step,
@@ -44,6 +46,43 @@ DEFAULT_OFFSETS = [7, 3, 1, 0]
 MAX_LISTED = 10
 DONE_WORDS = {"da nop", "da nop roi", "nop roi", "da gui", "xong roi"}
 
+
+
+@dataclass
+class ProfileValues(FlowValues):
+    """What turning reminders on asks when the profile lacks it."""
+
+    unit: str | None = None
+    leader: str | None = None  # yes | no
+
+
+@dataclass
+class NewValues(FlowValues):
+    title: str = ""
+    due: str = ""  # ISO date and time, in the bot's time zone
+    audience: str = ""  # all | unit_leaders | unit
+    unit: str | None = None  # the unit's id, when the audience is one unit
+    offsets: list[int] = field(default_factory=list)  # days before the deadline
+    note: str = ""
+    confirm: str | None = None
+
+
+@dataclass
+class ChangeValues(FlowValues):
+    """Cancelling a deadline, or moving it (`due`)."""
+
+    id: int = 0
+    title: str = ""
+    when: str = ""  # as it is now, for the question
+    due: str = ""
+    confirm: str | None = None
+
+
+@dataclass
+class AnnounceValues(FlowValues):
+    audience: str = ""  # all, or a unit's id
+    text: str = ""
+    confirm: str | None = None
 
 class Deadlines:
     @staticmethod
@@ -100,11 +139,11 @@ class Deadlines:
     # --- flows -------------------------------------------------------------------------
     def flows(self) -> list[Flow]:
         yes_no = [Option("yes", texts.YES, YES), Option("no", texts.NO, NO)]
-        profile = Flow(PROFILE, texts.PROFILE_TITLE, finish=self._save_profile, steps=[
+        profile = Flow(PROFILE, texts.PROFILE_TITLE, finish=self._save_profile, values=ProfileValues, steps=[
             Step("unit", prompt=lambda d: unit_prompt(self.knowledge, texts.PROFILE_UNIT), options=lambda d: self._units()),
             Step("leader", prompt=lambda d: texts.PROFILE_LEADER, options=lambda d: yes_no),
         ])
-        new = Flow(NEW, texts.NEW_TITLE, finish=self._create, officers_only=True, steps=[
+        new = Flow(NEW, texts.NEW_TITLE, finish=self._create, officers_only=True, values=NewValues, steps=[
             Step("title", prompt=lambda d: texts.NEW_ASK_TITLE, parse=text_between(5, 300, texts.NEW_WHAT_TITLE)),
             Step("due", prompt=lambda d: texts.NEW_ASK_DUE,
                  parse=lambda d, t: self._parse_due(t, utcnow()).isoformat()),
@@ -120,23 +159,25 @@ class Deadlines:
                  options=lambda d: [Option("create", texts.CREATE, ("tao", *SEND))],
                  after=lambda d, v: FINISH),
         ])
-        cancel = Flow(CANCEL_FLOW, texts.CANCEL_TITLE, finish=self._cancel, officers_only=True, steps=[
-            Step("confirm", prompt=lambda d: texts.CANCEL_CONFIRM.format(title=d.values["title"], when=d.values["when"]),
+        cancel = Flow(CANCEL_FLOW, texts.CANCEL_TITLE, finish=self._cancel, officers_only=True, values=ChangeValues,
+                      steps=[
+            Step("confirm", prompt=lambda d: texts.CANCEL_CONFIRM.format(title=d.values.title, when=d.values.when),
                  options=lambda d: [Option("yes", texts.CANCEL_YES, YES)], after=lambda d, v: FINISH),
         ])
-        edit = Flow(EDIT, texts.EDIT_TITLE, finish=self._move, officers_only=True, steps=[
-            Step("due", prompt=lambda d: texts.EDIT_ASK_DUE.format(title=d.values["title"], when=d.values["when"]),
+        edit = Flow(EDIT, texts.EDIT_TITLE, finish=self._move, officers_only=True, values=ChangeValues, steps=[
+            Step("due", prompt=lambda d: texts.EDIT_ASK_DUE.format(title=d.values.title, when=d.values.when),
                  parse=lambda d, t: self._parse_due(t, utcnow()).isoformat()),
             Step("confirm", prompt=lambda d: texts.EDIT_CONFIRM.format(
-                title=d.values["title"], when=when_text(datetime.fromisoformat(d.values["due"]), self.tz)),
+                title=d.values.title, when=when_text(datetime.fromisoformat(d.values.due), self.tz)),
                  options=lambda d: [Option("yes", texts.EDIT_YES, YES)], after=lambda d, v: FINISH),
         ])
-        announce = Flow(ANNOUNCE, texts.ANNOUNCE_TITLE, finish=self._announce, officers_only=True, steps=[
+        announce = Flow(ANNOUNCE, texts.ANNOUNCE_TITLE, finish=self._announce, officers_only=True, values=AnnounceValues,
+                        steps=[
             Step("audience", prompt=lambda d: texts.ANNOUNCE_ASK_AUDIENCE,
                  options=lambda d: [Option(AUDIENCE_ALL, texts.ANNOUNCE_ALL), *self._units()]),
             Step("text", prompt=lambda d: texts.ANNOUNCE_ASK_TEXT, parse=text_between(5, 1500, texts.ANNOUNCE_WHAT)),
             Step("confirm", prompt=lambda d: texts.ANNOUNCE_CONFIRM.format(
-                count=self.count_for(d.ctx, self._announce_audience(d)), text=d.values["text"]),
+                count=self.count_for(d.ctx, self._announce_audience(d)), text=d.values.text),
                  options=lambda d: [Option("send", texts.ANNOUNCE_SEND, SEND)],
                  after=lambda d, v: FINISH),
         ])
@@ -164,16 +205,17 @@ class Deadlines:
 
     @staticmethod
     def _announce_audience(d: FlowData) -> str:
-        audience = d.values["audience"]
+        audience = d.values.audience
         return audience if audience == AUDIENCE_ALL else f"{UNIT_PREFIX}{audience}"
 
     def _new_summary(self, d: FlowData) -> str:
-        audience = d.values["audience"] if d.values["audience"] != "unit" else f"{UNIT_PREFIX}{d.values['unit']}"
-        note = f"Ghi chú: {d.values['note']}\n" if d.values.get("note") else ""
-        return texts.NEW_CONFIRM.format(title=d.values["title"],
-                                        when=when_text(datetime.fromisoformat(d.values["due"]), self.tz),
+        v = d.values
+        audience = v.audience if v.audience != "unit" else f"{UNIT_PREFIX}{v.unit}"
+        note = f"Ghi chú: {v.note}\n" if v.note else ""
+        return texts.NEW_CONFIRM.format(title=v.title,
+                                        when=when_text(datetime.fromisoformat(v.due), self.tz),
                                         audience=self._audience_text(audience),
-                                        offsets=", ".join(map(str, d.values["offsets"])), note=note,
+                                        offsets=", ".join(map(str, v.offsets)), note=note,
                                         count=self.count_for(d.ctx, audience))
 
     # --- entry points --------------------------------------------------------------------
@@ -249,7 +291,7 @@ class Deadlines:
             return [Reply(texts.REMINDER_STALE)]
         when = when_text(occurrence(d, utcnow()), self.tz)
         flow = CANCEL_FLOW if kind is ch.DEADLINE_CANCEL else EDIT
-        return self.engine.start(ctx, flow, {"id": d.id, "title": d.title, "when": when})
+        return self.engine.start(ctx, flow, ChangeValues(id=d.id, title=d.title, when=when))  # type: ignore[arg-type]
 
     def start_new(self, ctx: TurnContext) -> list[Reply]:
         if not self._officer(ctx):
@@ -336,10 +378,10 @@ class Deadlines:
     def _save_profile(self, ctx: TurnContext, data: FlowData) -> list[Reply]:
         """What was asked, saved; a name the person gave (in a report) is kept."""
         fields: dict[str, object] = {"reminders": True}
-        if "unit" in data.values:
-            fields["unit_id"] = data.values["unit"]
-        if "leader" in data.values:
-            fields["is_leader"] = data.values["leader"] == "yes"
+        if data.values.unit is not None:
+            fields["unit_id"] = data.values.unit
+        if data.values.leader is not None:
+            fields["is_leader"] = data.values.leader == "yes"
         profile = ctx.store.profiles.get(ctx.user_id)
         if profile is None or not profile.full_name:
             fields["full_name"] = ctx.event.display_name
@@ -348,24 +390,24 @@ class Deadlines:
 
     def _create(self, ctx: TurnContext, data: FlowData) -> list[Reply]:
         v = data.values
-        audience = v["audience"] if v["audience"] != "unit" else f"{UNIT_PREFIX}{v['unit']}"
+        audience = v.audience if v.audience != "unit" else f"{UNIT_PREFIX}{v.unit}"
         row = ctx.store.deadlines.save(Deadline(
-            key=f"chat:{uuid.uuid4().hex[:12]}", title=v["title"], due_at=datetime.fromisoformat(v["due"]),
-            audience=audience, offsets=list(v["offsets"]), note=v.get("note") or None,
+            key=f"chat:{uuid.uuid4().hex[:12]}", title=v.title, due_at=datetime.fromisoformat(v.due),
+            audience=audience, offsets=list(v.offsets), note=v.note or None,
             created_by=f"{ctx.event.channel}:{ctx.event.user_id}"))
         return [Reply(texts.NEW_CREATED.format(id=row.id, title=row.title), [Choice(ch.DEADLINES.encode(), texts.MENU_DEADLINES)])]
 
     def _cancel(self, ctx: TurnContext, data: FlowData) -> list[Reply]:
-        row = ctx.store.deadlines.cancel(int(data.values["id"]))
+        row = ctx.store.deadlines.cancel(int(data.values.id))
         if row is None:
             return [Reply(texts.REMINDER_STALE)]
         return [Reply(texts.CANCEL_DONE.format(title=row.title), [Choice(ch.DEADLINES.encode(), texts.MENU_DEADLINES)])]
 
     def _move(self, ctx: TurnContext, data: FlowData) -> list[Reply]:
-        row = ctx.store.deadlines.get(int(data.values["id"]))
+        row = ctx.store.deadlines.get(int(data.values.id))
         if row is None or row.status != "active":
             return [Reply(texts.REMINDER_STALE)]
-        row.due_at = datetime.fromisoformat(data.values["due"])
+        row.due_at = datetime.fromisoformat(data.values.due)
         ctx.store.deadlines.save(row)
         return [Reply(texts.EDIT_DONE.format(title=row.title, when=when_text(aware(row.due_at), self.tz)),
                       [Choice(ch.DEADLINES.encode(), texts.MENU_DEADLINES)])]
@@ -375,9 +417,9 @@ class Deadlines:
         people = ctx.store.deadlines.recipients(audience)
         if not people:
             return [Reply(texts.ANNOUNCE_NOBODY)]
-        row = ctx.store.deadlines.add_announcement(data.values["text"], audience, len(people),
+        row = ctx.store.deadlines.add_announcement(data.values.text, audience, len(people),
                                  f"{ctx.event.channel}:{ctx.event.user_id}")
-        reply = Reply(texts.ANNOUNCE_HEADER.format(text=data.values["text"]))
+        reply = Reply(texts.ANNOUNCE_HEADER.format(text=data.values.text))
         for p in people:
             ctx.notify(Notice(p.channel, p.external_id, reply, key=f"{q.ANNOUNCEMENT_KEY}{row.id}:{p.channel}:"
                                                                    f"{p.external_id}"))
