@@ -7,12 +7,13 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 
 from handlers import choices as ch
 from handlers import report_texts as rt
 from handlers.context import TurnContext
 from handlers.events import Notice, Reply
-from handlers.flows import CANCEL, FINISH, NO, YES, Flow, FlowData, FlowEngine, Option, Step
+from handlers.flows import CANCEL, FINISH, NO, YES, Flow, FlowData, FlowEngine, FlowValues, Option, Step
 from storage import erase as storage
 from storage.erase import ReportRef
 
@@ -48,13 +49,18 @@ def describe(p: storage.Plan, head: str) -> str:
     return text + "\n\n" + rt.ERASE_KEEP_ALWAYS
 
 
+
+@dataclass
+class DeleteValues(FlowValues):
+    confirm: str | None = None  # yes | no
+
 class Erasure:
     def __init__(self, officers: Callable[[], Iterable[tuple[str, str]]]):
         self.officers = officers
         self.engine: FlowEngine | None = None
 
     def flows(self) -> list[Flow]:
-        return [Flow(DELETE, rt.DELETE_TITLE, finish=self._erase, steps=[
+        return [Flow(DELETE, rt.DELETE_TITLE, finish=self._erase, values=DeleteValues, steps=[
             Step("confirm", prompt=self._ask,
                  options=lambda d: [Option("yes", rt.DELETE_YES, ("xoa", *YES)),
                                     Option("no", rt.DELETE_NO, ("giu", "thoi", *NO))],

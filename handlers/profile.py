@@ -7,6 +7,7 @@ flow (before its own steps, only what is missing) and the profile flow."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -17,10 +18,21 @@ from handlers import invite_tries, texts
 from handlers import report_texts as rt
 from handlers.context import TurnContext
 from handlers.events import Choice, Reply
-from handlers.flows import FINISH, NO, YES, Flow, FlowData, FlowEngine, Invalid, Option, Step
+from handlers.flows import FINISH, NO, YES, Flow, FlowData, FlowEngine, FlowValues, Invalid, Option, Step
 from storage.models import utcnow
 
 PROFILE = "profile"
+
+
+@dataclass
+class ProfileValues(FlowValues):
+    """The profile's own form ("Sửa hồ sơ"): one field, or all of them (`all`)."""
+
+    all: bool = False
+    invite: bool | None = None
+    full_name: str | None = None
+    unit: str | None = None
+    leader: str | None = None  # yes | no
 
 
 def clean_name(text: str) -> str:
@@ -134,13 +146,13 @@ class Profiles:
             order = ["full_name", "unit", "leader"]
 
             def nxt(d: FlowData, _v: object) -> str | None:
-                if d.values.get("all") and step in order[:-1]:
+                if getattr(d.values, "all", False) and step in order[:-1]:  # the report flow has no `all`
                     return order[order.index(step) + 1]
                 return FINISH
 
             return nxt
 
-        return [Flow(PROFILE, rt.PROFILE_TITLE, steps=self.steps(after), finish=self._saved)]
+        return [Flow(PROFILE, rt.PROFILE_TITLE, steps=self.steps(after), finish=self._saved, values=ProfileValues)]
 
     def show(self, ctx: TurnContext) -> list[Reply]:
         p = ctx.store.profiles.get(ctx.user_id)
@@ -161,10 +173,10 @@ class Profiles:
         field = ch.PROFILE_EDIT.one(choice)
         if field == "all":
             first = "invite" if self.invite_code and "invite" in self.missing(ctx) else "full_name"
-            return self.engine.start(ctx, PROFILE, {"all": True}, at=first, history=False)
+            return self.engine.start(ctx, PROFILE, ProfileValues(all=True), at=first, history=False)
         if field not in ("full_name", "unit", "leader"):
             return [Reply(texts.STALE_CHOICE)]
-        return self.engine.start(ctx, PROFILE, {}, at=field, history=False)
+        return self.engine.start(ctx, PROFILE, ProfileValues(), at=field, history=False)
 
     def _saved(self, ctx: TurnContext, _d: FlowData) -> list[Reply]:
         return [Reply(rt.PROFILE_SAVED), *self.show(ctx)]
