@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -29,6 +30,7 @@ from handlers.flows import (
     Flow,
     FlowData,
     FlowEngine,
+    FlowValues,
     Invalid,
     Option,
     Step,
@@ -60,6 +62,29 @@ def split_when(value: str) -> tuple[date, str]:
 def by(ctx: TurnContext) -> str:
     return f"{ctx.event.channel}:{ctx.event.user_id}"
 
+
+
+@dataclass
+class ReportValues(FlowValues):
+    """A good-example report being written: the draft, what the profile still lacked
+    (asked first), then a field per step."""
+
+    draft: str = ""  # one draft makes one report, however often "Gửi" arrives
+    invite: bool | None = None
+    full_name: str | None = None
+    unit: str | None = None
+    subject_named: object = None  # yes | other | {"name": typed}
+    subject: str | None = None  # self | colleague | collective ...
+    name: str | None = None
+    subject_unit: str | None = None
+    criterion: str | None = None
+    story: str | None = None
+    when: str | None = None  # "YYYY-MM-DD", or with "/month" or "/year"
+    files: str | None = None  # done | none
+    attached: list[dict] = field(default_factory=list)  # kept files ({"id", "name", ...})
+    confirm: str | None = None
+    edit: str | None = None
+    editing: bool = False  # changing one part from the summary: back to it after
 
 class ReportCards:
     """How a report reads in chat (summary, card, status), shared by the submitter's
@@ -131,29 +156,29 @@ class Reports:
         profile_steps = [st for st in self.profiles.steps(after_profile) if st.name != "leader"]
         steps = [
             *profile_steps,
-            Step("subject_named", prompt=lambda d: rt.SUBJECT_NAMED_PROMPT.format(name=d.values.get("name", "")),
-                 options=lambda d: [Option("yes", rt.SUBJECT_NAMED_YES.format(name=d.values.get("name", "")),
+            Step("subject_named", prompt=lambda d: rt.SUBJECT_NAMED_PROMPT.format(name=d.values.name or ""),
+                 options=lambda d: [Option("yes", rt.SUBJECT_NAMED_YES.format(name=d.values.name or ""),
                                            ("dung roi", "dung vay", "ok", *YES)),
                                     Option("other", rt.SUBJECT_NAMED_OTHER, (*NO, "sai"))],
                  typed=lambda d, t: {"name": text_between(2, 300, rt.SUBJECT_NAME_WHAT)(d, t)},
                  after=self._after_subject_named),
             Step("subject", prompt=lambda d: rt.SUBJECT_PROMPT, options=lambda d: self._options(self.form.subjects),
                  after=self._after_subject),
-            Step("name", prompt=lambda d: rt.SUBJECT_NAME_PROMPT.get(d.values.get("subject"), rt.SUBJECT_NAME_PROMPT[
+            Step("name", prompt=lambda d: rt.SUBJECT_NAME_PROMPT.get(d.values.subject, rt.SUBJECT_NAME_PROMPT[
                 "colleague"]), parse=text_between(2, 300, rt.SUBJECT_NAME_WHAT)),
             Step("subject_unit", prompt=lambda d: self.profiles.unit_prompt(rt.SUBJECT_UNIT_PROMPT.format(
-                who=rt.SUBJECT_UNIT_WHO.get(d.values.get("subject"), rt.SUBJECT_UNIT_WHO["colleague"]))),
+                who=rt.SUBJECT_UNIT_WHO.get(d.values.subject, rt.SUBJECT_UNIT_WHO["colleague"]))),
                  options=self._subject_units, after=lambda d, v: self._back_or(d, "criterion")),
             Step("criterion", prompt=lambda d: rt.CRITERION_PROMPT,
                  options=lambda d: self._options(self.form.criteria),
-                 after=lambda d, v: self._back_or(d, "when" if d.values.get("story") else "story")),
+                 after=lambda d, v: self._back_or(d, "when" if d.values.story else "story")),
             Step("story", prompt=lambda d: rt.STORY_PROMPT, parse=text_between(MIN_STORY, MAX_STORY, rt.STORY_WHAT),
                  after=lambda d, v: self._back_or(d, "when")),
             Step("when", prompt=lambda d: rt.WHEN_PROMPT, parse=self._parse_when,
                  after=lambda d, v: self._back_or(d, "files")),
             Step("files", prompt=self._files_prompt,
                  options=lambda d: [Option("done", rt.FILES_DONE, ("xong", "tiep", "tiep tuc", "het", "du roi", "ok")),
-                                    *([] if d.values.get("attached") else
+                                    *([] if d.values.attached else
                                       [Option("none", rt.FILES_NONE, ("khong co", "khong", "ko", "khong co tep",
                                                                       "bo qua"))])],
                  take_files=self._take_files, again=self._files_again, after=lambda d, v: "confirm"),
@@ -165,8 +190,8 @@ class Reports:
                                     Option("files", rt.EDIT_FILES)],
                  after=self._edit),
         ]
-        return [Flow(REPORT, rt.REPORT_TITLE, steps=steps, finish=self._submit,
-                     confirm_cancel=lambda d: bool(d.values.get("story") or d.values.get("attached")))]
+        return [Flow(REPORT, rt.REPORT_TITLE, steps=steps, finish=self._submit, values=ReportValues,
+                     confirm_cancel=lambda d: bool(d.values.story or d.values.attached))]
 
     @staticmethod
     def _confirm_options() -> list[Option]:
@@ -207,37 +232,37 @@ class Reports:
         return self.profiles.units(mine=p.unit_id if p else None)
 
     @staticmethod
-    def _first_subject_step(values: dict) -> str:
+    def _first_subject_step(values: ReportValues) -> str:
         """A story that named its person ("kể về anh Nguyễn Văn An ...") offers that name to
         confirm instead of asking whose story it is."""
-        return "subject_named" if values.get("name") and values.get("subject") is None else "subject"
+        return "subject_named" if values.name and values.subject is None else "subject"
 
     @staticmethod
     def _after_subject_named(d: FlowData, value: object) -> str:
         if value == "other":
-            d.values.pop("name", None)  # not the person: asked whose story it is, then the name
+            d.values.name = None  # not the person: asked whose story it is, then the name
             return "subject"
         if isinstance(value, dict):  # another name typed
-            d.values["name"] = value["name"]
-        d.values["subject"] = "colleague"
+            d.values.name = value["name"]
+        d.values.subject = "colleague"
         return "subject_unit"
 
     def _after_subject(self, d: FlowData, value: object) -> str:
         if value == "self":
             return self._back_or(d, "criterion")
         # A colleague named in the story told straight away: the name is already there.
-        if value == "colleague" and d.values.get("name") and not d.values.get("editing"):
+        if value == "colleague" and d.values.name and not d.values.editing:
             return "subject_unit"
         return "name"
 
     @staticmethod
     def _back_or(d: FlowData, default: str) -> str:
         """After an edit chosen at the summary, back to the summary."""
-        return "confirm" if d.values.get("editing") else default
+        return "confirm" if d.values.editing else default
 
     @staticmethod
     def _edit(d: FlowData, field: object) -> str:
-        d.values["editing"] = True
+        d.values.editing = True
         return str(field)
 
     def _parse_when(self, _d: FlowData, text: str) -> str:
@@ -259,17 +284,17 @@ class Reports:
     def _files_prompt(self, d: FlowData) -> str:
         template = rt.FILES_PROMPT if d.ctx.caps.takes_documents else rt.FILES_PROMPT_PHOTOS
         text = template.format(max_files=MAX_FILES, max_mb=self.max_file_mb)
-        have = d.values.get("attached") or []
+        have = d.values.attached
         if have:
             text = rt.FILES_PROMPT_SOME.format(count=len(have), max_files=MAX_FILES,
                                                names=", ".join(f["name"] for f in have)) + "\n" + text
         return text
 
     def _files_again(self, d: FlowData) -> str:
-        return rt.FILES_AGAIN.format(count=len(d.values.get("attached") or []), max_files=MAX_FILES)
+        return rt.FILES_AGAIN.format(count=len(d.values.attached), max_files=MAX_FILES)
 
     def _take_files(self, d: FlowData, attachments: tuple) -> str:
-        return "\n".join(self.keep_files(d.ctx, d.values.setdefault("attached", []), attachments))
+        return "\n".join(self.keep_files(d.ctx, d.values.attached, attachments))
 
     def keep_files(self, ctx: TurnContext, have: list[dict], attachments: Iterable[Attachment]) -> list[str]:
         """Keep what is allowed (type, size, count) in `have`; a note per file."""
@@ -318,29 +343,29 @@ class Reports:
         return None
 
     # --- summary and submission -------------------------------------------------------
-    def _subject(self, ctx: TurnContext, v: dict) -> tuple[str, str | None]:
+    def _subject(self, ctx: TurnContext, v: ReportValues) -> tuple[str, str | None]:
         p = ctx.store.profiles.get(ctx.user_id)
-        if v.get("subject") == "self":
+        if v.subject == "self":
             return (p.full_name if p and p.full_name else ctx.user_name or ""), (p.unit_id if p else None)
-        return v.get("name", ""), v.get("subject_unit")
+        return v.name or "", v.subject_unit
 
     def _summary(self, d: FlowData) -> str:
         ctx, v = d.ctx, d.values
         p = ctx.store.profiles.get(ctx.user_id)
         subject, subject_unit = self._subject(ctx, v)
-        files = v.get("attached") or []
+        files = v.attached
         return rt.SUMMARY.format(
             submitter=(p.full_name if p else None) or ctx.user_name or "", submitter_unit=self.profiles.unit_name(
                 p.unit_id if p else None), subject=subject, subject_unit=self.profiles.unit_name(subject_unit),
-            criterion=self.cards.criterion(v.get("criterion")),
-            when=when_label(*split_when(v["when"])) if v.get("when") else "",
-            files=", ".join(f["name"] for f in files) or rt.NO_FILES, story=texts.clip(v.get("story", ""), 1500))
+            criterion=self.cards.criterion(v.criterion),
+            when=when_label(*split_when(v.when)) if v.when else "",
+            files=", ".join(f["name"] for f in files) or rt.NO_FILES, story=texts.clip(v.story or "", 1500))
 
     def start(self, ctx: TurnContext, told: str | None = None) -> list[Reply]:
         """The form; `told` is a message that already tells the story (put in the form,
         with the name it starts with)."""
         assert self.engine is not None
-        values: dict = {"draft": uuid.uuid4().hex}
+        values = ReportValues(draft=uuid.uuid4().hex)
         note = rt.REPORT_INTRO
         if told:
             story, name = self.form.told_story(told)
@@ -348,9 +373,9 @@ class Reports:
                 note += "\n" + rt.STORY_PREFILL_TOO_LONG.format(length=f"{len(story):,}".replace(",", "."),
                                                                 high=f"{MAX_STORY:,}".replace(",", "."))
             elif len(story) >= MIN_STORY:
-                values["story"] = story
+                values.story = story
                 if name:
-                    values["name"] = name
+                    values.name = name
                 note += "\n" + (rt.STORY_PREFILLED_NAME.format(name=name) if name else rt.STORY_PREFILLED)
         todo = self.profiles.missing(ctx)
         return self.engine.start(ctx, REPORT, values, at=todo[0] if todo else self._first_subject_step(values),
@@ -363,11 +388,11 @@ class Reports:
         new = reports.NewReport(
             user_id=ctx.user_id, channel=ev.channel, chat_id=ev.chat_id,
             submitter_name=(p.full_name if p else None) or ev.display_name or "",
-            submitter_unit_id=p.unit_id if p else None, subject_kind=v["subject"], subject_name=subject[:512],
-            subject_unit_id=subject_unit, criterion=v["criterion"], story=v["story"],
-            happened_on=split_when(v["when"])[0], happened_precision=split_when(v["when"])[1],
-            submit_key=f"{ev.channel}:{ev.user_id}:{v['draft']}")
-        row = ctx.store.reports.submit(new, [f["id"] for f in v.get("attached") or []], by(ctx), tz=self.tz)
+            submitter_unit_id=p.unit_id if p else None, subject_kind=v.subject, subject_name=subject[:512],
+            subject_unit_id=subject_unit, criterion=v.criterion, story=v.story,
+            happened_on=split_when(v.when)[0], happened_precision=split_when(v.when)[1],
+            submit_key=f"{ev.channel}:{ev.user_id}:{v.draft}")
+        row = ctx.store.reports.submit(new, [f["id"] for f in v.attached], by(ctx), tz=self.tz)
         officers = sorted(set(self.officers()))
         card = self.cards.card(ctx.store.reports, row)
         for channel, officer in officers:
