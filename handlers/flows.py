@@ -75,7 +75,9 @@ class Step:
 class FlowValues:
     """What a flow collects, typed: a subclass per flow, a field per step (named as the step:
     the engine sets the answer of step "due" in the field `due`) and per value the flow is
-    started with. Stored as a dict of the fields; a key no field has is dropped when read."""
+    started with; None is "not answered yet". Stored as a dict of the fields answered (a
+    None is left out, so the stored draft shows what was taken); a key no field has is
+    dropped when read."""
 
     @classmethod
     def load(cls, data: dict | None) -> FlowValues:
@@ -83,7 +85,8 @@ class FlowValues:
         return cls(**{k: v for k, v in (data or {}).items() if k in fields})
 
     def dump(self) -> dict:
-        return {k: getattr(self, k) for k in self.__dataclass_fields__}  # type: ignore[attr-defined]
+        fields = self.__dataclass_fields__  # type: ignore[attr-defined]
+        return {k: getattr(self, k) for k in fields if getattr(self, k) is not None}
 
 
 def _set(values: dict | FlowValues, name: str, value: Any) -> None:
