@@ -351,6 +351,10 @@ class Conversation:
         valid = "1" if len(offered) == 1 else f"từ 1 đến {len(offered)}"
         return [Reply(texts.NUMBER_OUTSIDE.format(number=number, valid=valid), offered)]
 
+    def choose(self, choice: str, ctx: TurnContext) -> list[Reply]:
+        """What a choice opens, as if its button had been pressed."""
+        return self._on_choice(choice, ctx)
+
     def _on_choice(self, choice: str, ctx: TurnContext) -> list[Reply]:
         kb = self.knowledge.kb
         if ch.MENU.matches(choice):
