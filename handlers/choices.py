@@ -114,6 +114,9 @@ EXPORT = Codec("r:export")
 # Main menu items of commands (handlers/commands.py)
 HELP = Codec("m:help")
 
+# Officers' choices: the router refuses them to staff (the features check again).
+OFFICERS_ONLY = (OFFICE_REPLY, OPEN_QUESTIONS, REVIEW, EXPORT, *DECISIONS, NEW_DEADLINE, DEADLINE_EDIT, DEADLINE_CANCEL)
+
 # Choices that start a form: during another form they are refused, not stacked.
 STARTS_FLOW = (ASK_OFFICE, OFFICE_REPLY, NEW_DEADLINE, DEADLINE_CANCEL, DEADLINE_EDIT, REMINDERS_ON, REPORT_START,
                ADD_MORE, PROFILE_EDIT, PROFILE_DELETE, REVIEW, EXPORT, *DECISIONS)

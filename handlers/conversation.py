@@ -284,8 +284,12 @@ class Conversation:
         """A command, once whoever sent it may use it: officers' commands are refused to staff
         here, for all of them (their services check again)."""
         if command.officer and not self.is_admin(ctx.event.channel, ctx.event.user_id):
-            return [Reply(texts.NOT_ADMIN, [ch.menu()])]
+            return self._refused()
         return command.run(self, ctx, rest)
+
+    @staticmethod
+    def _refused() -> list[Reply]:
+        return [Reply(texts.NOT_ADMIN, [ch.menu()])]
 
     def on_greeting(self, msg: Message) -> list[Reply]:
         return self._welcome(msg.ctx.event)
@@ -364,6 +368,8 @@ class Conversation:
         feature = ch.kind_of(choice, ch.ASK_OFFICE, ch.OFFICE_REPLY, ch.OPEN_QUESTIONS, ch.ACK, ch.DEADLINE_ANY,
                              ch.MINE, ch.WITHDRAW, ch.WITHDRAW_SURE, ch.ADD_MORE, ch.REVIEW, ch.EXPORT,
                              *ch.DECISIONS, ch.PROFILE_EDIT, ch.PROFILE_DELETE)
+        if ch.kind_of(choice, *ch.OFFICERS_ONLY) and not self.is_admin(ctx.event.channel, ctx.event.user_id):
+            return self._refused()
         if feature is not None:
             return self._on_feature_choice(feature, choice, ctx)
         if ch.QA.matches(choice):

@@ -73,3 +73,18 @@ def test_an_officer_command_is_refused_before_its_feature_runs(office: App, monk
     monkeypatch.setattr(type(conv.review), "start", lambda self, ctx: called.append(ctx) or [])
     [refused] = say("/duyet", user="s-staff")
     assert refused.text == texts.NOT_ADMIN and called == []
+
+
+def test_officers_choices_are_refused_to_staff_by_the_router(office: App, monkeypatch):
+    """A forged or forwarded officer's button: refused before any feature runs."""
+    conv = office.conversation
+    called = []
+    for feature, method in (("office", "start_answer"), ("review", "start_decision"), ("deadlines", "on_choice"),
+                            ("review", "start"), ("review", "start_export"), ("office", "open_questions")):
+        monkeypatch.setattr(type(getattr(conv, feature)), method, lambda self, *a: called.append(a) or [])
+    say = Talk(office)
+    for choice in ("oq:reply:1", "r:ok:1", "r:more:1", "r:no:1", "r:review", "r:export", "oq:open", "dl:new",
+                   "dl:edit:1", "dl:cancel:1"):
+        [refused] = say(choice=choice, user="s-staff")
+        assert refused.text == texts.NOT_ADMIN, choice
+    assert called == []
