@@ -21,11 +21,8 @@ from pathlib import Path
 import pytest
 
 from bot.app import build_app
-from bot.delivery import Delivery
-from bot.pipeline import Pipeline
-from bot.runner import wire_delivery
 from bot.settings import load_settings
-from bot.zalo import ZaloChannel
+from tests import wiring
 from tests.conftest import REAL_CONTENT
 from tests.fake_zalo import TOKEN, FakeZalo, make_update
 from tests.web_console import seed, seed_more, serve
@@ -57,13 +54,12 @@ async def zalo_bot(tmp_path: Path) -> AsyncIterator[tuple]:
     settings = load_settings(data_dir=tmp_path / "data", content_dir=REAL_CONTENT, zalo_bot_token=TOKEN,
                              zalo_api_url=fake.url, admin_ids=f"zalo:{OFFICER_ZALO}")
     app = build_app(settings)
-    pipeline = Pipeline(app.conversation, app.repo)
-    channel = ZaloChannel(settings, pipeline, poll_timeout=1)
-    delivery: Delivery = wire_delivery(app, pipeline, {"zalo": channel})
-    await channel.start()
-    polling = asyncio.create_task(channel.poll())
+    kernel = wiring.zalo(app)
+    inbound = kernel.inbound["zalo"]
+    await inbound.start()
+    polling = asyncio.create_task(inbound.poll())
     stop = asyncio.Event()
-    sending = asyncio.create_task(delivery.run(stop))
+    sending = asyncio.create_task(kernel.delivery.run(stop))
     try:
         yield app, fake
     finally:
@@ -71,7 +67,7 @@ async def zalo_bot(tmp_path: Path) -> AsyncIterator[tuple]:
         polling.cancel()
         await asyncio.gather(polling, return_exceptions=True)
         await asyncio.wait_for(sending, 10)
-        await channel.close()
+        await inbound.close()
         await fake.stop()
 
 
