@@ -461,7 +461,8 @@ class Dialogue:
             say = self.data.subjects[subjects[1]].say
             return recall.replace_folded(text, m.group(0), say), f"earlier subject {say}"
         m = recall.LAST.search(plain)
-        if m and subjects and (len(tokens(text)) > MAX_FOLLOW_UP_WORDS or not m.group(0).startswith(("no", "cai"))):
+        said = unicodedata.normalize("NFC", text)[m.start():m.end()].lower() if m and len(plain) == len(text) else ""
+        if m and subjects and not any(w in said.split() for w in ("độ", "mục")):  # "mức độ", "mục này": not awards
             say = self.data.subjects[subjects[0]].say
             return recall.replace_folded(text, m.group(0), say), f"last subject {say}"
         return None

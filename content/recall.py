@@ -26,10 +26,11 @@ DOCUMENT = re.compile(r"\b(ke hoach|kh|thong tu|tt|nghi quyet|nq|chi thi|ct)\s+(
 # "kế hoạch đó", "văn bản trên", "thông tư này": a document pointed back at; "văn bản" is any kind.
 DOCUMENT_REFERENCE = re.compile(
     r"\b(ke hoach|thong tu|nghi quyet|chi thi|van ban|quy dinh)\s+(do|nay|tren|ay|kia)\b")
-# "cái kia", "mức trước": the subject before the last one; "mức đó", "hình thức này": the last one.
+# "cái kia", "mức trước": the subject before the last one; "mức đó", "hình thức này": the last one
+# ("nó", "cái đó" stay content.dialogue's references: in a long message they may mean its own story).
 EARLIER = re.compile(r"\b(?:cai|muc|hinh thuc|loai|muc khen|danh hieu)\s+(?:kia|truoc|luc nay|hoi nay|ban nay)\b")
 LAST = re.compile(r"\b(?:muc khen|hinh thuc khen thuong|hinh thuc khen|hinh thuc|muc|loai khen|loai|danh hieu)"
-                  r"\s+(?:do|nay|ay|tren)\b|\bcai do\b|\bcai nay\b|\bno\b")
+                  r"\s+(?:do|nay|ay|tren)\b")
 # "à không, ý em là giấy khen cơ", "nhầm, em hỏi BK VKSTC chứ", "BK TTg mới đúng": the last
 # question asked again about another subject.
 CORRECTION = re.compile(
