@@ -27,6 +27,7 @@ def run(path: Path, verbose: bool = False) -> tuple[int, int, int, int]:
     sys.path.insert(0, str(HERE.parent))
     from content.service import Knowledge
     from handlers.conversation import Conversation
+    from storage.state import ChatState
     from tests.qa_record import fold
 
     conversation = Conversation(Knowledge(HERE.parent / "content"))
@@ -35,7 +36,7 @@ def run(path: Path, verbose: bool = False) -> tuple[int, int, int, int]:
     dialogues = yaml.safe_load(path.read_text(encoding="utf-8"))
     ok_turns = n_turns = ok_dialogues = 0
     for d in dialogues:
-        ctx = _Turn(state={})
+        ctx = _Turn(state=ChatState())
         all_ok = True
         for item in d["turns"]:
             result = conversation.answer(item["q"], ctx=ctx, record=False, full=True)
