@@ -54,6 +54,7 @@ def _cmd_export(settings, args) -> int:  # noqa: ANN001
     from content.loader import load
     from handlers.report_exports import APPROVED_ONLY, SUFFIXES, ExportError, build_export, check_filters
     from storage import db
+    from storage.reports import ReportStore
 
     since = None
     if args.since is not None:
@@ -94,7 +95,7 @@ def _cmd_export(settings, args) -> int:  # noqa: ANN001
     engine = db.make_engine(settings.db_url)
     try:
         with Session(engine) as s:
-            export = build_export(s, kb, args.format, status=args.status, since=since, award=args.award,
+            export = build_export(ReportStore(s), kb, args.format, status=args.status, since=since, award=args.award,
                                   tz=settings.tz)
     finally:
         engine.dispose()

@@ -35,7 +35,7 @@ from storage.clean import clean_text, clip_name
 from storage.files import FileStore
 from storage.models import OutboxMessage, aware, utcnow
 from storage.repo import Repository
-from storage.turns import NOTICE_LIST, OutboxRow, TurnStore
+from storage.turns import OutboxRow, TurnStore
 
 log = logging.getLogger(__name__)
 
@@ -278,7 +278,7 @@ class Pipeline:
                 # handler that takes its time (a file to fetch) must not hold it meanwhile.
                 known = store.user_id(event.channel, event.user_id)
                 user_id = known or store.touch_user(event.channel, event.user_id, event.display_name)
-                state, version = store.load_state(user_id)
+                state, version = store.load_conversation(user_id)
                 ctx = TurnContext(event=event, user_id=user_id, state=copy.deepcopy(state), store=store, caps=caps)
                 if self.files is not None and self._loop is not None:
                     ctx.files = TurnFiles(self._loop, self.fetchers.get(event.channel), self.files, s, user_id,
@@ -292,7 +292,7 @@ class Pipeline:
                     ctx.store_name = True
                     user_id = store.touch_user(event.channel, event.user_id, event.display_name)
                     turn = Turn([Reply(texts.INTERNAL_ERROR)], [], state)
-                turn.state.pop(NOTICE_LIST, None)  # the person wrote: the reminders' list is over
+                turn.state.notice_list = None  # the person wrote: the reminders' list is over
                 asked_at = store.finish_update(event.channel, update_key) if update_key is not None else None
                 if update_key is not None and asked_at is None:
                     s.rollback()
@@ -304,7 +304,7 @@ class Pipeline:
                     store.touch_user(event.channel, event.user_id, event.display_name if ctx.store_name else None)
                 rows = self._rows(event, key, turn, reply_to, asked_at)
                 self._offer_notice_choices(store, turn, user_id)
-                if not store.save_state(user_id, turn.state, version):
+                if not store.save_conversation(user_id, turn.state, version):
                     s.rollback()
                     log.info("state of %s user %s changed during a turn; running it again", event.channel,
                              event.user_id)
@@ -348,8 +348,8 @@ class Pipeline:
             choices = [{"id": c.id, "label": c.label} for c in n.reply.choices]
             recipient = store.user(n.channel, n.user_id)
             if recipient.id == user_id:
-                if not turn.state.get("flow"):
-                    turn.state["choices"] = choices
+                if not turn.state.flow:
+                    turn.state.choices = choices
                 continue
             store.offer_choices(recipient.id, choices)  # type: ignore[arg-type]
 

@@ -16,6 +16,7 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 
+from content import recall
 from content.analysis import names_uncovered
 from content.dialogue_file import DIALOGUE_FILE, DialogueFile, problems  # noqa: F401 - the file's shape, as before
 from content.match_result import MatchResult
@@ -432,7 +433,81 @@ class Dialogue:
             return None
         return Reading(read, about, filled)
 
+    # --- the conversation as a source -----------------------------------------------------
+    def recalled(self, text: str, context: dict | None) -> tuple[str, str] | None:
+        """The message with what it points back at put in its place, and how: a correction
+        ("à không, ý em là giấy khen cơ": the last aspect asked again of the award it names),
+        "cái kia" / "mức trước" (the subject before the last), "mức đó" / "hình thức này" (the last
+        subject), "kế hoạch đó" / "văn bản đó" (the document the last answer meant). None when it
+        points at nothing the conversation holds: a complete question is read on its own."""
+        if not context:
+            return None
+        n = len(self.data.subjects)
+        subjects = recall.recent(context, n)
+        plain = fold_aligned(unicodedata.normalize("NFC", text))
+        frame = self.frame(text)
+        if recall.CORRECTION.search(plain) and frame.subject is not None and subjects \
+                and frame.subject != subjects[0]:
+            aspect = frame.aspect or context.get("aspect")
+            if aspect in self.aspect_say:
+                return f"{self.aspect_say[aspect]} {self.data.subjects[frame.subject].say}", "correction"
+        pointed = recall.document_pointed(text, context)
+        if pointed is not None:
+            return recall.replace_folded(text, pointed[0], pointed[1]), f"document {pointed[1]}"
+        if frame.subject is not None:
+            return None
+        m = recall.EARLIER.search(plain)
+        if m and len(subjects) > 1:
+            say = self.data.subjects[subjects[1]].say
+            return recall.replace_folded(text, m.group(0), say), f"earlier subject {say}"
+        m = recall.LAST.search(plain)
+        said = unicodedata.normalize("NFC", text)[m.start():m.end()].lower() if m and len(plain) == len(text) else ""
+        if m and subjects and not any(w in said.split() for w in ("độ", "mục")):  # "mức độ", "mục này": not awards
+            say = self.data.subjects[subjects[0]].say
+            return recall.replace_folded(text, m.group(0), say), f"last subject {say}"
+        return None
+
+    def candidates(self, context: dict | None) -> list[tuple[str, str]]:
+        """What the conversation offers a message pointing back, most recent first (for `--explain`)."""
+        if not context:
+            return []
+        subjects = recall.recent(context, len(self.data.subjects))
+        out = [(f"subject-{i}", self.data.subjects[s].say) for i, s in enumerate(subjects)]
+        if context.get("aspect") in self.aspect_say:
+            out.append(("aspect", str(context["aspect"])))
+        docs = context.get("docs")
+        out += [("document", str(d[1])) for d in docs if isinstance(d, list) and len(d) == 2] \
+            if isinstance(docs, list) else []
+        return out
+
     def read(self, text: str, context: dict | None) -> Reading:
+        context = context if isinstance(context, dict) else None
+        reading = None
+        recalled = self.recalled(text, context)
+        if recalled is not None:
+            reading = self._read(recalled[0], context)
+            first = reading.parts[0][1]
+            if all(r.kind != "answer" for _, r in reading.parts):
+                reading = None
+            elif recalled[1].startswith("document") and len(reading.parts) == 1 \
+                    and not self._subject_fits(self.subject_of(self._tokens(recalled[0])), first.entry):
+                # "chỉ thị đó ai ký" after Chỉ thị 19: the signer of the plan carrying it out is no
+                # answer; the content has none about the directive itself, and the reply says so.
+                return Reading([(text, MatchResult("fallback", None, 0.0, (), first.normalized))], context,
+                               [recalled[0]])
+            else:
+                reading = Reading([(text, r) for _, r in reading.parts] if len(reading.parts) == 1 else reading.parts,
+                                  reading.about, [f or recalled[0] for f in reading.filled])
+        if reading is None:
+            reading = self._read(text, context)
+        answered = [(reading.filled[i] if i < len(reading.filled) and reading.filled[i] else q, r)
+                    for i, (q, r) in enumerate(reading.parts) if r.kind == "answer" and r.entry is not None]
+        docs = recall.documents_after(answered[-1][0], answered[-1][1].entry.title, answered[-1][1].entry.answer) \
+            if answered else []
+        reading.about = recall.remember(reading.about, context, len(self.data.subjects), docs)
+        return reading
+
+    def _read(self, text: str, context: dict | None) -> Reading:
         parts = self.sentences.split(text)
         if len(parts) == 1 and (joined := self._aspects_joined(text, context)) is not None:
             return joined

@@ -33,9 +33,17 @@ class PartTrace:
 class Trace:
     message: str
     parts: list[PartTrace]
+    # What the conversation offered (content/recall.py): its subjects most recent first, the last
+    # aspect, the documents of the last answer; and the message as read with them, if it pointed back.
+    conversation: list[tuple[str, str]] = field(default_factory=list)
+    recalled: tuple[str, str] | None = None
 
     def text(self) -> str:
         lines = [f"Message: {self.message}"]
+        if self.conversation:
+            lines.append("  conversation: " + "; ".join(f"{k} {v}" for k, v in self.conversation))
+        if self.recalled is not None:
+            lines.append(f"  pointed back ({self.recalled[1]}): {self.recalled[0]}")
         for i, p in enumerate(self.parts, 1):
             lines.append(f"Part {i}: {p.text}")
             if p.matched != p.text:
@@ -94,7 +102,8 @@ def explain(knowledge, message: str, context: dict | None = None) -> Trace:  # n
             by = [name for name, first in firsts if first == result.entry.id]
             trace.decision += f"; named first by: {', '.join(by) or 'the conversation (a follow-up or a side)'}"
         parts.append(trace)
-    return Trace(message, parts)
+    context = context if isinstance(context, dict) else None
+    return Trace(message, parts, dialogue.candidates(context), dialogue.recalled(message, context))
 
 
 def _decision(result: MatchResult, th) -> str:  # noqa: ANN001 - content.matcher.Thresholds

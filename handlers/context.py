@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Protocol
 
 from handlers.events import Attachment, Capabilities, IncomingEvent, Notice
+from storage.state import ChatState
 
 if TYPE_CHECKING:  # annotations only: answering a question (`ask`) needs no storage
     from storage.models import StoredFile
@@ -46,7 +47,7 @@ class Files(Protocol):
 class TurnContext:
     event: IncomingEvent
     user_id: int  # our id of the person who wrote
-    state: dict  # mutable: the handlers change it, the pipeline commits it
+    state: ChatState  # mutable: the handlers change it, the pipeline commits it
     store: TurnStore  # reads and writes inside the turn's transaction
     caps: Capabilities = field(default_factory=Capabilities)
     notices: list[Notice] = field(default_factory=list)

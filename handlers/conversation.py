@@ -23,24 +23,10 @@ from content.matcher import MatchResult
 from content.naming import named
 from content.normalize import fold, has_letters
 from content.service import Knowledge
-from handlers import pages, texts
+from handlers import choices as ch
+from handlers import commands, pages, texts
 from handlers import report_texts as rt
-from handlers.choices import (
-    ACK_PREFIX,
-    ADD_PREFIX,
-    ASK_OFFICE,
-    DELETE_CHOICE,
-    EDIT_PREFIX,
-    EXPORT_CHOICE,
-    MINE_CHOICE,
-    OPEN_QUESTIONS,
-    PREFIX_DECISION,
-    REPLY_PREFIX,
-    REPORT_START,
-    REVIEW_CHOICE,
-    WITHDRAW_PREFIX,
-    WITHDRAW_SURE_PREFIX,
-)
+from handlers.commands import Command
 from handlers.context import TurnContext
 from handlers.events import Choice, IncomingEvent, Reply, Turn
 from handlers.flows import FlowEngine
@@ -56,49 +42,22 @@ if TYPE_CHECKING:  # the features are imported when first used (Conversation._bu
 log = logging.getLogger(__name__)
 
 MAX_QUESTION = 1000  # characters; longer messages are refused politely, not truncated silently
-ABOUT = "about"  # state: what the last answer was about (subject, aspect), for follow-ups
-LAST_ENTRIES = "last_entries"  # state: the entries of the last answer, whose details "chi tiết" opens
-DETAILS = "d:"  # choice: an entry's whole answer ("Xem chi tiết" under its short answer)
 SHORT_FOLLOW_UPS = 2  # related entries offered beside "Xem chi tiết" under a short answer
 NOTE_LENGTH = 80  # characters: a paragraph this long said again in the same reply is left out
 PHONE_LENGTH = 700  # characters an answer with its list stays under (README: under 700 with its choices)
-FEATURES = {"deadlines": "m:deadlines"}  # dialogue.yaml `features` -> the menu item that opens each
+FEATURES = {"deadlines": ch.DEADLINES.encode()}  # dialogue.yaml `features` -> the menu item that opens each
 # On folded text: "12", "số 12", "chọn 12" (digits alone are never a question the content answers).
 NUMBER = re.compile(r"(?:so |chon )?\d{1,6}")
 
-# Main menu: choice id -> (label, what it opens).
+# Main menu: choice id -> (label, what it opens): questions and the topics, then the
+# commands' own items (handlers/commands.py).
 MENU = [
-    ("m:qa", texts.MENU_QA),
-    ("t:tieu-chi", texts.MENU_CRITERIA),
-    ("t:hinh-thuc", texts.MENU_FORMS),
-    ("t:ho-so", texts.MENU_DOSSIER),
-    (REPORT_START, texts.MENU_REPORT),
-    ("m:deadlines", texts.MENU_DEADLINES),
-    ("m:help", texts.MENU_HELP),
+    (ch.QA.encode(), texts.MENU_QA),
+    (ch.TOPIC.encode("tieu-chi"), texts.MENU_CRITERIA),
+    (ch.TOPIC.encode("hinh-thuc"), texts.MENU_FORMS),
+    (ch.TOPIC.encode("ho-so"), texts.MENU_DOSSIER),
+    *commands.menu_items(),
 ]
-
-COMMANDS = {
-    "start": "menu", "menu": "menu", "batdau": "menu",
-    "hoi": "ask", "trogiup": "help", "help": "help", "huy": "cancel", "cancel": "cancel",
-    "reload": "reload", "napnoidung": "reload",
-    "hoivanphong": "ask_office", "hoivp": "ask_office",
-    "lich": "deadlines", "lichnhachan": "deadlines", "nhacnho": "reminders", "hanmoi": "new_deadline",
-    "thongbao": "announce", "thongke": "stats",
-    "gui": "report", "guiguong": "report", "baocao": "report", "baocaocuatoi": "my_reports",
-    "duyet": "review", "xuat": "export", "hoso": "profile", "xoahoso": "delete_profile",
-    "cauhoi": "office_questions", "toi": "whoami",
-    "dangnhap": "console_login",  # handlers/console_login.py
-}
-# Words typed instead of a command (content/commands.yaml) that mean the command of that name;
-# its other names ("back", "details") are read by the routes below.
-WORD_COMMANDS = {"menu", "help", "cancel", "ask_office", "deadlines", "my_reports", "review", "profile",
-                 "delete_profile"}
-# Commands that start a form: during another form they are refused, not stacked.
-FLOW_COMMANDS = {"ask_office", "reminders", "new_deadline", "announce", "report", "review", "export",
-                 "delete_profile"}
-# Choices that start a form (refused during another one, like FLOW_COMMANDS).
-FLOW_CHOICES = (REPLY_PREFIX, "dl:new", "dl:cancel", "dl:edit", "dl:on", REPORT_START, ADD_PREFIX, EDIT_PREFIX,
-                DELETE_CHOICE, REVIEW_CHOICE, EXPORT_CHOICE, *PREFIX_DECISION)
 # An officer's "trả lời 3", "trả lời câu hỏi số 3", "tl câu 3" (folded): answer the Office question of that number.
 ANSWER_NUMBER = re.compile(r"(?:tra loi|tl)(?: cho)?(?: cau(?: hoi)?)?(?: so)? ?(\d{1,9})")
 # "Xem thêm" typed under a long list.
@@ -183,21 +142,21 @@ class Conversation:
             return self._handle(ctx)
 
     def _handle(self, ctx: TurnContext) -> Turn:
-        ctx.fallback_question = ctx.state.pop("fallback_question", None)
+        ctx.fallback_question, ctx.state.fallback_question = ctx.state.fallback_question, None
         msg = Message.of(self, ctx)
-        sent = ctx.state.get("report_sent")
+        sent = ctx.state.report_sent
         then = next(then for _name, when, then in ROUTES if when(self, msg))
         replies = then(self, msg)
-        if sent is not None and ctx.state.get("report_sent") is sent and then is not Conversation.on_repeated_send:
-            ctx.state.pop("report_sent", None)  # only the tap right after sending is read as the same tap
+        if sent is not None and ctx.state.report_sent is sent and then is not Conversation.on_repeated_send:
+            ctx.state.report_sent = None  # only the tap right after sending is read as the same tap
         if then is not Conversation.on_more_page:
             at = next((i for i in range(len(replies) - 1, -1, -1) if replies[i].choices), None)
             if at is not None and not ctx.caps.buttons:  # numbered lines: a long list a page at a time
                 replies[at] = pages.paged(replies[at], ctx.state)
             else:
-                ctx.state.pop(pages.KEY, None)
+                ctx.state.pages = None
         last = next((r for r in reversed(replies) if r.choices), None)
-        ctx.state["choices"] = [{"id": c.id, "label": c.label} for c in last.choices] if last else []
+        ctx.state.choices = [{"id": c.id, "label": c.label} for c in last.choices] if last else []
         return Turn(replies=replies, notices=list(ctx.notices), state=ctx.state)
 
     # --- routes ----------------------------------------------------------------
@@ -207,8 +166,8 @@ class Conversation:
     def on_flow_refused(self, msg: Message) -> list[Reply]:
         """An officers' form whose author is no longer an officer (ADMIN_IDS changed since
         it began): it ends here, nothing of it is done."""
-        msg.ctx.state.pop("flow", None)
-        return [Reply(texts.NOT_ADMIN, [Choice("menu", texts.BACK_TO_MENU)])]
+        msg.ctx.state.flow = None
+        return [Reply(texts.NOT_ADMIN, [ch.menu()])]
 
     def on_cancel(self, msg: Message) -> list[Reply]:
         if msg.in_flow:
@@ -274,8 +233,8 @@ class Conversation:
         titles = self.flows.reads_questions(msg.ctx.state)
         out = []
         for r in replies:
-            lines = [f"- {c.label}" for c in r.choices if titles and c.id.startswith("e:")]
-            if any(c.id.startswith(DETAILS) for c in r.choices):
+            lines = [f"- {c.label}" for c in r.choices if titles and ch.ENTRY.matches(c.id)]
+            if any(ch.DETAILS.matches(c.id) for c in r.choices):
                 lines.append(texts.ASIDE_DETAILS)
             text = r.text + ("\n\n" + "\n".join(lines) if lines else "")
             out.append(Reply(text, [], r.documents, r.heading))
@@ -295,7 +254,8 @@ class Conversation:
     @staticmethod
     def _starts_flow(msg: Message) -> bool:
         choice = msg.choice or ""
-        return choice == ASK_OFFICE or choice.startswith(FLOW_CHOICES) or msg.command in FLOW_COMMANDS
+        return (ch.kind_of(choice, *ch.STARTS_FLOW) is not None
+                or (msg.command is not None and msg.command.starts_flow))
 
     def on_choice_route(self, msg: Message) -> list[Reply]:
         return self._on_choice(msg.choice or "", msg.ctx)
@@ -317,7 +277,19 @@ class Conversation:
         return [Reply(texts.EMPTY_MESSAGE, self._menu_choices())]
 
     def on_command_route(self, msg: Message) -> list[Reply]:
-        return self._on_command(msg.command or "", msg.ctx, msg.rest)
+        assert msg.command is not None
+        return self._run(msg.command, msg.ctx, msg.rest)
+
+    def _run(self, command: Command, ctx: TurnContext, rest: str = "") -> list[Reply]:
+        """A command, once whoever sent it may use it: officers' commands are refused to staff
+        here, for all of them (their services check again)."""
+        if command.officer and not self.is_admin(ctx.event.channel, ctx.event.user_id):
+            return [Reply(command.refusal, [ch.menu()])] if command.refusal else self._refused()
+        return command.run(self, ctx, rest)
+
+    @staticmethod
+    def _refused() -> list[Reply]:
+        return [Reply(texts.NOT_ADMIN, [ch.menu()])]
 
     def on_greeting(self, msg: Message) -> list[Reply]:
         return self._welcome(msg.ctx.event)
@@ -333,13 +305,12 @@ class Conversation:
 
     def on_details(self, msg: Message) -> list[Reply]:
         """"chi tiết", "nói rõ hơn": the whole of the last answer (kept in the state, so after a restart too)."""
-        ids = msg.ctx.state.get(LAST_ENTRIES)
-        return self._details([i for i in ids if isinstance(i, str)] if isinstance(ids, list) else [], msg.ctx)
+        return self._details(msg.ctx.state.last_entries, msg.ctx)
 
     def on_answer_number(self, msg: Message) -> list[Reply]:
         number = ANSWER_NUMBER.fullmatch(msg.folded)
         assert number is not None
-        return self.office.start_answer(msg.ctx, f"{REPLY_PREFIX}{number.group(1)}")
+        return self.office.start_answer(msg.ctx, ch.OFFICE_REPLY.encode(number.group(1)))
 
     def on_done(self, msg: Message) -> list[Reply]:
         return self.deadlines.ack(msg.ctx, None)
@@ -348,7 +319,7 @@ class Conversation:
         # "hồ sơ bằng khen thủ tướng chi tiết": the whole answer at once.
         found = self.answer(msg.text, ctx=msg.ctx, full=self.knowledge.asks_for(msg.text, "details"))
         if found.kind == "fallback" and found.match is not None:
-            msg.ctx.state["fallback_question"] = msg.text[:MAX_QUESTION]
+            msg.ctx.state.fallback_question = msg.text[:MAX_QUESTION]
         return found.reply_list
 
     # --- choices -------------------------------------------------------------
@@ -364,7 +335,7 @@ class Conversation:
         for c in offered:
             # "Đã nộp" typed is read as the words (Deadlines.ack): with several reminders
             # listed, the label alone does not say which deadline.
-            if fold(c.label) == folded and not c.id.startswith(ACK_PREFIX):
+            if fold(c.label) == folded and not ch.ACK.matches(c.id):
                 return c.id
         return None
 
@@ -377,138 +348,114 @@ class Conversation:
 
     def on_number_outside(self, msg: Message) -> list[Reply]:
         """A number that is not on the last list: say which numbers are, and show the list again."""
-        offered = [Choice(**c) for c in msg.ctx.state.get("choices", [])]
+        offered = [Choice(**c) for c in msg.ctx.state.choices]
         number = msg.folded.split()[-1]
         if not offered:
             return [Reply(texts.NUMBER_NO_LIST.format(number=number), self._menu_choices())]
         valid = "1" if len(offered) == 1 else f"từ 1 đến {len(offered)}"
         return [Reply(texts.NUMBER_OUTSIDE.format(number=number, valid=valid), offered)]
 
+    def choose(self, choice: str, ctx: TurnContext) -> list[Reply]:
+        """What a choice opens, as if its button had been pressed."""
+        return self._on_choice(choice, ctx)
+
     def _on_choice(self, choice: str, ctx: TurnContext) -> list[Reply]:
-        kind, _, arg = choice.partition(":")
         kb = self.knowledge.kb
-        if choice == "menu":
+        if ch.MENU.matches(choice):
             return [Reply(texts.MAIN_MENU, self._menu_choices())]
-        if choice == ASK_OFFICE:
-            return self.office.start_ask(ctx)
-        if choice.startswith(REPLY_PREFIX):
-            return self.office.start_answer(ctx, choice)
-        if choice == OPEN_QUESTIONS:
-            return self.office.open_questions(ctx)
-        if choice.startswith(ACK_PREFIX):
-            return self.deadlines.ack(ctx, choice)
-        if kind == "r" or kind == "p":
-            return self._on_report_choice(choice, ctx)
-        if kind == "dl":
-            return self.deadlines.on_choice(ctx, choice)
-        if kind == "m":
-            if arg == "qa":
-                return [Reply(texts.ASK_PROMPT, self._topic_choices())]
-            if arg == "help":
-                return [self._help(ctx)]
-            if arg == "deadlines":
-                return self.deadlines.show(ctx)
-            if arg == "report":
-                return self.reports.start(ctx)
-            if arg == "topics":
-                return [Reply(texts.MAIN_MENU, self._topic_choices())]
-        if kind == "t":
-            topic = kb.topic(arg)
+        if choice in commands.BY_MENU:
+            return self._run(commands.BY_MENU[choice], ctx)
+        feature = ch.kind_of(choice, ch.ASK_OFFICE, ch.OFFICE_REPLY, ch.OPEN_QUESTIONS, ch.ACK, ch.DEADLINE_ANY,
+                             ch.MINE, ch.WITHDRAW, ch.WITHDRAW_SURE, ch.ADD_MORE, ch.REVIEW, ch.EXPORT,
+                             *ch.DECISIONS, ch.PROFILE_EDIT, ch.PROFILE_DELETE)
+        if ch.kind_of(choice, *ch.OFFICERS_ONLY) and not self.is_admin(ctx.event.channel, ctx.event.user_id):
+            return self._refused()
+        if feature is not None:
+            return self._on_feature_choice(feature, choice, ctx)
+        if ch.QA.matches(choice):
+            return [Reply(texts.ASK_PROMPT, self._topic_choices())]
+        if ch.TOPICS.matches(choice):
+            return [Reply(texts.MAIN_MENU, self._topic_choices())]
+        if (topic_id := ch.TOPIC.one(choice)) is not None:
+            topic = kb.topic(str(topic_id))
             if topic is None:
                 return [Reply(texts.STALE_CHOICE, self._menu_choices())]
             entries = kb.entries_of(topic.id)
             if not entries:
                 return [Reply(texts.TOPIC_EMPTY, self._menu_choices())]
             intro = texts.TOPIC_INTRO.format(title=topic.title, description=topic.description).replace("\n\n\n", "\n\n")
-            choices = [Choice(f"e:{e.id}", e.title) for e in entries]
-            choices.append(Choice("menu", texts.BACK_TO_MENU))
+            choices = [Choice(ch.ENTRY.encode(e.id), e.title) for e in entries]
+            choices.append(ch.menu())
             return [Reply(intro, choices)]
-        if kind == "e":
-            entry = kb.by_id.get(arg)
+        if (entry_id := ch.ENTRY.one(choice)) is not None:
+            entry = kb.by_id.get(str(entry_id))
             if entry is None:
                 return [Reply(texts.STALE_CHOICE, self._menu_choices())]
-            ctx.state[ABOUT] = self.knowledge.about(entry)  # "còn giấy khen thì sao" after picking it
-            ctx.state[LAST_ENTRIES] = [entry.id]
+            ctx.state.about = self.knowledge.about(entry)  # "còn giấy khen thì sao" after picking it
+            ctx.state.last_entries = [entry.id]
             return [self._entry_reply(entry)]
-        if kind == "d":
-            return self._details([arg], ctx)
+        if (entry_id := ch.DETAILS.one(choice)) is not None:
+            return self._details([str(entry_id)], ctx)
         return [Reply(texts.STALE_CHOICE, self._menu_choices())]
 
-    # --- commands ----------------------------------------------------------
-    def _on_command(self, action: str, ctx: TurnContext, rest: str) -> list[Reply]:
+    # --- commands (handlers/commands.py) ---------------------------------------
+    def welcome(self, ctx: TurnContext) -> list[Reply]:
+        return self._welcome(ctx.event)
+
+    def ask(self, ctx: TurnContext, rest: str) -> list[Reply]:
+        if rest.strip():
+            return self.on_question(Message(ctx=ctx, text=rest.strip()))
+        return [Reply(texts.ASK_PROMPT)]
+
+    def nothing_to_cancel(self) -> list[Reply]:
+        return [Reply(texts.NOTHING_TO_CANCEL, self._menu_choices())]
+
+    def whoami(self, ctx: TurnContext) -> list[Reply]:
         event = ctx.event
-        if action == "menu":
-            return self._welcome(event)
-        if action == "help":
-            return [self._help(ctx)]
-        if action == "whoami":
-            who = f"{event.channel}:{event.user_id}"
-            officer = self.is_admin(event.channel, event.user_id)
-            return [Reply((texts.WHO_AM_I_OFFICER if officer else texts.WHO_AM_I).format(id=who))]
-        if action == "office_questions":
+        who = f"{event.channel}:{event.user_id}"
+        officer = self.is_admin(event.channel, event.user_id)
+        return [Reply((texts.WHO_AM_I_OFFICER if officer else texts.WHO_AM_I).format(id=who))]
+
+    def console_login(self, ctx: TurnContext) -> list[Reply]:
+        """/dangnhap: a one-time link to the officers' console (handlers/console_login.py)."""
+        from handlers.console_login import login_reply
+
+        return [login_reply(ctx, self.console_url, self._features_args[1])]
+
+    def reload(self) -> list[Reply]:
+        try:
+            kb = self.knowledge.reload()
+        except ContentError as exc:
+            return [Reply(texts.RELOAD_FAILED.format(problems="\n".join(exc.problems[:10])))]
+        return [Reply(texts.RELOADED.format(entries=len(kb.entries), topics=len(kb.topics)))]
+
+    def _on_feature_choice(self, kind: ch.Codec, choice: str, ctx: TurnContext) -> list[Reply]:
+        """A feature's button (or its number): the feature reads the id through the same codec."""
+        if kind is ch.ASK_OFFICE:
+            return self.office.start_ask(ctx)
+        if kind is ch.OFFICE_REPLY:
+            return self.office.start_answer(ctx, choice)
+        if kind is ch.OPEN_QUESTIONS:
             return self.office.open_questions(ctx)
-        if action == "console_login":  # the officers' console: a one-time sign-in link
-            from handlers.console_login import login_reply
-
-            return [login_reply(ctx, self.is_admin, self.console_url, self._features_args[1])]
-        if action == "ask":
-            if rest.strip():
-                return self.on_question(Message(ctx=ctx, text=rest.strip()))
-            return [Reply(texts.ASK_PROMPT)]
-        if action == "ask_office":
-            return self.office.start_ask(ctx, rest.strip() or None)
-        if action == "deadlines":
-            return self.deadlines.show(ctx)
-        if action == "reminders":
-            return self.deadlines.toggle(ctx)
-        if action == "new_deadline":
-            return self.deadlines.start_new(ctx)
-        if action == "announce":
-            return self.deadlines.start_announce(ctx)
-        if action == "stats":
-            return self.deadlines.stats(ctx)
-        if action == "report":
-            return self.reports.start(ctx, rest.strip() or None)
-        if action == "my_reports":
+        if kind is ch.ACK:
+            return self.deadlines.ack(ctx, choice)
+        if kind is ch.DEADLINE_ANY:
+            return self.deadlines.on_choice(ctx, choice)
+        if kind is ch.MINE:
             return self.reports.mine(ctx)
-        if action == "review":
-            return self.review.start(ctx)
-        if action == "export":
-            return self.review.start_export(ctx)
-        if action == "profile":
-            return self.profiles.show(ctx)
-        if action == "delete_profile":
-            return self.erasure.start(ctx)
-        if action == "cancel":
-            return [Reply(texts.NOTHING_TO_CANCEL, self._menu_choices())]
-        if action == "reload":
-            if not self.is_admin(event.channel, event.user_id):
-                return [Reply(texts.NOT_ADMIN)]
-            try:
-                kb = self.knowledge.reload()
-            except ContentError as exc:
-                return [Reply(texts.RELOAD_FAILED.format(problems="\n".join(exc.problems[:10])))]
-            return [Reply(texts.RELOADED.format(entries=len(kb.entries), topics=len(kb.topics)))]
-        return [Reply(texts.STALE_CHOICE, self._menu_choices())]
-
-    def _on_report_choice(self, choice: str, ctx: TurnContext) -> list[Reply]:
-        if choice == MINE_CHOICE:
-            return self.reports.mine(ctx)
-        if choice.startswith((WITHDRAW_PREFIX, WITHDRAW_SURE_PREFIX)):
+        if kind in (ch.WITHDRAW, ch.WITHDRAW_SURE):
             return self.reports.withdraw(ctx, choice)
-        if choice.startswith(ADD_PREFIX):
+        if kind is ch.ADD_MORE:
             return self.review.start_more(ctx, choice)
-        if choice == REVIEW_CHOICE:
+        if kind is ch.REVIEW:
             return self.review.start(ctx)
-        if choice == EXPORT_CHOICE:
+        if kind is ch.EXPORT:
             return self.review.start_export(ctx)
-        if choice.startswith(tuple(PREFIX_DECISION)):
+        if kind in ch.DECISIONS:
             return self.review.start_decision(ctx, choice)
-        if choice.startswith(EDIT_PREFIX):
+        if kind is ch.PROFILE_EDIT:
             return self.profiles.edit(ctx, choice)
-        if choice == DELETE_CHOICE:
-            return self.erasure.start(ctx)
-        return [Reply(texts.STALE_CHOICE, self._menu_choices())]
+        return self.erasure.start(ctx)  # PROFILE_DELETE
 
     def on_more_page(self, msg: Message) -> list[Reply]:
         page = pages.next_page(msg.ctx.state)
@@ -532,12 +479,10 @@ class Conversation:
         name = f" {event.display_name}" if event.display_name else ""
         return [Reply(texts.WELCOME.format(name=name, bot=texts.BOT_NAME), self._menu_choices())]
 
-    def _help(self, ctx: TurnContext) -> Reply:
+    def help(self, ctx: TurnContext) -> Reply:
         """The guide; an officer's has their commands too."""
-        text = texts.HELP
-        if self.is_admin(ctx.event.channel, ctx.event.user_id):
-            text += "\n\n" + texts.OFFICER_HELP
-        return Reply(text, [Choice(ASK_OFFICE, texts.MENU_ASK_OFFICE), Choice("menu", texts.BACK_TO_MENU)])
+        text = commands.help_text(officer=self.is_admin(ctx.event.channel, ctx.event.user_id))
+        return Reply(text, [Choice(ch.ASK_OFFICE.encode(), texts.MENU_ASK_OFFICE), ch.menu()])
 
     # --- question answering --------------------------------------------------
     def answer(self, question: str, *, ctx: TurnContext | None = None, record: bool = True,
@@ -554,15 +499,15 @@ class Conversation:
             return AnswerResult("fallback", [Reply(texts.NOT_TEXT, self._menu_choices())], None)
         # Read with what the previous answer was about (a follow-up fills its gaps from
         # it), and split into its questions when it asks several.
-        reading = self.knowledge.read(text, ctx.state.get(ABOUT) if ctx is not None else None)
+        reading = self.knowledge.read(text, ctx.state.about if ctx is not None else None)
         if ctx is not None and reading.about is not None:
-            ctx.state[ABOUT] = reading.about
+            ctx.state.about = reading.about
         elif ctx is not None:  # a question not answered: what came before it does not fill the next
-            ctx.state.pop(ABOUT, None)
+            ctx.state.about = None
         if ctx is not None:  # what "chi tiết" opens next
             shown = [e.id for _, r in reading.parts if r.kind == "answer" and r.entry is not None
                      for e in (r.entry, *r.also)]
-            ctx.state[LAST_ENTRIES] = shown
+            ctx.state.last_entries = shown
         if len(reading.parts) > 1:
             return self._several(reading.parts, ctx if record else None, full)
         result = reading.parts[0][1]
@@ -575,11 +520,11 @@ class Conversation:
             # A comparison's answers share one list of choices (the last), so "1" is never ambiguous.
             replies = self._together(replies, [result.entry, *result.also], fit=not full)
         elif result.kind == "clarify":
-            choices = [Choice(f"e:{c.entry.id}", c.entry.title) for c in result.candidates]
-            choices.append(Choice("m:topics", texts.MORE_TOPICS))
+            choices = [Choice(ch.ENTRY.encode(c.entry.id), c.entry.title) for c in result.candidates]
+            choices.append(Choice(ch.TOPICS.encode(), texts.MORE_TOPICS))
             replies = [Reply(f"{texts.CLARIFY}\n{texts.CLARIFY_TEXT_HINT}", choices)]
         else:
-            choices = [Choice(ASK_OFFICE, texts.MENU_ASK_OFFICE), *self._topic_choices()]
+            choices = [Choice(ch.ASK_OFFICE.encode(), texts.MENU_ASK_OFFICE), *self._topic_choices()]
             # "Luật Thi đua, khen thưởng 2022 có hiệu lực khi nào": not in the plans, but what is
             # known of it (content/sources.yaml) is said, with whom to confirm it.
             note = self.knowledge.kb.note_asked(text)
@@ -636,12 +581,12 @@ class Conversation:
         details, follow = [], []
         for r, e in zip(replies, entries, strict=True):
             details += [Choice(c.id, texts.SEE_DETAILS_OF.format(title=e.title)) for c in r.choices
-                        if c.id.startswith(DETAILS)]
-            follow += [c for c in r.choices if c.id.startswith("e:") and c.id[2:] not in answered]
+                        if ch.DETAILS.matches(c.id)]
+            follow += [c for c in r.choices if ch.ENTRY.matches(c.id) and ch.ENTRY.one(c.id) not in answered]
             r.choices = []
         follow = list(dict((c.id, c) for c in follow).values())[:max(2, 5 - len(details))]
         last = replies[-1]
-        last.choices = [*details, *follow, Choice("menu", texts.BACK_TO_MENU)]
+        last.choices = [*details, *follow, ch.menu()]
         # The last answer carries every list line: the follow-ups go first when it would not
         # fit a phone's screen (the details of what was asked stay).
         while fit and follow and _shown_length(last) > PHONE_LENGTH:
@@ -655,7 +600,7 @@ class Conversation:
         kb = self.knowledge.kb
         source = texts.SOURCE_LINE.format(source=kb.source_text(entry))
         follow = list(dict.fromkeys([*(prefer or []), *entry.related]))
-        choices = [Choice(f"e:{rid}", kb.by_id[rid].title) for rid in follow if rid in kb.by_id and rid != entry.id]
+        choices = [Choice(ch.ENTRY.encode(rid), kb.by_id[rid].title) for rid in follow if rid in kb.by_id and rid != entry.id]
         if full or not kb.has_details(entry):
             body = f"{kb.answer_text(entry)}\n\n{source}"
         else:
@@ -665,12 +610,12 @@ class Conversation:
             follow = choices[:SHORT_FOLLOW_UPS]
             # Fewer follow-ups (all of them are behind "Xem chi tiết") where the note would
             # push the reply past a phone screen.
-            while follow and _shown_length(Reply(body, [Choice(DETAILS + entry.id, texts.SEE_DETAILS), *follow,
-                                                        Choice("menu", texts.BACK_TO_MENU)],
+            while follow and _shown_length(Reply(body, [Choice(ch.DETAILS.encode(entry.id), texts.SEE_DETAILS), *follow,
+                                                        ch.menu()],
                                                   heading=entry.title)) > PHONE_LENGTH:
                 follow.pop()
-            choices = [Choice(DETAILS + entry.id, texts.SEE_DETAILS), *follow]
-        choices.append(Choice("menu", texts.BACK_TO_MENU))
+            choices = [Choice(ch.DETAILS.encode(entry.id), texts.SEE_DETAILS), *follow]
+        choices.append(ch.menu())
         return Reply(expansions.once([body])[0], choices, heading=entry.title)
 
     def _details(self, ids: list[str], ctx: TurnContext) -> list[Reply]:
@@ -679,8 +624,8 @@ class Conversation:
         entries = [kb.by_id[i] for i in ids if i in kb.by_id][:3]
         if not entries:
             return [Reply(texts.NO_DETAILS, self._topic_choices())]
-        ctx.state[LAST_ENTRIES] = [e.id for e in entries]
-        ctx.state[ABOUT] = self.knowledge.about(entries[-1])
+        ctx.state.last_entries = [e.id for e in entries]
+        ctx.state.about = self.knowledge.about(entries[-1])
         return self._together([self._entry_reply(e, full=True) for e in entries], entries)
 
     # --- menus -------------------------------------------------------------------
@@ -689,8 +634,8 @@ class Conversation:
         return [Choice(cid, label) for cid, label in MENU]
 
     def _topic_choices(self) -> list[Choice]:
-        choices = [Choice(f"t:{t.id}", t.title) for t in self.knowledge.kb.topics]
-        choices.append(Choice("menu", texts.BACK_TO_MENU))
+        choices = [Choice(ch.TOPIC.encode(t.id), t.title) for t in self.knowledge.kb.topics]
+        choices.append(ch.menu())
         return choices
 
 
@@ -707,7 +652,7 @@ class Message:
     text: str = ""
     choice: str | None = None
     caption: str = ""
-    command: str | None = None
+    command: Command | None = None
     rest: str = ""
     folded: str = ""
     word: str | None = None  # what the words typed instead of a command ask for (commands.yaml)
@@ -716,7 +661,7 @@ class Message:
     @classmethod
     def of(cls, conv: Conversation, ctx: TurnContext) -> Message:
         event = ctx.event
-        offered = [Choice(**c) for c in ctx.state.get("choices", [])]
+        offered = [Choice(**c) for c in ctx.state.choices]
         text = (event.text or "").strip()
         if text.startswith("/") or (conv.flows.expects_text(ctx.state) and text.strip(" .").isdigit()):
             # A command is never a pick ("/duyet" is not the "Duyệt" choice of a notice);
@@ -726,21 +671,17 @@ class Message:
             choice = event.choice or conv._read_choice(text, offered) or (
                 None if conv.flows.active(ctx.state) else conv._menu_item(text))
         caption = next((a.caption.strip() for a in event.attachments if a.caption and a.caption.strip()), "")
-        command, rest = None, ""
-        if text.startswith("/") and len(text) > 1:
-            name = text[1:].split(maxsplit=1)[0].split("@", 1)[0].lower()
-            command = COMMANDS.get(name)
-            rest = text.split(maxsplit=1)[1] if " " in text else ""
+        command, rest = commands.by_slash(text) if text.startswith("/") and len(text) > 1 else (None, "")
         folded = fold(text)
         word = None if text.startswith("/") else conv.knowledge.typed_command(text)
-        if command is None and word in WORD_COMMANDS:
-            command = word
+        if command is None and word in commands.WORD_COMMANDS:
+            command = commands.BY_NAME[word]
         return cls(ctx=ctx, text=text, choice=choice, caption=caption, command=command, rest=rest, folded=folded,
                    word=word, in_flow=conv.flows.active(ctx.state) is not None)
 
 
 def _is_cancel(_c: Conversation, m: Message) -> bool:
-    return m.command == "cancel" and not m.choice
+    return m.command is not None and m.command.name == "cancel" and not m.choice
 
 
 # The routing table: the first row whose test holds handles the message.
@@ -749,11 +690,11 @@ def _is_cancel(_c: Conversation, m: Message) -> bool:
 ROUTES: list[tuple[str, Callable[[Conversation, Message], bool], Callable[[Conversation, Message], list[Reply]]]] = [
     ("an officers' form, its author no longer an officer", lambda c, m: m.in_flow and not c.flows.allowed(m.ctx),
      Conversation.on_flow_refused),
-    ("'Xem thêm': the next page of a long list", lambda c, m: m.choice == pages.MORE or (
-        not m.choice and pages.KEY in m.ctx.state and m.folded.strip(" .") in MORE_WORDS), Conversation.on_more_page),
-    ("'Gửi báo cáo' again just after the report went", lambda c, m: "report_sent" in m.ctx.state
+    ("'Xem thêm': the next page of a long list", lambda c, m: ch.MORE_PAGE.matches(m.choice) or (
+        not m.choice and m.ctx.state.pages is not None and m.folded.strip(" .") in MORE_WORDS), Conversation.on_more_page),
+    ("'Gửi báo cáo' again just after the report went", lambda c, m: m.ctx.state.report_sent is not None
      and c.reports.repeated_send(m.ctx) is not None, Conversation.on_repeated_send),
-    ("a step's own option (button or number)", lambda c, m: m.in_flow and (m.choice or "").startswith("f:"),
+    ("a step's own option (button or number)", lambda c, m: m.in_flow and ch.FLOW_OPTION.matches(m.choice),
      Conversation.on_flow_choice),
     ("files sent at a step that collects them", lambda c, m: m.in_flow and bool(m.ctx.event.attachments)
      and c.flows.accepts_files(m.ctx.state), Conversation.on_flow_files),
@@ -768,7 +709,7 @@ ROUTES: list[tuple[str, Callable[[Conversation, Message], bool], Callable[[Conve
     ("typed answer to the current step", lambda c, m: m.in_flow and bool(m.text) and not m.choice
      and m.command is None, Conversation.on_flow_text),
     ("anything else during a flow", lambda c, m: m.in_flow, Conversation.on_detour),
-    ("an option of a flow that is over", lambda c, m: (m.choice or "").startswith("f:"),
+    ("an option of a flow that is over", lambda c, m: ch.FLOW_OPTION.matches(m.choice),
      Conversation.on_stale_flow_choice),
     ("everything else", lambda c, m: True, Conversation.route_plain),
 ]

@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 import uuid
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -14,11 +15,24 @@ from content.dates import DateNotUnderstood, parse_due
 from content.deadlines import AUDIENCE_ALL, AUDIENCE_LEADERS, UNIT_PREFIX, check_offsets
 from content.normalize import fold
 from content.service import Knowledge
+from handlers import choices as ch
 from handlers import texts
-from handlers.choices import ACK_PREFIX
 from handlers.context import TurnContext
 from handlers.events import Choice, Document, Notice, Reply
-from handlers.flows import FINISH, Flow, FlowData, FlowEngine, Invalid, Option, Step, text_between
+from handlers.flows import (
+    FINISH,
+    NO,
+    SEND,
+    YES,
+    Flow,
+    FlowData,
+    FlowEngine,
+    FlowValues,
+    Invalid,
+    Option,
+    Step,
+    text_between,
+)
 from handlers.profile import unit_prompt
 from handlers.reminder_dispatch import ack_choice, content_fields, left_text, occurrence, when_text
 from storage import reminders as q
@@ -33,6 +47,43 @@ DEFAULT_OFFSETS = [7, 3, 1, 0]
 MAX_LISTED = 10
 DONE_WORDS = {"da nop", "da nop roi", "nop roi", "da gui", "xong roi"}
 
+
+
+@dataclass
+class ProfileValues(FlowValues):
+    """What turning reminders on asks when the profile lacks it."""
+
+    unit: str | None = None
+    leader: str | None = None  # yes | no
+
+
+@dataclass
+class NewValues(FlowValues):
+    title: str = ""
+    due: str = ""  # ISO date and time, in the bot's time zone
+    audience: str = ""  # all | unit_leaders | unit
+    unit: str | None = None  # the unit's id, when the audience is one unit
+    offsets: list[int] = field(default_factory=list)  # days before the deadline
+    note: str = ""
+    confirm: str | None = None
+
+
+@dataclass
+class ChangeValues(FlowValues):
+    """Cancelling a deadline, or moving it (`due`)."""
+
+    id: int = 0
+    title: str = ""
+    when: str = ""  # as it is now, for the question
+    due: str = ""
+    confirm: str | None = None
+
+
+@dataclass
+class AnnounceValues(FlowValues):
+    audience: str = ""  # all, or a unit's id
+    text: str = ""
+    confirm: str | None = None
 
 class Deadlines:
     @staticmethod
@@ -60,7 +111,7 @@ class Deadlines:
         return self.knowledge.kb.unit_name(audience[len(UNIT_PREFIX):])
 
     def _user(self, ctx: TurnContext) -> User:
-        return ctx.store.s.get(User, ctx.user_id)  # type: ignore[return-value]
+        return ctx.store.user_row(ctx.user_id)  # type: ignore[return-value]
 
     def _officer(self, ctx: TurnContext) -> bool:
         return self.is_officer(ctx.event.channel, ctx.event.user_id)
@@ -78,12 +129,12 @@ class Deadlines:
 
     # --- flows -------------------------------------------------------------------------
     def flows(self) -> list[Flow]:
-        yes_no = [Option("yes", texts.YES, ("co", "vang", "phai", "dung")), Option("no", texts.NO, ("khong",))]
-        profile = Flow(PROFILE, texts.PROFILE_TITLE, finish=self._save_profile, steps=[
+        yes_no = [Option("yes", texts.YES, YES), Option("no", texts.NO, NO)]
+        profile = Flow(PROFILE, texts.PROFILE_TITLE, finish=self._save_profile, values=ProfileValues, steps=[
             Step("unit", prompt=lambda d: unit_prompt(self.knowledge, texts.PROFILE_UNIT), options=lambda d: self._units()),
             Step("leader", prompt=lambda d: texts.PROFILE_LEADER, options=lambda d: yes_no),
         ])
-        new = Flow(NEW, texts.NEW_TITLE, finish=self._create, officers_only=True, steps=[
+        new = Flow(NEW, texts.NEW_TITLE, finish=self._create, officers_only=True, values=NewValues, steps=[
             Step("title", prompt=lambda d: texts.NEW_ASK_TITLE, parse=text_between(5, 300, texts.NEW_WHAT_TITLE)),
             Step("due", prompt=lambda d: texts.NEW_ASK_DUE,
                  parse=lambda d, t: self._parse_due(t, utcnow()).isoformat()),
@@ -96,27 +147,29 @@ class Deadlines:
             Step("offsets", prompt=lambda d: texts.NEW_ASK_OFFSETS, parse=self._parse_offsets),
             Step("note", prompt=lambda d: texts.NEW_ASK_NOTE, parse=lambda d, t: self._note(t)),
             Step("confirm", prompt=self._new_summary,
-                 options=lambda d: [Option("create", texts.CREATE, ("tao", "dong y", "ok", "gui"))],
+                 options=lambda d: [Option("create", texts.CREATE, ("tao", *SEND))],
                  after=lambda d, v: FINISH),
         ])
-        cancel = Flow(CANCEL_FLOW, texts.CANCEL_TITLE, finish=self._cancel, officers_only=True, steps=[
-            Step("confirm", prompt=lambda d: texts.CANCEL_CONFIRM.format(title=d.values["title"], when=d.values["when"]),
-                 options=lambda d: [Option("yes", texts.CANCEL_YES, ("dong y", "co"))], after=lambda d, v: FINISH),
+        cancel = Flow(CANCEL_FLOW, texts.CANCEL_TITLE, finish=self._cancel, officers_only=True, values=ChangeValues,
+                      steps=[
+            Step("confirm", prompt=lambda d: texts.CANCEL_CONFIRM.format(title=d.values.title, when=d.values.when),
+                 options=lambda d: [Option("yes", texts.CANCEL_YES, YES)], after=lambda d, v: FINISH),
         ])
-        edit = Flow(EDIT, texts.EDIT_TITLE, finish=self._move, officers_only=True, steps=[
-            Step("due", prompt=lambda d: texts.EDIT_ASK_DUE.format(title=d.values["title"], when=d.values["when"]),
+        edit = Flow(EDIT, texts.EDIT_TITLE, finish=self._move, officers_only=True, values=ChangeValues, steps=[
+            Step("due", prompt=lambda d: texts.EDIT_ASK_DUE.format(title=d.values.title, when=d.values.when),
                  parse=lambda d, t: self._parse_due(t, utcnow()).isoformat()),
             Step("confirm", prompt=lambda d: texts.EDIT_CONFIRM.format(
-                title=d.values["title"], when=when_text(datetime.fromisoformat(d.values["due"]), self.tz)),
-                 options=lambda d: [Option("yes", texts.EDIT_YES, ("dong y", "co"))], after=lambda d, v: FINISH),
+                title=d.values.title, when=when_text(datetime.fromisoformat(d.values.due), self.tz)),
+                 options=lambda d: [Option("yes", texts.EDIT_YES, YES)], after=lambda d, v: FINISH),
         ])
-        announce = Flow(ANNOUNCE, texts.ANNOUNCE_TITLE, finish=self._announce, officers_only=True, steps=[
+        announce = Flow(ANNOUNCE, texts.ANNOUNCE_TITLE, finish=self._announce, officers_only=True, values=AnnounceValues,
+                        steps=[
             Step("audience", prompt=lambda d: texts.ANNOUNCE_ASK_AUDIENCE,
                  options=lambda d: [Option(AUDIENCE_ALL, texts.ANNOUNCE_ALL), *self._units()]),
             Step("text", prompt=lambda d: texts.ANNOUNCE_ASK_TEXT, parse=text_between(5, 1500, texts.ANNOUNCE_WHAT)),
             Step("confirm", prompt=lambda d: texts.ANNOUNCE_CONFIRM.format(
-                count=self.count_for(d.ctx, self._announce_audience(d)), text=d.values["text"]),
-                 options=lambda d: [Option("send", texts.ANNOUNCE_SEND, ("gui", "dong y", "ok"))],
+                count=self.count_for(d.ctx, self._announce_audience(d)), text=d.values.text),
+                 options=lambda d: [Option("send", texts.ANNOUNCE_SEND, SEND)],
                  after=lambda d, v: FINISH),
         ])
         return [profile, new, cancel, edit, announce]
@@ -143,27 +196,27 @@ class Deadlines:
 
     @staticmethod
     def _announce_audience(d: FlowData) -> str:
-        audience = d.values["audience"]
+        audience = d.values.audience
         return audience if audience == AUDIENCE_ALL else f"{UNIT_PREFIX}{audience}"
 
     def _new_summary(self, d: FlowData) -> str:
-        audience = d.values["audience"] if d.values["audience"] != "unit" else f"{UNIT_PREFIX}{d.values['unit']}"
-        note = f"Ghi chú: {d.values['note']}\n" if d.values.get("note") else ""
-        return texts.NEW_CONFIRM.format(title=d.values["title"],
-                                        when=when_text(datetime.fromisoformat(d.values["due"]), self.tz),
+        v = d.values
+        audience = v.audience if v.audience != "unit" else f"{UNIT_PREFIX}{v.unit}"
+        note = f"Ghi chú: {v.note}\n" if v.note else ""
+        return texts.NEW_CONFIRM.format(title=v.title,
+                                        when=when_text(datetime.fromisoformat(v.due), self.tz),
                                         audience=self._audience_text(audience),
-                                        offsets=", ".join(map(str, d.values["offsets"])), note=note,
+                                        offsets=", ".join(map(str, v.offsets)), note=note,
                                         count=self.count_for(d.ctx, audience))
 
     # --- entry points --------------------------------------------------------------------
     def show(self, ctx: TurnContext) -> list[Reply]:
         """/lich: the deadlines that concern this person, with reminders on or off."""
-        s = ctx.store.s
         now = utcnow()
-        q.sync_content_deadlines(s, content_fields(self.knowledge.kb.deadlines, self.tz))  # after a /reload too
-        profile = q.profile(s, ctx.user_id)
+        ctx.store.deadlines.sync_content(content_fields(self.knowledge.kb.deadlines, self.tz))  # after a /reload too
+        profile = ctx.store.profiles.get(ctx.user_id)
         officer = self._officer(ctx)
-        rows = [d for d in q.active_deadlines(s) if officer or q.concerns(d, profile)]
+        rows = [d for d in ctx.store.deadlines.active() if officer or q.concerns(d, profile)]
         upcoming = [(d, occurrence(d, now)) for d in rows]
         upcoming = sorted([(d, due) for d, due in upcoming if due > now], key=lambda x: x[1])[:MAX_LISTED]
         lines = [texts.DEADLINES_TITLE if upcoming else texts.DEADLINES_NONE]
@@ -172,29 +225,28 @@ class Deadlines:
             lines.append(texts.DEADLINES_LINE.format(n=n, title=shown_title(d), when=when_text(due, self.tz),
                                                      left=left_text(due, now, self.tz)))
             if officer:
-                names = q.ack_names(s, d.id, due)  # type: ignore[arg-type]
+                names = ctx.store.deadlines.ack_names(d.id, due)  # type: ignore[arg-type]
                 if names:
                     lines.append(texts.DEADLINES_ACKS.format(names=", ".join(names[:20])))
             if ctx.caps.documents:
-                choices.append(Choice(f"dl:ics:{d.id}", texts.ICS_FOR.format(title=_short(shown_title(d)))))
+                choices.append(Choice(ch.DEADLINE_ICS.encode(d.id), texts.ICS_FOR.format(title=_short(shown_title(d)))))
         if upcoming and not ctx.caps.documents:
             lines.append(texts.DEADLINES_NO_FILE)
         on = bool(profile and profile.reminders)
         lines.append(texts.DEADLINES_REMINDERS_ON if on else texts.DEADLINES_REMINDERS_OFF)
-        choices.append(Choice("dl:off" if on else "dl:on", texts.TURN_OFF if on else texts.TURN_ON))
+        choices.append(Choice((ch.REMINDERS_OFF if on else ch.REMINDERS_ON).encode(), texts.TURN_OFF if on else texts.TURN_ON))
         if officer:
-            choices.append(Choice("dl:new", texts.NEW_DEADLINE))
+            choices.append(Choice(ch.NEW_DEADLINE.encode(), texts.NEW_DEADLINE))
             for d, _due in upcoming:
-                choices.append(Choice(f"dl:edit:{d.id}", texts.EDIT_DEADLINE.format(title=_short(d.title))))
-                choices.append(Choice(f"dl:cancel:{d.id}", texts.CANCEL_DEADLINE.format(title=_short(d.title))))
-        choices.append(Choice("menu", texts.BACK_TO_MENU))
+                choices.append(Choice(ch.DEADLINE_EDIT.encode(d.id), texts.EDIT_DEADLINE.format(title=_short(d.title))))
+                choices.append(Choice(ch.DEADLINE_CANCEL.encode(d.id), texts.CANCEL_DEADLINE.format(title=_short(d.title))))
+        choices.append(ch.menu())
         return [Reply("\n".join(lines), choices)]
 
     def toggle(self, ctx: TurnContext, on: bool | None = None) -> list[Reply]:
         """/nhacnho (switches), or the "Bật/Tắt nhắc hạn" choice. Turning on first asks what
         the profile lacks (the unit, whether they lead it), however the profile began."""
-        s = ctx.store.s
-        profile = q.profile(s, ctx.user_id)
+        profile = ctx.store.profiles.get(ctx.user_id)
         on = not (profile and profile.reminders) if on is None else on
         missing = [] if not on else [name for name, known in (
             ("unit", profile is not None and profile.unit_id),
@@ -205,34 +257,32 @@ class Deadlines:
             assert self.engine is not None
             first = self.engine.start(ctx, PROFILE, at=missing[0], history=False)
             return [Reply(texts.PRIVACY_NOTE), *first]
-        q.save_profile(s, ctx.user_id, reminders=on)
+        ctx.store.profiles.save(ctx.user_id, reminders=on)
         quiet = f"{self.quiet[0]:%H:%M} đến {self.quiet[1]:%H:%M}"
         return [Reply(texts.REMINDERS_ON.format(quiet=quiet) if on else texts.REMINDERS_OFF,
-                      [Choice("m:deadlines", texts.MENU_DEADLINES), Choice("menu", texts.BACK_TO_MENU)])]
+                      [Choice(ch.DEADLINES.encode(), texts.MENU_DEADLINES), ch.menu()])]
 
     def on_choice(self, ctx: TurnContext, choice: str) -> list[Reply]:
-        _dl, _, rest = choice.partition(":")
-        action, _, arg = rest.partition(":")
-        if action == "on":
+        """Any deadline choice (ch.DEADLINE_ANY); one that is not well-formed is stale (an officer's is checked first)."""
+        if ch.REMINDERS_ON.matches(choice):
             return self.toggle(ctx, True)
-        if action == "off":
+        if ch.REMINDERS_OFF.matches(choice):
             return self.toggle(ctx, False)
-        if action == "ics":
-            return self._ics(ctx, arg)
+        if ch.DEADLINE_ICS.matches(choice):
+            return self._ics(ctx, ch.DEADLINE_ICS.one(choice))  # type: ignore[arg-type]
         if not self._officer(ctx):
             return [Reply(texts.NOT_ADMIN)]
         assert self.engine is not None
-        if action == "new":
+        if ch.NEW_DEADLINE.matches(choice):
             return self.engine.start(ctx, NEW)
-        d = q.deadline(ctx.store.s, int(arg)) if arg.isdigit() else None
+        kind = ch.kind_of(choice, ch.DEADLINE_CANCEL, ch.DEADLINE_EDIT)
+        deadline_id = kind.one(choice) if kind else None
+        d = ctx.store.deadlines.get(deadline_id) if isinstance(deadline_id, int) else None
         if d is None or d.status != "active":
             return [Reply(texts.REMINDER_STALE)]
         when = when_text(occurrence(d, utcnow()), self.tz)
-        if action == "cancel":
-            return self.engine.start(ctx, CANCEL_FLOW, {"id": d.id, "title": d.title, "when": when})
-        if action == "edit":
-            return self.engine.start(ctx, EDIT, {"id": d.id, "title": d.title, "when": when})
-        return [Reply(texts.STALE_CHOICE)]
+        flow = CANCEL_FLOW if kind is ch.DEADLINE_CANCEL else EDIT
+        return self.engine.start(ctx, flow, ChangeValues(id=d.id, title=d.title, when=when))  # type: ignore[arg-type]
 
     def start_new(self, ctx: TurnContext) -> list[Reply]:
         if not self._officer(ctx):
@@ -250,14 +300,13 @@ class Deadlines:
         """'Đã nộp': the choice under a reminder (a button, or its number), or the words
         typed: the one deadline the person was reminded of and has not answered, or, with
         several, a question which one (a numbered list of them)."""
-        s = ctx.store.s
         now = utcnow()
         if choice:
-            parts = choice.removeprefix(ACK_PREFIX).split(":")
-            d = q.deadline(s, int(parts[0])) if parts[0].isdigit() else None
-            due = datetime.fromtimestamp(int(parts[1]), tz=now.tzinfo) if len(parts) > 1 and parts[1].isdigit() else None
+            deadline_id, stamp = ch.ACK.decode(choice) or (None, None)
+            d = ctx.store.deadlines.get(deadline_id) if isinstance(deadline_id, int) else None
+            due = datetime.fromtimestamp(stamp, tz=now.tzinfo) if isinstance(stamp, int) else None
         else:
-            reminded = q.reminded(s, ctx.event.channel, ctx.event.chat_id)
+            reminded = ctx.store.deadlines.reminded(ctx.event.channel, ctx.event.chat_id)
             if not reminded:
                 return [Reply(texts.REMINDER_NOTHING_TO_ACK)]
             waiting = self._unanswered(ctx, reminded, now)
@@ -265,22 +314,22 @@ class Deadlines:
                 return [Reply(texts.REMINDER_WHICH, [
                     Choice(ack_choice(d, due), texts.REMINDER_WHICH_ITEM.format(
                         title=_short(d.title, 60), when=f"{due.astimezone(self.tz):%d/%m}")) for d, due in waiting])]
-            d, due = waiting[0] if waiting else (q.deadline(s, reminded[0][0]), reminded[0][1])
+            d, due = waiting[0] if waiting else (ctx.store.deadlines.get(reminded[0][0]), reminded[0][1])
             if d is not None and not waiting and due <= now:
                 return [Reply(texts.REMINDER_STALE)]
         if d is None or d.status != "active":
             return [Reply(texts.REMINDER_STALE)]
         due = due or occurrence(d, now)
-        profile = q.profile(s, ctx.user_id)
-        done = q.ack(s, d, due, self._user(ctx), profile)
+        profile = ctx.store.profiles.get(ctx.user_id)
+        done = ctx.store.deadlines.ack(d, due, self._user(ctx), profile)
         if done == q.NOT_CONCERNED:
             refusal = texts.REMINDER_NOT_LEADER if d.audience == AUDIENCE_LEADERS else texts.REMINDER_NOT_YOURS
-            return [Reply(refusal.format(title=d.title), [Choice("m:deadlines", texts.MENU_DEADLINES)])]
+            return [Reply(refusal.format(title=d.title), [Choice(ch.DEADLINES.encode(), texts.MENU_DEADLINES)])]
         if done == q.ACKED_BEFORE:
             return [Reply(texts.REMINDER_ACKED_BEFORE.format(title=d.title))]
         unit_wide = d.audience == AUDIENCE_LEADERS and profile is not None and profile.unit_id
         return [Reply((texts.REMINDER_ACKED_UNIT if unit_wide else texts.REMINDER_ACKED).format(title=d.title),
-                      [Choice("m:deadlines", texts.MENU_DEADLINES)])]
+                      [Choice(ch.DEADLINES.encode(), texts.MENU_DEADLINES)])]
 
     @staticmethod
     def _unanswered(ctx: TurnContext, reminded: list[tuple[int, datetime]], now: datetime
@@ -289,92 +338,89 @@ class Deadlines:
         the nearest first."""
         out = []
         for deadline_id, due in reminded:
-            d = q.deadline(ctx.store.s, deadline_id)
+            d = ctx.store.deadlines.get(deadline_id)
             if d is not None and d.status == "active" and due > now and \
-                    ctx.user_id not in q.acked(ctx.store.s, deadline_id, due)[0]:
+                    ctx.user_id not in ctx.store.deadlines.acked(deadline_id, due)[0]:
                 out.append((d, due))
         return sorted(out, key=lambda x: x[1])
 
     def stats(self, ctx: TurnContext) -> list[Reply]:
         if not self._officer(ctx):
             return [Reply(texts.NOT_ADMIN)]
-        s = ctx.store.s
         now = utcnow()
         lines = [texts.STATS_TITLE]
-        for d in q.active_deadlines(s):
+        for d in ctx.store.deadlines.active():
             due = occurrence(d, now)
-            c = q.outbox_counts(s, q.reminder_prefix(d.id, due))
+            c = ctx.store.deadlines.outbox_counts(q.reminder_prefix(d.id, due))
             lines.append(texts.STATS_DEADLINE.format(
                 title=shown_title(d), when=when_text(due, self.tz), sent=c.get("sent", 0),
                 pending=c.get("pending", 0) + c.get("sending", 0), failed=c.get("failed", 0) + c.get("blocked", 0),
-                skipped=c.get("skipped", 0), acks=len(q.ack_names(s, d.id, due))))  # type: ignore[arg-type]
-        for a in q.announcements(s):
-            c = q.outbox_counts(s, f"{q.ANNOUNCEMENT_KEY}{a.id}:")
+                skipped=c.get("skipped", 0), acks=len(ctx.store.deadlines.ack_names(d.id, due))))  # type: ignore[arg-type]
+        for a in ctx.store.deadlines.announcements():
+            c = ctx.store.deadlines.outbox_counts(f"{q.ANNOUNCEMENT_KEY}{a.id}:")
             lines.append(texts.STATS_ANNOUNCEMENT.format(
                 id=a.id, count=a.recipients, sent=c.get("sent", 0), pending=c.get("pending", 0) + c.get("sending", 0),
                 failed=c.get("failed", 0) + c.get("blocked", 0)))
         if len(lines) == 1:
             lines.append(texts.STATS_NONE)
-        return [Reply("\n".join(lines), [Choice("m:deadlines", texts.MENU_DEADLINES)])]
+        return [Reply("\n".join(lines), [Choice(ch.DEADLINES.encode(), texts.MENU_DEADLINES)])]
 
     # --- finishing flows ------------------------------------------------------------------
     def _save_profile(self, ctx: TurnContext, data: FlowData) -> list[Reply]:
         """What was asked, saved; a name the person gave (in a report) is kept."""
         fields: dict[str, object] = {"reminders": True}
-        if "unit" in data.values:
-            fields["unit_id"] = data.values["unit"]
-        if "leader" in data.values:
-            fields["is_leader"] = data.values["leader"] == "yes"
-        profile = q.profile(ctx.store.s, ctx.user_id)
+        if data.values.unit is not None:
+            fields["unit_id"] = data.values.unit
+        if data.values.leader is not None:
+            fields["is_leader"] = data.values.leader == "yes"
+        profile = ctx.store.profiles.get(ctx.user_id)
         if profile is None or not profile.full_name:
             fields["full_name"] = ctx.event.display_name
-        q.save_profile(ctx.store.s, ctx.user_id, **fields)
+        ctx.store.profiles.save(ctx.user_id, **fields)
         return self.toggle(ctx, True)
 
     def _create(self, ctx: TurnContext, data: FlowData) -> list[Reply]:
         v = data.values
-        audience = v["audience"] if v["audience"] != "unit" else f"{UNIT_PREFIX}{v['unit']}"
-        row = q.save_deadline(ctx.store.s, Deadline(
-            key=f"chat:{uuid.uuid4().hex[:12]}", title=v["title"], due_at=datetime.fromisoformat(v["due"]),
-            audience=audience, offsets=list(v["offsets"]), note=v.get("note") or None,
+        audience = v.audience if v.audience != "unit" else f"{UNIT_PREFIX}{v.unit}"
+        row = ctx.store.deadlines.save(Deadline(
+            key=f"chat:{uuid.uuid4().hex[:12]}", title=v.title, due_at=datetime.fromisoformat(v.due),
+            audience=audience, offsets=list(v.offsets), note=v.note or None,
             created_by=f"{ctx.event.channel}:{ctx.event.user_id}"))
-        return [Reply(texts.NEW_CREATED.format(id=row.id, title=row.title), [Choice("m:deadlines", texts.MENU_DEADLINES)])]
+        return [Reply(texts.NEW_CREATED.format(id=row.id, title=row.title), [Choice(ch.DEADLINES.encode(), texts.MENU_DEADLINES)])]
 
     def _cancel(self, ctx: TurnContext, data: FlowData) -> list[Reply]:
-        row = q.cancel_deadline(ctx.store.s, int(data.values["id"]))
+        row = ctx.store.deadlines.cancel(int(data.values.id))
         if row is None:
             return [Reply(texts.REMINDER_STALE)]
-        return [Reply(texts.CANCEL_DONE.format(title=row.title), [Choice("m:deadlines", texts.MENU_DEADLINES)])]
+        return [Reply(texts.CANCEL_DONE.format(title=row.title), [Choice(ch.DEADLINES.encode(), texts.MENU_DEADLINES)])]
 
     def _move(self, ctx: TurnContext, data: FlowData) -> list[Reply]:
-        s = ctx.store.s
-        row = q.deadline(s, int(data.values["id"]))
+        row = ctx.store.deadlines.get(int(data.values.id))
         if row is None or row.status != "active":
             return [Reply(texts.REMINDER_STALE)]
-        row.due_at = datetime.fromisoformat(data.values["due"])
-        q.save_deadline(s, row)
+        row.due_at = datetime.fromisoformat(data.values.due)
+        ctx.store.deadlines.save(row)
         return [Reply(texts.EDIT_DONE.format(title=row.title, when=when_text(aware(row.due_at), self.tz)),
-                      [Choice("m:deadlines", texts.MENU_DEADLINES)])]
+                      [Choice(ch.DEADLINES.encode(), texts.MENU_DEADLINES)])]
 
     def _announce(self, ctx: TurnContext, data: FlowData) -> list[Reply]:
-        s = ctx.store.s
         audience = self._announce_audience(data)
-        people = q.recipients(s, audience)
+        people = ctx.store.deadlines.recipients(audience)
         if not people:
             return [Reply(texts.ANNOUNCE_NOBODY)]
-        row = q.add_announcement(s, data.values["text"], audience, len(people),
+        row = ctx.store.deadlines.add_announcement(data.values.text, audience, len(people),
                                  f"{ctx.event.channel}:{ctx.event.user_id}")
-        reply = Reply(texts.ANNOUNCE_HEADER.format(text=data.values["text"]))
+        reply = Reply(texts.ANNOUNCE_HEADER.format(text=data.values.text))
         for p in people:
             ctx.notify(Notice(p.channel, p.external_id, reply, key=f"{q.ANNOUNCEMENT_KEY}{row.id}:{p.channel}:"
                                                                    f"{p.external_id}"))
         return [Reply(texts.ANNOUNCE_QUEUED.format(count=len(people), id=row.id))]
 
     def count_for(self, ctx: TurnContext, audience: str) -> int:
-        return len(q.recipients(ctx.store.s, audience))
+        return len(ctx.store.deadlines.recipients(audience))
 
-    def _ics(self, ctx: TurnContext, arg: str) -> list[Reply]:
-        d = q.deadline(ctx.store.s, int(arg)) if arg.isdigit() else None
+    def _ics(self, ctx: TurnContext, deadline_id: int | None) -> list[Reply]:
+        d = ctx.store.deadlines.get(deadline_id) if deadline_id is not None else None
         if d is None or d.status != "active":
             return [Reply(texts.REMINDER_STALE)]
         due = occurrence(d, utcnow())

@@ -7,12 +7,13 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 
+from handlers import choices as ch
 from handlers import report_texts as rt
-from handlers import texts
 from handlers.context import TurnContext
-from handlers.events import Choice, Notice, Reply
-from handlers.flows import CANCEL, FINISH, Flow, FlowData, FlowEngine, Option, Step
+from handlers.events import Notice, Reply
+from handlers.flows import CANCEL, FINISH, NO, YES, Flow, FlowData, FlowEngine, FlowValues, Option, Step
 from storage import erase as storage
 from storage.erase import ReportRef
 
@@ -48,31 +49,36 @@ def describe(p: storage.Plan, head: str) -> str:
     return text + "\n\n" + rt.ERASE_KEEP_ALWAYS
 
 
+
+@dataclass
+class DeleteValues(FlowValues):
+    confirm: str | None = None  # yes | no
+
 class Erasure:
     def __init__(self, officers: Callable[[], Iterable[tuple[str, str]]]):
         self.officers = officers
         self.engine: FlowEngine | None = None
 
     def flows(self) -> list[Flow]:
-        return [Flow(DELETE, rt.DELETE_TITLE, finish=self._erase, steps=[
+        return [Flow(DELETE, rt.DELETE_TITLE, finish=self._erase, values=DeleteValues, steps=[
             Step("confirm", prompt=self._ask,
-                 options=lambda d: [Option("yes", rt.DELETE_YES, ("xoa", "dong y", "co")),
-                                    Option("no", rt.DELETE_NO, ("giu", "khong", "thoi"))],
+                 options=lambda d: [Option("yes", rt.DELETE_YES, ("xoa", *YES)),
+                                    Option("no", rt.DELETE_NO, ("giu", "thoi", *NO))],
                  after=lambda d, v: FINISH if v == "yes" else CANCEL)])]
 
     def start(self, ctx: TurnContext) -> list[Reply]:
         assert self.engine is not None
-        if storage.plan(ctx.store.s, ctx.user_id).empty:
+        if ctx.store.erasure.plan(ctx.user_id).empty:
             return [Reply(rt.NOTHING_TO_DELETE)]
         return self.engine.start(ctx, DELETE)
 
     @staticmethod
     def _ask(d: FlowData) -> str:
         # Counted each time the question is shown: what it lists is what would go now.
-        return describe(storage.plan(d.ctx.store.s, d.ctx.user_id), rt.ERASE_ASK) + "\n\n" + rt.ERASE_SURE
+        return describe(d.ctx.store.erasure.plan(d.ctx.user_id), rt.ERASE_ASK) + "\n\n" + rt.ERASE_SURE
 
     def _erase(self, ctx: TurnContext, _d: FlowData) -> list[Reply]:
-        done = storage.erase(ctx.store.s, ctx.user_id)
+        done = ctx.store.erasure.erase(ctx.user_id)
         ctx.store_name = False
         ctx.state.clear()  # what the last answers were about goes too
         if done.blobs:
@@ -88,4 +94,4 @@ class Erasure:
                 for channel, officer in officers:
                     ctx.notify(Notice(channel, officer, Reply(rt.OFFICER_ERASED.format(code=row.code)),
                                       key=f"report:{row.id}:erased:{channel}:{officer}"))
-        return [Reply(describe(done, rt.ERASE_DONE), [Choice("menu", texts.BACK_TO_MENU)])]
+        return [Reply(describe(done, rt.ERASE_DONE), [ch.menu()])]

@@ -10,6 +10,8 @@ from __future__ import annotations
 import base64
 from dataclasses import dataclass, field
 
+from storage.state import ChatState
+
 
 @dataclass(frozen=True)
 class Attachment:
@@ -124,7 +126,7 @@ class Turn:
 
     replies: list[Reply]
     notices: list[Notice] = field(default_factory=list)
-    state: dict = field(default_factory=dict)
+    state: ChatState = field(default_factory=ChatState)
 
 
 def reply_to_dict(reply: Reply) -> dict:

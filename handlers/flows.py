@@ -3,7 +3,7 @@
 A `Flow` is a list of `Step`s. Each step shows a prompt, with options when it
 offers a choice, reads the answer (a parser raises `Invalid` with a message in
 Vietnamese), and says which step comes next. Where the user is lives in the
-turn's state (`state["flow"]`), so a flow survives a restart and `kill -9`.
+turn's state (`ChatState.flow`), so a flow survives a restart and `kill -9`.
 
 The options of a step travel as choice ids `f:<step>:<value>`: a button pressed
 on an old prompt, or a number typed after the list changed, names a step that
@@ -19,8 +19,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from content.normalize import fold
+from handlers import choices as ch
 from handlers import texts
 from handlers.events import Choice, Reply
+from storage.state import ChatState
 
 FINISH = "__finish"
 CANCEL = "__cancel"
@@ -31,6 +33,13 @@ KEEP = "__keep"  # "Tiếp tục soạn"
 
 class Invalid(Exception):
     """The answer cannot be used; the message says why and what to type instead."""
+
+
+# Words typed for the usual answers (folded), shared by every form so they do not drift apart.
+YES = ("co", "co a", "vang", "phai", "dung", "dong y")
+NO = ("khong", "ko", "k", "khong phai")
+SEND = ("gui", "gui di", "dong y", "ok")
+CONFIRM = (*SEND, "xac nhan", "co")  # "Gửi" under a summary to confirm
 
 
 @dataclass(frozen=True)
@@ -63,11 +72,37 @@ class Step:
 
 
 @dataclass
-class FlowData:
-    """What a flow has collected so far, plus the turn (for prompts that count or look
-    something up, e.g. how many people an announcement will reach)."""
+class FlowValues:
+    """What a flow collects, typed: a subclass per flow, a field per step (named as the step:
+    the engine sets the answer of step "due" in the field `due`) and per value the flow is
+    started with; None is "not answered yet". Stored as a dict of the fields answered (a
+    None is left out, so the stored draft shows what was taken); a key no field has is
+    dropped when read."""
 
-    values: dict
+    @classmethod
+    def load(cls, data: dict | None) -> FlowValues:
+        fields = cls.__dataclass_fields__  # type: ignore[attr-defined]
+        return cls(**{k: v for k, v in (data or {}).items() if k in fields})
+
+    def dump(self) -> dict:
+        fields = self.__dataclass_fields__  # type: ignore[attr-defined]
+        return {k: getattr(self, k) for k in fields if getattr(self, k) is not None}
+
+
+def _set(values: dict | FlowValues, name: str, value: Any) -> None:
+    if isinstance(values, FlowValues):
+        setattr(values, name, value)
+    else:
+        values[name] = value
+
+
+@dataclass
+class FlowData:
+    """What a flow has collected so far (its FlowValues, or a dict for a flow without its own
+    type yet), plus the turn (for prompts that count or look something up, e.g. how many
+    people an announcement will reach)."""
+
+    values: Any
     user_name: str | None = None
     ctx: Any = None
 
@@ -84,6 +119,8 @@ class Flow:
     # An officers' flow (a review, an export, an answer for the Office): rights are checked
     # at every step, so one removed from ADMIN_IDS meanwhile cannot finish it.
     officers_only: bool = False
+    # What it collects, typed (a FlowValues subclass); None: a plain dict.
+    values: type[FlowValues] | None = None
 
     def step(self, name: str) -> Step | None:
         return next((s for s in self.steps if s.name == name), None)
@@ -93,26 +130,32 @@ class Flow:
 class FlowState:
     name: str
     step: str
-    values: dict = field(default_factory=dict)
+    values: Any = field(default_factory=dict)  # the flow's FlowValues, or a dict
     history: list[str] = field(default_factory=list)
+    cancel_asked: bool = False  # "Hủy" asked "are you sure?" and waits for the answer
 
     @classmethod
-    def load(cls, data: dict | None) -> FlowState | None:
+    def load(cls, data: dict | None, kind: type[FlowValues] | None = None) -> FlowState | None:
         if not isinstance(data, dict) or "name" not in data or "step" not in data:
             return None
-        return cls(name=data["name"], step=data["step"], values=dict(data.get("values") or {}),
-                   history=list(data.get("history") or []))
+        raw = dict(data.get("values") or {})
+        # Stored among the values before it had its own key.
+        asked = bool(data.get("cancel_asked") or raw.pop("_cancel_asked", False))
+        return cls(name=data["name"], step=data["step"], values=kind.load(raw) if kind else raw,
+                   history=list(data.get("history") or []), cancel_asked=asked)
 
     def dump(self) -> dict:
-        return {"name": self.name, "step": self.step, "values": self.values, "history": self.history}
+        values = self.values.dump() if isinstance(self.values, FlowValues) else self.values
+        out = {"name": self.name, "step": self.step, "values": values, "history": self.history}
+        return {**out, "cancel_asked": True} if self.cancel_asked else out
 
 
 def choice_id(step: str, value: str) -> str:
-    return f"f:{step}:{value}"
+    return ch.FLOW_OPTION.encode(step, value)
 
 
 class FlowEngine:
-    """Runs the registered flows against a turn's state dict."""
+    """Runs the registered flows against a turn's state."""
 
     def __init__(self, flows: list[Flow], is_officer: Callable[[str, str], bool] | None = None,
                  names: Callable[[str, list[str]], list[int]] | None = None):
@@ -130,21 +173,27 @@ class FlowEngine:
         return found
 
     # --- state -----------------------------------------------------------------
-    def active(self, state: dict) -> tuple[Flow, FlowState] | None:
-        fs = FlowState.load(state.get("flow"))
+    def active(self, state: ChatState) -> tuple[Flow, FlowState] | None:
+        data = state.flow
+        flow = self.flows.get(data.get("name")) if isinstance(data, dict) else None  # type: ignore[arg-type]
+        fs = FlowState.load(data, flow.values if flow else None)
         if fs is None or fs.name not in self.flows or self.flows[fs.name].step(fs.step) is None:
             return None
         return self.flows[fs.name], fs
 
-    def start(self, ctx: Any, name: str, values: dict | None = None, at: str | None = None,
+    def start(self, ctx: Any, name: str, values: dict | FlowValues | None = None, at: str | None = None,
               history: bool = True, note: str | None = None) -> list[Reply]:
         """Begin `name` at its first step, or at `at`: with `history`, the steps before it
         were prefilled and "quay lại" still reaches them; without, they do not apply."""
         flow = self.flows[name]
-        fs = FlowState(name=name, step=at or flow.steps[0].name, values=dict(values or {}))
+        if flow.values is not None:
+            values = values if isinstance(values, FlowValues) else flow.values.load(values)
+        else:
+            values = dict(values or {})  # type: ignore[arg-type]
+        fs = FlowState(name=name, step=at or flow.steps[0].name, values=values)
         if at and history:
             fs.history = [s.name for s in flow.steps[: flow.steps.index(flow.step(at))]]  # type: ignore[arg-type]
-        ctx.state["flow"] = fs.dump()
+        ctx.state.flow = fs.dump()
         return [self.prompt(ctx, note)]
 
     def prompt(self, ctx: Any, note: str | None = None, only: list[Option] | None = None,
@@ -178,29 +227,29 @@ class FlowEngine:
         return current is None or not current[0].officers_only or self.is_officer(ctx.event.channel,
                                                                                    ctx.event.user_id)
 
-    def expects_text(self, state: dict) -> bool:
+    def expects_text(self, state: ChatState) -> bool:
         """Whether the current step wants typed text (so "1" is an answer, not a pick)."""
         current = self.active(state)
         if current is None:
             return False
         step = current[0].step(current[1].step)
         # While "are you sure?" is asked, "1" picks from that question.
-        return step is not None and step.options is None and not current[1].values.get("_cancel_asked")
+        return step is not None and step.options is None and not current[1].cancel_asked
 
-    def reads_questions(self, state: dict) -> bool:
+    def reads_questions(self, state: ChatState) -> bool:
         """Whether text that names none of the current step's options is read as a question
         (a step that takes typed text as its answer or as an addition does not)."""
         current = self.active(state)
         step = current[0].step(current[1].step) if current else None
         return step is not None and step.options is not None and step.take_text is None and step.typed is None
 
-    def takes_typed(self, state: dict) -> bool:
+    def takes_typed(self, state: ChatState) -> bool:
         """Whether the current step, though it offers options, takes a typed answer too."""
         current = self.active(state)
         step = current[0].step(current[1].step) if current else None
         return step is not None and step.typed is not None
 
-    def accepts_files(self, state: dict) -> bool:
+    def accepts_files(self, state: ChatState) -> bool:
         current = self.active(state)
         step = current[0].step(current[1].step) if current else None
         return step is not None and step.take_files is not None
@@ -212,13 +261,14 @@ class FlowEngine:
         step = flow.step(fs.step)
         assert step is not None and step.take_files is not None
         note = step.take_files(FlowData(fs.values, ctx.user_name, ctx), attachments)
-        ctx.state["flow"] = fs.dump()
+        ctx.state.flow = fs.dump()
         return [self.prompt(ctx, note, short=True)]
 
     def on_choice(self, ctx: Any, choice: str) -> list[Reply]:
         """A pressed button or picked number whose id is `f:<step>:<value>`. Button data can
         be forged on Telegram: only a value the current step offers now is taken."""
-        step_name, _, value = choice.removeprefix("f:").partition(":")
+        step_name, value = ch.FLOW_OPTION.decode(choice) or ("", "")
+        value = value or ""
         current = self.active(ctx.state)
         if current is None:
             return [Reply(texts.FLOW_STALE_NONE)]
@@ -227,12 +277,12 @@ class FlowEngine:
             return [self.prompt(ctx, texts.FLOW_STALE)]
         if value == CANCEL:
             return self.cancel(ctx)
-        asked = bool(fs.values.get("_cancel_asked"))
+        asked = fs.cancel_asked
         if value == CANCEL_SURE and asked:
             return self.cancel(ctx, sure=True)
         if value == KEEP and asked:
-            fs.values.pop("_cancel_asked", None)
-            ctx.state["flow"] = fs.dump()
+            fs.cancel_asked = False
+            ctx.state.flow = fs.dump()
             return [self.prompt(ctx)]
         if value == BACK:
             return self.back(ctx)
@@ -276,7 +326,7 @@ class FlowEngine:
                     return [self.prompt(ctx, str(exc))]
             if step.take_text is not None:
                 note = step.take_text(data, text)
-                ctx.state["flow"] = fs.dump()
+                ctx.state.flow = fs.dump()
                 return [self.prompt(ctx, note)]
             return None
         assert step.parse is not None
@@ -291,30 +341,30 @@ class FlowEngine:
         if current is not None and not sure:
             flow, fs = current
             data = FlowData(fs.values, ctx.user_name, ctx)
-            if flow.confirm_cancel and flow.confirm_cancel(data) and not fs.values.get("_cancel_asked"):
-                fs.values["_cancel_asked"] = True
-                ctx.state["flow"] = fs.dump()
+            if flow.confirm_cancel and flow.confirm_cancel(data) and not fs.cancel_asked:
+                fs.cancel_asked = True
+                ctx.state.flow = fs.dump()
                 return [Reply(texts.FLOW_CANCEL_CONFIRM.format(title=flow.title),
                               [Choice(choice_id(fs.step, CANCEL_SURE), texts.FLOW_CANCEL_SURE),
                                Choice(choice_id(fs.step, KEEP), texts.FLOW_KEEP)])]
-        ctx.state.pop("flow", None)
+        ctx.state.flow = None
         title = current[0].title if current else ""
-        return [Reply(texts.FLOW_CANCELLED.format(title=title), [Choice("menu", texts.BACK_TO_MENU)])]
+        return [Reply(texts.FLOW_CANCELLED.format(title=title), [ch.menu()])]
 
     def back(self, ctx: Any) -> list[Reply]:
         flow, fs = self.active(ctx.state)  # type: ignore[misc]
         if not fs.history:
             return [self.prompt(ctx, texts.FLOW_AT_FIRST_STEP)]
         fs.step = fs.history.pop()
-        ctx.state["flow"] = fs.dump()
+        ctx.state.flow = fs.dump()
         return [self.prompt(ctx)]
 
     def _accept(self, ctx: Any, value: Any) -> list[Reply]:
         flow, fs = self.active(ctx.state)  # type: ignore[misc]
         step = flow.step(fs.step)
         assert step is not None
-        fs.values.pop("_cancel_asked", None)
-        fs.values[step.name] = value
+        fs.cancel_asked = False
+        _set(fs.values, step.name, value)
         data = FlowData(fs.values, ctx.user_name, ctx)
         nxt = step.after(data, value) if step.after else None
         if nxt is None:
@@ -323,12 +373,12 @@ class FlowEngine:
         if nxt == CANCEL:
             return self.cancel(ctx)
         if nxt == FINISH:
-            ctx.state.pop("flow", None)
+            ctx.state.flow = None
             return flow.finish(ctx, data)
         if nxt != fs.step:
             fs.history.append(fs.step)
         fs.step = nxt
-        ctx.state["flow"] = fs.dump()
+        ctx.state.flow = fs.dump()
         return [self.prompt(ctx)]
 
 

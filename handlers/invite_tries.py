@@ -9,15 +9,16 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-KEY = "invite_tries"
+from storage.state import ChatState
+
 LIMIT = 5
 WINDOW = timedelta(hours=1)
 LOCKOUT = timedelta(hours=1)
 
 
-def _load(state: dict) -> tuple[list[datetime], datetime | None]:
-    data = state.get(KEY)
-    if not isinstance(data, dict):
+def _load(state: ChatState) -> tuple[list[datetime], datetime | None]:
+    data = state.invite_tries
+    if data is None:
         return [], None
     wrong = [_time(t) for t in data.get("wrong") or [] if isinstance(t, str)]
     until = _time(data["until"]) if isinstance(data.get("until"), str) else None
@@ -31,23 +32,23 @@ def _time(text: str) -> datetime | None:
         return None
 
 
-def locked_until(state: dict, now: datetime) -> datetime | None:
+def locked_until(state: ChatState, now: datetime) -> datetime | None:
     """When the lockout ends, while one is on; None when a code may be tried."""
     _wrong, until = _load(state)
     return until if until is not None and until > now else None
 
 
-def wrong(state: dict, now: datetime) -> int:
+def wrong(state: ChatState, now: datetime) -> int:
     """Count a wrong code; returns how many tries are left (0: locked out from now on)."""
     recent = [t for t in _load(state)[0] if now - t < WINDOW]
     recent.append(now)
     if len(recent) >= LIMIT:
-        state[KEY] = {"wrong": [], "until": (now + LOCKOUT).isoformat()}
+        state.invite_tries = {"wrong": [], "until": (now + LOCKOUT).isoformat()}
         return 0
-    state[KEY] = {"wrong": [t.isoformat() for t in recent], "until": None}
+    state.invite_tries = {"wrong": [t.isoformat() for t in recent], "until": None}
     return LIMIT - len(recent)
 
 
-def right(state: dict) -> None:
+def right(state: ChatState) -> None:
     """The right code: the count starts over."""
-    state.pop(KEY, None)
+    state.invite_tries = None

@@ -5,13 +5,25 @@ officer types reaches the staff member as a notice quoting the question."""
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
+from handlers import choices as ch
 from handlers import texts
-from handlers.choices import OPEN_QUESTIONS, REPLY_PREFIX
 from handlers.context import TurnContext
 from handlers.events import Choice, Notice, Reply
-from handlers.flows import CANCEL, FINISH, Flow, FlowData, FlowEngine, Option, Step, text_between
+from handlers.flows import (
+    CANCEL,
+    CONFIRM,
+    FINISH,
+    Flow,
+    FlowData,
+    FlowEngine,
+    FlowValues,
+    Option,
+    Step,
+    text_between,
+)
 from handlers.officers import recorded, signature
 from storage.models import OfficeQuestion, aware
 
@@ -20,6 +32,21 @@ ANSWER = "office_answer"
 MAX_QUESTION = 1000
 MAX_ANSWER = 3000
 LISTED = 10  # open questions /cauhoi lists with a choice each; "trả lời <số>" reaches the others
+
+
+@dataclass
+class AskValues(FlowValues):
+    question: str = ""
+    confirm: str | None = None
+
+
+@dataclass
+class AnswerValues(FlowValues):
+    qid: int = 0
+    asker: str = ""
+    question: str = ""  # the staff member's, shown above the answer being written
+    answer: str = ""
+    confirm: str | None = None
 
 
 class Office:
@@ -33,27 +60,25 @@ class Office:
     # --- flows -----------------------------------------------------------------
     def flows(self) -> list[Flow]:
         ask = Flow(
-            name=ASK, title=texts.OFFICE_TITLE, finish=self._send_question,
+            name=ASK, title=texts.OFFICE_TITLE, finish=self._send_question, values=AskValues,
             steps=[
                 Step("question", prompt=lambda d: texts.OFFICE_ASK_PROMPT,
                      parse=text_between(5, MAX_QUESTION, texts.OFFICE_WHAT)),
-                Step("confirm", prompt=lambda d: texts.OFFICE_CONFIRM.format(question=d.values["question"]),
-                     options=lambda d: [Option("send", texts.OFFICE_SEND, ("gui", "gui di", "dong y", "ok",
-                                                                           "xac nhan", "co")),
+                Step("confirm", prompt=lambda d: texts.OFFICE_CONFIRM.format(question=d.values.question),
+                     options=lambda d: [Option("send", texts.OFFICE_SEND, CONFIRM),
                                         Option("edit", texts.OFFICE_EDIT, ("sua",))],
                      after=lambda d, v: "question" if v == "edit" else FINISH),
             ])
         answer = Flow(
             name=ANSWER, title=texts.OFFICE_TITLE.replace("gửi câu hỏi tới", "trả lời câu hỏi gửi"),
-            finish=self._send_answer, officers_only=True,
+            finish=self._send_answer, officers_only=True, values=AnswerValues,
             steps=[
                 Step("answer", prompt=lambda d: texts.OFFICE_ANSWER_PROMPT.format(
-                    qid=d.values["qid"], asker=d.values["asker"], question=texts.clip(d.values["question"], 600)),
+                    qid=d.values.qid, asker=d.values.asker, question=texts.clip(d.values.question, 600)),
                      parse=text_between(2, MAX_ANSWER, texts.OFFICE_ANSWER_WHAT)),
                 Step("confirm", prompt=lambda d: texts.OFFICE_ANSWER_CONFIRM.format(
-                    asker=d.values["asker"], answer=texts.clip(d.values["answer"], 1500)),
-                     options=lambda d: [Option("send", texts.OFFICE_SEND, ("gui", "gui di", "dong y", "ok",
-                                                                           "xac nhan", "co")),
+                    asker=d.values.asker, answer=texts.clip(d.values.answer, 1500)),
+                     options=lambda d: [Option("send", texts.OFFICE_SEND, CONFIRM),
                                         Option("edit", texts.OFFICE_ANSWER_EDIT, ("sua",))],
                      after=lambda d, v: "answer" if v == "edit" else (FINISH if v == "send" else CANCEL)),
             ])
@@ -64,7 +89,7 @@ class Office:
         assert self.engine is not None
         question = (question or ctx.fallback_question or "").strip()
         if 5 <= len(question) <= MAX_QUESTION:
-            return self.engine.start(ctx, ASK, {"question": question}, at="confirm")
+            return self.engine.start(ctx, ASK, AskValues(question=question), at="confirm")
         return self.engine.start(ctx, ASK)
 
     def start_answer(self, ctx: TurnContext, choice: str) -> list[Reply]:
@@ -72,17 +97,16 @@ class Office:
         assert self.engine is not None
         if not self._is_self_officer(ctx):
             return [Reply(texts.NOT_ADMIN)]
-        try:
-            qid = int(choice.removeprefix(REPLY_PREFIX))
-        except ValueError:
+        qid = ch.OFFICE_REPLY.one(choice)
+        if qid is None:
             return [Reply(texts.STALE_CHOICE)]
         row = ctx.store.office_question(qid)
         if row is None:
             return [Reply(texts.OFFICE_NO_SUCH_QUESTION.format(qid=qid))]
         if row.status == "answered":
             return [self._already(ctx, row)]
-        return self.engine.start(ctx, ANSWER, {"qid": qid, "asker": row.asker_name or texts.SOMEONE,
-                                               "question": row.question})
+        return self.engine.start(ctx, ANSWER, AnswerValues(qid=qid, asker=row.asker_name or texts.SOMEONE,
+                                                           question=row.question))
 
     def open_questions(self, ctx: TurnContext) -> list[Reply]:
         """/cauhoi: the questions waiting for an answer, oldest first, each with its number
@@ -91,7 +115,7 @@ class Office:
             return [Reply(texts.NOT_ADMIN)]
         rows = ctx.store.open_office_questions()
         if not rows:
-            return [Reply(texts.OFFICE_OPEN_NONE, [Choice("menu", texts.BACK_TO_MENU)])]
+            return [Reply(texts.OFFICE_OPEN_NONE, [ch.menu()])]
         shown = rows[:LISTED]
         lines = [texts.OFFICE_OPEN_TITLE.format(count=len(rows))]
         lines += [texts.OFFICE_OPEN_LINE.format(qid=r.id, asker=r.asker_name or texts.SOMEONE, channel=r.channel,
@@ -100,15 +124,15 @@ class Office:
         if len(rows) > LISTED:
             lines.append(texts.OFFICE_OPEN_MORE.format(count=len(rows) - LISTED))
         lines.append(texts.OFFICE_OPEN_HINT)
-        choices = [Choice(f"{REPLY_PREFIX}{r.id}", texts.OFFICE_OPEN_CHOICE.format(
+        choices = [Choice(ch.OFFICE_REPLY.encode(r.id), texts.OFFICE_OPEN_CHOICE.format(
             qid=r.id, asker=texts.clip(r.asker_name or texts.SOMEONE, 40))) for r in shown]
-        return [Reply("\n\n".join(lines), [*choices, Choice("menu", texts.BACK_TO_MENU)])]
+        return [Reply("\n\n".join(lines), [*choices, ch.menu()])]
 
     # --- finishing -----------------------------------------------------------------
     def _send_question(self, ctx: TurnContext, data: FlowData) -> list[Reply]:
         ev = ctx.event
         row = ctx.store.add_office_question(user_id=ctx.user_id, channel=ev.channel, chat_id=ev.chat_id,
-                                            asker_name=ev.display_name, question=data.values["question"])
+                                            asker_name=ev.display_name, question=data.values.question)
         officers = [o for o in self.officers() if o != (ev.channel, ev.user_id)]
         text = texts.OFFICE_NEW.format(qid=row.id, asker=ev.display_name or texts.SOMEONE, channel=ev.channel,
                                        question=row.question)
@@ -116,22 +140,22 @@ class Office:
         if waiting > 1:  # on Zalo "1" picks this one: say how the older ones are reached
             text += "\n\n" + texts.OFFICE_NEW_MORE.format(count=waiting)
         for channel, officer in sorted(officers):
-            ctx.notify(Notice(channel, officer, Reply(text, [Choice(f"{REPLY_PREFIX}{row.id}", texts.OFFICE_REPLY)]),
+            ctx.notify(Notice(channel, officer, Reply(text, [Choice(ch.OFFICE_REPLY.encode(row.id), texts.OFFICE_REPLY)]),
                               key=f"office:{row.id}:new:{channel}:{officer}"))
         template = texts.OFFICE_SENT if officers or self._is_self_officer(ctx) else texts.OFFICE_SENT_NO_OFFICER
         if self._is_self_officer(ctx):
             # An officer trying it on themselves gets the notice too.
-            ctx.notify(Notice(ev.channel, ev.user_id, Reply(text, [Choice(f"{REPLY_PREFIX}{row.id}", texts.OFFICE_REPLY)]),
+            ctx.notify(Notice(ev.channel, ev.user_id, Reply(text, [Choice(ch.OFFICE_REPLY.encode(row.id), texts.OFFICE_REPLY)]),
                               key=f"office:{row.id}:new:self"))
-        return [Reply(template.format(qid=row.id), [Choice("menu", texts.BACK_TO_MENU)])]
+        return [Reply(template.format(qid=row.id), [ch.menu()])]
 
     def _is_self_officer(self, ctx: TurnContext) -> bool:
         return self.is_officer(ctx.event.channel, ctx.event.user_id)
 
     def _send_answer(self, ctx: TurnContext, data: FlowData) -> list[Reply]:
         ev = ctx.event
-        qid = int(data.values["qid"])
-        answer = data.values["answer"]
+        qid = int(data.values.qid)
+        answer = data.values.answer
         who = signature(ctx)
         if not ctx.store.answer_office_question(qid, answer=answer, by=f"{ev.channel}:{ev.user_id}", name=who):
             row = ctx.store.office_question(qid)
@@ -144,7 +168,7 @@ class Office:
         to_staff += "\n\n" + texts.OFFICE_ANSWER_SIGNED.format(who=who)
         blocked = Notice(ev.channel, ev.user_id, Reply(texts.OFFICE_RECIPIENT_BLOCKED.format(
             qid=qid, asker=row.asker_name or texts.SOMEONE)), key=f"office:{qid}:blocked")
-        ctx.notify(Notice(row.channel, row.chat_id, Reply(to_staff, [Choice("menu", texts.BACK_TO_MENU)]),
+        ctx.notify(Notice(row.channel, row.chat_id, Reply(to_staff, [ch.menu()]),
                           key=f"office:{qid}:answer", on_blocked=blocked))
         return [self._sent(ctx, texts.OFFICE_ANSWER_SENT.format(qid=qid, asker=row.asker_name or texts.SOMEONE))]
 
@@ -154,7 +178,7 @@ class Office:
         if not left:
             return Reply(done)
         return Reply(f"{done}\n{texts.OFFICE_OPEN_LEFT.format(count=left)}",
-                     [Choice(OPEN_QUESTIONS, texts.OFFICE_OPEN_SHOW), Choice("menu", texts.BACK_TO_MENU)])
+                     [Choice(ch.OPEN_QUESTIONS.encode(), texts.OFFICE_OPEN_SHOW), ch.menu()])
 
     def _when(self, at) -> str:  # noqa: ANN001
         return aware(at).astimezone(self.tz).strftime("%H:%M %d/%m/%Y") if at else "?"

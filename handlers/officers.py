@@ -7,13 +7,12 @@ from __future__ import annotations
 
 from handlers import texts
 from handlers.context import TurnContext
-from storage import reminders as q
 
 
 def signature(ctx: TurnContext) -> str:
     """The acting officer: the full name of their profile, the name their messenger sent now,
     the one it sent before, or their id."""
-    p = q.profile(ctx.store.s, ctx.user_id)
+    p = ctx.store.profiles.get(ctx.user_id)
     ev = ctx.event
     return ((p.full_name if p and p.full_name else None) or ev.display_name
             or ctx.store.display_name(ev.channel, ev.user_id) or f"{ev.channel}:{ev.user_id}")

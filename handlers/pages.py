@@ -2,25 +2,26 @@
 console): a phone shows about ten lines at a glance, so a list of 18 units or 35
 entries goes a page at a time, with "Xem thêm" for the next page.
 
-The rest of the list waits in the conversation state (`state["pages"]`); the lines
+The rest of the list waits in the conversation state (`ChatState.pages`); the lines
 that leave the list ("Quay lại", "Hủy", "Menu chính") stay on every page. A page's
 choices keep their ids, so picking on page two is what picking the same line of the
 whole list was."""
 
 from __future__ import annotations
 
+from handlers import choices as ch
 from handlers import texts
 from handlers.events import Choice, Reply
+from handlers.flows import BACK, CANCEL
+from storage.state import ChatState
 
-MORE = "pg:more"  # the "Xem thêm" line
 PAGE_MAX = 10  # numbered lines a message shows at most
-KEY = "pages"
-_LEAVING = ("menu",)
-_LEAVING_ENDS = (":__back", ":__cancel")
 
 
 def _leaves(c: Choice) -> bool:
-    return c.id in _LEAVING or c.id.endswith(_LEAVING_ENDS)
+    """"Menu chính", and a form's "Quay lại" and "Hủy": kept on every page."""
+    option = ch.FLOW_OPTION.decode(c.id)
+    return ch.MENU.matches(c.id) or (option is not None and option[1] in (BACK, CANCEL))
 
 
 def _as_dicts(choices: list[Choice]) -> list[dict]:
@@ -34,12 +35,12 @@ def _page(items: list[Choice], tail: list[Choice], start: int) -> tuple[list[Cho
     if end == len(items) and start == 0:
         return items + tail, 0
     more = (texts.PAGE_MORE.format(left=len(items) - end) if end < len(items) else texts.PAGE_FIRST)
-    return [*items[start:end], Choice(MORE, more), *tail], (end if end < len(items) else 0)
+    return [*items[start:end], Choice(ch.MORE_PAGE.encode(), more), *tail], (end if end < len(items) else 0)
 
 
-def paged(reply: Reply, state: dict) -> Reply:
+def paged(reply: Reply, state: ChatState) -> Reply:
     """`reply` with its first page of choices; the whole list kept in `state` for "Xem thêm"."""
-    state.pop(KEY, None)
+    state.pages = None
     if len(reply.choices) <= PAGE_MAX:
         return reply
     cut = len(reply.choices)
@@ -49,14 +50,14 @@ def paged(reply: Reply, state: dict) -> Reply:
     if len(tail) > 3:  # a list of exits only: nothing to page sensibly
         return reply
     choices, nxt = _page(items, tail, 0)
-    state[KEY] = {"items": _as_dicts(items), "tail": _as_dicts(tail), "next": nxt}
+    state.pages = {"items": _as_dicts(items), "tail": _as_dicts(tail), "next": nxt}
     return Reply(reply.text, choices, reply.documents, reply.heading)
 
 
-def next_page(state: dict) -> Reply | None:
+def next_page(state: ChatState) -> Reply | None:
     """The next page of the list kept in `state` (after the last, the first again)."""
-    kept = state.get(KEY)
-    if not isinstance(kept, dict):
+    kept = state.pages
+    if kept is None:
         return None
     try:
         items = [Choice(**c) for c in kept["items"]]

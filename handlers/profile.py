@@ -7,21 +7,32 @@ flow (before its own steps, only what is missing) and the profile flow."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from content.normalize import fold, has_letters
 from content.service import Knowledge
+from handlers import choices as ch
 from handlers import invite_tries, texts
 from handlers import report_texts as rt
-from handlers.choices import DELETE_CHOICE, EDIT_PREFIX
 from handlers.context import TurnContext
 from handlers.events import Choice, Reply
-from handlers.flows import FINISH, Flow, FlowData, FlowEngine, Invalid, Option, Step
-from storage import reminders as q
+from handlers.flows import FINISH, NO, YES, Flow, FlowData, FlowEngine, FlowValues, Invalid, Option, Step
 from storage.models import utcnow
 
 PROFILE = "profile"
+
+
+@dataclass
+class ProfileValues(FlowValues):
+    """The profile's own form ("Sửa hồ sơ"): one field, or all of them (`all`)."""
+
+    all: bool = False
+    invite: bool | None = None
+    full_name: str | None = None
+    unit: str | None = None
+    leader: str | None = None  # yes | no
 
 
 def clean_name(text: str) -> str:
@@ -37,8 +48,7 @@ def clean_name(text: str) -> str:
 
 
 def yes_no() -> list[Option]:
-    return [Option("yes", rt.LEADER_YES, ("co", "phai", "dung", "vang", "co a")),
-            Option("no", rt.LEADER_NO, ("khong", "ko", "k", "khong phai"))]
+    return [Option("yes", rt.LEADER_YES, YES), Option("no", rt.LEADER_NO, NO)]
 
 
 def unit_prompt(knowledge: Knowledge, question: str) -> str:
@@ -75,7 +85,7 @@ class Profiles:
 
     def missing(self, ctx: TurnContext) -> list[str]:
         """The profile steps still to ask before a first report, in order."""
-        p = q.profile(ctx.store.s, ctx.user_id)
+        p = ctx.store.profiles.get(ctx.user_id)
         steps = []
         if self.invite_code and not (p and p.invite_ok):
             steps.append("invite")
@@ -123,9 +133,9 @@ class Profiles:
 
         def save(d: FlowData, value: object) -> str | None:
             ctx = d.ctx
-            first = q.profile(ctx.store.s, ctx.user_id) is None
+            first = ctx.store.profiles.get(ctx.user_id) is None
             extra = {"notice_seen_at": utcnow()} if first else {}
-            q.save_profile(ctx.store.s, ctx.user_id, **fields[step](value), **extra)
+            ctx.store.profiles.save(ctx.user_id, **fields[step](value), **extra)
             return then(d, value)
 
         return save
@@ -136,37 +146,37 @@ class Profiles:
             order = ["full_name", "unit", "leader"]
 
             def nxt(d: FlowData, _v: object) -> str | None:
-                if d.values.get("all") and step in order[:-1]:
+                if getattr(d.values, "all", False) and step in order[:-1]:  # the report flow has no `all`
                     return order[order.index(step) + 1]
                 return FINISH
 
             return nxt
 
-        return [Flow(PROFILE, rt.PROFILE_TITLE, steps=self.steps(after), finish=self._saved)]
+        return [Flow(PROFILE, rt.PROFILE_TITLE, steps=self.steps(after), finish=self._saved, values=ProfileValues)]
 
     def show(self, ctx: TurnContext) -> list[Reply]:
-        p = q.profile(ctx.store.s, ctx.user_id)
+        p = ctx.store.profiles.get(ctx.user_id)
         if p is None or not (p.full_name or p.unit_id):
-            return [Reply(rt.PROFILE_EMPTY, [Choice(f"{EDIT_PREFIX}all", rt.FILL_PROFILE),
-                                             Choice("menu", texts.BACK_TO_MENU)])]
+            return [Reply(rt.PROFILE_EMPTY, [Choice(ch.PROFILE_EDIT.encode("all"), rt.FILL_PROFILE),
+                                             ch.menu()])]
         text = rt.PROFILE_SHOW.format(name=p.full_name or rt.PROFILE_NOT_SET, unit=self.unit_name(p.unit_id),
                                       leader=rt.LEADER_UNKNOWN if p.is_leader is None else rt.YES if p.is_leader
                                       else rt.NO,
                                       reminders=rt.REMINDERS_ON if p.reminders else rt.REMINDERS_OFF,
                                       privacy=rt.PRIVACY_NOTICE)
-        return [Reply(text, [Choice(f"{EDIT_PREFIX}full_name", rt.EDIT_NAME), Choice(f"{EDIT_PREFIX}unit", rt.EDIT_UNIT),
-                             Choice(f"{EDIT_PREFIX}leader", rt.EDIT_LEADER), Choice(DELETE_CHOICE, rt.DELETE_PROFILE),
-                             Choice("menu", texts.BACK_TO_MENU)])]
+        return [Reply(text, [Choice(ch.PROFILE_EDIT.encode("full_name"), rt.EDIT_NAME), Choice(ch.PROFILE_EDIT.encode("unit"), rt.EDIT_UNIT),
+                             Choice(ch.PROFILE_EDIT.encode("leader"), rt.EDIT_LEADER), Choice(ch.PROFILE_DELETE.encode(), rt.DELETE_PROFILE),
+                             ch.menu()])]
 
     def edit(self, ctx: TurnContext, choice: str) -> list[Reply]:
         assert self.engine is not None
-        field = choice.removeprefix(EDIT_PREFIX)
+        field = ch.PROFILE_EDIT.one(choice)
         if field == "all":
             first = "invite" if self.invite_code and "invite" in self.missing(ctx) else "full_name"
-            return self.engine.start(ctx, PROFILE, {"all": True}, at=first, history=False)
+            return self.engine.start(ctx, PROFILE, ProfileValues(all=True), at=first, history=False)
         if field not in ("full_name", "unit", "leader"):
             return [Reply(texts.STALE_CHOICE)]
-        return self.engine.start(ctx, PROFILE, {}, at=field, history=False)
+        return self.engine.start(ctx, PROFILE, ProfileValues(), at=field, history=False)
 
     def _saved(self, ctx: TurnContext, _d: FlowData) -> list[Reply]:
         return [Reply(rt.PROFILE_SAVED), *self.show(ctx)]

@@ -21,9 +21,10 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, time
 from zoneinfo import ZoneInfo
 
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 
 from content.deadlines import AUDIENCE_LEADERS, DeadlineSpec, due_utc, in_quiet_hours, next_occurrence, slots
+from handlers import choices as ch
 from handlers import texts
 from handlers.events import Choice, Reply, reply_to_dict
 from storage import reminders as q
@@ -66,7 +67,7 @@ def left_text(due: datetime, now: datetime, tz: ZoneInfo) -> str:
 
 
 def ack_choice(d: Deadline, due: datetime) -> str:
-    return f"rem:ack:{d.id}:{int(due.timestamp())}"
+    return ch.ACK.encode(d.id, int(due.timestamp()))
 
 
 def reminder_reply(d: Deadline, due: datetime, now: datetime, tz: ZoneInfo) -> Reply:
@@ -78,8 +79,8 @@ def reminder_reply(d: Deadline, due: datetime, now: datetime, tz: ZoneInfo) -> R
     text += f"\n{texts.REMINDER_STOP}"
     choices = [Choice(ack_choice(d, due), texts.REMINDER_DONE)]
     if d.entry_id:
-        choices.append(Choice(f"e:{d.entry_id}", texts.REMINDER_GUIDE))
-    choices.append(Choice("m:deadlines", texts.MENU_DEADLINES))
+        choices.append(Choice(ch.ENTRY.encode(d.entry_id), texts.REMINDER_GUIDE))
+    choices.append(Choice(ch.DEADLINES.encode(), texts.MENU_DEADLINES))
     return Reply(text, choices)
 
 
@@ -87,10 +88,11 @@ def run_pass(s: Session, *, now: datetime, tz: ZoneInfo, quiet: tuple[time, time
              specs: list[DeadlineSpec] | None = None) -> PassResult:
     """Write the due reminders into the outbox (not committed: the caller commits)."""
     result = PassResult()
-    if specs is not None:
-        result.synced = q.sync_content_deadlines(s, content_fields(specs, tz))
     store = TurnStore(s)
-    for d in q.active_deadlines(s):
+    deadlines = store.deadlines
+    if specs is not None:
+        result.synced = deadlines.sync_content(content_fields(specs, tz))
+    for d in deadlines.active():
         if q.is_example(d):  # shipped as an example: shown "(ví dụ)", never sent
             continue
         due = occurrence(d, now)
@@ -102,14 +104,14 @@ def run_pass(s: Session, *, now: datetime, tz: ZoneInfo, quiet: tuple[time, time
         current = min(reached, key=lambda slot: slot.offset)
         stale = [slot for slot in reached if slot is not current]
         prefix = q.reminder_prefix(d.id, due)  # type: ignore[arg-type]
-        done = set(s.exec(select(OutboxMessage.dedup_key).where(col(OutboxMessage.dedup_key).startswith(prefix))))
-        users_acked, units_acked = q.acked(s, d.id, due)  # type: ignore[arg-type]
+        done = deadlines.sent_keys(prefix)
+        users_acked, units_acked = deadlines.acked(d.id, due)  # type: ignore[arg-type]
         morning = in_quiet_hours(now, quiet, tz)
         # The text as of now is kept too: what `outbox` shows, and what is sent should the
         # deadline be gone by then.
         payload = {"reply": reply_to_dict(reminder_reply(d, due, now, tz)),
                    "reminder": {"deadline": d.id, "due": int(due.timestamp()), "tz": tz.key}}
-        for person in q.recipients(s, d.audience):
+        for person in deadlines.recipients(d.audience):
             if person.user_id in users_acked or (d.audience == "unit_leaders" and person.unit_id in units_acked):
                 continue
             tail = f"{person.channel}:{person.external_id}"
@@ -141,12 +143,12 @@ def reminder_at_send(s: Session, row: OutboxMessage, now: datetime) -> Reply | N
     it, numbered on from them). None when its deadline has passed or was cancelled: it is
     not sent. Not committed: the caller commits before sending."""
     spec = row.payload["reminder"]
-    d = q.deadline(s, int(spec["deadline"]))
+    store = TurnStore(s)
+    d = store.deadlines.get(int(spec["deadline"]))
     due = datetime.fromtimestamp(int(spec["due"]), tz=UTC)
     if d is None or d.status != "active" or due <= now:
         return None
     reply = reminder_reply(d, due, now, ZoneInfo(spec["tz"]))
-    store = TurnStore(s)
     user_id = store.user_id(row.channel, row.chat_id)
     first = None if user_id is None else store.add_notice_choices(
         user_id, str(row.id), [{"id": c.id, "label": c.label} for c in reply.choices])

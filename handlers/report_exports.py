@@ -2,7 +2,7 @@
 report, the "Danh sách đề nghị khen thưởng" that goes with the Tờ trình (KH 515 mục
 IV.4), and one "Bản tóm tắt thành tích" draft per approved report (DOCX).
 
-Pure domain code: it reads the caller's session and the knowledge base and returns
+Pure domain code: it reads the caller's report store and the knowledge base and returns
 bytes. The CLI (`python -m bot export reports`) writes them to a file; the chat
 handler (/xuat) sends them as a document or as a one-time link.
 
@@ -20,14 +20,12 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-from sqlmodel import Session
-
 from content.loader import KnowledgeBase
 from content.report_form import when_label
 from handlers.report_texts import EXPORT_FORMATS
-from storage import reports as q
 from storage.files import DOCX, XLSX
 from storage.models import Report, aware
+from storage.reports import STATUSES, ReportStore
 
 APPROVED_ONLY = ("list", "docx")  # documents for the Tờ trình: only what an officer approved
 SUFFIXES = {"csv": ".csv", "xlsx": ".xlsx", "list": ".xlsx", "docx": ".docx"}  # the file each format is
@@ -109,30 +107,30 @@ def _criterion_label(kb: KnowledgeBase, cid: str) -> str:
     return c.label if c else cid
 
 
-def _story(s: Session, r: Report) -> str:
-    extra = q.additions(s, r.id)  # type: ignore[arg-type]
+def _story(store: ReportStore, r: Report) -> str:
+    extra = store.additions(r.id)  # type: ignore[arg-type]
     parts = [r.story.strip()] + [f"Bổ sung: {a.strip()}" for a in extra]
     return _clean("\n\n".join(parts))
 
 
-def _review_notes(s: Session, r: Report) -> str:
-    lines = [f"{NOTE_LABELS[e.kind]}: {e.note.strip()}" for e in q.events_of(s, r.id)  # type: ignore[arg-type]
+def _review_notes(store: ReportStore, r: Report) -> str:
+    lines = [f"{NOTE_LABELS[e.kind]}: {e.note.strip()}" for e in store.events_of(r.id)  # type: ignore[arg-type]
              if e.kind in NOTE_LABELS and e.note and e.note.strip()]
     return _clean("\n".join(lines))
 
 
-def _reviewer(s: Session, r: Report) -> str:
+def _reviewer(store: ReportStore, r: Report) -> str:
     if not r.reviewed_by:
         return ""
-    return _clean(r.reviewer_name or q.person_name(s, r.reviewed_by) or UNNAMED_OFFICER)
+    return _clean(r.reviewer_name or store.person_name(r.reviewed_by) or UNNAMED_OFFICER)
 
 
 def check_filters(kb: KnowledgeBase, kind: str, status: str | None, award: str | None) -> None:
     """ExportError naming the first bad value, so the CLI and the chat can say it in one line."""
     if kind not in EXPORT_FORMATS:
         raise ExportError(f"Định dạng không hợp lệ: {kind!r} (chọn một trong: {', '.join(EXPORT_FORMATS)}).")
-    if status is not None and status not in q.STATUSES:
-        raise ExportError(f"Trạng thái không hợp lệ: {status!r} (chọn một trong: {', '.join(q.STATUSES)}).")
+    if status is not None and status not in STATUSES:
+        raise ExportError(f"Trạng thái không hợp lệ: {status!r} (chọn một trong: {', '.join(STATUSES)}).")
     if kind in APPROVED_ONLY and status not in (None, "approved"):
         raise ExportError(f"Định dạng {kind} chỉ gồm các báo cáo đã duyệt (approved); "
                           f"bỏ --status hoặc dùng --status approved.")
@@ -143,12 +141,12 @@ def check_filters(kb: KnowledgeBase, kind: str, status: str | None, award: str |
                               f"(có: {', '.join(known) or 'không có'}).")
 
 
-def rows_for(s: Session, kb: KnowledgeBase, *, status: str | None = None, since: date | None = None,
+def rows_for(store: ReportStore, kb: KnowledgeBase, *, status: str | None = None, since: date | None = None,
              award: str | None = None, tz: ZoneInfo) -> list[Row]:
-    return [row_of(s, kb, r, tz) for r in q.select_for_export(s, status, since, award, tz=tz)]
+    return [row_of(store, kb, r, tz) for r in store.select_for_export(status, since, award, tz=tz)]
 
 
-def row_of(s: Session, kb: KnowledgeBase, r: Report, tz: ZoneInfo) -> Row:
+def row_of(store: ReportStore, kb: KnowledgeBase, r: Report, tz: ZoneInfo) -> Row:
     """One report as the exports show it (the console selects its reports itself)."""
     return Row(
         report=r,
@@ -159,17 +157,17 @@ def row_of(s: Session, kb: KnowledgeBase, r: Report, tz: ZoneInfo) -> Row:
         criterion=_clean(_criterion_label(kb, r.criterion)),
         happened=r.happened_on if r.happened_precision == "day" else when_label(r.happened_on,
                                                                                  r.happened_precision),
-        story=_story(s, r),
+        story=_story(store, r),
         status=STATUS_LABELS.get(r.status, r.status),
         award=_award_name(kb, r.proposed_award),
-        review_notes=_review_notes(s, r),
+        review_notes=_review_notes(store, r),
         decided=aware(r.reviewed_at).astimezone(tz).date() if r.reviewed_at else None,
-        reviewer=_reviewer(s, r),
-        files=q.file_count(s, r.id),  # type: ignore[arg-type]
+        reviewer=_reviewer(store, r),
+        files=store.file_count(r.id),  # type: ignore[arg-type]
     )
 
 
-def build_export(session: Session, kb: KnowledgeBase, kind: str, *, status: str | None = None,
+def build_export(store: ReportStore, kb: KnowledgeBase, kind: str, *, status: str | None = None,
                  since: date | None = None, award: str | None = None, tz: ZoneInfo,
                  today: date | None = None) -> ExportFile:
     """The export `kind` (csv, xlsx, list, docx) of the reports matching the filters.
@@ -178,7 +176,7 @@ def build_export(session: Session, kb: KnowledgeBase, kind: str, *, status: str 
     check_filters(kb, kind, status, award)
     if kind in APPROVED_ONLY:
         status = "approved"
-    rows = rows_for(session, kb, status=status, since=since, award=award, tz=tz)
+    rows = rows_for(store, kb, status=status, since=since, award=award, tz=tz)
     return export_file(kb, kind, rows, today or datetime.now(tz).date())
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -17,26 +18,31 @@ from content.dates import DateInFuture, DateNotUnderstood, parse_date
 from content.normalize import fold
 from content.report_form import ReportForm, when_label
 from content.service import Knowledge
+from handlers import choices as ch
 from handlers import report_texts as rt
 from handlers import texts
-from handlers.choices import (
-    ADD_PREFIX,
-    APPROVE_PREFIX,
-    MINE_CHOICE,
-    MORE_PREFIX,
-    REJECT_PREFIX,
-    REPORT_START,
-    WITHDRAW_PREFIX,
-    WITHDRAW_SURE_PREFIX,
-)
 from handlers.context import FileUnavailable, TurnContext
 from handlers.events import Attachment, Choice, Notice, Reply
-from handlers.flows import FINISH, Flow, FlowData, FlowEngine, Invalid, Option, Step, choice_id, text_between
+from handlers.flows import (
+    CONFIRM,
+    FINISH,
+    NO,
+    YES,
+    Flow,
+    FlowData,
+    FlowEngine,
+    FlowValues,
+    Invalid,
+    Option,
+    Step,
+    choice_id,
+    text_between,
+)
 from handlers.profile import Profiles
-from storage import reminders as q
 from storage import reports
 from storage.files import DOCX, XLSX
 from storage.models import Report, aware
+from storage.reports import ReportStore
 
 REPORT = "report"
 MAX_FILES = 5
@@ -57,6 +63,29 @@ def split_when(value: str) -> tuple[date, str]:
 def by(ctx: TurnContext) -> str:
     return f"{ctx.event.channel}:{ctx.event.user_id}"
 
+
+
+@dataclass
+class ReportValues(FlowValues):
+    """A good-example report being written: the draft, what the profile still lacked
+    (asked first), then a field per step."""
+
+    draft: str = ""  # one draft makes one report, however often "Gửi" arrives
+    invite: bool | None = None
+    full_name: str | None = None
+    unit: str | None = None
+    subject_named: object = None  # yes | other | {"name": typed}
+    subject: str | None = None  # self | colleague | collective ...
+    name: str | None = None
+    subject_unit: str | None = None
+    criterion: str | None = None
+    story: str | None = None
+    when: str | None = None  # "YYYY-MM-DD", or with "/month" or "/year"
+    files: str | None = None  # done | none
+    attached: list[dict] = field(default_factory=list)  # kept files ({"id", "name", ...})
+    confirm: str | None = None
+    edit: str | None = None
+    editing: bool = False  # changing one part from the summary: back to it after
 
 class ReportCards:
     """How a report reads in chat (summary, card, status), shared by the submitter's
@@ -84,8 +113,8 @@ class ReportCards:
     def local(self, at: datetime) -> datetime:
         return aware(at).astimezone(self.tz)
 
-    def card(self, s, r: Report) -> str:  # noqa: ANN001
-        count = reports.file_count(s, r.id)  # type: ignore[arg-type]
+    def card(self, store: ReportStore, r: Report) -> str:
+        count = store.file_count(r.id)  # type: ignore[arg-type]
         text = rt.CARD.format(code=r.code, created=self.local(r.created_at).strftime("%d/%m/%Y"),
                               status=rt.STATUS.get(r.status, r.status), submitter=r.submitter_name,
                               submitter_unit=self.profiles.unit_name(r.submitter_unit_id), subject=r.subject_name,
@@ -93,7 +122,7 @@ class ReportCards:
                               criterion=self.criterion(r.criterion),
                               when=when_label(r.happened_on, r.happened_precision),
                               files=count or rt.NO_FILES, story=texts.clip(r.story, 1500))
-        more = reports.additions(s, r.id)  # type: ignore[arg-type]
+        more = store.additions(r.id)  # type: ignore[arg-type]
         if more:
             text += "\n" + rt.CARD_ADDITIONS.format(additions=" | ".join(texts.clip(m, 500) for m in more))
         return text
@@ -128,29 +157,29 @@ class Reports:
         profile_steps = [st for st in self.profiles.steps(after_profile) if st.name != "leader"]
         steps = [
             *profile_steps,
-            Step("subject_named", prompt=lambda d: rt.SUBJECT_NAMED_PROMPT.format(name=d.values.get("name", "")),
-                 options=lambda d: [Option("yes", rt.SUBJECT_NAMED_YES.format(name=d.values.get("name", "")),
-                                           ("dung", "dung roi", "dung vay", "co", "vang", "phai", "ok")),
-                                    Option("other", rt.SUBJECT_NAMED_OTHER, ("khong", "khong phai", "ko", "sai"))],
+            Step("subject_named", prompt=lambda d: rt.SUBJECT_NAMED_PROMPT.format(name=d.values.name or ""),
+                 options=lambda d: [Option("yes", rt.SUBJECT_NAMED_YES.format(name=d.values.name or ""),
+                                           ("dung roi", "dung vay", "ok", *YES)),
+                                    Option("other", rt.SUBJECT_NAMED_OTHER, (*NO, "sai"))],
                  typed=lambda d, t: {"name": text_between(2, 300, rt.SUBJECT_NAME_WHAT)(d, t)},
                  after=self._after_subject_named),
             Step("subject", prompt=lambda d: rt.SUBJECT_PROMPT, options=lambda d: self._options(self.form.subjects),
                  after=self._after_subject),
-            Step("name", prompt=lambda d: rt.SUBJECT_NAME_PROMPT.get(d.values.get("subject"), rt.SUBJECT_NAME_PROMPT[
+            Step("name", prompt=lambda d: rt.SUBJECT_NAME_PROMPT.get(d.values.subject, rt.SUBJECT_NAME_PROMPT[
                 "colleague"]), parse=text_between(2, 300, rt.SUBJECT_NAME_WHAT)),
             Step("subject_unit", prompt=lambda d: self.profiles.unit_prompt(rt.SUBJECT_UNIT_PROMPT.format(
-                who=rt.SUBJECT_UNIT_WHO.get(d.values.get("subject"), rt.SUBJECT_UNIT_WHO["colleague"]))),
+                who=rt.SUBJECT_UNIT_WHO.get(d.values.subject, rt.SUBJECT_UNIT_WHO["colleague"]))),
                  options=self._subject_units, after=lambda d, v: self._back_or(d, "criterion")),
             Step("criterion", prompt=lambda d: rt.CRITERION_PROMPT,
                  options=lambda d: self._options(self.form.criteria),
-                 after=lambda d, v: self._back_or(d, "when" if d.values.get("story") else "story")),
+                 after=lambda d, v: self._back_or(d, "when" if d.values.story else "story")),
             Step("story", prompt=lambda d: rt.STORY_PROMPT, parse=text_between(MIN_STORY, MAX_STORY, rt.STORY_WHAT),
                  after=lambda d, v: self._back_or(d, "when")),
             Step("when", prompt=lambda d: rt.WHEN_PROMPT, parse=self._parse_when,
                  after=lambda d, v: self._back_or(d, "files")),
             Step("files", prompt=self._files_prompt,
                  options=lambda d: [Option("done", rt.FILES_DONE, ("xong", "tiep", "tiep tuc", "het", "du roi", "ok")),
-                                    *([] if d.values.get("attached") else
+                                    *([] if d.values.attached else
                                       [Option("none", rt.FILES_NONE, ("khong co", "khong", "ko", "khong co tep",
                                                                       "bo qua"))])],
                  take_files=self._take_files, again=self._files_again, after=lambda d, v: "confirm"),
@@ -162,18 +191,18 @@ class Reports:
                                     Option("files", rt.EDIT_FILES)],
                  after=self._edit),
         ]
-        return [Flow(REPORT, rt.REPORT_TITLE, steps=steps, finish=self._submit,
-                     confirm_cancel=lambda d: bool(d.values.get("story") or d.values.get("attached")))]
+        return [Flow(REPORT, rt.REPORT_TITLE, steps=steps, finish=self._submit, values=ReportValues,
+                     confirm_cancel=lambda d: bool(d.values.story or d.values.attached))]
 
     @staticmethod
     def _confirm_options() -> list[Option]:
-        return [Option("send", rt.CONFIRM_SEND, ("gui", "gui di", "dong y", "xac nhan", "ok", "co")),
+        return [Option("send", rt.CONFIRM_SEND, CONFIRM),
                 Option("edit", rt.CONFIRM_EDIT, ("sua", "chinh sua"))]
 
     def repeated_send(self, ctx: TurnContext) -> str | None:
         """The code of the report just sent, when this message is its "Gửi báo cáo" again
         (pressed, its number or its words typed) within REPEAT_WINDOW."""
-        sent = ctx.state.get("report_sent")
+        sent = ctx.state.report_sent
         if not isinstance(sent, dict) or not sent.get("code"):
             return None
         try:
@@ -187,7 +216,7 @@ class Reports:
             return str(sent["code"]) if ev.choice == SEND else None
         # A typed number is read against the list on screen: a notice since (an officer asking
         # for more) put its own list there, and its "1" is that notice's.
-        if [c.get("id") for c in ctx.state.get("choices") or [] if isinstance(c, dict)] != sent.get("offered"):
+        if [c.get("id") for c in ctx.state.choices] != sent.get("offered"):
             return None
         typed = " ".join(fold(ev.text or "").strip(" .").split())
         return str(sent["code"]) if typed in (sent.get("number"), fold(rt.CONFIRM_SEND)) else None
@@ -200,41 +229,41 @@ class Reports:
         return [Option(o.id, o.label, tuple(o.words)) for o in items]
 
     def _subject_units(self, d: FlowData) -> list[Option]:
-        p = q.profile(d.ctx.store.s, d.ctx.user_id)
+        p = d.ctx.store.profiles.get(d.ctx.user_id)
         return self.profiles.units(mine=p.unit_id if p else None)
 
     @staticmethod
-    def _first_subject_step(values: dict) -> str:
+    def _first_subject_step(values: ReportValues) -> str:
         """A story that named its person ("kể về anh Nguyễn Văn An ...") offers that name to
         confirm instead of asking whose story it is."""
-        return "subject_named" if values.get("name") and values.get("subject") is None else "subject"
+        return "subject_named" if values.name and values.subject is None else "subject"
 
     @staticmethod
     def _after_subject_named(d: FlowData, value: object) -> str:
         if value == "other":
-            d.values.pop("name", None)  # not the person: asked whose story it is, then the name
+            d.values.name = None  # not the person: asked whose story it is, then the name
             return "subject"
         if isinstance(value, dict):  # another name typed
-            d.values["name"] = value["name"]
-        d.values["subject"] = "colleague"
+            d.values.name = value["name"]
+        d.values.subject = "colleague"
         return "subject_unit"
 
     def _after_subject(self, d: FlowData, value: object) -> str:
         if value == "self":
             return self._back_or(d, "criterion")
         # A colleague named in the story told straight away: the name is already there.
-        if value == "colleague" and d.values.get("name") and not d.values.get("editing"):
+        if value == "colleague" and d.values.name and not d.values.editing:
             return "subject_unit"
         return "name"
 
     @staticmethod
     def _back_or(d: FlowData, default: str) -> str:
         """After an edit chosen at the summary, back to the summary."""
-        return "confirm" if d.values.get("editing") else default
+        return "confirm" if d.values.editing else default
 
     @staticmethod
     def _edit(d: FlowData, field: object) -> str:
-        d.values["editing"] = True
+        d.values.editing = True
         return str(field)
 
     def _parse_when(self, _d: FlowData, text: str) -> str:
@@ -256,17 +285,17 @@ class Reports:
     def _files_prompt(self, d: FlowData) -> str:
         template = rt.FILES_PROMPT if d.ctx.caps.takes_documents else rt.FILES_PROMPT_PHOTOS
         text = template.format(max_files=MAX_FILES, max_mb=self.max_file_mb)
-        have = d.values.get("attached") or []
+        have = d.values.attached
         if have:
             text = rt.FILES_PROMPT_SOME.format(count=len(have), max_files=MAX_FILES,
                                                names=", ".join(f["name"] for f in have)) + "\n" + text
         return text
 
     def _files_again(self, d: FlowData) -> str:
-        return rt.FILES_AGAIN.format(count=len(d.values.get("attached") or []), max_files=MAX_FILES)
+        return rt.FILES_AGAIN.format(count=len(d.values.attached), max_files=MAX_FILES)
 
     def _take_files(self, d: FlowData, attachments: tuple) -> str:
-        return "\n".join(self.keep_files(d.ctx, d.values.setdefault("attached", []), attachments))
+        return "\n".join(self.keep_files(d.ctx, d.values.attached, attachments))
 
     def keep_files(self, ctx: TurnContext, have: list[dict], attachments: Iterable[Attachment]) -> list[str]:
         """Keep what is allowed (type, size, count) in `have`; a note per file."""
@@ -315,29 +344,29 @@ class Reports:
         return None
 
     # --- summary and submission -------------------------------------------------------
-    def _subject(self, ctx: TurnContext, v: dict) -> tuple[str, str | None]:
-        p = q.profile(ctx.store.s, ctx.user_id)
-        if v.get("subject") == "self":
+    def _subject(self, ctx: TurnContext, v: ReportValues) -> tuple[str, str | None]:
+        p = ctx.store.profiles.get(ctx.user_id)
+        if v.subject == "self":
             return (p.full_name if p and p.full_name else ctx.user_name or ""), (p.unit_id if p else None)
-        return v.get("name", ""), v.get("subject_unit")
+        return v.name or "", v.subject_unit
 
     def _summary(self, d: FlowData) -> str:
         ctx, v = d.ctx, d.values
-        p = q.profile(ctx.store.s, ctx.user_id)
+        p = ctx.store.profiles.get(ctx.user_id)
         subject, subject_unit = self._subject(ctx, v)
-        files = v.get("attached") or []
+        files = v.attached
         return rt.SUMMARY.format(
             submitter=(p.full_name if p else None) or ctx.user_name or "", submitter_unit=self.profiles.unit_name(
                 p.unit_id if p else None), subject=subject, subject_unit=self.profiles.unit_name(subject_unit),
-            criterion=self.cards.criterion(v.get("criterion")),
-            when=when_label(*split_when(v["when"])) if v.get("when") else "",
-            files=", ".join(f["name"] for f in files) or rt.NO_FILES, story=texts.clip(v.get("story", ""), 1500))
+            criterion=self.cards.criterion(v.criterion),
+            when=when_label(*split_when(v.when)) if v.when else "",
+            files=", ".join(f["name"] for f in files) or rt.NO_FILES, story=texts.clip(v.story or "", 1500))
 
     def start(self, ctx: TurnContext, told: str | None = None) -> list[Reply]:
         """The form; `told` is a message that already tells the story (put in the form,
         with the name it starts with)."""
         assert self.engine is not None
-        values: dict = {"draft": uuid.uuid4().hex}
+        values = ReportValues(draft=uuid.uuid4().hex)
         note = rt.REPORT_INTRO
         if told:
             story, name = self.form.told_story(told)
@@ -345,28 +374,28 @@ class Reports:
                 note += "\n" + rt.STORY_PREFILL_TOO_LONG.format(length=f"{len(story):,}".replace(",", "."),
                                                                 high=f"{MAX_STORY:,}".replace(",", "."))
             elif len(story) >= MIN_STORY:
-                values["story"] = story
+                values.story = story
                 if name:
-                    values["name"] = name
+                    values.name = name
                 note += "\n" + (rt.STORY_PREFILLED_NAME.format(name=name) if name else rt.STORY_PREFILLED)
         todo = self.profiles.missing(ctx)
         return self.engine.start(ctx, REPORT, values, at=todo[0] if todo else self._first_subject_step(values),
                                  history=False, note=note)
 
     def _submit(self, ctx: TurnContext, d: FlowData) -> list[Reply]:
-        v, ev, s = d.values, ctx.event, ctx.store.s
-        p = q.profile(s, ctx.user_id)
+        v, ev = d.values, ctx.event
+        p = ctx.store.profiles.get(ctx.user_id)
         subject, subject_unit = self._subject(ctx, v)
         new = reports.NewReport(
             user_id=ctx.user_id, channel=ev.channel, chat_id=ev.chat_id,
             submitter_name=(p.full_name if p else None) or ev.display_name or "",
-            submitter_unit_id=p.unit_id if p else None, subject_kind=v["subject"], subject_name=subject[:512],
-            subject_unit_id=subject_unit, criterion=v["criterion"], story=v["story"],
-            happened_on=split_when(v["when"])[0], happened_precision=split_when(v["when"])[1],
-            submit_key=f"{ev.channel}:{ev.user_id}:{v['draft']}")
-        row = reports.submit(s, new, [f["id"] for f in v.get("attached") or []], by(ctx), tz=self.tz)
+            submitter_unit_id=p.unit_id if p else None, subject_kind=v.subject, subject_name=subject[:512],
+            subject_unit_id=subject_unit, criterion=v.criterion, story=v.story,
+            happened_on=split_when(v.when)[0], happened_precision=split_when(v.when)[1],
+            submit_key=f"{ev.channel}:{ev.user_id}:{v.draft}")
+        row = ctx.store.reports.submit(new, [f["id"] for f in v.attached], by(ctx), tz=self.tz)
         officers = sorted(set(self.officers()))
-        card = self.cards.card(s, row)
+        card = self.cards.card(ctx.store.reports, row)
         for channel, officer in officers:
             text = rt.OFFICER_NEW.format(code=row.code, submitter=row.submitter_name, channel=ev.channel, card=card)
             ctx.notify(Notice(channel, officer, Reply(text, review_choices(row.id)),  # type: ignore[arg-type]
@@ -376,19 +405,19 @@ class Reports:
         # same tap repeated is told the report went, rather than opening the next list's "1".
         number = next(i for i, o in enumerate(self._confirm_options(), 1) if o.value == "send")
         choices = self._after_sent()
-        ctx.state["report_sent"] = {"code": row.code, "at": self.now().isoformat(), "number": str(number),
+        ctx.state.report_sent = {"code": row.code, "at": self.now().isoformat(), "number": str(number),
                                     "offered": [c.id for c in choices]}
         return [Reply(template.format(code=row.code), choices)]
 
     @staticmethod
     def _after_sent() -> list[Choice]:
-        return [Choice(MINE_CHOICE, rt.MENU_MY_REPORTS), Choice("menu", texts.BACK_TO_MENU)]
+        return [Choice(ch.MINE.encode(), rt.MENU_MY_REPORTS), ch.menu()]
 
     # --- the submitter's list ----------------------------------------------------------
     def mine(self, ctx: TurnContext) -> list[Reply]:
-        rows = reports.of_user(ctx.store.s, ctx.user_id)
+        rows = ctx.store.reports.of_user(ctx.user_id)
         if not rows:
-            return [Reply(rt.MY_NONE, [Choice(REPORT_START, texts.MENU_REPORT), Choice("menu", texts.BACK_TO_MENU)])]
+            return [Reply(rt.MY_NONE, [Choice(ch.REPORT_START.encode(), texts.MENU_REPORT), ch.menu()])]
         text = rt.MY_HEAD
         choices = []
         for r in rows:
@@ -399,42 +428,40 @@ class Reports:
             if r.review_note and r.status in ("needs_info", "rejected", "approved"):
                 text += rt.MY_NOTE.format(note=texts.clip(r.review_note, 300))
             if r.status == "needs_info":
-                choices.append(Choice(f"{ADD_PREFIX}{r.id}", f"{rt.ADD_MORE} {r.code}"))
+                choices.append(Choice(ch.ADD_MORE.encode(r.id), f"{rt.ADD_MORE} {r.code}"))
             if r.status in reports.OPEN:
-                choices.append(Choice(f"{WITHDRAW_PREFIX}{r.id}", rt.WITHDRAW.format(code=r.code)))
-        choices.append(Choice("menu", texts.BACK_TO_MENU))
+                choices.append(Choice(ch.WITHDRAW.encode(r.id), rt.WITHDRAW.format(code=r.code)))
+        choices.append(ch.menu())
         return [Reply(text, choices)]
 
     def withdraw(self, ctx: TurnContext, choice: str) -> list[Reply]:
-        """"Rút báo cáo" asks first; "r:wdy:<id>" is the answer that withdraws."""
-        sure = choice.startswith(WITHDRAW_SURE_PREFIX)
-        try:
-            rid = int(choice.removeprefix(WITHDRAW_SURE_PREFIX if sure else WITHDRAW_PREFIX))
-        except ValueError:
+        """"Rút báo cáo" asks first; ch.WITHDRAW_SURE is the answer that withdraws."""
+        sure = ch.WITHDRAW_SURE.matches(choice)
+        rid = (ch.WITHDRAW_SURE if sure else ch.WITHDRAW).one(choice)
+        if not isinstance(rid, int):
             return [Reply(texts.STALE_CHOICE)]
-        s = ctx.store.s
-        row = reports.get(s, rid)
+        row = ctx.store.reports.get(rid)
         if row is None or row.user_id != ctx.user_id:
             return [Reply(rt.NO_SUCH_REPORT)]
         cannot = Reply(rt.CANNOT_WITHDRAW.format(code=row.code, status=rt.STATUS.get(row.status, row.status)),
-                       [Choice(MINE_CHOICE, rt.MENU_MY_REPORTS), Choice("menu", texts.BACK_TO_MENU)])
+                       [Choice(ch.MINE.encode(), rt.MENU_MY_REPORTS), ch.menu()])
         if not sure:
             if row.status not in reports.OPEN:
                 return [cannot]
             return [Reply(rt.WITHDRAW_CONFIRM.format(code=row.code, subject=texts.clip(row.subject_name, 80)),
-                          [Choice(f"{WITHDRAW_SURE_PREFIX}{rid}", rt.WITHDRAW_YES.format(code=row.code)),
-                           Choice(MINE_CHOICE, rt.WITHDRAW_NO)])]
-        if not reports.withdraw(s, rid, ctx.user_id, by(ctx), ctx.user_name):
+                          [Choice(ch.WITHDRAW_SURE.encode(rid), rt.WITHDRAW_YES.format(code=row.code)),
+                           Choice(ch.MINE.encode(), rt.WITHDRAW_NO)])]
+        if not ctx.store.reports.withdraw(rid, ctx.user_id, by(ctx), ctx.user_name):
             return [cannot]
         for channel, officer in sorted(set(self.officers())):
             ctx.notify(Notice(channel, officer, Reply(rt.OFFICER_WITHDRAWN.format(
                 code=row.code, subject=texts.clip(row.subject_name, 80))), key=f"report:{rid}:withdrawn:{channel}:{officer}"))
-        return [Reply(rt.WITHDRAWN.format(code=row.code), [Choice(MINE_CHOICE, rt.MENU_MY_REPORTS),
-                                                          Choice("menu", texts.BACK_TO_MENU)])]
+        return [Reply(rt.WITHDRAWN.format(code=row.code), [Choice(ch.MINE.encode(), rt.MENU_MY_REPORTS),
+                                                          ch.menu()])]
 
 
 
 
 def review_choices(rid: int) -> list[Choice]:
-    return [Choice(f"{APPROVE_PREFIX}{rid}", rt.APPROVE), Choice(f"{MORE_PREFIX}{rid}", rt.ASK_MORE),
-            Choice(f"{REJECT_PREFIX}{rid}", rt.REJECT)]
+    return [Choice(ch.APPROVE.encode(rid), rt.APPROVE), Choice(ch.ASK_MORE.encode(rid), rt.ASK_MORE),
+            Choice(ch.REJECT.encode(rid), rt.REJECT)]

@@ -9,18 +9,18 @@ so of two officers deciding one report at the same moment only the first counts.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import NamedTuple
 
+from handlers import choices as ch
 from handlers import report_texts as rt
 from handlers import texts
-from handlers.choices import ADD_PREFIX, PREFIX_DECISION, REVIEW_CHOICE
 from handlers.context import TurnContext
 from handlers.events import Choice, Document, Notice, Reply
-from handlers.flows import FINISH, Flow, FlowData, FlowEngine, Option, Step, text_between
+from handlers.flows import FINISH, SEND, Flow, FlowData, FlowEngine, FlowValues, Option, Step, text_between
 from handlers.officers import recorded, signature
 from handlers.reports import ReportCards, Reports, by
-from storage import reports
 from storage.links import EXPORT_TTL, FILE_TTL
 from storage.models import Report
 
@@ -42,6 +42,33 @@ class Link(NamedTuple):
 LinkMaker = Callable[[TurnContext, int, str, timedelta], "Link | None"]
 
 
+
+@dataclass
+class ReviewValues(FlowValues):
+    rid: int = 0
+    code: str = ""
+    decision: str | None = None  # approve | more | reject | skip
+    award: str | None = None  # an award id of report_form.yaml, or "none"
+    question: str | None = None  # what the submitter is asked to add
+    reason: str | None = None  # why it is not approved
+
+
+@dataclass
+class MoreValues(FlowValues):
+    """The submitter's addition after "cần bổ sung"."""
+
+    rid: int = 0
+    code: str = ""
+    note: str = ""  # what the officer asked for
+    more: str | None = None
+    text: str | None = None
+    files: list[dict] = field(default_factory=list)  # kept files ({"id", ...}) as Reports.keep_files records them
+
+
+@dataclass
+class ExportValues(FlowValues):
+    kind: str = ""
+
 class Review:
     def __init__(self, submissions: Reports, is_officer: Callable[[str, str], bool],
                  officers: Callable[[], Iterable[tuple[str, str]]], make_link: LinkMaker | None = None):
@@ -57,29 +84,29 @@ class Review:
 
     # --- flows -----------------------------------------------------------------------
     def flows(self) -> list[Flow]:
-        review = Flow(REVIEW, rt.REVIEW_TITLE, finish=self._decide, officers_only=True, steps=[
-            Step("decision", prompt=lambda d: rt.REVIEW_DECIDE.format(code=d.values["code"]),
+        review = Flow(REVIEW, rt.REVIEW_TITLE, finish=self._decide, officers_only=True, values=ReviewValues, steps=[
+            Step("decision", prompt=lambda d: rt.REVIEW_DECIDE.format(code=d.values.code),
                  options=lambda d: [Option("approve", rt.APPROVE, ("duyet", "dong y")),
                                     Option("more", rt.ASK_MORE, ("bo sung", "yeu cau bo sung")),
                                     Option("reject", rt.REJECT, ("khong duyet", "tu choi")),
                                     Option("skip", rt.SKIP, ("de sau", "bo qua", "tiep"))],
                  after=lambda d, v: DECISION_STEP.get(str(v), FINISH)),
-            Step("award", prompt=lambda d: rt.AWARD_PROMPT.format(code=d.values["code"]),
+            Step("award", prompt=lambda d: rt.AWARD_PROMPT.format(code=d.values.code),
                  options=lambda d: [*(Option(a.id, a.name) for a in self.cards.form.awards),
                                     Option("none", rt.AWARD_NONE, ("chua", "khong"))],
                  after=lambda d, v: FINISH),
-            Step("question", prompt=lambda d: rt.QUESTION_PROMPT.format(code=d.values["code"]),
+            Step("question", prompt=lambda d: rt.QUESTION_PROMPT.format(code=d.values.code),
                  parse=text_between(5, 1000, rt.QUESTION_WHAT), after=lambda d, v: FINISH),
-            Step("reason", prompt=lambda d: rt.REASON_PROMPT.format(code=d.values["code"]),
+            Step("reason", prompt=lambda d: rt.REASON_PROMPT.format(code=d.values.code),
                  parse=text_between(5, 1000, rt.REASON_WHAT), after=lambda d, v: FINISH),
         ])
-        more = Flow(MORE, rt.MORE_TITLE, finish=self._add_more, steps=[
+        more = Flow(MORE, rt.MORE_TITLE, finish=self._add_more, values=MoreValues, steps=[
             Step("more", prompt=self._more_prompt,
-                 options=lambda d: [Option("send", rt.MORE_SEND, ("gui", "gui di", "xong", "ok"))],
+                 options=lambda d: [Option("send", rt.MORE_SEND, (*SEND, "xong"))],
                  take_files=self._more_files, take_text=self._more_text,
                  after=lambda d, v: FINISH if self._has_more(d) else "more"),
         ])
-        export = Flow(EXPORT, rt.EXPORT_TITLE, finish=self._export, officers_only=True, steps=[
+        export = Flow(EXPORT, rt.EXPORT_TITLE, finish=self._export, officers_only=True, values=ExportValues, steps=[
             Step("kind", prompt=lambda d: rt.EXPORT_PROMPT,
                  options=lambda d: [Option(k, label) for k, label in rt.EXPORT_KINDS.items()]),
         ])
@@ -89,47 +116,47 @@ class Review:
     def start(self, ctx: TurnContext, after_id: int = 0) -> list[Reply]:
         """/duyet: the oldest pending report (after `after_id`, for "để sau")."""
         if not self._officer(ctx):
-            return [Reply(texts.NOT_ADMIN, [Choice("menu", texts.BACK_TO_MENU)])]
-        rows = reports.pending(ctx.store.s, after_id)
+            return [Reply(texts.NOT_ADMIN, [ch.menu()])]
+        rows = ctx.store.reports.pending(after_id)
         if not rows and after_id:  # "để sau" on the newest: round again, without the one set aside
-            rows = [r for r in reports.pending(ctx.store.s) if r.id != after_id]
+            rows = [r for r in ctx.store.reports.pending() if r.id != after_id]
             if not rows:
-                return [Reply(rt.REVIEW_NO_OTHER, [Choice("menu", texts.BACK_TO_MENU)])]
+                return [Reply(rt.REVIEW_NO_OTHER, [ch.menu()])]
         if not rows:
-            return [Reply(rt.REVIEW_NONE, [Choice("menu", texts.BACK_TO_MENU)])]
+            return [Reply(rt.REVIEW_NONE, [ch.menu()])]
         return self._show(ctx, rows[0], at="decision")
 
     def start_decision(self, ctx: TurnContext, choice: str) -> list[Reply]:
         """An officer's Duyệt / Yêu cầu bổ sung / Không duyệt on a report's notice."""
         if not self._officer(ctx):
-            return [Reply(texts.NOT_ADMIN, [Choice("menu", texts.BACK_TO_MENU)])]
-        prefix = next(p for p in PREFIX_DECISION if choice.startswith(p))
-        try:
-            rid = int(choice.removeprefix(prefix))
-        except ValueError:
+            return [Reply(texts.NOT_ADMIN, [ch.menu()])]
+        kind = ch.kind_of(choice, *ch.DECISIONS)
+        rid = kind.one(choice) if kind else None
+        if not isinstance(rid, int):
             return [Reply(texts.STALE_CHOICE)]
-        row = reports.get(ctx.store.s, rid)
+        row = ctx.store.reports.get(rid)
         if row is None:
             return [Reply(rt.NO_SUCH_REPORT)]
         if row.status != "pending":
             return [self._already(ctx, row)]
-        decision = PREFIX_DECISION[prefix]
+        decision = ch.DECISIONS[kind]  # type: ignore[index]
         assert self.engine is not None
-        return self.engine.start(ctx, REVIEW, {"rid": rid, "code": row.code, "decision": decision},
+        return self.engine.start(ctx, REVIEW, ReviewValues(rid=rid, code=row.code, decision=decision),
                                  at=DECISION_STEP[decision], history=False)
 
     def _show(self, ctx: TurnContext, row: Report, at: str) -> list[Reply]:
         assert self.engine is not None
-        card = Reply(self.cards.card(ctx.store.s, row), [], self._documents(ctx, row))
-        files = reports.files_of(ctx.store.s, row.id)  # type: ignore[arg-type]
+        card = Reply(self.cards.card(ctx.store.reports, row), [], self._documents(ctx, row))
+        files = ctx.store.reports.files_of(row.id)  # type: ignore[arg-type]
         if files and not ctx.caps.documents:
             card = Reply(card.text + "\n\n" + self._links(ctx, files), [])
-        return [card, *self.engine.start(ctx, REVIEW, {"rid": row.id, "code": row.code}, at=at, history=False)]
+        return [card, *self.engine.start(ctx, REVIEW, ReviewValues(rid=row.id, code=row.code), at=at,  # type: ignore[arg-type]
+                                                history=False)]
 
     def _documents(self, ctx: TurnContext, row: Report) -> list[Document]:
         if not ctx.caps.documents:
             return []
-        files = reports.files_of(ctx.store.s, row.id)  # type: ignore[arg-type]
+        files = ctx.store.reports.files_of(row.id)  # type: ignore[arg-type]
         return [Document(f.original_name or f"{row.code}-{i}", mime_type=f.mime_type, stored_file_id=f.id,
                          caption=f"{row.code} ({i}/{len(files)})") for i, f in enumerate(files, 1)]
 
@@ -155,117 +182,116 @@ class Review:
                                                when=when, status=rt.STATUS.get(row.status, row.status)))
 
     def _decide(self, ctx: TurnContext, d: FlowData) -> list[Reply]:
-        v, s = d.values, ctx.store.s
-        rid = int(v["rid"])
-        decision = v.get("decision")
+        v = d.values
+        rid = int(v.rid)
+        decision = v.decision
         if decision == "skip" or decision not in STATUS_OF:
             return self.start(ctx, after_id=rid)
         status = STATUS_OF[decision]
-        award = v.get("award") if decision == "approve" and v.get("award") != "none" else None
-        note = v.get("question") if decision == "more" else v.get("reason")
+        award = v.award if decision == "approve" and v.award != "none" else None
+        note = v.question if decision == "more" else v.reason
         who = signature(ctx)
-        if not reports.decide(s, rid, status, by=by(ctx), name=who, note=note, award=award):
-            row = reports.get(s, rid)
+        if not ctx.store.reports.decide(rid, status, by=by(ctx), name=who, note=note, award=award):
+            row = ctx.store.reports.get(rid)
             return [self._already(ctx, row) if row else Reply(rt.NO_SUCH_REPORT)]
-        row = reports.get(s, rid)
+        row = ctx.store.reports.get(rid)
         assert row is not None
         award_name = self.cards.award(award) if award else None
         to_submitter = rt.TO_SUBMITTER[status].format(
             code=row.code, subject=texts.clip(row.subject_name, 80), note=note or "",
             award=rt.TO_SUBMITTER_AWARD.format(award=award_name) if award_name else "")
         to_submitter += "\n" + rt.SIGNED.format(who=who)
-        choices = [Choice(f"{ADD_PREFIX}{rid}", rt.ADD_MORE)] if status == "needs_info" else []
-        step = len(reports.events_of(s, rid))
-        ctx.notify(Notice(row.channel, row.chat_id, Reply(to_submitter, [*choices, Choice("menu", texts.BACK_TO_MENU)]),
+        choices = [Choice(ch.ADD_MORE.encode(rid), rt.ADD_MORE)] if status == "needs_info" else []
+        step = len(ctx.store.reports.events_of(rid))
+        ctx.notify(Notice(row.channel, row.chat_id, Reply(to_submitter, [*choices, ch.menu()]),
                           key=f"report:{rid}:decision:{step}"))
         done = rt.DECIDED[status].format(code=row.code, award=rt.AWARD_SUFFIX.format(award=award_name)
                                          if award_name else "")
-        left = reports.count_pending(s)
+        left = ctx.store.reports.count_pending()
         if left:
             return [Reply(f"{done}\n{rt.REVIEW_MORE_LEFT.format(count=left)}",
-                          [Choice(REVIEW_CHOICE, rt.REVIEW_NEXT), Choice("menu", texts.BACK_TO_MENU)])]
-        return [Reply(f"{done}\n{rt.REVIEW_NONE}", [Choice("menu", texts.BACK_TO_MENU)])]
+                          [Choice(ch.REVIEW.encode(), rt.REVIEW_NEXT), ch.menu()])]
+        return [Reply(f"{done}\n{rt.REVIEW_NONE}", [ch.menu()])]
 
     # --- the submitter's addition -------------------------------------------------------
     def start_more(self, ctx: TurnContext, choice: str) -> list[Reply]:
         assert self.engine is not None
-        try:
-            rid = int(choice.removeprefix(ADD_PREFIX))
-        except ValueError:
+        rid = ch.ADD_MORE.one(choice)
+        if not isinstance(rid, int):
             return [Reply(texts.STALE_CHOICE)]
-        row = reports.get(ctx.store.s, rid)
+        row = ctx.store.reports.get(rid)
         if row is None or row.user_id != ctx.user_id:
             return [Reply(rt.NO_SUCH_REPORT)]
         if row.status != "needs_info":
             return [Reply(rt.MORE_NOT_NEEDED.format(code=row.code, status=rt.STATUS.get(row.status, row.status)))]
-        return self.engine.start(ctx, MORE, {"rid": rid, "code": row.code, "note": row.review_note or ""})
+        return self.engine.start(ctx, MORE, MoreValues(rid=rid, code=row.code, note=row.review_note or ""))
 
     def _more_prompt(self, d: FlowData) -> str:
         kinds = rt.MORE_KINDS if d.ctx.caps.takes_documents else rt.MORE_KINDS_PHOTOS
-        text = rt.MORE_PROMPT.format(code=d.values["code"], note=texts.clip(d.values.get("note", ""), 600), kinds=kinds)
-        if d.values.get("more") == "send" and not self._has_more(d):  # "Gửi bổ sung" with nothing in it
+        text = rt.MORE_PROMPT.format(code=d.values.code, note=texts.clip(d.values.note, 600), kinds=kinds)
+        if d.values.more == "send" and not self._has_more(d):  # "Gửi bổ sung" with nothing in it
             return rt.MORE_EMPTY + "\n\n" + text
         got = []
-        if d.values.get("text"):
-            got.append(rt.MORE_TEXT_ITEM.format(length=len(d.values["text"])))
-        if d.values.get("files"):
-            got.append(rt.MORE_FILES_ITEM.format(count=len(d.values["files"])))
+        if d.values.text:
+            got.append(rt.MORE_TEXT_ITEM.format(length=len(d.values.text)))
+        if d.values.files:
+            got.append(rt.MORE_FILES_ITEM.format(count=len(d.values.files)))
         return text + ("\n\n" + rt.MORE_GOT.format(what=", ".join(got)) if got else "")
 
     def _more_text(self, d: FlowData, text: str) -> str:
-        joined = "\n".join(t for t in (d.values.get("text"), text.strip()) if t)
+        joined = "\n".join(t for t in (d.values.text, text.strip()) if t)
         if len(joined) > 4000:
             return texts.FLOW_TOO_LONG.format(what=rt.STORY_WHAT, length=len(joined), high=4000)
-        d.values["text"] = joined
+        d.values.text = joined
         return ""
 
     def _more_files(self, d: FlowData, attachments: tuple) -> str:
-        return "\n".join(self.submissions.keep_files(d.ctx, d.values.setdefault("files", []), attachments))
+        return "\n".join(self.submissions.keep_files(d.ctx, d.values.files, attachments))
 
     @staticmethod
     def _has_more(d: FlowData) -> bool:
-        return bool(d.values.get("text") or d.values.get("files"))
+        return bool(d.values.text or d.values.files)
 
     def _add_more(self, ctx: TurnContext, d: FlowData) -> list[Reply]:
-        v, s = d.values, ctx.store.s
-        rid = int(v["rid"])
-        file_ids = [f["id"] for f in v.get("files") or []]
-        if not reports.add_more(s, rid, ctx.user_id, v.get("text"), file_ids, by(ctx), ctx.user_name):
-            row = reports.get(s, rid)
+        v = d.values
+        rid = int(v.rid)
+        file_ids = [f["id"] for f in v.files]
+        if not ctx.store.reports.add_more(rid, ctx.user_id, v.text, file_ids, by(ctx), ctx.user_name):
+            row = ctx.store.reports.get(rid)
             status = rt.STATUS.get(row.status, row.status) if row else ""
-            return [Reply(rt.MORE_NOT_NEEDED.format(code=v["code"], status=status))]
-        row = reports.get(s, rid)
+            return [Reply(rt.MORE_NOT_NEEDED.format(code=v.code, status=status))]
+        row = ctx.store.reports.get(rid)
         assert row is not None
-        step = len(reports.events_of(s, rid))
+        step = len(ctx.store.reports.events_of(rid))
         for channel, officer in sorted(set(self.officers())):
             text = rt.OFFICER_MORE.format(submitter=row.submitter_name, code=row.code,
-                                          text=texts.clip(v.get("text") or "", 1500), files=len(file_ids) or rt.NO_FILES)
-            ctx.notify(Notice(channel, officer, Reply(text, [Choice(REVIEW_CHOICE, rt.REVIEW_NEXT)]),
+                                          text=texts.clip(v.text or "", 1500), files=len(file_ids) or rt.NO_FILES)
+            ctx.notify(Notice(channel, officer, Reply(text, [Choice(ch.REVIEW.encode(), rt.REVIEW_NEXT)]),
                               key=f"report:{rid}:added:{step}:{channel}:{officer}"))
-        return [Reply(rt.MORE_SENT.format(code=row.code), [Choice("menu", texts.BACK_TO_MENU)])]
+        return [Reply(rt.MORE_SENT.format(code=row.code), [ch.menu()])]
 
     # --- exports -----------------------------------------------------------------------
     def start_export(self, ctx: TurnContext) -> list[Reply]:
         if not self._officer(ctx):
-            return [Reply(texts.NOT_ADMIN, [Choice("menu", texts.BACK_TO_MENU)])]
+            return [Reply(texts.NOT_ADMIN, [ch.menu()])]
         assert self.engine is not None
         return self.engine.start(ctx, EXPORT)
 
     def _export(self, ctx: TurnContext, d: FlowData) -> list[Reply]:
         from handlers.report_exports import build_export  # openpyxl and python-docx load only when asked
 
-        kind = d.values["kind"]
-        export = build_export(ctx.store.s, self.cards.knowledge.kb, kind, tz=self.cards.tz)
+        kind = d.values.kind
+        export = build_export(ctx.store.reports, self.cards.knowledge.kb, kind, tz=self.cards.tz)
         if export.count == 0:
-            return [Reply(rt.EXPORT_EMPTY.format(what=rt.EXPORT_KINDS[kind]), [Choice("menu", texts.BACK_TO_MENU)])]
+            return [Reply(rt.EXPORT_EMPTY.format(what=rt.EXPORT_KINDS[kind]), [ch.menu()])]
         if ctx.files is None:
-            return [Reply(rt.EXPORT_NO_FILES.format(kind=kind, name=export.file_name), [Choice("menu", texts.BACK_TO_MENU)])]
+            return [Reply(rt.EXPORT_NO_FILES.format(kind=kind, name=export.file_name), [ch.menu()])]
         row = ctx.files.put(export.data, export.mime_type, export.file_name)
         if ctx.caps.documents:
             doc = Document(export.file_name, mime_type=export.mime_type, stored_file_id=row.id)
             return [Reply(rt.EXPORT_READY.format(name=export.file_name, count=export.count), [], [doc])]
         link = self.make_link(ctx, row.id, export.file_name, EXPORT_TTL) if self.make_link else None
         if link is None:
-            return [Reply(rt.EXPORT_NO_FILES.format(kind=kind, name=export.file_name), [Choice("menu", texts.BACK_TO_MENU)])]
+            return [Reply(rt.EXPORT_NO_FILES.format(kind=kind, name=export.file_name), [ch.menu()])]
         return [Reply(rt.EXPORT_LINK.format(name=export.file_name, count=export.count, url=link.url,
                                             **self._expiry(link.expires_at, EXPORT_TTL)))]

@@ -27,39 +27,22 @@ ASK_PROMPT = (
     "- Phong trào thi đua đặc biệt bắt đầu từ ngày nào?"
 )
 
-HELP = (
+# /trogiup (handlers/commands.py adds each command's line from its declaration).
+HELP_INTRO = (
     "Hướng dẫn sử dụng:\n"
     "- Gõ câu hỏi bằng lời của đồng chí, có dấu hoặc không dấu; viết tắt quen dùng như BK TTg, HCLĐ, "
     "VKSTC, TĐKT đều hiểu được.\n"
     "- Chọn chủ đề để xem các nội dung theo nhóm.\n"
     "- Mỗi câu trả lời đều ghi nguồn (số văn bản, mục) để đồng chí đối chiếu.\n"
-    "- Khi được hỏi lại \"Ý đồng chí là...\", hãy chọn một mục (trên Zalo: trả lời bằng số thứ tự).\n\n"
-    "Các lệnh:\n"
-    "/start hoặc /menu - menu chính\n"
-    "/hoi - đặt câu hỏi\n"
-    "/huy - hủy thao tác đang làm (gõ \"quay lại\" để về bước trước)\n"
-    "/hoivanphong - gửi câu hỏi tới Văn phòng\n"
-    "/gui - gửi gương người tốt, việc tốt\n"
-    "/baocaocuatoi - các báo cáo đồng chí đã gửi\n"
-    "/hoso, /xoahoso - xem, sửa hoặc xóa hồ sơ của đồng chí\n"
-    "/lich, /nhacnho - lịch nhắc hạn, bật hoặc tắt nhắc hạn\n"
-    "/toi - mã của đồng chí trên trợ lý (gửi Văn phòng khi cần)\n"
-    "/trogiup - hướng dẫn này\n\n"
+    "- Khi được hỏi lại \"Ý đồng chí là...\", hãy chọn một mục (trên Zalo: trả lời bằng số thứ tự)."
+)
+HELP_COMMANDS = "Các lệnh:"
+HELP_OUTRO = (
     "Nội dung do Văn phòng VKSND tỉnh (thường trực Hội đồng Thi đua, khen thưởng) biên soạn. "
     "Câu hỏi chưa có trong dữ liệu được ghi lại để bổ sung."
 )
-
-# Shown under HELP to officers (ADMIN_IDS) only.
-OFFICER_HELP = (
-    "Lệnh của cán bộ Văn phòng:\n"
-    "/cauhoi - các câu hỏi gửi Văn phòng đang chờ trả lời (gõ «trả lời <số>» để trả lời câu số đó)\n"
-    "/duyet - duyệt báo cáo gương người tốt đang chờ\n"
-    "/xuat - xuất danh sách, báo cáo (CSV, Excel, Word)\n"
-    "/hanmoi - thêm hạn mới để nhắc\n"
-    "/thongbao - gửi thông báo tới mọi người hoặc một đơn vị\n"
-    "/thongke - tình hình gửi nhắc hạn, thông báo\n"
-    "/reload - nạp lại nội dung đã sửa"
-)
+# Above the officers' commands, shown under the help to officers (ADMIN_IDS) only.
+OFFICER_HELP_COMMANDS = "Lệnh của cán bộ Văn phòng:"
 WHO_AM_I = (
     "Mã của đồng chí trên trợ lý này: {id}\n"
     "Khi cần được giao quyền cán bộ Văn phòng (duyệt báo cáo, trả lời câu hỏi), đồng chí gửi đúng mã này "
@@ -315,3 +298,9 @@ NO_UNITS = "Danh sách đơn vị (content/units.yaml) đang trống; Văn phòn
 def clip(text: str, limit: int = 300) -> str:
     """What someone typed, quoted back within `limit` characters."""
     return text if len(text) <= limit else text[: limit - 3].rstrip() + "..."
+
+# /dangnhap from someone who is not an officer (handlers/console_login.py)
+CONSOLE_NOT_OFFICER = ("Trang Văn phòng chỉ dành cho cán bộ Văn phòng phụ trách thi đua - khen thưởng, nên bot chưa gửi "
+               "liên kết đăng nhập cho đồng chí. Đồng chí vẫn hỏi đáp, gửi gương người tốt, việc tốt và xem lịch "
+               "nhắc hạn ngay tại đây. Nếu đồng chí được giao việc này, gõ /toi để lấy mã của mình và gửi người quản "
+               "trị trợ lý.")

@@ -201,3 +201,16 @@ def _set(s: Session, row_id: int, **values: object) -> int:
     if values.get("status") == "cancelled":
         q = q.where(col(OutboxMessage.status) == "pending")
     return s.execute(q.values(**values).execution_options(synchronize_session=False)).rowcount or 0
+
+
+class ErasureStore:
+    """A person's erasure on one session (a turn's): what it would take, and doing it."""
+
+    def __init__(self, s: Session):
+        self._s = s
+
+    def plan(self, user_id: int) -> Plan:
+        return plan(self._s, user_id)
+
+    def erase(self, user_id: int) -> Erased:
+        return erase(self._s, user_id)

@@ -1,4 +1,5 @@
-"""Queries of the reminders: deadlines, who is reminded, acknowledgements, profiles.
+"""Queries of the reminders: deadlines, who is reminded, acknowledgements, announcements
+(the staff profile they read is in storage/profiles.py).
 
 Every function takes the caller's session and does not commit, so a reminder
 pass or a turn writes its rows in one transaction.
@@ -13,7 +14,7 @@ from sqlalchemy import func, update
 from sqlmodel import Session, col, select
 
 from storage.models import Announcement, Deadline, OutboxMessage, Profile, ReminderAck, User, aware, utcnow
-from storage.turns import insert_ignore
+from storage.sql import insert_ignore
 
 CONTENT_KEY = "content:"
 # `created_by` of a deadline deadlines.yaml marks `example: true`: listed, never sent.
@@ -117,20 +118,6 @@ def sync_content_deadlines(s: Session, wanted: dict[str, dict]) -> int:
 
 
 # --- people -------------------------------------------------------------------------
-
-def profile(s: Session, user_id: int) -> Profile | None:
-    return s.get(Profile, user_id)
-
-
-def save_profile(s: Session, user_id: int, **fields: object) -> Profile:
-    row = s.get(Profile, user_id) or Profile(user_id=user_id)
-    for name, value in fields.items():
-        setattr(row, name, value)
-    row.updated_at = utcnow()
-    s.add(row)
-    s.flush()
-    return row
-
 
 def audience_filter(audience: str):  # noqa: ANN201
     if audience == "unit_leaders":
@@ -241,3 +228,54 @@ def add_announcement(s: Session, text: str, audience: str, recipients_count: int
 
 def announcements(s: Session, limit: int = 5) -> list[Announcement]:
     return list(s.exec(select(Announcement).order_by(col(Announcement.id).desc()).limit(limit)))
+
+
+class DeadlineStore:
+    """The reminders' queries on one session (a turn's, the console's): what the features
+    call, so none of them holds the raw session."""
+
+    def __init__(self, s: Session):
+        self._s = s
+
+    def active(self) -> list[Deadline]:
+        return active_deadlines(self._s)
+
+    def get(self, deadline_id: int) -> Deadline | None:
+        return deadline(self._s, deadline_id)
+
+    def save(self, row: Deadline) -> Deadline:
+        return save_deadline(self._s, row)
+
+    def cancel(self, deadline_id: int) -> Deadline | None:
+        return cancel_deadline(self._s, deadline_id)
+
+    def sync_content(self, wanted: dict[str, dict]) -> int:
+        return sync_content_deadlines(self._s, wanted)
+
+    def recipients(self, audience: str, subscribed_only: bool = True) -> list[Person]:
+        return recipients(self._s, audience, subscribed_only)
+
+    def acked(self, deadline_id: int, due_at: datetime) -> tuple[set[int], set[str]]:
+        return acked(self._s, deadline_id, due_at)
+
+    def ack(self, d: Deadline, due_at: datetime, user: User, p: Profile | None) -> str:
+        return ack(self._s, d, due_at, user, p)
+
+    def ack_names(self, deadline_id: int, due_at: datetime) -> list[str]:
+        return ack_names(self._s, deadline_id, due_at)
+
+    def reminded(self, channel: str, chat_id: str) -> list[tuple[int, datetime]]:
+        return reminded(self._s, channel, chat_id)
+
+    def sent_keys(self, prefix: str) -> set[str]:
+        """The outbox keys already written under this prefix (a deadline's occurrence)."""
+        return set(self._s.exec(select(OutboxMessage.dedup_key).where(col(OutboxMessage.dedup_key).startswith(prefix))))
+
+    def outbox_counts(self, prefix: str) -> dict[str, int]:
+        return outbox_counts(self._s, prefix)
+
+    def add_announcement(self, text: str, audience: str, recipients_count: int, by: str) -> Announcement:
+        return add_announcement(self._s, text, audience, recipients_count, by)
+
+    def announcements(self, limit: int = 5) -> list[Announcement]:
+        return announcements(self._s, limit)

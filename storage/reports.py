@@ -14,7 +14,7 @@ from sqlalchemy import func, update
 from sqlmodel import Session, col, select
 
 from storage.models import Profile, Report, ReportCounter, ReportEvent, ReportFile, StoredFile, User, utcnow
-from storage.turns import insert_ignore
+from storage.sql import insert_ignore
 
 OPEN = ("pending", "needs_info")  # a report an officer can still decide, and its submitter withdraw
 STATUSES = ("pending", "needs_info", "approved", "rejected", "withdrawn")
@@ -197,3 +197,57 @@ def person_name(s: Session, ref: str | None) -> str | None:
         return None
     display, full = row
     return full or display or None
+
+
+class ReportStore:
+    """The reports' queries on one session (a turn's, the console's, the export command's):
+    what the features call, so none of them holds the raw session."""
+
+    def __init__(self, s: Session):
+        self._s = s
+
+    def get(self, report_id: int) -> Report | None:
+        return get(self._s, report_id)
+
+    def of_user(self, user_id: int, limit: int = 20) -> list[Report]:
+        return of_user(self._s, user_id, limit)
+
+    def pending(self, after_id: int = 0) -> list[Report]:
+        return pending(self._s, after_id)
+
+    def count_pending(self) -> int:
+        return count_pending(self._s)
+
+    def files_of(self, report_id: int) -> list[StoredFile]:
+        return files_of(self._s, report_id)
+
+    def file_count(self, report_id: int) -> int:
+        return file_count(self._s, report_id)
+
+    def events_of(self, report_id: int) -> list[ReportEvent]:
+        return events_of(self._s, report_id)
+
+    def additions(self, report_id: int) -> list[str]:
+        return additions(self._s, report_id)
+
+    def person_name(self, ref: str | None) -> str | None:
+        return person_name(self._s, ref)
+
+    def submit(self, new: NewReport, file_ids: Iterable[int], by: str, *, tz: tzinfo) -> Report:
+        return submit(self._s, new, file_ids, by, tz=tz)
+
+    def decide(self, report_id: int, status: str, *, by: str, name: str | None, note: str | None = None,
+               award: str | None = None, from_statuses: tuple[str, ...] = ("pending",)) -> bool:
+        return decide(self._s, report_id, status, by=by, name=name, note=note, award=award,
+                      from_statuses=from_statuses)
+
+    def withdraw(self, report_id: int, user_id: int, by: str, name: str | None) -> bool:
+        return withdraw(self._s, report_id, user_id, by, name)
+
+    def add_more(self, report_id: int, user_id: int, text: str | None, file_ids: list[int], by: str,
+                 name: str | None) -> bool:
+        return add_more(self._s, report_id, user_id, text, file_ids, by, name)
+
+    def select_for_export(self, status: str | None = None, since: date | None = None, award: str | None = None,
+                          *, tz: tzinfo) -> list[Report]:
+        return select_for_export(self._s, status, since, award, tz=tz)

@@ -10,14 +10,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cached_property
 
 from sqlalchemy import bindparam, exists, insert, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import configure_mappers
 from sqlmodel import Session, col, select
 
-from storage import users
+from storage import users, web_sessions
 from storage.clean import clean_text, clip_name, stored_id
+from storage.erase import ErasureStore
 from storage.models import (
     ConversationState,
     OfficeQuestion,
@@ -28,6 +30,10 @@ from storage.models import (
     utcnow,
 )
 from storage.outbox_order import holds
+from storage.profiles import ProfileStore
+from storage.reminders import DeadlineStore
+from storage.reports import ReportStore
+from storage.state import ChatState
 
 # OutboxMessage.model_construct (below) skips validation, and also the step that sets the
 # mappers up: a process whose first turn claims rows before any query (`python -m bot run
@@ -38,7 +44,6 @@ configure_mappers()
 
 # State key: the notices (outbox row ids) whose choices make up the person's last list, each
 # with its first number; any message from the person starts a new list and drops it.
-NOTICE_LIST = "notice_list"
 
 
 @dataclass(frozen=True)
@@ -62,7 +67,31 @@ OUTBOX = OutboxMessage.__table__  # type: ignore[attr-defined]
 
 class TurnStore:
     def __init__(self, session: Session):
-        self.s = session
+        self.s = session  # the pipeline's; the features use the stores below
+
+    # --- the features' queries, on this turn's session -------------------------------
+    @cached_property
+    def profiles(self) -> ProfileStore:
+        return ProfileStore(self.s)
+
+    @cached_property
+    def deadlines(self) -> DeadlineStore:
+        return DeadlineStore(self.s)
+
+    @cached_property
+    def reports(self) -> ReportStore:
+        return ReportStore(self.s)
+
+    @cached_property
+    def erasure(self) -> ErasureStore:
+        return ErasureStore(self.s)
+
+    def user_row(self, user_id: int) -> User | None:
+        return self.s.get(User, user_id)
+
+    def issue_console_login(self, officer: str, now: datetime) -> str:
+        """A one-time sign-in link's token for the officers' console, in the turn's transaction."""
+        return web_sessions.issue_login(self.s, officer, now)
 
     # --- state -------------------------------------------------------------
     def load_state(self, user_id: int) -> tuple[dict, int | None]:
@@ -78,6 +107,14 @@ class TurnStore:
         done = self.s.execute(_built(self.s, "update_state", _update_state),
                               {"uid": user_id, "new_data": data, "old": version, "now": utcnow()})
         return done.rowcount == 1
+
+    def load_conversation(self, user_id: int) -> tuple[ChatState, int | None]:
+        """The state, typed (storage/state.py), and its version."""
+        data, version = self.load_state(user_id)
+        return ChatState.load(data), version
+
+    def save_conversation(self, user_id: int, state: ChatState, version: int | None) -> bool:
+        return self.save_state(user_id, state.dump(), version)
 
     # --- inbox -------------------------------------------------------------
     _OLDER = None  # built once: composing statements costs more CPU than running them
@@ -139,12 +176,12 @@ class TurnStore:
         """A notice with choices (an officer's "Trả lời") is the last list its recipient
         saw: on Zalo their "1" picks from it, unless they are in the middle of a form.
         A conflict (they are writing right now) leaves their state alone."""
-        state, version = self.load_state(user_id)
-        if state.get("flow"):
+        state, version = self.load_conversation(user_id)
+        if state.flow:
             return
-        state["choices"] = choices
-        state.pop(NOTICE_LIST, None)
-        self.save_state(user_id, state, version)
+        state.choices = choices
+        state.notice_list = None
+        self.save_conversation(user_id, state, version)
 
     def add_notice_choices(self, user_id: int, key: str, choices: list[dict]) -> int | None:
         """The choices of a notice being sent (a reminder), made the last list its recipient
@@ -153,18 +190,18 @@ class TurnStore:
         still answers the first reminder); otherwise they start a new list. Returns the
         first number, or None when they are not offered (the person is in the middle of a
         form, or writing right now). Sending the same notice again (a retry) keeps its numbers."""
-        state, version = self.load_state(user_id)
-        if state.get("flow"):
+        state, version = self.load_conversation(user_id)
+        if state.flow:
             return None
-        listed = state.get(NOTICE_LIST)
-        if not isinstance(listed, dict):
-            listed, state["choices"] = {}, []
+        listed = state.notice_list
+        if listed is None:
+            listed, state.choices = {}, []
         if key in listed:
             return int(listed[key])
-        first = len(state.get("choices") or []) + 1
-        state["choices"] = [*(state.get("choices") or []), *choices]
-        state[NOTICE_LIST] = {**listed, key: first}
-        return first if self.save_state(user_id, state, version) else None
+        first = len(state.choices) + 1
+        state.choices = [*state.choices, *choices]
+        state.notice_list = {**listed, key: first}
+        return first if self.save_conversation(user_id, state, version) else None
 
     # --- users (storage/users.py makes them) ---------------------------------
     def user_id(self, channel: str, external_id: str) -> int | None:
@@ -218,18 +255,6 @@ class TurnStore:
             .values(status="answered", answer=answer, answered_by=by, answerer_name=name,
                     answered_at=at or utcnow()))
         return done.rowcount == 1
-
-
-def insert_ignore(s: Session, model: type, values: dict, keys: list[str]):  # noqa: ANN201
-    """INSERT that does nothing when a row with the same `keys` exists (a second instance,
-    a replayed turn); on PostgreSQL and SQLite."""
-    dialect = s.get_bind().dialect.name
-    table = model.__table__  # type: ignore[attr-defined]
-    if dialect == "postgresql":
-        return postgresql.insert(table).values(**values).on_conflict_do_nothing(index_elements=keys)
-    if dialect == "sqlite":
-        return sqlite.insert(table).values(**values).on_conflict_do_nothing(index_elements=keys)
-    return insert(table).values(**values)  # pragma: no cover - other databases are not supported
 
 
 # --- statements built once per dialect -------------------------------------------------

@@ -15,7 +15,7 @@ from sqlmodel import select
 
 from bot.app import build_app
 from bot.settings import load_settings
-from storage import db
+from storage import db, profiles
 from storage import reminders as q
 from storage.models import Deadline, OutboxMessage
 from storage.repo import Repository
@@ -91,7 +91,7 @@ def test_a_reminder_queued_for_the_console_user_comes_before_their_next_answer(t
     app = build_app(load_settings(data_dir=tmp_path, **{k.lower(): v for k, v in env.items()}))
     me = person(app.repo, "console", pwd.getpwuid(os.getuid()).pw_name)  # who `chat` is
     with app.repo.session() as s:
-        q.save_profile(s, me.id, unit_id="van-phong", is_leader=False, reminders=True)  # type: ignore[arg-type]
+        profiles.save_profile(s, me.id, unit_id="van-phong", is_leader=False, reminders=True)  # type: ignore[arg-type]
         q.save_deadline(s, Deadline(key="test:quy", title="Nộp báo cáo thi đua quý", due_at=now + timedelta(days=2),
                                     audience="all", offsets=[7]))
         s.commit()

@@ -10,6 +10,7 @@ import pytest
 from bot.app import App, build_app
 from bot.settings import load_settings
 from handlers import texts
+from handlers.commands import help_text
 from tests.conftest import REAL_CONTENT, Talk
 
 _TALKS: dict[int, Talk] = {}
@@ -49,13 +50,13 @@ def test_state_lives_in_the_database_not_in_memory(app: App):
     say(app, "/menu")
     fresh = Talk(build_app(app.settings))  # e.g. after a restart
     [reply] = fresh("7")
-    assert reply.text == texts.HELP
+    assert reply.text == help_text(officer=False)
 
 
 def test_users_are_separate(app: App):
     say(app, "/menu", user="a")
     [reply] = say(app, "7", user="b")  # b was offered nothing: "7" is no choice for b
-    assert reply.text != texts.HELP
+    assert reply.text != help_text(officer=False)
 
 
 def test_clarify_then_pick(app: App):

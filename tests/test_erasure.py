@@ -22,7 +22,7 @@ from sqlmodel import Session, select
 
 from bot.app import App, build_app
 from bot.settings import load_settings
-from storage import reminders as q
+from storage import profiles
 from storage.models import (
     OfficeQuestion,
     OutboxMessage,
@@ -168,7 +168,7 @@ async def erase_and_check(tmp_path: Path, database_url: str | None = None) -> No
         await who.say("/start")
         with Session(app.repo.engine) as s:
             uid = TurnStore(s).user("telegram", str(STAFF)).id
-            q.save_profile(s, uid, full_name=NAME, unit_id="van-phong", reminders=True)
+            profiles.save_profile(s, uid, full_name=NAME, unit_id="van-phong", reminders=True)
             s.commit()
         pending = await report(bot, who, STORIES["pending"], [OWN_PHOTO, SHARED_PHOTO])
         withdrawn = await report(bot, who, STORIES["withdrawn"], [])

@@ -21,7 +21,7 @@ from bot.settings import Settings, load_settings
 from handlers import report_texts as rt
 from handlers import texts
 from handlers.reminder_dispatch import ack_choice
-from storage import reminders as q
+from storage import profiles
 from storage.models import (
     ConversationState,
     Deadline,
@@ -184,7 +184,7 @@ async def test_only_a_leader_of_the_unit_says_done_for_a_unit_leaders_deadline(t
     for tg_id, leader in ((7001, True), (7002, True), (staff, False)):
         user = person(app.repo, "telegram", str(tg_id), f"Cán bộ {tg_id}")
         with app.repo.session() as s:
-            q.save_profile(s, user.id, unit_id="van-phong", is_leader=leader, reminders=True)  # type: ignore[arg-type]
+            profiles.save_profile(s, user.id, unit_id="van-phong", is_leader=leader, reminders=True)  # type: ignore[arg-type]
             s.commit()
     first = dispatch_now(app, local("2030-12-08 08:00"))
     assert len(first.queued) == 2  # the two leaders

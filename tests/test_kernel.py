@@ -18,7 +18,7 @@ from bot.kernel.redact import RedactingFilter, Redactor, secrets_of
 from bot.kernel.retry import Backoff
 from bot.runner import make_web_app
 from bot.settings import load_settings
-from handlers import texts
+from handlers.commands import help_text
 from handlers.events import Capabilities, IncomingEvent, Reply
 from tests import wiring
 from tests.conftest import REAL_CONTENT
@@ -131,7 +131,7 @@ async def test_a_channel_of_parse_fetch_and_render_is_served_by_the_one_poll_loo
         await inbound.wait_idle()
         assert sleeps == [0.5, 1.0, 2.0, 2.0]  # the fetch back-off, doubling to its cap
         first, second = pager.texts("an")
-        assert first.startswith("Kính chào") and texts.HELP.splitlines()[0] in second
+        assert first.startswith("Kính chào") and help_text(officer=False).splitlines()[0] in second
         assert [app.repo.update_status("pager", k) for k in ("1", "2")] == ["done", "done"]
     finally:
         polling.cancel()

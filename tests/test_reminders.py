@@ -20,6 +20,7 @@ from bot.settings import load_settings
 from content.deadlines import in_quiet_hours, next_occurrence, parse_quiet, slots
 from handlers import texts
 from handlers.events import Capabilities
+from storage import profiles
 from storage import reminders as q
 from storage.models import Deadline, OutboxMessage, utcnow
 from tests.conftest import REAL_CONTENT, Talk
@@ -51,7 +52,7 @@ def add_deadline(app: App, title: str = "Nộp báo cáo sơ kết", due: str = 
 def person(app: App, ext: str, *, unit: str = "van-phong", leader: bool = False, on: bool = True) -> int:
     user = wrote(app.repo, "zalo", ext, f"Cán bộ {ext}")
     with app.repo.session() as s:
-        q.save_profile(s, user.id, unit_id=unit, is_leader=leader, reminders=on)  # type: ignore[arg-type]
+        profiles.save_profile(s, user.id, unit_id=unit, is_leader=leader, reminders=on)  # type: ignore[arg-type]
         s.commit()
     return user.id  # type: ignore[return-value]
 
@@ -225,7 +226,7 @@ def test_turning_reminders_on_asks_the_unit_once(rem: App):
     assert on.text.startswith("Đã bật nhắc hạn")
     with rem.repo.session() as s:
         user = wrote(rem.repo, "zalo", "moi")
-        p = q.profile(s, user.id)  # type: ignore[arg-type]
+        p = profiles.profile(s, user.id)  # type: ignore[arg-type]
         assert p is not None and p.reminders and not p.is_leader and p.unit_id == rem.knowledge.kb.units[1].id
     [off] = say("/nhacnho", user="moi")
     assert off.text == texts.REMINDERS_OFF

@@ -35,7 +35,7 @@ from sqlmodel import Session
 
 from content.deadlines import DeadlineFile
 from handlers.reminder_dispatch import content_fields
-from storage import db
+from storage import db, profiles
 from storage import reminders as q
 from storage.models import Deadline, User
 from tests.conftest import REAL_CONTENT, pg_schema
@@ -126,7 +126,7 @@ def seed(engine: Any, chats: list[str]) -> int:
         s.add_all(users)
         s.flush()
         for user in users:
-            q.save_profile(s, user.id, unit_id="van-phong", reminders=True)  # type: ignore[arg-type]
+            profiles.save_profile(s, user.id, unit_id="van-phong", reminders=True)  # type: ignore[arg-type]
         row = q.save_deadline(s, Deadline(key="test:fanout", title="Nộp báo cáo thi đua quý I",
                                           due_at=datetime.strptime(DUE, "%Y-%m-%d %H:%M").replace(tzinfo=TZ)
                                           .astimezone(UTC), audience="all", offsets=[1], send_time="08:00"))

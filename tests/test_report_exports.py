@@ -32,6 +32,7 @@ from storage import db
 from storage import reports as q
 from storage.files import FileStore
 from storage.models import User
+from storage.reports import ReportStore
 from tests.conftest import FIXTURE_CONTENT
 from tests.procs import clean_env
 
@@ -142,7 +143,7 @@ def _export(db_url: str, kb: KnowledgeBase, kind: str, **kw):  # noqa: ANN003, A
     engine = db.make_engine(db_url)
     try:
         with Session(engine) as s:
-            return build_export(s, kb, kind, today=date(2026, 3, 10), **{"tz": VN, **kw})
+            return build_export(ReportStore(s), kb, kind, today=date(2026, 3, 10), **{"tz": VN, **kw})
     finally:
         engine.dispose()
 

@@ -12,8 +12,7 @@ from pathlib import Path
 from sqlmodel import Session, select
 
 from bot.delivery import Limits, RateLimiter
-from storage import reminders as q
-from storage import reports
+from storage import profiles, reports
 from storage.models import Report, StoredFile
 from storage.turns import TurnStore
 from tests.fake_telegram import keyboard, visible_text
@@ -37,7 +36,7 @@ def at_files_step(app, user: int | str, channel: str = "telegram") -> None:  # n
     """A draft at its evidence step, as the form leaves it."""
     u = person(app.repo, channel, str(user), "Hà")
     with Session(app.repo.engine) as s:
-        q.save_profile(s, u.id, full_name="Đỗ Thu Hà", unit_id="van-phong")
+        profiles.save_profile(s, u.id, full_name="Đỗ Thu Hà", unit_id="van-phong")
         values = {"draft": uuid.uuid4().hex, "subject": "self", "criterion": "2.5", "when": "2026-03-01",
                   "story": "Số hóa toàn bộ hồ sơ kiểm sát của phòng để làm việc từ xa trong giãn cách."}
         TurnStore(s).save_state(u.id, {"flow": {"name": "report", "step": "files", "values": values,

@@ -23,7 +23,7 @@ import aiohttp
 from sqlmodel import Session, col, select
 
 from bot.telegram.channel import SECRET_HEADER, WEBHOOK_PATH
-from storage import reminders as q
+from storage import profiles
 from storage.models import OutboxMessage, Report
 from storage.repo import Repository
 from storage.turns import TurnStore
@@ -46,7 +46,7 @@ def seed_drafts(engine: Any, users: list[int]) -> None:
     for uid in users:
         user = person(repo, "telegram", str(uid), f"U{uid}")
         with Session(engine) as s:
-            q.save_profile(s, user.id, full_name=f"Cán bộ {uid}", unit_id="van-phong")
+            profiles.save_profile(s, user.id, full_name=f"Cán bộ {uid}", unit_id="van-phong")
             values = {"draft": uuid.uuid4().hex, "subject": "colleague", "name": f"Đồng chí của {uid}",
                       "subject_unit": "van-phong", "criterion": "2.1", "when": "2026-03-01", "attached": [],
                       "story": f"Người được nêu gương của {uid} đã trực chốt kiểm dịch nhiều ngày liền.",

@@ -15,6 +15,7 @@ from content.lexicon import problems as lexicon_problems
 from content.smalltalk import SmallTalkFile, is_small_talk, kind_of
 from content.smalltalk import problems as smalltalk_problems
 from handlers import texts
+from handlers.commands import help_text
 from tests.conftest import REAL_CONTENT, Talk
 
 SMALL_TALK = [
@@ -204,7 +205,7 @@ def test_a_number_outside_the_list_says_which_are_valid(app: App):
     assert "12" in reply.text and "từ 1 đến 7" in reply.text
     assert [c.label for c in reply.choices][:1] == [texts.MENU_QA]  # the list again, so "7" still works
     [help_reply] = talk("7")
-    assert help_reply.text == texts.HELP
+    assert help_reply.text == help_text(officer=False)
 
 
 def test_a_number_with_no_list_open_says_so(app: App):

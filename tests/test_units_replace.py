@@ -20,8 +20,8 @@ from bot.app import App, build_app
 from bot.reminders import dispatch_now
 from bot.settings import load_settings
 from handlers import texts
+from storage import profiles, reports
 from storage import reminders as q
-from storage import reports
 from storage.models import Deadline, OutboxMessage, Report
 from tests.conftest import REAL_CONTENT, Talk
 from tests.people import person
@@ -80,7 +80,7 @@ def replace_units(app: App, units: dict) -> None:
 def stored(app: App) -> tuple[str | None, str | None, str]:
     with app.repo.session() as s:
         user = person(app.repo, "zalo", "an")
-        profile = q.profile(s, user.id)  # type: ignore[arg-type]
+        profile = profiles.profile(s, user.id)  # type: ignore[arg-type]
         report = s.exec(select(Report)).one()
         deadline = s.exec(select(Deadline).where(col(Deadline.key).startswith("cli:"))).one()
         return profile.unit_id, report.submitter_unit_id, deadline.audience  # type: ignore[union-attr]

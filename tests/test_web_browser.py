@@ -54,7 +54,7 @@ async def zalo_bot(tmp_path: Path) -> AsyncIterator[tuple]:
     settings = load_settings(data_dir=tmp_path / "data", content_dir=REAL_CONTENT, zalo_bot_token=TOKEN,
                              zalo_api_url=fake.url, admin_ids=f"zalo:{OFFICER_ZALO}")
     app = build_app(settings)
-    kernel = wiring.zalo(app)  # the kernel as `run` assembles it (bot/kernel/wiring.py)
+    kernel = wiring.zalo(app)
     inbound = kernel.inbound["zalo"]
     await inbound.start()
     polling = asyncio.create_task(inbound.poll())

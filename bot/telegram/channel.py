@@ -46,6 +46,7 @@ from bot.telegram.adapter import ALLOWED_UPDATES, CHANNEL, BotIdentity, parse_up
 from bot.telegram.files import TelegramFetcher
 from bot.telegram.render import OutMessage, caption_html, render
 from bot.telegram.retry import api_retry, call_with_retry, describe, is_transient
+from handlers.commands import telegram_commands
 from handlers.events import Capabilities, IncomingEvent, Reply
 
 log = logging.getLogger(__name__)
@@ -55,18 +56,6 @@ SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 # A message update is a few kilobytes even with a 4,096-character text, its entities
 # and the message it replies to; anything far larger is not from Telegram.
 MAX_BODY = 256 * 1024
-COMMANDS = [
-    ("start", "Bắt đầu và mở menu chính"),
-    ("menu", "Menu chính: hỏi đáp, tiêu chí, hình thức, hồ sơ"),
-    ("hoi", "Đặt câu hỏi về thi đua, khen thưởng"),
-    ("huy", "Hủy thao tác đang làm"),
-    ("hoivanphong", "Gửi câu hỏi tới Văn phòng"),
-    ("gui", "Gửi gương người tốt, việc tốt"),
-    ("baocaocuatoi", "Các báo cáo đã gửi và kết quả duyệt"),
-    ("lich", "Lịch nhắc hạn nộp báo cáo, hồ sơ"),
-    ("hoso", "Hồ sơ của tôi (họ tên, đơn vị)"),
-    ("trogiup", "Hướng dẫn sử dụng"),
-]
 
 
 class RawGetUpdates(GetUpdates):
@@ -162,7 +151,7 @@ class TelegramChannel:
 
     async def _set_commands(self) -> None:
         bot = self._ensure_bot()
-        commands = [BotCommand(command=c, description=d) for c, d in COMMANDS]
+        commands = [BotCommand(command=c, description=d) for c, d in telegram_commands()]
         try:
             await self._call(lambda: bot.set_my_commands(commands), "setMyCommands")
         except Exception as exc:

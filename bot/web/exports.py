@@ -15,6 +15,7 @@ from content.loader import KnowledgeBase
 from handlers.report_exports import APPROVED_ONLY, ExportFile, export_file, row_of
 from handlers.report_texts import EXPORT_FORMATS
 from storage.models import Report
+from storage.reports import ReportStore
 
 KINDS = EXPORT_FORMATS  # csv, xlsx, list, docx
 # The list and the drafts go with the Tờ trình: an officer approved each of their reports.
@@ -39,4 +40,5 @@ def counts(s: Session, f: filters.ReportFilter, tz: ZoneInfo) -> dict[str, int]:
 
 
 def build(s: Session, kb: KnowledgeBase, kind: str, f: filters.ReportFilter, tz: ZoneInfo, today: date) -> ExportFile:
-    return export_file(kb, kind, [row_of(s, kb, r, tz) for r in _reports(s, f, kind, tz)], today)
+    store = ReportStore(s)
+    return export_file(kb, kind, [row_of(store, kb, r, tz) for r in _reports(s, f, kind, tz)], today)

@@ -1,0 +1,130 @@
+"""What the last few turns of a conversation were about, as candidates for a message
+that points back at them.
+
+The conversation state (the `about` dict content.dialogue returns) keeps, besides the
+subject and aspect of the last answer, `recent`: the subjects of the last few answers,
+most recent first, and `docs`: the documents "văn bản đó" may mean after the last answer,
+in order of preference, each as [kind, name] ("kế hoạch", "Kế hoạch 127/KH-VKSTC").
+A message reads them only through words that point back ("cái kia", "mức đó",
+"kế hoạch đó") or that correct the last question ("à không, ý em là giấy khen cơ");
+a complete new question never does.
+"""
+
+from __future__ import annotations
+
+import re
+
+from content.normalize import fold, fold_aligned
+
+RECENT = 3  # subjects remembered, most recent first
+# A document named in a question or an answer: its kind and number ("Kế hoạch số 127/KH-VKSTC",
+# "KH 515", "Thông tư 01/2019/TT-VKSTC", "Nghị quyết 128/NQ-CP").
+_KINDS = {"ke hoach": "ke hoach", "kh": "ke hoach", "thong tu": "thong tu", "tt": "thong tu",
+          "nghi quyet": "nghi quyet", "nq": "nghi quyet", "chi thi": "chi thi", "ct": "chi thi"}
+DOCUMENT = re.compile(r"\b(ke hoach|kh|thong tu|tt|nghi quyet|nq|chi thi|ct)\s+(?:so\s+)?(\d+(?:/[\w\-]+)*)",
+                      re.IGNORECASE)
+# "kế hoạch đó", "văn bản trên", "thông tư này": a document pointed back at; "văn bản" is any kind.
+DOCUMENT_REFERENCE = re.compile(
+    r"\b(ke hoach|thong tu|nghi quyet|chi thi|van ban|quy dinh)\s+(do|nay|tren|ay|kia)\b")
+# "cái kia", "mức trước": the subject before the last one; "mức đó", "hình thức này": the last one
+# ("nó", "cái đó" stay content.dialogue's references: in a long message they may mean its own story).
+EARLIER = re.compile(r"\b(?:cai|muc|hinh thuc|loai|muc khen|danh hieu)\s+(?:kia|truoc|luc nay|hoi nay|ban nay)\b")
+LAST = re.compile(r"\b(?:muc khen|hinh thuc khen thuong|hinh thuc khen|hinh thuc|muc|loai khen|loai|danh hieu)"
+                  r"\s+(?:do|nay|ay|tren)\b")
+# "à không, ý em là giấy khen cơ", "nhầm, em hỏi BK VKSTC chứ", "BK TTg mới đúng": the last
+# question asked again about another subject.
+CORRECTION = re.compile(
+    r"^\W*(?:(?:a|a ma|da|o|oi|ah)\s+)?(?:khong|ko|k)\b(?:\s+phai\b)?(?!\s+(?:biet|nho|ro|hieu|can|duoc|co))"
+    r"|\bnham\b|\by (?:em|minh|toi|anh|chi|e) (?:la|hoi)\b|\bmoi dung\b|\bchu khong phai\b"
+    r"|\b(?:em|minh|toi|e) (?:muon )?hoi (?:cua |ve )?[^?]*\b(?:co|chu)\W*$")
+# Asking which document ("căn cứ văn bản nào", "theo quy định nào"): then "văn bản đó" is the one
+# the answer named, not the one asked about.
+ASKS_DOCUMENT = re.compile(r"\bcan cu\b|\b(?:van ban|quy dinh|ke hoach|thong tu|nghi quyet|chi thi)\s+(?:nao|gi)\b")
+
+
+def documents(text: str) -> list[tuple[str, str, str]]:
+    """The documents a text names, in order: (kind, number, name as written)."""
+    plain = fold_aligned(text)
+    aligned = len(plain) == len(text)
+    seen, found = set(), []
+    for m in DOCUMENT.finditer(plain):
+        kind, number = _KINDS[m.group(1).lower()], m.group(2).lower()
+        key = number.split("/")[0].lstrip("0") or "0"
+        if (kind, key) not in seen:
+            seen.add((kind, key))
+            found.append((kind, key, text[m.start():m.end()] if aligned else m.group(0)))
+    return found
+
+
+def documents_after(question: str, answer_title: str, answer: str) -> list[list[str]]:
+    """The documents "văn bản đó" may mean after `answer` replied to `question`, best first:
+    when the question asked which document, those the answer named and the question did not;
+    then those the question named, then those of the answer's title, then the rest of the answer."""
+    asked = documents(question)
+    asked_keys = {(k, n) for k, n, _ in asked}
+    told = documents(answer)
+    order = []
+    if ASKS_DOCUMENT.search(fold(question)):
+        order += [d for d in told if (d[0], d[1]) not in asked_keys]
+    order += asked + documents(answer_title) + told
+    # One place per document, named by its fullest form ("Chỉ thị 19/CT-TTg" over "chỉ thị 19").
+    names: dict[tuple[str, str], str] = {}
+    for kind, key, name in order:
+        if len(name) > len(names.get((kind, key), "")):
+            names[(kind, key)] = name
+    out = [[kind, names[(kind, key)]] for kind, key in dict.fromkeys((k, n) for k, n, _ in order)]
+    return out[:4]
+
+
+def document_pointed(text: str, context: dict | None) -> tuple[str, str] | None:
+    """("kế hoạch đó", "Kế hoạch 127/KH-VKSTC"): the words pointing back at a document and the
+    document they mean, from the documents of the last answer; None when there is none."""
+    docs = (context or {}).get("docs")
+    if not isinstance(docs, list) or not docs:
+        return None
+    m = DOCUMENT_REFERENCE.search(fold_aligned(text))
+    if m is None:
+        return None
+    kind = m.group(1)
+    for d in docs:
+        if isinstance(d, list) and len(d) == 2 and (kind in ("van ban", "quy dinh") or d[0] == kind):
+            return m.group(0), str(d[1])
+    return None
+
+
+def recent(context: dict | None, n_subjects: int) -> list[int]:
+    """The subjects of the last few answers, most recent first."""
+    if not context:
+        return []
+    got = context.get("recent")
+    subjects = [s for s in got if isinstance(s, int)] if isinstance(got, list) else []
+    last = context.get("subject")
+    if isinstance(last, int) and last not in subjects:
+        subjects.insert(0, last)
+    return [s for s in subjects if 0 <= s < n_subjects][:RECENT]
+
+
+def remember(about: dict | None, before: dict | None, n_subjects: int, docs: list[list[str]]) -> dict | None:
+    """`about` with the subjects of the turns before it and the documents of this answer."""
+    if about is None:
+        return None
+    subjects = recent(before, n_subjects)
+    now = about.get("subject")
+    if isinstance(now, int):
+        subjects = [now, *[s for s in subjects if s != now]]
+    return {**about, "recent": subjects[:RECENT], "docs": docs}
+
+
+def replace_folded(text: str, folded_span: str, by: str) -> str:
+    """`text` with the words whose folded form is `folded_span` replaced by `by` (folding keeps
+    the length of Vietnamese text, so the span found in the folded text cuts the original)."""
+    plain = fold_aligned(text)
+    if len(plain) != len(text) or folded_span not in plain:
+        return f"{by} {text}"
+    # Every place it is said: "... lên hình thức này, tiêu chuẩn để được hình thức này là gì".
+    while (i := plain.find(folded_span)) >= 0:
+        text = text[:i] + by + text[i + len(folded_span):]
+        plain = plain[:i] + fold_aligned(by) + plain[i + len(folded_span):]
+        if len(plain) != len(text):
+            break
+    return text
