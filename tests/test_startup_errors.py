@@ -9,14 +9,14 @@ from pathlib import Path
 
 import pytest
 
+from tests.incli import run_cli
 from tests.procs import clean_env, free_port
 
 
 def _run(tmp_path: Path, *args: str, **settings: object) -> subprocess.CompletedProcess:
     env = clean_env(TELEGRAM_BOT_TOKEN="123456:TEST-token_abcdefghijklmnopqrstuvwx",
                     TELEGRAM_API_URL="http://127.0.0.1:9", **settings)
-    return subprocess.run([sys.executable, "-m", "bot", *args], cwd=tmp_path, env=env, capture_output=True,
-                          text=True, timeout=60, check=False)
+    return run_cli(list(args), tmp_path, env)
 
 
 @pytest.mark.parametrize("args", [["run"], ["db", "upgrade"], ["outbox"]])
@@ -94,8 +94,7 @@ def _bot(tmp_path: Path, *args: str, stdin: str | None = None, **settings: objec
     """`python -m bot ARGS` with only `settings` set; standard input is `stdin`, or empty
     and not a terminal, as under systemd or Docker."""
     env = clean_env(**{"DATA_DIR": tmp_path / "data", **settings})
-    return subprocess.run([sys.executable, "-m", "bot", *args], cwd=tmp_path, env=env, capture_output=True, text=True,
-                          timeout=120, check=False, input=stdin if stdin is not None else "")
+    return run_cli(list(args), tmp_path, env, stdin if stdin is not None else "")
 
 
 def test_run_with_no_token_and_nothing_to_read_says_so_and_fails(tmp_path: Path) -> None:
