@@ -21,6 +21,7 @@ from sqlalchemy import MetaData
 from sqlmodel import Session, select
 
 from bot.app import App, build_app
+from bot.delivery import Limits, RateLimiter
 from bot.pipeline import Pipeline
 from bot.runner import wire_delivery
 from bot.settings import load_settings
@@ -74,6 +75,8 @@ async def telegram_bot(tmp_path: Path, database_url: str | None = None) -> Async
     pipeline = Pipeline(app.conversation, app.repo)
     channel = TelegramChannel(settings, pipeline, retry=RetryPolicy(3, 0.01, 0.05), poll_timeout=1)
     delivery = wire_delivery(app, pipeline, {"telegram": channel})  # type: ignore[dict-item]
+    # No waiting on the per-chat limit (1 a second): this test is about what erasure removes.
+    delivery.limiters = {name: RateLimiter(Limits(1000.0, 1000.0, 100)) for name in delivery.limiters}
     stop = asyncio.Event()
     await channel.start()
     tasks = [asyncio.create_task(channel.poll()), asyncio.create_task(delivery.run(stop, every=0.05))]

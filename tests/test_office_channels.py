@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from bot.app import App, build_app
-from bot.delivery import Delivery
+from bot.delivery import Delivery, Limits, RateLimiter
 from bot.pipeline import FloodGuard, Pipeline
 from bot.runner import wire_delivery
 from bot.settings import load_settings
@@ -33,6 +33,7 @@ OFFICER_TG = 9001  # an officer on Telegram
 OFFICER_ZALO = "cb-zalo"  # an officer on Zalo
 STAFF = "nv-lan"  # a staff member on Zalo
 QUESTION = "thủ tục xin nghỉ phép năm của cán bộ"
+FAST = Limits(1000.0, 1000.0, 100)  # no waiting on the rate limiter
 
 
 @dataclass
@@ -63,6 +64,9 @@ async def both(tmp_path: Path, flood: FloodGuard | None = None, **extra: object)
     channels = {"telegram": TelegramChannel(settings, pipeline, retry=RetryPolicy(3, 0.01, 0.05), poll_timeout=1),
                 "zalo": ZaloChannel(settings, pipeline, poll_timeout=1)}
     delivery = wire_delivery(app, pipeline, channels)  # type: ignore[arg-type]
+    # No waiting on the per-chat limit (1 a second): these tests are about what is said,
+    # test_delivery.py about the limits.
+    delivery.limiters = {name: RateLimiter(FAST) for name in delivery.limiters}
     stop = asyncio.Event()
     tasks = []
     try:
