@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import contextlib
 import os
+import shutil
+import sqlite3
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -22,6 +24,7 @@ from handlers.events import IncomingEvent, Reply
 from storage import db
 
 FIXTURE_CONTENT = Path(__file__).parent / "fixtures" / "content"
+_real_upgrade = db.upgrade
 REAL_CONTENT = DEFAULT_CONTENT_DIR
 _RealKnowledge = content.service.Knowledge
 _SHARED: dict[Path, content.service.Knowledge] = {}
@@ -40,6 +43,40 @@ def _knowledge(content_dir: Path) -> content.service.Knowledge:
     if Path(content_dir).resolve() == Path(REAL_CONTENT).resolve():
         return shared_knowledge(content_dir)
     return _RealKnowledge(content_dir)
+
+
+@pytest.fixture(scope="session")
+def _sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A SQLite file migrated to head once per run (per worker with xdist)."""
+    path = tmp_path_factory.mktemp("template") / "bot.sqlite3"
+    _real_upgrade(f"sqlite:///{path}")
+    con = sqlite3.connect(path)
+    try:
+        con.execute("PRAGMA wal_checkpoint(TRUNCATE)")  # everything in the main file, so copying it is enough
+    finally:
+        con.close()
+    return path
+
+
+@pytest.fixture(autouse=True)
+def _migrated_from_template(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch,
+                            _sqlite_template: Path) -> None:
+    """A new SQLite database migrated to head is a copy of the template: the same schema
+    and alembic_version as running the migrations (about 0.1 s each, for hundreds of app
+    fixtures). Tests marked real_migrations (tests/test_storage.py) run them every time."""
+    if request.node.get_closest_marker("real_migrations"):
+        return
+
+    def upgrade(url: str, revision: str = "head") -> None:
+        normalized = db.normalize_url(url)
+        path = normalized.split("///", 1)[-1] if normalized.startswith("sqlite:///") else ""
+        if revision == "head" and path and path != ":memory:" and "?" not in path and not Path(path).exists():
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(_sqlite_template, path)
+            return
+        _real_upgrade(url, revision)
+
+    monkeypatch.setattr(db, "upgrade", upgrade)
 
 
 @pytest.fixture(autouse=True)

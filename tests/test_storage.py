@@ -16,6 +16,9 @@ from storage.outbox import OutboxStore
 from storage.repo import Repository
 from storage.turns import OutboxRow, TurnStore
 
+# These tests are about the migrations themselves: no copy of a migrated template.
+pytestmark = pytest.mark.real_migrations
+
 TABLES = {"users", "conversation_states", "question_log", "processed_updates", "alembic_version", "outbox",
           "office_questions", "stored_files"}
 
