@@ -45,6 +45,18 @@ def _knowledge(content_dir: Path) -> content.service.Knowledge:
     return _RealKnowledge(content_dir)
 
 
+# Tests that run bot processes and wait on them: started first, so that with pytest-xdist
+# (`make test` runs `-n auto`) the other workers work through the rest meanwhile instead
+# of one worker being left with them at the end.
+SLOW_FIRST = ("tests/test_reminders_multiprocess.py", "tests/test_reports_multiprocess.py",
+              "tests/test_multiprocess.py")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    # Stable and the same in every worker, as xdist requires.
+    items.sort(key=lambda item: not item.nodeid.startswith(SLOW_FIRST))
+
+
 @pytest.fixture(scope="session")
 def _sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A SQLite file migrated to head once per run (per worker with xdist)."""
