@@ -19,7 +19,7 @@ from sqlalchemy import update as sa_update
 from sqlmodel import select
 
 from bot.app import App, build_app
-from bot.delivery import Delivery
+from bot.delivery import Delivery, Limits, RateLimiter
 from bot.pipeline import Pipeline
 from bot.rendering import ZALO_LIMIT
 from bot.runner import make_web_app, wire_delivery
@@ -81,6 +81,8 @@ async def make_bot(settings: Settings, fake: FakeZalo) -> Bot:
     pipeline = Pipeline(app.conversation, app.repo)
     channel = ZaloChannel(settings, pipeline, poll_timeout=1, backoff_initial=0.5, backoff_max=4.0, sleep=sleep)
     delivery = wire_delivery(app, pipeline, {"zalo": channel})
+    # No waiting on the per-chat limit (1 a second): test_delivery.py is where the limits are tested.
+    delivery.limiters = {name: RateLimiter(Limits(1000.0, 1000.0, 100)) for name in delivery.limiters}
     return Bot(app, channel, fake, sleeps, delivery)
 
 
