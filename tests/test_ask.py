@@ -46,9 +46,12 @@ def test_scores_do_not_depend_on_the_hash_seed():
 
     question = "Bao lâu thì sơ kết, tổng kết công tác thi đua khen thưởng?"
     outputs = set()
-    for seed in ("1", "3"):
-        env = {**os.environ, "PYTHONHASHSEED": seed}
-        done = subprocess.run([sys.executable, "-m", "bot", "ask", "--json", question], env=env,
-                              capture_output=True, text=True, check=True)
-        outputs.add(done.stdout)
+    # Two processes (a hash seed is fixed when Python starts), run side by side.
+    runs = [subprocess.Popen([sys.executable, "-m", "bot", "ask", "--json", question],
+                             env={**os.environ, "PYTHONHASHSEED": seed}, stdout=subprocess.PIPE,
+                             stderr=subprocess.PIPE, text=True) for seed in ("1", "3")]
+    for run in runs:
+        out, err = run.communicate(timeout=120)
+        assert run.returncode == 0, err
+        outputs.add(out)
     assert len(outputs) == 1
