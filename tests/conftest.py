@@ -1,5 +1,6 @@
-"""Shared fixtures: settings on a fresh SQLite file, the assembled app, the
-PostgreSQL URL when CI provides one, and the content index built once per run."""
+"""Shared fixtures: settings on a fresh SQLite file (a copy of one migrated once per
+run), the assembled app, the PostgreSQL URL when CI provides one, and the content
+index built once per run; the multi-process tests collected first (for xdist)."""
 
 from __future__ import annotations
 
@@ -24,7 +25,6 @@ from handlers.events import IncomingEvent, Reply
 from storage import db
 
 FIXTURE_CONTENT = Path(__file__).parent / "fixtures" / "content"
-_real_upgrade = db.upgrade
 REAL_CONTENT = DEFAULT_CONTENT_DIR
 _RealKnowledge = content.service.Knowledge
 _SHARED: dict[Path, content.service.Knowledge] = {}
@@ -55,6 +55,9 @@ SLOW_FIRST = ("tests/test_reminders_multiprocess.py", "tests/test_reports_multip
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     # Stable and the same in every worker, as xdist requires.
     items.sort(key=lambda item: not item.nodeid.startswith(SLOW_FIRST))
+
+
+_real_upgrade = db.upgrade
 
 
 @pytest.fixture(scope="session")
