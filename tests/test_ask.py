@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 from tests.incli import run_cli
+from tests.procs import clean_env
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -42,13 +43,11 @@ def test_question_as_argument(tmp_path: Path):
 
 def test_scores_do_not_depend_on_the_hash_seed():
     # "thì" and "thi" fold alike; which of them counted used to follow set order.
-    import os
-
     question = "Bao lâu thì sơ kết, tổng kết công tác thi đua khen thưởng?"
     outputs = set()
     # Two processes (a hash seed is fixed when Python starts), run side by side.
     runs = [subprocess.Popen([sys.executable, "-m", "bot", "ask", "--json", question],
-                             env={**os.environ, "PYTHONHASHSEED": seed}, stdout=subprocess.PIPE,
+                             env=clean_env(PYTHONHASHSEED=seed), stdout=subprocess.PIPE,
                              stderr=subprocess.PIPE, text=True) for seed in ("1", "3")]
     for run in runs:
         out, err = run.communicate(timeout=120)
