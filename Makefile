@@ -45,11 +45,13 @@ $(STAMP): pyproject.toml $(LOCKS)
 run: $(STAMP)
 	@$(BIN)/python -m bot run $(ARGS)
 
+# One pytest worker per core (pytest-xdist), handed one test at a time: the multi-process
+# tests, collected first (tests/conftest.py), spread over the workers instead of queueing on one.
 test: $(STAMP)
 	@$(BIN)/python -m bot content check
 	@$(BIN)/ruff check .
-	@echo "Running the test suite: about 10 minutes on 2 cores ($$(test -n "$$TEST_DATABASE_URL" && echo "with PostgreSQL at TEST_DATABASE_URL" || echo "PostgreSQL tests skipped: TEST_DATABASE_URL is not set"))"
-	@$(BIN)/python -m pytest -q
+	@echo "Running the test suite: about 5 minutes on 2 cores ($$(test -n "$$TEST_DATABASE_URL" && echo "with PostgreSQL at TEST_DATABASE_URL" || echo "PostgreSQL tests skipped: TEST_DATABASE_URL is not set"))"
+	@$(BIN)/python -m pytest -q -n auto --maxschedchunk=1
 
 lint: $(STAMP)
 	@$(BIN)/ruff check .

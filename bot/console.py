@@ -60,8 +60,11 @@ class NoInput(Exception):
     chat with (`run` under systemd or Docker with no token set)."""
 
 
-def run_console(app: App, stdin: TextIO = sys.stdin, stdout: TextIO = sys.stdout, user_id: str | None = None,
+def run_console(app: App, stdin: TextIO | None = None, stdout: TextIO | None = None, user_id: str | None = None,
                 resume: bool = False, require_input: bool = False) -> int:
+    # The streams of the moment of the call, not of the import (a test runs the CLI in process).
+    stdin = sys.stdin if stdin is None else stdin
+    stdout = sys.stdout if stdout is None else stdout
     user = user_id or _local_user()
     if not resume:
         _forget(app, user)

@@ -1,10 +1,13 @@
-"""Shared fixtures: settings on a fresh SQLite file, the assembled app, the
-PostgreSQL URL when CI provides one, and the content index built once per run."""
+"""Shared fixtures: settings on a fresh SQLite file (a copy of one migrated once per
+run), the assembled app, the PostgreSQL URL when CI provides one, and the content
+index built once per run; the multi-process tests collected first (for xdist)."""
 
 from __future__ import annotations
 
 import contextlib
 import os
+import shutil
+import sqlite3
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -41,6 +44,55 @@ def _knowledge(content_dir: Path, edits=None) -> content.service.Knowledge:  # n
         # With the app's store of the Office's edits: the shared index, while there are none.
         return shared_knowledge(content_dir) if edits is None else shared_knowledge(content_dir).with_edits(edits)
     return _RealKnowledge(content_dir, edits)
+
+
+# Tests that run bot processes and wait on them: started first, so that with pytest-xdist
+# (`make test` runs `-n auto`) the other workers work through the rest meanwhile instead
+# of one worker being left with them at the end.
+SLOW_FIRST = ("tests/test_reminders_multiprocess.py", "tests/test_reports_multiprocess.py",
+              "tests/test_multiprocess.py")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    # Stable and the same in every worker, as xdist requires.
+    items.sort(key=lambda item: not item.nodeid.startswith(SLOW_FIRST))
+
+
+_real_upgrade = db.upgrade
+
+
+@pytest.fixture(scope="session")
+def _sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A SQLite file migrated to head once per run (per worker with xdist)."""
+    path = tmp_path_factory.mktemp("template") / "bot.sqlite3"
+    _real_upgrade(f"sqlite:///{path}")
+    con = sqlite3.connect(path)
+    try:
+        con.execute("PRAGMA wal_checkpoint(TRUNCATE)")  # everything in the main file, so copying it is enough
+    finally:
+        con.close()
+    return path
+
+
+@pytest.fixture(autouse=True)
+def _migrated_from_template(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch,
+                            _sqlite_template: Path) -> None:
+    """A new SQLite database migrated to head is a copy of the template: the same schema
+    and alembic_version as running the migrations (about 0.1 s each, for hundreds of app
+    fixtures). Tests marked real_migrations (tests/test_storage.py) run them every time."""
+    if request.node.get_closest_marker("real_migrations"):
+        return
+
+    def upgrade(url: str, revision: str = "head") -> None:
+        normalized = db.normalize_url(url)
+        path = normalized.split("///", 1)[-1] if normalized.startswith("sqlite:///") else ""
+        if revision == "head" and path and path != ":memory:" and "?" not in path and not Path(path).exists():
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(_sqlite_template, path)
+            return
+        _real_upgrade(url, revision)
+
+    monkeypatch.setattr(db, "upgrade", upgrade)
 
 
 @pytest.fixture(autouse=True)

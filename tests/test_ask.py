@@ -7,14 +7,16 @@ import subprocess
 import sys
 from pathlib import Path
 
+from tests.incli import run_cli
+from tests.procs import clean_env
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
 def ask(lines: list[str], tmp_path: Path, *extra: str) -> list[dict]:
     env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "DATA_DIR": str(tmp_path / "data"),
            "PYTHONPATH": str(ROOT)}
-    proc = subprocess.run([sys.executable, "-m", "bot", "ask", "--json", *extra], cwd=tmp_path, env=env,
-                          input="".join(f"{q}\n" for q in lines), capture_output=True, text=True, timeout=120)
+    proc = run_cli(["ask", "--json", *extra], tmp_path, env, "".join(f"{q}\n" for q in lines))
     assert proc.returncode == 0, proc.stderr
     return [json.loads(line) for line in proc.stdout.splitlines()]
 
@@ -35,24 +37,22 @@ def test_one_object_per_line_in_order_and_nothing_written(tmp_path: Path):
 
 def test_question_as_argument(tmp_path: Path):
     env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "PYTHONPATH": str(ROOT)}
-    proc = subprocess.run([sys.executable, "-m", "bot", "ask", "giấy", "khen", "nộp", "mấy", "bộ"], cwd=tmp_path,
-                          env=env, capture_output=True, text=True, timeout=120)
+    proc = run_cli(["ask", "giấy", "khen", "nộp", "mấy", "bộ"], tmp_path, env)
     assert proc.returncode == 0 and "01 bộ" in proc.stdout
 
 
 def test_scores_do_not_depend_on_the_hash_seed():
     # "thì" and "thi" fold alike; which of them counted used to follow set order.
-    import os
-    import subprocess
-    import sys
-
     question = "Bao lâu thì sơ kết, tổng kết công tác thi đua khen thưởng?"
     outputs = set()
-    for seed in ("1", "3"):
-        env = {**os.environ, "PYTHONHASHSEED": seed}
-        done = subprocess.run([sys.executable, "-m", "bot", "ask", "--json", question], env=env,
-                              capture_output=True, text=True, check=True)
-        outputs.add(done.stdout)
+    # Two processes (a hash seed is fixed when Python starts), run side by side.
+    runs = [subprocess.Popen([sys.executable, "-m", "bot", "ask", "--json", question],
+                             env=clean_env(PYTHONHASHSEED=seed), stdout=subprocess.PIPE,
+                             stderr=subprocess.PIPE, text=True) for seed in ("1", "3")]
+    for run in runs:
+        out, err = run.communicate(timeout=120)
+        assert run.returncode == 0, err
+        outputs.add(out)
     assert len(outputs) == 1
 
 

@@ -10,7 +10,6 @@ import io
 import json
 import sqlite3
 import subprocess
-import sys
 import tarfile
 import threading
 from pathlib import Path
@@ -22,6 +21,7 @@ from bot.backup import DB_MEMBER, MANIFEST, BackupError, backup, restore
 from bot.console import run_console
 from bot.settings import load_settings
 from tests.conftest import REAL_CONTENT, Talk
+from tests.incli import run_cli
 from tests.people import person
 from tests.procs import clean_env
 
@@ -30,8 +30,7 @@ PHOTO = b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 40
 
 
 def cli(args: list[str], data_dir: Path, cwd: Path, **env: object) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "bot", *args], cwd=cwd, env=clean_env(DATA_DIR=data_dir, **env),
-                          capture_output=True, text=True, timeout=120)
+    return run_cli(args, cwd, clean_env(DATA_DIR=data_dir, **env))
 
 
 def tables(path: Path) -> dict[str, list[tuple]]:

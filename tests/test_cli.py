@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import argparse
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -15,12 +14,12 @@ from bot import cli
 from bot.app import build_app
 from bot.settings import load_settings
 from tests.conftest import REAL_CONTENT, Talk
+from tests.incli import run_cli
 from tests.procs import clean_env
 
 
 def run(args: list[str], cwd: Path, stdin: str = "", **env: object) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "bot", *args], cwd=cwd, env=clean_env(**env), input=stdin,
-                          capture_output=True, text=True, timeout=120)
+    return run_cli(args, cwd, clean_env(**env), stdin)
 
 
 def commands(parser: argparse.ArgumentParser, path: tuple[str, ...] = ()):  # noqa: ANN201

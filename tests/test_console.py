@@ -6,7 +6,6 @@ from __future__ import annotations
 import os
 import pwd
 import subprocess
-import sys
 from datetime import datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -19,6 +18,7 @@ from storage import db, profiles
 from storage import reminders as q
 from storage.models import Deadline, OutboxMessage
 from storage.repo import Repository
+from tests.incli import run_cli
 from tests.people import person
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -29,8 +29,7 @@ def run_bot(args: list[str], stdin: str, data_dir: Path, extra: dict[str, str] |
             ) -> subprocess.CompletedProcess:
     env = {"PATH": "/usr/bin:/bin", "HOME": str(data_dir), "DATA_DIR": str(data_dir), "PYTHONPATH": str(ROOT),
            **(extra or {})}
-    return subprocess.run([sys.executable, "-m", "bot", *args], cwd=data_dir, env=env, input=stdin,
-                          capture_output=True, text=True, timeout=120)
+    return run_cli(args, data_dir, env, stdin)
 
 
 def test_piped_question_with_no_token_is_answered_and_logged(tmp_path: Path):

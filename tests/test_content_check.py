@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -12,14 +11,14 @@ import yaml
 
 from content.loader import ContentError, load
 from tests.conftest import REAL_CONTENT
+from tests.incli import run_cli
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
 def run_check(content_dir: Path) -> subprocess.CompletedProcess:
     env = {"CONTENT_DIR": str(content_dir), "PATH": "/usr/bin:/bin", "HOME": str(content_dir)}
-    return subprocess.run([sys.executable, "-m", "bot", "content", "check"], cwd=ROOT, env=env,
-                          capture_output=True, text=True, timeout=60)
+    return run_cli(["content", "check"], ROOT, env)
 
 
 def test_real_content_passes():

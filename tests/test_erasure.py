@@ -69,7 +69,9 @@ async def telegram_bot(tmp_path: Path, database_url: str | None = None) -> Async
     settings = load_settings(data_dir=tmp_path / "data", content_dir=REAL_CONTENT, telegram_bot_token=TOKEN,
                              telegram_api_url=tg.url, admin_ids=f"telegram:{OFFICER}", database_url=database_url)
     app = build_app(settings)
-    kernel = wiring.telegram(app, retry=wiring.api_retry(attempts=3, initial=0.01, maximum=0.05))
+    # No waiting on the per-chat limit (1 a second): this test is about what erasure removes.
+    kernel = wiring.telegram(app, retry=wiring.api_retry(attempts=3, initial=0.01, maximum=0.05),
+                             limits=wiring.NO_LIMITS)
     delivery, inbound = kernel.delivery, kernel.inbound["telegram"]
     stop = asyncio.Event()
     await inbound.start()

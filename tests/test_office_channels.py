@@ -59,8 +59,10 @@ async def both(tmp_path: Path, flood: FloodGuard | None = None, links: str | Non
                              admin_ids=f"telegram:{OFFICER_TG},zalo:{OFFICER_ZALO}", **values)
     app = build_app(settings)
     conversation = build_conversation(settings, app.knowledge, make_link=link_maker(links)) if links else None
+    # No waiting on the per-chat limit (1 a second): these tests are about what is said,
+    # test_delivery.py about the limits.
     kernel = wiring.both(app, conversation=conversation, flood=flood or FloodGuard(),
-                         retry=wiring.api_retry(attempts=3, initial=0.01, maximum=0.05))
+                         retry=wiring.api_retry(attempts=3, initial=0.01, maximum=0.05), limits=wiring.NO_LIMITS)
     delivery = kernel.delivery
     stop = asyncio.Event()
     tasks = []

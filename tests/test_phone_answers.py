@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -15,6 +14,7 @@ from bot.rendering import numbered
 from content.expansions import once
 from handlers import texts
 from tests.conftest import REAL_CONTENT, Talk
+from tests.incli import run_cli
 
 ROOT = Path(__file__).resolve().parent.parent
 PHONE = 700  # characters of an answer with its source and choices, as Zalo and the console show it
@@ -130,17 +130,14 @@ def test_expansions_after_the_first_are_shortened():
 
 def test_ask_prints_the_whole_answer(tmp_path: Path):
     env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "PYTHONPATH": str(ROOT)}
-    proc = subprocess.run([sys.executable, "-m", "bot", "ask", QUESTION], cwd=tmp_path, env=env,
-                          capture_output=True, text=True, timeout=120)
+    proc = run_cli(["ask", QUESTION], tmp_path, env)
     assert proc.returncode == 0 and NOTE in proc.stdout and "Bản tóm tắt thành tích do" in proc.stdout
     assert texts.SEE_DETAILS not in proc.stdout
 
 
 def _check(content: Path) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "bot", "content", "check"], cwd=ROOT, capture_output=True,
-                          text=True, env={"PATH": "/usr/bin:/bin", "CONTENT_DIR": str(content),
-                                          "PYTHONPATH": str(ROOT), "DATA_DIR": str(content.parent / "data")},
-                          timeout=120)
+    return run_cli(["content", "check"], ROOT, {"PATH": "/usr/bin:/bin", "CONTENT_DIR": str(content),
+                                               "PYTHONPATH": str(ROOT), "DATA_DIR": str(content.parent / "data")})
 
 
 def test_content_check_wants_a_short_answer_that_reads_alone(tmp_path: Path):

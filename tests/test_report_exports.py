@@ -34,6 +34,7 @@ from storage.files import FileStore
 from storage.models import User
 from storage.reports import ReportStore
 from tests.conftest import FIXTURE_CONTENT
+from tests.incli import run_cli
 from tests.procs import clean_env
 
 VN = ZoneInfo("Asia/Ho_Chi_Minh")
@@ -499,10 +500,10 @@ def test_cli_end_to_end_through_python_m_bot(tmp_path: Path, content_dir: Path, 
     assert done.returncode == 0, done.stderr
     assert done.stdout == f"Đã ghi 4 báo cáo vào {out}\n"
     assert load_workbook(out).active["A1"].value == "DANH SÁCH ĐỀ NGHỊ KHEN THƯỞNG"
-    bad = subprocess.run([sys.executable, "-m", "bot", "export", "reports", "--format", "csv", "--out", str(out),
-                          "--award", "khong-co"], cwd=Path(__file__).resolve().parent.parent, capture_output=True,
-                         text=True, timeout=120,
-                         env=clean_env(DATA_DIR=tmp_path / "data", DATABASE_URL=db_url, CONTENT_DIR=content_dir))
+    # The refusal in process: the entry point itself is what the call above checks.
+    bad = run_cli(["export", "reports", "--format", "csv", "--out", str(out), "--award", "khong-co"],
+                  Path(__file__).resolve().parent.parent,
+                  clean_env(DATA_DIR=tmp_path / "data", DATABASE_URL=db_url, CONTENT_DIR=content_dir))
     assert bad.returncode == 2 and bad.stdout == ""
     assert bad.stderr.strip().startswith("Hình thức khen thưởng không có trong report_form.yaml: 'khong-co'")
 

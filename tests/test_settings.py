@@ -1,10 +1,9 @@
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from bot.settings import SettingsError, load_settings
+from tests.incli import run_cli
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -41,8 +40,7 @@ def test_invalid_settings_name_the_setting(monkeypatch: pytest.MonkeyPatch, env:
 def test_invalid_setting_stops_the_bot_with_a_message_and_no_secret(tmp_path: Path):
     env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "PORT": "99999",
            "TELEGRAM_BOT_TOKEN": "123:SECRET-TOKEN-VALUE"}
-    proc = subprocess.run([sys.executable, "-m", "bot", "run"], cwd=tmp_path, env=env | {"PYTHONPATH": str(ROOT)},
-                          capture_output=True, text=True, timeout=60)
+    proc = run_cli(["run"], tmp_path, env | {"PYTHONPATH": str(ROOT)})
     assert proc.returncode == 2
     assert "PORT" in proc.stderr
     assert "SECRET-TOKEN-VALUE" not in proc.stderr + proc.stdout

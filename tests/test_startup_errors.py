@@ -4,19 +4,18 @@ unreachable DATABASE_URL or an unusable DATA_DIR printed 38-125 lines of traceba
 from __future__ import annotations
 
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
+from tests.incli import run_cli
 from tests.procs import clean_env, free_port
 
 
 def _run(tmp_path: Path, *args: str, **settings: object) -> subprocess.CompletedProcess:
     env = clean_env(TELEGRAM_BOT_TOKEN="123456:TEST-token_abcdefghijklmnopqrstuvwx",
                     TELEGRAM_API_URL="http://127.0.0.1:9", **settings)
-    return subprocess.run([sys.executable, "-m", "bot", *args], cwd=tmp_path, env=env, capture_output=True,
-                          text=True, timeout=60, check=False)
+    return run_cli(list(args), tmp_path, env)
 
 
 @pytest.mark.parametrize("args", [["run"], ["db", "upgrade"], ["outbox"]])
@@ -76,14 +75,12 @@ async def test_a_port_in_use_is_one_line_naming_port(tmp_path: Path) -> None:
     env = clean_env(TELEGRAM_BOT_TOKEN=fake.token, TELEGRAM_API_URL=fake.url, TELEGRAM_WEBHOOK_SECRET="s3cret-hook",
                     PORT=port, DATA_DIR=tmp_path / "data")
     try:
-        proc = await asyncio.create_subprocess_exec(sys.executable, "-m", "bot", "run", "--webhook", cwd=tmp_path,
-                                                    env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                                                    stderr=subprocess.STDOUT)
-        out, _ = await asyncio.wait_for(proc.communicate(), 60)
+        # In a thread: the fake Bot API keeps answering on this test's loop meanwhile.
+        proc = await asyncio.wait_for(asyncio.to_thread(run_cli, ["run", "--webhook"], tmp_path, env), 60)
     finally:
         holder.close()
         await fake.close()
-    lines = out.decode().strip().splitlines()
+    lines = (proc.stdout + proc.stderr).strip().splitlines()
     assert proc.returncode == 1 and lines == [
         f"Cannot start: PORT={port} is already in use by another program; stop it or set PORT to a free port"], lines
 
@@ -94,8 +91,7 @@ def _bot(tmp_path: Path, *args: str, stdin: str | None = None, **settings: objec
     """`python -m bot ARGS` with only `settings` set; standard input is `stdin`, or empty
     and not a terminal, as under systemd or Docker."""
     env = clean_env(**{"DATA_DIR": tmp_path / "data", **settings})
-    return subprocess.run([sys.executable, "-m", "bot", *args], cwd=tmp_path, env=env, capture_output=True, text=True,
-                          timeout=120, check=False, input=stdin if stdin is not None else "")
+    return run_cli(list(args), tmp_path, env, stdin if stdin is not None else "")
 
 
 def test_run_with_no_token_and_nothing_to_read_says_so_and_fails(tmp_path: Path) -> None:

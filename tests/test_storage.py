@@ -17,6 +17,9 @@ from storage.repo import Repository
 from storage.turns import OutboxRow, TurnStore
 from tests.people import person, state_of
 
+# These tests are about the migrations themselves: no copy of a migrated template.
+pytestmark = pytest.mark.real_migrations
+
 TABLES = {"users", "conversation_states", "question_log", "processed_updates", "alembic_version", "outbox",
           "office_questions", "stored_files"}
 

@@ -98,7 +98,8 @@ async def make_bot(settings: Settings, fake: FakeZalo) -> Bot:
         sleeps.append(delay)
         await asyncio.sleep(0)
 
-    kernel = wiring.zalo(app, backoff=Backoff(0.5, 4.0), sleep=sleep)
+    # No waiting on the per-chat limit (1 a second): test_delivery.py is where the limits are tested.
+    kernel = wiring.zalo(app, backoff=Backoff(0.5, 4.0), sleep=sleep, limits=wiring.NO_LIMITS)
     return Bot(app, kernel, fake, sleeps)
 
 

@@ -7,12 +7,16 @@ from __future__ import annotations
 from typing import Any
 
 from bot.app import App
+from bot.delivery import Limits
 from bot.kernel.retry import Backoff
 from bot.kernel.wiring import Kernel, assemble
 from bot.telegram import TelegramChannel
 from bot.telegram.retry import api_retry
 from bot.zalo import ZaloChannel
 
+# No waiting on the per-chat limit (1 message a second) where a test is not about it:
+# tests/test_delivery.py is where the limits are tested.
+NO_LIMITS = {"telegram": Limits(1000.0, 1000.0, 100), "zalo": Limits(1000.0, 1000.0, 100)}
 # Bot API calls retried in hundredths of the production's seconds.
 FAST_RETRY = api_retry(attempts=4, initial=0.01, maximum=0.05)
 TELEGRAM_OPTIONS = ("retry", "poll_timeout", "typing_after", "typing_every", "max_in_flight")
@@ -58,5 +62,5 @@ def both(app: App, **options: Any) -> Kernel:
     return build(app, {"telegram": telegram_channel(app, **tg), "zalo": zalo_channel(app)}, **kernel)
 
 
-__all__ = ["FAST_RETRY", "Backoff", "api_retry", "Kernel", "both", "build", "telegram", "telegram_channel", "zalo",
+__all__ = ["FAST_RETRY", "NO_LIMITS", "Backoff", "api_retry", "Kernel", "both", "build", "telegram", "telegram_channel", "zalo",
            "zalo_channel"]
