@@ -86,7 +86,10 @@ async def test_an_edit_saved_on_one_is_answered_by_every_instance(fake: FakeTele
     answered: dict[str, list[float]] = {p.name: [] for p in insts}
     uid = 9_100_000
 
-    async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=30)) as http:
+    # A fresh connection per update, as a messenger's webhook calls come: a kept-alive one the
+    # server closes for idleness while the next request is being written fails the write.
+    async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=30),
+                                     connector=aiohttp.TCPConnector(force_close=True)) as http:
         async def ask(inst: Any, user: int, question: str) -> None:
             update = fake.message_update(user, question, first_name="Cán bộ")
             async with http.post(inst.url + WEBHOOK_PATH, json=update, headers={SECRET_HEADER: SECRET}) as resp:
