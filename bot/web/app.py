@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 from aiohttp import web
 from sqlalchemy.engine import Engine
 
-from bot.web import export_pages, login, reminder_pages, views
+from bot.web import actions, export_pages, login, reminder_pages, views
 from bot.web.console import KEY, PREFIX, STATIC, Console, make_templates
 from bot.web.guard import protect, public
 from content.service import Knowledge
@@ -31,7 +31,9 @@ def make_console(engine: Engine, files: FileStore, knowledge: Knowledge, is_offi
     r.add_get("/bao-cao", views.report_list)
     r.add_get("/bao-cao/{code}", views.report_page)
     r.add_get("/bao-cao/{code}/tep/{file_id}", views.report_file)
+    r.add_post("/bao-cao/{code}/quyet-dinh", actions.decide_report)
     r.add_get("/hoi-van-phong", views.office)
+    r.add_post("/hoi-van-phong/{qid}/tra-loi", actions.answer_question)
     r.add_get("/xuat", export_pages.export_page)
     r.add_get("/xuat/{kind}", export_pages.download)
     r.add_get("/lich-nhac-han", reminder_pages.deadlines)

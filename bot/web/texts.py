@@ -48,3 +48,5 @@ REPEAT = {"yearly": "Hằng năm"}
 CANCELLED = "đã huỷ"
 DAYS_BEFORE = "{n} ngày trước"
 ON_THE_DAY = "Trong ngày"
+BAD_FORM_TITLE = "Yêu cầu không hợp lệ"
+BAD_FORM_TEXT = "Biểu mẫu gửi lên không đúng. Đồng chí tải lại trang rồi thử lại."
