@@ -39,6 +39,7 @@ class Outcome:
     text: str
     notices: list[Notice] = field(default_factory=list)
     already: bool = False  # not done because someone acted first
+    ref: int | None = None  # the row acted on or made (a deadline's id, an announcement's)
 
 
 def actor_from_ref(store: TurnStore, ref: str) -> Actor:
