@@ -234,3 +234,75 @@ async def test_an_officer_in_chat_and_one_in_the_browser_at_once_on_postgresql(p
         assert [a for a in _audit(app) if a[1].startswith("report_")] == []
     finally:
         app.repo.engine.dispose()
+
+
+async def test_deadlines_are_added_moved_and_cancelled_in_the_console(app: App) -> None:
+    from storage.models import Deadline
+
+    seed(app)
+    async with serve(app) as srv, ClientSession() as http:
+        base = f"{srv.url}/van-phong/lich-nhac-han"
+        new = {"title": "Nộp hồ sơ khen thưởng năm", "due": "20/12/2099 17:00", "audience": "unit:van-phong",
+               "offsets": "5, 1", "note": ""}
+        assert (await _post(http, base + "/moi", None, {**new, "csrf": "x"}))[0] == 401
+        staff, staff_csrf = _staff_session(app)
+        assert (await _post(http, base + "/moi", staff, {**new, "csrf": staff_csrf}))[0] == 403
+        cookie, csrf = await srv.sign_in(http)
+        assert (await _post(http, base + "/moi", cookie, new))[0] == 403
+
+        status, location, _ = await _post(http, base + "/moi", cookie, {**new, "due": "hôm kia", "csrf": csrf})
+        assert status == 303 and "Chưa đọc được ngày giờ" in await _page(http, srv.url + location.split("#")[0],
+                                                                          cookie)
+        status, location, _ = await _post(http, base + "/moi", cookie, {**new, "csrf": csrf})
+        with Session(app.repo.engine) as s:
+            d = s.exec(select(Deadline).where(Deadline.title == new["title"])).one()
+        assert (d.audience, d.offsets, d.created_by) == ("unit:van-phong", [5, 1], OFFICER_ID)
+        assert location == f"/van-phong/lich-nhac-han/{d.id}"
+        page = await _page(http, srv.url + location, cookie)
+        assert f"Đã tạo hạn số {d.id}: {new['title']}." in page and 'id="huy"' in page
+
+        status, location, _ = await _post(http, f"{base}/{d.id}/doi-han", cookie, {"due": "21/12/2099 09:00",
+                                                                                 "csrf": csrf})
+        assert "Đã đổi hạn «Nộp hồ sơ khen thưởng năm» sang" in await _page(http, srv.url + location, cookie)
+        with Session(app.repo.engine) as s:
+            assert s.get(Deadline, d.id).due_at.day == 21  # type: ignore[union-attr]
+        await _post(http, f"{base}/{d.id}/huy", cookie, {"csrf": csrf})
+        page = await _page(http, srv.url + location, cookie)
+        assert "Đã hủy hạn «Nộp hồ sơ khen thưởng năm»." in page and 'id="huy"' not in page
+        await _post(http, f"{base}/{d.id}/huy", cookie, {"csrf": csrf})
+        assert "Hạn này đã hết hoặc đã được hủy." in await _page(http, srv.url + location, cookie)
+        with Session(app.repo.engine) as s:
+            assert s.get(Deadline, d.id).status == "cancelled"  # type: ignore[union-attr]
+    assert [a[1] for a in _audit(app)] == ["deadline_add", "deadline_move", "deadline_cancel"]
+
+
+async def test_an_announcement_is_sent_to_the_count_the_officer_saw(app: App) -> None:
+    from storage.reminders import ANNOUNCEMENT_KEY
+    from tests.web_console import seed_more
+
+    seed_more(app, seed(app))  # two staff with reminders on: Zalo (van-phong) and Telegram (vks-tinh)
+
+    def announced() -> list[OutboxMessage]:
+        with Session(app.repo.engine) as s:
+            return list(s.exec(select(OutboxMessage).where(col(OutboxMessage.dedup_key).startswith(ANNOUNCEMENT_KEY))))
+
+    async with serve(app) as srv, ClientSession() as http:
+        url = f"{srv.url}/van-phong/lich-nhac-han/thong-bao"
+        message = {"audience": "all", "text": "Chiều nay họp sơ kết thi đua lúc 14 giờ.", "count": "2"}
+        assert (await _post(http, url, None, {**message, "csrf": "x"}))[0] == 401
+        cookie, csrf = await srv.sign_in(http)
+        assert (await _post(http, url, cookie, message))[0] == 403
+        page = await _page(http, f"{srv.url}/van-phong/lich-nhac-han", cookie)
+        assert 'name="count" value="2"' in page and "Gửi tới 2 người" in page
+
+        status, location, _ = await _post(http, url, cookie, {**message, "count": "3", "csrf": csrf})
+        page = await _page(http, srv.url + location.split("#")[0], cookie)
+        assert "Số người nhận đã thay đổi: lúc đồng chí xem là 3, nay là 2." in page and announced() == []
+
+        status, location, _ = await _post(http, url, cookie, {**message, "csrf": csrf})
+        assert status == 303
+        assert "Đã xếp 2 tin vào hàng gửi" in await _page(http, srv.url + location, cookie)
+        rows = announced()
+        assert sorted(r.chat_id for r in rows) == ["777", "u-an"]
+        assert all("Chiều nay họp sơ kết" in r.payload["reply"]["text"] for r in rows)
+    assert [a[1] for a in _audit(app)] == ["announce"]

@@ -22,12 +22,12 @@ from storage.turns import TurnStore
 DECISIONS = ("approve", "more", "reject")
 
 
-def _field(form, name: str) -> str:  # noqa: ANN001 - aiohttp's MultiDictProxy
+def field(form, name: str) -> str:  # noqa: ANN001 - aiohttp's MultiDictProxy
     value = form.get(name)
     return value if isinstance(value, str) else ""
 
 
-def _back(request: web.Request, to: str, out: Outcome) -> web.Response:
+def back(request: web.Request, to: str, out: Outcome) -> web.Response:
     response = web.Response(status=303, headers={"Location": to})
     flash.leave(request, response, out.text, out.done)
     return response
@@ -37,11 +37,11 @@ async def decide_report(request: web.Request) -> web.Response:
     c = console_of(request)
     code = request.match_info["code"]
     form = await request.post()
-    decision = _field(form, "decision")
+    decision = field(form, "decision")
     if decision not in DECISIONS:
         return refusal(request, 400, texts.BAD_FORM_TITLE, texts.BAD_FORM_TEXT)
-    award = _field(form, "award") or None
-    note = _field(form, "note")
+    award = field(form, "award") or None
+    note = field(form, "note")
     officer = request[OFFICER]
     kb_form = c.knowledge.kb.report_form
     assert kb_form is not None, "content/report_form.yaml is missing"
@@ -62,7 +62,7 @@ async def decide_report(request: web.Request) -> web.Response:
     out = await c.db(work, commit=True)
     if out is None:
         return refusal(request, 404, texts.NOT_FOUND_TITLE, texts.NOT_FOUND_TEXT)
-    return _back(request, f"{PREFIX}/bao-cao/{code}", out)
+    return back(request, f"{PREFIX}/bao-cao/{code}", out)
 
 
 async def answer_question(request: web.Request) -> web.Response:
@@ -72,7 +72,7 @@ async def answer_question(request: web.Request) -> web.Response:
     except ValueError:
         return refusal(request, 404, texts.NOT_FOUND_TITLE, texts.NOT_FOUND_TEXT)
     form = await request.post()
-    answer = _field(form, "answer")
+    answer = field(form, "answer")
     officer = request[OFFICER]
 
     def work(s: Session) -> Outcome:
@@ -84,4 +84,4 @@ async def answer_question(request: web.Request) -> web.Response:
         return out
 
     out = await c.db(work, commit=True)
-    return _back(request, f"{PREFIX}/hoi-van-phong" + ("" if out.done else f"#cau-{qid}"), out)
+    return back(request, f"{PREFIX}/hoi-van-phong" + ("" if out.done else f"#cau-{qid}"), out)

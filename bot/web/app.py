@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 from aiohttp import web
 from sqlalchemy.engine import Engine
 
-from bot.web import actions, export_pages, login, reminder_pages, views
+from bot.web import actions, deadline_actions, export_pages, login, reminder_pages, views
 from bot.web.console import KEY, PREFIX, STATIC, Console, make_templates
 from bot.web.guard import protect, public
 from content.service import Knowledge
@@ -38,6 +38,10 @@ def make_console(engine: Engine, files: FileStore, knowledge: Knowledge, is_offi
     r.add_get("/xuat/{kind}", export_pages.download)
     r.add_get("/lich-nhac-han", reminder_pages.deadlines)
     r.add_get("/lich-nhac-han/{id}", reminder_pages.deadline)
+    r.add_post("/lich-nhac-han/moi", deadline_actions.new_deadline)
+    r.add_post("/lich-nhac-han/thong-bao", deadline_actions.announce)
+    r.add_post("/lich-nhac-han/{id}/doi-han", deadline_actions.move_deadline)
+    r.add_post("/lich-nhac-han/{id}/huy", deadline_actions.cancel_deadline)
     r.add_get("/dang-nhap", login.instructions)
     r.add_get("/dang-nhap/{token}", login.offer, allow_head=False)
     r.add_post("/dang-nhap/{token}", login.redeem)
