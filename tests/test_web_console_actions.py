@@ -306,3 +306,21 @@ async def test_an_announcement_is_sent_to_the_count_the_officer_saw(app: App) ->
         assert sorted(r.chat_id for r in rows) == ["777", "u-an"]
         assert all("Chiều nay họp sơ kết" in r.payload["reply"]["text"] for r in rows)
     assert [a[1] for a in _audit(app)] == ["announce"]
+
+
+async def test_every_action_is_refused_without_a_session_to_staff_and_without_the_csrf_token(app: App) -> None:
+    seeded = seed(app)
+    paths = [f"/van-phong/bao-cao/{seeded.report_code}/quyet-dinh",
+             f"/van-phong/hoi-van-phong/{seeded.question_ids[0]}/tra-loi", "/van-phong/lich-nhac-han/moi",
+             f"/van-phong/lich-nhac-han/{seeded.deadline_id}/doi-han",
+             f"/van-phong/lich-nhac-han/{seeded.deadline_id}/huy", "/van-phong/lich-nhac-han/thong-bao"]
+    data = {"decision": "approve", "answer": "Được", "title": "Hạn thử nghiệm", "due": "01/01/2099 08:00",
+            "audience": "all", "text": "Thông báo thử", "count": "0"}
+    async with serve(app) as srv, ClientSession() as http:
+        cookie, _ = await srv.sign_in(http)
+        for path in paths:
+            assert (await _post(http, srv.url + path, None, {**data, "csrf": "x"}))[0] == 401, path
+            staff, staff_csrf = _staff_session(app)
+            assert (await _post(http, srv.url + path, staff, {**data, "csrf": staff_csrf}))[0] == 403, path
+            assert (await _post(http, srv.url + path, cookie, data))[0] == 403, path
+    assert _report(app, seeded.report_code).status == "pending" and _notices(app) == [] and _audit(app) == []
