@@ -4,21 +4,18 @@ moving one, /thongbao (an announcement to many) and /thongke (what was sent)."""
 
 from __future__ import annotations
 
-import re
-import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from content.dates import DateNotUnderstood, parse_due
-from content.deadlines import AUDIENCE_ALL, AUDIENCE_LEADERS, UNIT_PREFIX, check_offsets
-from content.normalize import fold
+from content.deadlines import AUDIENCE_ALL, AUDIENCE_LEADERS, UNIT_PREFIX
 from content.service import Knowledge
 from handlers import choices as ch
+from handlers import deadline_service as service
 from handlers import texts
 from handlers.context import TurnContext
-from handlers.events import Choice, Document, Notice, Reply
+from handlers.events import Choice, Document, Reply
 from handlers.flows import (
     FINISH,
     NO,
@@ -28,22 +25,22 @@ from handlers.flows import (
     FlowData,
     FlowEngine,
     FlowValues,
-    Invalid,
     Option,
     Step,
     text_between,
 )
+from handlers.officers import actor
 from handlers.profile import unit_prompt
 from handlers.reminder_dispatch import ack_choice, content_fields, left_text, occurrence, when_text
 from storage import reminders as q
-from storage.models import Deadline, User, aware, utcnow
+from storage.models import Deadline, User, utcnow
 
 PROFILE = "reminder_profile"
 NEW = "deadline_new"
 CANCEL_FLOW = "deadline_cancel"
 EDIT = "deadline_edit"
 ANNOUNCE = "announce"
-DEFAULT_OFFSETS = [7, 3, 1, 0]
+DEFAULT_OFFSETS = service.DEFAULT_OFFSETS
 MAX_LISTED = 10
 DONE_WORDS = {"da nop", "da nop roi", "nop roi", "da gui", "xong roi"}
 
@@ -119,13 +116,7 @@ class Deadlines:
     def _parse_due(self, text: str, now: datetime) -> datetime:
         """'15/12/2026 17:00', '15/12/2026' (17:00), '15/12 17h' (this year), '2026-12-15 17:00'
         (content/dates.py reads them)."""
-        try:
-            due = parse_due(text, now, self.tz)
-        except DateNotUnderstood:
-            raise Invalid(texts.NEW_BAD_DUE.format(text=text.strip()[:40])) from None
-        if due <= now:
-            raise Invalid(texts.NEW_PAST_DUE.format(when=when_text(due, self.tz)))
-        return due
+        return service.parse_due_text(text, now, self.tz)
 
     # --- flows -------------------------------------------------------------------------
     def flows(self) -> list[Flow]:
@@ -176,23 +167,11 @@ class Deadlines:
 
     @staticmethod
     def _parse_offsets(_d: FlowData, text: str) -> list[int]:
-        folded = text.strip().lower()
-        if fold(folded) in ("mac dinh", "md", "mac dinh."):
-            return DEFAULT_OFFSETS
-        parts = [p for p in re.split(r"[,;\s]+", folded) if p and p not in ("và", "va", "ngày", "ngay")]
-        try:
-            return check_offsets([int(p) for p in parts])
-        except ValueError:
-            raise Invalid(texts.NEW_BAD_OFFSETS.format(text=text.strip()[:40])) from None
+        return service.parse_offsets(text)
 
     @staticmethod
     def _note(text: str) -> str:
-        t = text.strip()
-        if fold(t).strip(" .") in ("bo qua", "khong", "khong co", "-"):
-            return ""
-        if len(t) > 1000:
-            raise Invalid(texts.FLOW_TOO_LONG.format(what="Ghi chú", length=len(t), high="1.000"))
-        return t
+        return service.parse_note(text)
 
     @staticmethod
     def _announce_audience(d: FlowData) -> str:
@@ -382,42 +361,33 @@ class Deadlines:
     def _create(self, ctx: TurnContext, data: FlowData) -> list[Reply]:
         v = data.values
         audience = v.audience if v.audience != "unit" else f"{UNIT_PREFIX}{v.unit}"
-        row = ctx.store.deadlines.save(Deadline(
-            key=f"chat:{uuid.uuid4().hex[:12]}", title=v.title, due_at=datetime.fromisoformat(v.due),
-            audience=audience, offsets=list(v.offsets), note=v.note or None,
-            created_by=f"{ctx.event.channel}:{ctx.event.user_id}"))
-        return [Reply(texts.NEW_CREATED.format(id=row.id, title=row.title), [Choice(ch.DEADLINES.encode(), texts.MENU_DEADLINES)])]
+        out = service.add(ctx.store, actor(ctx), title=v.title, due=datetime.fromisoformat(v.due), audience=audience,
+                          offsets=list(v.offsets), note=v.note, now=utcnow(), kb=self.knowledge.kb, tz=self.tz)
+        if not out.done:
+            return [Reply(out.text)]
+        return [Reply(out.text, [Choice(ch.DEADLINES.encode(), texts.MENU_DEADLINES)])]
 
     def _cancel(self, ctx: TurnContext, data: FlowData) -> list[Reply]:
-        row = ctx.store.deadlines.cancel(int(data.values.id))
-        if row is None:
-            return [Reply(texts.REMINDER_STALE)]
-        return [Reply(texts.CANCEL_DONE.format(title=row.title), [Choice(ch.DEADLINES.encode(), texts.MENU_DEADLINES)])]
+        out = service.cancel(ctx.store, actor(ctx), int(data.values.id))
+        if not out.done:
+            return [Reply(out.text)]
+        return [Reply(out.text, [Choice(ch.DEADLINES.encode(), texts.MENU_DEADLINES)])]
 
     def _move(self, ctx: TurnContext, data: FlowData) -> list[Reply]:
-        row = ctx.store.deadlines.get(int(data.values.id))
-        if row is None or row.status != "active":
-            return [Reply(texts.REMINDER_STALE)]
-        row.due_at = datetime.fromisoformat(data.values.due)
-        ctx.store.deadlines.save(row)
-        return [Reply(texts.EDIT_DONE.format(title=row.title, when=when_text(aware(row.due_at), self.tz)),
-                      [Choice(ch.DEADLINES.encode(), texts.MENU_DEADLINES)])]
+        out = service.move(ctx.store, actor(ctx), int(data.values.id), datetime.fromisoformat(data.values.due),
+                           now=utcnow(), tz=self.tz)
+        if not out.done:
+            return [Reply(out.text)]
+        return [Reply(out.text, [Choice(ch.DEADLINES.encode(), texts.MENU_DEADLINES)])]
 
     def _announce(self, ctx: TurnContext, data: FlowData) -> list[Reply]:
-        audience = self._announce_audience(data)
-        people = ctx.store.deadlines.recipients(audience)
-        if not people:
-            return [Reply(texts.ANNOUNCE_NOBODY)]
-        row = ctx.store.deadlines.add_announcement(data.values.text, audience, len(people),
-                                 f"{ctx.event.channel}:{ctx.event.user_id}")
-        reply = Reply(texts.ANNOUNCE_HEADER.format(text=data.values.text))
-        for p in people:
-            ctx.notify(Notice(p.channel, p.external_id, reply, key=f"{q.ANNOUNCEMENT_KEY}{row.id}:{p.channel}:"
-                                                                   f"{p.external_id}"))
-        return [Reply(texts.ANNOUNCE_QUEUED.format(count=len(people), id=row.id))]
+        out = service.announce(ctx.store, actor(ctx), self._announce_audience(data), data.values.text)
+        for notice in out.notices:
+            ctx.notify(notice)
+        return [Reply(out.text)]
 
     def count_for(self, ctx: TurnContext, audience: str) -> int:
-        return len(ctx.store.deadlines.recipients(audience))
+        return service.reach(ctx.store, audience)
 
     def _ics(self, ctx: TurnContext, deadline_id: int | None) -> list[Reply]:
         d = ctx.store.deadlines.get(deadline_id) if deadline_id is not None else None

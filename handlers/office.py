@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
 from handlers import choices as ch
-from handlers import texts
+from handlers import office_service, texts
 from handlers.context import TurnContext
 from handlers.events import Choice, Notice, Reply
 from handlers.flows import (
@@ -24,13 +24,13 @@ from handlers.flows import (
     Step,
     text_between,
 )
-from handlers.officers import recorded, signature
-from storage.models import OfficeQuestion, aware
+from handlers.officers import actor
+from storage.models import OfficeQuestion, utcnow
 
 ASK = "office_ask"
 ANSWER = "office_answer"
 MAX_QUESTION = 1000
-MAX_ANSWER = 3000
+MAX_ANSWER = office_service.MAX_ANSWER
 LISTED = 10  # open questions /cauhoi lists with a choice each; "trả lời <số>" reaches the others
 
 
@@ -153,24 +153,13 @@ class Office:
         return self.is_officer(ctx.event.channel, ctx.event.user_id)
 
     def _send_answer(self, ctx: TurnContext, data: FlowData) -> list[Reply]:
-        ev = ctx.event
-        qid = int(data.values.qid)
-        answer = data.values.answer
-        who = signature(ctx)
-        if not ctx.store.answer_office_question(qid, answer=answer, by=f"{ev.channel}:{ev.user_id}", name=who):
-            row = ctx.store.office_question(qid)
-            if row is None:
-                return [Reply(texts.OFFICE_NO_SUCH_QUESTION.format(qid=qid))]
-            return [self._already(ctx, row)]
-        row = ctx.store.office_question(qid)
-        assert row is not None
-        to_staff = texts.OFFICE_ANSWER_TO_STAFF.format(question=texts.clip(row.question), answer=answer)
-        to_staff += "\n\n" + texts.OFFICE_ANSWER_SIGNED.format(who=who)
-        blocked = Notice(ev.channel, ev.user_id, Reply(texts.OFFICE_RECIPIENT_BLOCKED.format(
-            qid=qid, asker=row.asker_name or texts.SOMEONE)), key=f"office:{qid}:blocked")
-        ctx.notify(Notice(row.channel, row.chat_id, Reply(to_staff, [ch.menu()]),
-                          key=f"office:{qid}:answer", on_blocked=blocked))
-        return [self._sent(ctx, texts.OFFICE_ANSWER_SENT.format(qid=qid, asker=row.asker_name or texts.SOMEONE))]
+        out = office_service.answer(ctx.store, actor(ctx), int(data.values.qid), data.values.answer, now=utcnow(),
+                                    tz=self.tz)
+        if not out.done:
+            return [Reply(out.text)]
+        for notice in out.notices:
+            ctx.notify(notice)
+        return [self._sent(ctx, out.text)]
 
     def _sent(self, ctx: TurnContext, done: str) -> Reply:
         """What the officer reads after an answer: with the way to the next ones while any wait."""
@@ -181,9 +170,7 @@ class Office:
                      [Choice(ch.OPEN_QUESTIONS.encode(), texts.OFFICE_OPEN_SHOW), ch.menu()])
 
     def _when(self, at) -> str:  # noqa: ANN001
-        return aware(at).astimezone(self.tz).strftime("%H:%M %d/%m/%Y") if at else "?"
+        return office_service.when(at, self.tz)
 
     def _already(self, ctx: TurnContext, row: OfficeQuestion) -> Reply:
-        return Reply(texts.OFFICE_ALREADY_ANSWERED.format(
-            qid=row.id, who=recorded(ctx, row.answerer_name, row.answered_by), when=self._when(row.answered_at),
-            answer=texts.clip(row.answer or "", 600)))
+        return Reply(office_service.already(ctx.store, row, self.tz))

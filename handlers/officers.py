@@ -5,8 +5,14 @@ and at worst the officer's id (`channel:user_id`, as in ADMIN_IDS) names them.""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from handlers import texts
 from handlers.context import TurnContext
+
+if TYPE_CHECKING:
+    from handlers.services import Actor
+    from storage.turns import TurnStore
 
 
 def signature(ctx: TurnContext) -> str:
@@ -18,12 +24,23 @@ def signature(ctx: TurnContext) -> str:
             or ctx.store.display_name(ev.channel, ev.user_id) or f"{ev.channel}:{ev.user_id}")
 
 
+def actor(ctx: TurnContext) -> Actor:
+    """The officer writing this turn, as the services take them."""
+    from handlers.services import Actor
+
+    return Actor(ctx.event.channel, ctx.event.user_id, signature(ctx))
+
+
 def recorded(ctx: TurnContext, name: str | None, by: str | None) -> str:
+    return recorded_in(ctx.store, name, by)
+
+
+def recorded_in(store: TurnStore, name: str | None, by: str | None) -> str:
     """The officer who acted before, from what was recorded: the name kept with the act, else
     the name their messenger last sent, else their id."""
     if name and name != texts.SOMEONE:  # rows stored before names were looked for held the stand-in
         return name
     if by and ":" in by:
         channel, user = by.split(":", 1)
-        return ctx.store.display_name(channel, user) or by
+        return store.display_name(channel, user) or by
     return texts.SOMEONE

@@ -15,20 +15,20 @@ from typing import NamedTuple
 
 from handlers import choices as ch
 from handlers import report_texts as rt
-from handlers import texts
+from handlers import review_service, texts
 from handlers.context import TurnContext
 from handlers.events import Choice, Document, Notice, Reply
 from handlers.flows import FINISH, SEND, Flow, FlowData, FlowEngine, FlowValues, Option, Step, text_between
-from handlers.officers import recorded, signature
+from handlers.officers import actor
 from handlers.reports import ReportCards, Reports, by
+from handlers.review_service import STATUS_OF
 from storage.links import EXPORT_TTL, FILE_TTL
-from storage.models import Report
+from storage.models import Report, utcnow
 
 REVIEW = "report_review"
 MORE = "report_more"
 EXPORT = "report_export"
 DECISION_STEP = {"approve": "award", "more": "question", "reject": "reason"}
-STATUS_OF = {"approve": "approved", "more": "needs_info", "reject": "rejected"}
 
 
 
@@ -175,11 +175,7 @@ class Review:
         return {"expires": self.cards.local(at).strftime("%H:%M"), "minutes": int(ttl.total_seconds() // 60)}
 
     def _already(self, ctx: TurnContext, row: Report) -> Reply:
-        if row.status == "withdrawn":
-            return Reply(rt.ALREADY_WITHDRAWN.format(code=row.code))
-        when = self.cards.local(row.reviewed_at).strftime("%H:%M %d/%m/%Y") if row.reviewed_at else "?"
-        return Reply(rt.ALREADY_DECIDED.format(code=row.code, who=recorded(ctx, row.reviewer_name, row.reviewed_by),
-                                               when=when, status=rt.STATUS.get(row.status, row.status)))
+        return Reply(review_service.already(ctx.store, row, self.cards.tz))
 
     def _decide(self, ctx: TurnContext, d: FlowData) -> list[Reply]:
         v = d.values
@@ -187,31 +183,18 @@ class Review:
         decision = v.decision
         if decision == "skip" or decision not in STATUS_OF:
             return self.start(ctx, after_id=rid)
-        status = STATUS_OF[decision]
-        award = v.award if decision == "approve" and v.award != "none" else None
-        note = v.question if decision == "more" else v.reason
-        who = signature(ctx)
-        if not ctx.store.reports.decide(rid, status, by=by(ctx), name=who, note=note, award=award):
-            row = ctx.store.reports.get(rid)
-            return [self._already(ctx, row) if row else Reply(rt.NO_SUCH_REPORT)]
-        row = ctx.store.reports.get(rid)
-        assert row is not None
-        award_name = self.cards.award(award) if award else None
-        to_submitter = rt.TO_SUBMITTER[status].format(
-            code=row.code, subject=texts.clip(row.subject_name, 80), note=note or "",
-            award=rt.TO_SUBMITTER_AWARD.format(award=award_name) if award_name else "")
-        to_submitter += "\n" + rt.SIGNED.format(who=who)
-        choices = [Choice(ch.ADD_MORE.encode(rid), rt.ADD_MORE)] if status == "needs_info" else []
-        step = len(ctx.store.reports.events_of(rid))
-        ctx.notify(Notice(row.channel, row.chat_id, Reply(to_submitter, [*choices, ch.menu()]),
-                          key=f"report:{rid}:decision:{step}"))
-        done = rt.DECIDED[status].format(code=row.code, award=rt.AWARD_SUFFIX.format(award=award_name)
-                                         if award_name else "")
+        out = review_service.decide(ctx.store, actor(ctx), rid, decision, award=v.award,
+                                    note=v.question if decision == "more" else v.reason, now=utcnow(),
+                                    form=self.cards.form, tz=self.cards.tz)
+        if not out.done:
+            return [Reply(out.text)]
+        for notice in out.notices:
+            ctx.notify(notice)
         left = ctx.store.reports.count_pending()
         if left:
-            return [Reply(f"{done}\n{rt.REVIEW_MORE_LEFT.format(count=left)}",
+            return [Reply(f"{out.text}\n{rt.REVIEW_MORE_LEFT.format(count=left)}",
                           [Choice(ch.REVIEW.encode(), rt.REVIEW_NEXT), ch.menu()])]
-        return [Reply(f"{done}\n{rt.REVIEW_NONE}", [ch.menu()])]
+        return [Reply(f"{out.text}\n{rt.REVIEW_NONE}", [ch.menu()])]
 
     # --- the submitter's addition -------------------------------------------------------
     def start_more(self, ctx: TurnContext, choice: str) -> list[Reply]:

@@ -288,6 +288,8 @@ ANNOUNCE_NOBODY = "Chưa có ai trong nhóm này bật nhắc hạn, nên không
 ANNOUNCE_SEND = "Gửi"
 ANNOUNCE_HEADER = "Thông báo của Văn phòng VKSND tỉnh:\n\n{text}"
 ANNOUNCE_QUEUED = "Đã xếp {count} tin vào hàng gửi (thông báo số {id}). Gõ /thongke để xem đã gửi được bao nhiêu."
+ANNOUNCE_COUNT_CHANGED = ("Số người nhận đã thay đổi: lúc đồng chí xem là {expected}, nay là {count}. Thông báo "
+                          "chưa được gửi; đồng chí xem lại rồi bấm gửi lần nữa.")
 STATS_TITLE = "Tình hình gửi nhắc hạn và thông báo:"
 STATS_DEADLINE = "- {title} ({when}): đã gửi {sent}, chờ gửi {pending}, lỗi {failed}, bỏ qua {skipped}; báo nộp {acks}"
 STATS_ANNOUNCEMENT = "- Thông báo số {id} ({count} người): đã gửi {sent}, chờ gửi {pending}, lỗi {failed}"

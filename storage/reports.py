@@ -122,11 +122,12 @@ def events_of(s: Session, report_id: int) -> list[ReportEvent]:
 
 
 def decide(s: Session, report_id: int, status: str, *, by: str, name: str | None, note: str | None = None,
-           award: str | None = None, from_statuses: tuple[str, ...] = ("pending",)) -> bool:
+           award: str | None = None, from_statuses: tuple[str, ...] = ("pending",),
+           at: datetime | None = None) -> bool:
     """Record a decision unless the report left `from_statuses` meanwhile (another
     officer decided it a moment ago, or its submitter withdrew it): the conditional
     update makes two decisions exclusive. The event is written with it."""
-    now = utcnow()
+    now = at or utcnow()
     done = s.execute(update(Report)
                      .where(col(Report.id) == report_id, col(Report.status).in_(from_statuses))
                      .values(status=status, review_note=note, proposed_award=award, reviewed_by=by,
@@ -237,9 +238,10 @@ class ReportStore:
         return submit(self._s, new, file_ids, by, tz=tz)
 
     def decide(self, report_id: int, status: str, *, by: str, name: str | None, note: str | None = None,
-               award: str | None = None, from_statuses: tuple[str, ...] = ("pending",)) -> bool:
+               award: str | None = None, from_statuses: tuple[str, ...] = ("pending",),
+               at: datetime | None = None) -> bool:
         return decide(self._s, report_id, status, by=by, name=name, note=note, award=award,
-                      from_statuses=from_statuses)
+                      from_statuses=from_statuses, at=at)
 
     def withdraw(self, report_id: int, user_id: int, by: str, name: str | None) -> bool:
         return withdraw(self._s, report_id, user_id, by, name)

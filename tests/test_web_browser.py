@@ -3,7 +3,9 @@
 /dangnhap through the fake Zalo server, opens the link, signs in, reads the dashboard,
 filters the reports (htmx), opens a report and sees its photo really displayed, reads the
 Office's questions, downloads the award list from Xuất and opens it, reads Lịch nhắc hạn and
-one deadline, counts an announcement's reach, searches the reports as it types, and signs out. Screenshots of every page at 360 px and 1280 px wide go to
+one deadline, counts an announcement's reach, searches the reports as it types, approves the report,
+answers an Office question and sends an announcement to one unit (the staff member's messages arrive
+at the fake Zalo), and signs out. Screenshots of every page at 360 px and 1280 px wide go to
 tmp/screenshots/ at the repository's root (CONSOLE_SCREENSHOTS overrides it).
 
 Without the browser, its driver or Selenium the test skips, saying which is missing."""
@@ -128,6 +130,7 @@ def _browse(link: str, report_code: str, approved_code: str, downloads: Path) ->
     driver = _browser(downloads)
     try:
         driver.set_window_size(1280, 900)
+        base = link.split("/dang-nhap/")[0]
         driver.get(link)
         seen["shots"] += _shoot(driver, "0-dang-nhap")
         driver.find_element(By.CSS_SELECTOR, "form button[type=submit]").click()
@@ -190,6 +193,31 @@ def _browse(link: str, report_code: str, approved_code: str, downloads: Path) ->
         seen["searched_url"] = driver.current_url
         seen["shots"] += _shoot(driver, "9-bao-cao-tim")
 
+        # Decisions: approve the report with an award, answer the older Office question.
+        driver.get(f"{base}/bao-cao/{report_code}")
+        _wait(driver, lambda d: d.find_elements(By.ID, "duyet"), "the report's decision forms")
+        Select(driver.find_element(By.ID, "de-xuat")).select_by_value("bk-vkstc")
+        driver.find_element(By.ID, "duyet").click()
+        _wait(driver, lambda d: d.find_elements(By.ID, "thong-bao"), "the message after approving")
+        seen["approved"] = driver.find_element(By.ID, "thong-bao").text
+        seen["forms_after"] = len(driver.find_elements(By.ID, "duyet"))
+        driver.find_element(By.LINK_TEXT, "Hỏi Văn phòng").click()
+        _wait(driver, lambda d: d.find_elements(By.CSS_SELECTOR, "form.answer-form textarea"), "the answer forms")
+        box = driver.find_elements(By.CSS_SELECTOR, "form.answer-form textarea")[0]
+        box.send_keys("Trước ngày 15/12, nộp 02 bộ về Văn phòng.")
+        box.find_element(By.XPATH, "./ancestor::form//button").click()
+        _wait(driver, lambda d: d.find_elements(By.ID, "thong-bao"), "the message after answering")
+        seen["answered"] = driver.find_element(By.ID, "thong-bao").text
+        # An announcement to one unit: counted (htmx swaps the count and the button), then sent.
+        driver.find_element(By.LINK_TEXT, "Lịch nhắc hạn").click()
+        _wait(driver, lambda d: d.find_elements(By.ID, "gui-thong-bao"), "the announcement form")
+        Select(driver.find_element(By.NAME, "doi-tuong")).select_by_value("unit:van-phong")
+        _wait(driver, lambda d: "Gửi tới 1 người" in d.find_element(By.ID, "gui-thong-bao").text, "the count of one unit")
+        driver.find_element(By.ID, "noi-dung-thong-bao").send_keys("Chiều nay họp sơ kết thi đua lúc 14 giờ.")
+        driver.find_element(By.ID, "gui-thong-bao").click()
+        _wait(driver, lambda d: d.find_elements(By.ID, "thong-bao"), "the message after announcing")
+        seen["announced"] = driver.find_element(By.ID, "thong-bao").text
+
         seen["console_errors"] = [e["message"] for e in driver.get_log("browser") if e["level"] == "SEVERE"]
         driver.find_element(By.CSS_SELECTOR, "form.signout button").click()
         _wait(driver, lambda d: "chưa đăng nhập" in d.find_element(By.TAG_NAME, "main").text, "signed out")
@@ -240,4 +268,13 @@ async def test_an_officer_on_zalo_signs_in_and_reads_a_report_with_its_photo(zal
     assert re.search(r"\b1 người \(Telegram 0, Zalo 1\)", seen["reach"]), seen["reach"]
     assert "Lê Thị Cúc (Telegram)" in seen["deadline"] and "Nguyễn Văn An" in seen["deadline"]
     assert "tim=cuong" in seen["searched_url"]
+    # The decisions reached the staff member on Zalo, through the outbox and the delivery worker.
+    assert f"Đã duyệt báo cáo {seeded.report_code}" in seen["approved"] and seen["forms_after"] == 0
+    assert "Đã gửi trả lời câu hỏi số" in seen["answered"], seen["answered"]
+    assert "Đã xếp 1 tin vào hàng gửi" in seen["announced"], seen["announced"]
+    to_staff = await fake.wait_texts("u-an", 3, timeout=15)
+    assert any("Chiều nay họp sơ kết thi đua" in m for m in to_staff), to_staff
+    assert any(seeded.report_code in m and "Bằng khen của Viện trưởng VKSND tối cao" in m for m in to_staff), to_staff
+    assert any("Hồ sơ đề nghị Bằng khen Thủ tướng nộp trước ngày nào?" in m and "02 bộ về Văn phòng" in m
+               for m in to_staff), to_staff
     assert len(seen["shots"]) == 20 and all(p.stat().st_size > 1000 for p in seen["shots"])

@@ -8,7 +8,9 @@ officer's session, every POST its CSRF token):
   GET  /bao-cao                   reports, filtered by ?trang-thai=&don-vi=&tu=&den=&tieu-chi=&de-xuat=&tim=
   GET  /bao-cao/{code}            one report: story, photos, documents, history
   GET  /bao-cao/{code}/tep/{id}   a report's file (a photo shown inline, a document downloaded)
+  POST /bao-cao/{code}/quyet-dinh decision=approve (award) | more (note) | reject (note)
   GET  /hoi-van-phong             the Office's questions: open (oldest first), answered
+  POST /hoi-van-phong/{id}/tra-loi  answer= one open question
   GET  /xuat                      Xuất: the files of the reports the same filters select, with counts
   GET  /xuat/{kind}               download csv | xlsx | list | docx (same filters; recorded in the audit)
   GET  /lich-nhac-han             deadlines coming and past, their reminders' moments and counts;
@@ -30,6 +32,12 @@ officer's session, every POST its CSRF token):
   GET  /can-bo                    officers: ADMIN_IDS, those added here; add, remove
   POST /can-bo/them               add by ma=channel:id or nguoi= someone who wrote to the bot
   POST /can-bo/bo                 remove (ma=); their console sessions end now
+  POST /lich-nhac-han/moi         a new deadline (title, due, audience, offsets, note)
+  POST /lich-nhac-han/{id}/doi-han  a new due date;  POST /lich-nhac-han/{id}/huy  cancel it
+  POST /lich-nhac-han/thong-bao   an announcement (audience, text, count: the reach the officer saw)
+Each POST action calls the feature's service (handlers/*_service.py, the functions chat calls),
+queues its notices and its audit row in the decision's transaction, and redirects back with a
+one-time message (bot/web/flash.py).
   GET  /dang-nhap                 how to sign in (public)
   GET  /dang-nhap/{token}         a one-time link's page with its button (public; spends nothing)
   POST /dang-nhap/{token}         spend the link, open a session (public: the token is the capability)

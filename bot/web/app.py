@@ -9,7 +9,17 @@ from zoneinfo import ZoneInfo
 from aiohttp import web
 from sqlalchemy.engine import Engine
 
-from bot.web import curation_pages, export_pages, login, officer_pages, reminder_pages, unit_pages, views
+from bot.web import (
+    actions,
+    curation_pages,
+    deadline_actions,
+    export_pages,
+    login,
+    officer_pages,
+    reminder_pages,
+    unit_pages,
+    views,
+)
 from bot.web.console import KEY, PREFIX, STATIC, Console, make_templates
 from bot.web.guard import protect, public
 from content.service import Knowledge
@@ -36,7 +46,9 @@ def make_console(engine: Engine, files: FileStore, knowledge: Knowledge, is_offi
     r.add_get("/bao-cao", views.report_list)
     r.add_get("/bao-cao/{code}", views.report_page)
     r.add_get("/bao-cao/{code}/tep/{file_id}", views.report_file)
+    r.add_post("/bao-cao/{code}/quyet-dinh", actions.decide_report)
     r.add_get("/hoi-van-phong", views.office)
+    r.add_post("/hoi-van-phong/{qid}/tra-loi", actions.answer_question)
     r.add_get("/xuat", export_pages.export_page)
     r.add_get("/xuat/{kind}", export_pages.download)
     r.add_get("/lich-nhac-han", reminder_pages.deadlines)
@@ -57,6 +69,10 @@ def make_console(engine: Engine, files: FileStore, knowledge: Knowledge, is_offi
     r.add_get("/can-bo", officer_pages.officers)
     r.add_post("/can-bo/them", officer_pages.add_officer)
     r.add_post("/can-bo/bo", officer_pages.remove_officer)
+    r.add_post("/lich-nhac-han/moi", deadline_actions.new_deadline)
+    r.add_post("/lich-nhac-han/thong-bao", deadline_actions.announce)
+    r.add_post("/lich-nhac-han/{id}/doi-han", deadline_actions.move_deadline)
+    r.add_post("/lich-nhac-han/{id}/huy", deadline_actions.cancel_deadline)
     r.add_get("/dang-nhap", login.instructions)
     r.add_get("/dang-nhap/{token}", login.offer, allow_head=False)
     r.add_post("/dang-nhap/{token}", login.redeem)

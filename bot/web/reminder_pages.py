@@ -1,7 +1,6 @@
-"""Lịch nhắc hạn (read-only for now): the deadlines, coming and past, with their audience
-and the moments their reminders go; per deadline who was reminded, who said "Đã nộp" and
-what failed; and how many people an announcement would reach (a count: sending stays in
-chat, /thongbao, until the features' announce service exists)."""
+"""Lịch nhắc hạn: the deadlines, coming and past, with their audience and the moments their
+reminders go; per deadline who was reminded, who said "Đã nộp" and what failed; and how many
+people an announcement would reach. Its forms post to bot/web/deadline_actions.py."""
 
 from __future__ import annotations
 
@@ -57,7 +56,7 @@ def _summary(s: Session, d: Deadline, due: datetime, now: datetime, c) -> dict: 
         "id": d.id, "url": f"{PREFIX}/lich-nhac-han/{d.id}", "title": d.title, "due": present.when(due, c.tz),
         "audience": present.audience(kb, d.audience), "repeat": texts.REPEAT.get(d.repeat or "", ""),
         "tags": [t for t in (texts.EXAMPLE if example else "", texts.CANCELLED if d.status != "active" else "") if t],
-        "slots": _slots(d, due, now, c), "note": d.note or "",
+        "slots": _slots(d, due, now, c), "note": d.note or "", "active": d.status == "active" and due > now,
         "sent": sent.get("sent", 0), "failed": sum(sent.get(k, 0) for k in texts.FAILED),
         "waiting": sent.get("pending", 0) + sent.get("sending", 0), "acked": acked,
         "total": max(0 if example else len(recipients(s, d.audience)), acked),
@@ -81,7 +80,7 @@ async def deadlines(request: web.Request) -> web.Response:
                  "recipients": a.recipients, "by": person_name(s, a.created_by) or a.created_by or "",
                  **_delivered(q.outbox_by_status(s, f"{ANNOUNCEMENT_KEY}{a.id}:"))} for a in announcements(s, 5)]
         return {"coming": coming, "past": list(reversed(past))[:PAST_LIMIT],
-                "reach": {"total": sum(reach.values()), "telegram": reach.get("telegram", 0),
+                "reach": {"total": sum(reach.values()), "telegram": reach.get("telegram", 0), "value": audience,
                           "zalo": reach.get("zalo", 0), "audience": present.audience(kb, audience)},
                 "announcements": sent, "officer_name": person_name(s, request[OFFICER])}
 

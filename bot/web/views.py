@@ -1,6 +1,5 @@
 """The pages: Tổng quan, Báo cáo (list and one report, with its files), Hỏi Văn phòng.
-Read-only for now: decisions and answers will call the features' services (the same
-functions chat calls), so that the staff member hears of them through the outbox."""
+The forms on them (decide a report, answer a question) post to bot/web/actions.py."""
 
 from __future__ import annotations
 
@@ -11,7 +10,7 @@ from aiohttp import web
 from sqlmodel import Session
 
 from bot.downloads import content_disposition
-from bot.web import filters, present, texts
+from bot.web import filters, flash, present, texts
 from bot.web.console import CSRF, OFFICER, OFFICER_NAME, PREFIX, console_of
 from bot.web.guard import refusal
 from storage import console_queries as q
@@ -23,8 +22,12 @@ LIST_LIMIT = 200  # reports on one page: the newest of those the filters select
 
 def page(request: web.Request, template: str, status: int = 200, **context: object) -> web.Response:
     c = console_of(request)
-    return c.render(template, status=status, officer=request.get(OFFICER_NAME) or request[OFFICER],
-                    csrf=request[CSRF], **context)
+    message = flash.take(request)  # what the action that led here did, shown once
+    response = c.render(template, status=status, officer=request.get(OFFICER_NAME) or request[OFFICER],
+                        csrf=request[CSRF], flash=message, **context)
+    if message is not None:
+        flash.forget(response)
+    return response
 
 
 async def officer_name(request: web.Request) -> None:
@@ -70,18 +73,21 @@ async def report_page(request: web.Request) -> web.Response:
     c = console_of(request)
     code = request.match_info["code"]
 
-    def read(s: Session) -> dict | None:
+    def read(s: Session) -> tuple[dict, bool] | None:
         r = q.report_by_code(s, code)
         if r is None:
             return None
-        return present.report_page(r, q.report_files(s, r.id), q.report_events(s, r.id),  # type: ignore[arg-type]
-                                   c.knowledge.kb, c.tz, PREFIX)
+        return (present.report_page(r, q.report_files(s, r.id), q.report_events(s, r.id),  # type: ignore[arg-type]
+                                    c.knowledge.kb, c.tz, PREFIX), r.status == "pending")
 
-    report = await c.db(read)
-    if report is None:
+    found = await c.db(read)
+    if found is None:
         return refusal(request, 404, texts.NOT_FOUND_TITLE, texts.NOT_FOUND_TEXT)
+    report, waiting = found
     await officer_name(request)
-    return page(request, "report.html", nav="bao-cao", report=report)
+    form = c.knowledge.kb.report_form
+    awards = [(a.id, a.name) for a in form.awards] if form else []
+    return page(request, "report.html", nav="bao-cao", report=report, waiting=waiting, awards=awards)
 
 
 async def report_file(request: web.Request) -> web.StreamResponse:
