@@ -25,6 +25,7 @@ from content.smalltalk import problems as smalltalk_problems
 from content.sources import NoteRule
 from content.verify_bindings import clauses, make_subjects, quantities
 from content.yaml_reader import yaml_load
+from storage.content_edits import UNITS_KEY
 
 # The short answer a phone shows first (the entry's `short`, else its answer's first
 # paragraph): at most this many characters and two sentences, so that with its title,
@@ -204,7 +205,7 @@ def _apply_overlay(entries: list[tuple[Path, Entry]], overlay: dict[str, dict | 
     topic, for the problems' names and for `content export`); None keeps the file's."""
     out = list(entries)
     for entry_id, data in overlay.items():
-        if data is None:
+        if data is None or entry_id == UNITS_KEY:
             continue
         at = next((i for i, (_, e) in enumerate(out) if e.id == entry_id), None)
         path = out[at][0] if at is not None else folder / f"{data.get('topic', 'van-phong')}.yaml"
@@ -251,6 +252,13 @@ def load(content_dir: Path, overlay: dict[str, dict | None] | None = None) -> Kn
     synonyms = (parse(syn_file, SynonymFile) if syn_file.exists() else SynonymFile()) or SynonymFile()
     units_file = content_dir / "units.yaml"
     units = parse(units_file, UnitFile) if units_file.exists() else None
+    if overlay and overlay.get(UNITS_KEY) is not None:  # the Office's units list replaces the file's
+        try:
+            units = UnitFile.model_validate(overlay[UNITS_KEY])
+        except ValidationError as exc:
+            units = None
+            problems.extend(_validation_problems(Path(f"{units_file} (edited by the Office)"), exc,
+                                                 overlay[UNITS_KEY]))
     lexicon_file = content_dir / LEXICON_FILE
     lexicon = parse(lexicon_file, LexiconFile) if lexicon_file.exists() else None
     if lexicon is not None:

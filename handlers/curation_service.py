@@ -43,6 +43,7 @@ from storage.content_edits import (
     OUT_OF_SCOPE,
     PHRASING,
     REVERT,
+    UNITS_KEY,
     Conflict,
     ContentEdit,
     EditStore,
@@ -423,7 +424,7 @@ def upstream_conflicts(edits: EditStore, repository: dict[str, Entry]) -> list[U
     entry the Office made): the Office's version is what the bot answers; listed to be settled."""
     out = []
     for row in edits.edited():
-        if row.data is None:
+        if row.data is None or row.entry_id == UNITS_KEY:  # the units list is replaced whole, never merged
             continue
         repo = repository.get(row.entry_id)
         now = entry_hash(entry_data(repo)) if repo else None

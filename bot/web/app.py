@@ -9,7 +9,16 @@ from zoneinfo import ZoneInfo
 from aiohttp import web
 from sqlalchemy.engine import Engine
 
-from bot.web import curation_pages, export_pages, login, officer_pages, reminder_pages, unit_pages, views
+from bot.web import (
+    curation_pages,
+    export_pages,
+    login,
+    officer_pages,
+    reminder_pages,
+    unit_list_pages,
+    unit_pages,
+    views,
+)
 from bot.web.console import KEY, PREFIX, STATIC, Console, make_templates
 from bot.web.guard import protect, public
 from content.service import Knowledge
@@ -54,6 +63,9 @@ def make_console(engine: Engine, files: FileStore, knowledge: Knowledge, is_offi
     r.add_get("/don-vi", unit_pages.units)
     r.add_post("/don-vi/xem-truoc", unit_pages.preview_units)
     r.add_post("/don-vi/ap-dung", unit_pages.apply_units)
+    r.add_get("/don-vi/danh-sach", unit_list_pages.unit_list)
+    r.add_post("/don-vi/danh-sach/xem-truoc", unit_list_pages.preview_unit_list)
+    r.add_post("/don-vi/danh-sach/ap-dung", unit_list_pages.apply_unit_list)
     r.add_get("/can-bo", officer_pages.officers)
     r.add_post("/can-bo/them", officer_pages.add_officer)
     r.add_post("/can-bo/bo", officer_pages.remove_officer)
