@@ -47,7 +47,8 @@ def cmd_export(settings, args) -> int:  # noqa: ANN001
     load(settings.content_dir, overlay.entries)  # what is exported must load (raises ContentError)
     changed = export(settings.content_dir, overlay.entries, out)
     edited = sum(1 for k, d in overlay.entries.items() if d is not None and k != UNITS_KEY)
-    print(f"content written to {out}: version {overlay.version}, {edited} entries edited by the Office"
+    units = " and the units list" if overlay.entries.get(UNITS_KEY) is not None else ""
+    print(f"content written to {out}: version {overlay.version}, {edited} entries{units} edited by the Office"
           + (f", in {', '.join(str(p.relative_to(out)) for p in changed)}" if changed else ""))
     return 0
 

@@ -155,3 +155,32 @@ async def test_the_units_list_on_postgresql_reaches_the_other_instance(pg_url: s
     assert other.knowledge.kb.unit_name("vks-kv-1") == "VKSND khu vực 1 - Tây Ninh"
     [shown] = Talk(other)("hồ sơ của tôi", user="u-an")
     assert "VKSND khu vực 1 - Tây Ninh" in shown.text
+
+
+def test_the_units_list_is_exported_and_kept_by_backup_and_restore(app: App, tmp_path: Path,
+                                                                   monkeypatch: pytest.MonkeyPatch,
+                                                                   capsys: pytest.CaptureFixture) -> None:
+    from bot import cli
+    from bot.backup import backup, restore
+    from content.loader import load
+    from handlers import unit_list as ul
+    from storage import db
+
+    kb = app.knowledge.kb
+    p = ul.plan(kb, [ul.UnitEdit("vks-go-dau", "", "", "vks-kv-1")],
+                [ul.NewUnit("vks-kv-1", "VKSND khu vực 1 - Tây Ninh", "vks-tinh")], None)
+    assert not p.problems
+    UnitList(app.knowledge, app.repo.engine).apply(p, 0, OFFICER_ID, None)
+    assert app.knowledge.kb.units_note is None and app.knowledge.kb.unit_name("vks-kv-1").startswith("VKSND khu")
+    monkeypatch.setattr(cli, "load_settings", lambda: app.settings)
+    out = tmp_path / "exported"
+    assert cli.main(["content", "export", "--out", str(out)]) == 0
+    said = capsys.readouterr().out
+    assert "0 entries and the units list edited by the Office" in said and "units.yaml" in said
+    assert [u.id for u in load(out).units] == [u.id for u in app.knowledge.kb.units]
+    archive = tmp_path / "b.tar.gz"
+    backup(app.settings, archive)
+    other = load_settings(data_dir=tmp_path / "restored", content_dir=REAL_CONTENT)
+    restore(other, archive)
+    assert EditStore(db.make_engine(other.db_url)).overlay() == EditStore(app.repo.engine).overlay()
+    assert build_app(other).knowledge.kb.unit_name("vks-kv-1") == "VKSND khu vực 1 - Tây Ninh"
