@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from collections.abc import Set as AbstractSet
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from aiohttp import web
@@ -32,12 +33,13 @@ async def to_console(_request: web.Request) -> web.Response:
 
 def make_console(engine: Engine, files: FileStore, knowledge: Knowledge, is_officer: Callable[[str, str], bool],
                  tz: ZoneInfo, public_url: str | None = None,
-                 admins: AbstractSet[tuple[str, str]] = frozenset()) -> web.Application:
+                 admins: AbstractSet[tuple[str, str]] = frozenset(), sources_dir: Path | None = None) -> web.Application:
     """`is_officer`: bot/officer_source.py's (ADMIN_IDS or the officers table); `admins`: ADMIN_IDS,
-    shown first on the Cán bộ page and never removed there."""
+    shown first on the Cán bộ page and never removed there; `sources_dir`: CONTENT_SOURCES_DIR (the
+    plans every content save is checked against, as `content verify` does)."""
     console = web.Application(middlewares=[protect])
     console[KEY] = Console(engine=engine, files=files, knowledge=knowledge, is_officer=is_officer, tz=tz,
-                           admins=admins,
+                           admins=admins, sources_dir=sources_dir,
                            secure_cookie=bool(public_url and public_url.startswith("https://")),
                            templates=make_templates())
     r = console.router
@@ -89,7 +91,7 @@ def console_for(app) -> web.Application:  # noqa: ANN001 - bot.app.App, imported
     s = app.settings
     officers = app.officers or officers_of(s, app.repo.engine)
     return make_console(app.repo.engine, app.files, app.knowledge, officers.is_officer, s.tz, s.public_url,
-                        admins=officers.admins)
+                        admins=officers.admins, sources_dir=s.content_sources_dir)
 
 
 __all__ = ["PREFIX", "add_console", "console_for", "make_console"]
