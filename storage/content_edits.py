@@ -37,6 +37,15 @@ UNITS = "units"  # a new units list (merge, rename, retire, add) with the stored
 # The units list's rows: data is the whole units.yaml ({"note": ..., "units": [...]}); an entry id
 # cannot start with "@" (content/schema.py), so it never meets an entry's.
 UNITS_KEY = "@units"
+# A deadline of content/deadlines.yaml as the Office changed it (the whole spec; so far: an
+# example made real with its date), under "@deadline:<deadline id>".
+DEADLINE_PREFIX = "@deadline:"
+EXAMPLE_MADE_REAL = "real"  # the kind of such a row
+
+
+def is_entry_key(key: str) -> bool:
+    """A row about an entry (not the units list nor a deadline)."""
+    return not key.startswith("@")
 # What the Office decided about a group of unanswered questions.
 AS_PHRASING, AS_NEW_ENTRY, OUT_OF_SCOPE = "phrasing", "new_entry", "out_of_scope"
 

@@ -12,6 +12,7 @@ from sqlalchemy.engine import Engine
 
 from bot.web import (
     curation_pages,
+    example_deadline_pages,
     export_pages,
     login,
     officer_pages,
@@ -52,6 +53,7 @@ def make_console(engine: Engine, files: FileStore, knowledge: Knowledge, is_offi
     r.add_get("/xuat/{kind}", export_pages.download)
     r.add_get("/lich-nhac-han", reminder_pages.deadlines)
     r.add_get("/lich-nhac-han/{id}", reminder_pages.deadline)
+    r.add_post("/lich-nhac-han/{id}/lam-that", example_deadline_pages.make_real)
     r.add_get("/chua-tra-loi", curation_pages.unanswered)
     r.add_post("/chua-tra-loi/cach-hoi", curation_pages.add_phrasing)
     r.add_post("/chua-tra-loi/ngoai-pham-vi", curation_pages.not_our_subject)
