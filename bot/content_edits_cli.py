@@ -37,6 +37,7 @@ def _store(settings, migrate: bool = True):  # noqa: ANN001, ANN202
 def cmd_export(settings, args) -> int:  # noqa: ANN001
     from content.export import export
     from content.loader import load
+    from storage.content_edits import UNITS_KEY, is_entry_key
 
     out: Path = args.out
     if out.exists() and any(out.iterdir()):
@@ -45,8 +46,9 @@ def cmd_export(settings, args) -> int:  # noqa: ANN001
     overlay = _store(settings).overlay()
     load(settings.content_dir, overlay.entries)  # what is exported must load (raises ContentError)
     changed = export(settings.content_dir, overlay.entries, out)
-    edited = sum(1 for d in overlay.entries.values() if d is not None)
-    print(f"content written to {out}: version {overlay.version}, {edited} entries edited by the Office"
+    edited = sum(1 for k, d in overlay.entries.items() if d is not None and is_entry_key(k))
+    units = " and the units list" if overlay.entries.get(UNITS_KEY) is not None else ""
+    print(f"content written to {out}: version {overlay.version}, {edited} entries{units} edited by the Office"
           + (f", in {', '.join(str(p.relative_to(out)) for p in changed)}" if changed else ""))
     return 0
 
@@ -78,6 +80,7 @@ def check_lines(settings, kb) -> list[str]:  # noqa: ANN001
 
     from content.loader import load
     from handlers.curation_service import upstream_conflicts
+    from storage.content_edits import is_entry_key
 
     store = _store(settings, migrate=False)
     try:
@@ -89,7 +92,7 @@ def check_lines(settings, kb) -> list[str]:  # noqa: ANN001
         if not overlay.entries:
             return []
         load(settings.content_dir, overlay.entries)
-        edited = sum(1 for d in overlay.entries.values() if d is not None)
+        edited = sum(1 for k, d in overlay.entries.items() if d is not None and is_entry_key(k))
         return [f"the Office's edits load over it: {edited} entries edited, content version {overlay.version}",
                 *conflict_lines(upstream_conflicts(store, kb.by_id))]
     finally:

@@ -2,9 +2,10 @@
 back as YAML a developer can commit: `python -m bot content export --out DIR`.
 
 Every file of the content is copied as it is; in an entries file, only the blocks of
-the entries the Office edited are replaced (the file's comments and the other entries'
+the entries (and deadlines) the Office edited are replaced (the file's comments and the other entries'
 layout stay, so the diff shows the Office's changes alone), and a new entry is added at
-the end of the file of its topic (entries/<topic>.yaml, created when missing).
+the end of the file of its topic (entries/<topic>.yaml, created when missing). A units list
+the Office edited is written as the whole units.yaml (the list is replaced, not patched).
 """
 
 from __future__ import annotations
@@ -15,10 +16,12 @@ from pathlib import Path
 
 import yaml
 
-from content.schema import Entry
+from content.deadlines import DeadlineSpec
+from content.schema import Entry, UnitFile
+from storage.content_edits import DEADLINE_PREFIX, UNITS_KEY
 
 # Short lists written on one line, as the shipped files write them.
-FLOW_FIELDS = ("keywords", "related", "tags")
+FLOW_FIELDS = ("keywords", "related", "tags", "offsets")
 
 
 class _Dumper(yaml.SafeDumper):
@@ -49,6 +52,12 @@ def entry_yaml(data: dict, indent: str = "  ") -> str:
     return "".join(f"{indent}{line}" if line.strip() else line for line in text.splitlines(keepends=True))
 
 
+def units_yaml(data: dict) -> str:
+    """The units list as units.yaml: the note, then one item per unit."""
+    head = "# Danh sách đơn vị do Văn phòng sửa trên trang quản trị (xuất bằng `python -m bot content export`).\n"
+    return head + yaml.dump(data, Dumper=_Dumper, allow_unicode=True, sort_keys=False, width=120, indent=2)
+
+
 def _block(text: str, entry_id: str) -> tuple[int, int, str] | None:
     """Where an entry's item is in a file's text: (start, end, indent)."""
     start = re.search(rf"^([ \t]*)- id:[ \t]*['\"]?{re.escape(entry_id)}['\"]?[ \t]*$", text, re.M)
@@ -75,6 +84,23 @@ def export(content_dir: Path, overlay: dict[str, dict | None], out: Path) -> lis
     changed: set[Path] = set()
     for entry_id, data in overlay.items():
         if data is None:
+            continue
+        if entry_id == UNITS_KEY:
+            units = UnitFile.model_validate(data).model_dump(exclude_none=True)
+            files[out / "units.yaml"] = units_yaml(units)
+            changed.add(out / "units.yaml")
+            continue
+        if entry_id.startswith(DEADLINE_PREFIX):
+            path = out / "deadlines.yaml"
+            text = files.get(path) or (path.read_text(encoding="utf-8") if path.exists() else "deadlines:\n")
+            spec = DeadlineSpec.model_validate(data).model_dump(exclude_defaults=True)
+            block = _block(text, spec["id"])
+            if block is None:
+                text = text.rstrip("\n") + "\n\n" + entry_yaml(spec)
+            else:
+                text = text[:block[0]] + entry_yaml(spec, block[2]) + text[block[1]:]
+            files[path] = text
+            changed.add(path)
             continue
         data = Entry.model_validate(data).model_dump(exclude_defaults=True)
         home = next((p for p, t in files.items() if _block(t, entry_id) is not None), None)

@@ -25,6 +25,7 @@ from content.smalltalk import problems as smalltalk_problems
 from content.sources import NoteRule
 from content.verify_bindings import clauses, make_subjects, quantities
 from content.yaml_reader import yaml_load
+from storage.content_edits import DEADLINE_PREFIX, UNITS_KEY, is_entry_key
 
 # The short answer a phone shows first (the entry's `short`, else its answer's first
 # paragraph): at most this many characters and two sentences, so that with its title,
@@ -204,7 +205,7 @@ def _apply_overlay(entries: list[tuple[Path, Entry]], overlay: dict[str, dict | 
     topic, for the problems' names and for `content export`); None keeps the file's."""
     out = list(entries)
     for entry_id, data in overlay.items():
-        if data is None:
+        if data is None or not is_entry_key(entry_id):
             continue
         at = next((i for i, (_, e) in enumerate(out) if e.id == entry_id), None)
         path = out[at][0] if at is not None else folder / f"{data.get('topic', 'van-phong')}.yaml"
@@ -220,6 +221,27 @@ def _apply_overlay(entries: list[tuple[Path, Entry]], overlay: dict[str, dict | 
             out.insert(sum(1 for p, _ in out if p.name <= path.name), (path, entry))
         else:
             out[at] = (path, entry)
+    return out
+
+
+def _overlay_deadlines(specs: list[DeadlineSpec], overlay: dict[str, dict | None], path: Path,
+                       problems: list[str]) -> list[DeadlineSpec]:
+    """The deadlines the Office changed in the console (an example made real) replace the file's."""
+    out = list(specs)
+    for key, data in overlay.items():
+        if not key.startswith(DEADLINE_PREFIX) or data is None:
+            continue
+        try:
+            spec = DeadlineSpec.model_validate(data)
+        except ValidationError as exc:
+            problems.extend(f"{path}: deadline {key[len(DEADLINE_PREFIX):]} (edited by the Office): {e['msg']}"
+                            for e in exc.errors())
+            continue
+        at = next((i for i, d in enumerate(out) if d.id == spec.id), None)
+        if at is None:
+            out.append(spec)
+        else:
+            out[at] = spec
     return out
 
 
@@ -251,6 +273,13 @@ def load(content_dir: Path, overlay: dict[str, dict | None] | None = None) -> Kn
     synonyms = (parse(syn_file, SynonymFile) if syn_file.exists() else SynonymFile()) or SynonymFile()
     units_file = content_dir / "units.yaml"
     units = parse(units_file, UnitFile) if units_file.exists() else None
+    if overlay and overlay.get(UNITS_KEY) is not None:  # the Office's units list replaces the file's
+        try:
+            units = UnitFile.model_validate(overlay[UNITS_KEY])
+        except ValidationError as exc:
+            units = None
+            problems.extend(_validation_problems(Path(f"{units_file} (edited by the Office)"), exc,
+                                                 overlay[UNITS_KEY]))
     lexicon_file = content_dir / LEXICON_FILE
     lexicon = parse(lexicon_file, LexiconFile) if lexicon_file.exists() else None
     if lexicon is not None:
@@ -330,8 +359,9 @@ def load(content_dir: Path, overlay: dict[str, dict | None] | None = None) -> Kn
 
     deadlines_file = content_dir / "deadlines.yaml"
     deadline_file = (parse(deadlines_file, DeadlineFile) if deadlines_file.exists() else None) or DeadlineFile()
+    deadline_specs = _overlay_deadlines(list(deadline_file.deadlines), overlay or {}, deadlines_file, problems)
     seen_deadlines: set[str] = set()
-    for d in deadline_file.deadlines:
+    for d in deadline_specs:
         where = f"{deadlines_file}: deadline {d.id}"
         if d.id in seen_deadlines:
             problems.append(f"{where}: duplicate id")
@@ -371,7 +401,7 @@ def load(content_dir: Path, overlay: dict[str, dict | None] | None = None) -> Kn
     if problems:
         raise ContentError(problems)
     return KnowledgeBase(entries=[e for _, e in entries], topics=topic_list, synonyms=synonyms, units=unit_list,
-                         deadlines=list(deadline_file.deadlines), report_form=form,
+                         deadlines=deadline_specs, report_form=form,
                          units_note=units.note if units else None, notes=notes, shown_sources=shown_sources,
                          note_rules=list(sources.notes) if sources is not None else [],
                          lexicon=lexicon, dialogue=dialogue, small_talk=small_talk,

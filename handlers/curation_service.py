@@ -48,6 +48,7 @@ from storage.content_edits import (
     EditStore,
     Overlay,
     entry_hash,
+    is_entry_key,
 )
 from storage.models import aware
 from storage.repo import Repository
@@ -423,7 +424,7 @@ def upstream_conflicts(edits: EditStore, repository: dict[str, Entry]) -> list[U
     entry the Office made): the Office's version is what the bot answers; listed to be settled."""
     out = []
     for row in edits.edited():
-        if row.data is None:
+        if row.data is None or not is_entry_key(row.entry_id):  # the units list and deadlines: not entries
             continue
         repo = repository.get(row.entry_id)
         now = entry_hash(entry_data(repo)) if repo else None

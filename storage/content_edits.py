@@ -33,6 +33,19 @@ from storage.models import utcnow
 
 # What a row did, as the history shows it.
 EDIT, NEW, REVERT, PHRASING = "edit", "new", "revert", "phrasing"
+UNITS = "units"  # a new units list (merge, rename, retire, add) with the stored ids moved in the same transaction
+# The units list's rows: data is the whole units.yaml ({"note": ..., "units": [...]}); an entry id
+# cannot start with "@" (content/schema.py), so it never meets an entry's.
+UNITS_KEY = "@units"
+# A deadline of content/deadlines.yaml as the Office changed it (the whole spec; so far: an
+# example made real with its date), under "@deadline:<deadline id>".
+DEADLINE_PREFIX = "@deadline:"
+EXAMPLE_MADE_REAL = "real"  # the kind of such a row
+
+
+def is_entry_key(key: str) -> bool:
+    """A row about an entry (not the units list nor a deadline)."""
+    return not key.startswith("@")
 # What the Office decided about a group of unanswered questions.
 AS_PHRASING, AS_NEW_ENTRY, OUT_OF_SCOPE = "phrasing", "new_entry", "out_of_scope"
 
@@ -136,10 +149,7 @@ class EditStore:
         row = ContentEdit(entry_id=entry_id, data=data, base_version=base_version, repo_hash=repo_hash, kind=kind,
                           by=by, by_name=by_name, note=note)
         with Session(self.engine) as s:
-            current = s.exec(select(func.max(ContentEdit.id)).where(ContentEdit.entry_id == entry_id)).one() or 0
-            if current != base_version:
-                raise Conflict(entry_id, base_version, current)
-            s.add(row)
+            add_edit(s, row)
             try:
                 s.commit()
             except IntegrityError:  # saved by another at the same moment, from the same version
@@ -174,3 +184,13 @@ class EditStore:
             if decision is not None:
                 q = q.where(GapDecision.decision == decision)
             return list(s.exec(q))
+
+
+def add_edit(s: Session, row: ContentEdit) -> None:
+    """Add `row` to `s` (not committed: the units list commits it with the stored ids it
+    moves); raises Conflict when its entry is no longer at `row.base_version`. A commit that
+    fails on the unique (entry_id, base_version) is the same conflict, found at the end."""
+    current = s.exec(select(func.max(ContentEdit.id)).where(ContentEdit.entry_id == row.entry_id)).one() or 0
+    if current != row.base_version:
+        raise Conflict(row.entry_id, row.base_version, current)
+    s.add(row)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from collections.abc import Set as AbstractSet
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from aiohttp import web
@@ -13,10 +14,12 @@ from bot.web import (
     actions,
     curation_pages,
     deadline_actions,
+    example_deadline_pages,
     export_pages,
     login,
     officer_pages,
     reminder_pages,
+    unit_list_pages,
     unit_pages,
     views,
 )
@@ -33,12 +36,13 @@ async def to_console(_request: web.Request) -> web.Response:
 
 def make_console(engine: Engine, files: FileStore, knowledge: Knowledge, is_officer: Callable[[str, str], bool],
                  tz: ZoneInfo, public_url: str | None = None,
-                 admins: AbstractSet[tuple[str, str]] = frozenset()) -> web.Application:
+                 admins: AbstractSet[tuple[str, str]] = frozenset(), sources_dir: Path | None = None) -> web.Application:
     """`is_officer`: bot/officer_source.py's (ADMIN_IDS or the officers table); `admins`: ADMIN_IDS,
-    shown first on the Cán bộ page and never removed there."""
+    shown first on the Cán bộ page and never removed there; `sources_dir`: CONTENT_SOURCES_DIR (the
+    plans every content save is checked against, as `content verify` does)."""
     console = web.Application(middlewares=[protect])
     console[KEY] = Console(engine=engine, files=files, knowledge=knowledge, is_officer=is_officer, tz=tz,
-                           admins=admins,
+                           admins=admins, sources_dir=sources_dir,
                            secure_cookie=bool(public_url and public_url.startswith("https://")),
                            templates=make_templates())
     r = console.router
@@ -53,6 +57,7 @@ def make_console(engine: Engine, files: FileStore, knowledge: Knowledge, is_offi
     r.add_get("/xuat/{kind}", export_pages.download)
     r.add_get("/lich-nhac-han", reminder_pages.deadlines)
     r.add_get("/lich-nhac-han/{id}", reminder_pages.deadline)
+    r.add_post("/lich-nhac-han/{id}/lam-that", example_deadline_pages.make_real)
     r.add_get("/chua-tra-loi", curation_pages.unanswered)
     r.add_post("/chua-tra-loi/cach-hoi", curation_pages.add_phrasing)
     r.add_post("/chua-tra-loi/ngoai-pham-vi", curation_pages.not_our_subject)
@@ -66,6 +71,9 @@ def make_console(engine: Engine, files: FileStore, knowledge: Knowledge, is_offi
     r.add_get("/don-vi", unit_pages.units)
     r.add_post("/don-vi/xem-truoc", unit_pages.preview_units)
     r.add_post("/don-vi/ap-dung", unit_pages.apply_units)
+    r.add_get("/don-vi/danh-sach", unit_list_pages.unit_list)
+    r.add_post("/don-vi/danh-sach/xem-truoc", unit_list_pages.preview_unit_list)
+    r.add_post("/don-vi/danh-sach/ap-dung", unit_list_pages.apply_unit_list)
     r.add_get("/can-bo", officer_pages.officers)
     r.add_post("/can-bo/them", officer_pages.add_officer)
     r.add_post("/can-bo/bo", officer_pages.remove_officer)
@@ -93,7 +101,7 @@ def console_for(app) -> web.Application:  # noqa: ANN001 - bot.app.App, imported
     s = app.settings
     officers = app.officers or officers_of(s, app.repo.engine)
     return make_console(app.repo.engine, app.files, app.knowledge, officers.is_officer, s.tz, s.public_url,
-                        admins=officers.admins)
+                        admins=officers.admins, sources_dir=s.content_sources_dir)
 
 
 __all__ = ["PREFIX", "add_console", "console_for", "make_console"]

@@ -49,6 +49,7 @@ class Console:
     secure_cookie: bool  # PUBLIC_URL is https: the cookie is sent over HTTPS only
     templates: jinja2.Environment
     admins: AbstractSet[tuple[str, str]] = frozenset()  # ADMIN_IDS: officers the console cannot remove
+    sources_dir: Path | None = None  # CONTENT_SOURCES_DIR: each content save is also checked as `content verify` does
 
     def officer_ok(self, officer: str) -> bool:
         channel, _, user = officer.partition(":")

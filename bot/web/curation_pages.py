@@ -24,7 +24,7 @@ FORM_FIELDS = ("id", "topic", "title", "short", "answer", "questions", "keywords
 
 def curation_of(request: web.Request) -> Curation:
     c = console_of(request)
-    return Curation(c.knowledge, EditStore(c.engine), Repository(c.engine))
+    return Curation(c.knowledge, EditStore(c.engine), Repository(c.engine), sources_dir=c.sources_dir)
 
 
 def _see_other(location: str) -> web.Response:

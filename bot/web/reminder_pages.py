@@ -60,6 +60,9 @@ def _summary(s: Session, d: Deadline, due: datetime, now: datetime, c) -> dict: 
         "sent": sent.get("sent", 0), "failed": sum(sent.get(k, 0) for k in texts.FAILED),
         "waiting": sent.get("pending", 0) + sent.get("sending", 0), "acked": acked,
         "total": max(0 if example else len(recipients(s, d.audience)), acked),
+        # An example's "make real" form starts from its date (bot/web/example_deadline_pages.py).
+        "example": example and d.status == "active",
+        "due_day": f"{aware(d.due_at).astimezone(c.tz):%Y-%m-%d}", "due_time": f"{aware(d.due_at).astimezone(c.tz):%H:%M}",
     }
 
 
@@ -114,6 +117,12 @@ def _delivery(x: q.Delivery, tz: ZoneInfo) -> dict:
 
 
 async def deadline(request: web.Request) -> web.Response:
+    done = texts.EXAMPLE_MADE_REAL if request.query.get("that") else ""
+    return await render_deadline(request, done=done)
+
+
+async def render_deadline(request: web.Request, problems: list[str] | None = None, done: str = "",
+                          status: int = 200) -> web.Response:
     c = console_of(request)
     raw = request.match_info["id"]
     now = utcnow()
@@ -137,4 +146,5 @@ async def deadline(request: web.Request) -> web.Response:
     if data is None:
         return refusal(request, 404, texts.NOT_FOUND_TITLE, texts.NOT_FOUND_TEXT)
     request[OFFICER_NAME] = data.pop("officer_name")
-    return page(request, "deadline.html", nav="lich-nhac-han", **data)
+    return page(request, "deadline.html", status=status, nav="lich-nhac-han", problems=problems or [], done=done,
+                **data)

@@ -64,4 +64,5 @@ ADMIN_KEPT_TEXT = ("Cán bộ này có trong ADMIN_IDS (cấu hình máy chủ),
                    "thống bỏ được bằng cách sửa cấu hình.")
 BAD_OFFICER_ID = ("Mã chưa đúng. Mã có dạng kênh:số, ví dụ telegram:123456789 hoặc zalo:1234567890; người cần thêm "
                   "gửi lệnh /toi cho bot để biết mã của mình.")
+EXAMPLE_MADE_REAL = "Đã chuyển thành hạn thật: bot nhắc hạn này từ nay."
 UNITS_NOTHING = "Chưa chọn thay đổi nào: đồng chí chọn đơn vị mới hoặc “Giải thể” cho ít nhất một đơn vị."
