@@ -137,13 +137,17 @@ def gold(entries, item: dict) -> set[str]:  # noqa: ANN001
 
 
 def ranker_report(sets: dict[str, list[dict]]) -> None:
+    from content.concepts import Concepts
     from content.loader import load
     from content.ranker import Ranker, training_texts
 
-    entries = load(ROOT / "content").entries
-    texts, labels = training_texts(entries)
+    kb = load(ROOT / "content")
+    entries = kb.entries
+    expand = Concepts(kb.concepts).expand  # as the matcher reads texts (content/concepts.yaml)
+    texts, labels = training_texts(entries, expand)
     start = time.perf_counter()
     base = Ranker.fit(texts, labels)
+    base.expand = expand
     print(f"\nLearned ranker: trained on {len(texts)} texts of {len(entries)} entries in "
           f"{time.perf_counter() - start:.1f} s")
     labelled = {name: [(it["q"], gold(entries, it)) for it in items if it["kind"] == "answer"]
@@ -155,7 +159,8 @@ def ranker_report(sets: dict[str, list[dict]]) -> None:
         # The other fittable sets' questions with one gold entry join the training.
         extra = [(q, next(iter(g))) for other, oqs in labelled.items()
                  if other != name and other not in NEVER_FITTED for q, g in oqs if len(g) == 1]
-        loso = Ranker.fit([*texts, *(q for q, _ in extra)], [*labels, *(e for _, e in extra)])
+        loso = Ranker.fit([*texts, *(expand(q) for q, _ in extra)], [*labels, *(e for _, e in extra)])
+        loso.expand = expand
         row = []
         for model in (base, loso):
             tops = [[r.entry_id for r in model.rank(q, 3)] for q, _ in qs]

@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 
+from content.concepts import Concepts
 from content.lexicon import Lexicon, default_lexicon
 from content.normalize import accented_word_list, same_spelling, strip_diacritics, tokens
 from content.schema import SynonymFile
@@ -87,8 +88,9 @@ def norm_token(tok: str) -> str:
 class Analyzer:
     """Folding plus the domain's abbreviations, synonyms, uncovered terms and typo repair."""
 
-    def __init__(self, synonyms: SynonymFile, lexicon: Lexicon | None = None):
+    def __init__(self, synonyms: SynonymFile, lexicon: Lexicon | None = None, concepts: Concepts | None = None):
         self.lexicon = lexicon = lexicon or default_lexicon()
+        self.concepts = concepts or Concepts()
         self.speller = Speller()
         self.abbreviations: dict[str, tuple[str, ...]] = {}
         for abbr, expansion in synonyms.abbreviations.items():
@@ -239,7 +241,18 @@ class Analyzer:
                     fixed.update(parts)
                 repaired.extend(parts)
             raw = repaired
-        return self._rewrite(self._expand(raw), self.contradicted_terms(text)), fixed
+        expanded = self._expand(raw)
+        return self._rewrite(expanded, self.contradicted_terms(text)) + self._concepts(expanded), fixed
+
+    def _concepts(self, words: tuple[str, ...]) -> list[str]:
+        """The plan's terms the question's situations point to (content/concepts.py), analysed,
+        added after its own words: "làm clip đăng facebook" also asks about "tuyên truyền"."""
+        if not self.concepts:
+            return []
+        out: list[str] = []
+        for means in self.concepts.named(words):
+            out.extend(self._rewrite(self._expand(tokens(means))))
+        return out
 
     def _correct(self, tok: str, prev: str | None, nxt: str | None) -> str:
         norm = norm_token(tok)

@@ -12,6 +12,8 @@ from pydantic import ValidationError
 from content import sources as content_sources
 from content.commands import COMMANDS_FILE, CommandsFile
 from content.commands import problems as commands_problems
+from content.concepts import CONCEPTS_FILE, ConceptFile
+from content.concepts import problems as concept_problems
 from content.deadlines import UNIT_PREFIX, DeadlineFile, DeadlineSpec
 from content.dialogue_file import DIALOGUE_FILE, DialogueFile
 from content.dialogue_file import problems as dialogue_problems
@@ -80,6 +82,8 @@ class KnowledgeBase:
     small_talk: SmallTalkFile | None = None
     # Words typed instead of a command (commands.yaml); None: the ones shipped with the code.
     commands: CommandsFile | None = None
+    # Situations that point to the plans' terms (concepts.yaml); None: none.
+    concepts: ConceptFile | None = None
     report_form: ReportForm | None = None
     units_note: str | None = None
     # sources.yaml: the note each entry's answer gets by its topic or tags, and its
@@ -292,6 +296,10 @@ def load(content_dir: Path, overlay: dict[str, dict | None] | None = None) -> Kn
     commands = parse(commands_file, CommandsFile) if commands_file.exists() else None
     if commands is not None:
         problems.extend(f"{commands_file}: {p}" for p in commands_problems(commands))
+    concepts_file = content_dir / CONCEPTS_FILE
+    concepts = parse(concepts_file, ConceptFile) if concepts_file.exists() else None
+    if concepts is not None:
+        problems.extend(f"{concepts_file}: {p}" for p in concept_problems(concepts))
     dialogue_file = content_dir / DIALOGUE_FILE
     dialogue = parse(dialogue_file, DialogueFile) if dialogue_file.exists() else None
 
@@ -405,4 +413,4 @@ def load(content_dir: Path, overlay: dict[str, dict | None] | None = None) -> Kn
                          units_note=units.note if units else None, notes=notes, shown_sources=shown_sources,
                          note_rules=list(sources.notes) if sources is not None else [],
                          lexicon=lexicon, dialogue=dialogue, small_talk=small_talk,
-                         commands=commands)
+                         commands=commands, concepts=concepts)

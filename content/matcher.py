@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from content.analysis import Analyzer, names_uncovered
+from content.concepts import Concepts
 from content.index import Index
 from content.lexicon import Lexicon, default_lexicon, drop_fillers
 from content.loader import KnowledgeBase
@@ -63,7 +64,8 @@ class Matcher:
         self.cache_dir = cache_dir
         self.thresholds = thresholds or Thresholds()
         self.lexicon: Lexicon = Lexicon.of(kb.lexicon) if kb.lexicon is not None else default_lexicon()
-        self.analyzer = Analyzer(kb.synonyms, self.lexicon)
+        self.concepts = Concepts(kb.concepts)
+        self.analyzer = Analyzer(kb.synonyms, self.lexicon, self.concepts)
         self.index = Index(kb, self.analyzer)
 
     @cached_property
@@ -77,7 +79,7 @@ class Matcher:
         a question the lexical engine answers never pays for it."""
         from content.ranker import Ranker
 
-        return Ranker.for_entries(self.kb.entries, self.cache_dir)
+        return Ranker.for_entries(self.kb.entries, self.cache_dir, self.concepts.expand if self.concepts else None)
 
     # The index's figures, as the tests and benchmarks know them.
     @property

@@ -21,7 +21,7 @@ import json
 import os
 import tempfile
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -52,12 +52,14 @@ def features(text: str) -> list[str]:
     return out
 
 
-def training_texts(entries: Iterable) -> tuple[list[str], list[str]]:  # noqa: ANN401 - content.schema.Entry
-    """(texts, entry ids): every phrasing, the title, and the keywords of each entry."""
+def training_texts(entries: Iterable,  # noqa: ANN401 - content.schema.Entry
+                   expand: Callable[[str], str] | None = None) -> tuple[list[str], list[str]]:
+    """(texts, entry ids): every phrasing, the title, and the keywords of each entry, each
+    with the plan's terms its situations point to added (`expand`: content/concepts.py)."""
     texts, labels = [], []
     for e in entries:
         for t in [*e.questions, e.title, *e.keywords]:
-            texts.append(t)
+            texts.append(expand(t) if expand else t)
             labels.append(e.id)
     return texts, labels
 
@@ -87,6 +89,8 @@ class Ranker:
 
     def __init__(self, labels: list[str], vocabulary: dict[str, int], idf: np.ndarray,
                  coef: np.ndarray, intercept: np.ndarray):
+        # What a message is read with before scoring, as the training texts were (content/concepts.py).
+        self.expand: Callable[[str], str] | None = None
         self.labels = labels
         self.vocabulary = vocabulary
         self.idf = idf
@@ -131,15 +135,20 @@ class Ranker:
             return cls(meta["labels"], {t: i for i, t in enumerate(terms)}, z["idf"], z["coef"], z["intercept"])
 
     @classmethod
-    def for_entries(cls, entries: Iterable, cache_dir: Path | None = None) -> Ranker:
-        """The model for these entries: from the cache when their texts are unchanged, else trained (and cached)."""
-        texts, labels = training_texts(entries)
+    def for_entries(cls, entries: Iterable, cache_dir: Path | None = None,
+                    expand: Callable[[str], str] | None = None) -> Ranker:
+        """The model for these entries: from the cache when their texts are unchanged, else trained (and cached).
+        `expand` reads each text, for training and for scoring, with the concepts it names."""
+        texts, labels = training_texts(entries, expand)
         path = (cache_dir or default_cache_dir()) / f"ranker-{content_hash(texts, labels)}.npz"
         try:
-            return cls.load_file(path)
+            ranker = cls.load_file(path)
+            ranker.expand = expand
+            return ranker
         except (OSError, ValueError, KeyError):
             pass
         ranker = cls.fit(texts, labels)
+        ranker.expand = expand
         try:
             ranker.save(path)
         except OSError:
@@ -149,6 +158,8 @@ class Ranker:
     # --- scoring ---------------------------------------------------------------------
     def vector(self, text: str) -> tuple[np.ndarray, np.ndarray]:
         """The message's TF-IDF vector as (columns, values), l2-normalised, as TfidfVectorizer makes it."""
+        if self.expand is not None:
+            text = self.expand(text)
         counts = Counter(f for f in features(text) if f in self.vocabulary)
         if not counts:
             return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)

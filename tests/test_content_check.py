@@ -135,3 +135,31 @@ def test_check_says_in_one_line_how_many_example_deadlines_are_inert():
     assert lines == [f"{len(load(REAL_CONTENT).deadlines)} example deadlines in deadlines.yaml are inert (never "
                      "sent, shown as \"(ví dụ)\"): to make one real, set its date and remove `example: true`, or "
                      "add real ones with /hanmoi or `python -m bot deadlines add`"]
+
+
+def test_broken_concepts_are_named_in_vietnamese(broken: Path):
+    concepts = broken / "concepts.yaml"
+    concepts.write_text("concepts:\n  - means: tuyên truyền\n    words: [clip, Tuyên truyền, clip, '...']\n",
+                        encoding="utf-8")
+    with pytest.raises(ContentError) as err:
+        load(broken)
+    text = "\n".join(err.value.problems)
+    assert "concepts.yaml" in text
+    assert "trùng với chính khái niệm" in text and "bị lặp lại" in text and "không có chữ nào" in text
+    concepts.write_text("concepts:\n  - means: tập thể\n", encoding="utf-8")
+    with pytest.raises(ContentError) as err:
+        load(broken)
+    assert any("concepts.yaml" in p and "concepts.0.words" in p for p in err.value.problems)
+
+
+def test_concepts_add_the_plan_term_to_a_situation():
+    from content.concepts import ConceptFile, Concepts
+    from content.normalize import tokens
+
+    c = Concepts(ConceptFile.model_validate(
+        {"concepts": [{"means": "tuyên truyền", "words": ["clip", "đăng facebook"]},
+                      {"means": "5k", "words": ["đeo khẩu trang"]},
+                      {"means": "lơ là", "words": ["không đeo khẩu trang"]}]}))
+    assert c.named(tokens("lam clip dang facebook")) == ["tuyên truyền"]
+    assert c.named(tokens("có người không đeo khẩu trang")) == ["lơ là"]  # the longest phrase, read once
+    assert c.expand("Làm clip") == "lam clip tuyen truyen"
