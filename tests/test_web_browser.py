@@ -18,12 +18,15 @@ import re
 import shutil
 import time
 from collections.abc import AsyncIterator
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
+from sqlmodel import Session, select
 
 from bot.app import build_app
 from bot.settings import load_settings
+from storage.models import Deadline
 from tests import wiring
 from tests.conftest import REAL_CONTENT
 from tests.fake_zalo import TOKEN, FakeZalo, make_update
@@ -198,16 +201,16 @@ def _browse(link: str, report_code: str, approved_code: str, downloads: Path) ->
         _wait(driver, lambda d: d.find_elements(By.ID, "duyet"), "the report's decision forms")
         Select(driver.find_element(By.ID, "de-xuat")).select_by_value("bk-vkstc")
         driver.find_element(By.ID, "duyet").click()
-        _wait(driver, lambda d: d.find_elements(By.ID, "thong-bao"), "the message after approving")
-        seen["approved"] = driver.find_element(By.ID, "thong-bao").text
+        _wait(driver, lambda d: d.find_elements(By.ID, "ket-qua"), "the message after approving")
+        seen["approved"] = driver.find_element(By.ID, "ket-qua").text
         seen["forms_after"] = len(driver.find_elements(By.ID, "duyet"))
         driver.find_element(By.LINK_TEXT, "Hỏi Văn phòng").click()
         _wait(driver, lambda d: d.find_elements(By.CSS_SELECTOR, "form.answer-form textarea"), "the answer forms")
         box = driver.find_elements(By.CSS_SELECTOR, "form.answer-form textarea")[0]
         box.send_keys("Trước ngày 15/12, nộp 02 bộ về Văn phòng.")
         box.find_element(By.XPATH, "./ancestor::form//button").click()
-        _wait(driver, lambda d: d.find_elements(By.ID, "thong-bao"), "the message after answering")
-        seen["answered"] = driver.find_element(By.ID, "thong-bao").text
+        _wait(driver, lambda d: d.find_elements(By.ID, "ket-qua"), "the message after answering")
+        seen["answered"] = driver.find_element(By.ID, "ket-qua").text
         # An announcement to one unit: counted (htmx swaps the count and the button), then sent.
         driver.find_element(By.LINK_TEXT, "Lịch nhắc hạn").click()
         _wait(driver, lambda d: d.find_elements(By.ID, "gui-thong-bao"), "the announcement form")
@@ -215,8 +218,20 @@ def _browse(link: str, report_code: str, approved_code: str, downloads: Path) ->
         _wait(driver, lambda d: "Gửi tới 1 người" in d.find_element(By.ID, "gui-thong-bao").text, "the count of one unit")
         driver.find_element(By.ID, "noi-dung-thong-bao").send_keys("Chiều nay họp sơ kết thi đua lúc 14 giờ.")
         driver.find_element(By.ID, "gui-thong-bao").click()
-        _wait(driver, lambda d: d.find_elements(By.ID, "thong-bao"), "the message after announcing")
-        seen["announced"] = driver.find_element(By.ID, "thong-bao").text
+        _wait(driver, lambda d: d.find_elements(By.ID, "ket-qua"), "the message after announcing")
+        seen["announced"] = driver.find_element(By.ID, "ket-qua").text
+        # A new deadline for one unit, typed as an officer types it; it is listed among the coming ones.
+        driver.find_element(By.ID, "ten-han").send_keys("Nộp báo cáo điển hình tiên tiến")
+        due = (datetime.now(timezone(timedelta(hours=7))) + timedelta(days=14)).strftime("%d/%m/%Y 16:30")
+        driver.find_element(By.ID, "han-luc").send_keys(due)
+        Select(driver.find_element(By.ID, "doi-tuong-han")).select_by_value("unit:van-phong")
+        nhac = driver.find_element(By.ID, "nhac-truoc")
+        nhac.clear()
+        nhac.send_keys("3, 1")
+        driver.find_element(By.ID, "tao-han").click()
+        _wait(driver, lambda d: d.find_elements(By.ID, "ket-qua"), "the message after adding a deadline")
+        seen["added"] = driver.find_element(By.ID, "ket-qua").text
+        seen["deadlines_after"] = driver.find_element(By.TAG_NAME, "main").text
 
         seen["console_errors"] = [e["message"] for e in driver.get_log("browser") if e["level"] == "SEVERE"]
         driver.find_element(By.CSS_SELECTOR, "form.signout button").click()
@@ -277,4 +292,8 @@ async def test_an_officer_on_zalo_signs_in_and_reads_a_report_with_its_photo(zal
     assert any(seeded.report_code in m and "Bằng khen của Viện trưởng VKSND tối cao" in m for m in to_staff), to_staff
     assert any("Hồ sơ đề nghị Bằng khen Thủ tướng nộp trước ngày nào?" in m and "02 bộ về Văn phòng" in m
                for m in to_staff), to_staff
+    assert "Nộp báo cáo điển hình tiên tiến" in seen["deadlines_after"], seen["added"]
+    with Session(app.repo.engine) as s:
+        added = s.exec(select(Deadline).where(Deadline.title == "Nộp báo cáo điển hình tiên tiến")).one()
+        assert added.audience == "unit:van-phong" and added.offsets == [3, 1], added
     assert len(seen["shots"]) == 20 and all(p.stat().st_size > 1000 for p in seen["shots"])
