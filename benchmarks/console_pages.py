@@ -51,7 +51,7 @@ def fill(app, n: int) -> str:  # noqa: ANN001
                 submitter_unit_id=rnd.choice(UNITS), subject_kind="colleague", subject_name=f"Người số {i}",
                 subject_unit_id=rnd.choice(UNITS), criterion="2.1", story="Câu chuyện " * 40,
                 happened_on=date(2026, 1, 1) + timedelta(days=i % 300), submit_key=f"bench-{i}"),
-                [photo.id], "zalo:u-bench", now=now - timedelta(minutes=i))
+                [photo.id], "zalo:u-bench", now=now - timedelta(minutes=i), tz=app.settings.tz)
             r.status = rnd.choice(STATUSES)
             code = r.code
         for i in range(5000):
