@@ -19,17 +19,25 @@ from rapidfuzz import fuzz
 from content.normalize import tokens
 
 # Words that say "this is a question" or are politeness, not its subject (folded).
-# Only words with no other meaning once folded ("hỏi" is not here: "hội thao" folds to it).
+# Only words with no other meaning once folded ("hỏi" is not here: "hội thao" folds to it;
+# nor "không": "không phải thủ tục đơn giản" is the opposite question).
 FILLER = frozenset(
-    "a ah ak ad admin bot cac cho cua da dc duoc giup k khong kia ko la long mot nha nhe nhi nhung oi roi se "
+    "a ah ak ad admin bot cac cho cua da dc duoc giup kia la long mot nha nhe nhi nhung oi roi se "
     "va vay voi vui em anh nao sao gi nhu the ra xin ha".split())
 MIN_SHARED = 3  # content words both share, at least: shorter examples only catch themselves
 MIN_OVERLAP = 0.8  # shared / all content words of the two (one word more or less in five)
+MAX_DIFFERENT = 2  # content words only one of the two has, at most, however long they are
+NEGATIONS = frozenset({"khong", "ko", "k", "chua", "chang"})  # one negated, the other not: never the same
 MIN_SPELLING = 92  # rapidfuzz ratio of the sorted content words: the same words with a typo
 
 
 def content_words(text: str) -> list[str]:
     return [t for t in tokens(text) if t not in FILLER]
+
+
+def _numbers(words: set[str]) -> set[str]:
+    """The words with a digit ("01/2019/tt-vkstc", "2020"), as written."""
+    return {w for w in words if any(c.isdigit() for c in w)}
 
 
 class OutOfScope:
@@ -49,13 +57,19 @@ class OutOfScope:
         if not asked:
             return None
         asked_set, asked_sorted = set(asked), " ".join(sorted(asked))
+        negated, numbers = bool(asked_set & NEGATIONS), _numbers(asked_set)
         for example, words in self.examples:
             mine = set(words)
-            shared = len(asked_set & mine)
-            if shared == len(asked_set | mine) or (
-                    shared >= MIN_SHARED and shared / len(asked_set | mine) >= MIN_OVERLAP):
+            # "Thông tư 01/2019" is not "Thông tư 01/2020": numbers are the question's subject.
+            if bool(mine & NEGATIONS) != negated or _numbers(mine) != numbers:
+                continue
+            shared, both = len(asked_set & mine), len(asked_set | mine)
+            if shared == both or (shared >= MIN_SHARED and shared / both >= MIN_OVERLAP
+                                  and both - shared <= MAX_DIFFERENT):
                 return example
             theirs = " ".join(sorted(words))
-            if min(len(asked_sorted), len(theirs)) >= 12 and fuzz.ratio(asked_sorted, theirs) >= MIN_SPELLING:
+            # A typo changes letters, not the number of words.
+            if len(asked) == len(words) and min(len(asked_sorted), len(theirs)) >= 12 \
+                    and fuzz.ratio(asked_sorted, theirs) >= MIN_SPELLING:
                 return example
         return None

@@ -308,6 +308,11 @@ def test_the_examples_without_any_marked_change_nothing(cur: Curation):
     assert examples.example_for("banh chung xah thi dua ra sao") is not None
     assert examples.example_for("thi đua ra sao") is None  # shares a part only: may well be ours
     assert examples.example_for("hội thao thi đua ra sao") is None
+    # The opposite question, and another document's number, are other questions.
+    simple = OutOfScope(["hồ sơ khen thưởng theo thủ tục đơn giản gồm những gì ở cấp xã"])
+    assert simple.example_for("hồ sơ khen thưởng không theo thủ tục đơn giản gồm những gì ở cấp xã") is None
+    assert OutOfScope(["Thông tư 01/2020/TT-VKSTC ban hành ngày nào?"]).example_for(
+        "Thông tư 01/2019/TT-VKSTC ban hành ngày nào?") is None
 
 
 def test_two_officers_marking_at_once_both_examples_are_kept(app: App):
