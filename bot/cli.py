@@ -41,6 +41,9 @@ def _parser() -> argparse.ArgumentParser:
     ask.add_argument("--explain", action="store_true",
                      help="after each answer, why: the parts, each source's top candidates with their "
                           "scores, the features, and the decision with its margin")
+    ask.add_argument("--office-edits", action="store_true",
+                     help="answer with the Office's edits from the database too (its phrasings, entries, "
+                          "out-of-scope examples), as the running bot does; read only")
     ask.add_argument("question", nargs="*", help="the question (several words need no quotes)")
 
     content = command("content", "curated content").add_subparsers(dest="action", metavar="ACTION", required=True)
@@ -228,8 +231,17 @@ def _cmd_ask(settings, args) -> int:  # noqa: ANN001
     from content.service import Knowledge
     from handlers.conversation import Conversation
 
-    # No database: `ask` writes nothing, so it is safe for evaluation.
-    conversation = Conversation(Knowledge(settings.content_dir), tz=settings.tz)
+    # No database: `ask` writes nothing, so it is safe for evaluation. With --office-edits it
+    # reads (never migrates nor writes) the Office's edits, to see what the bot answers today.
+    edits = None
+    if getattr(args, "office_edits", False):
+        if not settings.database_url and not (settings.data_dir / "bot.sqlite3").exists():
+            print(f"no database at {settings.data_dir / 'bot.sqlite3'}: nothing edited by the Office", file=sys.stderr)
+            return 2
+        from bot.content_edits_cli import _store
+
+        edits = _store(settings, migrate=False)
+    conversation = Conversation(Knowledge(settings.content_dir, edits), tz=settings.tz)
     questions = [" ".join(args.question)] if args.question else None
     lines = questions if questions is not None else (line.rstrip("\r\n") for line in sys.stdin)
     out = sys.stdout

@@ -22,6 +22,7 @@ from content.dialogue_file import DIALOGUE_FILE, DialogueFile, problems  # noqa:
 from content.match_result import MatchResult
 from content.matcher import Matcher
 from content.normalize import fold, fold_aligned, tokens
+from content.out_of_scope import OutOfScope
 from content.questions import Questions, phrase_re
 from content.schema import Entry
 from content.sentences import Sentences
@@ -125,6 +126,7 @@ class Dialogue:
         self.ranker_log: list | None = None  # what RankerRule.takes was asked, for fitting
         self.sentences = Sentences(self.questions, data.clause_openers, kb.entries, matcher.lexicon.continuation,
                                    matcher.lexicon.spellings)
+        self.out_of_scope = OutOfScope(kb.out_of_scope)
 
     # --- what a text is about -------------------------------------------------------
     def _tokens(self, text: str) -> tuple[str, ...]:
@@ -500,12 +502,34 @@ class Dialogue:
                                   reading.about, [f or recalled[0] for f in reading.filled])
         if reading is None:
             reading = self._read(text, context)
+        if self.out_of_scope:
+            reading = self._declined(text, reading)
         answered = [(reading.filled[i] if i < len(reading.filled) and reading.filled[i] else q, r)
                     for i, (q, r) in enumerate(reading.parts) if r.kind == "answer" and r.entry is not None]
         docs = recall.documents_after(answered[-1][0], answered[-1][1].entry.title, answered[-1][1].entry.answer) \
             if answered else []
         reading.about = recall.remember(reading.about, context, len(self.data.subjects), docs)
         return reading
+
+    def _declined(self, text: str, reading: Reading) -> Reading:
+        """The reading with every answer or choice the Office marked "not our subject" (the whole
+        message or the part nearly one of its examples) made the fallback. Only ever that way:
+        a fallback stays one."""
+        whole = self.out_of_scope.example_for(text)
+        parts, filled, changed = [], list(reading.filled), False
+        for i, (part, result) in enumerate(reading.parts):
+            example = whole or (self.out_of_scope.example_for(part) if len(reading.parts) > 1 else None)
+            if example is not None and result.kind != "fallback":
+                result = MatchResult("fallback", None, 0.0, (), result.normalized, out_of_scope=example)
+                changed = True
+                if i < len(filled):
+                    filled[i] = None  # declined as asked, not as completed from the conversation
+            parts.append((part, result))
+        if not changed:
+            return reading
+        kept = any(r.kind == "answer" for _, r in parts)
+        # Nothing answered: the conversation is about nothing any more, as after any fallback.
+        return Reading(parts, reading.about if kept else None, filled)
 
     def _read(self, text: str, context: dict | None) -> Reading:
         parts = self.sentences.split(text)

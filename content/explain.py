@@ -109,6 +109,9 @@ def explain(knowledge, message: str, context: dict | None = None) -> Trace:  # n
 def _decision(result: MatchResult, th) -> str:  # noqa: ANN001 - content.matcher.Thresholds
     """The outcome and how far it is from the next outcome (the margin)."""
     cands = result.candidates
+    if result.out_of_scope is not None:
+        return (f"fallback: the out-of-scope example «{result.out_of_scope}» decided it (the Office marked it "
+                "\"không thuộc phạm vi\" in the console; the question is nearly the same)")
     if result.kind == "answer":
         runner = next((c for c in cands if c.entry is not result.entry), None)
         ahead = f", {result.score - runner.score:+.3f} over {runner.entry.id}" if runner else ""

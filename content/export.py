@@ -18,7 +18,7 @@ import yaml
 
 from content.deadlines import DeadlineSpec
 from content.schema import Entry, UnitFile
-from storage.content_edits import DEADLINE_PREFIX, UNITS_KEY
+from storage.content_edits import DEADLINE_PREFIX, OUT_OF_SCOPE_KEY, UNITS_KEY
 
 # Short lists written on one line, as the shipped files write them.
 FLOW_FIELDS = ("keywords", "related", "tags", "offsets")
@@ -83,7 +83,7 @@ def export(content_dir: Path, overlay: dict[str, dict | None], out: Path) -> lis
         files[path] = path.read_text(encoding="utf-8")
     changed: set[Path] = set()
     for entry_id, data in overlay.items():
-        if data is None:
+        if data is None or entry_id == OUT_OF_SCOPE_KEY:  # the out-of-scope examples live in the database only
             continue
         if entry_id == UNITS_KEY:
             units = UnitFile.model_validate(data).model_dump(exclude_none=True)

@@ -27,7 +27,7 @@ from content.smalltalk import problems as smalltalk_problems
 from content.sources import NoteRule
 from content.verify_bindings import clauses, make_subjects, quantities
 from content.yaml_reader import yaml_load
-from storage.content_edits import DEADLINE_PREFIX, UNITS_KEY, is_entry_key
+from storage.content_edits import DEADLINE_PREFIX, OUT_OF_SCOPE_KEY, UNITS_KEY, is_entry_key
 
 # The short answer a phone shows first (the entry's `short`, else its answer's first
 # paragraph): at most this many characters and two sentences, so that with its title,
@@ -93,6 +93,9 @@ class KnowledgeBase:
     # The note rules themselves (their one-line forms, the subjects they answer for).
     note_rules: list[NoteRule] = field(default_factory=list)
     by_id: dict[str, Entry] = field(default_factory=dict)
+    # Questions the Office marked "not our subject" in the console (storage/content_edits.py):
+    # the bot declines these and near rewordings of them (content/out_of_scope.py).
+    out_of_scope: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         self.by_id = {e.id: e for e in self.entries}
@@ -408,8 +411,10 @@ def load(content_dir: Path, overlay: dict[str, dict | None] | None = None) -> Kn
 
     if problems:
         raise ContentError(problems)
+    marked = (overlay or {}).get(OUT_OF_SCOPE_KEY) or {}
+    out_of_scope = tuple(str(t) for t in marked.get("examples", ()) if isinstance(t, str) and t.strip())
     return KnowledgeBase(entries=[e for _, e in entries], topics=topic_list, synonyms=synonyms, units=unit_list,
-                         deadlines=deadline_specs, report_form=form,
+                         deadlines=deadline_specs, report_form=form, out_of_scope=out_of_scope,
                          units_note=units.note if units else None, notes=notes, shown_sources=shown_sources,
                          note_rules=list(sources.notes) if sources is not None else [],
                          lexicon=lexicon, dialogue=dialogue, small_talk=small_talk,

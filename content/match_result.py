@@ -23,3 +23,6 @@ class MatchResult:
     # A comparison ("HCLĐ với BK TTg khác nhau thế nào") is answered from one
     # entry per side: `entry` for the first, these for the others.
     also: tuple[Entry, ...] = ()
+    # A fallback because the question is (nearly) one the Office marked "not our subject":
+    # that example (content/out_of_scope.py).
+    out_of_scope: str | None = None

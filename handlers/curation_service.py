@@ -352,8 +352,10 @@ class Curation:
         return result
 
     def not_our_subject(self, texts: list[str], by: str) -> None:
-        """Not a question the content answers: no longer listed, kept as an out-of-scope example."""
+        """Not a question the content answers: no longer listed, kept as an out-of-scope example
+        that the bot declines from the content version it makes (this instance at once)."""
         self.edits.decide(OUT_OF_SCOPE, texts, by)
+        self._reload()
 
     def out_of_scope_examples(self) -> list[str]:
         return [t for d in self.edits.decisions(OUT_OF_SCOPE) for t in d.texts]

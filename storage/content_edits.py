@@ -14,7 +14,9 @@ alike, without a lock; the other is told (`Conflict`).
 Each running bot polls `version()` (one indexed max()) and reloads when it moved.
 
 Also here: what the Office decided about a group of unanswered questions
-(`GapDecision`), so a decided group is no longer listed.
+(`GapDecision`), so a decided group is no longer listed. "Not our subject" also writes the
+whole list of such questions as a content row (OUT_OF_SCOPE_KEY) in the same transaction:
+the bot declines them from the content version that has them (content/out_of_scope.py).
 """
 
 from __future__ import annotations
@@ -41,6 +43,10 @@ UNITS_KEY = "@units"
 # example made real with its date), under "@deadline:<deadline id>".
 DEADLINE_PREFIX = "@deadline:"
 EXAMPLE_MADE_REAL = "real"  # the kind of such a row
+# Every question the Office marked "not our subject", under one key: data {"examples": [...]},
+# the whole list each time. Being a row here makes marking a group a new version of the
+# content, so every instance loads the examples with the entries at its next poll.
+OUT_OF_SCOPE_KEY = "@out-of-scope"
 
 
 def is_entry_key(key: str) -> bool:
@@ -171,12 +177,31 @@ class EditStore:
 
     # --- unanswered questions the Office dealt with ---------------------------------
     def decide(self, decision: str, texts: list[str], by: str, entry_id: str | None = None) -> GapDecision:
-        row = GapDecision(decision=decision, texts=list(texts), entry_id=entry_id, by=by)
-        with Session(self.engine) as s:
-            s.add(row)
-            s.commit()
-            s.refresh(row)
-            return row
+        for attempt in range(5):
+            row = GapDecision(decision=decision, texts=list(texts), entry_id=entry_id, by=by)
+            with Session(self.engine) as s:
+                s.add(row)
+                if decision == OUT_OF_SCOPE:
+                    s.flush()
+                    # The list's version first, then the list: one committed meanwhile makes this
+                    # row's base stale, so the insert fails (unique) and is retried with it.
+                    base = s.exec(select(func.max(ContentEdit.id))
+                                  .where(ContentEdit.entry_id == OUT_OF_SCOPE_KEY)).one() or 0
+                    examples = [t for d in s.exec(select(GapDecision).where(GapDecision.decision == OUT_OF_SCOPE)
+                                                  .order_by(GapDecision.id)) for t in d.texts]
+                    s.add(ContentEdit(entry_id=OUT_OF_SCOPE_KEY, data={"examples": list(dict.fromkeys(examples))},
+                                      base_version=base, kind=OUT_OF_SCOPE, by=by, note=texts[0] if texts else None))
+                try:
+                    s.commit()
+                except IntegrityError:
+                    # Another officer marked a group at the same moment: the list is read again with theirs.
+                    s.rollback()
+                    if attempt == 4:
+                        raise
+                    continue
+                s.refresh(row)
+                return row
+        raise AssertionError("unreachable")
 
     def decisions(self, decision: str | None = None) -> list[GapDecision]:
         with Session(self.engine) as s:

@@ -75,3 +75,24 @@ def test_explain_shows_parts_sources_features_and_the_decision(tmp_path: Path):
             assert feature in lines["features"]
         assert lines["decision"].split(": ", 1)[1].startswith(f"answer {entry} (score ")
         assert "from the answer threshold" in lines["decision"] and "named first by: lexical" in lines["decision"]
+
+
+def test_explain_with_the_offices_edits_names_the_out_of_scope_example(tmp_path: Path):
+    """A question the Office marked "not our subject": `ask --office-edits --explain` declines it
+    as the bot does and says which example decided it; plain `ask` (the repository's content) does not."""
+    from storage import db
+    from storage.content_edits import OUT_OF_SCOPE, EditStore
+
+    url = f"sqlite:///{tmp_path / 'data' / 'bot.sqlite3'}"
+    (tmp_path / "data").mkdir()
+    db.upgrade(url)
+    engine = db.make_engine(url)
+    EditStore(engine).decide(OUT_OF_SCOPE, ["thủ tục cấp thẻ ngành kiểm sát"], "zalo:officer")
+    engine.dispose()
+    question = "cho em hỏi thủ tục cấp thẻ ngành kiểm sát như thế nào ạ"
+    assert ask([question], tmp_path)[0]["kind"] == "answer"
+    assert ask([question], tmp_path, "--office-edits")[0]["kind"] == "fallback"
+    env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "DATA_DIR": str(tmp_path / "data"), "PYTHONPATH": str(ROOT)}
+    proc = run_cli(["ask", "--office-edits", "--explain", question], tmp_path, env)
+    assert proc.returncode == 0, proc.stderr
+    assert "out-of-scope example «thủ tục cấp thẻ ngành kiểm sát» decided it" in proc.stdout

@@ -130,6 +130,29 @@ async def test_unanswered_group_becomes_a_phrasing_and_the_bot_answers_it(app: A
     assert _audit(app) == [(OFFICER_ID, "add_phrasing", ENTRY), (OFFICER_ID, "not_our_subject", None)]
 
 
+CARD = "thủ tục cấp thẻ ngành kiểm sát"  # answered today with a wrong entry
+
+
+async def test_a_group_marked_not_our_subject_in_the_console_is_declined_in_chat(app: App, talk) -> None:  # noqa: ANN001
+    from handlers import texts as chat_texts
+
+    seed(app)
+    _log(app, CARD, CARD)
+    [wrong] = talk(CARD, user="u-the")
+    assert wrong.text != chat_texts.FALLBACK
+    async with serve(app) as srv, ClientSession() as http:
+        cookie, csrf = await srv.sign_in(http)
+        status, _, _ = await _post(http, srv.url + "/van-phong/chua-tra-loi/ngoai-pham-vi", cookie,
+                                   [("csrf", csrf), ("cau", CARD)])
+        assert status == 303
+    for asked in (CARD, "cho em hỏi thủ tục cấp thẻ ngành kiểm sát như thế nào ạ"):
+        [reply] = talk(asked, user="u-the")
+        assert reply.text == chat_texts.FALLBACK and reply.choices[0].label == chat_texts.MENU_ASK_OFFICE
+    [answered] = talk("hồ sơ đề nghị bằng khen gồm những gì", user="u-the")
+    assert answered.text != chat_texts.FALLBACK
+    assert _audit(app) == [(OFFICER_ID, "not_our_subject", None)]
+
+
 async def test_new_entry_from_a_group(app: App) -> None:
     seed(app)
     _log(app, *["mẫu tờ trình lấy ở đâu"] * 3)  # asked most: listed first
@@ -350,6 +373,31 @@ async def test_officers_and_a_phrasing_on_postgresql(pg_url: str, tmp_path) -> N
     assert one.knowledge.match(NEW_Q).entry.id == ENTRY
     other.knowledge.refresh()  # what its poll does every CONTENT_POLL_SECONDS
     assert other.knowledge.match(NEW_Q).entry.id == ENTRY
+
+
+async def test_not_our_subject_declined_by_another_instance_after_its_poll_on_postgresql(pg_url: str,
+                                                                                       tmp_path) -> None:  # noqa: ANN001
+    """A group marked "not our subject" in one instance's console: the other declines it once it polled."""
+    from bot.app import build_app
+    from bot.settings import load_settings
+    from tests.conftest import REAL_CONTENT
+
+    one = build_app(load_settings(data_dir=tmp_path / "a", content_dir=REAL_CONTENT, database_url=pg_url))
+    other = build_app(load_settings(data_dir=tmp_path / "b", content_dir=REAL_CONTENT, database_url=pg_url),
+                      migrate=False)
+    seed(one)
+    _log(one, CARD)
+    assert other.knowledge.read(CARD).parts[0][1].kind == "answer"
+    async with serve(one) as srv, ClientSession() as http:
+        cookie, csrf = await srv.sign_in(http)
+        status, _, _ = await _post(http, srv.url + "/van-phong/chua-tra-loi/ngoai-pham-vi", cookie,
+                                   [("csrf", csrf), ("cau", CARD)])
+        assert status == 303
+    assert one.knowledge.read(CARD).parts[0][1].kind == "fallback"
+    assert other.knowledge.read(CARD).parts[0][1].kind == "answer"  # until its poll
+    assert other.knowledge.refresh() is True  # what its poll does every CONTENT_POLL_SECONDS
+    declined = other.knowledge.read("cho em hỏi thủ tục cấp thẻ ngành kiểm sát như thế nào ạ").parts[0][1]
+    assert (declined.kind, declined.out_of_scope) == ("fallback", CARD)
 
 
 def test_web_login_prints_a_link_for_an_officer_added_in_the_console(monkeypatch, tmp_path, capsys) -> None:  # noqa: ANN001
