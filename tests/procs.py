@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import asyncio
 import atexit
+import contextlib
 import json
 import os
 import signal
@@ -29,6 +30,7 @@ import sys
 import threading
 import time
 from pathlib import Path
+from typing import Any
 
 import aiohttp
 
@@ -115,6 +117,16 @@ class _Zygote:
         return _Forked(answer["pid"], log_path)
 
 
+def spawn(args: list[str], env: dict[str, str], cwd: Path, log_path: Path, log: Any = None) -> subprocess.Popen | _Forked:
+    """`python -m bot ARGS` as a separate process, its output (stdout and stderr) in
+    `log_path` (`log`: that file, already open for writing)."""
+    if os.environ.get("BOT_PROCS_EXEC"):
+        with open(log_path, "ab") if log is None else contextlib.nullcontext(log) as out:
+            return subprocess.Popen([sys.executable, "-m", "bot", *args], cwd=cwd, env=env,
+                                    stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT)
+    return _Zygote.fork(args, env, cwd, log_path)
+
+
 class BotProcess:
     def __init__(self, name: str, args: list[str], env: dict[str, str], workdir: Path, port: int | None = None,
                  log_path: Path | None = None):
@@ -125,12 +137,7 @@ class BotProcess:
         self._log = open(self.log_path, "wb")  # noqa: SIM115 - closed in wait()/close()
         self.started = time.monotonic()  # nothing this process does can happen before this
         # The working directory has no .env, so only `env` configures the bot.
-        self.popen: subprocess.Popen | _Forked
-        if os.environ.get("BOT_PROCS_EXEC"):
-            self.popen = subprocess.Popen([sys.executable, "-m", "bot", *args], cwd=workdir, env=env,
-                                          stdin=subprocess.DEVNULL, stdout=self._log, stderr=subprocess.STDOUT)
-        else:
-            self.popen = _Zygote.fork(args, env, workdir, self.log_path)
+        self.popen = spawn(args, env, workdir, self.log_path, self._log)
 
     @property
     def pid(self) -> int:
