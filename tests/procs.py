@@ -9,18 +9,28 @@ SIGKILL or stopped with SIGTERM, their output collected in a file per process.
 
 Leaving the `with` block (or calling `close()`) kills every process still
 running, whatever happened in the test.
+
+The processes are forked from a fork server that has imported the bot once
+(tests/zygote.py): a cold `python -m bot` spends ~5 s of CPU importing (aiogram
+most of it), which made these tests most of the suite's wall time.
+BOT_PROCS_EXEC=1 starts each one with `python -m bot` instead.
 """
 
 from __future__ import annotations
 
 import asyncio
+import atexit
+import contextlib
+import json
 import os
 import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
+from typing import Any
 
 import aiohttp
 
@@ -51,6 +61,72 @@ def clean_env(**settings: object) -> dict[str, str]:
     return env
 
 
+class _Forked:
+    """The part of subprocess.Popen the tests use, for a child of the fork server
+    (which reaps it and writes its exit status next to its log)."""
+
+    def __init__(self, pid: int, log_path: Path):
+        self.pid = pid
+        self._exit = Path(f"{log_path}.exit")
+        self.returncode: int | None = None
+
+    def poll(self) -> int | None:
+        if self.returncode is None and self._exit.exists():
+            self.returncode = int(self._exit.read_text())
+        return self.returncode
+
+    def wait(self, timeout: float | None = None) -> int:
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while self.poll() is None:
+            if deadline is not None and time.monotonic() > deadline:
+                raise subprocess.TimeoutExpired(f"pid {self.pid}", timeout)
+            time.sleep(0.01)
+        return self.returncode  # type: ignore[return-value]
+
+    def send_signal(self, sig: int) -> None:
+        if self.poll() is None:  # not reaped yet, so the pid is still this process's
+            try:
+                os.kill(self.pid, sig)
+            except ProcessLookupError:
+                pass
+
+    def kill(self) -> None:
+        self.send_signal(signal.SIGKILL)
+
+
+class _Zygote:
+    """One fork server per test process, started on first use."""
+
+    _lock = threading.Lock()
+    _proc: subprocess.Popen | None = None
+
+    @classmethod
+    def fork(cls, args: list[str], env: dict[str, str], cwd: Path, log_path: Path) -> _Forked:
+        with cls._lock:
+            if cls._proc is None or cls._proc.poll() is not None:
+                zenv = clean_env()
+                cls._proc = subprocess.Popen([sys.executable, "-u", "-m", "tests.zygote"], cwd=REPO, env=zenv,
+                                             stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+                atexit.register(cls._proc.kill)
+                ready = cls._proc.stdout.readline()  # type: ignore[union-attr]
+                assert ready.strip(), "the fork server did not start"
+            cls._proc.stdin.write(json.dumps(  # type: ignore[union-attr]
+                {"args": args, "env": env, "cwd": str(cwd), "log": str(log_path)}) + "\n")
+            cls._proc.stdin.flush()  # type: ignore[union-attr]
+            answer = json.loads(cls._proc.stdout.readline())  # type: ignore[union-attr]
+        return _Forked(answer["pid"], log_path)
+
+
+def spawn(args: list[str], env: dict[str, str], cwd: Path, log_path: Path, log: Any = None) -> subprocess.Popen | _Forked:
+    """`python -m bot ARGS` as a separate process, its output (stdout and stderr) in
+    `log_path` (`log`: that file, already open for writing)."""
+    if os.environ.get("BOT_PROCS_EXEC"):
+        with open(log_path, "ab") if log is None else contextlib.nullcontext(log) as out:
+            return subprocess.Popen([sys.executable, "-m", "bot", *args], cwd=cwd, env=env,
+                                    stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT)
+    return _Zygote.fork(args, env, cwd, log_path)
+
+
 class BotProcess:
     def __init__(self, name: str, args: list[str], env: dict[str, str], workdir: Path, port: int | None = None,
                  log_path: Path | None = None):
@@ -61,8 +137,7 @@ class BotProcess:
         self._log = open(self.log_path, "wb")  # noqa: SIM115 - closed in wait()/close()
         self.started = time.monotonic()  # nothing this process does can happen before this
         # The working directory has no .env, so only `env` configures the bot.
-        self.popen = subprocess.Popen([sys.executable, "-m", "bot", *args], cwd=workdir, env=env,
-                                      stdin=subprocess.DEVNULL, stdout=self._log, stderr=subprocess.STDOUT)
+        self.popen = spawn(args, env, workdir, self.log_path, self._log)
 
     @property
     def pid(self) -> int:

@@ -15,8 +15,6 @@ from __future__ import annotations
 import asyncio
 import os
 import random
-import subprocess
-import sys
 import time
 from collections import Counter
 from collections.abc import AsyncIterator, Callable, Iterator
@@ -34,7 +32,7 @@ from storage import db
 from storage.turns import OutboxRow, TurnStore
 from tests.conftest import REAL_CONTENT, pg_schema
 from tests.fake_telegram import FakeTelegram, visible_text
-from tests.procs import Procs, clean_env, free_port
+from tests.procs import Procs, clean_env, free_port, spawn
 
 TOKEN = "1234567890:AAHsecretPART-of_the-token-XYZ987"
 SECRET = "webhook-Secret_0123456789"
@@ -172,11 +170,11 @@ def test_instances_starting_together_migrate_a_fresh_database(postgres_url: str,
     for attempt in range(3):
         with pg_schema(postgres_url, prefix="t_mp_") as url:
             env = clean_env(DATABASE_URL=url, DATA_DIR=tmp_path / "data")
-            runs = [subprocess.Popen([sys.executable, "-m", "bot", "db", "upgrade"], cwd=tmp_path, env=env,
-                                     stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-                    for _ in range(3)]
-            for run in runs:
-                out, _ = run.communicate(timeout=60)
+            logs = [tmp_path / f"upgrade-{attempt + 1}-{i + 1}.log" for i in range(3)]
+            runs = [spawn(["db", "upgrade"], env, tmp_path, log) for log in logs]
+            for run, log in zip(runs, logs, strict=True):
+                run.wait(60)
+                out = log.read_text(encoding="utf-8", errors="replace")
                 if run.returncode != 0:
                     errors = [line for line in out.splitlines() if line.startswith(("sqlalchemy.exc", "psycopg"))]
                     failures.append(f"attempt {attempt + 1}: exit {run.returncode}: "

@@ -17,8 +17,6 @@ from __future__ import annotations
 import asyncio
 import contextvars
 import re
-import subprocess
-import sys
 import time
 from collections import Counter
 from collections.abc import AsyncIterator, Iterator
@@ -40,7 +38,7 @@ from storage import reminders as q
 from storage.models import Deadline, User
 from tests.conftest import REAL_CONTENT, pg_schema
 from tests.fake_telegram import FakeTelegram
-from tests.procs import clean_env
+from tests.procs import clean_env, spawn
 
 TOKEN = "1234567890:AAHsecretPART-of_the-token-XYZ987"
 TZ = ZoneInfo("Asia/Ho_Chi_Minh")
@@ -143,7 +141,7 @@ def outbox(engine: Any, prefix: str) -> tuple[Counter, Counter]:
     return Counter(status for status, _ in rows), Counter(chat for _, chat in rows)
 
 
-async def wait_exit(proc: subprocess.Popen, timeout: float) -> int:
+async def wait_exit(proc: Any, timeout: float) -> int:
     deadline = time.monotonic() + timeout
     while proc.poll() is None:
         if time.monotonic() > deadline:
@@ -173,7 +171,7 @@ async def test_two_dispatchers_deliver_each_reminder_exactly_once(fake: TaggedFa
     due = datetime.strptime(DUE, "%Y-%m-%d %H:%M").replace(tzinfo=TZ)
     prefix = f"{q.REMINDER_KEY}{deadline_id}:{int(due.timestamp())}:"
 
-    procs: dict[str, subprocess.Popen] = {}
+    procs: dict[str, Any] = {}
     logs: dict[str, Path] = {}
     started = time.monotonic()
     try:
@@ -182,10 +180,7 @@ async def test_two_dispatchers_deliver_each_reminder_exactly_once(fake: TaggedFa
                             DATA_DIR=tmp_path / "data", CONTENT_DIR=REAL_CONTENT, TELEGRAM_RATE_LIMIT=RATE,
                             LOG_LEVEL="WARNING")
             logs[tag] = tmp_path / f"dispatch-{tag}.log"
-            with open(logs[tag], "wb") as out:
-                procs[tag] = subprocess.Popen([sys.executable, "-m", "bot", "reminders", "dispatch", "--now", SLOT],
-                                              cwd=tmp_path, env=env, stdin=subprocess.DEVNULL, stdout=out,
-                                              stderr=subprocess.STDOUT)
+            procs[tag] = spawn(["reminders", "dispatch", "--now", SLOT], env, tmp_path, logs[tag])
         codes = dict(zip(procs, await asyncio.gather(*(wait_exit(p, PROCESS_TIMEOUT) for p in procs.values())),
                          strict=True))
     finally:

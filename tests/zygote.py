@@ -1,0 +1,110 @@
+"""A fork server for the bot processes of the end-to-end tests.
+
+Starting `python -m bot run` costs about 5 s of CPU before the bot does anything,
+four of them importing aiogram (pydantic builds a schema for each of its ~450 Bot
+API types). The multi-process tests start some twenty bots, one after another,
+on a machine with two cores: most of the suite's critical path was that import.
+
+This process imports the bot's modules once (imports only: no settings read, no
+engine, no event loop, no thread), then, for each request on its standard input,
+forks a child that becomes the bot: its own environment, working directory, log
+file and arguments, then `bot.cli.main(args)` as `python -m bot ARGS` would run
+it. The child is a separate OS process like any other (SIGKILL kills it mid-work,
+its database connections die with it); what it shares with its siblings is the
+code already imported and the hash seed.
+
+Protocol, one JSON object a line: {"args", "env", "cwd", "log"} in, {"pid"} out.
+When a child ends, its wait status goes to the file `<log>.exit` (written then
+renamed, so a reader never sees half of it).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import sys
+
+_children: dict[int, str] = {}
+
+
+def _reap(*_: object) -> None:
+    while True:
+        try:
+            pid, status = os.waitpid(-1, os.WNOHANG)
+        except ChildProcessError:
+            return
+        if pid == 0:
+            return
+        log = _children.pop(pid, None)
+        if log is not None:
+            code = -os.WTERMSIG(status) if os.WIFSIGNALED(status) else os.WEXITSTATUS(status)
+            with open(log + ".exit.tmp", "w") as f:
+                f.write(str(code))
+            os.replace(log + ".exit.tmp", log + ".exit")
+
+
+def _become_bot(request: dict) -> None:
+    """In the child: never returns."""
+    code = 1
+    try:
+        signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+        os.chdir(request["cwd"])
+        os.environ.clear()
+        os.environ.update(request["env"])
+        devnull = os.open(os.devnull, os.O_RDONLY)
+        os.dup2(devnull, 0)
+        log = os.open(request["log"], os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+        os.dup2(log, 1)
+        os.dup2(log, 2)
+        os.close(log)
+        os.close(devnull)
+        sys.argv = [os.path.join(os.path.dirname(sys.modules["bot"].__file__), "__main__.py"), *request["args"]]
+        from bot.cli import main
+
+        try:
+            code = main(request["args"]) or 0
+        except SystemExit as exc:
+            code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
+    except BaseException:  # noqa: BLE001 - the child must end here, whatever happened
+        import traceback
+
+        traceback.print_exc()
+    finally:
+        try:
+            import logging
+
+            logging.shutdown()
+            sys.stdout.flush()
+            sys.stderr.flush()
+        finally:
+            os._exit(code)
+
+
+def main() -> None:
+    # What `python -m bot run` spends its start-up on; imported here once.
+    import bot.cli  # noqa: F401
+    import bot.kernel.wiring  # noqa: F401
+    import bot.telegram.channel  # noqa: F401 - aiogram
+
+    signal.signal(signal.SIGCHLD, _reap)
+    out = sys.stdout
+    sys.stdout.write(json.dumps({"ready": True}) + "\n")
+    sys.stdout.flush()
+    for line in sys.stdin:
+        request = json.loads(line)
+        # A child that ends at once must find its log path known to _reap.
+        signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGCHLD})
+        pid = os.fork()
+        if pid == 0:
+            signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGCHLD})
+            _become_bot(request)
+        _children[pid] = request["log"]
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGCHLD})
+        out.write(json.dumps({"pid": pid}) + "\n")
+        out.flush()
+    # stdin closed: the test process is gone; the children are killed by it (or were).
+
+
+if __name__ == "__main__":
+    main()
