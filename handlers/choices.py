@@ -98,14 +98,14 @@ DEADLINE_ANY = Codec("dl", (str,))  # any deadline choice, well-formed or not (t
 PROFILE_EDIT = Codec("p:edit", (str,))  # + full_name | unit | leader | all
 PROFILE_DELETE = Codec("p:delete")
 
-# Good-example reports (handlers/reports.py)
+# Good-example reports (handlers/reports/flow.py)
 REPORT_START = Codec("m:report")
 MINE = Codec("r:mine")
 WITHDRAW = Codec("r:wd", (int,))  # + report id: asks first
 WITHDRAW_SURE = Codec("r:wdy", (int,))  # + report id: the confirmation
 ADD_MORE = Codec("r:add", (int,))  # + report id: "Bổ sung"
 
-# Review by officers (handlers/review.py)
+# Review by officers (handlers/reports/review.py)
 APPROVE, ASK_MORE, REJECT = Codec("r:ok", (int,)), Codec("r:more", (int,)), Codec("r:no", (int,))  # + report id
 DECISIONS = {APPROVE: "approve", ASK_MORE: "more", REJECT: "reject"}
 REVIEW = Codec("r:review")

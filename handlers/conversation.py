@@ -25,19 +25,19 @@ from content.normalize import fold, has_letters
 from content.service import Knowledge
 from handlers import choices as ch
 from handlers import commands, pages, texts
-from handlers import report_texts as rt
 from handlers.commands import Command
 from handlers.context import TurnContext
 from handlers.events import Choice, IncomingEvent, Reply, Turn
 from handlers.flows import FlowEngine
+from handlers.reports import texts as rt
 
 if TYPE_CHECKING:  # the features are imported when first used (Conversation._built)
     from handlers.deadlines import Deadlines
     from handlers.erasure import Erasure
     from handlers.office import Office
     from handlers.profile import Profiles
-    from handlers.reports import Reports
-    from handlers.review import LinkMaker, Review
+    from handlers.reports.flow import Reports
+    from handlers.reports.review import LinkMaker, Review
 
 log = logging.getLogger(__name__)
 
@@ -85,8 +85,8 @@ class _Features:
         from handlers.erasure import Erasure
         from handlers.office import Office
         from handlers.profile import Profiles
-        from handlers.reports import Reports
-        from handlers.review import Review
+        from handlers.reports.flow import Reports
+        from handlers.reports.review import Review
 
         office = Office(None, officers, is_admin, tz=tz)
         deadlines = Deadlines(knowledge, is_admin, tz, quiet)

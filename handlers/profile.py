@@ -15,10 +15,10 @@ from content.normalize import fold, has_letters
 from content.service import Knowledge
 from handlers import choices as ch
 from handlers import invite_tries, texts
-from handlers import report_texts as rt
 from handlers.context import TurnContext
 from handlers.events import Choice, Reply
 from handlers.flows import FINISH, NO, YES, Flow, FlowData, FlowEngine, FlowValues, Invalid, Option, Step
+from handlers.reports import texts as rt
 from storage.models import utcnow
 
 PROFILE = "profile"
