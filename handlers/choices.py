@@ -79,7 +79,7 @@ DETAILS = Codec("d", (str,))  # + entry id: its whole answer ("Xem chi tiết")
 # Forms (handlers/flows.py): + step name and the option's value
 FLOW_OPTION = Codec("f", (str, str), optional=1)  # "f:step" alone: a value not offered
 
-# Questions to the Office (handlers/office.py)
+# Questions to the Office (handlers/office/flow.py)
 ASK_OFFICE = Codec("oq:ask")  # the "Hỏi Văn phòng" button
 OFFICE_REPLY = Codec("oq:reply", (int,))  # + question id: an officer's "Trả lời" button
 OPEN_QUESTIONS = Codec("oq:open")  # the questions waiting for an answer (/cauhoi)

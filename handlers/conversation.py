@@ -34,7 +34,7 @@ from handlers.reports import texts as rt
 if TYPE_CHECKING:  # the features are imported when first used (Conversation._built)
     from handlers.deadlines import Deadlines
     from handlers.erasure import Erasure
-    from handlers.office import Office
+    from handlers.office.flow import Office
     from handlers.profile import Profiles
     from handlers.reports.flow import Reports
     from handlers.reports.review import LinkMaker, Review
@@ -83,7 +83,7 @@ class _Features:
               invite_code: str | None, max_file_mb: int, make_link: LinkMaker | None) -> _Features:
         from handlers.deadlines import Deadlines
         from handlers.erasure import Erasure
-        from handlers.office import Office
+        from handlers.office.flow import Office
         from handlers.profile import Profiles
         from handlers.reports.flow import Reports
         from handlers.reports.review import Review
