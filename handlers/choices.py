@@ -84,7 +84,7 @@ ASK_OFFICE = Codec("oq:ask")  # the "Hỏi Văn phòng" button
 OFFICE_REPLY = Codec("oq:reply", (int,))  # + question id: an officer's "Trả lời" button
 OPEN_QUESTIONS = Codec("oq:open")  # the questions waiting for an answer (/cauhoi)
 
-# Deadlines and reminders (handlers/deadlines.py, handlers/reminder_dispatch.py)
+# Deadlines and reminders (handlers/deadlines/flow.py, handlers/deadlines/reminders.py)
 ACK = Codec("rem:ack", (int, int), optional=1)  # + deadline id and occurrence: "Đã nộp" under a reminder
 DEADLINES = Codec("m:deadlines")  # the deadlines (the main-menu item)
 REMINDERS_ON, REMINDERS_OFF = Codec("dl:on"), Codec("dl:off")

@@ -32,7 +32,7 @@ from handlers.flows import FlowEngine
 from handlers.reports import texts as rt
 
 if TYPE_CHECKING:  # the features are imported when first used (Conversation._built)
-    from handlers.deadlines import Deadlines
+    from handlers.deadlines.flow import Deadlines
     from handlers.erasure import Erasure
     from handlers.office.flow import Office
     from handlers.profile import Profiles
@@ -81,7 +81,7 @@ class _Features:
     def build(cls, knowledge: Knowledge, is_admin: Callable[[str, str], bool],
               officers: Callable[[], Iterable[tuple[str, str]]], tz: ZoneInfo, quiet: tuple[time, time],
               invite_code: str | None, max_file_mb: int, make_link: LinkMaker | None) -> _Features:
-        from handlers.deadlines import Deadlines
+        from handlers.deadlines.flow import Deadlines
         from handlers.erasure import Erasure
         from handlers.office.flow import Office
         from handlers.profile import Profiles
