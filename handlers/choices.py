@@ -94,7 +94,7 @@ DEADLINE_EDIT = Codec("dl:edit", (int,))  # + deadline id
 DEADLINE_CANCEL = Codec("dl:cancel", (int,))  # + deadline id
 DEADLINE_ANY = Codec("dl", (str,))  # any deadline choice, well-formed or not (the feature reads it)
 
-# Profile (handlers/profile.py, handlers/erasure.py)
+# Profile (handlers/profile/flow.py, handlers/profile/erasure.py)
 PROFILE_EDIT = Codec("p:edit", (str,))  # + full_name | unit | leader | all
 PROFILE_DELETE = Codec("p:delete")
 

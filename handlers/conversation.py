@@ -33,9 +33,9 @@ from handlers.reports import texts as rt
 
 if TYPE_CHECKING:  # the features are imported when first used (Conversation._built)
     from handlers.deadlines.flow import Deadlines
-    from handlers.erasure import Erasure
     from handlers.office.flow import Office
-    from handlers.profile import Profiles
+    from handlers.profile.erasure import Erasure
+    from handlers.profile.flow import Profiles
     from handlers.reports.flow import Reports
     from handlers.reports.review import LinkMaker, Review
 
@@ -82,9 +82,9 @@ class _Features:
               officers: Callable[[], Iterable[tuple[str, str]]], tz: ZoneInfo, quiet: tuple[time, time],
               invite_code: str | None, max_file_mb: int, make_link: LinkMaker | None) -> _Features:
         from handlers.deadlines.flow import Deadlines
-        from handlers.erasure import Erasure
         from handlers.office.flow import Office
-        from handlers.profile import Profiles
+        from handlers.profile.erasure import Erasure
+        from handlers.profile.flow import Profiles
         from handlers.reports.flow import Reports
         from handlers.reports.review import Review
 

@@ -31,7 +31,7 @@ from handlers.flows import (
     text_between,
 )
 from handlers.officers import actor
-from handlers.profile import unit_prompt
+from handlers.profile.flow import unit_prompt
 from storage import reminders as q
 from storage.models import Deadline, User, utcnow
 

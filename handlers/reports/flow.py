@@ -37,7 +37,7 @@ from handlers.flows import (
     choice_id,
     text_between,
 )
-from handlers.profile import Profiles
+from handlers.profile.flow import Profiles
 from handlers.reports import texts as rt
 from storage import reports
 from storage.files import DOCX, XLSX
