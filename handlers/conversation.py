@@ -28,8 +28,7 @@ from handlers.context import TurnContext
 from handlers.events import Choice, IncomingEvent, Reply, Turn
 from handlers.flows import FlowEngine
 from handlers.menu import MENU, menu_choices
-from handlers.qa import answers as qa
-from handlers.qa.answers import MAX_QUESTION, AnswerResult
+from handlers.qa.answers import MAX_QUESTION, AnswerResult, Answers
 from handlers.reports import texts as rt
 
 if TYPE_CHECKING:  # the features are imported when first used (Conversation._built)
@@ -102,7 +101,7 @@ class Conversation:
                                max_file_mb, make_link)
         self._features: _Features | None = None
         self._features_lock = threading.Lock()
-        self.qa = qa.Answers(knowledge)
+        self.qa = Answers(knowledge)
 
     # The features (and the storage they read) are built on first use: answering questions
     # alone (`python -m bot ask`) never loads them, and starts in half the time.
@@ -353,15 +352,12 @@ class Conversation:
             return [Reply(texts.MAIN_MENU, menu_choices())]
         if choice in commands.BY_MENU:
             return self._run(commands.BY_MENU[choice], ctx)
-        feature = ch.kind_of(choice, ch.ASK_OFFICE, ch.OFFICE_REPLY, ch.OPEN_QUESTIONS, ch.ACK, ch.DEADLINE_ANY,
-                             ch.MINE, ch.WITHDRAW, ch.WITHDRAW_SURE, ch.ADD_MORE, ch.REVIEW, ch.EXPORT,
-                             *ch.DECISIONS, ch.PROFILE_EDIT, ch.PROFILE_DELETE)
         if ch.kind_of(choice, *ch.OFFICERS_ONLY) and not self.is_admin(ctx.event.channel, ctx.event.user_id):
             return self._refused()
-        if feature is not None:
-            return self._on_feature_choice(feature, choice, ctx)
-        if ch.kind_of(choice, *qa.CHOICES):
-            return self.qa.on_choice(choice, ctx)
+        # The feature that owns the kind of choice reads it (handlers/<feature>/commands.py).
+        route = next((r for r in commands.CHOICES if r.codec.matches(choice)), None)
+        if route is not None:
+            return route.run(self, ctx, choice)
         return [Reply(texts.STALE_CHOICE, menu_choices())]
 
     # --- commands (handlers/commands.py) ---------------------------------------
@@ -394,34 +390,6 @@ class Conversation:
         except ContentError as exc:
             return [Reply(texts.RELOAD_FAILED.format(problems="\n".join(exc.problems[:10])))]
         return [Reply(texts.RELOADED.format(entries=len(kb.entries), topics=len(kb.topics)))]
-
-    def _on_feature_choice(self, kind: ch.Codec, choice: str, ctx: TurnContext) -> list[Reply]:
-        """A feature's button (or its number): the feature reads the id through the same codec."""
-        if kind is ch.ASK_OFFICE:
-            return self.office.start_ask(ctx)
-        if kind is ch.OFFICE_REPLY:
-            return self.office.start_answer(ctx, choice)
-        if kind is ch.OPEN_QUESTIONS:
-            return self.office.open_questions(ctx)
-        if kind is ch.ACK:
-            return self.deadlines.ack(ctx, choice)
-        if kind is ch.DEADLINE_ANY:
-            return self.deadlines.on_choice(ctx, choice)
-        if kind is ch.MINE:
-            return self.reports.mine(ctx)
-        if kind in (ch.WITHDRAW, ch.WITHDRAW_SURE):
-            return self.reports.withdraw(ctx, choice)
-        if kind is ch.ADD_MORE:
-            return self.review.start_more(ctx, choice)
-        if kind is ch.REVIEW:
-            return self.review.start(ctx)
-        if kind is ch.EXPORT:
-            return self.review.start_export(ctx)
-        if kind in ch.DECISIONS:
-            return self.review.start_decision(ctx, choice)
-        if kind is ch.PROFILE_EDIT:
-            return self.profiles.edit(ctx, choice)
-        return self.erasure.start(ctx)  # PROFILE_DELETE
 
     def on_more_page(self, msg: Message) -> list[Reply]:
         page = pages.next_page(msg.ctx.state)

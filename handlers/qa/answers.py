@@ -23,8 +23,6 @@ MAX_QUESTION = 1000  # characters; longer messages are refused politely, not tru
 SHORT_FOLLOW_UPS = 2  # related entries offered beside "Xem chi tiết" under a short answer
 NOTE_LENGTH = 80  # characters: a paragraph this long said again in the same reply is left out
 PHONE_LENGTH = 700  # characters an answer with its list stays under (README: under 700 with its choices)
-# The choices this feature reads (the dispatcher hands them over through `on_choice`).
-CHOICES = (ch.QA, ch.TOPICS, ch.TOPIC, ch.ENTRY, ch.DETAILS)
 
 
 @dataclass(frozen=True)
@@ -42,8 +40,8 @@ class Answers:
     def __init__(self, knowledge: Knowledge):
         self.knowledge = knowledge
 
-    def on_choice(self, choice: str, ctx: TurnContext) -> list[Reply]:
-        """A topic, an entry or its details picked from a list (a choice of `CHOICES`)."""
+    def on_choice(self, ctx: TurnContext, choice: str) -> list[Reply]:
+        """A topic, an entry or its details picked from a list (the choices of handlers/qa/commands.py)."""
         if ch.QA.matches(choice):
             return [Reply(texts.ASK_PROMPT, self.topic_choices())]
         if ch.TOPICS.matches(choice):
