@@ -69,7 +69,7 @@ def kind_of(choice: str | None, *codecs: Codec) -> Codec | None:
 MENU = Codec("menu")  # "Menu chính"
 MORE_PAGE = Codec("pg:more")  # "Xem thêm": the next page of a long list (handlers/pages.py)
 
-# Questions and answers (handlers/conversation.py)
+# Questions and answers (handlers/qa/answers.py)
 QA = Codec("m:qa")  # "Hỏi đáp": ask, with the topics
 TOPICS = Codec("m:topics")  # "Các chủ đề khác"
 TOPIC = Codec("t", (str,))  # + topic id
