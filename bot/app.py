@@ -45,7 +45,7 @@ def build_conversation(settings: Settings, knowledge: Knowledge, make_link=None,
 def link_maker(public_url: str):  # noqa: ANN201
     """One-time links (once, for `ttl`: storage/links.py) to stored files, for officers on
     channels that cannot receive files; served by the webhook server at PUBLIC_URL/d/<token>."""
-    from handlers.review import Link
+    from handlers.reports.review import Link
     from storage.links import create_link, link_url
     from storage.models import utcnow
 

@@ -24,8 +24,8 @@ from bot.channel import Channel, PermanentFailure, RecipientBlocked, RetryAfter,
 from bot.kernel.retry import Backoff
 from bot.plumbing import one_line
 from handlers import texts
+from handlers.deadlines.reminders import reminder_at_send
 from handlers.events import Reply, reply_from_dict
-from handlers.reminder_dispatch import reminder_at_send
 from storage.files import FileStore
 from storage.models import OutboxMessage, aware, utcnow
 from storage.outbox import OutboxStore

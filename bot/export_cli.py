@@ -12,7 +12,7 @@ import tempfile
 from datetime import date
 from pathlib import Path
 
-from handlers.report_texts import EXPORT_FORMATS
+from handlers.reports.texts import EXPORT_FORMATS
 
 _DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
 
@@ -52,7 +52,7 @@ def _cmd_export(settings, args) -> int:  # noqa: ANN001
     from sqlmodel import Session
 
     from content.loader import load
-    from handlers.report_exports import APPROVED_ONLY, SUFFIXES, ExportError, build_export, check_filters
+    from handlers.reports.exports import APPROVED_ONLY, SUFFIXES, ExportError, build_export, check_filters
     from storage import db
     from storage.reports import ReportStore
 

@@ -1,5 +1,5 @@
 """Running the reminder passes: every minute in the running bot (APScheduler), or
-once from the command line. The pass itself (handlers/reminder_dispatch.py) only
+once from the command line. The pass itself (handlers/deadlines/reminders.py) only
 writes outbox rows; the delivery worker sends them."""
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from sqlalchemy.exc import IntegrityError
 
 from bot.app import App
 from bot.delivery import Delivery
-from handlers.reminder_dispatch import PassResult, content_fields, run_pass
+from handlers.deadlines.reminders import PassResult, content_fields, run_pass
 from storage import reminders as q
 from storage.models import utcnow
 

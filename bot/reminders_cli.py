@@ -52,8 +52,8 @@ def _app(settings):  # noqa: ANN001, ANN202
 
 
 def _cmd_deadlines(settings, args) -> int:  # noqa: ANN001
-    from handlers.deadlines import shown_title
-    from handlers.reminder_dispatch import occurrence
+    from handlers.deadlines.flow import shown_title
+    from handlers.deadlines.reminders import occurrence
     from storage import reminders as q
     from storage.models import Deadline, utcnow
 
@@ -173,8 +173,8 @@ async def _dispatch(settings, now: datetime | None) -> int:  # noqa: ANN001
 
 
 def _status(settings) -> int:  # noqa: ANN001
-    from handlers.deadlines import shown_title
-    from handlers.reminder_dispatch import occurrence
+    from handlers.deadlines.flow import shown_title
+    from handlers.deadlines.reminders import occurrence
     from storage import reminders as q
     from storage.models import utcnow
 

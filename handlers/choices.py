@@ -69,7 +69,7 @@ def kind_of(choice: str | None, *codecs: Codec) -> Codec | None:
 MENU = Codec("menu")  # "Menu chính"
 MORE_PAGE = Codec("pg:more")  # "Xem thêm": the next page of a long list (handlers/pages.py)
 
-# Questions and answers (handlers/conversation.py)
+# Questions and answers (handlers/qa/answers.py)
 QA = Codec("m:qa")  # "Hỏi đáp": ask, with the topics
 TOPICS = Codec("m:topics")  # "Các chủ đề khác"
 TOPIC = Codec("t", (str,))  # + topic id
@@ -79,12 +79,12 @@ DETAILS = Codec("d", (str,))  # + entry id: its whole answer ("Xem chi tiết")
 # Forms (handlers/flows.py): + step name and the option's value
 FLOW_OPTION = Codec("f", (str, str), optional=1)  # "f:step" alone: a value not offered
 
-# Questions to the Office (handlers/office.py)
+# Questions to the Office (handlers/office/flow.py)
 ASK_OFFICE = Codec("oq:ask")  # the "Hỏi Văn phòng" button
 OFFICE_REPLY = Codec("oq:reply", (int,))  # + question id: an officer's "Trả lời" button
 OPEN_QUESTIONS = Codec("oq:open")  # the questions waiting for an answer (/cauhoi)
 
-# Deadlines and reminders (handlers/deadlines.py, handlers/reminder_dispatch.py)
+# Deadlines and reminders (handlers/deadlines/flow.py, handlers/deadlines/reminders.py)
 ACK = Codec("rem:ack", (int, int), optional=1)  # + deadline id and occurrence: "Đã nộp" under a reminder
 DEADLINES = Codec("m:deadlines")  # the deadlines (the main-menu item)
 REMINDERS_ON, REMINDERS_OFF = Codec("dl:on"), Codec("dl:off")
@@ -94,18 +94,18 @@ DEADLINE_EDIT = Codec("dl:edit", (int,))  # + deadline id
 DEADLINE_CANCEL = Codec("dl:cancel", (int,))  # + deadline id
 DEADLINE_ANY = Codec("dl", (str,))  # any deadline choice, well-formed or not (the feature reads it)
 
-# Profile (handlers/profile.py, handlers/erasure.py)
+# Profile (handlers/profile/flow.py, handlers/profile/erasure.py)
 PROFILE_EDIT = Codec("p:edit", (str,))  # + full_name | unit | leader | all
 PROFILE_DELETE = Codec("p:delete")
 
-# Good-example reports (handlers/reports.py)
+# Good-example reports (handlers/reports/flow.py)
 REPORT_START = Codec("m:report")
 MINE = Codec("r:mine")
 WITHDRAW = Codec("r:wd", (int,))  # + report id: asks first
 WITHDRAW_SURE = Codec("r:wdy", (int,))  # + report id: the confirmation
 ADD_MORE = Codec("r:add", (int,))  # + report id: "Bổ sung"
 
-# Review by officers (handlers/review.py)
+# Review by officers (handlers/reports/review.py)
 APPROVE, ASK_MORE, REJECT = Codec("r:ok", (int,)), Codec("r:more", (int,)), Codec("r:no", (int,))  # + report id
 DECISIONS = {APPROVE: "approve", ASK_MORE: "more", REJECT: "reject"}
 REVIEW = Codec("r:review")

@@ -9,99 +9,33 @@ How a message is routed is the table `ROUTES` at the bottom of this module.
 from __future__ import annotations
 
 import logging
-import re
 import threading
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
 from datetime import time
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
-from content import expansions
-from content.loader import ContentError
-from content.matcher import MatchResult
-from content.naming import named
-from content.normalize import fold, has_letters
 from content.service import Knowledge
 from handlers import choices as ch
 from handlers import commands, pages, texts
-from handlers import report_texts as rt
 from handlers.commands import Command
 from handlers.context import TurnContext
-from handlers.events import Choice, IncomingEvent, Reply, Turn
-from handlers.flows import FlowEngine
+from handlers.events import Reply, Turn
+from handlers.flow_routes import MORE_WORDS, FlowRoutes
+from handlers.menu import MENU as MENU  # tests read conversation.MENU
+from handlers.menu import menu_choices
+from handlers.message import Message
+from handlers.plain_routes import ANSWER_NUMBER, FEATURES, NUMBER, WHO_ARE_YOU, PlainRoutes
+from handlers.qa.answers import AnswerResult, Answers
 
 if TYPE_CHECKING:  # the features are imported when first used (Conversation._built)
-    from handlers.deadlines import Deadlines
-    from handlers.erasure import Erasure
-    from handlers.office import Office
-    from handlers.profile import Profiles
-    from handlers.reports import Reports
-    from handlers.review import LinkMaker, Review
+    from handlers.features import Features
+    from handlers.reports.review import LinkMaker
 
 log = logging.getLogger(__name__)
 
-MAX_QUESTION = 1000  # characters; longer messages are refused politely, not truncated silently
-SHORT_FOLLOW_UPS = 2  # related entries offered beside "Xem chi tiết" under a short answer
-NOTE_LENGTH = 80  # characters: a paragraph this long said again in the same reply is left out
-PHONE_LENGTH = 700  # characters an answer with its list stays under (README: under 700 with its choices)
-FEATURES = {"deadlines": ch.DEADLINES.encode()}  # dialogue.yaml `features` -> the menu item that opens each
-# On folded text: "12", "số 12", "chọn 12" (digits alone are never a question the content answers).
-NUMBER = re.compile(r"(?:so |chon )?\d{1,6}")
 
-# Main menu: choice id -> (label, what it opens): questions and the topics, then the
-# commands' own items (handlers/commands.py).
-MENU = [
-    (ch.QA.encode(), texts.MENU_QA),
-    (ch.TOPIC.encode("tieu-chi"), texts.MENU_CRITERIA),
-    (ch.TOPIC.encode("hinh-thuc"), texts.MENU_FORMS),
-    (ch.TOPIC.encode("ho-so"), texts.MENU_DOSSIER),
-    *commands.menu_items(),
-]
-# An officer's "trả lời 3", "trả lời câu hỏi số 3", "tl câu 3" (folded): answer the Office question of that number.
-ANSWER_NUMBER = re.compile(r"(?:tra loi|tl)(?: cho)?(?: cau(?: hoi)?)?(?: so)? ?(\d{1,9})")
-# "Xem thêm" typed under a long list.
-MORE_WORDS = frozenset({"xem them", "them", "tiep", "xem tiep", "trang sau", "trang tiep", "con nua"})
-# "bạn là ai?", "chào bạn, bạn tên gì vậy": the bot introduces itself.
-WHO_ARE_YOU = re.compile(r"^(?:(?:xin )?chao(?: ban| bot| em| ad)? )?(?:ban|bot|em|ad|admin) (?:la ai|ten (?:la )?gi|la gi"
-                         r"|la bot gi|lam duoc gi|giup duoc gi)(?: vay| the| a| nhi| nhe| day)?$")
-
-
-@dataclass
-class _Features:
-    office: Office
-    deadlines: Deadlines
-    profiles: Profiles
-    erasure: Erasure
-    reports: Reports
-    review: Review
-    flows: FlowEngine
-
-    @classmethod
-    def build(cls, knowledge: Knowledge, is_admin: Callable[[str, str], bool],
-              officers: Callable[[], Iterable[tuple[str, str]]], tz: ZoneInfo, quiet: tuple[time, time],
-              invite_code: str | None, max_file_mb: int, make_link: LinkMaker | None) -> _Features:
-        from handlers.deadlines import Deadlines
-        from handlers.erasure import Erasure
-        from handlers.office import Office
-        from handlers.profile import Profiles
-        from handlers.reports import Reports
-        from handlers.review import Review
-
-        office = Office(None, officers, is_admin, tz=tz)
-        deadlines = Deadlines(knowledge, is_admin, tz, quiet)
-        profiles = Profiles(knowledge, invite_code, tz)
-        erasure = Erasure(officers)
-        reports = Reports(knowledge, profiles, officers, tz, max_file_mb)
-        review = Review(reports, is_admin, officers, make_link)
-        flows = FlowEngine(office.flows() + deadlines.flows() + profiles.flows() + erasure.flows() + reports.flows()
-                           + review.flows(), is_officer=is_admin,
-                           names=lambda text, options: named(knowledge.matcher.analyzer, text, options))
-        office.engine = deadlines.engine = profiles.engine = erasure.engine = reports.engine = review.engine = flows
-        return cls(office, deadlines, profiles, erasure, reports, review, flows)
-
-
-class Conversation:
+class Conversation(FlowRoutes, PlainRoutes):
     console_url: str | None = None  # where the officers' console is reached (bot/app.py sets it)
 
     def __init__(self, knowledge: Knowledge, is_admin: Callable[[str, str], bool] | None = None,
@@ -112,18 +46,21 @@ class Conversation:
         self.is_admin = is_admin or (lambda _c, _u: False)
         self._features_args = (officers or (lambda: ()), tz, quiet, invite_code,
                                max_file_mb, make_link)
-        self._features: _Features | None = None
+        self._features: Features | None = None
         self._features_lock = threading.Lock()
+        self.qa = Answers(knowledge)
 
     # The features (and the storage they read) are built on first use: answering questions
     # alone (`python -m bot ask`) never loads them, and starts in half the time.
-    def _built(self) -> _Features:
+    def _built(self) -> Features:
         if self._features is None:
             with self._features_lock:  # turns may run in threads: one set of features, built once
                 if self._features is None:
                     if self._features_args[1] is None:  # answering alone needs none; the features do
                         raise TypeError("the features need the bot's time zone: Conversation(..., tz=settings.tz)")
-                    self._features = _Features.build(self.knowledge, self.is_admin, *self._features_args)
+                    from handlers.features import Features  # the features load on first use
+
+                    self._features = Features.build(self.knowledge, self.is_admin, *self._features_args)
         return self._features
 
     office = property(lambda self: self._built().office)
@@ -159,122 +96,12 @@ class Conversation:
         ctx.state.choices = [{"id": c.id, "label": c.label} for c in last.choices] if last else []
         return Turn(replies=replies, notices=list(ctx.notices), state=ctx.state)
 
-    # --- routes ----------------------------------------------------------------
-    def on_flow_choice(self, msg: Message) -> list[Reply]:
-        return self.flows.on_choice(msg.ctx, msg.choice or "")
-
-    def on_flow_refused(self, msg: Message) -> list[Reply]:
-        """An officers' form whose author is no longer an officer (ADMIN_IDS changed since
-        it began): it ends here, nothing of it is done."""
-        msg.ctx.state.flow = None
-        return [Reply(texts.NOT_ADMIN, [ch.menu()])]
-
-    def on_cancel(self, msg: Message) -> list[Reply]:
-        if msg.in_flow:
-            return self.flows.cancel(msg.ctx)
-        return [Reply(texts.NOTHING_TO_CANCEL, self._menu_choices())]
-
-    def on_back(self, msg: Message) -> list[Reply]:
-        return self.flows.back(msg.ctx)
-
-    def on_flow_files(self, msg: Message) -> list[Reply]:
-        return self.flows.on_files(msg.ctx, msg.ctx.event.attachments)
-
-    def on_flow_text(self, msg: Message) -> list[Reply]:
-        """The answer to the current step; a question typed instead is answered and the
-        step shown again, so the form is not lost."""
-        typed = self.flows.expects_text(msg.ctx.state) or self.flows.takes_typed(msg.ctx.state)
-        if typed and self.knowledge.typed_as_question(msg.text):
-            # "Tiêu chí 2.1 là gì?", "cho em hỏi ..." typed where a name or a story is expected:
-            # a question, answered when the bot knows the answer; otherwise the step's answer.
-            found = self.answer(msg.text, ctx=msg.ctx, record=False)
-            if found.kind == "answer":
-                return [*self._aside(msg, found.reply_list), self._resume(msg)]
-        taken = self.flows.on_text(msg.ctx, msg.text)
-        if taken is not None:
-            return taken
-        number = msg.text.strip(" .")
-        if number.isdigit():  # a number that is not on the step's list
-            count = len(self.flows.prompt(msg.ctx).choices)
-            return [self.flows.prompt(msg.ctx, texts.FLOW_NUMBER_OUTSIDE.format(number=number, count=count))]
-        found = self.answer(msg.text, ctx=msg.ctx)
-        if found.kind == "fallback":
-            return [self.flows.prompt(msg.ctx, texts.FLOW_PICK_ONE)]
-        return [*self._aside(msg, found.reply_list), self._resume(msg)]
-
-    def on_flow_details(self, msg: Message) -> list[Reply]:
-        """"chi tiết" typed in the middle of a form: the whole last answer, then the step."""
-        return [*self._aside(msg, self.on_details(msg)), self._resume(msg)]
-
-    def on_flow_undelivered(self, msg: Message) -> list[Reply]:
-        """Something the messenger did not hand over (a PDF sent on Zalo) at a step that takes
-        files: what this channel can carry, then the step in short."""
-        note = rt.FILE_NOT_READ if msg.ctx.caps.takes_documents else rt.FILE_NOT_DELIVERED
-        return [self.flows.prompt(msg.ctx, note, short=True)]
-
-    def on_detour(self, msg: Message) -> list[Reply]:
-        """Anything else while a flow is active (a menu button, a command, a photo):
-        handled as usual, then the current step is shown again."""
-        if self._starts_flow(msg):
-            return [self._resume(msg)]
-        event = msg.ctx.event
-        if not msg.text and not msg.choice and not msg.caption and not event.attachments and not event.unsupported:
-            return [self.flows.prompt(msg.ctx, texts.FLOW_EMPTY)]  # an empty message: the step again, nothing else
-        return [*self._aside(msg, self.route_plain(msg)), self._resume(msg)]
-
-    def _aside(self, msg: Message, replies: list[Reply]) -> list[Reply]:
-        """Replies given in the middle of a form. Without buttons, their choices become
-        plain lines: the numbers typed next belong to the form's step, shown after them."""
-        if msg.ctx.caps.buttons:
-            return replies
-        # Only what typing picks stays: an entry's title where typed text is asked as a
-        # question; "Xem chi tiết" as the words that open it. The menu or "Hỏi Văn phòng"
-        # would start something else in the middle of the form.
-        titles = self.flows.reads_questions(msg.ctx.state)
-        out = []
-        for r in replies:
-            lines = [f"- {c.label}" for c in r.choices if titles and ch.ENTRY.matches(c.id)]
-            if any(ch.DETAILS.matches(c.id) for c in r.choices):
-                lines.append(texts.ASIDE_DETAILS)
-            text = r.text + ("\n\n" + "\n".join(lines) if lines else "")
-            out.append(Reply(text, [], r.documents, r.heading))
-        return out
-
-    def on_stale_flow_choice(self, _msg: Message) -> list[Reply]:
-        return [Reply(texts.FLOW_STALE_NONE, self._menu_choices())]
-
     def route_plain(self, msg: Message) -> list[Reply]:
         """The routes that do not depend on a flow."""
         return next(then(self, msg) for _name, when, then in PLAIN_ROUTES if when(self, msg))
 
-    def _resume(self, msg: Message) -> Reply:
-        flow, _fs = self.flows.active(msg.ctx.state)  # type: ignore[misc]
-        return self.flows.prompt(msg.ctx, texts.FLOW_RESUME.format(title=flow.title))
-
-    @staticmethod
-    def _starts_flow(msg: Message) -> bool:
-        choice = msg.choice or ""
-        return (ch.kind_of(choice, *ch.STARTS_FLOW) is not None
-                or (msg.command is not None and msg.command.starts_flow))
-
     def on_choice_route(self, msg: Message) -> list[Reply]:
         return self._on_choice(msg.choice or "", msg.ctx)
-
-    def on_caption(self, msg: Message) -> list[Reply]:
-        # A photo with a question written under it gets the answer; a caption
-        # that only describes the photo ("Ảnh trao thưởng") is not a question.
-        found = self.answer(msg.caption, record=False)
-        if found.kind == "answer":
-            return [Reply(texts.PHOTO_CAPTION_READ), *found.reply_list]
-        return self.on_no_text(msg, caption_tried=True)
-
-    def on_no_text(self, msg: Message, caption_tried: bool = False) -> list[Reply]:
-        event = msg.ctx.event
-        if event.unsupported:
-            return [Reply(texts.UNSUPPORTED.get(event.unsupported, texts.UNSUPPORTED["unsupported"]))]
-        if event.attachments:
-            return [Reply(texts.UNSUPPORTED["photo"])]
-        return [Reply(texts.EMPTY_MESSAGE, self._menu_choices())]
 
     def on_command_route(self, msg: Message) -> list[Reply]:
         assert msg.command is not None
@@ -291,393 +118,27 @@ class Conversation:
     def _refused() -> list[Reply]:
         return [Reply(texts.NOT_ADMIN, [ch.menu()])]
 
-    def on_greeting(self, msg: Message) -> list[Reply]:
-        return self._welcome(msg.ctx.event)
-
-    def on_small_talk(self, msg: Message) -> list[Reply]:
-        # Thanks, "ok", goodbye, laughter...: a short reply, and no question is logged.
-        kind = self.knowledge.small_talk.kind_of(msg.text) or "thanks"
-        return [Reply(texts.SMALL_TALK.get(kind, texts.THANKS))]
-
-    def on_feature_words(self, msg: Message) -> list[Reply]:
-        # "bật nhắc hạn giúp em": the feature, as if its menu item had been chosen.
-        return self._on_choice(FEATURES[self.knowledge.feature(msg.text) or ""], msg.ctx)
-
-    def on_details(self, msg: Message) -> list[Reply]:
-        """"chi tiết", "nói rõ hơn": the whole of the last answer (kept in the state, so after a restart too)."""
-        return self._details(msg.ctx.state.last_entries, msg.ctx)
-
-    def on_answer_number(self, msg: Message) -> list[Reply]:
-        number = ANSWER_NUMBER.fullmatch(msg.folded)
-        assert number is not None
-        return self.office.start_answer(msg.ctx, ch.OFFICE_REPLY.encode(number.group(1)))
-
-    def on_done(self, msg: Message) -> list[Reply]:
-        return self.deadlines.ack(msg.ctx, None)
-
-    def on_question(self, msg: Message) -> list[Reply]:
-        # "hồ sơ bằng khen thủ tướng chi tiết": the whole answer at once.
-        found = self.answer(msg.text, ctx=msg.ctx, full=self.knowledge.asks_for(msg.text, "details"))
-        if found.kind == "fallback" and found.match is not None:
-            msg.ctx.state.fallback_question = msg.text[:MAX_QUESTION]
-        return found.reply_list
-
-    # --- choices -------------------------------------------------------------
-    @staticmethod
-    def _read_choice(text: str, offered: list[Choice]) -> str | None:
-        """A listed number ("2", "2.", "số 2") or a choice's own text picks that choice."""
-        if not offered or not text:
-            return None
-        folded = fold(text)
-        number = folded.removeprefix("so ").removeprefix("chon ").strip().rstrip(".")
-        if number.isdigit() and 1 <= int(number) <= len(offered):
-            return offered[int(number) - 1].id
-        for c in offered:
-            # "Đã nộp" typed is read as the words (Deadlines.ack): with several reminders
-            # listed, the label alone does not say which deadline.
-            if fold(c.label) == folded and not ch.ACK.matches(c.id):
-                return c.id
-        return None
-
-    @staticmethod
-    def _menu_item(text: str) -> str | None:
-        """The words of a main-menu item typed instead of tapped ("lịch nhắc hạn",
-        "gui guong nguoi tot"), with or without diacritics: that item."""
-        folded = fold(text)
-        return next((cid for cid, label in MENU if fold(label) == folded), None)
-
-    def on_number_outside(self, msg: Message) -> list[Reply]:
-        """A number that is not on the last list: say which numbers are, and show the list again."""
-        offered = [Choice(**c) for c in msg.ctx.state.choices]
-        number = msg.folded.split()[-1]
-        if not offered:
-            return [Reply(texts.NUMBER_NO_LIST.format(number=number), self._menu_choices())]
-        valid = "1" if len(offered) == 1 else f"từ 1 đến {len(offered)}"
-        return [Reply(texts.NUMBER_OUTSIDE.format(number=number, valid=valid), offered)]
-
     def choose(self, choice: str, ctx: TurnContext) -> list[Reply]:
         """What a choice opens, as if its button had been pressed."""
         return self._on_choice(choice, ctx)
 
     def _on_choice(self, choice: str, ctx: TurnContext) -> list[Reply]:
-        kb = self.knowledge.kb
         if ch.MENU.matches(choice):
-            return [Reply(texts.MAIN_MENU, self._menu_choices())]
+            return [Reply(texts.MAIN_MENU, menu_choices())]
         if choice in commands.BY_MENU:
             return self._run(commands.BY_MENU[choice], ctx)
-        feature = ch.kind_of(choice, ch.ASK_OFFICE, ch.OFFICE_REPLY, ch.OPEN_QUESTIONS, ch.ACK, ch.DEADLINE_ANY,
-                             ch.MINE, ch.WITHDRAW, ch.WITHDRAW_SURE, ch.ADD_MORE, ch.REVIEW, ch.EXPORT,
-                             *ch.DECISIONS, ch.PROFILE_EDIT, ch.PROFILE_DELETE)
         if ch.kind_of(choice, *ch.OFFICERS_ONLY) and not self.is_admin(ctx.event.channel, ctx.event.user_id):
             return self._refused()
-        if feature is not None:
-            return self._on_feature_choice(feature, choice, ctx)
-        if ch.QA.matches(choice):
-            return [Reply(texts.ASK_PROMPT, self._topic_choices())]
-        if ch.TOPICS.matches(choice):
-            return [Reply(texts.MAIN_MENU, self._topic_choices())]
-        if (topic_id := ch.TOPIC.one(choice)) is not None:
-            topic = kb.topic(str(topic_id))
-            if topic is None:
-                return [Reply(texts.STALE_CHOICE, self._menu_choices())]
-            entries = kb.entries_of(topic.id)
-            if not entries:
-                return [Reply(texts.TOPIC_EMPTY, self._menu_choices())]
-            intro = texts.TOPIC_INTRO.format(title=topic.title, description=topic.description).replace("\n\n\n", "\n\n")
-            choices = [Choice(ch.ENTRY.encode(e.id), e.title) for e in entries]
-            choices.append(ch.menu())
-            return [Reply(intro, choices)]
-        if (entry_id := ch.ENTRY.one(choice)) is not None:
-            entry = kb.by_id.get(str(entry_id))
-            if entry is None:
-                return [Reply(texts.STALE_CHOICE, self._menu_choices())]
-            ctx.state.about = self.knowledge.about(entry)  # "còn giấy khen thì sao" after picking it
-            ctx.state.last_entries = [entry.id]
-            return [self._entry_reply(entry)]
-        if (entry_id := ch.DETAILS.one(choice)) is not None:
-            return self._details([str(entry_id)], ctx)
-        return [Reply(texts.STALE_CHOICE, self._menu_choices())]
+        # The feature that owns the kind of choice reads it (handlers/<feature>/commands.py).
+        route = next((r for r in commands.CHOICES if r.codec.matches(choice)), None)
+        if route is not None:
+            return route.run(self, ctx, choice)
+        return [Reply(texts.STALE_CHOICE, menu_choices())]
 
-    # --- commands (handlers/commands.py) ---------------------------------------
-    def welcome(self, ctx: TurnContext) -> list[Reply]:
-        return self._welcome(ctx.event)
-
-    def ask(self, ctx: TurnContext, rest: str) -> list[Reply]:
-        if rest.strip():
-            return self.on_question(Message(ctx=ctx, text=rest.strip()))
-        return [Reply(texts.ASK_PROMPT)]
-
-    def nothing_to_cancel(self) -> list[Reply]:
-        return [Reply(texts.NOTHING_TO_CANCEL, self._menu_choices())]
-
-    def whoami(self, ctx: TurnContext) -> list[Reply]:
-        event = ctx.event
-        who = f"{event.channel}:{event.user_id}"
-        officer = self.is_admin(event.channel, event.user_id)
-        return [Reply((texts.WHO_AM_I_OFFICER if officer else texts.WHO_AM_I).format(id=who))]
-
-    def console_login(self, ctx: TurnContext) -> list[Reply]:
-        """/dangnhap: a one-time link to the officers' console (handlers/console_login.py)."""
-        from handlers.console_login import login_reply
-
-        return [login_reply(ctx, self.console_url, self._features_args[1])]
-
-    def reload(self) -> list[Reply]:
-        try:
-            kb = self.knowledge.reload()
-        except ContentError as exc:
-            return [Reply(texts.RELOAD_FAILED.format(problems="\n".join(exc.problems[:10])))]
-        return [Reply(texts.RELOADED.format(entries=len(kb.entries), topics=len(kb.topics)))]
-
-    def _on_feature_choice(self, kind: ch.Codec, choice: str, ctx: TurnContext) -> list[Reply]:
-        """A feature's button (or its number): the feature reads the id through the same codec."""
-        if kind is ch.ASK_OFFICE:
-            return self.office.start_ask(ctx)
-        if kind is ch.OFFICE_REPLY:
-            return self.office.start_answer(ctx, choice)
-        if kind is ch.OPEN_QUESTIONS:
-            return self.office.open_questions(ctx)
-        if kind is ch.ACK:
-            return self.deadlines.ack(ctx, choice)
-        if kind is ch.DEADLINE_ANY:
-            return self.deadlines.on_choice(ctx, choice)
-        if kind is ch.MINE:
-            return self.reports.mine(ctx)
-        if kind in (ch.WITHDRAW, ch.WITHDRAW_SURE):
-            return self.reports.withdraw(ctx, choice)
-        if kind is ch.ADD_MORE:
-            return self.review.start_more(ctx, choice)
-        if kind is ch.REVIEW:
-            return self.review.start(ctx)
-        if kind is ch.EXPORT:
-            return self.review.start_export(ctx)
-        if kind in ch.DECISIONS:
-            return self.review.start_decision(ctx, choice)
-        if kind is ch.PROFILE_EDIT:
-            return self.profiles.edit(ctx, choice)
-        return self.erasure.start(ctx)  # PROFILE_DELETE
-
-    def on_more_page(self, msg: Message) -> list[Reply]:
-        page = pages.next_page(msg.ctx.state)
-        if page is not None:
-            return [page]
-        if msg.in_flow:
-            return [self.flows.prompt(msg.ctx)]
-        return [Reply(texts.STALE_CHOICE, self._menu_choices())]
-
-    def on_repeated_send(self, msg: Message) -> list[Reply]:
-        return self.reports.already_sent(self.reports.repeated_send(msg.ctx) or "")
-
-    def on_report_words(self, msg: Message) -> list[Reply]:
-        """"Em muốn gửi gương người tốt", or a story told straight away: the report form,
-        with the story already in it."""
-        form = self.knowledge.kb.report_form
-        kind = form.wants_report(msg.text) if form else None
-        return self.reports.start(msg.ctx, msg.text if kind == "tells" else None)
-
-    def _welcome(self, event: IncomingEvent) -> list[Reply]:
-        name = f" {event.display_name}" if event.display_name else ""
-        return [Reply(texts.WELCOME.format(name=name, bot=texts.BOT_NAME), self._menu_choices())]
-
-    def help(self, ctx: TurnContext) -> Reply:
-        """The guide; an officer's has their commands too."""
-        text = commands.help_text(officer=self.is_admin(ctx.event.channel, ctx.event.user_id))
-        return Reply(text, [Choice(ch.ASK_OFFICE.encode(), texts.MENU_ASK_OFFICE), ch.menu()])
-
-    # --- question answering --------------------------------------------------
-    def answer(self, question: str, *, ctx: TurnContext | None = None, record: bool = True,
-               full: bool = False) -> AnswerResult:
-        """The reply to a question. In a chat an answer is short, its details behind "Xem chi
-        tiết"; `full` gives the whole answers at once (`ask`, where nobody can ask for more)."""
-        text = question.strip()
-        if not text:
-            return AnswerResult("fallback", [Reply(texts.EMPTY_MESSAGE, self._menu_choices())], None)
-        if len(text) > MAX_QUESTION:
-            reply = Reply(texts.TOO_LONG.format(length=f"{len(text):,}".replace(",", "."), limit=MAX_QUESTION))
-            return AnswerResult("fallback", [reply], None)
-        if not has_letters(text):
-            return AnswerResult("fallback", [Reply(texts.NOT_TEXT, self._menu_choices())], None)
-        # Read with what the previous answer was about (a follow-up fills its gaps from
-        # it), and split into its questions when it asks several.
-        reading = self.knowledge.read(text, ctx.state.about if ctx is not None else None)
-        if ctx is not None and reading.about is not None:
-            ctx.state.about = reading.about
-        elif ctx is not None:  # a question not answered: what came before it does not fill the next
-            ctx.state.about = None
-        if ctx is not None:  # what "chi tiết" opens next
-            shown = [e.id for _, r in reading.parts if r.kind == "answer" and r.entry is not None
-                     for e in (r.entry, *r.also)]
-            ctx.state.last_entries = shown
-        if len(reading.parts) > 1:
-            return self._several(reading.parts, ctx if record else None, full)
-        result = reading.parts[0][1]
-        if result.kind == "answer":
-            # A runner-up almost as good is offered first, in case it was meant.
-            close = [c.entry.id for c in result.candidates[1:2]
-                     if result.score - c.score <= self.knowledge.matcher.thresholds.spread]
-            replies = [self._entry_reply(result.entry, prefer=close, full=full)]
-            replies += [self._entry_reply(other, full=full) for other in result.also]
-            # A comparison's answers share one list of choices (the last), so "1" is never ambiguous.
-            replies = self._together(replies, [result.entry, *result.also], fit=not full)
-        elif result.kind == "clarify":
-            choices = [Choice(ch.ENTRY.encode(c.entry.id), c.entry.title) for c in result.candidates]
-            choices.append(Choice(ch.TOPICS.encode(), texts.MORE_TOPICS))
-            replies = [Reply(f"{texts.CLARIFY}\n{texts.CLARIFY_TEXT_HINT}", choices)]
-        else:
-            choices = [Choice(ch.ASK_OFFICE.encode(), texts.MENU_ASK_OFFICE), *self._topic_choices()]
-            # "Luật Thi đua, khen thưởng 2022 có hiệu lực khi nào": not in the plans, but what is
-            # known of it (content/sources.yaml) is said, with whom to confirm it.
-            note = self.knowledge.kb.note_asked(text)
-            replies = [Reply(texts.FALLBACK_NOTED.format(note=note) if note else texts.FALLBACK, choices)]
-            if reading.filled and reading.filled[0]:
-                # A follow-up about a text of the conversation the content says nothing about:
-                # said with the question as it was understood ("người ký chỉ thị 19/CT-TTg").
-                replies = [Reply(texts.PART_NOT_FOUND.format(question=reading.filled[0]), choices)]
-        if record and ctx is not None:
-            ctx.store.log_question(
-                user_id=ctx.user_id, channel=ctx.event.channel, text=text, normalized=result.normalized,
-                outcome=result.kind, entry_id=result.entry.id if result.entry else (
-                    result.candidates[0].entry.id if result.candidates else None),
-                score=result.score)
-        return AnswerResult(result.kind, replies, result)
-
-    def _several(self, parts: list[tuple[str, MatchResult]], ctx: TurnContext | None,
-                 full: bool = False) -> AnswerResult:
-        """Several questions in one message, answered in order. Only the last reply
-        carries choices (the follow-ups of all the answers), so the whole reply has
-        at most one numbered list; each question the content lacks is said so, and
-        logged for the curators on its own."""
-        replies, entries = [], []
-        for part, r in parts:
-            if r.kind == "answer" and r.entry is not None:
-                replies.append(self._entry_reply(r.entry, full=full))
-                entries.append(r.entry)
-            else:
-                replies.append(Reply(texts.PART_NOT_FOUND.format(question=part.strip())))
-                entries.append(None)
-            if ctx is not None:
-                ctx.store.log_question(
-                    user_id=ctx.user_id, channel=ctx.event.channel, text=part[:MAX_QUESTION], normalized=r.normalized,
-                    outcome=r.kind, entry_id=r.entry.id if r.entry else (
-                        r.candidates[0].entry.id if r.candidates else None), score=r.score)
-        first = next(r for _, r in parts if r.kind == "answer")
-        return AnswerResult("answer", self._together(replies, entries, fit=not full), first)
-
-    @staticmethod
-    def _together(replies: list[Reply], entries: list, fit: bool = False) -> list[Reply]:
-        """Answers sent together (a comparison, several questions, their details): each long
-        name spelt out once in all of them, and one list of choices, on the last, so "1" is
-        never ambiguous: the details of each answer, then the follow-ups of all. `fit`: short
-        answers in a chat, whose last message stays under PHONE_LENGTH."""
-        said: set[str] = set()
-        for r, text in zip(replies, expansions.once([r.text for r in replies]), strict=True):
-            # A note two answers share (the 2022 Law) is said once, with the first of them.
-            paragraphs = text.split("\n\n")
-            r.text = "\n\n".join(p for p in paragraphs if len(p) < NOTE_LENGTH or p not in said)
-            said.update(paragraphs)
-        if len(replies) < 2:
-            return replies
-        answered = {e.id for e in entries if e is not None}
-        details, follow = [], []
-        for r, e in zip(replies, entries, strict=True):
-            details += [Choice(c.id, texts.SEE_DETAILS_OF.format(title=e.title)) for c in r.choices
-                        if ch.DETAILS.matches(c.id)]
-            follow += [c for c in r.choices if ch.ENTRY.matches(c.id) and ch.ENTRY.one(c.id) not in answered]
-            r.choices = []
-        follow = list(dict((c.id, c) for c in follow).values())[:max(2, 5 - len(details))]
-        last = replies[-1]
-        last.choices = [*details, *follow, ch.menu()]
-        # The last answer carries every list line: the follow-ups go first when it would not
-        # fit a phone's screen (the details of what was asked stay).
-        while fit and follow and _shown_length(last) > PHONE_LENGTH:
-            last.choices.remove(follow.pop())
-        return replies
-
-    def _entry_reply(self, entry, prefer: list[str] | None = None, full: bool = False) -> Reply:  # noqa: ANN001
-        """An entry's answer, shaped for a phone: the direct answer with its source first,
-        "Xem chi tiết" for the rest (the whole answer and its notes) when there is more;
-        `full`: the whole answer."""
-        kb = self.knowledge.kb
-        source = texts.SOURCE_LINE.format(source=kb.source_text(entry))
-        follow = list(dict.fromkeys([*(prefer or []), *entry.related]))
-        choices = [Choice(ch.ENTRY.encode(rid), kb.by_id[rid].title) for rid in follow if rid in kb.by_id and rid != entry.id]
-        if full or not kb.has_details(entry):
-            body = f"{kb.answer_text(entry)}\n\n{source}"
-        else:
-            # A one-line note (the 2022 Law now governs procedures) is said with the answer itself.
-            note = kb.short_note(entry)
-            body = f"{kb.short_text(entry)}\n\n{source}" + (f"\n\n{note}" if note else "")
-            follow = choices[:SHORT_FOLLOW_UPS]
-            # Fewer follow-ups (all of them are behind "Xem chi tiết") where the note would
-            # push the reply past a phone screen.
-            while follow and _shown_length(Reply(body, [Choice(ch.DETAILS.encode(entry.id), texts.SEE_DETAILS), *follow,
-                                                        ch.menu()],
-                                                  heading=entry.title)) > PHONE_LENGTH:
-                follow.pop()
-            choices = [Choice(ch.DETAILS.encode(entry.id), texts.SEE_DETAILS), *follow]
-        choices.append(ch.menu())
-        return Reply(expansions.once([body])[0], choices, heading=entry.title)
-
-    def _details(self, ids: list[str], ctx: TurnContext) -> list[Reply]:
-        """The whole answers of these entries ("Xem chi tiết", or "chi tiết" typed)."""
-        kb = self.knowledge.kb
-        entries = [kb.by_id[i] for i in ids if i in kb.by_id][:3]
-        if not entries:
-            return [Reply(texts.NO_DETAILS, self._topic_choices())]
-        ctx.state.last_entries = [e.id for e in entries]
-        ctx.state.about = self.knowledge.about(entries[-1])
-        return self._together([self._entry_reply(e, full=True) for e in entries], entries)
-
-    # --- menus -------------------------------------------------------------------
-    @staticmethod
-    def _menu_choices() -> list[Choice]:
-        return [Choice(cid, label) for cid, label in MENU]
-
-    def _topic_choices(self) -> list[Choice]:
-        choices = [Choice(ch.TOPIC.encode(t.id), t.title) for t in self.knowledge.kb.topics]
-        choices.append(ch.menu())
-        return choices
-
-
-def _shown_length(reply: Reply) -> int:
-    """About how long a reply is as numbered lines ("1. ...", and the line saying how to answer)."""
-    return len(reply.full_text) + sum(len(c.label) + 5 for c in reply.choices) + 35
-
-
-@dataclass
-class Message:
-    """One event read once: the choice it makes, its text, its command."""
-
-    ctx: TurnContext
-    text: str = ""
-    choice: str | None = None
-    caption: str = ""
-    command: Command | None = None
-    rest: str = ""
-    folded: str = ""
-    word: str | None = None  # what the words typed instead of a command ask for (commands.yaml)
-    in_flow: bool = False
-
-    @classmethod
-    def of(cls, conv: Conversation, ctx: TurnContext) -> Message:
-        event = ctx.event
-        offered = [Choice(**c) for c in ctx.state.choices]
-        text = (event.text or "").strip()
-        if text.startswith("/") or (conv.flows.expects_text(ctx.state) and text.strip(" .").isdigit()):
-            # A command is never a pick ("/duyet" is not the "Duyệt" choice of a notice);
-            # at a step that wants typed text, "1" is the answer, not a pick.
-            choice = event.choice
-        else:
-            choice = event.choice or conv._read_choice(text, offered) or (
-                None if conv.flows.active(ctx.state) else conv._menu_item(text))
-        caption = next((a.caption.strip() for a in event.attachments if a.caption and a.caption.strip()), "")
-        command, rest = commands.by_slash(text) if text.startswith("/") and len(text) > 1 else (None, "")
-        folded = fold(text)
-        word = None if text.startswith("/") else conv.knowledge.typed_command(text)
-        if command is None and word in commands.WORD_COMMANDS:
-            command = commands.BY_NAME[word]
-        return cls(ctx=ctx, text=text, choice=choice, caption=caption, command=command, rest=rest, folded=folded,
-                   word=word, in_flow=conv.flows.active(ctx.state) is not None)
+    def answer(self, question: str, **kwargs) -> AnswerResult:  # noqa: ANN003 - Answers.answer's keywords
+        """The reply to a question (handlers/qa/answers.py); one method, so a subclass sees every
+        question answered (bot/logs.py)."""
+        return self.qa.answer(question, **kwargs)
 
 
 def _is_cancel(_c: Conversation, m: Message) -> bool:
@@ -687,6 +148,8 @@ def _is_cancel(_c: Conversation, m: Message) -> bool:
 # The routing table: the first row whose test holds handles the message.
 # While a flow is active it takes the message first; a number or a label is read
 # against the last list offered (`Message.choice`), whichever list that was.
+
+
 ROUTES: list[tuple[str, Callable[[Conversation, Message], bool], Callable[[Conversation, Message], list[Reply]]]] = [
     ("an officers' form, its author no longer an officer", lambda c, m: m.in_flow and not c.flows.allowed(m.ctx),
      Conversation.on_flow_refused),
@@ -713,6 +176,8 @@ ROUTES: list[tuple[str, Callable[[Conversation, Message], bool], Callable[[Conve
      Conversation.on_stale_flow_choice),
     ("everything else", lambda c, m: True, Conversation.route_plain),
 ]
+
+
 PLAIN_ROUTES: list[tuple[str, Callable[[Conversation, Message], bool],
                          Callable[[Conversation, Message], list[Reply]]]] = [
     ("a menu button, or a number from the last list", lambda c, m: bool(m.choice), Conversation.on_choice_route),
@@ -738,14 +203,3 @@ PLAIN_ROUTES: list[tuple[str, Callable[[Conversation, Message], bool],
      Conversation.on_feature_words),
     ("a question", lambda c, m: True, Conversation.on_question),
 ]
-
-
-@dataclass(frozen=True)
-class AnswerResult:
-    kind: str
-    reply_list: list[Reply]
-    match: MatchResult | None
-
-    @property
-    def score(self) -> float:
-        return self.match.score if self.match else 0.0

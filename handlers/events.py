@@ -82,7 +82,7 @@ class Reply:
     documents: list[Document] = field(default_factory=list)
     heading: str | None = None
     # Where a numbered list starts: a reminder sent right after another one continues its
-    # numbers, so each reminder's "Đã nộp" keeps its own number (handlers/reminder_dispatch.py).
+    # numbers, so each reminder's "Đã nộp" keeps its own number (handlers/deadlines/reminders.py).
     number_from: int = 1
 
     @property

@@ -22,7 +22,7 @@ from sqlmodel import Session
 from content.deadlines import DUE_FORMAT, DeadlineSpec, due_utc
 from content.loader import ContentError, load
 from content.service import Knowledge
-from handlers.reminder_dispatch import content_fields
+from handlers.deadlines.reminders import content_fields
 from storage import reminders as q
 from storage.content_edits import (
     DEADLINE_PREFIX,

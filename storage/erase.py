@@ -1,6 +1,6 @@
 """Erasing a person's data (/xoahoso), in the caller's transaction.
 
-What goes, and what the Office keeps (the texts in handlers/report_texts.py say the
+What goes, and what the Office keeps (the texts in handlers/reports/texts.py say the
 same to the person before and after):
 
 - gone: the profile; every report not decided (pending, needs_info) or withdrawn,

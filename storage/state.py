@@ -30,7 +30,7 @@ class ChatState:
     fallback_question: str | None = None
     # The report just sent (code, when, the choice that sent it), so the same tap is not read twice.
     report_sent: dict | None = None
-    # Wrong invite codes typed lately, and the lockout (handlers/invite_tries.py).
+    # Wrong invite codes typed lately, and the lockout (handlers/profile/invite_tries.py).
     invite_tries: dict | None = None
     # Where each reminder's choices start in `choices` (storage/turns.py add_notice_choices).
     notice_list: dict | None = None

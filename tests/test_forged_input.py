@@ -18,9 +18,9 @@ from bot.app import App, build_app
 from bot.delivery import Limits, RateLimiter
 from bot.reminders import dispatch_now
 from bot.settings import Settings, load_settings
-from handlers import report_texts as rt
 from handlers import texts
-from handlers.reminder_dispatch import ack_choice
+from handlers.deadlines.reminders import ack_choice
+from handlers.reports import texts as rt
 from storage import profiles
 from storage.models import (
     ConversationState,

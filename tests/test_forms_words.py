@@ -16,7 +16,7 @@ from sqlmodel import select
 
 from bot.delivery import Limits, RateLimiter
 from bot.pipeline import FloodGuard
-from handlers.reports import REPEAT_WINDOW
+from handlers.reports.flow import REPEAT_WINDOW
 from storage.models import Report
 from tests.fake_telegram import keyboard, visible_text
 from tests.fake_zalo import make_update

@@ -13,7 +13,7 @@ import pytest
 
 from bot.reminders import dispatch_now
 from handlers import texts
-from handlers.reminder_dispatch import occurrence
+from handlers.deadlines.reminders import occurrence
 from storage import reminders as q
 from storage.models import Deadline
 from tests.fake_telegram import keyboard, visible_text

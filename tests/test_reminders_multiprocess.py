@@ -32,7 +32,7 @@ from sqlalchemy import text
 from sqlmodel import Session
 
 from content.deadlines import DeadlineFile
-from handlers.reminder_dispatch import content_fields
+from handlers.deadlines.reminders import content_fields
 from storage import db, profiles
 from storage import reminders as q
 from storage.models import Deadline, User

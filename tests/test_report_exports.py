@@ -27,7 +27,7 @@ from sqlmodel import Session
 from bot import cli
 from bot.settings import load_settings
 from content.loader import KnowledgeBase, load
-from handlers.report_exports import ExportError, build_export
+from handlers.reports.exports import ExportError, build_export
 from storage import db
 from storage import reports as q
 from storage.files import FileStore

@@ -13,7 +13,7 @@ from sqlmodel import Session, col, select
 
 from bot.app import App, build_app
 from handlers import choices as ch
-from handlers.review_service import decide
+from handlers.reports.service import decide
 from handlers.services import Actor, queue_notices
 from storage import web_sessions as ws
 from storage.models import OfficeQuestion, OutboxMessage, Report, utcnow

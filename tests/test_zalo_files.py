@@ -16,7 +16,7 @@ import pytest
 from sqlmodel import Session, select
 
 from bot.delivery import Limits, RateLimiter
-from handlers import report_texts as rt
+from handlers.reports import texts as rt
 from storage.models import StoredFile
 from tests.fake_zalo import make_update
 from tests.file_server import FileServer

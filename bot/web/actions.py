@@ -12,7 +12,8 @@ from sqlmodel import Session
 from bot.web import flash, texts
 from bot.web.console import OFFICER, PREFIX, console_of
 from bot.web.guard import refusal
-from handlers import office_service, review_service
+from handlers.office import service as office_service
+from handlers.reports import service as review_service
 from handlers.services import Outcome, actor_from_ref, queue_notices
 from storage import console_queries as q
 from storage import web_sessions as ws

@@ -11,8 +11,8 @@ from sqlmodel import Session
 
 from bot.web.actions import back, field
 from bot.web.console import OFFICER, PREFIX, console_of
-from handlers import deadline_service as service
 from handlers import texts
+from handlers.deadlines import service
 from handlers.flows import Invalid
 from handlers.services import Outcome, actor_from_ref, queue_notices
 from storage import web_sessions as ws

@@ -1,5 +1,5 @@
 """The console's downloads: the same files as `python -m bot export reports` and /xuat
-(handlers/report_exports.py builds the bytes), of the reports the Báo cáo filters select.
+(handlers/reports/exports.py builds the bytes), of the reports the Báo cáo filters select.
 The one place the console imports the export code from: should it move, only this changes."""
 
 from __future__ import annotations
@@ -12,8 +12,8 @@ from sqlmodel import Session
 
 from bot.web import filters
 from content.loader import KnowledgeBase
-from handlers.report_exports import APPROVED_ONLY, ExportFile, export_file, row_of
-from handlers.report_texts import EXPORT_FORMATS
+from handlers.reports.exports import APPROVED_ONLY, ExportFile, export_file, row_of
+from handlers.reports.texts import EXPORT_FORMATS
 from storage.models import Report
 from storage.reports import ReportStore
 

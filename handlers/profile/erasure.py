@@ -10,10 +10,10 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from handlers import choices as ch
-from handlers import report_texts as rt
 from handlers.context import TurnContext
 from handlers.events import Notice, Reply
 from handlers.flows import CANCEL, FINISH, NO, YES, Flow, FlowData, FlowEngine, FlowValues, Option, Step
+from handlers.reports import texts as rt
 from storage import erase as storage
 from storage.erase import ReportRef
 

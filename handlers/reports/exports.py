@@ -22,7 +22,7 @@ from zoneinfo import ZoneInfo
 
 from content.loader import KnowledgeBase
 from content.report_form import when_label
-from handlers.report_texts import EXPORT_FORMATS
+from handlers.reports.texts import EXPORT_FORMATS
 from storage.files import DOCX, XLSX
 from storage.models import Report, aware
 from storage.reports import STATUSES, ReportStore

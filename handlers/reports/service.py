@@ -12,11 +12,11 @@ from zoneinfo import ZoneInfo
 
 from content.report_form import ReportForm
 from handlers import choices as ch
-from handlers import report_texts as rt
 from handlers import texts
 from handlers.events import Choice, Notice, Reply
 from handlers.flows import Invalid, text_between
 from handlers.officers import recorded_in
+from handlers.reports import texts as rt
 from handlers.services import Actor, Outcome
 from storage.models import Report, aware
 from storage.turns import TurnStore

@@ -1,5 +1,5 @@
 """The staff profile (full name, unit, unit leader): asked the first time someone
-reports a good example, shown and edited with /hoso, deleted with /xoahoso (handlers/erasure.py).
+reports a good example, shown and edited with /hoso, deleted with /xoahoso (handlers/profile/erasure.py).
 
 The steps that ask for it are built here once and used by two flows: the report
 flow (before its own steps, only what is missing) and the profile flow."""
@@ -14,11 +14,12 @@ from zoneinfo import ZoneInfo
 from content.normalize import fold, has_letters
 from content.service import Knowledge
 from handlers import choices as ch
-from handlers import invite_tries, texts
-from handlers import report_texts as rt
+from handlers import texts
 from handlers.context import TurnContext
 from handlers.events import Choice, Reply
 from handlers.flows import FINISH, NO, YES, Flow, FlowData, FlowEngine, FlowValues, Invalid, Option, Step
+from handlers.profile import invite_tries
+from handlers.reports import texts as rt
 from storage.models import utcnow
 
 PROFILE = "profile"
@@ -102,7 +103,7 @@ class Profiles:
         return rt.INVITE_LOCKED.format(limit=invite_tries.LIMIT, until=f"{until.astimezone(self.tz):%H:%M ngày %d/%m/%Y}")
 
     def check_invite(self, d: FlowData, text: str) -> bool:
-        """The code, with a limit on wrong tries (see handlers/invite_tries.py)."""
+        """The code, with a limit on wrong tries (see handlers/profile/invite_tries.py)."""
         state, now = d.ctx.state, self.clock()
         if invite_tries.locked_until(state, now) is not None:
             raise Invalid(rt.INVITE_NOT_CHECKED)  # the prompt says until when

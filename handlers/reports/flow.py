@@ -19,7 +19,6 @@ from content.normalize import fold
 from content.report_form import ReportForm, when_label
 from content.service import Knowledge
 from handlers import choices as ch
-from handlers import report_texts as rt
 from handlers import texts
 from handlers.context import FileUnavailable, TurnContext
 from handlers.events import Attachment, Choice, Notice, Reply
@@ -38,7 +37,8 @@ from handlers.flows import (
     choice_id,
     text_between,
 )
-from handlers.profile import Profiles
+from handlers.profile.flow import Profiles
+from handlers.reports import texts as rt
 from storage import reports
 from storage.files import DOCX, XLSX
 from storage.models import Report, aware

@@ -17,9 +17,9 @@ from content.deadlines import AUDIENCE_ALL, AUDIENCE_LEADERS, UNIT_PREFIX, check
 from content.loader import KnowledgeBase
 from content.normalize import fold
 from handlers import texts
+from handlers.deadlines.reminders import when_text
 from handlers.events import Notice, Reply
 from handlers.flows import Invalid, text_between
-from handlers.reminder_dispatch import when_text
 from handlers.services import Actor, Outcome
 from storage import reminders as q
 from storage.models import Deadline, aware

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
 from handlers import choices as ch
-from handlers import office_service, texts
+from handlers import texts
 from handlers.context import TurnContext
 from handlers.events import Choice, Notice, Reply
 from handlers.flows import (
@@ -24,6 +24,7 @@ from handlers.flows import (
     Step,
     text_between,
 )
+from handlers.office import service as office_service
 from handlers.officers import actor
 from storage.models import OfficeQuestion, utcnow
 

@@ -14,14 +14,15 @@ from datetime import datetime, timedelta
 from typing import NamedTuple
 
 from handlers import choices as ch
-from handlers import report_texts as rt
-from handlers import review_service, texts
+from handlers import texts
 from handlers.context import TurnContext
 from handlers.events import Choice, Document, Notice, Reply
 from handlers.flows import FINISH, SEND, Flow, FlowData, FlowEngine, FlowValues, Option, Step, text_between
 from handlers.officers import actor
-from handlers.reports import ReportCards, Reports, by
-from handlers.review_service import STATUS_OF
+from handlers.reports import service as review_service
+from handlers.reports import texts as rt
+from handlers.reports.flow import ReportCards, Reports, by
+from handlers.reports.service import STATUS_OF
 from storage.links import EXPORT_TTL, FILE_TTL
 from storage.models import Report, utcnow
 
@@ -261,7 +262,7 @@ class Review:
         return self.engine.start(ctx, EXPORT)
 
     def _export(self, ctx: TurnContext, d: FlowData) -> list[Reply]:
-        from handlers.report_exports import build_export  # openpyxl and python-docx load only when asked
+        from handlers.reports.exports import build_export  # openpyxl and python-docx load only when asked
 
         kind = d.values.kind
         export = build_export(ctx.store.reports, self.cards.knowledge.kb, kind, tz=self.cards.tz)

@@ -12,9 +12,10 @@ from zoneinfo import ZoneInfo
 from content.deadlines import AUDIENCE_ALL, AUDIENCE_LEADERS, UNIT_PREFIX
 from content.service import Knowledge
 from handlers import choices as ch
-from handlers import deadline_service as service
 from handlers import texts
 from handlers.context import TurnContext
+from handlers.deadlines import service
+from handlers.deadlines.reminders import ack_choice, content_fields, left_text, occurrence, when_text
 from handlers.events import Choice, Document, Reply
 from handlers.flows import (
     FINISH,
@@ -30,8 +31,7 @@ from handlers.flows import (
     text_between,
 )
 from handlers.officers import actor
-from handlers.profile import unit_prompt
-from handlers.reminder_dispatch import ack_choice, content_fields, left_text, occurrence, when_text
+from handlers.profile.flow import unit_prompt
 from storage import reminders as q
 from storage.models import Deadline, User, utcnow
 

@@ -1,0 +1,25 @@
+"""The deadlines' commands and the choices they read (handlers/command.py)."""
+
+from __future__ import annotations
+
+from handlers import choices as ch
+from handlers import texts
+from handlers.command import OFFICER, ChoiceRoute, Command, feature, on_choice
+
+COMMANDS = (
+    Command("deadlines", ("lich", "lichnhachan"), feature("deadlines", "show"), words=True,
+            shown="/lich, /nhacnho", help="lịch nhắc hạn, bật hoặc tắt nhắc hạn",
+            menu=(ch.DEADLINES.encode(), texts.MENU_DEADLINES),
+            telegram=((8, "lich", "Lịch nhắc hạn nộp báo cáo, hồ sơ"),)),
+    Command("reminders", ("nhacnho",), feature("deadlines", "toggle"), starts_flow=True),
+    Command("new_deadline", ("hanmoi",), feature("deadlines", "start_new"), OFFICER, starts_flow=True,
+            help="thêm hạn mới để nhắc"),
+    Command("announce", ("thongbao",), feature("deadlines", "start_announce"), OFFICER, starts_flow=True,
+            help="gửi thông báo tới mọi người hoặc một đơn vị"),
+    Command("stats", ("thongke",), feature("deadlines", "stats"), OFFICER,
+            help="tình hình gửi nhắc hạn, thông báo"),
+)
+CHOICES = (
+    ChoiceRoute(ch.ACK, on_choice("deadlines", "ack")),
+    ChoiceRoute(ch.DEADLINE_ANY, on_choice("deadlines", "on_choice")),
+)
