@@ -18,7 +18,7 @@ import yaml
 
 from content.deadlines import DeadlineSpec
 from content.schema import Entry, UnitFile
-from storage.content_edits import DEADLINE_PREFIX, OUT_OF_SCOPE_KEY, UNITS_KEY
+from storage.edit_keys import DEADLINE_PREFIX, OUT_OF_SCOPE_KEY, UNITS_KEY
 
 # Short lists written on one line, as the shipped files write them.
 FLOW_FIELDS = ("keywords", "related", "tags", "offsets")

@@ -27,7 +27,7 @@ from content.smalltalk import problems as smalltalk_problems
 from content.sources import NoteRule
 from content.verify_bindings import clauses, make_subjects, quantities
 from content.yaml_reader import yaml_load
-from storage.content_edits import DEADLINE_PREFIX, OUT_OF_SCOPE_KEY, UNITS_KEY, is_entry_key
+from storage.edit_keys import DEADLINE_PREFIX, OUT_OF_SCOPE_KEY, UNITS_KEY, is_entry_key
 
 # The short answer a phone shows first (the entry's `short`, else its answer's first
 # paragraph): at most this many characters and two sentences, so that with its title,

@@ -31,27 +31,18 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Field, Session, SQLModel, col, select
 
+from storage.edit_keys import (  # noqa: F401 - the keys are read from here too
+    DEADLINE_PREFIX,
+    EXAMPLE_MADE_REAL,
+    OUT_OF_SCOPE_KEY,
+    UNITS_KEY,
+    is_entry_key,
+)
 from storage.models import utcnow
 
 # What a row did, as the history shows it.
 EDIT, NEW, REVERT, PHRASING = "edit", "new", "revert", "phrasing"
 UNITS = "units"  # a new units list (merge, rename, retire, add) with the stored ids moved in the same transaction
-# The units list's rows: data is the whole units.yaml ({"note": ..., "units": [...]}); an entry id
-# cannot start with "@" (content/schema.py), so it never meets an entry's.
-UNITS_KEY = "@units"
-# A deadline of content/deadlines.yaml as the Office changed it (the whole spec; so far: an
-# example made real with its date), under "@deadline:<deadline id>".
-DEADLINE_PREFIX = "@deadline:"
-EXAMPLE_MADE_REAL = "real"  # the kind of such a row
-# Every question the Office marked "not our subject", under one key: data {"examples": [...]},
-# the whole list each time. Being a row here makes marking a group a new version of the
-# content, so every instance loads the examples with the entries at its next poll.
-OUT_OF_SCOPE_KEY = "@out-of-scope"
-
-
-def is_entry_key(key: str) -> bool:
-    """A row about an entry (not the units list nor a deadline)."""
-    return not key.startswith("@")
 # What the Office decided about a group of unanswered questions.
 AS_PHRASING, AS_NEW_ENTRY, OUT_OF_SCOPE = "phrasing", "new_entry", "out_of_scope"
 

@@ -192,3 +192,17 @@ def test_the_cycle_finder_finds_one():
              Edge("c", "d", 1, "top")]
     assert [e.source for e in find_cycle(edges)] == ["a", "b", "c"]
     assert find_cycle(edges[:2] + edges[3:]) is None
+
+
+def test_answering_a_question_alone_loads_no_database_code():
+    """`python -m bot ask` reads the repository's content only: SQLModel and SQLAlchemy (a third
+    of its start-up) stay unloaded, whatever content/ reads from storage/ (constants only)."""
+    import subprocess
+    import sys
+
+    code = ("import sys; from bot.cli import main; main(['ask', 'hồ sơ bằng khen thủ tướng mấy bộ']); "
+            "print('LOADED', sorted(m for m in ('sqlmodel', 'sqlalchemy', 'aiogram', 'sklearn') if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120,
+                         cwd=Path(__file__).resolve().parents[1])
+    assert out.returncode == 0, out.stderr
+    assert "LOADED []" in out.stdout, out.stdout[-500:]
