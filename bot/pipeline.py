@@ -30,7 +30,8 @@ from bot.files import Fetcher, TurnFiles
 from handlers import texts
 from handlers.context import TurnContext
 from handlers.conversation import Conversation
-from handlers.events import Capabilities, IncomingEvent, Reply, Turn, notice_to_dict, reply_to_dict
+from handlers.events import Capabilities, IncomingEvent, Reply, Turn, reply_to_dict
+from handlers.services import notice_rows, offer_notice_choices
 from storage.clean import clean_text, clip_name
 from storage.files import FileStore
 from storage.models import OutboxMessage, aware, utcnow
@@ -303,7 +304,9 @@ class Pipeline:
                 if known:  # no name: the stored one is kept (or stays erased)
                     store.touch_user(event.channel, event.user_id, event.display_name if ctx.store_name else None)
                 rows = self._rows(event, key, turn, reply_to, asked_at)
-                self._offer_notice_choices(store, turn, user_id)
+                own = offer_notice_choices(store, turn.notices, user_id)
+                if own is not None and not turn.state.flow:  # a notice to the writer: their last list
+                    turn.state.choices = own
                 if not store.save_conversation(user_id, turn.state, version):
                     s.rollback()
                     log.info("state of %s user %s changed during a turn; running it again", event.channel,
@@ -330,28 +333,7 @@ class Pipeline:
                           kind="reply", payload={"reply": reply_to_dict(r), "seq": i, "question": question,
                                                  "reply_to": reply_to if i == 0 else None, "asked_at": asked})
                 for i, r in enumerate(turn.replies)]
-        for n in turn.notices:
-            payload: dict = {"reply": reply_to_dict(n.reply)}
-            if n.on_blocked is not None:
-                payload["on_blocked"] = notice_to_dict(n.on_blocked)
-            rows.append(OutboxRow(dedup_key=n.key, channel=n.channel, chat_id=n.user_id, kind="notice",
-                                  payload=payload))
-        return rows
-
-    @staticmethod
-    def _offer_notice_choices(store: TurnStore, turn: Turn, user_id: int) -> None:
-        """A notice with choices (an officer's "Trả lời") is the last list its recipient
-        saw, so on Zalo their "1" picks from it, unless they are in the middle of a form."""
-        for n in turn.notices:
-            if not n.reply.choices:
-                continue
-            choices = [{"id": c.id, "label": c.label} for c in n.reply.choices]
-            recipient = store.user(n.channel, n.user_id)
-            if recipient.id == user_id:
-                if not turn.state.flow:
-                    turn.state.choices = choices
-                continue
-            store.offer_choices(recipient.id, choices)  # type: ignore[arg-type]
+        return rows + notice_rows(turn.notices)
 
     def _enqueue_slow_down(self, event: IncomingEvent) -> list[int]:
         with self.repo.session() as s:

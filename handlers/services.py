@@ -49,11 +49,9 @@ def actor_from_ref(store: TurnStore, ref: str) -> Actor:
     return Actor(channel, user, store.reports.person_name(ref) or ref)
 
 
-def queue_notices(store: TurnStore, notices: list[Notice]) -> list[int]:
-    """Write the notices to the outbox in the store's transaction (the delivery worker sends
-    them), as a chat turn writes its own: the same payload, the same dedup keys. A notice
-    with choices becomes its recipient's last list (their "1" on Zalo picks from it) unless
-    they are in the middle of a form. Returns the new rows' ids."""
+def notice_rows(notices: list[Notice]) -> list[OutboxRow]:
+    """The outbox rows of these notices, in a chat turn (bot/pipeline.py) or outside one:
+    the same payload, the same dedup keys."""
     rows = []
     for n in notices:
         payload: dict = {"reply": reply_to_dict(n.reply)}
@@ -61,9 +59,30 @@ def queue_notices(store: TurnStore, notices: list[Notice]) -> list[int]:
             payload["on_blocked"] = notice_to_dict(n.on_blocked)
         rows.append(OutboxRow(dedup_key=n.key, channel=n.channel, chat_id=n.user_id, kind="notice",
                               payload=payload))
-    ids = store.add_outbox(rows)
+    return rows
+
+
+def offer_notice_choices(store: TurnStore, notices: list[Notice], own_id: int | None = None) -> list[dict] | None:
+    """A notice with choices (an officer's "Trả lời") is the last list its recipient saw, so
+    on Zalo their "1" picks from it, unless they are in the middle of a form. A notice to
+    `own_id` (the person of the chat turn writing them) is not stored here: its choices are
+    returned, for the turn's own state."""
+    own = None
     for n in notices:
-        if n.reply.choices:
-            recipient = store.user(n.channel, n.user_id)
-            store.offer_choices(recipient.id, [{"id": c.id, "label": c.label} for c in n.reply.choices])  # type: ignore[arg-type]
+        if not n.reply.choices:
+            continue
+        choices = [{"id": c.id, "label": c.label} for c in n.reply.choices]
+        recipient = store.user(n.channel, n.user_id)
+        if recipient.id == own_id:
+            own = choices
+            continue
+        store.offer_choices(recipient.id, choices)  # type: ignore[arg-type]
+    return own
+
+
+def queue_notices(store: TurnStore, notices: list[Notice]) -> list[int]:
+    """Write the notices to the outbox in the store's transaction (the delivery worker sends
+    them), as a chat turn writes its own, and offer their choices. Returns the new rows' ids."""
+    ids = store.add_outbox(notice_rows(notices))
+    offer_notice_choices(store, notices)
     return ids
