@@ -23,6 +23,7 @@ from bot.settings import Settings, load_settings
 from content import DEFAULT_CONTENT_DIR
 from handlers.events import IncomingEvent, Reply
 from storage import db
+from tests.procs import Procs
 
 FIXTURE_CONTENT = Path(__file__).parent / "fixtures" / "content"
 REAL_CONTENT = DEFAULT_CONTENT_DIR
@@ -152,6 +153,18 @@ def pg_schema(postgres_url: str, prefix: str = "t_") -> Iterator[str]:
 def pg_url(postgres_url: str) -> Iterator[str]:
     with pg_schema(postgres_url) as url:
         yield url
+
+
+@pytest.fixture
+def procs(tmp_path: Path, pg_url: str) -> Iterator[Procs]:
+    """Bot processes of the test (tests/procs.py); all killed at teardown, before the schema
+    is dropped, and their logs printed."""
+    group = Procs(tmp_path)
+    try:
+        yield group
+    finally:
+        group.close()
+        print(f"\nbot logs: {group.logs()}")
 
 
 class Talk:

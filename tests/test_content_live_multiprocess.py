@@ -50,16 +50,6 @@ def pg_url(postgres_url: str) -> Iterator[str]:
 
 
 @pytest.fixture
-def procs(tmp_path: Path, pg_url: str) -> Iterator[Procs]:
-    group = Procs(tmp_path)
-    try:
-        yield group
-    finally:
-        group.close()
-        print(f"\nbot logs: {group.logs()}")
-
-
-@pytest.fixture
 async def fake() -> AsyncIterator[FakeTelegram]:
     server = FakeTelegram(TOKEN)
     await server.start()

@@ -79,17 +79,6 @@ def pg_url(postgres_url: str) -> Iterator[str]:
 
 
 @pytest.fixture
-def procs(tmp_path: Path, pg_url: str) -> Iterator[Procs]:
-    """Bot processes of the test; all killed at teardown (before the schema is dropped)."""
-    group = Procs(tmp_path)
-    try:
-        yield group
-    finally:
-        group.close()
-        print(f"\nbot logs: {group.logs()}")
-
-
-@pytest.fixture
 async def fake() -> AsyncIterator[SlowFake]:
     server = SlowFake(TOKEN)
     await server.start()

@@ -33,8 +33,8 @@ from tests.people import person
 from tests.procs import Procs, free_port
 from tests.test_multiprocess import SECRET, SlowFake, bot_env, wait_until
 
-# The fixtures of the multi-process tests: a PostgreSQL schema, its engine, the fake Bot API, the processes.
-pg_url, engine, fake, procs = mp.pg_url, mp.engine, mp.fake, mp.procs
+# The fixtures of the multi-process tests: a PostgreSQL schema, its engine, the fake Bot API (the processes: conftest).
+pg_url, engine, fake = mp.pg_url, mp.engine, mp.fake
 
 USERS = 24
 CODE = re.compile(r"GT-(\d{4})-(\d{4})")
