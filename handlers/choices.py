@@ -1,7 +1,10 @@
-"""The ids of the buttons the features offer (an event's `choice`), each kind built and read
-through one `Codec`, grouped by feature. No imports of the features: the routing table
-reads them without loading the features (and storage) behind them, so answering a question
-alone (`python -m bot ask`) starts fast.
+"""The ids of the buttons (an event's `choice`): each kind is built and read through one
+`Codec`. This module holds the codec itself and the conversation's own kinds (the menu, the
+next page, a form's option); each feature declares its kinds in its package
+(handlers/<feature>/choices.py), and its `commands.py` says which of its handlers reads each
+kind (`ChoiceRoute`, handlers/command.py). Those modules import nothing but this one: the
+routing table reads them without loading the features (and storage) behind them, so
+answering a question alone (`python -m bot ask`) starts fast.
 
 An id is the codec's prefix and its typed fields joined by ":" ("oq:reply:12"); the last
 field takes the rest of the id. Button data can be forged on Telegram: `decode` returns None
@@ -65,61 +68,12 @@ def kind_of(choice: str | None, *codecs: Codec) -> Codec | None:
     return next((c for c in codecs if c.matches(choice)), None)
 
 
-# Everywhere
+# The conversation's own kinds; each feature declares its own in handlers/<feature>/choices.py.
 MENU = Codec("menu")  # "Menu chính"
 MORE_PAGE = Codec("pg:more")  # "Xem thêm": the next page of a long list (handlers/pages.py)
-
-# Questions and answers (handlers/qa/answers.py)
-QA = Codec("m:qa")  # "Hỏi đáp": ask, with the topics
-TOPICS = Codec("m:topics")  # "Các chủ đề khác"
-TOPIC = Codec("t", (str,))  # + topic id
-ENTRY = Codec("e", (str,))  # + entry id: its answer
-DETAILS = Codec("d", (str,))  # + entry id: its whole answer ("Xem chi tiết")
-
 # Forms (handlers/flows.py): + step name and the option's value
 FLOW_OPTION = Codec("f", (str, str), optional=1)  # "f:step" alone: a value not offered
-
-# Questions to the Office (handlers/office/flow.py)
-ASK_OFFICE = Codec("oq:ask")  # the "Hỏi Văn phòng" button
-OFFICE_REPLY = Codec("oq:reply", (int,))  # + question id: an officer's "Trả lời" button
-OPEN_QUESTIONS = Codec("oq:open")  # the questions waiting for an answer (/cauhoi)
-
-# Deadlines and reminders (handlers/deadlines/flow.py, handlers/deadlines/reminders.py)
-ACK = Codec("rem:ack", (int, int), optional=1)  # + deadline id and occurrence: "Đã nộp" under a reminder
-DEADLINES = Codec("m:deadlines")  # the deadlines (the main-menu item)
-REMINDERS_ON, REMINDERS_OFF = Codec("dl:on"), Codec("dl:off")
-NEW_DEADLINE = Codec("dl:new")
-DEADLINE_ICS = Codec("dl:ics", (int,))  # + deadline id: its calendar file
-DEADLINE_EDIT = Codec("dl:edit", (int,))  # + deadline id
-DEADLINE_CANCEL = Codec("dl:cancel", (int,))  # + deadline id
-DEADLINE_ANY = Codec("dl", (str,))  # any deadline choice, well-formed or not (the feature reads it)
-
-# Profile (handlers/profile/flow.py, handlers/profile/erasure.py)
-PROFILE_EDIT = Codec("p:edit", (str,))  # + full_name | unit | leader | all
-PROFILE_DELETE = Codec("p:delete")
-
-# Good-example reports (handlers/reports/flow.py)
-REPORT_START = Codec("m:report")
-MINE = Codec("r:mine")
-WITHDRAW = Codec("r:wd", (int,))  # + report id: asks first
-WITHDRAW_SURE = Codec("r:wdy", (int,))  # + report id: the confirmation
-ADD_MORE = Codec("r:add", (int,))  # + report id: "Bổ sung"
-
-# Review by officers (handlers/reports/review.py)
-APPROVE, ASK_MORE, REJECT = Codec("r:ok", (int,)), Codec("r:more", (int,)), Codec("r:no", (int,))  # + report id
-DECISIONS = {APPROVE: "approve", ASK_MORE: "more", REJECT: "reject"}
-REVIEW = Codec("r:review")
-EXPORT = Codec("r:export")
-
-# Main menu items of commands (handlers/commands.py)
-HELP = Codec("m:help")
-
-# Officers' choices: the router refuses them to staff (the features check again).
-OFFICERS_ONLY = (OFFICE_REPLY, OPEN_QUESTIONS, REVIEW, EXPORT, *DECISIONS, NEW_DEADLINE, DEADLINE_EDIT, DEADLINE_CANCEL)
-
-# Choices that start a form: during another form they are refused, not stacked.
-STARTS_FLOW = (ASK_OFFICE, OFFICE_REPLY, NEW_DEADLINE, DEADLINE_CANCEL, DEADLINE_EDIT, REMINDERS_ON, REPORT_START,
-               ADD_MORE, PROFILE_EDIT, PROFILE_DELETE, REVIEW, EXPORT, *DECISIONS)
+HELP = Codec("m:help")  # the main-menu item of /trogiup (handlers/commands.py)
 
 
 def menu() -> Choice:

@@ -1,7 +1,8 @@
 """What a feature declares: its commands (`Command`: /names, typed words, menu item, help
 line, Telegram menu line, audience, what it does) and the choices it reads (`ChoiceRoute`:
-a codec of handlers/choices.py and the feature's handler). Each feature package lists them
-in its `commands.py`; handlers/commands.py assembles them.
+a codec of its handlers/<feature>/choices.py, the feature's handler, audience, whether it
+starts a form). Each feature package lists them in its `commands.py`; handlers/commands.py
+assembles them.
 
 Nothing of the features is imported: `run` reaches them through the conversation when
 called, so answering a question alone (`python -m bot ask`) does not load them.
@@ -58,8 +59,14 @@ def feature(name: str, method: str, with_rest: bool = False) -> Run:
 
 @dataclass(frozen=True)
 class ChoiceRoute:
-    codec: Codec  # the kind of choice (handlers/choices.py)
+    codec: Codec  # the kind of choice (handlers/<feature>/choices.py)
     run: OnChoice  # the feature's handler; it reads the id through the same codec
+    audience: str = STAFF  # OFFICER: the router refuses it to staff (the feature checks again)
+    starts_flow: bool = False  # starts a form: during another form it is refused, not stacked
+
+    @property
+    def officer(self) -> bool:
+        return self.audience == OFFICER
 
 
 def on_choice(name: str, method: str, with_choice: bool = True) -> OnChoice:

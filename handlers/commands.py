@@ -52,7 +52,8 @@ LAST = (
 FEATURES = (office, reports, profile, deadlines)
 _ALL = (*FIRST, *(c for f in FEATURES for c in f.COMMANDS), *LAST)
 REGISTRY: tuple[Command, ...] = (*(c for c in _ALL if not c.officer), *(c for c in _ALL if c.officer))
-# Which feature a choice goes to: the codec of each kind and the handler of the feature that owns it.
+# Which feature a choice goes to: the codec of each kind (handlers/<feature>/choices.py), the
+# handler of the feature that owns it, and whether it is officers' and starts a form.
 CHOICES: tuple[ChoiceRoute, ...] = tuple(r for f in (*FEATURES, qa) for r in f.CHOICES)
 
 BY_NAME = {c.name: c for c in REGISTRY}
@@ -63,6 +64,18 @@ WORD_COMMANDS = frozenset(c.name for c in REGISTRY if c.words)
 ROUTE_WORDS = frozenset({"back", "details"})
 if len(BY_SLASH) != sum(len(c.slash) for c in REGISTRY) or len(BY_NAME) != len(REGISTRY):
     raise RuntimeError("two commands share a name")
+
+
+def choice_route(choice: str | None) -> ChoiceRoute | None:
+    """The declaration of the kind of this choice id, well-formed or not (its feature reads it)."""
+    return next((r for r in CHOICES if r.codec.matches(choice)), None)
+
+
+def starts_flow(choice: str | None) -> bool:
+    """Whether the choice starts a form: a kind declared so, or the menu item of such a command."""
+    route = choice_route(choice)
+    command = BY_MENU.get(choice or "")
+    return (route is not None and route.starts_flow) or (command is not None and command.starts_flow)
 
 
 def by_slash(text: str) -> tuple[Command | None, str]:

@@ -127,10 +127,11 @@ class Conversation(FlowRoutes, PlainRoutes):
             return [Reply(texts.MAIN_MENU, menu_choices())]
         if choice in commands.BY_MENU:
             return self._run(commands.BY_MENU[choice], ctx)
-        if ch.kind_of(choice, *ch.OFFICERS_ONLY) and not self.is_admin(ctx.event.channel, ctx.event.user_id):
+        # The feature that owns the kind of choice reads it (handlers/<feature>/commands.py);
+        # officers' kinds are refused to staff here, for all of them (the features check again).
+        route = commands.choice_route(choice)
+        if route is not None and route.officer and not self.is_admin(ctx.event.channel, ctx.event.user_id):
             return self._refused()
-        # The feature that owns the kind of choice reads it (handlers/<feature>/commands.py).
-        route = next((r for r in commands.CHOICES if r.codec.matches(choice)), None)
         if route is not None:
             return route.run(self, ctx, choice)
         return [Reply(texts.STALE_CHOICE, menu_choices())]

@@ -7,9 +7,10 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from handlers import choices as ch
-from handlers import pages, texts
+from handlers import commands, pages, texts
 from handlers.events import Reply
 from handlers.menu import menu_choices
+from handlers.qa import choices as qc
 from handlers.reports import texts as rt
 
 if TYPE_CHECKING:
@@ -94,8 +95,8 @@ class FlowRoutes:
         titles = self.flows.reads_questions(msg.ctx.state)
         out = []
         for r in replies:
-            lines = [f"- {c.label}" for c in r.choices if titles and ch.ENTRY.matches(c.id)]
-            if any(ch.DETAILS.matches(c.id) for c in r.choices):
+            lines = [f"- {c.label}" for c in r.choices if titles and qc.ENTRY.matches(c.id)]
+            if any(qc.DETAILS.matches(c.id) for c in r.choices):
                 lines.append(texts.ASIDE_DETAILS)
             text = r.text + ("\n\n" + "\n".join(lines) if lines else "")
             out.append(Reply(text, [], r.documents, r.heading))
@@ -110,9 +111,7 @@ class FlowRoutes:
 
     @staticmethod
     def _starts_flow(msg: Message) -> bool:
-        choice = msg.choice or ""
-        return (ch.kind_of(choice, *ch.STARTS_FLOW) is not None
-                or (msg.command is not None and msg.command.starts_flow))
+        return commands.starts_flow(msg.choice) or (msg.command is not None and msg.command.starts_flow)
 
     def on_more_page(self, msg: Message) -> list[Reply]:
         page = pages.next_page(msg.ctx.state)

@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-from handlers import choices as ch
 from handlers import commands, texts
 from handlers.events import Choice
+from handlers.qa import choices as qc
 
 # choice id -> label
 MENU = [
-    (ch.QA.encode(), texts.MENU_QA),
-    (ch.TOPIC.encode("tieu-chi"), texts.MENU_CRITERIA),
-    (ch.TOPIC.encode("hinh-thuc"), texts.MENU_FORMS),
-    (ch.TOPIC.encode("ho-so"), texts.MENU_DOSSIER),
+    (qc.QA.encode(), texts.MENU_QA),
+    (qc.TOPIC.encode("tieu-chi"), texts.MENU_CRITERIA),
+    (qc.TOPIC.encode("hinh-thuc"), texts.MENU_FORMS),
+    (qc.TOPIC.encode("ho-so"), texts.MENU_DOSSIER),
     *commands.menu_items(),
 ]
 

@@ -7,10 +7,10 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from content.normalize import fold
-from handlers import choices as ch
 from handlers import commands
 from handlers.command import Command
 from handlers.context import TurnContext
+from handlers.deadlines import choices as dc
 from handlers.events import Choice
 from handlers.menu import MENU
 
@@ -67,7 +67,7 @@ def read_choice(text: str, offered: list[Choice]) -> str | None:
     for c in offered:
         # "Đã nộp" typed is read as the words (Deadlines.ack): with several reminders
         # listed, the label alone does not say which deadline.
-        if fold(c.label) == folded and not ch.ACK.matches(c.id):
+        if fold(c.label) == folded and not dc.ACK.matches(c.id):
             return c.id
     return None
 

@@ -11,12 +11,14 @@ from content.loader import ContentError
 from handlers import choices as ch
 from handlers import commands, texts
 from handlers.context import TurnContext
+from handlers.deadlines import choices as dc
 from handlers.events import Choice, IncomingEvent, Reply
 from handlers.menu import menu_choices
 from handlers.message import Message
+from handlers.office import choices as oc
 from handlers.qa.answers import MAX_QUESTION
 
-FEATURES = {"deadlines": ch.DEADLINES.encode()}  # dialogue.yaml `features` -> the menu item that opens each
+FEATURES = {"deadlines": dc.DEADLINES.encode()}  # dialogue.yaml `features` -> the menu item that opens each
 # On folded text: "12", "số 12", "chọn 12" (digits alone are never a question the content answers).
 NUMBER = re.compile(r"(?:so |chon )?\d{1,6}")
 
@@ -63,7 +65,7 @@ class PlainRoutes:
     def on_answer_number(self, msg: Message) -> list[Reply]:
         number = ANSWER_NUMBER.fullmatch(msg.folded)
         assert number is not None
-        return self.office.start_answer(msg.ctx, ch.OFFICE_REPLY.encode(number.group(1)))
+        return self.office.start_answer(msg.ctx, oc.OFFICE_REPLY.encode(number.group(1)))
 
     def on_done(self, msg: Message) -> list[Reply]:
         return self.deadlines.ack(msg.ctx, None)
@@ -128,4 +130,4 @@ class PlainRoutes:
     def help(self, ctx: TurnContext) -> Reply:
         """The guide; an officer's has their commands too."""
         text = commands.help_text(officer=self.is_admin(ctx.event.channel, ctx.event.user_id))
-        return Reply(text, [Choice(ch.ASK_OFFICE.encode(), texts.MENU_ASK_OFFICE), ch.menu()])
+        return Reply(text, [Choice(oc.ASK_OFFICE.encode(), texts.MENU_ASK_OFFICE), ch.menu()])

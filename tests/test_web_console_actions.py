@@ -12,7 +12,7 @@ from aiohttp import ClientSession
 from sqlmodel import Session, col, select
 
 from bot.app import App, build_app
-from handlers import choices as ch
+from handlers.reports import choices as rc
 from handlers.reports.service import decide
 from handlers.services import Actor, queue_notices
 from storage import web_sessions as ws
@@ -128,7 +128,7 @@ async def test_asking_for_more_and_a_too_short_reason_in_the_console(app: App) -
         [notice] = _notices(app)
         assert "Ảnh giấy xác nhận của người dân" in notice.payload["reply"]["text"]
         # The submitter's "Bổ sung" choice is on the notice, as in chat, and their last list (their "1").
-        more = {"id": ch.ADD_MORE.encode(r.id), "label": "Bổ sung"}  # type: ignore[arg-type]
+        more = {"id": rc.ADD_MORE.encode(r.id), "label": "Bổ sung"}  # type: ignore[arg-type]
         assert more in notice.payload["reply"]["choices"]
         with Session(app.repo.engine) as s:
             store = TurnStore(s)

@@ -14,6 +14,7 @@ from content.service import Knowledge
 from handlers import choices as ch
 from handlers import texts
 from handlers.context import TurnContext
+from handlers.deadlines import choices as dc
 from handlers.deadlines import service
 from handlers.deadlines.reminders import ack_choice, content_fields, left_text, occurrence, when_text
 from handlers.events import Choice, Document, Reply
@@ -208,17 +209,17 @@ class Deadlines:
                 if names:
                     lines.append(texts.DEADLINES_ACKS.format(names=", ".join(names[:20])))
             if ctx.caps.documents:
-                choices.append(Choice(ch.DEADLINE_ICS.encode(d.id), texts.ICS_FOR.format(title=_short(shown_title(d)))))
+                choices.append(Choice(dc.DEADLINE_ICS.encode(d.id), texts.ICS_FOR.format(title=_short(shown_title(d)))))
         if upcoming and not ctx.caps.documents:
             lines.append(texts.DEADLINES_NO_FILE)
         on = bool(profile and profile.reminders)
         lines.append(texts.DEADLINES_REMINDERS_ON if on else texts.DEADLINES_REMINDERS_OFF)
-        choices.append(Choice((ch.REMINDERS_OFF if on else ch.REMINDERS_ON).encode(), texts.TURN_OFF if on else texts.TURN_ON))
+        choices.append(Choice((dc.REMINDERS_OFF if on else dc.REMINDERS_ON).encode(), texts.TURN_OFF if on else texts.TURN_ON))
         if officer:
-            choices.append(Choice(ch.NEW_DEADLINE.encode(), texts.NEW_DEADLINE))
+            choices.append(Choice(dc.NEW_DEADLINE.encode(), texts.NEW_DEADLINE))
             for d, _due in upcoming:
-                choices.append(Choice(ch.DEADLINE_EDIT.encode(d.id), texts.EDIT_DEADLINE.format(title=_short(d.title))))
-                choices.append(Choice(ch.DEADLINE_CANCEL.encode(d.id), texts.CANCEL_DEADLINE.format(title=_short(d.title))))
+                choices.append(Choice(dc.DEADLINE_EDIT.encode(d.id), texts.EDIT_DEADLINE.format(title=_short(d.title))))
+                choices.append(Choice(dc.DEADLINE_CANCEL.encode(d.id), texts.CANCEL_DEADLINE.format(title=_short(d.title))))
         choices.append(ch.menu())
         return [Reply("\n".join(lines), choices)]
 
@@ -239,28 +240,28 @@ class Deadlines:
         ctx.store.profiles.save(ctx.user_id, reminders=on)
         quiet = f"{self.quiet[0]:%H:%M} đến {self.quiet[1]:%H:%M}"
         return [Reply(texts.REMINDERS_ON.format(quiet=quiet) if on else texts.REMINDERS_OFF,
-                      [Choice(ch.DEADLINES.encode(), texts.MENU_DEADLINES), ch.menu()])]
+                      [Choice(dc.DEADLINES.encode(), texts.MENU_DEADLINES), ch.menu()])]
 
     def on_choice(self, ctx: TurnContext, choice: str) -> list[Reply]:
-        """Any deadline choice (ch.DEADLINE_ANY); one that is not well-formed is stale (an officer's is checked first)."""
-        if ch.REMINDERS_ON.matches(choice):
+        """Any deadline choice (dc.DEADLINE_ANY); one that is not well-formed is stale (an officer's is checked first)."""
+        if dc.REMINDERS_ON.matches(choice):
             return self.toggle(ctx, True)
-        if ch.REMINDERS_OFF.matches(choice):
+        if dc.REMINDERS_OFF.matches(choice):
             return self.toggle(ctx, False)
-        if ch.DEADLINE_ICS.matches(choice):
-            return self._ics(ctx, ch.DEADLINE_ICS.one(choice))  # type: ignore[arg-type]
+        if dc.DEADLINE_ICS.matches(choice):
+            return self._ics(ctx, dc.DEADLINE_ICS.one(choice))  # type: ignore[arg-type]
         if not self._officer(ctx):
             return [Reply(texts.NOT_ADMIN)]
         assert self.engine is not None
-        if ch.NEW_DEADLINE.matches(choice):
+        if dc.NEW_DEADLINE.matches(choice):
             return self.engine.start(ctx, NEW)
-        kind = ch.kind_of(choice, ch.DEADLINE_CANCEL, ch.DEADLINE_EDIT)
+        kind = ch.kind_of(choice, dc.DEADLINE_CANCEL, dc.DEADLINE_EDIT)
         deadline_id = kind.one(choice) if kind else None
         d = ctx.store.deadlines.get(deadline_id) if isinstance(deadline_id, int) else None
         if d is None or d.status != "active":
             return [Reply(texts.REMINDER_STALE)]
         when = when_text(occurrence(d, utcnow()), self.tz)
-        flow = CANCEL_FLOW if kind is ch.DEADLINE_CANCEL else EDIT
+        flow = CANCEL_FLOW if kind is dc.DEADLINE_CANCEL else EDIT
         return self.engine.start(ctx, flow, ChangeValues(id=d.id, title=d.title, when=when))  # type: ignore[arg-type]
 
     def start_new(self, ctx: TurnContext) -> list[Reply]:
@@ -281,7 +282,7 @@ class Deadlines:
         several, a question which one (a numbered list of them)."""
         now = utcnow()
         if choice:
-            deadline_id, stamp = ch.ACK.decode(choice) or (None, None)
+            deadline_id, stamp = dc.ACK.decode(choice) or (None, None)
             d = ctx.store.deadlines.get(deadline_id) if isinstance(deadline_id, int) else None
             due = datetime.fromtimestamp(stamp, tz=now.tzinfo) if isinstance(stamp, int) else None
         else:
@@ -303,12 +304,12 @@ class Deadlines:
         done = ctx.store.deadlines.ack(d, due, self._user(ctx), profile)
         if done == q.NOT_CONCERNED:
             refusal = texts.REMINDER_NOT_LEADER if d.audience == AUDIENCE_LEADERS else texts.REMINDER_NOT_YOURS
-            return [Reply(refusal.format(title=d.title), [Choice(ch.DEADLINES.encode(), texts.MENU_DEADLINES)])]
+            return [Reply(refusal.format(title=d.title), [Choice(dc.DEADLINES.encode(), texts.MENU_DEADLINES)])]
         if done == q.ACKED_BEFORE:
             return [Reply(texts.REMINDER_ACKED_BEFORE.format(title=d.title))]
         unit_wide = d.audience == AUDIENCE_LEADERS and profile is not None and profile.unit_id
         return [Reply((texts.REMINDER_ACKED_UNIT if unit_wide else texts.REMINDER_ACKED).format(title=d.title),
-                      [Choice(ch.DEADLINES.encode(), texts.MENU_DEADLINES)])]
+                      [Choice(dc.DEADLINES.encode(), texts.MENU_DEADLINES)])]
 
     @staticmethod
     def _unanswered(ctx: TurnContext, reminded: list[tuple[int, datetime]], now: datetime
@@ -342,7 +343,7 @@ class Deadlines:
                 failed=c.get("failed", 0) + c.get("blocked", 0)))
         if len(lines) == 1:
             lines.append(texts.STATS_NONE)
-        return [Reply("\n".join(lines), [Choice(ch.DEADLINES.encode(), texts.MENU_DEADLINES)])]
+        return [Reply("\n".join(lines), [Choice(dc.DEADLINES.encode(), texts.MENU_DEADLINES)])]
 
     # --- finishing flows ------------------------------------------------------------------
     def _save_profile(self, ctx: TurnContext, data: FlowData) -> list[Reply]:
@@ -365,20 +366,20 @@ class Deadlines:
                           offsets=list(v.offsets), note=v.note, now=utcnow(), kb=self.knowledge.kb, tz=self.tz)
         if not out.done:
             return [Reply(out.text)]
-        return [Reply(out.text, [Choice(ch.DEADLINES.encode(), texts.MENU_DEADLINES)])]
+        return [Reply(out.text, [Choice(dc.DEADLINES.encode(), texts.MENU_DEADLINES)])]
 
     def _cancel(self, ctx: TurnContext, data: FlowData) -> list[Reply]:
         out = service.cancel(ctx.store, actor(ctx), int(data.values.id))
         if not out.done:
             return [Reply(out.text)]
-        return [Reply(out.text, [Choice(ch.DEADLINES.encode(), texts.MENU_DEADLINES)])]
+        return [Reply(out.text, [Choice(dc.DEADLINES.encode(), texts.MENU_DEADLINES)])]
 
     def _move(self, ctx: TurnContext, data: FlowData) -> list[Reply]:
         out = service.move(ctx.store, actor(ctx), int(data.values.id), datetime.fromisoformat(data.values.due),
                            now=utcnow(), tz=self.tz)
         if not out.done:
             return [Reply(out.text)]
-        return [Reply(out.text, [Choice(ch.DEADLINES.encode(), texts.MENU_DEADLINES)])]
+        return [Reply(out.text, [Choice(dc.DEADLINES.encode(), texts.MENU_DEADLINES)])]
 
     def _announce(self, ctx: TurnContext, data: FlowData) -> list[Reply]:
         out = service.announce(ctx.store, actor(ctx), self._announce_audience(data), data.values.text)

@@ -24,9 +24,10 @@ from zoneinfo import ZoneInfo
 from sqlmodel import Session
 
 from content.deadlines import AUDIENCE_LEADERS, DeadlineSpec, due_utc, in_quiet_hours, next_occurrence, slots
-from handlers import choices as ch
 from handlers import texts
+from handlers.deadlines import choices as dc
 from handlers.events import Choice, Reply, reply_to_dict
+from handlers.qa import choices as qc
 from storage import reminders as q
 from storage.models import Deadline, OutboxMessage, aware
 from storage.turns import OutboxRow, TurnStore
@@ -67,7 +68,7 @@ def left_text(due: datetime, now: datetime, tz: ZoneInfo) -> str:
 
 
 def ack_choice(d: Deadline, due: datetime) -> str:
-    return ch.ACK.encode(d.id, int(due.timestamp()))
+    return dc.ACK.encode(d.id, int(due.timestamp()))
 
 
 def reminder_reply(d: Deadline, due: datetime, now: datetime, tz: ZoneInfo) -> Reply:
@@ -79,8 +80,8 @@ def reminder_reply(d: Deadline, due: datetime, now: datetime, tz: ZoneInfo) -> R
     text += f"\n{texts.REMINDER_STOP}"
     choices = [Choice(ack_choice(d, due), texts.REMINDER_DONE)]
     if d.entry_id:
-        choices.append(Choice(ch.ENTRY.encode(d.entry_id), texts.REMINDER_GUIDE))
-    choices.append(Choice(ch.DEADLINES.encode(), texts.MENU_DEADLINES))
+        choices.append(Choice(qc.ENTRY.encode(d.entry_id), texts.REMINDER_GUIDE))
+    choices.append(Choice(dc.DEADLINES.encode(), texts.MENU_DEADLINES))
     return Reply(text, choices)
 
 

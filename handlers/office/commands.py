@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from handlers import choices as ch
 from handlers.command import OFFICER, ChoiceRoute, Command, feature, on_choice
+from handlers.office import choices as oc
 
 COMMANDS = (
     Command("ask_office", ("hoivanphong", "hoivp"), feature("office", "start_ask", with_rest=True), words=True,
@@ -13,7 +13,7 @@ COMMANDS = (
             help="các câu hỏi gửi Văn phòng đang chờ trả lời (gõ «trả lời <số>» để trả lời câu số đó)"),
 )
 CHOICES = (
-    ChoiceRoute(ch.ASK_OFFICE, on_choice("office", "start_ask", with_choice=False)),
-    ChoiceRoute(ch.OFFICE_REPLY, on_choice("office", "start_answer")),
-    ChoiceRoute(ch.OPEN_QUESTIONS, on_choice("office", "open_questions", with_choice=False)),
+    ChoiceRoute(oc.ASK_OFFICE, on_choice("office", "start_ask", with_choice=False), starts_flow=True),
+    ChoiceRoute(oc.OFFICE_REPLY, on_choice("office", "start_answer"), OFFICER, starts_flow=True),
+    ChoiceRoute(oc.OPEN_QUESTIONS, on_choice("office", "open_questions", with_choice=False), OFFICER),
 )

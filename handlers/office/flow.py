@@ -24,6 +24,7 @@ from handlers.flows import (
     Step,
     text_between,
 )
+from handlers.office import choices as oc
 from handlers.office import service as office_service
 from handlers.officers import actor
 from storage.models import OfficeQuestion, utcnow
@@ -98,7 +99,7 @@ class Office:
         assert self.engine is not None
         if not self._is_self_officer(ctx):
             return [Reply(texts.NOT_ADMIN)]
-        qid = ch.OFFICE_REPLY.one(choice)
+        qid = oc.OFFICE_REPLY.one(choice)
         if qid is None:
             return [Reply(texts.STALE_CHOICE)]
         row = ctx.store.office_question(qid)
@@ -125,7 +126,7 @@ class Office:
         if len(rows) > LISTED:
             lines.append(texts.OFFICE_OPEN_MORE.format(count=len(rows) - LISTED))
         lines.append(texts.OFFICE_OPEN_HINT)
-        choices = [Choice(ch.OFFICE_REPLY.encode(r.id), texts.OFFICE_OPEN_CHOICE.format(
+        choices = [Choice(oc.OFFICE_REPLY.encode(r.id), texts.OFFICE_OPEN_CHOICE.format(
             qid=r.id, asker=texts.clip(r.asker_name or texts.SOMEONE, 40))) for r in shown]
         return [Reply("\n\n".join(lines), [*choices, ch.menu()])]
 
@@ -141,12 +142,12 @@ class Office:
         if waiting > 1:  # on Zalo "1" picks this one: say how the older ones are reached
             text += "\n\n" + texts.OFFICE_NEW_MORE.format(count=waiting)
         for channel, officer in sorted(officers):
-            ctx.notify(Notice(channel, officer, Reply(text, [Choice(ch.OFFICE_REPLY.encode(row.id), texts.OFFICE_REPLY)]),
+            ctx.notify(Notice(channel, officer, Reply(text, [Choice(oc.OFFICE_REPLY.encode(row.id), texts.OFFICE_REPLY)]),
                               key=f"office:{row.id}:new:{channel}:{officer}"))
         template = texts.OFFICE_SENT if officers or self._is_self_officer(ctx) else texts.OFFICE_SENT_NO_OFFICER
         if self._is_self_officer(ctx):
             # An officer trying it on themselves gets the notice too.
-            ctx.notify(Notice(ev.channel, ev.user_id, Reply(text, [Choice(ch.OFFICE_REPLY.encode(row.id), texts.OFFICE_REPLY)]),
+            ctx.notify(Notice(ev.channel, ev.user_id, Reply(text, [Choice(oc.OFFICE_REPLY.encode(row.id), texts.OFFICE_REPLY)]),
                               key=f"office:{row.id}:new:self"))
         return [Reply(template.format(qid=row.id), [ch.menu()])]
 
@@ -168,7 +169,7 @@ class Office:
         if not left:
             return Reply(done)
         return Reply(f"{done}\n{texts.OFFICE_OPEN_LEFT.format(count=left)}",
-                     [Choice(ch.OPEN_QUESTIONS.encode(), texts.OFFICE_OPEN_SHOW), ch.menu()])
+                     [Choice(oc.OPEN_QUESTIONS.encode(), texts.OFFICE_OPEN_SHOW), ch.menu()])
 
     def _when(self, at) -> str:  # noqa: ANN001
         return office_service.when(at, self.tz)

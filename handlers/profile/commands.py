@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from handlers import choices as ch
 from handlers.command import ChoiceRoute, Command, feature, on_choice
+from handlers.profile import choices as pc
 
 COMMANDS = (
     Command("profile", ("hoso",), feature("profiles", "show"), words=True,
@@ -12,6 +12,6 @@ COMMANDS = (
     Command("delete_profile", ("xoahoso",), feature("erasure", "start"), words=True, starts_flow=True),
 )
 CHOICES = (
-    ChoiceRoute(ch.PROFILE_EDIT, on_choice("profiles", "edit")),
-    ChoiceRoute(ch.PROFILE_DELETE, on_choice("erasure", "start", with_choice=False)),
+    ChoiceRoute(pc.PROFILE_EDIT, on_choice("profiles", "edit"), starts_flow=True),
+    ChoiceRoute(pc.PROFILE_DELETE, on_choice("erasure", "start", with_choice=False), starts_flow=True),
 )

@@ -18,6 +18,7 @@ from handlers import texts
 from handlers.context import TurnContext
 from handlers.events import Choice, Reply
 from handlers.flows import FINISH, NO, YES, Flow, FlowData, FlowEngine, FlowValues, Invalid, Option, Step
+from handlers.profile import choices as pc
 from handlers.profile import invite_tries
 from handlers.reports import texts as rt
 from storage.models import utcnow
@@ -158,20 +159,20 @@ class Profiles:
     def show(self, ctx: TurnContext) -> list[Reply]:
         p = ctx.store.profiles.get(ctx.user_id)
         if p is None or not (p.full_name or p.unit_id):
-            return [Reply(rt.PROFILE_EMPTY, [Choice(ch.PROFILE_EDIT.encode("all"), rt.FILL_PROFILE),
+            return [Reply(rt.PROFILE_EMPTY, [Choice(pc.PROFILE_EDIT.encode("all"), rt.FILL_PROFILE),
                                              ch.menu()])]
         text = rt.PROFILE_SHOW.format(name=p.full_name or rt.PROFILE_NOT_SET, unit=self.unit_name(p.unit_id),
                                       leader=rt.LEADER_UNKNOWN if p.is_leader is None else rt.YES if p.is_leader
                                       else rt.NO,
                                       reminders=rt.REMINDERS_ON if p.reminders else rt.REMINDERS_OFF,
                                       privacy=rt.PRIVACY_NOTICE)
-        return [Reply(text, [Choice(ch.PROFILE_EDIT.encode("full_name"), rt.EDIT_NAME), Choice(ch.PROFILE_EDIT.encode("unit"), rt.EDIT_UNIT),
-                             Choice(ch.PROFILE_EDIT.encode("leader"), rt.EDIT_LEADER), Choice(ch.PROFILE_DELETE.encode(), rt.DELETE_PROFILE),
+        return [Reply(text, [Choice(pc.PROFILE_EDIT.encode("full_name"), rt.EDIT_NAME), Choice(pc.PROFILE_EDIT.encode("unit"), rt.EDIT_UNIT),
+                             Choice(pc.PROFILE_EDIT.encode("leader"), rt.EDIT_LEADER), Choice(pc.PROFILE_DELETE.encode(), rt.DELETE_PROFILE),
                              ch.menu()])]
 
     def edit(self, ctx: TurnContext, choice: str) -> list[Reply]:
         assert self.engine is not None
-        field = ch.PROFILE_EDIT.one(choice)
+        field = pc.PROFILE_EDIT.one(choice)
         if field == "all":
             first = "invite" if self.invite_code and "invite" in self.missing(ctx) else "full_name"
             return self.engine.start(ctx, PROFILE, ProfileValues(all=True), at=first, history=False)

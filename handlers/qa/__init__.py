@@ -1,1 +1,2 @@
-"""Questions and answers from the curated content (answers)."""
+"""Questions and answers from the curated content (answers); the ids of its buttons (choices)
+and which of its handlers reads each (commands)."""

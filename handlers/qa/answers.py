@@ -18,6 +18,8 @@ from handlers import texts
 from handlers.context import TurnContext
 from handlers.events import Choice, Reply
 from handlers.menu import menu_choices
+from handlers.office import choices as oc
+from handlers.qa import choices as qc
 
 MAX_QUESTION = 1000  # characters; longer messages are refused politely, not truncated silently
 SHORT_FOLLOW_UPS = 2  # related entries offered beside "Xem chi tiết" under a short answer
@@ -42,11 +44,11 @@ class Answers:
 
     def on_choice(self, ctx: TurnContext, choice: str) -> list[Reply]:
         """A topic, an entry or its details picked from a list (the choices of handlers/qa/commands.py)."""
-        if ch.QA.matches(choice):
+        if qc.QA.matches(choice):
             return [Reply(texts.ASK_PROMPT, self.topic_choices())]
-        if ch.TOPICS.matches(choice):
+        if qc.TOPICS.matches(choice):
             return [Reply(texts.MAIN_MENU, self.topic_choices())]
-        if (topic_id := ch.TOPIC.one(choice)) is not None:
+        if (topic_id := qc.TOPIC.one(choice)) is not None:
             topic = self.knowledge.kb.topic(str(topic_id))
             if topic is None:
                 return [Reply(texts.STALE_CHOICE, menu_choices())]
@@ -54,17 +56,17 @@ class Answers:
             if not entries:
                 return [Reply(texts.TOPIC_EMPTY, menu_choices())]
             intro = texts.TOPIC_INTRO.format(title=topic.title, description=topic.description).replace("\n\n\n", "\n\n")
-            choices = [Choice(ch.ENTRY.encode(e.id), e.title) for e in entries]
+            choices = [Choice(qc.ENTRY.encode(e.id), e.title) for e in entries]
             choices.append(ch.menu())
             return [Reply(intro, choices)]
-        if (entry_id := ch.ENTRY.one(choice)) is not None:
+        if (entry_id := qc.ENTRY.one(choice)) is not None:
             entry = self.knowledge.kb.by_id.get(str(entry_id))
             if entry is None:
                 return [Reply(texts.STALE_CHOICE, menu_choices())]
             ctx.state.about = self.knowledge.about(entry)  # "còn giấy khen thì sao" after picking it
             ctx.state.last_entries = [entry.id]
             return [self.entry_reply(entry)]
-        if (entry_id := ch.DETAILS.one(choice)) is not None:
+        if (entry_id := qc.DETAILS.one(choice)) is not None:
             return self.details([str(entry_id)], ctx)
         return [Reply(texts.STALE_CHOICE, menu_choices())]
 
@@ -103,11 +105,11 @@ class Answers:
             # A comparison's answers share one list of choices (the last), so "1" is never ambiguous.
             replies = self.together(replies, [result.entry, *result.also], fit=not full)
         elif result.kind == "clarify":
-            choices = [Choice(ch.ENTRY.encode(c.entry.id), c.entry.title) for c in result.candidates]
-            choices.append(Choice(ch.TOPICS.encode(), texts.MORE_TOPICS))
+            choices = [Choice(qc.ENTRY.encode(c.entry.id), c.entry.title) for c in result.candidates]
+            choices.append(Choice(qc.TOPICS.encode(), texts.MORE_TOPICS))
             replies = [Reply(f"{texts.CLARIFY}\n{texts.CLARIFY_TEXT_HINT}", choices)]
         else:
-            choices = [Choice(ch.ASK_OFFICE.encode(), texts.MENU_ASK_OFFICE), *self.topic_choices()]
+            choices = [Choice(oc.ASK_OFFICE.encode(), texts.MENU_ASK_OFFICE), *self.topic_choices()]
             # "Luật Thi đua, khen thưởng 2022 có hiệu lực khi nào": not in the plans, but what is
             # known of it (content/sources.yaml) is said, with whom to confirm it.
             note = self.knowledge.kb.note_asked(text)
@@ -164,8 +166,8 @@ class Answers:
         details, follow = [], []
         for r, e in zip(replies, entries, strict=True):
             details += [Choice(c.id, texts.SEE_DETAILS_OF.format(title=e.title)) for c in r.choices
-                        if ch.DETAILS.matches(c.id)]
-            follow += [c for c in r.choices if ch.ENTRY.matches(c.id) and ch.ENTRY.one(c.id) not in answered]
+                        if qc.DETAILS.matches(c.id)]
+            follow += [c for c in r.choices if qc.ENTRY.matches(c.id) and qc.ENTRY.one(c.id) not in answered]
             r.choices = []
         follow = list(dict((c.id, c) for c in follow).values())[:max(2, 5 - len(details))]
         last = replies[-1]
@@ -183,7 +185,7 @@ class Answers:
         kb = self.knowledge.kb
         source = texts.SOURCE_LINE.format(source=kb.source_text(entry))
         follow = list(dict.fromkeys([*(prefer or []), *entry.related]))
-        choices = [Choice(ch.ENTRY.encode(rid), kb.by_id[rid].title) for rid in follow if rid in kb.by_id and rid != entry.id]
+        choices = [Choice(qc.ENTRY.encode(rid), kb.by_id[rid].title) for rid in follow if rid in kb.by_id and rid != entry.id]
         if full or not kb.has_details(entry):
             body = f"{kb.answer_text(entry)}\n\n{source}"
         else:
@@ -193,11 +195,11 @@ class Answers:
             follow = choices[:SHORT_FOLLOW_UPS]
             # Fewer follow-ups (all of them are behind "Xem chi tiết") where the note would
             # push the reply past a phone screen.
-            while follow and _shown_length(Reply(body, [Choice(ch.DETAILS.encode(entry.id), texts.SEE_DETAILS), *follow,
+            while follow and _shown_length(Reply(body, [Choice(qc.DETAILS.encode(entry.id), texts.SEE_DETAILS), *follow,
                                                         ch.menu()],
                                                   heading=entry.title)) > PHONE_LENGTH:
                 follow.pop()
-            choices = [Choice(ch.DETAILS.encode(entry.id), texts.SEE_DETAILS), *follow]
+            choices = [Choice(qc.DETAILS.encode(entry.id), texts.SEE_DETAILS), *follow]
         choices.append(ch.menu())
         return Reply(expansions.once([body])[0], choices, heading=entry.title)
 
@@ -212,7 +214,7 @@ class Answers:
         return self.together([self.entry_reply(e, full=True) for e in entries], entries)
 
     def topic_choices(self) -> list[Choice]:
-        choices = [Choice(ch.TOPIC.encode(t.id), t.title) for t in self.knowledge.kb.topics]
+        choices = [Choice(qc.TOPIC.encode(t.id), t.title) for t in self.knowledge.kb.topics]
         choices.append(ch.menu())
         return choices
 

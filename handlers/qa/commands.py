@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from handlers import choices as ch
 from handlers.command import ChoiceRoute, on_choice
+from handlers.qa import choices as qc
 
 COMMANDS = ()
 CHOICES = tuple(ChoiceRoute(codec, on_choice("qa", "on_choice"))
-                for codec in (ch.QA, ch.TOPICS, ch.TOPIC, ch.ENTRY, ch.DETAILS))
+                for codec in (qc.QA, qc.TOPICS, qc.TOPIC, qc.ENTRY, qc.DETAILS))

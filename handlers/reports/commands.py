@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from handlers import choices as ch
 from handlers import texts
 from handlers.command import OFFICER, ChoiceRoute, Command, feature, on_choice
+from handlers.reports import choices as rc
 
 COMMANDS = (
     Command("report", ("gui", "guiguong", "baocao"), feature("reports", "start", with_rest=True), starts_flow=True,
-            help="gửi gương người tốt, việc tốt", menu=(ch.REPORT_START.encode(), texts.MENU_REPORT),
+            help="gửi gương người tốt, việc tốt", menu=(rc.REPORT_START.encode(), texts.MENU_REPORT),
             telegram=((6, "gui", "Gửi gương người tốt, việc tốt"),)),
     Command("my_reports", ("baocaocuatoi",), feature("reports", "mine"), words=True,
             help="các báo cáo đồng chí đã gửi",
@@ -19,11 +19,11 @@ COMMANDS = (
             help="xuất danh sách, báo cáo (CSV, Excel, Word)"),
 )
 CHOICES = (
-    ChoiceRoute(ch.MINE, on_choice("reports", "mine", with_choice=False)),
-    ChoiceRoute(ch.WITHDRAW, on_choice("reports", "withdraw")),
-    ChoiceRoute(ch.WITHDRAW_SURE, on_choice("reports", "withdraw")),
-    ChoiceRoute(ch.ADD_MORE, on_choice("review", "start_more")),
-    ChoiceRoute(ch.REVIEW, on_choice("review", "start", with_choice=False)),
-    ChoiceRoute(ch.EXPORT, on_choice("review", "start_export", with_choice=False)),
-    *(ChoiceRoute(codec, on_choice("review", "start_decision")) for codec in ch.DECISIONS),
+    ChoiceRoute(rc.MINE, on_choice("reports", "mine", with_choice=False)),
+    ChoiceRoute(rc.WITHDRAW, on_choice("reports", "withdraw")),
+    ChoiceRoute(rc.WITHDRAW_SURE, on_choice("reports", "withdraw")),
+    ChoiceRoute(rc.ADD_MORE, on_choice("review", "start_more"), starts_flow=True),
+    ChoiceRoute(rc.REVIEW, on_choice("review", "start", with_choice=False), OFFICER, starts_flow=True),
+    ChoiceRoute(rc.EXPORT, on_choice("review", "start_export", with_choice=False), OFFICER, starts_flow=True),
+    *(ChoiceRoute(codec, on_choice("review", "start_decision"), OFFICER, starts_flow=True) for codec in rc.DECISIONS),
 )

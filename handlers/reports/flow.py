@@ -38,6 +38,7 @@ from handlers.flows import (
     text_between,
 )
 from handlers.profile.flow import Profiles
+from handlers.reports import choices as rc
 from handlers.reports import texts as rt
 from storage import reports
 from storage.files import DOCX, XLSX
@@ -411,13 +412,13 @@ class Reports:
 
     @staticmethod
     def _after_sent() -> list[Choice]:
-        return [Choice(ch.MINE.encode(), rt.MENU_MY_REPORTS), ch.menu()]
+        return [Choice(rc.MINE.encode(), rt.MENU_MY_REPORTS), ch.menu()]
 
     # --- the submitter's list ----------------------------------------------------------
     def mine(self, ctx: TurnContext) -> list[Reply]:
         rows = ctx.store.reports.of_user(ctx.user_id)
         if not rows:
-            return [Reply(rt.MY_NONE, [Choice(ch.REPORT_START.encode(), texts.MENU_REPORT), ch.menu()])]
+            return [Reply(rt.MY_NONE, [Choice(rc.REPORT_START.encode(), texts.MENU_REPORT), ch.menu()])]
         text = rt.MY_HEAD
         choices = []
         for r in rows:
@@ -428,40 +429,40 @@ class Reports:
             if r.review_note and r.status in ("needs_info", "rejected", "approved"):
                 text += rt.MY_NOTE.format(note=texts.clip(r.review_note, 300))
             if r.status == "needs_info":
-                choices.append(Choice(ch.ADD_MORE.encode(r.id), f"{rt.ADD_MORE} {r.code}"))
+                choices.append(Choice(rc.ADD_MORE.encode(r.id), f"{rt.ADD_MORE} {r.code}"))
             if r.status in reports.OPEN:
-                choices.append(Choice(ch.WITHDRAW.encode(r.id), rt.WITHDRAW.format(code=r.code)))
+                choices.append(Choice(rc.WITHDRAW.encode(r.id), rt.WITHDRAW.format(code=r.code)))
         choices.append(ch.menu())
         return [Reply(text, choices)]
 
     def withdraw(self, ctx: TurnContext, choice: str) -> list[Reply]:
-        """"Rút báo cáo" asks first; ch.WITHDRAW_SURE is the answer that withdraws."""
-        sure = ch.WITHDRAW_SURE.matches(choice)
-        rid = (ch.WITHDRAW_SURE if sure else ch.WITHDRAW).one(choice)
+        """"Rút báo cáo" asks first; rc.WITHDRAW_SURE is the answer that withdraws."""
+        sure = rc.WITHDRAW_SURE.matches(choice)
+        rid = (rc.WITHDRAW_SURE if sure else rc.WITHDRAW).one(choice)
         if not isinstance(rid, int):
             return [Reply(texts.STALE_CHOICE)]
         row = ctx.store.reports.get(rid)
         if row is None or row.user_id != ctx.user_id:
             return [Reply(rt.NO_SUCH_REPORT)]
         cannot = Reply(rt.CANNOT_WITHDRAW.format(code=row.code, status=rt.STATUS.get(row.status, row.status)),
-                       [Choice(ch.MINE.encode(), rt.MENU_MY_REPORTS), ch.menu()])
+                       [Choice(rc.MINE.encode(), rt.MENU_MY_REPORTS), ch.menu()])
         if not sure:
             if row.status not in reports.OPEN:
                 return [cannot]
             return [Reply(rt.WITHDRAW_CONFIRM.format(code=row.code, subject=texts.clip(row.subject_name, 80)),
-                          [Choice(ch.WITHDRAW_SURE.encode(rid), rt.WITHDRAW_YES.format(code=row.code)),
-                           Choice(ch.MINE.encode(), rt.WITHDRAW_NO)])]
+                          [Choice(rc.WITHDRAW_SURE.encode(rid), rt.WITHDRAW_YES.format(code=row.code)),
+                           Choice(rc.MINE.encode(), rt.WITHDRAW_NO)])]
         if not ctx.store.reports.withdraw(rid, ctx.user_id, by(ctx), ctx.user_name):
             return [cannot]
         for channel, officer in sorted(set(self.officers())):
             ctx.notify(Notice(channel, officer, Reply(rt.OFFICER_WITHDRAWN.format(
                 code=row.code, subject=texts.clip(row.subject_name, 80))), key=f"report:{rid}:withdrawn:{channel}:{officer}"))
-        return [Reply(rt.WITHDRAWN.format(code=row.code), [Choice(ch.MINE.encode(), rt.MENU_MY_REPORTS),
+        return [Reply(rt.WITHDRAWN.format(code=row.code), [Choice(rc.MINE.encode(), rt.MENU_MY_REPORTS),
                                                           ch.menu()])]
 
 
 
 
 def review_choices(rid: int) -> list[Choice]:
-    return [Choice(ch.APPROVE.encode(rid), rt.APPROVE), Choice(ch.ASK_MORE.encode(rid), rt.ASK_MORE),
-            Choice(ch.REJECT.encode(rid), rt.REJECT)]
+    return [Choice(rc.APPROVE.encode(rid), rt.APPROVE), Choice(rc.ASK_MORE.encode(rid), rt.ASK_MORE),
+            Choice(rc.REJECT.encode(rid), rt.REJECT)]

@@ -19,6 +19,7 @@ from handlers.context import TurnContext
 from handlers.events import Choice, Document, Notice, Reply
 from handlers.flows import FINISH, SEND, Flow, FlowData, FlowEngine, FlowValues, Option, Step, text_between
 from handlers.officers import actor
+from handlers.reports import choices as rc
 from handlers.reports import service as review_service
 from handlers.reports import texts as rt
 from handlers.reports.flow import ReportCards, Reports, by
@@ -131,7 +132,7 @@ class Review:
         """An officer's Duyệt / Yêu cầu bổ sung / Không duyệt on a report's notice."""
         if not self._officer(ctx):
             return [Reply(texts.NOT_ADMIN, [ch.menu()])]
-        kind = ch.kind_of(choice, *ch.DECISIONS)
+        kind = ch.kind_of(choice, *rc.DECISIONS)
         rid = kind.one(choice) if kind else None
         if not isinstance(rid, int):
             return [Reply(texts.STALE_CHOICE)]
@@ -140,7 +141,7 @@ class Review:
             return [Reply(rt.NO_SUCH_REPORT)]
         if row.status != "pending":
             return [self._already(ctx, row)]
-        decision = ch.DECISIONS[kind]  # type: ignore[index]
+        decision = rc.DECISIONS[kind]  # type: ignore[index]
         assert self.engine is not None
         return self.engine.start(ctx, REVIEW, ReviewValues(rid=rid, code=row.code, decision=decision),
                                  at=DECISION_STEP[decision], history=False)
@@ -194,13 +195,13 @@ class Review:
         left = ctx.store.reports.count_pending()
         if left:
             return [Reply(f"{out.text}\n{rt.REVIEW_MORE_LEFT.format(count=left)}",
-                          [Choice(ch.REVIEW.encode(), rt.REVIEW_NEXT), ch.menu()])]
+                          [Choice(rc.REVIEW.encode(), rt.REVIEW_NEXT), ch.menu()])]
         return [Reply(f"{out.text}\n{rt.REVIEW_NONE}", [ch.menu()])]
 
     # --- the submitter's addition -------------------------------------------------------
     def start_more(self, ctx: TurnContext, choice: str) -> list[Reply]:
         assert self.engine is not None
-        rid = ch.ADD_MORE.one(choice)
+        rid = rc.ADD_MORE.one(choice)
         if not isinstance(rid, int):
             return [Reply(texts.STALE_CHOICE)]
         row = ctx.store.reports.get(rid)
@@ -250,7 +251,7 @@ class Review:
         for channel, officer in sorted(set(self.officers())):
             text = rt.OFFICER_MORE.format(submitter=row.submitter_name, code=row.code,
                                           text=texts.clip(v.text or "", 1500), files=len(file_ids) or rt.NO_FILES)
-            ctx.notify(Notice(channel, officer, Reply(text, [Choice(ch.REVIEW.encode(), rt.REVIEW_NEXT)]),
+            ctx.notify(Notice(channel, officer, Reply(text, [Choice(rc.REVIEW.encode(), rt.REVIEW_NEXT)]),
                               key=f"report:{rid}:added:{step}:{channel}:{officer}"))
         return [Reply(rt.MORE_SENT.format(code=row.code), [ch.menu()])]
 

@@ -16,6 +16,7 @@ from handlers import texts
 from handlers.events import Choice, Notice, Reply
 from handlers.flows import Invalid, text_between
 from handlers.officers import recorded_in
+from handlers.reports import choices as rc
 from handlers.reports import texts as rt
 from handlers.services import Actor, Outcome
 from storage.models import Report, aware
@@ -58,7 +59,7 @@ def decide(store: TurnStore, actor: Actor, report_id: int, decision: str, *, awa
         code=row.code, subject=texts.clip(row.subject_name, 80), note=note or "",
         award=rt.TO_SUBMITTER_AWARD.format(award=award_name) if award_name else "")
     to_submitter += "\n" + rt.SIGNED.format(who=actor.name)
-    choices = [Choice(ch.ADD_MORE.encode(report_id), rt.ADD_MORE)] if status == "needs_info" else []
+    choices = [Choice(rc.ADD_MORE.encode(report_id), rt.ADD_MORE)] if status == "needs_info" else []
     step = len(store.reports.events_of(report_id))
     notice = Notice(row.channel, row.chat_id, Reply(to_submitter, [*choices, ch.menu()]),
                     key=f"report:{report_id}:decision:{step}")
