@@ -40,6 +40,7 @@ class Command:
     words: bool = False  # the words of content/commands.yaml under `name` mean this command
     starts_flow: bool = False  # starts a form: during another form it is refused, not stacked
     refusal: str | None = None  # what staff are told instead of the usual "officers only" (OFFICER commands)
+    after: str | None = None  # the command (name) its help line follows, when not the one declared before it
 
     @property
     def officer(self) -> bool:

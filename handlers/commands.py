@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from handlers import choices as ch
 from handlers import texts
+from handlers.announcements import commands as announcements
 from handlers.command import OFFICER, STAFF, ChoiceRoute, Command
 from handlers.deadlines import commands as deadlines
 from handlers.office import commands as office
@@ -49,8 +50,19 @@ LAST = (
             help="liên kết đăng nhập trang Văn phòng trên trình duyệt (dùng một lần)", refusal=texts.CONSOLE_NOT_OFFICER),
 )
 # The features, in the order of the help text: everyone's commands first, then the officers'.
-FEATURES = (office, reports, profile, deadlines)
-_ALL = (*FIRST, *(c for f in FEATURES for c in f.COMMANDS), *LAST)
+FEATURES = (office, reports, profile, deadlines, announcements)
+
+
+def _placed(declared: tuple[Command, ...]) -> list[Command]:
+    """The commands in the order declared, each one that names a command it goes `after` moved there."""
+    out = [c for c in declared if c.after is None]
+    for c in declared:
+        if c.after is not None:
+            out.insert(next(i for i, o in enumerate(out) if o.name == c.after) + 1, c)
+    return out
+
+
+_ALL = _placed((*FIRST, *(c for f in FEATURES for c in f.COMMANDS), *LAST))
 REGISTRY: tuple[Command, ...] = (*(c for c in _ALL if not c.officer), *(c for c in _ALL if c.officer))
 # Which feature a choice goes to: the codec of each kind (handlers/<feature>/choices.py), the
 # handler of the feature that owns it, and whether it is officers' and starts a form.

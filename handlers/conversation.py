@@ -65,6 +65,7 @@ class Conversation(FlowRoutes, PlainRoutes):
 
     office = property(lambda self: self._built().office)
     deadlines = property(lambda self: self._built().deadlines)
+    announcements = property(lambda self: self._built().announcements)
     profiles = property(lambda self: self._built().profiles)
     erasure = property(lambda self: self._built().erasure)
     reports = property(lambda self: self._built().reports)

@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 
 from content.naming import named
 from content.service import Knowledge
+from handlers.announcements.flow import Announcements
 from handlers.deadlines.flow import Deadlines
 from handlers.flows import FlowEngine
 from handlers.office.flow import Office
@@ -26,6 +27,7 @@ from handlers.reports.review import LinkMaker, Review
 class Features:
     office: Office
     deadlines: Deadlines
+    announcements: Announcements
     profiles: Profiles
     erasure: Erasure
     reports: Reports
@@ -38,12 +40,14 @@ class Features:
               invite_code: str | None, max_file_mb: int, make_link: LinkMaker | None) -> Features:
         office = Office(None, officers, is_admin, tz=tz)
         deadlines = Deadlines(knowledge, is_admin, tz, quiet)
+        announcements = Announcements(knowledge, is_admin)
         profiles = Profiles(knowledge, invite_code, tz)
         erasure = Erasure(officers)
         reports = Reports(knowledge, profiles, officers, tz, max_file_mb)
         review = Review(reports, is_admin, officers, make_link)
-        flows = FlowEngine(office.flows() + deadlines.flows() + profiles.flows() + erasure.flows() + reports.flows()
-                           + review.flows(), is_officer=is_admin,
+        flows = FlowEngine(office.flows() + deadlines.flows() + announcements.flows() + profiles.flows()
+                           + erasure.flows() + reports.flows() + review.flows(), is_officer=is_admin,
                            names=lambda text, options: named(knowledge.matcher.analyzer, text, options))
-        office.engine = deadlines.engine = profiles.engine = erasure.engine = reports.engine = review.engine = flows
-        return cls(office, deadlines, profiles, erasure, reports, review, flows)
+        for feature in (office, deadlines, announcements, profiles, erasure, reports, review):
+            feature.engine = flows
+        return cls(office, deadlines, announcements, profiles, erasure, reports, review, flows)

@@ -1,5 +1,6 @@
-"""Queries of the reminders: deadlines, who is reminded, acknowledgements, announcements
-(the staff profile they read is in storage/profiles.py).
+"""Queries of the reminders: deadlines, who is reminded, acknowledgements (the staff profile
+they read is in storage/profiles.py; the announcements sent to the same people are in
+storage/announcements.py).
 
 Every function takes the caller's session and does not commit, so a reminder
 pass or a turn writes its rows in one transaction.
@@ -13,14 +14,13 @@ from datetime import UTC, datetime
 from sqlalchemy import func, update
 from sqlmodel import Session, col, select
 
-from storage.models import Announcement, Deadline, OutboxMessage, Profile, ReminderAck, User, aware, utcnow
+from storage.models import Deadline, OutboxMessage, Profile, ReminderAck, User, aware, utcnow
 from storage.sql import insert_ignore
 
 CONTENT_KEY = "content:"
 # `created_by` of a deadline deadlines.yaml marks `example: true`: listed, never sent.
 EXAMPLE_BY = "content:example"
 REMINDER_KEY = "rem:"  # outbox keys of reminders: rem:<deadline id>:<due>:<offset>:<channel>:<user>
-ANNOUNCEMENT_KEY = "ann:"  # outbox keys of announcements: ann:<announcement id>:<channel>:<user>
 
 
 @dataclass(frozen=True)
@@ -219,17 +219,6 @@ def outbox_counts(s: Session, prefix: str) -> dict[str, int]:
         .where(col(OutboxMessage.dedup_key).startswith(prefix)).group_by(OutboxMessage.status))}
 
 
-def add_announcement(s: Session, text: str, audience: str, recipients_count: int, by: str) -> Announcement:
-    row = Announcement(text=text, audience=audience, recipients=recipients_count, created_by=by)
-    s.add(row)
-    s.flush()
-    return row
-
-
-def announcements(s: Session, limit: int = 5) -> list[Announcement]:
-    return list(s.exec(select(Announcement).order_by(col(Announcement.id).desc()).limit(limit)))
-
-
 class DeadlineStore:
     """The reminders' queries on one session (a turn's, the console's): what the features
     call, so none of them holds the raw session."""
@@ -273,9 +262,3 @@ class DeadlineStore:
 
     def outbox_counts(self, prefix: str) -> dict[str, int]:
         return outbox_counts(self._s, prefix)
-
-    def add_announcement(self, text: str, audience: str, recipients_count: int, by: str) -> Announcement:
-        return add_announcement(self._s, text, audience, recipients_count, by)
-
-    def announcements(self, limit: int = 5) -> list[Announcement]:
-        return announcements(self._s, limit)

@@ -18,6 +18,7 @@ from sqlalchemy.orm import configure_mappers
 from sqlmodel import Session, col, select
 
 from storage import users, web_sessions
+from storage.announcements import AnnouncementStore
 from storage.clean import clean_text, clip_name, stored_id
 from storage.erase import ErasureStore
 from storage.models import (
@@ -77,6 +78,10 @@ class TurnStore:
     @cached_property
     def deadlines(self) -> DeadlineStore:
         return DeadlineStore(self.s)
+
+    @cached_property
+    def announcements(self) -> AnnouncementStore:
+        return AnnouncementStore(self.s)
 
     @cached_property
     def reports(self) -> ReportStore:

@@ -277,7 +277,7 @@ async def test_deadlines_are_added_moved_and_cancelled_in_the_console(app: App) 
 
 
 async def test_an_announcement_is_sent_to_the_count_the_officer_saw(app: App) -> None:
-    from storage.reminders import ANNOUNCEMENT_KEY
+    from storage.announcements import ANNOUNCEMENT_KEY
     from tests.web_console import seed_more
 
     seed_more(app, seed(app))  # two staff with reminders on: Zalo (van-phong) and Telegram (vks-tinh)

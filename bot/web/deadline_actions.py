@@ -1,6 +1,7 @@
 """Lịch nhắc hạn's actions: a new deadline, a new due date, cancelling one, and an
 announcement, counted before it is sent (the form carries the count the officer saw; the
-service sends nothing if the audience changed meanwhile). Each calls the service chat calls,
+announcements' service sends nothing if the audience changed meanwhile). Each calls the
+service chat calls (handlers/deadlines/service.py, handlers/announcements/service.py),
 records the audit row (and queues an announcement's notices) in the same transaction, and
 redirects back with a message."""
 
@@ -12,6 +13,7 @@ from sqlmodel import Session
 from bot.web.actions import back, field
 from bot.web.console import OFFICER, PREFIX, console_of
 from handlers import texts
+from handlers.announcements import service as announcements
 from handlers.deadlines import service
 from handlers.flows import Invalid
 from handlers.services import Outcome, actor_from_ref, queue_notices
@@ -88,6 +90,6 @@ async def announce(request: web.Request) -> web.Response:
     raw = field(form, "count")
     if not service.audience_ok(c.knowledge.kb, audience) or not raw.isdigit():
         return back(request, LIST, Outcome(False, texts.STALE_CHOICE))
-    out = await _run(request, "announce", lambda store, who: service.announce(
+    out = await _run(request, "announce", lambda store, who: announcements.announce(
         store, who, audience, field(form, "text"), expected=int(raw)))
     return back(request, LIST + ("" if out.done else "#thong-bao"), out)

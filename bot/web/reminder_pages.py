@@ -17,8 +17,9 @@ from bot.web.views import page
 from content.deadlines import AUDIENCE_ALL, AUDIENCE_LEADERS, UNIT_PREFIX, next_occurrence, slots
 from content.loader import KnowledgeBase
 from storage import console_queries as q
+from storage.announcements import announcements, outbox_prefix
 from storage.models import Deadline, aware, utcnow
-from storage.reminders import ANNOUNCEMENT_KEY, announcements, is_example, recipients, reminder_prefix
+from storage.reminders import is_example, recipients, reminder_prefix
 from storage.reports import person_name
 
 PAST_LIMIT = 50  # past and cancelled deadlines listed, the latest first
@@ -81,7 +82,7 @@ async def deadlines(request: web.Request) -> web.Response:
         reach = q.reach(s, audience)
         sent = [{"text": a.text, "audience": present.audience(kb, a.audience), "at": present.when(a.created_at, c.tz),
                  "recipients": a.recipients, "by": person_name(s, a.created_by) or a.created_by or "",
-                 **_delivered(q.outbox_by_status(s, f"{ANNOUNCEMENT_KEY}{a.id}:"))} for a in announcements(s, 5)]
+                 **_delivered(q.outbox_by_status(s, outbox_prefix(a.id)))} for a in announcements(s, 5)]
         return {"coming": coming, "past": list(reversed(past))[:PAST_LIMIT],
                 "reach": {"total": sum(reach.values()), "telegram": reach.get("telegram", 0), "value": audience,
                           "zalo": reach.get("zalo", 0), "audience": present.audience(kb, audience)},

@@ -1,5 +1,6 @@
-"""Deadlines and reminders: the chat side (/lich, /nhacnho, /hanmoi, /thongbao, /thongke) in
-flow, the decisions callable outside a chat turn in service, and the sending of due
-reminders and announcements in reminders.
+"""Deadlines and reminders: the chat side (/lich, /nhacnho, /hanmoi, /thongke) in flow, the
+decisions callable outside a chat turn in service, the sending of due reminders in
+reminders, its commands and the ids of its buttons in commands and choices. Announcements
+to the same people are their own feature (handlers/announcements/).
 
 Nothing is imported here, so importing one module does not load the others."""

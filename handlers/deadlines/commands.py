@@ -14,8 +14,6 @@ COMMANDS = (
     Command("reminders", ("nhacnho",), feature("deadlines", "toggle"), starts_flow=True),
     Command("new_deadline", ("hanmoi",), feature("deadlines", "start_new"), OFFICER, starts_flow=True,
             help="thêm hạn mới để nhắc"),
-    Command("announce", ("thongbao",), feature("deadlines", "start_announce"), OFFICER, starts_flow=True,
-            help="gửi thông báo tới mọi người hoặc một đơn vị"),
     Command("stats", ("thongke",), feature("deadlines", "stats"), OFFICER,
             help="tình hình gửi nhắc hạn, thông báo"),
 )

@@ -1,6 +1,7 @@
 """Deadlines in chat: /lich (upcoming deadlines, .ics, reminders on or off),
 /nhacnho, "Đã nộp", and for officers /hanmoi (a new deadline), cancelling or
-moving one, /thongbao (an announcement to many) and /thongke (what was sent)."""
+moving one, and /thongke (what was sent: reminders, and the announcements of
+handlers/announcements/)."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from content.deadlines import AUDIENCE_ALL, AUDIENCE_LEADERS, UNIT_PREFIX
 from content.service import Knowledge
 from handlers import choices as ch
 from handlers import texts
+from handlers.announcements import service as announcements
 from handlers.context import TurnContext
 from handlers.deadlines import choices as dc
 from handlers.deadlines import service
@@ -40,7 +42,6 @@ PROFILE = "reminder_profile"
 NEW = "deadline_new"
 CANCEL_FLOW = "deadline_cancel"
 EDIT = "deadline_edit"
-ANNOUNCE = "announce"
 DEFAULT_OFFSETS = service.DEFAULT_OFFSETS
 MAX_LISTED = 10
 DONE_WORDS = {"da nop", "da nop roi", "nop roi", "da gui", "xong roi"}
@@ -76,12 +77,6 @@ class ChangeValues(FlowValues):
     due: str = ""
     confirm: str | None = None
 
-
-@dataclass
-class AnnounceValues(FlowValues):
-    audience: str = ""  # all, or a unit's id
-    text: str = ""
-    confirm: str | None = None
 
 class Deadlines:
     @staticmethod
@@ -154,17 +149,7 @@ class Deadlines:
                 title=d.values.title, when=when_text(datetime.fromisoformat(d.values.due), self.tz)),
                  options=lambda d: [Option("yes", texts.EDIT_YES, YES)], after=lambda d, v: FINISH),
         ])
-        announce = Flow(ANNOUNCE, texts.ANNOUNCE_TITLE, finish=self._announce, officers_only=True, values=AnnounceValues,
-                        steps=[
-            Step("audience", prompt=lambda d: texts.ANNOUNCE_ASK_AUDIENCE,
-                 options=lambda d: [Option(AUDIENCE_ALL, texts.ANNOUNCE_ALL), *self._units()]),
-            Step("text", prompt=lambda d: texts.ANNOUNCE_ASK_TEXT, parse=text_between(5, 1500, texts.ANNOUNCE_WHAT)),
-            Step("confirm", prompt=lambda d: texts.ANNOUNCE_CONFIRM.format(
-                count=self.count_for(d.ctx, self._announce_audience(d)), text=d.values.text),
-                 options=lambda d: [Option("send", texts.ANNOUNCE_SEND, SEND)],
-                 after=lambda d, v: FINISH),
-        ])
-        return [profile, new, cancel, edit, announce]
+        return [profile, new, cancel, edit]
 
     @staticmethod
     def _parse_offsets(_d: FlowData, text: str) -> list[int]:
@@ -173,11 +158,6 @@ class Deadlines:
     @staticmethod
     def _note(text: str) -> str:
         return service.parse_note(text)
-
-    @staticmethod
-    def _announce_audience(d: FlowData) -> str:
-        audience = d.values.audience
-        return audience if audience == AUDIENCE_ALL else f"{UNIT_PREFIX}{audience}"
 
     def _new_summary(self, d: FlowData) -> str:
         v = d.values
@@ -270,12 +250,6 @@ class Deadlines:
         assert self.engine is not None
         return self.engine.start(ctx, NEW)
 
-    def start_announce(self, ctx: TurnContext) -> list[Reply]:
-        if not self._officer(ctx):
-            return [Reply(texts.NOT_ADMIN)]
-        assert self.engine is not None
-        return self.engine.start(ctx, ANNOUNCE)
-
     def ack(self, ctx: TurnContext, choice: str | None) -> list[Reply]:
         """'Đã nộp': the choice under a reminder (a button, or its number), or the words
         typed: the one deadline the person was reminded of and has not answered, or, with
@@ -336,11 +310,9 @@ class Deadlines:
                 title=shown_title(d), when=when_text(due, self.tz), sent=c.get("sent", 0),
                 pending=c.get("pending", 0) + c.get("sending", 0), failed=c.get("failed", 0) + c.get("blocked", 0),
                 skipped=c.get("skipped", 0), acks=len(ctx.store.deadlines.ack_names(d.id, due))))  # type: ignore[arg-type]
-        for a in ctx.store.deadlines.announcements():
-            c = ctx.store.deadlines.outbox_counts(f"{q.ANNOUNCEMENT_KEY}{a.id}:")
-            lines.append(texts.STATS_ANNOUNCEMENT.format(
-                id=a.id, count=a.recipients, sent=c.get("sent", 0), pending=c.get("pending", 0) + c.get("sending", 0),
-                failed=c.get("failed", 0) + c.get("blocked", 0)))
+        for a in announcements.latest(ctx.store):
+            lines.append(texts.STATS_ANNOUNCEMENT.format(id=a.announcement.id, count=a.announcement.recipients,
+                                                         sent=a.sent, pending=a.pending, failed=a.failed))
         if len(lines) == 1:
             lines.append(texts.STATS_NONE)
         return [Reply("\n".join(lines), [Choice(dc.DEADLINES.encode(), texts.MENU_DEADLINES)])]
@@ -380,12 +352,6 @@ class Deadlines:
         if not out.done:
             return [Reply(out.text)]
         return [Reply(out.text, [Choice(dc.DEADLINES.encode(), texts.MENU_DEADLINES)])]
-
-    def _announce(self, ctx: TurnContext, data: FlowData) -> list[Reply]:
-        out = service.announce(ctx.store, actor(ctx), self._announce_audience(data), data.values.text)
-        for notice in out.notices:
-            ctx.notify(notice)
-        return [Reply(out.text)]
 
     def count_for(self, ctx: TurnContext, audience: str) -> int:
         return service.reach(ctx.store, audience)

@@ -1,9 +1,6 @@
-"""Deadlines and announcements, as chat (/hanmoi, "Đổi hạn", "Hủy hạn", /thongbao) and the
-officers' console both do them: plain functions of the store and the acting officer.
-
-An announcement is counted before it is sent: `announce` takes the count the officer saw
-(`expected`) and sends nothing if the audience changed meanwhile, so nobody sends to more
-people than they agreed to."""
+"""Deadlines, as chat (/hanmoi, "Đổi hạn", "Hủy hạn") and the officers' console both change
+them: plain functions of the store and the acting officer. The audiences they check are the
+announcements' too (handlers/announcements/)."""
 
 from __future__ import annotations
 
@@ -18,17 +15,14 @@ from content.loader import KnowledgeBase
 from content.normalize import fold
 from handlers import texts
 from handlers.deadlines.reminders import when_text
-from handlers.events import Notice, Reply
 from handlers.flows import Invalid, text_between
 from handlers.services import Actor, Outcome
-from storage import reminders as q
 from storage.models import Deadline, aware
 from storage.turns import TurnStore
 
 DEFAULT_OFFSETS = [7, 3, 1, 0]
 TITLE = (5, 300)
 NOTE_MAX = 1000
-ANNOUNCE_TEXT = (5, 1500)
 
 
 # --- reading what an officer typed (chat's steps and the console's fields) ---------------
@@ -113,24 +107,5 @@ def move(store: TurnStore, actor: Actor, deadline_id: int, due: datetime, *, now
 
 
 def reach(store: TurnStore, audience: str) -> int:
-    """How many people an announcement to `audience` goes to now."""
+    """How many people a deadline's reminders to `audience` go to now."""
     return len(store.deadlines.recipients(audience))
-
-
-def announce(store: TurnStore, actor: Actor, audience: str, text: str, *, expected: int | None = None) -> Outcome:
-    """A notice to everyone of `audience` with reminders on; with `expected`, only if that is
-    still how many they are."""
-    try:
-        text = text_between(*ANNOUNCE_TEXT, texts.ANNOUNCE_WHAT)(None, text)  # type: ignore[arg-type]
-    except Invalid as e:
-        return Outcome(False, str(e))
-    people = store.deadlines.recipients(audience)
-    if not people:
-        return Outcome(False, texts.ANNOUNCE_NOBODY)
-    if expected is not None and expected != len(people):
-        return Outcome(False, texts.ANNOUNCE_COUNT_CHANGED.format(expected=expected, count=len(people)))
-    row = store.deadlines.add_announcement(text, audience, len(people), actor.by)
-    reply = Reply(texts.ANNOUNCE_HEADER.format(text=text))
-    notices = [Notice(p.channel, p.external_id, reply, key=f"{q.ANNOUNCEMENT_KEY}{row.id}:{p.channel}:{p.external_id}")
-               for p in people]
-    return Outcome(True, texts.ANNOUNCE_QUEUED.format(count=len(people), id=row.id), notices, ref=row.id)
