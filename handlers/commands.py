@@ -17,7 +17,7 @@ from __future__ import annotations
 from handlers import choices as ch
 from handlers import texts
 from handlers.announcements import commands as announcements
-from handlers.command import OFFICER, STAFF, ChoiceRoute, Command
+from handlers.command import OFFICER, STAFF, ChoiceRoute, Command, feature
 from handlers.deadlines import commands as deadlines
 from handlers.office import commands as office
 from handlers.profile import commands as profile
@@ -26,27 +26,27 @@ from handlers.reports import commands as reports
 
 __all__ = ["OFFICER", "STAFF", "Command", "REGISTRY", "CHOICES"]
 
-# The conversation's own commands: the first three open the help text, the others close
-# each audience's part of it.
+# The conversation's own commands (handlers/basic_commands.py): the first three open the
+# help text, the others close each audience's part of it.
 FIRST = (
-    Command("menu", ("start", "menu", "batdau"), lambda c, ctx, _r: c.welcome(ctx), words=True,
+    Command("menu", ("start", "menu", "batdau"), feature("basics", "welcome"), words=True,
             shown="/start hoặc /menu", help="menu chính",
             telegram=((1, "start", "Bắt đầu và mở menu chính"),
                       (2, "menu", "Menu chính: hỏi đáp, tiêu chí, hình thức, hồ sơ"))),
-    Command("ask", ("hoi",), lambda c, ctx, rest: c.ask(ctx, rest), help="đặt câu hỏi",
+    Command("ask", ("hoi",), feature("basics", "ask", with_rest=True), help="đặt câu hỏi",
             telegram=((3, "hoi", "Đặt câu hỏi về thi đua, khen thưởng"),)),
-    Command("cancel", ("huy", "cancel"), lambda c, ctx, _r: c.nothing_to_cancel(), words=True,
+    Command("cancel", ("huy", "cancel"), feature("basics", "nothing_to_cancel"), words=True,
             help="hủy thao tác đang làm (gõ \"quay lại\" để về bước trước)",
             telegram=((4, "huy", "Hủy thao tác đang làm"),)),
 )
 LAST = (
-    Command("whoami", ("toi",), lambda c, ctx, _r: c.whoami(ctx),
+    Command("whoami", ("toi",), feature("basics", "whoami"),
             help="mã của đồng chí trên trợ lý (gửi Văn phòng khi cần)"),
-    Command("help", ("trogiup", "help"), lambda c, ctx, _r: [c.help(ctx)], words=True, help="hướng dẫn này",
+    Command("help", ("trogiup", "help"), feature("basics", "help"), words=True, help="hướng dẫn này",
             menu=(ch.HELP.encode(), texts.MENU_HELP), telegram=((10, "trogiup", "Hướng dẫn sử dụng"),)),
-    Command("reload", ("reload", "napnoidung"), lambda c, ctx, _r: c.reload(), OFFICER,
+    Command("reload", ("reload", "napnoidung"), feature("basics", "reload"), OFFICER,
             help="nạp lại nội dung đã sửa"),
-    Command("console_login", ("dangnhap",), lambda c, ctx, _r: c.console_login(ctx), OFFICER,
+    Command("console_login", ("dangnhap",), feature("basics", "console_login"), OFFICER,
             help="liên kết đăng nhập trang Văn phòng trên trình duyệt (dùng một lần)", refusal=texts.CONSOLE_NOT_OFFICER),
 )
 # The features, in the order of the help text: everyone's commands first, then the officers'.

@@ -3,7 +3,9 @@
 State that must survive between messages (the choices last offered, so a
 numbered answer on Zalo or in the console can be read back; a form in
 progress) lives in the turn's state, which the pipeline stores with the turn.
-How a message is routed is the table `ROUTES` at the bottom of this module.
+How a message is routed is the table `ROUTES` at the bottom of this module; its
+routes are functions of the conversation and the message (handlers/flow_routes.py
+while a form is active, handlers/plain_routes.py otherwise).
 """
 
 from __future__ import annotations
@@ -17,15 +19,30 @@ from zoneinfo import ZoneInfo
 
 from content.service import Knowledge
 from handlers import choices as ch
-from handlers import commands, pages, texts
+from handlers import commands, pages, plain_routes, texts
+from handlers.basic_commands import BasicCommands
 from handlers.commands import Command
 from handlers.context import TurnContext
 from handlers.events import Reply, Turn
-from handlers.flow_routes import MORE_WORDS, FlowRoutes
+from handlers.flow_routes import (
+    MORE_WORDS,
+    is_cancel,
+    on_back,
+    on_cancel,
+    on_detour,
+    on_flow_choice,
+    on_flow_details,
+    on_flow_files,
+    on_flow_refused,
+    on_flow_text,
+    on_flow_undelivered,
+    on_more_page,
+    on_repeated_send,
+    on_stale_flow_choice,
+)
 from handlers.menu import MENU as MENU  # tests read conversation.MENU
 from handlers.menu import menu_choices
 from handlers.message import Message
-from handlers.plain_routes import ANSWER_NUMBER, FEATURES, NUMBER, WHO_ARE_YOU, PlainRoutes
 from handlers.qa.answers import AnswerResult, Answers
 
 if TYPE_CHECKING:  # the features are imported when first used (Conversation._built)
@@ -35,7 +52,7 @@ if TYPE_CHECKING:  # the features are imported when first used (Conversation._bu
 log = logging.getLogger(__name__)
 
 
-class Conversation(FlowRoutes, PlainRoutes):
+class Conversation:
     console_url: str | None = None  # where the officers' console is reached (bot/app.py sets it)
 
     def __init__(self, knowledge: Knowledge, is_admin: Callable[[str, str], bool] | None = None,
@@ -44,11 +61,13 @@ class Conversation(FlowRoutes, PlainRoutes):
                  max_file_mb: int = 10, make_link: LinkMaker | None = None):
         self.knowledge = knowledge
         self.is_admin = is_admin or (lambda _c, _u: False)
+        self.tz = tz
         self._features_args = (officers or (lambda: ()), tz, quiet, invite_code,
                                max_file_mb, make_link)
         self._features: Features | None = None
         self._features_lock = threading.Lock()
         self.qa = Answers(knowledge)
+        self.basics = BasicCommands(self)  # the commands of no feature (/start, /hoi, /trogiup...)
 
     # The features (and the storage they read) are built on first use: answering questions
     # alone (`python -m bot ask`) never loads them, and starts in half the time.
@@ -56,7 +75,7 @@ class Conversation(FlowRoutes, PlainRoutes):
         if self._features is None:
             with self._features_lock:  # turns may run in threads: one set of features, built once
                 if self._features is None:
-                    if self._features_args[1] is None:  # answering alone needs none; the features do
+                    if self.tz is None:  # answering alone needs none; the features do
                         raise TypeError("the features need the bot's time zone: Conversation(..., tz=settings.tz)")
                     from handlers.features import Features  # the features load on first use
 
@@ -85,9 +104,9 @@ class Conversation(FlowRoutes, PlainRoutes):
         sent = ctx.state.report_sent
         then = next(then for _name, when, then in ROUTES if when(self, msg))
         replies = then(self, msg)
-        if sent is not None and ctx.state.report_sent is sent and then is not Conversation.on_repeated_send:
+        if sent is not None and ctx.state.report_sent is sent and then is not on_repeated_send:
             ctx.state.report_sent = None  # only the tap right after sending is read as the same tap
-        if then is not Conversation.on_more_page:
+        if then is not on_more_page:
             at = next((i for i in range(len(replies) - 1, -1, -1) if replies[i].choices), None)
             if at is not None and not ctx.caps.buttons:  # numbered lines: a long list a page at a time
                 replies[at] = pages.paged(replies[at], ctx.state)
@@ -97,37 +116,19 @@ class Conversation(FlowRoutes, PlainRoutes):
         ctx.state.choices = [{"id": c.id, "label": c.label} for c in last.choices] if last else []
         return Turn(replies=replies, notices=list(ctx.notices), state=ctx.state)
 
-    def route_plain(self, msg: Message) -> list[Reply]:
-        """The routes that do not depend on a flow."""
-        return next(then(self, msg) for _name, when, then in PLAIN_ROUTES if when(self, msg))
-
-    def on_choice_route(self, msg: Message) -> list[Reply]:
-        return self._on_choice(msg.choice or "", msg.ctx)
-
-    def on_command_route(self, msg: Message) -> list[Reply]:
-        assert msg.command is not None
-        return self._run(msg.command, msg.ctx, msg.rest)
-
-    def _run(self, command: Command, ctx: TurnContext, rest: str = "") -> list[Reply]:
+    def run(self, command: Command, ctx: TurnContext, rest: str = "") -> list[Reply]:
         """A command, once whoever sent it may use it: officers' commands are refused to staff
         here, for all of them (their services check again)."""
         if command.officer and not self.is_admin(ctx.event.channel, ctx.event.user_id):
             return [Reply(command.refusal, [ch.menu()])] if command.refusal else self._refused()
         return command.run(self, ctx, rest)
 
-    @staticmethod
-    def _refused() -> list[Reply]:
-        return [Reply(texts.NOT_ADMIN, [ch.menu()])]
-
     def choose(self, choice: str, ctx: TurnContext) -> list[Reply]:
         """What a choice opens, as if its button had been pressed."""
-        return self._on_choice(choice, ctx)
-
-    def _on_choice(self, choice: str, ctx: TurnContext) -> list[Reply]:
         if ch.MENU.matches(choice):
             return [Reply(texts.MAIN_MENU, menu_choices())]
         if choice in commands.BY_MENU:
-            return self._run(commands.BY_MENU[choice], ctx)
+            return self.run(commands.BY_MENU[choice], ctx)
         # The feature that owns the kind of choice reads it (handlers/<feature>/commands.py);
         # officers' kinds are refused to staff here, for all of them (the features check again).
         route = commands.choice_route(choice)
@@ -137,71 +138,39 @@ class Conversation(FlowRoutes, PlainRoutes):
             return route.run(self, ctx, choice)
         return [Reply(texts.STALE_CHOICE, menu_choices())]
 
+    @staticmethod
+    def _refused() -> list[Reply]:
+        return [Reply(texts.NOT_ADMIN, [ch.menu()])]
+
     def answer(self, question: str, **kwargs) -> AnswerResult:  # noqa: ANN003 - Answers.answer's keywords
         """The reply to a question (handlers/qa/answers.py); one method, so a subclass sees every
         question answered (bot/logs.py)."""
         return self.qa.answer(question, **kwargs)
 
 
-def _is_cancel(_c: Conversation, m: Message) -> bool:
-    return m.command is not None and m.command.name == "cancel" and not m.choice
-
-
 # The routing table: the first row whose test holds handles the message.
 # While a flow is active it takes the message first; a number or a label is read
 # against the last list offered (`Message.choice`), whichever list that was.
-
-
 ROUTES: list[tuple[str, Callable[[Conversation, Message], bool], Callable[[Conversation, Message], list[Reply]]]] = [
     ("an officers' form, its author no longer an officer", lambda c, m: m.in_flow and not c.flows.allowed(m.ctx),
-     Conversation.on_flow_refused),
+     on_flow_refused),
     ("'Xem thêm': the next page of a long list", lambda c, m: ch.MORE_PAGE.matches(m.choice) or (
-        not m.choice and m.ctx.state.pages is not None and m.folded.strip(" .") in MORE_WORDS), Conversation.on_more_page),
+        not m.choice and m.ctx.state.pages is not None and m.folded.strip(" .") in MORE_WORDS), on_more_page),
     ("'Gửi báo cáo' again just after the report went", lambda c, m: m.ctx.state.report_sent is not None
-     and c.reports.repeated_send(m.ctx) is not None, Conversation.on_repeated_send),
+     and c.reports.repeated_send(m.ctx) is not None, on_repeated_send),
     ("a step's own option (button or number)", lambda c, m: m.in_flow and ch.FLOW_OPTION.matches(m.choice),
-     Conversation.on_flow_choice),
+     on_flow_choice),
     ("files sent at a step that collects them", lambda c, m: m.in_flow and bool(m.ctx.event.attachments)
-     and c.flows.accepts_files(m.ctx.state), Conversation.on_flow_files),
-    ("/huy, hủy: cancel the flow (or say there is none)", _is_cancel, Conversation.on_cancel),
-    ("quay lại: the previous step", lambda c, m: m.in_flow and not m.choice and m.word == "back",
-     Conversation.on_back),
+     and c.flows.accepts_files(m.ctx.state), on_flow_files),
+    ("/huy, hủy: cancel the flow (or say there is none)", is_cancel, on_cancel),
+    ("quay lại: the previous step", lambda c, m: m.in_flow and not m.choice and m.word == "back", on_back),
     ("a file the messenger withheld, at a step that takes files", lambda c, m: m.in_flow
-     and m.ctx.event.unsupported == "unsupported" and c.flows.accepts_files(m.ctx.state),
-     Conversation.on_flow_undelivered),
+     and m.ctx.event.unsupported == "unsupported" and c.flows.accepts_files(m.ctx.state), on_flow_undelivered),
     ("'chi tiết' typed during a form", lambda c, m: m.in_flow and not m.choice and m.word == "details",
-     Conversation.on_flow_details),
+     on_flow_details),
     ("typed answer to the current step", lambda c, m: m.in_flow and bool(m.text) and not m.choice
-     and m.command is None, Conversation.on_flow_text),
-    ("anything else during a flow", lambda c, m: m.in_flow, Conversation.on_detour),
-    ("an option of a flow that is over", lambda c, m: ch.FLOW_OPTION.matches(m.choice),
-     Conversation.on_stale_flow_choice),
-    ("everything else", lambda c, m: True, Conversation.route_plain),
-]
-
-
-PLAIN_ROUTES: list[tuple[str, Callable[[Conversation, Message], bool],
-                         Callable[[Conversation, Message], list[Reply]]]] = [
-    ("a menu button, or a number from the last list", lambda c, m: bool(m.choice), Conversation.on_choice_route),
-    ("a photo with a question under it", lambda c, m: not m.text and bool(m.caption)
-     and not m.ctx.event.unsupported, Conversation.on_caption),
-    ("nothing to read (sticker, voice, empty)", lambda c, m: not m.text, Conversation.on_no_text),
-    ("a command (/menu, /hoi ..., menu, hủy)", lambda c, m: m.command is not None, Conversation.on_command_route),
-    ("'chi tiết', 'nói rõ hơn': the whole last answer", lambda c, m: m.word == "details", Conversation.on_details),
-    ("an officer's 'trả lời 3': the Office question of that number", lambda c, m: bool(ANSWER_NUMBER.fullmatch(
-        m.folded)) and c.is_admin(m.ctx.event.channel, m.ctx.event.user_id), Conversation.on_answer_number),
-    ("a number that is not on the last list", lambda c, m: bool(NUMBER.fullmatch(m.folded)),
-     Conversation.on_number_outside),
-    ("a greeting, or 'bạn là ai'", lambda c, m: bool(WHO_ARE_YOU.match(m.folded))
-     or c.knowledge.small_talk.kind_of(m.text) == "greeting",
-     Conversation.on_greeting),
-    ("small talk: thanks, ok, yes/no, goodbye, sorry, laughter, emoji (content/smalltalk.yaml)",
-     lambda c, m: c.knowledge.small_talk.kind_of(m.text) is not None,
-     Conversation.on_small_talk),
-    ("'đã nộp' after a reminder", lambda c, m: c.deadlines.said_done(m.folded), Conversation.on_done),
-    ("asks to report a good example, or tells one", lambda c, m: bool(c.knowledge.kb.report_form
-     and c.knowledge.kb.report_form.wants_report(m.text)), Conversation.on_report_words),
-    ("asks for a feature in words ('bật nhắc hạn')", lambda c, m: c.knowledge.feature(m.text) in FEATURES,
-     Conversation.on_feature_words),
-    ("a question", lambda c, m: True, Conversation.on_question),
+     and m.command is None, on_flow_text),
+    ("anything else during a flow", lambda c, m: m.in_flow, on_detour),
+    ("an option of a flow that is over", lambda c, m: ch.FLOW_OPTION.matches(m.choice), on_stale_flow_choice),
+    ("everything else", lambda c, m: True, plain_routes.route),
 ]
