@@ -24,9 +24,9 @@ from content.yaml_reader import yaml_load
 
 GENERAL = ""  # problems not about one field
 FIELDS = {"id": "Mã mục", "topic": "Chủ đề", "title": "Tiêu đề", "short": "Trả lời ngắn", "answer": "Câu trả lời",
-          "questions": "Cách hỏi", "keywords": "Từ khóa", "source": "Nguồn", "related": "Mục liên quan",
+          "questions": "Cách hỏi", "examples": "Cách cán bộ hay viết", "keywords": "Từ khóa", "source": "Nguồn", "related": "Mục liên quan",
           "tags": "Loại mục"}
-LIST_FIELDS = ("questions", "keywords", "related", "tags")
+LIST_FIELDS = ("questions", "examples", "keywords", "related", "tags")
 
 Problems = dict[str, list[str]]
 
@@ -45,6 +45,10 @@ _SAID = [
      "tự trả lời được."),
     (r"repeats the answer's first paragraph", "short",
      "Trả lời ngắn lặp lại đoạn đầu của câu trả lời (đoạn đó đã là câu trả lời ngắn): hãy xóa phần này."),
+    (r"an example asks about '(?P<x>.+)', which synonyms.yaml lists under not_covered", "examples",
+     "Nhắc đến “{x}”, nội dung mà kho hỏi đáp cố ý không trả lời (synonyms.yaml, not_covered)."),
+    (r"example ['\"](?P<x>.+)['\"] is also a phrasing or example of (?P<o>.+)$", "examples",
+     "“{x}” đã là cách hỏi hoặc cách viết của mục {o}: bộ đọc học máy sẽ học một câu cho hai mục."),
     (r"asks about '(?P<x>.+)', which synonyms.yaml lists under not_covered", "questions",
      "Nhắc đến “{x}”, nội dung mà kho hỏi đáp cố ý không trả lời (synonyms.yaml, not_covered)."),
     (r"unknown tag '(?P<x>.+)'", "tags", "Loại mục “{x}” không có (sources.yaml liệt kê các loại)."),
@@ -72,7 +76,7 @@ def form_to_entry(form: dict) -> dict:
             value = [v for v in value if v]
         if key in ("short",) and isinstance(value, str) and not value.strip():
             continue
-        if key in ("keywords", "related", "tags") and value == []:
+        if key in ("examples", "keywords", "related", "tags") and value == []:
             continue
         data[key] = value
     return data

@@ -61,6 +61,24 @@ def short_problems(entry: Entry) -> list[str]:
     return out
 
 
+def _example_problems(entries: list[tuple[Path, Entry]]) -> list[str]:
+    """An example (how staff write, read by the learned ranker alone) that another entry
+    has as a phrasing or an example, spelled the same without diacritics: the ranker
+    would learn one message for two entries."""
+    owners: dict[str, set[str]] = {}
+    for _, e in entries:
+        for text in (*e.questions, *e.examples):
+            owners.setdefault(fold(text), set()).add(e.id)
+    out = []
+    for path, e in entries:
+        for text in e.examples:
+            others = sorted(owners[fold(text)] - {e.id})
+            if others:
+                out.append(f"{path}: entry {e.id}: example {text!r} is also a phrasing or example of "
+                           f"{', '.join(others)}")
+    return out
+
+
 class ContentError(Exception):
     def __init__(self, problems: list[str]):
         super().__init__("\n".join(problems))
@@ -337,6 +355,7 @@ def load(content_dir: Path, overlay: dict[str, dict | None] | None = None) -> Kn
                 problems.append(f"{path}: entry {e.id}: related entry {rel!r} does not exist")
             elif rel == e.id:
                 problems.append(f"{path}: entry {e.id}: related to itself")
+    problems.extend(_example_problems(entries))
     used = {e.topic for _, e in entries}
     if dialogue is not None:
         problems.extend(f"{dialogue_file}: {p}" for p in dialogue_problems(dialogue, set(seen_topics)))
@@ -355,12 +374,13 @@ def load(content_dir: Path, overlay: dict[str, dict | None] | None = None) -> Kn
     if synonyms and synonyms.not_covered:
         uncovered = [(term, f" {fold(term)} ") for term in synonyms.not_covered]
         for path, e in entries:
-            for text in (e.title, *e.questions, *e.keywords):
+            for text in (e.title, *e.questions, *e.keywords, *e.examples):
                 padded = f" {fold(text)} "  # folded once per text, not once per term
                 for term, folded in uncovered:
                     if folded in padded:
-                        problems.append(f"{path}: entry {e.id}: asks about {term!r}, which synonyms.yaml lists "
-                                        "under not_covered; remove it from that list")
+                        which = "an example " if text in e.examples else ""
+                        problems.append(f"{path}: entry {e.id}: {which}asks about {term!r}, which synonyms.yaml "
+                                        "lists under not_covered; remove it from that list")
 
     unit_list = units.units if units else []
     unit_ids = {u.id for u in unit_list}

@@ -2,9 +2,9 @@
 
 TF-IDF over character 2-5-grams (within words) and word 1-2-grams of the folded
 text, and a multinomial logistic regression over the entries, trained on the
-entries' phrasings, titles and keywords. It reads situations and misspellings the
-lexical engine misses ("quay video đăng zalo"), but it always names an entry, so
-it never decides alone: the matcher consults it where the lexical engine falls
+entries' phrasings, examples (how staff write), titles and keywords. It reads
+situations and misspellings the lexical engine misses ("quay video đăng zalo"), but
+it always names an entry, so it never decides alone: the matcher consults it where the lexical engine falls
 back or hesitates (content/matcher.py).
 
 Training needs scikit-learn and takes a few seconds; scoring needs only numpy.
@@ -54,11 +54,12 @@ def features(text: str) -> list[str]:
 
 def training_texts(entries: Iterable,  # noqa: ANN401 - content.schema.Entry
                    expand: Callable[[str], str] | None = None) -> tuple[list[str], list[str]]:
-    """(texts, entry ids): every phrasing, the title, and the keywords of each entry, each
-    with the plan's terms its situations point to added (`expand`: content/concepts.py)."""
+    """(texts, entry ids): every phrasing, example (how staff write), the title, and the
+    keywords of each entry, each with the plan's terms its situations point to added
+    (`expand`: content/concepts.py)."""
     texts, labels = [], []
     for e in entries:
-        for t in [*e.questions, e.title, *e.keywords]:
+        for t in [*e.questions, *e.examples, e.title, *e.keywords]:
             texts.append(expand(t) if expand else t)
             labels.append(e.id)
     return texts, labels

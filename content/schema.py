@@ -32,6 +32,11 @@ class Entry(Strict):
     topic: str
     title: str = Field(min_length=1)
     questions: list[str] = Field(min_length=1)
+    # How staff actually write: long messages with their context, situations, text
+    # without diacritics. The learned ranker (content/ranker.py) trains on them; the
+    # lexical matcher does not read them, since their many generic words would make
+    # every entry look like a match for a message it does not answer.
+    examples: list[str] = []
     keywords: list[str] = []
     answer: str = Field(min_length=1)
     # The answer read on a phone: one or two sentences, shown with the source and
@@ -46,7 +51,7 @@ class Entry(Strict):
 
     _id = field_validator("id")(_check_id)
 
-    @field_validator("questions", "keywords")
+    @field_validator("questions", "examples", "keywords")
     @classmethod
     def _no_blank(cls, values: list[str]) -> list[str]:
         if any(not v or not v.strip() for v in values):

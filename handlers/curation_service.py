@@ -168,7 +168,7 @@ class Curation:
     # --- reading ---------------------------------------------------------------------
     def entries(self, query: str = "", topic: str | None = None) -> list[EntrySummary]:
         """The entries as the bot answers them now; `query` keeps those whose id, title,
-        phrasings, keywords or answer hold its words (without diacritics, any order)."""
+        phrasings, examples, keywords or answer hold its words (without diacritics, any order)."""
         versions = {r.entry_id: r.id for r in self.edits.edited()}
         words = fold(query).split()
         out = []
@@ -176,7 +176,8 @@ class Curation:
             if topic and e.topic != topic:
                 continue
             if words:
-                hay = fold(" ".join([e.id, e.title, *e.questions, *e.keywords, e.short or "", e.answer]))
+                hay = fold(" ".join([e.id, e.title, *e.questions, *e.examples, *e.keywords, e.short or "",
+                                     e.answer]))
                 if not all(w in hay for w in words):
                     continue
             out.append(EntrySummary(e.id, e.topic, e.title, versions.get(e.id, 0), e.id in versions))

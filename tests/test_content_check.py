@@ -163,3 +163,39 @@ def test_concepts_add_the_plan_term_to_a_situation():
     assert c.named(tokens("lam clip dang facebook")) == ["tuyên truyền"]
     assert c.named(tokens("có người không đeo khẩu trang")) == ["lơ là"]  # the longest phrase, read once
     assert c.expand("Làm clip") == "lam clip tuyen truyen"
+
+
+def test_examples_are_checked_like_phrasings(broken: Path):
+    """An entry's `examples` (how staff write; the learned ranker alone reads them): no blank
+    item, no term the content leaves out, and none another entry has as a phrasing or example."""
+    from content.entry_problems import content_problems
+
+    kb = load(broken)
+    first, other = kb.entries[0], kb.entries[1]
+    path = next(p for p in (broken / "entries").glob("*.yaml") if f"id: {first.id}\n" in p.read_text(encoding="utf-8"))
+    data = first.model_dump(exclude_defaults=True)
+
+    def with_examples(examples: list[str]) -> list[str]:
+        entries = yaml.safe_load(path.read_text(encoding="utf-8"))
+        for e in entries["entries"]:
+            if e["id"] == first.id:
+                e["examples"] = examples
+        copy = broken.parent / f"copy-{len(examples)}-{abs(hash(tuple(examples)))}"
+        shutil.copytree(broken, copy)
+        (copy / "entries" / path.name).write_text(yaml.safe_dump(entries, allow_unicode=True), encoding="utf-8")
+        with pytest.raises(ContentError) as err:
+            load(copy)
+        return err.value.problems
+
+    assert any("examples" in p and first.id in p for p in with_examples(["câu của cán bộ", "  "]))
+    mixed = other.questions[0].upper()  # the same words, written otherwise
+    [dup] = [p for p in with_examples([mixed]) if first.id in p]
+    assert "example" in dup and other.id in dup
+    [uncovered] = [p for p in with_examples(["em được bầu chiến sĩ thi đua cơ sở thì sao"]) if first.id in p]
+    assert "an example asks about 'chiến sĩ thi đua'" in uncovered
+
+    # The console says them in Vietnamese beside the field.
+    said = content_problems(broken, {first.id: {**data, "examples": [other.questions[0]]}}, first.id)
+    assert list(said) == ["examples"] and other.id in said["examples"][0]
+    assert load(broken, {first.id: {**data, "examples": ["một câu cán bộ hay viết, dài và có hoàn cảnh"]}}) \
+        .by_id[first.id].examples == ["một câu cán bộ hay viết, dài và có hoàn cảnh"]

@@ -52,3 +52,27 @@ def test_training_is_deterministic_and_cached_by_the_content(entries, tmp_path, 
     # Other content is another model: it is trained, not taken from the cache.
     with pytest.raises(AssertionError, match="trained again"):
         Ranker.for_entries(entries[:6], tmp_path)
+
+
+def test_examples_train_the_ranker_but_not_the_lexical_index(entries):
+    """`examples` (how staff write, content/schema.py) are training texts of the ranker;
+    the lexical index reads the title, phrasings, keywords and answer only."""
+    from dataclasses import replace
+
+    from content.matcher import Matcher
+
+    kb = load(ROOT / "content")
+    target = entries[4]
+    example = "đơn vị em đang làm hồ sơ zubrovka cho đợt này thì hỏi ai"
+    mine = [e.model_copy(update={"examples": [*e.examples, example]}) if e.id == target.id else e for e in entries]
+
+    texts, labels = training_texts(mine)
+    assert (example, target.id) in zip(texts, labels, strict=True)
+    assert len(texts) == len(training_texts(entries)[0]) + 1
+    assert Ranker.fit(texts, labels).rank("zubrovka", 1)[0].entry_id == target.id
+
+    index = Matcher(replace(kb, entries=mine)).index
+    assert "zubrovka" not in index.idf
+    assert not any("zubrovka" in t for t in index.phrasing_texts)
+    # One phrasing text per title and question: the examples add none.
+    assert len(index.phrasing_texts) == sum(1 + len(e.questions) for e in mine)
