@@ -54,6 +54,26 @@ def test_a_saved_phrasing_is_answered_and_recorded(cur: Curation):
     assert [s for s in cur.entries("ho so gom") if s.id == "ho-so-gom"][0].edited
 
 
+def test_saved_examples_train_the_ranker_on_reload_and_leave_the_phrasings(cur: Curation):
+    """The form's "Cách cán bộ hay viết" (an entry's `examples`, one a line): saved like the
+    phrasings, read by the retrained ranker, not by the lexical index; the history names the field."""
+    written = "zubrovka đơn vị em làm hồ sơ lần đầu thì cần chuẩn bị giấy tờ gì"
+    before = cur.knowledge.kb.by_id["ho-so-gom"]
+    assert "zubrovka" not in cur.knowledge.matcher.index.idf
+    form = _form(cur, "ho-so-gom")
+    form["examples"] = "\n".join([*form["examples"], "", written])  # the textarea: one a line, blank lines dropped
+    assert cur.save(form, ALICE, 0).saved
+    now = cur.knowledge.kb.by_id["ho-so-gom"]
+    assert now.examples == [*before.examples, written] and now.questions == before.questions
+    assert cur.knowledge.matcher.ranker.rank("zubrovka", 1)[0].entry_id == "ho-so-gom"
+    assert "zubrovka" not in cur.knowledge.matcher.index.idf
+    [change] = cur.changes("ho-so-gom", 1)
+    assert (change.field, change.label) == ("examples", "Cách cán bộ hay viết")
+    # A phrasing added from the unanswered list keeps the examples.
+    assert cur.add_phrasing([NEW_Q], "ho-so-gom", ALICE).saved
+    assert cur.knowledge.kb.by_id["ho-so-gom"].examples == now.examples
+
+
 def test_an_edit_that_fails_the_checks_is_refused_whole_with_problems_per_field(cur: Curation):
     form = _form(cur, "ho-so-gom")
     form.update(title="  ", related=["khong-co-muc-nay"], short="Dài. " * 100, questions=[])

@@ -23,8 +23,11 @@ from storage.content_edits import EditStore
 
 ALICE = "telegram:111"
 NEW_Q = "hạn chót nộp báo cáo sơ kết là ngày nào"
+# How staff write (an entry's `examples`, which only the learned ranker reads).
+NEW_EXAMPLE = "phòng em lần đầu làm hồ sơ khen cho anh em trong đơn vị, cho hỏi phải chuẩn bị những gì"
 NEW_ENTRY = {"id": "mau-to-trinh", "topic": "ho-so", "title": "Mẫu tờ trình đề nghị khen thưởng",
              "questions": ["mẫu tờ trình lấy ở đâu", "xin mẫu tờ trình khen thưởng"],
+             "examples": ["đơn vị em sắp trình khen cho một đồng chí mà chưa có mẫu tờ trình, xin ở đâu a"],
              "answer": "Mẫu tờ trình đề nghị khen thưởng do Văn phòng VKSND tỉnh cung cấp.\n\nLiên hệ Văn phòng.",
              "source": "KH 515/KH-VKS, mục V", "related": ["ho-so-gom"]}
 
@@ -33,6 +36,7 @@ def edited(app: App) -> Curation:
     cur = Curation(app.knowledge, app.knowledge.edits, app.repo)
     form = entry_data(app.knowledge.kb.by_id["ho-so-gom"])
     form["questions"] = [*form["questions"], NEW_Q]
+    form["examples"] = [*form["examples"][1:], NEW_EXAMPLE]
     form["title"] = "Hồ sơ đề nghị khen thưởng gồm: những gì"  # a colon, which YAML must quote
     assert cur.save(form, ALICE, 0).saved
     assert cur.save(NEW_ENTRY, ALICE, 0).saved
@@ -49,6 +53,11 @@ def test_export_writes_yaml_that_loads_to_the_same_answers(app: App, tmp_path: P
     assert exported.kb.by_id["ho-so-gom"] == app.knowledge.kb.by_id["ho-so-gom"]
     assert exported.kb.by_id["mau-to-trinh"] == app.knowledge.kb.by_id["mau-to-trinh"]
     assert [e.id for e in exported.kb.entries] == [e.id for e in app.knowledge.kb.entries]
+    assert NEW_EXAMPLE in exported.kb.by_id["ho-so-gom"].examples
+    assert exported.kb.by_id["mau-to-trinh"].examples == NEW_ENTRY["examples"]
+    written = (out / "entries" / "ho-so.yaml").read_text(encoding="utf-8")
+    assert f"    examples:\n      - {NEW_ENTRY['examples'][0]}\n" in written[written.index("id: mau-to-trinh"):]
+    assert f"      - {NEW_EXAMPLE}\n    keywords:" in written  # the list after the phrasings, as the files write it
     questions = [q for e in app.knowledge.kb.entries for q in e.questions] + [NEW_Q, "con mèo tên gì"]
     for q in questions:
         a, b = app.knowledge.match(q), exported.match(q)
@@ -72,6 +81,8 @@ def test_backup_and_restore_keep_the_edits(app: App, tmp_path: Path):
     restored = build_app(other)
     assert restored.knowledge.version == 2
     assert restored.knowledge.match(NEW_Q).entry.id == "ho-so-gom"
+    assert restored.knowledge.kb.by_id["ho-so-gom"].examples == app.knowledge.kb.by_id["ho-so-gom"].examples
+    assert NEW_EXAMPLE in restored.knowledge.kb.by_id["ho-so-gom"].examples
     assert restored.knowledge.match("xin mẫu tờ trình khen thưởng").entry.id == "mau-to-trinh"
 
 

@@ -231,6 +231,38 @@ async def test_edit_try_save_conflict_and_going_back(app: App) -> None:
     assert {a[0] for a in _audit(app)} == {OFFICER_ID, "telegram:9002"}
 
 
+async def test_examples_shown_and_edited_beside_the_phrasings(app: App) -> None:
+    """`examples` (how staff write; the learned ranker alone reads them) have their own textarea:
+    shown, saved one a line with the phrasings untouched, refused beside the field when another
+    entry has the same text, and listed in the history."""
+    seed(app)
+    before = app.knowledge.kb.by_id[ENTRY]
+    assert before.examples, "the shipped entry has examples"
+    other = next(e for e in app.knowledge.kb.entries if e.id != ENTRY)
+    written = "đơn vị em lần đầu làm hồ sơ đề nghị khen cho một đồng chí, cần chuẩn bị những giấy tờ gì a"
+    async with serve(app) as srv, ClientSession() as http:
+        cookie, _ = await srv.sign_in(http)
+        status, page = await _get(http, srv.url + f"/van-phong/noi-dung/{ENTRY}", cookie)
+        assert status == 200 and "Cách cán bộ hay viết" in page
+        fields = _fields(page)
+        assert dict(fields)["examples"].splitlines() == before.examples
+        assert dict(fields)["questions"].splitlines() == before.questions
+        kept = before.examples[1:]  # the first removed, one added
+        status, _, page = await _post(http, srv.url + f"/van-phong/noi-dung/{ENTRY}", cookie,
+                                      _set(fields, "examples", "\n".join([*kept, other.questions[0]])))
+        assert status == 422 and f"đã là cách hỏi hoặc cách viết của mục {other.id}" in page
+        assert app.knowledge.kb.by_id[ENTRY].examples == before.examples
+        status, where, _ = await _post(http, srv.url + f"/van-phong/noi-dung/{ENTRY}", cookie,
+                                       _set(fields, "examples", "\n".join([*kept, "", written])))
+        assert status == 303, where
+        after = app.knowledge.kb.by_id[ENTRY]
+        assert after.examples == [*kept, written] and after.questions == before.questions
+        status, page = await _get(http, srv.url + f"/van-phong/noi-dung/{ENTRY}", cookie)
+        assert dict(_fields(page))["examples"].splitlines() == [*kept, written]
+        assert "Phiên bản 1" in page and unescape(page).count(written) >= 2  # the form and the history's change
+    assert [a[1] for a in _audit(app)] == ["save_entry"]
+
+
 async def test_units_effect_shown_then_applied_in_one_transaction(app: App) -> None:
     seed(app)
     with Session(app.repo.engine) as s:

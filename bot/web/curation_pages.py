@@ -19,7 +19,8 @@ from handlers.curation_service import Curation
 from storage.content_edits import EditStore
 from storage.repo import Repository
 
-FORM_FIELDS = ("id", "topic", "title", "short", "answer", "questions", "keywords", "source", "related", "tags")
+FORM_FIELDS = ("id", "topic", "title", "short", "answer", "questions", "examples", "keywords", "source", "related",
+               "tags")
 
 
 def curation_of(request: web.Request) -> Curation:

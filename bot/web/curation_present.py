@@ -27,6 +27,11 @@ FORM = [
     ("short", "Trả lời ngắn", "area", "Một hoặc hai câu, đọc trên điện thoại; để trống thì bot dùng đoạn đầu."),
     ("answer", "Câu trả lời", "area-long", ""),
     ("questions", "Cách hỏi", "area", "Mỗi dòng một cách hỏi."),
+    # Read by the learned ranker alone (content/schema.py): the form says so, or the Office
+    # would wonder why a long message written here does not match word for word.
+    ("examples", "Cách cán bộ hay viết (để bộ xếp hạng học máy học)", "area",
+     "Mỗi dòng một tin nhắn như cán bộ thường viết: dài, kể hoàn cảnh, gõ không dấu. Chỉ bộ xếp hạng học máy "
+     "học từ các câu này; bot không so khớp từng từ với chúng như với Cách hỏi."),
     ("keywords", "Từ khóa", "area", "Mỗi dòng một từ khóa."),
     ("source", "Nguồn", "text", "Văn bản, điều, khoản."),
     ("related", "Mục liên quan", "text", "Mã các mục, cách nhau bởi dấu phẩy."),
