@@ -17,13 +17,12 @@ answered differently), and commit it with the change.
 
 from __future__ import annotations
 
+import functools
 import re
 import sys
 import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
-
-import functools
 
 import yaml
 
