@@ -8,6 +8,7 @@ import contextlib
 import os
 import shutil
 import sqlite3
+import tempfile
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -52,6 +53,38 @@ def _knowledge(content_dir: Path, edits=None) -> content.service.Knowledge:  # n
 # of one worker being left with them at the end.
 SLOW_FIRST = ("tests/test_reminders_multiprocess.py", "tests/test_reports_multiprocess.py",
               "tests/test_multiprocess.py")
+
+
+# The tests' files (SQLite databases, file stores, logs) in memory where the machine has a
+# tmpfs: each SQLite close checkpoints its WAL with an fsync, and on a virtual disk the
+# waits added up to a quarter of the in-process tests' time. `--basetemp` or
+# TEST_TMP_PARENT choose otherwise. A passing run removes its directory; a failing one
+# leaves it for reading (the path is printed).
+_MEMORY_TMP = Path("/dev/shm")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    if config.option.basetemp or hasattr(config, "workerinput"):  # set by hand, or a worker of xdist
+        return
+    parent = Path(os.environ.get("TEST_TMP_PARENT") or _MEMORY_TMP)
+    if not (parent.is_dir() and os.access(parent, os.W_OK)):
+        return
+    config.option.basetemp = tempfile.mkdtemp(prefix="tdkt-tests-", dir=parent)
+    config._tdkt_basetemp = config.option.basetemp  # noqa: SLF001 - removed at the end of a passing run
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    path = getattr(config, "_tdkt_basetemp", None)
+    if path is None:
+        return
+    if getattr(config, "_tdkt_failed", False):
+        print(f"\nthe failed run's files are kept in {path}")
+    else:
+        shutil.rmtree(path, ignore_errors=True)
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    session.config._tdkt_failed = exitstatus not in (0, 5)  # noqa: SLF001 - 5: no tests collected
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -139,7 +172,11 @@ def pg_schema(postgres_url: str, prefix: str = "t_") -> Iterator[str]:
         conn.execute(text(f'CREATE SCHEMA "{schema}"'))
     sep = "&" if "?" in postgres_url else "?"
     try:
-        yield f"{postgres_url}{sep}options=-csearch_path%3D{schema}&application_name={schema}"
+        # synchronous_commit off: a commit is seen by every connection as before and survives a
+        # killed client, which is what the tests check; only the server's own crash could lose
+        # the last ones, and the wait for its disk flush was most of a PostgreSQL test's time.
+        yield (f"{postgres_url}{sep}options=-csearch_path%3D{schema}%20-csynchronous_commit%3Doff"
+               f"&application_name={schema}")
     finally:
         with admin.begin() as conn:
             conn.execute(text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "

@@ -59,8 +59,7 @@ def test_scores_do_not_depend_on_the_hash_seed():
 def test_explain_shows_parts_sources_features_and_the_decision(tmp_path: Path):
     env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "PYTHONPATH": str(ROOT)}
     question = "Hồ sơ HCLĐ nộp mấy bộ? Còn bằng khen VKSTC thì mấy bộ?"
-    proc = subprocess.run([sys.executable, "-m", "bot", "ask", "--explain", question], cwd=tmp_path,
-                          env=env, capture_output=True, text=True, timeout=120)
+    proc = run_cli(["ask", "--explain", question], tmp_path, env)
     assert proc.returncode == 0, proc.stderr
     trace = proc.stdout[proc.stdout.index("Message: "):]
     assert "05 bộ" in proc.stdout[:proc.stdout.index("Message: ")]  # the answer itself comes first
