@@ -126,7 +126,8 @@ class Dialogue:
         self.ranker_log: list | None = None  # what RankerRule.takes was asked, for fitting
         self.sentences = Sentences(self.questions, data.clause_openers, kb.entries, matcher.lexicon.continuation,
                                    matcher.lexicon.spellings)
-        self.out_of_scope = OutOfScope(kb.out_of_scope)
+        self.out_of_scope = OutOfScope(kb.out_of_scope, matcher.lexicon)
+        self.recall_words = recall.RecallWords.of(data.corrections, data.pointing_back)
 
     # --- what a text is about -------------------------------------------------------
     def _tokens(self, text: str) -> tuple[str, ...]:
@@ -448,21 +449,21 @@ class Dialogue:
         subjects = recall.recent(context, n)
         plain = fold_aligned(unicodedata.normalize("NFC", text))
         frame = self.frame(text)
-        if recall.CORRECTION.search(plain) and frame.subject is not None and subjects \
+        if self.recall_words.correction.search(plain) and frame.subject is not None and subjects \
                 and frame.subject != subjects[0]:
             aspect = frame.aspect or context.get("aspect")
             if aspect in self.aspect_say:
                 return f"{self.aspect_say[aspect]} {self.data.subjects[frame.subject].say}", "correction"
-        pointed = recall.document_pointed(text, context)
+        pointed = self.recall_words.document_pointed(text, context)
         if pointed is not None:
             return recall.replace_folded(text, pointed[0], pointed[1]), f"document {pointed[1]}"
         if frame.subject is not None:
             return None
-        m = recall.EARLIER.search(plain)
+        m = self.recall_words.earlier.search(plain)
         if m and len(subjects) > 1:
             say = self.data.subjects[subjects[1]].say
             return recall.replace_folded(text, m.group(0), say), f"earlier subject {say}"
-        m = recall.LAST.search(plain)
+        m = self.recall_words.last.search(plain)
         said = unicodedata.normalize("NFC", text)[m.start():m.end()].lower() if m and len(plain) == len(text) else ""
         if m and subjects and not any(w in said.split() for w in ("độ", "mục")):  # "mức độ", "mục này": not awards
             say = self.data.subjects[subjects[0]].say

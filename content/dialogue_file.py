@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from pydantic import Field
 
-from content.normalize import tokens
+from content.normalize import fold, tokens
+from content.recall import DOCUMENT_KINDS
 from content.schema import Strict
 
 DIALOGUE_FILE = "dialogue.yaml"
@@ -24,6 +25,43 @@ class Aspect(Strict):
     within: str | None = None  # a wider aspect whose entries answer this one too (copies: dossier)
 
 
+class Corrections(Strict):
+    """How a message says it corrects the last question ("à không, ý em là giấy khen cơ"): the
+    last aspect is then asked again of the award it names (content/recall.py; compared folded)."""
+
+    # A denial opening the message, alone or after one of `leads`: "à không, ...", "không phải, ..."...
+    leads: list[str] = ["à", "à mà", "dạ", "ồ", "ơi", "ah"]
+    denials: list[str] = ["không", "ko", "k"]
+    # ...unless the next word begins with one of these: "không biết", "không nhớ" open a question.
+    not_after_denial: list[str] = ["biết", "nhớ", "rõ", "hiểu", "cần", "được", "có"]
+    # Anywhere in the message: "nhầm, ...", "ý em là ...", "BK TTg mới đúng".
+    phrases: list[str] = ["nhầm", "mới đúng", "chứ không phải",
+                          "ý em là", "ý mình là", "ý tôi là", "ý anh là", "ý chị là", "ý e là",
+                          "ý em hỏi", "ý mình hỏi", "ý tôi hỏi", "ý anh hỏi", "ý chị hỏi", "ý e hỏi"]
+    # One of `askers`, and one of `endings` closing the message: "em hỏi BK VKSTC chứ".
+    askers: list[str] = ["em hỏi", "mình hỏi", "tôi hỏi", "e hỏi",
+                         "em muốn hỏi", "mình muốn hỏi", "tôi muốn hỏi", "e muốn hỏi"]
+    endings: list[str] = ["cơ", "chứ"]
+
+
+class PointingBack(Strict):
+    """Words pointing back at what the last answers were about (content/recall.py; compared
+    folded): one of the things, then one of its words."""
+
+    # "cái kia", "mức trước": the subject before the last one.
+    earlier_things: list[str] = ["cái", "mức", "hình thức", "loại", "mức khen", "danh hiệu"]
+    earlier_words: list[str] = ["kia", "trước", "lúc nãy", "hồi nãy", "ban nãy"]
+    # "mức đó", "hình thức này": the last one.
+    last_things: list[str] = ["mức khen", "hình thức khen thưởng", "hình thức khen", "hình thức", "mức",
+                              "loại khen", "loại", "danh hiệu"]
+    last_words: list[str] = ["đó", "này", "ấy", "trên"]
+    # "kế hoạch đó", "văn bản trên": a document the last answer named, of that kind (`documents`)
+    # or of any kind (`any_documents`).
+    documents: list[str] = ["kế hoạch", "thông tư", "nghị quyết", "chỉ thị"]
+    any_documents: list[str] = ["văn bản", "quy định"]
+    document_words: list[str] = ["đó", "này", "trên", "ấy", "kia"]
+
+
 class DialogueFile(Strict):
     subjects: list[Subject] = []
     aspects: list[Aspect] = []
@@ -40,6 +78,8 @@ class DialogueFile(Strict):
     story_references: list[str] = []
     final_particles: list[str] = []
     features: dict[str, list[str]] = {}
+    corrections: Corrections = Corrections()
+    pointing_back: PointingBack = PointingBack()
 
 
 def problems(data: DialogueFile, topic_ids: set[str]) -> list[str]:
@@ -59,4 +99,11 @@ def problems(data: DialogueFile, topic_ids: set[str]) -> list[str]:
                  "final_particles", "story_references", "weak_question_words", "asking_statements", "negations",
                  "never_words"):
         out.extend(f"{name}: {w!r} has no words" for w in getattr(data, name) if not tokens(w))
+    for part, fields in (("corrections", Corrections.model_fields), ("pointing_back", PointingBack.model_fields)):
+        for name in fields:
+            out.extend(f"{part}.{name}: {w!r} has no words" for w in getattr(getattr(data, part), name)
+                       if not tokens(w))
+    kinds = ", ".join(sorted(DOCUMENT_KINDS))
+    out.extend(f"pointing_back.documents: {w!r} is not a kind of document the bot recognises ({kinds})"
+               for w in data.pointing_back.documents if tokens(w) and fold(w) not in DOCUMENT_KINDS)
     return out

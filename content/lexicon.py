@@ -30,6 +30,19 @@ class Comparison(Strict):
     aspect_words: list[str] = []  # open the aspect compared: "về" (tiêu chuẩn)
 
 
+class OutOfScopeWords(Strict):
+    """The words content/out_of_scope.py weighs apart when it compares a question with the
+    examples the Office marked "not our subject" (compared folded: "là" also stands for "la")."""
+
+    # Say "this is a question" or are politeness, not its subject. Only words with no other
+    # meaning once folded: not "hỏi" ("hội thao" folds to it), nor "không" (a negation, below).
+    fillers: list[str] = ["à", "ạ", "ah", "ak", "ad", "admin", "bot", "các", "cho", "của", "đã", "dc", "được",
+                          "giúp", "kia", "là", "lòng", "một", "nha", "nhé", "nhỉ", "những", "ơi", "rồi", "sẽ", "và",
+                          "vậy", "với", "vui", "em", "anh", "nào", "sao", "gì", "như", "thế", "ra", "xin", "hả"]
+    # One question negated and the other not are never the same question.
+    negations: list[str] = ["không", "ko", "k", "chưa", "chẳng"]
+
+
 class LexiconFile(Strict):
     stopwords: list[str] = Field(min_length=1)
     common_words: list[str] = []
@@ -44,6 +57,7 @@ class LexiconFile(Strict):
     default_aspect: str = Field(min_length=1)
     comparison: Comparison = Comparison()
     shorthand: dict[str, list[str]] = {}
+    out_of_scope: OutOfScopeWords = OutOfScopeWords()
 
 
 def problems(lex: LexiconFile) -> list[str]:
@@ -53,6 +67,10 @@ def problems(lex: LexiconFile) -> list[str]:
         for word in getattr(lex, name):
             if len(tokens(word)) != 1:
                 out.append(f"{name}: {word!r} must be one word")
+    for name in ("fillers", "negations"):
+        for word in getattr(lex.out_of_scope, name):
+            if len(tokens(word)) != 1:
+                out.append(f"out_of_scope.{name}: {word!r} must be one word")
     for name in ("polite_phrases", "asking_phrases", "asking_words", "continuations"):
         for phrase in getattr(lex, name):
             if not tokens(phrase):
@@ -131,6 +149,9 @@ class Lexicon:
     asking_words: tuple[str, ...] = ()
     # Words of asking as typed short ("ko" for "không"), folded: full words -> short forms.
     shorthand: dict[tuple[str, ...], tuple[str, ...]] = field(default_factory=dict)
+    # The words content/out_of_scope.py leaves out of a question, and its negations, folded.
+    scope_fillers: frozenset[str] = frozenset()
+    scope_negations: frozenset[str] = frozenset()
 
     def spellings(self, phrases: list[str]) -> list[str]:
         """The phrases, folded, in full and typed short, longest first."""
@@ -162,6 +183,8 @@ class Lexicon:
                              for name in ("endings", "asks", "aspect_words")),  # type: ignore[arg-type]
             asking_words=tuple(lex.asking_words),
             shorthand=shorthand,
+            scope_fillers=_words(lex.out_of_scope.fillers),
+            scope_negations=_words(lex.out_of_scope.negations),
         )
 
 

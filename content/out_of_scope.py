@@ -6,33 +6,27 @@ staff member asking the same question again, or a near rewording of it, gets the
 fallback ("Hỏi Văn phòng") rather than a wrong entry or a choice among wrong entries.
 
 The test is deliberately conservative: it compares the questions' content words (folded,
-without the words every question has: "cho em hỏi", "thế nào", "ạ") and declines only
-when they are nearly the same set, or the same words with a typo. A question that only
-shares a part with an example ("thi đua ra sao" beside "bánh chưng xanh thi đua ra sao")
-is not declined: it may well be ours.
+without the words every question has: "cho em hỏi", "thế nào", "ạ": lexicon.yaml's
+`out_of_scope`) and declines only when they are nearly the same set, or the same words
+with a typo. A question that only shares a part with an example ("thi đua ra sao" beside
+"bánh chưng xanh thi đua ra sao") is not declined: it may well be ours.
 """
 
 from __future__ import annotations
 
 from rapidfuzz import fuzz
 
+from content.lexicon import Lexicon, default_lexicon
 from content.normalize import tokens
 
-# Words that say "this is a question" or are politeness, not its subject (folded).
-# Only words with no other meaning once folded ("hỏi" is not here: "hội thao" folds to it;
-# nor "không": "không phải thủ tục đơn giản" is the opposite question).
-FILLER = frozenset(
-    "a ah ak ad admin bot cac cho cua da dc duoc giup kia la long mot nha nhe nhi nhung oi roi se "
-    "va vay voi vui em anh nao sao gi nhu the ra xin ha".split())
 MIN_SHARED = 3  # content words both share, at least: shorter examples only catch themselves
 MIN_OVERLAP = 0.8  # shared / all content words of the two (one word more or less in five)
 MAX_DIFFERENT = 2  # content words only one of the two has, at most, however long they are
-NEGATIONS = frozenset({"khong", "ko", "k", "chua", "chang"})  # one negated, the other not: never the same
 MIN_SPELLING = 92  # rapidfuzz ratio of the sorted content words: the same words with a typo
 
 
-def content_words(text: str) -> list[str]:
-    return [t for t in tokens(text) if t not in FILLER]
+def content_words(text: str, fillers: frozenset[str]) -> list[str]:
+    return [t for t in tokens(text) if t not in fillers]
 
 
 def _numbers(words: set[str]) -> set[str]:
@@ -41,10 +35,14 @@ def _numbers(words: set[str]) -> set[str]:
 
 
 class OutOfScope:
-    """The examples of one content version; `example_for` is pure and cheap (a few hundred examples)."""
+    """The examples of one content version; `example_for` is pure and cheap (a few hundred examples).
+    The words it leaves out and the negations are the lexicon's (lexicon.yaml `out_of_scope`;
+    the shipped one by default)."""
 
-    def __init__(self, examples: tuple[str, ...] | list[str]):
-        self.examples = [(e, words) for e in examples if (words := content_words(e))]
+    def __init__(self, examples: tuple[str, ...] | list[str], lexicon: Lexicon | None = None):
+        lexicon = lexicon or default_lexicon()
+        self.fillers, self.negations = lexicon.scope_fillers, lexicon.scope_negations
+        self.examples = [(e, words) for e in examples if (words := content_words(e, self.fillers))]
 
     def __bool__(self) -> bool:
         return bool(self.examples)
@@ -53,15 +51,15 @@ class OutOfScope:
         """The recorded example `question` is (nearly) the same as, if any."""
         if not self.examples:
             return None
-        asked = content_words(question)
+        asked = content_words(question, self.fillers)
         if not asked:
             return None
         asked_set, asked_sorted = set(asked), " ".join(sorted(asked))
-        negated, numbers = bool(asked_set & NEGATIONS), _numbers(asked_set)
+        negated, numbers = bool(asked_set & self.negations), _numbers(asked_set)
         for example, words in self.examples:
             mine = set(words)
             # "Thông tư 01/2019" is not "Thông tư 01/2020": numbers are the question's subject.
-            if bool(mine & NEGATIONS) != negated or _numbers(mine) != numbers:
+            if bool(mine & self.negations) != negated or _numbers(mine) != numbers:
                 continue
             shared, both = len(asked_set & mine), len(asked_set | mine)
             if shared == both or (shared >= MIN_SHARED and shared / both >= MIN_OVERLAP

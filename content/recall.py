@@ -13,33 +13,81 @@ a complete new question never does.
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from content.normalize import fold, fold_aligned
+
+if TYPE_CHECKING:
+    from content.dialogue_file import Corrections, PointingBack
 
 RECENT = 3  # subjects remembered, most recent first
 # A document named in a question or an answer: its kind and number ("Kế hoạch số 127/KH-VKSTC",
 # "KH 515", "Thông tư 01/2019/TT-VKSTC", "Nghị quyết 128/NQ-CP").
 _KINDS = {"ke hoach": "ke hoach", "kh": "ke hoach", "thong tu": "thong tu", "tt": "thong tu",
           "nghi quyet": "nghi quyet", "nq": "nghi quyet", "chi thi": "chi thi", "ct": "chi thi"}
+DOCUMENT_KINDS = frozenset(_KINDS.values())  # what dialogue.yaml's pointing_back.documents may name
 DOCUMENT = re.compile(r"\b(ke hoach|kh|thong tu|tt|nghi quyet|nq|chi thi|ct)\s+(?:so\s+)?(\d+(?:/[\w\-]+)*)",
                       re.IGNORECASE)
-# "kế hoạch đó", "văn bản trên", "thông tư này": a document pointed back at; "văn bản" is any kind.
-DOCUMENT_REFERENCE = re.compile(
-    r"\b(ke hoach|thong tu|nghi quyet|chi thi|van ban|quy dinh)\s+(do|nay|tren|ay|kia)\b")
-# "cái kia", "mức trước": the subject before the last one; "mức đó", "hình thức này": the last one
-# ("nó", "cái đó" stay content.dialogue's references: in a long message they may mean its own story).
-EARLIER = re.compile(r"\b(?:cai|muc|hinh thuc|loai|muc khen|danh hieu)\s+(?:kia|truoc|luc nay|hoi nay|ban nay)\b")
-LAST = re.compile(r"\b(?:muc khen|hinh thuc khen thuong|hinh thuc khen|hinh thuc|muc|loai khen|loai|danh hieu)"
-                  r"\s+(?:do|nay|ay|tren)\b")
-# "à không, ý em là giấy khen cơ", "nhầm, em hỏi BK VKSTC chứ", "BK TTg mới đúng": the last
-# question asked again about another subject.
-CORRECTION = re.compile(
-    r"^\W*(?:(?:a|a ma|da|o|oi|ah)\s+)?(?:khong|ko|k)\b(?:\s+phai\b)?(?!\s+(?:biet|nho|ro|hieu|can|duoc|co))"
-    r"|\bnham\b|\by (?:em|minh|toi|anh|chi|e) (?:la|hoi)\b|\bmoi dung\b|\bchu khong phai\b"
-    r"|\b(?:em|minh|toi|e) (?:muon )?hoi (?:cua |ve )?[^?]*\b(?:co|chu)\W*$")
 # Asking which document ("căn cứ văn bản nào", "theo quy định nào"): then "văn bản đó" is the one
 # the answer named, not the one asked about.
 ASKS_DOCUMENT = re.compile(r"\bcan cu\b|\b(?:van ban|quy dinh|ke hoach|thong tu|nghi quyet|chi thi)\s+(?:nao|gi)\b")
+
+
+def _either(phrases: list[str]) -> str:
+    """The phrases, folded, as one regex alternative, longest first (never matches when empty)."""
+    folded = sorted({fold(p) for p in phrases if fold(p)}, key=len, reverse=True)
+    return "|".join(map(re.escape, folded)) or "(?!)"
+
+
+@dataclass(frozen=True)
+class RecallWords:
+    """The words of dialogue.yaml's `corrections` and `pointing_back`, as patterns on folded text
+    (content.normalize.fold_aligned)."""
+
+    # "à không, ý em là giấy khen cơ", "nhầm, em hỏi BK VKSTC chứ", "BK TTg mới đúng": the last
+    # question asked again about another subject.
+    correction: re.Pattern[str]
+    # "cái kia", "mức trước": the subject before the last one; "mức đó", "hình thức này": the last one
+    # ("nó", "cái đó" stay content.dialogue's references: in a long message they may mean its own story).
+    earlier: re.Pattern[str]
+    last: re.Pattern[str]
+    # "kế hoạch đó", "văn bản trên", "thông tư này": a document pointed back at (group 1: its kind).
+    document_reference: re.Pattern[str]
+    any_document: frozenset[str]  # kinds that mean any document: "văn bản"
+
+    @classmethod
+    def of(cls, corrections: Corrections, pointing: PointingBack) -> RecallWords:
+        c, p = corrections, pointing
+        # The word after a denial is matched by its beginning, as it always was ("không có" and
+        # "không cơ" alike are no correction).
+        correction = re.compile(
+            rf"^\W*(?:(?:{_either(c.leads)})\s+)?(?:{_either(c.denials)})\b(?!\s+(?:{_either(c.not_after_denial)}))"
+            rf"|\b(?:{_either(c.phrases)})\b"
+            rf"|\b(?:{_either(c.askers)}) [^?]*\b(?:{_either(c.endings)})\W*$")
+        return cls(
+            correction=correction,
+            earlier=re.compile(rf"\b(?:{_either(p.earlier_things)})\s+(?:{_either(p.earlier_words)})\b"),
+            last=re.compile(rf"\b(?:{_either(p.last_things)})\s+(?:{_either(p.last_words)})\b"),
+            document_reference=re.compile(
+                rf"\b({_either(p.documents + p.any_documents)})\s+({_either(p.document_words)})\b"),
+            any_document=frozenset(fold(d) for d in p.any_documents),
+        )
+
+    def document_pointed(self, text: str, context: dict | None) -> tuple[str, str] | None:
+        """("kế hoạch đó", "Kế hoạch 127/KH-VKSTC"): the words pointing back at a document and the
+        document they mean, from the documents of the last answer; None when there is none."""
+        docs = (context or {}).get("docs")
+        if not isinstance(docs, list) or not docs:
+            return None
+        m = self.document_reference.search(fold_aligned(text))
+        if m is None:
+            return None
+        kind = m.group(1)
+        for d in docs:
+            if isinstance(d, list) and len(d) == 2 and (kind in self.any_document or d[0] == kind):
+                return m.group(0), str(d[1])
+        return None
 
 
 def documents(text: str) -> list[tuple[str, str, str]]:
@@ -74,22 +122,6 @@ def documents_after(question: str, answer_title: str, answer: str) -> list[list[
             names[(kind, key)] = name
     out = [[kind, names[(kind, key)]] for kind, key in dict.fromkeys((k, n) for k, n, _ in order)]
     return out[:4]
-
-
-def document_pointed(text: str, context: dict | None) -> tuple[str, str] | None:
-    """("kế hoạch đó", "Kế hoạch 127/KH-VKSTC"): the words pointing back at a document and the
-    document they mean, from the documents of the last answer; None when there is none."""
-    docs = (context or {}).get("docs")
-    if not isinstance(docs, list) or not docs:
-        return None
-    m = DOCUMENT_REFERENCE.search(fold_aligned(text))
-    if m is None:
-        return None
-    kind = m.group(1)
-    for d in docs:
-        if isinstance(d, list) and len(d) == 2 and (kind in ("van ban", "quy dinh") or d[0] == kind):
-            return m.group(0), str(d[1])
-    return None
 
 
 def recent(context: dict | None, n_subjects: int) -> list[int]:

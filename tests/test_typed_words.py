@@ -11,6 +11,7 @@ import pytest
 from bot.app import App, build_app
 from bot.settings import load_settings
 from content.commands import default
+from content.normalize import fold_aligned
 from handlers import texts
 from handlers.commands import help_text
 from tests.conftest import REAL_CONTENT, Talk
@@ -80,3 +81,97 @@ def test_content_check_names_a_comparison_word_without_letters():
 
     lexicon = LexiconFile(stopwords=["ạ"], default_aspect="tiêu chuẩn", comparison={"endings": ["thế nào", "?"]})
     assert problems(lexicon) == ["comparison.endings: '?' has no words"]
+
+
+# The words content/out_of_scope.py and content/recall.py used to list in the code.
+OLD_SCOPE_FILLERS = frozenset(
+    "a ah ak ad admin bot cac cho cua da dc duoc giup kia la long mot nha nhe nhi nhung oi roi se "
+    "va vay voi vui em anh nao sao gi nhu the ra xin ha".split())
+OLD_SCOPE_NEGATIONS = frozenset({"khong", "ko", "k", "chua", "chang"})
+# Messages after "Huân chương Lao động nộp mấy bộ hồ sơ?": the old patterns' reading of each.
+OLD_CORRECTIONS = ["à không, ý em là giấy khen cơ", "không phải, giấy khen", "nhầm, em hỏi giấy khen chứ",
+                   "bằng khen thủ tướng mới đúng", "ý mình hỏi giấy khen", "em muốn hỏi về giấy khen cơ",
+                   "dạ ko, giấy khen"]
+OLD_NOT_CORRECTIONS = ["không biết giấy khen nộp mấy bộ", "không có giấy khen thì sao", "em hỏi giấy khen",
+                       "giấy khen thì sao", "ấy chết, giấy khen"]
+
+
+def _recall_and_scope(content: Path):
+    from content.service import Knowledge
+
+    dialogue = Knowledge(content).dialogue
+    return dialogue.recall_words, dialogue.out_of_scope
+
+
+def _without(path: Path, key: str) -> None:
+    """The YAML file without its top-level `key` (and the comment block just before it)."""
+    lines = path.read_text(encoding="utf-8").splitlines()
+    start = at = lines.index(f"{key}:")
+    while start > 0 and lines[start - 1].startswith("#"):
+        start -= 1
+    end = next((i for i in range(at + 1, len(lines)) if lines[i] and lines[i][0] not in " #"), len(lines))
+    path.write_text("\n".join(lines[:start] + lines[end:]) + "\n", encoding="utf-8")
+
+
+@pytest.mark.parametrize("stripped", [False, True])
+def test_the_old_recall_and_out_of_scope_words_mean_the_same(tmp_path: Path, stripped: bool):
+    """The shipped lists, and the defaults a content directory without them gets, read as the code's did."""
+    content = tmp_path / "content"
+    shutil.copytree(REAL_CONTENT, content, ignore=shutil.ignore_patterns("*.py", "__pycache__"))
+    if stripped:
+        _without(content / "lexicon.yaml", "out_of_scope")
+        _without(content / "dialogue.yaml", "corrections")
+        _without(content / "dialogue.yaml", "pointing_back")
+        dialogue = (content / "dialogue.yaml").read_text(encoding="utf-8")
+        assert "corrections" not in dialogue and "pointing_back" not in dialogue and "subjects:" in dialogue
+        assert "out_of_scope" not in (content / "lexicon.yaml").read_text(encoding="utf-8")
+    words, scope = _recall_and_scope(content)
+    assert (scope.fillers, scope.negations) == (OLD_SCOPE_FILLERS, OLD_SCOPE_NEGATIONS)
+    assert all(words.correction.search(fold_aligned(m)) for m in OLD_CORRECTIONS)
+    assert not any(words.correction.search(fold_aligned(m)) for m in OLD_NOT_CORRECTIONS)
+    assert words.earlier.search("thế tiêu chuẩn của cai kia thì sao").group(0) == "cai kia"
+    assert words.last.search("vay muc khen nay can may bo").group(0) == "muc khen nay"
+    pointed = words.document_pointed("văn bản đó ký ngày nào", {"docs": [["ke hoach", "Kế hoạch 127/KH-VKSTC"]]})
+    assert pointed == ("van ban do", "Kế hoạch 127/KH-VKSTC")
+    assert words.document_pointed("thông tư đó", {"docs": [["ke hoach", "Kế hoạch 127/KH-VKSTC"]]}) is None
+
+
+def test_the_office_can_add_a_correction_and_an_out_of_scope_filler(tmp_path: Path):
+    from content.service import Knowledge
+
+    def second(knowledge: Knowledge) -> str:
+        about = knowledge.read("Huân chương Lao động nộp mấy bộ hồ sơ?", None).about
+        result = knowledge.read("ấy chết, giấy khen", about).parts[0][1]
+        return result.entry.title if result.kind == "answer" and result.entry else result.kind
+
+    assert second(Knowledge(REAL_CONTENT)) == "fallback"
+    content = tmp_path / "content"
+    shutil.copytree(REAL_CONTENT, content, ignore=shutil.ignore_patterns("*.py", "__pycache__"))
+    path = content / "dialogue.yaml"
+    path.write_text(path.read_text(encoding="utf-8").replace("  phrases: [nhầm, ", "  phrases: [ấy chết, nhầm, "),
+                    encoding="utf-8")
+    path = content / "lexicon.yaml"
+    path.write_text(path.read_text(encoding="utf-8").replace("  fillers: [à, ", "  fillers: [bác, à, "),
+                    encoding="utf-8")
+    knowledge = Knowledge(content)
+    assert second(knowledge) == "Hồ sơ đề nghị Giấy khen"
+    from content.out_of_scope import OutOfScope
+
+    asked = "giá vé tàu bác ơi nhé"  # one word more than the example's three: not the same question...
+    assert OutOfScope(["giá vé tàu"]).example_for(asked) is None
+    # ...unless the Office says "bác" is only politeness.
+    assert OutOfScope(["giá vé tàu"], knowledge.matcher.lexicon).example_for(asked) == "giá vé tàu"
+
+
+def test_content_check_names_broken_recall_and_out_of_scope_words():
+    from content.dialogue_file import DialogueFile
+    from content.dialogue_file import problems as dialogue_problems
+    from content.lexicon import LexiconFile, problems
+
+    lexicon = LexiconFile(stopwords=["ạ"], default_aspect="tiêu chuẩn", out_of_scope={"fillers": ["ạ", "cho em"]})
+    assert problems(lexicon) == ["out_of_scope.fillers: 'cho em' must be one word"]
+    dialogue = DialogueFile(corrections={"phrases": ["nhầm", "!"]}, pointing_back={"documents": ["công văn"]})
+    assert dialogue_problems(dialogue, set()) == [
+        "corrections.phrases: '!' has no words",
+        "pointing_back.documents: 'công văn' is not a kind of document the bot recognises "
+        "(chi thi, ke hoach, nghi quyet, thong tu)"]
