@@ -85,3 +85,4 @@ def test_the_dialogue_sets_do_not_drop():
 
     assert run(HERE / "qa_dialogues_2.yaml")[:2] >= (56, 58)
     assert run(HERE / "qa_dialogues_3.yaml")[:2] >= (43, 43)
+    assert run(HERE / "qa_dialogues_4.yaml")[:2] >= (69, 72)
