@@ -87,6 +87,13 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     session.config._tdkt_failed = exitstatus not in (0, 5)  # noqa: SLF001 - 5: no tests collected
 
 
+def pytest_xdist_auto_num_workers(config: pytest.Config) -> int:
+    """`-n auto`: one worker more than the cores. The multi-process, browser and network tests
+    spend much of their time waiting on other processes; the extra worker fills it (on 2
+    cores: 152 s instead of 177 s for the whole suite, measured here)."""
+    return (os.cpu_count() or 1) + 1
+
+
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     # Stable and the same in every worker, as xdist requires.
     items.sort(key=lambda item: not item.nodeid.startswith(SLOW_FIRST))

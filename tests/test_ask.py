@@ -7,15 +7,19 @@ import subprocess
 import sys
 from pathlib import Path
 
+from content.ranker import default_cache_dir
 from tests.incli import run_cli
 from tests.procs import clean_env
 
 ROOT = Path(__file__).resolve().parent.parent
+# HOME is a fresh folder in these runs; the learned ranker's cache stays the user's, as in the
+# other tests, or every `ask` reading the Office's edits would train it again (seconds each).
+RANKER_CACHE = str(default_cache_dir())
 
 
 def ask(lines: list[str], tmp_path: Path, *extra: str) -> list[dict]:
     env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "DATA_DIR": str(tmp_path / "data"),
-           "PYTHONPATH": str(ROOT)}
+           "PYTHONPATH": str(ROOT), "RANKER_CACHE_DIR": RANKER_CACHE}
     proc = run_cli(["ask", "--json", *extra], tmp_path, env, "".join(f"{q}\n" for q in lines))
     assert proc.returncode == 0, proc.stderr
     return [json.loads(line) for line in proc.stdout.splitlines()]
@@ -57,7 +61,7 @@ def test_scores_do_not_depend_on_the_hash_seed():
 
 
 def test_explain_shows_parts_sources_features_and_the_decision(tmp_path: Path):
-    env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "PYTHONPATH": str(ROOT)}
+    env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "PYTHONPATH": str(ROOT), "RANKER_CACHE_DIR": RANKER_CACHE}
     question = "Hồ sơ HCLĐ nộp mấy bộ? Còn bằng khen VKSTC thì mấy bộ?"
     proc = run_cli(["ask", "--explain", question], tmp_path, env)
     assert proc.returncode == 0, proc.stderr
@@ -91,7 +95,8 @@ def test_explain_with_the_offices_edits_names_the_out_of_scope_example(tmp_path:
     question = "cho em hỏi thủ tục cấp thẻ ngành kiểm sát như thế nào ạ"
     assert ask([question], tmp_path)[0]["kind"] == "answer"
     assert ask([question], tmp_path, "--office-edits")[0]["kind"] == "fallback"
-    env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "DATA_DIR": str(tmp_path / "data"), "PYTHONPATH": str(ROOT)}
+    env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "DATA_DIR": str(tmp_path / "data"), "PYTHONPATH": str(ROOT),
+           "RANKER_CACHE_DIR": RANKER_CACHE}
     proc = run_cli(["ask", "--office-edits", "--explain", question], tmp_path, env)
     assert proc.returncode == 0, proc.stderr
     assert "out-of-scope example «thủ tục cấp thẻ ngành kiểm sát» decided it" in proc.stdout
