@@ -45,7 +45,7 @@ $(STAMP): pyproject.toml $(LOCKS)
 run: $(STAMP)
 	@$(BIN)/python -m bot run $(ARGS)
 
-# One pytest worker per core and one more (pytest-xdist, tests/conftest.py), handed one test at a time: the multi-process
+# Two pytest workers a core (pytest-xdist, tests/conftest.py), handed one test at a time: the multi-process
 # tests, collected first (tests/conftest.py), spread over the workers instead of queueing on one.
 # Bytecode is cached even where the environment says not to (PYTHONDONTWRITEBYTECODE): every
 # worker, fork server and `python -m bot` the tests start would otherwise compile the project
@@ -53,7 +53,7 @@ run: $(STAMP)
 test: $(STAMP)
 	@$(BIN)/python -m bot content check
 	@$(BIN)/ruff check .
-	@echo "Running the test suite: about 2½ minutes on 2 cores ($$(test -n "$$TEST_DATABASE_URL" && echo "with PostgreSQL at TEST_DATABASE_URL" || echo "PostgreSQL tests skipped: TEST_DATABASE_URL is not set"))"
+	@echo "Running the test suite: about 2¼ minutes on 2 cores ($$(test -n "$$TEST_DATABASE_URL" && echo "with PostgreSQL at TEST_DATABASE_URL" || echo "PostgreSQL tests skipped: TEST_DATABASE_URL is not set"))"
 	@env -u PYTHONDONTWRITEBYTECODE $(BIN)/python -m pytest -q -n auto --maxschedchunk=1
 
 lint: $(STAMP)
