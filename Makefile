@@ -45,8 +45,8 @@ $(STAMP): pyproject.toml $(LOCKS)
 run: $(STAMP)
 	@$(BIN)/python -m bot run $(ARGS)
 
-# Two pytest workers a core (pytest-xdist, tests/conftest.py), handed one test at a time: the multi-process
-# tests, collected first (tests/conftest.py), spread over the workers instead of queueing on one.
+# Two pytest workers a core (pytest-xdist, tests/conftest.py), handed one test at a time: the
+# multi-process tests, collected first, spread over the workers instead of queueing on one.
 # Bytecode is cached even where the environment says not to (PYTHONDONTWRITEBYTECODE): every
 # worker, fork server and `python -m bot` the tests start would otherwise compile the project
 # and rewrite the test modules again, about 7 s of CPU each.

@@ -4,8 +4,8 @@ TF-IDF over character 2-5-grams (within words) and word 1-2-grams of the folded
 text, and a multinomial logistic regression over the entries, trained on the
 entries' phrasings, examples (how staff write), titles and keywords. It reads
 situations and misspellings the lexical engine misses ("quay video đăng zalo"), but
-it always names an entry, so it never decides alone: the matcher consults it where the lexical engine falls
-back or hesitates (content/matcher.py).
+it always names an entry, so it never decides alone: the matcher consults it where
+the lexical engine falls back or hesitates (content/matcher.py).
 
 Training needs scikit-learn and takes a few seconds; scoring needs only numpy.
 The fitted model is written as plain arrays (vocabulary, idf, weights) under a

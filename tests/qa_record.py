@@ -26,9 +26,9 @@ from pathlib import Path
 
 import yaml
 
-# libyaml's parser: the record is 1,700 rows, read by each of the quality test's cases,
-# and the pure-Python parser took most of a second each time.
-_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+# The content's loader (libyaml's parser when there is one): the record is 1,900 rows, read
+# by each of the quality test's cases, and the pure-Python parser took most of a second.
+from content.yaml_reader import yaml_load
 
 HERE = Path(__file__).resolve().parent
 EXPECTED = HERE / "qa_expected.yaml"
@@ -88,7 +88,7 @@ def judge(conversation, item: dict) -> Outcome:  # noqa: ANN001
 
 
 def run(conversation, path: Path) -> list[Outcome]:  # noqa: ANN001
-    items = yaml.load(path.read_text(encoding="utf-8"), Loader=_Loader)  # noqa: S506 (a safe loader)
+    items = yaml_load(path.read_text(encoding="utf-8"))
     return [judge(conversation, it) for it in items]
 
 
@@ -101,7 +101,7 @@ def load_expected(path: Path = EXPECTED) -> dict[str, list[dict]]:
 @functools.lru_cache(maxsize=2)
 def _read_record(path: Path, _mtime: int) -> dict[str, list[dict]]:
     # Keyed by the modification time too: `main` rewrites the file and reads it again.
-    return yaml.load(path.read_text(encoding="utf-8"), Loader=_Loader) or {}  # noqa: S506 (a safe loader)
+    return yaml_load(path.read_text(encoding="utf-8")) or {}
 
 
 def diff(name: str, now: list[Outcome], recorded: list[dict] | None) -> list[str]:

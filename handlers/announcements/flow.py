@@ -12,6 +12,7 @@ from handlers import texts
 from handlers.announcements import service
 from handlers.announcements import texts as at
 from handlers.context import TurnContext
+from handlers.deadlines.service import reach
 from handlers.events import Reply
 from handlers.flows import FINISH, SEND, Flow, FlowData, FlowEngine, FlowValues, Option, Step, text_between
 from handlers.officers import actor
@@ -37,7 +38,7 @@ class Announcements:
         return [Flow(ANNOUNCE, at.TITLE, finish=self._send, officers_only=True, values=AnnounceValues, steps=[
             Step("audience", prompt=lambda d: at.ASK_AUDIENCE, options=lambda d: [Option(AUDIENCE_ALL, at.ALL), *units()]),
             Step("text", prompt=lambda d: at.ASK_TEXT, parse=text_between(*service.TEXT, at.WHAT)),
-            Step("confirm", prompt=lambda d: at.CONFIRM.format(count=service.reach(d.ctx.store, self._audience(d)),
+            Step("confirm", prompt=lambda d: at.CONFIRM.format(count=reach(d.ctx.store, self._audience(d)),
                                                                text=d.values.text),
                  options=lambda d: [Option("send", at.SEND, SEND)], after=lambda d, v: FINISH),
         ])]

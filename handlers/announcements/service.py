@@ -21,11 +21,6 @@ from storage.turns import TurnStore
 TEXT = (5, 1500)  # characters, as typed
 
 
-def reach(store: TurnStore, audience: str) -> int:
-    """How many people an announcement to `audience` goes to now."""
-    return len(store.deadlines.recipients(audience))
-
-
 def announce(store: TurnStore, actor: Actor, audience: str, text: str, *, expected: int | None = None) -> Outcome:
     """A notice to everyone of `audience` with reminders on; with `expected`, only if that is
     still how many they are."""

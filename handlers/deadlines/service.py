@@ -107,5 +107,5 @@ def move(store: TurnStore, actor: Actor, deadline_id: int, due: datetime, *, now
 
 
 def reach(store: TurnStore, audience: str) -> int:
-    """How many people a deadline's reminders to `audience` go to now."""
+    """How many people reminders, or an announcement, to `audience` go to now."""
     return len(store.deadlines.recipients(audience))
