@@ -18,7 +18,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
-from typing import Any
+from typing import Any, Self
 
 from aiohttp import web
 
@@ -126,6 +126,14 @@ class FakeTelegram:
     async def close(self) -> None:
         if self._runner is not None:
             await self._runner.cleanup()
+
+    async def __aenter__(self) -> Self:
+        """`async with FakeTelegram(token) as fake:` started, and closed however the block ends."""
+        await self.start()
+        return self
+
+    async def __aexit__(self, *_exc: object) -> None:
+        await self.close()
 
     # --- what tests do ----------------------------------------------------------
     def push(self, update: dict) -> dict:

@@ -51,12 +51,8 @@ def pg_url(postgres_url: str) -> Iterator[str]:
 
 @pytest.fixture
 async def fake() -> AsyncIterator[FakeTelegram]:
-    server = FakeTelegram(TOKEN)
-    await server.start()
-    try:
+    async with FakeTelegram(TOKEN) as server:
         yield server
-    finally:
-        await server.close()
 
 
 async def test_an_edit_saved_on_one_is_answered_by_every_instance(fake: FakeTelegram, pg_url: str, procs: Procs,

@@ -214,12 +214,8 @@ def test_size_limit_helpers() -> None:
 # --- Telegram -----------------------------------------------------------------------------
 @pytest.fixture
 async def fake_tg() -> AsyncIterator[FakeTelegram]:
-    server = FakeTelegram(TG_TOKEN)
-    await server.start()
-    try:
+    async with FakeTelegram(TG_TOKEN) as server:
         yield server
-    finally:
-        await server.close()
 
 
 @pytest.fixture

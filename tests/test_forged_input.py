@@ -46,12 +46,8 @@ STORY = "Đồng chí An trực chốt kiểm dịch 30 ngày liền, hỗ trợ
 
 @pytest.fixture
 async def fake() -> AsyncIterator[FakeTelegram]:
-    server = FakeTelegram(TOKEN)
-    await server.start()
-    try:
+    async with FakeTelegram(TOKEN) as server:
         yield server
-    finally:
-        await server.close()
 
 
 def tg_settings(tmp_path: Path, fake: FakeTelegram, **kw: object) -> Settings:

@@ -42,10 +42,8 @@ async def fake() -> FakeZalo:
 
 @pytest.fixture
 async def tg_fake() -> FakeTelegram:
-    server = FakeTelegram(TG_TOKEN)
-    await server.start()
-    yield server
-    await server.close()
+    async with FakeTelegram(TG_TOKEN) as server:
+        yield server
 
 
 class DatabaseAway:

@@ -62,12 +62,8 @@ def _restore_logging() -> object:
 
 @pytest.fixture
 async def fake() -> AsyncIterator[FakeTelegram]:
-    server = FakeTelegram(TOKEN)
-    await server.start()
-    try:
+    async with FakeTelegram(TOKEN) as server:
         yield server
-    finally:
-        await server.close()
 
 
 @pytest.fixture
