@@ -252,8 +252,11 @@ async def test_an_officer_on_zalo_signs_in_and_reads_a_report_with_its_photo(zal
     downloads = SHOTS.parent / "downloads"
     shutil.rmtree(downloads, ignore_errors=True)
     downloads.mkdir(parents=True)
-    shutil.rmtree(SHOTS, ignore_errors=True)
-    SHOTS.mkdir(parents=True)
+    # Only this test's own screenshots: test_web_curation_browser.py writes into a folder of
+    # SHOTS (noi-dung/), maybe at this very moment on another worker.
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    for old in SHOTS.glob("*.png"):
+        old.unlink(missing_ok=True)
     async with serve(app, officers=set(app.settings.admin_ids)) as srv:
         app.conversation.console_url = srv.url  # where /dangnhap's links lead (PUBLIC_URL in production)
         fake.push(make_update(message_id="login-1", text="/dangnhap", user=OFFICER_ZALO, name="Lê Văn Cán"))
