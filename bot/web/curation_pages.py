@@ -58,9 +58,7 @@ async def add_phrasing(request: web.Request) -> web.Response:
     officer = request[OFFICER]
     result = await asyncio.to_thread(cur.add_phrasing, spellings, entry_id, officer)
     if not result.saved:
-        await officer_name(request)
-        return page(request, "message.html", status=409 if result.conflict else 422, title=texts.NOT_SAVED_TITLE,
-                    text=cp.problems_text(result), nav="chua-tra-loi")
+        return await _not_saved(request, result, "chua-tra-loi")
     await record(request, "add_phrasing", entry_id, {"texts": spellings, "version": result.version})
     return _see_other(f"{PREFIX}/chua-tra-loi?xong=cach-hoi")
 
@@ -148,6 +146,13 @@ async def create_entry(request: web.Request) -> web.Response:
     return await _refused_form(request, cur, edit, 0, result, is_new=True, spellings=spellings)
 
 
+async def _not_saved(request: web.Request, result, nav: str) -> web.Response:  # noqa: ANN001
+    """Why a phrasing or a going back was not saved: its problems, or the other officer's change."""
+    await officer_name(request)
+    return page(request, "message.html", status=409 if result.conflict else 422, title=texts.NOT_SAVED_TITLE,
+                text=cp.problems_text(result), nav=nav)
+
+
 async def _refused_form(request: web.Request, cur: Curation, edit: dict, base: int, result, *,  # noqa: ANN001
                         is_new: bool, spellings: list[str]) -> web.Response:
     """The form again with what the officer typed, the problems beside their fields, or the
@@ -185,8 +190,6 @@ async def revert_entry(request: web.Request) -> web.Response:
         return refusal(request, 400, texts.BAD_FORM_TITLE, texts.BAD_FORM_TEXT)
     result = await asyncio.to_thread(lambda: cur.revert(entry_id, version, request[OFFICER], base_version=base))
     if not result.saved:
-        await officer_name(request)
-        return page(request, "message.html", status=409 if result.conflict else 422, title=texts.NOT_SAVED_TITLE,
-                    text=cp.problems_text(result), nav="noi-dung")
+        return await _not_saved(request, result, "noi-dung")
     await record(request, "revert_entry", entry_id, {"to": version, "version": result.version})
     return _see_other(f"{PREFIX}/noi-dung/{quote(entry_id)}?quay-lai={version}")
