@@ -85,6 +85,9 @@ def norm_token(tok: str) -> str:
     return tok
 
 
+_REMEMBERED_QUERIES = 4096
+
+
 class Analyzer:
     """Folding plus the domain's abbreviations, synonyms, uncovered terms and typo repair."""
 
@@ -92,6 +95,7 @@ class Analyzer:
         self.lexicon = lexicon = lexicon or default_lexicon()
         self.concepts = concepts or Concepts()
         self.speller = Speller()
+        self._queries: dict[str, tuple[tuple[str, ...], frozenset[str]]] = {}
         self.abbreviations: dict[str, tuple[str, ...]] = {}
         for abbr, expansion in synonyms.abbreviations.items():
             key = tuple(norm_token(t) for t in tokens(abbr))
@@ -149,6 +153,20 @@ class Analyzer:
 
     def learn(self, frequency: dict[str, int], pairs: set[tuple[str, str]] | None = None) -> None:
         self.speller.learn(frequency, pairs)
+        self._queries.clear()  # the repairs depend on what was learned
+
+    def analyze_query(self, text: str) -> tuple[list[str], set[str]]:
+        """Like `analyze`, repairing typos first; also returns the repaired words. A message
+        is read several ways (whole, by sentence, as a follow-up), each asking for the same
+        texts again: remembered for the last few thousand texts, copies handed out."""
+        found = self._queries.get(text)
+        if found is None:
+            toks, fixed = self._analyze_query(text)
+            found = (tuple(toks), frozenset(fixed))
+            if len(self._queries) >= _REMEMBERED_QUERIES:
+                self._queries.pop(next(iter(self._queries)))
+            self._queries[text] = found
+        return list(found[0]), set(found[1])
 
     def _expand(self, toks: list[str]) -> tuple[str, ...]:
         out: list[str] = []
@@ -216,8 +234,7 @@ class Analyzer:
         """`analyze` for a text already split into folded words."""
         return self._rewrite(self._expand(words))
 
-    def analyze_query(self, text: str) -> tuple[list[str], set[str]]:
-        """Like `analyze`, repairing typos first; also returns the repaired words."""
+    def _analyze_query(self, text: str) -> tuple[list[str], set[str]]:
         raw = tokens(text)
         fixed: set[str] = set()
         if self.speller.vocabulary:

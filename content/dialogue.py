@@ -141,10 +141,14 @@ class Dialogue:
         return any(toks[i:i + n] == phrase for i in range(len(toks) - n + 1))
 
     def subject_of(self, toks: tuple[str, ...]) -> int | None:
-        return next((i for phrase, i in self.subjects if self._has(toks, phrase)), None)
+        present = set(toks)  # most phrases' first word is not there at all: no need to slide them along
+        return next((i for phrase, i in self.subjects
+                     if (not phrase or phrase[0] in present) and self._has(toks, phrase)), None)
 
     def aspect_of(self, toks: tuple[str, ...]) -> str | None:
-        return next((aid for aid, phrases in self.aspects if any(self._has(toks, p) for p in phrases)), None)
+        present = set(toks)
+        return next((aid for aid, phrases in self.aspects
+                     if any((not p or p[0] in present) and self._has(toks, p) for p in phrases)), None)
 
     def frame(self, text: str) -> Frame:
         text = unicodedata.normalize("NFC", text).strip()

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
+import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -172,14 +174,52 @@ def readable_unit_id(unit_id: str) -> str:
     return f"{shown or unit_id} (đơn vị cũ)"
 
 
-def _read_yaml(path: Path, problems: list[str]) -> object:
+def _read_text(path: Path, problems: list[str]) -> str | None:
     try:
-        return yaml_load(path.read_text(encoding="utf-8"))
+        return path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         problems.append(f"{path}: cannot read: {exc}")
+    return None
+
+
+def _yaml_of(path: Path, text: str, problems: list[str]) -> object:
+    try:
+        return yaml_load(text)
     except yaml.YAMLError as exc:
         problems.append(f"{path}: not valid YAML: {exc}")
     return None
+
+
+class _ValidatedFiles:
+    """What a file's text validated to, by its text: every save of the Office reloads the
+    content on every instance, and the files that did not change (all of them, usually)
+    need not be parsed and validated again; that was most of a reload. Only results
+    without problems are kept (a problem names its file), and they are frozen models, so
+    two versions may share them. The newest few texts are kept, whatever their path."""
+
+    def __init__(self, size: int = 64):
+        self._size = size
+        self._held: dict[tuple[object, bytes], object] = {}
+        self._lock = threading.Lock()
+
+    def get(self, kind: object, text: str, make):  # noqa: ANN001, ANN201
+        key = (kind, hashlib.blake2b(text.encode("utf-8"), digest_size=16).digest())
+        with self._lock:
+            if key in self._held:
+                self._held[key] = self._held.pop(key)  # the most recently used goes last
+                return self._held[key]
+        problems: list[str] = []
+        value = make(problems)
+        if problems:
+            return value, problems
+        with self._lock:
+            self._held[key] = (value, [])
+            while len(self._held) > self._size:
+                self._held.pop(next(iter(self._held)))
+        return value, []
+
+
+_VALIDATED = _ValidatedFiles()
 
 
 def _validation_problems(path: Path, exc: ValidationError, data: object) -> list[str]:
@@ -198,14 +238,23 @@ def _validation_problems(path: Path, exc: ValidationError, data: object) -> list
 
 
 def _parse_entries(path: Path, problems: list[str]) -> list[Entry]:
+    text = _read_text(path, problems)
+    if text is None:
+        return []
+    entries, found = _VALIDATED.get("entries", text, lambda out: _validate_entries(path, text, out))
+    problems.extend(found)
+    return list(entries)
+
+
+def _validate_entries(path: Path, text: str, problems: list[str]) -> tuple[Entry, ...]:
     """Entries are validated one by one, so one broken entry does not hide the
     problems (or the links) of the others in the same file."""
-    data = _read_yaml(path, problems)
+    data = _yaml_of(path, text, problems)
     if data is None:
-        return []
+        return ()
     if not isinstance(data, dict) or not isinstance(data.get("entries"), list):
         problems.append(f"{path}: expected a mapping with a list under 'entries'")
-        return []
+        return ()
     extra = set(data) - {"entries"}
     if extra:
         problems.append(f"{path}: unexpected top-level keys: {', '.join(sorted(map(str, extra)))}")
@@ -220,7 +269,7 @@ def _parse_entries(path: Path, problems: list[str]) -> list[Entry]:
             for err in exc.errors():
                 field = ".".join(str(p) for p in err["loc"])
                 problems.append(f"{path}: {name}{'.' + field if field else ''}: {err['msg']}")
-    return out
+    return tuple(out)
 
 
 def _apply_overlay(entries: list[tuple[Path, Entry]], overlay: dict[str, dict | None], folder: Path,
@@ -270,6 +319,19 @@ def _overlay_deadlines(specs: list[DeadlineSpec], overlay: dict[str, dict | None
     return out
 
 
+def _validate(path: Path, text: str, model, problems: list[str]):  # noqa: ANN001, ANN202
+    data = _yaml_of(path, text, problems)
+    if data is None:
+        if not problems:
+            problems.append(f"{path}: file is empty")
+        return None
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        problems.extend(_validation_problems(path, exc, data))
+        return None
+
+
 def load(content_dir: Path, overlay: dict[str, dict | None] | None = None) -> KnowledgeBase:
     """Load and cross-check the content; raise ContentError listing every problem.
     `overlay`: the Office's edits, entry id -> the whole entry (None: the file's)."""
@@ -279,16 +341,12 @@ def load(content_dir: Path, overlay: dict[str, dict | None] | None = None) -> Kn
         raise ContentError([f"{content_dir}: content directory not found"])
 
     def parse(path: Path, model):  # noqa: ANN001, ANN202
-        data = _read_yaml(path, problems)
-        if data is None:
-            if path.exists() and not problems:
-                problems.append(f"{path}: file is empty")
+        text = _read_text(path, problems)
+        if text is None:
             return None
-        try:
-            return model.model_validate(data)
-        except ValidationError as exc:
-            problems.extend(_validation_problems(path, exc, data))
-            return None
+        value, found = _VALIDATED.get(model, text, lambda out: _validate(path, text, model, out))
+        problems.extend(found)
+        return value
 
     topics_file = content_dir / "topics.yaml"
     topics = parse(topics_file, TopicFile) if topics_file.exists() else None

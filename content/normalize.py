@@ -6,6 +6,7 @@ matcher compares everything in one folded, lowercase, unaccented form.
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 
@@ -44,6 +45,9 @@ def strip_diacritics(text: str) -> str:
     return unicodedata.normalize("NFC", text).translate(_DIACRITICS)
 
 
+# Remembered: the content's texts are folded again on every reload (each save of the
+# Office's, on every instance) and by several readers of each; a few MB at most.
+@functools.lru_cache(maxsize=1 << 16)
 def fold(text: str) -> str:
     """Lowercase, remove diacritics (đ -> d), collapse punctuation to spaces."""
     text = strip_diacritics(unicodedata.normalize("NFC", text).lower())
@@ -82,7 +86,20 @@ def has_letters(text: str) -> bool:
     return any(ch.isalpha() for ch in text)
 
 
+class _AlignedTable(dict):
+    """Each character to the one character `fold_aligned` puts in its place, filled as met."""
+
+    def __missing__(self, cp: int) -> str:
+        ch = chr(cp)
+        value = "d" if ch in "đĐ" else unicodedata.normalize("NFD", ch)[0]
+        self[cp] = value
+        return value
+
+
+_ALIGNED = _AlignedTable()
+
+
 def fold_aligned(text: str) -> str:
     """Like `fold` (lowercase, no diacritics, đ → d) but one character for each
     character of `text`, so a position found in the result is a position in `text`."""
-    return "".join((unicodedata.normalize("NFD", c)[0] if c not in "đĐ" else "d") for c in text.lower())
+    return text.lower().translate(_ALIGNED)

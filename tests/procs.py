@@ -21,12 +21,15 @@ from __future__ import annotations
 import asyncio
 import atexit
 import contextlib
+import fcntl
 import json
 import os
+import shutil
 import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from pathlib import Path
@@ -94,27 +97,66 @@ class _Forked:
         self.send_signal(signal.SIGKILL)
 
 
+# Where the run's fork server listens, and the process whose end ends it: set by the run's
+# pytest before its workers start (tests/conftest.py), so every worker finds the same one.
+ZYGOTE_DIR = "TDKT_ZYGOTE_DIR"
+ZYGOTE_OWNER = "TDKT_ZYGOTE_OWNER"
+
+
 class _Zygote:
-    """One fork server per test process, started on first use."""
+    """The run's one fork server (tests/zygote.py), started by the first worker that needs it."""
 
     _lock = threading.Lock()
-    _proc: subprocess.Popen | None = None
+    _own_dir: str | None = None
+
+    @classmethod
+    def _where(cls) -> tuple[Path, int]:
+        if os.environ.get(ZYGOTE_DIR):
+            return Path(os.environ[ZYGOTE_DIR]), int(os.environ[ZYGOTE_OWNER])
+        if cls._own_dir is None:  # not under the suite's conftest: this process's own server
+            cls._own_dir = tempfile.mkdtemp(prefix="tdkt-z-")
+            atexit.register(shutil.rmtree, cls._own_dir, True)
+        return Path(cls._own_dir), os.getpid()
+
+    @classmethod
+    def _ask(cls, sock_path: Path, request: dict) -> dict:
+        with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as conn:
+            conn.connect(str(sock_path))
+            with conn.makefile("rw", encoding="utf-8") as stream:
+                stream.write(json.dumps(request) + "\n")
+                stream.flush()
+                return json.loads(stream.readline())
 
     @classmethod
     def fork(cls, args: list[str], env: dict[str, str], cwd: Path, log_path: Path) -> _Forked:
+        folder, owner = cls._where()
+        sock_path = folder / "zygote.sock"
+        request = {"args": args, "env": env, "cwd": str(cwd), "log": str(log_path)}
         with cls._lock:
-            if cls._proc is None or cls._proc.poll() is not None:
-                zenv = clean_env()
-                cls._proc = subprocess.Popen([sys.executable, "-u", "-m", "tests.zygote"], cwd=REPO, env=zenv,
-                                             stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
-                atexit.register(cls._proc.kill)
-                ready = cls._proc.stdout.readline()  # type: ignore[union-attr]
+            try:
+                return _Forked(cls._ask(sock_path, request)["pid"], log_path)
+            except (FileNotFoundError, ConnectionRefusedError):
+                pass
+            with open(folder / "zygote.lock", "w") as lock:  # one worker starts it; the others wait
+                fcntl.flock(lock, fcntl.LOCK_EX)
+                try:
+                    return _Forked(cls._ask(sock_path, request)["pid"], log_path)
+                except (FileNotFoundError, ConnectionRefusedError):
+                    sock_path.unlink(missing_ok=True)
+                server = subprocess.Popen(
+                    [sys.executable, "-u", "-m", "tests.zygote", "--socket", str(sock_path), "--owner", str(owner)],
+                    cwd=REPO, env=clean_env(), stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, text=True,
+                    start_new_session=True)  # outlives this worker: the others use it too
+                ready = server.stdout.readline()  # type: ignore[union-attr]
+                server.stdout.close()  # type: ignore[union-attr]
                 assert ready.strip(), "the fork server did not start"
-            cls._proc.stdin.write(json.dumps(  # type: ignore[union-attr]
-                {"args": args, "env": env, "cwd": str(cwd), "log": str(log_path)}) + "\n")
-            cls._proc.stdin.flush()  # type: ignore[union-attr]
-            answer = json.loads(cls._proc.stdout.readline())  # type: ignore[union-attr]
-        return _Forked(answer["pid"], log_path)
+            return _Forked(cls._ask(sock_path, request)["pid"], log_path)
+
+
+def stop_fork_server(folder: Path) -> None:
+    """At the end of the run: the server ends (it would within a second of the run anyway)."""
+    with contextlib.suppress(OSError, ValueError):  # none running; or it ended without answering, as it does
+        _Zygote._ask(folder / "zygote.sock", {"quit": True})  # noqa: SLF001
 
 
 def spawn(args: list[str], env: dict[str, str], cwd: Path, log_path: Path, log: Any = None) -> subprocess.Popen | _Forked:

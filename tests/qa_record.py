@@ -46,6 +46,7 @@ HEADER = """\
 """
 
 
+@functools.lru_cache(maxsize=1 << 14)  # the same expected facts are looked for in many answers
 def fold(text: str) -> str:
     text = unicodedata.normalize("NFD", text.lower()).replace("đ", "d")
     text = "".join(c for c in text if unicodedata.category(c) != "Mn")

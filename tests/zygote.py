@@ -6,23 +6,31 @@ API types). The multi-process tests start some twenty bots, one after another,
 on a machine with two cores: most of the suite's critical path was that import.
 
 This process imports the bot's modules once (imports only: no settings read, no
-engine, no event loop, no thread), then, for each request on its standard input,
-forks a child that becomes the bot: its own environment, working directory, log
-file and arguments, then `bot.cli.main(args)` as `python -m bot ARGS` would run
-it. The child is a separate OS process like any other (SIGKILL kills it mid-work,
-its database connections die with it); what it shares with its siblings is the
-code already imported and the hash seed.
+engine, no event loop, no thread) and builds the shipped content once (so that a
+child's own build finds its files already validated), then, for each request on
+its Unix socket, forks a child that becomes the bot: its own environment, working
+directory, log file and arguments, then `bot.cli.main(args)` as `python -m bot
+ARGS` would run it. The child is a separate OS process like any other (SIGKILL
+kills it mid-work, its database connections die with it); what it shares with its
+siblings is the code already imported and the hash seed.
 
-Protocol, one JSON object a line: {"args", "env", "cwd", "log"} in, {"pid"} out.
-When a child ends, its wait status goes to the file `<log>.exit` (written then
-renamed, so a reader never sees half of it).
+One server serves every pytest worker of a run (tests/procs.py starts it on first
+use): each worker starting its own meant four more imports of aiogram at the start
+of every run. It ends when the process named by --owner (the run's pytest) is gone.
+
+Protocol, one connection a request, one JSON object a line: {"args", "env", "cwd",
+"log"} in, {"pid"} out. When a child ends, its wait status goes to the file
+`<log>.exit` (written then renamed, so a reader never sees half of it).
 """
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
+import select
 import signal
+import socket
 import sys
 
 _children: dict[int, str] = {}
@@ -44,10 +52,12 @@ def _reap(*_: object) -> None:
             os.replace(log + ".exit.tmp", log + ".exit")
 
 
-def _become_bot(request: dict) -> None:
+def _become_bot(request: dict, sockets: tuple[socket.socket, ...]) -> None:
     """In the child: never returns."""
     code = 1
     try:
+        for sock in sockets:  # the server's, not the bot's (their objects are never used again)
+            os.close(sock.fileno())
         signal.signal(signal.SIGCHLD, signal.SIG_DFL)
         os.chdir(request["cwd"])
         os.environ.clear()
@@ -81,7 +91,21 @@ def _become_bot(request: dict) -> None:
             os._exit(code)
 
 
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
 def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--socket", required=True)
+    parser.add_argument("--owner", type=int, required=True)
+    options = parser.parse_args()
     # What `python -m bot run` spends its start-up on, imported here once: aiogram (most of
     # it), the PostgreSQL driver (about 1 s of CPU in every child otherwise), the
     # migrations' machinery and the web server.
@@ -94,24 +118,42 @@ def main() -> None:
     import bot.runner  # noqa: F401
     import bot.telegram.channel  # noqa: F401
     import bot.web.app  # noqa: F401
+    from content import DEFAULT_CONTENT_DIR
+    from content.service import build
+
+    build(DEFAULT_CONTENT_DIR)  # its validated files and folded texts, inherited by every child
 
     signal.signal(signal.SIGCHLD, _reap)
-    out = sys.stdout
+    listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    listener.bind(options.socket)
+    listener.listen(64)
     sys.stdout.write(json.dumps({"ready": True}) + "\n")
     sys.stdout.flush()
-    for line in sys.stdin:
-        request = json.loads(line)
-        # A child that ends at once must find its log path known to _reap.
-        signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGCHLD})
-        pid = os.fork()
-        if pid == 0:
+    # The pipe to the worker that started it is read once; its children write to their logs.
+    os.dup2(os.open(os.devnull, os.O_WRONLY), 1)
+    while _alive(options.owner):
+        if not select.select([listener], [], [], 1.0)[0]:
+            continue
+        conn, _ = listener.accept()
+        with conn, conn.makefile("rw", encoding="utf-8") as stream:
+            line = stream.readline()
+            if not line:
+                continue
+            request = json.loads(line)
+            if request.get("quit"):
+                break
+            # A child that ends at once must find its log path known to _reap.
+            signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGCHLD})
+            pid = os.fork()
+            if pid == 0:
+                signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGCHLD})
+                _become_bot(request, (listener, conn))
+            _children[pid] = request["log"]
             signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGCHLD})
-            _become_bot(request)
-        _children[pid] = request["log"]
-        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGCHLD})
-        out.write(json.dumps({"pid": pid}) + "\n")
-        out.flush()
-    # stdin closed: the test process is gone; the children are killed by it (or were).
+            stream.write(json.dumps({"pid": pid}) + "\n")
+            stream.flush()
+    # The run is over: its tests killed their children (or were killed with them).
+    listener.close()
 
 
 if __name__ == "__main__":
