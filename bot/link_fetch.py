@@ -33,6 +33,7 @@ import httpcore
 import httpx
 
 from bot.files import FetchFailed, FileTooLarge
+from bot.kernel import tls
 
 MAX_REDIRECTS = 5
 READ_TIMEOUT = 10.0  # seconds for one connect or read; the whole download has its own limit
@@ -142,7 +143,7 @@ class _CheckedTransport(httpx.AsyncHTTPTransport):
 
     def __init__(self, backend: _CheckedBackend):
         super().__init__(trust_env=False)
-        self._pool = httpcore.AsyncConnectionPool(ssl_context=httpx.create_ssl_context(trust_env=False),
+        self._pool = httpcore.AsyncConnectionPool(ssl_context=tls.client_context(trust_env=False),
                                                   max_connections=20, max_keepalive_connections=5,
                                                   keepalive_expiry=5.0, network_backend=backend)
 

@@ -5,6 +5,7 @@ cover, and (for questions) repair typos first.
 
 from __future__ import annotations
 
+import contextlib
 import re
 from collections import defaultdict
 
@@ -86,12 +87,17 @@ def norm_token(tok: str) -> str:
 
 
 _REMEMBERED_QUERIES = 4096
+_REMEMBERED_TEXTS = 50_000  # every text of a few thousand entries
 
 
 class Analyzer:
     """Folding plus the domain's abbreviations, synonyms, uncovered terms and typo repair."""
 
-    def __init__(self, synonyms: SynonymFile, lexicon: Lexicon | None = None, concepts: Concepts | None = None):
+    def __init__(self, synonyms: SynonymFile, lexicon: Lexicon | None = None, concepts: Concepts | None = None,
+                 words_memo: dict[tuple[str, ...], tuple[str, ...]] | None = None):
+        """`words_memo`: what `analyze_words` found, shared by analyzers of the same word lists
+        (content/matcher.py): a reload reads every entry's texts again."""
+        self._words = {} if words_memo is None else words_memo
         self.lexicon = lexicon = lexicon or default_lexicon()
         self.concepts = concepts or Concepts()
         self.speller = Speller()
@@ -164,7 +170,8 @@ class Analyzer:
             toks, fixed = self._analyze_query(text)
             found = (tuple(toks), frozenset(fixed))
             if len(self._queries) >= _REMEMBERED_QUERIES:
-                self._queries.pop(next(iter(self._queries)))
+                with contextlib.suppress(RuntimeError, KeyError, StopIteration):  # another thread's turn evicting too
+                    self._queries.pop(next(iter(self._queries)))
             self._queries[text] = found
         return list(found[0]), set(found[1])
 
@@ -232,7 +239,13 @@ class Analyzer:
 
     def analyze_words(self, words: list[str]) -> list[str]:
         """`analyze` for a text already split into folded words."""
-        return self._rewrite(self._expand(words))
+        key = tuple(words)
+        found = self._words.get(key)
+        if found is None:
+            found = tuple(self._rewrite(self._expand(words)))
+            if len(self._words) < _REMEMBERED_TEXTS:  # full: a larger base than that is analysed afresh
+                self._words[key] = found
+        return list(found)
 
     def _analyze_query(self, text: str) -> tuple[list[str], set[str]]:
         raw = tokens(text)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
 import threading
@@ -79,6 +80,21 @@ def _example_problems(entries: list[tuple[Path, Entry]]) -> list[str]:
                 out.append(f"{path}: entry {e.id}: example {text!r} is also a phrasing or example of "
                            f"{', '.join(others)}")
     return out
+
+
+@functools.lru_cache(maxsize=1 << 15)  # a reload asks again for the same texts and terms
+def _uncovered_in(text: str, terms: tuple[str, ...]) -> tuple[str, ...]:
+    """The terms (synonyms.yaml `not_covered`) that `text` names."""
+    padded = f" {fold(text)} "
+    # One scan finds a text holding any of the terms (few or none); only those are looked at term by term.
+    if not _any_term(terms).search(padded):
+        return ()
+    return tuple(term for term in terms if f" {fold(term)} " in padded)
+
+
+@functools.lru_cache(maxsize=4)
+def _any_term(terms: tuple[str, ...]) -> re.Pattern:
+    return re.compile("|".join(re.escape(f" {fold(term)} ") for term in terms))
 
 
 class ContentError(Exception):
@@ -430,20 +446,13 @@ def load(content_dir: Path, overlay: dict[str, dict | None] | None = None) -> Kn
                 problems.append(f"{syn_file}: synonyms[{i}]: a group needs at least two phrases")
 
     if synonyms and synonyms.not_covered:
-        uncovered = [(term, f" {fold(term)} ") for term in synonyms.not_covered]
-        # One scan a text finds those holding any of the terms (few or none); only they are
-        # looked at term by term. Thousands of texts times every term took a fifth of a load.
-        any_term = re.compile("|".join(re.escape(folded) for _, folded in uncovered))
+        terms = tuple(synonyms.not_covered)
         for path, e in entries:
             for text in (e.title, *e.questions, *e.keywords, *e.examples):
-                padded = f" {fold(text)} "  # folded once per text, not once per term
-                if not any_term.search(padded):
-                    continue
-                for term, folded in uncovered:
-                    if folded in padded:
-                        which = "an example " if text in e.examples else ""
-                        problems.append(f"{path}: entry {e.id}: {which}asks about {term!r}, which synonyms.yaml "
-                                        "lists under not_covered; remove it from that list")
+                for term in _uncovered_in(text, terms):
+                    which = "an example " if text in e.examples else ""
+                    problems.append(f"{path}: entry {e.id}: {which}asks about {term!r}, which synonyms.yaml "
+                                    "lists under not_covered; remove it from that list")
 
     unit_list = units.units if units else []
     unit_ids = {u.id for u in unit_list}

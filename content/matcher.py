@@ -10,6 +10,7 @@ answering, offering a choice, and an honest fallback.
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -58,6 +59,27 @@ class Thresholds:
     spread: float = 0.08  # candidates this close to the best are offered as alternatives
 
 
+# The analysed texts of the last few configurations of word lists (content/analysis.py): a
+# reload after an Office save finds the same files (the very same validated objects, from
+# content/loader.py) and need not analyse every entry's texts again. Keyed by the objects
+# themselves, held here, so an id is never reused while its memo lives.
+_WORD_MEMOS: list[tuple[tuple[object, ...], dict]] = []
+_WORD_MEMOS_KEPT = 4
+_WORD_MEMOS_LOCK = threading.Lock()
+
+
+def _words_memo(*sources: object) -> dict:
+    with _WORD_MEMOS_LOCK:
+        for i, (held, memo) in enumerate(_WORD_MEMOS):
+            if len(held) == len(sources) and all(a is b for a, b in zip(held, sources, strict=True)):
+                _WORD_MEMOS.append(_WORD_MEMOS.pop(i))
+                return memo
+        memo = {}
+        _WORD_MEMOS.append((sources, memo))
+        del _WORD_MEMOS[:-_WORD_MEMOS_KEPT]
+        return memo
+
+
 class Matcher:
     def __init__(self, kb: KnowledgeBase, thresholds: Thresholds | None = None, cache_dir: Path | None = None):
         self.kb = kb
@@ -65,7 +87,8 @@ class Matcher:
         self.thresholds = thresholds or Thresholds()
         self.lexicon: Lexicon = Lexicon.of(kb.lexicon) if kb.lexicon is not None else default_lexicon()
         self.concepts = Concepts(kb.concepts)
-        self.analyzer = Analyzer(kb.synonyms, self.lexicon, self.concepts)
+        self.analyzer = Analyzer(kb.synonyms, self.lexicon, self.concepts,
+                                 words_memo=_words_memo(kb.synonyms, kb.lexicon, kb.concepts))
         self.index = Index(kb, self.analyzer)
 
     @cached_property

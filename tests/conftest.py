@@ -25,7 +25,7 @@ from bot.settings import Settings, load_settings
 from content import DEFAULT_CONTENT_DIR
 from handlers.events import IncomingEvent, Reply
 from storage import db
-from tests.procs import ZYGOTE_DIR, ZYGOTE_OWNER, Procs, stop_fork_server
+from tests.procs import ZYGOTE_DIR, ZYGOTE_OWNER, Procs, start_fork_server_early, stop_fork_server
 
 FIXTURE_CONTENT = Path(__file__).parent / "fixtures" / "content"
 REAL_CONTENT = DEFAULT_CONTENT_DIR
@@ -75,6 +75,8 @@ def pytest_configure(config: pytest.Config) -> None:
     config._tdkt_zygote = tempfile.mkdtemp(prefix="tdkt-z-")  # noqa: SLF001
     os.environ[ZYGOTE_DIR] = config._tdkt_zygote  # noqa: SLF001
     os.environ[ZYGOTE_OWNER] = str(os.getpid())
+    if _runs_any(config, SLOW_FIRST):
+        start_fork_server_early(Path(config._tdkt_zygote))  # noqa: SLF001
     if config.option.basetemp:  # set by hand
         return
     parent = Path(os.environ.get("TEST_TMP_PARENT") or _MEMORY_TMP)
@@ -82,6 +84,16 @@ def pytest_configure(config: pytest.Config) -> None:
         return
     config.option.basetemp = tempfile.mkdtemp(prefix="tdkt-tests-", dir=parent)
     config._tdkt_basetemp = config.option.basetemp  # noqa: SLF001 - removed at the end of a passing run
+
+
+def _runs_any(config: pytest.Config, files: tuple[str, ...]) -> bool:
+    """Whether the paths the run was given (the test paths when none) hold any of `files`."""
+    root = Path(config.rootpath)
+    for arg in config.args:
+        given = (root / arg.split("::", 1)[0]).resolve()
+        if any(given == (root / f).resolve() or given in (root / f).resolve().parents for f in files):
+            return True
+    return False
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:

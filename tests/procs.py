@@ -139,18 +139,57 @@ class _Zygote:
                 pass
             with open(folder / "zygote.lock", "w") as lock:  # one worker starts it; the others wait
                 fcntl.flock(lock, fcntl.LOCK_EX)
+                early = _started_early(folder)
+                while early is not None and _alive(early):  # the run's pytest started it: wait for it
+                    try:
+                        return _Forked(cls._ask(sock_path, request)["pid"], log_path)
+                    except (FileNotFoundError, ConnectionRefusedError):
+                        time.sleep(0.05)
                 try:
                     return _Forked(cls._ask(sock_path, request)["pid"], log_path)
                 except (FileNotFoundError, ConnectionRefusedError):
                     sock_path.unlink(missing_ok=True)
-                server = subprocess.Popen(
-                    [sys.executable, "-u", "-m", "tests.zygote", "--socket", str(sock_path), "--owner", str(owner)],
-                    cwd=REPO, env=clean_env(), stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, text=True,
-                    start_new_session=True)  # outlives this worker: the others use it too
+                server = _start_server(sock_path, owner, subprocess.PIPE)
                 ready = server.stdout.readline()  # type: ignore[union-attr]
                 server.stdout.close()  # type: ignore[union-attr]
                 assert ready.strip(), "the fork server did not start"
             return _Forked(cls._ask(sock_path, request)["pid"], log_path)
+
+
+def _start_server(sock_path: Path, owner: int, stdout: int) -> subprocess.Popen:
+    return subprocess.Popen(
+        [sys.executable, "-u", "-m", "tests.zygote", "--socket", str(sock_path), "--owner", str(owner)],
+        cwd=REPO, env=clean_env(), stdin=subprocess.DEVNULL, stdout=stdout, text=True,
+        start_new_session=True)  # outlives the worker that started it: the others use it too
+
+
+def _started_early(folder: Path) -> int | None:
+    try:
+        return int((folder / "zygote.starting").read_text())
+    except (OSError, ValueError):
+        return None
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        pass
+    # A zombie (ended, not yet reaped) is no server either.
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except (OSError, IndexError):
+        return True
+
+
+def start_fork_server_early(folder: Path) -> None:
+    """Started by the run's pytest while its workers collect the tests, when the run has tests
+    that need it: the workers' first bot processes need not wait for its imports."""
+    server = _start_server(folder / "zygote.sock", os.getpid(), subprocess.DEVNULL)
+    (folder / "zygote.starting.tmp").write_text(str(server.pid))
+    (folder / "zygote.starting.tmp").rename(folder / "zygote.starting")
 
 
 def stop_fork_server(folder: Path) -> None:

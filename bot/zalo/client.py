@@ -18,6 +18,7 @@ from typing import Any
 import httpx
 
 from bot.channel import ChannelError
+from bot.kernel import tls
 from bot.kernel.redact import guard_loggers, shared
 from bot.kernel.retry import Backoff
 
@@ -80,7 +81,7 @@ class ZaloClient:
         self._base = f"{base_url.rstrip('/')}/bot{token}"
         self.timeout = timeout
         self._http = httpx.AsyncClient(timeout=httpx.Timeout(timeout, connect=min(timeout, 10.0)),
-                                       transport=transport, follow_redirects=False,
+                                       transport=transport, follow_redirects=False, verify=tls.client_context(),
                                        headers={"User-Agent": "thidua-bot"})
 
     def redact(self, text: str) -> str:
