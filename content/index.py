@@ -10,6 +10,7 @@ import math
 import sys
 from array import array
 from collections import defaultdict
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -49,11 +50,28 @@ def identifiers(toks: list[str], document_words: frozenset[str]) -> frozenset[st
     return frozenset(out)
 
 
+_MEMO_ENTRIES = 2_000  # a province's base is a few hundred entries
+
+
+@dataclass(frozen=True, slots=True)
+class _Reading:
+    """One entry as the index reads it."""
+
+    vocabulary: frozenset[str]  # its words as written (folded), for the spelling
+    pairs: frozenset[tuple[str, str]]  # adjacent words, for the spelling
+    core: frozenset[str]  # analysed words of its title, phrasings and keywords
+    answer: frozenset[str]  # those only in its answer
+    accented: frozenset[str]  # words with their diacritics
+    bigrams: frozenset[str]
+    phrasings: tuple[tuple[str, ...], ...]  # content words of the title and each phrasing
+
+
 class Index:
-    def __init__(self, kb: KnowledgeBase, analyzer: Analyzer):
+    def __init__(self, kb: KnowledgeBase, analyzer: Analyzer, memo: dict[int, tuple[Entry, _Reading]] | None = None):
+        """`memo`: entries read before with this analyzer's word lists, by the entry object
+        (content/matcher.py); those that did not change are not read again."""
         self.analyzer = an = analyzer
         self.lexicon: Lexicon = an.lexicon
-        stop = self.lexicon.stopwords
         # One pass over the entries, keeping per entry only what the index needs:
         # the words of a large base's answers, held all at once, took most of its memory.
         # Postings are typed arrays of entry numbers, not lists of tuples, for the same reason.
@@ -62,34 +80,34 @@ class Index:
         accent_postings: dict[str, array] = defaultdict(lambda: array("i"))
         frequency: dict[str, int] = defaultdict(int)  # entries whose text has each word, for the spelling
         pairs: set[tuple[str, str]] = set()
-        phrasings: list[list[str]] = []  # their content words, weighed once all IDFs are known
+        phrasings: list[tuple[str, ...]] = []  # their content words, weighed once all IDFs are known
         starts: list[int] = []
         self.entries: list[Entry] = []
         self.bigrams: list[frozenset[str]] = []
+        # A large base is read afresh each time: its readings, answers' word pairs included, held
+        # all at once would be most of its memory.
+        keep = memo is not None and len(kb.entries) <= _MEMO_ENTRIES
         for i, entry in enumerate(kb.entries):
-            texts = (entry.title, *entry.questions, *entry.keywords, entry.answer)
-            # Each text is split into words once, for the index and for the spelling.
-            words = [tokens(t) for t in texts]
-            for ws in words:
-                pairs.update(zip(ws, ws[1:], strict=False))
-            for w in {w for ws in words for w in ws}:
+            held = memo.get(id(entry)) if keep else None  # type: ignore[union-attr]
+            if held is not None and held[0] is entry:
+                reading = held[1]
+            else:
+                reading = self._read(entry)
+                if keep:
+                    memo[id(entry)] = (entry, reading)  # type: ignore[index]
+            pairs.update(reading.pairs)
+            for w in reading.vocabulary:
                 frequency[w] += 1
-            phr_tokens = [an.analyze_words(w) for w in words[:-1]]
-            core = {t for toks in phr_tokens for t in toks if t not in stop}
-            answer = {t for t in an.analyze_words(words[-1]) if t not in stop} - core
-            for t in core:
+            for t in reading.core:
                 core_postings[t].append(i)
-            for t in answer:
+            for t in reading.answer:
                 answer_postings[t].append(i)
-            for w in accented_words(" ".join(texts)):
+            for w in reading.accented:
                 accent_postings[w].append(i)
             self.entries.append(entry)
-            # Interned: entries share most word pairs, and a large base held a copy of each per entry.
-            self.bigrams.append(frozenset(map(sys.intern, set().union(*(bigrams(toks, stop) for toks in phr_tokens)))))
+            self.bigrams.append(reading.bigrams)
             starts.append(len(phrasings))
-            # Keywords widen coverage but are no phrasings: "hồ sơ" alone must not
-            # look like a perfect match for every dossier entry.
-            phrasings.extend(content_words(toks, stop) for toks in phr_tokens[: 1 + len(entry.questions)])
+            phrasings.extend(reading.phrasings)
         df = {t: len(core_postings.get(t, ())) + len(answer_postings.get(t, ()))
               for t in (*core_postings, *answer_postings)}
         n = max(len(self.entries), 1)
@@ -125,6 +143,26 @@ class Index:
         self.bounds = list(zip(self.starts.tolist(), self.ends.tolist(), strict=True))
         self.phr_postings = {t: (np.frombuffer(idx, dtype=np.int32), np.frombuffer(phr_val[t], dtype=np.float64))
                              for t, idx in phr_idx.items()}
+
+    def _read(self, entry: Entry) -> _Reading:
+        an, stop = self.analyzer, self.lexicon.stopwords
+        texts = (entry.title, *entry.questions, *entry.keywords, entry.answer)
+        # Each text is split into words once, for the index and for the spelling.
+        words = [tokens(t) for t in texts]
+        phr_tokens = [an.analyze_words(w) for w in words[:-1]]
+        core = {t for toks in phr_tokens for t in toks if t not in stop}
+        return _Reading(
+            vocabulary=frozenset(w for ws in words for w in ws),
+            pairs=frozenset(pair for ws in words for pair in zip(ws, ws[1:], strict=False)),
+            core=frozenset(core),
+            answer=frozenset({t for t in an.analyze_words(words[-1]) if t not in stop} - core),
+            accented=frozenset(accented_words(" ".join(texts))),
+            # Interned: entries share most word pairs, and a large base held a copy of each per entry.
+            bigrams=frozenset(map(sys.intern, set().union(*(bigrams(toks, stop) for toks in phr_tokens)))),
+            # Keywords widen coverage but are no phrasings: "hồ sơ" alone must not
+            # look like a perfect match for every dossier entry.
+            phrasings=tuple(tuple(content_words(toks, stop)) for toks in phr_tokens[: 1 + len(entry.questions)]),
+        )
 
     def _learn_spelling(self, kb: KnowledgeBase, frequency: dict[str, int], pairs: set[tuple[str, str]],
                         df: dict[str, int]) -> None:

@@ -59,25 +59,27 @@ class Thresholds:
     spread: float = 0.08  # candidates this close to the best are offered as alternatives
 
 
-# The analysed texts of the last few configurations of word lists (content/analysis.py): a
+# What was read of the content under the last few configurations of word lists: each text
+# analysed (content/analysis.py) and each entry as the index reads it (content/index.py). A
 # reload after an Office save finds the same files (the very same validated objects, from
-# content/loader.py) and need not analyse every entry's texts again. Keyed by the objects
-# themselves, held here, so an id is never reused while its memo lives.
-_WORD_MEMOS: list[tuple[tuple[object, ...], dict]] = []
-_WORD_MEMOS_KEPT = 4
-_WORD_MEMOS_LOCK = threading.Lock()
+# content/loader.py) and need not read the entries that did not change again. Keyed by the
+# objects themselves, held here, so an id is never reused while its memo lives.
+_MEMOS: list[tuple[tuple[object, ...], dict, dict]] = []
+_MEMOS_KEPT = 4
+_MEMOS_LOCK = threading.Lock()
 
 
-def _words_memo(*sources: object) -> dict:
-    with _WORD_MEMOS_LOCK:
-        for i, (held, memo) in enumerate(_WORD_MEMOS):
+def _memos(*sources: object) -> tuple[dict, dict]:
+    """The memo of analysed texts and the memo of read entries for these word lists."""
+    with _MEMOS_LOCK:
+        for i, (held, words, entries) in enumerate(_MEMOS):
             if len(held) == len(sources) and all(a is b for a, b in zip(held, sources, strict=True)):
-                _WORD_MEMOS.append(_WORD_MEMOS.pop(i))
-                return memo
-        memo = {}
-        _WORD_MEMOS.append((sources, memo))
-        del _WORD_MEMOS[:-_WORD_MEMOS_KEPT]
-        return memo
+                _MEMOS.append(_MEMOS.pop(i))
+                return words, entries
+        words, entries = {}, {}
+        _MEMOS.append((sources, words, entries))
+        del _MEMOS[:-_MEMOS_KEPT]
+        return words, entries
 
 
 class Matcher:
@@ -87,9 +89,9 @@ class Matcher:
         self.thresholds = thresholds or Thresholds()
         self.lexicon: Lexicon = Lexicon.of(kb.lexicon) if kb.lexicon is not None else default_lexicon()
         self.concepts = Concepts(kb.concepts)
-        self.analyzer = Analyzer(kb.synonyms, self.lexicon, self.concepts,
-                                 words_memo=_words_memo(kb.synonyms, kb.lexicon, kb.concepts))
-        self.index = Index(kb, self.analyzer)
+        words, entries = _memos(kb.synonyms, kb.lexicon, kb.concepts)
+        self.analyzer = Analyzer(kb.synonyms, self.lexicon, self.concepts, words_memo=words)
+        self.index = Index(kb, self.analyzer, entries)
 
     @cached_property
     def second(self) -> SecondOpinion:
