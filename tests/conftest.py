@@ -75,8 +75,8 @@ def pytest_configure(config: pytest.Config) -> None:
     config._tdkt_zygote = tempfile.mkdtemp(prefix="tdkt-z-")  # noqa: SLF001
     os.environ[ZYGOTE_DIR] = config._tdkt_zygote  # noqa: SLF001
     os.environ[ZYGOTE_OWNER] = str(os.getpid())
-    if _runs_any(config, SLOW_FIRST):
-        start_fork_server_early(Path(config._tdkt_zygote))  # noqa: SLF001
+    if _runs_any(config, SLOW_FIRST) and not config.option.collectonly:
+        config._tdkt_zygote_proc = start_fork_server_early(Path(config._tdkt_zygote))  # noqa: SLF001
     if config.option.basetemp:  # set by hand
         return
     parent = Path(os.environ.get("TEST_TMP_PARENT") or _MEMORY_TMP)
@@ -99,7 +99,7 @@ def _runs_any(config: pytest.Config, files: tuple[str, ...]) -> bool:
 def pytest_unconfigure(config: pytest.Config) -> None:
     zygote = getattr(config, "_tdkt_zygote", None)
     if zygote is not None:
-        stop_fork_server(Path(zygote))
+        stop_fork_server(Path(zygote), getattr(config, "_tdkt_zygote_proc", None))
         shutil.rmtree(zygote, ignore_errors=True)
     path = getattr(config, "_tdkt_basetemp", None)
     if path is None:

@@ -184,18 +184,24 @@ def _alive(pid: int) -> bool:
         return True
 
 
-def start_fork_server_early(folder: Path) -> None:
+def start_fork_server_early(folder: Path) -> subprocess.Popen:
     """Started by the run's pytest while its workers collect the tests, when the run has tests
     that need it: the workers' first bot processes need not wait for its imports."""
     server = _start_server(folder / "zygote.sock", os.getpid(), subprocess.DEVNULL)
     (folder / "zygote.starting.tmp").write_text(str(server.pid))
     (folder / "zygote.starting.tmp").rename(folder / "zygote.starting")
+    return server
 
 
-def stop_fork_server(folder: Path) -> None:
-    """At the end of the run: the server ends (it would within a second of the run anyway)."""
+def stop_fork_server(folder: Path, started: subprocess.Popen | None = None) -> None:
+    """At the end of the run: the server ends (it would within a second of the run anyway);
+    `started`: the one this process started, ended whatever it is doing."""
     with contextlib.suppress(OSError, ValueError):  # none running; or it ended without answering, as it does
         _Zygote._ask(folder / "zygote.sock", {"quit": True})  # noqa: SLF001
+    if started is not None:
+        started.terminate()
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            started.wait(10)
 
 
 def spawn(args: list[str], env: dict[str, str], cwd: Path, log_path: Path, log: Any = None) -> subprocess.Popen | _Forked:

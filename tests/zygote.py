@@ -129,7 +129,10 @@ def main() -> None:
 
     signal.signal(signal.SIGCHLD, _reap)
     listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-    listener.bind(options.socket)
+    try:
+        listener.bind(options.socket)
+    except FileNotFoundError:  # its folder is gone: the run ended while this was importing
+        return
     listener.listen(64)
     sys.stdout.write(json.dumps({"ready": True}) + "\n")
     sys.stdout.flush()
