@@ -25,7 +25,7 @@ from bot.settings import Settings, load_settings
 from content import DEFAULT_CONTENT_DIR
 from handlers.events import IncomingEvent, Reply
 from storage import db
-from tests.procs import ZYGOTE_DIR, ZYGOTE_OWNER, Procs, start_fork_server_early, stop_fork_server
+from tests.procs import ZYGOTE_DIR, ZYGOTE_OWNER, Procs, stop_fork_server
 
 FIXTURE_CONTENT = Path(__file__).parent / "fixtures" / "content"
 REAL_CONTENT = DEFAULT_CONTENT_DIR
@@ -75,8 +75,6 @@ def pytest_configure(config: pytest.Config) -> None:
     config._tdkt_zygote = tempfile.mkdtemp(prefix="tdkt-z-")  # noqa: SLF001
     os.environ[ZYGOTE_DIR] = config._tdkt_zygote  # noqa: SLF001
     os.environ[ZYGOTE_OWNER] = str(os.getpid())
-    if _runs_any(config, SLOW_FIRST) and not config.option.collectonly:
-        config._tdkt_zygote_proc = start_fork_server_early(Path(config._tdkt_zygote))  # noqa: SLF001
     if config.option.basetemp:  # set by hand
         return
     parent = Path(os.environ.get("TEST_TMP_PARENT") or _MEMORY_TMP)
@@ -86,20 +84,10 @@ def pytest_configure(config: pytest.Config) -> None:
     config._tdkt_basetemp = config.option.basetemp  # noqa: SLF001 - removed at the end of a passing run
 
 
-def _runs_any(config: pytest.Config, files: tuple[str, ...]) -> bool:
-    """Whether the paths the run was given (the test paths when none) hold any of `files`."""
-    root = Path(config.rootpath)
-    for arg in config.args:
-        given = (root / arg.split("::", 1)[0]).resolve()
-        if any(given == (root / f).resolve() or given in (root / f).resolve().parents for f in files):
-            return True
-    return False
-
-
 def pytest_unconfigure(config: pytest.Config) -> None:
     zygote = getattr(config, "_tdkt_zygote", None)
     if zygote is not None:
-        stop_fork_server(Path(zygote), getattr(config, "_tdkt_zygote_proc", None))
+        stop_fork_server(Path(zygote))
         shutil.rmtree(zygote, ignore_errors=True)
     path = getattr(config, "_tdkt_basetemp", None)
     if path is None:
@@ -126,19 +114,8 @@ def pytest_xdist_auto_num_workers(config: pytest.Config) -> int:
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """The multi-process tests first; then the modules' tests dealt out in turn (the first of
-    each module, then the second of each...), so that the workers never all sit in the
-    same module's waits (a Telegram module's retries, say) with the cores idle.
-    Stable and the same in every worker, as xdist requires."""
-    place: dict[str, int] = {}
-
-    def key(item: pytest.Item) -> tuple[bool, int]:
-        module = item.nodeid.split("::", 1)[0]
-        place[module] = place.get(module, -1) + 1
-        return not item.nodeid.startswith(SLOW_FIRST), place[module]
-
-    keys = {id(item): key(item) for item in items}
-    items.sort(key=lambda item: keys[id(item)])
+    # Stable and the same in every worker, as xdist requires.
+    items.sort(key=lambda item: not item.nodeid.startswith(SLOW_FIRST))
 
 
 _real_upgrade = db.upgrade

@@ -139,12 +139,6 @@ class _Zygote:
                 pass
             with open(folder / "zygote.lock", "w") as lock:  # one worker starts it; the others wait
                 fcntl.flock(lock, fcntl.LOCK_EX)
-                early = _started_early(folder)
-                while early is not None and _alive(early):  # the run's pytest started it: wait for it
-                    try:
-                        return _Forked(cls._ask(sock_path, request)["pid"], log_path)
-                    except (FileNotFoundError, ConnectionRefusedError):
-                        time.sleep(0.05)
                 try:
                     return _Forked(cls._ask(sock_path, request)["pid"], log_path)
                 except (FileNotFoundError, ConnectionRefusedError):
@@ -163,45 +157,10 @@ def _start_server(sock_path: Path, owner: int, stdout: int) -> subprocess.Popen:
         start_new_session=True)  # outlives the worker that started it: the others use it too
 
 
-def _started_early(folder: Path) -> int | None:
-    try:
-        return int((folder / "zygote.starting").read_text())
-    except (OSError, ValueError):
-        return None
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        pass
-    # A zombie (ended, not yet reaped) is no server either.
-    try:
-        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
-    except (OSError, IndexError):
-        return True
-
-
-def start_fork_server_early(folder: Path) -> subprocess.Popen:
-    """Started by the run's pytest while its workers collect the tests, when the run has tests
-    that need it: the workers' first bot processes need not wait for its imports."""
-    server = _start_server(folder / "zygote.sock", os.getpid(), subprocess.DEVNULL)
-    (folder / "zygote.starting.tmp").write_text(str(server.pid))
-    (folder / "zygote.starting.tmp").rename(folder / "zygote.starting")
-    return server
-
-
-def stop_fork_server(folder: Path, started: subprocess.Popen | None = None) -> None:
-    """At the end of the run: the server ends (it would within a second of the run anyway);
-    `started`: the one this process started, ended whatever it is doing."""
+def stop_fork_server(folder: Path) -> None:
+    """At the end of the run: the server ends (it would within a second of the run anyway)."""
     with contextlib.suppress(OSError, ValueError):  # none running; or it ended without answering, as it does
         _Zygote._ask(folder / "zygote.sock", {"quit": True})  # noqa: SLF001
-    if started is not None:
-        started.terminate()
-        with contextlib.suppress(subprocess.TimeoutExpired):
-            started.wait(10)
 
 
 def spawn(args: list[str], env: dict[str, str], cwd: Path, log_path: Path, log: Any = None) -> subprocess.Popen | _Forked:
