@@ -142,8 +142,9 @@ class _CheckedTransport(httpx.AsyncHTTPTransport):
     settings: verified TLS, HTTP/1.1, no proxy)."""
 
     def __init__(self, backend: _CheckedBackend):
-        super().__init__(verify=tls.client_context(trust_env=False), trust_env=False)
-        self._pool = httpcore.AsyncConnectionPool(ssl_context=tls.client_context(trust_env=False),
+        context = tls.client_context(trust_env=False)
+        super().__init__(verify=context, trust_env=False)
+        self._pool = httpcore.AsyncConnectionPool(ssl_context=context,
                                                   max_connections=20, max_keepalive_connections=5,
                                                   keepalive_expiry=5.0, network_backend=backend)
 

@@ -5,7 +5,7 @@ cover, and (for questions) repair typos first.
 
 from __future__ import annotations
 
-import contextlib
+import functools
 import re
 from collections import defaultdict
 
@@ -101,7 +101,9 @@ class Analyzer:
         self.lexicon = lexicon = lexicon or default_lexicon()
         self.concepts = concepts or Concepts()
         self.speller = Speller()
-        self._queries: dict[str, tuple[tuple[str, ...], frozenset[str]]] = {}
+        # A message is read several ways (whole, by sentence, as a follow-up), each asking
+        # for the same texts again: the last few thousand are remembered.
+        self._queries = functools.lru_cache(maxsize=_REMEMBERED_QUERIES)(self._analyze_query)
         self.abbreviations: dict[str, tuple[str, ...]] = {}
         for abbr, expansion in synonyms.abbreviations.items():
             key = tuple(norm_token(t) for t in tokens(abbr))
@@ -159,21 +161,13 @@ class Analyzer:
 
     def learn(self, frequency: dict[str, int], pairs: set[tuple[str, str]] | None = None) -> None:
         self.speller.learn(frequency, pairs)
-        self._queries.clear()  # the repairs depend on what was learned
+        self._queries.cache_clear()  # the repairs depend on what was learned
 
     def analyze_query(self, text: str) -> tuple[list[str], set[str]]:
-        """Like `analyze`, repairing typos first; also returns the repaired words. A message
-        is read several ways (whole, by sentence, as a follow-up), each asking for the same
-        texts again: remembered for the last few thousand texts, copies handed out."""
-        found = self._queries.get(text)
-        if found is None:
-            toks, fixed = self._analyze_query(text)
-            found = (tuple(toks), frozenset(fixed))
-            if len(self._queries) >= _REMEMBERED_QUERIES:
-                with contextlib.suppress(RuntimeError, KeyError, StopIteration):  # another thread's turn evicting too
-                    self._queries.pop(next(iter(self._queries)))
-            self._queries[text] = found
-        return list(found[0]), set(found[1])
+        """Like `analyze`, repairing typos first; also returns the repaired words (copies of
+        what is remembered)."""
+        toks, fixed = self._queries(text)
+        return list(toks), set(fixed)
 
     def _expand(self, toks: list[str]) -> tuple[str, ...]:
         out: list[str] = []
@@ -247,7 +241,7 @@ class Analyzer:
                 self._words[key] = found
         return list(found)
 
-    def _analyze_query(self, text: str) -> tuple[list[str], set[str]]:
+    def _analyze_query(self, text: str) -> tuple[tuple[str, ...], frozenset[str]]:
         raw = tokens(text)
         fixed: set[str] = set()
         if self.speller.vocabulary:
@@ -272,7 +266,7 @@ class Analyzer:
                 repaired.extend(parts)
             raw = repaired
         expanded = self._expand(raw)
-        return self._rewrite(expanded, self.contradicted_terms(text)) + self._concepts(expanded), fixed
+        return tuple(self._rewrite(expanded, self.contradicted_terms(text)) + self._concepts(expanded)), frozenset(fixed)
 
     def _concepts(self, words: tuple[str, ...]) -> list[str]:
         """The plan's terms the question's situations point to (content/concepts.py), analysed,

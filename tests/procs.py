@@ -143,18 +143,14 @@ class _Zygote:
                     return _Forked(cls._ask(sock_path, request)["pid"], log_path)
                 except (FileNotFoundError, ConnectionRefusedError):
                     sock_path.unlink(missing_ok=True)
-                server = _start_server(sock_path, owner, subprocess.PIPE)
+                server = subprocess.Popen(
+                    [sys.executable, "-u", "-m", "tests.zygote", "--socket", str(sock_path), "--owner", str(owner)],
+                    cwd=REPO, env=clean_env(), stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, text=True,
+                    start_new_session=True)  # outlives this worker: the others use it too
                 ready = server.stdout.readline()  # type: ignore[union-attr]
                 server.stdout.close()  # type: ignore[union-attr]
                 assert ready.strip(), "the fork server did not start"
             return _Forked(cls._ask(sock_path, request)["pid"], log_path)
-
-
-def _start_server(sock_path: Path, owner: int, stdout: int) -> subprocess.Popen:
-    return subprocess.Popen(
-        [sys.executable, "-u", "-m", "tests.zygote", "--socket", str(sock_path), "--owner", str(owner)],
-        cwd=REPO, env=clean_env(), stdin=subprocess.DEVNULL, stdout=stdout, text=True,
-        start_new_session=True)  # outlives the worker that started it: the others use it too
 
 
 def stop_fork_server(folder: Path) -> None:
