@@ -6,7 +6,7 @@ import logging
 from dataclasses import dataclass
 from datetime import timedelta
 
-from bot.kernel.redact import RedactingFilter, secrets_of, shared
+from bot.kernel.redact import MaskedStreamHandler, RedactingFilter, secrets_of, shared
 from bot.logs import LoggedConversation, formatter
 from bot.officer_source import Officers, officers_of
 from bot.settings import Settings
@@ -76,7 +76,7 @@ def setup_logging(settings: Settings) -> None:
     root.setLevel(settings.log_level)
     handler = next((h for h in root.handlers if getattr(h, "_bot_handler", False)), None)
     if handler is None:
-        handler = logging.StreamHandler()
+        handler = MaskedStreamHandler()
         handler._bot_handler = True  # type: ignore[attr-defined]
         root.addHandler(handler)
     handler.setFormatter(formatter(settings.log_format, settings.tz))

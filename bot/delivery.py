@@ -56,7 +56,15 @@ DEFAULT_LIMITS = {"telegram": Limits(25.0, 1.0, 3), "zalo": Limits(20.0, 1.0, 3)
 
 class RateLimiter:
     """Token buckets: one for the channel, one per chat; `pause` holds everything
-    back (a 429 from Telegram is about the whole bot, not one chat)."""
+    back (a 429 from Telegram is about the whole bot, not one chat).
+
+    The messenger counts requests as they reach it, and the time from deciding a send
+    to its request arriving varies: a busy process is late with some and not others
+    (two instances on a loaded 2-core machine put 32 requests into one second at a
+    limit of 30). So `overall` sends are spread over WINDOW, a little more than the
+    second the messenger counts."""
+
+    WINDOW = 1.1
 
     def __init__(self, limits: Limits, clock: Callable[[], float] = time.monotonic):
         self.limits = limits
@@ -87,15 +95,15 @@ class RateLimiter:
     async def _window_has_room(self) -> bool:
         """Slots are planned ahead; a process that stalled (a busy machine) wakes several
         senders late and at once. The sends of the last second, as they really went,
-        decide: at most `overall` of them, else wait for the oldest to age out."""
+        decide: at most `overall` of them in WINDOW, else wait for the oldest to age out."""
         async with self._lock:
             now = self.clock()
-            while self._sent and self._sent[0] <= now - 1.0:
+            while self._sent and self._sent[0] <= now - self.WINDOW:
                 self._sent.popleft()
             if len(self._sent) < max(1, int(self.limits.overall)):
                 self._sent.append(now)
                 return True
-            wait = self._sent[0] + 1.0 - now
+            wait = self._sent[0] + self.WINDOW - now
         await asyncio.sleep(max(wait, 0.001))
         return False
 
@@ -109,7 +117,7 @@ class RateLimiter:
                 start += (1.0 - tokens) / self.limits.per_chat
                 tokens = 1.0
             self._chat_tokens[chat_id] = (tokens - 1.0, start)
-            self._next = start + 1.0 / self.limits.overall
+            self._next = start + self.WINDOW / self.limits.overall
             if len(self._chat_tokens) > 10_000:  # forget chats that are full again
                 self._chat_tokens = {k: v for k, v in self._chat_tokens.items() if v[1] > now - 10}
         return start, now

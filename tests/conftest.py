@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import contextlib
 import gc
+import logging
 import os
 import shutil
 import sqlite3
@@ -153,6 +154,25 @@ def _migrated_from_template(request: pytest.FixtureRequest, monkeypatch: pytest.
         _real_upgrade(url, revision)
 
     monkeypatch.setattr(db, "upgrade", upgrade)
+
+
+@pytest.fixture(autouse=True)
+def _restore_logging() -> Iterator[None]:
+    """Commands run in process (bot.cli.main) call setup_logging, which adds a handler bound
+    to the test's captured stderr: the root logger's handlers, their filters and its level
+    are put back after every test, and a handler a test added is closed. A later test
+    would otherwise find that handler, bound to a closed stream, and reuse it."""
+    root = logging.getLogger()
+    handlers, level = list(root.handlers), root.level
+    filters = {h: list(h.filters) for h in handlers}
+    yield
+    for h in list(root.handlers):
+        if h not in handlers:
+            root.removeHandler(h)
+            h.close()
+    for h in handlers:
+        h.filters[:] = filters[h]
+    root.setLevel(level)
 
 
 @pytest.fixture(autouse=True)

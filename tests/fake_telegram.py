@@ -219,11 +219,12 @@ class FakeTelegram:
 
     # --- the API ------------------------------------------------------------------
     async def _handle(self, request: web.Request) -> web.StreamResponse:
+        arrived = time.monotonic()  # before the body is read: reading takes more turns of the loop
         method = request.match_info["method"]
         if request.match_info["token"] != self.token:
             return self._error(401, "Unauthorized")
         params, files = await self._read(request)
-        call = Call(method, params, files)
+        call = Call(method, params, files, at=arrived)
         self.calls.append(call)
         try:
             if method.startswith("send") and str(params.get("chat_id")) in self.blocked:

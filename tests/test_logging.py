@@ -144,3 +144,23 @@ def test_an_invalid_log_format_names_the_setting():
 ])
 def test_the_kind_of_a_message_never_includes_its_words(event: IncomingEvent, kind: str):
     assert event_kind(event) == kind
+
+
+def test_a_record_that_cannot_be_written_is_reported_without_the_token(tmp_path: Path, logged: io.StringIO,
+                                                                       capsys: pytest.CaptureFixture):
+    # Probe: a handler left on a closed stream (seen in this suite) made logging print its own
+    # report on stderr, the traceback chained to the exception being handled, token and all.
+    settings = load_settings(data_dir=tmp_path / "data", content_dir=REAL_CONTENT, telegram_bot_token=TOKEN)
+    setup_logging(settings)
+    handler = next(h for h in logging.getLogger().handlers if getattr(h, "_bot_handler", False))
+    closed = io.StringIO()
+    closed.close()
+    handler.setStream(closed)  # type: ignore[attr-defined]
+    try:
+        raise RuntimeError(f"handler failed while holding {TOKEN}")
+    except RuntimeError:
+        logging.getLogger("bot.test").exception("handler failed")
+    err = capsys.readouterr().err
+    assert "--- Logging error ---" in err and "I/O operation on closed file" in err
+    assert "handler failed while holding ***" in err  # the chained exception, masked
+    assert TOKEN not in err and TOKEN.split(":", 1)[1] not in err

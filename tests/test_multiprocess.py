@@ -13,6 +13,7 @@ Needs TEST_DATABASE_URL (skipped otherwise). `pytest -s` prints the measured fig
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import random
 import time
@@ -37,6 +38,38 @@ from tests.procs import Procs, clean_env, free_port, spawn
 TOKEN = "1234567890:AAHsecretPART-of_the-token-XYZ987"
 SECRET = "webhook-Secret_0123456789"
 WORKER_CONCURRENCY = 32  # Delivery(concurrency=...) as bot/runner.py builds it
+
+
+class LoopLag:
+    """How late this process's event loop got to its work, at worst, while it ran.
+
+    The fake API stamps a call when the loop gets to it; on a busy machine (four test
+    workers and their bot processes on two cores) that can be later than the call
+    arrived, and calls then look bunched. The worst lateness seen is how far a stamp
+    may be off, so timing checks allow that much besides their own slack."""
+
+    TICK = 0.005
+
+    def __init__(self) -> None:
+        self.worst = 0.0
+        self._task: asyncio.Task | None = None
+
+    async def _watch(self) -> None:
+        loop = asyncio.get_running_loop()
+        while True:
+            planned = loop.time() + self.TICK
+            await asyncio.sleep(self.TICK)
+            self.worst = max(self.worst, loop.time() - planned)
+
+    async def __aenter__(self) -> LoopLag:
+        self._task = asyncio.create_task(self._watch())
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        assert self._task is not None
+        self._task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await self._task
 
 
 class SlowFake(FakeTelegram):
@@ -341,13 +374,14 @@ async def test_rate_limit_and_retry_after_across_instances(engine: Any, pg_url: 
         for f in fakes:
             f.fail("sendMessage", 429, times=3, retry_after=RETRY_AFTER)
         chats = [str(9_000_001 + i) for i in range(N_RATE)]
-        enqueue_notices(engine, chats)
 
         def delivered() -> Counter:
             return fakes[0].chats() + fakes[1].chats()
 
-        await wait_until(lambda: set(delivered()) >= set(chats), 60,
-                         lambda: f"{len(delivered())} of {N_RATE} delivered")
+        async with LoopLag() as lag:
+            enqueue_notices(engine, chats)
+            await wait_until(lambda: set(delivered()) >= set(chats), 60,
+                             lambda: f"{len(delivered())} of {N_RATE} delivered")
         await wait_until(lambda: counts(engine, "outbox") == {"sent": N_RATE}, 30,
                          lambda: f"outbox {counts(engine, 'outbox')}")
 
@@ -355,13 +389,17 @@ async def test_rate_limit_and_retry_after_across_instances(engine: Any, pg_url: 
         senders = [i for i, f in enumerate(fakes) if f.calls_to("sendMessage", ok_only=False)]
         calls = sorted((c for f in fakes for c in f.calls_to("sendMessage", ok_only=False)), key=lambda c: c.at)
         refusals = [c.at for c in calls if c.status == 429]
+        # A stamp may be late by as much as the loop was (capped: beyond that the figures say nothing).
+        tolerance = min(SLACK + lag.worst, 0.3)
         in_window = [(round(c.at - t, 3), c.params.get("chat_id")) for t in refusals for c in calls
-                     if t + SLACK < c.at < t + RETRY_AFTER - SLACK]
-        busiest = windows_over([c.at for c in calls], 1.0)
+                     if t + tolerance < c.at < t + RETRY_AFTER - tolerance]
+        # Calls stamped within 1 - tolerance seconds of each other were sent within a second.
+        busiest = windows_over([c.at for c in calls], 1.0 - tolerance)
         span = calls[-1].at - calls[0].at
         summary = (f"{N_RATE} notices over {span:.1f} s by instance(s) {senders}; {len(refusals)} answered 429 "
                    f"retry_after={RETRY_AFTER}; {len(in_window)} sendMessage call(s) inside a retry_after "
-                   f"window; at most {busiest} calls in one second (limit {RATE})")
+                   f"window; at most {busiest} calls in {1 - tolerance:.2f} s (limit {RATE} a second; "
+                   f"the fake's loop was up to {lag.worst * 1000:.0f} ms late)")
         print(f"\n[rate limit] {summary}; first offending offsets: {in_window[:10]}")
         assert all(per_chat[c] == 1 for c in chats), {c: n for c, n in per_chat.items() if n != 1}
         assert len(senders) == 1, summary
@@ -369,6 +407,9 @@ async def test_rate_limit_and_retry_after_across_instances(engine: Any, pg_url: 
         # Telegram's 429 is about the whole bot: nothing may go out until retry_after has passed.
         assert not in_window, summary
         assert busiest <= RATE + 1, summary
+        # The same limit, in a form no lateness of stamps can bend: 30 a second means a
+        # second for every 30 calls after the first, whatever happened within each second.
+        assert span >= (len(calls) - 1) // RATE, summary
     finally:
         for f in fakes:
             await f.close()

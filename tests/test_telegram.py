@@ -44,22 +44,6 @@ QUESTION = "BK TTg nộp mấy bộ?"  # answered from KH 515/KH-VKS, mục IV.4
 AMBIGUOUS = "hồ sơ"  # close to several entries: the bot asks which one
 
 
-@pytest.fixture(autouse=True)
-def _restore_logging() -> object:
-    """`python -m bot` commands call setup_logging, which adds a handler bound to this
-    test's captured stderr; remove it so later tests do not write to a closed stream."""
-    root = logging.getLogger()
-    handlers, level = list(root.handlers), root.level
-    filters = {h: list(h.filters) for h in handlers}
-    yield
-    for h in list(root.handlers):
-        if h not in handlers:
-            root.removeHandler(h)
-    for h in handlers:
-        h.filters[:] = filters[h]
-    root.setLevel(level)
-
-
 @pytest.fixture
 async def fake() -> AsyncIterator[FakeTelegram]:
     async with FakeTelegram(TOKEN) as server:
@@ -613,7 +597,7 @@ async def test_cli_webhook_set_and_delete(tg_settings: Settings, tg_app: App, fa
 async def test_token_and_secret_never_reach_the_logs(tg_app: App, fake: FakeTelegram, tmp_path: Path,
                                                      caplog: pytest.LogCaptureFixture, capsys: pytest.CaptureFixture,
                                                      monkeypatch: pytest.MonkeyPatch) -> None:
-    setup_logging(tg_app.settings)  # the production logging, undone by _restore_logging
+    setup_logging(tg_app.settings)  # the production logging, undone by conftest's _restore_logging
     logging.getLogger().setLevel(logging.DEBUG)
     caplog.set_level(logging.DEBUG)
     original = Conversation.handle

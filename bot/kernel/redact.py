@@ -1,6 +1,7 @@
 """The one redactor: bot tokens, webhook secrets and the DATABASE_URL password are
-replaced by *** in every log record (whatever library wrote it), every error message a
-channel raises and every line the CLI prints.
+replaced by *** in every log record (whatever library wrote it), logging's own report of
+a record it could not write, every error message a channel raises and every line the
+CLI prints.
 
 `shared` is the process's redactor: settings register their secrets when logging is set
 up, and each messenger client registers its token when it is made, so a record written
@@ -10,6 +11,8 @@ API URLs carry the token)."""
 from __future__ import annotations
 
 import logging
+import sys
+import traceback
 from collections.abc import Iterable
 from urllib.parse import quote
 
@@ -96,6 +99,27 @@ class RedactingFilter(logging.Filter):
         if record.stack_info:
             record.stack_info = self.redact.text(record.stack_info)
         return True
+
+
+class MaskedStreamHandler(logging.StreamHandler):
+    """The bot's log handler. When writing a record fails (a closed or broken stream),
+    logging reports it on stderr with the failure's traceback, and that traceback is
+    chained to the exception being handled when the record was made, whose message may
+    hold a token: the same report, masked."""
+
+    def __init__(self, stream: object = None, redact: Redactor = shared):
+        super().__init__(stream)  # type: ignore[arg-type]
+        self.redact = redact
+
+    def handleError(self, record: logging.LogRecord) -> None:  # noqa: N802 - logging's name
+        if not (logging.raiseExceptions and sys.stderr):
+            return
+        try:
+            report = "".join(traceback.format_exception(*sys.exc_info()))
+            sys.stderr.write(self.redact.text(f"--- Logging error ---\n{report}"
+                                              f"A record of {record.name} could not be written.\n"))
+        except Exception:  # noqa: BLE001, S110 - stderr itself is gone: nothing is left to tell
+            pass
 
 
 def guard_loggers(*names: str) -> None:
