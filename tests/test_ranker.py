@@ -76,3 +76,47 @@ def test_examples_train_the_ranker_but_not_the_lexical_index(entries):
     assert not any("zubrovka" in t for t in index.phrasing_texts)
     # One phrasing text per title and question: the examples add none.
     assert len(index.phrasing_texts) == sum(1 + len(e.questions) for e in mine)
+
+
+def test_a_large_base_is_ranked_by_centroids_scored_as_a_dense_computation_would(entries, tmp_path, monkeypatch):
+    """Above DENSE_WEIGHTS (entries x columns) the ranker is each entry's centroid; its
+    scores are what the same computation gives over dense arrays (float16 storage aside)."""
+    from sklearn.feature_extraction.text import CountVectorizer, TfidfVectorizer
+
+    from content import ranker as module
+
+    texts, labels = training_texts(entries)
+    monkeypatch.setattr(module, "DENSE_WEIGHTS", 0)
+    ours = Ranker.for_entries(entries, tmp_path)
+    assert ours.model.kind == "centroids"
+    counts = CountVectorizer(analyzer=features).fit(texts)
+    tf = counts.transform(texts).toarray().astype(float)
+    tf[tf > 0] = 1 + np.log(tf[tf > 0])
+    tf /= np.linalg.norm(tf, axis=1, keepdims=True)
+    idf = TfidfVectorizer(analyzer=features, sublinear_tf=True, vocabulary=counts.vocabulary_).fit(texts).idf_
+    ids = list(dict.fromkeys(labels))
+    centroids = np.array([tf[[i for i, label in enumerate(labels) if label == e]].sum(axis=0) * idf for e in ids])
+    centroids /= np.linalg.norm(centroids, axis=1, keepdims=True)
+    query = TfidfVectorizer(analyzer=features, sublinear_tf=True, vocabulary=counts.vocabulary_).fit(texts)
+    for text in ["hồ sơ nộp mấy bộ", "ho so bk ttg nop may bo", entries[3].questions[0], "xyz"]:
+        logits = centroids @ query.transform([text]).toarray()[0] / module.TEMPERATURE
+        expected = np.exp(logits - logits.max())
+        expected /= expected.sum()
+        got = dict(zip(ours.labels, ours.probabilities(text), strict=True))
+        assert np.allclose([got[e] for e in ids], expected, atol=2e-3), text
+    # Cached like the multinomial model: loaded, not trained again, and ranking alike.
+    monkeypatch.setattr(Ranker, "fit", classmethod(lambda *_: (_ for _ in ()).throw(AssertionError("trained"))))
+    again = Ranker.for_entries(entries, tmp_path)
+    assert again.model.kind == "centroids"
+    for e in entries:
+        assert again.rank(e.questions[0], 3) == ours.rank(e.questions[0], 3)
+
+
+def test_the_shipped_content_keeps_the_multinomial_model():
+    """The real entries stay under DENSE_WEIGHTS (100 x 13,079 columns): their answers do not
+    change; the centroids are for bases whose multinomial model would not fit in memory."""
+    from content import ranker as module
+
+    kb = load(ROOT / "content")
+    texts, labels = training_texts(kb.entries)
+    assert not module._weights_above(texts, len(kb.entries), module.DENSE_WEIGHTS)
