@@ -13,8 +13,8 @@ A multinomial model holds a weight for every entry and every column, and trainin
 several times that: about 400 MB of training for the 100 entries' 1.3 million weights.
 Above DENSE_WEIGHTS the ranker is instead each entry's centroid (the idf-weighted sum of
 its texts' normalised term frequencies) and a message scores its cosine with each,
-softened into probabilities at TEMPERATURE: training is one pass over the texts and the
-model one sparse matrix, so 10,000 entries fit in memory. On the labelled sets' 1,406
+softened into probabilities at TEMPERATURE: training reads the texts twice, holds only
+the model, one sparse matrix, and so 10,000 entries fit in memory. On the labelled sets' 1,406
 answerable questions, the centroids put the right entry first for 0.893 of them, the
 multinomial model for 0.922.
 The fitted model is written as plain arrays (vocabulary, idf, weights) under a
