@@ -25,6 +25,7 @@ Training is deterministic (lbfgs, no random state involved).
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -45,6 +46,7 @@ WORD_NGRAMS = (1, 2)
 C = 20.0
 TOL = 1e-3  # lbfgs's stopping tolerance: tighter costs seconds and moved no ranking measured
 DENSE_WEIGHTS = 2_000_000  # entries x columns up to which the multinomial model is trained
+KEEP_MODELS = 8  # models kept in the cache folder, the most recently used: each Office save makes one
 TEMPERATURE = 0.045  # cosines to probabilities: the centroids' mean top probability on the labelled sets is then the multinomial model's (0.62)
 
 
@@ -88,6 +90,18 @@ def default_cache_dir() -> Path:
     if os.environ.get("RANKER_CACHE_DIR"):
         return Path(os.environ["RANKER_CACHE_DIR"])
     return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "tdkt-bot"
+
+
+def prune(folder: Path, keep: int = KEEP_MODELS) -> None:
+    """Remove all but the `keep` most recently used models: every version of the content
+    (each save of the Office's) makes one, a few MB each, and old ones are never read again."""
+    models = []
+    for path in folder.glob("ranker-*.npz"):
+        with contextlib.suppress(OSError):
+            models.append((path.stat().st_mtime, path))
+    for _, path in sorted(models, reverse=True)[keep:]:
+        with contextlib.suppress(OSError):
+            path.unlink()  # another instance may have removed it first
 
 
 @dataclass(frozen=True)
@@ -270,6 +284,8 @@ class Ranker:
         try:
             ranker = cls.load_file(path)
             ranker.expand = expand
+            with contextlib.suppress(OSError):
+                os.utime(path)  # used: the last to be pruned
             return ranker
         except (OSError, ValueError, KeyError):
             pass
@@ -277,6 +293,7 @@ class Ranker:
         ranker.expand = expand
         try:
             ranker.save(path)
+            prune(path.parent)
         except OSError:
             pass  # a read-only disk only costs the next process a training
         return ranker

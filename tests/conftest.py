@@ -76,6 +76,12 @@ def pytest_configure(config: pytest.Config) -> None:
     config._tdkt_zygote = tempfile.mkdtemp(prefix="tdkt-z-")  # noqa: SLF001
     os.environ[ZYGOTE_DIR] = config._tdkt_zygote  # noqa: SLF001
     os.environ[ZYGOTE_OWNER] = str(os.getpid())
+    # The learned ranker's models (content/ranker.py) in a folder of this run, shared by its
+    # workers and bot processes: a run trains what a fresh machine (CI) trains, and leaves
+    # nothing in the user's ~/.cache. RANKER_CACHE_DIR set by hand is kept.
+    if not os.environ.get("RANKER_CACHE_DIR"):
+        config._tdkt_ranker = tempfile.mkdtemp(prefix="tdkt-ranker-")  # noqa: SLF001
+        os.environ["RANKER_CACHE_DIR"] = config._tdkt_ranker  # noqa: SLF001
     if config.option.basetemp:  # set by hand
         return
     parent = Path(os.environ.get("TEST_TMP_PARENT") or _MEMORY_TMP)
@@ -90,6 +96,8 @@ def pytest_unconfigure(config: pytest.Config) -> None:
     if zygote is not None:
         stop_fork_server(Path(zygote))
         shutil.rmtree(zygote, ignore_errors=True)
+    if getattr(config, "_tdkt_ranker", None) is not None:
+        shutil.rmtree(config._tdkt_ranker, ignore_errors=True)  # noqa: SLF001
     path = getattr(config, "_tdkt_basetemp", None)
     if path is None:
         return

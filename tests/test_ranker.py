@@ -120,3 +120,27 @@ def test_the_shipped_content_keeps_the_multinomial_model():
     kb = load(ROOT / "content")
     texts, labels = training_texts(kb.entries)
     assert not module._weights_above(texts, len(kb.entries), module.DENSE_WEIGHTS)
+
+
+def test_the_cache_keeps_the_most_recently_used_models(entries, tmp_path):
+    """Each version of the content (each save of the Office's) trains a model: the folder keeps
+    the KEEP_MODELS most recently used, not every one ever made."""
+    import os
+
+    from content import ranker as module
+
+    used = Ranker.for_entries(entries[:6], tmp_path)  # the model in use
+    old = []
+    for i in range(module.KEEP_MODELS + 3):
+        path = tmp_path / f"ranker-old{i:02d}.npz"
+        path.write_bytes(b"an old model")
+        os.utime(path, (1_000_000 + i, 1_000_000 + i))
+        old.append(path)
+    in_use = next(p for p in tmp_path.glob("ranker-*.npz") if p not in old)
+    os.utime(in_use, (1_000, 1_000))  # made long ago...
+    assert Ranker.for_entries(entries[:6], tmp_path).labels == used.labels  # ...and read now
+    Ranker.for_entries(entries, tmp_path)  # a new version: trained, saved, and the folder pruned
+    kept = set(tmp_path.glob("ranker-*.npz"))
+    assert len(kept) == module.KEEP_MODELS
+    assert in_use in kept and len(kept - set(old)) == 2
+    assert kept & set(old) == set(old[-(module.KEEP_MODELS - 2):])  # the newest of the old ones
