@@ -31,7 +31,7 @@ import json
 import os
 import tempfile
 from collections import Counter
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -92,6 +92,23 @@ def default_cache_dir() -> Path:
     return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "tdkt-bot"
 
 
+@contextlib.contextmanager
+def _exclusive(lock: Path) -> Iterator[None]:
+    """Held by one process (or thread) at a time, where the folder can be written and the
+    system has flock; elsewhere it holds nothing, and a version may be trained twice."""
+    try:
+        import fcntl
+
+        lock.parent.mkdir(parents=True, exist_ok=True)
+        handle = lock.open("a")
+    except (ImportError, OSError):
+        yield
+        return
+    with handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        yield
+
+
 def prune(folder: Path, keep: int = KEEP_MODELS) -> None:
     """Remove all but the `keep` most recently used models: every version of the content
     (each save of the Office's) makes one, a few MB each, and old ones are never read again."""
@@ -102,6 +119,8 @@ def prune(folder: Path, keep: int = KEEP_MODELS) -> None:
     for _, path in sorted(models, reverse=True)[keep:]:
         with contextlib.suppress(OSError):
             path.unlink()  # another instance may have removed it first
+        with contextlib.suppress(OSError):
+            path.with_suffix(".lock").unlink()
 
 
 @dataclass(frozen=True)
@@ -281,21 +300,33 @@ class Ranker:
         `expand` reads each text, for training and for scoring, with the concepts it names."""
         texts, labels = training_texts(entries, expand)
         path = (cache_dir or default_cache_dir()) / f"ranker-{content_hash(texts, labels)}.npz"
+        cached = cls._cached(path, expand)
+        if cached is not None:
+            return cached
+        # Processes that share the folder (instances started together, the Office's save
+        # reloaded by each) train a version once: the others wait for it and read it.
+        with _exclusive(path.with_suffix(".lock")):
+            cached = cls._cached(path, expand)
+            if cached is not None:
+                return cached
+            ranker = cls.fit(texts, labels)
+            ranker.expand = expand
+            try:
+                ranker.save(path)
+                prune(path.parent)
+            except OSError:
+                pass  # a read-only disk only costs the next process a training
+        return ranker
+
+    @classmethod
+    def _cached(cls, path: Path, expand: Callable[[str], str] | None) -> Ranker | None:
         try:
             ranker = cls.load_file(path)
-            ranker.expand = expand
-            with contextlib.suppress(OSError):
-                os.utime(path)  # used: the last to be pruned
-            return ranker
         except (OSError, ValueError, KeyError):
-            pass
-        ranker = cls.fit(texts, labels)
+            return None
         ranker.expand = expand
-        try:
-            ranker.save(path)
-            prune(path.parent)
-        except OSError:
-            pass  # a read-only disk only costs the next process a training
+        with contextlib.suppress(OSError):
+            os.utime(path)  # used: the last to be pruned
         return ranker
 
     # --- scoring ---------------------------------------------------------------------

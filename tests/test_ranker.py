@@ -144,3 +144,29 @@ def test_the_cache_keeps_the_most_recently_used_models(entries, tmp_path):
     assert len(kept) == module.KEEP_MODELS
     assert in_use in kept and len(kept - set(old)) == 2
     assert kept & set(old) == set(old[-(module.KEEP_MODELS - 2):])  # the newest of the old ones
+
+
+def test_a_version_is_trained_once_by_processes_that_share_the_folder(entries, tmp_path, monkeypatch):
+    """Instances started together (or each reloading the Office's save) train a version once:
+    the others wait for it and read what it wrote. Threads stand for the processes here:
+    each opens the lock file itself, as another process would."""
+    import threading
+
+    fitted = []
+    real_fit = Ranker.fit.__func__
+
+    def counted(cls, texts, labels):  # noqa: ANN001, ANN202
+        fitted.append(len(texts))
+        return real_fit(cls, texts, labels)
+
+    monkeypatch.setattr(Ranker, "fit", classmethod(counted))
+    results: list[Ranker] = []
+    threads = [threading.Thread(target=lambda: results.append(Ranker.for_entries(entries, tmp_path)))
+               for _ in range(3)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(fitted) == 1 and len(results) == 3
+    question = entries[2].questions[0]
+    assert len({tuple(r.rank(question, 3)) for r in results}) == 1
