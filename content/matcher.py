@@ -109,6 +109,11 @@ class Matcher:
         # to the donations entry (tests/qa_dialogues_3.yaml E7) for no gain on the held-out sets.
         return Ranker.for_entries(self.kb.entries, self.cache_dir)
 
+    @property
+    def ranker_ready(self) -> bool:
+        """Whether the learned ranker has been built (a message needed it, or a reload did)."""
+        return "ranker" in self.__dict__  # where cached_property keeps it
+
     # The index's figures, as the tests and benchmarks know them.
     @property
     def idf(self) -> dict[str, float]:

@@ -196,8 +196,12 @@ class Knowledge:
                 overlay = self.edits.overlay()
                 version = build(self.content_dir, overlay.entries, overlay.version)
             # New phrasings (the Office's answers to unanswered questions) train the learned
-            # ranker here, before the swap, not in the first question that needs it.
-            version.matcher.ranker  # noqa: B018 - built for its side effect
+            # ranker here, before the swap, not in the first question that needs it: when the
+            # current version's was needed. An instance that has not needed one yet (most
+            # questions are answered without it) trains it when first needed, as at start,
+            # and a save does not cost it a training (seconds, and hundreds of MB at the peak).
+            if self._current.matcher.ranker_ready:
+                version.matcher.ranker  # noqa: B018 - built for its side effect
             self._current = version  # one assignment: a turn sees the old version or the new, whole
             return version.kb
 

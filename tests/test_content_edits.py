@@ -54,6 +54,23 @@ def test_a_saved_phrasing_is_answered_and_recorded(cur: Curation):
     assert [s for s in cur.entries("ho so gom") if s.id == "ho-so-gom"][0].edited
 
 
+def test_a_save_trains_the_ranker_before_the_swap_only_where_one_was_needed(app: App):
+    """A reload trains the learned ranker before the new version is swapped in when the
+    current version's ranker was built (a message needed it): the next such message finds it
+    ready. An instance that has not needed one trains it when first needed, with the save in
+    it, and the save costs it no training. (The same two saves as the next test: one training each per run.)"""
+    knowledge = Knowledge(DEFAULT_CONTENT_DIR, app.knowledge.edits)
+    cur = Curation(knowledge, knowledge.edits, app.repo)
+    assert not knowledge.matcher.ranker_ready
+    form = _form(cur, "ho-so-gom")
+    form["examples"] = "\n".join([*form["examples"], "", "zubrovka đơn vị em làm hồ sơ lần đầu thì cần chuẩn bị giấy tờ gì"])
+    assert cur.save(form, ALICE, 0).saved and knowledge.version == 1
+    assert not knowledge.matcher.ranker_ready  # nothing had needed it: the save trained nothing
+    assert knowledge.matcher.ranker.rank("zubrovka", 1)[0].entry_id == "ho-so-gom"  # trained now, with the save
+    assert cur.add_phrasing([NEW_Q], "ho-so-gom", ALICE).saved and knowledge.version == 2
+    assert knowledge.matcher.ranker_ready  # it had been needed: trained before the swap
+
+
 def test_saved_examples_train_the_ranker_on_reload_and_leave_the_phrasings(cur: Curation):
     """The form's "Cách cán bộ hay viết" (an entry's `examples`, one a line): saved like the
     phrasings, read by the retrained ranker, not by the lexical index; the history names the field."""
