@@ -53,7 +53,7 @@ run: $(STAMP)
 test: $(STAMP)
 	@$(BIN)/python -m bot content check
 	@$(BIN)/ruff check .
-	@echo "Running the test suite: about 1½-2 minutes on 2 cores ($$(test -n "$$TEST_DATABASE_URL" && echo "with PostgreSQL at TEST_DATABASE_URL" || echo "PostgreSQL tests skipped: TEST_DATABASE_URL is not set"))"
+	@echo "Running the test suite: about 2 minutes on 2 cores ($$(test -n "$$TEST_DATABASE_URL" && echo "with PostgreSQL at TEST_DATABASE_URL" || echo "PostgreSQL tests skipped: TEST_DATABASE_URL is not set"))"
 	@env -u PYTHONDONTWRITEBYTECODE $(BIN)/python -m pytest -q -n auto --maxschedchunk=1
 
 lint: $(STAMP)
