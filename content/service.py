@@ -82,6 +82,7 @@ class Knowledge:
         self._lock = threading.Lock()
         self._pinned: ContextVar[Version | None] = ContextVar(f"knowledge-{id(self)}", default=None)
         self._current = self._first()
+        self._borrowed: Version | None = None  # a version another Knowledge built (with_edits)
 
     def with_edits(self, edits: EditSource) -> Knowledge:
         """A Knowledge reading `edits` that starts from this one's version when there are none
@@ -91,7 +92,7 @@ class Knowledge:
         other = object.__new__(type(self))
         other.content_dir, other.edits, other._lock = self.content_dir, edits, threading.Lock()
         other._pinned = ContextVar(f"knowledge-{id(other)}", default=None)
-        other._current = self._current
+        other._current = other._borrowed = self._current
         return other
 
     def _first(self) -> Version:
@@ -200,7 +201,8 @@ class Knowledge:
             # current version's was needed. An instance that has not needed one yet (most
             # questions are answered without it) trains it when first needed, as at start,
             # and a save does not cost it a training (seconds, and hundreds of MB at the peak).
-            if self._current.matcher.ranker_ready:
+            # (A version borrowed from another Knowledge says what that one needed, not this one.)
+            if self._current.matcher.ranker_ready and self._current is not self._borrowed:
                 version.matcher.ranker  # noqa: B018 - built for its side effect
             self._current = version  # one assignment: a turn sees the old version or the new, whole
             return version.kb
