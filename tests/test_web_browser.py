@@ -118,6 +118,30 @@ def _wait(driver, condition, what: str, timeout: float = 10.0):  # noqa: ANN001,
     return WebDriverWait(driver, timeout, ignored_exceptions=(StaleElementReferenceException,)).until(condition, what)
 
 
+def _result_of(driver, button, what: str) -> str:  # noqa: ANN001
+    """Clicks `button` and returns the text of the message (#ket-qua) on the page its form
+    brings, not of the one the page before showed: the form posts and a new page loads, so
+    that one goes stale first (seen: the deadline's message read as the announcement's page
+    went away)."""
+    from selenium.common.exceptions import StaleElementReferenceException
+    from selenium.webdriver.common.by import By
+
+    before = driver.find_elements(By.ID, "ket-qua")
+    button.click()
+
+    def fresh(d):  # noqa: ANN001, ANN202
+        if before:
+            try:
+                before[0].is_enabled()  # raises once the page that held it is gone
+                return False
+            except StaleElementReferenceException:
+                pass
+        found = d.find_elements(By.ID, "ket-qua")
+        return found[0].text if found else False
+
+    return _wait(driver, fresh, what)
+
+
 def _downloaded(folder: Path, suffix: str) -> Path | None:
     done = [p for p in folder.glob(f"*{suffix}") if not p.name.endswith(".crdownload")]
     return done[0] if done else None
@@ -200,26 +224,22 @@ def _browse(link: str, report_code: str, approved_code: str, downloads: Path) ->
         driver.get(f"{base}/bao-cao/{report_code}")
         _wait(driver, lambda d: d.find_elements(By.ID, "duyet"), "the report's decision forms")
         Select(driver.find_element(By.ID, "de-xuat")).select_by_value("bk-vkstc")
-        driver.find_element(By.ID, "duyet").click()
-        _wait(driver, lambda d: d.find_elements(By.ID, "ket-qua"), "the message after approving")
-        seen["approved"] = driver.find_element(By.ID, "ket-qua").text
+        seen["approved"] = _result_of(driver, driver.find_element(By.ID, "duyet"), "the message after approving")
         seen["forms_after"] = len(driver.find_elements(By.ID, "duyet"))
         driver.find_element(By.LINK_TEXT, "Hỏi Văn phòng").click()
         _wait(driver, lambda d: d.find_elements(By.CSS_SELECTOR, "form.answer-form textarea"), "the answer forms")
         box = driver.find_elements(By.CSS_SELECTOR, "form.answer-form textarea")[0]
         box.send_keys("Trước ngày 15/12, nộp 02 bộ về Văn phòng.")
-        box.find_element(By.XPATH, "./ancestor::form//button").click()
-        _wait(driver, lambda d: d.find_elements(By.ID, "ket-qua"), "the message after answering")
-        seen["answered"] = driver.find_element(By.ID, "ket-qua").text
+        seen["answered"] = _result_of(driver, box.find_element(By.XPATH, "./ancestor::form//button"),
+                                      "the message after answering")
         # An announcement to one unit: counted (htmx swaps the count and the button), then sent.
         driver.find_element(By.LINK_TEXT, "Lịch nhắc hạn").click()
         _wait(driver, lambda d: d.find_elements(By.ID, "gui-thong-bao"), "the announcement form")
         Select(driver.find_element(By.NAME, "doi-tuong")).select_by_value("unit:van-phong")
         _wait(driver, lambda d: "Gửi tới 1 người" in d.find_element(By.ID, "gui-thong-bao").text, "the count of one unit")
         driver.find_element(By.ID, "noi-dung-thong-bao").send_keys("Chiều nay họp sơ kết thi đua lúc 14 giờ.")
-        driver.find_element(By.ID, "gui-thong-bao").click()
-        _wait(driver, lambda d: d.find_elements(By.ID, "ket-qua"), "the message after announcing")
-        seen["announced"] = driver.find_element(By.ID, "ket-qua").text
+        seen["announced"] = _result_of(driver, driver.find_element(By.ID, "gui-thong-bao"),
+                                       "the message after announcing")
         # A new deadline for one unit, typed as an officer types it; it is listed among the coming ones.
         driver.find_element(By.ID, "ten-han").send_keys("Nộp báo cáo điển hình tiên tiến")
         due = (datetime.now(timezone(timedelta(hours=7))) + timedelta(days=14)).strftime("%d/%m/%Y 16:30")
@@ -228,9 +248,7 @@ def _browse(link: str, report_code: str, approved_code: str, downloads: Path) ->
         nhac = driver.find_element(By.ID, "nhac-truoc")
         nhac.clear()
         nhac.send_keys("3, 1")
-        driver.find_element(By.ID, "tao-han").click()
-        _wait(driver, lambda d: d.find_elements(By.ID, "ket-qua"), "the message after adding a deadline")
-        seen["added"] = driver.find_element(By.ID, "ket-qua").text
+        seen["added"] = _result_of(driver, driver.find_element(By.ID, "tao-han"), "the message after adding a deadline")
         seen["deadlines_after"] = driver.find_element(By.TAG_NAME, "main").text
 
         seen["console_errors"] = [e["message"] for e in driver.get_log("browser") if e["level"] == "SEVERE"]
