@@ -129,15 +129,19 @@ class Ranked:
     prob: float
 
 
-def _weights_above(texts: Sequence[str], entries: int, limit: int) -> bool:
-    """Whether entries x columns would exceed `limit`: the columns counted until they do."""
+def _small_features(texts: Sequence[str], entries: int, limit: int) -> list[list[str]] | None:
+    """Each text's features when entries x columns stays within `limit` (the multinomial
+    model's training reads them, not the texts again); None once the columns exceed it,
+    counted no further."""
     most = limit // max(entries, 1)
     seen: set[str] = set()
+    out = []
     for text in texts:
-        seen.update(features(text))
+        out.append(features(text))
+        seen.update(out[-1])
         if len(seen) > most:
-            return True
-    return False
+            return None
+    return out
 
 
 class _Linear:
@@ -250,15 +254,16 @@ class Ranker:
     # --- fitting ---------------------------------------------------------------------
     @classmethod
     def fit(cls, texts: Sequence[str], labels: Sequence[str]) -> Ranker:
-        if _weights_above(texts, len(set(labels)), DENSE_WEIGHTS):
+        read = _small_features(texts, len(set(labels)), DENSE_WEIGHTS)
+        if read is None:
             return cls(*_Centroids.fit(texts, labels))
         # Imported here: only training needs scikit-learn, and it is slow to import.
         from sklearn.feature_extraction.text import TfidfVectorizer
         from sklearn.linear_model import LogisticRegression
         from threadpoolctl import threadpool_limits
 
-        vec = TfidfVectorizer(analyzer=features, sublinear_tf=True, min_df=1, dtype=np.float64)
-        x = vec.fit_transform(list(texts))
+        vec = TfidfVectorizer(analyzer=list, sublinear_tf=True, min_df=1, dtype=np.float64)  # read already
+        x = vec.fit_transform(read)
         model = LogisticRegression(C=C, tol=TOL, max_iter=500, solver="lbfgs")
         # One thread: BLAS's many threads, on a shared machine, made training five times slower.
         with threadpool_limits(limits=1):
