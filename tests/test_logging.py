@@ -9,13 +9,12 @@ import asyncio
 import io
 import json
 import logging
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
-from bot.app import App, RedactingFilter, build_app, setup_logging
+from bot.app import App, build_app, setup_logging
 from bot.logs import event_kind
 from bot.settings import load_settings
 from handlers.events import Attachment, IncomingEvent
@@ -26,20 +25,10 @@ PRIVATE = "con tôi ốm nằm viện, bằng khen thủ tướng cần mấy b�
 
 
 @pytest.fixture
-def logged() -> Iterator[io.StringIO]:
-    """The production handler (setup_logging) writing into a buffer; the root
-    logger's handlers and level are put back afterwards."""
-    root = logging.getLogger()
-    handlers, level = list(root.handlers), root.level
-    stream = io.StringIO()
-    yield stream
-    for h in list(root.handlers):
-        if h not in handlers:
-            root.removeHandler(h)
-    for h in handlers:
-        for f in [f for f in h.filters if isinstance(f, RedactingFilter)]:
-            h.removeFilter(f)
-    root.setLevel(level)
+def logged() -> io.StringIO:
+    """A buffer for the production handler (setup_logging) to write into; conftest's
+    _restore_logging puts the root logger's handlers, filters and level back afterwards."""
+    return io.StringIO()
 
 
 def app_with_logs(tmp_path: Path, stream: io.StringIO, log_format: str) -> App:
