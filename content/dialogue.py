@@ -277,9 +277,11 @@ class Dialogue:
                 subject = self._subject_told(story, context)
                 if subject is not None:
                     tries.append(f"{frame.core} {self.data.subjects[subject].say}")
-                    if frame.aspect is not None:
+                    if frame.aspect is not None and not names_uncovered(self._tokens(question)):
                         # "phải in ra mấy bộ vậy": the aspect in its plain words, for the
-                        # words around it ("in ra") that no entry uses.
+                        # words around it ("in ra") that no entry uses. Not when those words
+                        # name what the content leaves out ("bao giờ tiền thưởng được chi"):
+                        # they are what is asked.
                         tries.append(f"{self.aspect_say[frame.aspect]} {self.data.subjects[subject].say}")
             if self._points_back(question):
                 # "... góp tiền mua máy thở tặng khu cách ly. Việc như vậy có được tính không":
