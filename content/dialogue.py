@@ -465,6 +465,10 @@ class Dialogue:
             return recall.replace_folded(text, pointed[0], pointed[1]), f"document {pointed[1]}"
         if frame.subject is not None:
             return None
+        m = self.recall_words.first.search(plain)
+        if m and len(subjects) > 1:
+            say = self.data.subjects[subjects[-1]].say
+            return recall.replace_folded(text, m.group(0), say), f"first subject {say}"
         m = self.recall_words.earlier.search(plain)
         if m and len(subjects) > 1:
             say = self.data.subjects[subjects[1]].say

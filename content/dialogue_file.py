@@ -50,7 +50,12 @@ class PointingBack(Strict):
 
     # "cái kia", "mức trước": the subject before the last one.
     earlier_things: list[str] = ["cái", "mức", "hình thức", "loại", "mức khen", "danh hiệu"]
-    earlier_words: list[str] = ["kia", "trước", "lúc nãy", "hồi nãy", "ban nãy"]
+    earlier_words: list[str] = ["kia", "trước", "trước đó", "lúc nãy", "hồi nãy", "ban nãy"]
+    # "cái đầu tiên", "chỉ thị lúc đầu": the first subject of those remembered (content/recall.py RECENT).
+    first_words: list[str] = ["đầu tiên", "lúc đầu", "ban đầu", "hồi đầu"]
+    # Said between a thing and its word: "cái mức em hỏi trước đó", "phong trào em hỏi lúc đầu".
+    asked_words: list[str] = ["em hỏi", "mình hỏi", "tôi hỏi", "e hỏi", "em đã hỏi", "mình đã hỏi",
+                              "tôi đã hỏi", "đã hỏi"]
     # "mức đó", "hình thức này": the last one.
     last_things: list[str] = ["mức khen", "hình thức khen thưởng", "hình thức khen", "hình thức", "mức",
                               "loại khen", "loại", "danh hiệu"]

@@ -51,6 +51,9 @@ class RecallWords:
     # "cái kia", "mức trước": the subject before the last one; "mức đó", "hình thức này": the last one
     # ("nó", "cái đó" stay content.dialogue's references: in a long message they may mean its own story).
     earlier: re.Pattern[str]
+    # "cái đầu tiên em hỏi", "phong trào em hỏi lúc đầu": the first subject remembered (not "cái đầu
+    # tiên trong số đó", the first of a list the last answer gave).
+    first: re.Pattern[str]
     last: re.Pattern[str]
     # "kế hoạch đó", "văn bản trên", "thông tư này": a document pointed back at (group 1: its kind).
     document_reference: re.Pattern[str]
@@ -59,6 +62,10 @@ class RecallWords:
     @classmethod
     def of(cls, corrections: Corrections, pointing: PointingBack) -> RecallWords:
         c, p = corrections, pointing
+        # A kind of document is also pointed at by its abbreviation ("KH đó", "ct này"), as staff type it.
+        kinds = {fold(d) for d in p.documents}
+        short = [a for a, kind in _KINDS.items() if kind in kinds and a != kind]
+        asked = rf"(?:(?:{_either(p.asked_words)})\s+)?"
         # The word after a denial is matched by its beginning, as it always was ("không có" and
         # "không cơ" alike are no correction).
         correction = re.compile(
@@ -67,10 +74,12 @@ class RecallWords:
             rf"|\b(?:{_either(c.askers)}) [^?]*\b(?:{_either(c.endings)})\W*$")
         return cls(
             correction=correction,
-            earlier=re.compile(rf"\b(?:{_either(p.earlier_things)})\s+(?:{_either(p.earlier_words)})\b"),
+            earlier=re.compile(rf"\b(?:{_either(p.earlier_things)})\s+{asked}(?:{_either(p.earlier_words)})\b"),
+            first=re.compile(rf"\b(?:{_either(p.earlier_things)})\s+{asked}(?:{_either(p.first_words)})\b"
+                             rf"(?!\s+(?:trong|cua)\b)"),
             last=re.compile(rf"\b(?:{_either(p.last_things)})\s+(?:{_either(p.last_words)})\b"),
             document_reference=re.compile(
-                rf"\b({_either(p.documents + p.any_documents)})\s+({_either(p.document_words)})\b"),
+                rf"\b({_either(p.documents + short + p.any_documents)})\s+({_either(p.document_words)})\b"),
             any_document=frozenset(fold(d) for d in p.any_documents),
         )
 
@@ -83,7 +92,7 @@ class RecallWords:
         m = self.document_reference.search(fold_aligned(text))
         if m is None:
             return None
-        kind = m.group(1)
+        kind = _KINDS.get(m.group(1), m.group(1))
         for d in docs:
             if isinstance(d, list) and len(d) == 2 and (kind in self.any_document or d[0] == kind):
                 return m.group(0), str(d[1])
@@ -109,12 +118,15 @@ def documents_after(question: str, answer_title: str, answer: str) -> list[list[
     when the question asked which document, those the answer named and the question did not;
     then those the question named, then those of the answer's title, then the rest of the answer."""
     asked = documents(question)
-    asked_keys = {(k, n) for k, n, _ in asked}
+    titled = documents(answer_title)
+    # The document asked about may be named by the answer's title only ("KH 515 căn cứ văn bản
+    # nào" answering "kế hoạch của VKS tỉnh căn cứ vào văn bản nào"): it is not the one told.
+    asked_keys = {(k, n) for k, n, _ in (*asked, *titled)}
     told = documents(answer)
     order = []
     if ASKS_DOCUMENT.search(fold(question)):
         order += [d for d in told if (d[0], d[1]) not in asked_keys]
-    order += asked + documents(answer_title) + told
+    order += asked + titled + told
     # One place per document, named by its fullest form ("Chỉ thị 19/CT-TTg" over "chỉ thị 19").
     names: dict[tuple[str, str], str] = {}
     for kind, key, name in order:
