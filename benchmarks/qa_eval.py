@@ -36,6 +36,7 @@ NEVER_FITTED = {"qa_heldout.yaml", "questions.yaml"}  # the short held-out set a
 GRID = [0.1, 0.15, 0.2, 0.25, 0.3, 0.35, 0.4, 0.5, 0.6, 0.7, 1.01]  # 1.01: never
 WORDS = [10, 15, 20, 25, 30, 40, 1000]
 GAPS = [-1.0, 0.02, 0.04, 0.06, 0.08, 0.1, 0.15]  # -1: never
+COVERAGES = [0.0, 0.1, 0.15, 0.2, 0.25, 0.3, 0.35, 0.4]
 
 
 @dataclass
@@ -68,7 +69,7 @@ def outcomes(sets: dict[str, list[dict]]) -> dict[str, list[Item]]:
         for it in items:
             dialogue.ranker_rule, dialogue.ranker_log = None, None
             off = judge(conversation, it).passed
-            dialogue.ranker_rule, dialogue.ranker_log = RankerRule(0.0, 0.0, 0, 0.0, 1.0), []
+            dialogue.ranker_rule, dialogue.ranker_log = RankerRule(0.0, 0.0, 0, 0.0, 1.0, 0.0), []
             on = judge(conversation, it).passed
             rows.append(Item(off, on, dialogue.ranker_log))
         out[name] = rows
@@ -88,33 +89,35 @@ def verdict(item: Item, rule: tuple) -> bool:
 
 
 def fit(results: dict[str, list[Item]], names: list[str]) -> tuple:
-    """The rule (offered, first, long_words, switch, switch_gap) passing the most questions
+    """The rule (offered, first, long_words, switch, switch_gap, coverage) passing the most questions
     of these sets (ties: the stricter rule, tried first). The rescue of unanswered messages
     and the switch of answered ones are consulted on different messages, so each is fitted
     on its own."""
     consulted = [i for n in names for i in results[n] if i.fires and i.on != i.off]
     takes = [i for i in consulted if all(a[0] == "takes" for a in i.fires)]
     switches = [i for i in consulted if all(a[0] == "switches" for a in i.fires)]
-    best, rescue = -1, (1.01, 1.01, 1000)
-    for offered in reversed(GRID):
-        for first in reversed(GRID):
-            for words in reversed(WORDS):
-                passed = sum(verdict(i, (offered, first, words, 1.01, -1.0)) for i in takes)
-                if passed > best:
-                    best, rescue = passed, (offered, first, words)
+    best, rescue = -1, (1.01, 1.01, 1000, 0.0)
+    for cover in reversed(COVERAGES):
+        for offered in reversed(GRID):
+            for first in reversed(GRID):
+                for words in reversed(WORDS):
+                    passed = sum(verdict(i, (offered, first, words, 1.01, -1.0, cover)) for i in takes)
+                    if passed > best:
+                        best, rescue = passed, (offered, first, words, cover)
     best, switch = -1, (1.01, -1.0)
     for prob in reversed(GRID):
         for gap in GAPS:
-            passed = sum(verdict(i, (1.01, 1.01, 1000, prob, gap)) for i in switches)
+            passed = sum(verdict(i, (1.01, 1.01, 1000, prob, gap, 0.0)) for i in switches)
             if passed > best:
                 best, switch = passed, (prob, gap)
-    return (*rescue, *switch)
+    return (*rescue[:3], *switch, rescue[3])
 
 
 def decision_report(results: dict[str, list[Item]]) -> None:
     fittable = [n for n in results if n not in NEVER_FITTED]
     print("\nDecision, leave-one-set-out (rule fitted on the other fittable sets):")
-    print(f"{'set':22} {'n':>4} {'without':>8} {'with':>8}  rule (offered, first, long_words, switch, switch_gap)")
+    print(f"{'set':22} {'n':>4} {'without':>8} {'with':>8}  rule (offered, first, long_words, switch, switch_gap, "
+          "coverage)")
     scores = []
     for name, items in results.items():
         rule = fit(results, [n for n in fittable if n != name])
@@ -185,7 +188,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.fit:
         rule = fit(results, [n for n in results if n not in NEVER_FITTED])
         print(f"\nRule fitted on every fittable set: RANKER_OFFERED = {rule[0]}, RANKER_FIRST = {rule[1]}, "
-              f"RANKER_LONG_WORDS = {rule[2]}, RANKER_SWITCH = {rule[3]}, RANKER_SWITCH_GAP = {rule[4]}")
+              f"RANKER_LONG_WORDS = {rule[2]}, RANKER_SWITCH = {rule[3]}, RANKER_SWITCH_GAP = {rule[4]}, "
+              f"RANKER_COVERAGE = {rule[5]}")
     if args.ranker:
         ranker_report(sets)
     return 0

@@ -44,6 +44,7 @@ RANKER_FIRST = 0.1
 RANKER_LONG_WORDS = 15
 RANKER_SWITCH = 0.15
 RANKER_SWITCH_GAP = 0.06
+RANKER_COVERAGE = 0.3
 
 
 @dataclass(frozen=True)
@@ -62,8 +63,14 @@ class RankerRule:
     # to the ranker's own first entry when the ranker gives that entry at least `switch`.
     switch: float = RANKER_SWITCH
     switch_gap: float = RANKER_SWITCH_GAP
+    # Either way, the lexical engine's best candidate must have this share of the message's words
+    # (IDF-weighted): "mất ngủ, sáng dậy đau đầu, uống thuốc gì" shares almost none with any entry,
+    # and the ranker, which always names one, is then guessing.
+    coverage: float = RANKER_COVERAGE
 
-    def takes(self, prob: float, offered: bool, first: bool, words: int) -> bool:
+    def takes(self, prob: float, offered: bool, first: bool, words: int, coverage: float = 1.0) -> bool:
+        if coverage < self.coverage:
+            return False
         return (offered and prob >= self.offered) or (first and words >= self.long_words and prob >= self.first)
 
     def switches(self, prob: float, gap: float) -> bool:
@@ -382,8 +389,8 @@ class Dialogue:
         offered = own.kind == "clarify" and best.entry_id in {c.entry.id for c in own.candidates[:2]}
         first = best.entry_id == own.candidates[0].entry.id
         if self.ranker_log is not None:
-            self.ranker_log.append(("takes", best.prob, offered, first, words))
-        if not rule.takes(best.prob, offered, first, words):
+            self.ranker_log.append(("takes", best.prob, offered, first, words, own.candidates[0].coverage))
+        if not rule.takes(best.prob, offered, first, words, own.candidates[0].coverage):
             return None
         entry = next(c.entry for c in own.candidates if c.entry.id == best.entry_id)
         return MatchResult("answer", entry, own.score, own.candidates, own.normalized)
