@@ -123,21 +123,32 @@ def _result_of(driver, button, what: str) -> str:  # noqa: ANN001
     brings, not of the one the page before showed: the form posts and a new page loads, so
     that one goes stale first (seen: the deadline's message read as the announcement's page
     went away)."""
-    from selenium.common.exceptions import StaleElementReferenceException
+    from selenium.common.exceptions import StaleElementReferenceException, WebDriverException
     from selenium.webdriver.common.by import By
 
     before = driver.find_elements(By.ID, "ket-qua")
     button.click()
+
+    def unloading(e: WebDriverException) -> bool:
+        # While the old page unloads, Chromium may report its nodes this way rather than as stale
+        # (seen once in a full run: "Node with given id does not belong to the document").
+        return isinstance(e, StaleElementReferenceException) or "does not belong to the document" in str(e)
 
     def fresh(d):  # noqa: ANN001, ANN202
         if before:
             try:
                 before[0].is_enabled()  # raises once the page that held it is gone
                 return False
-            except StaleElementReferenceException:
-                pass
-        found = d.find_elements(By.ID, "ket-qua")
-        return found[0].text if found else False
+            except WebDriverException as e:
+                if not unloading(e):
+                    raise
+        try:
+            found = d.find_elements(By.ID, "ket-qua")
+            return found[0].text if found else False
+        except WebDriverException as e:
+            if not unloading(e):
+                raise
+            return False
 
     return _wait(driver, fresh, what)
 
