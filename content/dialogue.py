@@ -68,7 +68,7 @@ class RankerRule:
     # and the ranker, which always names one, is then guessing.
     coverage: float = RANKER_COVERAGE
 
-    def takes(self, prob: float, offered: bool, first: bool, words: int, coverage: float = 1.0) -> bool:
+    def takes(self, prob: float, offered: bool, first: bool, words: int, coverage: float) -> bool:
         if coverage < self.coverage:
             return False
         return (offered and prob >= self.offered) or (first and words >= self.long_words and prob >= self.first)
@@ -388,9 +388,10 @@ class Dialogue:
         best = self.matcher.ranker.rank(text, 1)[0]
         offered = own.kind == "clarify" and best.entry_id in {c.entry.id for c in own.candidates[:2]}
         first = best.entry_id == own.candidates[0].entry.id
+        covered = own.candidates[0].coverage
         if self.ranker_log is not None:
-            self.ranker_log.append(("takes", best.prob, offered, first, words, own.candidates[0].coverage))
-        if not rule.takes(best.prob, offered, first, words, own.candidates[0].coverage):
+            self.ranker_log.append(("takes", best.prob, offered, first, words, covered))
+        if not rule.takes(best.prob, offered, first, words, covered):
             return None
         entry = next(c.entry for c in own.candidates if c.entry.id == best.entry_id)
         return MatchResult("answer", entry, own.score, own.candidates, own.normalized)

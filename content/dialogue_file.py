@@ -49,16 +49,20 @@ class PointingBack(Strict):
     folded): one of the things, then one of its words."""
 
     # "cái kia", "mức trước": the subject before the last one.
-    earlier_things: list[str] = ["cái", "mức", "hình thức", "loại", "mức khen", "danh hiệu"]
+    earlier_things: list[str] = ["cái", "mức", "hình thức", "loại", "mức khen", "danh hiệu", "chỉ thị", "kế hoạch",
+                                 "phong trào"]
     earlier_words: list[str] = ["kia", "trước", "trước đó", "lúc nãy", "hồi nãy", "ban nãy"]
     # "cái đầu tiên", "chỉ thị lúc đầu": the first subject of those remembered (content/recall.py RECENT).
     first_words: list[str] = ["đầu tiên", "lúc đầu", "ban đầu", "hồi đầu"]
+    # ...unless one of these follows: "cái đầu tiên trong số đó", "cái đầu tiên của danh sách" is the
+    # first of a list the last answer gave.
+    first_not_before: list[str] = ["trong", "của"]
     # Said between a thing and its word: "cái mức em hỏi trước đó", "phong trào em hỏi lúc đầu".
     asked_words: list[str] = ["em hỏi", "mình hỏi", "tôi hỏi", "e hỏi", "em đã hỏi", "mình đã hỏi",
                               "tôi đã hỏi", "đã hỏi"]
     # "mức đó", "hình thức này": the last one.
     last_things: list[str] = ["mức khen", "hình thức khen thưởng", "hình thức khen", "hình thức", "mức",
-                              "loại khen", "loại", "danh hiệu"]
+                              "loại khen", "loại", "danh hiệu", "phong trào"]
     last_words: list[str] = ["đó", "này", "ấy", "trên"]
     # "kế hoạch đó", "văn bản trên": a document the last answer named, of that kind (`documents`)
     # or of any kind (`any_documents`).

@@ -76,7 +76,7 @@ class RecallWords:
             correction=correction,
             earlier=re.compile(rf"\b(?:{_either(p.earlier_things)})\s+{asked}(?:{_either(p.earlier_words)})\b"),
             first=re.compile(rf"\b(?:{_either(p.earlier_things)})\s+{asked}(?:{_either(p.first_words)})\b"
-                             rf"(?!\s+(?:trong|cua)\b)"),
+                             rf"(?!\s+(?:{_either(p.first_not_before)})\b)"),
             last=re.compile(rf"\b(?:{_either(p.last_things)})\s+(?:{_either(p.last_words)})\b"),
             document_reference=re.compile(
                 rf"\b({_either(p.documents + short + p.any_documents)})\s+({_either(p.document_words)})\b"),

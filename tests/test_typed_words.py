@@ -11,7 +11,9 @@ import pytest
 from bot.app import App, build_app
 from bot.settings import load_settings
 from content.commands import default
+from content.dialogue_file import PointingBack
 from content.normalize import fold_aligned
+from content.yaml_reader import yaml_load
 from handlers import texts
 from handlers.commands import help_text
 from tests.conftest import REAL_CONTENT, Talk
@@ -126,6 +128,10 @@ def test_the_old_recall_and_out_of_scope_words_mean_the_same(tmp_path: Path, str
         assert "corrections" not in dialogue and "pointing_back" not in dialogue and "subjects:" in dialogue
         assert "out_of_scope" not in (content / "lexicon.yaml").read_text(encoding="utf-8")
     words, scope = _recall_and_scope(content)
+    if not stripped:
+        # docs/content.md: without the section, the defaults are the shipped file's lists.
+        shipped = yaml_load((content / "dialogue.yaml").read_text(encoding="utf-8"))["pointing_back"]
+        assert PointingBack(**shipped) == PointingBack()
     assert (scope.fillers, scope.negations) == (OLD_SCOPE_FILLERS, OLD_SCOPE_NEGATIONS)
     assert all(words.correction.search(fold_aligned(m)) for m in OLD_CORRECTIONS)
     assert not any(words.correction.search(fold_aligned(m)) for m in OLD_NOT_CORRECTIONS)
