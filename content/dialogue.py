@@ -45,6 +45,10 @@ RANKER_LONG_WORDS = 15
 RANKER_SWITCH = 0.15
 RANKER_SWITCH_GAP = 0.06
 RANKER_COVERAGE = 0.3
+# A question read without the document it names as its setting may score this much below the
+# whole message and still win: the document's name ("kế hoạch thực hiện Chỉ thị 19/CT-TTg") lifts
+# the entries about the document itself (its date, its basis, its purpose), whose titles carry it.
+SETTING_MARGIN = 0.05
 
 
 @dataclass(frozen=True)
@@ -135,6 +139,11 @@ class Dialogue:
                                    matcher.lexicon.spellings)
         self.out_of_scope = OutOfScope(kb.out_of_scope, matcher.lexicon)
         self.recall_words = recall.RecallWords.of(data.corrections, data.pointing_back)
+        setting = data.document_setting
+        self.setting = re.compile(rf"\b(?:(?P<before>{recall.either(setting.before)})\s+)?"
+                                  rf"(?:{recall.either(setting.documents)})\b")
+        self.setting_says = re.compile(rf"\s*(?:{recall.either(setting.says)})\b")
+        self.setting_words = frozenset(fold(w) for w in setting.name_words)
 
     # --- what a text is about -------------------------------------------------------
     def _tokens(self, text: str) -> tuple[str, ...]:
@@ -307,12 +316,70 @@ class Dialogue:
                 return result, self.about(self.frame(q), result.entry), q
         return None
 
+    def without_setting(self, text: str) -> tuple[str, list[str]] | None:
+        """The question without the document it names as where to look, and that document's
+        numbers: "chủ đề thi đua trong kế hoạch thực hiện Chỉ thị 19/CT-TTg là gì" -> ("chủ đề thi
+        đua là gì", ["19"]); "về cải cách thủ tục hành chính, KH thực hiện CT19 yêu cầu gì" -> ("về cải
+        cách thủ tục hành chính, yêu cầu gì", ["19"]). None when it names no numbered document so
+        (dialogue.yaml `document_setting`)."""
+        text = unicodedata.normalize("NFC", text)
+        plain = fold_aligned(text)
+        if len(plain) != len(text):
+            return None
+        named_to = 0  # the end of the last document's name: "CT 19" inside "kế hoạch thực hiện CT 19" is not another
+        for m in self.setting.finditer(plain):
+            if m.start() < named_to:
+                continue
+            end = m.end()
+            for w in re.finditer(r"\S+", plain[m.end():]):
+                word = w.group(0).rstrip(",.?!;:")
+                if word not in self.setting_words and not any(c.isdigit() for c in word):
+                    break
+                end = m.end() + w.start() + len(word)
+            named_to = end
+            numbers = re.findall(r"\d+", plain[m.start():end])
+            # Named after one of `before` ("trong KH 515"), or as what says something about a topic named
+            # before it ("về cải cách thủ tục, KH 515 yêu cầu gì"; "KH 515 yêu cầu gì" asks about the plan).
+            if numbers and (m.group("before") or (self.setting_says.match(plain[end:])
+                                                  and len(self._tokens(text[:m.start()])) >= 2)):
+                return " ".join((text[:m.start()] + " " + text[end:]).split()), numbers
+        return None
+
+    def _in_setting(self, text: str, own: MatchResult) -> MatchResult | None:
+        """The entry answering the question without the document it names as its setting, when that
+        entry comes from the document (its number in the entry's source or title) and reads about as
+        well as the whole: "chủ đề thi đua trong kế hoạch thực hiện Chỉ thị 19" asks for the theme, not
+        for the plan."""
+        setting = self.without_setting(text)
+        if setting is None:
+            return None
+        rest, numbers = setting
+        stop = self.matcher.lexicon.stopwords
+        if len([t for t in tokens(rest) if t not in stop]) < 2:
+            return None  # "KH 515 ai ký": the document is what is asked about
+        alt = self.matcher.match(rest)
+        if alt.kind != "answer" or alt.entry is None or (own.kind == "answer" and alt.entry is own.entry):
+            return None
+        told = fold(f"{alt.entry.source} {alt.entry.title}")
+        if not any(re.search(rf"(?<!\d){n}(?!\d)", told) for n in numbers):
+            return None
+        if own.kind == "answer" and alt.score < own.score - SETTING_MARGIN:
+            return None
+        return alt
+
     def read_one(self, text: str, context: dict | None,
                  second: bool = True) -> tuple[MatchResult, dict | None, str | None]:
         """One question: its match, the context after it, and the question as filled (if it was).
         A later question of the same message reads the earlier ones as its context. `second`:
         whether a long message not answered gets the second opinion (not for the parts of a
         message asking several questions: a part told with the story of another reads it as its own)."""
+        read = self._read_one(text, context, second)
+        inside = self._in_setting(text, read[0])
+        if inside is not None:
+            return inside, self.about(self.frame(text), inside.entry, context), None
+        return read
+
+    def _read_one(self, text: str, context: dict | None, second: bool) -> tuple[MatchResult, dict | None, str | None]:
         frame = self.frame(text)
         own = self.matcher.match(text)
         if frame.core != text.strip():
@@ -471,13 +538,23 @@ class Dialogue:
         pointed = self.recall_words.document_pointed(text, context)
         if pointed is not None:
             return recall.replace_folded(text, pointed[0], pointed[1]), f"document {pointed[1]}"
-        if frame.subject is not None:
+        # A message naming a subject is read on its own, unless what it names is the last subject
+        # and it also points at it: "ở VKS Tây Ninh thì triển khai phong trào đó bằng kế hoạch số mấy"
+        # ("tỉnh" names the province's plan, and "phong trào đó" says which movement of it).
+        named = frame.subject is not None
+        if named and (not subjects or frame.subject != subjects[0]):
             return None
-        m = self.recall_words.first.search(plain)
+        place = None if named else self.recall_words.place_pointed(plain)
+        if place is not None:
+            listed = recall.listed_at(context, place[1], n)
+            if listed is not None:
+                say = self.data.subjects[listed].say
+                return recall.replace_folded(text, place[0], say), f"listed {place[1]} {say}"
+        m = None if named else self.recall_words.first.search(plain)
         if m and len(subjects) > 1:
             say = self.data.subjects[subjects[-1]].say
             return recall.replace_folded(text, m.group(0), say), f"first subject {say}"
-        m = self.recall_words.earlier.search(plain)
+        m = None if named else self.recall_words.earlier.search(plain)
         if m and len(subjects) > 1:
             say = self.data.subjects[subjects[1]].say
             return recall.replace_folded(text, m.group(0), say), f"earlier subject {say}"
@@ -527,8 +604,22 @@ class Dialogue:
                     for i, (q, r) in enumerate(reading.parts) if r.kind == "answer" and r.entry is not None]
         docs = recall.documents_after(answered[-1][0], answered[-1][1].entry.title, answered[-1][1].entry.answer) \
             if answered else []
-        reading.about = recall.remember(reading.about, context, len(self.data.subjects), docs)
+        listed = self.listed(answered[-1][1].entry.answer) if answered else []
+        reading.about = recall.remember(reading.about, context, len(self.data.subjects), docs, listed)
         return reading
+
+    def listed(self, answer: str) -> list[int]:
+        """The awards or plans an answer lists, in the order of its list's lines ("- Huân chương Lao
+        động: ...", "+ Bằng khen ..."), each once; none when fewer than two lines name one."""
+        found = []
+        for line in answer.splitlines():
+            line = line.strip()
+            if line[:1] not in "-+" and not re.match(r"\d+[.)]\s", line):
+                continue
+            subject = self.subject_of(self._tokens(line.split(":")[0]))
+            if subject is not None and subject not in found:
+                found.append(subject)
+        return found if len(found) >= 2 else []
 
     def _declined(self, text: str, reading: Reading) -> Reading:
         """The reading with every answer or choice the Office marked "not our subject" (the whole

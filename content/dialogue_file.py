@@ -69,6 +69,33 @@ class PointingBack(Strict):
     documents: list[str] = ["kế hoạch", "thông tư", "nghị quyết", "chỉ thị"]
     any_documents: list[str] = ["văn bản", "quy định"]
     document_words: list[str] = ["đó", "này", "trên", "ấy", "kia"]
+    # "cái thứ hai", "hình thức đầu tiên trong số đó", "mục cuối cùng ở trên": the award or plan the
+    # last answer listed at that place (its list's lines, in order). A first (`first_words`) is the
+    # list's only when one of `of_list` follows; alone it is the first subject asked.
+    list_things: list[str] = ["cái", "mục", "ý", "hình thức", "hình thức khen", "loại", "mức", "mức khen", "danh hiệu"]
+    ordinals: dict[str, int] = {"đầu tiên": 1, "thứ nhất": 1, "thứ 1": 1, "thứ hai": 2, "thứ 2": 2, "thứ ba": 3,
+                                "thứ 3": 3, "thứ tư": 4, "thứ 4": 4, "thứ năm": 5, "thứ 5": 5, "cuối cùng": -1,
+                                "cuối": -1}
+    of_list: list[str] = ["trong số đó", "trong đó", "ở trên", "kể trên", "nêu trên", "vừa nêu", "vừa kể",
+                          "trong danh sách", "của danh sách", "vừa rồi"]
+
+
+class DocumentSetting(Strict):
+    """A question naming a document as where to look ("chủ đề thi đua trong kế hoạch thực hiện
+    Chỉ thị 19", "theo KH 515 thì Văn phòng làm gì") asks about something in that document
+    (content/dialogue.py `without_setting`; compared folded): one of `before`, one of `documents`,
+    then the words of its name (`name_words`, and any word with a digit: "19/ct-ttg", "515")."""
+
+    before: list[str] = ["trong", "theo", "của", "tại", "ở", "thuộc", "khi thực hiện", "trong thực hiện",
+                         "trong tổ chức thực hiện", "trong quá trình thực hiện", "để thực hiện"]
+    documents: list[str] = ["kế hoạch", "kh", "chỉ thị", "ct", "văn bản", "thông tư", "tt"]
+    name_words: list[str] = ["kế", "hoạch", "kh", "chỉ", "thị", "ct", "thực", "hiện", "số", "của", "vksnd", "vks",
+                             "vkstc", "tối", "cao", "tỉnh", "tây", "ninh", "viện", "kiểm", "sát", "nhân", "dân",
+                             "ngành", "ttg", "hđtđkt", "văn", "bản", "thông", "tư", "tt", "trung", "ương", "tw",
+                             "thủ", "tướng", "chính", "phủ"]
+    # ...or the document said as what says something: "về cải cách thủ tục, KH thực hiện CT19 yêu cầu gì".
+    says: list[str] = ["yêu cầu", "quy định", "nói", "nêu", "đề ra", "đặt ra", "hướng dẫn", "đề cập", "có yêu cầu",
+                       "có quy định", "có nói", "có nêu", "có đề cập"]
 
 
 class DialogueFile(Strict):
@@ -89,6 +116,7 @@ class DialogueFile(Strict):
     features: dict[str, list[str]] = {}
     corrections: Corrections = Corrections()
     pointing_back: PointingBack = PointingBack()
+    document_setting: DocumentSetting = DocumentSetting()
 
 
 def problems(data: DialogueFile, topic_ids: set[str]) -> list[str]:
@@ -108,7 +136,8 @@ def problems(data: DialogueFile, topic_ids: set[str]) -> list[str]:
                  "final_particles", "story_references", "weak_question_words", "asking_statements", "negations",
                  "never_words"):
         out.extend(f"{name}: {w!r} has no words" for w in getattr(data, name) if not tokens(w))
-    for part, fields in (("corrections", Corrections.model_fields), ("pointing_back", PointingBack.model_fields)):
+    for part, fields in (("corrections", Corrections.model_fields), ("pointing_back", PointingBack.model_fields),
+                         ("document_setting", DocumentSetting.model_fields)):
         for name in fields:
             out.extend(f"{part}.{name}: {w!r} has no words" for w in getattr(getattr(data, part), name)
                        if not tokens(w))

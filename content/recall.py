@@ -34,7 +34,7 @@ DOCUMENT = re.compile(r"\b(ke hoach|kh|thong tu|tt|nghi quyet|nq|chi thi|ct)\s+(
 ASKS_DOCUMENT = re.compile(r"\bcan cu\b|\b(?:van ban|quy dinh|ke hoach|thong tu|nghi quyet|chi thi)\s+(?:nao|gi)\b")
 
 
-def _either(phrases: list[str]) -> str:
+def either(phrases: list[str]) -> str:
     """The phrases, folded, as one regex alternative, longest first (never matches when empty)."""
     folded = sorted({fold(p) for p in phrases if fold(p)}, key=len, reverse=True)
     return "|".join(map(re.escape, folded)) or "(?!)"
@@ -58,6 +58,11 @@ class RecallWords:
     # "kế hoạch đó", "văn bản trên", "thông tư này": a document pointed back at (group 1: its kind).
     document_reference: re.Pattern[str]
     any_document: frozenset[str]  # kinds that mean any document: "văn bản"
+    # "cái thứ hai", "hình thức đầu tiên trong số đó": a place in the list the last answer gave
+    # (groups: `place`, and `of_list` when said).
+    listed: re.Pattern[str]
+    places: dict[str, int]  # folded ordinal -> its place (1-based; -1 the last)
+    first_words: frozenset[str]
 
     @classmethod
     def of(cls, corrections: Corrections, pointing: PointingBack) -> RecallWords:
@@ -65,23 +70,38 @@ class RecallWords:
         # A kind of document is also pointed at by its abbreviation ("KH đó", "ct này"), as staff type it.
         kinds = {fold(d) for d in p.documents}
         short = [a for a, kind in _KINDS.items() if kind in kinds and a != kind]
-        asked = rf"(?:(?:{_either(p.asked_words)})\s+)?"
+        asked = rf"(?:(?:{either(p.asked_words)})\s+)?"
         # The word after a denial is matched by its beginning, as it always was ("không có" and
         # "không cơ" alike are no correction).
         correction = re.compile(
-            rf"^\W*(?:(?:{_either(c.leads)})\s+)?(?:{_either(c.denials)})\b(?!\s+(?:{_either(c.not_after_denial)}))"
-            rf"|\b(?:{_either(c.phrases)})\b"
-            rf"|\b(?:{_either(c.askers)}) [^?]*\b(?:{_either(c.endings)})\W*$")
+            rf"^\W*(?:(?:{either(c.leads)})\s+)?(?:{either(c.denials)})\b(?!\s+(?:{either(c.not_after_denial)}))"
+            rf"|\b(?:{either(c.phrases)})\b"
+            rf"|\b(?:{either(c.askers)}) [^?]*\b(?:{either(c.endings)})\W*$")
         return cls(
             correction=correction,
-            earlier=re.compile(rf"\b(?:{_either(p.earlier_things)})\s+{asked}(?:{_either(p.earlier_words)})\b"),
-            first=re.compile(rf"\b(?:{_either(p.earlier_things)})\s+{asked}(?:{_either(p.first_words)})\b"
-                             rf"(?!\s+(?:{_either(p.first_not_before)})\b)"),
-            last=re.compile(rf"\b(?:{_either(p.last_things)})\s+(?:{_either(p.last_words)})\b"),
+            earlier=re.compile(rf"\b(?:{either(p.earlier_things)})\s+{asked}(?:{either(p.earlier_words)})\b"),
+            first=re.compile(rf"\b(?:{either(p.earlier_things)})\s+{asked}(?:{either(p.first_words)})\b"
+                             rf"(?!\s+(?:{either(p.first_not_before)})\b)"),
+            last=re.compile(rf"\b(?:{either(p.last_things)})\s+(?:{either(p.last_words)})\b"),
             document_reference=re.compile(
-                rf"\b({_either(p.documents + short + p.any_documents)})\s+({_either(p.document_words)})\b"),
+                rf"\b({either(p.documents + short + p.any_documents)})\s+({either(p.document_words)})\b"),
             any_document=frozenset(fold(d) for d in p.any_documents),
+            listed=re.compile(rf"\b(?:{either(p.list_things)})\s+(?P<place>{either(list(p.ordinals))})\b"
+                              rf"(?:\s+(?P<of_list>{either(p.of_list)})\b)?"),
+            places={fold(k): v for k, v in p.ordinals.items()},
+            first_words=frozenset(fold(w) for w in p.first_words),
         )
+
+    def place_pointed(self, plain: str) -> tuple[str, int] | None:
+        """("cái thứ hai", 2): the words pointing at a place of the last answer's list, and the place
+        (-1: the last), in folded text; None when there are none. "cái đầu tiên" alone is the first
+        subject asked (`first`), not the first of a list."""
+        for m in self.listed.finditer(plain):
+            place = m.group("place")
+            if place in self.first_words and m.group("of_list") is None:
+                continue
+            return m.group(0), self.places[place]
+        return None
 
     def document_pointed(self, text: str, context: dict | None) -> tuple[str, str] | None:
         """("kế hoạch đó", "Kế hoạch 127/KH-VKSTC"): the words pointing back at a document and the
@@ -148,15 +168,26 @@ def recent(context: dict | None, n_subjects: int) -> list[int]:
     return [s for s in subjects if 0 <= s < n_subjects][:RECENT]
 
 
-def remember(about: dict | None, before: dict | None, n_subjects: int, docs: list[list[str]]) -> dict | None:
-    """`about` with the subjects of the turns before it and the documents of this answer."""
+def remember(about: dict | None, before: dict | None, n_subjects: int, docs: list[list[str]],
+             listed: list[int] | None = None) -> dict | None:
+    """`about` with the subjects of the turns before it, the documents of this answer, and the
+    subjects its list named in order (for "cái thứ hai")."""
     if about is None:
         return None
     subjects = recent(before, n_subjects)
     now = about.get("subject")
     if isinstance(now, int):
         subjects = [now, *[s for s in subjects if s != now]]
-    return {**about, "recent": subjects[:RECENT], "docs": docs}
+    return {**about, "recent": subjects[:RECENT], "docs": docs, "listed": listed or []}
+
+
+def listed_at(context: dict | None, place: int, n_subjects: int) -> int | None:
+    """The subject at `place` (1-based, -1 the last) of the list the last answer gave."""
+    got = (context or {}).get("listed")
+    listed = [s for s in got if isinstance(s, int) and 0 <= s < n_subjects] if isinstance(got, list) else []
+    if not listed or place == 0 or abs(place) > len(listed):
+        return None
+    return listed[place - 1] if place > 0 else listed[place]
 
 
 def replace_folded(text: str, folded_span: str, by: str) -> str:
