@@ -33,6 +33,11 @@ MAX_FOLLOW_UP_WORDS = 8  # a follow-up is short; a longer message is a question 
 ELLIPTICAL_WORDS = 6  # a later question this short, naming nothing, leans on the one before it
 # "tiêu chuẩn và hồ sơ HCLĐ", "tiêu chuẩn của bằng khen này với số bộ hồ sơ": the words joining two ways of asking
 JOINED_ASPECTS = re.compile(r"\s*(?:,|;|\b(?:và|va|với|voi|cùng|cung|kèm|kem)\b)\s*", re.IGNORECASE)
+# A question pointing back at its story ("việc này có được tính không") with at most this many words
+# is not read on its own: it says nothing but "this".
+BARE_POINTING_WORDS = 12
+# A phrase a message quotes: "mục tiêu kép", “phòng là cơ bản”, 'chung sức đồng lòng'.
+QUOTED = re.compile(r"[\"“”'‘’«»]\s*([^\"“”'‘’«»]{3,80}?)\s*[\"“”'‘’«»]")
 # A whole long message answered with this score (on the matcher's scale, where 0.6 answers)
 # is taken as it is: its story and its question agree.
 CLEAR_ANSWER = 0.75
@@ -289,6 +294,11 @@ class Dialogue:
             frame = self.frame(question)
             if frame.subject is None and names_uncovered(self._tokens(story)):
                 continue  # "con em thi đỗ đại học, ..., mức bao nhiêu": the story names what is asked about
+            quoted = QUOTED.findall(story)
+            if frame.refers and quoted:
+                # "... cứ thấy nhắc cụm "mục tiêu kép" mà ko hiểu. Nó gồm hai việc gì": what the story
+                # quotes is what the question points back at.
+                tries.append(f"{quoted[-1]} {frame.core}")
             if frame.subject is None:
                 subject = self._subject_told(story, context)
                 if subject is not None:
@@ -299,6 +309,7 @@ class Dialogue:
                         # name what the content leaves out ("bao giờ tiền thưởng được chi"):
                         # they are what is asked.
                         tries.append(f"{self.aspect_say[frame.aspect]} {self.data.subjects[subject].say}")
+            told = []
             if self._points_back(question):
                 # "... góp tiền mua máy thở tặng khu cách ly. Việc như vậy có được tính không":
                 # what was done is the question, and the story's last sentence says it.
@@ -309,18 +320,21 @@ class Dialogue:
                     clause = [c for c in re.split(r"[,;]", told[-1]) if tokens(c)]
                     if len(clause) > 1:
                         tries += [f"{clause[-1]} {question}", clause[-1]]
-            tries.append(question)
+            if not told or len(self._tokens(question)) > BARE_POINTING_WORDS:
+                # A short question pointing back at the story ("kế hoạch có nhắc tới việc này không") says
+                # nothing on its own: read alone, it is answered from the words around "việc này".
+                tries.append(question)
         for q in dict.fromkeys(tries):
             result = self.matcher.match(q)
             if result.kind == "answer":
                 return result, self.about(self.frame(q), result.entry), q
         return None
 
-    def without_setting(self, text: str) -> tuple[str, list[str]] | None:
+    def without_setting(self, text: str) -> tuple[str, set[str]] | None:
         """The question without the document it names as where to look, and that document's
         numbers: "chủ đề thi đua trong kế hoạch thực hiện Chỉ thị 19/CT-TTg là gì" -> ("chủ đề thi
-        đua là gì", ["19"]); "về cải cách thủ tục hành chính, KH thực hiện CT19 yêu cầu gì" -> ("về cải
-        cách thủ tục hành chính, yêu cầu gì", ["19"]). None when it names no numbered document so
+        đua là gì", {"19"}); "về cải cách thủ tục hành chính, KH thực hiện CT19 yêu cầu gì" -> ("về cải
+        cách thủ tục hành chính, yêu cầu gì", {"19"}). None when it names no numbered document so
         (dialogue.yaml `document_setting`)."""
         text = unicodedata.normalize("NFC", text)
         plain = fold_aligned(text)
@@ -337,7 +351,7 @@ class Dialogue:
                     break
                 end = m.end() + w.start() + len(word)
             named_to = end
-            numbers = re.findall(r"\d+", plain[m.start():end])
+            numbers = recall.document_numbers(plain[m.start():end])
             # Named after one of `before` ("trong KH 515"), or as what says something about a topic named
             # before it ("về cải cách thủ tục, KH 515 yêu cầu gì"; "KH 515 yêu cầu gì" asks about the plan).
             if numbers and (m.group("before") or (self.setting_says.match(plain[end:])
@@ -345,7 +359,7 @@ class Dialogue:
                 return " ".join((text[:m.start()] + " " + text[end:]).split()), numbers
         return None
 
-    def _in_setting(self, text: str, own: MatchResult) -> MatchResult | None:
+    def _in_setting(self, text: str, own: MatchResult, context: dict | None, second: bool) -> MatchResult | None:
         """The entry answering the question without the document it names as its setting, when that
         entry comes from the document (its number in the entry's source or title) and reads about as
         well as the whole: "chủ đề thi đua trong kế hoạch thực hiện Chỉ thị 19" asks for the theme, not
@@ -357,14 +371,16 @@ class Dialogue:
         stop = self.matcher.lexicon.stopwords
         if len([t for t in tokens(rest) if t not in stop]) < 2:
             return None  # "KH 515 ai ký": the document is what is asked about
-        alt = self.matcher.match(rest)
+        alt = self._read_one(rest, context, second)[0]  # read as any question is: its focus, the ranker...
         if alt.kind != "answer" or alt.entry is None or (own.kind == "answer" and alt.entry is own.entry):
             return None
-        told = fold(f"{alt.entry.source} {alt.entry.title}")
-        if not any(re.search(rf"(?<!\d){n}(?!\d)", told) for n in numbers):
+        if not numbers & recall.document_numbers(f"{alt.entry.source} {alt.entry.title}"):
             return None
         if own.kind == "answer" and alt.score < own.score - SETTING_MARGIN:
             return None
+        if own.kind == "answer" and own.candidates and own.candidates[0].entry is own.entry \
+                and self.matcher.ranker.rank(text, 1)[0].entry_id == own.entry.id:
+            return None  # the lexical engine's first for the whole message is also the learned ranker's: they agree
         return alt
 
     def read_one(self, text: str, context: dict | None,
@@ -374,10 +390,27 @@ class Dialogue:
         whether a long message not answered gets the second opinion (not for the parts of a
         message asking several questions: a part told with the story of another reads it as its own)."""
         read = self._read_one(text, context, second)
-        inside = self._in_setting(text, read[0])
+        inside = self._in_setting(text, read[0], context, second)
         if inside is not None:
             return inside, self.about(self.frame(text), inside.entry, context), None
+        again = self._last_again(text, read[0], context)
+        if again is not None:
+            return again, self.about(self.frame(text), again.entry, context), None
         return read
+
+    def _last_again(self, text: str, own: MatchResult, context: dict | None) -> MatchResult | None:
+        """The last answer's entry, for a message pointing at what it was about by a word of its title
+        ("phương châm đó nhằm góp phần thực hiện mục tiêu gì" after "Phương châm phòng, chống dịch")
+        that the lexical engine did not answer but ranks that entry first: two sources agree."""
+        last = (context or {}).get("entry")
+        if own.kind == "answer" or not own.candidates or own.candidates[0].entry.id != last:
+            return None
+        entry = own.candidates[0].entry
+        title = set(self._tokens(entry.title))
+        said = {m.group(1) for m in self.recall_words.last_word.finditer(fold(text))}
+        if not said & title:
+            return None
+        return MatchResult("answer", entry, own.score, own.candidates, own.normalized)
 
     def _read_one(self, text: str, context: dict | None, second: bool) -> tuple[MatchResult, dict | None, str | None]:
         frame = self.frame(text)
@@ -425,7 +458,10 @@ class Dialogue:
         if learned is not None:
             return learned, self.about(frame, learned.entry, context), None
         # Not answered: the conversation is about nothing any more, so a subject from before
-        # this question does not complete the next one.
+        # this question does not complete the next one; but the award or plan the question named
+        # is what "nó" means next ("còn HCLĐ?" unanswered, then "tiêu chuẩn của nó?").
+        if frame.subject is not None:
+            return own, {"subject": frame.subject, "aspect": frame.aspect}, None
         return own, None if own.kind == "fallback" else context, None
 
     def _second_opinion(self, text: str, own: MatchResult) -> MatchResult | None:

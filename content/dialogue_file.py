@@ -50,7 +50,7 @@ class PointingBack(Strict):
 
     # "cái kia", "mức trước": the subject before the last one.
     earlier_things: list[str] = ["cái", "mức", "hình thức", "loại", "mức khen", "danh hiệu", "chỉ thị", "kế hoạch",
-                                 "phong trào"]
+                                 "phong trào", "kh", "ct", "cái kh", "cái kế hoạch", "cái chỉ thị", "cái ct"]
     earlier_words: list[str] = ["kia", "trước", "trước đó", "lúc nãy", "hồi nãy", "ban nãy"]
     # "cái đầu tiên", "chỉ thị lúc đầu": the first subject of those remembered (content/recall.py RECENT).
     first_words: list[str] = ["đầu tiên", "lúc đầu", "ban đầu", "hồi đầu"]
@@ -68,7 +68,8 @@ class PointingBack(Strict):
     # or of any kind (`any_documents`).
     documents: list[str] = ["kế hoạch", "thông tư", "nghị quyết", "chỉ thị"]
     any_documents: list[str] = ["văn bản", "quy định"]
-    document_words: list[str] = ["đó", "này", "trên", "ấy", "kia"]
+    document_words: list[str] = ["đó", "này", "trên", "ấy", "kia", "nêu trong đó", "nêu ở trên", "nêu trên", "vừa nêu",
+                                 "được nêu", "nhắc trong đó", "nhắc tới trong đó", "được nhắc", "vừa nhắc", "trong đó"]
     # "cái thứ hai", "hình thức đầu tiên trong số đó", "mục cuối cùng ở trên": the award or plan the
     # last answer listed at that place (its list's lines, in order). A first (`first_words`) is the
     # list's only when one of `of_list` follows; alone it is the first subject asked.

@@ -3,7 +3,8 @@
 For each part the message was split into (content/dialogue.py `read`): the text as it
 was matched (filled from the conversation when it was), the top candidates from each
 source with their scores (the lexical engine, the windows of a long message and their
-focus, BM25 over the entries' whole text, the learned ranker), the features the
+focus, the question without the document it names as where to look, BM25 over the
+entries' whole text, the learned ranker), the features the
 decision looks at, and the decision with its margin. The Office and developers locate
 a wrong answer from this output alone, without reading the code.
 """
@@ -73,6 +74,11 @@ def explain(knowledge, message: str, context: dict | None = None) -> Trace:  # n
         trace.sources["lexical"] = [(c.entry.id, c.score) for c in ranked[:TOP]]
         for w in matcher.windows(matched)[1:]:
             trace.sources[f"window «{w[:60]}»"] = [(c.entry.id, c.score) for c in matcher.rank(w)[0][:TOP]]
+        setting = dialogue.without_setting(matched)
+        if setting is not None:
+            # The question without the document it names as where to look (dialogue.yaml document_setting).
+            trace.sources[f"without the document «{setting[0][:60]}»"] = [
+                (c.entry.id, c.score) for c in matcher.rank(setting[0])[0][:TOP]]
         focus = dialogue.sentences.focus(matched)
         question, story = focus[0] if focus else (matched, "")
         opinion = matcher.second.opinion(question, story, ranked[0].entry if ranked else None)

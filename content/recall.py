@@ -27,7 +27,7 @@ RECENT = 3  # subjects remembered, most recent first
 _KINDS = {"ke hoach": "ke hoach", "kh": "ke hoach", "thong tu": "thong tu", "tt": "thong tu",
           "nghi quyet": "nghi quyet", "nq": "nghi quyet", "chi thi": "chi thi", "ct": "chi thi"}
 DOCUMENT_KINDS = frozenset(_KINDS.values())  # what dialogue.yaml's pointing_back.documents may name
-DOCUMENT = re.compile(r"\b(ke hoach|kh|thong tu|tt|nghi quyet|nq|chi thi|ct)\s+(?:so\s+)?(\d+(?:/[\w\-]+)*)",
+DOCUMENT = re.compile(r"\b(ke hoach|kh|thong tu|tt|nghi quyet|nq|chi thi|ct)\s+(?:so\s+)?(\d+(?:/[\w\-]+)*)(?![\w/])(?!\s+nam\b)",
                       re.IGNORECASE)
 # Asking which document ("căn cứ văn bản nào", "theo quy định nào"): then "văn bản đó" is the one
 # the answer named, not the one asked about.
@@ -63,6 +63,7 @@ class RecallWords:
     listed: re.Pattern[str]
     places: dict[str, int]  # folded ordinal -> its place (1-based; -1 the last)
     first_words: frozenset[str]
+    last_word: re.Pattern[str]  # a word pointing at what was just said ("đó", "này"), after a word
 
     @classmethod
     def of(cls, corrections: Corrections, pointing: PointingBack) -> RecallWords:
@@ -90,6 +91,7 @@ class RecallWords:
                               rf"(?:\s+(?P<of_list>{either(p.of_list)})\b)?"),
             places={fold(k): v for k, v in p.ordinals.items()},
             first_words=frozenset(fold(w) for w in p.first_words),
+            last_word=re.compile(rf"(\w+)\s+(?:{either(p.last_words)})\b"),
         )
 
     def place_pointed(self, plain: str) -> tuple[str, int] | None:
@@ -117,6 +119,15 @@ class RecallWords:
             if isinstance(d, list) and len(d) == 2 and (kind in self.any_document or d[0] == kind):
                 return m.group(0), str(d[1])
         return None
+
+
+_NUMBERED = re.compile(r"\b(?:ke hoach|kh|thong tu|tt|nghi quyet|nq|chi thi|ct)\s*(?:so\s*)?0*(\d+)")
+
+
+def document_numbers(text: str) -> set[str]:
+    """The numbers of the documents a text names, typed with or without a space ("CT19", "KH 515"):
+    not the numbers of anything else ("COVID-19", "2021")."""
+    return set(_NUMBERED.findall(fold(text)))
 
 
 def documents(text: str) -> list[tuple[str, str, str]]:

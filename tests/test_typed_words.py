@@ -11,7 +11,7 @@ import pytest
 from bot.app import App, build_app
 from bot.settings import load_settings
 from content.commands import default
-from content.dialogue_file import PointingBack
+from content.dialogue_file import DocumentSetting, PointingBack
 from content.normalize import fold_aligned
 from content.yaml_reader import yaml_load
 from handlers import texts
@@ -132,6 +132,8 @@ def test_the_old_recall_and_out_of_scope_words_mean_the_same(tmp_path: Path, str
         # docs/content.md: without the section, the defaults are the shipped file's lists.
         shipped = yaml_load((content / "dialogue.yaml").read_text(encoding="utf-8"))["pointing_back"]
         assert PointingBack(**shipped) == PointingBack()
+        setting = yaml_load((content / "dialogue.yaml").read_text(encoding="utf-8"))["document_setting"]
+        assert DocumentSetting(**setting) == DocumentSetting()
     assert (scope.fillers, scope.negations) == (OLD_SCOPE_FILLERS, OLD_SCOPE_NEGATIONS)
     assert all(words.correction.search(fold_aligned(m)) for m in OLD_CORRECTIONS)
     assert not any(words.correction.search(fold_aligned(m)) for m in OLD_NOT_CORRECTIONS)
