@@ -383,13 +383,15 @@ class Dialogue:
             return None  # the lexical engine's first for the whole message is also the learned ranker's: they agree
         return alt
 
-    def read_one(self, text: str, context: dict | None,
-                 second: bool = True) -> tuple[MatchResult, dict | None, str | None]:
+    def read_one(self, text: str, context: dict | None, second: bool = True,
+                 after_part: bool = False) -> tuple[MatchResult, dict | None, str | None]:
         """One question: its match, the context after it, and the question as filled (if it was).
         A later question of the same message reads the earlier ones as its context. `second`:
         whether a long message not answered gets the second opinion (not for the parts of a
-        message asking several questions: a part told with the story of another reads it as its own)."""
-        read = self._read_one(text, context, second)
+        message asking several questions: a part told with the story of another reads it as its own).
+        `after_part`: the text is a later part of a message, naming nothing, that asks about what the
+        part before it did ("chỉ thị đó ban hành ngày nào, về nội dung gì"): completed from it."""
+        read = self._read_one(text, context, second, after_part)
         inside = self._in_setting(text, read[0], context, second)
         if inside is not None:
             return inside, self.about(self.frame(text), inside.entry, context), None
@@ -412,7 +414,8 @@ class Dialogue:
             return None
         return MatchResult("answer", entry, own.score, own.candidates, own.normalized)
 
-    def _read_one(self, text: str, context: dict | None, second: bool) -> tuple[MatchResult, dict | None, str | None]:
+    def _read_one(self, text: str, context: dict | None, second: bool,
+                  after_part: bool = False) -> tuple[MatchResult, dict | None, str | None]:
         frame = self.frame(text)
         own = self.matcher.match(text)
         if frame.core != text.strip():
@@ -433,7 +436,7 @@ class Dialogue:
         # well as the question alone: "còn giấy khen thì sao" is far closer to an entry
         # once "hồ sơ" is added, while "thế ai thẩm định" stays the question of who
         # reviews any dossier.
-        if filled is not None and (named or frame.follow_up or own.kind != "answer"):
+        if filled is not None and (named or frame.follow_up or after_part or own.kind != "answer"):
             result = self.matcher.match(filled)
             asked = self.frame(filled)
             leans = frame.refers or (frame.aspect is not None and len(tokens(frame.core)) <= ELLIPTICAL_WORDS)
@@ -443,7 +446,7 @@ class Dialogue:
                 # the content has none about this one, and the reply says so (`filled`).
                 return MatchResult("fallback", None, 0.0, (), result.normalized), context, filled
             if result.kind == "answer" and self._fits(asked.aspect, result.entry) \
-                    and (own.kind != "answer" or frame.refers or result.score >= own.score):
+                    and (own.kind != "answer" or frame.refers or after_part or result.score >= own.score):
                 return result, self.about(asked, result.entry), filled
         if own.kind == "answer":
             switched = self._ranker_switch(text, own) if second else None
@@ -684,7 +687,10 @@ class Dialogue:
         if len(parts) > 1:
             read, about, filled = [], context, []
             for part in parts[:MAX_PARTS]:
-                result, after, how = self.read_one(part, about, second=False)
+                # A later part naming nothing ("..., về nội dung gì") asks about what the part before it did.
+                after_part = bool(read) and read[-1][1].kind == "answer" and self._elliptical(part) \
+                    and self._on_topic(part)  # not "cho em hỏi với", which asks nothing itself
+                result, after, how = self.read_one(part, about, second=False, after_part=after_part)
                 # "..., cho em hỏi hạn đăng ký hội thao là khi nào và liên hệ ai": a part opening
                 # with "và" asks more about what the part before it asked; when that was not
                 # covered, neither is this ("liên hệ ai" about the sports day, not the awards).
@@ -697,6 +703,10 @@ class Dialogue:
             answered = {r.entry.id for _, r in read if r.kind == "answer" and r.entry is not None}
             if len(answered) > 1:
                 return Reading(read, about, filled)
+            if answered and all(r.kind == "answer" for _, r in read):
+                # Every part answered by the same entry ("..., in mấy bộ, bản chính hay bản sao"):
+                # that entry answers the message.
+                return Reading([(text, read[0][1])], about, [filled[0]])
             whole = self.read_one(text, context, second=False)
             # One part answered and the message as a whole not: the answer, and the rest said unanswered.
             if answered and whole[0].kind != "answer":

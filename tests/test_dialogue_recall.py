@@ -202,3 +202,16 @@ def test_what_a_story_quotes_is_what_it_asks_about(knowledge: Knowledge):
     message = ('Chị ơi e là người mới vào ngành, đọc KH chống dịch của tỉnh cứ thấy nhắc đi nhắc lại cụm '
                '"mục tiêu kép" mà ko hiểu lắm. Nó gồm hai việc gì ạ?')
     assert talk(knowledge, message)[0] == ["Mục tiêu kép là gì"]
+
+
+def test_a_later_part_naming_nothing_asks_about_what_the_part_before_it_did(knowledge: Knowledge):
+    # "..., về nội dung gì" after "chỉ thị đó ban hành ngày nào": the directive's content, not the plan's.
+    _, about = talk(knowledge, "KH của VKSTC giai đoạn 2021-2025 là để thực hiện chỉ thị nào của Thủ tướng?")
+    reading = knowledge.read("chỉ thị đó ban hành ngày nào, về nội dung gì", about)
+    assert {r.entry.id for _, r in reading.parts if r.entry is not None} == {"vb-ct-19"}
+    # Parts answered by one entry are one answer: "in mấy bộ, bản chính hay bản sao" is the dossier's.
+    message = ("Em làm ở VKS huyện, đơn vị muốn đề nghị Huân chương Lao động cho 1 đ/c trực tiếp tham gia chống "
+               "dịch ở khu cách ly suốt 3 tháng. Em đang chuẩn bị hồ sơ mà không rõ phải in mấy bộ, bản chính hay "
+               "bản sao ạ, cho em hỏi với")
+    reading = knowledge.read(message, None)
+    assert [(r.kind, r.entry.title) for _, r in reading.parts] == [("answer", "Hồ sơ đề nghị Huân chương Lao động")]
