@@ -410,7 +410,7 @@ class Dialogue:
         entry = own.candidates[0].entry
         title = set(self._tokens(entry.title))
         said = {m.group(1) for m in self.recall_words.last_word.finditer(fold(text))}
-        if not said & title:
+        if not said & title or names_uncovered(self._tokens(text)):
             return None
         return MatchResult("answer", entry, own.score, own.candidates, own.normalized)
 
@@ -624,7 +624,16 @@ class Dialogue:
         if recalled is not None:
             reading = self._read(recalled[0], context)
             first = reading.parts[0][1]
-            if all(r.kind != "answer" for _, r in reading.parts):
+            last = context.get("entry") if context else None
+            if all(r.kind != "answer" for _, r in reading.parts) and recalled[1].startswith("last subject") \
+                    and len(reading.parts) == 1 and first.candidates and first.candidates[0].entry.id == last \
+                    and not names_uncovered(self._tokens(recalled[0])):
+                # "mức ấy thì phạm vi ảnh hưởng phải rộng tới đâu" after the standard of HCLĐ: pointed at the
+                # last subject, and the lexical engine's first is the last answer's entry: they agree.
+                entry = first.candidates[0].entry
+                answered = MatchResult("answer", entry, first.score, first.candidates, first.normalized)
+                reading = Reading([(text, answered)], self.about(self.frame(recalled[0]), entry, context), [recalled[0]])
+            elif all(r.kind != "answer" for _, r in reading.parts):
                 reading = None
             elif recalled[1].startswith("document") and len(reading.parts) == 1 \
                     and not self._subject_fits(self.subject_of(self._tokens(recalled[0])), first.entry):

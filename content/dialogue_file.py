@@ -51,7 +51,7 @@ class PointingBack(Strict):
     # "cái kia", "mức trước": the subject before the last one.
     earlier_things: list[str] = ["cái", "mức", "hình thức", "loại", "mức khen", "danh hiệu", "chỉ thị", "kế hoạch",
                                  "phong trào", "kh", "ct", "cái kh", "cái kế hoạch", "cái chỉ thị", "cái ct"]
-    earlier_words: list[str] = ["kia", "trước", "trước đó", "lúc nãy", "hồi nãy", "ban nãy"]
+    earlier_words: list[str] = ["kia", "trước", "trước đó", "trước nữa", "lúc nãy", "hồi nãy", "ban nãy"]
     # "cái đầu tiên", "chỉ thị lúc đầu": the first subject of those remembered (content/recall.py RECENT).
     first_words: list[str] = ["đầu tiên", "lúc đầu", "ban đầu", "hồi đầu"]
     # ...unless one of these follows: "cái đầu tiên trong số đó", "cái đầu tiên của danh sách" is the
@@ -59,7 +59,7 @@ class PointingBack(Strict):
     first_not_before: list[str] = ["trong", "của"]
     # Said between a thing and its word: "cái mức em hỏi trước đó", "phong trào em hỏi lúc đầu".
     asked_words: list[str] = ["em hỏi", "mình hỏi", "tôi hỏi", "e hỏi", "em đã hỏi", "mình đã hỏi",
-                              "tôi đã hỏi", "đã hỏi"]
+                              "tôi đã hỏi", "đã hỏi", "hỏi", "em nhắc", "nhắc"]
     # "mức đó", "hình thức này": the last one.
     last_things: list[str] = ["mức khen", "hình thức khen thưởng", "hình thức khen", "hình thức", "mức",
                               "loại khen", "loại", "danh hiệu", "phong trào"]

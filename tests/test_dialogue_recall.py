@@ -113,6 +113,7 @@ def test_the_dialogue_sets_do_not_drop():
     assert run(HERE / "qa_dialogues_4.yaml")[:2] >= (70, 72)
     assert run(HERE / "qa_dialogues_5.yaml")[:2] >= (97, 98)
     assert run(HERE / "qa_dialogues_6.yaml")[:2] >= (99, 105)
+    assert run(HERE / "qa_dialogues_7.yaml")[:2] >= (92, 100)
 
 
 def test_the_ranker_does_not_rescue_a_message_sharing_almost_no_words_with_any_entry(knowledge: Knowledge):
@@ -215,3 +216,15 @@ def test_a_later_part_naming_nothing_asks_about_what_the_part_before_it_did(know
                "bản sao ạ, cho em hỏi với")
     reading = knowledge.read(message, None)
     assert [(r.kind, r.entry.title) for _, r in reading.parts] == [("answer", "Hồ sơ đề nghị Huân chương Lao động")]
+
+
+def test_pointing_at_the_last_subject_where_the_engine_ranks_the_last_answer_first(knowledge: Knowledge):
+    # "mức ấy" is HCLĐ, and the lexical engine's first for the question so completed is the entry just shown.
+    titles, _ = talk(knowledge, "HCLĐ thì thành tích phải đạt mức nào?", "mức ấy thì phạm vi ảnh hưởng phải rộng tới đâu")
+    assert titles[1] == "Tiêu chuẩn Huân chương Lao động"
+    # ...but not for what the content leaves out.
+    titles, _ = talk(knowledge, "HCLĐ thì thành tích phải đạt mức nào?", "mức đó được thưởng bao nhiêu tiền vậy ạ")
+    assert titles[1] == "fallback"
+    # "cái hỏi trước nữa": two subjects back.
+    titles, _ = talk(knowledge, "giay khen nop may bo", "bk vien truong vkstc thi sao", "the cai hoi truoc nua do ai tang")
+    assert titles[2] == "Giấy khen - ai tặng, tiêu chuẩn"
