@@ -500,3 +500,16 @@ def test_a_subject_from_before_a_fallback_does_not_fill_a_new_question(app: App)
     # Which award's copies? Not the Giấy khen of two turns back: the bot asks.
     [which] = talk("vậy mấy bộ")
     assert which.heading is None and which.text.startswith(texts.CLARIFY)
+
+
+@pytest.mark.parametrize("question", [
+    "phong trào thi đua đặc biệt kết thúc khi nào?",
+    "phong trào chống dịch của tỉnh kết thúc vào ngày nào",
+    "phong trao thi dua dac biet ket thuc chua",
+])
+def test_the_end_of_the_movement_is_the_offices_to_tell(shared, question: str):  # noqa: ANN001
+    """KH 515 gives the day the movement starts, not the day it ends: a question about its end goes to
+    the Office (the fallback offers "Hỏi Văn phòng"), while its start is answered."""
+    assert shared.match(question).kind == "fallback"
+    started = shared.match("phong trào thi đua đặc biệt bắt đầu từ ngày nào")
+    assert started.kind == "answer" and "08/11/2021" in started.entry.answer
