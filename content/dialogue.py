@@ -354,8 +354,16 @@ class Dialogue:
             numbers = recall.document_numbers(plain[m.start():end])
             # Named after one of `before` ("trong KH 515"), or as what says something about a topic named
             # before it ("về cải cách thủ tục, KH 515 yêu cầu gì"; "KH 515 yêu cầu gì" asks about the plan).
-            if numbers and (m.group("before") or (self.setting_says.match(plain[end:])
-                                                  and len(self._tokens(text[:m.start()])) >= 2)):
+            # ...or as what says something about a topic named before it, or after "về": "KH thực hiện
+            # CT 19 nói gì về công tác điển hình tiên tiến".
+            about = False
+            said = self.setting_says.match(plain[end:])
+            if said is not None:
+                after = end + said.end()
+                topic = re.search(r"\bve\b", plain[after:])
+                topic_words = len(self._tokens(text[after + topic.end():])) if topic else 0
+                about = len(self._tokens(text[:m.start()])) >= 2 or topic_words >= 2
+            if numbers and (m.group("before") or about):
                 return " ".join((text[:m.start()] + " " + text[end:]).split()), numbers
         return None
 
@@ -379,8 +387,11 @@ class Dialogue:
         if own.kind == "answer" and alt.score < own.score - SETTING_MARGIN:
             return None
         if own.kind == "answer" and own.candidates and own.candidates[0].entry is own.entry \
+                and not numbers & recall.document_numbers(own.entry.title) \
                 and self.matcher.ranker.rank(text, 1)[0].entry_id == own.entry.id:
-            return None  # the lexical engine's first for the whole message is also the learned ranker's: they agree
+            # The lexical engine's first for the whole message is also the learned ranker's, and it is not
+            # an entry about the document itself (its title naming it): they agree on what is asked.
+            return None
         return alt
 
     def read_one(self, text: str, context: dict | None, second: bool = True,
@@ -398,7 +409,30 @@ class Dialogue:
         again = self._last_again(text, read[0], context)
         if again is not None:
             return again, self.about(self.frame(text), again.entry, context), None
+        named = self._document_named(text, read[0])
+        if named is not None:
+            return named, self.about(self.frame(text), named.entry, context), None
         return read
+
+    def _document_named(self, text: str, own: MatchResult) -> MatchResult | None:
+        """For a question naming a document by its number ("kế hoạch 515 căn cứ vào kế hoạch số mấy"), an
+        answer from an entry that never names that document gives way to a close candidate that does, when
+        the learned ranker puts that candidate first: the number and two sources agree."""
+        numbers = recall.document_numbers(text)
+        if own.kind != "answer" or own.entry is None or not numbers:
+            return None
+
+        def names(entry: Entry) -> bool:
+            return bool(numbers & recall.document_numbers(f"{entry.title} {entry.source} {entry.answer}"))
+
+        if names(own.entry):
+            return None
+        others = [c.entry for c in own.candidates[:3] if c.entry is not own.entry and names(c.entry)]
+        if not others:
+            return None
+        first = self.matcher.ranker.rank(text, 1)[0].entry_id
+        entry = next((e for e in others if e.id == first), None)
+        return None if entry is None else MatchResult("answer", entry, own.score, own.candidates, own.normalized)
 
     def _last_again(self, text: str, own: MatchResult, context: dict | None) -> MatchResult | None:
         """The last answer's entry, for a message pointing at what it was about by a word of its title
@@ -574,32 +608,41 @@ class Dialogue:
             aspect = frame.aspect or context.get("aspect")
             if aspect in self.aspect_say:
                 return f"{self.aspect_say[aspect]} {self.data.subjects[frame.subject].say}", "correction"
+        if self.recall_words.correction.search(plain) and frame.subject is None and frame.aspect is None:
+            # "Ấy chết, tôi hỏi nhầm, là Thông tư 01/2020/TT-VKSTC" after "Thông tư 01/2019 ban hành ngày nào":
+            # the last aspect asked again of the document it names.
+            named = recall.documents(text)
+            aspect = context.get("aspect")
+            if named and aspect in self.aspect_say:
+                return f"{self.aspect_say[aspect]} {named[0][2]}", "correction"
         pointed = self.recall_words.document_pointed(text, context)
         if pointed is not None:
             return recall.replace_folded(text, pointed[0], pointed[1]), f"document {pointed[1]}"
-        # A message naming a subject is read on its own, unless what it names is the last subject
-        # and it also points at it: "ở VKS Tây Ninh thì triển khai phong trào đó bằng kế hoạch số mấy"
-        # ("tỉnh" names the province's plan, and "phong trào đó" says which movement of it).
-        named = frame.subject is not None
-        if named and (not subjects or frame.subject != subjects[0]):
-            return None
-        place = None if named else self.recall_words.place_pointed(plain)
+        # A message naming a subject is read on its own, unless what it points at is that subject:
+        # "ở VKS Tây Ninh thì triển khai phong trào đó bằng kế hoạch số mấy" ("tỉnh" names the province's
+        # plan, and "phong trào đó" says which movement of it), "cái e hỏi đầu tiên có được truy tặng ko"
+        # ("truy tặng" is said of the Labour Order, the first subject asked).
+        def agrees(subject: int) -> bool:
+            return frame.subject is None or frame.subject == subject
+
+        place = self.recall_words.place_pointed(plain)
         if place is not None:
             listed = recall.listed_at(context, place[1], n)
-            if listed is not None:
+            if listed is not None and agrees(listed):
                 say = self.data.subjects[listed].say
                 return recall.replace_folded(text, place[0], say), f"listed {place[1]} {say}"
-        m = None if named else self.recall_words.first.search(plain)
-        if m and len(subjects) > 1:
+        m = self.recall_words.first.search(plain)
+        if m and len(subjects) > 1 and agrees(subjects[-1]):
             say = self.data.subjects[subjects[-1]].say
             return recall.replace_folded(text, m.group(0), say), f"first subject {say}"
-        m = None if named else self.recall_words.earlier.search(plain)
-        if m and len(subjects) > 1:
+        m = self.recall_words.earlier.search(plain)
+        if m and len(subjects) > 1 and agrees(subjects[1]):
             say = self.data.subjects[subjects[1]].say
             return recall.replace_folded(text, m.group(0), say), f"earlier subject {say}"
         m = self.recall_words.last.search(plain)
         said = unicodedata.normalize("NFC", text)[m.start():m.end()].lower() if m and len(plain) == len(text) else ""
-        if m and subjects and not any(w in said.split() for w in ("độ", "mục")):  # "mức độ", "mục này": not awards
+        if m and subjects and agrees(subjects[0]) and not any(w in said.split() for w in ("độ", "mục")):
+            # ("mức độ", "mục này": not awards)
             say = self.data.subjects[subjects[0]].say
             return recall.replace_folded(text, m.group(0), say), f"last subject {say}"
         return None
@@ -710,6 +753,13 @@ class Dialogue:
                 filled.append(how)
                 about = after
             answered = {r.entry.id for _, r in read if r.kind == "answer" and r.entry is not None}
+            last = parts[:MAX_PARTS][-1]
+            if read[-1][1].kind == "fallback" and names_uncovered(self._tokens(last)) \
+                    and not any(self.questions.asks_by_word(p) for p in parts[:MAX_PARTS][:-1]):
+                # The one real question asks what the content leaves out; the parts before it ask by an
+                # asking phrase alone ("Xin cho biết tiêu chí đánh giá, xếp loại công chức gồm những gì",
+                # "... Hỏi kế toán mà chưa rõ. Phụ cấp ... bao nhiêu"): the message is that question.
+                return Reading([(text, read[-1][1])], None, [None])
             if len(answered) > 1:
                 return Reading(read, about, filled)
             if answered and all(r.kind == "answer" for _, r in read):

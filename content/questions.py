@@ -3,8 +3,8 @@
 Vietnamese marks a question with a question word more than with "?", so the words
 decide: question words and asking statements (content/dialogue.yaml), asking
 phrases (content/lexicon.yaml: "cho em hỏi"), and the endings that make a line a
-question (content/report_form.yaml: "... là gì", "... không ạ"). Three readings, for
-three uses, all here so that they cannot drift apart:
+question (content/report_form.yaml: "... là gì", "... không ạ"). Four readings, for
+four uses, all here so that they cannot drift apart:
 
 - `is_question`: does this sentence ask (splitting a message into its questions,
   finding where the question of a long message starts);
@@ -12,7 +12,9 @@ three uses, all here so that they cannot drift apart:
   closed by a full stop asks only by the surest signs);
 - `typed_as_question`: a line typed where a form's step expects an answer (a name, a
   story) is a question only by the plainest signs: "?", an ending that asks, or an
-  asking phrase opening it. A story may well contain a question word.
+  asking phrase opening it. A story may well contain a question word;
+- `asks_by_word`: does it ask by a "?" or a question word, not by an asking phrase or
+  statement alone (which part of a message split in several is its real question).
 """
 
 from __future__ import annotations
@@ -126,6 +128,18 @@ class Questions:
             return any(p is not None and p.search(lowered) for p in written)
         plain = fold(text)
         return any(p is not None and p.search(plain) for p in folded)
+
+    def asks_by_word(self, text: str) -> bool:
+        """Whether a sentence asks by a "?" or a question word, not only by an asking phrase or statement
+        ("xin cho biết tiêu chí đánh giá", "hỏi kế toán mà chưa rõ" ask by those alone). Closed by a full
+        stop, it asks only by a word that always asks ("... chở hàng mấy tháng liền." tells)."""
+        if ends_with_question_mark(text):
+            return True
+        if text.rstrip().endswith("."):
+            return self._has_question_word(text, (self.sure_written, self.final_written),
+                                           (self.sure_folded, self.final_folded))
+        return self._has_question_word(text, (self.question_words_written, self.final_written),
+                                       (self.question_words, self.final_folded))
 
     def typed_as_question(self, text: str) -> bool:
         """A line typed at a form's step that is a question, not the step's answer: "Tiêu chí
