@@ -113,8 +113,9 @@ def test_the_dialogue_sets_do_not_drop():
     assert run(HERE / "qa_dialogues_4.yaml")[:2] >= (70, 72)
     assert run(HERE / "qa_dialogues_5.yaml")[:2] >= (97, 98)
     assert run(HERE / "qa_dialogues_6.yaml")[:2] >= (101, 105)
-    assert run(HERE / "qa_dialogues_7.yaml")[:2] >= (93, 100)
+    assert run(HERE / "qa_dialogues_7.yaml")[:2] >= (94, 100)
     assert run(HERE / "qa_dialogues_8.yaml")[:2] >= (95, 98)
+    assert run(HERE / "qa_dialogues_9.yaml")[:2] >= (88, 97)
 
 
 def test_the_ranker_does_not_rescue_a_message_sharing_almost_no_words_with_any_entry(knowledge: Knowledge):
