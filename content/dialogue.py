@@ -632,7 +632,7 @@ class Dialogue:
                 say = self.data.subjects[listed].say
                 return recall.replace_folded(text, place[0], say), f"listed {place[1]} {say}"
         m = self.recall_words.first.search(plain)
-        if m and len(subjects) > 1 and agrees(subjects[-1]):
+        if m and subjects and agrees(subjects[-1]):  # (one subject remembered: it is also the first)
             say = self.data.subjects[subjects[-1]].say
             return recall.replace_folded(text, m.group(0), say), f"first subject {say}"
         m = self.recall_words.earlier.search(plain)
@@ -660,9 +660,27 @@ class Dialogue:
             if isinstance(docs, list) else []
         return out
 
+    def _source_asked(self, text: str, context: dict | None) -> Reading | None:
+        """"nội dung đó nằm trong kế hoạch nào" after an answer: that answer again, which shows its source."""
+        last = (context or {}).get("entry")
+        if not last or len(tokens(text)) > MAX_FOLLOW_UP_WORDS + 2 or recall.document_numbers(text) \
+                or self.frame(text).subject is not None \
+                or not self.recall_words.source_asked.search(fold_aligned(unicodedata.normalize("NFC", text))):
+            return None
+        entry = next((e for e in self.matcher.kb.entries if e.id == last), None)
+        if entry is None:
+            return None
+        result = MatchResult("answer", entry, 1.0, (), "")
+        return Reading([(text, result)], self.about(self.frame(entry.title), entry, context), [None])
+
     def read(self, text: str, context: dict | None) -> Reading:
         context = context if isinstance(context, dict) else None
-        reading = None
+        reading = self._source_asked(text, context)
+        if reading is not None:
+            docs = recall.documents_after(text, reading.parts[0][1].entry.title, reading.parts[0][1].entry.answer)
+            reading.about = recall.remember(reading.about, context, len(self.data.subjects), docs,
+                                            self.listed(reading.parts[0][1].entry.answer))
+            return reading
         recalled = self.recalled(text, context)
         if recalled is not None:
             reading = self._read(recalled[0], context)

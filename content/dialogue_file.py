@@ -54,7 +54,7 @@ class PointingBack(Strict):
                                  "bằng khen", "cái bằng khen", "huân chương", "cái huân chương"]
     earlier_words: list[str] = ["kia", "trước", "trước đó", "trước nữa", "lúc nãy", "hồi nãy", "ban nãy"]
     # "cái đầu tiên", "chỉ thị lúc đầu": the first subject of those remembered (content/recall.py RECENT).
-    first_words: list[str] = ["đầu tiên", "lúc đầu", "ban đầu", "hồi đầu"]
+    first_words: list[str] = ["đầu tiên", "lúc đầu", "ban đầu", "hồi đầu", "ở câu đầu", "câu đầu", "câu đầu tiên"]
     # ...unless one of these follows: "cái đầu tiên trong số đó", "cái đầu tiên của danh sách" is the
     # first of a list the last answer gave.
     first_not_before: list[str] = ["trong", "của"]
@@ -74,6 +74,12 @@ class PointingBack(Strict):
     # "cái thứ hai", "hình thức đầu tiên trong số đó", "mục cuối cùng ở trên": the award or plan the
     # last answer listed at that place (its list's lines, in order). A first (`first_words`) is the
     # list's only when one of `of_list` follows; alone it is the first subject asked.
+    # "nội dung đó nằm trong kế hoạch nào", "cái này theo văn bản nào": where the last answer comes from
+    # (its source, which every answer shows), asked in a short message naming no award or document.
+    source_asked: list[str] = ["nằm trong kế hoạch nào", "nằm trong văn bản nào", "theo kế hoạch nào",
+                               "theo văn bản nào", "trong văn bản nào", "trong kế hoạch nào", "thuộc kế hoạch nào",
+                               "thuộc văn bản nào", "trích từ đâu", "lấy từ đâu", "nguồn ở đâu", "nguồn nào",
+                               "ở kế hoạch nào", "ở văn bản nào"]
     list_things: list[str] = ["cái", "mục", "ý", "hình thức", "hình thức khen", "loại", "mức", "mức khen", "danh hiệu"]
     ordinals: dict[str, int] = {"đầu tiên": 1, "thứ nhất": 1, "thứ 1": 1, "thứ hai": 2, "thứ 2": 2, "thứ ba": 3,
                                 "thứ 3": 3, "thứ tư": 4, "thứ 4": 4, "thứ năm": 5, "thứ 5": 5, "cuối cùng": -1,

@@ -64,6 +64,7 @@ class RecallWords:
     places: dict[str, int]  # folded ordinal -> its place (1-based; -1 the last)
     first_words: frozenset[str]
     last_word: re.Pattern[str]  # a word pointing at what was just said ("đó", "này"), after a word
+    source_asked: re.Pattern[str]  # "nằm trong kế hoạch nào": where the last answer comes from
 
     @classmethod
     def of(cls, corrections: Corrections, pointing: PointingBack) -> RecallWords:
@@ -92,6 +93,7 @@ class RecallWords:
             places={fold(k): v for k, v in p.ordinals.items()},
             first_words=frozenset(fold(w) for w in p.first_words),
             last_word=re.compile(rf"(\w+)\s+(?:{either(p.last_words)})\b"),
+            source_asked=re.compile(rf"\b(?:{either(p.source_asked)})\b"),
         )
 
     def place_pointed(self, plain: str) -> tuple[str, int] | None:

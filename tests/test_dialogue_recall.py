@@ -115,7 +115,7 @@ def test_the_dialogue_sets_do_not_drop():
     assert run(HERE / "qa_dialogues_6.yaml")[:2] >= (101, 105)
     assert run(HERE / "qa_dialogues_7.yaml")[:2] >= (94, 100)
     assert run(HERE / "qa_dialogues_8.yaml")[:2] >= (95, 98)
-    assert run(HERE / "qa_dialogues_9.yaml")[:2] >= (88, 97)
+    assert run(HERE / "qa_dialogues_9.yaml")[:2] >= (90, 97)
 
 
 def test_the_ranker_does_not_rescue_a_message_sharing_almost_no_words_with_any_entry(knowledge: Knowledge):
@@ -264,3 +264,16 @@ def test_a_message_whose_one_real_question_is_not_covered_is_not_answered_by_its
     # Two real questions, one covered: the covered one is answered, the other said unanswered.
     parts = knowledge.read("HCLĐ nộp mấy bộ hồ sơ? còn phụ cấp trực chốt bao nhiêu một ngày?", None).parts
     assert [r.kind for _, r in parts] == ["answer", "fallback"]
+
+
+def test_where_the_last_answer_comes_from_and_the_plan_of_the_first_question(knowledge: Knowledge):
+    # "nội dung đó nằm trong kế hoạch nào": the last answer again, which shows its source.
+    titles, _ = talk(knowledge, "Bốn khâu xây dựng điển hình tiên tiến gồm những gì?", "nội dung đó nằm trong kế hoạch nào vậy ạ?")
+    assert titles == ["4 khâu xây dựng điển hình tiên tiến"] * 2
+    # Naming a document, it is a question of its own.
+    titles, _ = talk(knowledge, "Bốn khâu xây dựng điển hình tiên tiến gồm những gì?", "KH 515 theo văn bản nào")
+    assert titles[1] != "4 khâu xây dựng điển hình tiên tiến"
+    # "cái kế hoạch ở câu đầu" with one plan remembered: that plan.
+    titles, _ = talk(knowledge, "Ai ký Kế hoạch 515/KH-VKS?", "phong trào triển khai từ ngày nào?",
+                     "cái kế hoạch ở câu đầu căn cứ vào văn bản nào?")
+    assert titles[2] == "KH 515 căn cứ văn bản nào"
