@@ -51,7 +51,8 @@ class PointingBack(Strict):
     # "cái kia", "mức trước": the subject before the last one.
     earlier_things: list[str] = ["cái", "mức", "hình thức", "loại", "mức khen", "danh hiệu", "chỉ thị", "kế hoạch",
                                  "phong trào", "kh", "ct", "cái kh", "cái kế hoạch", "cái chỉ thị", "cái ct",
-                                 "bằng khen", "cái bằng khen", "huân chương", "cái huân chương"]
+                                 "bằng khen", "cái bằng khen", "huân chương", "cái huân chương", "nghị quyết",
+                                 "cái nghị quyết", "thông tư", "cái thông tư"]
     earlier_words: list[str] = ["kia", "trước", "trước đó", "trước nữa", "lúc nãy", "hồi nãy", "ban nãy"]
     # "cái đầu tiên", "chỉ thị lúc đầu": the first subject of those remembered (content/recall.py RECENT).
     first_words: list[str] = ["đầu tiên", "lúc đầu", "ban đầu", "hồi đầu", "ở câu đầu", "câu đầu", "câu đầu tiên"]

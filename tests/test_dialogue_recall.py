@@ -110,12 +110,13 @@ def test_the_dialogue_sets_do_not_drop():
 
     assert run(HERE / "qa_dialogues_2.yaml")[:2] >= (56, 58)
     assert run(HERE / "qa_dialogues_3.yaml")[:2] >= (43, 43)
-    assert run(HERE / "qa_dialogues_4.yaml")[:2] >= (70, 72)
-    assert run(HERE / "qa_dialogues_5.yaml")[:2] >= (97, 98)
+    assert run(HERE / "qa_dialogues_4.yaml")[:2] >= (71, 72)
+    assert run(HERE / "qa_dialogues_5.yaml")[:2] >= (98, 98)
     assert run(HERE / "qa_dialogues_6.yaml")[:2] >= (101, 105)
     assert run(HERE / "qa_dialogues_7.yaml")[:2] >= (94, 100)
     assert run(HERE / "qa_dialogues_8.yaml")[:2] >= (95, 98)
-    assert run(HERE / "qa_dialogues_9.yaml")[:2] >= (90, 97)
+    assert run(HERE / "qa_dialogues_9.yaml")[:2] >= (91, 97)
+    assert run(HERE / "qa_dialogues_10.yaml")[:2] >= (88, 98)
 
 
 def test_the_ranker_does_not_rescue_a_message_sharing_almost_no_words_with_any_entry(knowledge: Knowledge):
