@@ -435,18 +435,22 @@ class Dialogue:
         return None if entry is None else MatchResult("answer", entry, own.score, own.candidates, own.normalized)
 
     def _last_again(self, text: str, own: MatchResult, context: dict | None) -> MatchResult | None:
-        """The last answer's entry, for a message pointing at what it was about by a word of its title
-        ("phương châm đó nhằm góp phần thực hiện mục tiêu gì" after "Phương châm phòng, chống dịch")
-        that the lexical engine did not answer but ranks that entry first: two sources agree."""
-        last = (context or {}).get("entry")
-        if own.kind == "answer" or not own.candidates or own.candidates[0].entry.id != last:
+        """A recent answer's entry, for a message pointing at what it was about by a word of its title
+        ("phương châm đó nhằm góp phần thực hiện mục tiêu gì" after "Phương châm phòng, chống dịch", "cái
+        phương châm lúc nãy, vế sau nói gì" two answers later) that the lexical engine did not answer but
+        ranks that entry among its first: the conversation and the engine agree."""
+        if own.kind == "answer" or not own.candidates or names_uncovered(self._tokens(text)):
             return None
-        entry = own.candidates[0].entry
-        title = set(self._tokens(entry.title))
         said = {m.group(1) for m in self.recall_words.last_word.finditer(fold(text))}
-        if not said & title or names_uncovered(self._tokens(text)):
-            return None
-        return MatchResult("answer", entry, own.score, own.candidates, own.normalized)
+        ranked = {c.entry.id: c.entry for c in own.candidates[:3]}
+        for i, entry_id in enumerate(recall.recent_entries(context)):
+            entry = ranked.get(entry_id)
+            # The last answer's entry must be the engine's first; an earlier one, among its first three.
+            if entry is None or (i == 0 and own.candidates[0].entry.id != entry_id):
+                continue
+            if said & set(self._tokens(entry.title)):
+                return MatchResult("answer", entry, own.score, own.candidates, own.normalized)
+        return None
 
     def _read_one(self, text: str, context: dict | None, second: bool,
                   after_part: bool = False) -> tuple[MatchResult, dict | None, str | None]:

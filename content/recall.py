@@ -63,7 +63,7 @@ class RecallWords:
     listed: re.Pattern[str]
     places: dict[str, int]  # folded ordinal -> its place (1-based; -1 the last)
     first_words: frozenset[str]
-    last_word: re.Pattern[str]  # a word pointing at what was just said ("đó", "này"), after a word
+    last_word: re.Pattern[str]  # a word pointing back ("đó", "này", "lúc nãy"), after a word
     source_asked: re.Pattern[str]  # "nằm trong kế hoạch nào": where the last answer comes from
 
     @classmethod
@@ -92,7 +92,7 @@ class RecallWords:
                               rf"(?:\s+(?P<of_list>{either(p.of_list)})\b)?"),
             places={fold(k): v for k, v in p.ordinals.items()},
             first_words=frozenset(fold(w) for w in p.first_words),
-            last_word=re.compile(rf"(\w+)\s+(?:{either(p.last_words)})\b"),
+            last_word=re.compile(rf"(\w+)\s+(?:{either(p.last_words + p.earlier_words)})\b"),
             source_asked=re.compile(rf"\b(?:{either(p.source_asked)})\b"),
         )
 
@@ -191,7 +191,23 @@ def remember(about: dict | None, before: dict | None, n_subjects: int, docs: lis
     now = about.get("subject")
     if isinstance(now, int):
         subjects = [now, *[s for s in subjects if s != now]]
-    return {**about, "recent": subjects[:RECENT], "docs": docs, "listed": listed or []}
+    # The entries of the last answers, most recent first ("cái phương châm lúc nãy").
+    entries = recent_entries(before)
+    if isinstance(about.get("entry"), str):
+        entries = [about["entry"], *[e for e in entries if e != about["entry"]]]
+    return {**about, "recent": subjects[:RECENT], "docs": docs, "listed": listed or [], "entries": entries[:RECENT]}
+
+
+def recent_entries(context: dict | None) -> list[str]:
+    """The entries of the last few answers, most recent first."""
+    if not context:
+        return []
+    got = context.get("entries")
+    entries = [e for e in got if isinstance(e, str)] if isinstance(got, list) else []
+    last = context.get("entry")
+    if isinstance(last, str) and last not in entries:
+        entries.insert(0, last)
+    return entries[:RECENT]
 
 
 def listed_at(context: dict | None, place: int, n_subjects: int) -> int | None:

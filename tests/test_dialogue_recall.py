@@ -115,7 +115,7 @@ def test_the_dialogue_sets_do_not_drop():
     assert run(HERE / "qa_dialogues_6.yaml")[:2] >= (101, 105)
     assert run(HERE / "qa_dialogues_7.yaml")[:2] >= (93, 100)
     assert run(HERE / "qa_dialogues_8.yaml")[:2] >= (95, 98)
-    assert run(HERE / "qa_dialogues_9.yaml")[:2] >= (91, 97)
+    assert run(HERE / "qa_dialogues_9.yaml")[:2] >= (92, 97)
     assert run(HERE / "qa_dialogues_10.yaml")[:2] >= (88, 98)
 
 
@@ -278,3 +278,10 @@ def test_where_the_last_answer_comes_from_and_the_plan_of_the_first_question(kno
     titles, _ = talk(knowledge, "Ai ký Kế hoạch 515/KH-VKS?", "phong trào triển khai từ ngày nào?",
                      "cái kế hoạch ở câu đầu căn cứ vào văn bản nào?")
     assert titles[2] == "KH 515 căn cứ văn bản nào"
+
+
+def test_an_entry_answered_two_turns_back_pointed_at_by_a_word_of_its_title(knowledge: Knowledge):
+    titles, about = talk(knowledge, "Phương châm phòng chống dịch trong KH 515 là gì?", "mục tiêu kép là gì?",
+                         "cái phương châm lúc nãy, vế sau nói về chống thế nào?")
+    assert titles[2] == "Phương châm phòng, chống dịch"
+    assert about["entries"][:2] == ["pt-phuong-cham", "muc-tieu-kep"]
