@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from content import recall
 from content.analysis import names_uncovered
 from content.dialogue_file import DIALOGUE_FILE, DialogueFile, problems  # noqa: F401 - the file's shape, as before
+from content.document_rules import DocumentRules
 from content.match_result import MatchResult
 from content.matcher import Matcher
 from content.normalize import fold, fold_aligned, tokens
@@ -50,10 +51,6 @@ RANKER_LONG_WORDS = 15
 RANKER_SWITCH = 0.35
 RANKER_SWITCH_GAP = 0.06
 RANKER_COVERAGE = 0.3
-# A question read without the document it names as its setting may score this much below the
-# whole message and still win: the document's name ("kế hoạch thực hiện Chỉ thị 19/CT-TTg") lifts
-# the entries about the document itself (its date, its basis, its purpose), whose titles carry it.
-SETTING_MARGIN = 0.05
 
 
 @dataclass(frozen=True)
@@ -109,7 +106,7 @@ class Reading:
     filled: list[str | None] = field(default_factory=list)
 
 
-class Dialogue:
+class Dialogue(DocumentRules):
     def __init__(self, matcher: Matcher, data: DialogueFile):
         self.matcher = matcher
         self.data = data
@@ -330,70 +327,6 @@ class Dialogue:
                 return result, self.about(self.frame(q), result.entry), q
         return None
 
-    def without_setting(self, text: str) -> tuple[str, set[str]] | None:
-        """The question without the document it names as where to look, and that document's
-        numbers: "chủ đề thi đua trong kế hoạch thực hiện Chỉ thị 19/CT-TTg là gì" -> ("chủ đề thi
-        đua là gì", {"19"}); "về cải cách thủ tục hành chính, KH thực hiện CT19 yêu cầu gì" -> ("về cải
-        cách thủ tục hành chính, yêu cầu gì", {"19"}). None when it names no numbered document so
-        (dialogue.yaml `document_setting`)."""
-        text = unicodedata.normalize("NFC", text)
-        plain = fold_aligned(text)
-        if len(plain) != len(text):
-            return None
-        named_to = 0  # the end of the last document's name: "CT 19" inside "kế hoạch thực hiện CT 19" is not another
-        for m in self.setting.finditer(plain):
-            if m.start() < named_to:
-                continue
-            end = m.end()
-            for w in re.finditer(r"\S+", plain[m.end():]):
-                word = w.group(0).rstrip(",.?!;:")
-                if word not in self.setting_words and not any(c.isdigit() for c in word):
-                    break
-                end = m.end() + w.start() + len(word)
-            named_to = end
-            numbers = recall.document_numbers(plain[m.start():end])
-            # Named after one of `before` ("trong KH 515"), or as what says something about a topic named
-            # before it ("về cải cách thủ tục, KH 515 yêu cầu gì"; "KH 515 yêu cầu gì" asks about the plan).
-            # ...or as what says something about a topic named before it, or after "về": "KH thực hiện
-            # CT 19 nói gì về công tác điển hình tiên tiến".
-            about = False
-            said = self.setting_says.match(plain[end:])
-            if said is not None:
-                after = end + said.end()
-                topic = re.search(r"\bve\b", plain[after:])
-                topic_words = len(self._tokens(text[after + topic.end():])) if topic else 0
-                about = len(self._tokens(text[:m.start()])) >= 2 or topic_words >= 2
-            if numbers and (m.group("before") or about):
-                return " ".join((text[:m.start()] + " " + text[end:]).split()), numbers
-        return None
-
-    def _in_setting(self, text: str, own: MatchResult, context: dict | None, second: bool) -> MatchResult | None:
-        """The entry answering the question without the document it names as its setting, when that
-        entry comes from the document (its number in the entry's source or title) and reads about as
-        well as the whole: "chủ đề thi đua trong kế hoạch thực hiện Chỉ thị 19" asks for the theme, not
-        for the plan."""
-        setting = self.without_setting(text)
-        if setting is None:
-            return None
-        rest, numbers = setting
-        stop = self.matcher.lexicon.stopwords
-        if len([t for t in tokens(rest) if t not in stop]) < 2:
-            return None  # "KH 515 ai ký": the document is what is asked about
-        alt = self._read_one(rest, context, second)[0]  # read as any question is: its focus, the ranker...
-        if alt.kind != "answer" or alt.entry is None or (own.kind == "answer" and alt.entry is own.entry):
-            return None
-        if not numbers & recall.document_numbers(f"{alt.entry.source} {alt.entry.title}"):
-            return None
-        if own.kind == "answer" and alt.score < own.score - SETTING_MARGIN:
-            return None
-        if own.kind == "answer" and own.candidates and own.candidates[0].entry is own.entry \
-                and not numbers & recall.document_numbers(own.entry.title) \
-                and self.matcher.ranker.rank(text, 1)[0].entry_id == own.entry.id:
-            # The lexical engine's first for the whole message is also the learned ranker's, and it is not
-            # an entry about the document itself (its title naming it): they agree on what is asked.
-            return None
-        return alt
-
     def read_one(self, text: str, context: dict | None, second: bool = True,
                  after_part: bool = False) -> tuple[MatchResult, dict | None, str | None]:
         """One question: its match, the context after it, and the question as filled (if it was).
@@ -413,26 +346,6 @@ class Dialogue:
         if named is not None:
             return named, self.about(self.frame(text), named.entry, context), None
         return read
-
-    def _document_named(self, text: str, own: MatchResult) -> MatchResult | None:
-        """For a question naming a document by its number ("kế hoạch 515 căn cứ vào kế hoạch số mấy"), an
-        answer from an entry that never names that document gives way to a close candidate that does, when
-        the learned ranker puts that candidate first: the number and two sources agree."""
-        numbers = recall.document_numbers(text)
-        if own.kind != "answer" or own.entry is None or not numbers:
-            return None
-
-        def names(entry: Entry) -> bool:
-            return bool(numbers & recall.document_numbers(f"{entry.title} {entry.source} {entry.answer}"))
-
-        if names(own.entry):
-            return None
-        others = [c.entry for c in own.candidates[:3] if c.entry is not own.entry and names(c.entry)]
-        if not others:
-            return None
-        first = self.matcher.ranker.rank(text, 1)[0].entry_id
-        entry = next((e for e in others if e.id == first), None)
-        return None if entry is None else MatchResult("answer", entry, own.score, own.candidates, own.normalized)
 
     def _last_again(self, text: str, own: MatchResult, context: dict | None) -> MatchResult | None:
         """A recent answer's entry, for a message pointing at what it was about by a word of its title

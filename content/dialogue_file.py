@@ -92,7 +92,7 @@ class PointingBack(Strict):
 class DocumentSetting(Strict):
     """A question naming a document as where to look ("chủ đề thi đua trong kế hoạch thực hiện
     Chỉ thị 19", "theo KH 515 thì Văn phòng làm gì") asks about something in that document
-    (content/dialogue.py `without_setting`; compared folded): one of `before`, one of `documents`,
+    (content/document_rules.py `without_setting`; compared folded): one of `before`, one of `documents`,
     then the words of its name (`name_words`, and any word with a digit: "19/ct-ttg", "515")."""
 
     before: list[str] = ["trong", "theo", "của", "tại", "ở", "thuộc", "khi thực hiện", "trong thực hiện",
