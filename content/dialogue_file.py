@@ -84,7 +84,7 @@ class PointingBack(Strict):
     list_things: list[str] = ["cái", "mục", "ý", "hình thức", "hình thức khen", "loại", "mức", "mức khen", "danh hiệu"]
     ordinals: dict[str, int] = {"đầu tiên": 1, "thứ nhất": 1, "thứ 1": 1, "thứ hai": 2, "thứ 2": 2, "thứ ba": 3,
                                 "thứ 3": 3, "thứ tư": 4, "thứ 4": 4, "thứ năm": 5, "thứ 5": 5, "cuối cùng": -1,
-                                "cuối": -1}
+                                "cuối": -1, "cao nhất": 1, "thấp nhất": -1}
     of_list: list[str] = ["trong số đó", "trong đó", "ở trên", "kể trên", "nêu trên", "vừa nêu", "vừa kể",
                           "trong danh sách", "của danh sách", "vừa rồi"]
 

@@ -88,7 +88,7 @@ class RecallWords:
             document_reference=re.compile(
                 rf"\b({either(p.documents + short + p.any_documents)})\s+({either(p.document_words)})\b"),
             any_document=frozenset(fold(d) for d in p.any_documents),
-            listed=re.compile(rf"\b(?:{either(p.list_things)})\s+(?P<place>{either(list(p.ordinals))})\b"
+            listed=re.compile(rf"\b(?:(?P<thing>{either(p.list_things)})\s+)?(?P<place>{either(list(p.ordinals))})\b"
                               rf"(?:\s+(?P<of_list>{either(p.of_list)})\b)?"),
             places={fold(k): v for k, v in p.ordinals.items()},
             first_words=frozenset(fold(w) for w in p.first_words),
@@ -99,11 +99,14 @@ class RecallWords:
     def place_pointed(self, plain: str) -> tuple[str, int] | None:
         """("cái thứ hai", 2): the words pointing at a place of the last answer's list, and the place
         (-1: the last), in folded text; None when there are none. "cái đầu tiên" alone is the first
-        subject asked (`first`), not the first of a list."""
+        subject asked (`first`), not the first of a list; a place without a thing ("cao nhất trong số
+        đó") needs the words of the list after it."""
         for m in self.listed.finditer(plain):
             place = m.group("place")
             if place in self.first_words and m.group("of_list") is None:
                 continue
+            if m.group("thing") is None and m.group("of_list") is None:
+                continue  # "thứ hai" alone is no pointer; "cao nhất trong số đó" is
             return m.group(0), self.places[place]
         return None
 
