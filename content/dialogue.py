@@ -144,6 +144,8 @@ class Dialogue(DocumentRules):
         setting = data.document_setting
         self.setting = re.compile(rf"\b(?:(?P<before>{recall.either(setting.before)})\s+)?"
                                   rf"(?:{recall.either(setting.documents)})\b")
+        self.told_by = {a.id: re.compile(r"(?<!\w)(?:" + "|".join(map(re.escape, (w.lower() for w in a.told_by))) + r")(?!\w)")
+                        for a in data.aspects if a.told_by}
         self.setting_says = re.compile(rf"\s*(?:{recall.either(setting.says)})\b")
         self.setting_words = frozenset(fold(w) for w in setting.name_words)
 
@@ -345,6 +347,8 @@ class Dialogue(DocumentRules):
         named = self._document_named(text, read[0])
         if named is not None:
             return named, self.about(self.frame(text), named.entry, context), None
+        if self._untold(text, read[0]):
+            return MatchResult("fallback", None, 0.0, (), read[0].normalized), context, None
         return read
 
     def _last_again(self, text: str, own: MatchResult, context: dict | None) -> MatchResult | None:

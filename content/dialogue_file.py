@@ -23,6 +23,9 @@ class Aspect(Strict):
     say: str = Field(min_length=1)
     phrases: list[str] = Field(min_length=1)
     within: str | None = None  # a wider aspect whose entries answer this one too (copies: dossier)
+    # Words an answer must hold to tell this aspect of a document named by its number ("Kế hoạch 127
+    # do ai ký": an entry about KH 127 that says no "ký" does not say who signed it).
+    told_by: list[str] = []
 
 
 class Corrections(Strict):

@@ -33,6 +33,7 @@ SETTING_MARGIN = 0.05
 
 class DocumentRules:
     matcher: Matcher
+    told_by: dict[str, re.Pattern[str]]  # aspect id -> the words an answer telling it holds
     setting: re.Pattern[str]
     setting_says: re.Pattern[str]
     setting_words: frozenset[str]
@@ -121,3 +122,11 @@ class DocumentRules:
         entry = next((e for e in others if e.id == first), None)
         return None if entry is None else MatchResult("answer", entry, own.score, own.candidates, own.normalized)
 
+    def _untold(self, text: str, result: MatchResult) -> bool:
+        """Whether an answer about a document named by its number leaves out the aspect asked: "Kế hoạch
+        127/KH-VKSTC do ai ký" answered by the entry on KH 127, which names no signer (dialogue.yaml
+        aspects' `told_by`)."""
+        if result.kind != "answer" or result.entry is None or not recall.document_numbers(text):
+            return False
+        told = self.told_by.get(self.frame(text).aspect or "")
+        return told is not None and not told.search(unicodedata.normalize("NFC", result.entry.answer).lower())

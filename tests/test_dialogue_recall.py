@@ -293,3 +293,12 @@ def test_the_highest_of_the_forms_just_listed(knowledge: Knowledge):
     assert talk(knowledge, listing, "cao nhất trong số đó thì tiêu chuẩn ra sao?")[0][1] == "Tiêu chuẩn Huân chương Lao động"
     # Without the list's words "thứ hai" alone points at nothing.
     assert knowledge.dialogue.recall_words.place_pointed("thu hai co hop khong") is None
+
+
+def test_who_signed_a_document_whose_entry_names_no_signer_is_not_answered(knowledge: Knowledge):
+    """dialogue.yaml aspects' `told_by`: the entry on KH 127 gives its date and basis, not its signer."""
+    assert talk(knowledge, "Kế hoạch 127/KH-VKSTC do ai ký?")[0] == ["fallback"]
+    assert talk(knowledge, "Kế hoạch 127/KH-VKSTC ban hành ngày nào?")[0] == ["Kế hoạch 127/KH-VKSTC ngày 28/10/2021"]
+    assert talk(knowledge, "Kế hoạch 515/KH-VKS do ai ký?")[0] == ["Người ký và nơi nhận KH 515"]
+    # Without a document's number the rule does not apply: "giấy khen ai ký" asks who awards it.
+    assert talk(knowledge, "giấy khen do ai ký tặng")[0] != ["fallback"]
