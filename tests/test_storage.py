@@ -253,3 +253,36 @@ def test_recovery_claims_each_update_once_and_can_wait_for_live_instances(url: s
     assert second == [("7", {"update_id": 7})]  # still pending: a later claim may retry it
     repo.finish_update("telegram", "7")
     assert other.pending_updates("telegram") == []
+
+
+def test_the_outbox_statements_built_by_several_threads_at_once_are_never_half_built(monkeypatch):
+    """OutboxStore builds its three statements once, lazily; a dispatcher sends from several threads.
+    Built one by one into class attributes, a thread arriving in between took the later ones as None
+    ("Executable SQL or text() construct expected, got None", seen once in the two-dispatcher test).
+    Slowing the build down opens that window wide; every thread must still get all three."""
+    import threading
+    import time as _time
+
+    from storage.outbox import OutboxStore
+
+    built = OutboxStore._claimable
+
+    def slow(now):  # noqa: ANN001, ANN202
+        _time.sleep(0.05)
+        return built(now)
+
+    monkeypatch.setattr(OutboxStore, "_STMTS", None)
+    monkeypatch.setattr(OutboxStore, "_claimable", staticmethod(slow))
+    got = []
+
+    def take(i: int) -> None:
+        _time.sleep(i * 0.015)  # arriving while the first thread is still building (each part takes 50 ms)
+        got.append(OutboxStore._stmts())
+
+    threads = [threading.Thread(target=take, args=(i,)) for i in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    # (The statements built one by one into three attributes gave 3 of 8 threads a None here.)
+    assert len(got) == 8 and all(s is not None and None not in s for s in got)
