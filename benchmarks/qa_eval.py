@@ -12,7 +12,7 @@ things are fitted, and each set is scored by a fit that never saw it:
   trains it on the entries plus the other sets' answerable questions (labelled with
   the entries whose text holds every fact), scoring each set left out;
 - the rule that lets the ranker answer where the lexical engine did not
-  (content/dialogue.py RankerRule): its two thresholds are chosen on every fittable
+  (content/dialogue.py RankerRule): its seven thresholds are chosen on every fittable
   set but the one scored.
 
 The public set and the short held-out set (tests/qa_heldout.yaml) are scored but never
@@ -37,6 +37,7 @@ GRID = [0.1, 0.15, 0.2, 0.25, 0.3, 0.35, 0.4, 0.5, 0.6, 0.7, 1.01]  # 1.01: neve
 WORDS = [10, 15, 20, 25, 30, 40, 1000]
 GAPS = [-1.0, 0.02, 0.04, 0.06, 0.08, 0.1, 0.15]  # -1: never
 COVERAGES = [0.0, 0.1, 0.15, 0.2, 0.25, 0.3, 0.35, 0.4]
+SURES = [0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.01]  # 1.01: the coverage floor is never waived
 
 
 @dataclass
@@ -89,10 +90,11 @@ def verdict(item: Item, rule: tuple) -> bool:
 
 
 def fit(results: dict[str, list[Item]], names: list[str]) -> tuple:
-    """The rule (offered, first, long_words, switch, switch_gap, coverage) passing the most questions
-    of these sets (ties: the stricter rule, tried first). The rescue of unanswered messages
+    """The rule (offered, first, long_words, switch, switch_gap, coverage, sure) passing the most
+    questions of these sets (ties: the stricter rule, tried first). The rescue of unanswered messages
     and the switch of answered ones are consulted on different messages, so each is fitted
-    on its own."""
+    on its own; `sure` (the ranker's confidence that waives the coverage floor) is fitted last,
+    the rescue's other thresholds held."""
     consulted = [i for n in names for i in results[n] if i.fires and i.on != i.off]
     takes = [i for i in consulted if all(a[0] == "takes" for a in i.fires)]
     switches = [i for i in consulted if all(a[0] == "switches" for a in i.fires)]
@@ -101,23 +103,28 @@ def fit(results: dict[str, list[Item]], names: list[str]) -> tuple:
         for offered in reversed(GRID):
             for first in reversed(GRID):
                 for words in reversed(WORDS):
-                    passed = sum(verdict(i, (offered, first, words, 1.01, -1.0, cover)) for i in takes)
+                    passed = sum(verdict(i, (offered, first, words, 1.01, -1.0, cover, 1.01)) for i in takes)
                     if passed > best:
                         best, rescue = passed, (offered, first, words, cover)
+    best, sure = -1, 1.01
+    for waived in reversed(SURES):
+        passed = sum(verdict(i, (*rescue[:3], 1.01, -1.0, rescue[3], waived)) for i in takes)
+        if passed > best:
+            best, sure = passed, waived
     best, switch = -1, (1.01, -1.0)
     for prob in reversed(GRID):
         for gap in GAPS:
-            passed = sum(verdict(i, (1.01, 1.01, 1000, prob, gap, 0.0)) for i in switches)
+            passed = sum(verdict(i, (1.01, 1.01, 1000, prob, gap, 0.0, 1.01)) for i in switches)
             if passed > best:
                 best, switch = passed, (prob, gap)
-    return (*rescue[:3], *switch, rescue[3])
+    return (*rescue[:3], *switch, rescue[3], sure)
 
 
 def decision_report(results: dict[str, list[Item]]) -> None:
     fittable = [n for n in results if n not in NEVER_FITTED]
     print("\nDecision, leave-one-set-out (rule fitted on the other fittable sets):")
     print(f"{'set':22} {'n':>4} {'without':>8} {'with':>8}  rule (offered, first, long_words, switch, switch_gap, "
-          "coverage)")
+          "coverage, sure)")
     scores = []
     for name, items in results.items():
         rule = fit(results, [n for n in fittable if n != name])
@@ -189,7 +196,7 @@ def main(argv: list[str] | None = None) -> int:
         rule = fit(results, [n for n in results if n not in NEVER_FITTED])
         print(f"\nRule fitted on every fittable set: RANKER_OFFERED = {rule[0]}, RANKER_FIRST = {rule[1]}, "
               f"RANKER_LONG_WORDS = {rule[2]}, RANKER_SWITCH = {rule[3]}, RANKER_SWITCH_GAP = {rule[4]}, "
-              f"RANKER_COVERAGE = {rule[5]}")
+              f"RANKER_COVERAGE = {rule[5]}, RANKER_SURE = {rule[6]}")
     if args.ranker:
         ranker_report(sets)
     return 0

@@ -51,6 +51,7 @@ RANKER_LONG_WORDS = 15
 RANKER_SWITCH = 0.35
 RANKER_SWITCH_GAP = 0.06
 RANKER_COVERAGE = 0.3
+RANKER_SURE = 0.8
 
 
 @dataclass(frozen=True)
@@ -73,9 +74,12 @@ class RankerRule:
     # (IDF-weighted): "mất ngủ, sáng dậy đau đầu, uống thuốc gì" shares almost none with any entry,
     # and the ranker, which always names one, is then guessing.
     coverage: float = RANKER_COVERAGE
+    # ...unless the ranker gives its entry at least this much: a long story thins the coverage of an
+    # entry both sources name ("làm pano khẩu hiệu ..., cho em xin nguyên văn chủ đề thi đua").
+    sure: float = RANKER_SURE
 
     def takes(self, prob: float, offered: bool, first: bool, words: int, coverage: float) -> bool:
-        if coverage < self.coverage:
+        if coverage < self.coverage and prob < self.sure:
             return False
         return (offered and prob >= self.offered) or (first and words >= self.long_words and prob >= self.first)
 

@@ -126,9 +126,13 @@ def test_the_ranker_does_not_rescue_a_message_sharing_almost_no_words_with_any_e
     from content.dialogue import RankerRule
 
     rule = RankerRule()
-    assert rule.coverage > 0
-    assert rule.takes(0.9, True, True, 30, coverage=rule.coverage)
-    assert not rule.takes(0.9, True, True, 30, coverage=rule.coverage - 0.01)
+    assert rule.coverage > 0 and rule.sure < 1
+    unsure = rule.sure - 0.01
+    assert rule.takes(unsure, True, True, 30, coverage=rule.coverage)
+    assert not rule.takes(unsure, True, True, 30, coverage=rule.coverage - 0.01)
+    # A ranker as sure as `sure` is taken below the floor: both sources name the entry, and a long story
+    # thinned its coverage.
+    assert rule.takes(rule.sure, False, True, 30, coverage=rule.coverage - 0.01)
     message = "Dạo này em hay mất ngủ, sáng dậy đau đầu, uống thuốc gì thì đỡ ạ"
     assert knowledge.read(message, None).parts[0][1].kind == "fallback"
     # Without the floor, the same message was answered with the innovations entry.
