@@ -24,7 +24,7 @@ from content.match_result import MatchResult
 from content.matcher import Matcher
 from content.normalize import fold, fold_aligned, tokens
 from content.out_of_scope import OutOfScope
-from content.questions import Questions, phrase_re
+from content.questions import Questions, phrase_re, written_re
 from content.schema import Entry
 from content.sentences import Sentences
 from content.smalltalk import only_chat
@@ -148,10 +148,10 @@ class Dialogue(DocumentRules):
         setting = data.document_setting
         self.setting = re.compile(rf"\b(?:(?P<before>{recall.either(setting.before)})\s+)?"
                                   rf"(?:{recall.either(setting.documents)})\b")
-        self.told_by = {a.id: re.compile(r"(?<!\w)(?:" + "|".join(map(re.escape, (w.lower() for w in a.told_by))) + r")(?!\w)")
-                        for a in data.aspects if a.told_by}
+        self.told_by = {a.id: written_re(a.told_by) for a in data.aspects if a.told_by}
         self.setting_says = re.compile(rf"\s*(?:{recall.either(setting.says)})\b")
         self.setting_words = frozenset(fold(w) for w in setting.name_words)
+        self._listed: dict[str, list[int]] = {}  # entry id -> the subjects its answer lists (`listed`)
 
     # --- what a text is about -------------------------------------------------------
     def _tokens(self, text: str) -> tuple[str, ...]:
@@ -478,7 +478,7 @@ class Dialogue(DocumentRules):
             self.ranker_log.append(("switches", best.prob, gap))
         if not rule.switches(best.prob, gap):
             return None
-        entry = next((e for e in self.matcher.kb.entries if e.id == best.entry_id), None)
+        entry = self.matcher.kb.by_id.get(best.entry_id)
         return None if entry is None else MatchResult("answer", entry, own.score, own.candidates, own.normalized)
 
     def _elliptical(self, part: str) -> bool:
@@ -592,7 +592,7 @@ class Dialogue(DocumentRules):
                 or self.frame(text).subject is not None \
                 or not self.recall_words.source_asked.search(fold_aligned(unicodedata.normalize("NFC", text))):
             return None
-        entry = next((e for e in self.matcher.kb.entries if e.id == last), None)
+        entry = self.matcher.kb.by_id.get(last)
         if entry is None:
             return None
         result = MatchResult("answer", entry, 1.0, (), "")
@@ -602,10 +602,7 @@ class Dialogue(DocumentRules):
         context = context if isinstance(context, dict) else None
         reading = self._source_asked(text, context)
         if reading is not None:
-            docs = recall.documents_after(text, reading.parts[0][1].entry.title, reading.parts[0][1].entry.answer)
-            reading.about = recall.remember(reading.about, context, len(self.data.subjects), docs,
-                                            self.listed(reading.parts[0][1].entry.answer))
-            return reading
+            return self._remember(reading, context)
         recalled = self.recalled(text, context)
         if recalled is not None:
             reading = self._read(recalled[0], context)
@@ -634,26 +631,35 @@ class Dialogue(DocumentRules):
             reading = self._read(text, context)
         if self.out_of_scope:
             reading = self._declined(text, reading)
+        return self._remember(reading, context)
+
+    def _remember(self, reading: Reading, context: dict | None) -> Reading:
+        """The reading with what the conversation is about after it: the subjects so far, and the
+        documents and list of the last answer (content/recall.py)."""
         answered = [(reading.filled[i] if i < len(reading.filled) and reading.filled[i] else q, r)
                     for i, (q, r) in enumerate(reading.parts) if r.kind == "answer" and r.entry is not None]
         docs = recall.documents_after(answered[-1][0], answered[-1][1].entry.title, answered[-1][1].entry.answer) \
             if answered else []
-        listed = self.listed(answered[-1][1].entry.answer) if answered else []
+        listed = self.listed(answered[-1][1].entry) if answered else []
         reading.about = recall.remember(reading.about, context, len(self.data.subjects), docs, listed)
         return reading
 
-    def listed(self, answer: str) -> list[int]:
-        """The awards or plans an answer lists, in the order of its list's lines ("- Huân chương Lao
-        động: ...", "+ Bằng khen ..."), each once; none when fewer than two lines name one."""
-        found = []
-        for line in answer.splitlines():
-            line = line.strip()
-            if line[:1] not in "-+" and not re.match(r"\d+[.)]\s", line):
-                continue
-            subject = self.subject_of(self._tokens(line.split(":")[0]))
-            if subject is not None and subject not in found:
-                found.append(subject)
-        return found if len(found) >= 2 else []
+    def listed(self, entry: Entry) -> list[int]:
+        """The awards or plans an entry's answer lists, in the order of its list's lines ("- Huân chương
+        Lao động: ...", "+ Bằng khen ..."), each once; none when fewer than two lines name one. Read once
+        per entry: every answer from it asks again."""
+        found = self._listed.get(entry.id)
+        if found is None:
+            found = []
+            for line in entry.answer.splitlines():
+                line = line.strip()
+                if line[:1] not in "-+" and not re.match(r"\d+[.)]\s", line):
+                    continue
+                subject = self.subject_of(self._tokens(line.split(":")[0]))
+                if subject is not None and subject not in found:
+                    found.append(subject)
+            self._listed[entry.id] = found = found if len(found) >= 2 else []
+        return list(found)
 
     def _declined(self, text: str, reading: Reading) -> Reading:
         """The reading with every answer or choice the Office marked "not our subject" (the whole

@@ -61,9 +61,8 @@ class DocumentRules:
             named_to = end
             numbers = recall.document_numbers(plain[m.start():end])
             # Named after one of `before` ("trong KH 515"), or as what says something about a topic named
-            # before it ("về cải cách thủ tục, KH 515 yêu cầu gì"; "KH 515 yêu cầu gì" asks about the plan).
-            # ...or as what says something about a topic named before it, or after "về": "KH thực hiện
-            # CT 19 nói gì về công tác điển hình tiên tiến".
+            # before it ("về cải cách thủ tục, KH 515 yêu cầu gì") or after "về" ("KH thực hiện CT 19 nói gì
+            # về công tác điển hình tiên tiến"); "KH 515 yêu cầu gì" asks about the plan itself.
             about = False
             said = self.setting_says.match(plain[end:])
             if said is not None:

@@ -42,7 +42,7 @@ def _as_written(word: str) -> str:
     return unicodedata.normalize("NFC", word).lower().strip()
 
 
-def _written_re(words: list[str], spell: Callable[[list[str]], list[str]] | None) -> re.Pattern[str] | None:
+def written_re(words: list[str], spell: Callable[[list[str]], list[str]] | None = None) -> re.Pattern[str] | None:
     """The words as written (with their diacritics), and their short forms, which have none."""
     written = {_as_written(w) for w in words}
     if spell is not None:
@@ -67,7 +67,7 @@ class Questions:
         last = {fold(w) for w in final_words}
         anywhere = [w for w in question_words if fold(w) not in last]
         self.question_words = phrase_re(anywhere, spell)
-        self.question_words_written = _written_re(anywhere, spell)
+        self.question_words_written = written_re(anywhere, spell)
         # "em chưa làm bao giờ": a question word after a negation says "never", and asks nothing.
         negations, never_words = never
         neg, ever = phrase_re(list(negations), spell), phrase_re(list(never_words), spell)
@@ -79,12 +79,12 @@ class Questions:
         unsure = {fold(w) for w in weak}
         sure = [w for w in anywhere if fold(w) not in unsure]
         self.sure_folded = phrase_re(sure, spell)
-        self.sure_written = _written_re(sure, spell)
+        self.sure_written = written_re(sure, spell)
         end = r"(?:\s+(?:" + "|".join(map(re.escape, sorted(
             {p for w in particles for p in (_as_written(w), fold(w))}, key=len, reverse=True))) + r"))*" if particles else ""
         end += r"\s*(?:[,;:?.!…]|$)"
         folded_final = phrase_re(final_words, spell)
-        written_final = _written_re(final_words, spell)
+        written_final = written_re(final_words, spell)
         self.final_folded = re.compile(folded_final.pattern + end) if folded_final else None
         self.final_written = re.compile(written_final.pattern + end) if written_final else None
         # A typed line that ends so asks ("... là gì", "... không ạ"); one opening with an

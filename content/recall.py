@@ -27,8 +27,8 @@ RECENT = 3  # subjects remembered, most recent first
 _KINDS = {"ke hoach": "ke hoach", "kh": "ke hoach", "thong tu": "thong tu", "tt": "thong tu",
           "nghi quyet": "nghi quyet", "nq": "nghi quyet", "chi thi": "chi thi", "ct": "chi thi"}
 DOCUMENT_KINDS = frozenset(_KINDS.values())  # what dialogue.yaml's pointing_back.documents may name
-DOCUMENT = re.compile(r"\b(ke hoach|kh|thong tu|tt|nghi quyet|nq|chi thi|ct)\s+(?:so\s+)?(\d+(?:/[\w\-]+)*)(?![\w/])(?!\s+nam\b)",
-                      re.IGNORECASE)
+_KIND_WORDS = "|".join(sorted(_KINDS, key=len, reverse=True))  # as written in a folded text
+DOCUMENT = re.compile(rf"\b({_KIND_WORDS})\s+(?:so\s+)?(\d+(?:/[\w\-]+)*)(?![\w/])(?!\s+nam\b)", re.IGNORECASE)
 # Asking which document ("căn cứ văn bản nào", "theo quy định nào"): then "văn bản đó" is the one
 # the answer named, not the one asked about.
 ASKS_DOCUMENT = re.compile(r"\bcan cu\b|\b(?:van ban|quy dinh|ke hoach|thong tu|nghi quyet|chi thi)\s+(?:nao|gi)\b")
@@ -126,7 +126,7 @@ class RecallWords:
         return None
 
 
-_NUMBERED = re.compile(r"\b(?:ke hoach|kh|thong tu|tt|nghi quyet|nq|chi thi|ct)\s*(?:so\s*)?0*(\d+)")
+_NUMBERED = re.compile(rf"\b(?:{_KIND_WORDS})\s*(?:so\s*)?0*(\d+)")
 
 
 def document_numbers(text: str) -> set[str]:
@@ -172,16 +172,27 @@ def documents_after(question: str, answer_title: str, answer: str) -> list[list[
     return out[:4]
 
 
-def recent(context: dict | None, n_subjects: int) -> list[int]:
-    """The subjects of the last few answers, most recent first."""
+def _remembered(context: dict | None, key: str, last_key: str, kind: type) -> list:
+    """A list the conversation keeps (`key`), most recent first, with the last answer's own
+    (`last_key`) in front when the list lacks it; what stored state holds is checked, not trusted."""
     if not context:
         return []
-    got = context.get("recent")
-    subjects = [s for s in got if isinstance(s, int)] if isinstance(got, list) else []
-    last = context.get("subject")
-    if isinstance(last, int) and last not in subjects:
-        subjects.insert(0, last)
-    return [s for s in subjects if 0 <= s < n_subjects][:RECENT]
+    got = context.get(key)
+    items = [x for x in got if isinstance(x, kind)] if isinstance(got, list) else []
+    last = context.get(last_key)
+    if isinstance(last, kind) and last not in items:
+        items.insert(0, last)
+    return items
+
+
+def _ahead(first: object, rest: list) -> list:
+    """`rest` with `first` in front, once."""
+    return [first, *[x for x in rest if x != first]]
+
+
+def recent(context: dict | None, n_subjects: int) -> list[int]:
+    """The subjects of the last few answers, most recent first."""
+    return [s for s in _remembered(context, "recent", "subject", int) if 0 <= s < n_subjects][:RECENT]
 
 
 def remember(about: dict | None, before: dict | None, n_subjects: int, docs: list[list[str]],
@@ -191,26 +202,18 @@ def remember(about: dict | None, before: dict | None, n_subjects: int, docs: lis
     if about is None:
         return None
     subjects = recent(before, n_subjects)
-    now = about.get("subject")
-    if isinstance(now, int):
-        subjects = [now, *[s for s in subjects if s != now]]
+    if isinstance(about.get("subject"), int):
+        subjects = _ahead(about["subject"], subjects)
     # The entries of the last answers, most recent first ("cái phương châm lúc nãy").
     entries = recent_entries(before)
     if isinstance(about.get("entry"), str):
-        entries = [about["entry"], *[e for e in entries if e != about["entry"]]]
+        entries = _ahead(about["entry"], entries)
     return {**about, "recent": subjects[:RECENT], "docs": docs, "listed": listed or [], "entries": entries[:RECENT]}
 
 
 def recent_entries(context: dict | None) -> list[str]:
     """The entries of the last few answers, most recent first."""
-    if not context:
-        return []
-    got = context.get("entries")
-    entries = [e for e in got if isinstance(e, str)] if isinstance(got, list) else []
-    last = context.get("entry")
-    if isinstance(last, str) and last not in entries:
-        entries.insert(0, last)
-    return entries[:RECENT]
+    return _remembered(context, "entries", "entry", str)[:RECENT]
 
 
 def listed_at(context: dict | None, place: int, n_subjects: int) -> int | None:
