@@ -110,12 +110,30 @@ def _shoot(driver, name: str) -> list[Path]:  # noqa: ANN001
     return made
 
 
-def _wait(driver, condition, what: str, timeout: float = 10.0):  # noqa: ANN001, ANN202
+def _unloading(e: Exception) -> bool:
+    """Whether an error only says the page (or the part htmx replaces) a node came from is going away:
+    stale, or, as Chromium may report it while the old page unloads, "Node with given id does not
+    belong to the document" (seen in full runs, in this file's tests and in the curation console's)."""
     from selenium.common.exceptions import StaleElementReferenceException
+
+    return isinstance(e, StaleElementReferenceException) or "does not belong to the document" in str(e)
+
+
+def _wait(driver, condition, what: str, timeout: float = 10.0):  # noqa: ANN001, ANN202
+    from selenium.common.exceptions import WebDriverException
     from selenium.webdriver.support.ui import WebDriverWait
 
-    # htmx replaces the list while the condition reads it.
-    return WebDriverWait(driver, timeout, ignored_exceptions=(StaleElementReferenceException,)).until(condition, what)
+    # htmx replaces the list, or a new page replaces the old one, while the condition reads it:
+    # not yet, rather than an error.
+    def settled(d):  # noqa: ANN001, ANN202
+        try:
+            return condition(d)
+        except WebDriverException as e:
+            if not _unloading(e):
+                raise
+            return False
+
+    return WebDriverWait(driver, timeout).until(settled, what)
 
 
 def _result_of(driver, button, what: str) -> str:  # noqa: ANN001
@@ -123,16 +141,11 @@ def _result_of(driver, button, what: str) -> str:  # noqa: ANN001
     brings, not of the one the page before showed: the form posts and a new page loads, so
     that one goes stale first (seen: the deadline's message read as the announcement's page
     went away)."""
-    from selenium.common.exceptions import StaleElementReferenceException, WebDriverException
+    from selenium.common.exceptions import WebDriverException
     from selenium.webdriver.common.by import By
 
     before = driver.find_elements(By.ID, "ket-qua")
     button.click()
-
-    def unloading(e: WebDriverException) -> bool:
-        # While the old page unloads, Chromium may report its nodes this way rather than as stale
-        # (seen once in a full run: "Node with given id does not belong to the document").
-        return isinstance(e, StaleElementReferenceException) or "does not belong to the document" in str(e)
 
     def fresh(d):  # noqa: ANN001, ANN202
         if before:
@@ -140,15 +153,10 @@ def _result_of(driver, button, what: str) -> str:  # noqa: ANN001
                 before[0].is_enabled()  # raises once the page that held it is gone
                 return False
             except WebDriverException as e:
-                if not unloading(e):
+                if not _unloading(e):
                     raise
-        try:
-            found = d.find_elements(By.ID, "ket-qua")
-            return found[0].text if found else False
-        except WebDriverException as e:
-            if not unloading(e):
-                raise
-            return False
+        found = d.find_elements(By.ID, "ket-qua")
+        return found[0].text if found else False
 
     return _wait(driver, fresh, what)
 
