@@ -45,10 +45,10 @@ CLEAR_ANSWER = 0.75
 CLEARLY_CLOSER = 0.1  # ...unless its question alone scores this much more
 # The learned ranker's confidence needed to answer where the lexical engine did not
 # (RankerRule); fitted leave-one-set-out by `benchmarks/qa_eval.py --fit`.
-RANKER_OFFERED = 0.1
-RANKER_FIRST = 0.1
+RANKER_OFFERED = 0.4
+RANKER_FIRST = 0.15
 RANKER_LONG_WORDS = 15
-RANKER_SWITCH = 0.15
+RANKER_SWITCH = 0.2
 RANKER_SWITCH_GAP = 0.06
 RANKER_COVERAGE = 0.3
 RANKER_SURE = 0.9

@@ -29,7 +29,8 @@ def test_scoring_without_sklearn_matches_the_fitted_pipeline(entries):
     texts, labels = training_texts(entries)
     ours = Ranker.fit(texts, labels)
     vec = TfidfVectorizer(analyzer=features, sublinear_tf=True)
-    model = LogisticRegression(C=module.C, tol=module.TOL, max_iter=500).fit(vec.fit_transform(texts), labels)
+    model = LogisticRegression(C=module.C, tol=module.TOL, max_iter=500, solver="newton-cg").fit(
+        vec.fit_transform(texts), labels)
     for text in ["hồ sơ nộp mấy bộ", "ho so bk ttg nop may bo", entries[3].questions[0], "xyz"]:
         expected = model.predict_proba(vec.transform([text]))[0]
         assert np.allclose(ours.probabilities(text), expected, atol=1e-4)
@@ -113,7 +114,7 @@ def test_a_large_base_is_ranked_by_centroids_scored_as_a_dense_computation_would
 
 
 def test_the_shipped_content_keeps_the_multinomial_model():
-    """The real entries stay under DENSE_WEIGHTS (100 x 13,079 columns): their answers do not
+    """The real entries stay under DENSE_WEIGHTS (100 x 22,208 columns): their answers do not
     change; the centroids are for bases whose multinomial model would not fit in memory."""
     from content import ranker as module
 
