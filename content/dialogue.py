@@ -130,6 +130,7 @@ class Dialogue(DocumentRules):
         self.closers = phrase_re(data.closers, matcher.lexicon.spellings)
         self.references = phrase_re(data.references)
         self.story_references = phrase_re(data.story_references, matcher.lexicon.spellings)
+        self.not_story_references = phrase_re(data.not_story_references, matcher.lexicon.spellings)
         self.features = [(name, pattern) for name, words in data.features.items()
                          if (pattern := phrase_re(words)) is not None]
         kb = matcher.kb
@@ -285,8 +286,14 @@ class Dialogue(DocumentRules):
         return subject
 
     def _points_back(self, question: str) -> bool:
-        """"việc như vậy có được khen không": the question is about the story told before it."""
-        return self.story_references is not None and bool(self.story_references.search(fold(question)))
+        """"việc như vậy có được khen không": the question is about the story told before it
+        ("được quy định như thế nào" is not: it asks how)."""
+        if self.story_references is None:
+            return False
+        plain = fold(question)
+        if self.not_story_references is not None:
+            plain = self.not_story_references.sub(" ", plain)
+        return bool(self.story_references.search(plain))
 
     def _read_focused(self, text: str, context: dict | None) -> tuple[MatchResult, dict | None, str] | None:
         """A long message read by its question, weighed above the story: the question on
@@ -316,7 +323,9 @@ class Dialogue(DocumentRules):
             if self._points_back(question):
                 # "... góp tiền mua máy thở tặng khu cách ly. Việc như vậy có được tính không":
                 # what was done is the question, and the story's last sentence says it.
-                told = [s for s in re.split(r"(?<=[.!?])\s+|\n+", story.strip()) if tokens(s)]
+                # Not a sentence that only asks ("Đề nghị cho biết", "Xin cho biết"): it tells nothing.
+                told = [s for s in re.split(r"(?<=[.!?])\s+|\n+", story.strip())
+                        if tokens(self.questions.asking.sub(" ", fold(s)))]
                 if told:
                     tries += [f"{told[-1]} {question}", told[-1]]
                     # ... or its last clause: "..., muốn trích đúng câu phương châm. Câu đó thế nào"

@@ -242,6 +242,15 @@ def test_a_long_message_whose_story_names_another_award_than_its_question(app: A
     assert Talk(app)(text)[0].heading == "Tiêu chuẩn Bằng khen Thủ tướng Chính phủ"
 
 
+def test_how_is_no_pointing_back_and_an_asking_phrase_is_no_story(app: App):
+    """"được quy định như thế nào" asks how: it does not point back at a story ("như thế" in
+    dialogue.yaml story_references, "như thế nào" in not_story_references); and "Đề nghị cho biết"
+    before the question only asks, so it is never read as what the question is about."""
+    text = ("Đề nghị cho biết việc phát động phong trào thi đua theo đợt, theo chuyên đề được quy định "
+            "như thế nào trong Kế hoạch thực hiện Chỉ thị 19/CT-TTg.")
+    assert Talk(app)(text)[0].heading == "Thi đua theo đợt, theo chuyên đề"
+
+
 @pytest.mark.parametrize("text", [
     "em mới chuyển công tác về phòng 2, sếp bảo em lo thủ tục cho anh trưởng phòng đi nước ngoài, vậy cho em hỏi "
     "hồ sơ làm hộ chiếu gồm những gì ạ",
