@@ -703,8 +703,11 @@ class Dialogue(DocumentRules):
                 result, after, how = self.read_one(part, about, second=False, after_part=after_part)
                 # "..., cho em hỏi hạn đăng ký hội thao là khi nào và liên hệ ai": a part opening
                 # with "và" asks more about what the part before it asked; when that was not
-                # covered, neither is this ("liên hệ ai" about the sports day, not the awards).
+                # covered, neither is this ("liên hệ ai" about the sports day, not the awards). Not once
+                # a part was answered: "KH 515 ai ký, ban hành ngày nào, căn cứ vào văn bản nào" asks
+                # the basis of the plan just answered about, whatever became of the date.
                 if read and read[-1][1].kind == "fallback" and result.kind != "fallback" \
+                        and not any(r.kind == "answer" for _, r in read) \
                         and (self.matcher.lexicon.continuation.match(fold_aligned(part)) or self._elliptical(part)):
                         result, after, how = MatchResult("fallback", None, 0.0, (), result.normalized), about, None
                 read.append((part, result))

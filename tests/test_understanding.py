@@ -183,6 +183,14 @@ def test_a_question_the_content_lacks_among_several_is_said_and_logged(app: App)
     assert "fallback" in logged and "answer" in logged
 
 
+def test_a_part_after_an_unanswered_one_still_asks_about_the_plan_answered_before(app: App):
+    """The date's part falls back (read with the plan it reaches another plan's entry), and the
+    basis's part after it, naming nothing, is still read about KH 515, which the first part answered."""
+    replies = Talk(app)("Kế hoạch 515 ai ký, ban hành ngày nào, căn cứ vào văn bản nào?")
+    text = "\n".join(r.text for r in replies)
+    assert "Ngô Văn Hồi" in text and "127/KH-VKSTC" in text
+
+
 def test_one_question_with_a_story_is_not_split(app: App):
     text = ("Em mới chuyển công tác về phòng 2. Sếp bảo em lo hồ sơ khen cho anh trưởng phòng. "
             "Cho em hỏi hồ sơ đề nghị huân chương lao động nộp mấy bộ ạ?")
