@@ -461,13 +461,18 @@ class Dialogue(DocumentRules):
             return None
         best = self.matcher.ranker.rank(text, 1)[0]
         offered = own.kind == "clarify" and best.entry_id in {c.entry.id for c in own.candidates[:2]}
-        first = best.entry_id == own.candidates[0].entry.id
-        covered = own.candidates[0].coverage
+        # The lexical engine's first: of its best reading, or of the whole message when a part of a
+        # long one read better ("..., ra vào không đeo khẩu trang, khai báo y tế qua loa. Kế hoạch có nói
+        # phải xử lý những trường hợp như vậy không": the whole names the slackness entry, a part 5K).
+        firsts = [own.candidates[0]] + self.matcher.rank(text, 1)[0][:1]
+        agreed = next((c for c in firsts if c.entry.id == best.entry_id), None)
+        first = agreed is not None
+        covered = (agreed or own.candidates[0]).coverage
         if self.ranker_log is not None:
             self.ranker_log.append(("takes", best.prob, offered, first, words, covered))
         if not rule.takes(best.prob, offered, first, words, covered):
             return None
-        entry = next(c.entry for c in own.candidates if c.entry.id == best.entry_id)
+        entry = agreed.entry if agreed is not None else next(c.entry for c in own.candidates if c.entry.id == best.entry_id)
         return MatchResult("answer", entry, own.score, own.candidates, own.normalized)
 
     def _ranker_switch(self, text: str, own: MatchResult) -> MatchResult | None:

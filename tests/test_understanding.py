@@ -191,6 +191,16 @@ def test_a_part_after_an_unanswered_one_still_asks_about_the_plan_answered_befor
     assert "Ngô Văn Hồi" in text and "127/KH-VKSTC" in text
 
 
+def test_the_ranker_agrees_with_the_lexical_reading_of_the_whole_message(app: App):
+    """A part of the long message ("khai báo y tế qua loa, Kế hoạch ... xử lý") reads best for 5K,
+    the whole message for the slackness entry, which the learned ranker names too: the sources
+    agree, and the rule takes it (content/dialogue.py _ranker_opinion)."""
+    text = ("Trong cơ quan có người lơ là, ra vào không đeo khẩu trang, khai báo y tế qua loa. "
+            "Kế hoạch của ngành có nói phải xử lý những trường hợp như vậy không?")
+    reply = Talk(app)(text)[0]
+    assert reply.text != texts.FALLBACK and "lơ là" in reply.text
+
+
 def test_one_question_with_a_story_is_not_split(app: App):
     text = ("Em mới chuyển công tác về phòng 2. Sếp bảo em lo hồ sơ khen cho anh trưởng phòng. "
             "Cho em hỏi hồ sơ đề nghị huân chương lao động nộp mấy bộ ạ?")
