@@ -354,7 +354,7 @@ class Dialogue(DocumentRules):
         inside = self._in_setting(text, read[0], context, second)
         if inside is not None:
             return inside, self.about(self.frame(text), inside.entry, context), None
-        again = self._last_again(text, read[0], context)
+        again = self._last_again(text, read[0], context) or self._offered_again(text, read[0], context)
         if again is not None:
             return again, self.about(self.frame(text), again.entry, context), None
         named = self._document_named(text, read[0])
@@ -381,6 +381,20 @@ class Dialogue(DocumentRules):
             if said & set(self._tokens(entry.title)):
                 return MatchResult("answer", entry, own.score, own.candidates, own.normalized)
         return None
+
+    def _offered_again(self, text: str, own: MatchResult, context: dict | None) -> MatchResult | None:
+        """The last answer's entry, for a short follow-up naming no award or plan that the lexical
+        engine reads as a choice, when that entry reads about as well as the choice's first
+        ("đồng chí ấy ký với chức vụ gì" after the signer's answer): the conversation settles it."""
+        if own.kind != "clarify" or not context or len(tokens(text)) > MAX_FOLLOW_UP_WORDS \
+                or self.frame(text).subject is not None:
+            return None
+        last = recall.recent_entries(context)[:1]
+        ranked, _ = self.matcher.rank(text, 5)
+        # Among the engine's first five, about as close as the choice it would offer.
+        entry = next((c.entry for c in ranked if last and c.entry.id == last[0]
+                      and ranked[0].score - c.score <= self.matcher.thresholds.spread), None)
+        return None if entry is None else MatchResult("answer", entry, own.score, own.candidates, own.normalized)
 
     def _read_one(self, text: str, context: dict | None, second: bool,
                   after_part: bool = False) -> tuple[MatchResult, dict | None, str | None]:

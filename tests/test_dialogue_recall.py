@@ -117,9 +117,9 @@ def test_the_dialogue_sets_do_not_drop():
     assert run(HERE / "qa_dialogues_8.yaml")[:2] >= (95, 98)
     assert run(HERE / "qa_dialogues_9.yaml")[:2] >= (92, 97)
     assert run(HERE / "qa_dialogues_10.yaml")[:2] >= (88, 98)
-    assert run(HERE / "qa_dialogues_11.yaml")[:2] >= (88, 94)
+    assert run(HERE / "qa_dialogues_11.yaml")[:2] >= (89, 94)
     assert run(HERE / "qa_dialogues_12.yaml")[:2] >= (92, 102)
-    assert run(HERE / "qa_dialogues_13.yaml")[:2] >= (95, 105)
+    assert run(HERE / "qa_dialogues_13.yaml")[:2] >= (96, 105)
 
 
 def test_the_ranker_does_not_rescue_a_message_sharing_almost_no_words_with_any_entry(knowledge: Knowledge):
@@ -308,3 +308,22 @@ def test_who_signed_a_document_whose_entry_names_no_signer_is_not_answered(knowl
     assert talk(knowledge, "Kế hoạch 515/KH-VKS do ai ký?")[0] == ["Người ký và nơi nhận KH 515"]
     # Without a document's number the rule does not apply: "giấy khen ai ký" asks who awards it.
     assert talk(knowledge, "giấy khen do ai ký tặng")[0] != ["fallback"]
+
+
+def test_a_short_follow_up_the_engine_reads_as_a_choice_is_settled_by_the_last_answer(knowledge: Knowledge):
+    """"ký ngày nào?" alone is a choice (the signer entries, the plan); after "KH 515 ai ký" the last
+    answer's entry, among that choice, answers (Dialogue._offered_again); alone it stays a choice."""
+    titles, _ = talk(knowledge, "KH 515 ai ký vậy", "ký ngày nào?")
+    assert titles == ["Người ký và nơi nhận KH 515", "Người ký và nơi nhận KH 515"]
+    assert talk(knowledge, "ký ngày nào?")[0] == ["clarify"]
+
+
+def test_kieu_do_points_back_at_the_story_and_a_civil_paper_is_not_completed_from_the_plan(knowledge: Knowledge):
+    """"kế hoạch có cho phát động kiểu đó không" asks about the story (dialogue.yaml story_references);
+    a question about an identity card after a CT 19 answer is not completed with that plan."""
+    text = ("Viện tôi vừa có đợt cao điểm giải quyết án tồn, định phát động thi đua ngắn hạn chỉ 3 tháng, "
+            "kế hoạch có cho phát động kiểu đó không?")
+    assert talk(knowledge, text)[0] == ["Thi đua theo đợt, theo chuyên đề"]
+    titles, _ = talk(knowledge, "Theo kế hoạch thực hiện Chỉ thị 19, việc khen thưởng trong phòng chống dịch "
+                     "Covid-19 phải làm như thế nào?", "Cho hỏi thủ tục làm lại căn cước công dân bị mất thế nào?")
+    assert titles[1] == "fallback"
