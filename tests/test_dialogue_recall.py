@@ -120,6 +120,7 @@ def test_the_dialogue_sets_do_not_drop():
     assert run(HERE / "qa_dialogues_11.yaml")[:2] >= (89, 94)
     assert run(HERE / "qa_dialogues_12.yaml")[:2] >= (92, 102)
     assert run(HERE / "qa_dialogues_13.yaml")[:2] >= (96, 105)
+    assert run(HERE / "qa_dialogues_14.yaml")[:2] >= (98, 107)
 
 
 def test_the_ranker_does_not_rescue_a_message_sharing_almost_no_words_with_any_entry(knowledge: Knowledge):
