@@ -28,7 +28,7 @@ def test_scoring_without_sklearn_matches_the_fitted_pipeline(entries):
 
     texts, labels = training_texts(entries)
     ours = Ranker.fit(texts, labels)
-    vec = TfidfVectorizer(analyzer=features, sublinear_tf=True)
+    vec = TfidfVectorizer(analyzer=features, sublinear_tf=True, dtype=np.float32)
     model = LogisticRegression(C=module.C, tol=module.TOL, max_iter=500, solver="newton-cg").fit(
         vec.fit_transform(texts), labels)
     for text in ["hồ sơ nộp mấy bộ", "ho so bk ttg nop may bo", entries[3].questions[0], "xyz"]:
