@@ -390,9 +390,11 @@ class Dialogue(DocumentRules):
                 or self.frame(text).subject is not None:
             return None
         last = recall.recent_entries(context)[:1]
+        if not last:
+            return None
         ranked, _ = self.matcher.rank(text, 5)
         # Among the engine's first five, about as close as the choice it would offer.
-        entry = next((c.entry for c in ranked if last and c.entry.id == last[0]
+        entry = next((c.entry for c in ranked if c.entry.id == last[0]
                       and ranked[0].score - c.score <= self.matcher.thresholds.spread), None)
         return None if entry is None else MatchResult("answer", entry, own.score, own.candidates, own.normalized)
 
@@ -478,8 +480,8 @@ class Dialogue(DocumentRules):
         # The lexical engine's first: of its best reading, or of the whole message when a part of a
         # long one read better ("..., ra vào không đeo khẩu trang, khai báo y tế qua loa. Kế hoạch có nói
         # phải xử lý những trường hợp như vậy không": the whole names the slackness entry, a part 5K).
-        firsts = [own.candidates[0]] + self.matcher.rank(text, 1)[0][:1]
-        agreed = next((c for c in firsts if c.entry.id == best.entry_id), None)
+        agreed = own.candidates[0] if own.candidates[0].entry.id == best.entry_id else next(
+            (c for c in self.matcher.rank(text, 1)[0] if c.entry.id == best.entry_id), None)
         first = agreed is not None
         covered = (agreed or own.candidates[0]).coverage
         if self.ranker_log is not None:

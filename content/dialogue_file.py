@@ -146,8 +146,8 @@ def problems(data: DialogueFile, topic_ids: set[str]) -> list[str]:
     for name, words in data.features.items():
         out.extend(f"features: {name}: {w!r} has no words" for w in words if not tokens(w))
     for name in ("openers", "closers", "clause_openers", "references", "question_words", "final_question_words",
-                 "final_particles", "story_references", "not_story_references", "weak_question_words", "asking_statements", "negations",
-                 "never_words"):
+                 "final_particles", "story_references", "not_story_references", "weak_question_words",
+                 "asking_statements", "negations", "never_words"):
         out.extend(f"{name}: {w!r} has no words" for w in getattr(data, name) if not tokens(w))
     for part, fields in (("corrections", Corrections.model_fields), ("pointing_back", PointingBack.model_fields),
                          ("document_setting", DocumentSetting.model_fields)):
