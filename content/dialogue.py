@@ -25,6 +25,9 @@ from content.matcher import Matcher
 from content.normalize import fold, fold_aligned, tokens
 from content.out_of_scope import OutOfScope
 from content.questions import Questions, phrase_re, written_re
+from content.ranker_gate import RankerGate
+from content.ranker_gate import features as gate_features
+from content.ranker_gate import load as load_gate
 from content.schema import Entry
 from content.sentences import Sentences
 from content.smalltalk import only_chat
@@ -43,52 +46,33 @@ QUOTED = re.compile(r"[\"“”'‘’«»]\s*([^\"“”'‘’«»]{3,80}?)\s*
 # is taken as it is: its story and its question agree.
 CLEAR_ANSWER = 0.75
 CLEARLY_CLOSER = 0.1  # ...unless its question alone scores this much more
-# The learned ranker's confidence needed to answer where the lexical engine did not
-# (RankerRule); fitted leave-one-set-out by `benchmarks/qa_eval.py --fit`.
-RANKER_OFFERED = 0.4
-RANKER_FIRST = 0.15
-RANKER_LONG_WORDS = 15
+# When the learned ranker's first entry replaces a lexical answer won by a hair (RankerRule);
+# fitted leave-one-set-out by `benchmarks/qa_eval.py --fit`.
 RANKER_SWITCH = 0.2
 RANKER_SWITCH_GAP = 0.06
-RANKER_COVERAGE = 0.3
-RANKER_SURE = 0.9
 
 
 @dataclass(frozen=True)
 class RankerRule:
-    """When the learned ranker's first entry answers a message the lexical engine did not
-    answer: the engine offered that entry among its two choices and the ranker gives it at
-    least `offered`; or it is the engine's own best candidate, the message has at least
-    `long_words` words (a long message's story drowns the lexical score, while a short one
-    that falls back is mostly out of scope) and the ranker gives it at least `first`.
+    """When the learned ranker's first entry answers: for a message the lexical engine did not
+    answer, the fitted gate says (content/ranker_gate.py, content/ranker_gate.yaml); for one it
+    answered by a hair, its best candidate leading the next by at most `switch_gap`, the ranker's
+    own first entry replaces the answer when the ranker gives it at least `switch`.
     Fitted by `benchmarks/qa_eval.py --fit`."""
 
-    offered: float = RANKER_OFFERED
-    first: float = RANKER_FIRST
-    long_words: int = RANKER_LONG_WORDS
-    # A lexical answer whose best candidate leads the next by at most `switch_gap` gives way
-    # to the ranker's own first entry when the ranker gives that entry at least `switch`.
+    gate: RankerGate = field(default_factory=load_gate)
     switch: float = RANKER_SWITCH
     switch_gap: float = RANKER_SWITCH_GAP
-    # Either way, the lexical engine's best candidate must have this share of the message's words
-    # (IDF-weighted): "mất ngủ, sáng dậy đau đầu, uống thuốc gì" shares almost none with any entry,
-    # and the ranker, which always names one, is then guessing.
-    coverage: float = RANKER_COVERAGE
-    # ...unless the ranker gives its entry at least this much: a long story thins the coverage of an
-    # entry both sources name ("làm pano khẩu hiệu ..., cho em xin nguyên văn chủ đề thi đua").
-    sure: float = RANKER_SURE
 
-    def takes(self, prob: float, offered: bool, first: bool, words: int, coverage: float) -> bool:
-        if coverage < self.coverage and prob < self.sure:
-            return False
-        return (offered and prob >= self.offered) or (first and words >= self.long_words and prob >= self.first)
+    def takes(self, figures: tuple[float, ...]) -> bool:
+        return self.gate.takes(figures)
 
     def switches(self, prob: float, gap: float) -> bool:
         return gap <= self.switch_gap and prob >= self.switch
 
     def decides(self, asked: tuple) -> bool:
         """What the rule says to one logged consultation (ranker_log), for fitting."""
-        return self.takes(*asked[1:]) if asked[0] == "takes" else self.switches(*asked[1:])
+        return self.takes(asked[1]) if asked[0] == "takes" else self.switches(*asked[1:])
 
 
 @dataclass(frozen=True)
@@ -234,6 +218,11 @@ class Dialogue(DocumentRules):
         """The feature a message asks for in words ("bật nhắc hạn giúp em"): its name, or None."""
         if len(tokens(text)) > MAX_FOLLOW_UP_WORDS:
             return None  # a longer message is a question that may merely mention it
+        return self.feature_named(text)
+
+    def feature_named(self, text: str) -> str | None:
+        """The feature a message names anywhere ("hạn chót nộp hồ sơ ... là ngày nào": the deadlines,
+        which the Office sets and the plans do not)."""
         plain = fold(text)
         return next((name for name, pattern in self.features if pattern.search(plain)), None)
 
@@ -368,8 +357,9 @@ class Dialogue(DocumentRules):
         """A recent answer's entry, for a message pointing at what it was about by a word of its title
         ("phương châm đó nhằm góp phần thực hiện mục tiêu gì" after "Phương châm phòng, chống dịch", "cái
         phương châm lúc nãy, vế sau nói gì" two answers later) that the lexical engine did not answer but
-        ranks that entry among its first: the conversation and the engine agree."""
-        if own.kind == "answer" or not own.candidates or names_uncovered(self._tokens(text)):
+        ranks that entry among its first: the conversation and the engine agree, over the ranker, which
+        reads no conversation."""
+        if (own.kind == "answer" and not own.by_ranker) or not own.candidates or names_uncovered(self._tokens(text)):
             return None
         said = {m.group(1) for m in self.recall_words.last_word.finditer(fold(text))}
         ranked = {c.entry.id: c.entry for c in own.candidates[:3]}
@@ -466,30 +456,49 @@ class Dialogue(DocumentRules):
 
     def _ranker_opinion(self, text: str, own: MatchResult) -> MatchResult | None:
         """The learned ranker's pick (content/ranker.py) for a message the lexical engine
-        did not answer, taken where it measured better (RankerRule, fitted leave-one-set-out
-        by benchmarks/qa_eval.py): when both sources name the same entry. A message naming
-        what the content leaves out is never answered from it: the ranker always names some entry."""
+        did not answer, taken where the fitted gate says so (content/ranker_gate.py: both sources'
+        figures, fitted leave-one-set-out by benchmarks/qa_eval.py)."""
         rule = self.ranker_rule
+        consulted = self.gate_figures(text, own) if rule is not None else None
+        if consulted is None:
+            return None
+        entry, figures = consulted
+        if self.ranker_log is not None:
+            self.ranker_log.append(("takes", figures))
+        if not rule.takes(figures):
+            return None
+        return MatchResult("answer", entry, own.score, own.candidates, own.normalized, by_ranker=True)
+
+    def gate_figures(self, text: str, own: MatchResult) -> tuple[Entry, tuple[float, ...]] | None:
+        """The ranker's first entry for a message the lexical engine read as `own`, and the figures
+        the gate weighs (content/ranker_gate.py FEATURES); None where the ranker is not consulted.
+        A message naming what the content leaves out is never answered from it: the ranker always
+        names some entry."""
         words = len(tokens(text))
         # A message as short as a follow-up ("vậy mấy bộ") or a bare subject ("HCLĐ") is the
         # conversation's to complete, or a choice to offer: the ranker would guess.
-        if rule is None or not own.candidates or words <= MAX_FOLLOW_UP_WORDS or names_uncovered(self._tokens(text)):
+        if not own.candidates or words <= MAX_FOLLOW_UP_WORDS or names_uncovered(self._tokens(text)):
             return None
-        best = self.matcher.ranker.rank(text, 1)[0]
+        if self.feature_named(text) is not None:
+            # "Hạn chót nộp hồ sơ khen chống dịch là ngày nào": a deadline, which the plans do not set
+            # (the Office's deadlines are the bot's calendar); the ranker would name the dossier entry.
+            return None
+        ranker = self.matcher.ranker
+        best, second = (ranker.rank(text, 2) + [None])[:2]
+        entry = self.matcher.kb.by_id.get(best.entry_id)
+        if entry is None:
+            return None
         offered = own.kind == "clarify" and best.entry_id in {c.entry.id for c in own.candidates[:2]}
         # The lexical engine's first: of its best reading, or of the whole message when a part of a
         # long one read better ("..., ra vào không đeo khẩu trang, khai báo y tế qua loa. Kế hoạch có nói
         # phải xử lý những trường hợp như vậy không": the whole names the slackness entry, a part 5K).
         agreed = own.candidates[0] if own.candidates[0].entry.id == best.entry_id else next(
             (c for c in self.matcher.rank(text, 1)[0] if c.entry.id == best.entry_id), None)
-        first = agreed is not None
-        covered = (agreed or own.candidates[0]).coverage
-        if self.ranker_log is not None:
-            self.ranker_log.append(("takes", best.prob, offered, first, words, covered))
-        if not rule.takes(best.prob, offered, first, words, covered):
-            return None
-        entry = agreed.entry if agreed is not None else next(c.entry for c in own.candidates if c.entry.id == best.entry_id)
-        return MatchResult("answer", entry, own.score, own.candidates, own.normalized)
+        lexical = own.candidates[0]
+        gap = lexical.score - own.candidates[1].score if len(own.candidates) > 1 else lexical.score
+        return entry, gate_features(lexical.score, (agreed or lexical).coverage, gap, words, best.prob,
+                                    best.prob - (second.prob if second else 0.0), ranker.outside(text),
+                                    agreed is not None, offered)
 
     def _ranker_switch(self, text: str, own: MatchResult) -> MatchResult | None:
         """Another entry for a message the lexical engine answered by a hair (its best
@@ -638,11 +647,12 @@ class Dialogue(DocumentRules):
             reading = self._read(recalled[0], context)
             first = reading.parts[0][1]
             last = context.get("entry") if context else None
-            if all(r.kind != "answer" for _, r in reading.parts) and recalled[1].startswith("last subject") \
+            if all(r.kind != "answer" or r.by_ranker for _, r in reading.parts) and recalled[1].startswith("last subject") \
                     and len(reading.parts) == 1 and first.candidates and first.candidates[0].entry.id == last \
                     and not names_uncovered(self._tokens(recalled[0])):
                 # "mức ấy thì phạm vi ảnh hưởng phải rộng tới đâu" after the standard of HCLĐ: pointed at the
-                # last subject, and the lexical engine's first is the last answer's entry: they agree.
+                # last subject, and the lexical engine's first is the last answer's entry: they agree. The
+                # ranker, which reads no conversation, does not overrule them ("phương châm đó nhằm ...").
                 entry = first.candidates[0].entry
                 answered = MatchResult("answer", entry, first.score, first.candidates, first.normalized)
                 reading = Reading([(text, answered)], self.about(self.frame(recalled[0]), entry, context), [recalled[0]])

@@ -99,8 +99,17 @@ def explain(knowledge, message: str, context: dict | None = None) -> Trace:  # n
             "ranker_p": learned[0].prob if learned else 0.0,
             "ranker_margin": (learned[0].prob - learned[1].prob) if len(learned) > 1 else 0.0,
             "ranker_is_lexical_first": bool(learned and best and learned[0].entry_id == best.entry.id),
+            # The ranker's share for messages the plans do not answer (content/out_of_scope.yaml).
+            "ranker_outside": matcher.ranker.outside(matched),
             "follow_up_filled": filled is not None,
         }
+        # The gate that lets the ranker answer where the lexical engine did not (content/ranker_gate.py),
+        # as it reads this part's lexical reading: its probability against its threshold.
+        consulted = dialogue.gate_figures(matched, matcher.match(matched))
+        if consulted is not None and dialogue.ranker_rule is not None:
+            gate = dialogue.ranker_rule.gate
+            trace.features["ranker_gate"] = f"{gate.probability(consulted[1]):.3f} for {consulted[0].id} " \
+                                            f"(takes at {gate.threshold})"
         trace.decision = _decision(result, th)
         if result.entry is not None:
             # Which source put the answered entry first: the trace says who decided.

@@ -23,6 +23,8 @@ from content.dialogue_file import problems as dialogue_problems
 from content.lexicon import LEXICON_FILE, LexiconFile
 from content.lexicon import problems as lexicon_problems
 from content.normalize import fold
+from content.out_of_scope import OUT_OF_SCOPE_FILE, OutOfScopeFile
+from content.out_of_scope import file_problems as out_of_scope_problems
 from content.report_form import ReportForm
 from content.schema import Entry, SynonymFile, Topic, TopicFile, Unit, UnitFile
 from content.smalltalk import SMALLTALK_FILE, SmallTalkFile
@@ -132,6 +134,9 @@ class KnowledgeBase:
     # Questions the Office marked "not our subject" in the console (storage/content_edits.py):
     # the bot declines these and near rewordings of them (content/out_of_scope.py).
     out_of_scope: tuple[str, ...] = ()
+    # Messages the plans do not answer (out_of_scope.yaml): with the marked ones above, the
+    # learned ranker's class of messages to decline (content/ranker.py).
+    outside: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         self.by_id = {e.id: e for e in self.entries}
@@ -395,6 +400,10 @@ def load(content_dir: Path, overlay: dict[str, dict | None] | None = None) -> Kn
     concepts = parse(concepts_file, ConceptFile) if concepts_file.exists() else None
     if concepts is not None:
         problems.extend(f"{concepts_file}: {p}" for p in concept_problems(concepts))
+    outside_file = content_dir / OUT_OF_SCOPE_FILE
+    outside = parse(outside_file, OutOfScopeFile) if outside_file.exists() else None
+    if outside is not None:
+        problems.extend(f"{outside_file}: {p}" for p in out_of_scope_problems(outside))
     dialogue_file = content_dir / DIALOGUE_FILE
     dialogue = parse(dialogue_file, DialogueFile) if dialogue_file.exists() else None
 
@@ -501,6 +510,11 @@ def load(content_dir: Path, overlay: dict[str, dict | None] | None = None) -> Kn
             sources, entries, set(seen_topics), content_dir / content_sources.SOURCES_FILE)
         problems.extend(source_problems)
 
+    if outside is not None:
+        # A message both an entry's phrasing and one the plans do not answer would teach the ranker both.
+        asked = {fold(q): e.id for _, e in entries for q in (*e.questions, *e.examples)}
+        problems.extend(f"{outside_file}: examples[{i}]: {text!r} là một cách hỏi của mục {asked[fold(text)]}: "
+                        "bỏ câu ở một trong hai nơi" for i, text in enumerate(outside.examples) if fold(text) in asked)
     if problems:
         raise ContentError(problems)
     marked = (overlay or {}).get(OUT_OF_SCOPE_KEY) or {}
@@ -510,4 +524,5 @@ def load(content_dir: Path, overlay: dict[str, dict | None] | None = None) -> Kn
                          units_note=units.note if units else None, notes=notes, shown_sources=shown_sources,
                          note_rules=list(sources.notes) if sources is not None else [],
                          lexicon=lexicon, dialogue=dialogue, small_talk=small_talk,
-                         commands=commands, concepts=concepts)
+                         commands=commands, concepts=concepts,
+                         outside=tuple(outside.examples) if outside is not None else ())

@@ -26,3 +26,6 @@ class MatchResult:
     # A fallback because the question is (nearly) one the Office marked "not our subject":
     # that example (content/out_of_scope.py).
     out_of_scope: str | None = None
+    # Answered from the learned ranker's first entry where the lexical engine did not answer
+    # (content/dialogue.py, the fitted gate of content/ranker_gate.py).
+    by_ranker: bool = False

@@ -107,7 +107,10 @@ class Matcher:
         # The concepts (content/concepts.yaml) reach the lexical reading only: added to the ranker's
         # texts too, they pulled a long follow-up ("tài trợ máy thở ..., hồ sơ hình thức này mấy bộ")
         # to the donations entry (tests/qa_dialogues_3.yaml E7) for no gain on the held-out sets.
-        return Ranker.for_entries(self.kb.entries, self.cache_dir)
+        # Messages the plans do not answer (content/out_of_scope.yaml, and those the Office marked
+        # "không thuộc phạm vi") are learned as one more class: the ranker's share for it.
+        return Ranker.for_entries(self.kb.entries, self.cache_dir,
+                                  outside=(*self.kb.outside, *self.kb.out_of_scope))
 
     @property
     def ranker_ready(self) -> bool:

@@ -14,15 +14,41 @@ with a typo. A question that only shares a part with an example ("thi đua ra sa
 
 from __future__ import annotations
 
+from pydantic import Field
 from rapidfuzz import fuzz
 
 from content.lexicon import Lexicon, default_lexicon
-from content.normalize import tokens
+from content.normalize import fold, tokens
+from content.schema import Strict
+
+OUT_OF_SCOPE_FILE = "out_of_scope.yaml"
 
 MIN_SHARED = 3  # content words both share, at least: shorter examples only catch themselves
 MIN_OVERLAP = 0.8  # shared / all content words of the two (one word more or less in five)
 MAX_DIFFERENT = 2  # content words only one of the two has, at most, however long they are
 MIN_SPELLING = 92  # rapidfuzz ratio of the sorted content words: the same words with a typo
+
+
+class OutOfScopeFile(Strict):
+    """Messages staff send that the plans do not answer (content/out_of_scope.yaml). The learned
+    ranker (content/ranker.py) learns them as one more class beside the entries, with the questions
+    the Office marks "không thuộc phạm vi": a message like them is declined rather than answered
+    from the nearest entry."""
+
+    examples: list[str] = Field(default_factory=list)
+
+
+def file_problems(data: OutOfScopeFile) -> list[str]:
+    """What `content check` says of the file, in Vietnamese: the Office edits it."""
+    out, seen = [], set()
+    for i, text in enumerate(data.examples):
+        key = fold(text)
+        if not key:
+            out.append(f"examples[{i}]: câu trống")
+        elif key in seen:
+            out.append(f"examples[{i}]: trùng một câu ở trên: {text!r}")
+        seen.add(key)
+    return out
 
 
 def content_words(text: str, fillers: frozenset[str]) -> list[str]:

@@ -39,6 +39,7 @@ import tempfile
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
 import numpy as np
@@ -53,6 +54,8 @@ C = 20.0
 TOL = 1e-3  # the solver's stopping tolerance
 DENSE_WEIGHTS = 3_000_000  # entries x columns up to which the multinomial model is trained
 KEEP_MODELS = 8  # models kept in the cache folder, the most recently used: each Office save makes one
+# The class of messages the plans do not answer: not an entry id (ids are lowercase words and hyphens).
+OUTSIDE = "~outside"
 TEMPERATURE = 0.045  # cosines to probabilities: the centroids' mean top probability on the labelled sets is then the multinomial model's (0.62)
 
 
@@ -72,15 +75,20 @@ def features(text: str) -> list[str]:
 
 
 def training_texts(entries: Iterable,  # noqa: ANN401 - content.schema.Entry
-                   expand: Callable[[str], str] | None = None) -> tuple[list[str], list[str]]:
-    """(texts, entry ids): every phrasing, example (how staff write), the title, and the
-    keywords of each entry, each with the plan's terms its situations point to added
-    (`expand`: content/concepts.py)."""
+                   expand: Callable[[str], str] | None = None,
+                   outside: Iterable[str] = ()) -> tuple[list[str], list[str]]:
+    """(texts, labels): every phrasing, example (how staff write), the title, and the
+    keywords of each entry under its id, and the messages the plans do not answer
+    (`outside`: content/out_of_scope.yaml and the Office's marks) under OUTSIDE; each with
+    the plan's terms its situations point to added (`expand`: content/concepts.py)."""
     texts, labels = [], []
     for e in entries:
         for t in [*e.questions, *e.examples, e.title, *e.keywords]:
             texts.append(expand(t) if expand else t)
             labels.append(e.id)
+    for t in dict.fromkeys(outside):
+        texts.append(expand(t) if expand else t)
+        labels.append(OUTSIDE)
     return texts, labels
 
 
@@ -252,6 +260,7 @@ class Ranker:
     def __init__(self, labels: list[str], vocabulary: dict[str, int], idf: np.ndarray, model: _Linear | _Centroids):
         # What a message is read with before scoring, as the training texts were (content/concepts.py).
         self.expand: Callable[[str], str] | None = None
+        self._last: tuple[str, np.ndarray] | None = None
         self.labels = labels
         self.vocabulary = vocabulary
         self.idf = idf
@@ -308,10 +317,11 @@ class Ranker:
             return cls(labels, {t: i for i, t in enumerate(terms)}, z["idf"], model)
     @classmethod
     def for_entries(cls, entries: Iterable, cache_dir: Path | None = None,
-                    expand: Callable[[str], str] | None = None) -> Ranker:
+                    expand: Callable[[str], str] | None = None, outside: Iterable[str] = ()) -> Ranker:
         """The model for these entries: from the cache when their texts are unchanged, else trained (and cached).
-        `expand` reads each text, for training and for scoring, with the concepts it names."""
-        texts, labels = training_texts(entries, expand)
+        `expand` reads each text, for training and for scoring, with the concepts it names; `outside`
+        are messages to learn as the plans not answering them."""
+        texts, labels = training_texts(entries, expand, outside)
         path = (cache_dir or default_cache_dir()) / f"ranker-{content_hash(texts, labels)}.npz"
         cached = cls._cached(path, expand)
         if cached is not None:
@@ -363,6 +373,26 @@ class Ranker:
         return p / p.sum()
 
     def rank(self, text: str, limit: int = 5) -> list[Ranked]:
-        p = self.probabilities(text)
-        order = np.argsort(-p, kind="stable")[:limit]
+        """The entries most likely meant, each with its probability (OUTSIDE, when learned, is
+        not an entry: its share is what the entries' probabilities leave, `outside`)."""
+        p = self._read(text)
+        order = [i for i in np.argsort(-p, kind="stable")[:limit + 1] if self.labels[i] != OUTSIDE][:limit]
         return [Ranked(self.labels[i], float(p[i])) for i in order]
+
+    def outside(self, text: str) -> float:
+        """The probability that the plans do not answer the message (0 when no such message was learned)."""
+        at = self._outside_at
+        return 0.0 if at is None else float(self._read(text)[at])
+
+    @cached_property
+    def _outside_at(self) -> int | None:
+        return self.labels.index(OUTSIDE) if OUTSIDE in self.labels else None
+
+    def _read(self, text: str) -> np.ndarray:
+        """The probabilities of the last message read: rank and outside ask of the same message in turn."""
+        last = self._last
+        if last is not None and last[0] == text:
+            return last[1]
+        p = self.probabilities(text)
+        self._last = (text, p)
+        return p

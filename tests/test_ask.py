@@ -74,7 +74,7 @@ def test_explain_shows_parts_sources_features_and_the_decision(tmp_path: Path):
         assert lines["lexical"].split(": ")[1].startswith(entry)  # each source: entries with scores
         assert lines["ranker"].split(": ")[1].startswith(entry)
         assert "bm25 (taken only when clear)" in lines
-        for feature in ("score=", "coverage=", "gap=", "words=", "ranker_p=", "not_covered="):
+        for feature in ("score=", "coverage=", "gap=", "words=", "ranker_p=", "ranker_outside=", "not_covered="):
             assert feature in lines["features"]
         assert lines["decision"].split(": ", 1)[1].startswith(f"answer {entry} (score ")
         assert "from the answer threshold" in lines["decision"] and "named first by: lexical" in lines["decision"]
@@ -90,7 +90,9 @@ def test_explain_with_the_offices_edits_names_the_out_of_scope_example(tmp_path:
     (tmp_path / "data").mkdir()
     db.upgrade(url)
     engine = db.make_engine(url)
-    EditStore(engine).decide(OUT_OF_SCOPE, ["thủ tục cấp thẻ ngành kiểm sát"], "zalo:officer")
+    # The marks of tests/test_content_edits.py's: the ranker learns them, and one training serves both.
+    EditStore(engine).decide(OUT_OF_SCOPE, ["thủ tục cấp thẻ ngành kiểm sát", "thu tuc cap the nganh kiem sat"],
+                             "zalo:officer")
     engine.dispose()
     question = "cho em hỏi thủ tục cấp thẻ ngành kiểm sát như thế nào ạ"
     assert ask([question], tmp_path)[0]["kind"] == "answer"

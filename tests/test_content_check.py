@@ -199,3 +199,18 @@ def test_examples_are_checked_like_phrasings(broken: Path):
     assert list(said) == ["examples"] and other.id in said["examples"][0]
     assert load(broken, {first.id: {**data, "examples": ["một câu cán bộ hay viết, dài và có hoàn cảnh"]}}) \
         .by_id[first.id].examples == ["một câu cán bộ hay viết, dài và có hoàn cảnh"]
+
+
+def test_broken_out_of_scope_examples_are_named_in_vietnamese(broken: Path):
+    """content/out_of_scope.yaml: an empty or repeated message, and one that is also an entry's phrasing
+    (it would teach the ranker both), are named."""
+    entry = load(REAL_CONTENT).entries[0]
+    (broken / "out_of_scope.yaml").write_text(
+        "examples:\n  - máy in hỏng báo ai\n  - 'May in hong bao ai'\n  - '...'\n"
+        f"  - {entry.questions[0]!r}\n", encoding="utf-8")
+    with pytest.raises(ContentError) as err:
+        load(broken)
+    text = "\n".join(p for p in err.value.problems if "out_of_scope.yaml" in p)
+    assert "examples[1]: trùng một câu ở trên" in text and "examples[2]: câu trống" in text
+    assert f"examples[3]: {entry.questions[0]!r} là một cách hỏi của mục {entry.id}" in text
+    assert load(REAL_CONTENT).outside  # the shipped file is read, and passes

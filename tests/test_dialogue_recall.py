@@ -116,36 +116,62 @@ def test_the_dialogue_sets_do_not_drop():
     assert run(HERE / "qa_dialogues_7.yaml")[:2] >= (93, 100)
     assert run(HERE / "qa_dialogues_8.yaml")[:2] >= (95, 98)
     assert run(HERE / "qa_dialogues_9.yaml")[:2] >= (92, 97)
-    assert run(HERE / "qa_dialogues_10.yaml")[:2] >= (88, 98)
-    assert run(HERE / "qa_dialogues_11.yaml")[:2] >= (89, 94)
+    assert run(HERE / "qa_dialogues_10.yaml")[:2] >= (93, 98)
+    assert run(HERE / "qa_dialogues_11.yaml")[:2] >= (90, 94)
     assert run(HERE / "qa_dialogues_12.yaml")[:2] >= (92, 102)
     assert run(HERE / "qa_dialogues_13.yaml")[:2] >= (96, 105)
-    assert run(HERE / "qa_dialogues_14.yaml")[:2] >= (98, 107)
+    assert run(HERE / "qa_dialogues_14.yaml")[:2] >= (99, 107)
 
 
-def test_the_ranker_does_not_rescue_a_message_sharing_almost_no_words_with_any_entry(knowledge: Knowledge):
-    """The learned ranker always names an entry: where the lexical engine's best candidate covers
-    less than RankerRule.coverage of the message, the ranker's pick is a guess and is not taken."""
+def test_the_fitted_gate_decides_when_the_ranker_answers_what_the_lexical_engine_did_not(knowledge: Knowledge):
+    """The learned ranker always names an entry. Where the lexical engine did not answer, the gate
+    (content/ranker_gate.yaml, fitted by benchmarks/qa_eval.py) weighs both sources' figures: a message
+    sharing almost no words with any entry, which the ranker reads as outside the plans, is declined;
+    an indirect one the ranker reads well is answered."""
     from content.dialogue import RankerRule
+    from content.ranker_gate import RankerGate
 
-    rule = RankerRule()
-    assert rule.coverage > 0 and rule.sure < 1
-    unsure = rule.sure - 0.01
-    assert rule.takes(unsure, True, True, 30, coverage=rule.coverage)
-    assert not rule.takes(unsure, True, True, 30, coverage=rule.coverage - 0.01)
-    # A ranker as sure as `sure` is taken below the floor: both sources name the entry, and a long story
-    # thinned its coverage.
-    assert rule.takes(rule.sure, False, True, 30, coverage=rule.coverage - 0.01)
-    message = "Dạo này em hay mất ngủ, sáng dậy đau đầu, uống thuốc gì thì đỡ ạ"
-    assert knowledge.read(message, None).parts[0][1].kind == "fallback"
-    # Without the floor, the same message was answered with the innovations entry.
     dialogue = knowledge.dialogue
+    unsure = "Dạo này em hay mất ngủ, sáng dậy đau đầu, uống thuốc gì thì đỡ ạ"
+    sure = ("Anh em trong viện hay tổ chức họp trực tuyến qua phần mềm để khỏi tiếp xúc trong mùa dịch, "
+            "kế hoạch của tỉnh có khuyến khích việc này không vậy")
+    figures = {}
+    for message in (unsure, sure):
+        own = knowledge.matcher.match(message)
+        assert own.kind != "answer"  # the lexical engine alone does not answer either
+        figures[message] = dialogue.gate_figures(message, own)
+    gate = dialogue.ranker_rule.gate
+    assert gate.probability(figures[unsure][1]) < gate.threshold <= gate.probability(figures[sure][1])
+    assert knowledge.read(unsure, None).parts[0][1].kind == "fallback"
+    answered = knowledge.read(sure, None).parts[0][1]
+    assert (answered.kind, answered.entry.id) == ("answer", figures[sure][0].id)
+    # The trace shows the gate's figure against its threshold, and who named the entry.
+    trace = explain(knowledge, sure).text()
+    assert f"ranker_gate={gate.probability(figures[sure][1]):.3f} for {figures[sure][0].id} " \
+           f"(takes at {gate.threshold})" in trace and "named first by: ranker" in trace
+    # A deadline (dialogue.yaml `features`: the Office's calendar; the plans set none) is not the ranker's
+    # to answer: it would name the dossier entry.
+    deadline = "Hạn chót nộp hồ sơ đề nghị khen thưởng chống dịch là ngày nào vậy ạ?"
+    assert dialogue.gate_figures(deadline, knowledge.matcher.match(deadline)) is None
+    # Without the gate (the ranker taken whenever consulted), the first was answered too; the deadline not.
     kept = dialogue.ranker_rule
     try:
-        dialogue.ranker_rule = RankerRule(coverage=0.0)
-        assert knowledge.read(message, None).parts[0][1].kind == "answer"
+        dialogue.ranker_rule = RankerRule(RankerGate.always())
+        assert knowledge.read(unsure, None).parts[0][1].kind == "answer"
+        assert knowledge.read(deadline, None).parts[0][1].kind == "fallback"
     finally:
         dialogue.ranker_rule = kept
+
+
+def test_a_gate_fitted_for_other_figures_is_refused(tmp_path: Path):
+    from content import ranker_gate
+
+    shipped = ranker_gate.load()
+    assert len(shipped.weights) == len(ranker_gate.FEATURES) and 0 < shipped.threshold <= 1
+    other = tmp_path / "ranker_gate.yaml"
+    other.write_text("features: [score, words]\nweights: [1, 2]\nintercept: 0\nthreshold: 0.5\n", encoding="utf-8")
+    with pytest.raises(ValueError, match="refit"):
+        ranker_gate.load(other)
 
 
 def test_a_document_named_as_where_to_look_is_not_what_is_asked(knowledge: Knowledge):

@@ -171,3 +171,32 @@ def test_a_version_is_trained_once_by_processes_that_share_the_folder(entries, t
     assert len(fitted) == 1 and len(results) == 3
     question = entries[2].questions[0]
     assert len({tuple(r.rank(question, 3)) for r in results}) == 1
+
+
+def test_messages_the_plans_do_not_answer_are_learned_as_one_class_that_is_never_ranked(entries, tmp_path):
+    """content/out_of_scope.yaml and the Office's "không thuộc phạm vi" marks train OUTSIDE: its share is
+    `outside`, and `rank` names entries only."""
+    from content.ranker import OUTSIDE
+
+    outside = ["mật khẩu email công vụ bị khóa thì gọi ai", "máy in tầng 2 hỏng rồi báo ai sửa",
+               "lịch tiêm vắc xin cho con ở phường", "đặt phòng họp trực tuyến thế nào"]
+    plain = Ranker.for_entries(entries, tmp_path)
+    ranker = Ranker.for_entries(entries, tmp_path, outside=outside)
+    assert OUTSIDE not in plain.labels and plain.outside("máy in bị kẹt giấy") == 0.0
+    assert OUTSIDE in ranker.labels
+    # A model per set of examples: the Office's new mark is learned at the next reload.
+    texts, labels = training_texts(entries, outside=outside)
+    assert (tmp_path / f"ranker-{content_hash(texts, labels)}.npz").exists()
+    assert labels.count(OUTSIDE) == len(outside)
+    asked = "máy in phòng em bị kẹt giấy thì báo ai"
+    # Its share is large for a message like its examples, small for an entry's question, and it is
+    # taken from the entries: the best of them is less likely than without the class.
+    question = entries[0].questions[0]
+    assert ranker.outside(asked) > 10 * ranker.outside(question)
+    assert ranker.rank(asked, 1)[0].prob < plain.rank(asked, 1)[0].prob - 0.05
+    assert ranker.rank(question, 1)[0].entry_id == plain.rank(question, 1)[0].entry_id == entries[0].id
+    assert all(r.entry_id != OUTSIDE for r in ranker.rank(asked, len(ranker.labels)))
+    assert len(ranker.rank(asked, len(ranker.labels))) == len(ranker.labels) - 1
+    # Read again from the cache: the same class, the same share.
+    again = Ranker.for_entries(entries, tmp_path, outside=outside)
+    assert abs(again.outside(asked) - ranker.outside(asked)) < 1e-6
