@@ -121,6 +121,7 @@ def test_the_dialogue_sets_do_not_drop():
     assert run(HERE / "qa_dialogues_12.yaml")[:2] >= (92, 102)
     assert run(HERE / "qa_dialogues_13.yaml")[:2] >= (96, 105)
     assert run(HERE / "qa_dialogues_14.yaml")[:2] >= (99, 107)
+    assert run(HERE / "qa_dialogues_15.yaml")[:2] >= (92, 95)
 
 
 def test_the_fitted_gate_decides_when_the_ranker_answers_what_the_lexical_engine_did_not(knowledge: Knowledge):
