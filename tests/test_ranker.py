@@ -26,11 +26,13 @@ def test_scoring_without_sklearn_matches_the_fitted_pipeline(entries):
 
     from content import ranker as module
 
-    texts, labels = training_texts(entries)
+    # With messages the plans do not answer, each weighing OUTSIDE_WEIGHT.
+    texts, labels = training_texts(entries, outside=["máy in phòng em hỏng báo ai", "mật khẩu email công vụ"])
     ours = Ranker.fit(texts, labels)
     vec = TfidfVectorizer(analyzer=features, sublinear_tf=True, dtype=np.float32)
+    weights = [module.OUTSIDE_WEIGHT if label == module.OUTSIDE else 1.0 for label in labels]
     model = LogisticRegression(C=module.C, tol=module.TOL, max_iter=500, solver="newton-cg").fit(
-        vec.fit_transform(texts), labels)
+        vec.fit_transform(texts), labels, sample_weight=weights)
     for text in ["hồ sơ nộp mấy bộ", "ho so bk ttg nop may bo", entries[3].questions[0], "xyz"]:
         expected = model.predict_proba(vec.transform([text]))[0]
         assert np.allclose(ours.probabilities(text), expected, atol=1e-4)
@@ -193,7 +195,7 @@ def test_messages_the_plans_do_not_answer_are_learned_as_one_class_that_is_never
     # taken from the entries: the best of them is less likely than without the class.
     question = entries[0].questions[0]
     assert ranker.outside(asked) > 10 * ranker.outside(question)
-    assert ranker.rank(asked, 1)[0].prob < plain.rank(asked, 1)[0].prob - 0.05
+    assert ranker.rank(asked, 1)[0].prob < plain.rank(asked, 1)[0].prob - 0.02
     assert ranker.rank(question, 1)[0].entry_id == plain.rank(question, 1)[0].entry_id == entries[0].id
     assert all(r.entry_id != OUTSIDE for r in ranker.rank(asked, len(ranker.labels)))
     assert len(ranker.rank(asked, len(ranker.labels))) == len(ranker.labels) - 1
