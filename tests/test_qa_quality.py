@@ -38,6 +38,13 @@ def test_heldout_answers_are_the_recorded_ones(conversation: Conversation, path:
     "hôm nay trời có mưa không",
     "lương cơ sở năm 2026",
     "mua vé tàu Tết ở đâu",
+    # What the plans leave unsaid, asked by several blind sets' authors (synonyms.yaml not_covered):
+    # the dossiers' deadline (the Office's calendar), who holds a post now, the council's members,
+    # the classes of an order.
+    "Cho em hỏi hạn cuối nộp hồ sơ đề nghị khen thưởng chống dịch là ngày nào ạ?",
+    "Viện trưởng VKSND tối cao hiện nay là đồng chí nào?",
+    "Hội đồng thi đua của viện tỉnh có những thành viên nào?",
+    "Huân chương Lao động hạng nhất với hạng nhì khác nhau thế nào?",
 ])
 def test_out_of_scope_questions_fall_back(conversation: Conversation, question: str):
     assert conversation.answer(question, record=False).kind == "fallback"
