@@ -54,7 +54,7 @@ def grow(kb: KnowledgeBase, size: int, rng: random.Random) -> KnowledgeBase:
                              questions=questions, keywords=[extra], answer=f"{a.answer}\n\n{b.answer}",
                              source=a.source, related=[]))
         i += 1
-    return KnowledgeBase(entries=entries, topics=kb.topics, synonyms=kb.synonyms, units=kb.units)
+    return KnowledgeBase(entries=entries, topics=kb.topics, synonyms=kb.synonyms, units=kb.units, outside=kb.outside)
 
 
 def questions(kb: KnowledgeBase) -> list[str]:
@@ -84,7 +84,8 @@ def main() -> int:
     build = time.perf_counter() - t0
     with tempfile.TemporaryDirectory() as cache:
         t0 = time.perf_counter()
-        ranker = Ranker.for_entries(kb.entries, Path(cache))
+        # As the matcher trains it: with the messages the plans do not answer (content/out_of_scope.yaml).
+        ranker = Ranker.for_entries(kb.entries, Path(cache), outside=(*kb.outside, *kb.out_of_scope))
         training = time.perf_counter() - t0
     matcher.__dict__["ranker"] = ranker  # the matcher's cached_property, as a first use would fill it
     qs = questions(base)
