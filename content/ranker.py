@@ -5,7 +5,10 @@ text, and a multinomial logistic regression over the entries, trained on the
 entries' phrasings, examples (how staff write), titles and keywords. It reads
 situations and misspellings the lexical engine misses ("quay video đăng zalo"), but
 it always names an entry, so it never decides alone: the matcher consults it where
-the lexical engine falls back or hesitates (content/matcher.py).
+the lexical engine falls back or hesitates (content/matcher.py), and a fitted gate
+weighs both (content/ranker_gate.py). One more class, OUTSIDE, learns the messages the
+plans do not answer (content/out_of_scope.yaml and the Office's "không thuộc phạm vi"
+marks): `rank` never names it, and its share (`outside`) is one of the gate's figures.
 
 Training needs scikit-learn and takes a few seconds; scoring needs only numpy.
 
