@@ -647,12 +647,11 @@ class Dialogue(DocumentRules):
             reading = self._read(recalled[0], context)
             first = reading.parts[0][1]
             last = context.get("entry") if context else None
-            if all(r.kind != "answer" or r.by_ranker for _, r in reading.parts) and recalled[1].startswith("last subject") \
+            if all(r.kind != "answer" for _, r in reading.parts) and recalled[1].startswith("last subject") \
                     and len(reading.parts) == 1 and first.candidates and first.candidates[0].entry.id == last \
                     and not names_uncovered(self._tokens(recalled[0])):
                 # "mức ấy thì phạm vi ảnh hưởng phải rộng tới đâu" after the standard of HCLĐ: pointed at the
-                # last subject, and the lexical engine's first is the last answer's entry: they agree. The
-                # ranker, which reads no conversation, does not overrule them ("phương châm đó nhằm ...").
+                # last subject, and the lexical engine's first is the last answer's entry: they agree.
                 entry = first.candidates[0].entry
                 answered = MatchResult("answer", entry, first.score, first.candidates, first.normalized)
                 reading = Reading([(text, answered)], self.about(self.frame(recalled[0]), entry, context), [recalled[0]])
