@@ -50,11 +50,15 @@ def _knowledge(content_dir: Path, edits=None) -> content.service.Knowledge:  # n
     return _RealKnowledge(content_dir, edits)
 
 
-# Tests that run bot processes and wait on them: started first, so that with pytest-xdist
-# (`make test` runs `-n auto`) the other workers work through the rest meanwhile instead
-# of one worker being left with them at the end.
-SLOW_FIRST = ("tests/test_reminders_multiprocess.py", "tests/test_reports_multiprocess.py",
-              "tests/test_multiprocess.py")
+# Tests that run bot processes and wait on them, drive a browser, or train the learned ranker
+# for content of their own (about 5 s of CPU each): started first, the longest first, so that
+# with pytest-xdist (`make test` runs `-n auto`) the other workers work through the rest
+# meanwhile instead of one worker being left with them at the end.
+SLOW_FIRST = ("tests/test_reminders_multiprocess.py", "tests/test_content_edits.py::test_a_save_trains_the_ranker",
+              "tests/test_web_browser.py", "tests/test_ask.py::test_explain", "tests/test_web_curation.py::test_a_group_marked",
+              "tests/test_content_edits.py::test_a_group_marked", "tests/test_multiprocess.py",
+              "tests/test_content_live_multiprocess.py", "tests/test_web_curation_browser.py",
+              "tests/test_reports_multiprocess.py")
 
 
 # The tests' files (SQLite databases, file stores, logs) in memory where the machine has a
@@ -124,7 +128,8 @@ def pytest_xdist_auto_num_workers(config: pytest.Config) -> int:
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     # Stable and the same in every worker, as xdist requires.
-    items.sort(key=lambda item: not item.nodeid.startswith(SLOW_FIRST))
+    items.sort(key=lambda item: next((i for i, slow in enumerate(SLOW_FIRST) if item.nodeid.startswith(slow)),
+                                     len(SLOW_FIRST)))
 
 
 _real_upgrade = db.upgrade
