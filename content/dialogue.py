@@ -128,7 +128,9 @@ class Dialogue(DocumentRules):
         self.ranker_log: list | None = None  # what RankerRule.takes was asked, for fitting
         self.sentences = Sentences(self.questions, data.clause_openers, kb.entries, matcher.lexicon.continuation,
                                    matcher.lexicon.spellings)
-        self.out_of_scope = OutOfScope(kb.out_of_scope, matcher.lexicon)
+        # What the Office marked "không thuộc phạm vi", and content/out_of_scope.yaml: a message nearly the
+        # same as one of them is declined whatever the engines read (the ranker also learns them as a class).
+        self.out_of_scope = OutOfScope((*kb.out_of_scope, *kb.outside), matcher.lexicon)
         self.recall_words = recall.RecallWords.of(data.corrections, data.pointing_back)
         setting = data.document_setting
         self.setting = re.compile(rf"\b(?:(?P<before>{recall.either(setting.before)})\s+)?"

@@ -110,7 +110,7 @@ def explain(knowledge, message: str, context: dict | None = None) -> Trace:  # n
             gate = dialogue.ranker_rule.gate
             trace.features["ranker_gate"] = f"{gate.probability(consulted[1]):.3f} for {consulted[0].id} " \
                                             f"(takes at {gate.threshold})"
-        trace.decision = _decision(result, th)
+        trace.decision = _decision(result, th, matcher.kb.out_of_scope)
         if result.entry is not None:
             # Which source put the answered entry first: the trace says who decided.
             firsts = [(name, c[0][0]) for name, c in trace.sources.items() if c]
@@ -121,12 +121,15 @@ def explain(knowledge, message: str, context: dict | None = None) -> Trace:  # n
     return Trace(message, parts, dialogue.candidates(context), dialogue.recalled(message, context))
 
 
-def _decision(result: MatchResult, th) -> str:  # noqa: ANN001 - content.matcher.Thresholds
-    """The outcome and how far it is from the next outcome (the margin)."""
+def _decision(result: MatchResult, th, marked: tuple[str, ...]) -> str:  # noqa: ANN001 - content.matcher.Thresholds
+    """The outcome and how far it is from the next outcome (the margin). `marked`: the questions the
+    Office marked "không thuộc phạm vi"; the other out-of-scope examples are content/out_of_scope.yaml's."""
     cands = result.candidates
     if result.out_of_scope is not None:
-        return (f"fallback: the out-of-scope example «{result.out_of_scope}» decided it (the Office marked it "
-                "\"không thuộc phạm vi\" in the console; the question is nearly the same)")
+        where = ("the Office marked it \"không thuộc phạm vi\" in the console" if result.out_of_scope in marked
+                 else "content/out_of_scope.yaml lists it")
+        return (f"fallback: the out-of-scope example «{result.out_of_scope}» decided it ({where}; the question "
+                "is nearly the same)")
     if result.kind == "answer":
         runner = next((c for c in cands if c.entry is not result.entry), None)
         ahead = f", {result.score - runner.score:+.3f} over {runner.entry.id}" if runner else ""

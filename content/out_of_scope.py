@@ -14,6 +14,8 @@ with a typo. A question that only shares a part with an example ("thi đua ra sa
 
 from __future__ import annotations
 
+from collections import Counter
+
 from pydantic import Field
 from rapidfuzz import fuzz
 
@@ -69,6 +71,15 @@ class OutOfScope:
         lexicon = lexicon or default_lexicon()
         self.fillers, self.negations = lexicon.scope_fillers, lexicon.scope_negations
         self.examples = [(e, words) for e in examples if (words := content_words(e, self.fillers))]
+        # Which examples a question can be near: those sharing a word with it, and those of as many
+        # words (a typo changes letters, not the number of words). Hundreds of examples
+        # (content/out_of_scope.yaml) are then not all compared with every message.
+        self._with_word: dict[str, list[int]] = {}
+        self._of_length: dict[int, list[int]] = {}
+        for i, (_, words) in enumerate(self.examples):
+            for w in set(words):
+                self._with_word.setdefault(w, []).append(i)
+            self._of_length.setdefault(len(words), []).append(i)
 
     def __bool__(self) -> bool:
         return bool(self.examples)
@@ -82,7 +93,14 @@ class OutOfScope:
             return None
         asked_set, asked_sorted = set(asked), " ".join(sorted(asked))
         negated, numbers = bool(asked_set & self.negations), _numbers(asked_set)
-        for example, words in self.examples:
+        # Sharing as many words as the rules below need: all of the question's, or MIN_SHARED and all
+        # but MAX_DIFFERENT of them.
+        need = min(len(asked_set), max(MIN_SHARED, len(asked_set) - MAX_DIFFERENT))
+        shared_words = Counter(i for w in asked_set for i in self._with_word.get(w, ()))
+        near = {i for i, n in shared_words.items() if n >= need}
+        near.update(self._of_length.get(len(asked), ()))
+        for i in sorted(near):  # in the examples' order, as the first near one is named
+            example, words = self.examples[i]
             mine = set(words)
             # "Thông tư 01/2019" is not "Thông tư 01/2020": numbers are the question's subject.
             if bool(mine & self.negations) != negated or _numbers(mine) != numbers:

@@ -342,7 +342,9 @@ def test_a_group_marked_not_our_subject_is_declined_with_its_rewordings(cur: Cur
 def test_the_examples_without_any_marked_change_nothing(cur: Curation):
     from content.out_of_scope import OutOfScope
 
-    assert cur.knowledge.kb.out_of_scope == () and not cur.knowledge.dialogue.out_of_scope
+    # Without marks, the examples declined are content/out_of_scope.yaml's alone.
+    assert cur.knowledge.kb.out_of_scope == ()
+    assert [e for e, _ in cur.knowledge.dialogue.out_of_scope.examples] == list(cur.knowledge.kb.outside)
     examples = OutOfScope(["bánh chưng xanh thi đua ra sao"])
     assert examples.example_for("cho em hỏi bánh chưng xanh thi đua thế nào ạ") is not None
     assert examples.example_for("banh chung xah thi dua ra sao") is not None

@@ -381,6 +381,23 @@ def test_out_of_scope_after_a_context_is_still_declined(app: App, text: str):
     assert reply.text == texts.FALLBACK
 
 
+def test_a_message_nearly_one_of_the_listed_out_of_scope_ones_is_declined(app: App):
+    """content/out_of_scope.yaml, like the Office's marks: a message nearly the same as one listed (fillers,
+    no diacritics) is declined, though the lexical engine reads "báo ai xử lý" as the violations entry."""
+    from content.explain import explain
+
+    listed = "Wifi cơ quan mất từ sáng đến giờ, báo ai xử lý ạ?"
+    assert listed in app.knowledge.kb.outside and listed not in app.knowledge.kb.out_of_scope
+    talk = Talk(app)
+    for text in ("cho em hỏi wifi cơ quan mất từ sáng đến giờ, báo ai xử lý ạ", "bot la nguoi that hay may vay"):
+        [reply] = talk(text)
+        assert reply.text == texts.FALLBACK, text
+    trace = explain(app.knowledge, "cho em hỏi wifi cơ quan mất từ sáng đến giờ, báo ai xử lý ạ").text()
+    assert f"out-of-scope example «{listed}» decided it (content/out_of_scope.yaml lists it" in trace
+    # A question the content answers, sharing words with it, is still answered.
+    assert talk("hành vi vi phạm phòng dịch thì xử lý thế nào")[0].text != texts.FALLBACK
+
+
 # --- how staff type: short forms, "không" that denies, a question about the story told -----
 
 @pytest.mark.parametrize("text, asks", [
