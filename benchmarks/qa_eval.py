@@ -108,11 +108,12 @@ def verdict(item: Item, rule) -> bool:  # noqa: ANN001 - content.dialogue.Ranker
 
 
 def fit(results: dict[str, list[Item]], names: list[str]):  # noqa: ANN201 - content.dialogue.RankerRule
-    """The rule passing the most questions of these sets. The rescue of unanswered messages and
-    the switch of answered ones are consulted on different messages, so each is fitted on its
-    own, a question to decline counting DECLINE_WEIGHT times: the gate (a logistic model over each consultation's figures, labelled by whether taking
-    the ranker's entry passed the question, then the threshold that passes the most; ties: the
-    stricter), and the switch's two thresholds by a grid."""
+    """The rule passing the most questions of these sets, a question to decline counting
+    DECLINE_WEIGHT times. The rescue of unanswered messages and the switch of answered ones are
+    consulted on different messages, so each is fitted on its own: the gate (a logistic model over
+    each consultation's figures, labelled by whether taking the ranker's entry passed the question,
+    then the threshold that passes the most; ties: the stricter), and the switch's two thresholds
+    by a grid."""
     from sklearn.linear_model import LogisticRegression
 
     from content.dialogue import RankerRule
@@ -124,15 +125,14 @@ def fit(results: dict[str, list[Item]], names: list[str]):  # noqa: ANN201 - con
     figures = [asked[1] for i in takes for asked in i.fires]
     labels = [int(i.on) for i in takes for _ in i.fires]
     weights = [i.weight for i in takes for _ in i.fires]
-    never = RankerGate(RankerGate.always().weights, 0.0, 1.01)
-    gate = never
+    never = gate = RankerGate.never()
     if len(set(labels)) == 2:
         model = LogisticRegression(C=GATE_C, max_iter=5000).fit(np.array(figures), np.array(labels),
                                                                  sample_weight=np.array(weights, dtype=float))
-        fitted = RankerGate(tuple(float(w) for w in model.coef_[0]), float(model.intercept_[0]), 1.01)
+        fitted, intercept = tuple(float(w) for w in model.coef_[0]), float(model.intercept_[0])
         best = -1
         for threshold in reversed(GATE_THRESHOLDS):
-            candidate = RankerGate(fitted.weights, fitted.intercept, threshold)
+            candidate = RankerGate(fitted, intercept, threshold)
             passed = sum(i.weight * verdict(i, RankerRule(candidate, 1.01, -1.0)) for i in takes)
             if passed > best:
                 best, gate = passed, candidate

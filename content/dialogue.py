@@ -485,8 +485,8 @@ class Dialogue(DocumentRules):
             # "Hạn chót nộp hồ sơ khen chống dịch là ngày nào": a deadline, which the plans do not set
             # (the Office's deadlines are the bot's calendar); the ranker would name the dossier entry.
             return None
-        ranker = self.matcher.ranker
-        best, second = (ranker.rank(text, 2) + [None])[:2]
+        ranked, outside = self.matcher.ranker.read(text, 2)
+        best, second = ranked[0], ranked[1] if len(ranked) > 1 else None
         entry = self.matcher.kb.by_id.get(best.entry_id)
         if entry is None:
             return None
@@ -499,7 +499,7 @@ class Dialogue(DocumentRules):
         lexical = own.candidates[0]
         gap = lexical.score - own.candidates[1].score if len(own.candidates) > 1 else lexical.score
         return entry, gate_features(lexical.score, (agreed or lexical).coverage, gap, words, best.prob,
-                                    best.prob - (second.prob if second else 0.0), ranker.outside(text),
+                                    best.prob - (second.prob if second else 0.0), outside,
                                     agreed is not None, offered)
 
     def _ranker_switch(self, text: str, own: MatchResult) -> MatchResult | None:

@@ -83,7 +83,7 @@ def explain(knowledge, message: str, context: dict | None = None) -> Trace:  # n
         question, story = focus[0] if focus else (matched, "")
         opinion = matcher.second.opinion(question, story, ranked[0].entry if ranked else None)
         trace.sources["bm25 (taken only when clear)"] = [(opinion.entry.id, opinion.score)] if opinion else []
-        learned = matcher.ranker.rank(matched, TOP)
+        learned, outside = matcher.ranker.read(matched, TOP)
         trace.sources["ranker"] = [(r.entry_id, r.prob) for r in learned]
 
         best = ranked[0] if ranked else None
@@ -100,7 +100,7 @@ def explain(knowledge, message: str, context: dict | None = None) -> Trace:  # n
             "ranker_margin": (learned[0].prob - learned[1].prob) if len(learned) > 1 else 0.0,
             "ranker_is_lexical_first": bool(learned and best and learned[0].entry_id == best.entry.id),
             # The ranker's share for messages the plans do not answer (content/out_of_scope.yaml).
-            "ranker_outside": matcher.ranker.outside(matched),
+            "ranker_outside": outside,
             "follow_up_filled": filled is not None,
         }
         # The gate that lets the ranker answer where the lexical engine did not (content/ranker_gate.py),

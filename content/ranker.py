@@ -42,7 +42,6 @@ import tempfile
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from functools import cached_property
 from pathlib import Path
 
 import numpy as np
@@ -268,8 +267,8 @@ class Ranker:
     def __init__(self, labels: list[str], vocabulary: dict[str, int], idf: np.ndarray, model: _Linear | _Centroids):
         # What a message is read with before scoring, as the training texts were (content/concepts.py).
         self.expand: Callable[[str], str] | None = None
-        self._last: tuple[str, np.ndarray] | None = None
         self.labels = labels
+        self._outside_at = labels.index(OUTSIDE) if OUTSIDE in labels else None
         self.vocabulary = vocabulary
         self.idf = idf
         self.model = model
@@ -382,26 +381,17 @@ class Ranker:
         return p / p.sum()
 
     def rank(self, text: str, limit: int = 5) -> list[Ranked]:
-        """The entries most likely meant, each with its probability (OUTSIDE, when learned, is
-        not an entry: its share is what the entries' probabilities leave, `outside`)."""
-        p = self._read(text)
-        order = [i for i in np.argsort(-p, kind="stable")[:limit + 1] if self.labels[i] != OUTSIDE][:limit]
-        return [Ranked(self.labels[i], float(p[i])) for i in order]
+        """The entries most likely meant, each with its probability."""
+        return self.read(text, limit)[0]
 
     def outside(self, text: str) -> float:
         """The probability that the plans do not answer the message (0 when no such message was learned)."""
-        at = self._outside_at
-        return 0.0 if at is None else float(self._read(text)[at])
+        return self.read(text, 0)[1]
 
-    @cached_property
-    def _outside_at(self) -> int | None:
-        return self.labels.index(OUTSIDE) if OUTSIDE in self.labels else None
-
-    def _read(self, text: str) -> np.ndarray:
-        """The probabilities of the last message read: rank and outside ask of the same message in turn."""
-        last = self._last
-        if last is not None and last[0] == text:
-            return last[1]
+    def read(self, text: str, limit: int = 5) -> tuple[list[Ranked], float]:
+        """The entries most likely meant, with their probabilities, and the share of OUTSIDE (not an
+        entry: what the entries' probabilities leave, 0 when it was not learned), from one scoring."""
         p = self.probabilities(text)
-        self._last = (text, p)
-        return p
+        order = [i for i in np.argsort(-p, kind="stable")[:limit + 1] if self.labels[i] != OUTSIDE][:limit]
+        at = self._outside_at
+        return [Ranked(self.labels[i], float(p[i])) for i in order], 0.0 if at is None else float(p[at])

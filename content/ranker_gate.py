@@ -62,6 +62,11 @@ class RankerGate:
         """Takes the ranker's entry every time it is consulted (for fitting: the verdict if taken)."""
         return cls(tuple(0.0 for _ in FEATURES), 0.0, 0.0)
 
+    @classmethod
+    def never(cls) -> RankerGate:
+        """Never takes it (for fitting the switch alone)."""
+        return cls(tuple(0.0 for _ in FEATURES), 0.0, 1.01)
+
     def dump(self, header: str) -> str:
         data = {"features": list(FEATURES), "weights": [round(w, 4) for w in self.weights],
                 "intercept": round(self.intercept, 4), "threshold": self.threshold}
