@@ -90,8 +90,10 @@ def test_explain_with_the_offices_edits_names_the_out_of_scope_example(tmp_path:
     (tmp_path / "data").mkdir()
     db.upgrade(url)
     engine = db.make_engine(url)
-    # The mark of tests/test_web_curation.py's: the ranker learns it, and one training serves both.
-    EditStore(engine).decide(OUT_OF_SCOPE, ["thủ tục cấp thẻ ngành kiểm sát"], "zalo:officer")
+    # The group tests/test_web_curation.py and tests/test_content_edits.py mark: the ranker learns it,
+    # and one training serves the three.
+    EditStore(engine).decide(OUT_OF_SCOPE, ["thủ tục cấp thẻ ngành kiểm sát", "thu tuc cap the nganh kiem sat"],
+                             "zalo:officer")
     engine.dispose()
     question = "cho em hỏi thủ tục cấp thẻ ngành kiểm sát như thế nào ạ"
     assert ask([question], tmp_path)[0]["kind"] == "answer"

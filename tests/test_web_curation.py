@@ -131,19 +131,22 @@ async def test_unanswered_group_becomes_a_phrasing_and_the_bot_answers_it(app: A
 
 
 CARD = "thủ tục cấp thẻ ngành kiểm sát"  # answered today with a wrong entry
+# Its group, as tests/test_content_edits.py and tests/test_ask.py mark it: the ranker retrained
+# with the marks is then one model, trained once per run for the three tests.
+CARD_GROUP = (CARD, "thu tuc cap the nganh kiem sat")
 
 
 async def test_a_group_marked_not_our_subject_in_the_console_is_declined_in_chat(app: App, talk) -> None:  # noqa: ANN001
     from handlers import texts as chat_texts
 
     seed(app)
-    _log(app, CARD, CARD)
+    _log(app, *CARD_GROUP)
     [wrong] = talk(CARD, user="u-the")
     assert wrong.text != chat_texts.FALLBACK
     async with serve(app) as srv, ClientSession() as http:
         cookie, csrf = await srv.sign_in(http)
         status, _, _ = await _post(http, srv.url + "/van-phong/chua-tra-loi/ngoai-pham-vi", cookie,
-                                   [("csrf", csrf), ("cau", CARD)])
+                                   [("csrf", csrf), *(("cau", c) for c in CARD_GROUP)])
         assert status == 303
     for asked in (CARD, "cho em hỏi thủ tục cấp thẻ ngành kiểm sát như thế nào ạ"):
         [reply] = talk(asked, user="u-the")
@@ -423,7 +426,7 @@ async def test_not_our_subject_declined_by_another_instance_after_its_poll_on_po
     async with serve(one) as srv, ClientSession() as http:
         cookie, csrf = await srv.sign_in(http)
         status, _, _ = await _post(http, srv.url + "/van-phong/chua-tra-loi/ngoai-pham-vi", cookie,
-                                   [("csrf", csrf), ("cau", CARD)])
+                                   [("csrf", csrf), *(("cau", c) for c in CARD_GROUP)])
         assert status == 303
     assert one.knowledge.read(CARD).parts[0][1].kind == "fallback"
     assert other.knowledge.read(CARD).parts[0][1].kind == "answer"  # until its poll
