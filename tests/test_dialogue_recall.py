@@ -125,6 +125,7 @@ def test_the_dialogue_sets_do_not_drop():
     assert run(HERE / "qa_dialogues_16.yaml")[:2] >= (89, 98)
     assert run(HERE / "qa_dialogues_17.yaml")[:2] >= (101, 110)
     assert run(HERE / "qa_dialogues_18.yaml")[:2] >= (95, 102)
+    assert run(HERE / "qa_dialogues_19.yaml")[:2] >= (102, 110)
 
 
 def test_the_fitted_gate_decides_when_the_ranker_answers_what_the_lexical_engine_did_not(knowledge: Knowledge):
