@@ -34,6 +34,7 @@ from content.smalltalk import only_chat
 
 MAX_PARTS = 3  # questions answered from one message
 MAX_FOLLOW_UP_WORDS = 8  # a follow-up is short; a longer message is a question of its own
+# A message this short is a bare subject ("HCLĐ", "còn HC?"): a choice to offer, not the ranker's guess.
 ELLIPTICAL_WORDS = 6  # a later question this short, naming nothing, leans on the one before it
 # "tiêu chuẩn và hồ sơ HCLĐ", "tiêu chuẩn của bằng khen này với số bộ hồ sơ": the words joining two ways of asking
 JOINED_ASPECTS = re.compile(r"\s*(?:,|;|\b(?:và|va|với|voi|cùng|cung|kèm|kem)\b)\s*", re.IGNORECASE)
@@ -348,7 +349,7 @@ class Dialogue(DocumentRules):
         again = self._last_again(text, read[0], context) or self._offered_again(text, read[0], context)
         if again is not None:
             return again, self.about(self.frame(text), again.entry, context), None
-        named = self._document_named(text, read[0])
+        named = self._document_named(text, read[0]) or self._kind_asked(text, read[0])
         if named is not None:
             return named, self.about(self.frame(text), named.entry, context), None
         if self._untold(text, read[0]):
@@ -477,18 +478,28 @@ class Dialogue(DocumentRules):
         A message naming what the content leaves out is never answered from it: the ranker always
         names some entry."""
         words = len(tokens(text))
-        # A message as short as a follow-up ("vậy mấy bộ") or a bare subject ("HCLĐ") is the
-        # conversation's to complete, or a choice to offer: the ranker would guess.
-        if not own.candidates or words <= MAX_FOLLOW_UP_WORDS or names_uncovered(self._tokens(text)):
+        # A bare subject ("HCLĐ") is a choice to offer, as the lexical engine offers it: the ranker would guess.
+        if not own.candidates or self.matcher.terse(text) or names_uncovered(self._tokens(text)):
             return None
         if self.feature_named(text) is not None:
             # "Hạn chót nộp hồ sơ khen chống dịch là ngày nào": a deadline, which the plans do not set
             # (the Office's deadlines are the bot's calendar); the ranker would name the dossier entry.
             return None
+        short = words <= MAX_FOLLOW_UP_WORDS
+        if short and not self.questions.is_question(text):
+            return None  # a photo's caption ("Ảnh trao thưởng") asks nothing
         ranked, outside = self.matcher.ranker.read(text, 2)
         best, second = ranked[0], ranked[1] if len(ranked) > 1 else None
         entry = self.matcher.kb.by_id.get(best.entry_id)
-        if entry is None:
+        if entry is None or (short and own.candidates[0].entry.id != best.entry_id):
+            # A question as short as a follow-up the conversation did not complete ("cái sửa đổi đó ngày
+            # bao nhiêu") is the ranker's only where the lexical engine ranks the same entry first: alone,
+            # it would guess ("em chưa hiểu lắm").
+            return None
+        numbers = recall.document_numbers(text)
+        if numbers and not numbers & recall.document_numbers(f"{entry.title} {entry.source} {entry.answer}"):
+            # "KH 200/KH-VKS ban hành ngày nào": the ranker reads a plan's date asked, and names KH 515's;
+            # a number the entry never names is another document.
             return None
         offered = own.kind == "clarify" and best.entry_id in {c.entry.id for c in own.candidates[:2]}
         # The lexical engine's first: of its best reading, or of the whole message when a part of a

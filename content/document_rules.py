@@ -121,6 +121,23 @@ class DocumentRules:
         entry = next((e for e in others if e.id == first), None)
         return None if entry is None else MatchResult("answer", entry, own.score, own.candidates, own.normalized)
 
+    def _kind_asked(self, text: str, own: MatchResult) -> MatchResult | None:
+        """For a question asking which document of a kind ("KH 515 có nhắc nghị quyết nào của Chính phủ
+        không"), an answer from an entry that names no document of that kind gives way to the
+        learned ranker's first when its title does: the kind asked and the ranker agree. (The lexical
+        engine read "Chính phủ" and answered the Prime Minister's directive.)"""
+        if own.kind != "answer" or own.entry is None:
+            return None
+        # Not a kind the question names by number: "KH 515 căn cứ kế hoạch nào" may be answered by KH 515's entry.
+        kinds = recall.kinds_asked(text) - {kind for kind, _, _ in recall.documents(text)}
+        if not kinds or kinds & {kind for kind, _, _ in recall.documents(f"{own.entry.title} {own.entry.answer}")}:
+            return None  # its answer names one ("đối tượng ... theo Chỉ thị số 03/CT-VKSTC")
+        for ranked in self.matcher.ranker.rank(text, 3):
+            entry = self.matcher.kb.by_id.get(ranked.entry_id)
+            if entry is not None and kinds & {kind for kind, _, _ in recall.documents(f"{entry.title} {entry.answer}")}:
+                return MatchResult("answer", entry, own.score, own.candidates, own.normalized, by_ranker=True)
+        return None
+
     def _untold(self, text: str, result: MatchResult) -> bool:
         """Whether an answer about a document named by its number leaves out the aspect asked: "Kế hoạch
         127/KH-VKSTC do ai ký" answered by the entry on KH 127, which names no signer (dialogue.yaml

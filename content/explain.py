@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from content import recall
 from content.analysis import names_uncovered
 from content.match_result import MatchResult
 from content.normalize import tokens
@@ -94,7 +95,7 @@ def explain(knowledge, message: str, context: dict | None = None) -> Trace:  # n
             "coverage": best.coverage if best else 0.0,
             "gap": (best.score - runner) if best else 0.0,
             "words": words,
-            "terse": len([t for t in tokens(matched) if t not in matcher.lexicon.stopwords]) <= 2,
+            "terse": matcher.terse(matched),
             "not_covered": names_uncovered(dialogue._tokens(matched)),
             "ranker_p": learned[0].prob if learned else 0.0,
             "ranker_margin": (learned[0].prob - learned[1].prob) if len(learned) > 1 else 0.0,
@@ -115,6 +116,10 @@ def explain(knowledge, message: str, context: dict | None = None) -> Trace:  # n
             # Which source put the answered entry first: the trace says who decided.
             firsts = [(name, c[0][0]) for name, c in trace.sources.items() if c]
             by = [name for name, first in firsts if first == result.entry.id]
+            asked = recall.kinds_asked(matched) - {kind for kind, _, _ in recall.documents(matched)}
+            if not by and result.by_ranker and asked:
+                # content/document_rules.py _kind_asked: which document of a kind, and the lexical first names none.
+                by = [f"the ranker's first three, as the one naming a {' or '.join(sorted(asked))} (the kind asked)"]
             trace.decision += f"; named first by: {', '.join(by) or 'the conversation (a follow-up or a side)'}"
         parts.append(trace)
     context = context if isinstance(context, dict) else None

@@ -32,6 +32,7 @@ if TYPE_CHECKING:
 
 __all__ = ["Analyzer", "Candidate", "Matcher", "MatchResult", "Thresholds"]
 
+TERSE_WORDS = 2  # words besides the stopwords up to which a message names a subject rather than asks
 WINDOW_DISCOUNT = 0.97  # a part of a long message wins only when it is clearly better than the whole
 WINDOW_SHARE = 0.35  # ...and only when it holds this share of the message's word weight
 # The story told around a question says what it is about ("em làm ở phòng kiểm sát ... có
@@ -142,6 +143,10 @@ class Matcher:
         """The message itself and, when it is long, the parts that may be the real question."""
         return [text for text, _asked in windows(question, self.lexicon)]
 
+    def terse(self, question: str) -> bool:
+        """One or two words besides the stopwords ("HCLĐ", "còn bằng khen?"): a subject named, not a question."""
+        return len([t for t in tokens(question) if t not in self.lexicon.stopwords]) <= TERSE_WORDS
+
     def match(self, question: str) -> MatchResult:
         # Parts of a long message often read the same once analysed ("cho em hỏi X"
         # and "X"): each distinct reading is scored once.
@@ -207,8 +212,7 @@ class Matcher:
         # unless one entry clearly stands out, ask which aspect is meant. A real
         # question is answered from the best entry; a close runner-up is offered
         # first among the follow-ups (MatchResult.candidates[1]).
-        terse = len([t for t in tokens(question) if t not in self.lexicon.stopwords]) <= 2
-        if confident and (not terse or gap >= th.terse_margin):
+        if confident and (not self.terse(question) or gap >= th.terse_margin):
             return MatchResult("answer", best.entry, best.score, tuple(ranked[:3]), normalized)
         if best.score >= th.clarify and best.coverage >= th.lead_coverage:
             return MatchResult("clarify", None, best.score, close if len(close) >= 2 else tuple(ranked[:2]),

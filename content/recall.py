@@ -126,13 +126,23 @@ class RecallWords:
         return None
 
 
-_NUMBERED = re.compile(rf"\b(?:{_KIND_WORDS})\s*(?:so\s*)?0*(\d+)")
+# Not a length of time: "kế hoạch 5 năm" is a five-year plan, not plan number 5 ("KH 15 năm 2021",
+# "CT 19 ngày 16/7/2021" are numbers, a date after them).
+_NUMBERED = re.compile(rf"\b(?:{_KIND_WORDS})\s*(?:so\s*)?0*(\d+)\b(?!\s*(?:nam|thang|tuan|ngay)\b(?!\s*\d))")
 
 
 def document_numbers(text: str) -> set[str]:
     """The numbers of the documents a text names, typed with or without a space ("CT19", "KH 515"):
     not the numbers of anything else ("COVID-19", "2021")."""
     return set(_NUMBERED.findall(fold(text)))
+
+
+_KIND_ASKED = re.compile(rf"\b({_KIND_WORDS})\s+(?:nao|gi|so may|so bao nhieu)\b")
+
+
+def kinds_asked(text: str) -> set[str]:
+    """The kinds of document a question asks which one of: "nghị quyết nào", "chỉ thị số mấy"."""
+    return {_KINDS[k] for k in _KIND_ASKED.findall(fold(text))}
 
 
 def documents(text: str) -> list[tuple[str, str, str]]:

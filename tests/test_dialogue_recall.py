@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from content import recall
 from content.explain import explain
 from content.service import Knowledge
 from tests.conftest import REAL_CONTENT
@@ -104,28 +105,27 @@ def test_explain_shows_the_conversations_candidates(knowledge: Knowledge):
 
 
 def test_the_dialogue_sets_do_not_drop():
-    """tests/qa_dialogues_*.yaml, read turn by turn in one conversation: today's figures are the floor
-    (set 2 misses one turn the content cannot answer: the plan's motto cites no resolution)."""
+    """tests/qa_dialogues_*.yaml, read turn by turn in one conversation: today's figures are the floor."""
     from tests.qa_dialogues import HERE, run
 
-    assert run(HERE / "qa_dialogues_2.yaml")[:2] >= (56, 58)
+    assert run(HERE / "qa_dialogues_2.yaml")[:2] >= (58, 58)
     assert run(HERE / "qa_dialogues_3.yaml")[:2] >= (43, 43)
     assert run(HERE / "qa_dialogues_4.yaml")[:2] >= (71, 72)
     assert run(HERE / "qa_dialogues_5.yaml")[:2] >= (98, 98)
     assert run(HERE / "qa_dialogues_6.yaml")[:2] >= (101, 105)
-    assert run(HERE / "qa_dialogues_7.yaml")[:2] >= (93, 100)
+    assert run(HERE / "qa_dialogues_7.yaml")[:2] >= (94, 100)
     assert run(HERE / "qa_dialogues_8.yaml")[:2] >= (95, 98)
     assert run(HERE / "qa_dialogues_9.yaml")[:2] >= (92, 97)
     assert run(HERE / "qa_dialogues_10.yaml")[:2] >= (93, 98)
     assert run(HERE / "qa_dialogues_11.yaml")[:2] >= (91, 94)
     assert run(HERE / "qa_dialogues_12.yaml")[:2] >= (94, 102)
     assert run(HERE / "qa_dialogues_13.yaml")[:2] >= (97, 105)
-    assert run(HERE / "qa_dialogues_14.yaml")[:2] >= (99, 107)
+    assert run(HERE / "qa_dialogues_14.yaml")[:2] >= (101, 107)
     assert run(HERE / "qa_dialogues_15.yaml")[:2] >= (92, 95)
     assert run(HERE / "qa_dialogues_16.yaml")[:2] >= (89, 98)
-    assert run(HERE / "qa_dialogues_17.yaml")[:2] >= (101, 110)
-    assert run(HERE / "qa_dialogues_18.yaml")[:2] >= (95, 102)
-    assert run(HERE / "qa_dialogues_19.yaml")[:2] >= (102, 110)
+    assert run(HERE / "qa_dialogues_17.yaml")[:2] >= (103, 110)
+    assert run(HERE / "qa_dialogues_18.yaml")[:2] >= (97, 102)
+    assert run(HERE / "qa_dialogues_19.yaml")[:2] >= (103, 110)
 
 
 def test_the_fitted_gate_decides_when_the_ranker_answers_what_the_lexical_engine_did_not(knowledge: Knowledge):
@@ -359,3 +359,27 @@ def test_kieu_do_points_back_at_the_story_and_a_civil_paper_is_not_completed_fro
     titles, _ = talk(knowledge, "Theo kế hoạch thực hiện Chỉ thị 19, việc khen thưởng trong phòng chống dịch "
                      "Covid-19 phải làm như thế nào?", "Cho hỏi thủ tục làm lại căn cước công dân bị mất thế nào?")
     assert titles[1] == "fallback"
+
+
+def test_which_document_of_a_kind_is_answered_by_an_entry_naming_one(knowledge: Knowledge):
+    # The lexical engine reads "Chính phủ" and answers the Prime Minister's directive; a resolution was asked.
+    titles, _ = talk(knowledge, "KH 515 có nhắc nghị quyết nào của Chính phủ không")
+    assert titles == ["Nghị quyết 128/NQ-CP ngày 11/10/2021"]
+    # An entry naming a directive in its answer is not overruled: the group prosecuted under Chỉ thị 03.
+    titles, _ = talk(knowledge, "Đối tượng được đề nghị khen thưởng trong phong trào chống dịch gồm những ai?",
+                     "quay lại nhóm đối tượng đầu tiên lúc nãy, nhóm đó theo chỉ thị số mấy")
+    assert "03/CT-VKSTC" in knowledge.kb.by_id[next(e.id for e in knowledge.kb.entries if e.title == titles[1])].answer
+    trace = explain(knowledge, "KH 515 có nhắc nghị quyết nào của Chính phủ không").text()
+    assert "decision: answer vb-nq-128" in trace and "named first by: ranker" in trace, trace
+    # "Kế hoạch 5 năm" is a five-year plan, not plan number 5; a date after a number leaves it a number.
+    assert recall.document_numbers("xây dựng kế hoạch 5 năm cho khớp") == set()
+    assert recall.document_numbers("Chỉ thị 19 ngày 16/7/2021, kế hoạch số 15 năm 2021") == {"19", "15"}
+
+
+def test_a_short_follow_up_the_conversation_did_not_complete_is_read_as_any_other(knowledge: Knowledge):
+    # "cái sửa đổi đó": the amending circular the answer named; the learned ranker names it too.
+    titles, _ = talk(knowledge, "thông tư 01/2019/TT-VKSTC quy định về việc gì", "cái sửa đổi đó ban hành hôm nào")
+    assert titles[1] == "Thông tư 01/2020/TT-VKSTC ngày 15/12/2020"
+    # A bare subject is still a choice to offer, and a number the entry never names is another document.
+    assert knowledge.read("HCLĐ").parts[0][1].kind == "clarify"
+    assert knowledge.read("KH 200/KH-VKS ban hanh ngay nao").parts[0][1].kind == "fallback"
