@@ -1,7 +1,9 @@
 """An edit the Office saves is answered by every running instance (issue 23): two real
 `python -m bot run --webhook` processes on one PostgreSQL schema, a fake Bot API; an
 entry saved through the content service (what the console calls) is answered by both
-within a minute, each having polled the content's version and reloaded it whole.
+within a minute, each having polled the content's version and reloaded it whole. The content
+is the tests' small one: what is measured is the reload, not the training of the learned ranker
+on the real content, which each save costs (content/ranker.py; tests/test_content_edits.py).
 
 Needs TEST_DATABASE_URL (skipped otherwise). The instances poll every
 CONTENT_POLL_TEST seconds (default 1; the bot's default is 30); CONTENT_LIVE_JITTER=1
@@ -28,7 +30,7 @@ from content.service import Knowledge
 from handlers.curation_service import Curation
 from storage import db
 from storage.content_edits import EditStore
-from tests.conftest import REAL_CONTENT, pg_schema
+from tests.conftest import FIXTURE_CONTENT, pg_schema
 from tests.fake_telegram import FakeTelegram, visible_text
 from tests.procs import Procs, clean_env, free_port
 
@@ -63,12 +65,12 @@ async def test_an_edit_saved_on_one_is_answered_by_every_instance(fake: FakeTele
     for name in ("web-a", "web-b"):
         port = free_port()
         env = clean_env(TELEGRAM_BOT_TOKEN=TOKEN, TELEGRAM_API_URL=fake.url, DATABASE_URL=pg_url,
-                        DATA_DIR=tmp_path / "data", CONTENT_DIR=REAL_CONTENT, LOG_LEVEL="INFO", PORT=port,
+                        DATA_DIR=tmp_path / "data", CONTENT_DIR=FIXTURE_CONTENT, LOG_LEVEL="INFO", PORT=port,
                         TELEGRAM_WEBHOOK_SECRET=SECRET, CONTENT_POLL_SECONDS=POLL)
         insts.append(procs.start(name, ["run", "--webhook"], env, port=port))
     await asyncio.gather(*(p.wait_healthy(60) for p in insts))
     # The console's side: the content service over the same database (as instance A's pages call it).
-    console = Curation(Knowledge(REAL_CONTENT, EditStore(engine)), EditStore(engine))
+    console = Curation(Knowledge(FIXTURE_CONTENT, EditStore(engine)), EditStore(engine))
     answered: dict[str, list[float]] = {p.name: [] for p in insts}
     uid = 9_100_000
 
