@@ -153,6 +153,15 @@ class Dialogue(DocumentRules):
         return any(toks[i:i + n] == phrase for i in range(len(toks) - n + 1))
 
     def subject_of(self, toks: tuple[str, ...]) -> int | None:
+        found = self._subject_in(toks)
+        if found is None and any("/" in t for t in toks):
+            # "Kế hoạch 515/KH-VKS" reads "ke hoach 515/kh-vks 515 ke hoach vien kiem sat": its number
+            # follows the whole symbol, so "kế hoạch 515" is there once the symbol is left out. (Only
+            # then: "19/ct-ttg" names the Prime Minister's directive, where "chỉ thị 19" is the plan.)
+            found = self._subject_in(tuple(t for t in toks if "/" not in t))
+        return found
+
+    def _subject_in(self, toks: tuple[str, ...]) -> int | None:
         present = set(toks)  # most phrases' first word is not there at all: no need to slide them along
         return next((i for phrase, i in self.subjects
                      if (not phrase or phrase[0] in present) and self._has(toks, phrase)), None)

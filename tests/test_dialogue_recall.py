@@ -110,7 +110,7 @@ def test_the_dialogue_sets_do_not_drop():
 
     assert run(HERE / "qa_dialogues_2.yaml")[:2] >= (58, 58)
     assert run(HERE / "qa_dialogues_3.yaml")[:2] >= (43, 43)
-    assert run(HERE / "qa_dialogues_4.yaml")[:2] >= (71, 72)
+    assert run(HERE / "qa_dialogues_4.yaml")[:2] >= (72, 72)
     assert run(HERE / "qa_dialogues_5.yaml")[:2] >= (98, 98)
     assert run(HERE / "qa_dialogues_6.yaml")[:2] >= (101, 105)
     assert run(HERE / "qa_dialogues_7.yaml")[:2] >= (94, 100)
@@ -120,12 +120,12 @@ def test_the_dialogue_sets_do_not_drop():
     assert run(HERE / "qa_dialogues_11.yaml")[:2] >= (91, 94)
     assert run(HERE / "qa_dialogues_12.yaml")[:2] >= (94, 102)
     assert run(HERE / "qa_dialogues_13.yaml")[:2] >= (97, 105)
-    assert run(HERE / "qa_dialogues_14.yaml")[:2] >= (101, 107)
+    assert run(HERE / "qa_dialogues_14.yaml")[:2] >= (102, 107)
     assert run(HERE / "qa_dialogues_15.yaml")[:2] >= (92, 95)
     assert run(HERE / "qa_dialogues_16.yaml")[:2] >= (89, 98)
     assert run(HERE / "qa_dialogues_17.yaml")[:2] >= (103, 110)
     assert run(HERE / "qa_dialogues_18.yaml")[:2] >= (97, 102)
-    assert run(HERE / "qa_dialogues_19.yaml")[:2] >= (103, 110)
+    assert run(HERE / "qa_dialogues_19.yaml")[:2] >= (106, 110)
 
 
 def test_the_fitted_gate_decides_when_the_ranker_answers_what_the_lexical_engine_did_not(knowledge: Knowledge):
@@ -383,3 +383,15 @@ def test_a_short_follow_up_the_conversation_did_not_complete_is_read_as_any_othe
     # A bare subject is still a choice to offer, and a number the entry never names is another document.
     assert knowledge.read("HCLĐ").parts[0][1].kind == "clarify"
     assert knowledge.read("KH 200/KH-VKS ban hanh ngay nao").parts[0][1].kind == "fallback"
+
+
+def test_a_bare_aspect_after_a_plan_named_with_its_full_symbol(knowledge: Knowledge):
+    # "Kế hoạch 515/KH-VKS" names KH 515 (dialogue.yaml subjects) though its number comes after the symbol.
+    titles, about = talk(knowledge, "kế hoạch 515/KH-VKS ban hành ngày nào", "đồng chí nào ký vậy")
+    assert titles[1] == "Người ký và nơi nhận KH 515"
+    assert knowledge.dialogue.subject_of(knowledge.dialogue._tokens("Chỉ thị 19/CT-TTg")) == 11  # not the plan (5)
+
+
+def test_hc_alone_is_the_labour_order_the_conversation_goes_on_about(knowledge: Knowledge):
+    titles, about = talk(knowledge, "bằng khen thủ tướng nộp mấy bộ hồ sơ", "còn HC thì sao", "thế tiêu chuẩn thì sao")
+    assert titles[2] == "Tiêu chuẩn Huân chương Lao động"
