@@ -128,7 +128,7 @@ class Dialogue(DocumentRules):
         self.ranker_rule: RankerRule | None = RankerRule()
         self.ranker_log: list | None = None  # what RankerRule.takes was asked, for fitting
         self.sentences = Sentences(self.questions, data.clause_openers, kb.entries, matcher.lexicon.continuation,
-                                   matcher.lexicon.spellings)
+                                   matcher.lexicon.spellings, data.comma_phrases)
         # What the Office marked "không thuộc phạm vi", and content/out_of_scope.yaml: a message nearly the
         # same as one of them is declined whatever the engines read (the ranker also learns them as a class).
         self.out_of_scope = OutOfScope((*kb.out_of_scope, *kb.outside), matcher.lexicon)

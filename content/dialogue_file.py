@@ -3,6 +3,8 @@ reads a conversation with it is content/dialogue.py."""
 
 from __future__ import annotations
 
+import re
+
 from pydantic import Field
 
 from content.normalize import fold, tokens
@@ -116,6 +118,7 @@ class DialogueFile(Strict):
     openers: list[str] = []
     closers: list[str] = []
     clause_openers: list[str] = []
+    comma_phrases: list[str] = []
     references: list[str] = []
     question_words: list[str] = []
     final_question_words: list[str] = []
@@ -154,6 +157,8 @@ def problems(data: DialogueFile, topic_ids: set[str]) -> list[str]:
         for name in fields:
             out.extend(f"{part}.{name}: {w!r} has no words" for w in getattr(getattr(data, part), name)
                        if not tokens(w))
+    out.extend(f"comma_phrases: {w!r} has no comma between two words" for w in data.comma_phrases
+               if not re.search(r"\w\s*,\s*\w", w))
     kinds = ", ".join(sorted(DOCUMENT_KINDS))
     out.extend(f"pointing_back.documents: {w!r} is not a kind of document the bot recognises ({kinds})"
                for w in data.pointing_back.documents if tokens(w) and fold(w) not in DOCUMENT_KINDS)

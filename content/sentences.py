@@ -60,7 +60,7 @@ def _comma_pairs(text: str) -> set[tuple[str, str]]:
 class Sentences:
     def __init__(self, questions: Questions, clause_openers: list[str], entries: Iterable[Entry],
                  continuation: re.Pattern[str] | None = None,
-                 spell: Callable[[list[str]], list[str]] | None = None):
+                 spell: Callable[[list[str]], list[str]] | None = None, comma_phrases: Iterable[str] = ()):
         self.questions = questions  # which sentences ask (content/questions.py)
         self.continuation = continuation  # "và", "rồi" opening a clause that goes on from the one before
         self.clause_openers = phrase_re(clause_openers, spell)
@@ -72,6 +72,8 @@ class Sentences:
             for text in (e.title, *e.questions, e.answer):
                 if "," in text:
                     self.listed.update(_comma_pairs(text))
+        # Names written with a comma (dialogue.yaml comma_phrases): never two clauses of a message.
+        self.named: set[tuple[str, str]] = {pair for phrase in comma_phrases for pair in _comma_pairs(phrase)}
 
     def split(self, text: str) -> list[str]:
         """The questions of a message, in order, each with the story told before it."""
@@ -99,7 +101,7 @@ class Sentences:
             # after the last question ("..., để em in một lần cho đủ") only says why, and is
             # left out; one before the first is story ("anh ấy trực chốt mấy tháng, vậy ..."),
             # so the piece is then read whole.
-            commas = [c.strip() for c in piece.split(",") if c.strip()]
+            commas = [c.strip() for c in self._clauses(piece) if c.strip()]
             asked = 0
             while asked < len(commas) and self.questions.is_question(commas[asked]) and len(tokens(commas[asked])) >= 2:
                 asked += 1
@@ -124,6 +126,14 @@ class Sentences:
         if story and out:
             out[-1] = " ".join([out[-1], *story])
         return out or [text.strip()]
+
+    def _clauses(self, piece: str) -> list[str]:
+        """The piece cut at its commas, except those inside a name (dialogue.yaml comma_phrases: "Luật
+        Thi đua, khen thưởng năm 2022 có hiệu lực từ ngày nào" is one question, not two)."""
+        cuts = [m for m in re.finditer(r",\s*", piece)
+                if (_last_word(piece[:m.start()]), _first_word(piece[m.end():])) not in self.named]
+        bounds = [0, *(b for m in cuts for b in (m.start(), m.end())), len(piece)]
+        return [piece[bounds[i]:bounds[i + 1]] for i in range(0, len(bounds), 2)]
 
     def focus(self, text: str) -> list[tuple[str, str]]:
         """A long message as (its question, the story told before it), most likely first:

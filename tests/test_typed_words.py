@@ -183,3 +183,7 @@ def test_content_check_names_broken_recall_and_out_of_scope_words():
         "corrections.phrases: '!' has no words",
         "pointing_back.documents: 'công văn' is not a kind of document the bot recognises "
         "(chi thi, ke hoach, nghi quyet, thong tu)"]
+    # A name written with a comma, unquoted in YAML's [...], arrives as two items: each is named.
+    dialogue = DialogueFile(comma_phrases=["thi đua", "khen thưởng", "phòng, chống"])
+    assert dialogue_problems(dialogue, set()) == ["comma_phrases: 'thi đua' has no comma between two words",
+                                                  "comma_phrases: 'khen thưởng' has no comma between two words"]

@@ -499,6 +499,8 @@ def test_a_procedural_answer_says_in_one_line_that_the_2022_law_now_governs(app:
     "luật thi đua khen thưởng 2022 có hiệu lực khi nào",
     "thông tư 01/2019 còn hiệu lực không",
     "Luật TĐKT 2022 có hiệu lực từ khi nào?",
+    # The law's name holds a comma (dialogue.yaml comma_phrases): one question, not "Xin cho biết Luật Thi đua".
+    "Xin cho biết Luật Thi đua, khen thưởng 2022 bắt đầu có hiệu lực từ khi nào?",
 ])
 def test_a_question_about_the_law_itself_gets_the_line_not_the_plain_fallback(app: App, question: str):
     """The plans do not answer it: still a question for the Office (logged, "Hỏi Văn phòng"
