@@ -166,8 +166,10 @@ def documents_after(question: str, answer_title: str, answer: str) -> list[list[
     asked = documents(question)
     titled = documents(answer_title)
     # The document asked about may be named by the answer's title only ("KH 515 căn cứ văn bản
-    # nào" answering "kế hoạch của VKS tỉnh căn cứ vào văn bản nào"): it is not the one told.
-    asked_keys = {(k, n) for k, n, _ in (*asked, *titled)}
+    # nào" answering "kế hoạch của VKS tỉnh căn cứ vào văn bản nào"): it is not the one told. A
+    # question that names its own ("KH thực hiện CT 19 yêu cầu tuyên truyền văn bản nào của Bộ Chính
+    # trị") may be answered by an entry whose title names the one told ("..., CT 34").
+    asked_keys = {(k, n) for k, n, _ in (asked or titled)}
     told = documents(answer)
     order = []
     if ASKS_DOCUMENT.search(fold(question)):

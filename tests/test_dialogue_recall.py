@@ -119,14 +119,14 @@ def test_the_dialogue_sets_do_not_drop():
     assert run(HERE / "qa_dialogues_10.yaml")[:2] >= (93, 98)
     assert run(HERE / "qa_dialogues_11.yaml")[:2] >= (91, 94)
     assert run(HERE / "qa_dialogues_12.yaml")[:2] >= (94, 102)
-    assert run(HERE / "qa_dialogues_13.yaml")[:2] >= (97, 105)
+    assert run(HERE / "qa_dialogues_13.yaml")[:2] >= (98, 105)
     assert run(HERE / "qa_dialogues_14.yaml")[:2] >= (102, 107)
-    assert run(HERE / "qa_dialogues_15.yaml")[:2] >= (92, 95)
+    assert run(HERE / "qa_dialogues_15.yaml")[:2] >= (93, 95)
     assert run(HERE / "qa_dialogues_16.yaml")[:2] >= (89, 98)
-    assert run(HERE / "qa_dialogues_17.yaml")[:2] >= (103, 110)
+    assert run(HERE / "qa_dialogues_17.yaml")[:2] >= (104, 110)
     assert run(HERE / "qa_dialogues_18.yaml")[:2] >= (97, 102)
-    assert run(HERE / "qa_dialogues_19.yaml")[:2] >= (106, 110)
-    assert run(HERE / "qa_dialogues_20.yaml")[:2] >= (93, 99)
+    assert run(HERE / "qa_dialogues_19.yaml")[:2] >= (107, 110)
+    assert run(HERE / "qa_dialogues_20.yaml")[:2] >= (94, 99)
 
 
 def test_the_fitted_gate_decides_when_the_ranker_answers_what_the_lexical_engine_did_not(knowledge: Knowledge):
@@ -396,3 +396,11 @@ def test_a_bare_aspect_after_a_plan_named_with_its_full_symbol(knowledge: Knowle
 def test_hc_alone_is_the_labour_order_the_conversation_goes_on_about(knowledge: Knowledge):
     titles, about = talk(knowledge, "bằng khen thủ tướng nộp mấy bộ hồ sơ", "còn HC thì sao", "thế tiêu chuẩn thì sao")
     assert titles[2] == "Tiêu chuẩn Huân chương Lao động"
+
+
+def test_the_document_told_when_the_question_named_its_own(knowledge: Knowledge):
+    # The question names CT 19 and asks which text of the Politburo: "văn bản ấy" is the one told (CT 34),
+    # though the answer's title names it too.
+    titles, _ = talk(knowledge, "theo kế hoạch thực hiện Chỉ thị 19, ngành phải tuyên truyền chỉ thị nào của Bộ Chính "
+                     "trị về thi đua khen thưởng", "văn bản ấy ban hành ngày nào")
+    assert titles[1] == knowledge.kb.by_id["vb-ct-34"].title
