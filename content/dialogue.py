@@ -253,7 +253,9 @@ class Dialogue(DocumentRules):
         if frame.subject is not None and aspect is not None:
             return f"{self.aspect_say[aspect]} {frame.core}"
         if frame.aspect is not None and subject is not None:
-            return f"{frame.core} {self.data.subjects[subject].say}"
+            # A bare aspect ("chức vụ?" after who signed) is asked as the aspect says it ("người ký").
+            asked = self.aspect_say[frame.aspect] if self.matcher.terse(frame.core) else frame.core
+            return f"{asked} {self.data.subjects[subject].say}"
         if frame.subject is None and frame.aspect is None and subject is not None and (
                 frame.follow_up or self._on_topic(frame.core)):
             # Neither named ("còn tập thể thì sao", "đối tượng nào được tặng"): the award or

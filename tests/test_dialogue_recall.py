@@ -113,20 +113,20 @@ def test_the_dialogue_sets_do_not_drop():
     assert run(HERE / "qa_dialogues_4.yaml")[:2] >= (72, 72)
     assert run(HERE / "qa_dialogues_5.yaml")[:2] >= (98, 98)
     assert run(HERE / "qa_dialogues_6.yaml")[:2] >= (101, 105)
-    assert run(HERE / "qa_dialogues_7.yaml")[:2] >= (94, 100)
+    assert run(HERE / "qa_dialogues_7.yaml")[:2] >= (95, 100)
     assert run(HERE / "qa_dialogues_8.yaml")[:2] >= (95, 98)
     assert run(HERE / "qa_dialogues_9.yaml")[:2] >= (92, 97)
     assert run(HERE / "qa_dialogues_10.yaml")[:2] >= (93, 98)
     assert run(HERE / "qa_dialogues_11.yaml")[:2] >= (91, 94)
     assert run(HERE / "qa_dialogues_12.yaml")[:2] >= (94, 102)
-    assert run(HERE / "qa_dialogues_13.yaml")[:2] >= (98, 105)
-    assert run(HERE / "qa_dialogues_14.yaml")[:2] >= (102, 107)
+    assert run(HERE / "qa_dialogues_13.yaml")[:2] >= (99, 105)
+    assert run(HERE / "qa_dialogues_14.yaml")[:2] >= (103, 107)
     assert run(HERE / "qa_dialogues_15.yaml")[:2] >= (93, 95)
-    assert run(HERE / "qa_dialogues_16.yaml")[:2] >= (89, 98)
-    assert run(HERE / "qa_dialogues_17.yaml")[:2] >= (104, 110)
+    assert run(HERE / "qa_dialogues_16.yaml")[:2] >= (90, 98)
+    assert run(HERE / "qa_dialogues_17.yaml")[:2] >= (105, 110)
     assert run(HERE / "qa_dialogues_18.yaml")[:2] >= (97, 102)
-    assert run(HERE / "qa_dialogues_19.yaml")[:2] >= (107, 110)
-    assert run(HERE / "qa_dialogues_20.yaml")[:2] >= (94, 99)
+    assert run(HERE / "qa_dialogues_19.yaml")[:2] >= (108, 110)
+    assert run(HERE / "qa_dialogues_20.yaml")[:2] >= (95, 99)
 
 
 def test_the_fitted_gate_decides_when_the_ranker_answers_what_the_lexical_engine_did_not(knowledge: Knowledge):
@@ -404,3 +404,9 @@ def test_the_document_told_when_the_question_named_its_own(knowledge: Knowledge)
     titles, _ = talk(knowledge, "theo kế hoạch thực hiện Chỉ thị 19, ngành phải tuyên truyền chỉ thị nào của Bộ Chính "
                      "trị về thi đua khen thưởng", "văn bản ấy ban hành ngày nào")
     assert titles[1] == knowledge.kb.by_id["vb-ct-34"].title
+
+
+def test_a_bare_aspect_is_asked_as_the_aspect_says_it(knowledge: Knowledge):
+    # "chức vụ?" after who signed: the signer's post, which the signer's entry gives.
+    titles, _ = talk(knowledge, "KH thực hiện chỉ thị 19 của VKSTC do đồng chí nào ký", "thế chức vụ?")
+    assert titles[1] == "Người ký Kế hoạch thực hiện CT 19 của VKSTC"
