@@ -127,6 +127,7 @@ class Dialogue(DocumentRules):
             openings=kb.lexicon.asking_phrases if kb.lexicon is not None else [])
         self.ranker_rule: RankerRule | None = RankerRule()
         self.ranker_log: list | None = None  # what RankerRule.takes was asked, for fitting
+        matcher.asks = self.questions.is_question
         self.sentences = Sentences(self.questions, data.clause_openers, kb.entries, matcher.lexicon.continuation,
                                    matcher.lexicon.spellings, data.comma_phrases)
         # What the Office marked "không thuộc phạm vi", and content/out_of_scope.yaml: a message nearly the

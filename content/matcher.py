@@ -28,6 +28,8 @@ from content.scoring import Analyzed, Candidate, coverage, rank
 from content.second_opinion import SecondOpinion
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from content.ranker import Ranker
 
 __all__ = ["Analyzer", "Candidate", "Matcher", "MatchResult", "Thresholds"]
@@ -93,6 +95,9 @@ class Matcher:
         words, entries = _memos(kb.synonyms, kb.lexicon, kb.concepts)
         self.analyzer = Analyzer(kb.synonyms, self.lexicon, self.concepts, words_memo=words)
         self.index = Index(kb, self.analyzer, entries)
+        # Whether a sentence asks (content/questions.py), set by the dialogue that reads with this
+        # matcher: a clause of a long message that asks nothing ("..., em ở vks huyện") is story.
+        self.asks: Callable[[str], bool] | None = None
 
     @cached_property
     def second(self) -> SecondOpinion:
@@ -166,7 +171,8 @@ class Matcher:
             if not results:
                 whole_weight = weight
                 uncovered = names_uncovered(analyzed.tokens)
-            elif not asked and weight < WINDOW_SHARE * whole_weight:
+            elif not asked and (weight < WINDOW_SHARE * whole_weight or (
+                    self.asks is not None and not self.asks(part) and self.asks(question))):
                 continue
             story = None
             if results:

@@ -559,3 +559,14 @@ def test_the_end_of_the_movement_is_the_offices_to_tell(shared, question: str): 
     assert shared.match(question).kind == "fallback"
     started = shared.match("phong trào thi đua đặc biệt bắt đầu từ ngày nào")
     assert started.kind == "answer" and "08/11/2021" in started.entry.answer
+
+
+@pytest.mark.parametrize(("question", "entry"), [
+    ("bk ttg tieu chuan the nao a, em dang o vks huyen", "tieu-chuan-bk-ttg"),
+    ("bằng khen thủ tướng cần tiêu chuẩn gì, em ở vks huyện", "tieu-chuan-bk-ttg"),
+    ("ho so bk vkstc may bo vay, minh o vks huyen", "ho-so-bk-vkstc"),
+])
+def test_a_clause_after_the_question_that_asks_nothing_is_story(app: App, question: str, entry: str):
+    # "..., em ở vks huyện" names where the sender works; read alone it matched the movement's scope.
+    [reply] = Talk(app)(question)
+    assert heading([reply]) == app.knowledge.kb.by_id[entry].title
