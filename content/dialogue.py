@@ -554,6 +554,8 @@ class Dialogue(DocumentRules):
     def _aspects_joined(self, text: str, context: dict | None) -> Reading | None:
         """One award asked about in two or three ways ("tiêu chuẩn của bằng khen này với số bộ
         hồ sơ phải nộp", "hồ sơ và tiêu chuẩn HCLĐ"): a question per way, each with the award."""
+        if names_uncovered(self._tokens(text)):
+            return None  # "Thủ tục và hồ sơ đề nghị Huân chương Bảo vệ Tổ quốc": another order, not covered
         focus = self.sentences.focus(text)
         question, story = focus[0] if focus else (text, "")
         pieces = [p.strip(" ,.?!") for p in JOINED_ASPECTS.split(question) if tokens(p)]

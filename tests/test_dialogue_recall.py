@@ -113,7 +113,7 @@ def test_the_dialogue_sets_do_not_drop():
     assert run(HERE / "qa_dialogues_4.yaml")[:2] >= (72, 72)
     assert run(HERE / "qa_dialogues_5.yaml")[:2] >= (98, 98)
     assert run(HERE / "qa_dialogues_6.yaml")[:2] >= (101, 105)
-    assert run(HERE / "qa_dialogues_7.yaml")[:2] >= (95, 100)
+    assert run(HERE / "qa_dialogues_7.yaml")[:2] >= (96, 100)
     assert run(HERE / "qa_dialogues_8.yaml")[:2] >= (95, 98)
     assert run(HERE / "qa_dialogues_9.yaml")[:2] >= (92, 97)
     assert run(HERE / "qa_dialogues_10.yaml")[:2] >= (93, 98)
@@ -122,12 +122,12 @@ def test_the_dialogue_sets_do_not_drop():
     assert run(HERE / "qa_dialogues_13.yaml")[:2] >= (99, 105)
     assert run(HERE / "qa_dialogues_14.yaml")[:2] >= (103, 107)
     assert run(HERE / "qa_dialogues_15.yaml")[:2] >= (93, 95)
-    assert run(HERE / "qa_dialogues_16.yaml")[:2] >= (90, 98)
+    assert run(HERE / "qa_dialogues_16.yaml")[:2] >= (91, 98)
     assert run(HERE / "qa_dialogues_17.yaml")[:2] >= (105, 110)
     assert run(HERE / "qa_dialogues_18.yaml")[:2] >= (97, 102)
     assert run(HERE / "qa_dialogues_19.yaml")[:2] >= (108, 110)
     assert run(HERE / "qa_dialogues_20.yaml")[:2] >= (95, 99)
-    assert run(HERE / "qa_dialogues_21.yaml")[:2] >= (99, 103)
+    assert run(HERE / "qa_dialogues_21.yaml")[:2] >= (100, 103)
 
 
 def test_the_fitted_gate_decides_when_the_ranker_answers_what_the_lexical_engine_did_not(knowledge: Knowledge):
@@ -411,3 +411,13 @@ def test_a_bare_aspect_is_asked_as_the_aspect_says_it(knowledge: Knowledge):
     # "chức vụ?" after who signed: the signer's post, which the signer's entry gives.
     titles, _ = talk(knowledge, "KH thực hiện chỉ thị 19 của VKSTC do đồng chí nào ký", "thế chức vụ?")
     assert titles[1] == "Người ký Kế hoạch thực hiện CT 19 của VKSTC"
+
+
+def test_the_procedure_is_an_aspect_of_its_own(knowledge: Knowledge):
+    # "thủ tục?" asks how a proposal goes (the simplified procedure), not what the dossier holds.
+    titles, _ = talk(knowledge, "phong trào thi đua đặc biệt của tỉnh khen những đối tượng nào", "có mấy hình thức?",
+                     "thủ tục?")
+    assert titles[2] == knowledge.kb.by_id["thu-tuc-don-gian"].title
+    # Two aspects of an order the plans do not cover are not read as the Labour Order's.
+    assert knowledge.read("Em định đề nghị Huân chương Chiến công cho anh ấy. Thủ tục và hồ sơ loại huân chương "
+                          "này thế nào?").parts[0][1].kind == "fallback"
