@@ -48,7 +48,7 @@ import numpy as np
 
 from content.normalize import fold
 
-VERSION = 4  # bump when the features or the model change: old caches are then ignored
+VERSION = 5  # bump when the features or the model change: old caches are then ignored
 CHAR_NGRAMS = (2, 5)
 WORD_NGRAMS = (1, 2)
 # Inverse regularisation strength: the phrasings are few per entry, so the weights may be large.
@@ -294,8 +294,13 @@ class Ranker:
         with threadpool_limits(limits=1):
             model.fit(x, list(labels), sample_weight=weights)
         vocabulary = {term: int(col) for term, col in vec.vocabulary_.items()}
+        coef, intercept = model.coef_, model.intercept_
+        if len(model.classes_) == 2:
+            # Two classes: scikit-learn keeps one row, the second class's log-odds. As softmax
+            # logits that is [0, row]: the same probabilities (without it, the first always won).
+            coef, intercept = np.vstack([np.zeros_like(coef), coef]), np.concatenate([[0.0], intercept])
         return cls([str(c) for c in model.classes_], vocabulary, vec.idf_.astype(np.float32),
-                   _Linear(model.coef_.astype(np.float32), model.intercept_.astype(np.float32)))
+                   _Linear(coef.astype(np.float32), intercept.astype(np.float32)))
 
     @property
     def coef(self) -> np.ndarray:

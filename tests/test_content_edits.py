@@ -22,11 +22,13 @@ from handlers.curation_service import Curation
 from storage import db
 from storage.content_edits import Conflict, EditStore
 from storage.models import OfficeQuestion, QuestionLog
+from tests.conftest import FIXTURE_CONTENT
 from tests.people import person
 
 PLANS = Path(__file__).parent / "fixtures" / "plans"
 ALICE, BOB = "telegram:111", "telegram:222"
 NEW_Q = "hạn chót nộp báo cáo sơ kết là ngày nào"
+SMALL_ENTRY = "ho-so-hcld"  # of tests/fixtures/content
 
 
 @pytest.fixture
@@ -58,37 +60,41 @@ def test_a_save_trains_the_ranker_before_the_swap_only_where_one_was_needed(app:
     """A reload trains the learned ranker before the new version is swapped in when the
     current version's ranker was built (a message needed it): the next such message finds it
     ready. An instance that has not needed one trains it when first needed, with the save in
-    it, and the save costs it no training. (The same two saves as the next test: one training each per run.)"""
-    knowledge = Knowledge(DEFAULT_CONTENT_DIR, app.knowledge.edits)
+    it, and the save costs it no training. (On the tests' small content: the real content's
+    trainings take seconds each, and what is checked is when they happen.)"""
+    knowledge = Knowledge(FIXTURE_CONTENT, app.knowledge.edits)
     cur = Curation(knowledge, knowledge.edits, app.repo)
     assert not knowledge.matcher.ranker_ready
-    form = _form(cur, "ho-so-gom")
-    form["examples"] = "\n".join([*form["examples"], "", "zubrovka đơn vị em làm hồ sơ lần đầu thì cần chuẩn bị giấy tờ gì"])
+    form = _form(cur, SMALL_ENTRY)
+    form["examples"] = "\n".join([*form.get("examples", []), "", "zubrovka đơn vị em làm hồ sơ lần đầu thì cần chuẩn bị giấy tờ gì"])
     assert cur.save(form, ALICE, 0).saved and knowledge.version == 1
     assert not knowledge.matcher.ranker_ready  # nothing had needed it: the save trained nothing
-    assert knowledge.matcher.ranker.rank("zubrovka", 1)[0].entry_id == "ho-so-gom"  # trained now, with the save
-    assert cur.add_phrasing([NEW_Q], "ho-so-gom", ALICE).saved and knowledge.version == 2
+    assert knowledge.matcher.ranker.rank("zubrovka", 1)[0].entry_id == SMALL_ENTRY  # trained now, with the save
+    assert cur.add_phrasing([NEW_Q], SMALL_ENTRY, ALICE).saved and knowledge.version == 2
     assert knowledge.matcher.ranker_ready  # it had been needed: trained before the swap
 
 
-def test_saved_examples_train_the_ranker_on_reload_and_leave_the_phrasings(cur: Curation):
+def test_saved_examples_train_the_ranker_on_reload_and_leave_the_phrasings(app: App):
     """The form's "Cách cán bộ hay viết" (an entry's `examples`, one a line): saved like the
-    phrasings, read by the retrained ranker, not by the lexical index; the history names the field."""
+    phrasings, read by the retrained ranker, not by the lexical index; the history names the field.
+    (On the tests' small content, as the test above.)"""
+    knowledge = Knowledge(FIXTURE_CONTENT, app.knowledge.edits)
+    cur = Curation(knowledge, knowledge.edits, app.repo)
     written = "zubrovka đơn vị em làm hồ sơ lần đầu thì cần chuẩn bị giấy tờ gì"
-    before = cur.knowledge.kb.by_id["ho-so-gom"]
+    before = cur.knowledge.kb.by_id[SMALL_ENTRY]
     assert "zubrovka" not in cur.knowledge.matcher.index.idf
-    form = _form(cur, "ho-so-gom")
-    form["examples"] = "\n".join([*form["examples"], "", written])  # the textarea: one a line, blank lines dropped
+    form = _form(cur, SMALL_ENTRY)
+    form["examples"] = "\n".join([*form.get("examples", []), "", written])  # the textarea: one a line, blank lines dropped
     assert cur.save(form, ALICE, 0).saved
-    now = cur.knowledge.kb.by_id["ho-so-gom"]
+    now = cur.knowledge.kb.by_id[SMALL_ENTRY]
     assert now.examples == [*before.examples, written] and now.questions == before.questions
-    assert cur.knowledge.matcher.ranker.rank("zubrovka", 1)[0].entry_id == "ho-so-gom"
+    assert cur.knowledge.matcher.ranker.rank("zubrovka", 1)[0].entry_id == SMALL_ENTRY
     assert "zubrovka" not in cur.knowledge.matcher.index.idf
-    [change] = cur.changes("ho-so-gom", 1)
+    [change] = cur.changes(SMALL_ENTRY, 1)
     assert (change.field, change.label) == ("examples", "Cách cán bộ hay viết")
     # A phrasing added from the unanswered list keeps the examples.
-    assert cur.add_phrasing([NEW_Q], "ho-so-gom", ALICE).saved
-    assert cur.knowledge.kb.by_id["ho-so-gom"].examples == now.examples
+    assert cur.add_phrasing([NEW_Q], SMALL_ENTRY, ALICE).saved
+    assert cur.knowledge.kb.by_id[SMALL_ENTRY].examples == now.examples
 
 
 def test_an_edit_that_fails_the_checks_is_refused_whole_with_problems_per_field(cur: Curation):

@@ -202,3 +202,20 @@ def test_messages_the_plans_do_not_answer_are_learned_as_one_class_that_is_never
     # Read again from the cache: the same class, the same share.
     again = Ranker.for_entries(entries, tmp_path, outside=outside)
     assert abs(again.outside(asked) - ranker.outside(asked)) < 1e-6
+
+
+def test_two_entries_are_ranked_as_scikit_learn_scores_them(entries):
+    """With two classes scikit-learn keeps one row of weights: read as is, the first entry always won."""
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.linear_model import LogisticRegression
+
+    from content import ranker as module
+
+    texts, labels = training_texts(entries[:2])
+    ours = Ranker.fit(texts, labels)
+    vec = TfidfVectorizer(analyzer=features, sublinear_tf=True, dtype=np.float32)
+    model = LogisticRegression(C=module.C, tol=module.TOL, max_iter=500, solver="newton-cg").fit(
+        vec.fit_transform(texts), labels)
+    for text in (entries[0].questions[0], entries[1].questions[0]):
+        assert np.allclose(ours.probabilities(text), model.predict_proba(vec.transform([text]))[0], atol=1e-4)
+    assert ours.rank(entries[1].questions[0], 1)[0].entry_id == entries[1].id
