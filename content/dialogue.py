@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from content import recall
 from content.analysis import names_uncovered
 from content.dialogue_file import DIALOGUE_FILE, DialogueFile, problems  # noqa: F401 - the file's shape, as before
-from content.document_rules import DocumentRules
+from content.document_rules import DocumentRules, numbers_named
 from content.match_result import MatchResult
 from content.matcher import Matcher
 from content.normalize import fold, fold_aligned, tokens
@@ -34,7 +34,6 @@ from content.smalltalk import only_chat
 
 MAX_PARTS = 3  # questions answered from one message
 MAX_FOLLOW_UP_WORDS = 8  # a follow-up is short; a longer message is a question of its own
-# A message this short is a bare subject ("HCLĐ", "còn HC?"): a choice to offer, not the ranker's guess.
 ELLIPTICAL_WORDS = 6  # a later question this short, naming nothing, leans on the one before it
 # "tiêu chuẩn và hồ sơ HCLĐ", "tiêu chuẩn của bằng khen này với số bộ hồ sơ": the words joining two ways of asking
 JOINED_ASPECTS = re.compile(r"\s*(?:,|;|\b(?:và|va|với|voi|cùng|cung|kèm|kem)\b)\s*", re.IGNORECASE)
@@ -509,7 +508,7 @@ class Dialogue(DocumentRules):
             # it would guess ("em chưa hiểu lắm").
             return None
         numbers = recall.document_numbers(text)
-        if numbers and not numbers & recall.document_numbers(f"{entry.title} {entry.source} {entry.answer}"):
+        if numbers and not numbers & numbers_named(entry):
             # "KH 200/KH-VKS ban hành ngày nào": the ranker reads a plan's date asked, and names KH 515's;
             # a number the entry never names is another document.
             return None

@@ -31,6 +31,11 @@ if TYPE_CHECKING:
 SETTING_MARGIN = 0.05
 
 
+def numbers_named(entry: Entry) -> set[str]:
+    """The numbers of the documents an entry names (its title, source or answer)."""
+    return recall.document_numbers(f"{entry.title} {entry.source} {entry.answer}")
+
+
 class DocumentRules:
     matcher: Matcher
     told_by: dict[str, re.Pattern[str]]  # aspect id -> the words an answer telling it holds
@@ -109,12 +114,9 @@ class DocumentRules:
         if own.kind != "answer" or own.entry is None or not numbers:
             return None
 
-        def names(entry: Entry) -> bool:
-            return bool(numbers & recall.document_numbers(f"{entry.title} {entry.source} {entry.answer}"))
-
-        if names(own.entry):
+        if numbers & numbers_named(own.entry):
             return None
-        others = [c.entry for c in own.candidates[:3] if c.entry is not own.entry and names(c.entry)]
+        others = [c.entry for c in own.candidates[:3] if c.entry is not own.entry and numbers & numbers_named(c.entry)]
         if not others:
             return None
         first = self.matcher.ranker.rank(text, 1)[0].entry_id
@@ -128,13 +130,16 @@ class DocumentRules:
         engine read "Chính phủ" and answered the Prime Minister's directive.)"""
         if own.kind != "answer" or own.entry is None:
             return None
-        # Not a kind the question names by number: "KH 515 căn cứ kế hoạch nào" may be answered by KH 515's entry.
-        kinds = recall.kinds_asked(text) - {kind for kind, _, _ in recall.documents(text)}
-        if not kinds or kinds & {kind for kind, _, _ in recall.documents(f"{own.entry.title} {own.entry.answer}")}:
+        kinds = recall.kinds_asked(text)
+
+        def names_one(entry: Entry) -> bool:
+            return bool(kinds & recall.kinds_named(f"{entry.title} {entry.answer}"))
+
+        if not kinds or names_one(own.entry):
             return None  # its answer names one ("đối tượng ... theo Chỉ thị số 03/CT-VKSTC")
         for ranked in self.matcher.ranker.rank(text, 3):
             entry = self.matcher.kb.by_id.get(ranked.entry_id)
-            if entry is not None and kinds & {kind for kind, _, _ in recall.documents(f"{entry.title} {entry.answer}")}:
+            if entry is not None and names_one(entry):
                 return MatchResult("answer", entry, own.score, own.candidates, own.normalized, by_ranker=True)
         return None
 

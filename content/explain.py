@@ -116,7 +116,7 @@ def explain(knowledge, message: str, context: dict | None = None) -> Trace:  # n
             # Which source put the answered entry first: the trace says who decided.
             firsts = [(name, c[0][0]) for name, c in trace.sources.items() if c]
             by = [name for name, first in firsts if first == result.entry.id]
-            asked = recall.kinds_asked(matched) - {kind for kind, _, _ in recall.documents(matched)}
+            asked = recall.kinds_asked(matched)
             if not by and result.by_ranker and asked:
                 # content/document_rules.py _kind_asked: which document of a kind, and the lexical first names none.
                 by = [f"the ranker's first three, as the one naming a {' or '.join(sorted(asked))} (the kind asked)"]

@@ -157,7 +157,10 @@ class Matcher:
         # and "X"): each distinct reading is scored once.
         results, seen = [], set()
         whole_weight, uncovered = 0.0, False
-        for part, asked in windows(question, self.lexicon):
+        parts = windows(question, self.lexicon)
+        # A clause that asks nothing is story when the message asks ("..., em ở vks huyện").
+        whole_asks = len(parts) > 1 and self.asks is not None and self.asks(question)
+        for part, asked in parts:
             analyzed = self._analyze(part)
             key = tuple(analyzed.tokens)
             if key in seen:
@@ -171,8 +174,7 @@ class Matcher:
             if not results:
                 whole_weight = weight
                 uncovered = names_uncovered(analyzed.tokens)
-            elif not asked and (weight < WINDOW_SHARE * whole_weight or (
-                    self.asks is not None and not self.asks(part) and self.asks(question))):
+            elif not asked and (weight < WINDOW_SHARE * whole_weight or (whole_asks and not self.asks(part))):
                 continue
             story = None
             if results:

@@ -141,8 +141,14 @@ _KIND_ASKED = re.compile(rf"\b({_KIND_WORDS})\s+(?:nao|gi|so may|so bao nhieu)\b
 
 
 def kinds_asked(text: str) -> set[str]:
-    """The kinds of document a question asks which one of: "nghị quyết nào", "chỉ thị số mấy"."""
-    return {_KINDS[k] for k in _KIND_ASKED.findall(fold(text))}
+    """The kinds of document a question asks which one of ("nghị quyết nào", "chỉ thị số mấy"), but
+    not a kind it names by number: "KH 515 căn cứ kế hoạch nào" may be answered by KH 515's entry."""
+    return {_KINDS[k] for k in _KIND_ASKED.findall(fold(text))} - kinds_named(text)
+
+
+def kinds_named(text: str) -> set[str]:
+    """The kinds of the documents a text names by number."""
+    return {kind for kind, _, _ in documents(text)}
 
 
 def documents(text: str) -> list[tuple[str, str, str]]:
