@@ -54,8 +54,7 @@ def _knowledge(content_dir: Path, edits=None) -> content.service.Knowledge:  # n
 # for content of their own (about 5 s of CPU each): started first, the longest first, so that
 # with pytest-xdist (`make test` runs `-n auto`) the other workers work through the rest
 # meanwhile instead of one worker being left with them at the end.
-SLOW_FIRST = ("tests/test_reminders_multiprocess.py", "tests/test_content_edits.py::test_a_save_trains_the_ranker",
-              "tests/test_web_browser.py", "tests/test_ask.py::test_explain", "tests/test_web_curation.py::test_a_group_marked",
+SLOW_FIRST = ("tests/test_reminders_multiprocess.py", "tests/test_web_browser.py", "tests/test_ask.py::test_explain", "tests/test_web_curation.py::test_a_group_marked",
               "tests/test_content_edits.py::test_a_group_marked", "tests/test_multiprocess.py",
               "tests/test_content_live_multiprocess.py", "tests/test_web_curation_browser.py",
               "tests/test_reports_multiprocess.py")

@@ -36,6 +36,14 @@ def cur(app: App) -> Curation:
     return Curation(app.knowledge, app.knowledge.edits, app.repo)
 
 
+@pytest.fixture
+def small_cur(app: App) -> Curation:
+    """The Office's edits over the tests' small content, where the learned ranker trains in
+    milliseconds: the tests using it check when it is trained, not what the real content teaches."""
+    knowledge = Knowledge(FIXTURE_CONTENT, app.knowledge.edits)
+    return Curation(knowledge, knowledge.edits, app.repo)
+
+
 def _form(cur: Curation, entry_id: str) -> dict:
     return entry_data(cur.entry(entry_id).entry)
 
@@ -56,14 +64,12 @@ def test_a_saved_phrasing_is_answered_and_recorded(cur: Curation):
     assert [s for s in cur.entries("ho so gom") if s.id == "ho-so-gom"][0].edited
 
 
-def test_a_save_trains_the_ranker_before_the_swap_only_where_one_was_needed(app: App):
+def test_a_save_trains_the_ranker_before_the_swap_only_where_one_was_needed(small_cur: Curation):
     """A reload trains the learned ranker before the new version is swapped in when the
     current version's ranker was built (a message needed it): the next such message finds it
     ready. An instance that has not needed one trains it when first needed, with the save in
-    it, and the save costs it no training. (On the tests' small content: the real content's
-    trainings take seconds each, and what is checked is when they happen.)"""
-    knowledge = Knowledge(FIXTURE_CONTENT, app.knowledge.edits)
-    cur = Curation(knowledge, knowledge.edits, app.repo)
+    it, and the save costs it no training."""
+    cur, knowledge = small_cur, small_cur.knowledge
     assert not knowledge.matcher.ranker_ready
     form = _form(cur, SMALL_ENTRY)
     form["examples"] = "\n".join([*form.get("examples", []), "", "zubrovka đơn vị em làm hồ sơ lần đầu thì cần chuẩn bị giấy tờ gì"])
@@ -74,12 +80,10 @@ def test_a_save_trains_the_ranker_before_the_swap_only_where_one_was_needed(app:
     assert knowledge.matcher.ranker_ready  # it had been needed: trained before the swap
 
 
-def test_saved_examples_train_the_ranker_on_reload_and_leave_the_phrasings(app: App):
+def test_saved_examples_train_the_ranker_on_reload_and_leave_the_phrasings(small_cur: Curation):
     """The form's "Cách cán bộ hay viết" (an entry's `examples`, one a line): saved like the
-    phrasings, read by the retrained ranker, not by the lexical index; the history names the field.
-    (On the tests' small content, as the test above.)"""
-    knowledge = Knowledge(FIXTURE_CONTENT, app.knowledge.edits)
-    cur = Curation(knowledge, knowledge.edits, app.repo)
+    phrasings, read by the retrained ranker, not by the lexical index; the history names the field."""
+    cur = small_cur
     written = "zubrovka đơn vị em làm hồ sơ lần đầu thì cần chuẩn bị giấy tờ gì"
     before = cur.knowledge.kb.by_id[SMALL_ENTRY]
     assert "zubrovka" not in cur.knowledge.matcher.index.idf
