@@ -76,6 +76,9 @@ class OutOfScope:
         # (content/out_of_scope.yaml) are then not all compared with every message.
         self._with_word: dict[str, list[int]] = {}
         self._of_length: dict[int, list[int]] = {}
+        # What each comparison reads of an example, read once: every message is compared with dozens.
+        self._read = [(set(words), bool(set(words) & self.negations), _numbers(set(words)), " ".join(sorted(words)))
+                      for _, words in self.examples]
         for i, (_, words) in enumerate(self.examples):
             for w in set(words):
                 self._with_word.setdefault(w, []).append(i)
@@ -101,15 +104,14 @@ class OutOfScope:
         near.update(self._of_length.get(len(asked), ()))
         for i in sorted(near):  # in the examples' order, as the first near one is named
             example, words = self.examples[i]
-            mine = set(words)
+            mine, their_negation, their_numbers, theirs = self._read[i]
             # "Thông tư 01/2019" is not "Thông tư 01/2020": numbers are the question's subject.
-            if bool(mine & self.negations) != negated or _numbers(mine) != numbers:
+            if their_negation != negated or their_numbers != numbers:
                 continue
             shared, both = len(asked_set & mine), len(asked_set | mine)
             if shared == both or (shared >= MIN_SHARED and shared / both >= MIN_OVERLAP
                                   and both - shared <= MAX_DIFFERENT):
                 return example
-            theirs = " ".join(sorted(words))
             # A typo changes letters, not the number of words.
             if len(asked) == len(words) and min(len(asked_sorted), len(theirs)) >= 12 \
                     and fuzz.ratio(asked_sorted, theirs) >= MIN_SPELLING:
