@@ -129,6 +129,7 @@ def test_the_dialogue_sets_do_not_drop():
     assert run(HERE / "qa_dialogues_20.yaml")[:2] >= (95, 99)
     assert run(HERE / "qa_dialogues_21.yaml")[:2] >= (100, 103)
     assert run(HERE / "qa_dialogues_22.yaml")[:2] >= (94, 99)
+    assert run(HERE / "qa_dialogues_23.yaml")[:2] >= (93, 98)
 
 
 def test_the_fitted_gate_decides_when_the_ranker_answers_what_the_lexical_engine_did_not(knowledge: Knowledge):
