@@ -103,6 +103,7 @@ class Dialogue(DocumentRules):
         def key(text: str) -> tuple[str, ...]:
             return tuple(t for t in matcher.analyzer.analyze(text) if t not in stop)
 
+        self.joined = frozenset(k for w in data.joined_words if len(k := key(w)) == 2)
         # Longest phrase first, so that "bằng khen thủ tướng" wins over a shorter one inside it.
         self.subjects = sorted(((key(p), i) for i, s in enumerate(data.subjects) for p in [s.say, *s.also]
                                 if key(p)), key=lambda x: -len(x[0]))
@@ -147,10 +148,12 @@ class Dialogue(DocumentRules):
         toks, _ = self.matcher.analyzer.analyze_query(text)
         return tuple(t for t in toks if t not in stop)
 
-    @staticmethod
-    def _has(toks: tuple[str, ...], phrase: tuple[str, ...]) -> bool:
+    def _has(self, toks: tuple[str, ...], phrase: tuple[str, ...]) -> bool:
         n = len(phrase)
-        return any(toks[i:i + n] == phrase for i in range(len(toks) - n + 1))
+        # Not from the second syllable of a word of two (dialogue.yaml joined_words): "công chức Vụ
+        # Thi đua" asks no "chức vụ".
+        return any(toks[i:i + n] == phrase and (i == 0 or (toks[i - 1], toks[i]) not in self.joined)
+                   for i in range(len(toks) - n + 1))
 
     def subject_of(self, toks: tuple[str, ...]) -> int | None:
         found = self._subject_in(toks)

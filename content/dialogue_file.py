@@ -119,6 +119,7 @@ class DialogueFile(Strict):
     closers: list[str] = []
     clause_openers: list[str] = []
     comma_phrases: list[str] = []
+    joined_words: list[str] = []
     references: list[str] = []
     question_words: list[str] = []
     final_question_words: list[str] = []
@@ -159,6 +160,8 @@ def problems(data: DialogueFile, topic_ids: set[str]) -> list[str]:
                        if not tokens(w))
     out.extend(f"comma_phrases: {w!r} has no comma between two words" for w in data.comma_phrases
                if not re.search(r"\w\s*,\s*\w", w))
+    out.extend(f"joined_words: {w!r} is not a word of two syllables" for w in data.joined_words
+               if len(tokens(w)) != 2)
     kinds = ", ".join(sorted(DOCUMENT_KINDS))
     out.extend(f"pointing_back.documents: {w!r} is not a kind of document the bot recognises ({kinds})"
                for w in data.pointing_back.documents if tokens(w) and fold(w) not in DOCUMENT_KINDS)

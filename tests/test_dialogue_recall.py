@@ -423,3 +423,14 @@ def test_the_procedure_is_an_aspect_of_its_own(knowledge: Knowledge):
     # Two aspects of an order the plans do not cover are not read as the Labour Order's.
     assert knowledge.read("Em định đề nghị Huân chương Chiến công cho anh ấy. Thủ tục và hồ sơ loại huân chương "
                           "này thế nào?").parts[0][1].kind == "fallback"
+
+
+def test_a_word_of_two_syllables_does_not_lend_its_second_to_an_aspect(knowledge: Knowledge):
+    """dialogue.yaml joined_words: "công chức Vụ Thi đua" holds the syllables of "chức vụ" (the signer's
+    post), which made a question about Chỉ thị 19's plan a signer's, declined for want of one."""
+    dialogue = knowledge.dialogue
+    asked = ("Em là công chức Vụ Thi đua - Khen thưởng VKSTC mới chuyển công tác về. Em được giao theo dõi việc "
+             "thực hiện kế hoạch Chỉ thị 19 toàn ngành. Vụ mình có vai trò gì theo kế hoạch này ạ?")
+    assert dialogue.frame(asked).aspect != "signer"
+    assert knowledge.read(asked).parts[0][1].kind == "answer"
+    assert dialogue.frame("chức vụ người ký kế hoạch 515").aspect == "signer"
