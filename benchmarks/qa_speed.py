@@ -87,7 +87,7 @@ def main() -> int:
         # As the matcher trains it: with the messages the plans do not answer (content/out_of_scope.yaml).
         ranker = Ranker.for_entries(kb.entries, Path(cache), outside=(*kb.outside, *kb.out_of_scope))
         training = time.perf_counter() - t0
-    matcher.__dict__["ranker"] = ranker  # the matcher's cached_property, as a first use would fill it
+    matcher._ranker = ranker  # noqa: SLF001 - as a first use would fill it
     qs = questions(base)
     for q in qs[:50]:  # warm the typo cache as a running bot would be
         matcher.match(q)

@@ -6,6 +6,8 @@ import asyncio
 import contextlib
 import logging
 import signal
+import threading
+import time
 from datetime import timedelta
 
 from aiohttp import web
@@ -63,6 +65,21 @@ def _console(app: App) -> web.Application:
     return console_for(app)
 
 
+def _warm_up(app: App) -> None:
+    """The learned ranker, loaded or trained in the background (a daemon thread: a stop does not wait
+    for a training); questions that need it meanwhile wait for it, as they would have anyway."""
+    def warm() -> None:
+        started = time.monotonic()
+        try:
+            app.knowledge.warm_up()
+        except Exception:  # noqa: BLE001 - the first question needing it tries again, and says why
+            log.exception("the learned ranker could not be built at start")
+        else:
+            log.info("learned ranker ready in %.1f s", time.monotonic() - started)
+
+    threading.Thread(target=warm, name="ranker-warm-up", daemon=True).start()
+
+
 RECOVER_AFTER = timedelta(seconds=90)  # an update pending this long was dropped by a stopped instance
 
 
@@ -115,6 +132,7 @@ async def serve(app: App, webhook: bool = False, host: str = "0.0.0.0", stop: as
             await side.start()
             started.append(side)
         scheduler.start()
+        _warm_up(app)
         examples = inert_examples_line(app.knowledge.kb.deadlines)
         if examples:
             log.warning(examples)

@@ -98,16 +98,29 @@ class Matcher:
         # Whether a sentence asks (content/questions.py), set by the dialogue that reads with this
         # matcher: a clause of a long message that asks nothing ("..., em ở vks huyện") is story.
         self.asks: Callable[[str], bool] | None = None
+        self._ranker: Ranker | None = None
+        self._ranker_lock = threading.Lock()
 
     @cached_property
     def second(self) -> SecondOpinion:
         """BM25 over the entries' whole text, built when a long message first needs it."""
         return SecondOpinion(self.index, list(self.lexicon.asking_words))
 
-    @cached_property
+    @property
     def ranker(self) -> Ranker:
-        """The learned ranker (content/ranker.py), loaded from its cache or trained when first needed:
-        a question the lexical engine answers never pays for it."""
+        """The learned ranker (content/ranker.py), loaded from its cache or trained when first needed
+        (the bot's start asks for it at once: bot/runner.py). A lock of this matcher's own: Python
+        3.11's cached_property holds one lock for every instance, so one version's training held
+        up another's (the Office's trial of an edit, a reloaded version) for its seconds."""
+        ranker = self._ranker
+        if ranker is None:
+            with self._ranker_lock:
+                if self._ranker is None:
+                    self._ranker = self._build_ranker()
+                ranker = self._ranker
+        return ranker
+
+    def _build_ranker(self) -> Ranker:
         from content.ranker import Ranker
 
         # The concepts (content/concepts.yaml) reach the lexical reading only: added to the ranker's
@@ -121,7 +134,7 @@ class Matcher:
     @property
     def ranker_ready(self) -> bool:
         """Whether the learned ranker has been built (a message needed it, or a reload did)."""
-        return "ranker" in self.__dict__  # where cached_property keeps it
+        return self._ranker is not None
 
     # The index's figures, as the tests and benchmarks know them.
     @property

@@ -207,6 +207,12 @@ class Knowledge:
             self._current = version  # one assignment: a turn sees the old version or the new, whole
             return version.kb
 
+    def warm_up(self) -> None:
+        """Load the learned ranker of the current version from its cache, or train it: done at start,
+        so that the first question needing it does not wait for a training (seconds on a fresh
+        machine). From then on a reload trains the new version's before the swap (`reload`)."""
+        self._current.matcher.ranker  # noqa: B018 - built for its side effect
+
     def refresh(self) -> bool:
         """Reload when the Office saved a new version since (one cheap query); True when it did.
         Raises ContentError like `reload` (the current content is kept)."""

@@ -179,3 +179,28 @@ async def test_start_up_says_the_example_deadlines_are_inert(tmp_path, stubs: di
         await asyncio.wait_for(task, 5)
     lines = [r.getMessage() for r in caplog.records if "example deadline" in r.getMessage()]
     assert len(lines) == 1 and "are inert (never sent" in lines[0] and "remove `example: true`" in lines[0]
+
+
+async def test_the_learned_ranker_is_ready_before_the_first_question(tmp_path, stubs: dict[str, StubChannel],  # noqa: ANN001
+                                                                     caplog: pytest.LogCaptureFixture):
+    """At start the ranker is loaded or trained in the background: the first question that needs it
+    would otherwise wait for a training (seconds on a fresh machine)."""
+    from bot.app import build_app
+    from bot.settings import load_settings
+    from tests.conftest import FIXTURE_CONTENT
+
+    app = build_app(load_settings(data_dir=tmp_path / "data", content_dir=FIXTURE_CONTENT))
+    assert not app.knowledge.matcher.ranker_ready
+    stop = asyncio.Event()
+    with caplog.at_level("INFO", logger="bot.runner"):
+        task = asyncio.create_task(runner.serve(app, stop=stop))
+        deadline = time.monotonic() + 30
+        while not app.knowledge.matcher.ranker_ready and time.monotonic() < deadline:
+            await asyncio.sleep(0.01)
+        stop.set()
+        await asyncio.wait_for(task, 5)
+    assert app.knowledge.matcher.ranker_ready  # no message came: the start built it
+    deadline = time.monotonic() + 5
+    while not any("learned ranker ready in" in r.getMessage() for r in caplog.records) and time.monotonic() < deadline:
+        await asyncio.sleep(0.01)
+    assert any("learned ranker ready in" in r.getMessage() for r in caplog.records)
