@@ -420,6 +420,14 @@ class Dialogue(DocumentRules):
         focused = self._read_focused(text, context)
         if focused is not None and (own.kind != "answer" or focused[0].score >= own.score + (
                 0.0 if own.score < CLEAR_ANSWER else CLEARLY_CLOSER)):
+            if own.kind != "answer" and second and own.candidates and focused[0].entry is not None \
+                    and focused[0].entry.id != own.candidates[0].entry.id:
+                # A part of the message read alone names another entry than the whole does; where both
+                # sources name the whole's first entry and the gate takes it, the whole wins: "Lúc dịch căng, ...
+                # họp online ... Kế hoạch có khuyến khích ... không" is not its opening clause's question.
+                learned = self._ranker_opinion(text, own)
+                if learned is not None and learned.entry.id == own.candidates[0].entry.id:
+                    return learned, self.about(frame, learned.entry, context), None
             return focused
         filled = self.fill(frame, context)
         named = frame.subject is not None or frame.aspect is not None

@@ -114,8 +114,8 @@ def test_the_dialogue_sets_do_not_drop():
     assert run(HERE / "qa_dialogues_5.yaml")[:2] >= (98, 98)
     assert run(HERE / "qa_dialogues_6.yaml")[:2] >= (101, 105)
     assert run(HERE / "qa_dialogues_7.yaml")[:2] >= (96, 100)
-    assert run(HERE / "qa_dialogues_8.yaml")[:2] >= (95, 98)
-    assert run(HERE / "qa_dialogues_9.yaml")[:2] >= (92, 97)
+    assert run(HERE / "qa_dialogues_8.yaml")[:2] >= (96, 98)
+    assert run(HERE / "qa_dialogues_9.yaml")[:2] >= (93, 97)
     assert run(HERE / "qa_dialogues_10.yaml")[:2] >= (93, 98)
     assert run(HERE / "qa_dialogues_11.yaml")[:2] >= (91, 94)
     assert run(HERE / "qa_dialogues_12.yaml")[:2] >= (94, 102)
@@ -434,3 +434,17 @@ def test_a_word_of_two_syllables_does_not_lend_its_second_to_an_aspect(knowledge
     assert dialogue.frame(asked).aspect != "signer"
     assert knowledge.read(asked).parts[0][1].kind == "answer"
     assert dialogue.frame("chức vụ người ký kế hoạch 515").aspect == "signer"
+
+
+def test_a_part_read_alone_does_not_overrule_the_whole_both_sources_agree_on(knowledge: Knowledge):
+    """A long message whose story's clause, read alone, names another entry ("xin cho để được khen
+    thưởng": who awards what) than the whole message does, where the lexical engine's first and the
+    ranker's agree on the whole and the fitted gate takes it: the whole is what is asked."""
+    dialogue = knowledge.dialogue
+    asked = ("Hồi dịch căng, có người chạy chọt, xin cho để được khen thưởng. "
+             "Ngành có biện pháp gì với chuyện này không?")
+    focused = dialogue._read_focused(asked, None)
+    assert focused is not None and focused[0].entry.id != "chong-tieu-cuc-khen-thuong"  # the part, alone
+    assert knowledge.matcher.rank(asked)[0][0].entry.id == "chong-tieu-cuc-khen-thuong"
+    assert knowledge.matcher.ranker.rank(asked, 1)[0].entry_id == "chong-tieu-cuc-khen-thuong"
+    assert knowledge.read(asked).parts[0][1].entry.id == "chong-tieu-cuc-khen-thuong"
