@@ -305,7 +305,7 @@ class Dialogue(DocumentRules):
         """A long message read by its question, weighed above the story: the question on
         its own, completed with the award or plan the story names (or, failing that, the
         one the conversation is about) when it names none."""
-        tries = []
+        tries, alone = [], set()  # alone: the story's words without the question
         for question, story in self.sentences.focus(text):
             frame = self.frame(question)
             if frame.subject is None and names_uncovered(self._tokens(story)):
@@ -334,16 +334,23 @@ class Dialogue(DocumentRules):
                         if tokens(self.questions.asking.sub(" ", fold(s)))]
                 if told:
                     tries += [f"{told[-1]} {question}", told[-1]]
+                    alone.add(told[-1])
                     # ... or its last clause: "..., muốn trích đúng câu phương châm. Câu đó thế nào"
                     clause = [c for c in re.split(r"[,;]", told[-1]) if tokens(c)]
                     if len(clause) > 1:
                         tries += [f"{clause[-1]} {question}", clause[-1]]
+                        alone.add(clause[-1])
             if not told or len(self._tokens(question)) > BARE_POINTING_WORDS:
                 # A short question pointing back at the story ("kế hoạch có nhắc tới việc này không") says
                 # nothing on its own: read alone, it is answered from the words around "việc này".
                 tries.append(question)
         for q in dict.fromkeys(tries):
             result = self.matcher.match(q)
+            if result.kind == "answer" and q in alone and not result.by_ranker \
+                    and self.matcher.ranker.rank(q, 1)[0].entry_id != result.entry.id:
+                # A piece of the story read without the question ("Anh là phó phòng ở VKS tỉnh,", "Lúc dịch
+                # căng,") is what was done only where both sources read it so.
+                continue
             if result.kind == "answer":
                 return result, self.about(self.frame(q), result.entry), q
         return None

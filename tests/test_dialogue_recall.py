@@ -448,3 +448,15 @@ def test_a_part_read_alone_does_not_overrule_the_whole_both_sources_agree_on(kno
     assert knowledge.matcher.rank(asked)[0][0].entry.id == "chong-tieu-cuc-khen-thuong"
     assert knowledge.matcher.ranker.rank(asked, 1)[0].entry_id == "chong-tieu-cuc-khen-thuong"
     assert knowledge.read(asked).parts[0][1].entry.id == "chong-tieu-cuc-khen-thuong"
+
+
+def test_a_piece_of_the_story_read_alone_needs_both_sources(knowledge: Knowledge):
+    """The story's last clause read without the question ("Em là phó phòng ở VKS tỉnh,") is taken for what
+    was done only where the ranker reads it as the lexical engine does: alone, "phó phòng" read as the
+    post of the plan's signer (Phó Viện trưởng)."""
+    piece = "Em là phó phòng ở VKS tỉnh,"
+    assert knowledge.matcher.match(piece).entry.id == "ct19-nguoi-ky"
+    assert knowledge.matcher.ranker.rank(piece, 1)[0].entry_id != "ct19-nguoi-ky"
+    asked = (f"{piece} em nghĩ ra cách chia ca làm việc để phòng dịch mà án vẫn đúng hạn. "
+             "Việc này có được tính là sáng kiến không?")
+    assert knowledge.read(asked).parts[0][1].entry.id == "nd-sang-kien"
