@@ -130,6 +130,7 @@ def test_the_dialogue_sets_do_not_drop():
     assert run(HERE / "qa_dialogues_21.yaml")[:2] >= (100, 103)
     assert run(HERE / "qa_dialogues_22.yaml")[:2] >= (94, 99)
     assert run(HERE / "qa_dialogues_23.yaml")[:2] >= (93, 98)
+    assert run(HERE / "qa_dialogues_24.yaml")[:2] >= (96, 100)
 
 
 def test_the_fitted_gate_decides_when_the_ranker_answers_what_the_lexical_engine_did_not(knowledge: Knowledge):
@@ -437,17 +438,18 @@ def test_a_word_of_two_syllables_does_not_lend_its_second_to_an_aspect(knowledge
 
 
 def test_a_part_read_alone_does_not_overrule_the_whole_both_sources_agree_on(knowledge: Knowledge):
-    """A long message whose story's clause, read alone, names another entry ("xin cho để được khen
-    thưởng": who awards what) than the whole message does, where the lexical engine's first and the
-    ranker's agree on the whole and the fitted gate takes it: the whole is what is asked."""
+    """A long message whose question, read alone ("Hồ sơ chuẩn bị bao nhiêu bộ?": any dossier), names
+    another entry than the whole message does, where the lexical engine's first and the ranker's agree on
+    the whole (the Prime Minister's certificate, told as "tấm khen do người đứng đầu Chính phủ ký") and the
+    fitted gate takes it: the whole is what is asked."""
     dialogue = knowledge.dialogue
-    asked = ("Hồi dịch căng, có người chạy chọt, xin cho để được khen thưởng. "
-             "Ngành có biện pháp gì với chuyện này không?")
+    asked = ("Phòng em muốn xin tấm khen do người đứng đầu Chính phủ ký cho anh Hùng vì chống dịch giỏi. "
+             "Hồ sơ chuẩn bị bao nhiêu bộ?")
     focused = dialogue._read_focused(asked, None)
-    assert focused is not None and focused[0].entry.id != "chong-tieu-cuc-khen-thuong"  # the part, alone
-    assert knowledge.matcher.rank(asked)[0][0].entry.id == "chong-tieu-cuc-khen-thuong"
-    assert knowledge.matcher.ranker.rank(asked, 1)[0].entry_id == "chong-tieu-cuc-khen-thuong"
-    assert knowledge.read(asked).parts[0][1].entry.id == "chong-tieu-cuc-khen-thuong"
+    assert focused is not None and focused[0].entry.id != "ho-so-bk-ttg"  # the question, alone
+    assert knowledge.matcher.rank(asked)[0][0].entry.id == "ho-so-bk-ttg"
+    assert knowledge.matcher.ranker.rank(asked, 1)[0].entry_id == "ho-so-bk-ttg"
+    assert knowledge.read(asked).parts[0][1].entry.id == "ho-so-bk-ttg"
 
 
 def test_a_piece_of_the_story_read_alone_needs_both_sources(knowledge: Knowledge):
