@@ -22,15 +22,16 @@ class _Turn(SimpleNamespace):
     """The part of a chat turn's context that answering a question reads: the conversation state."""
 
 
-def run(path: Path, verbose: bool = False) -> tuple[int, int, int, int]:
-    """(turns passed, turns, dialogues passed, dialogues)."""
+def run(path: Path, verbose: bool = False, knowledge=None) -> tuple[int, int, int, int]:  # noqa: ANN001
+    """(turns passed, turns, dialogues passed, dialogues); `knowledge`: the real content's, built here
+    when not given."""
     sys.path.insert(0, str(HERE.parent))
     from content.service import Knowledge
     from handlers.conversation import Conversation
     from storage.state import ChatState
     from tests.qa_record import fold
 
-    conversation = Conversation(Knowledge(HERE.parent / "content"))
+    conversation = Conversation(knowledge or Knowledge(HERE.parent / "content"))
     from bot.rendering import numbered
 
     dialogues = yaml.safe_load(path.read_text(encoding="utf-8"))
