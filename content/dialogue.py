@@ -257,7 +257,9 @@ class Dialogue(DocumentRules):
             return f"{self.aspect_say[aspect]} {frame.core}"
         if frame.aspect is not None and subject is not None:
             # A bare aspect ("chức vụ?" after who signed) is asked as the aspect says it ("người ký").
-            asked = self.aspect_say[frame.aspect] if self.matcher.terse(frame.core) else frame.core
+            # So is an aspect's phrase alone, whatever the words the analyser leaves out ("chức vụ gì?").
+            bare = self.matcher.terse(frame.core) or self._tokens(frame.core) in dict(self.aspects)[frame.aspect]
+            asked = self.aspect_say[frame.aspect] if bare else frame.core
             return f"{asked} {self.data.subjects[subject].say}"
         if frame.subject is None and frame.aspect is None and subject is not None and (
                 frame.follow_up or self._on_topic(frame.core)):

@@ -126,8 +126,8 @@ DIALOGUE_FLOORS = {
     19: (108, 110),
     20: (95, 99),
     21: (100, 103),
-    22: (94, 99),
-    23: (93, 98),
+    22: (95, 99),
+    23: (94, 98),
     24: (96, 100),
 }
 
@@ -476,3 +476,12 @@ def test_a_piece_of_the_story_read_alone_needs_both_sources(knowledge: Knowledge
     asked = (f"{piece} em nghĩ ra cách chia ca làm việc để phòng dịch mà án vẫn đúng hạn. "
              "Việc này có được tính là sáng kiến không?")
     assert knowledge.read(asked).parts[0][1].entry.id == "nd-sang-kien"
+
+
+def test_an_aspects_phrase_alone_is_asked_as_the_aspect_says_it(knowledge: Knowledge):
+    """Not only one or two words ("chức vụ?"): an aspect's phrase with words the analyser leaves out
+    ("thế chức vụ gì?", "căn cứ vào đâu?") is bare too, asked of the plan discussed as the aspect says it."""
+    titles, _ = talk(knowledge, "KH thực hiện CT 19 của viện tối cao ai ký vậy", "thế chức vụ gì?")
+    assert titles[1] == "Người ký Kế hoạch thực hiện CT 19 của VKSTC"
+    titles, _ = talk(knowledge, "Kế hoạch thực hiện Chỉ thị 19 của VKSTC có mấy nhóm nhiệm vụ?", "căn cứ vào đâu?")
+    assert titles[1] == "Kế hoạch thực hiện CT 19 căn cứ văn bản nào"
