@@ -628,6 +628,11 @@ class Dialogue(DocumentRules):
         pointed = self.recall_words.document_pointed(text, context)
         if pointed is not None:
             return recall.replace_folded(text, pointed[0], pointed[1]), f"document {pointed[1]}"
+        pointed = self.recall_words.body_pointed(text, context)
+        if pointed is not None and len(tokens(text)) <= MAX_FOLLOW_UP_WORDS + 4:
+            # "đơn vị đó còn làm những việc gì nữa" after "vướng mắc thì hỏi ai" (the Office): not in a
+            # longer message, where "đơn vị đó" may be one its own story told of.
+            return recall.replace_folded(text, pointed[0], pointed[1]), f"body {pointed[1]}"
         # A message naming a subject is read on its own, unless what it points at is that subject:
         # "ở VKS Tây Ninh thì triển khai phong trào đó bằng kế hoạch số mấy" ("tỉnh" names the province's
         # plan, and "phong trào đó" says which movement of it), "cái e hỏi đầu tiên có được truy tặng ko"
@@ -668,6 +673,8 @@ class Dialogue(DocumentRules):
         docs = context.get("docs")
         out += [("document", str(d[1])) for d in docs if isinstance(d, list) and len(d) == 2] \
             if isinstance(docs, list) else []
+        bodies = context.get("bodies")
+        out += [("body", b) for b in bodies[:1] if isinstance(b, str)] if isinstance(bodies, list) else []
         return out
 
     def _source_asked(self, text: str, context: dict | None) -> Reading | None:
@@ -726,7 +733,8 @@ class Dialogue(DocumentRules):
         docs = recall.documents_after(answered[-1][0], answered[-1][1].entry.title, answered[-1][1].entry.answer) \
             if answered else []
         listed = self.listed(answered[-1][1].entry) if answered else []
-        reading.about = recall.remember(reading.about, context, len(self.data.subjects), docs, listed)
+        bodies = self.recall_words.bodies_named(answered[-1][1].entry.answer) if answered else []
+        reading.about = recall.remember(reading.about, context, len(self.data.subjects), docs, listed, bodies)
         return reading
 
     def listed(self, entry: Entry) -> list[int]:

@@ -92,6 +92,14 @@ class PointingBack(Strict):
                                 "cuối": -1, "cao nhất": 1, "thấp nhất": -1}
     of_list: list[str] = ["trong số đó", "trong đó", "ở trên", "kể trên", "nêu trên", "vừa nêu", "vừa kể",
                           "trong danh sách", "của danh sách", "vừa rồi"]
+    # "đơn vị đó", "bên đó", "vụ đó": the body (an office, a department, a council) the last answer
+    # named first; each body by the name it is asked of, with the other ways answers write it.
+    body_things: list[str] = ["đơn vị", "bên", "vụ", "cơ quan", "bộ phận", "phòng", "nơi", "chỗ", "ban", "hội đồng"]
+    bodies: dict[str, list[str]] = {
+        "Văn phòng VKSND tỉnh": ["Văn phòng Viện kiểm sát nhân dân tỉnh", "Văn phòng VKS tỉnh"],
+        "Vụ Thi đua - Khen thưởng": ["Vụ Thi đua khen thưởng", "Vụ TĐKT"],
+        "Hội đồng Thi đua - Khen thưởng": ["Hội đồng Thi đua khen thưởng", "Hội đồng TĐKT"],
+        "Tổ tuyên truyền": []}
 
 
 class DocumentSetting(Strict):
@@ -153,6 +161,8 @@ def problems(data: DialogueFile, topic_ids: set[str]) -> list[str]:
                  "final_particles", "story_references", "not_story_references", "weak_question_words",
                  "asking_statements", "negations", "never_words"):
         out.extend(f"{name}: {w!r} has no words" for w in getattr(data, name) if not tokens(w))
+    for name, written in data.pointing_back.bodies.items():
+        out.extend(f"pointing_back.bodies: {name}: {w!r} has no words" for w in [name, *written] if not tokens(w))
     for part, fields in (("corrections", Corrections.model_fields), ("pointing_back", PointingBack.model_fields),
                          ("document_setting", DocumentSetting.model_fields)):
         for name in fields:

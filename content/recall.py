@@ -4,7 +4,8 @@ that points back at them.
 The conversation state (the `about` dict content.dialogue returns) keeps, besides the
 subject and aspect of the last answer, `recent`: the subjects of the last few answers,
 most recent first, and `docs`: the documents "văn bản đó" may mean after the last answer,
-in order of preference, each as [kind, name] ("kế hoạch", "Kế hoạch 127/KH-VKSTC").
+in order of preference, each as [kind, name] ("kế hoạch", "Kế hoạch 127/KH-VKSTC"), and `bodies`:
+the bodies the last answer named ("Văn phòng VKSND tỉnh"), which "đơn vị đó" may mean.
 A message reads them only through words that point back ("cái kia", "mức đó",
 "kế hoạch đó") or that correct the last question ("à không, ý em là giấy khen cơ");
 a complete new question never does.
@@ -65,6 +66,9 @@ class RecallWords:
     first_words: frozenset[str]
     last_word: re.Pattern[str]  # a word pointing back ("đó", "này", "lúc nãy"), after a word
     source_asked: re.Pattern[str]  # "nằm trong kế hoạch nào": where the last answer comes from
+    # "đơn vị đó", "bên đó": the body the last answer named first (`bodies`: each name and its pattern).
+    body_reference: re.Pattern[str]
+    bodies: tuple[tuple[str, re.Pattern[str]], ...]
 
     @classmethod
     def of(cls, corrections: Corrections, pointing: PointingBack) -> RecallWords:
@@ -94,7 +98,24 @@ class RecallWords:
             first_words=frozenset(fold(w) for w in p.first_words),
             last_word=re.compile(rf"(\w+)\s+(?:{either(p.last_words + p.earlier_words)})\b"),
             source_asked=re.compile(rf"\b(?:{either(p.source_asked)})\b"),
+            body_reference=re.compile(rf"\b(?:{either(p.body_things)})\s+(?:{either(p.last_words)})\b"),
+            bodies=tuple((name, re.compile(rf"\b(?:{either([name, *written])})\b")) for name, written in p.bodies.items()),
         )
+
+    def bodies_named(self, text: str) -> list[str]:
+        """The bodies a text names, in the order it first names them."""
+        plain = fold(text)
+        found = sorted((m.start(), name) for name, pattern in self.bodies if (m := pattern.search(plain)))
+        return [name for _, name in found]
+
+    def body_pointed(self, text: str, context: dict | None) -> tuple[str, str] | None:
+        """("đơn vị đó", "Văn phòng VKSND tỉnh"): the words pointing back at a body and the body the last
+        answer named first; None when the message names a body itself or the last answer named none."""
+        bodies = (context or {}).get("bodies")
+        if not isinstance(bodies, list) or not bodies or not isinstance(bodies[0], str) or self.bodies_named(text):
+            return None
+        m = self.body_reference.search(fold_aligned(text))
+        return None if m is None else (m.group(0), bodies[0])
 
     def place_pointed(self, plain: str) -> tuple[str, int] | None:
         """("cái thứ hai", 2): the words pointing at a place of the last answer's list, and the place
@@ -214,7 +235,7 @@ def recent(context: dict | None, n_subjects: int) -> list[int]:
 
 
 def remember(about: dict | None, before: dict | None, n_subjects: int, docs: list[list[str]],
-             listed: list[int] | None = None) -> dict | None:
+             listed: list[int] | None = None, bodies: list[str] | None = None) -> dict | None:
     """`about` with the subjects of the turns before it, the documents of this answer, and the
     subjects its list named in order (for "cái thứ hai")."""
     if about is None:
@@ -226,7 +247,8 @@ def remember(about: dict | None, before: dict | None, n_subjects: int, docs: lis
     entries = recent_entries(before)
     if isinstance(about.get("entry"), str):
         entries = _ahead(about["entry"], entries)
-    return {**about, "recent": subjects[:RECENT], "docs": docs, "listed": listed or [], "entries": entries[:RECENT]}
+    return {**about, "recent": subjects[:RECENT], "docs": docs, "listed": listed or [], "entries": entries[:RECENT],
+            "bodies": bodies or []}
 
 
 def recent_entries(context: dict | None) -> list[str]:

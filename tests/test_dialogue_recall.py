@@ -114,20 +114,20 @@ DIALOGUE_FLOORS = {
     7: (96, 100),
     8: (96, 98),
     9: (93, 97),
-    10: (93, 98),
+    10: (94, 98),
     11: (91, 94),
     12: (94, 102),
     13: (99, 105),
     14: (103, 107),
     15: (93, 95),
-    16: (91, 98),
-    17: (105, 110),
+    16: (93, 98),
+    17: (106, 110),
     18: (97, 102),
     19: (108, 110),
     20: (95, 99),
     21: (100, 103),
     22: (95, 99),
-    23: (94, 98),
+    23: (95, 98),
     24: (96, 100),
 }
 
@@ -485,3 +485,23 @@ def test_an_aspects_phrase_alone_is_asked_as_the_aspect_says_it(knowledge: Knowl
     assert titles[1] == "Người ký Kế hoạch thực hiện CT 19 của VKSTC"
     titles, _ = talk(knowledge, "Kế hoạch thực hiện Chỉ thị 19 của VKSTC có mấy nhóm nhiệm vụ?", "căn cứ vào đâu?")
     assert titles[1] == "Kế hoạch thực hiện CT 19 căn cứ văn bản nào"
+
+
+def test_a_body_the_last_answer_named_is_what_don_vi_do_points_at(knowledge: Knowledge):
+    """dialogue.yaml pointing_back.bodies: "cơ quan đó", "vụ đó" after an answer naming an office or a
+    department is that one, the first the answer named; a message naming one, or a long one, is read as it is."""
+    titles, about = talk(knowledge, "Hồ sơ khen thưởng có chỗ chưa rõ thì hỏi ai?", "cơ quan đó làm những việc gì?")
+    assert titles[1] == knowledge.kb.by_id["tham-dinh-ho-so"].title  # the Office's tasks
+    assert about["bodies"][0] == "Văn phòng VKSND tỉnh"
+    text = explain(knowledge, "cơ quan đó làm những việc gì?",
+                   talk(knowledge, "Hồ sơ khen thưởng có chỗ chưa rõ thì hỏi ai?")[1]).text()
+    assert "pointed back (body Văn phòng VKSND tỉnh): Văn phòng VKSND tỉnh làm những việc gì?" in text
+    words = knowledge.dialogue.recall_words
+    context = {"bodies": ["Văn phòng VKSND tỉnh"]}
+    assert words.body_pointed("vụ đó làm gì", context)[1] == "Văn phòng VKSND tỉnh"
+    assert words.body_pointed("Vụ TĐKT thì bên đó làm gì", context) is None  # names a body itself
+    assert words.body_pointed("vụ đó làm gì", {"bodies": []}) is None
+    story = ("Em ở VKS huyện, năm ngoái đơn vị đó của em được khen tập thể, năm nay muốn đề nghị tiếp thì "
+             "cần những gì ạ")  # "đơn vị đó" is the one its own story told of
+    assert knowledge.dialogue.recalled(story, {"bodies": ["Văn phòng VKSND tỉnh"], "entry": "hoi-ai-khi-vuong-mac"}) \
+        is None

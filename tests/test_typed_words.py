@@ -187,6 +187,8 @@ def test_content_check_names_broken_recall_and_out_of_scope_words():
     dialogue = DialogueFile(comma_phrases=["thi đua", "khen thưởng", "phòng, chống"])
     assert dialogue_problems(dialogue, set()) == ["comma_phrases: 'thi đua' has no comma between two words",
                                                   "comma_phrases: 'khen thưởng' has no comma between two words"]
+    dialogue = DialogueFile(pointing_back={"bodies": {"Văn phòng": ["VP", "!"]}})
+    assert dialogue_problems(dialogue, set()) == ["pointing_back.bodies: Văn phòng: '!' has no words"]
     dialogue = DialogueFile(joined_words=["công chức", "chức", "cán bộ công chức"])
     assert dialogue_problems(dialogue, set()) == ["joined_words: 'chức' is not a word of two syllables",
                                                   "joined_words: 'cán bộ công chức' is not a word of two syllables"]
