@@ -456,6 +456,9 @@ class Dialogue(DocumentRules):
             if result.kind == "answer" and self._fits(asked.aspect, result.entry) \
                     and (own.kind != "answer" or frame.refers or after_part or result.score >= own.score):
                 return result, self.about(asked, result.entry), filled
+        told = self._of_document_told(text, frame, own, context)
+        if told is not None:
+            return told
         if own.kind == "answer":
             switched = self._ranker_switch(text, own) if second else None
             if switched is not None:
@@ -474,6 +477,24 @@ class Dialogue(DocumentRules):
         if frame.subject is not None:
             return own, {"subject": frame.subject, "aspect": frame.aspect}, None
         return own, None if own.kind == "fallback" else context, None
+
+    def _of_document_told(self, text: str, frame: Frame, own: MatchResult,
+                          context: dict | None) -> tuple[MatchResult, dict | None, str] | None:
+        """A short follow-up naming no award, plan, document or aspect that the engine reads as a choice
+        ("sửa đổi bởi?" after "Thủ tục ... theo thông tư nào", answered by Thông tư 01/2019), asked of the
+        document the last answer told, where that reads as one of the entries offered: the conversation
+        settles the choice."""
+        docs = (context or {}).get("docs")
+        if own.kind != "clarify" or frame.subject is not None or frame.aspect is not None \
+                or not isinstance(docs, list) or not docs \
+                or not isinstance(docs[0], list) or len(docs[0]) != 2 or recall.documents(text) \
+                or len(tokens(text)) > MAX_FOLLOW_UP_WORDS or names_uncovered(self._tokens(text)):
+            return None
+        asked = f"{frame.core} {docs[0][1]}"
+        result = self.matcher.match(asked)
+        if result.kind != "answer" or result.entry.id not in {c.entry.id for c in own.candidates[:3]}:
+            return None
+        return result, self.about(self.frame(asked), result.entry, context), asked
 
     def _second_opinion(self, text: str, own: MatchResult) -> MatchResult | None:
         """A long message the engine did not answer, read by BM25 over the entries' whole
