@@ -12,6 +12,7 @@ read in turn, a later part taking its subject from an earlier one.
 
 from __future__ import annotations
 
+import contextvars
 import re
 import unicodedata
 from dataclasses import dataclass, field
@@ -48,6 +49,17 @@ CLEAR_ANSWER = 0.75
 CLEARLY_CLOSER = 0.1  # ...unless its question alone scores this much more
 # When the learned ranker's first entry replaces a lexical answer won by a hair (RankerRule);
 # fitted leave-one-set-out by `benchmarks/qa_eval.py --fit`.
+# What the reading decided that its result does not show (a part overruled, a story piece left out),
+# collected for `ask --explain` (content/explain.py) while it reads; None otherwise.
+NOTES: contextvars.ContextVar[list[str] | None] = contextvars.ContextVar("dialogue_notes", default=None)
+
+
+def _note(text: str) -> None:
+    notes = NOTES.get()
+    if notes is not None:
+        notes.append(text)
+
+
 RANKER_SWITCH = 0.2
 RANKER_SWITCH_GAP = 0.06
 
@@ -352,6 +364,8 @@ class Dialogue(DocumentRules):
                     and self.matcher.ranker.rank(q, 1)[0].entry_id != result.entry.id:
                 # A piece of the story read without the question ("Anh là phó phòng ở VKS tỉnh,", "Lúc dịch
                 # căng,") is what was done only where both sources read it so.
+                _note(f"a piece of the story read alone «{q.strip()[:60]}» was left out: the lexical engine "
+                      f"read {result.entry.id}, the ranker another")
                 continue
             if result.kind == "answer":
                 return result, self.about(self.frame(q), result.entry), q
@@ -436,6 +450,8 @@ class Dialogue(DocumentRules):
                 # họp online ... Kế hoạch có khuyến khích ... không" is not its opening clause's question.
                 learned = self._ranker_opinion(text, own)
                 if learned is not None and learned.entry.id == own.candidates[0].entry.id:
+                    _note(f"the whole message, {learned.entry.id} (both sources' first, the gate takes it), "
+                          f"overruled a part read alone «{focused[2][:60]}»: {focused[0].entry.id}")
                     return learned, self.about(frame, learned.entry, context), None
             return focused
         filled = self.fill(frame, context)

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 
 from content import recall
 from content.analysis import names_uncovered
+from content.dialogue import NOTES
 from content.match_result import MatchResult
 from content.normalize import tokens
 
@@ -39,6 +40,8 @@ class Trace:
     # aspect, the documents of the last answer; and the message as read with them, if it pointed back.
     conversation: list[tuple[str, str]] = field(default_factory=list)
     recalled: tuple[str, str] | None = None
+    # What the reading decided that the parts do not show (content/dialogue.py NOTES).
+    notes: list[str] = field(default_factory=list)
 
     def text(self) -> str:
         lines = [f"Message: {self.message}"]
@@ -55,6 +58,7 @@ class Trace:
                 lines.append(f"  {name}: {shown}")
             lines.append("  features: " + " ".join(f"{k}={_fmt(v)}" for k, v in p.features.items()))
             lines.append(f"  decision: {p.decision}")
+        lines.extend(f"Note: {n}" for n in self.notes)
         return "\n".join(lines)
 
 
@@ -65,7 +69,12 @@ def _fmt(value: object) -> str:
 def explain(knowledge, message: str, context: dict | None = None) -> Trace:  # noqa: ANN001 - content.service.Knowledge
     dialogue, matcher = knowledge.dialogue, knowledge.matcher
     th = matcher.thresholds
-    reading = dialogue.read(message, context)
+    notes: list[str] = []
+    token = NOTES.set(notes)
+    try:
+        reading = dialogue.read(message, context)
+    finally:
+        NOTES.reset(token)
     parts = []
     for n, (text, result) in enumerate(reading.parts):
         filled = reading.filled[n] if n < len(reading.filled) else None
@@ -123,7 +132,8 @@ def explain(knowledge, message: str, context: dict | None = None) -> Trace:  # n
             trace.decision += f"; named first by: {', '.join(by) or 'the conversation (a follow-up or a side)'}"
         parts.append(trace)
     context = context if isinstance(context, dict) else None
-    return Trace(message, parts, dialogue.candidates(context), dialogue.recalled(message, context))
+    return Trace(message, parts, dialogue.candidates(context), dialogue.recalled(message, context),
+                 list(dict.fromkeys(notes)))
 
 
 def _decision(result: MatchResult, th, marked: tuple[str, ...]) -> str:  # noqa: ANN001 - content.matcher.Thresholds

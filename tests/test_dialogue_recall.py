@@ -466,6 +466,10 @@ def test_a_part_read_alone_does_not_overrule_the_whole_both_sources_agree_on(kno
     assert knowledge.matcher.rank(asked)[0][0].entry.id == "ho-so-bk-ttg"
     assert knowledge.matcher.ranker.rank(asked, 1)[0].entry_id == "ho-so-bk-ttg"
     assert knowledge.read(asked).parts[0][1].entry.id == "ho-so-bk-ttg"
+    # ask --explain says what the parts do not show.
+    assert ("Note: the whole message, ho-so-bk-ttg (both sources' first, the gate takes it), overruled a part read "
+            "alone «Hồ sơ chuẩn bị bao nhiêu bộ?»") in explain(knowledge, asked).text()
+    assert "Note:" not in explain(knowledge, "hồ sơ bằng khen thủ tướng mấy bộ").text()
 
 
 def test_a_piece_of_the_story_read_alone_needs_both_sources(knowledge: Knowledge):
@@ -478,6 +482,7 @@ def test_a_piece_of_the_story_read_alone_needs_both_sources(knowledge: Knowledge
     asked = (f"{piece} em nghĩ ra cách chia ca làm việc để phòng dịch mà án vẫn đúng hạn. "
              "Việc này có được tính là sáng kiến không?")
     assert knowledge.read(asked).parts[0][1].entry.id == "nd-sang-kien"
+    assert f"Note: a piece of the story read alone «{piece}» was left out" in explain(knowledge, asked).text()
 
 
 def test_an_aspects_phrase_alone_is_asked_as_the_aspect_says_it(knowledge: Knowledge):
