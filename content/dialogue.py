@@ -47,8 +47,6 @@ QUOTED = re.compile(r"[\"“”'‘’«»]\s*([^\"“”'‘’«»]{3,80}?)\s*
 # is taken as it is: its story and its question agree.
 CLEAR_ANSWER = 0.75
 CLEARLY_CLOSER = 0.1  # ...unless its question alone scores this much more
-# When the learned ranker's first entry replaces a lexical answer won by a hair (RankerRule);
-# fitted leave-one-set-out by `benchmarks/qa_eval.py --fit`.
 # What the reading decided that its result does not show (a part overruled, a story piece left out),
 # collected for `ask --explain` (content/explain.py) while it reads; None otherwise.
 NOTES: contextvars.ContextVar[list[str] | None] = contextvars.ContextVar("dialogue_notes", default=None)
@@ -60,6 +58,8 @@ def _note(text: str) -> None:
         notes.append(text)
 
 
+# When the learned ranker's first entry replaces a lexical answer won by a hair (RankerRule);
+# fitted leave-one-set-out by `benchmarks/qa_eval.py --fit`.
 RANKER_SWITCH = 0.2
 RANKER_SWITCH_GAP = 0.06
 
@@ -500,11 +500,10 @@ class Dialogue(DocumentRules):
         ("sửa đổi bởi?" after "Thủ tục ... theo thông tư nào", answered by Thông tư 01/2019), asked of the
         document the last answer told, where that reads as one of the entries offered: the conversation
         settles the choice."""
-        docs = (context or {}).get("docs")
-        if own.kind != "clarify" or frame.subject is not None or frame.aspect is not None \
-                or not isinstance(docs, list) or not docs \
-                or not isinstance(docs[0], list) or len(docs[0]) != 2 or recall.documents(text) \
-                or len(tokens(text)) > MAX_FOLLOW_UP_WORDS or names_uncovered(self._tokens(text)):
+        docs = recall.told_documents(context)
+        if own.kind != "clarify" or frame.subject is not None or frame.aspect is not None or not docs \
+                or recall.documents(text) or len(tokens(text)) > MAX_FOLLOW_UP_WORDS \
+                or names_uncovered(self._tokens(text)):
             return None
         asked = f"{frame.core} {docs[0][1]}"
         result = self.matcher.match(asked)
@@ -707,11 +706,8 @@ class Dialogue(DocumentRules):
         out = [(f"subject-{i}", self.data.subjects[s].say) for i, s in enumerate(subjects)]
         if context.get("aspect") in self.aspect_say:
             out.append(("aspect", str(context["aspect"])))
-        docs = context.get("docs")
-        out += [("document", str(d[1])) for d in docs if isinstance(d, list) and len(d) == 2] \
-            if isinstance(docs, list) else []
-        bodies = context.get("bodies")
-        out += [("body", b) for b in bodies[:1] if isinstance(b, str)] if isinstance(bodies, list) else []
+        out += [("document", name) for _, name in recall.told_documents(context)]
+        out += [("body", b) for b in recall.told_bodies(context)[:1]]
         return out
 
     def _source_asked(self, text: str, context: dict | None) -> Reading | None:

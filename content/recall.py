@@ -111,8 +111,8 @@ class RecallWords:
     def body_pointed(self, text: str, context: dict | None) -> tuple[str, str] | None:
         """("đơn vị đó", "Văn phòng VKSND tỉnh"): the words pointing back at a body and the body the last
         answer named first; None when the message names a body itself or the last answer named none."""
-        bodies = (context or {}).get("bodies")
-        if not isinstance(bodies, list) or not bodies or not isinstance(bodies[0], str) or self.bodies_named(text):
+        bodies = told_bodies(context)
+        if not bodies or self.bodies_named(text):
             return None
         m = self.body_reference.search(fold_aligned(text))
         return None if m is None else (m.group(0), bodies[0])
@@ -134,17 +134,26 @@ class RecallWords:
     def document_pointed(self, text: str, context: dict | None) -> tuple[str, str] | None:
         """("kế hoạch đó", "Kế hoạch 127/KH-VKSTC"): the words pointing back at a document and the
         document they mean, from the documents of the last answer; None when there is none."""
-        docs = (context or {}).get("docs")
-        if not isinstance(docs, list) or not docs:
+        docs = told_documents(context)
+        if not docs:
             return None
         m = self.document_reference.search(fold_aligned(text))
         if m is None:
             return None
         kind = _KINDS.get(m.group(1), m.group(1))
-        for d in docs:
-            if isinstance(d, list) and len(d) == 2 and (kind in self.any_document or d[0] == kind):
-                return m.group(0), str(d[1])
-        return None
+        return next(((m.group(0), name) for d_kind, name in docs if kind in self.any_document or d_kind == kind), None)
+
+
+def told_documents(context: dict | None) -> list[tuple[str, str]]:
+    """The documents of the last answer, best first, as (kind, name); what stored state holds is checked."""
+    docs = (context or {}).get("docs")
+    return [(str(d[0]), str(d[1])) for d in docs if isinstance(d, list) and len(d) == 2] if isinstance(docs, list) else []
+
+
+def told_bodies(context: dict | None) -> list[str]:
+    """The bodies the last answer named, in its order; what stored state holds is checked."""
+    bodies = (context or {}).get("bodies")
+    return [b for b in bodies if isinstance(b, str)] if isinstance(bodies, list) else []
 
 
 # Not a length of time: "kế hoạch 5 năm" is a five-year plan, not plan number 5 ("KH 15 năm 2021",
